@@ -1,0 +1,13 @@
+//! `buildlab-core`: a pure model of what `go build` does.
+//!
+//! The data flow is `Workspace` (files in memory) → load (`go.mod`, file headers, the standard
+//! library graph) → plan (the action graph) → action IDs → cache → schedule → execute → trace.
+//! This crate does no IO, reads no clock and starts no thread: files arrive in a [`workspace::Workspace`],
+//! storage and execution come through traits. It builds for the host and for
+//! `wasm32-unknown-unknown` alike.
+
+pub mod gomod;
+pub mod hash;
+pub mod sample;
+pub mod scan;
+pub mod workspace;
