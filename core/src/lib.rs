@@ -6,8 +6,11 @@
 //! storage and execution come through traits. It builds for the host and for
 //! `wasm32-unknown-unknown` alike.
 
+pub mod constraint;
 pub mod gomod;
 pub mod hash;
+pub mod plan;
 pub mod sample;
 pub mod scan;
+pub mod stdlib;
 pub mod workspace;
