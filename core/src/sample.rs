@@ -3,19 +3,8 @@
 
 use crate::{gomod, hash, workspace::Workspace};
 
-/// The tutorial's first module, as txtar.
-pub const HELLO_TXTAR: &str = "\
--- go.mod --
-module example.com/hello
-
-go 1.23
--- main.go --
-package main
-
-import \"fmt\"
-
-func main() { fmt.Println(\"hi\") }
-";
+/// The tutorial's first module, as txtar (shared with the browser tests, which hash it on their own).
+pub const HELLO_TXTAR: &str = include_str!("../samples/hello.txtar");
 
 /// What the skeleton shows about a workspace.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,1 +1,76 @@
-fn main() {}
+//! `buildlab`: Buildlab's native side. `buildlab serve` serves the built page on 127.0.0.1;
+//! `buildlab summary DIR` runs the same core over a real directory.
+
+use buildlab_helper::{dirsource::DirSource, serve};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "buildlab", version, about = "Watch how the go command orchestrates a build")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the playground page (Trunk's dist/) on 127.0.0.1.
+    Serve {
+        /// The directory Trunk built.
+        #[arg(long, default_value = "dist")]
+        dist: PathBuf,
+        /// The port on 127.0.0.1; 0 picks a free one.
+        #[arg(long, default_value_t = 8600)]
+        port: u16,
+    },
+    /// Print the module path and the blake3 digest of a module directory.
+    Summary {
+        /// The module's root directory (holding go.mod).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { dist, port } => {
+            if !dist.join("index.html").is_file() {
+                eprintln!("buildlab: {} has no index.html: build the page first (see README.md)", dist.display());
+                return ExitCode::from(2);
+            }
+            let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
+            match rt.block_on(serve::run(serve::Config { dist, port })) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("buildlab: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Summary { dir } => {
+            let ws = match DirSource::new(&dir).load() {
+                Ok(ws) => ws,
+                Err(e) => {
+                    eprintln!("buildlab: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match buildlab_core::sample::summarize(&ws) {
+                Ok(s) => {
+                    println!("module {}", s.module);
+                    for (p, h) in &s.files {
+                        println!("file {p} {h}");
+                    }
+                    println!("digest {}", s.digest);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! The helper's library: the HTTP server and the real-directory file source. The binary in
+//! `main.rs` only parses flags.
+
+pub mod dirsource;
+pub mod serve;

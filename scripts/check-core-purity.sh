@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Fails if `buildlab-core` stops being pure: it must build for wasm32-unknown-unknown and the host,
+# depend on nothing browser- or runtime-specific, and use no threads, clock, or IO outside tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build -q -p buildlab-core
+cargo build -q -p buildlab-core --target wasm32-unknown-unknown
+
+bad_deps='^(web-sys|js-sys|wasm-bindgen|wasm-bindgen-futures|tokio|async-std|rayon|crossbeam|getrandom|instant|chrono|time|libc|idb) '
+deps=$(cargo tree -q -p buildlab-core -e normal --target all --prefix none | sort -u)
+if offending=$(grep -E "$bad_deps" <<<"$deps"); then
+  echo "core purity: buildlab-core depends on runtime- or browser-specific crates:" >&2
+  echo "$offending" >&2
+  exit 1
+fi
+
+# Non-test code only: each file up to its first #[cfg(test)].
+python3 - <<'PY'
+import pathlib, re, sys
+banned = re.compile(r"std::(thread|fs|net|process|env)\b|Instant::now|SystemTime|thread_rng|std::io::stdin|println!|eprintln!")
+bad = []
+for f in sorted(pathlib.Path("core/src").rglob("*.rs")):
+    src = f.read_text().split("#[cfg(test)]")[0]
+    for n, line in enumerate(src.splitlines(), 1):
+        code = line.split("//")[0]
+        if banned.search(code):
+            bad.append(f"{f}:{n}: {line.strip()}")
+if bad:
+    print("core purity: IO, threads or the clock in buildlab-core (move it to web/ or helper/):", *bad, sep="\n  ", file=sys.stderr)
+    sys.exit(1)
+PY
+echo "core purity: ok (host + wasm32 build, $(wc -l <<<"$deps") dependencies, no IO/threads/clock)"

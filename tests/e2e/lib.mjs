@@ -1,0 +1,63 @@
+// Shared harness for the browser journeys: starts the real helper on 127.0.0.1:0 over dist/,
+// launches Debian's Chromium through playwright-core with a fresh profile, and saves screenshots
+// under tests/output/.
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const OUTPUT = join(ROOT, "tests", "output");
+
+/** Starts `buildlab serve --port 0` and resolves with its URL (bounded wait). */
+export async function startHelper() {
+  const exe = process.env.BUILDLAB_EXE || join(ROOT, "target", "release", "buildlab");
+  const child = spawn(exe, ["serve", "--port", "0", "--dist", join(ROOT, "dist")], { stdio: ["ignore", "pipe", "inherit"] });
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("helper did not print its URL within 20 s")), 20000);
+    let buf = "";
+    child.stdout.on("data", (d) => {
+      buf += d;
+      const m = buf.match(/http:\/\/127\.0\.0\.1:\d+\/\S*/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[0]);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`helper exited early with ${code}`)));
+  });
+  return { url, stop: () => child.kill() };
+}
+
+/** Launches headless Chromium with the flags this machine needs and a fresh profile. */
+export async function launch() {
+  const profile = mkdtempSync(join(tmpdir(), "buildlab-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export function screenshotPath(name) {
+  mkdirSync(OUTPUT, { recursive: true });
+  return join(OUTPUT, `${name}.png`);
+}
+
+/** Waits until the page says it is ready (the wasm ran and rendered). */
+export async function ready(page) {
+  await page.waitForSelector("body[data-ready=true]", { state: "attached", timeout: 20000 });
+}
