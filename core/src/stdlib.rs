@@ -1,1 +1,1109 @@
-//! (placeholder; being written)
+//! The standard library of go1.23.5 as the go command sees it: for each supported target, every
+//! package of `go list -deps std` with its imports, import map and source files (names and byte
+//! sizes). The loader resolves std imports against it; the planner renders the compile, asm and
+//! cgo command lines of std packages from it.
+//!
+//! The data is embedded (`core/data/std-go1.23.5-*.txt`, written by `scripts/gen-stdgraph.py` from
+//! the real `go list -deps -json std`) and parsed on first use per target. This module knows no
+//! file contents, only names and sizes; it reads no GOROOT and does no IO at run time.
+//!
+//! # Targets
+//!
+//! | target        | CGO_ENABLED | packages |
+//! |---------------|-------------|----------|
+//! | linux/amd64   | 1           | 305      |
+//! | linux/amd64   | 0           | 304      |
+//! | darwin/arm64  | 0           | 303      |
+//! | windows/amd64 | 0           | 306      |
+//!
+//! The cross targets are listed with cgo off, as go does by default when cross-compiling.
+//!
+//! # Data format (version 1)
+//!
+//! Line-oriented text; `#` starts a comment line. A header of `key value` lines comes first:
+//!
+//! ```text
+//! stdgraph 1                    format version; always the first non-comment line
+//! base linux amd64 cgo1         only in an overlay (below)
+//! go go1.23.5                   the toolchain the data came from
+//! target linux amd64 cgo1       GOOS GOARCH CGO_ENABLED
+//! env GOAMD64=v1                the architecture level go passes to asm as -D GOAMD64_v1
+//! packages 305                  the package count after overlaying
+//! ```
+//!
+//! Then one block per package, sorted by import path. Only `pkg` is required; empty lists are
+//! left out:
+//!
+//! ```text
+//! pkg math/rand/v2 rand         import path, then the package name when it is not the last element
+//! imports C errors vendor/golang.org/x/net/dns/dnsmessage ...   as go lists them (see below)
+//! importmap golang.org/x/net/dns/dnsmessage=vendor/golang.org/x/net/dns/dnsmessage
+//! go a.go:1234 b.go:99          GoFiles as name:bytes, in go's order
+//! cgo  s  c  h  syso  embed     CgoFiles, SFiles, CFiles, HFiles, SysoFiles, EmbedFiles, likewise
+//! embedpatterns p256_asm_table.bin
+//! cgocflags -fno-stack-protector    the #cgo CFLAGS / LDFLAGS directives, as go lists them
+//! cgoldflags -lresolv
+//! ```
+//!
+//! `imports` keeps go's order: sorted by the path written in the source, with a vendored import
+//! replaced in place by its `vendor/...` path, and with the pseudo-import `C` and `unsafe` included.
+//! That order is the order of the `packagefile` lines of the package's importcfg, and the order in
+//! which `go list -deps` walks, so it is kept rather than re-sorted.
+//!
+//! One file (linux/amd64, cgo on) is written in full. The others are overlays on it: a `base`
+//! header line, `drop <path>` lines for its packages the target lacks, and full blocks for the
+//! packages that differ or are new (most of std is the same everywhere; this keeps the four files
+//! at 29 KB gzip instead of 65 KB).
+//!
+//! # What the planner must special-case for std
+//!
+//! See [`StdPackage::complete`], [`StdPackage::build_imports`] and [`StdPackage::asm_files`]: the
+//! `-complete` exceptions, the imports cgo adds, and runtime/cgo's split of its `.s`/`.S` files.
+//! Every std package compiles with `-std` and `-lang=go1.23` (std has no module, so the language
+//! version is the toolchain's); go1.23 passes no `-+`/`-compiling-runtime` (the tools work that
+//! out from the package path). A package whose `h` files end in `_GOARCH`/`_GOOS` gets them copied
+//! into its object dir (runtime: `cp .../asm_amd64.h $WORK/b012/asm_GOARCH.h`), as for any package.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// The go version every embedded graph was taken from.
+pub const GO_VERSION: &str = "go1.23.5";
+
+/// The newest format version this module reads.
+const FORMAT_VERSION: u32 = 1;
+
+/// A GOOS/GOARCH/CGO_ENABLED combination with an embedded graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Target {
+    pub goos: &'static str,
+    pub goarch: &'static str,
+    pub cgo_enabled: bool,
+}
+
+/// A source file of a std package: its name in the package directory and its size in bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SrcFile {
+    pub name: &'static str,
+    pub size: u64,
+}
+
+/// One standard-library package on one target. The directory is always `$GOROOT/src/<import_path>`
+/// and every package is `Standard`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StdPackage {
+    pub import_path: &'static str,
+    /// The `package` clause name (`rand` for `math/rand/v2`).
+    pub name: &'static str,
+    /// The imports as `go list` prints them; see the module doc for the order.
+    pub imports: Vec<&'static str>,
+    /// Import path as written → resolved path, sorted by the written path. Only vendored
+    /// imports appear: `golang.org/x/net/...` → `vendor/golang.org/x/net/...`.
+    pub import_map: Vec<(&'static str, &'static str)>,
+    pub go_files: Vec<SrcFile>,
+    pub cgo_files: Vec<SrcFile>,
+    pub s_files: Vec<SrcFile>,
+    pub c_files: Vec<SrcFile>,
+    pub h_files: Vec<SrcFile>,
+    pub syso_files: Vec<SrcFile>,
+    pub embed_files: Vec<SrcFile>,
+    pub embed_patterns: Vec<&'static str>,
+    pub cgo_cflags: Vec<&'static str>,
+    pub cgo_ldflags: Vec<&'static str>,
+}
+
+/// The std packages of one target, sorted by import path.
+#[derive(Debug)]
+pub struct StdLib {
+    target: Target,
+    arch_env: Option<(&'static str, &'static str)>,
+    packages: Vec<StdPackage>,
+}
+
+/// Whether `path` names a standard-library package by go's rule (`search.IsStandardImportPath`):
+/// its first element has no dot. It says nothing of whether such a package exists.
+pub fn is_std_path(path: &str) -> bool {
+    let first = path.split('/').next().unwrap_or("");
+    !first.contains('.')
+}
+
+const fn target(goos: &'static str, goarch: &'static str, cgo_enabled: bool) -> Target {
+    Target {
+        goos,
+        goarch,
+        cgo_enabled,
+    }
+}
+
+/// The embedded graphs, the full one first.
+const EMBEDDED: [(Target, &str); 4] = [
+    (
+        target("linux", "amd64", true),
+        include_str!("../data/std-go1.23.5-linux-amd64-cgo1.txt"),
+    ),
+    (
+        target("linux", "amd64", false),
+        include_str!("../data/std-go1.23.5-linux-amd64-cgo0.txt"),
+    ),
+    (
+        target("darwin", "arm64", false),
+        include_str!("../data/std-go1.23.5-darwin-arm64-cgo0.txt"),
+    ),
+    (
+        target("windows", "amd64", false),
+        include_str!("../data/std-go1.23.5-windows-amd64-cgo0.txt"),
+    ),
+];
+
+const TARGETS: [Target; 4] = [EMBEDDED[0].0, EMBEDDED[1].0, EMBEDDED[2].0, EMBEDDED[3].0];
+
+static PARSED: [OnceLock<StdLib>; 4] = [const { OnceLock::new() }; 4];
+
+fn embedded(i: usize) -> &'static StdLib {
+    PARSED[i].get_or_init(|| {
+        let (want, text) = EMBEDDED[i];
+        let raw = parse(text).unwrap_or_else(|e| panic!("embedded std graph for {want:?}: {e}"));
+        let lib = match raw.base {
+            None => raw.into_lib(),
+            Some(base) => {
+                let j = EMBEDDED.iter().position(|(t, _)| *t == base);
+                let j = j.unwrap_or_else(|| panic!("{want:?}: no embedded base {base:?}"));
+                raw.overlay_on(embedded(j))
+                    .unwrap_or_else(|e| panic!("embedded std graph for {want:?}: {e}"))
+            }
+        };
+        assert_eq!(lib.target, want, "embedded std graph has the wrong target");
+        lib
+    })
+}
+
+impl StdLib {
+    /// The graph for a target, or `None` if none is embedded for it. Parsed on first use.
+    pub fn for_target(goos: &str, goarch: &str, cgo_enabled: bool) -> Option<&'static StdLib> {
+        let i = TARGETS
+            .iter()
+            .position(|t| t.goos == goos && t.goarch == goarch && t.cgo_enabled == cgo_enabled)?;
+        Some(embedded(i))
+    }
+
+    /// The targets with an embedded graph.
+    pub fn targets() -> &'static [Target] {
+        &TARGETS
+    }
+
+    /// The go version the graphs describe, `go1.23.5`.
+    pub fn go_version() -> &'static str {
+        GO_VERSION
+    }
+
+    pub fn target(&self) -> Target {
+        self.target
+    }
+
+    /// The architecture-level variable of the target, e.g. `("GOAMD64", "v1")`; asm gets it as
+    /// `-D GOAMD64_v1`. (`GOARM64=v8.0` adds no asm flag: only an LSE level would.)
+    pub fn arch_env(&self) -> Option<(&'static str, &'static str)> {
+        self.arch_env
+    }
+
+    /// Every package, sorted by import path.
+    pub fn packages(&self) -> &[StdPackage] {
+        &self.packages
+    }
+
+    pub fn len(&self) -> usize {
+        self.packages.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.packages.is_empty()
+    }
+
+    pub fn get(&self, import_path: &str) -> Option<&StdPackage> {
+        let i = self
+            .packages
+            .binary_search_by(|p| p.import_path.cmp(import_path))
+            .ok()?;
+        Some(&self.packages[i])
+    }
+
+    pub fn contains(&self, import_path: &str) -> bool {
+        self.get(import_path).is_some()
+    }
+
+    /// The roots and everything they depend on, in the order `go list -deps` prints them: a
+    /// depth-first walk over [`StdPackage::build_imports`] that lists a package after its
+    /// imports. Paths not in the graph are skipped.
+    pub fn deps(&self, roots: &[&str]) -> Vec<&StdPackage> {
+        let mut seen = vec![false; self.packages.len()];
+        let mut out = Vec::new();
+        // An explicit stack of (package index, its build imports, next import) instead of recursion.
+        let mut stack: Vec<(usize, Vec<&'static str>, usize)> = Vec::new();
+        for root in roots {
+            let Ok(r) = self.index(root) else { continue };
+            if seen[r] {
+                continue;
+            }
+            seen[r] = true;
+            stack.push((r, self.packages[r].build_imports(), 0));
+            while let Some(top) = stack.last_mut() {
+                let next = top.1.get(top.2).copied();
+                top.2 += 1;
+                match next {
+                    Some(imp) => {
+                        if let Ok(j) = self.index(imp) {
+                            if !seen[j] {
+                                seen[j] = true;
+                                stack.push((j, self.packages[j].build_imports(), 0));
+                            }
+                        }
+                    }
+                    None => {
+                        let (i, _, _) = stack.pop().expect("non-empty");
+                        out.push(&self.packages[i]);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn index(&self, import_path: &str) -> Result<usize, usize> {
+        self.packages
+            .binary_search_by(|p| p.import_path.cmp(import_path))
+    }
+}
+
+impl StdPackage {
+    /// Whether go runs cgo on this package (it has CgoFiles).
+    pub fn uses_cgo(&self) -> bool {
+        !self.cgo_files.is_empty()
+    }
+
+    /// What an import written as `raw` in this package resolves to (its vendored path, if any).
+    pub fn resolve_import<'a>(&self, raw: &'a str) -> &'a str {
+        match self
+            .import_map
+            .binary_search_by(|(from, _)| (*from).cmp(raw))
+        {
+            Ok(i) => self.import_map[i].1,
+            Err(_) => raw,
+        }
+    }
+
+    /// The packages the compile action depends on, in go's order (`p.Internal.Imports`): the
+    /// imports without the pseudo-import `C`, then those cgo adds to a package with CgoFiles:
+    /// `unsafe`, `runtime/cgo` (not for runtime/cgo itself) and `syscall` (not for runtime/cgo,
+    /// runtime/race, runtime/msan, runtime/asan), each unless already there. `go list` does not
+    /// print the added ones: `net` lists no `runtime/cgo`, yet its importcfg ends with it.
+    pub fn build_imports(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> =
+            self.imports.iter().copied().filter(|i| *i != "C").collect();
+        if self.uses_cgo() {
+            let mut add = |p: &'static str| {
+                if !self.imports.contains(&p) && !out.contains(&p) {
+                    out.push(p);
+                }
+            };
+            add("unsafe");
+            if self.import_path != "runtime/cgo" {
+                add("runtime/cgo");
+            }
+            if !matches!(
+                self.import_path,
+                "runtime/cgo" | "runtime/race" | "runtime/msan" | "runtime/asan"
+            ) {
+                add("syscall");
+            }
+        }
+        out
+    }
+
+    /// Whether compile gets `-complete` (gc.go): only when the package has no non-Go files at all
+    /// (cgo, C, assembly, syso), and never for the ten std packages that declare functions whose
+    /// bodies the runtime supplies: bytes, internal/poll, net, os, runtime/metrics, runtime/pprof,
+    /// runtime/trace, sync, syscall, time.
+    pub fn complete(&self) -> bool {
+        const RUNTIME_SUPPLIED: [&str; 10] = [
+            "bytes",
+            "internal/poll",
+            "net",
+            "os",
+            "runtime/metrics",
+            "runtime/pprof",
+            "runtime/trace",
+            "sync",
+            "syscall",
+            "time",
+        ];
+        let ext =
+            self.cgo_files.len() + self.c_files.len() + self.s_files.len() + self.syso_files.len();
+        ext == 0 && !RUNTIME_SUPPLIED.contains(&self.import_path)
+    }
+
+    /// The `.s` files go's own assembler handles (`asm -gensymabis`, then one `asm` run each); when
+    /// this is non-empty, compile also gets `-symabis` and `-asmhdr`. In a cgo package the
+    /// assembly goes to gcc instead, except in runtime/cgo, where only the `gcc_*` files do.
+    pub fn asm_files(&self) -> Vec<SrcFile> {
+        if !self.uses_cgo() {
+            return self.s_files.clone();
+        }
+        if self.import_path == "runtime/cgo" {
+            return self
+                .s_files
+                .iter()
+                .copied()
+                .filter(|f| !f.name.starts_with("gcc_"))
+                .collect();
+        }
+        Vec::new()
+    }
+
+    /// Bytes of GoFiles plus SFiles (the oracle's `SrcBytes`).
+    pub fn source_bytes(&self) -> u64 {
+        self.go_files
+            .iter()
+            .chain(&self.s_files)
+            .map(|f| f.size)
+            .sum()
+    }
+}
+
+/// A parsed data file before any overlay is applied.
+#[derive(Debug)]
+struct RawGraph {
+    base: Option<Target>,
+    target: Target,
+    arch_env: Option<(&'static str, &'static str)>,
+    count: usize,
+    drops: Vec<&'static str>,
+    packages: Vec<StdPackage>,
+}
+
+impl RawGraph {
+    fn into_lib(self) -> StdLib {
+        StdLib {
+            target: self.target,
+            arch_env: self.arch_env,
+            packages: self.packages,
+        }
+    }
+
+    fn overlay_on(self, base: &StdLib) -> Result<StdLib, String> {
+        let mut merged: BTreeMap<&'static str, StdPackage> = base
+            .packages
+            .iter()
+            .map(|p| (p.import_path, p.clone()))
+            .collect();
+        for d in &self.drops {
+            if merged.remove(d).is_none() {
+                return Err(format!("drop {d}: not in the base"));
+            }
+        }
+        for p in self.packages {
+            merged.insert(p.import_path, p);
+        }
+        if merged.len() != self.count {
+            return Err(format!(
+                "header says {} packages, overlay gives {}",
+                self.count,
+                merged.len()
+            ));
+        }
+        Ok(StdLib {
+            target: self.target,
+            arch_env: self.arch_env,
+            packages: merged.into_values().collect(),
+        })
+    }
+}
+
+fn parse_target(v: &'static str) -> Result<Target, String> {
+    let f: Vec<&'static str> = v.split(' ').collect();
+    let cgo_enabled = match f.get(2) {
+        Some(&"cgo1") => true,
+        Some(&"cgo0") => false,
+        _ => return Err(format!("bad target {v:?}, want `GOOS GOARCH cgo0|cgo1`")),
+    };
+    if f.len() != 3 {
+        return Err(format!("bad target {v:?}, want `GOOS GOARCH cgo0|cgo1`"));
+    }
+    Ok(Target {
+        goos: f[0],
+        goarch: f[1],
+        cgo_enabled,
+    })
+}
+
+fn parse_files(v: &'static str) -> Result<Vec<SrcFile>, String> {
+    v.split(' ')
+        .map(|tok| {
+            let (name, size) = tok
+                .rsplit_once(':')
+                .ok_or_else(|| format!("file {tok:?} has no :size"))?;
+            let size = size
+                .parse()
+                .map_err(|_| format!("file {tok:?} has a bad size"))?;
+            Ok(SrcFile { name, size })
+        })
+        .collect()
+}
+
+/// Parses one data file. Errors name the line; they are bugs in the generator, never user errors.
+fn parse(text: &'static str) -> Result<RawGraph, String> {
+    let mut version = None;
+    let (mut base, mut target, mut go, mut arch_env, mut count) = (None, None, None, None, None);
+    let mut drops = Vec::new();
+    let mut packages: Vec<StdPackage> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let at = |msg: String| format!("line {}: {msg}", n + 1);
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (key, val) = line
+            .split_once(' ')
+            .ok_or_else(|| at(format!("no value: {line:?}")))?;
+        if version.is_none() {
+            if key != "stdgraph" {
+                return Err(at("the first line must be `stdgraph <version>`".into()));
+            }
+            let v: u32 = val
+                .parse()
+                .map_err(|_| at(format!("bad version {val:?}")))?;
+            if v != FORMAT_VERSION {
+                return Err(at(format!(
+                    "format version {v}; this build reads version {FORMAT_VERSION}"
+                )));
+            }
+            version = Some(v);
+            continue;
+        }
+        let header_done = !packages.is_empty() || !drops.is_empty();
+        match key {
+            // After the first package, `go` lists a package's Go files.
+            "base" | "target" | "env" | "packages" if header_done => {
+                return Err(at(format!("header line {key:?} after the first package")));
+            }
+            "go" if !header_done => go = Some(val),
+            "base" => base = Some(parse_target(val).map_err(at)?),
+            "target" => target = Some(parse_target(val).map_err(at)?),
+            "env" => {
+                let kv = val
+                    .split_once('=')
+                    .ok_or_else(|| at(format!("bad env {val:?}")))?;
+                arch_env = Some(kv);
+            }
+            "packages" => {
+                count = Some(
+                    val.parse::<usize>()
+                        .map_err(|_| at(format!("bad count {val:?}")))?,
+                )
+            }
+            "drop" => drops.push(val),
+            "pkg" => {
+                let (path, name) = match val.split_once(' ') {
+                    Some((p, n)) => (p, n),
+                    None => (val, val.rsplit('/').next().unwrap_or(val)),
+                };
+                if let Some(prev) = packages.last() {
+                    if prev.import_path >= path {
+                        return Err(at(format!("package {path} is out of order")));
+                    }
+                }
+                packages.push(StdPackage {
+                    import_path: path,
+                    name,
+                    imports: Vec::new(),
+                    import_map: Vec::new(),
+                    go_files: Vec::new(),
+                    cgo_files: Vec::new(),
+                    s_files: Vec::new(),
+                    c_files: Vec::new(),
+                    h_files: Vec::new(),
+                    syso_files: Vec::new(),
+                    embed_files: Vec::new(),
+                    embed_patterns: Vec::new(),
+                    cgo_cflags: Vec::new(),
+                    cgo_ldflags: Vec::new(),
+                });
+            }
+            _ => {
+                let p = packages
+                    .last_mut()
+                    .ok_or_else(|| at(format!("{key:?} outside a package")))?;
+                let words = || val.split(' ').collect::<Vec<_>>();
+                match key {
+                    "imports" => p.imports = words(),
+                    "importmap" => {
+                        let pairs: Option<Vec<_>> =
+                            val.split(' ').map(|kv| kv.split_once('=')).collect();
+                        p.import_map = pairs.ok_or_else(|| at(format!("bad importmap {val:?}")))?;
+                        if !p.import_map.windows(2).all(|w| w[0].0 < w[1].0) {
+                            return Err(at("importmap is not sorted".into()));
+                        }
+                    }
+                    "go" => p.go_files = parse_files(val).map_err(at)?,
+                    "cgo" => p.cgo_files = parse_files(val).map_err(at)?,
+                    "s" => p.s_files = parse_files(val).map_err(at)?,
+                    "c" => p.c_files = parse_files(val).map_err(at)?,
+                    "h" => p.h_files = parse_files(val).map_err(at)?,
+                    "syso" => p.syso_files = parse_files(val).map_err(at)?,
+                    "embed" => p.embed_files = parse_files(val).map_err(at)?,
+                    "embedpatterns" => p.embed_patterns = words(),
+                    "cgocflags" => p.cgo_cflags = words(),
+                    "cgoldflags" => p.cgo_ldflags = words(),
+                    _ => return Err(at(format!("unknown line {key:?}"))),
+                }
+            }
+        }
+    }
+    if version.is_none() {
+        return Err("empty: no `stdgraph` line".into());
+    }
+    match go {
+        Some(GO_VERSION) => {}
+        other => return Err(format!("go version {other:?}, want {GO_VERSION}")),
+    }
+    let target = target.ok_or("no `target` line")?;
+    let count = count.ok_or("no `packages` line")?;
+    if base.is_none() && !drops.is_empty() {
+        return Err("`drop` lines in a file without a `base`".into());
+    }
+    if base.is_none() && count != packages.len() {
+        return Err(format!(
+            "header says {count} packages, file has {}",
+            packages.len()
+        ));
+    }
+    Ok(RawGraph {
+        base,
+        target,
+        arch_env,
+        count,
+        drops,
+        packages,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+    use std::collections::BTreeMap;
+
+    const GO: &str = "/usr/lib/go-1.23/bin/go";
+
+    /// The oracle captures (`/work/shared/oracle`), copied verbatim: `go list -deps -json std`
+    /// cut down by the oracle's `stdgraph.py`, with cgo on and off.
+    const ORACLE_CGO1: &str = include_str!("../data/testdata/std-graph-go1.23.5.jsonl");
+    const ORACLE_CGO0: &str = include_str!("../data/testdata/std-graph-go1.23.5-cgo0.jsonl");
+    /// `multi/go-list-deps.json` (`go list -deps -json .` of the multi module) cut down to
+    /// ImportPath, Standard, Imports and Deps, one package a line.
+    const ORACLE_MULTI: &str = include_str!("../data/testdata/multi-go-list-deps.jsonl");
+
+    fn lib(goos: &str, goarch: &str, cgo: bool) -> &'static StdLib {
+        StdLib::for_target(goos, goarch, cgo).expect("embedded target")
+    }
+
+    fn jsonl(text: &str) -> Vec<Value> {
+        text.lines()
+            .map(|l| serde_json::from_str(l).expect("oracle line"))
+            .collect()
+    }
+
+    fn strs(v: &Value) -> Vec<&str> {
+        v.as_array()
+            .map(|a| a.iter().map(|s| s.as_str().unwrap()).collect())
+            .unwrap_or_default()
+    }
+
+    fn paths(ps: &[&StdPackage]) -> Vec<&'static str> {
+        ps.iter().map(|p| p.import_path).collect()
+    }
+
+    fn all_roots(l: &StdLib) -> Vec<&str> {
+        l.packages().iter().map(|p| p.import_path).collect()
+    }
+
+    #[test]
+    fn every_target_parses_and_is_closed_under_imports() {
+        let counts: Vec<_> = StdLib::targets()
+            .iter()
+            .map(|t| {
+                let l = lib(t.goos, t.goarch, t.cgo_enabled);
+                assert_eq!(l.target(), *t);
+                for p in l.packages() {
+                    for imp in p.build_imports() {
+                        assert!(
+                            l.contains(imp),
+                            "{t:?}: {} imports {imp}, not in the graph",
+                            p.import_path
+                        );
+                    }
+                    for (raw, to) in &p.import_map {
+                        assert!(
+                            p.imports.contains(to),
+                            "{}: import map target {to} not imported",
+                            p.import_path
+                        );
+                        assert_eq!(p.resolve_import(raw), *to);
+                    }
+                }
+                format!(
+                    "{}/{} cgo={} {}",
+                    t.goos,
+                    t.goarch,
+                    t.cgo_enabled as u8,
+                    l.len()
+                )
+            })
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                "linux/amd64 cgo=1 305",
+                "linux/amd64 cgo=0 304",
+                "darwin/arm64 cgo=0 303",
+                "windows/amd64 cgo=0 306"
+            ]
+        );
+        assert_eq!(StdLib::go_version(), "go1.23.5");
+        assert_eq!(
+            lib("linux", "amd64", true).arch_env(),
+            Some(("GOAMD64", "v1"))
+        );
+        assert_eq!(
+            lib("darwin", "arm64", false).arch_env(),
+            Some(("GOARM64", "v8.0"))
+        );
+        assert!(StdLib::for_target("darwin", "arm64", true).is_none());
+        assert!(StdLib::for_target("js", "wasm", false).is_none());
+    }
+
+    /// Every package of the oracle's std graph, field by field, and the `go list -deps std` order.
+    #[test]
+    fn matches_oracle_std_graph() {
+        for (cgo, text, want_len) in [(true, ORACLE_CGO1, 305), (false, ORACLE_CGO0, 304)] {
+            let l = lib("linux", "amd64", cgo);
+            let oracle = jsonl(text);
+            assert_eq!(oracle.len(), want_len);
+            assert_eq!(l.len(), want_len, "cgo={cgo}");
+            let mut total = 0;
+            for o in &oracle {
+                let path = o["ImportPath"].as_str().unwrap();
+                let p = l
+                    .get(path)
+                    .unwrap_or_else(|| panic!("cgo={cgo}: {path} missing"));
+                let ctx = format!("cgo={cgo} {path}");
+                assert_eq!(p.imports, strs(&o["Imports"]), "{ctx}: imports");
+                assert_eq!(p.name, o["Name"].as_str().unwrap(), "{ctx}: name");
+                assert_eq!(o["Standard"], Value::Bool(true), "{ctx}");
+                assert_eq!(
+                    p.go_files.len() as u64,
+                    o["GoFiles"].as_u64().unwrap(),
+                    "{ctx}: GoFiles"
+                );
+                assert_eq!(
+                    p.s_files.len() as u64,
+                    o["SFiles"].as_u64().unwrap(),
+                    "{ctx}: SFiles"
+                );
+                assert_eq!(
+                    p.source_bytes(),
+                    o["SrcBytes"].as_u64().unwrap(),
+                    "{ctx}: SrcBytes"
+                );
+                assert_eq!(
+                    p.cgo_files.len() as u64,
+                    o["CgoFiles"].as_u64().unwrap(),
+                    "{ctx}: CgoFiles"
+                );
+                let cgo_bytes: u64 = p.cgo_files.iter().map(|f| f.size).sum();
+                assert_eq!(
+                    cgo_bytes,
+                    o["CgoBytes"].as_u64().unwrap(),
+                    "{ctx}: CgoBytes"
+                );
+                total += p.source_bytes();
+            }
+            if cgo {
+                assert_eq!(total, 16_847_131, "the oracle README's total");
+            }
+            // `go list -deps std`: the matched packages in path order, each after its imports.
+            let order: Vec<_> = oracle
+                .iter()
+                .map(|o| o["ImportPath"].as_str().unwrap())
+                .collect();
+            assert_eq!(
+                paths(&l.deps(&all_roots(l))),
+                order,
+                "cgo={cgo}: -deps order"
+            );
+        }
+        let edges: usize = lib("linux", "amd64", true)
+            .packages()
+            .iter()
+            .map(|p| p.imports.len())
+            .sum();
+        assert_eq!(edges, 2107, "std-counts.txt");
+        let vendored = lib("linux", "amd64", true)
+            .packages()
+            .iter()
+            .filter(|p| p.import_path.starts_with("vendor/"));
+        assert_eq!(vendored.count(), 19, "std-counts.txt");
+        let cgo_pkgs: Vec<_> = lib("linux", "amd64", true)
+            .packages()
+            .iter()
+            .filter(|p| p.uses_cgo())
+            .map(|p| p.import_path)
+            .collect();
+        assert_eq!(
+            cgo_pkgs,
+            [
+                "internal/testpty",
+                "net",
+                "os/user",
+                "plugin",
+                "runtime/cgo"
+            ]
+        );
+    }
+
+    /// fmt's transitive deps, and every std package's imports and deps, as `go list -deps -json .`
+    /// printed them for the multi module.
+    #[test]
+    fn fmt_deps_match_multi_go_list() {
+        let l = lib("linux", "amd64", true);
+        let oracle = jsonl(ORACLE_MULTI);
+        let std: Vec<_> = oracle
+            .iter()
+            .filter(|o| o["Standard"] == Value::Bool(true))
+            .collect();
+        assert_eq!(std.len(), 55);
+        for o in std {
+            let path = o["ImportPath"].as_str().unwrap();
+            let p = l.get(path).unwrap();
+            assert_eq!(p.imports, strs(&o["Imports"]), "{path}");
+            let mut deps = paths(&l.deps(&[path]));
+            assert_eq!(deps.pop(), Some(path));
+            deps.sort_unstable();
+            assert_eq!(deps, strs(&o["Deps"]), "{path}: Deps");
+        }
+        let fmt = paths(&l.deps(&["fmt"]));
+        assert_eq!(fmt.len(), 53);
+        assert_eq!(
+            fmt[..4],
+            [
+                "internal/goarch",
+                "unsafe",
+                "internal/abi",
+                "internal/unsafeheader"
+            ]
+        );
+        assert_eq!(fmt.last(), Some(&"fmt"));
+    }
+
+    /// The compile flags of the std packages in `multi/build-x-cold.txt`: every package fmt
+    /// needs (unsafe is not compiled) gets `-complete` except these, and those with assembly get
+    /// `-symabis`/`-asmhdr`.
+    #[test]
+    fn compile_flags_match_transcript() {
+        let l = lib("linux", "amd64", true);
+        let mut no_complete = Vec::new();
+        let mut with_asm = Vec::new();
+        for p in l
+            .deps(&["fmt"])
+            .into_iter()
+            .filter(|p| p.import_path != "unsafe")
+        {
+            if !p.complete() {
+                no_complete.push(p.import_path);
+            }
+            if !p.asm_files().is_empty() {
+                with_asm.push(p.import_path);
+            }
+        }
+        no_complete.sort_unstable();
+        with_asm.sort_unstable();
+        let asm = [
+            "internal/abi",
+            "internal/bytealg",
+            "internal/chacha8rand",
+            "internal/cpu",
+            "internal/reflectlite",
+            "internal/runtime/atomic",
+            "internal/runtime/syscall",
+            "math",
+            "reflect",
+            "runtime",
+            "sync/atomic",
+            "syscall",
+        ];
+        assert_eq!(with_asm, asm);
+        let mut want: Vec<_> = asm
+            .iter()
+            .copied()
+            .chain(["internal/poll", "os", "sync", "time"])
+            .collect();
+        want.sort_unstable();
+        assert_eq!(no_complete, want);
+        // `asm -gensymabis ... ./abi_test.s ./stub.s`: SFiles include non-test `_test.s` names.
+        let abi: Vec<_> = l
+            .get("internal/abi")
+            .unwrap()
+            .asm_files()
+            .iter()
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(abi, ["abi_test.s", "stub.s"]);
+        let runtime = l.get("runtime").unwrap();
+        assert_eq!(runtime.asm_files().len(), 10);
+        assert!(runtime.h_files.iter().any(|h| h.name == "asm_amd64.h"));
+        // runtime/cgo: asm takes asm_amd64.s, gcc takes gcc_amd64.S; net's .s would go to gcc.
+        let rcgo = l.get("runtime/cgo").unwrap();
+        assert_eq!(
+            rcgo.asm_files().iter().map(|f| f.name).collect::<Vec<_>>(),
+            ["asm_amd64.s"]
+        );
+        assert!(!rcgo.complete());
+    }
+
+    /// cgo's added imports: net's importcfg in `cfgtool/build-x-cold.txt` ends with runtime/cgo.
+    #[test]
+    fn import_map_and_cgo_imports() {
+        let l = lib("linux", "amd64", true);
+        let net = l.get("net").unwrap();
+        assert_eq!(
+            net.resolve_import("golang.org/x/net/dns/dnsmessage"),
+            "vendor/golang.org/x/net/dns/dnsmessage"
+        );
+        assert_eq!(net.resolve_import("io"), "io");
+        let b = net.build_imports();
+        assert_eq!(
+            b[..4],
+            [
+                "cmp",
+                "context",
+                "errors",
+                "vendor/golang.org/x/net/dns/dnsmessage"
+            ]
+        );
+        assert_eq!(b.last(), Some(&"runtime/cgo"));
+        assert!(!b.contains(&"C"));
+        assert!(!l
+            .get("runtime/cgo")
+            .unwrap()
+            .build_imports()
+            .contains(&"syscall"));
+        let net0 = lib("linux", "amd64", false).get("net").unwrap();
+        assert!(!net0.uses_cgo() && !net0.build_imports().contains(&"runtime/cgo"));
+        let nistec = l.get("crypto/internal/nistec").unwrap();
+        assert_eq!(nistec.embed_patterns, ["p256_asm_table.bin"]);
+        assert_eq!(
+            nistec.embed_files,
+            [SrcFile {
+                name: "p256_asm_table.bin",
+                size: 88064
+            }]
+        );
+        assert_eq!(l.get("math/rand/v2").unwrap().name, "rand");
+
+        let cases = [
+            ("fmt", true),
+            ("net/http", true),
+            ("vendor/golang.org/x/net/idna", true),
+            ("cmd/go", true),
+            ("golang.org/x/net/idna", false),
+            ("example.com/m", false),
+            ("example/m", true), // go's rule: no dot in the first element
+            ("", true),
+        ];
+        for (path, want) in cases {
+            assert_eq!(is_std_path(path), want, "{path:?}");
+        }
+    }
+
+    #[test]
+    fn parse_reports_bad_data() {
+        let cases = [
+            ("", "empty: no `stdgraph` line"),
+            (
+                "go go1.23.5\n",
+                "line 1: the first line must be `stdgraph <version>`",
+            ),
+            (
+                "stdgraph 2\n",
+                "line 1: format version 2; this build reads version 1",
+            ),
+            (
+                "stdgraph 1\ngo go1.22.0\ntarget linux amd64 cgo1\npackages 0\n",
+                "go version Some(\"go1.22.0\"), want go1.23.5",
+            ),
+            (
+                "stdgraph 1\ngo go1.23.5\ntarget linux amd64\n",
+                "line 3: bad target \"linux amd64\", want `GOOS GOARCH cgo0|cgo1`",
+            ),
+            (
+                "stdgraph 1\nimports fmt\n",
+                "line 2: \"imports\" outside a package",
+            ),
+            (
+                "stdgraph 1\npkg fmt\ngo a.go\n",
+                "line 3: file \"a.go\" has no :size",
+            ),
+            (
+                "stdgraph 1\npkg fmt\nfrob x\n",
+                "line 3: unknown line \"frob\"",
+            ),
+            (
+                "stdgraph 1\npkg io\npkg fmt\n",
+                "line 3: package fmt is out of order",
+            ),
+            (
+                "stdgraph 1\ngo go1.23.5\ntarget linux amd64 cgo1\npackages 2\npkg fmt\n",
+                "header says 2 packages, file has 1",
+            ),
+            (
+                "stdgraph 1\ngo go1.23.5\ntarget linux amd64 cgo1\npackages 0\ndrop fmt\n",
+                "`drop` lines in a file without a `base`",
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse(text).unwrap_err(), want, "{text:?}");
+        }
+    }
+
+    // ---- against the installed go, when there is one ----
+
+    fn go_cmd(t: Target, tmp: &std::path::Path, args: &[&str]) -> String {
+        let out = std::process::Command::new(GO)
+            .args(args)
+            .current_dir(tmp)
+            .env("GOTOOLCHAIN", "local")
+            .env("GOPROXY", "off")
+            .env("GOENV", "off")
+            .env("GOFLAGS", "")
+            .env("GOWORK", "off")
+            .env("GOCACHE", tmp.join("cache"))
+            .env("GOPATH", tmp.join("gopath"))
+            .env("GOMODCACHE", tmp.join("gopath/pkg/mod"))
+            .env("GOOS", t.goos)
+            .env("GOARCH", t.goarch)
+            .env("CGO_ENABLED", if t.cgo_enabled { "1" } else { "0" })
+            .env_remove("GOAMD64")
+            .env_remove("GOARM64")
+            .output()
+            .expect("run go");
+        assert!(
+            out.status.success(),
+            "go {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn files(dir: &str, v: &Value) -> Vec<SrcFile> {
+        strs(v)
+            .into_iter()
+            .map(|n| SrcFile {
+                name: n.to_string().leak(),
+                size: std::fs::metadata(format!("{dir}/{n}")).expect("stat").len(),
+            })
+            .collect()
+    }
+
+    /// Every embedded target against `go list -deps -json std` of the installed go1.23.5, and
+    /// the `go list -deps` order of a few packages.
+    #[test]
+    fn matches_installed_go() {
+        if !std::path::Path::new(GO).exists() {
+            println!("skipped: {GO} not found");
+            return;
+        }
+        let tmp = std::env::temp_dir().join(format!("buildlab-stdlib-test-{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).unwrap();
+        for &t in StdLib::targets() {
+            let l = lib(t.goos, t.goarch, t.cgo_enabled);
+            let listed = go_cmd(t, &tmp, &["list", "-deps", "-json", "std"]);
+            let listed: Vec<Value> = serde_json::Deserializer::from_str(&listed)
+                .into_iter()
+                .map(Result::unwrap)
+                .collect();
+            assert_eq!(listed.len(), l.len(), "{t:?}");
+            for o in &listed {
+                let path = o["ImportPath"].as_str().unwrap();
+                let dir = o["Dir"].as_str().unwrap();
+                let p = l
+                    .get(path)
+                    .unwrap_or_else(|| panic!("{t:?}: {path} missing"));
+                let map: BTreeMap<&str, &str> = o["ImportMap"]
+                    .as_object()
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, v)| (k.as_str(), v.as_str().unwrap()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let want = StdPackage {
+                    import_path: p.import_path,
+                    name: p.name,
+                    imports: strs(&o["Imports"])
+                        .into_iter()
+                        .map(|s| &*s.to_string().leak())
+                        .collect(),
+                    import_map: map
+                        .into_iter()
+                        .map(|(k, v)| (&*k.to_string().leak(), &*v.to_string().leak()))
+                        .collect(),
+                    go_files: files(dir, &o["GoFiles"]),
+                    cgo_files: files(dir, &o["CgoFiles"]),
+                    s_files: files(dir, &o["SFiles"]),
+                    c_files: files(dir, &o["CFiles"]),
+                    h_files: files(dir, &o["HFiles"]),
+                    syso_files: files(dir, &o["SysoFiles"]),
+                    embed_files: files(dir, &o["EmbedFiles"]),
+                    embed_patterns: strs(&o["EmbedPatterns"])
+                        .into_iter()
+                        .map(|s| &*s.to_string().leak())
+                        .collect(),
+                    cgo_cflags: strs(&o["CgoCFLAGS"])
+                        .into_iter()
+                        .map(|s| &*s.to_string().leak())
+                        .collect(),
+                    cgo_ldflags: strs(&o["CgoLDFLAGS"])
+                        .into_iter()
+                        .map(|s| &*s.to_string().leak())
+                        .collect(),
+                };
+                assert_eq!(p.name, o["Name"].as_str().unwrap(), "{t:?} {path}");
+                assert_eq!(*p, want, "{t:?} {path}");
+            }
+            let order: Vec<_> = listed
+                .iter()
+                .map(|o| o["ImportPath"].as_str().unwrap())
+                .collect();
+            assert_eq!(
+                paths(&l.deps(&all_roots(l))),
+                order,
+                "{t:?}: -deps std order"
+            );
+            for root in ["fmt", "net", "net/http", "os/user"] {
+                let out = go_cmd(t, &tmp, &["list", "-deps", root]);
+                let want: Vec<_> = out.lines().collect();
+                assert_eq!(paths(&l.deps(&[root])), want, "{t:?}: go list -deps {root}");
+            }
+        }
+        let _ = std::process::Command::new("chmod")
+            .args(["-R", "u+w"])
+            .arg(&tmp)
+            .status();
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+
+    #[test]
+    fn unknown_roots_are_skipped() {
+        let l = lib("linux", "amd64", true);
+        assert!(l.deps(&["example.com/x"]).is_empty());
+        assert!(l.get("example.com/x").is_none() && !l.contains("cmd/go"));
+    }
+}
