@@ -1,1 +1,1771 @@
-//! (placeholder; being written)
+//! The action graph planner: from a resolved package graph to the graph of actions `go build`
+//! runs, shaped exactly as cmd/go 1.23 builds it (`src/cmd/go/internal/work/action.go`,
+//! `build.go`, `exec.go`, `gc.go`).
+//!
+//! Shape. `go build P…` creates a root `go build` action whose dependencies are each named
+//! package's "auto" action: `link` for `package main`, `build` otherwise. When exactly one main
+//! package is named (or `-o FILE` is given) there is no root: the root is the install action
+//! (`link-install`, `Target` = the binary's name). `build(p)` depends on `build(q)` for each q in
+//! p's *internal* imports (the source imports in `go list` order, then the imports cmd/go adds:
+//! `unsafe`, `runtime/cgo`, `syscall` for cgo packages, `runtime` for main packages); `unsafe` is a
+//! `built-in package` action. `link(main)` depends on `build(main)` then on every transitive `build`
+//! in breadth-first order, and `build(main)` gets an extra `nop` dependency on all of those, so the
+//! main package compiles last.
+//!
+//! Numbering. Work directories `bNNN` are handed out by a counter when a `build` action is
+//! *created*, before its imports are visited: a pre-order walk of the import graph from the
+//! first named package, in import order (main is `b001`; `unsafe` takes a number too). `link`
+//! shares its main package's directory. The JSON `ID` of an action is its index in a
+//! breadth-first walk from the root over `Deps` in order; the scheduling priority is its index in
+//! a depth-first post-order walk from the root (leaves first, the root last), as in `Builder.Do`.
+//!
+//! Each action also carries its [`Step`]s: the commands and file writes that `go build -x`
+//! would show for it (mkdir, `go_asm.h`, `asm -gensymabis`, importcfg, compile, header copies, asm,
+//! pack, buildid, link, mv), with `$WORK`-relative paths and [`BUILD_ID`] standing for build IDs.
+//!
+//! Deliberately not here: loading (go.mod, file scanning, the std graph) comes in as
+//! [`PlanInput`]; action IDs, cache lookups, scheduling and execution belong to later stages;
+//! cgo compilation (the `cgo`/gcc steps) is not modelled and shows as one [`Step::Cgo`]. No IO, no
+//! clock, no threads: this builds for wasm32 too.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::fmt;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::Direction;
+
+/// Stands for a build ID in argv: `ACTIONID/ACTIONID` for compile, the four-part link ID for link.
+pub const BUILD_ID: &str = "@BUILDID@";
+
+/// The `$WORK` prefix used in every path the planner produces.
+pub const WORK: &str = "$WORK";
+
+// ---------------------------------------------------------------------------------------------
+// Input
+// ---------------------------------------------------------------------------------------------
+
+/// One resolved package, as the loader hands it over (fields named after `go list -json`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PkgNode {
+    pub import_path: String,
+    /// Package clause name; `"main"` makes a command.
+    pub name: String,
+    /// Directory as go sees it: absolute in real go (`/usr/lib/go-1.23/src/fmt`), any consistent
+    /// root in the browser. Files are `dir + "/" + file`.
+    pub dir: String,
+    pub standard: bool,
+    /// Direct imports, resolved, as indices into [`PlanInput::packages`], in `go list`'s
+    /// `Imports` order (sorted by the path as written; vendored paths resolved in place), without
+    /// the pseudo-package `C`. The planner appends cmd/go's implicit imports itself.
+    pub imports: Vec<usize>,
+    /// `go list`'s `ImportMap`: (path as written, resolved path) where they differ.
+    pub import_map: Vec<(String, String)>,
+    pub go_files: Vec<String>,
+    pub s_files: Vec<String>,
+    pub h_files: Vec<String>,
+    pub cgo_files: Vec<String>,
+    pub c_files: Vec<String>,
+    pub syso_files: Vec<String>,
+    /// `//go:embed` patterns and the files each matched (cmd/go's `Internal.Embed`).
+    pub embed_patterns: BTreeMap<String, Vec<String>>,
+    /// All embedded files (`go list`'s `EmbedFiles`).
+    pub embed_files: Vec<String>,
+    /// Index into [`PlanInput::modules`]; `None` for the standard library.
+    pub module: Option<usize>,
+}
+
+/// A module that provides packages (for `-lang` and the binary's build info).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ModuleInfo {
+    pub path: String,
+    /// Empty for the main module and for directory replacements.
+    pub version: String,
+    /// The `go` directive; empty means go's default for a go.mod without one (1.16).
+    pub go_version: String,
+    pub main: bool,
+    /// A `replace` target: (path, version); version empty for a directory.
+    pub replace: Option<(String, String)>,
+    /// go.sum hash recorded in the build info for unreplaced dependencies.
+    pub sum: String,
+}
+
+/// What the `go build` command line asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BuildMode {
+    /// `go build P…` without `-o`: one main package is written to its default name in the
+    /// current directory; anything else is compiled (and linked) and discarded.
+    Build,
+    /// `go build -o FILE P` (exactly one package).
+    BuildTo(String),
+    /// `go build -o DIR/ P…`: every main package written to `DIR/<name>`.
+    BuildToDir(String),
+}
+
+/// The planner's input: an already-resolved package graph and the command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanInput {
+    pub packages: Vec<PkgNode>,
+    /// The named packages, in command-line (pattern match) order.
+    pub roots: Vec<usize>,
+    pub mode: BuildMode,
+    /// Directory go runs in (compile runs there, so module files appear as `./x.go`).
+    pub cwd: String,
+    pub modules: Vec<ModuleInfo>,
+    /// Non-empty when the main module's go version or `//go:debug` lines change GODEBUG
+    /// defaults (the loader computes it); passed to the linker and recorded in the build info.
+    pub default_godebug: String,
+}
+
+/// The toolchain and machine the plan is for. `Default` is the oracle machine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Toolchain {
+    pub goroot: String,
+    pub goos: String,
+    pub goarch: String,
+    /// The arch env, e.g. (`GOAMD64`, `v1`); asm gets `-D GOAMD64_v1`.
+    pub arch_env: Option<(String, String)>,
+    /// `runtime.Version()` of the toolchain, e.g. `go1.23.5`.
+    pub version: String,
+    pub cgo_enabled: bool,
+    /// `runtime.GOMAXPROCS(0)`: the default `-p` and the base of `compile -c`.
+    pub cpus: usize,
+    /// `go build -p N`; `None` means `cpus`.
+    pub parallel: Option<usize>,
+    /// `$CC` (the linker's `-extld`).
+    pub cc: String,
+}
+
+impl Default for Toolchain {
+    fn default() -> Self {
+        Toolchain {
+            goroot: "/usr/lib/go-1.23".into(),
+            goos: "linux".into(),
+            goarch: "amd64".into(),
+            arch_env: Some(("GOAMD64".into(), "v1".into())),
+            version: "go1.23.5".into(),
+            cgo_enabled: true,
+            cpus: 2,
+            parallel: None,
+            cc: "gcc".into(),
+        }
+    }
+}
+
+impl Toolchain {
+    fn tool(&self, name: &str) -> String {
+        format!(
+            "{}/pkg/tool/{}_{}/{}",
+            self.goroot, self.goos, self.goarch, name
+        )
+    }
+
+    /// `gcBackendConcurrency`: GOMAXPROCS, capped at 4 unless `-p 1`.
+    fn backend_concurrency(&self) -> usize {
+        let c = self.cpus.max(1);
+        if self.parallel.unwrap_or(self.cpus) == 1 {
+            c
+        } else {
+            c.min(4)
+        }
+    }
+
+    fn exe_suffix(&self) -> &'static str {
+        if self.goos == "windows" {
+            ".exe"
+        } else {
+            ""
+        }
+    }
+
+    /// The language version of the toolchain (`gover.Local()` cut to major.minor).
+    fn local_lang(&self) -> String {
+        lang(self.version.trim_start_matches("go"))
+    }
+}
+
+/// Why a plan could not be made. These are inconsistencies in the input (loader bugs or user
+/// errors the loader should have reported), listed all at once, sorted.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PlanError {
+    NoPackages,
+    /// An index that does not name a package.
+    BadIndex {
+        from: String,
+        index: usize,
+    },
+    /// An implicit import (e.g. `runtime` for a main package) absent from the input.
+    MissingImplicit {
+        package: String,
+        import: String,
+    },
+    ImportCycle {
+        cycle: Vec<String>,
+    },
+    /// `-o FILE` with several packages.
+    MultipleToFile,
+    /// `-o DIR/` with no main package among them.
+    NoMainPackages,
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlanError::NoPackages => write!(f, "no packages to build"),
+            PlanError::BadIndex { from, index } => {
+                write!(f, "package {from}: import index {index} out of range")
+            }
+            PlanError::MissingImplicit { package, import } => {
+                write!(
+                    f,
+                    "package {package}: implicit import {import} was not loaded"
+                )
+            }
+            PlanError::ImportCycle { cycle } => {
+                write!(f, "import cycle not allowed: {}", cycle.join(" -> "))
+            }
+            PlanError::MultipleToFile => {
+                write!(f, "go: cannot write multiple packages to non-directory")
+            }
+            PlanError::NoMainPackages => write!(f, "go: no main packages to build"),
+        }
+    }
+}
+
+impl std::error::Error for PlanError {}
+
+// ---------------------------------------------------------------------------------------------
+// Actions
+// ---------------------------------------------------------------------------------------------
+
+/// An action's mode, spelled as cmd/go spells it in `-debug-actiongraph`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mode {
+    GoBuild,
+    Build,
+    BuiltIn,
+    BuildInstall,
+    Link,
+    LinkInstall,
+    Nop,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::GoBuild => "go build",
+            Mode::Build => "build",
+            Mode::BuiltIn => "built-in package",
+            Mode::BuildInstall => "build-install",
+            Mode::Link => "link",
+            Mode::LinkInstall => "link-install",
+            Mode::Nop => "nop",
+        }
+    }
+
+    /// Whether cmd/go has a function to run for this action (`Actor != nil`).
+    fn has_actor(self) -> bool {
+        !matches!(self, Mode::GoBuild | Mode::BuiltIn | Mode::Nop)
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A work directory `$WORK/bNNN/`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WorkDir(pub u32);
+
+impl WorkDir {
+    /// `b001`.
+    pub fn name(self) -> String {
+        format!("b{:03}", self.0)
+    }
+    /// `$WORK/b001/` (with the trailing slash cmd/go keeps).
+    pub fn path(self) -> String {
+        format!("{WORK}/{}/", self.name())
+    }
+}
+
+/// An action's handle: its index in creation order.
+pub type ActionIx = NodeIndex<u32>;
+
+/// One action of the graph.
+#[derive(Clone, Debug)]
+pub struct Action {
+    pub mode: Mode,
+    /// Index into [`PlanInput::packages`].
+    pub package: Option<usize>,
+    /// Dependencies in cmd/go's order (it matters: importcfg, link order, priorities).
+    pub deps: Vec<ActionIx>,
+    pub objdir: Option<WorkDir>,
+    /// `Target`: the binary name for an install, `$WORK/b001/exe/a.out` for link.
+    pub target: Option<String>,
+    /// `built` as known at planning time (link's output; installs' target).
+    pub built: Option<String>,
+    /// Index in the depth-first post-order walk (lower runs first among ready actions).
+    pub priority: usize,
+    /// `ID` in `-debug-actiongraph` (breadth-first order from the root).
+    pub id: usize,
+    /// What the action does when it runs (empty for `nop`, `built-in package`, `go build`).
+    pub steps: Vec<Step>,
+}
+
+/// A tool run by cmd/go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Tool {
+    Compile,
+    Asm,
+    Pack,
+    BuildId,
+    Link,
+}
+
+impl Tool {
+    pub fn name(self) -> &'static str {
+        match self {
+            Tool::Compile => "compile",
+            Tool::Asm => "asm",
+            Tool::Pack => "pack",
+            Tool::BuildId => "buildid",
+            Tool::Link => "link",
+        }
+    }
+}
+
+/// One tool invocation as data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invocation {
+    pub tool: Tool,
+    /// Working directory (`""`: none shown, as for the `# internal` steps).
+    pub dir: String,
+    /// Extra environment, e.g. `GOROOT` for link.
+    pub env: Vec<(String, String)>,
+    /// Full argv, `argv[0]` the tool's path.
+    pub argv: Vec<String>,
+    /// cmd/go does this step in-process (pack, buildid) and marks it `# internal`.
+    pub internal: bool,
+}
+
+/// The contents of an `importcfg` / `importcfg.link`, kept symbolic: a `packagefile` points at
+/// the action that produces it, because a cache hit replaces `$WORK/bNNN/_pkg_.a` by a cache file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportCfg {
+    /// Compile configs start with `# import config`; link configs do not.
+    pub header: bool,
+    pub importmap: Vec<(String, String)>,
+    pub packagefiles: Vec<(String, ActionIx)>,
+    /// `modinfo` line payload (link only), unquoted bytes.
+    pub modinfo: Option<Vec<u8>>,
+}
+
+impl ImportCfg {
+    /// The file text, given where each dependency's output is.
+    pub fn render(&self, built: impl Fn(ActionIx) -> String) -> String {
+        let mut s = String::new();
+        if self.header {
+            s.push_str("# import config\n");
+        }
+        for (raw, fin) in &self.importmap {
+            s.push_str(&format!("importmap {raw}={fin}\n"));
+        }
+        for (path, a) in &self.packagefiles {
+            s.push_str(&format!("packagefile {path}={}\n", built(*a)));
+        }
+        if let Some(info) = &self.modinfo {
+            s.push_str(&format!("modinfo {}\n", go_quote(info)));
+        }
+        s
+    }
+}
+
+/// What a file written into `$WORK` holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileContents {
+    Text(String),
+    ImportCfg(ImportCfg),
+}
+
+/// One step of an action, in the order cmd/go performs (and `-x` prints) them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    Mkdir(String),
+    WriteFile {
+        path: String,
+        contents: FileContents,
+    },
+    Run(Invocation),
+    /// `cp SRC DST` (header files copied under their `_GOOS_GOARCH` names).
+    Copy {
+        from: String,
+        to: String,
+    },
+    /// `mv SRC DST` (the install of a linked binary).
+    Move {
+        from: String,
+        to: String,
+    },
+    /// `rm -rf DIR` (the build's work directory after an install).
+    RemoveAll(String),
+    /// The cgo steps (cgo, gcc, `_cgo_.o`, dynimport) of a package with cgo files: not modelled.
+    Cgo {
+        files: Vec<String>,
+    },
+}
+
+// ---------------------------------------------------------------------------------------------
+// The graph, typestated
+// ---------------------------------------------------------------------------------------------
+
+/// Marker: the graph is being built; it cannot be queried.
+#[derive(Debug)]
+pub struct Building;
+/// Marker: priorities, IDs and steps are assigned; the graph is read-only.
+#[derive(Debug)]
+pub struct Sealed;
+
+/// The action graph. Only `ActionGraph<Sealed>` (alias [`Plan`]) can be queried.
+#[derive(Debug)]
+pub struct ActionGraph<S> {
+    graph: DiGraph<Action, ()>,
+    root: ActionIx,
+    input: PlanInput,
+    toolchain: Toolchain,
+    /// Actions in JSON ID order (breadth-first from the root).
+    by_id: Vec<ActionIx>,
+    _state: std::marker::PhantomData<S>,
+}
+
+/// A finished plan.
+pub type Plan = ActionGraph<Sealed>;
+
+/// Plan `go build` for `input` on `toolchain`.
+pub fn plan(input: PlanInput, toolchain: &Toolchain) -> Result<Plan, Vec<PlanError>> {
+    let builder = Builder::new(&input, toolchain)?;
+    let (graph, root) = builder.build()?;
+    let building = ActionGraph::<Building> {
+        graph,
+        root,
+        input,
+        toolchain: toolchain.clone(),
+        by_id: Vec::new(),
+        _state: std::marker::PhantomData,
+    };
+    Ok(building.seal())
+}
+
+impl ActionGraph<Building> {
+    /// Assign priorities (post-order), IDs (breadth-first) and steps; freeze.
+    fn seal(mut self) -> Plan {
+        // Priorities: depth-first post-order from the root (exec.go actionList).
+        let mut seen = HashSet::new();
+        let mut order = Vec::new();
+        // Iterative post-order over ordered deps.
+        let mut stack: Vec<(ActionIx, usize)> = vec![(self.root, 0)];
+        seen.insert(self.root);
+        while let Some(&mut (a, ref mut i)) = stack.last_mut() {
+            let deps = &self.graph[a].deps;
+            if *i < deps.len() {
+                let d = deps[*i];
+                *i += 1;
+                if seen.insert(d) {
+                    stack.push((d, 0));
+                }
+            } else {
+                order.push(a);
+                stack.pop();
+            }
+        }
+        for (p, &a) in order.iter().enumerate() {
+            self.graph[a].priority = p;
+        }
+        // IDs: breadth-first from the root (action.go actionGraphJSON).
+        let mut by_id = vec![self.root];
+        let mut seen_bfs: HashSet<ActionIx> = HashSet::from([self.root]);
+        let mut i = 0;
+        while i < by_id.len() {
+            for &d in &self.graph[by_id[i]].deps {
+                if seen_bfs.insert(d) {
+                    by_id.push(d);
+                }
+            }
+            i += 1;
+        }
+        for (id, &a) in by_id.iter().enumerate() {
+            self.graph[a].id = id;
+        }
+        self.by_id = by_id;
+        // Steps.
+        let nodes: Vec<ActionIx> = self.graph.node_indices().collect();
+        for a in nodes {
+            let steps = Steps { g: &self }.for_action(a);
+            self.graph[a].steps = steps;
+        }
+        ActionGraph {
+            graph: self.graph,
+            root: self.root,
+            input: self.input,
+            toolchain: self.toolchain,
+            by_id: self.by_id,
+            _state: std::marker::PhantomData,
+        }
+    }
+}
+
+/// A plain summary row for the UI.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionSummary {
+    pub id: usize,
+    pub mode: &'static str,
+    pub package: Option<String>,
+    pub workdir: Option<String>,
+    pub target: Option<String>,
+    pub deps: Vec<usize>,
+    pub priority: usize,
+    pub tools: Vec<Tool>,
+}
+
+impl ActionGraph<Sealed> {
+    pub fn root(&self) -> ActionIx {
+        self.root
+    }
+    pub fn input(&self) -> &PlanInput {
+        &self.input
+    }
+    pub fn toolchain(&self) -> &Toolchain {
+        &self.toolchain
+    }
+    pub fn action(&self, a: ActionIx) -> &Action {
+        &self.graph[a]
+    }
+    /// The underlying petgraph graph; edges run from an action to each of its dependencies.
+    pub fn graph(&self) -> &DiGraph<Action, ()> {
+        &self.graph
+    }
+    /// Actions in `-debug-actiongraph` ID order.
+    pub fn actions(&self) -> impl Iterator<Item = (ActionIx, &Action)> + '_ {
+        self.by_id.iter().map(move |&a| (a, &self.graph[a]))
+    }
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+    /// Actions that depend on `a` (in creation order).
+    pub fn dependents(&self, a: ActionIx) -> Vec<ActionIx> {
+        let mut v: Vec<ActionIx> = self
+            .graph
+            .neighbors_directed(a, Direction::Incoming)
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+    pub fn package(&self, a: ActionIx) -> Option<&PkgNode> {
+        self.graph[a].package.map(|p| &self.input.packages[p])
+    }
+    /// The action's package import path, `""` when none (as in the JSON).
+    pub fn package_path(&self, a: ActionIx) -> &str {
+        self.package(a)
+            .map(|p| p.import_path.as_str())
+            .unwrap_or("")
+    }
+    /// The `build` action of a package, if it is in the graph.
+    pub fn build_action(&self, import_path: &str) -> Option<ActionIx> {
+        self.actions()
+            .find(|(a, x)| {
+                matches!(x.mode, Mode::Build | Mode::BuiltIn)
+                    && self.package_path(*a) == import_path
+            })
+            .map(|(a, _)| a)
+    }
+    /// Where an action's output is before any cache is consulted (`built`).
+    pub fn cold_built(&self, a: ActionIx) -> String {
+        let x = &self.graph[a];
+        match (&x.built, x.mode, x.objdir) {
+            (Some(b), _, _) => b.clone(),
+            (None, Mode::Build, Some(d)) => format!("{}_pkg_.a", d.path()),
+            _ => String::new(),
+        }
+    }
+
+    pub fn summary(&self) -> Vec<ActionSummary> {
+        self.actions()
+            .map(|(a, x)| ActionSummary {
+                id: x.id,
+                mode: x.mode.as_str(),
+                package: self.package(a).map(|p| p.import_path.clone()),
+                workdir: x.objdir.map(WorkDir::name),
+                target: x.target.clone(),
+                deps: x.deps.iter().map(|&d| self.graph[d].id).collect(),
+                priority: x.priority,
+                tools: x
+                    .steps
+                    .iter()
+                    .filter_map(|s| match s {
+                        Step::Run(inv) => Some(inv.tool),
+                        _ => None,
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// `-debug-actiongraph` JSON as cmd/go writes it before running (no times, IDs or commands),
+    /// with `$WORK` replaced by `work_dir` (e.g. `/tmp/go-build123`).
+    pub fn to_actiongraph_json(&self, work_dir: &str) -> String {
+        let fix = |s: &str| s.replacen(WORK, work_dir, 1);
+        let list: Vec<wire::ActionJson> = self
+            .actions()
+            .map(|(a, x)| wire::ActionJson {
+                id: x.id,
+                mode: x.mode.as_str().to_string(),
+                package: self.package_path(a).to_string(),
+                deps: x.deps.iter().map(|&d| self.graph[d].id).collect(),
+                objdir: x.objdir.map(|d| fix(&d.path())).unwrap_or_default(),
+                target: x.target.as_deref().map(fix).unwrap_or_default(),
+                priority: x.priority,
+                built: x.built.as_deref().map(fix).unwrap_or_default(),
+                need_build: matches!(x.mode, Mode::Build | Mode::BuiltIn),
+                cmd: None,
+            })
+            .collect();
+        wire::to_go_json(&list)
+    }
+}
+
+mod wire {
+    //! The `-debug-actiongraph` wire format (field names and `omitempty` as in action.go).
+    use serde::Serialize;
+
+    fn is_zero(n: &usize) -> bool {
+        *n == 0
+    }
+    fn is_false(b: &bool) -> bool {
+        !*b
+    }
+
+    #[derive(Serialize)]
+    pub struct ActionJson {
+        #[serde(rename = "ID")]
+        pub id: usize,
+        #[serde(rename = "Mode")]
+        pub mode: String,
+        #[serde(rename = "Package")]
+        pub package: String,
+        #[serde(rename = "Deps", skip_serializing_if = "Vec::is_empty")]
+        pub deps: Vec<usize>,
+        #[serde(rename = "Objdir", skip_serializing_if = "String::is_empty")]
+        pub objdir: String,
+        #[serde(rename = "Target", skip_serializing_if = "String::is_empty")]
+        pub target: String,
+        #[serde(rename = "Priority", skip_serializing_if = "is_zero")]
+        pub priority: usize,
+        #[serde(rename = "Built", skip_serializing_if = "String::is_empty")]
+        pub built: String,
+        #[serde(rename = "NeedBuild", skip_serializing_if = "is_false")]
+        pub need_build: bool,
+        #[serde(rename = "Cmd")]
+        pub cmd: Option<Vec<String>>,
+    }
+
+    /// `json.MarshalIndent(v, "", "\t")`.
+    pub fn to_go_json<T: Serialize>(v: &T) -> String {
+        let mut out = Vec::new();
+        let fmt = serde_json::ser::PrettyFormatter::with_indent(b"\t");
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+        v.serialize(&mut ser)
+            .expect("serializing plain data cannot fail");
+        String::from_utf8(out).expect("serde_json writes UTF-8")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Construction (action.go)
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum InstallMode {
+    Build,
+    Install,
+}
+
+struct Builder<'a> {
+    input: &'a PlanInput,
+    tc: &'a Toolchain,
+    graph: DiGraph<Action, ()>,
+    /// cmd/go's actionCache, keyed by (mode, package).
+    cache: HashMap<(Mode, usize), ActionIx>,
+    objdir_seq: u32,
+    /// Internal imports per package (source imports + implicit ones).
+    internal: Vec<Vec<usize>>,
+    /// Install targets (cmd/go's `p.Target`), set only by `-o`.
+    targets: HashMap<usize, String>,
+    in_progress: Vec<usize>,
+    errors: Vec<PlanError>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(input: &'a PlanInput, tc: &'a Toolchain) -> Result<Self, Vec<PlanError>> {
+        let mut errors = Vec::new();
+        if input.roots.is_empty() {
+            errors.push(PlanError::NoPackages);
+        }
+        let n = input.packages.len();
+        let by_path: HashMap<&str, usize> = input
+            .packages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.import_path.as_str(), i))
+            .collect();
+        for &r in &input.roots {
+            if r >= n {
+                errors.push(PlanError::BadIndex {
+                    from: "(roots)".into(),
+                    index: r,
+                });
+            }
+        }
+        let mut internal = Vec::with_capacity(n);
+        for p in &input.packages {
+            let mut imps = Vec::with_capacity(p.imports.len() + 2);
+            for &i in &p.imports {
+                if i >= n {
+                    errors.push(PlanError::BadIndex {
+                        from: p.import_path.clone(),
+                        index: i,
+                    });
+                } else if !imps.contains(&i) {
+                    imps.push(i);
+                }
+            }
+            for path in implicit_imports(p, tc) {
+                match by_path.get(path) {
+                    Some(&i) => {
+                        if !imps.contains(&i) {
+                            imps.push(i)
+                        }
+                    }
+                    None => errors.push(PlanError::MissingImplicit {
+                        package: p.import_path.clone(),
+                        import: path.to_string(),
+                    }),
+                }
+            }
+            internal.push(imps);
+        }
+        if !errors.is_empty() {
+            errors.sort();
+            errors.dedup();
+            return Err(errors);
+        }
+        Ok(Builder {
+            input,
+            tc,
+            graph: DiGraph::new(),
+            cache: HashMap::new(),
+            objdir_seq: 0,
+            internal,
+            targets: HashMap::new(),
+            in_progress: Vec::new(),
+            errors: Vec::new(),
+        })
+    }
+
+    fn pkg(&self, p: usize) -> &'a PkgNode {
+        &self.input.packages[p]
+    }
+
+    fn new_objdir(&mut self) -> WorkDir {
+        self.objdir_seq += 1;
+        WorkDir(self.objdir_seq)
+    }
+
+    fn add(&mut self, mode: Mode, package: Option<usize>, deps: Vec<ActionIx>) -> ActionIx {
+        self.graph.add_node(Action {
+            mode,
+            package,
+            deps,
+            objdir: None,
+            target: None,
+            built: None,
+            priority: 0,
+            id: 0,
+            steps: Vec::new(),
+        })
+    }
+
+    /// build.go runBuild.
+    fn build(mut self) -> Result<(DiGraph<Action, ()>, ActionIx), Vec<PlanError>> {
+        let roots = self.input.roots.clone();
+        let mut output = match &self.input.mode {
+            BuildMode::Build => None,
+            BuildMode::BuildTo(f) => Some((f.clone(), false)),
+            BuildMode::BuildToDir(d) => Some((d.clone(), true)),
+        };
+        if output.is_none() && roots.len() == 1 && self.pkg(roots[0]).name == "main" {
+            output = Some((
+                default_exec_name(&self.pkg(roots[0]).import_path) + self.tc.exe_suffix(),
+                false,
+            ));
+        }
+        let root = match output {
+            Some((dir, true)) => {
+                let dir = dir.trim_end_matches('/').to_string();
+                let mut deps = Vec::new();
+                for &p in &roots {
+                    if self.pkg(p).name != "main" {
+                        continue;
+                    }
+                    let name = default_exec_name(&self.pkg(p).import_path) + self.tc.exe_suffix();
+                    self.targets.insert(p, format!("{dir}/{name}"));
+                    deps.push(self.auto_action(InstallMode::Install, p));
+                }
+                if deps.is_empty() {
+                    return Err(vec![PlanError::NoMainPackages]);
+                }
+                self.add(Mode::GoBuild, None, deps)
+            }
+            Some((file, false)) => {
+                if roots.len() > 1 {
+                    return Err(vec![PlanError::MultipleToFile]);
+                }
+                self.targets.insert(roots[0], file);
+                self.auto_action(InstallMode::Install, roots[0])
+            }
+            None => {
+                let mut deps = Vec::new();
+                for &p in &roots {
+                    deps.push(self.auto_action(InstallMode::Build, p));
+                }
+                self.add(Mode::GoBuild, None, deps)
+            }
+        };
+        if !self.errors.is_empty() {
+            self.errors.sort();
+            self.errors.dedup();
+            return Err(self.errors);
+        }
+        for a in self.graph.node_indices().collect::<Vec<_>>() {
+            for d in self.graph[a].deps.clone() {
+                self.graph.add_edge(a, d, ());
+            }
+        }
+        Ok((self.graph, root))
+    }
+
+    fn auto_action(&mut self, mode: InstallMode, p: usize) -> ActionIx {
+        if self.pkg(p).name == "main" {
+            self.link_action(mode, p)
+        } else {
+            self.compile_action(mode, p)
+        }
+    }
+
+    /// action.go CompileAction (depMode is always ModeBuild for go build).
+    fn compile_action(&mut self, mut mode: InstallMode, p: usize) -> ActionIx {
+        if mode == InstallMode::Install
+            && (!self.targets.contains_key(&p) || self.pkg(p).name == "main")
+        {
+            mode = InstallMode::Build;
+        }
+        let a = match self.cache.get(&(Mode::Build, p)) {
+            Some(&a) => a,
+            None => {
+                if let Some(pos) = self.in_progress.iter().position(|&q| q == p) {
+                    let mut cycle: Vec<String> = self.in_progress[pos..]
+                        .iter()
+                        .map(|&q| self.pkg(q).import_path.clone())
+                        .collect();
+                    cycle.push(self.pkg(p).import_path.clone());
+                    self.errors.push(PlanError::ImportCycle { cycle });
+                    // Stand-in so construction can finish and report every error.
+                    return self.add(Mode::Nop, Some(p), Vec::new());
+                }
+                let objdir = self.new_objdir();
+                self.in_progress.push(p);
+                let mut deps = Vec::new();
+                for q in self.internal[p].clone() {
+                    deps.push(self.compile_action(InstallMode::Build, q));
+                }
+                self.in_progress.pop();
+                let pk = self.pkg(p);
+                let builtin =
+                    pk.standard && matches!(pk.import_path.as_str(), "builtin" | "unsafe");
+                let a = self.add(
+                    if builtin { Mode::BuiltIn } else { Mode::Build },
+                    Some(p),
+                    deps,
+                );
+                self.graph[a].objdir = Some(objdir);
+                self.cache.insert((Mode::Build, p), a);
+                a
+            }
+        };
+        if mode == InstallMode::Install {
+            self.install_action(a)
+        } else {
+            a
+        }
+    }
+
+    /// action.go LinkAction.
+    fn link_action(&mut self, mode: InstallMode, p: usize) -> ActionIx {
+        let a = match self.cache.get(&(Mode::Link, p)) {
+            Some(&a) => a,
+            None => {
+                let a1 = self.compile_action(InstallMode::Build, p);
+                let objdir = self.graph[a1].objdir;
+                let a = self.add(Mode::Link, Some(p), vec![a1]);
+                let target = format!(
+                    "{}exe/a.out{}",
+                    objdir.map(WorkDir::path).unwrap_or_default(),
+                    self.tc.exe_suffix()
+                );
+                self.graph[a].objdir = objdir;
+                self.graph[a].target = Some(target.clone());
+                self.graph[a].built = Some(target);
+                self.add_transitive_link_deps(a, a1);
+                let rest = self.graph[a].deps[1..].to_vec();
+                let nop = self.add(Mode::Nop, None, rest);
+                self.graph[a1].deps.push(nop);
+                self.cache.insert((Mode::Link, p), a);
+                a
+            }
+        };
+        if mode == InstallMode::Install {
+            self.install_action(a)
+        } else {
+            a
+        }
+    }
+
+    /// action.go addTransitiveLinkDeps: breadth-first over build actions.
+    fn add_transitive_link_deps(&mut self, a: ActionIx, a1: ActionIx) {
+        let mut workq = vec![a1];
+        let mut have: HashSet<usize> = self.graph[a1].package.into_iter().collect();
+        let mut i = 0;
+        while i < workq.len() {
+            for a2 in self.graph[workq[i]].deps.clone() {
+                let x = &self.graph[a2];
+                let Some(p2) = x.package else { continue };
+                if !matches!(x.mode, Mode::Build | Mode::BuildInstall) || have.contains(&p2) {
+                    continue;
+                }
+                have.insert(p2);
+                let next = if x.mode == Mode::BuildInstall {
+                    x.deps[0]
+                } else {
+                    a2
+                };
+                self.graph[a].deps.push(a2);
+                workq.push(next);
+            }
+            i += 1;
+        }
+    }
+
+    /// action.go installAction: the install overwrites `a1` in place and the build moves to a
+    /// fresh node, so every earlier reference to the build now reaches the install.
+    fn install_action(&mut self, a1: ActionIx) -> ActionIx {
+        let mode = self.graph[a1].mode;
+        if matches!(mode, Mode::BuildInstall | Mode::LinkInstall) || !mode.has_actor() {
+            return a1;
+        }
+        let p = self.graph[a1].package.expect("install of a package action");
+        let key = if mode == Mode::Link {
+            Mode::LinkInstall
+        } else {
+            Mode::BuildInstall
+        };
+        if let Some(&a) = self.cache.get(&(key, p)) {
+            return a;
+        }
+        let build = self.graph[a1].clone();
+        let objdir = build.objdir;
+        let b = self.graph.add_node(build);
+        let target = self.targets.get(&p).cloned();
+        let x = &mut self.graph[a1];
+        x.mode = key;
+        x.deps = vec![b];
+        x.objdir = objdir;
+        x.target = target.clone();
+        x.built = target;
+        x.steps = Vec::new();
+        self.cache.insert((key, p), a1);
+        a1
+    }
+}
+
+/// load.go: the imports cmd/go adds to what the source says.
+fn implicit_imports(p: &PkgNode, tc: &Toolchain) -> Vec<&'static str> {
+    let mut v = Vec::new();
+    if !p.cgo_files.is_empty() && tc.cgo_enabled {
+        v.push("unsafe");
+        if !p.standard || p.import_path != "runtime/cgo" {
+            v.push("runtime/cgo");
+        }
+        if !p.standard
+            || !matches!(
+                p.import_path.as_str(),
+                "runtime/cgo" | "runtime/race" | "runtime/msan" | "runtime/asan"
+            )
+        {
+            v.push("syscall");
+        }
+    }
+    if p.name == "main" {
+        // LinkerDeps: everything links runtime; soft float on arm needs math.
+        v.push("runtime");
+        if tc.goarch == "arm" {
+            v.push("math");
+        }
+    }
+    v
+}
+
+/// load.go exeFromImportPath: the last element, skipping a major-version suffix.
+pub fn default_exec_name(import_path: &str) -> String {
+    let (dir, elem) = match import_path.rfind('/') {
+        Some(i) => (&import_path[..i], &import_path[i + 1..]),
+        None => ("", import_path),
+    };
+    if elem != import_path && is_version_element(elem) {
+        return dir.rsplit('/').next().unwrap_or(dir).to_string();
+    }
+    elem.to_string()
+}
+
+fn is_version_element(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() < 2 || b[0] != b'v' || b[1] == b'0' || (b[1] == b'1' && b.len() == 2) {
+        return false;
+    }
+    b[1..].iter().all(u8::is_ascii_digit)
+}
+
+/// gover.Lang: `1.21.3` → `1.21`, `1.12` → `1.12`.
+fn lang(v: &str) -> String {
+    let mut parts = v.split('.');
+    match (parts.next(), parts.next()) {
+        (Some(a), Some(b)) => format!(
+            "{a}.{}",
+            b.split(|c: char| !c.is_ascii_digit()).next().unwrap_or(b)
+        ),
+        (Some(a), None) => a.to_string(),
+        _ => v.to_string(),
+    }
+}
+
+/// Compare dotted Go versions numerically (`1.9` < `1.21`; missing parts are 0).
+fn version_le(a: &str, b: &str) -> bool {
+    let num = |s: &str| -> Vec<u64> {
+        s.split('.')
+            .map(|x| {
+                x.chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>()
+                    .parse()
+                    .unwrap_or(0)
+            })
+            .collect()
+    };
+    let (mut x, mut y) = (num(a), num(b));
+    let n = x.len().max(y.len());
+    x.resize(n, 0);
+    y.resize(n, 0);
+    x <= y
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps (exec.go build / link / BuildInstallFunc, gc.go)
+// ---------------------------------------------------------------------------------------------
+
+struct Steps<'g> {
+    g: &'g ActionGraph<Building>,
+}
+
+impl Steps<'_> {
+    fn for_action(&self, a: ActionIx) -> Vec<Step> {
+        let x = &self.g.graph[a];
+        match x.mode {
+            Mode::Build => self.build(a),
+            Mode::Link => self.link(a),
+            Mode::LinkInstall | Mode::BuildInstall => {
+                let b = x.deps[0];
+                let from = self.cold_built(b);
+                // exec.go BuildInstallFunc: mkdir objdir and the target's directory, move, clean up.
+                let mut v = Vec::new();
+                if let Some(d) = x.objdir {
+                    v.push(Step::Mkdir(d.path()));
+                }
+                if let Some(t) = &x.target {
+                    if let Some(i) = t.rfind('/') {
+                        v.push(Step::Mkdir(t[..=i].to_string()));
+                    }
+                    v.push(Step::Move {
+                        from,
+                        to: t.clone(),
+                    });
+                }
+                if let Some(d) = x.objdir {
+                    v.push(Step::RemoveAll(d.path()));
+                }
+                v
+            }
+            Mode::GoBuild | Mode::BuiltIn | Mode::Nop => Vec::new(),
+        }
+    }
+
+    fn cold_built(&self, a: ActionIx) -> String {
+        let x = &self.g.graph[a];
+        match (&x.built, x.mode, x.objdir) {
+            (Some(b), _, _) => b.clone(),
+            (None, Mode::Build, Some(d)) => format!("{}_pkg_.a", d.path()),
+            _ => String::new(),
+        }
+    }
+
+    /// gc.go pkgPath.
+    fn pkg_path(p: &PkgNode) -> &str {
+        if p.name == "main" {
+            "main"
+        } else {
+            &p.import_path
+        }
+    }
+
+    fn abs(p: &PkgNode, f: &str) -> String {
+        if f.starts_with('/') {
+            f.to_string()
+        } else {
+            format!("{}/{}", p.dir, f)
+        }
+    }
+
+    fn asm_args(&self, p: &PkgNode, objdir: &str) -> Vec<String> {
+        let tc = &self.g.toolchain;
+        let mut v = vec![
+            tc.tool("asm"),
+            "-p".into(),
+            Self::pkg_path(p).into(),
+            "-trimpath".into(),
+            format!("{}=>", objdir.trim_end_matches('/')),
+            "-I".into(),
+            objdir.into(),
+            "-I".into(),
+            format!("{}/pkg/include", tc.goroot),
+            "-D".into(),
+            format!("GOOS_{}", tc.goos),
+            "-D".into(),
+            format!("GOARCH_{}", tc.goarch),
+        ];
+        if let Some((k, val)) = &tc.arch_env {
+            // gc.go asmArgs defines GO386_, GOAMD64_, GOMIPS_… from the arch env.
+            if matches!(
+                k.as_str(),
+                "GO386" | "GOAMD64" | "GOMIPS" | "GOMIPS64" | "GORISCV64"
+            ) {
+                v.extend(["-D".into(), format!("{k}_{val}")]);
+            }
+        }
+        v
+    }
+
+    fn build(&self, a: ActionIx) -> Vec<Step> {
+        let g = self.g;
+        let tc = &g.toolchain;
+        let x = &g.graph[a];
+        let p = &g.input.packages[x.package.expect("build has a package")];
+        let objdir = x.objdir.expect("build has an objdir").path();
+        let objdir_trim = objdir.trim_end_matches('/').to_string();
+        let archive = format!("{objdir}_pkg_.a");
+        let uses_cgo = !p.cgo_files.is_empty() && tc.cgo_enabled;
+        let sfiles: Vec<&String> = if uses_cgo && !(p.standard && p.import_path == "runtime/cgo") {
+            Vec::new() // cgo packages hand their .s files to gcc
+        } else {
+            p.s_files
+                .iter()
+                .filter(|f| !(uses_cgo && f.starts_with("gcc_")))
+                .collect()
+        };
+        let mut steps = vec![Step::Mkdir(objdir.clone())];
+        if uses_cgo {
+            steps.push(Step::Cgo {
+                files: p.cgo_files.clone(),
+            });
+        }
+
+        // Symbol ABIs from the assembly (gc.go symabis).
+        let symabis = if sfiles.is_empty() {
+            None
+        } else {
+            let path = format!("{objdir}symabis");
+            steps.push(Step::WriteFile {
+                path: format!("{objdir}go_asm.h"),
+                contents: FileContents::Text(String::new()),
+            });
+            let mut argv = self.asm_args(p, &objdir);
+            argv.extend(["-gensymabis".into(), "-o".into(), path.clone()]);
+            argv.extend(sfiles.iter().map(|f| Self::abs(p, f)));
+            steps.push(Step::Run(Invocation {
+                tool: Tool::Asm,
+                dir: p.dir.clone(),
+                env: Vec::new(),
+                argv,
+                internal: false,
+            }));
+            Some(path)
+        };
+
+        // importcfg: importmap lines, then one packagefile per dependency with an output.
+        let mut icfg = ImportCfg {
+            header: true,
+            importmap: p.import_map.clone(),
+            ..Default::default()
+        };
+        for &d in &x.deps {
+            let y = &g.graph[d];
+            if matches!(y.mode, Mode::Build | Mode::BuildInstall) {
+                if let Some(q) = y.package {
+                    icfg.packagefiles
+                        .push((g.input.packages[q].import_path.clone(), d));
+                }
+            }
+        }
+        let importcfg = format!("{objdir}importcfg");
+        steps.push(Step::WriteFile {
+            path: importcfg.clone(),
+            contents: FileContents::ImportCfg(icfg),
+        });
+
+        let embedcfg = if p.embed_patterns.is_empty() {
+            None
+        } else {
+            let path = format!("{objdir}embedcfg");
+            steps.push(Step::WriteFile {
+                path: path.clone(),
+                contents: FileContents::Text(embedcfg(p)),
+            });
+            Some(path)
+        };
+
+        // compile (gc.go gc).
+        let vers = match p.module.map(|m| &g.input.modules[m]) {
+            Some(m) => {
+                let v = if m.go_version.is_empty() {
+                    "1.16"
+                } else {
+                    m.go_version.as_str()
+                };
+                if version_le(v, tc.version.trim_start_matches("go")) {
+                    lang(v)
+                } else {
+                    tc.local_lang()
+                }
+            }
+            None => tc.local_lang(),
+        };
+        let mut argv = vec![
+            tc.tool("compile"),
+            "-o".into(),
+            archive.clone(),
+            "-trimpath".into(),
+            format!("{objdir_trim}=>"),
+            "-p".into(),
+            Self::pkg_path(p).into(),
+            format!("-lang=go{vers}"),
+        ];
+        if p.standard {
+            argv.push("-std".into());
+        }
+        let mut ext = p.cgo_files.len() + p.c_files.len() + p.s_files.len() + p.syso_files.len();
+        if p.standard
+            && matches!(
+                p.import_path.as_str(),
+                "bytes"
+                    | "internal/poll"
+                    | "net"
+                    | "os"
+                    | "runtime/metrics"
+                    | "runtime/pprof"
+                    | "runtime/trace"
+                    | "sync"
+                    | "syscall"
+                    | "time"
+            )
+        {
+            ext += 1;
+        }
+        if ext == 0 {
+            argv.push("-complete".into());
+        }
+        argv.extend(["-buildid".into(), BUILD_ID.into()]);
+        if tc.goos == "plan9" || tc.goarch == "wasm" {
+            argv.push("-dwarf=false".into());
+        }
+        argv.extend(["-goversion".into(), tc.version.clone()]);
+        if let Some(s) = &symabis {
+            argv.extend(["-symabis".into(), s.clone()]);
+        }
+        let c = tc.backend_concurrency();
+        if c > 1 {
+            argv.push(format!("-c={c}"));
+        }
+        argv.extend(["-nolocalimports".into(), "-importcfg".into(), importcfg]);
+        if let Some(e) = embedcfg {
+            argv.extend(["-embedcfg".into(), e]);
+        }
+        argv.push("-pack".into());
+        if symabis.is_some() {
+            argv.extend(["-asmhdr".into(), format!("{objdir}go_asm.h")]);
+        }
+        argv.extend(p.go_files.iter().map(|f| Self::abs(p, f)));
+        steps.push(Step::Run(Invocation {
+            tool: Tool::Compile,
+            dir: g.input.cwd.clone(),
+            env: Vec::new(),
+            argv,
+            internal: false,
+        }));
+
+        // Architecture headers copied under generic names.
+        let (goos_goarch, goarch, goos) = (
+            format!("_{}_{}", tc.goos, tc.goarch),
+            format!("_{}", tc.goarch),
+            format!("_{}", tc.goos),
+        );
+        for h in &p.h_files {
+            let (name, ext) = match h.rfind('.') {
+                Some(i) => (&h[..i], &h[i + 1..]),
+                None => (h.as_str(), ""),
+            };
+            let targ = if let Some(b) = name.strip_suffix(goos_goarch.as_str()) {
+                format!("{b}_GOOS_GOARCH.{ext}")
+            } else if let Some(b) = name.strip_suffix(goarch.as_str()) {
+                format!("{b}_GOARCH.{ext}")
+            } else if let Some(b) = name.strip_suffix(goos.as_str()) {
+                format!("{b}_GOOS.{ext}")
+            } else {
+                continue;
+            };
+            steps.push(Step::Copy {
+                from: Self::abs(p, h),
+                to: format!("{objdir}{targ}"),
+            });
+        }
+
+        // Assemble each .s file, then append the objects to the archive.
+        let mut objects = Vec::new();
+        for f in &sfiles {
+            let o = format!("{objdir}{}.o", f.strip_suffix(".s").unwrap_or(f));
+            let mut argv = self.asm_args(p, &objdir);
+            argv.extend(["-o".into(), o.clone(), Self::abs(p, f)]);
+            steps.push(Step::Run(Invocation {
+                tool: Tool::Asm,
+                dir: p.dir.clone(),
+                env: Vec::new(),
+                argv,
+                internal: false,
+            }));
+            objects.push(o);
+        }
+        objects.extend(p.syso_files.iter().map(|f| Self::abs(p, f)));
+        if !objects.is_empty() {
+            let mut argv = vec![tc.tool("pack"), "r".into(), archive.clone()];
+            argv.extend(objects);
+            steps.push(Step::Run(Invocation {
+                tool: Tool::Pack,
+                dir: p.dir.clone(),
+                env: Vec::new(),
+                argv,
+                internal: true,
+            }));
+        }
+        steps.push(Step::Run(Invocation {
+            tool: Tool::BuildId,
+            dir: String::new(),
+            env: Vec::new(),
+            argv: vec![tc.tool("buildid"), "-w".into(), archive],
+            internal: true,
+        }));
+        steps
+    }
+
+    fn link(&self, a: ActionIx) -> Vec<Step> {
+        let g = self.g;
+        let tc = &g.toolchain;
+        let x = &g.graph[a];
+        let main = x.package.expect("link has a package");
+        let objdir = x.objdir.expect("link has an objdir").path();
+        let target = x.target.clone().unwrap_or_default();
+        let mut icfg = ImportCfg::default();
+        for &d in &x.deps {
+            if let Some(q) = g.graph[d].package {
+                icfg.packagefiles
+                    .push((g.input.packages[q].import_path.clone(), d));
+            }
+        }
+        icfg.modinfo = Some(modinfo_data(&self.build_info(main)));
+        let importcfg = format!("{objdir}importcfg.link");
+        let mut steps = vec![
+            Step::Mkdir(objdir.clone()),
+            Step::WriteFile {
+                path: importcfg.clone(),
+                contents: FileContents::ImportCfg(icfg),
+            },
+        ];
+        if let Some(i) = target.rfind('/') {
+            steps.push(Step::Mkdir(target[..=i].to_string()));
+        }
+        let mut argv = vec![
+            tc.tool("link"),
+            "-o".into(),
+            target.clone(),
+            "-importcfg".into(),
+            importcfg,
+        ];
+        if !g.input.default_godebug.is_empty() {
+            argv.push(format!(
+                "-X=runtime.godebugDefault={}",
+                g.input.default_godebug
+            ));
+        }
+        argv.push("-buildmode=exe".into());
+        argv.push(format!("-buildid={BUILD_ID}"));
+        argv.push(format!("-extld={}", tc.cc));
+        argv.push(self.cold_built(x.deps[0]));
+        steps.push(Step::Run(Invocation {
+            tool: Tool::Link,
+            dir: ".".into(),
+            env: vec![("GOROOT".into(), tc.goroot.clone())],
+            argv,
+            internal: false,
+        }));
+        steps.push(Step::Run(Invocation {
+            tool: Tool::BuildId,
+            dir: String::new(),
+            env: Vec::new(),
+            argv: vec![tc.tool("buildid"), "-w".into(), target],
+            internal: true,
+        }));
+        steps
+    }
+
+    /// load.go setBuildInfo + runtime/debug BuildInfo.String (no VCS stamping).
+    fn build_info(&self, main: usize) -> String {
+        let g = self.g;
+        let tc = &g.toolchain;
+        let input = &g.input;
+        let p = &input.packages[main];
+        let mut s = format!("path\t{}\n", p.import_path);
+        let fmt_mod = |s: &mut String,
+                       word: &str,
+                       path: &str,
+                       version: &str,
+                       sum: &str,
+                       rep: Option<&(String, String)>| {
+            let v = if version.is_empty() {
+                "(devel)"
+            } else {
+                version
+            };
+            s.push_str(&format!("{word}\t{path}\t{v}"));
+            match rep {
+                None => s.push_str(&format!("\t{sum}\n")),
+                Some((rp, rv)) => {
+                    let rv = if rv.is_empty() {
+                        "(devel)"
+                    } else {
+                        rv.as_str()
+                    };
+                    s.push_str(&format!("\n=>\t{rp}\t{rv}\t\n\n"));
+                }
+            }
+        };
+        let main_mod = p.module.map(|m| &input.modules[m]);
+        if let Some(m) = main_mod {
+            fmt_mod(&mut s, "mod", &m.path, &m.version, "", None);
+        }
+        // Modules of every package in the binary (other than the main module), sorted by path.
+        let mut seen = HashSet::new();
+        let mut q: VecDeque<usize> = VecDeque::from([main]);
+        let mut mods = BTreeMap::new();
+        while let Some(i) = q.pop_front() {
+            if !seen.insert(i) {
+                continue;
+            }
+            let pk = &input.packages[i];
+            if let Some(m) = pk.module {
+                let mi = &input.modules[m];
+                if Some(mi.path.as_str()) != main_mod.map(|x| x.path.as_str()) {
+                    mods.insert((mi.path.clone(), mi.version.clone()), m);
+                }
+            }
+            q.extend(pk.imports.iter().copied());
+        }
+        for &m in mods.values() {
+            let mi = &input.modules[m];
+            fmt_mod(
+                &mut s,
+                "dep",
+                &mi.path,
+                &mi.version,
+                &mi.sum,
+                mi.replace.as_ref(),
+            );
+        }
+        let mut set = |k: &str, v: &str| s.push_str(&format!("build\t{k}={v}\n"));
+        set("-buildmode", "exe");
+        set("-compiler", "gc");
+        if !input.default_godebug.is_empty() {
+            set("DefaultGODEBUG", &input.default_godebug);
+        }
+        set("CGO_ENABLED", if tc.cgo_enabled { "1" } else { "0" });
+        if tc.cgo_enabled {
+            for k in ["CGO_CFLAGS", "CGO_CPPFLAGS", "CGO_CXXFLAGS", "CGO_LDFLAGS"] {
+                set(k, "");
+            }
+        }
+        set("GOARCH", &tc.goarch);
+        set("GOOS", &tc.goos);
+        if let Some((k, v)) = &tc.arch_env {
+            set(k, v);
+        }
+        s
+    }
+}
+
+/// modload.ModInfoData: the build info between cmd/go's start and end markers.
+fn modinfo_data(info: &str) -> Vec<u8> {
+    const START: [u8; 16] = [
+        0x30, 0x77, 0xaf, 0x0c, 0x92, 0x74, 0x08, 0x02, 0x41, 0xe1, 0xc1, 0x07, 0xe6, 0xd6, 0x18,
+        0xe6,
+    ];
+    const END: [u8; 16] = [
+        0xf9, 0x32, 0x43, 0x31, 0x86, 0x18, 0x20, 0x72, 0x00, 0x82, 0x42, 0x10, 0x41, 0x16, 0xd8,
+        0xf2,
+    ];
+    let mut v = START.to_vec();
+    v.extend_from_slice(info.as_bytes());
+    v.extend_from_slice(&END);
+    v
+}
+
+/// Go's `strconv.Quote` (`%q`) of a byte string.
+pub fn go_quote(b: &[u8]) -> String {
+    let mut s = String::from("\"");
+    let mut i = 0;
+    while i < b.len() {
+        let rest = &b[i..];
+        let (ch, n) = match std::str::from_utf8(&rest[..rest.len().min(4)]) {
+            Ok(t) => (t.chars().next(), t.chars().next().map_or(1, char::len_utf8)),
+            Err(e) if e.valid_up_to() > 0 => {
+                let t = std::str::from_utf8(&rest[..e.valid_up_to()]).expect("valid prefix");
+                let c = t.chars().next().expect("non-empty");
+                (Some(c), c.len_utf8())
+            }
+            Err(_) => (None, 1),
+        };
+        match ch {
+            None => s.push_str(&format!("\\x{:02x}", b[i])),
+            Some(c) => match c {
+                '\x07' => s.push_str("\\a"),
+                '\x08' => s.push_str("\\b"),
+                '\x0c' => s.push_str("\\f"),
+                '\n' => s.push_str("\\n"),
+                '\r' => s.push_str("\\r"),
+                '\t' => s.push_str("\\t"),
+                '\x0b' => s.push_str("\\v"),
+                '\\' => s.push_str("\\\\"),
+                '"' => s.push_str("\\\""),
+                c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                    s.push_str(&format!("\\x{:02x}", c as u32))
+                }
+                c if c.is_control() => {
+                    if (c as u32) < 0x10000 {
+                        s.push_str(&format!("\\u{:04x}", c as u32))
+                    } else {
+                        s.push_str(&format!("\\U{:08x}", c as u32))
+                    }
+                }
+                c => s.push(c),
+            },
+        }
+        i += n;
+    }
+    s.push('"');
+    s
+}
+
+/// exec.go: the embedcfg JSON (`json.MarshalIndent`, tab-indented, keys sorted).
+fn embedcfg(p: &PkgNode) -> String {
+    #[derive(serde::Serialize)]
+    struct Embed<'a> {
+        #[serde(rename = "Patterns")]
+        patterns: &'a BTreeMap<String, Vec<String>>,
+        #[serde(rename = "Files")]
+        files: BTreeMap<&'a str, String>,
+    }
+    let files = p
+        .embed_files
+        .iter()
+        .map(|f| (f.as_str(), Steps::abs(p, f)))
+        .collect();
+    wire::to_go_json(&Embed {
+        patterns: &p.embed_patterns,
+        files,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pkg(path: &str, name: &str, imports: Vec<usize>) -> PkgNode {
+        PkgNode {
+            import_path: path.into(),
+            name: name.into(),
+            dir: if path == "unsafe" || path == "runtime" {
+                format!("/usr/lib/go-1.23/src/{path}")
+            } else {
+                format!("/m/{path}")
+            },
+            standard: path == "unsafe" || path == "runtime",
+            imports,
+            go_files: vec!["x.go".into()],
+            module: if path == "unsafe" || path == "runtime" {
+                None
+            } else {
+                Some(0)
+            },
+            ..Default::default()
+        }
+    }
+
+    fn input(packages: Vec<PkgNode>, roots: Vec<usize>, mode: BuildMode) -> PlanInput {
+        PlanInput {
+            packages,
+            roots,
+            mode,
+            cwd: "/m".into(),
+            modules: vec![ModuleInfo {
+                path: "m".into(),
+                go_version: "1.21".into(),
+                main: true,
+                ..Default::default()
+            }],
+            default_godebug: String::new(),
+        }
+    }
+
+    fn shape(p: &Plan) -> Vec<String> {
+        p.actions()
+            .map(|(a, x)| {
+                format!(
+                    "{} {} {} {:?} {} p{}",
+                    x.id,
+                    x.mode,
+                    p.package_path(a),
+                    x.deps.iter().map(|&d| p.action(d).id).collect::<Vec<_>>(),
+                    x.objdir.map(WorkDir::name).unwrap_or_default(),
+                    x.priority
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn plan_single_main_is_rooted_at_link_install() {
+        // 0 m (main) imports 1 m/lib; lib imports unsafe(2); runtime(3) imports unsafe.
+        let pk = vec![
+            pkg("m", "main", vec![1]),
+            pkg("m/lib", "lib", vec![2]),
+            pkg("unsafe", "unsafe", vec![]),
+            pkg("runtime", "runtime", vec![2]),
+        ];
+        let p = plan(input(pk, vec![0], BuildMode::Build), &Toolchain::default()).unwrap();
+        assert_eq!(
+            shape(&p),
+            [
+                "0 link-install m [1] b001 p6",
+                "1 link m [2, 3, 4] b001 p5",
+                "2 build m [3, 4, 5] b001 p4",
+                "3 build m/lib [6] b002 p1",
+                "4 build runtime [6] b004 p2",
+                "5 nop  [3, 4]  p3",
+                "6 built-in package unsafe [] b003 p0",
+            ]
+        );
+        let x = p.action(p.root());
+        assert_eq!(x.target.as_deref(), Some("m"));
+        assert_eq!(
+            p.action(p.build_action("unsafe").unwrap()).objdir,
+            Some(WorkDir(3))
+        );
+        assert_eq!(
+            p.action(p.build_action("runtime").unwrap()).objdir,
+            Some(WorkDir(4))
+        );
+    }
+
+    #[test]
+    fn plan_library_gets_go_build_root_and_no_link() {
+        let pk = vec![
+            pkg("m/lib", "lib", vec![1]),
+            pkg("unsafe", "unsafe", vec![]),
+        ];
+        let p = plan(input(pk, vec![0], BuildMode::Build), &Toolchain::default()).unwrap();
+        assert_eq!(
+            shape(&p),
+            [
+                "0 go build  [1]  p2",
+                "1 build m/lib [2] b001 p1",
+                "2 built-in package unsafe [] b002 p0"
+            ]
+        );
+    }
+
+    #[test]
+    fn plan_reports_missing_runtime_and_cycles() {
+        let pk = vec![
+            pkg("m", "main", vec![1]),
+            pkg("m/a", "a", vec![2]),
+            pkg("m/b", "b", vec![1]),
+        ];
+        let err = plan(
+            input(pk.clone(), vec![0], BuildMode::Build),
+            &Toolchain::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            [PlanError::MissingImplicit {
+                package: "m".into(),
+                import: "runtime".into()
+            }]
+        );
+        let mut pk = pk;
+        pk[0].name = "a".into();
+        let err = plan(input(pk, vec![0], BuildMode::Build), &Toolchain::default()).unwrap_err();
+        assert_eq!(
+            err,
+            [PlanError::ImportCycle {
+                cycle: vec!["m/a".into(), "m/b".into(), "m/a".into()]
+            }]
+        );
+    }
+
+    #[test]
+    fn plan_exec_names_and_quoting() {
+        assert_eq!(default_exec_name("example.com/cmd/v2"), "cmd");
+        assert_eq!(default_exec_name("example.com/v1"), "v1");
+        assert_eq!(default_exec_name("hello"), "hello");
+        assert_eq!(lang("1.23.5"), "1.23");
+        assert!(version_le("1.9", "1.23.5") && !version_le("1.24", "1.23.5"));
+        assert_eq!(go_quote(b"a\tb\x00\xe6\"\\"), "\"a\\tb\\x00\\xe6\\\"\\\\\"");
+    }
+}
