@@ -7,10 +7,14 @@
 //! `wasm32-unknown-unknown` alike.
 
 pub mod constraint;
+pub mod cost;
 pub mod gomod;
 pub mod hash;
+pub mod load;
 pub mod plan;
 pub mod sample;
 pub mod scan;
+pub mod schedule;
 pub mod stdlib;
+pub mod trace;
 pub mod workspace;

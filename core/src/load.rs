@@ -1,0 +1,1776 @@
+//! The package loader: from a [`Workspace`] and a `go build` command line to the planner's
+//! [`PlanInput`], as the go command's loader does it (`cmd/go/internal/load`, `modload`,
+//! `go/build`), with go's error texts.
+//!
+//! Steps, in go's order:
+//! 1. *Main module.* `go.mod` is found walking up from the working directory and parsed strictly;
+//!    each `replace` with a directory target makes that module available, its `go.mod` parsed
+//!    laxly (its `go` line gives the module's `-lang`). A directory holding its own `go.mod`
+//!    belongs to that module, never to the enclosing one.
+//! 2. *Patterns.* `.`, `./dir`, `./dir/...`, `./...` and import paths, matched in command-line
+//!    order; `...` walks directories in name order and skips `_`/`.`-prefixed ones, `testdata`,
+//!    nested modules and directories without buildable Go files.
+//! 3. *Imports.* A depth-first load over each package's imports sorted by path, then the imports
+//!    cmd/go adds (cgo's `unsafe`, `runtime/cgo`, `syscall`; `runtime` for a main package). A path
+//!    resolves to the standard library ([`StdLib`], already vendor-resolved) if its first element
+//!    has no dot and std has it, else to the available module with the longest matching path.
+//!    The import stack is kept as cmd/go keeps it, so cycle and error texts carry the same chain.
+//! 4. *Embeds.* `//go:embed` patterns are resolved against the package directory ([`embed`]).
+//! 5. *Order.* Packages come out as `go list -deps` prints them: a depth-first post-order from
+//!    the roots. Errors are reported the way `go build` prints them: every package's error in
+//!    that same order, once per package.
+//!
+//! What it deliberately does not do: it reads no disk and no module cache (a required module
+//! without a directory replacement is unavailable, and importing from it fails as go 1.23 fails
+//! with `GOPROXY=off` and an empty cache), it knows no `go.work`, vendoring, `-mod` flags, GOPATH
+//! mode or test packages, and it does not type-check: compile errors belong to the compiler.
+
+mod embed;
+mod godebug;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+
+use crate::constraint::{
+    classify_dir, BuildContext, DirError, DirFiles, FileError, FileRole, FileVerdict, OtherKind,
+};
+use crate::gomod::{self, GoMod, ReplaceTarget};
+use crate::plan::{BuildMode, ModuleInfo, PkgNode, PlanInput};
+use crate::scan::HeaderError;
+use crate::stdlib::{is_std_path, StdLib, StdPackage};
+use crate::workspace::Workspace;
+
+// ---------------------------------------------------------------------------------------------
+// API
+// ---------------------------------------------------------------------------------------------
+
+/// A `go build` command to load for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadRequest {
+    /// The workspace-relative directory go runs in (`""` is the workspace root).
+    pub cwd: String,
+    /// The package patterns, as on the command line (`.` if none is given).
+    pub patterns: Vec<String>,
+    pub mode: BuildMode,
+    /// The target and its tags.
+    pub ctx: BuildContext,
+    /// GOROOT as go prints it (`/usr/lib/go-1.23`).
+    pub goroot: String,
+    /// How the workspace root is shown in messages and package directories (`/home/gopher/hello`).
+    pub module_root_display: String,
+}
+
+impl Default for LoadRequest {
+    fn default() -> Self {
+        LoadRequest {
+            cwd: String::new(),
+            patterns: vec![".".into()],
+            mode: BuildMode::Build,
+            ctx: BuildContext::default(),
+            goroot: "/usr/lib/go-1.23".into(),
+            module_root_display: "/home/gopher/work".into(),
+        }
+    }
+}
+
+/// A successful load: the planner's input and what the UI shows about each package.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub input: PlanInput,
+    /// Parallel to `input.packages`.
+    pub packages: Vec<PackageInfo>,
+    /// `go: warning: "./..." matched no packages`, without the trailing newline.
+    pub warnings: Vec<String>,
+}
+
+/// What the loader learned about one package, beyond what the planner needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackageInfo {
+    pub import_path: String,
+    /// The workspace-relative directory; `None` for the standard library.
+    pub ws_dir: Option<String>,
+    /// Index into `input.modules`; `None` for the standard library.
+    pub module: Option<usize>,
+    /// Every file of the directory and where go/build put it (empty for std).
+    pub files: Vec<FileVerdict>,
+    /// Named on the command line (directly or through a pattern).
+    pub root: bool,
+}
+
+/// Where an error points, for the editor: a workspace file and go's line and column.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Location {
+    pub path: String,
+    pub line: usize,
+    pub col: usize,
+}
+
+/// One error as cmd/go's `PackageError` holds it; `Display` is go's exact text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadError {
+    /// The import chain (`package A\n\timports B...`), when go prints it.
+    pub import_stack: Vec<String>,
+    /// `main.go:3:8`, the position as go prints it (short path).
+    pub pos: String,
+    /// Print the stack even when there is a position (internal-package errors).
+    pub always_print_stack: bool,
+    pub message: String,
+    /// The workspace file and position `pos` names, if any.
+    pub location: Option<Location>,
+    is_cycle: bool,
+}
+
+impl LoadError {
+    fn plain(message: impl Into<String>) -> Self {
+        LoadError {
+            import_stack: Vec::new(),
+            pos: String::new(),
+            always_print_stack: false,
+            message: message.into(),
+            location: None,
+            is_cycle: false,
+        }
+    }
+
+    fn with_stack(stack: &[String], message: impl Into<String>) -> Self {
+        LoadError {
+            import_stack: stack.to_vec(),
+            ..LoadError::plain(message)
+        }
+    }
+}
+
+impl fmt::Display for LoadError {
+    /// `PackageError.Error()`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.pos.is_empty() && (self.import_stack.is_empty() || !self.always_print_stack) {
+            return write!(f, "{}: {}", self.pos, self.message);
+        }
+        if self.import_stack.is_empty() {
+            return f.write_str(&self.message);
+        }
+        write!(f, "package {}", self.import_stack.join("\n\timports "))?;
+        if !self.pos.is_empty() {
+            write!(f, "\n\t{}", self.pos)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Why a load failed: every error, in the order `go build` prints them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadErrors {
+    pub errors: Vec<LoadError>,
+    pub warnings: Vec<String>,
+}
+
+impl fmt::Display for LoadErrors {
+    /// What go prints on stderr, without the trailing newline.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lines: Vec<String> = self
+            .warnings
+            .iter()
+            .cloned()
+            .chain(self.errors.iter().map(|e| e.to_string()))
+            .collect();
+        f.write_str(&lines.join("\n"))
+    }
+}
+
+impl std::error::Error for LoadErrors {}
+
+impl From<LoadError> for LoadErrors {
+    fn from(e: LoadError) -> Self {
+        LoadErrors {
+            errors: vec![e],
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// Loads the packages `req` names from `ws`, as `go build` would before planning.
+pub fn load(ws: &Workspace, req: &LoadRequest) -> Result<Loaded, LoadErrors> {
+    let std = StdLib::for_target(&req.ctx.goos, &req.ctx.goarch, req.ctx.cgo_enabled).ok_or_else(
+        || {
+            LoadError::plain(format!(
+                "go: no standard library graph for {}/{} with CGO_ENABLED={}",
+                req.ctx.goos, req.ctx.goarch, req.ctx.cgo_enabled as u8
+            ))
+        },
+    )?;
+    let tree = Tree::new(ws);
+    let paths = Paths {
+        root: req.module_root_display.trim_end_matches('/').to_string(),
+        cwd: clean_rel(&req.cwd).unwrap_or_default(),
+    };
+    let modules = Modules::find(ws, &tree, &paths)?;
+    let mut l = Loader {
+        ws,
+        tree: &tree,
+        req,
+        std,
+        paths: &paths,
+        mods: &modules,
+        nodes: Vec::new(),
+        cache: HashMap::new(),
+        stk: Vec::new(),
+    };
+    let (roots, warnings) = l.match_patterns();
+    l.finish(roots, warnings)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The workspace as a directory tree
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Default, Debug)]
+pub(crate) struct Entries {
+    pub dirs: BTreeSet<String>,
+    pub files: BTreeSet<String>,
+}
+
+/// Every directory of the workspace (including those that hold only directories) and its entries.
+#[derive(Debug)]
+pub(crate) struct Tree {
+    dirs: BTreeMap<String, Entries>,
+}
+
+impl Tree {
+    fn new(ws: &Workspace) -> Self {
+        let mut dirs: BTreeMap<String, Entries> = BTreeMap::new();
+        dirs.entry(String::new()).or_default();
+        for (path, _) in ws.iter() {
+            let (dir, name) = split(path);
+            dirs.entry(dir.to_string())
+                .or_default()
+                .files
+                .insert(name.to_string());
+            let mut d = dir;
+            while !d.is_empty() {
+                let (parent, elem) = split(d);
+                let e = dirs.entry(parent.to_string()).or_default();
+                if !e.dirs.insert(elem.to_string()) {
+                    break;
+                }
+                d = parent;
+            }
+        }
+        Tree { dirs }
+    }
+
+    pub(crate) fn entries(&self, dir: &str) -> Option<&Entries> {
+        self.dirs.get(dir)
+    }
+
+    pub(crate) fn is_dir(&self, dir: &str) -> bool {
+        self.dirs.contains_key(dir)
+    }
+
+    pub(crate) fn is_file(&self, path: &str) -> bool {
+        let (d, n) = split(path);
+        self.dirs.get(d).is_some_and(|e| e.files.contains(n))
+    }
+
+    /// `fsys.IsDirWithGoFiles`: any `*.go` file directly inside.
+    fn has_go_files(&self, dir: &str) -> bool {
+        self.dirs
+            .get(dir)
+            .is_some_and(|e| e.files.iter().any(|f| f.ends_with(".go")))
+    }
+}
+
+fn split(path: &str) -> (&str, &str) {
+    path.rsplit_once('/').unwrap_or(("", path))
+}
+
+fn join(a: &str, b: &str) -> String {
+    match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_string(),
+        (_, true) => a.to_string(),
+        _ => format!("{a}/{b}"),
+    }
+}
+
+/// Cleans a relative slash path (`a/./b/../c` → `a/c`); `None` if it climbs above the root.
+fn clean_rel(path: &str) -> Option<String> {
+    let mut out: Vec<&str> = Vec::new();
+    for e in path.split('/') {
+        match e {
+            "" | "." => {}
+            ".." => {
+                out.pop()?;
+            }
+            e => out.push(e),
+        }
+    }
+    Some(out.join("/"))
+}
+
+/// `rel` is `dir` or inside it (both workspace-relative).
+fn in_dir<'a>(rel: &'a str, dir: &str) -> Option<&'a str> {
+    if dir.is_empty() {
+        return Some(rel);
+    }
+    if rel == dir {
+        return Some("");
+    }
+    rel.strip_prefix(dir)?.strip_prefix('/')
+}
+
+/// How workspace paths are shown: absolute under the display root, short relative to the cwd.
+struct Paths {
+    root: String,
+    cwd: String,
+}
+
+impl Paths {
+    fn abs(&self, rel: &str) -> String {
+        join(&self.root, rel)
+    }
+
+    /// `base.ShortPath`: the path relative to the working directory when that is shorter.
+    fn short(&self, rel: &str) -> String {
+        let abs = self.abs(rel);
+        let cwd: Vec<&str> = self.cwd.split('/').filter(|s| !s.is_empty()).collect();
+        let to: Vec<&str> = rel.split('/').filter(|s| !s.is_empty()).collect();
+        let common = cwd.iter().zip(&to).take_while(|(a, b)| a == b).count();
+        let mut parts: Vec<&str> = vec![".."; cwd.len() - common];
+        parts.extend(&to[common..]);
+        let r = if parts.is_empty() {
+            ".".to_string()
+        } else {
+            parts.join("/")
+        };
+        if r.len() < abs.len() {
+            r
+        } else {
+            abs
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Modules
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug)]
+struct Module {
+    info: ModuleInfo,
+    /// Workspace-relative root directory.
+    root: String,
+}
+
+/// The main module and the modules it makes available; what is required but unavailable.
+struct Modules {
+    /// Main module first, then available dependencies by path.
+    list: Vec<Module>,
+    /// Required modules without a directory replacement: (path, version), by path.
+    unavailable: Vec<(String, String)>,
+    /// `go.sum` lines of the main module as `path version` / `path version/go.mod`.
+    sums: BTreeSet<String>,
+    main_go_version: String,
+    godebug: Vec<(String, String)>,
+}
+
+impl Modules {
+    fn find(ws: &Workspace, tree: &Tree, paths: &Paths) -> Result<Modules, LoadError> {
+        // Walk up from the working directory to the first go.mod.
+        let mut dir = paths.cwd.clone();
+        let root = loop {
+            if tree.is_file(&join(&dir, "go.mod")) {
+                break dir;
+            }
+            if dir.is_empty() {
+                return Err(LoadError::plain(
+                    "go: go.mod file not found in current directory or any parent directory; see 'go help modules'",
+                ));
+            }
+            dir = split(&dir).0.to_string();
+        };
+        let gomod_rel = join(&root, "go.mod");
+        let data = ws.get(&gomod_rel).unwrap_or_default();
+        let main = gomod::parse(&paths.short(&gomod_rel), data)
+            .map_err(|e| LoadError::plain(e.to_string()))?;
+        let main_path = main.module_path().unwrap_or_default().to_string();
+        let main_go = main.go_version().unwrap_or("").to_string();
+        let mut list = vec![Module {
+            info: ModuleInfo {
+                path: main_path,
+                version: String::new(),
+                go_version: main_go.clone(),
+                main: true,
+                replace: None,
+                sum: String::new(),
+            },
+            root: root.clone(),
+        }];
+
+        // The module graph: main's requirements, then those of each available dependency.
+        let mut required: BTreeMap<String, String> = BTreeMap::new();
+        let mut queue: Vec<(String, String)> = main
+            .requires()
+            .iter()
+            .map(|r| (r.path.clone(), r.version.clone()))
+            .collect();
+        let mut available: BTreeMap<String, Module> = BTreeMap::new();
+        let mut unavailable: BTreeMap<String, String> = BTreeMap::new();
+        while let Some((path, version)) = queue.pop() {
+            if path == list[0].info.path {
+                continue;
+            }
+            match required.get(&path) {
+                Some(v) if semver_cmp(v, &version) != std::cmp::Ordering::Less => continue,
+                _ => {}
+            }
+            required.insert(path.clone(), version.clone());
+            match replacement(&main, &path, &version, &root) {
+                Some((written, dir)) => {
+                    unavailable.remove(&path);
+                    let dep_mod = join(&dir, "go.mod");
+                    let dep = ws
+                        .get(&dep_mod)
+                        .and_then(|d| gomod::parse_lax(&paths.abs(&dep_mod), d).ok())
+                        .unwrap_or_default();
+                    for r in dep.requires() {
+                        queue.push((r.path.clone(), r.version.clone()));
+                    }
+                    available.insert(
+                        path.clone(),
+                        Module {
+                            info: ModuleInfo {
+                                path: path.clone(),
+                                version: version.clone(),
+                                go_version: dep.go_version().unwrap_or("").to_string(),
+                                main: false,
+                                replace: Some((written, String::new())),
+                                sum: String::new(),
+                            },
+                            root: dir,
+                        },
+                    );
+                }
+                None => {
+                    available.remove(&path);
+                    unavailable.insert(path, version);
+                }
+            }
+        }
+        list.extend(available.into_values());
+        let sums = ws
+            .get(&join(&root, "go.sum"))
+            .map(|d| {
+                String::from_utf8_lossy(d)
+                    .lines()
+                    .filter_map(|l| {
+                        let mut f = l.split_whitespace();
+                        Some(format!("{} {}", f.next()?, f.next()?))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Modules {
+            list,
+            unavailable: unavailable.into_iter().collect(),
+            sums,
+            main_go_version: if main_go.is_empty() {
+                "1.16".into()
+            } else {
+                main_go
+            },
+            godebug: main
+                .godebugs()
+                .iter()
+                .map(|g| (g.key.clone(), g.value.clone()))
+                .collect(),
+        })
+    }
+
+    fn main(&self) -> &Module {
+        &self.list[0]
+    }
+
+    /// `dirInModule`: whether `dir` (workspace-relative) is a directory of module `m` — inside its
+    /// root with no `go.mod` in between.
+    fn dir_in_module(&self, tree: &Tree, m: usize, dir: &str) -> bool {
+        let root = &self.list[m].root;
+        let Some(rest) = in_dir(dir, root) else {
+            return false;
+        };
+        let mut d = rest.to_string();
+        while !d.is_empty() {
+            if tree.is_file(&join(&join(root, &d), "go.mod")) {
+                return false;
+            }
+            d = split(&d).0.to_string();
+        }
+        true
+    }
+
+    /// The module graph error go reports when an import is not found in the available modules
+    /// and the full graph has to be read: the first unavailable module's `go.mod` cannot be had.
+    fn graph_error(&self) -> Option<String> {
+        let (p, v) = self.unavailable.first()?;
+        Some(if self.sums.contains(&format!("{p} {v}/go.mod")) {
+            format!("{p}@{v}: module lookup disabled by GOPROXY=off")
+        } else {
+            format!(
+                "{p}@{v}: missing go.sum entry for go.mod file; to add it:\n\tgo mod download {p}"
+            )
+        })
+    }
+}
+
+/// The directory a `replace` sends `path@version` to: (the target as written, workspace dir).
+fn replacement(main: &GoMod, path: &str, version: &str, root: &str) -> Option<(String, String)> {
+    // A version-specific replacement wins over a wildcard one.
+    let mut best: Option<&gomod::Replace> = None;
+    for r in main.replacements() {
+        if r.old_path != path {
+            continue;
+        }
+        match &r.old_version {
+            Some(v) if v == version => best = Some(r),
+            None if best.is_none_or(|b| b.old_version.is_none()) => best = Some(r),
+            _ => {}
+        }
+    }
+    match &best?.new {
+        ReplaceTarget::Dir(d) => {
+            let dir = clean_rel(&join(root, d))?;
+            Some((d.clone(), dir))
+        }
+        _ => None,
+    }
+}
+
+/// Compares two semantic versions (`v1.2.3`, prereleases before releases); good enough for MVS.
+fn semver_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let parse = |v: &str| -> (Vec<u64>, String) {
+        let v = v.trim_start_matches('v');
+        let (core, pre) = v.split_once('-').unwrap_or((v, ""));
+        let core = core.split('+').next().unwrap_or("");
+        (
+            core.split('.').map(|n| n.parse().unwrap_or(0)).collect(),
+            pre.to_string(),
+        )
+    };
+    let (ca, pa) = parse(a);
+    let (cb, pb) = parse(b);
+    ca.cmp(&cb)
+        .then_with(|| match (pa.is_empty(), pb.is_empty()) {
+            (true, true) => std::cmp::Ordering::Equal,
+            (true, false) => std::cmp::Ordering::Greater,
+            (false, true) => std::cmp::Ordering::Less,
+            _ => pa.cmp(&pb),
+        })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+// ---------------------------------------------------------------------------------------------
+
+enum Kind {
+    Std(&'static StdPackage),
+    Dir {
+        module: usize,
+        dir: String,
+        files: Box<DirFiles>,
+    },
+    /// The import could not be resolved; the node only carries the error.
+    Missing,
+}
+
+struct Node {
+    path: String,
+    kind: Kind,
+    name: String,
+    /// cmd/go's `Internal.Imports`; `None` while the package is being loaded.
+    imports: Option<Vec<usize>>,
+    /// `Imports` as go list prints them (sorted, without `C`), as node indices.
+    listed_imports: Vec<usize>,
+    error: Option<LoadError>,
+    /// `go build` fails on it when it runs (`no non-test Go files in DIR`).
+    build_error: Option<String>,
+    embed_files: Vec<String>,
+    embed_patterns: BTreeMap<String, Vec<String>>,
+    directives: Vec<(String, String)>,
+}
+
+enum Resolved {
+    Std(&'static StdPackage),
+    Dir(usize, String),
+}
+
+/// A pattern's packages, or its error as a synthetic package (go's `MatchError`).
+enum Root {
+    Path(String),
+    Error(LoadError),
+}
+
+struct Loader<'a> {
+    ws: &'a Workspace,
+    tree: &'a Tree,
+    req: &'a LoadRequest,
+    std: &'static StdLib,
+    paths: &'a Paths,
+    mods: &'a Modules,
+    nodes: Vec<Node>,
+    cache: HashMap<String, usize>,
+    stk: Vec<String>,
+}
+
+impl Loader<'_> {
+    fn new_node(&mut self, path: &str, kind: Kind) -> usize {
+        let i = self.nodes.len();
+        self.nodes.push(Node {
+            path: path.to_string(),
+            kind,
+            name: String::new(),
+            imports: None,
+            listed_imports: Vec::new(),
+            error: None,
+            build_error: None,
+            embed_files: Vec::new(),
+            embed_patterns: BTreeMap::new(),
+            directives: Vec::new(),
+        });
+        self.cache.insert(path.to_string(), i);
+        i
+    }
+
+    // -- resolution (modload's importFromModules) -------------------------------------------
+
+    fn resolve(&self, path: &str, importer: Option<usize>) -> Result<Resolved, String> {
+        if is_std_path(path) {
+            if let Some(p) = self.std.get(path) {
+                return Ok(Resolved::Std(p));
+            }
+        }
+        // The available module with the longest path that is a prefix of `path`.
+        let mut best: Option<(usize, String)> = None;
+        for (i, m) in self.mods.list.iter().enumerate() {
+            let mp = &m.info.path;
+            let rest = if path == mp {
+                Some("")
+            } else {
+                path.strip_prefix(mp.as_str())
+                    .and_then(|r| r.strip_prefix('/'))
+            };
+            let Some(rest) = rest else { continue };
+            let dir = join(&m.root, rest);
+            if self.tree.has_go_files(&dir) && self.mods.dir_in_module(self.tree, i, &dir) {
+                let longer = best
+                    .as_ref()
+                    .is_none_or(|(b, _)| self.mods.list[*b].info.path.len() < mp.len());
+                if longer {
+                    best = Some((i, dir));
+                }
+            }
+        }
+        if let Some((m, dir)) = best {
+            return Ok(Resolved::Dir(m, dir));
+        }
+        // A required module without a directory: go would have to download it.
+        let providers: Vec<&(String, String)> = self
+            .mods
+            .unavailable
+            .iter()
+            .filter(|(mp, _)| path == mp || path.starts_with(&format!("{mp}/")))
+            .collect();
+        if !providers.is_empty() {
+            if providers
+                .iter()
+                .all(|(p, v)| self.mods.sums.contains(&format!("{p} {v}")))
+            {
+                return Err("module lookup disabled by GOPROXY=off".into());
+            }
+            let mut msg = format!("missing go.sum entry for module providing package {path}");
+            match importer {
+                Some(i) => {
+                    let by = &self.nodes[i].path;
+                    msg.push_str(&format!(" (imported by {by}); to add:\n\tgo get {by}"));
+                }
+                None => {
+                    let mods: Vec<&str> = providers.iter().map(|(p, _)| p.as_str()).collect();
+                    msg.push_str(&format!("; to add:\n\tgo mod download {}", mods.join(" ")));
+                }
+            }
+            return Err(msg);
+        }
+        if let Some(e) = self.mods.graph_error() {
+            return Err(e);
+        }
+        if is_std_path(path) {
+            return Err(format!(
+                "package {path} is not in std ({}/src/{path})",
+                self.req.goroot
+            ));
+        }
+        Err(format!(
+            "no required module provides package {path}; to add it:\n\tgo get {path}"
+        ))
+    }
+
+    // -- loadImport -------------------------------------------------------------------------
+
+    /// Loads `path` imported by `parent` (none for the command line) at `pos`; returns the
+    /// package and an error that belongs to the importer (internal package, program import).
+    fn load_import(
+        &mut self,
+        path: &str,
+        parent: Option<usize>,
+        pos: Option<(String, Location)>,
+    ) -> (usize, Option<LoadError>) {
+        let p = if let Some(&p) = self.cache.get(path) {
+            self.stk.push(path.to_string());
+            self.reuse(p);
+            self.stk.pop();
+            p
+        } else {
+            match self.resolve(path, parent) {
+                Err(msg) => {
+                    let p = self.new_node(path, Kind::Missing);
+                    let mut e = LoadError::with_stack(&self.stk, msg);
+                    if self.stk.last().map(String::as_str) != Some(path) {
+                        set_pos(&mut e, &pos);
+                    }
+                    self.nodes[p].error = Some(e);
+                    self.nodes[p].imports = Some(Vec::new());
+                    return (p, None);
+                }
+                Ok(Resolved::Std(sp)) => {
+                    let p = self.new_node(path, Kind::Std(sp));
+                    self.nodes[p].name = sp.name.to_string();
+                    self.stk.push(path.to_string());
+                    let mut imports = Vec::new();
+                    for imp in sp.build_imports() {
+                        let (q, _) = self.load_import(imp, Some(p), None);
+                        imports.push(q);
+                    }
+                    self.stk.pop();
+                    let listed = sp
+                        .imports
+                        .iter()
+                        .filter(|i| **i != "C")
+                        .map(|i| self.cache[*i])
+                        .collect();
+                    let node = &mut self.nodes[p];
+                    node.listed_imports = listed;
+                    node.imports = Some(imports);
+                    p
+                }
+                Ok(Resolved::Dir(m, dir)) => self.load_dir(path, m, dir, &pos),
+            }
+        };
+        // Checked on every import: the rules depend on the importer.
+        if let Some(parent) = parent {
+            if let Some(mut perr) = self.disallow_internal(parent, p) {
+                set_pos(&mut perr, &pos);
+                return (p, Some(perr));
+            }
+            let pn = &self.nodes[p];
+            if pn.name == "main" && pn.error.is_none() && self.dir_of(parent) != self.dir_of(p) {
+                let mut perr = LoadError::with_stack(
+                    &self.stk,
+                    format!("import \"{path}\" is a program, not an importable package"),
+                );
+                set_pos(&mut perr, &pos);
+                return (p, Some(perr));
+            }
+        }
+        (p, None)
+    }
+
+    fn dir_of(&self, p: usize) -> Option<&str> {
+        match &self.nodes[p].kind {
+            Kind::Dir { dir, .. } => Some(dir),
+            _ => None,
+        }
+    }
+
+    /// `reusePackage`: a package met again; if it is still loading, this is a cycle.
+    fn reuse(&mut self, p: usize) {
+        let stk = self.stk.clone();
+        let node = &mut self.nodes[p];
+        if node.imports.is_none() {
+            match &mut node.error {
+                None => {
+                    let mut e = LoadError::with_stack(&stk, "import cycle not allowed");
+                    e.is_cycle = true;
+                    node.error = Some(e);
+                }
+                Some(e) => e.is_cycle = true,
+            }
+        }
+        if let Some(e) = &mut node.error {
+            if !e.is_cycle && shorter(&stk, &e.import_stack) {
+                e.import_stack = stk;
+            }
+        }
+    }
+
+    /// `disallowInternal`.
+    fn disallow_internal(&self, parent: usize, p: usize) -> Option<LoadError> {
+        let node = &self.nodes[p];
+        if node.error.is_some() {
+            return None;
+        }
+        let path = &node.path;
+        let i = find_internal(path)?;
+        let allowed = match node.kind {
+            // Under GOROOT/src: only std itself may import it.
+            Kind::Std(_) => matches!(self.nodes[parent].kind, Kind::Std(_)),
+            _ => {
+                let parent_of = &path[..i.saturating_sub(1)];
+                has_path_prefix(&self.nodes[parent].path, parent_of)
+            }
+        };
+        if allowed {
+            return None;
+        }
+        let mut e = LoadError::with_stack(
+            &self.stk,
+            format!("use of internal package {path} not allowed"),
+        );
+        e.always_print_stack = true;
+        Some(e)
+    }
+
+    /// go/build's `Import` then `Package.load` for a module directory.
+    fn load_dir(
+        &mut self,
+        path: &str,
+        module: usize,
+        dir: String,
+        pos: &Option<(String, Location)>,
+    ) -> usize {
+        let files = classify_dir(
+            &self.paths.abs(&dir),
+            self.ws.dir_files(&dir),
+            &self.req.ctx,
+        );
+        let p = self.new_node(
+            path,
+            Kind::Dir {
+                module,
+                dir: dir.clone(),
+                files: Box::new(DirFiles::default()),
+            },
+        );
+        self.nodes[p].name = files.name.clone();
+
+        // The directory's error (setLoadPackageDataError).
+        if let Some(err) = &files.error {
+            let e = self.dir_error(path, &dir, &files, err, pos);
+            match e {
+                DirErr::Load(e) => self.nodes[p].error = Some(e),
+                DirErr::Build(msg) => self.nodes[p].build_error = Some(msg),
+            }
+        }
+
+        // Imports of the package's files (not tests), sorted, with the first position of each.
+        let mut imports: BTreeMap<String, (String, Location)> = BTreeMap::new();
+        let mut embeds: BTreeMap<String, (String, Location)> = BTreeMap::new();
+        let mut directives = Vec::new();
+        let pkg_files: BTreeSet<&str> = files
+            .go_files
+            .iter()
+            .chain(&files.cgo_files)
+            .map(String::as_str)
+            .collect();
+        for (name, h) in &files.headers {
+            if !pkg_files.contains(name.as_str()) {
+                continue;
+            }
+            let rel = join(&dir, name);
+            let at = |line, col| {
+                (
+                    format!("{}:{line}:{col}", self.paths.short(&rel)),
+                    Location {
+                        path: rel.clone(),
+                        line,
+                        col,
+                    },
+                )
+            };
+            for imp in &h.imports {
+                imports
+                    .entry(imp.path.clone())
+                    .or_insert_with(|| at(imp.pos.line, imp.pos.col));
+            }
+            for e in &h.embeds {
+                embeds
+                    .entry(e.pattern.clone())
+                    .or_insert_with(|| at(e.pos.line, e.pos.col));
+            }
+            if let Some(data) = self.ws.get(&rel) {
+                directives.extend(godebug::directives(&data[..h.header_len.min(data.len())]));
+            }
+        }
+        let uses_cgo = !files.cgo_files.is_empty();
+        let mut order: Vec<(String, Option<(String, Location)>)> = imports
+            .iter()
+            .filter(|(k, _)| k.as_str() != "C")
+            .map(|(k, v)| (k.clone(), Some(v.clone())))
+            .collect();
+        let mut implicit = Vec::new();
+        if uses_cgo {
+            implicit.extend(["unsafe", "runtime/cgo", "syscall"]);
+        }
+        if files.name == "main" {
+            implicit.push("runtime");
+        }
+        for i in implicit {
+            if !order.iter().any(|(k, _)| k == i) {
+                order.push((i.to_string(), None));
+            }
+        }
+
+        self.stk.push(path.to_string());
+        let mut internal = Vec::new();
+        let mut by_path = HashMap::new();
+        for (imp, ipos) in &order {
+            let (q, perr) = self.load_import(imp, Some(p), ipos.clone());
+            if let Some(perr) = perr {
+                if self.nodes[p].error.is_none() {
+                    self.nodes[p].error = Some(perr);
+                }
+            }
+            by_path.insert(imp.clone(), q);
+            internal.push(q);
+        }
+        // Embeds (resolveEmbed), after the imports as in cmd/go.
+        let patterns: Vec<String> = embeds.keys().cloned().collect();
+        if !patterns.is_empty() {
+            match embed::resolve(self.tree, &dir, &patterns) {
+                Ok((all, pmap)) => {
+                    self.nodes[p].embed_files = all;
+                    self.nodes[p].embed_patterns = pmap;
+                }
+                Err(e) => {
+                    if self.nodes[p].error.is_none() {
+                        let mut err = LoadError::with_stack(
+                            &self.stk,
+                            format!("pattern {}: {}", e.pattern, e.msg),
+                        );
+                        set_pos(&mut err, &embeds.get(&e.pattern).cloned());
+                        self.nodes[p].error = Some(err);
+                    }
+                }
+            }
+        }
+        self.stk.pop();
+
+        let node = &mut self.nodes[p];
+        node.listed_imports = imports
+            .keys()
+            .filter(|k| k.as_str() != "C")
+            .map(|k| by_path[k])
+            .collect();
+        node.imports = Some(internal);
+        node.directives = directives;
+        node.kind = Kind::Dir {
+            module,
+            dir,
+            files: Box::new(files),
+        };
+        p
+    }
+
+    fn dir_error(
+        &self,
+        path: &str,
+        dir: &str,
+        files: &DirFiles,
+        err: &DirError,
+        pos: &Option<(String, Location)>,
+    ) -> DirErr {
+        let at_import = |msg: String| {
+            let mut e = LoadError::with_stack(&self.stk, msg);
+            if self.stk.last().map(String::as_str) != Some(path) {
+                set_pos(&mut e, pos);
+            }
+            DirErr::Load(e)
+        };
+        let mut pushed = self.stk.clone();
+        pushed.push(path.to_string());
+        let abs = self.paths.abs(dir);
+        match err {
+            DirError::BadFile { file, msg } => {
+                let syntax = files.verdicts.iter().find_map(|v| match &v.role {
+                    FileRole::Invalid(FileError::Header(HeaderError::Syntax { pos, msg }))
+                        if &v.name == file =>
+                    {
+                        Some((*pos, msg.clone()))
+                    }
+                    _ => None,
+                });
+                match syntax {
+                    // A scanner error: the position in the file, the package on the stack.
+                    Some((at, msg)) => {
+                        let rel = join(dir, file);
+                        let mut e = LoadError::with_stack(&pushed, msg);
+                        e.pos = format!("{}:{}:{}", self.paths.short(&rel), at.line, at.col);
+                        e.location = Some(Location {
+                            path: rel,
+                            line: at.line,
+                            col: at.col,
+                        });
+                        DirErr::Load(e)
+                    }
+                    None => at_import(msg.clone()),
+                }
+            }
+            DirError::ExcludedByConstraints { .. } => DirErr::Load(LoadError::with_stack(
+                &pushed,
+                format!("build constraints exclude all Go files in {abs}"),
+            )),
+            DirError::NoGoFiles { .. } => DirErr::Load(LoadError::with_stack(
+                &pushed,
+                format!("no Go files in {abs}"),
+            )),
+            // Not a load error: the build action fails when it runs.
+            DirError::NoNonTestGoFiles { .. } => {
+                DirErr::Build(format!("{path}: no non-test Go files in {abs}"))
+            }
+            DirError::MultiplePackages { .. } | DirError::ForeignSources { .. } => {
+                at_import(err.to_string())
+            }
+        }
+    }
+
+    // -- patterns -----------------------------------------------------------------------------
+
+    fn match_patterns(&mut self) -> (Vec<(Root, bool)>, Vec<String>) {
+        let mut roots: Vec<(Root, bool)> = Vec::new();
+        let mut warnings = Vec::new();
+        let patterns = if self.req.patterns.is_empty() {
+            vec![".".to_string()]
+        } else {
+            self.req.patterns.clone()
+        };
+        for pat in &patterns {
+            let local =
+                pat == "." || pat == ".." || pat.starts_with("./") || pat.starts_with("../");
+            let wild = pat.contains("...");
+            if local && wild {
+                match self.match_local_wild(pat) {
+                    Ok(list) if list.is_empty() => {
+                        warnings.push(format!("go: warning: \"{pat}\" matched no packages"))
+                    }
+                    Ok(list) => roots.extend(list.into_iter().map(|p| (Root::Path(p), false))),
+                    Err(e) => roots.push((Root::Error(e), false)),
+                }
+            } else if local {
+                match self.resolve_local(pat) {
+                    Ok(p) => roots.push((Root::Path(p), true)),
+                    Err(e) => roots.push((Root::Error(e), true)),
+                }
+            } else if wild {
+                let list = self.match_module_wild(pat);
+                if list.is_empty() {
+                    warnings.push(format!("go: warning: \"{pat}\" matched no packages"));
+                }
+                roots.extend(list.into_iter().map(|p| (Root::Path(p), false)));
+            } else {
+                roots.push((Root::Path(pat.clone()), true));
+            }
+        }
+        (roots, warnings)
+    }
+
+    fn local_dir(&self, pat: &str) -> Option<String> {
+        clean_rel(&join(&self.paths.cwd, pat))
+    }
+
+    /// `resolveLocalPackage` for a literal `./dir`.
+    fn resolve_local(&self, pat: &str) -> Result<String, LoadError> {
+        let Some(dir) = self.local_dir(pat) else {
+            return Err(LoadError::plain(format!(
+                "directory {pat} outside main module or its selected dependencies"
+            )));
+        };
+        let abs = self.paths.abs(&dir);
+        if !self.tree.is_dir(&dir) {
+            return Err(LoadError::plain(format!("stat {abs}: directory not found")));
+        }
+        let files = classify_dir(&abs, self.ws.dir_files(&dir), &self.req.ctx);
+        let no_go = files.go_files.len()
+            + files.cgo_files.len()
+            + files.test_go_files.len()
+            + files.xtest_go_files.len()
+            + files.invalid_go_files.len()
+            == 0;
+        if no_go && files.ignored_go_files.is_empty() {
+            return Err(LoadError::plain(format!("no Go files in {abs}")));
+        }
+        // The module whose tree holds the directory, innermost root first.
+        let mut best: Option<(usize, &str)> = None;
+        for (i, m) in self.mods.list.iter().enumerate() {
+            if let Some(rest) = in_dir(&dir, &m.root) {
+                if best.is_none_or(|(b, _)| self.mods.list[b].root.len() < m.root.len()) {
+                    best = Some((i, rest));
+                }
+            }
+        }
+        let Some((m, rest)) = best else {
+            let short = self.paths.short(&dir);
+            let what = if short == "." {
+                "current directory".to_string()
+            } else {
+                format!("directory {short}")
+            };
+            return Err(LoadError::plain(format!(
+                "{what} outside main module or its selected dependencies"
+            )));
+        };
+        let mp = &self.mods.list[m].info.path;
+        let pkg = join(mp, rest);
+        if !self.mods.dir_in_module(self.tree, m, &dir) {
+            return Err(LoadError::plain(format!(
+                "main module ({}) does not contain package {pkg}",
+                self.mods.main().info.path
+            )));
+        }
+        Ok(pkg)
+    }
+
+    /// `./dir/...`: the directories under `dir`, in walk order, that hold a package.
+    fn match_local_wild(&self, pat: &str) -> Result<Vec<String>, LoadError> {
+        let i = pat.find("...").unwrap_or(pat.len());
+        let prefix = pat[..i].trim_end_matches('/');
+        let Some(top) = self.local_dir(if prefix.is_empty() { "." } else { prefix }) else {
+            return Err(LoadError::plain(format!(
+                "pattern {pat}: directory outside main module"
+            )));
+        };
+        if !self.tree.is_dir(&top) {
+            return Err(LoadError::plain(format!(
+                "pattern {pat}: lstat {}/: no such file or directory",
+                prefix
+            )));
+        }
+        let matcher = pattern_matcher(pat);
+        let mut dirs = Vec::new();
+        self.walk(&top, true, &mut dirs);
+        let mut out = Vec::new();
+        for d in dirs {
+            // The pattern matches the directory as written (`./a/b`), relative to the cwd.
+            let written = match in_dir(&d, &self.paths.cwd) {
+                Some("") => ".".to_string(),
+                Some(r) => format!("./{r}"),
+                None => continue,
+            };
+            if !(matcher(&written) || written == "." && matcher("./")) {
+                continue;
+            }
+            if let Ok(p) = self.resolve_local(&written) {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
+    /// `example.com/m/...`: the packages of the available modules whose path matches.
+    fn match_module_wild(&self, pat: &str) -> Vec<String> {
+        let matcher = pattern_matcher(pat);
+        let mut out = Vec::new();
+        for m in 0..self.mods.list.len() {
+            let mut dirs = Vec::new();
+            self.walk(&self.mods.list[m].root, true, &mut dirs);
+            for d in dirs {
+                let rest = in_dir(&d, &self.mods.list[m].root).unwrap_or("");
+                let pkg = join(&self.mods.list[m].info.path, rest);
+                if matcher(&pkg) && !out.contains(&pkg) {
+                    out.push(pkg);
+                }
+            }
+        }
+        out
+    }
+
+    /// `search.MatchDirs`' walk: directories in name order that would import without a
+    /// "no Go files" error, skipping `.`/`_`-prefixed ones, `testdata` and nested modules.
+    fn walk(&self, dir: &str, top: bool, out: &mut Vec<String>) {
+        if !top {
+            let elem = split(dir).1;
+            if elem.starts_with('.') || elem.starts_with('_') || elem == "testdata" {
+                return;
+            }
+            if self.tree.is_file(&join(dir, "go.mod")) {
+                return;
+            }
+        }
+        let files = classify_dir(&self.paths.abs(dir), self.ws.dir_files(dir), &self.req.ctx);
+        let no_go = matches!(
+            files.error,
+            Some(DirError::NoGoFiles { .. } | DirError::ExcludedByConstraints { .. })
+        ) && files.invalid_go_files.is_empty();
+        if !no_go {
+            out.push(dir.to_string());
+        }
+        if let Some(e) = self.tree.entries(dir) {
+            for sub in &e.dirs {
+                self.walk(&join(dir, sub), false, out);
+            }
+        }
+    }
+
+    // -- the result -------------------------------------------------------------------------
+
+    fn finish(
+        mut self,
+        roots: Vec<(Root, bool)>,
+        warnings: Vec<String>,
+    ) -> Result<Loaded, LoadErrors> {
+        // Load every root (loadImport with no parent, an empty stack), deduplicated.
+        let mut order: Vec<usize> = Vec::new();
+        let mut literal: HashMap<usize, bool> = HashMap::new();
+        let mut synthetic: Vec<(usize, LoadError)> = Vec::new();
+        for (root, lit) in roots {
+            match root {
+                Root::Path(path) => {
+                    let (p, _) = self.load_import(&path, None, None);
+                    if !order.contains(&p) {
+                        order.push(p);
+                    }
+                    *literal.entry(p).or_default() |= lit;
+                }
+                Root::Error(e) => synthetic.push((order.len(), e)),
+            }
+        }
+
+        // PackageList: depth-first post-order over Internal.Imports from the roots.
+        let list = self.package_list(&order);
+        let mut errors: Vec<LoadError> = Vec::new();
+        let mut syn = synthetic.into_iter().peekable();
+        let mut emitted_roots = 0;
+        let mut seen_root = BTreeSet::new();
+        for &p in &list {
+            if let Some(e) = &self.nodes[p].error {
+                errors.push(e.clone());
+            }
+            if order.contains(&p) && seen_root.insert(p) {
+                emitted_roots =
+                    emitted_roots.max(order.iter().position(|&r| r == p).unwrap_or(0) + 1);
+            }
+            while syn
+                .peek()
+                .is_some_and(|(at, _)| *at <= emitted_roots && *at < order.len())
+            {
+                errors.push(syn.next().unwrap().1);
+            }
+        }
+        errors.extend(syn.map(|(_, e)| e));
+        if errors.is_empty() {
+            // Build-time failures of packages without non-test files that are built.
+            for &p in &list {
+                let node = &self.nodes[p];
+                let dropped = order.contains(&p)
+                    && !literal[&p]
+                    && self.test_only(p)
+                    && !self.imported(p, &list);
+                if let Some(msg) = &node.build_error {
+                    if !dropped {
+                        errors.push(LoadError::plain(msg.clone()));
+                    }
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(LoadErrors { errors, warnings });
+        }
+        // omitTestOnly: packages matched only by a wildcard with no non-test files are not built.
+        let roots: Vec<usize> = order
+            .iter()
+            .copied()
+            .filter(|&p| literal[&p] || !self.test_only(p))
+            .collect();
+        let list = self.package_list(&roots);
+        Ok(self.into_loaded(list, roots, warnings))
+    }
+
+    fn test_only(&self, p: usize) -> bool {
+        match &self.nodes[p].kind {
+            Kind::Dir { files, .. } => files.go_files.is_empty() && files.cgo_files.is_empty(),
+            _ => false,
+        }
+    }
+
+    fn imported(&self, p: usize, list: &[usize]) -> bool {
+        list.iter().any(|&q| {
+            self.nodes[q]
+                .imports
+                .as_ref()
+                .is_some_and(|i| i.contains(&p))
+        })
+    }
+
+    fn package_list(&self, roots: &[usize]) -> Vec<usize> {
+        let mut seen = vec![false; self.nodes.len()];
+        let mut out = Vec::new();
+        for &r in roots {
+            if seen[r] {
+                continue;
+            }
+            seen[r] = true;
+            let mut stack: Vec<(usize, usize)> = vec![(r, 0)];
+            while let Some(top) = stack.last_mut() {
+                let (p, i) = *top;
+                top.1 += 1;
+                let imports = self.nodes[p].imports.as_deref().unwrap_or(&[]);
+                match imports.get(i) {
+                    Some(&q) => {
+                        if !seen[q] {
+                            seen[q] = true;
+                            stack.push((q, 0));
+                        }
+                    }
+                    None => {
+                        stack.pop();
+                        out.push(p);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn into_loaded(self, list: Vec<usize>, roots: Vec<usize>, warnings: Vec<String>) -> Loaded {
+        let index: HashMap<usize, usize> = list.iter().enumerate().map(|(i, &p)| (p, i)).collect();
+        let mut packages = Vec::new();
+        let mut infos = Vec::new();
+        let mut default_godebug = String::new();
+        let main_roots: Vec<usize> = roots
+            .iter()
+            .filter(|&&r| self.nodes[r].name == "main")
+            .copied()
+            .collect();
+        if let Some(&m) = main_roots.first() {
+            let mut settings = self.mods.godebug.clone();
+            settings.extend(self.nodes[m].directives.iter().cloned());
+            default_godebug = godebug::default_godebug(&self.mods.main_go_version, &settings);
+        }
+        for &p in &list {
+            let n = &self.nodes[p];
+            let imports: Vec<usize> = n.listed_imports.iter().map(|q| index[q]).collect();
+            let (node, info) = match &n.kind {
+                Kind::Std(sp) => {
+                    let names = |v: &[crate::stdlib::SrcFile]| {
+                        v.iter().map(|f| f.name.to_string()).collect::<Vec<_>>()
+                    };
+                    let embed_files = names(&sp.embed_files);
+                    let embed_patterns = sp
+                        .embed_patterns
+                        .iter()
+                        .map(|pat| {
+                            let m: Vec<String> = embed_files
+                                .iter()
+                                .filter(|f| glob_path(pat, f))
+                                .cloned()
+                                .collect();
+                            (pat.to_string(), m)
+                        })
+                        .collect();
+                    (
+                        PkgNode {
+                            import_path: n.path.clone(),
+                            name: sp.name.to_string(),
+                            dir: format!("{}/src/{}", self.req.goroot, n.path),
+                            standard: true,
+                            imports,
+                            import_map: sp
+                                .import_map
+                                .iter()
+                                .map(|(a, b)| (a.to_string(), b.to_string()))
+                                .collect(),
+                            go_files: names(&sp.go_files),
+                            s_files: names(&sp.s_files),
+                            h_files: names(&sp.h_files),
+                            cgo_files: names(&sp.cgo_files),
+                            c_files: names(&sp.c_files),
+                            syso_files: names(&sp.syso_files),
+                            embed_patterns,
+                            embed_files,
+                            module: None,
+                        },
+                        PackageInfo {
+                            import_path: n.path.clone(),
+                            ws_dir: None,
+                            module: None,
+                            files: Vec::new(),
+                            root: roots.contains(&p),
+                        },
+                    )
+                }
+                Kind::Dir { module, dir, files } => {
+                    let other = |k: OtherKind| {
+                        files
+                            .other_files
+                            .iter()
+                            .filter(|(kk, _)| *kk == k)
+                            .map(|(_, n)| n.clone())
+                            .collect::<Vec<_>>()
+                    };
+                    (
+                        PkgNode {
+                            import_path: n.path.clone(),
+                            name: files.name.clone(),
+                            dir: self.paths.abs(dir),
+                            standard: false,
+                            imports,
+                            import_map: Vec::new(),
+                            go_files: files.go_files.clone(),
+                            s_files: files.s_files.clone(),
+                            h_files: other(OtherKind::H),
+                            cgo_files: files.cgo_files.clone(),
+                            c_files: other(OtherKind::C),
+                            syso_files: other(OtherKind::Syso),
+                            embed_patterns: n.embed_patterns.clone(),
+                            embed_files: n.embed_files.clone(),
+                            module: Some(*module),
+                        },
+                        PackageInfo {
+                            import_path: n.path.clone(),
+                            ws_dir: Some(dir.clone()),
+                            module: Some(*module),
+                            files: files.verdicts.clone(),
+                            root: roots.contains(&p),
+                        },
+                    )
+                }
+                Kind::Missing => unreachable!("a package with an error is never planned"),
+            };
+            packages.push(node);
+            infos.push(info);
+        }
+        Loaded {
+            input: PlanInput {
+                packages,
+                roots: roots.iter().map(|r| index[r]).collect(),
+                mode: self.req.mode.clone(),
+                cwd: self.paths.abs(&self.paths.cwd),
+                modules: self.mods.list.iter().map(|m| m.info.clone()).collect(),
+                default_godebug,
+            },
+            packages: infos,
+            warnings,
+        }
+    }
+}
+
+enum DirErr {
+    Load(LoadError),
+    Build(String),
+}
+
+fn set_pos(e: &mut LoadError, pos: &Option<(String, Location)>) {
+    if let Some((p, loc)) = pos {
+        e.pos = p.clone();
+        e.location = Some(loc.clone());
+    }
+}
+
+/// `ImportStack.shorterThan`.
+fn shorter(a: &[String], b: &[String]) -> bool {
+    if a.len() != b.len() {
+        return a.len() < b.len();
+    }
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            return x < y;
+        }
+    }
+    false
+}
+
+/// `findInternal`: the byte index of the last `internal` element.
+fn find_internal(path: &str) -> Option<usize> {
+    if path.ends_with("/internal") {
+        Some(path.len() - "internal".len())
+    } else if let Some(i) = path.rfind("/internal/") {
+        Some(i + 1)
+    } else if path == "internal" || path.starts_with("internal/") {
+        Some(0)
+    } else {
+        None
+    }
+}
+
+/// `str.HasPathPrefix`.
+fn has_path_prefix(s: &str, prefix: &str) -> bool {
+    if s.len() == prefix.len() {
+        return s == prefix;
+    }
+    if prefix.is_empty() {
+        return true;
+    }
+    s.len() > prefix.len()
+        && (prefix.ends_with('/') || s.as_bytes()[prefix.len()] == b'/')
+        && s.starts_with(prefix)
+}
+
+/// `search.MatchPattern`: `...` matches any string; `x/...` also matches `x`.
+fn pattern_matcher(pattern: &str) -> impl Fn(&str) -> bool {
+    let parts: Vec<String> = pattern.split("...").map(str::to_string).collect();
+    let also_parent = pattern
+        .strip_suffix("/...")
+        .filter(|p| !p.contains("..."))
+        .map(str::to_string);
+    move |name: &str| {
+        if also_parent.as_deref() == Some(name) {
+            return true;
+        }
+        wild_match(&parts, name)
+    }
+}
+
+fn wild_match(parts: &[String], name: &str) -> bool {
+    let Some((first, rest)) = parts.split_first() else {
+        return name.is_empty();
+    };
+    let Some(after) = name.strip_prefix(first.as_str()) else {
+        return false;
+    };
+    if rest.is_empty() {
+        return after.is_empty();
+    }
+    (0..=after.len())
+        .filter(|&k| after.is_char_boundary(k))
+        .any(|k| wild_match(rest, &after[k..]))
+}
+
+/// A `//go:embed` glob against a file path relative to the package (for std's embed lists).
+fn glob_path(pattern: &str, file: &str) -> bool {
+    let pattern = pattern.strip_prefix("all:").unwrap_or(pattern);
+    let p: Vec<&str> = pattern.split('/').collect();
+    let f: Vec<&str> = file.split('/').collect();
+    if f.len() < p.len() {
+        return false;
+    }
+    p.iter()
+        .zip(&f)
+        .all(|(pe, fe)| embed::match_elem(pe, fe) == Ok(true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ws(files: &[(&str, &str)]) -> Workspace {
+        let mut w = Workspace::new();
+        for (p, d) in files {
+            w.insert(p, *d).unwrap();
+        }
+        w
+    }
+
+    fn errors(w: &Workspace, cwd: &str, pats: &[&str]) -> String {
+        let req = LoadRequest {
+            cwd: cwd.into(),
+            patterns: pats.iter().map(|s| s.to_string()).collect(),
+            module_root_display: "/m".into(),
+            ..LoadRequest::default()
+        };
+        match load(w, &req) {
+            Ok(l) => format!(
+                "{}ok {:?}",
+                l.warnings
+                    .iter()
+                    .map(|w| format!("{w}\n"))
+                    .collect::<String>(),
+                l.input
+                    .roots
+                    .iter()
+                    .map(|&r| l.input.packages[r].import_path.clone())
+                    .collect::<Vec<_>>()
+            ),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn load_reports_missing_go_mod() {
+        let w = ws(&[("main.go", "package main\n")]);
+        assert_eq!(
+            errors(&w, "", &["."]),
+            "go: go.mod file not found in current directory or any parent directory; see 'go help modules'"
+        );
+    }
+
+    #[test]
+    fn load_errors_follow_package_list_order() {
+        let w = ws(&[
+            ("go.mod", "module example.com/two\n\ngo 1.23\n"),
+            (
+                "main.go",
+                "package main\n\nimport (\n\t\"fmtx\"\n\t\"example.com/two/nope\"\n\t\"abc\"\n)\n\nfunc main() {}\n",
+            ),
+        ]);
+        assert_eq!(
+            errors(&w, "", &["."]),
+            "main.go:6:2: package abc is not in std (/usr/lib/go-1.23/src/abc)\n\
+             main.go:5:2: no required module provides package example.com/two/nope; to add it:\n\
+             \tgo get example.com/two/nope\n\
+             main.go:4:2: package fmtx is not in std (/usr/lib/go-1.23/src/fmtx)"
+        );
+    }
+
+    #[test]
+    fn load_wildcards_walk_in_name_order_and_skip_what_go_skips() {
+        let w = ws(&[
+            ("go.mod", "module example.com/w\n\ngo 1.23\n"),
+            ("a/p.go", "package a\n"),
+            ("a/c/p.go", "package c\n"),
+            ("a-b/p.go", "package ab\n"),
+            ("_u/p.go", "package u\n"),
+            ("x/testdata/p.go", "package t\n"),
+            ("nest/go.mod", "module nest\n"),
+            ("nest/p.go", "package nest\n"),
+            ("excl/e.go", "//go:build ignore\n\npackage excl\n"),
+            ("tonly/x_test.go", "package tonly\n"),
+        ]);
+        assert_eq!(
+            errors(&w, "", &["./..."]),
+            "ok [\"example.com/w/a\", \"example.com/w/a/c\", \"example.com/w/a-b\"]"
+        );
+        assert_eq!(
+            errors(&w, "", &["./tonly"]),
+            "example.com/w/tonly: no non-test Go files in /m/tonly"
+        );
+        assert_eq!(
+            errors(&w, "", &["./nest"]),
+            "main module (example.com/w) does not contain package example.com/w/nest"
+        );
+        assert_eq!(errors(&w, "", &["./zz"]), "stat /m/zz: directory not found");
+        assert_eq!(
+            errors(&w, "", &["./zz/..."]),
+            "pattern ./zz/...: lstat ./zz/: no such file or directory"
+        );
+        assert_eq!(
+            errors(&w, "", &["./excl/..."]),
+            "go: warning: \"./excl/...\" matched no packages\nok []"
+        );
+    }
+
+    #[test]
+    fn load_unavailable_requirements_fail_as_with_goproxy_off() {
+        let w = ws(&[
+            ("go.mod", "module example.com/req\n\ngo 1.23\n\nrequire example.com/dep v1.0.0\n"),
+            (
+                "main.go",
+                "package main\n\nimport (\n\t\"example.com/dep/x\"\n\t\"fmtx\"\n\t\"example.com/req/nope\"\n)\n\nfunc main() {}\n",
+            ),
+        ]);
+        assert_eq!(
+            errors(&w, "", &["."]),
+            "main.go:4:2: missing go.sum entry for module providing package example.com/dep/x (imported by example.com/req); to add:\n\
+             \tgo get example.com/req\n\
+             main.go:6:2: example.com/dep@v1.0.0: missing go.sum entry for go.mod file; to add it:\n\
+             \tgo mod download example.com/dep\n\
+             main.go:5:2: example.com/dep@v1.0.0: missing go.sum entry for go.mod file; to add it:\n\
+             \tgo mod download example.com/dep"
+        );
+    }
+
+    /// Captured from go1.23.5 (`GOPROXY=off`) on the same files under `/m`.
+    #[test]
+    fn load_errors_match_the_real_go_for_broken_imports() {
+        let w = ws(&[
+            ("go.mod", "module example.com/e1\n\ngo 1.23\n"),
+            ("nogo/a.txt", "hi\n"),
+            ("excl/e.go", "//go:build ignore\n\npackage excl\n"),
+            ("syn/s.go", "package syn\n\nimport (\n\t\"fmt\",\n)\n"),
+            ("multi/a.go", "package a\n"),
+            ("multi/b.go", "package b\n"),
+            ("ok/ok.go", "package ok\n"),
+            ("deep/x/x.go", "package x\n\nimport _ \"example.com/e1/syn\"\n"),
+            (
+                "main.go",
+                "package main\n\nimport (\n\t_ \"example.com/e1/nogo\"\n\t_ \"example.com/e1/excl\"\n\t_ \"example.com/e1/syn\"\n\t_ \"example.com/e1/multi\"\n\t_ \"example.com/e1/ok\"\n\t_ \"example.com/e1/deep/x\"\n\t_ \"example.com/e1/absent\"\n)\n\nfunc main() {}\n",
+            ),
+        ]);
+        let all = "main.go:10:2: no required module provides package example.com/e1/absent; to add it:\n\
+                   \tgo get example.com/e1/absent\n\
+                   syn/s.go:4:7: expected ';', found ','\n\
+                   package example.com/e1\n\
+                   \timports example.com/e1/excl: build constraints exclude all Go files in /m/excl\n\
+                   main.go:7:2: found packages a (a.go) and b (b.go) in /m/multi\n\
+                   main.go:4:2: no required module provides package example.com/e1/nogo; to add it:\n\
+                   \tgo get example.com/e1/nogo";
+        assert_eq!(errors(&w, "", &["."]), all);
+        assert_eq!(errors(&w, "", &["./..."]), all);
+        assert_eq!(errors(&w, "", &["./nogo"]), "no Go files in /m/nogo");
+        assert_eq!(
+            errors(&w, "", &["./excl"]),
+            "package example.com/e1/excl: build constraints exclude all Go files in /m/excl"
+        );
+        assert_eq!(
+            errors(&w, "", &["./multi"]),
+            "found packages a (a.go) and b (b.go) in /m/multi"
+        );
+        assert_eq!(
+            errors(&w, "", &["./absent"]),
+            "stat /m/absent: directory not found"
+        );
+        assert_eq!(
+            errors(&w, "", &["./deep/..."]),
+            "syn/s.go:4:7: expected ';', found ','"
+        );
+        assert_eq!(
+            errors(&w, "", &["./ok", "./syn"]),
+            "syn/s.go:4:7: expected ';', found ','"
+        );
+        assert_eq!(
+            errors(&w, "deep", &["./x"]),
+            // go printed `../syn/s.go` under /tmp/ld/e1; under /m the absolute path is no longer.
+            "/m/syn/s.go:4:7: expected ';', found ','"
+        );
+    }
+
+    #[test]
+    fn load_errors_keep_the_shortest_import_stack_and_embed_positions() {
+        let w = ws(&[
+            ("go.mod", "module example.com/e2\n\ngo 1.23\n"),
+            ("excl/e.go", "//go:build ignore\n\npackage excl\n"),
+            (
+                "a/a.go",
+                "package a\n\nimport _ \"example.com/e2/nope\"\nimport _ \"example.com/e2/excl\"\nimport _ \"fmtx\"\n",
+            ),
+            (
+                "b/b.go",
+                "package b\n\nimport _ \"example.com/e2/nope\"\nimport _ \"fmtx\"\nimport _ \"example.com/e2/c/d\"\n",
+            ),
+            ("c/d/d.go", "package d\n\nimport _ \"example.com/e2/excl\"\n"),
+            (
+                "main.go",
+                "package main\n\nimport (\n\t_ \"example.com/e2/b\"\n\t_ \"example.com/e2/a\"\n)\n\nfunc main() {}\n",
+            ),
+            ("e/e.go", "package e\n\nimport _ \"embed\"\n\n//go:embed nothing*.txt\nvar s string\n"),
+        ]);
+        assert_eq!(
+            errors(&w, "", &["."]),
+            "package example.com/e2\n\
+             \timports example.com/e2/a\n\
+             \timports example.com/e2/excl: build constraints exclude all Go files in /m/excl\n\
+             a/a.go:3:8: no required module provides package example.com/e2/nope; to add it:\n\
+             \tgo get example.com/e2/nope\n\
+             a/a.go:5:8: package fmtx is not in std (/usr/lib/go-1.23/src/fmtx)"
+        );
+        assert_eq!(
+            errors(&w, "", &["./e"]),
+            "e/e.go:5:12: pattern nothing*.txt: no matching files found"
+        );
+    }
+
+    #[test]
+    fn load_short_paths_are_relative_to_the_cwd() {
+        let p = Paths {
+            root: "/tmp/ld/e1".into(),
+            cwd: "deep".into(),
+        };
+        assert_eq!(p.short("syn/s.go"), "../syn/s.go");
+        assert_eq!(p.short("deep/x/x.go"), "x/x.go");
+        assert_eq!(p.short("go.mod"), "../go.mod");
+    }
+}

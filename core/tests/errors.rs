@@ -1,0 +1,147 @@
+//! The loader's errors against the real go 1.23.5: every `go build` case of
+//! `shared/oracle/errors.txt`, loaded from its module in `shared/oracle/src/errs/NAME` and
+//! compared byte for byte with what go printed. Cases whose error comes from the compiler (a type
+//! error, a syntax error in a function body) must load cleanly. Skipped, with a note, when the
+//! oracle is absent.
+
+use std::path::{Path, PathBuf};
+
+use buildlab_core::load::{load, LoadRequest};
+use buildlab_core::workspace::Workspace;
+
+fn oracle() -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/oracle");
+    if p.join("errors.txt").is_file() {
+        Some(p)
+    } else {
+        eprintln!("note: {} absent; skipping", p.display());
+        None
+    }
+}
+
+fn read_tree(dir: &Path) -> Workspace {
+    fn walk(root: &Path, dir: &Path, ws: &mut Workspace) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, ws);
+            } else {
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                ws.insert(&rel, std::fs::read(&p).unwrap()).unwrap();
+            }
+        }
+    }
+    let mut ws = Workspace::new();
+    walk(dir, dir, &mut ws);
+    ws
+}
+
+/// One `$ (cd NAME && go build ARGS)` of errors.txt with its output and exit status.
+struct Case {
+    module: String,
+    args: Vec<String>,
+    output: String,
+    status: i32,
+}
+
+fn cases(text: &str) -> Vec<Case> {
+    let mut out = Vec::new();
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        let Some(cmd) = line.strip_prefix("$ (cd ") else {
+            continue;
+        };
+        let Some((module, rest)) = cmd.split_once(" && ") else {
+            continue;
+        };
+        let Some(args) = rest
+            .strip_suffix(')')
+            .and_then(|r| r.strip_prefix("go build "))
+        else {
+            continue;
+        };
+        let mut output = Vec::new();
+        let mut status = -1;
+        for l in lines.by_ref() {
+            if let Some(s) = l
+                .strip_prefix("[exit status ")
+                .and_then(|s| s.strip_suffix(']'))
+            {
+                status = s.parse().unwrap();
+                break;
+            }
+            output.push(l);
+        }
+        out.push(Case {
+            module: module.to_string(),
+            args: args.split_whitespace().map(str::to_string).collect(),
+            output: output.join("\n"),
+            status,
+        });
+    }
+    out
+}
+
+#[test]
+fn every_go_build_case_of_errors_txt() {
+    let Some(oracle) = oracle() else { return };
+    let text = std::fs::read_to_string(oracle.join("errors.txt")).unwrap();
+    let cases = cases(&text);
+    assert!(
+        cases.len() >= 32,
+        "only {} go build cases found",
+        cases.len()
+    );
+    let mut failures = Vec::new();
+    for c in &cases {
+        if c.args.iter().any(|a| a.starts_with('-')) {
+            continue; // `go build -x`: a transcript, not a load result
+        }
+        let ws = read_tree(&oracle.join("src/errs").join(&c.module));
+        let req = LoadRequest {
+            cwd: String::new(),
+            patterns: c.args.clone(),
+            module_root_display: format!("/tmp/gooracle/errs/{}", c.module),
+            ..LoadRequest::default()
+        };
+        let what = format!("(cd {} && go build {})", c.module, c.args.join(" "));
+        let compiler_error = c.output.starts_with("# ");
+        match load(&ws, &req) {
+            Ok(l) => {
+                let warnings = l.warnings.join("\n");
+                if c.status != 0 && !compiler_error {
+                    failures.push(format!("{what}: loaded, want:\n{}", c.output));
+                } else if !compiler_error && warnings != c.output {
+                    failures.push(format!("{what}: warnings\n{warnings}\nwant:\n{}", c.output));
+                }
+            }
+            Err(e) => {
+                let got = e.to_string();
+                if compiler_error || c.status == 0 {
+                    failures.push(format!("{what}: load failed, want success:\n{got}"));
+                } else if got != c.output {
+                    failures.push(format!("{what}:\n--- got\n{got}\n--- want\n{}", c.output));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The located errors carry the workspace file and position the text names.
+#[test]
+fn errors_are_located() {
+    let Some(oracle) = oracle() else { return };
+    let ws = read_tree(&oracle.join("src/errs/missing"));
+    let req = LoadRequest {
+        module_root_display: "/tmp/gooracle/errs/missing".into(),
+        ..LoadRequest::default()
+    };
+    let e = load(&ws, &req).unwrap_err();
+    let loc = e.errors[0].location.clone().expect("a location");
+    assert_eq!((loc.path.as_str(), loc.line, loc.col), ("main.go", 3, 8));
+}
