@@ -6,15 +6,20 @@
 //! storage and execution come through traits. It builds for the host and for
 //! `wasm32-unknown-unknown` alike.
 
+pub mod actionid;
+pub mod cache;
 pub mod constraint;
 pub mod cost;
 pub mod gomod;
 pub mod hash;
 pub mod load;
+pub mod object;
 pub mod plan;
+pub mod rebuild;
 pub mod sample;
 pub mod scan;
 pub mod schedule;
 pub mod stdlib;
 pub mod trace;
+pub mod why;
 pub mod workspace;

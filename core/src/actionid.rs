@@ -1,0 +1,573 @@
+//! Action IDs: the hash of everything that goes into one action, modelled on cmd/go's
+//! `buildActionID` and `linkActionID` (`src/cmd/go/internal/work/exec.go`) and rendered as
+//! `buildid.go` renders them. An action ID names a cache entry; the *content ID* (the hash of the
+//! action's output, see [`crate::object`]) is what dependents hash, which is what gives the
+//! early cutoff.
+//!
+//! We hash with blake3 where cmd/go uses SHA-256 (the UI says so). Renderings follow go: full
+//! lowercase hex in cache file names, and go's `HashToString` (the first 15 bytes in URL-safe
+//! base64, 20 characters) for each half of a build ID `actionID/contentID`.
+//!
+//! Every action keeps the list of lines it hashed ([`HashedInputs`]), in order, exactly as
+//! `GODEBUG=gocachehash=1` prints them: the why-rebuilt view diffs two such lists.
+//!
+//! # What a compile action ID hashes (`HASH[build P]`), in this order
+//!
+//! | line                                                   | when                                |
+//! |--------------------------------------------------------|-------------------------------------|
+//! | `go1.23.5` (the salt, no newline)                      | always: `runtime.Version()`         |
+//! | `compile`                                              | always                              |
+//! | `dir /abs/pkg/dir`                                     | not std, no `-trimpath`             |
+//! | `module path@version`                                  | `-trimpath`, package in a module    |
+//! | `go 1.23`                                              | package in a module (its `go` line) |
+//! | `goos linux goarch amd64`                              | always                              |
+//! | `import "P"`                                           | always                              |
+//! | `omitdebug false standard B local false prefix ""`     | always                              |
+//! | `trimpath`                                             | `-trimpath`                         |
+//! | `cgo "cgo version …"`, `CC=…`, `CC ID=…`               | package has cgo files               |
+//! | `modinfo "…"`                                          | main packages: the build info       |
+//! | `compile compile version go1.23.5 [] []`               | tool ID, forced and package gcflags |
+//! | `asm "asm version go1.23.5" [] []`                     | package has `.s` files              |
+//! | `GOAMD64=v1`                                           | the arch env (`=` when none)        |
+//! | `GOEXPERIMENT="…"`                                     | when set                            |
+//! | `file NAME HASH`                                       | Go, cgo, C, H, S, syso, embed files |
+//! | `import DEP CONTENTID`                                 | each dependency action with a package, in `Deps` order (`unsafe` has an empty content ID) |
+//!
+//! # What a link action ID hashes (`HASH[link P]`)
+//!
+//! | line                                                   | when                                |
+//! |--------------------------------------------------------|-------------------------------------|
+//! | `go1.23.5`, `link`                                     | always                              |
+//! | `buildmode default goos linux goarch amd64`            | always                              |
+//! | `import "P"`, `omitdebug … prefix ""`, `trimpath`      | as for compile                      |
+//! | `link link version go1.23.5 [] exe`                    | tool ID, forced ldflags, link mode  |
+//! | `linkflags []`                                         | the package's `-ldflags`            |
+//! | `GOAMD64=v1`, `GOEXPERIMENT="…"`                       | as for compile                      |
+//! | `GOROOT=/usr/lib/go-1.23`                              | always (empty under `-trimpath`)    |
+//! | `GO_EXTLINK_ENABLED=`                                  | always                              |
+//! | `packagefile P=CONTENTID`                              | every dependency with an output (`unsafe` has none) |
+//! | `packagemain ACTIONID/CONTENTID`                       | after the main package's packagefile |
+//!
+//! go1.24 adds a `defaultgodebug` line to the link; go1.23.5 (the oracle) has none, so neither
+//! do we: the main package's `modinfo` (which carries `DefaultGODEBUG`) covers it.
+//!
+//! # Deliberately not hashed
+//!
+//! - File modification times: `touch` rebuilds nothing. Only contents are hashed.
+//! - Absolute paths other than the package's `dir` line (and `GOROOT` for the link): no `$WORK`
+//!   path, no cache path, no cwd. Std packages hash no directory at all (cmd/go hides GOROOT).
+//! - Map or directory-listing order: every list is hashed in go's order (file lists as the loader
+//!   orders them, dependencies in the action's `Deps` order), never in a hash map's order.
+//! - Files outside the package's file lists: `_test.go`, ignored and other-OS files.
+//! - The `-lang` flag itself: it is a function of the `go` line, which is hashed.
+//! - cgo: the C compiler's identity (`CC ID=`) is a stand-in string; cmd/go asks gcc for it.
+//!
+//! # Standard-library stand-ins
+//!
+//! The browser has no std sources, only names and sizes ([`crate::stdlib`]). A std file's hash is
+//! a stand-in: blake3 of `"buildlab std stand-in\0" + goversion + "\0" + importpath + "\0" + name +
+//! "\0" + size` (decimal). It is stable across builds and changes with the Go version, which is
+//! all a std file's hash can do here (std sources never change under one toolchain).
+
+use crate::hash::Digest;
+use crate::plan::{go_quote, Action, ActionIx, FileContents, Mode, PkgNode, Plan, Step, Toolchain};
+use crate::stdlib::StdLib;
+use crate::workspace::Workspace;
+
+/// The hash function's name, for the UI ("blake3 instead of cmd/go's SHA-256").
+pub const HASH_NAME: &str = "blake3";
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// go's `buildid.HashToString`: the first 15 bytes of a hash as 20 URL-safe base64 characters.
+pub fn short(d: &Digest) -> String {
+    let h = &d.0;
+    let mut s = String::with_capacity(20);
+    for i in 0..5 {
+        let v = u32::from(h[3 * i]) << 16 | u32::from(h[3 * i + 1]) << 8 | u32::from(h[3 * i + 2]);
+        for shift in [18, 12, 6, 0] {
+            s.push(B64[((v >> shift) & 0x3f) as usize] as char);
+        }
+    }
+    s
+}
+
+/// A package build ID: `actionID/contentID`, each rendered with [`short`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BuildId {
+    pub action: Digest,
+    pub content: Digest,
+}
+
+impl BuildId {
+    pub fn render(&self) -> String {
+        format!("{}/{}", short(&self.action), short(&self.content))
+    }
+    /// cmd/go's `contentID(buildID)`: the part after the last slash.
+    pub fn content_str(&self) -> String {
+        short(&self.content)
+    }
+}
+
+/// An executable's build ID: `linkActionID/mainActionID/mainContentID/contentID`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LinkBuildId {
+    pub action: Digest,
+    pub main: BuildId,
+    pub content: Digest,
+}
+
+impl LinkBuildId {
+    pub fn render(&self) -> String {
+        format!(
+            "{}/{}/{}",
+            short(&self.action),
+            self.main.render(),
+            short(&self.content)
+        )
+    }
+}
+
+/// The lines one action hashed, in order (each as written into the hash, with its newline), and
+/// the resulting action ID.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HashedInputs {
+    /// `build P` or `link P`: the name in `HASH[...]`.
+    pub key: String,
+    pub lines: Vec<String>,
+    pub id: Digest,
+}
+
+impl HashedInputs {
+    fn start(key: String, salt: &str) -> Builder {
+        Builder {
+            key,
+            lines: vec![salt.to_string()],
+            hasher: {
+                let mut h = blake3::Hasher::new();
+                h.update(salt.as_bytes());
+                h
+            },
+        }
+    }
+
+    /// The `GODEBUG=gocachehash=1` rendering: a `HASH[key]` header, one `HASH[key]: "line"` per
+    /// line, then the hex sum.
+    pub fn render_gocachehash(&self) -> String {
+        let mut s = format!("HASH[{}]\n", self.key);
+        for l in &self.lines {
+            s.push_str(&format!("HASH[{}]: {}\n", self.key, go_quote(l.as_bytes())));
+        }
+        s.push_str(&format!("HASH[{}]: {}\n", self.key, self.id.to_hex()));
+        s
+    }
+
+    /// The lines without their trailing newline (for display and diffs).
+    pub fn display_lines(&self) -> impl Iterator<Item = &str> {
+        self.lines.iter().map(|l| l.strip_suffix('\n').unwrap_or(l))
+    }
+}
+
+struct Builder {
+    key: String,
+    lines: Vec<String>,
+    hasher: blake3::Hasher,
+}
+
+impl Builder {
+    fn line(&mut self, l: String) {
+        self.hasher.update(l.as_bytes());
+        self.lines.push(l);
+    }
+    fn finish(self) -> HashedInputs {
+        HashedInputs {
+            key: self.key,
+            lines: self.lines,
+            id: Digest(*self.hasher.finalize().as_bytes()),
+        }
+    }
+}
+
+/// cmd/go's `cache.Subkey(parent, desc)`: the action ID of a secondary output (`stdout`,
+/// `srcfiles`, `link-stdout`) stored beside an action's main output.
+pub fn subkey(parent: &Digest, desc: &str) -> Digest {
+    let mut h = blake3::Hasher::new();
+    h.update(b"subkey");
+    h.update(&parent.0);
+    h.update(desc.as_bytes());
+    Digest(*h.finalize().as_bytes())
+}
+
+/// The build flags that reach action IDs. `Default` is a plain `go build`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdConfig {
+    /// `-gcflags` for the package (cmd/go's `p.Internal.Gcflags`).
+    pub gcflags: Vec<String>,
+    pub asmflags: Vec<String>,
+    /// `-ldflags` (`p.Internal.Ldflags`).
+    pub ldflags: Vec<String>,
+    pub trimpath: bool,
+    /// `go run` omits debug info (`-s -w`).
+    pub omit_debug: bool,
+    /// `GOEXPERIMENT`, cleaned; empty when unset.
+    pub goexperiment: String,
+    /// `GO_EXTLINK_ENABLED`; empty when unset.
+    pub go_extlink_enabled: String,
+    /// `-buildmode` as given (`default`).
+    pub buildmode: String,
+}
+
+impl Default for IdConfig {
+    fn default() -> Self {
+        IdConfig {
+            gcflags: Vec::new(),
+            asmflags: Vec::new(),
+            ldflags: Vec::new(),
+            trimpath: false,
+            omit_debug: false,
+            goexperiment: String::new(),
+            go_extlink_enabled: String::new(),
+            buildmode: "default".into(),
+        }
+    }
+}
+
+/// go's `%q` of a `[]string`: `["-N" "-l"]`, `[]` when empty.
+fn quote_list(v: &[String]) -> String {
+    let parts: Vec<String> = v.iter().map(|s| go_quote(s.as_bytes())).collect();
+    format!("[{}]", parts.join(" "))
+}
+
+/// Where a package's source bytes come from.
+pub trait SourceFiles {
+    /// The bytes of file `name` of package `pkg` (a name in one of its file lists).
+    fn read(&self, pkg: &PkgNode, name: &str) -> Option<&[u8]>;
+}
+
+/// [`SourceFiles`] over a [`Workspace`] whose paths are relative to `root` (package directories
+/// are `root/rel/dir`, or `root` itself for the module root).
+pub struct WorkspaceFiles<'a> {
+    pub ws: &'a Workspace,
+    pub root: String,
+}
+
+impl WorkspaceFiles<'_> {
+    /// The workspace path of a package file, if the package lies under the root.
+    pub fn path(&self, pkg: &PkgNode, name: &str) -> Option<String> {
+        let root = self.root.trim_end_matches('/');
+        let rel = if pkg.dir == root {
+            ""
+        } else {
+            pkg.dir.strip_prefix(root)?.strip_prefix('/')?
+        };
+        Some(if rel.is_empty() {
+            name.to_string()
+        } else {
+            format!("{rel}/{name}")
+        })
+    }
+}
+
+impl SourceFiles for WorkspaceFiles<'_> {
+    fn read(&self, pkg: &PkgNode, name: &str) -> Option<&[u8]> {
+        self.ws.get(&self.path(pkg, name)?)
+    }
+}
+
+/// The stand-in hash of a std file (see the module doc).
+pub fn std_file_digest(
+    go_version: &str,
+    import_path: &str,
+    name: &str,
+    size: Option<u64>,
+) -> Digest {
+    let size = size.map_or_else(|| "?".to_string(), |s| s.to_string());
+    Digest::of(
+        format!("buildlab std stand-in\0{go_version}\0{import_path}\0{name}\0{size}").as_bytes(),
+    )
+}
+
+fn std_file_size(tc: &Toolchain, import_path: &str, name: &str) -> Option<u64> {
+    let std = StdLib::for_target(&tc.goos, &tc.goarch, tc.cgo_enabled)?;
+    let p = std.get(import_path)?;
+    [
+        &p.go_files,
+        &p.cgo_files,
+        &p.s_files,
+        &p.c_files,
+        &p.h_files,
+        &p.syso_files,
+        &p.embed_files,
+    ]
+    .into_iter()
+    .flat_map(|l| l.iter())
+    .find(|f| f.name == name)
+    .map(|f| f.size)
+}
+
+/// The digest cmd/go's `fileHash` would take of a package file: the real bytes for module
+/// files, the stand-in for std files. `None` when a module file is missing (go hashes it as "").
+pub fn file_digest(
+    tc: &Toolchain,
+    pkg: &PkgNode,
+    name: &str,
+    files: &dyn SourceFiles,
+) -> Option<Digest> {
+    if pkg.standard {
+        return Some(std_file_digest(
+            &tc.version,
+            &pkg.import_path,
+            name,
+            std_file_size(tc, &pkg.import_path, name),
+        ));
+    }
+    files.read(pkg, name).map(Digest::of)
+}
+
+/// The input files cmd/go hashes, in its order (`GoFiles, CgoFiles, CFiles, …, HFiles, SFiles,
+/// SysoFiles, …, EmbedFiles`).
+pub fn input_files(pkg: &PkgNode) -> Vec<&str> {
+    [
+        &pkg.go_files,
+        &pkg.cgo_files,
+        &pkg.c_files,
+        &pkg.h_files,
+        &pkg.s_files,
+        &pkg.syso_files,
+        &pkg.embed_files,
+    ]
+    .into_iter()
+    .flat_map(|l| l.iter().map(String::as_str))
+    .collect()
+}
+
+/// The build info of a main package, as the plan put it in the link's `importcfg.link` (the
+/// `modinfo` payload without go's 16-byte start and end markers).
+pub fn build_info(plan: &Plan, main_pkg: usize) -> Option<String> {
+    plan.actions().find_map(|(_, x)| {
+        if x.mode != Mode::Link || x.package != Some(main_pkg) {
+            return None;
+        }
+        x.steps.iter().find_map(|s| match s {
+            Step::WriteFile {
+                contents: FileContents::ImportCfg(c),
+                ..
+            } => c.modinfo.as_ref().and_then(|m| {
+                (m.len() >= 32).then(|| String::from_utf8_lossy(&m[16..m.len() - 16]).into_owned())
+            }),
+            _ => None,
+        })
+    })
+}
+
+fn arch_env_line(tc: &Toolchain) -> String {
+    match &tc.arch_env {
+        Some((k, v)) => format!("{k}={v}\n"),
+        None => "=\n".into(),
+    }
+}
+
+fn tool_id(tc: &Toolchain, tool: &str) -> String {
+    format!("{tool} version {}", tc.version)
+}
+
+/// The compile action ID of `a` (a `build` action). `dep_id` gives each dependency's build ID
+/// (`None` for `unsafe` and for actions without output).
+pub fn compile_id(
+    plan: &Plan,
+    a: ActionIx,
+    files: &dyn SourceFiles,
+    dep_id: &dyn Fn(ActionIx) -> Option<BuildId>,
+    cfg: &IdConfig,
+) -> HashedInputs {
+    let tc = plan.toolchain();
+    let x: &Action = plan.action(a);
+    let pi = x.package.expect("build action has a package");
+    let p = &plan.input().packages[pi];
+    let module = p.module.map(|m| &plan.input().modules[m]);
+    let mut h = HashedInputs::start(format!("build {}", p.import_path), &tc.version);
+    h.line("compile\n".into());
+    if cfg.trimpath {
+        if let Some(m) = module {
+            h.line(format!("module {}@{}\n", m.path, m.version));
+        }
+    } else if !p.standard {
+        h.line(format!("dir {}\n", p.dir));
+    }
+    if let Some(m) = module {
+        // cmd/go's p.Module.GoVersion: the main module defaults to 1.16 without a `go` line.
+        let v = if m.go_version.is_empty() && m.main {
+            "1.16"
+        } else {
+            m.go_version.as_str()
+        };
+        h.line(format!("go {v}\n"));
+    }
+    h.line(format!("goos {} goarch {}\n", tc.goos, tc.goarch));
+    h.line(format!("import {}\n", go_quote(p.import_path.as_bytes())));
+    h.line(format!(
+        "omitdebug {} standard {} local false prefix \"\"\n",
+        cfg.omit_debug, p.standard
+    ));
+    if cfg.trimpath {
+        h.line("trimpath\n".into());
+    }
+    if !p.cgo_files.is_empty() {
+        h.line(format!("cgo {}\n", go_quote(tool_id(tc, "cgo").as_bytes())));
+        h.line(format!(
+            "CC={} [] {} {}\n",
+            quote_list(std::slice::from_ref(&tc.cc)),
+            quote_list(&["-O2".into(), "-g".into()]),
+            quote_list(&["-O2".into(), "-g".into()])
+        ));
+        h.line(format!(
+            "CC ID={}\n",
+            go_quote(format!("{} (buildlab stand-in)", tc.cc).as_bytes())
+        ));
+    }
+    if p.name == "main" {
+        if let Some(info) = build_info(plan, pi) {
+            h.line(format!("modinfo {}\n", go_quote(info.as_bytes())));
+        }
+    }
+    h.line(format!(
+        "compile {} [] {}\n",
+        tool_id(tc, "compile"),
+        quote_list(&cfg.gcflags)
+    ));
+    if !p.s_files.is_empty() {
+        h.line(format!(
+            "asm {} [] {}\n",
+            go_quote(tool_id(tc, "asm").as_bytes()),
+            quote_list(&cfg.asmflags)
+        ));
+    }
+    h.line(arch_env_line(tc));
+    if !cfg.goexperiment.is_empty() {
+        h.line(format!(
+            "GOEXPERIMENT={}\n",
+            go_quote(cfg.goexperiment.as_bytes())
+        ));
+    }
+    for f in input_files(p) {
+        let hash = file_digest(tc, p, f, files)
+            .map(|d| short(&d))
+            .unwrap_or_default();
+        h.line(format!("file {f} {hash}\n"));
+    }
+    for &d in &x.deps {
+        if let Some(q) = plan.action(d).package {
+            let cid = dep_id(d).map(|b| b.content_str()).unwrap_or_default();
+            h.line(format!(
+                "import {} {cid}\n",
+                plan.input().packages[q].import_path
+            ));
+        }
+    }
+    h.finish()
+}
+
+/// The link action ID of `a` (a `link` action), given the build IDs of its dependencies.
+pub fn link_id(
+    plan: &Plan,
+    a: ActionIx,
+    dep_id: &dyn Fn(ActionIx) -> Option<BuildId>,
+    cfg: &IdConfig,
+) -> HashedInputs {
+    let tc = plan.toolchain();
+    let x = plan.action(a);
+    let p = &plan.input().packages[x.package.expect("link action has a package")];
+    let mut h = HashedInputs::start(format!("link {}", p.import_path), &tc.version);
+    h.line("link\n".into());
+    h.line(format!(
+        "buildmode {} goos {} goarch {}\n",
+        cfg.buildmode, tc.goos, tc.goarch
+    ));
+    h.line(format!("import {}\n", go_quote(p.import_path.as_bytes())));
+    h.line(format!(
+        "omitdebug {} standard {} local false prefix \"\"\n",
+        cfg.omit_debug, p.standard
+    ));
+    if cfg.trimpath {
+        h.line("trimpath\n".into());
+    }
+    h.line(format!("link {} [] exe\n", tool_id(tc, "link")));
+    h.line(format!("linkflags {}\n", quote_list(&cfg.ldflags)));
+    h.line(arch_env_line(tc));
+    if !cfg.goexperiment.is_empty() {
+        h.line(format!(
+            "GOEXPERIMENT={}\n",
+            go_quote(cfg.goexperiment.as_bytes())
+        ));
+    }
+    h.line(format!(
+        "GOROOT={}\n",
+        if cfg.trimpath { "" } else { &tc.goroot }
+    ));
+    h.line(format!("GO_EXTLINK_ENABLED={}\n", cfg.go_extlink_enabled));
+    for &d in &x.deps {
+        let Some(q) = plan.action(d).package else {
+            continue;
+        };
+        let p1 = &plan.input().packages[q];
+        let id = dep_id(d);
+        if let Some(b) = id {
+            h.line(format!(
+                "packagefile {}={}\n",
+                p1.import_path,
+                b.content_str()
+            ));
+        }
+        if p1.name == "main" {
+            h.line(format!(
+                "packagemain {}\n",
+                id.map(|b| b.render()).unwrap_or_default()
+            ));
+        }
+    }
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_is_go_hash_to_string() {
+        // From the oracle: sha256 ce325bcf… of multi/asmadd/add.go renders as zjJbz6G-JL0hihJ68RCx.
+        let mut d = [0u8; 32];
+        let hex = "ce325bcfa1be24bd218a127af110b17f1f21c2db4f697ac4a88738945f591a24";
+        for i in 0..32 {
+            d[i] = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap();
+        }
+        assert_eq!(short(&Digest(d)), "zjJbz6G-JL0hihJ68RCx");
+        let hex = "3f528c1b168c4033a63da52fcbf712847bbf4b0cf50f28271940e57086c2df7c";
+        for i in 0..32 {
+            d[i] = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap();
+        }
+        assert_eq!(short(&Digest(d)), "P1KMGxaMQDOmPaUvy_cS");
+    }
+
+    #[test]
+    fn quote_list_is_go_percent_q() {
+        assert_eq!(quote_list(&[]), "[]");
+        assert_eq!(quote_list(&["-N".into(), "-l".into()]), r#"["-N" "-l"]"#);
+    }
+
+    #[test]
+    fn std_stand_in_is_stable_and_versioned() {
+        let a = std_file_digest("go1.23.5", "fmt", "print.go", Some(31_000));
+        assert_eq!(
+            a,
+            std_file_digest("go1.23.5", "fmt", "print.go", Some(31_000))
+        );
+        assert_ne!(
+            a,
+            std_file_digest("go1.23.6", "fmt", "print.go", Some(31_000))
+        );
+        assert_ne!(
+            a,
+            std_file_digest("go1.23.5", "fmt", "print.go", Some(31_001))
+        );
+    }
+}

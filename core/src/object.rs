@@ -1,0 +1,1023 @@
+//! The simulated compiler output ("object"): what a package's archive would hold, reduced to the
+//! parts that decide its identity. Its hash is the package's *content ID*; dependents hash that
+//! (see [`crate::actionid`]), so an edit whose object is unchanged stops the rebuild there.
+//!
+//! The object is a function of what really reaches the archive, not of the raw bytes:
+//!
+//! - **Code**: every Go token except comments and semicolons, with its kind, spelling and *line*
+//!   (line tables live in the object code). A comment edit that moves no line, or a newline
+//!   appended at the end of a file, leaves it identical; one inserted comment line shifts the
+//!   lines after it and changes it. Each file's name is in it (positions name their file).
+//! - **Assembly**: each `.s` line with its comments stripped, with its line number. A comment
+//!   byte in a `.s` file re-runs asm and compile (the file hash is in the action ID) but yields
+//!   an identical object.
+//! - **Embedded files**: names and bytes.
+//! - **Language semantics**: `-lang` only matters where it changes code: crossing go1.22 changes
+//!   loop-variable semantics, so the object records "per-iteration loop variables" when the
+//!   package has a `for`. A new `go` line that crosses nothing recompiles to an identical object.
+//! - **Export data**: the exported declarations (signatures, type and constant declarations,
+//!   variable names and written types; no initializers, no bodies) with their positions, and the
+//!   *inlinable bodies* with theirs.
+//! - **What it took from its dependencies**: each direct dependency's exported API digest, and
+//!   the bodies of the dependency's inlinable functions it references (by `pkg.Name`, or by a
+//!   method selector `.Name` matching an inlinable method; plus what those bodies call inside the
+//!   dependency). So an importer that inlines a changed body changes; a changed body of a
+//!   non-inlinable function leaves importers identical (they recompile, their action IDs hash
+//!   the dependency's content ID, but produce the same object).
+//!
+//! # Inlinability (an honest approximation of cmd/compile's `hairyVisitor`)
+//!
+//! Budget 80 nodes, as go. A body's cost counts identifiers, literals, operators and keywords
+//! (punctuation and selectors' dots cost nothing); a call costs 57 extra (go's
+//! `inlineExtraCallCost`) unless the callee is a builtin or a conversion to a predeclared type
+//! (0), `panic` (1), or a function known inlinable in this package or in a dependency's export
+//! data (its own cost instead). Not inlinable: bodies with `go`, `defer`, `select` or
+//! `recover()`, functions marked `//go:noinline`, `//go:norace`, `//go:uintptrescapes`,
+//! `//go:cgo_unsafe_args` or `//go:uintptrkeepalive`, and functions without a body. Known
+//! gaps: no type information (a call through a variable of function type counts as a call; a
+//! method is matched by name only), constants' folding is modelled only through the API digest,
+//! and a dependency's inlinable body that itself calls into a third package does not re-export
+//! that package's body.
+//!
+//! The std library has no sources here: a std package's object is a stand-in derived from the
+//! Go version, its import path and its files' names and sizes, with no inlinable bodies.
+//!
+//! # Serialized form (version 1)
+//!
+//! The cache stores an object as text: `buildlab-object 1`, `buildid A/C`, then the *body* lines
+//! (`path`, `code`, `asm`, `embed`, `loopvar`, `deps`, `api`, `exportpos`, `inline KEY COST
+//! BODY CALLS`). The content ID is the blake3 of the body, i.e. of the output with the build ID
+//! left out, as cmd/go's content ID is the hash of the archive with its build ID zeroed.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::hash::Digest;
+use crate::scan::{self, Lexer, Tok, Token};
+
+/// The version line of a serialized object.
+pub const OBJECT_HEADER: &str = "buildlab-object 1";
+
+/// go's inlining budget.
+pub const INLINE_BUDGET: u32 = 80;
+/// go's `inlineExtraCallCost`.
+pub const EXTRA_CALL_COST: u32 = 57;
+
+/// An inlinable function in a package's export data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inlinable {
+    pub cost: u32,
+    /// The body's tokens with their file, line and column.
+    pub body: Digest,
+    /// Same-package functions the body calls (keys as in [`ExportData::inline`]).
+    pub calls: Vec<String>,
+}
+
+/// What importers can see of a package.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportData {
+    /// The exported declarations without positions.
+    pub api: Digest,
+    /// Inlinable functions by key: `F` for a function, `T.M` for a method.
+    pub inline: BTreeMap<String, Inlinable>,
+}
+
+/// A compiled package, as far as its identity goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Object {
+    /// The body lines (see the module doc); the content ID is their hash.
+    body: Vec<String>,
+    pub export: ExportData,
+}
+
+impl Object {
+    /// The content ID: the hash of the output without its build ID.
+    pub fn content(&self) -> Digest {
+        Digest::of(self.body.join("\n").as_bytes())
+    }
+
+    /// The archive bytes as stored in the cache, with the build ID written in.
+    pub fn to_bytes(&self, build_id: &str) -> Vec<u8> {
+        let mut s = format!("{OBJECT_HEADER}\nbuildid {build_id}\n");
+        for l in &self.body {
+            s.push_str(l);
+            s.push('\n');
+        }
+        s.into_bytes()
+    }
+
+    /// Reads bytes written by [`Object::to_bytes`]; `None` if they are not an object of this
+    /// version. Returns the build ID too.
+    pub fn parse(data: &[u8]) -> Option<(String, Object)> {
+        let text = std::str::from_utf8(data).ok()?;
+        let mut lines = text.strip_suffix('\n')?.split('\n');
+        if lines.next()? != OBJECT_HEADER {
+            return None;
+        }
+        let build_id = lines.next()?.strip_prefix("buildid ")?.to_string();
+        let body: Vec<String> = lines.map(str::to_string).collect();
+        let mut api = None;
+        let mut inline = BTreeMap::new();
+        for l in &body {
+            if let Some(h) = l.strip_prefix("api ") {
+                api = Some(parse_hex(h)?);
+            } else if let Some(rest) = l.strip_prefix("inline ") {
+                let f: Vec<&str> = rest.split(' ').collect();
+                if f.len() != 4 {
+                    return None;
+                }
+                let calls = if f[3] == "-" {
+                    Vec::new()
+                } else {
+                    f[3].split(',').map(str::to_string).collect()
+                };
+                inline.insert(
+                    f[0].to_string(),
+                    Inlinable {
+                        cost: f[1].parse().ok()?,
+                        body: parse_hex(f[2])?,
+                        calls,
+                    },
+                );
+            }
+        }
+        Some((
+            build_id,
+            Object {
+                body,
+                export: ExportData { api: api?, inline },
+            },
+        ))
+    }
+}
+
+/// Parses 64 hex digits.
+pub fn parse_hex(h: &str) -> Option<Digest> {
+    if h.len() != 64 {
+        return None;
+    }
+    let mut d = [0u8; 32];
+    for (i, b) in d.iter_mut().enumerate() {
+        *b = u8::from_str_radix(h.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(Digest(d))
+}
+
+/// A direct dependency as an importer sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Dep<'a> {
+    pub import_path: &'a str,
+    /// Its package clause name (the default local name in the importer).
+    pub name: &'a str,
+    pub export: &'a ExportData,
+}
+
+/// The inputs of one simulated compile.
+#[derive(Clone, Debug, Default)]
+pub struct Source<'a> {
+    pub import_path: &'a str,
+    /// The package directory (positions name their files by absolute path without -trimpath).
+    pub dir: &'a str,
+    /// The `-lang` version, e.g. `1.23`.
+    pub lang: &'a str,
+    /// Go files (and cgo files' Go code), in the loader's order.
+    pub go_files: Vec<(&'a str, &'a [u8])>,
+    pub s_files: Vec<(&'a str, &'a [u8])>,
+    pub embed_files: Vec<(&'a str, &'a [u8])>,
+    /// Path as written → resolved path (`go list`'s ImportMap).
+    pub import_map: Vec<(String, String)>,
+    pub deps: Vec<Dep<'a>>,
+}
+
+/// The stand-in object of a std package (see the module doc).
+pub fn std_object(go_version: &str, import_path: &str, files: &[(&str, u64)]) -> Object {
+    let mut s = format!("std {go_version} {import_path}");
+    for (n, size) in files {
+        s.push_str(&format!(" {n}:{size}"));
+    }
+    let d = Digest::of(s.as_bytes());
+    let api = Digest::of(format!("api {s}").as_bytes());
+    Object {
+        body: vec![
+            format!("path {import_path}"),
+            format!("std {}", d.to_hex()),
+            format!("api {}", api.to_hex()),
+        ],
+        export: ExportData {
+            api,
+            inline: BTreeMap::new(),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokens with positions
+
+#[derive(Clone, Debug)]
+struct Tk {
+    tok: Tok,
+    lit: String,
+    line: usize,
+    col: usize,
+    file: usize,
+}
+
+impl Tk {
+    fn is(&self, op: &str) -> bool {
+        matches!(self.tok, Tok::Op(s) | Tok::Keyword(s) if s == op)
+    }
+    fn ident(&self) -> Option<&str> {
+        (self.tok == Tok::Ident).then_some(self.lit.as_str())
+    }
+    fn spelling(&self) -> &str {
+        match self.tok {
+            Tok::Op(s) | Tok::Keyword(s) => s,
+            _ => &self.lit,
+        }
+    }
+}
+
+/// Lexes a file: code tokens (semicolons kept, comments dropped) and the comments' lines.
+fn lex(file: usize, src: &[u8]) -> (Vec<Tk>, Vec<(usize, String)>) {
+    let mut line_starts = vec![0usize];
+    for (i, &b) in src.iter().enumerate() {
+        if b == b'\n' {
+            line_starts.push(i + 1);
+        }
+    }
+    let pos = |off: usize| {
+        let l = line_starts.partition_point(|&s| s <= off);
+        (l, off - line_starts[l - 1] + 1)
+    };
+    let mut errs = Vec::new();
+    let mut lx = Lexer::new(src, &mut errs);
+    let mut toks = Vec::new();
+    let mut comments = Vec::new();
+    loop {
+        let Token { offset, tok, lit } = lx.scan(&mut errs);
+        if tok == Tok::Eof {
+            break;
+        }
+        let (line, col) = pos(offset);
+        if tok == Tok::Comment {
+            comments.push((line, lit));
+            continue;
+        }
+        toks.push(Tk {
+            tok,
+            lit,
+            line,
+            col,
+            file,
+        });
+        if toks.len() > 4_000_000 {
+            break; // a runaway lexer must not hang the page
+        }
+    }
+    (toks, comments)
+}
+
+/// A file's code tokens and its comments with their lines.
+type Lexed = (Vec<Tk>, Vec<(usize, String)>);
+
+fn is_code(t: &Tk) -> bool {
+    !t.is(";")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Declarations
+
+#[derive(Debug)]
+struct FuncDecl {
+    key: String,
+    exported: bool,
+    /// Signature token range (from `func` to before the body).
+    sig: (usize, usize),
+    /// Body token range including braces.
+    body: Option<(usize, usize)>,
+    name_tok: usize,
+    no_inline: bool,
+}
+
+#[derive(Debug)]
+struct SpecDecl {
+    exported: bool,
+    /// Tokens of the spec that reach the API digest.
+    api: (usize, usize),
+    name_tok: usize,
+}
+
+/// Index of the token closing the bracket opened at `i`.
+fn matching(t: &[Tk], i: usize) -> usize {
+    let (open, close) = match t[i].spelling() {
+        "(" => ("(", ")"),
+        "[" => ("[", "]"),
+        _ => ("{", "}"),
+    };
+    let mut depth = 0;
+    for (j, x) in t.iter().enumerate().skip(i) {
+        if x.is(open) {
+            depth += 1;
+        } else if x.is(close) {
+            depth -= 1;
+            if depth == 0 {
+                return j;
+            }
+        }
+    }
+    t.len() - 1
+}
+
+fn exported(name: &str) -> bool {
+    name.chars().next().is_some_and(char::is_uppercase)
+}
+
+const NO_INLINE_DIRECTIVES: &[&str] = &[
+    "//go:noinline",
+    "//go:norace",
+    "//go:uintptrescapes",
+    "//go:cgo_unsafe_args",
+    "//go:uintptrkeepalive",
+];
+
+/// Splits the top-level declarations of one file's tokens.
+fn declarations(
+    t: &[Tk],
+    comments: &[(usize, String)],
+    funcs: &mut Vec<FuncDecl>,
+    specs: &mut Vec<SpecDecl>,
+) {
+    let mut i = 0;
+    while i < t.len() {
+        let x = &t[i];
+        if x.is("func") {
+            let start = i;
+            let mut j = i + 1;
+            let mut recv = None;
+            if j < t.len() && t[j].is("(") {
+                let end = matching(t, j);
+                let inner: Vec<&Tk> = t[j + 1..end].iter().collect();
+                // `(r *T[P])`, `(T)`, `(*T)`: the type is the first identifier after an optional
+                // receiver name and `*`.
+                let mut k = 0;
+                if inner.len() >= 2
+                    && inner[0].ident().is_some()
+                    && (inner[1].ident().is_some() || inner[1].is("*"))
+                {
+                    k = 1;
+                }
+                while k < inner.len() && inner[k].is("*") {
+                    k += 1;
+                }
+                recv = inner.get(k).and_then(|x| x.ident()).map(str::to_string);
+                j = end + 1;
+            }
+            let name_tok = j;
+            let name = t.get(j).and_then(Tk::ident).unwrap_or("_").to_string();
+            // Find the body: the first `{` at paren/bracket depth 0 before the end of the decl.
+            let mut k = j + 1;
+            let mut body = None;
+            while k < t.len() {
+                let y = &t[k];
+                if y.is("(") || y.is("[") {
+                    k = matching(t, k) + 1;
+                    continue;
+                }
+                if y.is("{") {
+                    // `func() struct{...}`-like result types are rare at top level; treat the
+                    // first depth-0 brace as the body.
+                    let end = matching(t, k);
+                    body = Some((k, end + 1));
+                    k = end + 1;
+                    break;
+                }
+                if y.is(";") {
+                    break;
+                }
+                k += 1;
+            }
+            let sig_end = body.map_or(k, |b| b.0);
+            let line = x.line;
+            let no_inline = comments.iter().any(|(l, c)| {
+                *l + 3 >= line && *l < line && NO_INLINE_DIRECTIVES.iter().any(|d| c.starts_with(d))
+            });
+            let key = match &recv {
+                Some(r) => format!("{r}.{name}"),
+                None => name.clone(),
+            };
+            funcs.push(FuncDecl {
+                exported: exported(&name),
+                key,
+                sig: (start, sig_end),
+                body,
+                name_tok,
+                no_inline,
+            });
+            i = k.max(i + 1);
+            continue;
+        }
+        if x.is("type") || x.is("var") || x.is("const") {
+            let is_var = x.is("var");
+            let kw = i;
+            let one = |s: usize, e: usize, specs: &mut Vec<SpecDecl>| {
+                // A spec runs from s to e (exclusive); names are the identifiers before the
+                // type/`=`. For vars, only names and the written type reach the API.
+                let Some(name_tok) = (s..e).find(|&k| t[k].ident().is_some()) else {
+                    return;
+                };
+                let mut names_exported = false;
+                let mut k = s;
+                while k < e {
+                    if let Some(n) = t[k].ident() {
+                        names_exported |= exported(n);
+                    }
+                    if k + 1 < e && t[k + 1].is(",") {
+                        k += 2;
+                    } else {
+                        break;
+                    }
+                }
+                let api_end = if is_var {
+                    (s..e).find(|&k| t[k].is("=")).unwrap_or(e)
+                } else {
+                    e
+                };
+                specs.push(SpecDecl {
+                    exported: names_exported,
+                    api: (s, api_end),
+                    name_tok,
+                });
+            };
+            if i + 1 < t.len() && t[i + 1].is("(") {
+                let end = matching(t, i + 1);
+                let mut s = i + 2;
+                let mut k = s;
+                while k < end {
+                    if t[k].is("(") || t[k].is("[") || t[k].is("{") {
+                        k = matching(t, k) + 1;
+                        continue;
+                    }
+                    if t[k].is(";") {
+                        if k > s {
+                            one(s, k, specs);
+                        }
+                        s = k + 1;
+                    }
+                    k += 1;
+                }
+                if end > s {
+                    one(s, end, specs);
+                }
+                i = end + 1;
+            } else {
+                let mut k = kw + 1;
+                while k < t.len() && !t[k].is(";") {
+                    if t[k].is("(") || t[k].is("[") || t[k].is("{") {
+                        k = matching(t, k) + 1;
+                        continue;
+                    }
+                    k += 1;
+                }
+                one(kw + 1, k, specs);
+                i = k + 1;
+            }
+            continue;
+        }
+        i += 1;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inline cost
+
+const BUILTINS: &[&str] = &[
+    "len", "cap", "append", "make", "new", "copy", "delete", "print", "println", "min", "max",
+    "clear", "complex", "real", "imag", "close",
+];
+const PREDECLARED_TYPES: &[&str] = &[
+    "bool",
+    "byte",
+    "rune",
+    "string",
+    "int",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "uintptr",
+    "float32",
+    "float64",
+    "complex64",
+    "complex128",
+    "error",
+    "any",
+];
+
+/// What a body calls, and its cost given what is known to be inlinable.
+struct CallSite {
+    /// `F` (same package), `pkg.F` (qualified), `.M` (method), or a builtin/conversion.
+    kind: Callee,
+}
+
+enum Callee {
+    Free,
+    Panic,
+    Local(String),
+    Qualified(String, String),
+    Method(String),
+    Unknown,
+}
+
+fn call_sites(body: &[Tk]) -> Vec<CallSite> {
+    let mut v = Vec::new();
+    for k in 1..body.len() {
+        if !body[k].is("(") {
+            continue;
+        }
+        let prev = &body[k - 1];
+        let kind = match prev.ident() {
+            Some(name) => {
+                let dotted = k >= 2 && body[k - 2].is(".");
+                if dotted {
+                    match body.get(k.wrapping_sub(3)).and_then(Tk::ident) {
+                        Some(q) if k >= 3 && !(k >= 4 && body[k - 4].is(".")) => {
+                            Callee::Qualified(q.to_string(), name.to_string())
+                        }
+                        _ => Callee::Method(name.to_string()),
+                    }
+                } else if name == "panic" {
+                    Callee::Panic
+                } else if BUILTINS.contains(&name) || PREDECLARED_TYPES.contains(&name) {
+                    Callee::Free
+                } else if name == "recover" {
+                    Callee::Unknown
+                } else {
+                    Callee::Local(name.to_string())
+                }
+            }
+            None if prev.is(")") || prev.is("]") => Callee::Unknown,
+            None => continue, // a parenthesized expression, not a call
+        };
+        v.push(CallSite { kind });
+    }
+    v
+}
+
+fn body_disqualified(body: &[Tk]) -> bool {
+    body.iter().enumerate().any(|(k, x)| {
+        x.is("go")
+            || x.is("defer")
+            || x.is("select")
+            || (x.ident() == Some("recover") && body.get(k + 1).is_some_and(|y| y.is("(")))
+    })
+}
+
+fn base_cost(body: &[Tk]) -> u32 {
+    body.iter()
+        .filter(|x| {
+            !matches!(
+                x.spelling(),
+                "(" | ")" | "{" | "}" | "[" | "]" | "," | ";" | ":" | "."
+            )
+        })
+        .count() as u32
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compile
+
+fn hex_of(h: blake3::Hasher) -> String {
+    Digest(*h.finalize().as_bytes()).to_hex()
+}
+
+fn tok_bytes(h: &mut blake3::Hasher, x: &Tk, with_col: bool) {
+    h.update(x.tok.name().as_bytes());
+    h.update(b" ");
+    h.update(x.spelling().as_bytes());
+    if with_col {
+        h.update(format!(" @{}:{}:{}\n", x.file, x.line, x.col).as_bytes());
+    } else {
+        h.update(format!(" @{}:{}\n", x.file, x.line).as_bytes());
+    }
+}
+
+/// Whether a version `1.N` is at least `1.22`.
+fn lang_at_least_122(lang: &str) -> bool {
+    let mut it = lang.split('.');
+    let major: u32 = it.next().and_then(|s| s.parse().ok()).unwrap_or(1);
+    let minor: u32 = it
+        .next()
+        .and_then(|s| {
+            s.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0);
+    major > 1 || minor >= 22
+}
+
+/// Strips `//` and `/* */` comments from assembly and returns `(line, text)` of the
+/// instruction lines, whitespace normalized.
+fn asm_lines(src: &[u8]) -> Vec<(usize, String)> {
+    let text = String::from_utf8_lossy(src);
+    let mut out = Vec::new();
+    let mut in_block = false;
+    for (n, line) in text.split('\n').enumerate() {
+        let mut s = String::new();
+        let b = line.as_bytes();
+        let mut i = 0;
+        let mut in_str = false;
+        while i < b.len() {
+            if in_block {
+                if b[i..].starts_with(b"*/") {
+                    in_block = false;
+                    i += 2;
+                } else {
+                    i += 1;
+                }
+                continue;
+            }
+            if !in_str && b[i..].starts_with(b"//") {
+                break;
+            }
+            if !in_str && b[i..].starts_with(b"/*") {
+                in_block = true;
+                i += 2;
+                s.push(' ');
+                continue;
+            }
+            if b[i] == b'"' {
+                in_str = !in_str;
+            }
+            let ch_len = line[i..].chars().next().map_or(1, char::len_utf8);
+            s.push_str(&line[i..i + ch_len]);
+            i += ch_len;
+        }
+        let norm = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !norm.is_empty() {
+            out.push((n + 1, norm));
+        }
+    }
+    out
+}
+
+/// Compiles (in simulation) one package: the object whose hash is its content ID.
+pub fn compile(src: &Source<'_>) -> Object {
+    // Lex every Go file.
+    let mut files: Vec<Lexed> = Vec::new();
+    for (i, (_, data)) in src.go_files.iter().enumerate() {
+        files.push(lex(i, data));
+    }
+
+    // Code: all non-semicolon tokens with their lines, per file.
+    let mut code = blake3::Hasher::new();
+    code.update(format!("dir {}\n", src.dir).as_bytes());
+    let mut has_for = false;
+    for (i, (toks, _)) in files.iter().enumerate() {
+        code.update(format!("file {}\n", src.go_files[i].0).as_bytes());
+        for x in toks.iter().filter(|x| is_code(x)) {
+            has_for |= x.is("for");
+            tok_bytes(&mut code, x, false);
+        }
+    }
+
+    let mut asm = blake3::Hasher::new();
+    for (name, data) in &src.s_files {
+        asm.update(format!("file {name}\n").as_bytes());
+        for (line, text) in asm_lines(data) {
+            asm.update(format!("{line} {text}\n").as_bytes());
+        }
+    }
+    let mut embed = blake3::Hasher::new();
+    for (name, data) in &src.embed_files {
+        embed.update(format!("file {name} {}\n", Digest::of(data).to_hex()).as_bytes());
+    }
+
+    // Declarations.
+    let mut per_file = Vec::new();
+    for (toks, comments) in &files {
+        let (mut f, mut s) = (Vec::new(), Vec::new());
+        declarations(toks, comments, &mut f, &mut s);
+        per_file.push((f, s));
+    }
+
+    // Local import names → dependency.
+    let mut local: BTreeMap<String, &Dep<'_>> = BTreeMap::new();
+    for (_, data) in &src.go_files {
+        for imp in scan::scan("", data).imports {
+            let resolved = src
+                .import_map
+                .iter()
+                .find(|(raw, _)| *raw == imp.path)
+                .map_or(imp.path.as_str(), |(_, r)| r.as_str());
+            if let Some(d) = src.deps.iter().find(|d| d.import_path == resolved) {
+                let name = imp.alias.clone().unwrap_or_else(|| d.name.to_string());
+                local.insert(name, d);
+            }
+        }
+    }
+
+    // Inline costs, to a fixpoint over same-package calls.
+    struct F<'t> {
+        key: String,
+        body: &'t [Tk],
+        sites: Vec<CallSite>,
+        fixed: Option<u32>,
+    }
+    let mut fs: Vec<F<'_>> = Vec::new();
+    for (fi, (funcs, _)) in per_file.iter().enumerate() {
+        for f in funcs {
+            let Some((s, e)) = f.body else { continue };
+            let body = &files[fi].0[s..e];
+            let fixed = (f.no_inline || body_disqualified(body)).then_some(u32::MAX);
+            fs.push(F {
+                key: f.key.clone(),
+                body,
+                sites: call_sites(body),
+                fixed,
+            });
+        }
+    }
+    let method_of = |name: &str, costs: &BTreeMap<String, u32>| -> Option<u32> {
+        costs
+            .iter()
+            .filter(|(k, _)| k.rsplit_once('.').is_some_and(|(_, m)| m == name))
+            .map(|(_, &c)| c)
+            .max()
+    };
+    let mut costs: BTreeMap<String, u32> = BTreeMap::new();
+    for _round in 0..8 {
+        let mut next = BTreeMap::new();
+        for f in &fs {
+            if f.fixed.is_some() {
+                continue;
+            }
+            let mut c = base_cost(f.body);
+            for s in &f.sites {
+                c = c.saturating_add(match &s.kind {
+                    Callee::Free => 0,
+                    Callee::Panic => 1,
+                    Callee::Local(n) => costs.get(n).copied().unwrap_or(EXTRA_CALL_COST),
+                    Callee::Qualified(q, n) => match local.get(q) {
+                        Some(d) => d.export.inline.get(n).map_or(EXTRA_CALL_COST, |i| i.cost),
+                        None => method_of(n, &costs).unwrap_or(EXTRA_CALL_COST),
+                    },
+                    Callee::Method(n) => method_of(n, &costs).unwrap_or(EXTRA_CALL_COST),
+                    Callee::Unknown => EXTRA_CALL_COST,
+                });
+            }
+            if c <= INLINE_BUDGET && !f.key.ends_with(".init") && f.key != "init" {
+                next.insert(f.key.clone(), c);
+            }
+        }
+        if next == costs {
+            break;
+        }
+        costs = next;
+    }
+
+    // Export data.
+    let mut api = blake3::Hasher::new();
+    let mut exportpos = blake3::Hasher::new();
+    for (fi, (funcs, specs)) in per_file.iter().enumerate() {
+        let t = &files[fi].0;
+        for f in funcs
+            .iter()
+            .filter(|f| f.exported && exported(f.key.rsplit('.').next().unwrap_or("")))
+        {
+            api.update(b"func ");
+            for x in t[f.sig.0..f.sig.1].iter().filter(|x| is_code(x)) {
+                api.update(x.spelling().as_bytes());
+                api.update(b" ");
+            }
+            api.update(b"\n");
+            if let Some(n) = t.get(f.name_tok) {
+                exportpos.update(format!("{} {}:{}:{}\n", f.key, n.file, n.line, n.col).as_bytes());
+            }
+        }
+        for s in specs.iter().filter(|s| s.exported) {
+            for x in t[s.api.0..s.api.1].iter().filter(|x| is_code(x)) {
+                api.update(x.spelling().as_bytes());
+                api.update(b" ");
+            }
+            api.update(b"\n");
+            let n = &t[s.name_tok];
+            exportpos.update(format!("{} {}:{}:{}\n", n.lit, n.file, n.line, n.col).as_bytes());
+        }
+    }
+    let api = Digest(*api.finalize().as_bytes());
+    let mut inline = BTreeMap::new();
+    for f in &fs {
+        let Some(&cost) = costs.get(&f.key) else {
+            continue;
+        };
+        let mut h = blake3::Hasher::new();
+        h.update(src.go_files[f.body[0].file].0.as_bytes());
+        for x in f.body.iter().filter(|x| is_code(x)) {
+            tok_bytes(&mut h, x, true);
+        }
+        let mut calls: Vec<String> = f
+            .sites
+            .iter()
+            .filter_map(|s| match &s.kind {
+                Callee::Local(n) if costs.contains_key(n) => Some(n.clone()),
+                Callee::Method(n) => costs
+                    .keys()
+                    .find(|k| k.rsplit_once('.').is_some_and(|(_, m)| m == n))
+                    .cloned(),
+                _ => None,
+            })
+            .collect();
+        calls.sort();
+        calls.dedup();
+        inline.insert(
+            f.key.clone(),
+            Inlinable {
+                cost,
+                body: Digest(*h.finalize().as_bytes()),
+                calls,
+            },
+        );
+    }
+
+    // What this package took from its dependencies: API digests and referenced inline bodies.
+    let mut selectors: BTreeSet<(Option<String>, String)> = BTreeSet::new();
+    for (toks, _) in &files {
+        for k in 1..toks.len() {
+            if toks[k - 1].is(".") {
+                if let Some(n) = toks[k].ident() {
+                    let q = (k >= 2)
+                        .then(|| toks[k - 2].ident())
+                        .flatten()
+                        .map(str::to_string);
+                    selectors.insert((q, n.to_string()));
+                }
+            }
+        }
+    }
+    let mut deps = blake3::Hasher::new();
+    for d in &src.deps {
+        deps.update(format!("dep {} {}\n", d.import_path, d.export.api.to_hex()).as_bytes());
+        let locals: Vec<&String> = local
+            .iter()
+            .filter(|(_, x)| x.import_path == d.import_path)
+            .map(|(n, _)| n)
+            .collect();
+        let mut want: BTreeSet<String> = BTreeSet::new();
+        for (q, n) in &selectors {
+            if q.as_ref().is_some_and(|q| locals.contains(&q)) && d.export.inline.contains_key(n) {
+                want.insert(n.clone());
+            }
+            for k in d.export.inline.keys() {
+                if k.rsplit_once('.').is_some_and(|(_, m)| m == n) {
+                    want.insert(k.clone());
+                }
+            }
+        }
+        // Close over the calls inside the dependency.
+        let mut stack: Vec<String> = want.iter().cloned().collect();
+        while let Some(k) = stack.pop() {
+            if let Some(i) = d.export.inline.get(&k) {
+                for c in &i.calls {
+                    if want.insert(c.clone()) {
+                        stack.push(c.clone());
+                    }
+                }
+            }
+        }
+        for k in &want {
+            if let Some(i) = d.export.inline.get(k) {
+                deps.update(format!("inlined {k} {}\n", i.body.to_hex()).as_bytes());
+            }
+        }
+    }
+
+    let mut body = vec![
+        format!("path {}", src.import_path),
+        format!("code {}", hex_of(code)),
+        format!("asm {}", hex_of(asm)),
+        format!("embed {}", hex_of(embed)),
+        format!("loopvar {}", has_for && lang_at_least_122(src.lang)),
+        format!("deps {}", hex_of(deps)),
+        format!("api {}", api.to_hex()),
+        format!("exportpos {}", hex_of(exportpos)),
+    ];
+    for (k, i) in &inline {
+        let calls = if i.calls.is_empty() {
+            "-".to_string()
+        } else {
+            i.calls.join(",")
+        };
+        body.push(format!("inline {k} {} {} {calls}", i.cost, i.body.to_hex()));
+    }
+    Object {
+        body,
+        export: ExportData { api, inline },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(path: &str, files: &[(&str, &str)], deps: Vec<Dep<'_>>) -> Object {
+        compile(&Source {
+            import_path: path,
+            dir: "/m/x",
+            lang: "1.23",
+            go_files: files.iter().map(|(n, s)| (*n, s.as_bytes())).collect(),
+            deps,
+            ..Default::default()
+        })
+    }
+
+    const UTIL: &str = "package util\n\nimport (\n\t\"fmt\"\n\t\"sort\"\n)\n\nfunc Join(xs []string) string {\n\tys := append([]string(nil), xs...)\n\tsort.Strings(ys)\n\treturn fmt.Sprint(ys)\n}\n";
+
+    #[test]
+    fn comments_and_trailing_newlines_do_not_reach_the_object() {
+        let a = one("u", &[("u.go", UTIL)], vec![]);
+        let nl = format!("{UTIL}\n");
+        assert_eq!(a.content(), one("u", &[("u.go", &nl)], vec![]).content());
+        let word = UTIL.replace("package util\n", "package util // a comment\n");
+        assert_eq!(a.content(), one("u", &[("u.go", &word)], vec![]).content());
+        let shifted = UTIL.replace("func Join", "// one more line\nfunc Join");
+        assert_ne!(
+            a.content(),
+            one("u", &[("u.go", &shifted)], vec![]).content()
+        );
+        let code = UTIL.replace("Sprint(ys)", "Sprint(xs)");
+        assert_ne!(a.content(), one("u", &[("u.go", &code)], vec![]).content());
+    }
+
+    #[test]
+    fn inlinability_follows_the_budget() {
+        let src = "package p\n\nfunc Small() string { return \"s\" }\n\nfunc Big(xs []string) string {\n\tys := append([]string(nil), xs...)\n\tsort.Strings(ys)\n\treturn fmt.Sprint(ys)\n}\n\n//go:noinline\nfunc Marked() int { return 1 }\n\nfunc Deferred() { defer println() }\n\nfunc (s *v) Type() string { return \"string\" }\n";
+        let o = one("p", &[("p.go", src)], vec![]);
+        let keys: Vec<&str> = o.export.inline.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["Small", "v.Type"]);
+    }
+
+    #[test]
+    fn importers_change_only_with_what_they_inline() {
+        let dep_src = "package d\n\nfunc Small() string { return \"s\" }\n\nfunc Big() string {\n\ta()\n\tb()\n\treturn \"x\"\n}\n";
+        let user = "package u\n\nimport \"d\"\n\nfunc U() string { return d.Small() + d.Big() }\n";
+        let other = "package o\n\nimport \"d\"\n\nfunc O() string { return d.Big() }\n";
+        let build = |dep_text: &str| {
+            let d = one("d", &[("d.go", dep_text)], vec![]);
+            let dep = Dep {
+                import_path: "d",
+                name: "d",
+                export: &d.export,
+            };
+            (
+                d.content(),
+                one("u", &[("u.go", user)], vec![dep]).content(),
+                one("o", &[("o.go", other)], vec![dep]).content(),
+            )
+        };
+        let base = build(dep_src);
+        // A non-inlinable body changes: the dependency changes, its importers do not.
+        let big = build(&dep_src.replace("\"x\"", "\"y\""));
+        assert_ne!(base.0, big.0);
+        assert_eq!((base.1, base.2), (big.1, big.2));
+        // An inlinable body changes: the importer that inlines it changes, the other does not.
+        let small = build(&dep_src.replace("\"s\"", "\"t\""));
+        assert_ne!(base.1, small.1);
+        assert_eq!(base.2, small.2);
+    }
+
+    #[test]
+    fn asm_comments_do_not_reach_the_object() {
+        let s = "#include \"textflag.h\"\n\n// func Add(a, b int64) int64\nTEXT ·Add(SB), NOSPLIT, $0-24\n\tRET\n";
+        let build = |s: &str| {
+            compile(&Source {
+                import_path: "a",
+                s_files: vec![("a.s", s.as_bytes())],
+                ..Default::default()
+            })
+            .content()
+        };
+        assert_eq!(build(s), build(&s.replace("func Add", "func add")));
+        assert_ne!(build(s), build(&s.replace("RET", "NOP\n\tRET")));
+    }
+
+    #[test]
+    fn serialized_objects_round_trip() {
+        let o = one(
+            "u",
+            &[("u.go", "package u\n\nfunc F() int { return 1 }\n")],
+            vec![],
+        );
+        let bytes = o.to_bytes("aaaa/bbbb");
+        let (id, back) = Object::parse(&bytes).unwrap();
+        assert_eq!(id, "aaaa/bbbb");
+        assert_eq!(back, o);
+        assert_eq!(back.content(), o.content());
+    }
+}

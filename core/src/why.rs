@@ -1,0 +1,304 @@
+//! Why an action ran: typed cache outcomes, the diff of hashed input lines between the last build
+//! of a package and this one, and the walk from a rebuilt action down to the root cause
+//! (`file util/util.go A → B`, through `import example.com/multi/util C → D`, up to the link).
+//!
+//! This goes beyond the go command, which only says "build ID mismatch": every action keeps the
+//! lines it hashed ([`crate::actionid::HashedInputs`]), so the diff is always available.
+//! Prediction of the rebuild set before a build lives in [`crate::rebuild::predict`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::actionid::HashedInputs;
+use crate::cache::Miss;
+
+/// The cache outcome of one action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The output came from the cache.
+    Hit,
+    /// The target in place already carries this build ID (or, for `package main`, the binary
+    /// does): nothing to do.
+    TargetUpToDate,
+    Miss(MissReason),
+}
+
+/// Why an action ran.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MissReason {
+    /// `go build -a`.
+    Forced,
+    /// No entry and no earlier build of this action to compare with.
+    NoEntry,
+    /// An entry exists but is unusable.
+    Corrupt(Miss),
+    /// The action ID changed since the last build: these hashed inputs differ.
+    InputsChanged(Vec<InputChange>),
+    /// A link under `go build`: binaries are not cached, and the one in place (if any) has
+    /// another build ID.
+    LinkNotCached,
+    /// A link whose inputs did not change, but the binary is not in place.
+    TargetMissing,
+}
+
+impl Outcome {
+    pub fn ran(&self) -> bool {
+        matches!(self, Outcome::Miss(_))
+    }
+}
+
+/// One hashed input that differs: `subject old → new` (`None`: absent on that side).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputChange {
+    pub kind: InputKind,
+    /// `util/util.go`, `example.com/multi/util`, `go`, …
+    pub subject: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// What sort of input a hashed line is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum InputKind {
+    /// A source, assembly or embedded file (`file NAME HASH`).
+    File,
+    /// A dependency's content ID (`import P C` for compile, `packagefile P=C` for link).
+    Import,
+    /// The main package's full build ID in a link (`packagemain`).
+    PackageMain,
+    /// Anything else: toolchain, flags, `go` line, GOOS/GOARCH, build info.
+    Config,
+}
+
+impl fmt::Display for InputChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let word = match self.kind {
+            InputKind::File => "file",
+            InputKind::Import => "import",
+            InputKind::PackageMain => "packagemain",
+            InputKind::Config => "config",
+        };
+        let o = self.old.as_deref().unwrap_or("(none)");
+        let n = self.new.as_deref().unwrap_or("(none)");
+        if self.kind == InputKind::PackageMain {
+            write!(f, "{word} {o} → {n}")
+        } else {
+            write!(f, "{word} {} {o} → {n}", self.subject)
+        }
+    }
+}
+
+/// Splits a hashed line into (kind, subject, value).
+fn classify(index: usize, line: &str) -> (InputKind, String, String) {
+    let l = line.strip_suffix('\n').unwrap_or(line);
+    if index == 0 {
+        return (InputKind::Config, "toolchain".into(), l.into());
+    }
+    if let Some(rest) = l.strip_prefix("file ") {
+        if let Some((name, h)) = rest.rsplit_once(' ') {
+            return (InputKind::File, name.into(), h.into());
+        }
+    }
+    if let Some(rest) = l.strip_prefix("import ") {
+        if !rest.starts_with('"') {
+            let (p, c) = rest.split_once(' ').unwrap_or((rest, ""));
+            return (InputKind::Import, p.into(), c.into());
+        }
+    }
+    if let Some(rest) = l.strip_prefix("packagefile ") {
+        let (p, c) = rest.split_once('=').unwrap_or((rest, ""));
+        return (InputKind::Import, p.into(), c.into());
+    }
+    if let Some(rest) = l.strip_prefix("packagemain ") {
+        return (InputKind::PackageMain, "packagemain".into(), rest.into());
+    }
+    match l.split_once(' ') {
+        Some((w, rest)) => (InputKind::Config, w.into(), rest.into()),
+        None => match l.split_once('=') {
+            Some((k, v)) => (InputKind::Config, k.into(), v.into()),
+            None => (InputKind::Config, l.into(), String::new()),
+        },
+    }
+}
+
+/// The hashed inputs that differ between the last build of an action and this one. File
+/// subjects are shown as `file_prefix + name` (e.g. `util/` + `util.go`). Sorted: files first,
+/// then imports, then the rest.
+pub fn diff(old: &HashedInputs, new: &HashedInputs, file_prefix: &str) -> Vec<InputChange> {
+    let index = |h: &HashedInputs| {
+        let mut m: BTreeMap<(InputKind, String), Vec<String>> = BTreeMap::new();
+        for (i, l) in h.lines.iter().enumerate() {
+            let (k, s, v) = classify(i, l);
+            m.entry((k, s)).or_default().push(v);
+        }
+        m
+    };
+    let (a, b) = (index(old), index(new));
+    let mut keys: Vec<&(InputKind, String)> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let mut out = Vec::new();
+    for k in keys {
+        let (x, y) = (a.get(k), b.get(k));
+        if x == y {
+            continue;
+        }
+        let subject = if k.0 == InputKind::File {
+            format!("{file_prefix}{}", k.1)
+        } else {
+            k.1.clone()
+        };
+        out.push(InputChange {
+            kind: k.0,
+            subject,
+            old: x.map(|v| v.join(",")),
+            new: y.map(|v| v.join(",")),
+        });
+    }
+    out
+}
+
+/// What [`chain`] needs to know about each action of a build: its outcome, and which action
+/// (by key) produces a given import path.
+pub trait Explain {
+    fn outcome(&self, key: &str) -> Option<&Outcome>;
+    /// The key (`build P`) of the action producing import path `p`.
+    fn producer(&self, import_path: &str) -> Option<String>;
+}
+
+/// The chain from the root cause to `key`: action keys, root first. An action whose changed
+/// inputs include a file or configuration line is a root; otherwise the chain continues through
+/// the changed dependency with the longest chain (ties: the first in input order).
+pub fn chain(ex: &dyn Explain, key: &str) -> Vec<String> {
+    let mut memo = BTreeMap::new();
+    chain_memo(ex, key, &mut memo, 0)
+}
+
+fn chain_memo(
+    ex: &dyn Explain,
+    key: &str,
+    memo: &mut BTreeMap<String, Vec<String>>,
+    depth: usize,
+) -> Vec<String> {
+    if let Some(c) = memo.get(key) {
+        return c.clone();
+    }
+    let mut best: Vec<String> = Vec::new();
+    if let Some(Outcome::Miss(MissReason::InputsChanged(ch))) = ex.outcome(key) {
+        let is_root = ch
+            .iter()
+            .any(|c| matches!(c.kind, InputKind::File | InputKind::Config));
+        if !is_root && depth < 10_000 {
+            for c in ch.iter() {
+                // `packagemain` changes with the main package's action ID: follow its compile.
+                let dep = match c.kind {
+                    InputKind::Import => ex.producer(&c.subject),
+                    InputKind::PackageMain => {
+                        key.strip_prefix("link ").and_then(|p| ex.producer(p))
+                    }
+                    _ => None,
+                };
+                if let Some(dep) = dep {
+                    if dep != key {
+                        let sub = chain_memo(ex, &dep, memo, depth + 1);
+                        if sub.len() > best.len() {
+                            best = sub;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    best.push(key.to_string());
+    memo.insert(key.to_string(), best.clone());
+    best
+}
+
+/// The why-rebuilt text for one action: its outcome, its changed inputs, the chain and the root
+/// cause's changed inputs.
+pub fn explain(ex: &dyn Explain, key: &str) -> String {
+    let mut s = format!("{key}: ");
+    match ex.outcome(key) {
+        None => s.push_str("not in this build\n"),
+        Some(Outcome::Hit) => s.push_str("cache hit\n"),
+        Some(Outcome::TargetUpToDate) => s.push_str("up to date (target in place)\n"),
+        Some(Outcome::Miss(r)) => {
+            match r {
+                MissReason::Forced => s.push_str("rebuilt: -a\n"),
+                MissReason::NoEntry => s.push_str("rebuilt: not in the cache\n"),
+                MissReason::Corrupt(m) => s.push_str(&format!("rebuilt: {m}\n")),
+                MissReason::LinkNotCached => {
+                    s.push_str("relinked: go build does not cache binaries\n")
+                }
+                MissReason::TargetMissing => s.push_str("relinked: the binary is not in place\n"),
+                MissReason::InputsChanged(ch) => {
+                    s.push_str("rebuilt: inputs changed\n");
+                    for c in ch {
+                        s.push_str(&format!("  {c}\n"));
+                    }
+                }
+            }
+            let c = chain(ex, key);
+            if c.len() > 1 {
+                let names: Vec<&str> = c
+                    .iter()
+                    .map(|k| k.strip_prefix("build ").unwrap_or(k))
+                    .collect();
+                s.push_str(&format!("chain: {}\n", names.join(" → ")));
+                if let Some(Outcome::Miss(MissReason::InputsChanged(ch))) = ex.outcome(&c[0]) {
+                    for x in ch
+                        .iter()
+                        .filter(|x| matches!(x.kind, InputKind::File | InputKind::Config))
+                    {
+                        s.push_str(&format!("root cause: {x}\n"));
+                    }
+                }
+            }
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::Digest;
+
+    fn inputs(lines: &[&str]) -> HashedInputs {
+        HashedInputs {
+            key: "build x".into(),
+            lines: lines.iter().map(|l| format!("{l}\n")).collect(),
+            id: Digest::of(b""),
+        }
+    }
+
+    #[test]
+    fn diff_names_files_imports_and_config() {
+        let old = inputs(&[
+            "go1.23.5",
+            "go 1.12",
+            "file util.go AAA",
+            "import fmt F1",
+            "import unsafe ",
+        ]);
+        let new = inputs(&[
+            "go1.23.5",
+            "go 1.13",
+            "file util.go BBB",
+            "import fmt F2",
+            "import unsafe ",
+        ]);
+        let d: Vec<String> = diff(&old, &new, "util/")
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            d,
+            [
+                "file util/util.go AAA → BBB",
+                "import fmt F1 → F2",
+                "config go 1.12 → 1.13"
+            ]
+        );
+    }
+}
