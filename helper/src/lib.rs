@@ -2,4 +2,5 @@
 //! `main.rs` only parses flags.
 
 pub mod dirsource;
+pub mod goflags;
 pub mod serve;
