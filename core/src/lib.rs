@@ -21,5 +21,6 @@ pub mod scan;
 pub mod schedule;
 pub mod stdlib;
 pub mod trace;
+pub mod transcript;
 pub mod why;
 pub mod workspace;

@@ -1,0 +1,727 @@
+//! What `go build` prints: the `-n` script, the `-x` trace and the failure reports, rendered
+//! from a [`Plan`] and the facts of one execution, exactly as go1.23's `cmd/go/internal/work`
+//! (`shell.go`: `ShowCmd`, `fmtCmd`, `writeFile`, `Mkdir`, `RemoveAll`, `moveOrCopyFile`,
+//! `reportCmd`; `exec.go`: `build`, `link`, `BuildInstallFunc`) prints them; and the `$WORK` tree
+//! that `-work` leaves behind.
+//!
+//! # Input
+//!
+//! The plan says what every action *would* do ([`Step`]s with `$WORK` paths and [`BUILD_ID`]
+//! placeholders). The caller says what happened, as plain data: one [`ActionRun`] per action, in
+//! the order the actions were dispatched, each with a [`RunOutcome`] (a cache hit and the hex name
+//! of its output's cache file, ran and stored, failed at a step with the tool's output, skipped
+//! after a failure, or up to date because the installed binary is current). Cache files are
+//! `$GOCACHE/<first 2 hex>/<hex>-d` ([`cache_file`]).
+//!
+//! # What go prints, and when
+//!
+//! - `-x` starts with `WORK=/tmp/go-buildNNN` (so does `-work`); `-n` never does, and spells the
+//!   work directory `$WORK` everywhere, heredocs included. Under `-x` every command has the work
+//!   directory replaced by `$WORK` *except* `cat >… << 'EOF'` heredocs, which show absolute paths.
+//! - A command run in a directory is preceded by `cd DIR` when DIR differs from the script's
+//!   current directory, and DIR at the start of a word is shown as `.`.
+//! - `mkdir -p` is shown once per directory per build; `rm -rf DIR` only for a directory that was
+//!   made, and never under `-work`.
+//! - A `build` that misses runs its steps; under `-n` they are preceded by the `#\n# pkg\n#` banner,
+//!   under `-x` followed by `cp $WORK/bNNN/_pkg_.a $GOCACHE/xx/<hex>-d # internal` when stored.
+//!   A hit prints nothing, and dependents' importcfg name its cache file. The link names each
+//!   dependency's output the same way.
+//! - The install of a binary that is already current prints only `touch TARGET`, and only under
+//!   `-n`; otherwise it moves the linked binary (`mv`; `cp` under `-x` when it comes from the cache).
+//! - A failed step is followed by `# pkg` and the tool's output (work directory as `$WORK`,
+//!   directories shortened relative to the working directory); go then exits with status 1.
+//!
+//! # What this module does not do
+//!
+//! It runs nothing, reads no cache and decides no outcome: hits, misses and failures come in as
+//! data. It interleaves output per action: each action's commands are one contiguous block, in the
+//! order of `runs`. That is exact at `-p 1` (and under `-n`, which forces one worker: see
+//! [`serial_order`]); with parallel workers real go interleaves individual commands of the actions
+//! that overlap in time, which needs per-command timing this module is not given. The cgo steps
+//! are not modelled ([`Step::Cgo`] prints nothing). The `-work` tree knows the text of the files
+//! cmd/go writes itself (importcfg, importcfg.link, embedcfg); tool outputs (archives, objects,
+//! symabis, the compiler's `go_asm.h`, copied headers) are listed with unknown size unless the
+//! caller fills it in. No IO, no clock, no threads.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::plan::{go_quote, ActionIx, FileContents, Invocation, Mode, Plan, Step, BUILD_ID, WORK};
+use crate::schedule::{self, Outcome};
+
+// ---------------------------------------------------------------------------------------------
+// Input
+// ---------------------------------------------------------------------------------------------
+
+/// The command-line flags that change what is printed. `-a` is not here: it shows only through
+/// the outcomes (every build misses).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Flags {
+    /// `-x`: print the commands as they run.
+    pub x: bool,
+    /// `-n`: print the commands, run nothing (takes precedence over `-x`).
+    pub n: bool,
+    /// `-work`: print `WORK=` and keep the work directory (no `rm -rf`).
+    pub work: bool,
+}
+
+/// What became of one action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunOutcome {
+    /// The output was found in the cache: `output_hex` names its cache file.
+    Hit { output_hex: String },
+    /// Nothing to do because the installed target is current: the link whose binary's build ID
+    /// matches, and the main package's compile that only that link needed (cmd/go's "main build
+    /// pseudo-cache"). The install above such a link prints `touch TARGET` under `-n`.
+    UpToDate,
+    /// The steps ran; the output was stored in the cache as `stored_as` (`None` under `-n` and for
+    /// outputs go does not store, such as a `go build` link).
+    Ran { stored_as: Option<String> },
+    /// Step `step` (an index into [`crate::plan::Action::steps`]) failed with `output`, the tool's
+    /// combined stdout and stderr. Later steps did not run.
+    Failed { step: usize, output: String },
+    /// Not run: a dependency failed.
+    Skipped,
+}
+
+/// One dispatched action and its outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionRun {
+    pub action: ActionIx,
+    pub outcome: RunOutcome,
+    /// The build ID that replaces [`BUILD_ID`] in the action's command lines (`A/A` for a
+    /// compile, the four-part ID for a link); `None` keeps the placeholder.
+    pub build_id: Option<String>,
+}
+
+impl ActionRun {
+    pub fn new(action: ActionIx, outcome: RunOutcome) -> Self {
+        ActionRun {
+            action,
+            outcome,
+            build_id: None,
+        }
+    }
+}
+
+/// Everything [`render`] and [`work_tree`] need.
+#[derive(Clone, Copy, Debug)]
+pub struct RenderInput<'a> {
+    pub plan: &'a Plan,
+    pub flags: Flags,
+    /// The work directory go made, e.g. `/tmp/go-build123` (ignored under `-n`).
+    pub work_dir: &'a str,
+    /// `GOCACHE`, e.g. `/home/gopher/.cache/go-build`.
+    pub gocache: &'a str,
+    /// The actions in dispatch order. Actions without a run are taken as not run; actions with
+    /// nothing to do (`nop`, `built-in package`, the `go build` root) may be listed or not.
+    pub runs: &'a [ActionRun],
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+// ---------------------------------------------------------------------------------------------
+
+/// What a piece of the transcript is, so the page can colour and link it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChunkKind {
+    /// `WORK=/tmp/go-buildNNN`.
+    WorkDir,
+    /// The `-n` banner `\n#\n# pkg\n#\n\n` before a package's build.
+    Banner,
+    /// Commands shown by `-n` / `-x` (and `cd` lines between them).
+    Commands,
+    /// `# pkg` and a failed tool's output.
+    ToolOutput,
+}
+
+/// A contiguous piece of the transcript and the action that printed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chunk {
+    pub action: Option<ActionIx>,
+    pub kind: ChunkKind,
+    /// Whole lines, each ending in `\n`.
+    pub text: String,
+}
+
+/// What `go build` writes to stderr, and its exit status.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Transcript {
+    pub chunks: Vec<Chunk>,
+    pub exit_status: u8,
+}
+
+impl Transcript {
+    /// The whole stderr text.
+    pub fn text(&self) -> String {
+        self.chunks.iter().map(|c| c.text.as_str()).collect()
+    }
+}
+
+/// A cache file's path: `$GOCACHE/<first 2 hex>/<hex>-d`.
+pub fn cache_file(gocache: &str, hex: &str) -> String {
+    format!("{gocache}/{}/{hex}-d", hex.get(..2).unwrap_or(hex))
+}
+
+/// The order one worker dispatches the plan's actions in (`-p 1`, and every `-n`): ready
+/// actions lowest priority first. A failure does not change it (skipped actions are still
+/// dispatched in turn).
+pub fn serial_order(plan: &Plan) -> Vec<ActionIx> {
+    let mut s = schedule::for_plan(plan, 1);
+    let mut order = Vec::with_capacity(s.len());
+    while let Some((job, _)) = s.start() {
+        order.push(*s.item(job));
+        s.finish(job, Outcome::Ok);
+    }
+    order
+}
+
+/// Render what `go build` prints for `input`.
+pub fn render(input: &RenderInput) -> Transcript {
+    let mut sh = Shell::new(input);
+    if !input.flags.n && (input.flags.x || input.flags.work) {
+        sh.chunks.push(Chunk {
+            action: None,
+            kind: ChunkKind::WorkDir,
+            text: format!("WORK={}\n", input.work_dir),
+        });
+    }
+    for run in input.runs {
+        sh.run_action(run);
+    }
+    Transcript {
+        chunks: sh.chunks,
+        exit_status: sh.exit_status,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shell (shell.go)
+// ---------------------------------------------------------------------------------------------
+
+struct Shell<'a> {
+    input: &'a RenderInput<'a>,
+    plan: &'a Plan,
+    /// `$WORK` under `-n`, the real directory otherwise.
+    work: String,
+    outcomes: HashMap<ActionIx, &'a RunOutcome>,
+    /// The directory of the printed script (`scriptDir`).
+    script_dir: String,
+    /// `mkdirCache`, in `$WORK` form.
+    made: HashSet<String>,
+    chunks: Vec<Chunk>,
+    /// The current action's commands.
+    buf: String,
+    exit_status: u8,
+}
+
+impl<'a> Shell<'a> {
+    fn new(input: &'a RenderInput<'a>) -> Self {
+        Shell {
+            input,
+            plan: input.plan,
+            work: if input.flags.n {
+                WORK.to_string()
+            } else {
+                input.work_dir.to_string()
+            },
+            outcomes: input.runs.iter().map(|r| (r.action, &r.outcome)).collect(),
+            script_dir: String::new(),
+            made: HashSet::new(),
+            chunks: Vec::new(),
+            buf: String::new(),
+            exit_status: 0,
+        }
+    }
+
+    fn showing(&self) -> bool {
+        self.input.flags.n || self.input.flags.x
+    }
+
+    /// A `$WORK` path as the process sees it.
+    fn abs(&self, s: &str) -> String {
+        s.replace(WORK, &self.work)
+    }
+
+    /// Where a dependency's output is, as the process sees it.
+    fn output_path(&self, a: ActionIx) -> String {
+        match self.outcomes.get(&a) {
+            Some(RunOutcome::Hit { output_hex }) => cache_file(self.input.gocache, output_hex),
+            _ => self.abs(&self.plan.cold_built(a)),
+        }
+    }
+
+    /// fmtCmd: the work directory (and its quoted spelling) becomes `$WORK`, except in heredocs.
+    fn fmt_cmd(&self, cmd: String) -> String {
+        if self.input.flags.n || self.work.is_empty() || cmd.starts_with("cat ") {
+            return cmd;
+        }
+        let mut cmd = cmd.replace(&self.work, WORK);
+        let q = go_quote(self.work.as_bytes());
+        let escaped = &q[1..q.len() - 1];
+        if escaped != self.work {
+            cmd = cmd.replace(escaped, WORK);
+        }
+        cmd
+    }
+
+    /// ShowCmd.
+    fn show(&mut self, dir: &str, cmd: String) {
+        if !self.showing() {
+            return;
+        }
+        let mut cmd = self.fmt_cmd(cmd);
+        if !dir.is_empty() && dir != "/" {
+            if dir != self.script_dir {
+                let cd = self.fmt_cmd(format!("cd {dir}"));
+                self.buf.push_str(&cd);
+                self.buf.push('\n');
+                self.script_dir = dir.to_string();
+            }
+            let dot = if dir.ends_with('/') { " ./" } else { " ." };
+            cmd = format!(" {cmd}").replace(&format!(" {dir}"), dot)[1..].to_string();
+        }
+        self.buf.push_str(&cmd);
+        self.buf.push('\n');
+    }
+
+    /// writeFile.
+    fn write_file(&mut self, path: &str, text: &str) {
+        let cmd = if text.is_empty() {
+            format!("echo -n > {path} # internal")
+        } else if text.find('\n') == Some(text.len() - 1) {
+            format!("echo '{}' > {path} # internal", &text[..text.len() - 1])
+        } else {
+            format!("cat >{path} << 'EOF' # internal\n{text}EOF")
+        };
+        self.show("", cmd);
+    }
+
+    fn mkdir(&mut self, dir: &str) {
+        if self.made.insert(dir.to_string()) {
+            self.show("", format!("mkdir -p {}", self.abs(dir)));
+        }
+    }
+
+    /// RemoveAll, called only through cleanup (so never under `-work`).
+    fn remove_all(&mut self, dir: &str) {
+        if !self.input.flags.work && self.made.contains(dir) {
+            self.show("", format!("rm -rf {}", self.abs(dir)));
+        }
+    }
+
+    fn flush(&mut self, action: ActionIx) {
+        if !self.buf.is_empty() {
+            self.chunks.push(Chunk {
+                action: Some(action),
+                kind: ChunkKind::Commands,
+                text: std::mem::take(&mut self.buf),
+            });
+        }
+    }
+
+    /// An install whose target is already current: its link (or build) was up to date.
+    fn installs_current_target(&self, a: ActionIx) -> bool {
+        let x = self.plan.action(a);
+        matches!(x.mode, Mode::LinkInstall | Mode::BuildInstall)
+            && x.deps.first().and_then(|d| self.outcomes.get(d)) == Some(&&RunOutcome::UpToDate)
+    }
+
+    fn run_action(&mut self, run: &ActionRun) {
+        let plan = self.plan;
+        let a = run.action;
+        let x = plan.action(a);
+        match &run.outcome {
+            RunOutcome::Hit { .. } | RunOutcome::Skipped => return,
+            RunOutcome::UpToDate if !matches!(x.mode, Mode::LinkInstall | Mode::BuildInstall) => {
+                return
+            }
+            _ => {}
+        }
+        if self.installs_current_target(a) {
+            // BuildInstallFunc with a1.built == a.Target: clean up, touch under -n.
+            if let Some(d) = x.objdir {
+                self.remove_all(&d.path());
+            }
+            if self.input.flags.n {
+                if let Some(t) = &x.target {
+                    self.show("", format!("touch {t}"));
+                }
+            }
+            self.flush(a);
+            return;
+        }
+        if self.input.flags.n && x.mode == Mode::Build {
+            self.chunks.push(Chunk {
+                action: Some(a),
+                kind: ChunkKind::Banner,
+                text: format!("\n#\n# {}\n#\n\n", plan.package_path(a)),
+            });
+        }
+        // Dependencies whose output is not where the plan assumed (cache hits).
+        let moved: HashMap<String, String> = x
+            .deps
+            .iter()
+            .map(|&d| (plan.cold_built(d), d))
+            .filter(|(cold, _)| !cold.is_empty())
+            .map(|(cold, d)| (cold, self.output_path(d)))
+            .collect();
+        let failed_at = match &run.outcome {
+            RunOutcome::Failed { step, .. } => Some(*step),
+            _ => None,
+        };
+        for (i, step) in x.steps.iter().enumerate() {
+            self.step(step, &moved, run.build_id.as_deref());
+            if failed_at == Some(i) {
+                break;
+            }
+        }
+        match &run.outcome {
+            RunOutcome::Ran {
+                stored_as: Some(hex),
+            } if x.mode == Mode::Build && !self.input.flags.n => {
+                let from = self.abs(&plan.cold_built(a));
+                let to = cache_file(self.input.gocache, hex);
+                self.show("", format!("cp {from} {to} # internal"));
+            }
+            _ => {}
+        }
+        self.flush(a);
+        if let RunOutcome::Failed { output, .. } = &run.outcome {
+            self.chunks.push(Chunk {
+                action: Some(a),
+                kind: ChunkKind::ToolOutput,
+                text: self.report(a, output),
+            });
+            self.exit_status = 1;
+        }
+    }
+
+    fn step(&mut self, step: &Step, moved: &HashMap<String, String>, build_id: Option<&str>) {
+        let relocate = |s: &String| -> String {
+            match moved.get(s) {
+                Some(p) => p.clone(),
+                None => self.abs(s),
+            }
+        };
+        match step {
+            Step::Mkdir(d) => self.mkdir(d),
+            Step::WriteFile { path, contents } => {
+                let text = match contents {
+                    FileContents::Text(t) => t.clone(),
+                    FileContents::ImportCfg(c) => c.render(|d| self.output_path(d)),
+                };
+                let path = self.abs(path);
+                self.write_file(&path, &text);
+            }
+            Step::Run(inv) => {
+                let cmd = self.command(inv, &relocate, build_id);
+                self.show(&inv.dir, cmd);
+            }
+            Step::Copy { from, to } => {
+                let cmd = format!("cp {} {}", self.abs(from), self.abs(to));
+                self.show("", cmd);
+            }
+            Step::Move { from, to } => {
+                // moveOrCopyFile: -n always says mv; a file from the cache is copied.
+                let src = relocate(from);
+                let verb = if !self.input.flags.n && src.starts_with(self.input.gocache) {
+                    "cp"
+                } else {
+                    "mv"
+                };
+                self.show("", format!("{verb} {src} {to}"));
+            }
+            Step::RemoveAll(d) => self.remove_all(d),
+            Step::Cgo { .. } => {
+                // Not modelled; cgo and gcc run in other directories, so the next command cds.
+                self.script_dir = "\0cgo".into();
+            }
+        }
+    }
+
+    /// runOut's display: environment, then the argv joined unambiguously.
+    fn command(
+        &self,
+        inv: &Invocation,
+        relocate: &dyn Fn(&String) -> String,
+        build_id: Option<&str>,
+    ) -> String {
+        let mut cmd = String::new();
+        for (k, v) in &inv.env {
+            if v.contains('\'') {
+                cmd.push_str(&format!("{k}={} ", go_quote(v.as_bytes())));
+            } else {
+                cmd.push_str(&format!("{k}='{v}' "));
+            }
+        }
+        let argv: Vec<String> = inv
+            .argv
+            .iter()
+            .map(|s| {
+                let s = relocate(s);
+                match build_id {
+                    Some(id) => s.replace(BUILD_ID, id),
+                    None => s,
+                }
+            })
+            .collect();
+        cmd.push_str(&join_unambiguously(&argv));
+        if inv.internal {
+            cmd.push_str(" # internal");
+        }
+        cmd
+    }
+
+    /// reportCmd + cmdError: `# pkg` and the output, work dir as `$WORK`, directories shortened.
+    fn report(&self, a: ActionIx, output: &str) -> String {
+        let mut out = output.to_string();
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+        if !self.input.flags.n {
+            out = replace_prefix(&out, &self.work, WORK);
+        }
+        let cwd = self.plan.input().cwd.as_str();
+        let mut dir = self
+            .plan
+            .package(a)
+            .map(|p| p.dir.clone())
+            .unwrap_or_default();
+        while !dir.is_empty() {
+            let rel = short_path(&dir, cwd);
+            if rel != dir {
+                out = replace_prefix(&out, &dir, &rel);
+            }
+            match dir.rfind('/') {
+                Some(0) if dir != "/" => dir = "/".into(),
+                Some(i) if i > 0 => dir.truncate(i),
+                _ => break,
+            }
+        }
+        format!("# {}\n{out}", self.plan.package_path(a))
+    }
+}
+
+/// joinUnambiguously.
+fn join_unambiguously(argv: &[String]) -> String {
+    argv.iter()
+        .map(|a| {
+            let q = go_quote(a.as_bytes());
+            if a.is_empty() || a.contains([' ', '(', ')', '>', ';']) || q.len() > a.len() + 2 {
+                q
+            } else {
+                a.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// replacePrefix: replace `old` where it starts the text, a line, or follows a space or tab.
+fn replace_prefix(s: &str, old: &str, new: &str) -> String {
+    if old.is_empty() || !s.contains(old) {
+        return s.to_string();
+    }
+    let mut s = s
+        .replace(&format!(" {old}"), &format!(" {new}"))
+        .replace(&format!("\n{old}"), &format!("\n{new}"))
+        .replace(&format!("\n\t{old}"), &format!("\n\t{new}"));
+    if let Some(rest) = s.strip_prefix(old) {
+        s = format!("{new}{rest}");
+    }
+    s
+}
+
+/// base.ShortPath: the path relative to `cwd` when that is shorter (both absolute, lexical).
+fn short_path(path: &str, cwd: &str) -> String {
+    if !path.starts_with('/') || !cwd.starts_with('/') {
+        return path.to_string();
+    }
+    let p: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let c: Vec<&str> = cwd.split('/').filter(|s| !s.is_empty()).collect();
+    let common = p.iter().zip(&c).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<&str> = vec![".."; c.len() - common];
+    parts.extend(&p[common..]);
+    let rel = if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    };
+    if rel.len() < path.len() {
+        rel
+    } else {
+        path.to_string()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The kept work tree (-work)
+// ---------------------------------------------------------------------------------------------
+
+/// One entry of the work tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WorkEntry {
+    Dir,
+    /// A file; `text` when cmd/go wrote it itself, `size` when known (the text's length, or
+    /// filled in by the caller for tool outputs).
+    File {
+        text: Option<String>,
+        size: Option<u64>,
+    },
+}
+
+/// What `$WORK` holds when the build ends and `-work` keeps it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WorkTree {
+    /// The work directory (`/tmp/go-build123`).
+    pub root: String,
+    /// Paths relative to the root (`b001`, `b001/importcfg`), sorted bytewise as `sort` in the
+    /// C locale sorts `find` output.
+    pub entries: BTreeMap<String, WorkEntry>,
+}
+
+impl WorkTree {
+    fn dir(&mut self, rel: &str) {
+        let mut at = 0;
+        while let Some(i) = rel[at..].find('/') {
+            self.entries
+                .entry(rel[..at + i].to_string())
+                .or_insert(WorkEntry::Dir);
+            at += i + 1;
+        }
+        if !rel.is_empty() {
+            self.entries.insert(rel.to_string(), WorkEntry::Dir);
+        }
+    }
+
+    fn file(&mut self, rel: &str, text: Option<String>) {
+        if let Some(i) = rel.rfind('/') {
+            self.dir(&rel[..i]);
+        }
+        let size = text.as_ref().map(|t| t.len() as u64);
+        self.entries
+            .insert(rel.to_string(), WorkEntry::File { text, size });
+    }
+
+    fn remove(&mut self, rel: &str) {
+        let prefix = format!("{rel}/");
+        self.entries
+            .retain(|k, _| k != rel && !k.starts_with(&prefix));
+    }
+
+    /// The listing in the layout of the oracle's `work-dir-*.txt`: `WORK=`, `== find (sorted)`,
+    /// `== sizes` (`?` for an unknown size), then `==== ./path` and the text of every file whose
+    /// text is known.
+    pub fn render(&self) -> String {
+        let mut s = format!("WORK={}\n== find (sorted)\n.\n", self.root);
+        for k in self.entries.keys() {
+            s.push_str(&format!("./{k}\n"));
+        }
+        s.push_str("== sizes\n");
+        for (k, e) in &self.entries {
+            if let WorkEntry::File { size, .. } = e {
+                match size {
+                    Some(n) => s.push_str(&format!("{n} ./{k}\n")),
+                    None => s.push_str(&format!("? ./{k}\n")),
+                }
+            }
+        }
+        for (k, e) in &self.entries {
+            if let WorkEntry::File { text: Some(t), .. } = e {
+                s.push_str(&format!("==== ./{k}\n{t}"));
+            }
+        }
+        s
+    }
+}
+
+/// The tree the runs leave in the work directory when it is kept (`-work`): every directory
+/// made, file written and tool output of the actions that ran, minus what was moved out.
+/// `None` under `-n`, which writes nothing.
+pub fn work_tree(input: &RenderInput) -> Option<WorkTree> {
+    if input.flags.n {
+        return None;
+    }
+    let sh = Shell::new(input);
+    let plan = input.plan;
+    let mut tree = WorkTree {
+        root: input.work_dir.to_string(),
+        entries: BTreeMap::new(),
+    };
+    let prefix = format!("{WORK}/");
+    let rel = |p: &str| -> Option<String> {
+        p.strip_prefix(&prefix)
+            .map(|r| r.trim_end_matches('/').to_string())
+    };
+    for run in input.runs {
+        let x = plan.action(run.action);
+        let last = match &run.outcome {
+            RunOutcome::Ran { .. } => x.steps.len(),
+            RunOutcome::Failed { step, .. } => *step,
+            _ => continue,
+        };
+        if sh.installs_current_target(run.action) {
+            continue;
+        }
+        for step in &x.steps[..last.min(x.steps.len())] {
+            match step {
+                Step::Mkdir(d) => {
+                    if let Some(r) = rel(d) {
+                        tree.dir(&r);
+                    }
+                }
+                Step::WriteFile { path, contents } => {
+                    let text = match contents {
+                        FileContents::Text(t) => t.clone(),
+                        FileContents::ImportCfg(c) => c.render(|d| sh.output_path(d)),
+                    };
+                    if let Some(r) = rel(path) {
+                        tree.file(&r, Some(text));
+                    }
+                }
+                Step::Run(inv) => {
+                    for flag in ["-o", "-asmhdr"] {
+                        let out = inv.argv.windows(2).find(|w| w[0] == flag).map(|w| &w[1]);
+                        if let Some(r) = out.and_then(|o| rel(o)) {
+                            tree.file(&r, None);
+                        }
+                    }
+                }
+                Step::Copy { to, .. } => {
+                    if let Some(r) = rel(to) {
+                        tree.file(&r, None);
+                    }
+                }
+                Step::Move { from, .. } => {
+                    if let Some(r) = rel(from) {
+                        tree.remove(&r);
+                    }
+                }
+                Step::RemoveAll(_) | Step::Cgo { .. } => {}
+            }
+        }
+    }
+    Some(tree)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transcript_helpers_match_go() {
+        assert_eq!(cache_file("/c", "ab12"), "/c/ab/ab12-d");
+        assert_eq!(
+            join_unambiguously(&["a".into(), "".into(), "x=>".into(), "b c".into()]),
+            "a \"\" \"x=>\" \"b c\""
+        );
+        assert_eq!(short_path("/m/x", "/m/x"), ".");
+        assert_eq!(short_path("/mm/y/z", "/mm/x"), "../y/z");
+        assert_eq!(short_path("/m/y/z", "/m/x"), "/m/y/z"); // not shorter
+        assert_eq!(short_path("/a", "/m/x/y"), "/a");
+        assert_eq!(
+            replace_prefix("/w/b1/x.go:1\n/w/b1 y /w/b1\t/w", "/w/b1", "$WORK"),
+            "$WORK/x.go:1\n$WORK y $WORK\t/w"
+        );
+    }
+}
