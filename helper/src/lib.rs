@@ -3,4 +3,5 @@
 
 pub mod dirsource;
 pub mod goflags;
+pub mod guard;
 pub mod serve;
