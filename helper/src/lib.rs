@@ -2,6 +2,7 @@
 //! `main.rs` only parses flags.
 
 pub mod dirsource;
+pub mod godetect;
 pub mod goflags;
 pub mod guard;
 pub mod serve;
