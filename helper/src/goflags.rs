@@ -46,7 +46,7 @@ impl BuildFlags {
                 Some((n, v)) => (n, Some(v.to_string())),
                 None => (body, None),
             };
-            let mut bool_flag = |slot: &mut bool| -> Result<(), FlagError> {
+            let bool_flag = |slot: &mut bool| -> Result<(), FlagError> {
                 *slot = match inline.as_deref() {
                     None | Some("true") | Some("1") | Some("t") | Some("T") | Some("TRUE") | Some("True") => true,
                     Some("false") | Some("0") | Some("f") | Some("F") | Some("FALSE") | Some("False") => false,

@@ -5,4 +5,5 @@ pub mod dirsource;
 pub mod godetect;
 pub mod goflags;
 pub mod guard;
+pub mod realtools;
 pub mod serve;

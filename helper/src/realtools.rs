@@ -1,0 +1,228 @@
+//! Runs one planned action with the real Go tools, in a private `$WORK`.
+//!
+//! The argv of every tool comes from `core`'s plan, never from a request: the helper plans the
+//! workspace itself and executes actions of that plan by index. Before a step runs it is checked:
+//! the program must be one of the Go tools in the detected `GOTOOLDIR`, no argument may name a
+//! path outside `$WORK`, the module's directory or `GOROOT`, and plugin or output-redirecting
+//! flags the planner never emits are refused. Tools run directly (no shell), with a minimal
+//! environment and a timeout.
+//!
+//! Not here: cgo (the planner does not model its steps; real builds run with `CGO_ENABLED=0`),
+//! caching (the driver decides what runs), HTTP (see `api`).
+
+use buildlab_core::plan::{ActionIx, FileContents, Plan, Step, BUILD_ID, WORK};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Where an action runs and what it may touch.
+pub struct ExecContext<'a> {
+    /// The real directory `$WORK` stands for.
+    pub work: &'a Path,
+    /// GOTOOLDIR of the detected Go: the only programs that may run.
+    pub tooldir: &'a Path,
+    /// Directories tools may read besides `$WORK` (the workspace copy, GOROOT).
+    pub readable: Vec<PathBuf>,
+    /// The archive of each dependency action (a `$WORK/bNNN/_pkg_.a` of this build, or a
+    /// cached file): what `importcfg` lines point to.
+    pub archives: &'a HashMap<ActionIx, PathBuf>,
+    /// Build ID to put where the plan says `@BUILDID@`.
+    pub build_id: &'a str,
+    pub timeout: Duration,
+}
+
+/// What running one action did.
+#[derive(Debug, Default)]
+pub struct ExecResult {
+    /// Combined tool output, as go shows it under `# pkg`.
+    pub output: String,
+    pub success: bool,
+    /// Wall time spent in tools.
+    pub tool_time: Duration,
+    /// `(tool name, duration)` per tool run.
+    pub runs: Vec<(String, Duration)>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum ExecError {
+    /// A step the plan made that this executor refuses to run (a bug or an unsupported feature).
+    Refused(String),
+    Io(String),
+}
+
+impl std::fmt::Display for ExecError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExecError::Refused(m) => write!(f, "refused: {m}"),
+            ExecError::Io(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+const TOOLS: &[&str] = &["compile", "asm", "pack", "buildid", "link"];
+/// Flags go never passes in a plain build and that would load code or write elsewhere.
+const FORBIDDEN_FLAGS: &[&str] = &["-plugin", "-linkshared", "-dynlink", "-cpuprofile", "-memprofile", "-traceprofile", "-bench", "-r"];
+
+impl ExecContext<'_> {
+    fn subst(&self, s: &str) -> String {
+        s.replace(WORK, &self.work.to_string_lossy()).replace(BUILD_ID, self.build_id)
+    }
+
+    fn inside_work(&self, p: &str) -> Result<PathBuf, ExecError> {
+        let path = PathBuf::from(self.subst(p));
+        let clean = clean_path(&path);
+        if clean.starts_with(self.work) {
+            Ok(clean)
+        } else {
+            Err(ExecError::Refused(format!("path {p:?} is outside $WORK")))
+        }
+    }
+
+    /// Every absolute path among the arguments must lie in `$WORK`, a readable root or GOTOOLDIR.
+    fn check_args(&self, argv: &[String]) -> Result<(), ExecError> {
+        for a in &argv[1..] {
+            let bare = a.split_once('=').map_or(a.as_str(), |(k, _)| k);
+            if FORBIDDEN_FLAGS.contains(&bare) {
+                return Err(ExecError::Refused(format!("flag {bare} is not allowed")));
+            }
+            for part in a.split(['=', ',']) {
+                if part.starts_with('/') {
+                    let p = clean_path(Path::new(part));
+                    let ok = p.starts_with(self.work)
+                        || p.starts_with(self.tooldir)
+                        || self.readable.iter().any(|r| p.starts_with(r));
+                    if !ok {
+                        return Err(ExecError::Refused(format!("argument {a:?} names a path outside $WORK and the sources")));
+                    }
+                }
+                if part.contains("..") && Path::new(part).components().any(|c| c == std::path::Component::ParentDir) {
+                    return Err(ExecError::Refused(format!("argument {a:?} climbs out with ..")));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Lexical normalization (no symlink resolution: callers only ever create plain directories).
+fn clean_path(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Runs the steps of `action` in order. Stops at the first failing tool, as go does.
+pub fn run_action(plan: &Plan, action: ActionIx, cx: &ExecContext) -> Result<ExecResult, ExecError> {
+    let mut res = ExecResult { success: true, ..Default::default() };
+    for step in &plan.action(action).steps {
+        match step {
+            Step::Mkdir(d) => {
+                std::fs::create_dir_all(cx.inside_work(d)?).map_err(|e| ExecError::Io(format!("mkdir {d}: {e}")))?
+            }
+            Step::WriteFile { path, contents } => {
+                let text = match contents {
+                    FileContents::Text(t) => cx.subst(t),
+                    FileContents::ImportCfg(cfg) => cfg.render(|dep| {
+                        cx.archives.get(&dep).map(|p| p.to_string_lossy().into_owned()).unwrap_or_default()
+                    }),
+                };
+                let dst = cx.inside_work(path)?;
+                std::fs::write(&dst, text).map_err(|e| ExecError::Io(format!("write {path}: {e}")))?;
+            }
+            Step::Copy { from, to } => {
+                // Header copies read from GOROOT or the module; they always land in $WORK.
+                let dst = cx.inside_work(to)?;
+                std::fs::copy(cx.subst(from), dst).map_err(|e| ExecError::Io(format!("cp {from} {to}: {e}")))?;
+            }
+            // The install (mv to the target) and the cleanup are the driver's: it decides where
+            // the binary goes and when $WORK is removed.
+            Step::Move { .. } | Step::RemoveAll(_) => {}
+            Step::Cgo { files } => {
+                return Err(ExecError::Refused(format!(
+                    "cgo is not supported by Buildlab's executor ({}); build with CGO_ENABLED=0",
+                    files.join(" ")
+                )))
+            }
+            Step::Run(inv) => {
+                let prog = Path::new(&inv.argv[0]);
+                let name = prog.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if !TOOLS.contains(&name) || prog.parent() != Some(cx.tooldir) {
+                    return Err(ExecError::Refused(format!("{:?} is not a Go tool in GOTOOLDIR", inv.argv[0])));
+                }
+                let argv: Vec<String> = inv.argv.iter().map(|a| cx.subst(a)).collect();
+                cx.check_args(&argv)?;
+                let dir = if inv.dir.is_empty() { cx.work.to_path_buf() } else { PathBuf::from(cx.subst(&inv.dir)) };
+                let mut cmd = Command::new(prog);
+                cmd.args(&argv[1..])
+                    .current_dir(&dir)
+                    .env_clear()
+                    .env("PATH", "/usr/bin:/bin")
+                    .env("HOME", cx.work)
+                    .env("TMPDIR", cx.work)
+                    .env("GOTOOLCHAIN", "local")
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped());
+                for (k, v) in &inv.env {
+                    cmd.env(k, cx.subst(v));
+                }
+                let started = Instant::now();
+                let out = run_with_timeout(cmd, cx.timeout).map_err(|e| ExecError::Io(format!("{name}: {e}")))?;
+                let took = started.elapsed();
+                res.tool_time += took;
+                res.runs.push((name.to_string(), took));
+                res.output.push_str(&String::from_utf8_lossy(&out.stdout));
+                res.output.push_str(&String::from_utf8_lossy(&out.stderr));
+                if !out.status.success() {
+                    res.success = false;
+                    return Ok(res);
+                }
+            }
+        }
+    }
+    Ok(res)
+}
+
+/// Waits for the child, killing it after `timeout` (bounded: no tool can hang the helper).
+fn run_with_timeout(mut cmd: Command, timeout: Duration) -> std::io::Result<std::process::Output> {
+    let mut child = cmd.spawn()?;
+    let deadline = Instant::now() + timeout;
+    // Drain pipes on threads so a chatty tool cannot block on a full pipe.
+    let mut so = child.stdout.take();
+    let mut se = child.stderr.take();
+    let t_out = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        if let Some(s) = so.as_mut() {
+            let _ = std::io::Read::read_to_end(s, &mut b);
+        }
+        b
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        if let Some(s) = se.as_mut() {
+            let _ = std::io::Read::read_to_end(s, &mut b);
+        }
+        b
+    });
+    let status = loop {
+        if let Some(st) = child.try_wait()? {
+            break st;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, format!("killed after {timeout:?}")));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Ok(std::process::Output { status, stdout: t_out.join().unwrap_or_default(), stderr: t_err.join().unwrap_or_default() })
+}
