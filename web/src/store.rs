@@ -1,19 +1,64 @@
-//! Buildlab's IndexedDB database, through the `idb` crate. The skeleton keeps one record in a
-//! `meta` store; the build cache's stores arrive with the cache work, under a higher schema
-//! version and an upgrade step.
+//! Buildlab's IndexedDB database, through the `idb` crate: the schema (version, upgrade steps),
+//! the skeleton's visit record, and [`IdbBackend`], the persistent half of the build cache.
 //!
-//! Every transaction here awaits only IndexedDB requests: awaiting anything else would let the
-//! browser auto-commit it.
+//! # Schema (version 2)
+//!
+//! | store     | key (out of line)        | value                                   | index          |
+//! |-----------|--------------------------|-----------------------------------------|----------------|
+//! | `meta`    | a name (`skeleton-visit`, `cache/trim.txt`, `workdir/binary`) | a small record | |
+//! | `actions` | action ID, 64 hex digits | `{data: "v1 <id> <out> <size> <time>\n", used: ms}` | `used` |
+//! | `outputs` | output ID, 64 hex digits | `{data: Uint8Array, used: ms}`           | `used`         |
+//!
+//! `actions` and `outputs` hold the GOCACHE layout's `<hex>-a` and `<hex>-d` files
+//! ([`buildlab_core::cache`]); `used` is the file's mtime (Unix ms), which go refreshes on use at
+//! most once an hour and trims after five days. Upgrades: 0 → 1 creates `meta`; 1 → 2 adds
+//! `actions` and `outputs` and their `used` indexes. A database of a newer version is refused
+//! (IndexedDB's `VersionError`), never downgraded.
+//!
+//! # Transactions
+//!
+//! The core's cache is synchronous and IndexedDB is not, so a build talks to IndexedDB twice: one
+//! read-only transaction before it ([`Backend::read`], every lookup of the build batched in a few
+//! rounds of parallel `get`s) and one read-write transaction after it ([`Backend::write`]: puts,
+//! compare-and-delete of corrupt records, mtime refreshes, the daily trim). Each is atomic, so
+//! two tabs building at once serialize their flushes and never see half of one; records are
+//! content-addressed, so the last writer of a key writes the same output. Inside a transaction
+//! nothing but IndexedDB requests is awaited: awaiting anything else would let the browser
+//! auto-commit it.
+//!
+//! Not here: which keys a build needs (the session's dry run decides, [`crate::overlay`]), and
+//! the verification of what is read (the core's `DirCache` does it over the loaded records).
+
+use std::collections::BTreeSet;
+use std::future::IntoFuture;
+use std::rc::Rc;
+
+use buildlab_core::cache::{
+    UnixNanos, HOUR, MTIME_INTERVAL, NANOS_PER_SEC, TRIM_INTERVAL, TRIM_LIMIT,
+};
+use idb::{
+    Database, DatabaseEvent, Factory, KeyPath, KeyRange, ObjectStore, ObjectStoreParams, Query,
+    Transaction, TransactionMode,
+};
+use js_sys::{Object, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsError, JsValue};
+use web_sys::{DomException, IdbTransaction};
 
 use crate::dto::{Visit, VisitRecord};
-use idb::{Database, DatabaseEvent, Factory, TransactionMode};
-use wasm_bindgen::{JsError, JsValue};
+use crate::overlay::{Batch, OverlayFs};
 
 pub const DB_NAME: &str = "buildlab";
-/// The schema version. Bump it with an upgrade step in [`open`] for every change of stores.
-pub const SCHEMA_VERSION: u32 = 1;
-const META: &str = "meta";
+/// The schema version. Bump it with an upgrade step in [`upgrade`] for every change of stores.
+pub const SCHEMA_VERSION: u32 = 2;
+pub const META: &str = "meta";
+pub const ACTIONS: &str = "actions";
+pub const OUTPUTS: &str = "outputs";
+/// The index on a record's last-used time, for trimming.
+pub const USED: &str = "used";
 const VISIT_KEY: &str = "skeleton-visit";
+const TRIM_KEY: &str = "cache/trim.txt";
+const BINARY_KEY: &str = "workdir/binary";
+const NANOS_PER_MS: i64 = 1_000_000;
 
 pub fn js_error(e: idb::Error) -> JsError {
     JsError::new(&format!("IndexedDB: {e}"))
@@ -25,12 +70,27 @@ pub async fn open(name: &str) -> Result<Database, idb::Error> {
     let mut req = factory.open(name, Some(SCHEMA_VERSION))?;
     req.on_upgrade_needed(|event| {
         let Ok(db) = event.database() else { return };
-        if !db.store_names().iter().any(|s| s == META) {
-            // Keys are given explicitly (no key path): `meta` holds a few named records.
-            let _ = db.create_object_store(META, idb::ObjectStoreParams::new());
-        }
+        upgrade(&db, event.old_version().unwrap_or(0));
     });
     req.await
+}
+
+/// The upgrade steps, from `old` to [`SCHEMA_VERSION`]. Each step is idempotent.
+fn upgrade(db: &Database, old: u32) {
+    let has = |s: &str| db.store_names().iter().any(|n| n == s);
+    if old < 1 && !has(META) {
+        // Keys are given explicitly (no key path): `meta` holds a few named records.
+        let _ = db.create_object_store(META, ObjectStoreParams::new());
+    }
+    if old < 2 {
+        for name in [ACTIONS, OUTPUTS] {
+            if !has(name) {
+                if let Ok(s) = db.create_object_store(name, ObjectStoreParams::new()) {
+                    let _ = s.create_index(USED, KeyPath::new_single("used"), None);
+                }
+            }
+        }
+    }
 }
 
 /// Reads the previous visit record and writes the next one, in one read-write transaction.
@@ -38,47 +98,483 @@ pub async fn record_visit(db: &Database, digest: &str) -> Result<Visit, idb::Err
     let tx = db.transaction(&[META], TransactionMode::ReadWrite)?;
     let store = tx.object_store(META)?;
     let key = JsValue::from_str(VISIT_KEY);
-    let previous: Option<VisitRecord> =
-        store.get(key.clone())?.await?.and_then(|v| serde_wasm_bindgen::from_value(v).ok());
-    let current = VisitRecord { digest: digest.to_string(), visits: previous.as_ref().map_or(1, |p| p.visits + 1) };
-    let value = serde_wasm_bindgen::to_value(&current).map_err(|e| idb::Error::UnexpectedJsType("VisitRecord", e.into()))?;
+    let previous: Option<VisitRecord> = store
+        .get(key.clone())?
+        .await?
+        .and_then(|v| serde_wasm_bindgen::from_value(v).ok());
+    let current = VisitRecord {
+        digest: digest.to_string(),
+        visits: previous.as_ref().map_or(1, |p| p.visits + 1),
+    };
+    let value = serde_wasm_bindgen::to_value(&current)
+        .map_err(|e| idb::Error::UnexpectedJsType("VisitRecord", e.into()))?;
     store.put(&value, Some(&key))?.await?;
     tx.commit()?.await?;
     Ok(Visit { previous, current })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use wasm_bindgen_test::*;
+// ---------------------------------------------------------------------------------------------
+// The cache backend
+// ---------------------------------------------------------------------------------------------
 
-    wasm_bindgen_test_configure!(run_in_browser);
+/// Why the store failed. `Quota` is the one the session recovers from (by keeping its cache in
+/// memory); the others are reported as they are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreError {
+    /// `QuotaExceededError`: the browser refused to store more.
+    Quota(String),
+    /// Any other failure, with the DOM exception's name when there is one.
+    Other(String),
+}
 
-    async fn fresh(name: &str) -> Database {
-        Factory::new().unwrap().delete(name).unwrap().await.unwrap();
-        open(name).await.unwrap()
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Quota(m) => write!(f, "QuotaExceededError: {m}"),
+            StoreError::Other(m) => write!(f, "IndexedDB: {m}"),
+        }
+    }
+}
+
+fn dom_exception(e: &idb::Error) -> Option<DomException> {
+    use idb::Error as E;
+    let v = match e {
+        E::DomException(d) => return Some(d.clone()),
+        E::AddFailed(v)
+        | E::UpdateFailed(v)
+        | E::DeleteFailed(v)
+        | E::ClearFailed(v)
+        | E::GetFailed(v) => v,
+        E::TransactionCommitError(v) | E::TransactionOpenFailed(v) | E::IndexedDbOpenFailed(v) => v,
+        _ => return None,
+    };
+    v.dyn_ref::<DomException>().cloned()
+}
+
+fn classify_dom(d: &DomException) -> StoreError {
+    if d.name() == "QuotaExceededError" {
+        StoreError::Quota(d.message())
+    } else {
+        StoreError::Other(format!("{}: {}", d.name(), d.message()))
+    }
+}
+
+/// Sorts an `idb` error into [`StoreError`], by the DOM exception's name.
+pub fn classify(e: &idb::Error) -> StoreError {
+    match dom_exception(e) {
+        Some(d) => classify_dom(&d),
+        None => StoreError::Other(e.to_string()),
+    }
+}
+
+impl From<idb::Error> for StoreError {
+    fn from(e: idb::Error) -> Self {
+        classify(&e)
+    }
+}
+
+/// What one read did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReadStats {
+    pub transactions: u32,
+    /// Batches of parallel `get`s (each awaited together).
+    pub rounds: u32,
+    pub gets: u32,
+    pub found: u32,
+}
+
+/// What one write did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    pub transactions: u32,
+    pub puts: u32,
+    pub deletes: u32,
+    /// Records removed by the trim (`xx/<hex>-a` names), when it ran.
+    pub trimmed: Vec<String>,
+}
+
+/// The persistent side of the cache, kept small so that a test double can stand in for it
+/// (one that throws `QuotaExceededError`, say). Every method is one transaction.
+#[allow(async_fn_in_trait)] // single-threaded wasm: no Send bound wanted
+pub trait Backend {
+    /// Loads cache files into `fs` in one read-only transaction. `wanted(fs)` names the paths
+    /// (`xx/<hex>-a`, `xx/<hex>-d`) to read next; it is called again after each batch, until it
+    /// names nothing that has not been asked for yet.
+    async fn read(
+        &self,
+        fs: &mut OverlayFs,
+        wanted: &mut dyn FnMut(&OverlayFs) -> Vec<String>,
+    ) -> Result<ReadStats, StoreError>;
+    /// Applies a batch in one read-write transaction (and trims, when `batch.trim_at` is due).
+    async fn write(&self, batch: &Batch) -> Result<WriteStats, StoreError>;
+    /// Every cache file (for listing and `du`), in one read-only transaction.
+    async fn snapshot(&self) -> Result<OverlayFs, StoreError>;
+    /// `go clean -cache`: removes every action and output record; returns how many.
+    async fn clear(&self) -> Result<u32, StoreError>;
+    /// The simulated binary in the working directory: `(path, build ID)`.
+    async fn binary(&self) -> Result<Option<(String, String)>, StoreError>;
+}
+
+/// Where a cache path lives: (store, key).
+pub fn slot(path: &str) -> Option<(&'static str, String)> {
+    if path == "trim.txt" {
+        return Some((META, TRIM_KEY.to_string()));
+    }
+    let (dir, name) = path.split_once('/')?;
+    let (hex, kind) = name.rsplit_once('-')?;
+    if dir.len() != 2
+        || !hex.starts_with(dir)
+        || hex.len() != 64
+        || !hex.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return None;
+    }
+    match kind {
+        "a" => Some((ACTIONS, hex.to_string())),
+        "d" => Some((OUTPUTS, hex.to_string())),
+        _ => None,
+    }
+}
+
+/// The cache path of a record (the inverse of [`slot`] for `actions` and `outputs`).
+pub fn path_of(store: &str, key: &str) -> Option<String> {
+    let kind = match store {
+        ACTIONS => 'a',
+        OUTPUTS => 'd',
+        _ => return None,
+    };
+    Some(format!("{}/{key}-{kind}", key.get(..2)?))
+}
+
+/// A record's value: `{data, used}`; `data` is text when it is valid UTF-8 (action entries,
+/// `trim.txt`), else bytes.
+pub fn encode(data: &[u8], mtime: UnixNanos) -> JsValue {
+    let o = Object::new();
+    let v: JsValue = match std::str::from_utf8(data) {
+        Ok(s) if !s.is_empty() => JsValue::from_str(s),
+        _ => Uint8Array::from(data).into(),
+    };
+    let _ = Reflect::set(&o, &"data".into(), &v);
+    let _ = Reflect::set(
+        &o,
+        &"used".into(),
+        &JsValue::from_f64((mtime / NANOS_PER_MS) as f64),
+    );
+    o.into()
+}
+
+/// The inverse of [`encode`]. A record of another shape reads as empty data (which the cache then
+/// reports as corrupt), never as an error.
+pub fn decode(v: &JsValue) -> (Vec<u8>, UnixNanos) {
+    let data = Reflect::get(v, &"data".into()).unwrap_or(JsValue::UNDEFINED);
+    let bytes = if let Some(s) = data.as_string() {
+        s.into_bytes()
+    } else if let Some(a) = data.dyn_ref::<Uint8Array>() {
+        a.to_vec()
+    } else {
+        Vec::new()
+    };
+    let used = Reflect::get(v, &"used".into())
+        .ok()
+        .and_then(|u| u.as_f64())
+        .unwrap_or(0.0);
+    (bytes, used as i64 * NANOS_PER_MS)
+}
+
+/// The cache over an open IndexedDB database.
+#[derive(Clone)]
+pub struct IdbBackend {
+    db: Rc<Database>,
+}
+
+impl IdbBackend {
+    pub fn new(db: Database) -> Self {
+        IdbBackend { db: Rc::new(db) }
+    }
+    pub fn database(&self) -> &Database {
+        &self.db
     }
 
-    #[wasm_bindgen_test]
-    async fn first_visit_has_no_previous_record() {
-        let db = fresh("buildlab-test-first").await;
-        let v = record_visit(&db, "abc").await.unwrap();
-        assert_eq!(v.previous, None);
-        assert_eq!(v.current, VisitRecord { digest: "abc".into(), visits: 1 });
-        db.close();
+    /// A transaction over the cache's stores, and the raw handle for reading its error after an
+    /// abort.
+    fn transaction(
+        &self,
+        mode: TransactionMode,
+    ) -> Result<(Transaction, IdbTransaction), StoreError> {
+        let tx = self.db.transaction(&[ACTIONS, OUTPUTS, META], mode)?;
+        let raw: IdbTransaction = tx.into();
+        Ok((Transaction::from(raw.clone()), raw))
+    }
+}
+
+/// Waits for a transaction to commit; an abort reports the transaction's error.
+async fn finish(tx: Transaction, raw: &IdbTransaction) -> Result<(), StoreError> {
+    let abort = |raw: &IdbTransaction| match raw.error() {
+        Some(d) => classify_dom(&d),
+        None => StoreError::Other("transaction aborted".into()),
+    };
+    match tx.await {
+        Ok(r) if r.is_committed() => Ok(()),
+        Ok(_) => Err(abort(raw)),
+        Err(e) => Err(match raw.error() {
+            Some(d) => classify_dom(&d),
+            None => classify(&e),
+        }),
+    }
+}
+
+fn store_for<'a>(stores: &'a [ObjectStore; 3], name: &str) -> &'a ObjectStore {
+    match name {
+        ACTIONS => &stores[0],
+        OUTPUTS => &stores[1],
+        _ => &stores[2],
+    }
+}
+
+fn open_stores(tx: &Transaction) -> Result<[ObjectStore; 3], StoreError> {
+    Ok([
+        tx.object_store(ACTIONS)?,
+        tx.object_store(OUTPUTS)?,
+        tx.object_store(META)?,
+    ])
+}
+
+impl Backend for IdbBackend {
+    async fn read(
+        &self,
+        fs: &mut OverlayFs,
+        wanted: &mut dyn FnMut(&OverlayFs) -> Vec<String>,
+    ) -> Result<ReadStats, StoreError> {
+        let (tx, _raw) = self.transaction(TransactionMode::ReadOnly)?;
+        let stores = open_stores(&tx)?;
+        let mut stats = ReadStats {
+            transactions: 1,
+            ..Default::default()
+        };
+        let mut asked: BTreeSet<String> = BTreeSet::new();
+        loop {
+            // Issue the whole batch before awaiting any of it: the gets run in parallel.
+            let mut pending = Vec::new();
+            for path in wanted(fs) {
+                if !asked.insert(path.clone()) {
+                    continue;
+                }
+                if let Some((store, key)) = slot(&path) {
+                    let req = store_for(&stores, store).get(JsValue::from_str(&key))?;
+                    pending.push((path, req.into_future()));
+                }
+            }
+            if pending.is_empty() {
+                break;
+            }
+            stats.rounds += 1;
+            stats.gets += pending.len() as u32;
+            for (path, req) in pending {
+                if let Some(v) = req.await? {
+                    let (data, used) = decode(&v);
+                    fs.load(&path, data, used);
+                    stats.found += 1;
+                }
+            }
+        }
+        // A read-only transaction commits by itself once nothing is pending.
+        Ok(stats)
     }
 
-    #[wasm_bindgen_test]
-    async fn record_survives_reopening_the_database() {
-        let name = "buildlab-test-reopen";
-        let db = fresh(name).await;
-        record_visit(&db, "one").await.unwrap();
-        db.close();
-        let db = open(name).await.unwrap();
-        assert_eq!(db.version().unwrap(), SCHEMA_VERSION);
-        let v = record_visit(&db, "two").await.unwrap();
-        assert_eq!(v.previous, Some(VisitRecord { digest: "one".into(), visits: 1 }));
-        assert_eq!(v.current.visits, 2);
-        db.close();
+    async fn write(&self, batch: &Batch) -> Result<WriteStats, StoreError> {
+        let (tx, raw) = self.transaction(TransactionMode::ReadWrite)?;
+        let stores = open_stores(&tx)?;
+        let mut stats = WriteStats {
+            transactions: 1,
+            ..Default::default()
+        };
+        let run = async {
+            let mut puts = Vec::new();
+            for (path, data, mtime) in &batch.writes {
+                if let Some((store, key)) = slot(path) {
+                    puts.push(
+                        store_for(&stores, store)
+                            .put(&encode(data, *mtime), Some(&JsValue::from_str(&key)))?
+                            .into_future(),
+                    );
+                }
+            }
+            if let Some((path, build_id)) = &batch.binary {
+                let o = Object::new();
+                let _ = Reflect::set(&o, &"path".into(), &JsValue::from_str(path));
+                let _ = Reflect::set(&o, &"buildId".into(), &JsValue::from_str(build_id));
+                puts.push(
+                    stores[2]
+                        .put(&o, Some(&JsValue::from_str(BINARY_KEY)))?
+                        .into_future(),
+                );
+            }
+            // Compare-and-delete: a corrupt record is removed only if it is still the bytes this
+            // build read (another tab may have replaced it with a good one meanwhile).
+            let mut checks = Vec::new();
+            let mut deletes = Vec::new();
+            for (path, was) in &batch.deletes {
+                let Some((store, key)) = slot(path) else {
+                    continue;
+                };
+                let s = store_for(&stores, store);
+                match was {
+                    Some(bytes) => checks.push((
+                        s,
+                        key.clone(),
+                        bytes,
+                        s.get(JsValue::from_str(&key))?.into_future(),
+                    )),
+                    None => deletes.push(s.delete(JsValue::from_str(&key))?.into_future()),
+                }
+            }
+            for (s, key, bytes, get) in checks {
+                if get.await?.is_some_and(|v| decode(&v).0 == *bytes) {
+                    deletes.push(s.delete(JsValue::from_str(&key))?.into_future());
+                }
+            }
+            stats.puts = puts.len() as u32;
+            stats.deletes = deletes.len() as u32;
+            for p in puts {
+                p.await?;
+            }
+            for d in deletes {
+                d.await?;
+            }
+            if let Some(now) = batch.trim_at {
+                stats.trimmed = trim(&stores, now).await?;
+            }
+            Ok::<(), StoreError>(())
+        };
+        let r = run.await;
+        if let Err(e) = r {
+            // The transaction aborts on a failed request; report the transaction's own error
+            // when it has one (a quota failure can surface either way).
+            let _ = tx.abort();
+            return Err(match raw.error() {
+                Some(d) => classify_dom(&d),
+                None => e,
+            });
+        }
+        finish(tx, &raw).await?;
+        Ok(stats)
     }
+
+    async fn snapshot(&self) -> Result<OverlayFs, StoreError> {
+        let (_tx, _raw) = self.transaction(TransactionMode::ReadOnly)?;
+        let stores = open_stores(&_tx)?;
+        let reqs = [
+            (
+                ACTIONS,
+                stores[0].get_all_keys(None, None)?.into_future(),
+                stores[0].get_all(None, None)?.into_future(),
+            ),
+            (
+                OUTPUTS,
+                stores[1].get_all_keys(None, None)?.into_future(),
+                stores[1].get_all(None, None)?.into_future(),
+            ),
+        ];
+        let trim = stores[2].get(JsValue::from_str(TRIM_KEY))?.into_future();
+        let mut fs = OverlayFs::default();
+        for (store, keys, values) in reqs {
+            // Both lists come in key order from the same transaction: they pair up.
+            let (keys, values) = (keys.await?, values.await?);
+            for (k, v) in keys.iter().zip(&values) {
+                if let Some(path) = k.as_string().and_then(|k| path_of(store, &k)) {
+                    let (data, used) = decode(v);
+                    fs.load(&path, data, used);
+                }
+            }
+        }
+        if let Some(v) = trim.await? {
+            let (data, used) = decode(&v);
+            fs.load("trim.txt", data, used);
+        }
+        Ok(fs)
+    }
+
+    async fn clear(&self) -> Result<u32, StoreError> {
+        let (tx, raw) = self.transaction(TransactionMode::ReadWrite)?;
+        let stores = open_stores(&tx)?;
+        let counts = [
+            stores[0].count(None)?.into_future(),
+            stores[1].count(None)?.into_future(),
+        ];
+        let clears = [
+            stores[0].clear()?.into_future(),
+            stores[1].clear()?.into_future(),
+        ];
+        let mut n = 0;
+        for c in counts {
+            n += c.await?;
+        }
+        for c in clears {
+            c.await?;
+        }
+        finish(tx, &raw).await?;
+        Ok(n)
+    }
+
+    async fn binary(&self) -> Result<Option<(String, String)>, StoreError> {
+        let tx = self.db.transaction(&[META], TransactionMode::ReadOnly)?;
+        let v = tx
+            .object_store(META)?
+            .get(JsValue::from_str(BINARY_KEY))?
+            .await?;
+        let field =
+            |v: &JsValue, k: &str| Reflect::get(v, &k.into()).ok().and_then(|x| x.as_string());
+        Ok(v.and_then(|v| Some((field(&v, "path")?, field(&v, "buildId")?))))
+    }
+}
+
+/// go's `Cache.Trim` inside the write transaction: at most once every 24 h (per `trim.txt`; a time
+/// more than an hour ahead counts as corrupt), remove records unused for five days plus an hour.
+async fn trim(stores: &[ObjectStore; 3], now: UnixNanos) -> Result<Vec<String>, StoreError> {
+    if let Some(v) = stores[2].get(JsValue::from_str(TRIM_KEY))?.await? {
+        let (data, _) = decode(&v);
+        if let Ok(t) = String::from_utf8_lossy(&data).trim().parse::<i64>() {
+            let d = now - t.saturating_mul(NANOS_PER_SEC);
+            if d < TRIM_INTERVAL && d > -MTIME_INTERVAL {
+                return Ok(Vec::new());
+            }
+        }
+    }
+    let cutoff_ms = ((now - TRIM_LIMIT - HOUR) / NANOS_PER_MS) as f64;
+    let range = KeyRange::upper_bound(&JsValue::from_f64(cutoff_ms), Some(true))?;
+    let mut old = Vec::new();
+    for (i, store) in [ACTIONS, OUTPUTS].into_iter().enumerate() {
+        let q = Query::from(range.clone());
+        old.push((
+            store,
+            i,
+            stores[i]
+                .index(USED)?
+                .get_all_keys(Some(q), None)?
+                .into_future(),
+        ));
+    }
+    let mut removed = Vec::new();
+    let mut deletes = Vec::new();
+    for (store, i, keys) in old {
+        for k in keys.await? {
+            if let Some(p) = k.as_string().and_then(|k| path_of(store, &k)) {
+                removed.push(p);
+            }
+            deletes.push(stores[i].delete(k)?.into_future());
+        }
+    }
+    let secs = now.div_euclid(NANOS_PER_SEC).to_string();
+    let put = stores[2]
+        .put(
+            &encode(secs.as_bytes(), now),
+            Some(&JsValue::from_str(TRIM_KEY)),
+        )?
+        .into_future();
+    for d in deletes {
+        d.await?;
+    }
+    put.await?;
+    removed.sort();
+    Ok(removed)
 }

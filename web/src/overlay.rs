@@ -1,0 +1,349 @@
+//! The in-memory side of the browser's build cache: [`OverlayFs`], a [`CacheFs`] holding the
+//! records a build loaded from IndexedDB and journaling every change the build makes, so that a
+//! synchronous core `DirCache<OverlayFs>` can run the build and the changes can then be flushed in
+//! one transaction ([`OverlayFs::take_batch`]).
+//!
+//! Two [`Cache`] adapters sit beside it. [`Discover`] is the prefetch planner: a dry run of the
+//! build over what is loaded so far records every cache file the build would read and is not
+//! there yet (an action entry, or the output an entry names). A dry-run miss simulates the
+//! output, which is deterministic, so the action IDs downstream are the ones the real build will
+//! compute; a second dry run over the loaded records confirms it (and asks again if not).
+//! [`Checked`] wraps the real build's cache: a corrupt entry is a miss with the core's typed
+//! reason, and its records are deleted (compare-and-delete at flush time).
+//!
+//! Not here: IndexedDB itself ([`crate::store`]) and the session's bookkeeping.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+
+use buildlab_core::cache::{Cache, CacheFs, DirCache, Entry, Listed, Miss, TrimReport, UnixNanos};
+use buildlab_core::hash::Digest;
+
+/// A pending change of one cache file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Change {
+    /// Write the file's current bytes and mtime (also an mtime refresh).
+    Write,
+    /// Delete it; `Some(bytes)` when it was loaded with those bytes (delete only if unchanged).
+    Delete(Option<Vec<u8>>),
+}
+
+/// Cache files in memory, with the changes made since they were loaded.
+#[derive(Clone, Debug, Default)]
+pub struct OverlayFs {
+    files: BTreeMap<String, (Vec<u8>, UnixNanos)>,
+    dirs: BTreeSet<String>,
+    loaded: BTreeMap<String, Vec<u8>>,
+    changes: BTreeMap<String, Change>,
+}
+
+/// The changes of a build, ready to be written in one transaction.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Batch {
+    /// `(path, bytes, mtime)`.
+    pub writes: Vec<(String, Vec<u8>, UnixNanos)>,
+    /// `(path, the bytes read)`: delete when still those bytes (`None`: unconditionally).
+    pub deletes: Vec<(String, Option<Vec<u8>>)>,
+    /// The simulated binary now in the working directory: `(path, build ID)`.
+    pub binary: Option<(String, String)>,
+    /// Run the daily trim with this clock.
+    pub trim_at: Option<UnixNanos>,
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty()
+            && self.deletes.is_empty()
+            && self.binary.is_none()
+            && self.trim_at.is_none()
+    }
+}
+
+impl OverlayFs {
+    /// Adds a file read from the store, without journaling it.
+    pub fn load(&mut self, path: &str, data: Vec<u8>, mtime: UnixNanos) {
+        self.loaded.insert(path.to_string(), data.clone());
+        self.files.insert(path.to_string(), (data, mtime));
+    }
+
+    pub fn get(&self, path: &str) -> Option<&[u8]> {
+        self.files.get(path).map(|f| f.0.as_slice())
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Every file, sorted by path.
+    pub fn files(&self) -> impl Iterator<Item = (&str, &[u8], UnixNanos)> {
+        self.files
+            .iter()
+            .map(|(p, (d, m))| (p.as_str(), d.as_slice(), *m))
+    }
+
+    /// Lays `other`'s files over these ones (the session's memory cache over what IndexedDB held).
+    pub fn overlay(&mut self, other: &OverlayFs) {
+        for (p, (d, m)) in &other.files {
+            self.files.insert(p.clone(), (d.clone(), *m));
+        }
+    }
+
+    /// Applies a batch to this file set (the memory cache after a quota failure).
+    pub fn apply(&mut self, batch: &Batch) {
+        for (p, d, m) in &batch.writes {
+            self.files.insert(p.clone(), (d.clone(), *m));
+        }
+        for (p, _) in &batch.deletes {
+            self.files.remove(p);
+        }
+    }
+
+    /// The journal as a batch, leaving the journal empty.
+    pub fn take_batch(&mut self) -> Batch {
+        let mut b = Batch::default();
+        for (path, change) in std::mem::take(&mut self.changes) {
+            match change {
+                Change::Write => {
+                    if let Some((d, m)) = self.files.get(&path) {
+                        b.writes.push((path.clone(), d.clone(), *m));
+                        self.loaded.insert(path, d.clone());
+                    }
+                }
+                Change::Delete(was) => {
+                    self.loaded.remove(&path);
+                    b.deletes.push((path, was));
+                }
+            }
+        }
+        b
+    }
+}
+
+impl CacheFs for OverlayFs {
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        self.files.get(path).map(|f| f.0.clone())
+    }
+    fn write(&mut self, path: &str, data: &[u8], mtime: UnixNanos) {
+        if path == "README" {
+            // DirCache::open writes it; it is not persisted.
+            self.files.insert(path.to_string(), (data.to_vec(), mtime));
+            return;
+        }
+        self.files.insert(path.to_string(), (data.to_vec(), mtime));
+        self.changes.insert(path.to_string(), Change::Write);
+    }
+    fn remove(&mut self, path: &str) {
+        if self.files.remove(path).is_some() {
+            let was = self.loaded.get(path).cloned();
+            self.changes.insert(path.to_string(), Change::Delete(was));
+        }
+    }
+    fn mtime(&self, path: &str) -> Option<UnixNanos> {
+        self.files.get(path).map(|f| f.1)
+    }
+    fn set_mtime(&mut self, path: &str, t: UnixNanos) {
+        if let Some(f) = self.files.get_mut(path) {
+            f.1 = t;
+            self.changes.insert(path.to_string(), Change::Write);
+        }
+    }
+    fn list(&self, dir: &str) -> Vec<String> {
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        self.files
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .filter_map(|(k, _)| k.strip_prefix(&prefix))
+            .filter(|rest| !rest.contains('/'))
+            .map(str::to_string)
+            .collect()
+    }
+    fn mkdir(&mut self, dir: &str) {
+        self.dirs.insert(dir.to_string());
+    }
+    fn remove_dir(&mut self, dir: &str) {
+        let prefix = format!("{dir}/");
+        let gone: Vec<String> = self
+            .files
+            .keys()
+            .filter(|k| k.starts_with(&prefix))
+            .cloned()
+            .collect();
+        for p in gone {
+            self.remove(&p);
+        }
+        self.dirs.remove(dir);
+    }
+    fn dirs(&self) -> Vec<String> {
+        self.dirs.iter().cloned().collect()
+    }
+}
+
+/// A read-only view of an [`OverlayFs`], so that a `DirCache` can verify what is loaded without
+/// owning it. Writes are dropped.
+pub struct View<'a>(pub &'a OverlayFs);
+
+impl CacheFs for View<'_> {
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        self.0.read(path)
+    }
+    fn write(&mut self, _: &str, _: &[u8], _: UnixNanos) {}
+    fn remove(&mut self, _: &str) {}
+    fn mtime(&self, path: &str) -> Option<UnixNanos> {
+        self.0.mtime(path)
+    }
+    fn set_mtime(&mut self, _: &str, _: UnixNanos) {}
+    fn list(&self, dir: &str) -> Vec<String> {
+        self.0.list(dir)
+    }
+    fn mkdir(&mut self, _: &str) {}
+    fn remove_dir(&mut self, _: &str) {}
+    fn dirs(&self) -> Vec<String> {
+        self.0.dirs()
+    }
+}
+
+/// The prefetch planner: a read-only [`Cache`] over the loaded records that notes every file a
+/// lookup needed and did not find.
+pub struct Discover<'a> {
+    cache: DirCache<View<'a>>,
+    fs: &'a OverlayFs,
+    wanted: RefCell<Vec<String>>,
+}
+
+impl<'a> Discover<'a> {
+    pub fn new(fs: &'a OverlayFs) -> Self {
+        Discover {
+            cache: DirCache::open(View(fs)),
+            fs,
+            wanted: RefCell::new(Vec::new()),
+        }
+    }
+    /// The files to read next, in lookup order.
+    pub fn into_wanted(self) -> Vec<String> {
+        self.wanted.into_inner()
+    }
+}
+
+impl Cache for Discover<'_> {
+    fn get(&mut self, id: &Digest, _: UnixNanos) -> Result<Entry, Miss> {
+        self.peek_data(id).map(|x| x.0)
+    }
+    fn get_data(&mut self, id: &Digest, _: UnixNanos) -> Result<(Entry, Vec<u8>), Miss> {
+        self.peek_data(id)
+    }
+    fn peek_data(&self, id: &Digest) -> Result<(Entry, Vec<u8>), Miss> {
+        let r = self.cache.peek_data(id);
+        match &r {
+            Err(Miss::NoEntry) => self
+                .wanted
+                .borrow_mut()
+                .push(DirCache::<View>::action_file(id)),
+            Err(Miss::DataMissing) => {
+                let a = DirCache::<View>::action_file(id);
+                if let Some(e) = self.fs.get(&a).and_then(|d| Entry::parse(id, d).ok()) {
+                    self.wanted
+                        .borrow_mut()
+                        .push(DirCache::<View>::output_file(&e.output));
+                }
+            }
+            _ => {}
+        }
+        r
+    }
+    /// A dry run stores nothing.
+    fn put(&mut self, _: &Digest, data: &[u8], now: UnixNanos) -> Entry {
+        Entry {
+            output: Digest::of(data),
+            size: data.len() as u64,
+            time: now,
+        }
+    }
+    fn list(&self) -> Vec<Listed> {
+        Vec::new()
+    }
+    fn clear(&mut self) {}
+    fn trim(&mut self, _: UnixNanos) -> TrimReport {
+        TrimReport::default()
+    }
+}
+
+/// One corrupt entry met by a build: the file and the core's reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Corrupt {
+    pub file: String,
+    pub reason: Miss,
+}
+
+/// The real build's cache: the core's `DirCache` over the overlay, deleting the records of a
+/// corrupt entry when a lookup meets one.
+pub struct Checked<'a> {
+    pub cache: &'a mut DirCache<OverlayFs>,
+    pub corrupt: Vec<Corrupt>,
+}
+
+impl<'a> Checked<'a> {
+    pub fn new(cache: &'a mut DirCache<OverlayFs>) -> Self {
+        Checked {
+            cache,
+            corrupt: Vec::new(),
+        }
+    }
+
+    fn check<T>(&mut self, id: &Digest, r: Result<T, Miss>) -> Result<T, Miss> {
+        if let Err(m) = &r {
+            if *m != Miss::NoEntry {
+                let a = DirCache::<OverlayFs>::action_file(id);
+                let entry = self
+                    .cache
+                    .fs()
+                    .get(&a)
+                    .and_then(|d| Entry::parse(id, d).ok());
+                self.cache.fs_mut().remove(&a);
+                if matches!(m, Miss::DataSize { .. } | Miss::DataHash) {
+                    if let Some(e) = entry {
+                        let d = DirCache::<OverlayFs>::output_file(&e.output);
+                        self.cache.fs_mut().remove(&d);
+                    }
+                }
+                self.corrupt.push(Corrupt {
+                    file: a,
+                    reason: m.clone(),
+                });
+            }
+        }
+        r
+    }
+}
+
+impl Cache for Checked<'_> {
+    fn get(&mut self, id: &Digest, now: UnixNanos) -> Result<Entry, Miss> {
+        let r = self.cache.get(id, now);
+        self.check(id, r)
+    }
+    fn get_data(&mut self, id: &Digest, now: UnixNanos) -> Result<(Entry, Vec<u8>), Miss> {
+        let r = self.cache.get_data(id, now);
+        self.check(id, r)
+    }
+    fn peek_data(&self, id: &Digest) -> Result<(Entry, Vec<u8>), Miss> {
+        self.cache.peek_data(id)
+    }
+    fn put(&mut self, id: &Digest, data: &[u8], now: UnixNanos) -> Entry {
+        self.cache.put(id, data, now)
+    }
+    fn list(&self) -> Vec<Listed> {
+        self.cache.list()
+    }
+    fn clear(&mut self) {
+        self.cache.clear()
+    }
+    fn trim(&mut self, now: UnixNanos) -> TrimReport {
+        self.cache.trim(now)
+    }
+}
