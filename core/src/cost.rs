@@ -284,14 +284,111 @@ impl Simulation<'_> {
     }
 }
 
-struct Running {
-    job: usize,
-    lane: usize,
-    /// Remaining runs: (kind, uncontended ms left).
+/// A virtual clock under processor-sharing contention: actions start with their tool runs'
+/// uncontended costs, and [`Clock::advance`] moves time to the next end of an action, each run
+/// progressing at [`Machine::speed`] of the number running. Shared by [`simulate`] and the
+/// build driver's simulation ([`crate::build::simulate`]).
+#[derive(Clone, Debug)]
+pub struct Clock<T> {
+    machine: Machine,
+    now_us: f64,
+    running: Vec<Running<T>>,
+}
+
+#[derive(Clone, Debug)]
+struct Running<T> {
+    item: T,
+    /// Remaining runs, last first: (kind, uncontended ms left).
     runs: Vec<(Kind, f64)>,
     run_start_us: f64,
     spans: Vec<Span>,
     start_us: f64,
+}
+
+/// An action that ended on the [`Clock`].
+#[derive(Clone, Debug)]
+pub struct Ended<T> {
+    pub item: T,
+    pub start_us: f64,
+    pub end_us: f64,
+    /// One span per tool run, in order.
+    pub spans: Vec<Span>,
+}
+
+impl<T> Clock<T> {
+    pub fn new(machine: Machine, now_us: f64) -> Self {
+        Clock {
+            machine,
+            now_us,
+            running: Vec::new(),
+        }
+    }
+    pub fn now_us(&self) -> f64 {
+        self.now_us
+    }
+    pub fn is_idle(&self) -> bool {
+        self.running.is_empty()
+    }
+    /// Start an action now with its runs (kind, uncontended ms), in order.
+    pub fn start(&mut self, item: T, runs: Vec<(Kind, f64)>) {
+        self.running.push(Running {
+            item,
+            runs: runs.into_iter().rev().collect(),
+            run_start_us: self.now_us,
+            spans: Vec::new(),
+            start_us: self.now_us,
+        });
+    }
+    /// Advance to the next time an action ends and return the actions that ended then, in the
+    /// order they were started. An action without runs ends at once. Empty when idle.
+    pub fn advance(&mut self) -> Vec<Ended<T>> {
+        loop {
+            if self.running.is_empty() {
+                return Vec::new();
+            }
+            let mut ended = Vec::new();
+            let mut i = 0;
+            while i < self.running.len() {
+                if self.running[i].runs.is_empty() {
+                    let r = self.running.remove(i);
+                    ended.push(Ended {
+                        item: r.item,
+                        start_us: r.start_us,
+                        end_us: self.now_us,
+                        spans: r.spans,
+                    });
+                } else {
+                    i += 1;
+                }
+            }
+            if !ended.is_empty() {
+                return ended;
+            }
+            // Advance to the next end of a tool run.
+            let speed = self.machine.speed(self.running.len());
+            let step_ms = self
+                .running
+                .iter()
+                .map(|r| r.runs.last().map_or(0.0, |x| x.1) / speed)
+                .fold(f64::INFINITY, f64::min);
+            self.now_us += step_ms * 1000.0;
+            let now = self.now_us;
+            for r in &mut self.running {
+                if let Some(run) = r.runs.last_mut() {
+                    run.1 -= step_ms * speed;
+                    if run.1 <= 1e-9 {
+                        let (kind, _) = r.runs.pop().expect("a run");
+                        r.spans.push(Span {
+                            kind,
+                            start_us: r.run_start_us,
+                            end_us: now,
+                        });
+                        r.run_start_us = now;
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Run `plan` on a virtual clock: the scheduler hands out actions in cmd/go's order, each runs
@@ -306,13 +403,12 @@ pub fn simulate(plan: &Plan, sizes: &Sizes, sim: &Simulation<'_>) -> Trace {
         .count();
     let (before_ms, after_ms) = model.command(packages);
     let t0 = before_ms * 1000.0;
-    let mut now = t0;
     let mut ready_at: HashMap<usize, f64> = (0..sched.len())
         .filter(|&j| sched.deps(j).is_empty())
         .map(|j| (j, t0))
         .collect();
     let mut lanes_busy = vec![false; sched.workers()];
-    let mut running: Vec<Running> = Vec::new();
+    let mut clock: Clock<(usize, usize)> = Clock::new(sim.machine, t0);
     let mut done: Vec<Option<TraceAction>> = vec![None; sched.len()];
     let job_of: HashMap<ActionIx, usize> = (0..sched.len()).map(|j| (*sched.item(j), j)).collect();
 
@@ -358,6 +454,7 @@ pub fn simulate(plan: &Plan, sizes: &Sizes, sim: &Simulation<'_>) -> Trace {
     loop {
         // Hand out everything startable now; no-actor and skipped actions finish at once.
         while let Some((job, dispatch)) = sched.start() {
+            let now = clock.now_us();
             let a = *sched.item(job);
             let runs = action_runs(plan, a, sizes, model);
             let lane = lanes_busy.iter().position(|b| !b).expect("a free lane");
@@ -381,62 +478,31 @@ pub fn simulate(plan: &Plan, sizes: &Sizes, sim: &Simulation<'_>) -> Trace {
                 continue;
             }
             lanes_busy[lane] = true;
-            running.push(Running {
-                job,
-                lane,
-                runs: runs.into_iter().rev().collect(),
-                run_start_us: now,
-                spans: Vec::new(),
-                start_us: now,
-            });
+            clock.start((job, lane), runs);
         }
-        if running.is_empty() {
+        if clock.is_idle() {
             break;
         }
-        // Advance to the next end of a tool run.
-        let speed = sim.machine.speed(running.len());
-        let step_ms = running
-            .iter()
-            .map(|r| r.runs.last().map_or(0.0, |x| x.1) / speed)
-            .fold(f64::INFINITY, f64::min);
-        now += step_ms * 1000.0;
-        let mut ended = Vec::new();
-        for (i, r) in running.iter_mut().enumerate() {
-            if let Some(run) = r.runs.last_mut() {
-                run.1 -= step_ms * speed;
-                if run.1 <= 1e-9 {
-                    let (kind, _) = r.runs.pop().expect("a run");
-                    r.spans.push(Span {
-                        kind,
-                        start_us: r.run_start_us,
-                        end_us: now,
-                    });
-                    r.run_start_us = now;
-                    if r.runs.is_empty() {
-                        ended.push(i);
-                    }
-                }
-            }
-        }
-        for i in ended.into_iter().rev() {
-            let r = running.remove(i);
-            lanes_busy[r.lane] = false;
-            let pkg = plan.package_path(*sched.item(r.job)).to_string();
+        for e in clock.advance() {
+            let (job, lane) = e.item;
+            lanes_busy[lane] = false;
+            let pkg = plan.package_path(*sched.item(job)).to_string();
             let fails =
-                plan.action(*sched.item(r.job)).mode == Mode::Build && sim.failing.contains(&pkg);
+                plan.action(*sched.item(job)).mode == Mode::Build && sim.failing.contains(&pkg);
             finish(
                 &mut sched,
                 &mut done,
                 &mut ready_at,
-                r.job,
-                Some(r.lane + 1),
-                r.start_us,
-                now,
-                r.spans,
+                job,
+                Some(lane + 1),
+                e.start_us,
+                e.end_us,
+                e.spans,
                 if fails { Status::Failed } else { Status::Ran },
             );
         }
     }
+    let now = clock.now_us();
 
     // Actions in plan JSON ID order; deps as indices into that order.
     let mut actions: Vec<TraceAction> = done

@@ -7,6 +7,7 @@
 //! `wasm32-unknown-unknown` alike.
 
 pub mod actionid;
+pub mod build;
 pub mod cache;
 pub mod constraint;
 pub mod cost;
@@ -20,6 +21,7 @@ pub mod sample;
 pub mod scan;
 pub mod schedule;
 pub mod stdlib;
+pub mod syntax;
 pub mod trace;
 pub mod transcript;
 pub mod why;

@@ -71,13 +71,17 @@ impl Kind {
     }
 }
 
-/// The cache's verdict on an action. A placeholder until the cache stage reports into traces:
-/// simulated and imported traces carry [`CacheOutcome::Unknown`].
+/// The cache's verdict on an action. Builds driven by [`crate::build`] fill it in; the bare
+/// cost simulation and imported traces carry [`CacheOutcome::Unknown`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CacheOutcome {
     Unknown,
     Hit,
-    Miss { reason: String },
+    /// The target in place is current (the link, and the main package's compile it needed).
+    UpToDate,
+    Miss {
+        reason: String,
+    },
 }
 
 /// How an action ended.

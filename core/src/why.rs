@@ -47,6 +47,29 @@ impl Outcome {
     }
 }
 
+/// A one-line reason, for a timeline's tooltip (`inputs changed: file util/util.go`).
+impl fmt::Display for MissReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MissReason::Forced => write!(f, "-a"),
+            MissReason::NoEntry => write!(f, "not in the cache"),
+            MissReason::Corrupt(m) => write!(f, "{m}"),
+            MissReason::InputsChanged(ch) => {
+                write!(f, "inputs changed")?;
+                if let Some(c) = ch.first() {
+                    write!(f, ": {} {}", c.kind.word(), c.subject)?;
+                    if ch.len() > 1 {
+                        write!(f, " (+{} more)", ch.len() - 1)?;
+                    }
+                }
+                Ok(())
+            }
+            MissReason::LinkNotCached => write!(f, "go build does not cache binaries"),
+            MissReason::TargetMissing => write!(f, "the binary is not in place"),
+        }
+    }
+}
+
 /// One hashed input that differs: `subject old → new` (`None`: absent on that side).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InputChange {
@@ -70,14 +93,21 @@ pub enum InputKind {
     Config,
 }
 
-impl fmt::Display for InputChange {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let word = match self.kind {
+impl InputKind {
+    /// How a change of this kind is spelled: `file`, `import`, `packagemain`, `config`.
+    pub fn word(self) -> &'static str {
+        match self {
             InputKind::File => "file",
             InputKind::Import => "import",
             InputKind::PackageMain => "packagemain",
             InputKind::Config => "config",
-        };
+        }
+    }
+}
+
+impl fmt::Display for InputChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let word = self.kind.word();
         let o = self.old.as_deref().unwrap_or("(none)");
         let n = self.new.as_deref().unwrap_or("(none)");
         if self.kind == InputKind::PackageMain {

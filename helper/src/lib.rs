@@ -1,7 +1,9 @@
 //! The helper's library: the HTTP server and the real-directory file source. The binary in
 //! `main.rs` only parses flags.
 
+pub mod cli;
 pub mod dirsource;
+pub mod diskcache;
 pub mod godetect;
 pub mod goflags;
 pub mod guard;

@@ -1,7 +1,8 @@
 //! `buildlab`: Buildlab's native side. `buildlab serve` serves the built page on 127.0.0.1;
-//! `buildlab summary DIR` runs the same core over a real directory.
+//! `buildlab build|clean|env` act like the go command over the current directory with the
+//! simulated toolchain ([`buildlab_helper::cli`]); `buildlab summary DIR` prints a module digest.
 
-use buildlab_helper::{dirsource::DirSource, serve};
+use buildlab_helper::{cli, dirsource::DirSource, serve};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,6 +25,25 @@ enum Command {
         #[arg(long, default_value_t = 8600)]
         port: u16,
     },
+    /// Like `go build [-o output] [build flags] [packages]`, with go's flag syntax
+    /// (-x, -n, -a, -work, -p N, -o); --real: run the real Go tools (not available yet).
+    #[command(disable_help_flag = true)]
+    Build {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// `go clean -cache`: empty the GOCACHE directory.
+    #[command(disable_help_flag = true)]
+    Clean {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// `go env VAR...` (GOCACHE, GOROOT, GOOS, GOARCH, GOVERSION).
+    #[command(disable_help_flag = true)]
+    Env {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Print the module path and the blake3 digest of a module directory.
     Summary {
         /// The module's root directory (holding go.mod).
@@ -35,6 +55,12 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Build { args } => {
+            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            ExitCode::from(cli::build(&args, &cwd).emit())
+        }
+        Command::Clean { args } => ExitCode::from(cli::clean(&args).emit()),
+        Command::Env { args } => ExitCode::from(cli::env(&args).emit()),
         Command::Serve { dist, port } => {
             if !dist.join("index.html").is_file() {
                 eprintln!("buildlab: {} has no index.html: build the page first (see README.md)", dist.display());

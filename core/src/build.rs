@@ -1,0 +1,1299 @@
+//! The build driver: one `go build` as a pure, resumable state machine over
+//! [`crate::schedule::Scheduler`], and the [`Toolchain`] trait that runs its actions.
+//!
+//! A [`Session`] is driven by an outer loop, step by step, the same way on every host:
+//!
+//! ```text
+//! let mut s = Session::new(&plan, &files, &record, binary_build_id, config);
+//! loop {
+//!     for job in s.ready(&mut cache, now_us) { start job on the toolchain }   // may be empty
+//!     if nothing is running { break }
+//!     wait for one job; s.complete(&mut cache, &job, result, timing);
+//! }
+//! let result = s.finish();   // transcript, trace, report, exit status, binary to write
+//! ```
+//!
+//! [`simulate`] is that loop on a virtual clock with the [`Simulated`] toolchain; the page
+//! drives it on the browser's event loop and the helper on real tools.
+//!
+//! # What happens when an action becomes ready (`Builder.Do` + `useCache`, exec.go / buildid.go)
+//!
+//! - `build`: its action ID is computed ([`crate::actionid::compile_id`]) from its dependencies'
+//!   content IDs. If the binary in place already carries this compile (exec.go's "main build
+//!   pseudo-cache", see [`crate::rebuild`]) it is up to date; else the cache is consulted (`-a`
+//!   misses everything). A hit finishes at once; a miss becomes a [`Job`]. On completion the
+//!   output is stored (with an empty `stdout` entry beside it) and its content ID unblocks the
+//!   dependents.
+//! - `link`: its action ID hashes every linked package's content ID. A binary in place whose build
+//!   ID starts with it is up to date; `go build` never stores nor reuses a link output
+//!   ([`crate::rebuild::Flags::cache_link`] models `go run`).
+//! - `link-install`: moves the binary into place (a job) unless the link was up to date.
+//! - Actions without an actor (`go build`, `built-in package`, `nop`) finish at once.
+//! - A failed job marks its dependents, which are dispatched as skipped; everything else goes on,
+//!   and the exit status is 1, as go does.
+//! - Under `-n` nothing runs and nothing is stored: a miss is shown and, as in go, its content ID
+//!   is taken to be its action ID for the dependents' hashes.
+//!
+//! Every action keeps what it hashed ([`crate::rebuild::Record`]) and a typed cache outcome
+//! ([`crate::why::Outcome`]) for "why did this rebuild?".
+//!
+//! Deliberately not here: IO, clocks and threads. Time comes in as numbers (virtual or measured
+//! microseconds since the command started), the cache through [`Cache`], execution through the
+//! outer loop, the binary goes out as bytes for the caller to write.
+
+use std::collections::HashMap;
+
+use crate::actionid::{self, short, BuildId, HashedInputs, LinkBuildId, SourceFiles};
+use crate::cache::{Cache, Entry, Listed, Miss, TrimReport, UnixNanos};
+use crate::cost::{self, Clock, CostModel, Machine, Sizes};
+use crate::hash::Digest;
+use crate::object::{self, Dep, ExportData, Object};
+use crate::plan::{ActionIx, Mode, Plan, Step, Tool};
+use crate::rebuild::{ActionRecord, ActionReport, BuildReport, Flags, Record};
+use crate::schedule::{self, Dispatch, JobId, Scheduler};
+use crate::stdlib::StdLib;
+use crate::trace::{self, CacheOutcome, Kind, Span, Status, Trace, TraceAction};
+use crate::transcript::{self, ActionRun, RenderInput, RunOutcome, Transcript};
+use crate::why::{self, MissReason, Outcome};
+
+// ---------------------------------------------------------------------------------------------
+// Configuration, jobs, results
+// ---------------------------------------------------------------------------------------------
+
+/// One build's settings.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Cache behaviour: `-a`, link caching, what action IDs hash.
+    pub flags: Flags,
+    /// What is printed: `-x`, `-n`, `-work`. `-n` also means nothing runs and nothing is stored.
+    pub print: transcript::Flags,
+    /// `-p` (see [`schedule::workers`]).
+    pub workers: usize,
+    /// The clock for cache entries and mtimes (Unix ns), read by the caller.
+    pub now: UnixNanos,
+    /// `WORK=` (e.g. `/tmp/go-build123`), shown by `-x` and `-work`.
+    pub work_dir: String,
+    /// `GOCACHE`, for the cache file names the transcript shows.
+    pub gocache: String,
+    /// When `Builder.Do` starts, µs from the start of the command (the trace's `do_start_us`).
+    pub do_start_us: f64,
+    /// The go command's time after `Builder.Do`, µs.
+    pub after_us: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            flags: Flags::default(),
+            print: transcript::Flags::default(),
+            workers: 1,
+            now: 0,
+            work_dir: "/tmp/go-build".into(),
+            gocache: "/home/gopher/.cache/go-build".into(),
+            do_start_us: 0.0,
+            after_us: 0.0,
+        }
+    }
+}
+
+/// A direct dependency's output, as a job needs it.
+#[derive(Clone, Debug)]
+pub struct JobInput {
+    pub action: ActionIx,
+    pub import_path: String,
+    /// The package name (`util`).
+    pub name: String,
+    /// Its export data (what the simulated compiler reads).
+    pub export: ExportData,
+    /// Its output's cache file (`<hex>` of `$GOCACHE/xx/<hex>-d`) when it came from or went to
+    /// the cache.
+    pub output_hex: Option<String>,
+}
+
+/// An action to run on the toolchain: its steps are `plan.action(job.action).steps`.
+#[derive(Clone, Debug)]
+pub struct Job {
+    pub id: JobId,
+    pub action: ActionIx,
+    pub mode: Mode,
+    /// `build P`, `link P`, `link-install P`.
+    pub key: String,
+    pub import_path: String,
+    /// The worker lane it runs on, 1-based.
+    pub lane: usize,
+    /// What replaces [`crate::plan::BUILD_ID`] in the steps' command lines.
+    pub build_id: String,
+    /// Direct dependencies with an output (for `build`), in the action's `Deps` order.
+    pub inputs: Vec<JobInput>,
+}
+
+/// What a toolchain made of a job.
+#[derive(Clone, Debug, Default)]
+pub struct ToolResult {
+    /// A `build`'s output. `None` for link and install (the session derives the binary).
+    pub output: Option<Object>,
+    pub stdout: String,
+    pub stderr: String,
+    /// 0 for success.
+    pub status: i32,
+    /// On failure: the index of the step that failed in the action's steps.
+    pub failed_step: Option<usize>,
+    /// The tool runs and their durations, ms: uncontended costs for a simulation (the clock
+    /// applies contention), measured times for real tools.
+    pub runs: Vec<(Kind, f64)>,
+}
+
+impl ToolResult {
+    pub fn ok(output: Option<Object>, runs: Vec<(Kind, f64)>) -> Self {
+        ToolResult {
+            output,
+            runs,
+            ..ToolResult::default()
+        }
+    }
+}
+
+/// When a job ran, µs from the start of the command, and its tool runs on the timeline.
+#[derive(Clone, Debug, Default)]
+pub struct Timing {
+    pub start_us: f64,
+    pub end_us: f64,
+    pub spans: Vec<Span>,
+}
+
+/// Runs jobs: the simulation, the real tools (helper), test fakes.
+pub trait Toolchain {
+    fn run(&mut self, plan: &Plan, files: &dyn SourceFiles, job: &Job) -> ToolResult;
+}
+
+/// The binary `go build` leaves in place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Binary {
+    /// The install target as the plan names it (`multi`, or the `-o` path), relative to the
+    /// directory go runs in unless absolute.
+    pub path: String,
+    /// Its four-part build ID.
+    pub build_id: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Everything one build produced.
+#[derive(Clone, Debug)]
+pub struct BuildResult {
+    /// What go prints on stderr, with the exit status.
+    pub transcript: Transcript,
+    pub trace: Trace,
+    /// Per-action outcomes, the compiled / asm / link sets, the record for the next build.
+    pub report: BuildReport,
+    /// go's exit status: 0, or 1 when an action failed.
+    pub exit_status: u8,
+    /// The binary to write, when the build installed one.
+    pub binary: Option<Binary>,
+    /// Wall time of the command, ms (virtual in a simulation).
+    pub wall_ms: f64,
+}
+
+// ---------------------------------------------------------------------------------------------
+// The simulated binary
+// ---------------------------------------------------------------------------------------------
+
+/// go's raw build ID marker (`cmd/internal/buildid`): `\xff Go build ID: "ID"\n \xff`.
+const BUILD_ID_PREFIX: &[u8] = b"\xff Go build ID: \"";
+const BUILD_ID_END: &[u8] = b"\"\n \xff";
+
+/// The bytes of a simulated binary: a shell script that says what it is, carrying its build ID
+/// with go's raw marker, so that `go tool buildid` and [`binary_build_id`] read it back.
+pub fn binary_bytes(import_path: &str, build_id: &str) -> Vec<u8> {
+    let mut b = format!(
+        "#!/bin/sh\n# buildlab simulated binary (format 1) of {import_path}: the simulated toolchain \
+         does not produce machine code.\n# "
+    )
+    .into_bytes();
+    b.extend_from_slice(BUILD_ID_PREFIX);
+    b.extend_from_slice(build_id.as_bytes());
+    b.extend_from_slice(BUILD_ID_END);
+    b.extend_from_slice(
+        format!(
+            "\necho 'buildlab: {import_path} was built by the simulated toolchain' >&2\nexit 1\n"
+        )
+        .as_bytes(),
+    );
+    b
+}
+
+/// The build ID in a binary's first bytes, found by go's raw marker (a simulated binary, or a
+/// real Go binary, which carries the same marker near the start of its text).
+pub fn binary_build_id(bytes: &[u8]) -> Option<String> {
+    let at = bytes
+        .windows(BUILD_ID_PREFIX.len())
+        .position(|w| w == BUILD_ID_PREFIX)?
+        + BUILD_ID_PREFIX.len();
+    let len = bytes[at..]
+        .windows(BUILD_ID_END.len())
+        .position(|w| w == BUILD_ID_END)?;
+    let id = std::str::from_utf8(&bytes[at..at + len]).ok()?;
+    (!id.is_empty() && id.len() < 1024).then(|| id.to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The session
+// ---------------------------------------------------------------------------------------------
+
+/// Read-only access to a cache (predictions and `-n`): lookups refresh nothing, puts store
+/// nothing.
+pub(crate) struct ReadOnly<'c>(pub(crate) &'c dyn Cache);
+
+impl Cache for ReadOnly<'_> {
+    fn get(&mut self, id: &Digest, _: UnixNanos) -> Result<Entry, Miss> {
+        self.0.peek_data(id).map(|x| x.0)
+    }
+    fn get_data(&mut self, id: &Digest, _: UnixNanos) -> Result<(Entry, Vec<u8>), Miss> {
+        self.0.peek_data(id)
+    }
+    fn peek_data(&self, id: &Digest) -> Result<(Entry, Vec<u8>), Miss> {
+        self.0.peek_data(id)
+    }
+    fn put(&mut self, _: &Digest, data: &[u8], now: UnixNanos) -> Entry {
+        Entry {
+            output: Digest::of(data),
+            size: data.len() as u64,
+            time: now,
+        }
+    }
+    fn list(&self) -> Vec<Listed> {
+        self.0.list()
+    }
+    fn clear(&mut self) {}
+    fn trim(&mut self, _: UnixNanos) -> TrimReport {
+        TrimReport::default()
+    }
+}
+
+/// A job handed out and not yet complete.
+struct InFlight {
+    inputs: HashedInputs,
+    reason: MissReason,
+}
+
+/// What became of one dispatched action, for the trace.
+struct Done {
+    lane: Option<usize>,
+    ready_us: Option<f64>,
+    start_us: f64,
+    end_us: f64,
+    kind: Kind,
+    status: Status,
+    spans: Vec<Span>,
+    cache: CacheOutcome,
+}
+
+/// One `go build`, step by step (see the module doc).
+pub struct Session<'a> {
+    plan: &'a Plan,
+    files: &'a dyn SourceFiles,
+    prev: &'a Record,
+    cfg: Config,
+    /// The build ID of the binary in place, split at `/`.
+    target_parts: Vec<String>,
+    target: Option<String>,
+    /// Predicting: look, do not touch (no mtimes, no stores, no target).
+    peek: bool,
+    sched: Scheduler<ActionIx>,
+    job_of: HashMap<ActionIx, JobId>,
+    lanes: Vec<bool>,
+    ids: HashMap<ActionIx, BuildId>,
+    exports: HashMap<ActionIx, ExportData>,
+    output_hex: HashMap<ActionIx, String>,
+    outcomes: HashMap<ActionIx, Outcome>,
+    in_flight: HashMap<JobId, InFlight>,
+    /// Transcript runs in dispatch order, and where each action's run is.
+    runs: Vec<ActionRun>,
+    run_of: HashMap<ActionIx, usize>,
+    done: Vec<Option<Done>>,
+    ready_at: HashMap<JobId, f64>,
+    report: BuildReport,
+    binary: Option<Binary>,
+    now_us: f64,
+}
+
+impl<'a> Session<'a> {
+    /// A build of `plan` over `files`. `prev` is the last build's record (for why-rebuilt
+    /// diffs); `target` the build ID of the binary in place, if any.
+    pub fn new(
+        plan: &'a Plan,
+        files: &'a dyn SourceFiles,
+        prev: &'a Record,
+        target: Option<&str>,
+        cfg: Config,
+    ) -> Self {
+        let workers = if cfg.print.n { 1 } else { cfg.workers.max(1) };
+        let sched = schedule::for_plan(plan, workers);
+        let job_of = (0..sched.len()).map(|j| (*sched.item(j), j)).collect();
+        let n = sched.len();
+        let ready_at = (0..n)
+            .filter(|&j| sched.deps(j).is_empty())
+            .map(|j| (j, cfg.do_start_us))
+            .collect();
+        Session {
+            plan,
+            files,
+            prev,
+            target_parts: target
+                .map(|t| t.split('/').map(str::to_string).collect())
+                .unwrap_or_default(),
+            target: target.map(str::to_string),
+            peek: false,
+            sched,
+            job_of,
+            lanes: vec![false; workers],
+            ids: HashMap::new(),
+            exports: HashMap::new(),
+            output_hex: HashMap::new(),
+            outcomes: HashMap::new(),
+            in_flight: HashMap::new(),
+            runs: Vec::new(),
+            run_of: HashMap::new(),
+            done: (0..n).map(|_| None).collect(),
+            ready_at,
+            report: BuildReport {
+                record: prev.clone(),
+                target: target.map(str::to_string),
+                ..BuildReport::default()
+            },
+            binary: None,
+            now_us: cfg.do_start_us,
+            cfg,
+        }
+    }
+
+    /// A session that predicts: it consults the cache without touching it and does not count
+    /// the binary it would link as in place. Used by [`crate::rebuild::predict`].
+    pub(crate) fn predicting(mut self) -> Self {
+        self.peek = true;
+        self
+    }
+
+    pub fn plan(&self) -> &'a Plan {
+        self.plan
+    }
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+    /// Every action has finished.
+    pub fn is_finished(&self) -> bool {
+        self.sched.is_finished()
+    }
+    /// Jobs handed out and not completed.
+    pub fn running(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// Dispatch everything that can start at `now_us`: cache hits, up-to-date targets, skipped
+    /// and actor-less actions finish here at once; the misses come back as jobs to run (at most
+    /// the free workers). Empty when nothing can start until a job completes.
+    pub fn ready(&mut self, cache: &mut dyn Cache, now_us: f64) -> Vec<Job> {
+        self.now_us = self.now_us.max(now_us);
+        let mut jobs = Vec::new();
+        let readonly = self.cfg.print.n || self.peek;
+        while let Some((j, dispatch)) = self.sched.start() {
+            let lane = self.lanes.iter().position(|b| !b).expect("a free lane");
+            self.lanes[lane] = true;
+            let job = if readonly {
+                let mut ro = ReadOnly(&*cache);
+                self.dispatch(j, dispatch, lane, &mut ro)
+            } else {
+                self.dispatch(j, dispatch, lane, cache)
+            };
+            match job {
+                Some(job) => jobs.push(job),
+                None => self.lanes[lane] = false,
+            }
+        }
+        jobs
+    }
+
+    /// Record a job's result. `timing` says when it ran; the session's time moves to its end.
+    ///
+    /// # Panics
+    /// If the job was not handed out by [`Session::ready`] or was already completed (a driver bug).
+    pub fn complete(
+        &mut self,
+        cache: &mut dyn Cache,
+        job: &Job,
+        result: ToolResult,
+        timing: Timing,
+    ) {
+        let f = self
+            .in_flight
+            .remove(&job.id)
+            .expect("complete: a job handed out by ready");
+        self.lanes[job.lane - 1] = false;
+        self.now_us = self.now_us.max(timing.end_us);
+        let a = job.action;
+        let failed = result.status != 0;
+        let output = format!("{}{}", result.stdout, result.stderr);
+        let mut cache_outcome = CacheOutcome::Miss {
+            reason: f.reason.to_string(),
+        };
+        let outcome = Outcome::Miss(f.reason);
+        let ix = self.run_of[&a];
+        if failed {
+            self.runs[ix].outcome = RunOutcome::Failed {
+                step: result.failed_step.unwrap_or(0),
+                output,
+            };
+            self.push_report(a, f.inputs, outcome, String::new());
+        } else {
+            match job.mode {
+                Mode::Build => {
+                    let obj = result
+                        .output
+                        .expect("a successful build produces an object");
+                    let bid = BuildId {
+                        action: f.inputs.id,
+                        content: obj.content(),
+                    };
+                    let stored = if self.peek {
+                        None
+                    } else {
+                        let e = cache.put(&f.inputs.id, &obj.to_bytes(&bid.render()), self.cfg.now);
+                        cache.put(
+                            &actionid::subkey(&f.inputs.id, "stdout"),
+                            result.stdout.as_bytes(),
+                            self.cfg.now,
+                        );
+                        Some(e.output.to_hex())
+                    };
+                    if let Some(h) = &stored {
+                        self.output_hex.insert(a, h.clone());
+                    }
+                    self.runs[ix].outcome = RunOutcome::Ran { stored_as: stored };
+                    self.built(a, f.inputs, bid, obj.export, outcome);
+                }
+                Mode::Link => {
+                    let rendered = self.link_build_id(a, &f.inputs).unwrap_or_default();
+                    if self.cfg.flags.cache_link && !self.peek {
+                        let p = self.plan.package_path(a);
+                        cache.put(&f.inputs.id, &binary_bytes(p, &rendered), self.cfg.now);
+                    }
+                    if !self.peek {
+                        self.report.target = Some(rendered.clone());
+                    }
+                    self.runs[ix].outcome = RunOutcome::Ran { stored_as: None };
+                    self.linked(a, f.inputs, rendered, outcome);
+                }
+                _ => {
+                    self.runs[ix].outcome = RunOutcome::Ran { stored_as: None };
+                    let x = self.plan.action(a);
+                    if x.mode == Mode::LinkInstall && !self.peek {
+                        if let (Some(path), Some(id)) = (&x.target, &self.report.target) {
+                            self.binary = Some(Binary {
+                                path: path.clone(),
+                                build_id: id.clone(),
+                                bytes: binary_bytes(self.plan.package_path(a), id),
+                            });
+                        }
+                    }
+                    cache_outcome = CacheOutcome::Unknown;
+                }
+            }
+        }
+        self.finish_job(
+            job.id,
+            Done {
+                lane: Some(job.lane),
+                ready_us: None,
+                start_us: timing.start_us,
+                end_us: timing.end_us,
+                kind: Kind::of_mode(job.mode.as_str()),
+                status: if failed { Status::Failed } else { Status::Ran },
+                spans: timing.spans,
+                cache: cache_outcome,
+            },
+        );
+    }
+
+    /// The build's results. Call when [`Session::ready`] returns nothing and no job runs.
+    pub fn finish(self) -> BuildResult {
+        let plan = self.plan;
+        let mut report = self.report;
+        if self.cfg.print.n {
+            // -n changes nothing: the record and the binary stay as they were.
+            report.record = self.prev.clone();
+            report.target = self.target.clone();
+        }
+        let transcript = transcript::render(&RenderInput {
+            plan,
+            flags: self.cfg.print,
+            work_dir: &self.cfg.work_dir,
+            gocache: &self.cfg.gocache,
+            runs: &self.runs,
+        });
+        let trace = build_trace(
+            plan,
+            &self.sched,
+            self.done,
+            self.cfg.do_start_us,
+            self.cfg.after_us,
+        );
+        BuildResult {
+            exit_status: transcript.exit_status,
+            transcript,
+            wall_ms: trace.wall_ms(),
+            trace,
+            report,
+            binary: self.binary,
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+
+    fn dispatch(
+        &mut self,
+        j: JobId,
+        dispatch: Dispatch,
+        lane: usize,
+        cache: &mut dyn Cache,
+    ) -> Option<Job> {
+        let a = *self.sched.item(j);
+        let mode = self.plan.action(a).mode;
+        let has_actor = matches!(
+            mode,
+            Mode::Build | Mode::Link | Mode::LinkInstall | Mode::BuildInstall
+        );
+        if has_actor {
+            self.run_of.insert(a, self.runs.len());
+            self.runs.push(ActionRun::new(a, RunOutcome::Skipped));
+        }
+        if let Dispatch::Skip { .. } = dispatch {
+            self.finish_now(j, None, Status::Skipped, Kind::Other, CacheOutcome::Unknown);
+            return None;
+        }
+        match mode {
+            Mode::Build => self.dispatch_build(j, a, lane, cache),
+            Mode::Link => self.dispatch_link(j, a, lane, cache),
+            Mode::LinkInstall | Mode::BuildInstall => self.dispatch_install(j, a, lane),
+            _ => {
+                self.finish_now(j, None, Status::NoActor, Kind::Other, CacheOutcome::Unknown);
+                None
+            }
+        }
+    }
+
+    fn dispatch_build(
+        &mut self,
+        j: JobId,
+        a: ActionIx,
+        lane: usize,
+        cache: &mut dyn Cache,
+    ) -> Option<Job> {
+        let plan = self.plan;
+        let inputs = {
+            let ids = &self.ids;
+            actionid::compile_id(
+                plan,
+                a,
+                self.files,
+                &|d| ids.get(&d).copied(),
+                &self.cfg.flags.ids,
+            )
+        };
+        let ix = self.run_of[&a];
+        if let Some(bid) = self.main_up_to_date(a, &inputs) {
+            let export = self.prev.actions[&inputs.key]
+                .export
+                .clone()
+                .unwrap_or(ExportData {
+                    api: Digest::of(b""),
+                    inline: Default::default(),
+                });
+            self.runs[ix].outcome = RunOutcome::UpToDate;
+            self.built(a, inputs, bid, export, Outcome::TargetUpToDate);
+            self.finish_now(
+                j,
+                Some(lane),
+                Status::Ran,
+                Kind::CacheHit,
+                CacheOutcome::UpToDate,
+            );
+            return None;
+        }
+        let looked_up = if self.cfg.flags.force {
+            Err(MissReason::Forced)
+        } else {
+            match cache.get_data(&inputs.id, self.cfg.now) {
+                Ok((entry, data)) => match Object::parse(&data) {
+                    Some((_, obj)) => Ok((entry, obj)),
+                    None => Err(MissReason::Corrupt(Miss::DataHash)),
+                },
+                Err(Miss::NoEntry) => Err(self.changed(a, &inputs).unwrap_or(MissReason::NoEntry)),
+                Err(m) => Err(MissReason::Corrupt(m)),
+            }
+        };
+        match looked_up {
+            Ok((entry, obj)) => {
+                let bid = BuildId {
+                    action: inputs.id,
+                    content: obj.content(),
+                };
+                let hex = entry.output.to_hex();
+                self.output_hex.insert(a, hex.clone());
+                self.runs[ix].outcome = RunOutcome::Hit { output_hex: hex };
+                self.built(a, inputs, bid, obj.export, Outcome::Hit);
+                self.finish_now(
+                    j,
+                    Some(lane),
+                    Status::Ran,
+                    Kind::CacheHit,
+                    CacheOutcome::Hit,
+                );
+                None
+            }
+            Err(reason) if self.cfg.print.n => {
+                // Shown, not run: go takes the action ID as the content ID.
+                let bid = BuildId {
+                    action: inputs.id,
+                    content: inputs.id,
+                };
+                self.ids.insert(a, bid);
+                self.runs[ix].outcome = RunOutcome::Ran { stored_as: None };
+                self.runs[ix].build_id = Some(bid.render());
+                let cache_outcome = CacheOutcome::Miss {
+                    reason: reason.to_string(),
+                };
+                self.push_report(a, inputs, Outcome::Miss(reason), bid.render());
+                self.finish_now(j, Some(lane), Status::Ran, Kind::Compile, cache_outcome);
+                None
+            }
+            Err(reason) => {
+                let build_id = format!("{}/{}", short(&inputs.id), short(&inputs.id));
+                self.runs[ix].build_id = Some(build_id.clone());
+                Some(self.hand_out(j, a, lane, build_id, inputs, reason))
+            }
+        }
+    }
+
+    fn dispatch_link(
+        &mut self,
+        j: JobId,
+        a: ActionIx,
+        lane: usize,
+        cache: &mut dyn Cache,
+    ) -> Option<Job> {
+        let inputs = {
+            let ids = &self.ids;
+            actionid::link_id(self.plan, a, &|d| ids.get(&d).copied(), &self.cfg.flags.ids)
+        };
+        let key = inputs.key.clone();
+        let flags = &self.cfg.flags;
+        let in_place = self
+            .target
+            .as_deref()
+            .is_some_and(|t| t.starts_with(&format!("{}/", short(&inputs.id))));
+        let outcome = if !flags.force && in_place {
+            Outcome::TargetUpToDate
+        } else if flags.force {
+            Outcome::Miss(MissReason::Forced)
+        } else if flags.cache_link && cache.get(&inputs.id, self.cfg.now).is_ok() {
+            Outcome::Hit
+        } else {
+            Outcome::Miss(match self.prev.actions.get(&key) {
+                Some(o) if o.inputs.lines != inputs.lines => {
+                    MissReason::InputsChanged(why::diff(&o.inputs, &inputs, ""))
+                }
+                _ if self.target.is_none() => MissReason::TargetMissing,
+                _ => MissReason::LinkNotCached,
+            })
+        };
+        let ix = self.run_of[&a];
+        // The linker's -buildid: the content part is not known yet, go puts the action ID there.
+        let main = self.ids.get(&self.plan.action(a).deps[0]).copied();
+        let build_id = main
+            .map(|m| format!("{}/{}/{}", short(&inputs.id), m.render(), short(&inputs.id)))
+            .unwrap_or_default();
+        self.runs[ix].build_id = Some(build_id.clone());
+        match outcome {
+            Outcome::Miss(reason) if !self.cfg.print.n => {
+                Some(self.hand_out(j, a, lane, build_id, inputs, reason))
+            }
+            outcome => {
+                let (run, status, kind, cache_outcome) = match &outcome {
+                    Outcome::TargetUpToDate => (
+                        RunOutcome::UpToDate,
+                        Status::Ran,
+                        Kind::CacheHit,
+                        CacheOutcome::UpToDate,
+                    ),
+                    Outcome::Hit => (
+                        RunOutcome::Hit {
+                            output_hex: String::new(),
+                        },
+                        Status::Ran,
+                        Kind::CacheHit,
+                        CacheOutcome::Hit,
+                    ),
+                    Outcome::Miss(r) => (
+                        RunOutcome::Ran { stored_as: None },
+                        Status::Ran,
+                        Kind::Link,
+                        CacheOutcome::Miss {
+                            reason: r.to_string(),
+                        },
+                    ),
+                };
+                self.runs[ix].outcome = run;
+                let rendered = self.link_build_id(a, &inputs).unwrap_or_default();
+                self.linked(a, inputs, rendered, outcome);
+                self.finish_now(j, Some(lane), status, kind, cache_outcome);
+                None
+            }
+        }
+    }
+
+    fn dispatch_install(&mut self, j: JobId, a: ActionIx, lane: usize) -> Option<Job> {
+        let link = self.plan.action(a).deps.first().copied();
+        let current = link.is_some_and(|l| self.outcomes.get(&l) == Some(&Outcome::TargetUpToDate));
+        let ix = self.run_of[&a];
+        if current || self.cfg.print.n {
+            self.runs[ix].outcome = if current {
+                RunOutcome::UpToDate
+            } else {
+                RunOutcome::Ran { stored_as: None }
+            };
+            self.finish_now(
+                j,
+                Some(lane),
+                Status::Ran,
+                Kind::Install,
+                CacheOutcome::Unknown,
+            );
+            return None;
+        }
+        let x = self.plan.action(a);
+        let p = self.plan.package_path(a).to_string();
+        self.in_flight.insert(
+            j,
+            InFlight {
+                inputs: HashedInputs {
+                    key: format!("{} {p}", x.mode),
+                    lines: Vec::new(),
+                    id: Digest::of(b""),
+                },
+                reason: MissReason::NoEntry,
+            },
+        );
+        Some(Job {
+            id: j,
+            action: a,
+            mode: x.mode,
+            key: format!("{} {p}", x.mode),
+            import_path: p,
+            lane: lane + 1,
+            build_id: self.report.target.clone().unwrap_or_default(),
+            inputs: Vec::new(),
+        })
+    }
+
+    fn hand_out(
+        &mut self,
+        j: JobId,
+        a: ActionIx,
+        lane: usize,
+        build_id: String,
+        inputs: HashedInputs,
+        reason: MissReason,
+    ) -> Job {
+        let plan = self.plan;
+        let x = plan.action(a);
+        let deps = if x.mode == Mode::Build {
+            x.deps
+                .iter()
+                .filter_map(|&d| {
+                    let p = plan.package(d)?;
+                    Some(JobInput {
+                        action: d,
+                        import_path: p.import_path.clone(),
+                        name: p.name.clone(),
+                        export: self.exports.get(&d)?.clone(),
+                        output_hex: self.output_hex.get(&d).cloned(),
+                    })
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let job = Job {
+            id: j,
+            action: a,
+            mode: x.mode,
+            key: inputs.key.clone(),
+            import_path: plan.package_path(a).to_string(),
+            lane: lane + 1,
+            build_id,
+            inputs: deps,
+        };
+        self.in_flight.insert(j, InFlight { inputs, reason });
+        job
+    }
+
+    /// exec.go's main-package pseudo-cache: the binary in place already holds this compile's
+    /// output, and linking it again would give the same binary.
+    fn main_up_to_date(&self, a: ActionIx, inputs: &HashedInputs) -> Option<BuildId> {
+        let plan = self.plan;
+        let triggers = plan.dependents(a);
+        let only_link = triggers.len() == 1 && plan.action(triggers[0]).mode == Mode::Link;
+        let t = &self.target_parts;
+        if self.cfg.flags.force || !only_link || t.len() != 4 || t[1] != short(&inputs.id) {
+            return None;
+        }
+        let bid = self
+            .prev
+            .actions
+            .get(&inputs.key)?
+            .compile_id
+            .filter(|b| short(&b.action) == t[1] && short(&b.content) == t[2])?;
+        let mut ids = self.ids.clone();
+        ids.insert(a, bid);
+        let link = actionid::link_id(
+            plan,
+            triggers[0],
+            &|d| ids.get(&d).copied(),
+            &self.cfg.flags.ids,
+        );
+        (short(&link.id) == t[0]).then_some(bid)
+    }
+
+    /// Why a build with no cache entry runs: its inputs changed since the last build, if they did.
+    fn changed(&self, a: ActionIx, inputs: &HashedInputs) -> Option<MissReason> {
+        let old = self.prev.actions.get(&inputs.key)?;
+        (old.inputs.lines != inputs.lines).then(|| {
+            let pi = self.plan.action(a).package.expect("build has a package");
+            MissReason::InputsChanged(why::diff(&old.inputs, inputs, &file_prefix(self.plan, pi)))
+        })
+    }
+
+    fn link_build_id(&self, a: ActionIx, inputs: &HashedInputs) -> Option<String> {
+        let main = self.ids.get(&self.plan.action(a).deps[0]).copied()?;
+        Some(
+            LinkBuildId {
+                action: inputs.id,
+                main,
+                content: link_content(inputs),
+            }
+            .render(),
+        )
+    }
+
+    /// A build action's output is known: record it for dependents, the record and the report.
+    fn built(
+        &mut self,
+        a: ActionIx,
+        inputs: HashedInputs,
+        bid: BuildId,
+        export: ExportData,
+        outcome: Outcome,
+    ) {
+        self.ids.insert(a, bid);
+        self.exports.insert(a, export.clone());
+        self.report.record.actions.insert(
+            inputs.key.clone(),
+            ActionRecord {
+                inputs: inputs.clone(),
+                build_id: bid.render(),
+                compile_id: Some(bid),
+                content: bid.content,
+                export: Some(export),
+            },
+        );
+        self.push_report(a, inputs, outcome, bid.render());
+    }
+
+    fn linked(&mut self, a: ActionIx, inputs: HashedInputs, rendered: String, outcome: Outcome) {
+        self.report.record.actions.insert(
+            inputs.key.clone(),
+            ActionRecord {
+                content: link_content(&inputs),
+                inputs: inputs.clone(),
+                build_id: rendered.clone(),
+                compile_id: None,
+                export: None,
+            },
+        );
+        self.push_report(a, inputs, outcome, rendered);
+    }
+
+    fn push_report(
+        &mut self,
+        a: ActionIx,
+        inputs: HashedInputs,
+        outcome: Outcome,
+        build_id: String,
+    ) {
+        let x = self.plan.action(a);
+        let asm_runs = if outcome.ran() {
+            x.steps
+                .iter()
+                .filter(|s| matches!(s, Step::Run(inv) if inv.tool == Tool::Asm))
+                .count()
+        } else {
+            0
+        };
+        self.outcomes.insert(a, outcome.clone());
+        self.report.actions.push(ActionReport {
+            action: a,
+            key: inputs.key.clone(),
+            import_path: self.plan.package_path(a).to_string(),
+            mode: x.mode,
+            outcome,
+            inputs,
+            build_id,
+            asm_runs,
+        });
+    }
+
+    /// An action that finished at dispatch, at the session's current time.
+    fn finish_now(
+        &mut self,
+        j: JobId,
+        lane: Option<usize>,
+        status: Status,
+        kind: Kind,
+        cache: CacheOutcome,
+    ) {
+        let now = self.now_us;
+        self.finish_job(
+            j,
+            Done {
+                lane: lane.map(|l| l + 1),
+                ready_us: None,
+                start_us: now,
+                end_us: now,
+                kind,
+                status,
+                spans: Vec::new(),
+                cache,
+            },
+        );
+    }
+
+    fn finish_job(&mut self, j: JobId, mut done: Done) {
+        let outcome = if done.status == Status::Failed {
+            schedule::Outcome::Failed
+        } else {
+            schedule::Outcome::Ok
+        };
+        self.sched.finish(j, outcome);
+        let a = *self.sched.item(j);
+        for t in self.plan.dependents(a) {
+            let d = self.job_of[&t];
+            if self.sched.state(d) == schedule::State::Ready {
+                self.ready_at.entry(d).or_insert(done.end_us);
+            }
+        }
+        done.ready_us = self.ready_at.get(&j).copied();
+        self.done[j] = Some(done);
+    }
+}
+
+/// The prefix that turns a package's file names into workspace-relative paths for display.
+fn file_prefix(plan: &Plan, pkg: usize) -> String {
+    let p = &plan.input().packages[pkg];
+    let cwd = plan.input().cwd.trim_end_matches('/');
+    match p.dir.strip_prefix(cwd) {
+        Some("") => String::new(),
+        Some(rest) if rest.starts_with('/') => format!("{}/", &rest[1..]),
+        _ => format!("{}/", p.dir),
+    }
+}
+
+/// The simulated binary's content ID: a function of its packages' contents and the link
+/// configuration, i.e. the link's hashed lines minus the salt and the main package's action ID.
+fn link_content(inputs: &HashedInputs) -> Digest {
+    let mut h = blake3::Hasher::new();
+    for l in inputs.lines.iter().skip(1) {
+        if let Some(rest) = l.strip_prefix("packagemain ") {
+            h.update(rest.rsplit('/').next().unwrap_or("").as_bytes());
+        } else {
+            h.update(l.as_bytes());
+        }
+    }
+    Digest(*h.finalize().as_bytes())
+}
+
+fn build_trace(
+    plan: &Plan,
+    sched: &Scheduler<ActionIx>,
+    done: Vec<Option<Done>>,
+    do_start_us: f64,
+    after_us: f64,
+) -> Trace {
+    let mut actions: Vec<TraceAction> = done
+        .into_iter()
+        .enumerate()
+        .map(|(j, d)| {
+            let a = *sched.item(j);
+            let x = plan.action(a);
+            let d = d.unwrap_or(Done {
+                lane: None,
+                ready_us: None,
+                start_us: do_start_us,
+                end_us: do_start_us,
+                kind: Kind::Other,
+                status: Status::Skipped,
+                spans: Vec::new(),
+                cache: CacheOutcome::Unknown,
+            });
+            TraceAction {
+                id: x.id,
+                mode: x.mode.as_str().into(),
+                package: plan.package_path(a).into(),
+                deps: Vec::new(),
+                lane: d.lane,
+                ready_us: d.ready_us,
+                start_us: d.start_us,
+                end_us: d.end_us,
+                kind: d.kind,
+                status: d.status,
+                spans: d.spans,
+                cache: d.cache,
+            }
+        })
+        .collect();
+    actions.sort_by_key(|a| a.id);
+    let index: HashMap<usize, usize> = actions.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
+    for (_, x) in plan.actions() {
+        let i = index[&x.id];
+        actions[i].deps = x.deps.iter().map(|&d| index[&plan.action(d).id]).collect();
+    }
+    let do_end_us = actions.iter().map(|a| a.end_us).fold(do_start_us, f64::max);
+    let root = plan.action(plan.root());
+    Trace {
+        origin: trace::Origin::Simulated,
+        root: match &root.target {
+            Some(t) => format!("{} {t}", root.mode),
+            None => format!("{} ", root.mode),
+        },
+        lanes: sched.workers(),
+        actions,
+        end_us: do_end_us + after_us,
+        do_start_us,
+        do_end_us,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The simulated toolchain
+// ---------------------------------------------------------------------------------------------
+
+/// The simulated toolchain: outputs from [`object::compile`], honest syntax errors from
+/// [`crate::syntax`], durations from the cost model ([`cost::action_runs`]).
+pub struct Simulated<'m> {
+    pub model: &'m CostModel,
+    pub sizes: Sizes,
+}
+
+impl Simulated<'static> {
+    /// With the calibrated model; sizes from the embedded std graph and the workspace's files.
+    pub fn for_plan(plan: &Plan, files: &dyn SourceFiles) -> Self {
+        let tc = plan.toolchain();
+        let mut sizes = StdLib::for_target(&tc.goos, &tc.goarch, tc.cgo_enabled)
+            .map(Sizes::from_std)
+            .unwrap_or_default();
+        for p in plan.input().packages.iter().filter(|p| !p.standard) {
+            sizes.insert_files(p, |name| files.read(p, name).map_or(0, |d| d.len() as u64));
+        }
+        Simulated {
+            model: CostModel::calibrated(),
+            sizes,
+        }
+    }
+}
+
+impl Toolchain for Simulated<'_> {
+    fn run(&mut self, plan: &Plan, files: &dyn SourceFiles, job: &Job) -> ToolResult {
+        let runs = cost::action_runs(plan, job.action, &self.sizes, self.model);
+        if job.mode != Mode::Build {
+            return ToolResult::ok(None, runs);
+        }
+        if let Some((step, stderr)) = syntax_errors(plan, files, job.action) {
+            return ToolResult {
+                stderr,
+                status: 1,
+                failed_step: Some(step),
+                // The compile stops early; cmd/go's own work and the compile start still count.
+                runs: runs.into_iter().take(2).collect(),
+                ..ToolResult::default()
+            };
+        }
+        ToolResult::ok(Some(compile(plan, files, job)), runs)
+    }
+}
+
+/// The compile step's index and the errors the compiler would print, if [`crate::syntax`] finds
+/// any in the package's Go files.
+fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(usize, String)> {
+    let x = plan.action(a);
+    let p = plan.package(a)?;
+    if p.standard {
+        return None;
+    }
+    let (step, inv) = x.steps.iter().enumerate().find_map(|(i, s)| match s {
+        Step::Run(inv) if inv.tool == Tool::Compile => Some((i, inv)),
+        _ => None,
+    })?;
+    let mut out = String::new();
+    for name in p.go_files.iter().chain(&p.cgo_files) {
+        let Some(e) = files.read(p, name).and_then(crate::syntax::check) else {
+            continue;
+        };
+        // The file as the compiler was given it (`./util/util.go`), which is how it prints it.
+        let shown = inv
+            .argv
+            .iter()
+            .find(|arg| arg.as_str() == name || arg.ends_with(&format!("/{name}")))
+            .cloned()
+            .unwrap_or_else(|| name.clone());
+        out.push_str(&e.render(&shown));
+        out.push('\n');
+    }
+    (!out.is_empty()).then_some((step, out))
+}
+
+/// The `-lang` the plan passes to compile (`1.23`), or the toolchain's language.
+fn lang_of(plan: &Plan, a: ActionIx) -> String {
+    for s in &plan.action(a).steps {
+        if let Step::Run(inv) = s {
+            if inv.tool == Tool::Compile {
+                if let Some(l) = inv.argv.iter().find_map(|x| x.strip_prefix("-lang=go")) {
+                    return l.to_string();
+                }
+            }
+        }
+    }
+    plan.toolchain()
+        .version
+        .trim_start_matches("go")
+        .to_string()
+}
+
+/// Simulated compile of one package, given its dependencies' export data.
+fn compile(plan: &Plan, files: &dyn SourceFiles, job: &Job) -> Object {
+    let tc = plan.toolchain();
+    let p = plan.package(job.action).expect("build has a package");
+    if p.standard {
+        let sizes: Vec<(&str, u64)> = StdLib::for_target(&tc.goos, &tc.goarch, tc.cgo_enabled)
+            .and_then(|s| s.get(&p.import_path))
+            .map(|sp| {
+                sp.go_files
+                    .iter()
+                    .chain(&sp.cgo_files)
+                    .chain(&sp.s_files)
+                    .chain(&sp.embed_files)
+                    .map(|f| (f.name, f.size))
+                    .collect()
+            })
+            .unwrap_or_default();
+        return object::std_object(&tc.version, &p.import_path, &sizes);
+    }
+    let read = |names: &[String]| -> Vec<(String, Vec<u8>)> {
+        names
+            .iter()
+            .map(|n| (n.clone(), files.read(p, n).unwrap_or(&[]).to_vec()))
+            .collect()
+    };
+    let mut go_files = read(&p.go_files);
+    go_files.extend(read(&p.cgo_files));
+    let s_files = read(&p.s_files);
+    let embed_files = read(&p.embed_files);
+    fn borrow(v: &[(String, Vec<u8>)]) -> Vec<(&str, &[u8])> {
+        v.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect()
+    }
+    let lang = lang_of(plan, job.action);
+    object::compile(&object::Source {
+        import_path: &p.import_path,
+        dir: &p.dir,
+        lang: &lang,
+        go_files: borrow(&go_files),
+        s_files: borrow(&s_files),
+        embed_files: borrow(&embed_files),
+        import_map: p.import_map.clone(),
+        deps: job
+            .inputs
+            .iter()
+            .map(|d| Dep {
+                import_path: &d.import_path,
+                name: &d.name,
+                export: &d.export,
+            })
+            .collect(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outer loops
+// ---------------------------------------------------------------------------------------------
+
+/// Drive a session to the end one job at a time, in dispatch order, with no notion of time
+/// (what [`crate::rebuild::run`] needs).
+pub fn run_sequential(
+    mut session: Session<'_>,
+    cache: &mut dyn Cache,
+    toolchain: &mut dyn Toolchain,
+) -> BuildResult {
+    let (plan, files) = (session.plan, session.files);
+    loop {
+        let jobs = session.ready(cache, 0.0);
+        if jobs.is_empty() && session.running() == 0 {
+            break;
+        }
+        for job in jobs {
+            let r = toolchain.run(plan, files, &job);
+            session.complete(cache, &job, r, Timing::default());
+        }
+    }
+    session.finish()
+}
+
+/// A whole simulated `go build`: the [`Simulated`] toolchain on a virtual clock (`-p` workers
+/// from `cfg`, contention as `machine`), with the go command's own time before and after
+/// `Builder.Do` from the cost model.
+pub fn simulate(
+    plan: &Plan,
+    files: &dyn SourceFiles,
+    cache: &mut dyn Cache,
+    prev: &Record,
+    target: Option<&str>,
+    mut cfg: Config,
+    machine: Machine,
+) -> BuildResult {
+    let mut tc = Simulated::for_plan(plan, files);
+    let packages = plan
+        .actions()
+        .filter(|(_, x)| matches!(x.mode, Mode::Build | Mode::BuiltIn))
+        .count();
+    let (before_ms, after_ms) = tc.model.command(packages);
+    cfg.do_start_us = before_ms * 1000.0;
+    cfg.after_us = after_ms * 1000.0;
+    let mut clock: Clock<(Job, ToolResult)> = Clock::new(machine, cfg.do_start_us);
+    let mut session = Session::new(plan, files, prev, target, cfg);
+    loop {
+        for job in session.ready(cache, clock.now_us()) {
+            let r = tc.run(plan, files, &job);
+            let runs = r.runs.clone();
+            clock.start((job, r), runs);
+        }
+        if clock.is_idle() {
+            break;
+        }
+        for e in clock.advance() {
+            let (job, r) = e.item;
+            let timing = Timing {
+                start_us: e.start_us,
+                end_us: e.end_us,
+                spans: e.spans,
+            };
+            session.complete(cache, &job, r, timing);
+        }
+    }
+    session.finish()
+}

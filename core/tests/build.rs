@@ -1,0 +1,521 @@
+//! The build driver ([`buildlab_core::build`]): a script test of the session's dispatch order
+//! with a fake toolchain (`-p 1`, `-p 2`, a failure in the middle), and whole simulated builds of
+//! the `multi` fixture (cold, warm with the binary in place, binary removed, `-a`, `-n`) whose
+//! transcripts are compared with the real go1.23.5's captures (`shared/oracle/multi`), with
+//! placeholders for what legitimately differs: the `$WORK` directory, cache file hashes and
+//! build IDs.
+
+use std::path::{Path, PathBuf};
+
+use buildlab_core::actionid::{SourceFiles, WorkspaceFiles};
+use buildlab_core::build::{
+    binary_build_id, simulate, Config, Job, Session, Timing, ToolResult, Toolchain,
+};
+use buildlab_core::cache::{Cache, MemoryCache};
+use buildlab_core::cost::Machine;
+use buildlab_core::load::{load, LoadRequest};
+use buildlab_core::object;
+use buildlab_core::plan::{plan, Plan, Toolchain as Target, BUILD_ID};
+use buildlab_core::rebuild::Record;
+use buildlab_core::trace::{CacheOutcome, Kind};
+use buildlab_core::transcript::Flags;
+use buildlab_core::workspace::Workspace;
+
+const NOW: i64 = 1_795_544_806 * 1_000_000_000;
+
+fn read_tree(dir: &Path) -> Workspace {
+    fn walk(root: &Path, dir: &Path, ws: &mut Workspace) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(root, &p, ws);
+            } else {
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                ws.insert(&rel, std::fs::read(&p).unwrap()).unwrap();
+            }
+        }
+    }
+    let mut ws = Workspace::new();
+    walk(dir, dir, &mut ws);
+    ws
+}
+
+fn plan_ws(ws: &Workspace, display: &str) -> Plan {
+    let req = LoadRequest {
+        module_root_display: display.into(),
+        ..LoadRequest::default()
+    };
+    let loaded = load(ws, &req).unwrap_or_else(|e| panic!("load failed:\n{e}"));
+    plan(loaded.input, &Target::default()).unwrap_or_else(|e| panic!("plan: {e:?}"))
+}
+
+fn files<'a>(ws: &'a Workspace, p: &Plan) -> WorkspaceFiles<'a> {
+    WorkspaceFiles {
+        ws,
+        root: p.input().cwd.clone(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The session, scripted with a fake toolchain
+// ---------------------------------------------------------------------------------------------
+
+/// Produces a stand-in object per package; fails the packages it is told to.
+struct Fake {
+    failing: Vec<&'static str>,
+}
+
+impl Toolchain for Fake {
+    fn run(&mut self, _: &Plan, _: &dyn SourceFiles, job: &Job) -> ToolResult {
+        if self.failing.contains(&job.import_path.as_str()) {
+            return ToolResult {
+                stderr: format!("{}: fake failure\n", job.import_path),
+                status: 1,
+                failed_step: Some(0),
+                ..ToolResult::default()
+            };
+        }
+        let output = (job.mode == buildlab_core::plan::Mode::Build)
+            .then(|| object::std_object("fake", &job.import_path, &[]));
+        ToolResult::ok(output, vec![(Kind::Compile, 1.0)])
+    }
+}
+
+/// main imports a and b; a imports c.
+fn small(edit: &str) -> Workspace {
+    let mut ws = Workspace::new();
+    for (path, text) in [
+        ("go.mod", "module example.com/s\n\ngo 1.23\n".to_string()),
+        ("main.go", format!("package main\n\nimport (\n\t\"example.com/s/a\"\n\t\"example.com/s/b\"\n)\n\nfunc main() {{ a.A(); b.B() }}\n{edit}")),
+        ("a/a.go", format!("package a\n\nimport \"example.com/s/c\"\n\nfunc A() {{ c.C() }}\n{edit}")),
+        ("b/b.go", format!("package b\n\nfunc B() {{}}\n{edit}")),
+        ("c/c.go", format!("package c\n\nfunc C() {{}}\n{edit}")),
+    ] {
+        ws.insert(path, text).unwrap();
+    }
+    ws
+}
+
+/// Runs a script: each step completes the named running job (`!` marks a failure), then lists
+/// the keys of the jobs `ready` hands out; the first entry is what the first `ready` hands out.
+fn script(workers: usize, steps: &[(&str, &[&str])]) -> (u8, String) {
+    let ws0 = small("");
+    let p = plan_ws(&ws0, "/tmp/s");
+    let mut cache = MemoryCache::new();
+    // Warm the standard library: afterwards only the module's packages miss.
+    let (f0, empty) = (files(&ws0, &p), Record::default());
+    let cold = Session::new(&p, &f0, &empty, None, Config::default());
+    let warm =
+        buildlab_core::build::run_sequential(cold, &mut cache, &mut Fake { failing: vec![] });
+    assert_eq!(warm.exit_status, 0);
+
+    let ws = small("// edited\n");
+    let f = files(&ws, &p);
+    let cfg = Config {
+        workers,
+        ..Config::default()
+    };
+    let mut s = Session::new(&p, &f, &warm.report.record, None, cfg);
+    let mut fake = Fake {
+        failing: vec!["example.com/s/a"],
+    };
+    let mut running: Vec<Job> = Vec::new();
+    for (i, (complete, want)) in steps.iter().enumerate() {
+        if !complete.is_empty() {
+            let key = complete.trim_start_matches('!');
+            let at = running
+                .iter()
+                .position(|j| j.key == key)
+                .unwrap_or_else(|| panic!("step {i}: {key} is not running"));
+            let job = running.remove(at);
+            let r = fake.run(&p, &f, &job);
+            assert_eq!(r.status != 0, complete.starts_with('!'), "step {i}");
+            s.complete(&mut cache, &job, r, Timing::default());
+        }
+        let jobs = s.ready(&mut cache, i as f64);
+        let got: Vec<&str> = jobs.iter().map(|j| j.key.as_str()).collect();
+        assert_eq!(got, *want, "step {i} (after completing {complete:?})");
+        running.extend(jobs);
+    }
+    assert!(running.is_empty() && s.is_finished());
+    let r = s.finish();
+    (r.exit_status, r.transcript.text())
+}
+
+#[test]
+fn session_dispatch_order_p1_with_a_failure() {
+    let (status, text) = script(
+        1,
+        &[
+            ("", &["build example.com/s/c"]),
+            ("build example.com/s/c", &["build example.com/s/a"]),
+            ("!build example.com/s/a", &["build example.com/s/b"]),
+            // main, link and link-install are dispatched as skipped: nothing more to run.
+            ("build example.com/s/b", &[]),
+        ],
+    );
+    assert_eq!(status, 1);
+    assert_eq!(text, "# example.com/s/a\nexample.com/s/a: fake failure\n");
+}
+
+#[test]
+fn session_dispatch_order_p2_with_a_failure() {
+    let (status, text) = script(
+        2,
+        &[
+            ("", &["build example.com/s/c", "build example.com/s/b"]),
+            ("build example.com/s/b", &[]),
+            ("build example.com/s/c", &["build example.com/s/a"]),
+            ("!build example.com/s/a", &[]),
+        ],
+    );
+    assert_eq!(status, 1);
+    assert!(text.starts_with("# example.com/s/a\n"), "{text}");
+}
+
+#[test]
+fn session_runs_link_and_install_after_success() {
+    let (status, _) = {
+        let ws = small("");
+        let p = plan_ws(&ws, "/tmp/s");
+        let f = files(&ws, &p);
+        let r = buildlab_core::build::run_sequential(
+            Session::new(&p, &f, &Record::default(), None, Config::default()),
+            &mut MemoryCache::new(),
+            &mut Fake { failing: vec![] },
+        );
+        let bin = r.binary.clone().expect("a binary");
+        assert_eq!(bin.path, "s");
+        assert_eq!(
+            binary_build_id(&bin.bytes).as_deref(),
+            Some(bin.build_id.as_str())
+        );
+        assert_eq!(r.report.target.as_deref(), Some(bin.build_id.as_str()));
+        (r.exit_status, ())
+    };
+    assert_eq!(status, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Simulated builds of multi against the real go's transcripts
+// ---------------------------------------------------------------------------------------------
+
+fn oracle(rel: &str) -> Option<String> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/oracle")
+        .join(rel);
+    match std::fs::read_to_string(&p) {
+        Ok(s) => Some(s),
+        Err(_) => {
+            eprintln!("note: {} absent; skipping", p.display());
+            None
+        }
+    }
+}
+
+const GOCACHE: &str = "/tmp/gooracle/cache-multi-main";
+
+/// Placeholders: `WORK=@WORK@`, build IDs `@BUILDID@`, cache files `GOCACHE/@HEX@-d`.
+fn normalize(text: &str) -> String {
+    let mut out = String::new();
+    let mut work = String::new();
+    for l in text.lines() {
+        if l.starts_with("rc=") || l.starts_with("-- ") {
+            break;
+        }
+        let mut l = l.to_string();
+        if let Some(w) = l.strip_prefix("WORK=") {
+            work = w.to_string();
+            l = "WORK=@WORK@".into();
+        } else if !work.is_empty() {
+            l = l.replace(&work, "@WORK@");
+        }
+        for key in ["-buildid ", "-buildid="] {
+            if let Some(at) = l.find(key) {
+                let start = at + key.len();
+                let end = l[start..].find(' ').map_or(l.len(), |e| start + e);
+                l.replace_range(start..end, BUILD_ID);
+            }
+        }
+        let prefix = format!("{GOCACHE}/");
+        let mut rest = l.as_str();
+        let mut line = String::new();
+        while let Some(at) = rest.find(&prefix) {
+            let start = at + prefix.len();
+            line.push_str(&rest[..start]);
+            // xx/<64 hex>-d
+            let end = (start + 3 + 64 + 2).min(rest.len());
+            line.push_str("@HEX@-d");
+            rest = &rest[end..];
+        }
+        line.push_str(rest);
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+struct Multi {
+    ws: Workspace,
+    plan: Plan,
+    cache: MemoryCache,
+    record: Record,
+    binary: Option<String>,
+}
+
+impl Multi {
+    fn new() -> Multi {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/multi/src");
+        let ws = read_tree(&dir);
+        let plan = plan_ws(&ws, "/tmp/gooracle/multi");
+        Multi {
+            ws,
+            plan,
+            cache: MemoryCache::new(),
+            record: Record::default(),
+            binary: None,
+        }
+    }
+
+    fn build(&mut self, print: Flags, force: bool) -> buildlab_core::build::BuildResult {
+        let mut cfg = Config {
+            print,
+            workers: 2,
+            now: NOW,
+            work_dir: "/tmp/go-build123".into(),
+            gocache: GOCACHE.into(),
+            ..Config::default()
+        };
+        cfg.flags.force = force;
+        let f = files(&self.ws, &self.plan);
+        let r = simulate(
+            &self.plan,
+            &f,
+            &mut self.cache,
+            &self.record,
+            self.binary.as_deref(),
+            cfg,
+            Machine::oracle(),
+        );
+        self.record = r.report.record.clone();
+        if let Some(b) = &r.binary {
+            self.binary = binary_build_id(&b.bytes);
+        }
+        r
+    }
+}
+
+const X: Flags = Flags {
+    x: true,
+    n: false,
+    work: false,
+};
+
+#[test]
+fn multi_cold_warm_binremoved_forced() {
+    let mut m = Multi::new();
+    let builds = m
+        .plan
+        .actions()
+        .filter(|(_, x)| x.mode == buildlab_core::plan::Mode::Build)
+        .count();
+
+    let cold = m.build(X, false);
+    assert_eq!(cold.exit_status, 0);
+    assert_eq!(cold.report.compiled().len(), builds);
+    assert_eq!(cold.report.link_runs(), 1);
+    assert!(cold.binary.is_some());
+    let text = cold.transcript.text();
+    // go build -a -x . 2>&1 | grep -c compile (build-a-counts.txt): 59 with go1.23.5.
+    assert_eq!(text.lines().filter(|l| l.contains("compile")).count(), 59);
+    assert_eq!(text.lines().filter(|l| l.contains("/link ")).count(), 1);
+    // Every compile stored its output: one cp per build into the cache.
+    assert_eq!(text.matches(" # internal\n").count() > builds, true);
+    // Two workers, every action on a lane, cache outcomes filled in.
+    assert_eq!(cold.trace.lanes, 2);
+    let compiles: Vec<_> = cold
+        .trace
+        .actions
+        .iter()
+        .filter(|a| a.mode == "build")
+        .collect();
+    assert!(compiles
+        .iter()
+        .all(|a| a.lane.is_some() && a.end_us > a.start_us));
+    assert!(compiles.iter().all(
+        |a| matches!(&a.cache, CacheOutcome::Miss { reason } if reason == "not in the cache")
+    ));
+    // The real go took 8.8–10.1 s on the oracle machine (multi/timings.txt).
+    assert!(
+        cold.wall_ms > 7500.0 && cold.wall_ms < 11500.0,
+        "{}",
+        cold.wall_ms
+    );
+
+    // Warm, binary in place: nothing runs; -x prints only WORK=.
+    let warm = m.build(X, false);
+    assert_eq!(warm.transcript.text(), "WORK=/tmp/go-build123\n");
+    assert!(warm.report.compiled().is_empty() && warm.report.link_runs() == 0);
+    assert!(warm.binary.is_none());
+    if let Some(want) = oracle("multi/build-x-warm-binpresent.txt") {
+        assert_eq!(normalize(&warm.transcript.text()), normalize(&want));
+    }
+    // -n, warm: `touch multi`.
+    let n = m.build(
+        Flags {
+            n: true,
+            ..Flags::default()
+        },
+        false,
+    );
+    assert_eq!(n.transcript.text(), "touch multi\n");
+
+    // Binary removed: only the link, exactly as go prints it.
+    m.binary = None;
+    let removed = m.build(X, false);
+    assert!(removed.report.compiled().is_empty());
+    assert_eq!(removed.report.link_runs(), 1);
+    if let Some(want) = oracle("multi/build-x-warm-binremoved.txt") {
+        assert_eq!(normalize(&removed.transcript.text()), normalize(&want));
+    }
+    let link = removed
+        .trace
+        .actions
+        .iter()
+        .find(|a| a.mode == "link")
+        .unwrap();
+    assert_eq!(
+        link.cache,
+        CacheOutcome::Miss {
+            reason: "the binary is not in place".into()
+        }
+    );
+
+    // -n with the binary removed prints the link script.
+    m.binary = None;
+    let n = m.build(
+        Flags {
+            n: true,
+            ..Flags::default()
+        },
+        false,
+    );
+    if let Some(want) = oracle("multi/build-n-warm-binremoved.txt") {
+        assert_eq!(normalize(&n.transcript.text()), normalize(&want));
+    }
+    assert!(n.binary.is_none(), "-n writes nothing");
+
+    // -a: every compile runs again (and the binary is relinked).
+    m.binary = removed
+        .binary
+        .as_ref()
+        .and_then(|b| binary_build_id(&b.bytes));
+    let forced = m.build(X, true);
+    assert_eq!(forced.report.compiled().len(), builds);
+    assert_eq!(
+        forced
+            .transcript
+            .text()
+            .lines()
+            .filter(|l| l.contains("compile"))
+            .count(),
+        59
+    );
+    let before = m.cache.list().len();
+    let again = m.build(X, false);
+    assert_eq!(again.transcript.text(), "WORK=/tmp/go-build123\n");
+    assert_eq!(m.cache.list().len(), before);
+}
+
+#[test]
+fn multi_simulated_p1_dispatch_is_serial_order() {
+    let mut m = Multi::new();
+    let mut cfg = Config {
+        workers: 1,
+        ..Config::default()
+    };
+    cfg.print.x = true;
+    let f = files(&m.ws, &m.plan);
+    let r = simulate(
+        &m.plan,
+        &f,
+        &mut m.cache,
+        &m.record,
+        None,
+        cfg,
+        Machine::oracle(),
+    );
+    let serial = buildlab_core::transcript::serial_order(&m.plan);
+    let mut ran: Vec<_> = r
+        .trace
+        .actions
+        .iter()
+        .filter(|a| a.lane.is_some())
+        .collect();
+    ran.sort_by(|a, b| a.start_us.total_cmp(&b.start_us));
+    let want: Vec<usize> = serial
+        .iter()
+        .map(|&a| m.plan.action(a).id)
+        .filter(|id| ran.iter().any(|r| r.id == *id))
+        .collect();
+    assert_eq!(ran.iter().map(|a| a.id).collect::<Vec<_>>(), want);
+    assert!(ran.iter().all(|a| a.lane == Some(1)));
+}
+
+#[test]
+fn syntax_error_fails_like_go() {
+    // errors.txt, syntax3.
+    let mut ws = Workspace::new();
+    ws.insert("go.mod", "module example.com/syntax3\n\ngo 1.23\n")
+        .unwrap();
+    ws.insert(
+        "main.go",
+        "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"x\" }\n",
+    )
+    .unwrap();
+    let p = plan_ws(&ws, "/tmp/gooracle/errs/syntax3");
+    let f = files(&ws, &p);
+    let mut cache = MemoryCache::new();
+    let r = simulate(
+        &p,
+        &f,
+        &mut cache,
+        &Record::default(),
+        None,
+        Config::default(),
+        Machine::oracle(),
+    );
+    assert_eq!(r.exit_status, 1);
+    assert_eq!(
+        r.transcript.text(),
+        "# example.com/syntax3\n./main.go:5:31: syntax error: unexpected } in argument list; possibly missing comma or )\n"
+    );
+    assert!(r.binary.is_none());
+    // The standard library still built and was stored, as go does.
+    assert!(r.report.compiled().contains(&"fmt".to_string()));
+    assert!(!cache.list().is_empty());
+}
+
+#[test]
+fn record_round_trips_through_json() {
+    let mut m = Multi::new();
+    m.build(Flags::default(), false);
+    let json = m.record.to_json();
+    let back = Record::from_json(&json).unwrap();
+    assert_eq!(back.to_json(), json);
+    assert_eq!(back.actions.len(), m.record.actions.len());
+    // A build from the read-back record behaves as from the original: nothing to do.
+    m.record = back;
+    let warm = m.build(X, false);
+    assert_eq!(warm.transcript.text(), "WORK=/tmp/go-build123\n");
+    assert!(Record::from_json(&json.replace("\"version\":1", "\"version\":2")).is_err());
+    assert!(Record::from_json("{").is_err());
+}
