@@ -11,10 +11,11 @@ import { chromium } from "playwright-core";
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const OUTPUT = join(ROOT, "tests", "output");
 
-/** Starts `buildlab serve --port 0` and resolves with its URL (bounded wait). */
+/** Starts `buildlab serve --port 0` over dist/ (or $BUILDLAB_DIST) and resolves with its URL (bounded wait). */
 export async function startHelper() {
   const exe = process.env.BUILDLAB_EXE || join(ROOT, "target", "release", "buildlab");
-  const child = spawn(exe, ["serve", "--port", "0", "--dist", join(ROOT, "dist")], { stdio: ["ignore", "pipe", "inherit"] });
+  const dist = process.env.BUILDLAB_DIST || join(ROOT, "dist");
+  const child = spawn(exe, ["serve", "--port", "0", "--dist", dist], { stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("helper did not print its URL within 20 s")), 20000);
     let buf = "";
@@ -60,4 +61,27 @@ export function screenshotPath(name) {
 /** Waits until the page says it is ready (the wasm ran and rendered). */
 export async function ready(page) {
   await page.waitForSelector("body[data-ready=true]", { state: "attached", timeout: 20000 });
+}
+
+/** Opens a page and collects console errors and uncaught exceptions into `errors`. */
+export async function openPage(browser, url) {
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(`console: ${m.text()}`);
+  });
+  await page.goto(url);
+  await ready(page);
+  return { page, errors };
+}
+
+/** Runs axe-core (from node_modules) in the page; returns the serious and critical violations. */
+export async function axeSerious(page) {
+  await page.addScriptTag({ path: join(ROOT, "node_modules", "axe-core", "axe.min.js") });
+  const result = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
+  });
+  return result.filter((v) => v.impact === "serious" || v.impact === "critical");
 }

@@ -1,0 +1,211 @@
+// The adapter between the page and the wasm engine: the ONLY module that touches
+// `window.wasmBindings` (Trunk sets it before firing `TrunkApplicationStarted`). Every other
+// module asks this one, and an export that has not landed yet surfaces as an `Unavailable`
+// error that the panels show as "not available yet" — the page never makes up build results.
+//
+// The exports this adapter expects (camelCase DTOs from web/src/dto.rs). Each operation lists the
+// export names it accepts, first found wins, so a rename on the Rust side is a one-word change here.
+//
+//   sampleSummary() -> { module, files: [{ path, blake3 }], digest }                   [exists]
+//   recordVisit(digest) -> Promise<{ previous?: VisitRecord, current: { digest, visits } }>   [exists]
+//   load(files) -> { module, packages: [Package], errors: [UserError] }
+//       files: [{ path, text }] (the page's workspace, sorted by path)
+//       Package: { importPath, dir, name, files: [string], imports: [string], std: bool }
+//       UserError: { file, line, col, message }     (go's words, sorted)
+//   predict(files) -> { rebuild: [importPath], reasons: { [importPath]: string } }   (may be a Promise)
+//   build(files, request, onEvent) -> Promise<BuildResult>
+//       request: { argv: ["go", "build", "-x", …], cpus: number, toolchain: "simulated" | "real" }
+//       onEvent(event), streamed while it runs:
+//           { kind: "output", text }               a chunk of the transcript (stdout+stderr as go prints)
+//           { kind: "action", action: Action }     an action finished (the timeline fills live)
+//       BuildResult: { exitCode, output, timing?: { realMs, userMs, sysMs }, trace: Trace,
+//                      hits, misses, packages?: [PackageOutcome], work?: { dir, files: [{ path, text }] } }
+//       Trace: { lanes, endUs, actions: [Action] }
+//       Action: { id, mode, package, deps: [index into actions], lane (1-based | null), startUs, endUs,
+//                 kind: "compile"|"asm"|"pack"|"cgo"|"link"|"install"|"go"|"cache-hit"|"other",
+//                 status: "ran"|"failed"|"skipped"|"no-actor", workDir?: "b001", actionId?: hex,
+//                 cache?: { outcome: "hit"|"miss"|"unknown", reason?: string },
+//                 spans?: [{ kind, startUs, endUs }] }
+//       PackageOutcome: { importPath, outcome: "hit"|"miss", reason?, actionId?, inputs?: [string] }
+//   run(argv) -> Promise<{ exitCode, output }>      `go clean -cache`, `go env GOCACHE`, `du -sh $GOCACHE`
+//   cacheListing() -> Promise<{ root, entries: [{ path, size }], totalBytes }>
+//   toolchains() -> { real: { available: bool, version?: string, reason?: string } }
+
+const NAMES = {
+  summary: ["sampleSummary"],
+  recordVisit: ["recordVisit"],
+  load: ["load", "loadWorkspace"],
+  predict: ["predict", "predictRebuild"],
+  build: ["build"],
+  run: ["run", "runCommand"],
+  cacheListing: ["cacheListing", "listCache", "cacheList"],
+  toolchains: ["toolchains", "helperInfo"],
+};
+
+/** Which issue brings each operation, for the "not available yet" notices. */
+const WHERE = {
+  load: "the loader export (issue 6)",
+  predict: "the rebuild prediction export (issue 6)",
+  build: "the build export with its streamed transcript and trace (issues 5 and 6)",
+  run: "the cache commands export (issue 6)",
+  cacheListing: "the cache listing export (issue 6)",
+  toolchains: "the helper's real-Go support (issue 7)",
+};
+
+export class Unavailable extends Error {
+  constructor(op) {
+    super(`The wasm module has no \`${NAMES[op].join("` or `")}\` export yet: ${WHERE[op] || op} has not landed.`);
+    this.name = "Unavailable";
+    this.op = op;
+  }
+}
+
+// The session class web/src/lib.rs exports today (`Lab`): `await Lab.open(dbName?)`, then
+// `loadFiles([{path, text}])`, `plan({patterns?, cwd?})` -> { ok, packages: [{ importPath, dir,
+// standard, root }], actions: [{ id, mode, package, workdir, deps }], errors, errorText },
+// `cleanCache()` -> { removed }, `goEnv(name)`, `cacheSize()` -> { bytes, du, files },
+// `cacheList()` -> [{ name, size, usedMs }], `storage()` -> { usage, quota, … }. The operations
+// above that the Lab serves are answered from it; the rest stay "not available yet".
+const LAB_OPS = {
+  load: (lab) => (files) => {
+    lab.loadFiles(files);
+    const plan = lab.plan({});
+    return planToLoad(plan);
+  },
+  run: (lab) => async (argv) => runWithLab(lab, argv),
+  cacheListing: (lab) => async () => {
+    const files = await lab.cacheList();
+    return { root: lab.goEnv("GOCACHE"), entries: files.map((f) => ({ path: f.name, size: f.size })), totalBytes: files.reduce((n, f) => n + f.size, 0) };
+  },
+};
+
+/** The loader's view for the graph, from a plan: packages, and imports from the build actions' deps. */
+function planToLoad(plan) {
+  const byId = new Map(plan.actions.map((a) => [a.id, a]));
+  const imports = new Map();
+  for (const a of plan.actions) {
+    if (a.mode !== "build" || !a.package) continue;
+    const set = imports.get(a.package) || new Set();
+    for (const d of a.deps) {
+      const b = byId.get(d);
+      if (b && b.mode === "build" && b.package && b.package !== a.package) set.add(b.package);
+    }
+    imports.set(a.package, set);
+  }
+  return {
+    packages: plan.packages.map((p) => ({ importPath: p.importPath, dir: p.dir, std: p.standard, files: p.files, imports: [...(imports.get(p.importPath) || [])].sort() })),
+    errors: (plan.errors || []).map((e) => ({ file: e.path || "", line: e.line || 0, col: e.col || 0, message: e.text })),
+  };
+}
+
+/** `go clean -cache`, `go env NAME…`, `du -sh $GOCACHE`, answered by the Lab as go would print them. */
+async function runWithLab(lab, argv) {
+  if (argv[0] === "go" && argv[1] === "clean" && argv.includes("-cache")) {
+    await lab.cleanCache();
+    return { exitCode: 0, output: "" }; // go clean prints nothing
+  }
+  if (argv[0] === "go" && argv[1] === "env") {
+    const names = argv.slice(2);
+    return { exitCode: 0, output: names.map((n) => `${lab.goEnv(n) ?? ""}\n`).join("") };
+  }
+  if (argv[0] === "du" && argv.includes("-sh")) {
+    const size = await lab.cacheSize();
+    return { exitCode: 0, output: `${size.du}\t${lab.goEnv("GOCACHE")}\n` };
+  }
+  throw new Unavailable("run");
+}
+
+export class Engine {
+  constructor(bindings) {
+    this.b = bindings;
+    this.lab = null;
+  }
+
+  /** Opens the engine's session (the Lab and its IndexedDB cache) when the module has one. */
+  async open() {
+    if (typeof this.b?.Lab?.open === "function") this.lab = await this.b.Lab.open();
+    return this;
+  }
+
+  fn(op) {
+    for (const n of NAMES[op]) if (typeof this.b?.[n] === "function") return this.b[n].bind(this.b);
+    if (this.lab && LAB_OPS[op]) return LAB_OPS[op](this.lab);
+    return null;
+  }
+
+  /** Whether an operation's export exists. */
+  has(op) {
+    return this.fn(op) !== null;
+  }
+
+  call(op, ...args) {
+    const f = this.fn(op);
+    if (!f) throw new Unavailable(op);
+    return f(...args);
+  }
+
+  summary() {
+    return this.call("summary");
+  }
+
+  recordVisit(digest) {
+    return this.call("recordVisit", digest);
+  }
+
+  load(files) {
+    return this.call("load", files);
+  }
+
+  async predict(files) {
+    return await this.call("predict", files);
+  }
+
+  /** Runs a build; `onEvent` gets normalized events as they stream. */
+  async build(files, request, onEvent) {
+    const result = await this.call("build", files, request, (ev) => onEvent?.(normalizeEvent(ev)));
+    return { ...result, trace: normalizeTrace(result?.trace) };
+  }
+
+  async run(argv) {
+    return await this.call("run", argv);
+  }
+
+  async cacheListing() {
+    return await this.call("cacheListing");
+  }
+
+  toolchains() {
+    return this.call("toolchains");
+  }
+
+  /** IndexedDB usage and quota as the browser reports them (not an engine export). */
+  async storage() {
+    if (this.lab) return await this.lab.storage();
+    if (!navigator.storage?.estimate) return null;
+    const { usage, quota } = await navigator.storage.estimate();
+    return { usage, quota };
+  }
+}
+
+function normalizeEvent(ev) {
+  if (ev && ev.kind === "action") return { kind: "action", action: normalizeAction(ev.action) };
+  return ev;
+}
+
+function normalizeAction(a) {
+  return {
+    ...a,
+    deps: a.deps || [],
+    lane: a.lane ?? null,
+    spans: a.spans || [],
+    cache: a.cache || { outcome: "unknown" },
+  };
+}
+
+/** Fills the optional fields of a trace so the views need no checks. */
+export function normalizeTrace(t) {
+  if (!t) return null;
+  const actions = (t.actions || []).map(normalizeAction);
+  const endUs = t.endUs ?? Math.max(0, ...actions.map((a) => a.endUs || 0));
+  return { ...t, actions, endUs, lanes: t.lanes || Math.max(1, ...actions.map((a) => a.lane || 0)) };
+}

@@ -1,0 +1,110 @@
+// The package graph, laid out top to bottom in layers by dagre (@dagrejs/dagre): main at the top,
+// what it imports below. Nodes are coloured by the last build's outcome (hit / miss), the
+// predicted rebuild set after an edit is outlined, and selecting a node shows its files, imports,
+// action-ID inputs and why it rebuilt — all as the engine reported them.
+import { layout as dagreLayout, graphlib } from "@dagrejs/dagre";
+import { h, s } from "./dom.js";
+
+const CHAR_W = 6.8;
+
+export function createGraph(root) {
+  let pkgs = [];
+  let outcomes = new Map();
+  let predicted = null; // { rebuild: Set, reasons: {} } | null
+  let selected = null;
+  let showStd = false;
+
+  const stdToggle = h("input", { type: "checkbox", id: "graph-std", on: { change: (e) => { showStd = e.target.checked; render(); } } });
+  const toolbar = h("div", { class: "tl-toolbar" },
+    h("label", { class: "field" }, stdToggle, h("span", { text: "show the standard library" })),
+    h("span", { class: "tl-legend" },
+      h("span", { class: "k-cache-hit", text: "cache hit" }), h("span", { class: "k-link", text: "rebuilt (miss)" }),
+      h("span", { class: "k-pack", text: "predicted to rebuild" })));
+  const canvas = h("div", { class: "graph-canvas" });
+  const detail = h("aside", { class: "node-detail", "aria-live": "polite", "aria-label": "Selected package" });
+
+  function render() {
+    if (!pkgs.length) return;
+    const visible = pkgs.filter((p) => showStd || !p.std);
+    const names = new Set(visible.map((p) => p.importPath));
+    const g = new graphlib.Graph();
+    g.setGraph({ rankdir: "TB", nodesep: 18, ranksep: 42, marginx: 12, marginy: 12 });
+    g.setDefaultEdgeLabel(() => ({}));
+    for (const p of visible) g.setNode(p.importPath, { width: Math.max(60, p.importPath.length * CHAR_W + 20), height: 28 });
+    for (const p of visible) for (const imp of p.imports || []) if (names.has(imp)) g.setEdge(p.importPath, imp);
+    dagreLayout(g);
+    const { width, height } = g.graph();
+    const svg = s("svg", { width: Math.ceil(width), height: Math.ceil(height), role: "group", "aria-label": `Package graph: ${visible.length} packages` });
+    const hlEdges = selected ? new Set((pkgs.find((p) => p.importPath === selected)?.imports) || []) : new Set();
+    for (const e of g.edges()) {
+      const pts = g.edge(e).points;
+      const d = pts.map((p, i) => `${i ? "L" : "M"}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(" ");
+      const hl = e.v === selected && hlEdges.has(e.w);
+      svg.append(s("path", { class: hl ? "gedge hl" : "gedge", d, "marker-end": "url(#arrow)" }));
+    }
+    svg.prepend(s("defs", {}, s("marker", { id: "arrow", viewBox: "0 0 8 8", refX: 7, refY: 4, markerWidth: 7, markerHeight: 7, orient: "auto" },
+      s("path", { d: "M0,0 L8,4 L0,8 z", fill: "var(--muted)" }))));
+    for (const p of visible) {
+      const n = g.node(p.importPath);
+      const o = outcomes.get(p.importPath);
+      const cls = ["gnode", p.std ? "std" : null, o ? `o-${o.outcome}` : null,
+        predicted?.rebuild.has(p.importPath) ? "predicted" : null, p.importPath === selected ? "selected" : null];
+      const status = [o ? (o.outcome === "hit" ? "cache hit" : "rebuilt") : "not built yet", predicted?.rebuild.has(p.importPath) ? "predicted to rebuild" : null].filter(Boolean).join(", ");
+      const node = s("g", {
+        class: cls, tabindex: "0", role: "button", "aria-pressed": p.importPath === selected ? "true" : "false",
+        "aria-label": `${p.importPath}: ${status}`, dataset: { pkg: p.importPath },
+        transform: `translate(${(n.x - n.width / 2).toFixed(1)},${(n.y - n.height / 2).toFixed(1)})`,
+      },
+      s("rect", { width: n.width, height: n.height, rx: 5 }),
+      s("text", { x: 10, y: 18, text: p.importPath }));
+      const choose = () => { selected = selected === p.importPath ? null : p.importPath; render(); };
+      node.addEventListener("click", choose);
+      node.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); choose(); canvas.querySelector(`[data-pkg="${CSS.escape(p.importPath)}"]`)?.focus(); } });
+      svg.append(node);
+    }
+    canvas.replaceChildren(svg);
+    renderDetail();
+  }
+
+  function list(items) {
+    return items && items.length ? h("ul", {}, items.map((t) => h("li", { text: t }))) : h("p", { class: "empty", text: "none" });
+  }
+
+  function renderDetail() {
+    const p = pkgs.find((x) => x.importPath === selected);
+    if (!p) {
+      detail.replaceChildren(h("p", { class: "empty", text: "Select a package to see its files, imports, the inputs of its action ID and why it rebuilt." }));
+      return;
+    }
+    const o = outcomes.get(p.importPath);
+    detail.replaceChildren(...[
+      h("h4", { text: p.importPath }),
+      h("div", { class: "hint", text: p.std ? "standard library" : `directory ${p.dir || "."}` }),
+      h("h5", { text: "Files" }), list(p.files),
+      h("h5", { text: "Imports" }), list(p.imports),
+      h("h5", { text: "Last build" }),
+      h("p", { text: o ? (o.outcome === "hit" ? "cache hit" : `rebuilt: ${o.reason || "no reason reported"}`) : "not built yet" }),
+      o?.actionId ? h("p", {}, "action ID ", h("code", { text: o.actionId })) : null,
+      o?.inputs ? [h("h5", { text: "Action ID inputs" }), list(o.inputs)] : null,
+      predicted?.rebuild.has(p.importPath) ? [h("h5", { text: "Predicted" }), h("p", { text: predicted.reasons?.[p.importPath] || "will rebuild" })] : null,
+    ].flat().filter(Boolean));
+  }
+
+  return {
+    /** Shows a load result's packages; keeps the selection if the package still exists. */
+    setPackages(list) {
+      pkgs = list || [];
+      if (!pkgs.some((p) => p.importPath === selected)) selected = null;
+      root.replaceChildren(toolbar, h("div", { class: "graph-layout" }, canvas, detail));
+      render();
+    },
+    setOutcomes(list) {
+      outcomes = new Map((list || []).map((o) => [o.importPath, o]));
+      render();
+    },
+    setPredicted(p) {
+      predicted = p ? { rebuild: new Set(p.rebuild || []), reasons: p.reasons || {} } : null;
+      render();
+    },
+  };
+}

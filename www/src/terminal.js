@@ -1,0 +1,66 @@
+// The terminal panel: a <pre> that only ever gets text appended. Output streams in chunks, each
+// classified for colour only (the command echo, go's output, the page's own notes, errors); the
+// text itself is exactly what the engine produced.
+import { h } from "./dom.js";
+
+export function createTerminal(pre, copyButton, clearButton) {
+  function scroll() {
+    pre.scrollTop = pre.scrollHeight;
+  }
+
+  function append(text, cls) {
+    if (!text) return;
+    pre.append(cls ? h("span", { class: cls, text }) : document.createTextNode(text));
+    scroll();
+  }
+
+  copyButton.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(pre.textContent);
+      copyButton.textContent = "Copied";
+    } catch {
+      // No clipboard permission (e.g. an insecure origin): select the text for Ctrl+C instead.
+      const range = document.createRange();
+      range.selectNodeContents(pre);
+      getSelection().removeAllRanges();
+      getSelection().addRange(range);
+      copyButton.textContent = "Selected";
+    }
+    setTimeout(() => (copyButton.textContent = "Copy"), 1200);
+  });
+  clearButton.addEventListener("click", () => pre.replaceChildren());
+
+  return {
+    /** Echoes the command as a shell would show it. */
+    command(line) {
+      if (pre.childNodes.length) append("\n");
+      append(`$ ${line}\n`, "cmd");
+    },
+    /** Appends a chunk of the tool's output, as is. */
+    output(text) {
+      append(text);
+    },
+    error(text) {
+      append(text.endsWith("\n") ? text : text + "\n", "err");
+    },
+    /** A note from the page itself (never confused with go's output: italic, muted). */
+    note(text) {
+      append(`# ${text}\n`, "note");
+    },
+    /** The `time`-style summary line: real / user / sys, each only when known. */
+    time({ realMs, userMs, sysMs }) {
+      const fmt = (v) => {
+        const s = v / 1000;
+        const m = Math.floor(s / 60);
+        return `${m}m${(s - m * 60).toFixed(3)}s`;
+      };
+      const parts = [];
+      if (realMs !== undefined && realMs !== null) parts.push(`real\t${fmt(realMs)}`);
+      if (userMs !== undefined && userMs !== null) parts.push(`user\t${fmt(userMs)}`);
+      if (sysMs !== undefined && sysMs !== null) parts.push(`sys\t${fmt(sysMs)}`);
+      if (parts.length) append(`\n${parts.join("\n")}\n`, "time");
+    },
+    clear: () => pre.replaceChildren(),
+    text: () => pre.textContent,
+  };
+}
