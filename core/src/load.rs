@@ -28,7 +28,7 @@
 mod embed;
 mod godebug;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 
 use crate::constraint::{
@@ -214,6 +214,7 @@ pub fn load(ws: &Workspace, req: &LoadRequest) -> Result<Loaded, LoadErrors> {
         nodes: Vec::new(),
         cache: HashMap::new(),
         stk: Vec::new(),
+        classified: HashMap::new(),
     };
     let (roots, warnings) = l.match_patterns();
     l.finish(roots, warnings)
@@ -617,6 +618,8 @@ struct Loader<'a> {
     nodes: Vec<Node>,
     cache: HashMap<String, usize>,
     stk: Vec<String>,
+    /// `classify_dir` results by workspace directory, kept from pattern matching for loading.
+    classified: HashMap<String, DirFiles>,
 }
 
 impl Loader<'_> {
@@ -790,12 +793,14 @@ impl Loader<'_> {
 
     /// `reusePackage`: a package met again; if it is still loading, this is a cycle.
     fn reuse(&mut self, p: usize) {
-        let stk = self.stk.clone();
+        // The stack is only copied into an error: cloning it on every reuse is quadratic in
+        // the depth of deep import graphs.
+        let stk = &self.stk;
         let node = &mut self.nodes[p];
         if node.imports.is_none() {
             match &mut node.error {
                 None => {
-                    let mut e = LoadError::with_stack(&stk, "import cycle not allowed");
+                    let mut e = LoadError::with_stack(stk, "import cycle not allowed");
                     e.is_cycle = true;
                     node.error = Some(e);
                 }
@@ -803,8 +808,8 @@ impl Loader<'_> {
             }
         }
         if let Some(e) = &mut node.error {
-            if !e.is_cycle && shorter(&stk, &e.import_stack) {
-                e.import_stack = stk;
+            if !e.is_cycle && shorter(stk, &e.import_stack) {
+                e.import_stack = stk.clone();
             }
         }
     }
@@ -844,11 +849,14 @@ impl Loader<'_> {
         dir: String,
         pos: &Option<(String, Location)>,
     ) -> usize {
-        let files = classify_dir(
-            &self.paths.abs(&dir),
-            self.ws.dir_files(&dir),
-            &self.req.ctx,
-        );
+        let files = match self.classified.remove(&dir) {
+            Some(files) => files,
+            None => classify_dir(
+                &self.paths.abs(&dir),
+                self.ws.dir_files(&dir),
+                &self.req.ctx,
+            ),
+        };
         let p = self.new_node(
             path,
             Kind::Dir {
@@ -1084,7 +1092,7 @@ impl Loader<'_> {
     }
 
     /// `resolveLocalPackage` for a literal `./dir`.
-    fn resolve_local(&self, pat: &str) -> Result<String, LoadError> {
+    fn resolve_local(&mut self, pat: &str) -> Result<String, LoadError> {
         let Some(dir) = self.local_dir(pat) else {
             return Err(LoadError::plain(format!(
                 "directory {pat} outside main module or its selected dependencies"
@@ -1094,7 +1102,7 @@ impl Loader<'_> {
         if !self.tree.is_dir(&dir) {
             return Err(LoadError::plain(format!("stat {abs}: directory not found")));
         }
-        let files = classify_dir(&abs, self.ws.dir_files(&dir), &self.req.ctx);
+        let files = self.classify(&dir);
         let no_go = files.go_files.len()
             + files.cgo_files.len()
             + files.test_go_files.len()
@@ -1136,7 +1144,7 @@ impl Loader<'_> {
     }
 
     /// `./dir/...`: the directories under `dir`, in walk order, that hold a package.
-    fn match_local_wild(&self, pat: &str) -> Result<Vec<String>, LoadError> {
+    fn match_local_wild(&mut self, pat: &str) -> Result<Vec<String>, LoadError> {
         let i = pat.find("...").unwrap_or(pat.len());
         let prefix = pat[..i].trim_end_matches('/');
         let Some(top) = self.local_dir(if prefix.is_empty() { "." } else { prefix }) else {
@@ -1172,16 +1180,18 @@ impl Loader<'_> {
     }
 
     /// `example.com/m/...`: the packages of the available modules whose path matches.
-    fn match_module_wild(&self, pat: &str) -> Vec<String> {
+    fn match_module_wild(&mut self, pat: &str) -> Vec<String> {
         let matcher = pattern_matcher(pat);
         let mut out = Vec::new();
+        let mut seen = HashSet::new();
         for m in 0..self.mods.list.len() {
             let mut dirs = Vec::new();
-            self.walk(&self.mods.list[m].root, true, &mut dirs);
+            let mods = self.mods;
+            self.walk(&mods.list[m].root, true, &mut dirs);
             for d in dirs {
                 let rest = in_dir(&d, &self.mods.list[m].root).unwrap_or("");
                 let pkg = join(&self.mods.list[m].info.path, rest);
-                if matcher(&pkg) && !out.contains(&pkg) {
+                if matcher(&pkg) && seen.insert(pkg.clone()) {
                     out.push(pkg);
                 }
             }
@@ -1191,7 +1201,7 @@ impl Loader<'_> {
 
     /// `search.MatchDirs`' walk: directories in name order that would import without a
     /// "no Go files" error, skipping `.`/`_`-prefixed ones, `testdata` and nested modules.
-    fn walk(&self, dir: &str, top: bool, out: &mut Vec<String>) {
+    fn walk(&mut self, dir: &str, top: bool, out: &mut Vec<String>) {
         if !top {
             let elem = split(dir).1;
             if elem.starts_with('.') || elem.starts_with('_') || elem == "testdata" {
@@ -1201,7 +1211,7 @@ impl Loader<'_> {
                 return;
             }
         }
-        let files = classify_dir(&self.paths.abs(dir), self.ws.dir_files(dir), &self.req.ctx);
+        let files = self.classify(dir);
         let no_go = matches!(
             files.error,
             Some(DirError::NoGoFiles { .. } | DirError::ExcludedByConstraints { .. })
@@ -1209,11 +1219,22 @@ impl Loader<'_> {
         if !no_go {
             out.push(dir.to_string());
         }
-        if let Some(e) = self.tree.entries(dir) {
+        let tree = self.tree;
+        if let Some(e) = tree.entries(dir) {
             for sub in &e.dirs {
                 self.walk(&join(dir, sub), false, out);
             }
         }
+    }
+
+    /// `classify_dir` of a workspace directory, memoized: matching `./...` and then loading
+    /// would otherwise classify (and scan) each directory three times.
+    fn classify(&mut self, dir: &str) -> &DirFiles {
+        if !self.classified.contains_key(dir) {
+            let files = classify_dir(&self.paths.abs(dir), self.ws.dir_files(dir), &self.req.ctx);
+            self.classified.insert(dir.to_string(), files);
+        }
+        &self.classified[dir]
     }
 
     // -- the result -------------------------------------------------------------------------
@@ -1225,13 +1246,16 @@ impl Loader<'_> {
     ) -> Result<Loaded, LoadErrors> {
         // Load every root (loadImport with no parent, an empty stack), deduplicated.
         let mut order: Vec<usize> = Vec::new();
+        // Position of each root in `order` (membership tests stay O(1) with thousands of roots).
+        let mut root_at: HashMap<usize, usize> = HashMap::new();
         let mut literal: HashMap<usize, bool> = HashMap::new();
         let mut synthetic: Vec<(usize, LoadError)> = Vec::new();
         for (root, lit) in roots {
             match root {
                 Root::Path(path) => {
                     let (p, _) = self.load_import(&path, None, None);
-                    if !order.contains(&p) {
+                    if let std::collections::hash_map::Entry::Vacant(v) = root_at.entry(p) {
+                        v.insert(order.len());
                         order.push(p);
                     }
                     *literal.entry(p).or_default() |= lit;
@@ -1250,9 +1274,10 @@ impl Loader<'_> {
             if let Some(e) = &self.nodes[p].error {
                 errors.push(e.clone());
             }
-            if order.contains(&p) && seen_root.insert(p) {
-                emitted_roots =
-                    emitted_roots.max(order.iter().position(|&r| r == p).unwrap_or(0) + 1);
+            if let Some(&at) = root_at.get(&p) {
+                if seen_root.insert(p) {
+                    emitted_roots = emitted_roots.max(at + 1);
+                }
             }
             while syn
                 .peek()
@@ -1266,7 +1291,7 @@ impl Loader<'_> {
             // Build-time failures of packages without non-test files that are built.
             for &p in &list {
                 let node = &self.nodes[p];
-                let dropped = order.contains(&p)
+                let dropped = root_at.contains_key(&p)
                     && !literal[&p]
                     && self.test_only(p)
                     && !self.imported(p, &list);
@@ -1338,6 +1363,7 @@ impl Loader<'_> {
 
     fn into_loaded(self, list: Vec<usize>, roots: Vec<usize>, warnings: Vec<String>) -> Loaded {
         let index: HashMap<usize, usize> = list.iter().enumerate().map(|(i, &p)| (p, i)).collect();
+        let is_root: HashSet<usize> = roots.iter().copied().collect();
         let mut packages = Vec::new();
         let mut infos = Vec::new();
         let mut default_godebug = String::new();
@@ -1399,7 +1425,7 @@ impl Loader<'_> {
                             ws_dir: None,
                             module: None,
                             files: Vec::new(),
-                            root: roots.contains(&p),
+                            root: is_root.contains(&p),
                         },
                     )
                 }
@@ -1435,7 +1461,7 @@ impl Loader<'_> {
                             ws_dir: Some(dir.clone()),
                             module: Some(*module),
                             files: files.verdicts.clone(),
-                            root: roots.contains(&p),
+                            root: is_root.contains(&p),
                         },
                     )
                 }

@@ -705,6 +705,8 @@ struct Builder<'a> {
     /// Install targets (cmd/go's `p.Target`), set only by `-o`.
     targets: HashMap<usize, String>,
     in_progress: Vec<usize>,
+    /// `in_progress` as a membership table by package (the stack can be thousands deep).
+    on_stack: Vec<bool>,
     errors: Vec<PlanError>,
 }
 
@@ -771,6 +773,7 @@ impl<'a> Builder<'a> {
             internal,
             targets: HashMap::new(),
             in_progress: Vec::new(),
+            on_stack: vec![false; n],
             errors: Vec::new(),
         })
     }
@@ -875,7 +878,10 @@ impl<'a> Builder<'a> {
         let a = match self.cache.get(&(Mode::Build, p)) {
             Some(&a) => a,
             None => {
-                if let Some(pos) = self.in_progress.iter().position(|&q| q == p) {
+                if let Some(pos) = self.on_stack[p]
+                    .then(|| self.in_progress.iter().position(|&q| q == p))
+                    .flatten()
+                {
                     let mut cycle: Vec<String> = self.in_progress[pos..]
                         .iter()
                         .map(|&q| self.pkg(q).import_path.clone())
@@ -887,11 +893,13 @@ impl<'a> Builder<'a> {
                 }
                 let objdir = self.new_objdir();
                 self.in_progress.push(p);
+                self.on_stack[p] = true;
                 let mut deps = Vec::new();
                 for q in self.internal[p].clone() {
                     deps.push(self.compile_action(InstallMode::Build, q));
                 }
                 self.in_progress.pop();
+                self.on_stack[p] = false;
                 let pk = self.pkg(p);
                 let builtin =
                     pk.standard && matches!(pk.import_path.as_str(), "builtin" | "unsafe");
