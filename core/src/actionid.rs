@@ -70,7 +70,7 @@
 //! all a std file's hash can do here (std sources never change under one toolchain).
 
 use crate::hash::Digest;
-use crate::plan::{go_quote, Action, ActionIx, FileContents, Mode, PkgNode, Plan, Step, Toolchain};
+use crate::plan::{go_quote, Action, ActionIx, Mode, PkgNode, Plan, Toolchain};
 use crate::stdlib::StdLib;
 use crate::workspace::Workspace;
 
@@ -81,15 +81,25 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 
 /// go's `buildid.HashToString`: the first 15 bytes of a hash as 20 URL-safe base64 characters.
 pub fn short(d: &Digest) -> String {
-    let h = &d.0;
-    let mut s = String::with_capacity(20);
-    for i in 0..5 {
-        let v = u32::from(h[3 * i]) << 16 | u32::from(h[3 * i + 1]) << 8 | u32::from(h[3 * i + 2]);
-        for shift in [18, 12, 6, 0] {
-            s.push(B64[((v >> shift) & 0x3f) as usize] as char);
+    Short(d).to_string()
+}
+
+/// [`short`] as a `Display`, to write into a line without an intermediate string.
+struct Short<'a>(&'a Digest);
+
+impl std::fmt::Display for Short<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let h = &self.0 .0;
+        let mut out = [0u8; 20];
+        for i in 0..5 {
+            let v =
+                u32::from(h[3 * i]) << 16 | u32::from(h[3 * i + 1]) << 8 | u32::from(h[3 * i + 2]);
+            for (k, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+                out[4 * i + k] = B64[((v >> shift) & 0x3f) as usize];
+            }
         }
+        f.write_str(std::str::from_utf8(&out).expect("base64 is ASCII"))
     }
-    s
 }
 
 /// A package build ID: `actionID/contentID`, each rendered with [`short`].
@@ -142,7 +152,11 @@ impl HashedInputs {
     fn start(key: String, salt: &str) -> Builder {
         Builder {
             key,
-            lines: vec![salt.to_string()],
+            lines: {
+                let mut v = Vec::with_capacity(32);
+                v.push(salt.to_string());
+                v
+            },
             hasher: {
                 let mut h = blake3::Hasher::new();
                 h.update(salt.as_bytes());
@@ -344,20 +358,9 @@ pub fn input_files(pkg: &PkgNode) -> Vec<&str> {
 /// The build info of a main package, as the plan put it in the link's `importcfg.link` (the
 /// `modinfo` payload without go's 16-byte start and end markers).
 pub fn build_info(plan: &Plan, main_pkg: usize) -> Option<String> {
-    plan.actions().find_map(|(_, x)| {
-        if x.mode != Mode::Link || x.package != Some(main_pkg) {
-            return None;
-        }
-        x.steps.iter().find_map(|s| match s {
-            Step::WriteFile {
-                contents: FileContents::ImportCfg(c),
-                ..
-            } => c.modinfo.as_ref().and_then(|m| {
-                (m.len() >= 32).then(|| String::from_utf8_lossy(&m[16..m.len() - 16]).into_owned())
-            }),
-            _ => None,
-        })
-    })
+    plan.actions()
+        .any(|(_, x)| x.mode == Mode::Link && x.package == Some(main_pkg))
+        .then(|| plan.build_info(main_pkg))
 }
 
 fn arch_env_line(tc: &Toolchain) -> String {
@@ -450,18 +453,18 @@ pub fn compile_id(
         ));
     }
     for f in input_files(p) {
-        let hash = file_digest(tc, p, f, files)
-            .map(|d| short(&d))
-            .unwrap_or_default();
-        h.line(format!("file {f} {hash}\n"));
+        h.line(match file_digest(tc, p, f, files) {
+            Some(d) => format!("file {f} {}\n", Short(&d)),
+            None => format!("file {f} \n"),
+        });
     }
     for &d in &x.deps {
         if let Some(q) = plan.action(d).package {
-            let cid = dep_id(d).map(|b| b.content_str()).unwrap_or_default();
-            h.line(format!(
-                "import {} {cid}\n",
-                plan.input().packages[q].import_path
-            ));
+            let path = &plan.input().packages[q].import_path;
+            h.line(match dep_id(d) {
+                Some(b) => format!("import {path} {}\n", Short(&b.content)),
+                None => format!("import {path} \n"),
+            });
         }
     }
     h.finish()
@@ -515,7 +518,7 @@ pub fn link_id(
             h.line(format!(
                 "packagefile {}={}\n",
                 p1.import_path,
-                b.content_str()
+                Short(&b.content)
             ));
         }
         if p1.name == "main" {

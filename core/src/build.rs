@@ -110,7 +110,7 @@ pub struct JobInput {
     pub output_hex: Option<String>,
 }
 
-/// An action to run on the toolchain: its steps are `plan.action(job.action).steps`.
+/// An action to run on the toolchain: its steps are `plan.steps(job.action)`.
 #[derive(Clone, Debug)]
 pub struct Job {
     pub id: JobId,
@@ -191,6 +191,9 @@ pub struct BuildResult {
     pub binary: Option<Binary>,
     /// Wall time of the command, ms (virtual in a simulation).
     pub wall_ms: f64,
+    /// The actions in dispatch order with their outcomes: what the transcript was rendered
+    /// from, and what [`transcript::work_tree`] needs for `-work`.
+    pub runs: Vec<ActionRun>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -310,6 +313,8 @@ pub struct Session<'a> {
     runs: Vec<ActionRun>,
     run_of: HashMap<ActionIx, usize>,
     done: Vec<Option<Done>>,
+    /// Jobs finished since the last [`Session::take_finished`], in order.
+    finished: Vec<JobId>,
     ready_at: HashMap<JobId, f64>,
     report: BuildReport,
     binary: Option<Binary>,
@@ -354,6 +359,7 @@ impl<'a> Session<'a> {
             runs: Vec::new(),
             run_of: HashMap::new(),
             done: (0..n).map(|_| None).collect(),
+            finished: Vec::new(),
             ready_at,
             report: BuildReport {
                 record: prev.clone(),
@@ -386,6 +392,12 @@ impl<'a> Session<'a> {
     /// Jobs handed out and not completed.
     pub fn running(&self) -> usize {
         self.in_flight.len()
+    }
+
+    /// The cache file (`<hex>` of `$GOCACHE/xx/<hex>-d`) holding a build action's output, once
+    /// it is known (a hit, or a job's output stored): what a real link's `importcfg` points to.
+    pub fn output_hex(&self, a: ActionIx) -> Option<&str> {
+        self.output_hex.get(&a).map(String::as_str)
     }
 
     /// Dispatch everything that can start at `now_us`: cache hits, up-to-date targets, skipped
@@ -543,7 +555,37 @@ impl<'a> Session<'a> {
             trace,
             report,
             binary: self.binary,
+            runs: self.runs,
         }
+    }
+
+    /// The actions that finished since the last call (hits and skips at dispatch, jobs at
+    /// completion), in the order they finished, for a driver that shows progress while the
+    /// build runs. Each is the trace entry [`Session::finish`] will report, without `deps`.
+    pub fn take_finished(&mut self) -> Vec<TraceAction> {
+        let plan = self.plan;
+        std::mem::take(&mut self.finished)
+            .into_iter()
+            .filter_map(|j| {
+                let d = self.done[j].as_ref()?;
+                let a = *self.sched.item(j);
+                let x = plan.action(a);
+                Some(TraceAction {
+                    id: x.id,
+                    mode: x.mode.as_str().into(),
+                    package: plan.package_path(a).into(),
+                    deps: Vec::new(),
+                    lane: d.lane,
+                    ready_us: d.ready_us,
+                    start_us: d.start_us,
+                    end_us: d.end_us,
+                    kind: d.kind,
+                    status: d.status,
+                    spans: d.spans.clone(),
+                    cache: d.cache.clone(),
+                })
+            })
+            .collect()
     }
 
     // -----------------------------------------------------------------------------------------
@@ -760,13 +802,13 @@ impl<'a> Session<'a> {
             } else {
                 RunOutcome::Ran { stored_as: None }
             };
-            self.finish_now(
-                j,
-                Some(lane),
-                Status::Ran,
-                Kind::Install,
-                CacheOutcome::Unknown,
-            );
+            // An install of a current target does nothing: it shows as the link it follows.
+            let (kind, cache) = if current {
+                (Kind::CacheHit, CacheOutcome::UpToDate)
+            } else {
+                (Kind::Install, CacheOutcome::Unknown)
+            };
+            self.finish_now(j, Some(lane), Status::Ran, kind, cache);
             return None;
         }
         let x = self.plan.action(a);
@@ -929,9 +971,9 @@ impl<'a> Session<'a> {
         outcome: Outcome,
         build_id: String,
     ) {
-        let x = self.plan.action(a);
         let asm_runs = if outcome.ran() {
-            x.steps
+            self.plan
+                .steps(a)
                 .iter()
                 .filter(|s| matches!(s, Step::Run(inv) if inv.tool == Tool::Asm))
                 .count()
@@ -943,7 +985,7 @@ impl<'a> Session<'a> {
             action: a,
             key: inputs.key.clone(),
             import_path: self.plan.package_path(a).to_string(),
-            mode: x.mode,
+            mode: self.plan.action(a).mode,
             outcome,
             inputs,
             build_id,
@@ -992,6 +1034,7 @@ impl<'a> Session<'a> {
         }
         done.ready_us = self.ready_at.get(&j).copied();
         self.done[j] = Some(done);
+        self.finished.push(j);
     }
 }
 
@@ -1132,12 +1175,11 @@ impl Toolchain for Simulated<'_> {
 /// The compile step's index and the errors the compiler would print, if [`crate::syntax`] finds
 /// any in the package's Go files.
 fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(usize, String)> {
-    let x = plan.action(a);
     let p = plan.package(a)?;
     if p.standard {
         return None;
     }
-    let (step, inv) = x.steps.iter().enumerate().find_map(|(i, s)| match s {
+    let (step, inv) = plan.steps(a).iter().enumerate().find_map(|(i, s)| match s {
         Step::Run(inv) if inv.tool == Tool::Compile => Some((i, inv)),
         _ => None,
     })?;
@@ -1161,7 +1203,7 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
 
 /// The `-lang` the plan passes to compile (`1.23`), or the toolchain's language.
 fn lang_of(plan: &Plan, a: ActionIx) -> String {
-    for s in &plan.action(a).steps {
+    for s in plan.steps(a) {
         if let Step::Run(inv) = s {
             if inv.tool == Tool::Compile {
                 if let Some(l) = inv.argv.iter().find_map(|x| x.strip_prefix("-lang=go")) {

@@ -30,6 +30,7 @@ mod godebug;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
+use std::rc::Rc;
 
 use crate::constraint::{
     classify_dir, BuildContext, DirError, DirFiles, FileError, FileRole, FileVerdict, OtherKind,
@@ -39,6 +40,10 @@ use crate::plan::{BuildMode, ModuleInfo, PkgNode, PlanInput};
 use crate::scan::HeaderError;
 use crate::stdlib::{is_std_path, StdLib, StdPackage};
 use crate::workspace::Workspace;
+
+/// A hash map with a fast, fixed-seed hash (foldhash) for the loader's string-keyed tables.
+/// Never iterated into output, so its order cannot leak.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 // ---------------------------------------------------------------------------------------------
 // API
@@ -212,9 +217,9 @@ pub fn load(ws: &Workspace, req: &LoadRequest) -> Result<Loaded, LoadErrors> {
         paths: &paths,
         mods: &modules,
         nodes: Vec::new(),
-        cache: HashMap::new(),
+        cache: FastMap::default(),
         stk: Vec::new(),
-        classified: HashMap::new(),
+        classified: FastMap::default(),
     };
     let (roots, warnings) = l.match_patterns();
     l.finish(roots, warnings)
@@ -269,7 +274,12 @@ impl Tree {
 
     pub(crate) fn is_file(&self, path: &str) -> bool {
         let (d, n) = split(path);
-        self.dirs.get(d).is_some_and(|e| e.files.contains(n))
+        self.has_file(d, n)
+    }
+
+    /// `dir/name` is a file.
+    pub(crate) fn has_file(&self, dir: &str, name: &str) -> bool {
+        self.dirs.get(dir).is_some_and(|e| e.files.contains(name))
     }
 
     /// `fsys.IsDirWithGoFiles`: any `*.go` file directly inside.
@@ -497,12 +507,13 @@ impl Modules {
         let Some(rest) = in_dir(dir, root) else {
             return false;
         };
-        let mut d = rest.to_string();
-        while !d.is_empty() {
-            if tree.is_file(&join(&join(root, &d), "go.mod")) {
+        // Every directory from `dir` up to (not including) the root.
+        let mut d = dir;
+        for _ in rest.split('/').filter(|e| !e.is_empty()) {
+            if tree.has_file(d, "go.mod") {
                 return false;
             }
-            d = split(&d).0.to_string();
+            d = split(d).0;
         }
         true
     }
@@ -608,6 +619,91 @@ enum Root {
     Error(LoadError),
 }
 
+/// Where an import or `//go:embed` pattern is written: a workspace file (shared by every
+/// position in it) and go's line and column. Rendered as go prints it (`short/path.go:3:8`)
+/// only when an error carries it.
+#[derive(Clone, Debug)]
+struct At {
+    rel: Rc<str>,
+    line: usize,
+    col: usize,
+}
+
+/// A package whose imports are being loaded: one frame of the (explicit) depth-first walk.
+/// The walk keeps its own stack so that import chains thousands deep cannot overflow the
+/// machine stack (wasm's is 1 MiB).
+enum Frame {
+    Std {
+        p: usize,
+        imports: Vec<&'static str>,
+        /// The next import to load.
+        next: usize,
+        internal: Vec<usize>,
+    },
+    Dir(Box<DirFrame>),
+}
+
+struct DirFrame {
+    p: usize,
+    module: usize,
+    dir: String,
+    files: DirFiles,
+    /// The imports to load: the source imports sorted (without `C`; go list's `Imports`, the
+    /// first `listed` of them), then the implicit ones.
+    order: Vec<(String, Option<At>)>,
+    listed: usize,
+    next: usize,
+    internal: Vec<usize>,
+    embeds: BTreeMap<String, At>,
+    directives: Vec<(String, String)>,
+}
+
+impl Frame {
+    fn package(&self) -> usize {
+        match self {
+            Frame::Std { p, .. } => *p,
+            Frame::Dir(d) => d.p,
+        }
+    }
+
+    /// The import being loaded (the last one handed out).
+    fn current(&self) -> (&str, Option<&At>) {
+        match self {
+            Frame::Std { imports, next, .. } => (imports[next - 1], None),
+            Frame::Dir(d) => {
+                let (path, at) = &d.order[d.next - 1];
+                (path, at.as_ref())
+            }
+        }
+    }
+
+    /// Hands out the next import to load, if any.
+    fn advance(&mut self) -> bool {
+        let (next, len) = match self {
+            Frame::Std { imports, next, .. } => (next, imports.len()),
+            Frame::Dir(d) => {
+                let len = d.order.len();
+                (&mut d.next, len)
+            }
+        };
+        if *next < len {
+            *next += 1;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// What starting to load an import gave.
+enum Begin {
+    /// Already loaded (or being loaded: a cycle), or unresolvable; `checked` says whether the
+    /// importer's checks (internal, program) apply.
+    Done { p: usize, checked: bool },
+    /// A new package whose own imports must be loaded first.
+    Frame(Frame),
+}
+
 struct Loader<'a> {
     ws: &'a Workspace,
     tree: &'a Tree,
@@ -616,10 +712,11 @@ struct Loader<'a> {
     paths: &'a Paths,
     mods: &'a Modules,
     nodes: Vec<Node>,
-    cache: HashMap<String, usize>,
-    stk: Vec<String>,
+    cache: FastMap<String, usize>,
+    /// The import stack, as nodes (cmd/go's `ImportStack`); rendered only into errors.
+    stk: Vec<usize>,
     /// `classify_dir` results by workspace directory, kept from pattern matching for loading.
-    classified: HashMap<String, DirFiles>,
+    classified: FastMap<String, DirFiles>,
 }
 
 impl Loader<'_> {
@@ -639,6 +736,38 @@ impl Loader<'_> {
         });
         self.cache.insert(path.to_string(), i);
         i
+    }
+
+    /// The import stack as go prints it.
+    fn stack(&self) -> Vec<String> {
+        self.stk
+            .iter()
+            .map(|&q| self.nodes[q].path.clone())
+            .collect()
+    }
+
+    fn error_here(&self, msg: impl Into<String>) -> LoadError {
+        LoadError {
+            import_stack: self.stack(),
+            ..LoadError::plain(msg)
+        }
+    }
+
+    fn stack_top_is(&self, path: &str) -> bool {
+        self.stk
+            .last()
+            .is_some_and(|&q| self.nodes[q].path == path)
+    }
+
+    fn set_pos(&self, e: &mut LoadError, pos: Option<&At>) {
+        if let Some(at) = pos {
+            e.pos = format!("{}:{}:{}", self.paths.short(&at.rel), at.line, at.col);
+            e.location = Some(Location {
+                path: at.rel.to_string(),
+                line: at.line,
+                col: at.col,
+            });
+        }
     }
 
     // -- resolution (modload's importFromModules) -------------------------------------------
@@ -718,66 +847,122 @@ impl Loader<'_> {
 
     /// Loads `path` imported by `parent` (none for the command line) at `pos`; returns the
     /// package and an error that belongs to the importer (internal package, program import).
+    ///
+    /// cmd/go recurses through `loadImport` → `load` → `loadImport`; this is the same
+    /// depth-first walk with an explicit stack of [`Frame`]s, in the same order.
     fn load_import(
         &mut self,
         path: &str,
         parent: Option<usize>,
-        pos: Option<(String, Location)>,
+        pos: Option<&At>,
     ) -> (usize, Option<LoadError>) {
-        let p = if let Some(&p) = self.cache.get(path) {
-            self.stk.push(path.to_string());
+        let mut frames: Vec<Frame> = match self.begin(path, parent, pos) {
+            Begin::Done { p, checked } => return self.checked(path, parent, pos, p, checked),
+            Begin::Frame(f) => vec![f],
+        };
+        // The result of the import the top frame handed out last, to be recorded in it.
+        let mut done: Option<(usize, Option<LoadError>)> = None;
+        loop {
+            let top = frames.last_mut().expect("the walk ends when its first frame does");
+            if let Some((q, perr)) = done.take() {
+                self.record(top, q, perr);
+            }
+            if top.advance() {
+                let top = frames.last().expect("just advanced");
+                let (imp, ipos) = top.current();
+                let importer = Some(top.package());
+                match self.begin(imp, importer, ipos) {
+                    Begin::Done { p, checked } => {
+                        done = Some(self.checked(imp, importer, ipos, p, checked));
+                    }
+                    Begin::Frame(f) => frames.push(f),
+                }
+                continue;
+            }
+            let f = frames.pop().expect("top exists");
+            let p = self.complete(f);
+            match frames.last() {
+                None => return self.checked(path, parent, pos, p, true),
+                Some(up) => {
+                    let (imp, ipos) = up.current();
+                    done = Some(self.checked(imp, Some(up.package()), ipos, p, true));
+                }
+            }
+        }
+    }
+
+    /// The start of `loadImport`: a package met again, an unresolvable import, or a new one.
+    fn begin(&mut self, path: &str, parent: Option<usize>, pos: Option<&At>) -> Begin {
+        if let Some(&p) = self.cache.get(path) {
+            self.stk.push(p);
             self.reuse(p);
             self.stk.pop();
-            p
-        } else {
-            match self.resolve(path, parent) {
-                Err(msg) => {
-                    let p = self.new_node(path, Kind::Missing);
-                    let mut e = LoadError::with_stack(&self.stk, msg);
-                    if self.stk.last().map(String::as_str) != Some(path) {
-                        set_pos(&mut e, &pos);
-                    }
-                    self.nodes[p].error = Some(e);
-                    self.nodes[p].imports = Some(Vec::new());
-                    return (p, None);
+            return Begin::Done { p, checked: true };
+        }
+        match self.resolve(path, parent) {
+            Err(msg) => {
+                let p = self.new_node(path, Kind::Missing);
+                let mut e = self.error_here(msg);
+                if !self.stack_top_is(path) {
+                    self.set_pos(&mut e, pos);
                 }
-                Ok(Resolved::Std(sp)) => {
-                    let p = self.new_node(path, Kind::Std(sp));
-                    self.nodes[p].name = sp.name.to_string();
-                    self.stk.push(path.to_string());
-                    let mut imports = Vec::new();
-                    for imp in sp.build_imports() {
-                        let (q, _) = self.load_import(imp, Some(p), None);
-                        imports.push(q);
-                    }
-                    self.stk.pop();
-                    let listed = sp
-                        .imports
-                        .iter()
-                        .filter(|i| **i != "C")
-                        .map(|i| self.cache[*i])
-                        .collect();
-                    let node = &mut self.nodes[p];
-                    node.listed_imports = listed;
-                    node.imports = Some(imports);
-                    p
-                }
-                Ok(Resolved::Dir(m, dir)) => self.load_dir(path, m, dir, &pos),
+                self.nodes[p].error = Some(e);
+                self.nodes[p].imports = Some(Vec::new());
+                Begin::Done { p, checked: false }
             }
-        };
+            Ok(Resolved::Std(sp)) => {
+                let p = self.new_node(path, Kind::Std(sp));
+                self.nodes[p].name = sp.name.to_string();
+                self.stk.push(p);
+                Begin::Frame(Frame::Std {
+                    p,
+                    imports: sp.build_imports(),
+                    next: 0,
+                    internal: Vec::new(),
+                })
+            }
+            Ok(Resolved::Dir(m, dir)) => Begin::Frame(self.begin_dir(path, m, dir, pos)),
+        }
+    }
+
+    /// An import of the top frame's package is loaded: record it.
+    fn record(&mut self, f: &mut Frame, q: usize, perr: Option<LoadError>) {
+        match f {
+            Frame::Std { internal, .. } => internal.push(q),
+            Frame::Dir(d) => {
+                if let Some(perr) = perr {
+                    if self.nodes[d.p].error.is_none() {
+                        self.nodes[d.p].error = Some(perr);
+                    }
+                }
+                d.internal.push(q);
+            }
+        }
+    }
+
+    /// The end of `loadImport`, once the package is loaded: the importer's checks.
+    fn checked(
+        &self,
+        path: &str,
+        parent: Option<usize>,
+        pos: Option<&At>,
+        p: usize,
+        checked: bool,
+    ) -> (usize, Option<LoadError>) {
+        if !checked {
+            return (p, None);
+        }
         // Checked on every import: the rules depend on the importer.
         if let Some(parent) = parent {
             if let Some(mut perr) = self.disallow_internal(parent, p) {
-                set_pos(&mut perr, &pos);
+                self.set_pos(&mut perr, pos);
                 return (p, Some(perr));
             }
             let pn = &self.nodes[p];
             if pn.name == "main" && pn.error.is_none() && self.dir_of(parent) != self.dir_of(p) {
-                let mut perr = LoadError::with_stack(
-                    &self.stk,
-                    format!("import \"{path}\" is a program, not an importable package"),
-                );
-                set_pos(&mut perr, &pos);
+                let mut perr =
+                    self.error_here(format!("import \"{path}\" is a program, not an importable package"));
+                self.set_pos(&mut perr, pos);
                 return (p, Some(perr));
             }
         }
@@ -793,25 +978,43 @@ impl Loader<'_> {
 
     /// `reusePackage`: a package met again; if it is still loading, this is a cycle.
     fn reuse(&mut self, p: usize) {
-        // The stack is only copied into an error: cloning it on every reuse is quadratic in
+        // The stack is only rendered into an error: copying it on every reuse is quadratic in
         // the depth of deep import graphs.
-        let stk = &self.stk;
-        let node = &mut self.nodes[p];
+        let node = &self.nodes[p];
         if node.imports.is_none() {
-            match &mut node.error {
-                None => {
-                    let mut e = LoadError::with_stack(stk, "import cycle not allowed");
-                    e.is_cycle = true;
-                    node.error = Some(e);
+            let stack = self.stack();
+            match &mut self.nodes[p].error {
+                e @ None => {
+                    let mut err = LoadError::plain("import cycle not allowed");
+                    err.import_stack = stack;
+                    err.is_cycle = true;
+                    *e = Some(err);
                 }
                 Some(e) => e.is_cycle = true,
             }
         }
-        if let Some(e) = &mut node.error {
-            if !e.is_cycle && shorter(stk, &e.import_stack) {
-                e.import_stack = stk.clone();
+        if let Some(e) = &self.nodes[p].error {
+            if !e.is_cycle && self.stack_shorter(&e.import_stack) {
+                let stack = self.stack();
+                if let Some(e) = &mut self.nodes[p].error {
+                    e.import_stack = stack;
+                }
             }
         }
+    }
+
+    /// `ImportStack.shorterThan` of the current stack against `b`.
+    fn stack_shorter(&self, b: &[String]) -> bool {
+        if self.stk.len() != b.len() {
+            return self.stk.len() < b.len();
+        }
+        for (&x, y) in self.stk.iter().zip(b) {
+            let x = &self.nodes[x].path;
+            if x != y {
+                return x < y;
+            }
+        }
+        false
     }
 
     /// `disallowInternal`.
@@ -833,23 +1036,15 @@ impl Loader<'_> {
         if allowed {
             return None;
         }
-        let mut e = LoadError::with_stack(
-            &self.stk,
-            format!("use of internal package {path} not allowed"),
-        );
+        let mut e = self.error_here(format!("use of internal package {path} not allowed"));
         e.always_print_stack = true;
         Some(e)
     }
 
-    /// go/build's `Import` then `Package.load` for a module directory.
-    fn load_dir(
-        &mut self,
-        path: &str,
-        module: usize,
-        dir: String,
-        pos: &Option<(String, Location)>,
-    ) -> usize {
-        let files = match self.classified.remove(&dir) {
+    /// go/build's `Import` then the start of `Package.load` for a module directory: the
+    /// package's node, its error, and the imports to load.
+    fn begin_dir(&mut self, path: &str, module: usize, dir: String, pos: Option<&At>) -> Frame {
+        let mut files = match self.classified.remove(&dir) {
             Some(files) => files,
             None => classify_dir(
                 &self.paths.abs(&dir),
@@ -862,14 +1057,14 @@ impl Loader<'_> {
             Kind::Dir {
                 module,
                 dir: dir.clone(),
-                files: Box::new(DirFiles::default()),
+                files: Box::default(),
             },
         );
         self.nodes[p].name = files.name.clone();
 
         // The directory's error (setLoadPackageDataError).
         if let Some(err) = &files.error {
-            let e = self.dir_error(path, &dir, &files, err, pos);
+            let e = self.dir_error(p, path, &dir, &files, err, pos);
             match e {
                 DirErr::Load(e) => self.nodes[p].error = Some(e),
                 DirErr::Build(msg) => self.nodes[p].build_error = Some(msg),
@@ -877,8 +1072,10 @@ impl Loader<'_> {
         }
 
         // Imports of the package's files (not tests), sorted, with the first position of each.
-        let mut imports: BTreeMap<String, (String, Location)> = BTreeMap::new();
-        let mut embeds: BTreeMap<String, (String, Location)> = BTreeMap::new();
+        // The headers are not needed after this.
+        let headers = std::mem::take(&mut files.headers);
+        let mut imports: BTreeMap<String, Option<At>> = BTreeMap::new();
+        let mut embeds: BTreeMap<String, At> = BTreeMap::new();
         let mut directives = Vec::new();
         let pkg_files: BTreeSet<&str> = files
             .go_files
@@ -886,41 +1083,39 @@ impl Loader<'_> {
             .chain(&files.cgo_files)
             .map(String::as_str)
             .collect();
-        for (name, h) in &files.headers {
+        for (name, h) in headers {
             if !pkg_files.contains(name.as_str()) {
                 continue;
             }
-            let rel = join(&dir, name);
-            let at = |line, col| {
-                (
-                    format!("{}:{line}:{col}", self.paths.short(&rel)),
-                    Location {
-                        path: rel.clone(),
-                        line,
-                        col,
-                    },
-                )
+            let rel: Rc<str> = join(&dir, &name).into();
+            let at = |line, col| At {
+                rel: rel.clone(),
+                line,
+                col,
             };
-            for imp in &h.imports {
+            for imp in h.imports {
                 imports
-                    .entry(imp.path.clone())
-                    .or_insert_with(|| at(imp.pos.line, imp.pos.col));
+                    .entry(imp.path)
+                    .or_insert_with(|| Some(at(imp.pos.line, imp.pos.col)));
             }
-            for e in &h.embeds {
+            for e in h.embeds {
                 embeds
-                    .entry(e.pattern.clone())
+                    .entry(e.pattern)
                     .or_insert_with(|| at(e.pos.line, e.pos.col));
             }
-            if let Some(data) = self.ws.get(&rel) {
-                directives.extend(godebug::directives(&data[..h.header_len.min(data.len())]));
+            // `//go:debug` lines only matter in a main package.
+            if files.name == "main" {
+                if let Some(data) = self.ws.get(&rel) {
+                    directives
+                        .extend(godebug::directives(&data[..h.header_len.min(data.len())]));
+                }
             }
         }
+        drop(pkg_files);
         let uses_cgo = !files.cgo_files.is_empty();
-        let mut order: Vec<(String, Option<(String, Location)>)> = imports
-            .iter()
-            .filter(|(k, _)| k.as_str() != "C")
-            .map(|(k, v)| (k.clone(), Some(v.clone())))
-            .collect();
+        let mut order: Vec<(String, Option<At>)> =
+            imports.into_iter().filter(|(k, _)| k != "C").collect();
+        let listed = order.len();
         let mut implicit = Vec::new();
         if uses_cgo {
             implicit.extend(["unsafe", "runtime/cgo", "syscall"]);
@@ -934,74 +1129,109 @@ impl Loader<'_> {
             }
         }
 
-        self.stk.push(path.to_string());
-        let mut internal = Vec::new();
-        let mut by_path = HashMap::new();
-        for (imp, ipos) in &order {
-            let (q, perr) = self.load_import(imp, Some(p), ipos.clone());
-            if let Some(perr) = perr {
-                if self.nodes[p].error.is_none() {
-                    self.nodes[p].error = Some(perr);
-                }
-            }
-            by_path.insert(imp.clone(), q);
-            internal.push(q);
-        }
-        // Embeds (resolveEmbed), after the imports as in cmd/go.
-        let patterns: Vec<String> = embeds.keys().cloned().collect();
-        if !patterns.is_empty() {
-            match embed::resolve(self.tree, &dir, &patterns) {
-                Ok((all, pmap)) => {
-                    self.nodes[p].embed_files = all;
-                    self.nodes[p].embed_patterns = pmap;
-                }
-                Err(e) => {
-                    if self.nodes[p].error.is_none() {
-                        let mut err = LoadError::with_stack(
-                            &self.stk,
-                            format!("pattern {}: {}", e.pattern, e.msg),
-                        );
-                        set_pos(&mut err, &embeds.get(&e.pattern).cloned());
-                        self.nodes[p].error = Some(err);
-                    }
-                }
-            }
-        }
-        self.stk.pop();
-
-        let node = &mut self.nodes[p];
-        node.listed_imports = imports
-            .keys()
-            .filter(|k| k.as_str() != "C")
-            .map(|k| by_path[k])
-            .collect();
-        node.imports = Some(internal);
-        node.directives = directives;
-        node.kind = Kind::Dir {
+        self.stk.push(p);
+        Frame::Dir(Box::new(DirFrame {
+            p,
             module,
             dir,
-            files: Box::new(files),
-        };
-        p
+            files,
+            order,
+            listed,
+            next: 0,
+            internal: Vec::new(),
+            embeds,
+            directives,
+        }))
+    }
+
+    /// The end of `Package.load`, once every import is loaded.
+    fn complete(&mut self, f: Frame) -> usize {
+        match f {
+            Frame::Std {
+                p, internal, ..
+            } => {
+                self.stk.pop();
+                let Kind::Std(sp) = self.nodes[p].kind else {
+                    unreachable!("a std frame's node is std")
+                };
+                let listed = sp
+                    .imports
+                    .iter()
+                    .filter(|i| **i != "C")
+                    .map(|i| self.cache[*i])
+                    .collect();
+                let node = &mut self.nodes[p];
+                node.listed_imports = listed;
+                node.imports = Some(internal);
+                p
+            }
+            Frame::Dir(d) => {
+                let DirFrame {
+                    p,
+                    module,
+                    dir,
+                    files,
+                    listed,
+                    internal,
+                    embeds,
+                    directives,
+                    ..
+                } = *d;
+                // Embeds (resolveEmbed), after the imports as in cmd/go.
+                if !embeds.is_empty() {
+                    let patterns: Vec<String> = embeds.keys().cloned().collect();
+                    match embed::resolve(self.tree, &dir, &patterns) {
+                        Ok((all, pmap)) => {
+                            self.nodes[p].embed_files = all;
+                            self.nodes[p].embed_patterns = pmap;
+                        }
+                        Err(e) => {
+                            if self.nodes[p].error.is_none() {
+                                let mut err =
+                                    self.error_here(format!("pattern {}: {}", e.pattern, e.msg));
+                                self.set_pos(&mut err, embeds.get(&e.pattern));
+                                self.nodes[p].error = Some(err);
+                            }
+                        }
+                    }
+                }
+                self.stk.pop();
+
+                let node = &mut self.nodes[p];
+                node.listed_imports = internal[..listed].to_vec();
+                node.imports = Some(internal);
+                node.directives = directives;
+                node.kind = Kind::Dir {
+                    module,
+                    dir,
+                    files: Box::new(files),
+                };
+                p
+            }
+        }
     }
 
     fn dir_error(
         &self,
+        p: usize,
         path: &str,
         dir: &str,
         files: &DirFiles,
         err: &DirError,
-        pos: &Option<(String, Location)>,
+        pos: Option<&At>,
     ) -> DirErr {
         let at_import = |msg: String| {
-            let mut e = LoadError::with_stack(&self.stk, msg);
-            if self.stk.last().map(String::as_str) != Some(path) {
-                set_pos(&mut e, pos);
+            let mut e = self.error_here(msg);
+            if !self.stack_top_is(path) {
+                self.set_pos(&mut e, pos);
             }
             DirErr::Load(e)
         };
-        let mut pushed = self.stk.clone();
-        pushed.push(path.to_string());
+        let pushed = || {
+            let mut s = self.stack();
+            s.push(self.nodes[p].path.clone());
+            s
+        };
         let abs = self.paths.abs(dir);
         match err {
             DirError::BadFile { file, msg } => {
@@ -1017,7 +1247,7 @@ impl Loader<'_> {
                     // A scanner error: the position in the file, the package on the stack.
                     Some((at, msg)) => {
                         let rel = join(dir, file);
-                        let mut e = LoadError::with_stack(&pushed, msg);
+                        let mut e = LoadError::with_stack(&pushed(), msg);
                         e.pos = format!("{}:{}:{}", self.paths.short(&rel), at.line, at.col);
                         e.location = Some(Location {
                             path: rel,
@@ -1030,11 +1260,11 @@ impl Loader<'_> {
                 }
             }
             DirError::ExcludedByConstraints { .. } => DirErr::Load(LoadError::with_stack(
-                &pushed,
+                &pushed(),
                 format!("build constraints exclude all Go files in {abs}"),
             )),
             DirError::NoGoFiles { .. } => DirErr::Load(LoadError::with_stack(
-                &pushed,
+                &pushed(),
                 format!("no Go files in {abs}"),
             )),
             // Not a load error: the build action fails when it runs.
@@ -1207,7 +1437,7 @@ impl Loader<'_> {
             if elem.starts_with('.') || elem.starts_with('_') || elem == "testdata" {
                 return;
             }
-            if self.tree.is_file(&join(dir, "go.mod")) {
+            if self.tree.has_file(dir, "go.mod") {
                 return;
             }
         }
@@ -1361,11 +1591,16 @@ impl Loader<'_> {
         out
     }
 
-    fn into_loaded(self, list: Vec<usize>, roots: Vec<usize>, warnings: Vec<String>) -> Loaded {
-        let index: HashMap<usize, usize> = list.iter().enumerate().map(|(i, &p)| (p, i)).collect();
-        let is_root: HashSet<usize> = roots.iter().copied().collect();
-        let mut packages = Vec::new();
-        let mut infos = Vec::new();
+    fn into_loaded(mut self, list: Vec<usize>, roots: Vec<usize>, warnings: Vec<String>) -> Loaded {
+        // Node → position in `list` (every listed node once).
+        let mut index = vec![usize::MAX; self.nodes.len()];
+        for (i, &p) in list.iter().enumerate() {
+            index[p] = i;
+        }
+        let mut is_root = vec![false; self.nodes.len()];
+        for &r in &roots {
+            is_root[r] = true;
+        }
         let mut default_godebug = String::new();
         let main_roots: Vec<usize> = roots
             .iter()
@@ -1377,10 +1612,17 @@ impl Loader<'_> {
             settings.extend(self.nodes[m].directives.iter().cloned());
             default_godebug = godebug::default_godebug(&self.mods.main_go_version, &settings);
         }
+        let mut packages = Vec::with_capacity(list.len());
+        let mut infos = Vec::with_capacity(list.len());
         for &p in &list {
+            // Each node is listed once: its data moves out.
+            let n = &mut self.nodes[p];
+            let imports: Vec<usize> = n.listed_imports.iter().map(|&q| index[q]).collect();
+            let kind = std::mem::replace(&mut n.kind, Kind::Missing);
+            let embed_patterns = std::mem::take(&mut n.embed_patterns);
+            let embed_files = std::mem::take(&mut n.embed_files);
             let n = &self.nodes[p];
-            let imports: Vec<usize> = n.listed_imports.iter().map(|q| index[q]).collect();
-            let (node, info) = match &n.kind {
+            let (node, info) = match kind {
                 Kind::Std(sp) => {
                     let names = |v: &[crate::stdlib::SrcFile]| {
                         v.iter().map(|f| f.name.to_string()).collect::<Vec<_>>()
@@ -1425,11 +1667,12 @@ impl Loader<'_> {
                             ws_dir: None,
                             module: None,
                             files: Vec::new(),
-                            root: is_root.contains(&p),
+                            root: is_root[p],
                         },
                     )
                 }
                 Kind::Dir { module, dir, files } => {
+                    let files = *files;
                     let other = |k: OtherKind| {
                         files
                             .other_files
@@ -1441,27 +1684,27 @@ impl Loader<'_> {
                     (
                         PkgNode {
                             import_path: n.path.clone(),
-                            name: files.name.clone(),
-                            dir: self.paths.abs(dir),
+                            name: files.name,
+                            dir: self.paths.abs(&dir),
                             standard: false,
                             imports,
                             import_map: Vec::new(),
-                            go_files: files.go_files.clone(),
-                            s_files: files.s_files.clone(),
+                            go_files: files.go_files,
+                            s_files: files.s_files,
                             h_files: other(OtherKind::H),
-                            cgo_files: files.cgo_files.clone(),
+                            cgo_files: files.cgo_files,
                             c_files: other(OtherKind::C),
                             syso_files: other(OtherKind::Syso),
-                            embed_patterns: n.embed_patterns.clone(),
-                            embed_files: n.embed_files.clone(),
-                            module: Some(*module),
+                            embed_patterns,
+                            embed_files,
+                            module: Some(module),
                         },
                         PackageInfo {
                             import_path: n.path.clone(),
-                            ws_dir: Some(dir.clone()),
-                            module: Some(*module),
-                            files: files.verdicts.clone(),
-                            root: is_root.contains(&p),
+                            ws_dir: Some(dir),
+                            module: Some(module),
+                            files: files.verdicts,
+                            root: is_root[p],
                         },
                     )
                 }
@@ -1473,7 +1716,7 @@ impl Loader<'_> {
         Loaded {
             input: PlanInput {
                 packages,
-                roots: roots.iter().map(|r| index[r]).collect(),
+                roots: roots.iter().map(|&r| index[r]).collect(),
                 mode: self.req.mode.clone(),
                 cwd: self.paths.abs(&self.paths.cwd),
                 modules: self.mods.list.iter().map(|m| m.info.clone()).collect(),
@@ -1488,26 +1731,6 @@ impl Loader<'_> {
 enum DirErr {
     Load(LoadError),
     Build(String),
-}
-
-fn set_pos(e: &mut LoadError, pos: &Option<(String, Location)>) {
-    if let Some((p, loc)) = pos {
-        e.pos = p.clone();
-        e.location = Some(loc.clone());
-    }
-}
-
-/// `ImportStack.shorterThan`.
-fn shorter(a: &[String], b: &[String]) -> bool {
-    if a.len() != b.len() {
-        return a.len() < b.len();
-    }
-    for (x, y) in a.iter().zip(b) {
-        if x != y {
-            return x < y;
-        }
-    }
-    false
 }
 
 /// `findInternal`: the byte index of the last `internal` element.
@@ -1560,6 +1783,9 @@ fn wild_match(parts: &[String], name: &str) -> bool {
     };
     if rest.is_empty() {
         return after.is_empty();
+    }
+    if rest.len() == 1 && rest[0].is_empty() {
+        return true; // a trailing `...` matches any rest
     }
     (0..=after.len())
         .filter(|&k| after.is_char_boundary(k))
@@ -1787,6 +2013,39 @@ mod tests {
             errors(&w, "", &["./e"]),
             "e/e.go:5:12: pattern nothing*.txt: no matching files found"
         );
+    }
+
+    /// A chain of 10,000 packages, each importing the next: loading and planning walk it with
+    /// their own stacks, so a 1 MiB machine stack (wasm's) is enough.
+    #[test]
+    fn load_and_plan_a_10000_deep_chain_on_a_small_stack() {
+        let n = 10_000;
+        let mut w = ws(&[("go.mod", "module example.com/deep\n\ngo 1.23\n")]);
+        for i in 0..n {
+            let (name, import) = match i {
+                0 => ("main".to_string(), "\"example.com/deep/p1\"".to_string()),
+                i if i + 1 < n => (format!("p{i}"), format!("\"example.com/deep/p{}\"", i + 1)),
+                _ => (format!("p{i}"), "\"fmt\"".to_string()),
+            };
+            let dir = if i == 0 { String::new() } else { format!("p{i}/") };
+            w.insert(
+                &format!("{dir}{name}.go"),
+                format!("package {name}\n\nimport _ {import}\n"),
+            )
+            .unwrap();
+        }
+        let h = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(move || {
+                let l = load(&w, &LoadRequest::default()).expect("the chain loads");
+                let p = crate::plan::plan(l.input, &crate::plan::Toolchain::default())
+                    .expect("the chain plans");
+                (l.packages.len(), p.len())
+            })
+            .unwrap();
+        let (pkgs, actions) = h.join().expect("no stack overflow");
+        assert!(pkgs > n, "{pkgs}");
+        assert!(actions > n, "{actions}");
     }
 
     #[test]

@@ -87,16 +87,104 @@ pub struct Object {
     /// The body lines (see the module doc); the content ID is their hash.
     body: Vec<String>,
     pub export: ExportData,
+    /// A real compiler's archive, when the object is one (see [`Object::from_archive`]).
+    archive: Option<Archive>,
+}
+
+/// A real `_pkg_.a` and its content ID.
+#[derive(Clone, PartialEq, Eq)]
+struct Archive {
+    bytes: Vec<u8>,
+    content: Digest,
+}
+
+impl std::fmt::Debug for Archive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Archive({} bytes, content {})", self.bytes.len(), self.content.to_hex())
+    }
+}
+
+/// The `!<arch>` magic of a Go package archive.
+pub const ARCHIVE_MAGIC: &[u8] = b"!<arch>\n";
+
+/// The build ID a real archive carries in its export data header (`build id "A/C"`), found in
+/// its first 64 KiB.
+pub fn archive_build_id(data: &[u8]) -> Option<String> {
+    const KEY: &[u8] = b"\nbuild id \"";
+    let head = &data[..data.len().min(64 << 10)];
+    let at = head.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
+    let len = head[at..].iter().position(|&b| b == b'"' || b == b'\n')?;
+    let id = std::str::from_utf8(&head[at..at + len]).ok()?;
+    (!id.is_empty() && head.get(at + len) == Some(&b'"')).then(|| id.to_string())
+}
+
+/// cmd/go's content ID of an output (`buildid.FindAndHash`): the hash of the bytes with every
+/// occurrence of the build ID zeroed, so that the ID written into the file does not change it.
+pub fn content_hash(data: &[u8], build_id: &str) -> Digest {
+    let id = build_id.as_bytes();
+    let mut h = blake3::Hasher::new();
+    if id.is_empty() {
+        h.update(data);
+        return Digest(*h.finalize().as_bytes());
+    }
+    let zeros = vec![0u8; id.len()];
+    let mut i = 0;
+    let mut from = 0;
+    while i + id.len() <= data.len() {
+        if &data[i..i + id.len()] == id {
+            h.update(&data[from..i]);
+            h.update(&zeros);
+            i += id.len();
+            from = i;
+        } else {
+            i += 1;
+        }
+    }
+    h.update(&data[from..]);
+    Digest(*h.finalize().as_bytes())
 }
 
 impl Object {
+    /// A real compiler's output (the helper's real toolchain): the archive is stored as it is,
+    /// its content ID is [`content_hash`] with the build ID from its header. `None` if the bytes
+    /// are not a Go archive with a build ID. Export data is not modelled for real archives (the
+    /// real compiler reads the real one): `export.api` is the content ID, with no inlinable
+    /// bodies.
+    pub fn from_archive(bytes: Vec<u8>) -> Option<Object> {
+        if !bytes.starts_with(ARCHIVE_MAGIC) {
+            return None;
+        }
+        let id = archive_build_id(&bytes)?;
+        let content = content_hash(&bytes, &id);
+        Some(Object {
+            body: Vec::new(),
+            export: ExportData {
+                api: content,
+                inline: BTreeMap::new(),
+            },
+            archive: Some(Archive { bytes, content }),
+        })
+    }
+
+    /// Whether this is a real archive ([`Object::from_archive`]).
+    pub fn is_archive(&self) -> bool {
+        self.archive.is_some()
+    }
+
     /// The content ID: the hash of the output without its build ID.
     pub fn content(&self) -> Digest {
+        if let Some(a) = &self.archive {
+            return a.content;
+        }
         Digest::of(self.body.join("\n").as_bytes())
     }
 
-    /// The archive bytes as stored in the cache, with the build ID written in.
+    /// The archive bytes as stored in the cache, with the build ID written in. A real archive
+    /// is stored as the tools left it (its own build ID, which `buildid -w` already rewrote).
     pub fn to_bytes(&self, build_id: &str) -> Vec<u8> {
+        if let Some(a) = &self.archive {
+            return a.bytes.clone();
+        }
         let mut s = format!("{OBJECT_HEADER}\nbuildid {build_id}\n");
         for l in &self.body {
             s.push_str(l);
@@ -108,6 +196,10 @@ impl Object {
     /// Reads bytes written by [`Object::to_bytes`]; `None` if they are not an object of this
     /// version. Returns the build ID too.
     pub fn parse(data: &[u8]) -> Option<(String, Object)> {
+        if data.starts_with(ARCHIVE_MAGIC) {
+            let id = archive_build_id(data)?;
+            return Some((id, Object::from_archive(data.to_vec())?));
+        }
         let text = std::str::from_utf8(data).ok()?;
         let mut lines = text.strip_suffix('\n')?.split('\n');
         if lines.next()? != OBJECT_HEADER {
@@ -145,6 +237,7 @@ impl Object {
             Object {
                 body,
                 export: ExportData { api: api?, inline },
+                archive: None,
             },
         ))
     }
@@ -206,6 +299,7 @@ pub fn std_object(go_version: &str, import_path: &str, files: &[(&str, u64)]) ->
             api,
             inline: BTreeMap::new(),
         },
+        archive: None,
     }
 }
 
@@ -919,12 +1013,35 @@ pub fn compile(src: &Source<'_>) -> Object {
     Object {
         body,
         export: ExportData { api, inline },
+        archive: None,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn real_archives_are_identified_by_their_bytes_without_the_build_id() {
+        let arch = |id: &str, code: &str| {
+            format!("!<arch>\n__.PKGDEF       0           0     0     644     99        `\ngo object linux amd64 go1.23.5\nbuild id \"{id}\"\n\n$$B\n{code}\n_go_.o {id}\n").into_bytes()
+        };
+        let a = Object::from_archive(arch("AAAA/CCCC", "x")).unwrap();
+        let b = Object::from_archive(arch("BBBB/DDDD", "x")).unwrap();
+        let c = Object::from_archive(arch("AAAA/CCCC", "y")).unwrap();
+        assert!(a.is_archive());
+        assert_eq!(a.content(), b.content(), "the build ID is not content");
+        assert_ne!(a.content(), c.content());
+        // Stored as is, read back with the same content ID.
+        let bytes = a.to_bytes("ignored/ignored");
+        assert_eq!(bytes, arch("AAAA/CCCC", "x"));
+        let (id, back) = Object::parse(&bytes).unwrap();
+        assert_eq!(id, "AAAA/CCCC");
+        assert_eq!(back.content(), a.content());
+        assert!(Object::from_archive(b"!<arch>\nno id here".to_vec()).is_none());
+        assert!(Object::from_archive(b"buildlab-object 1\n".to_vec()).is_none());
+        assert_eq!(content_hash(b"xIDyIDz", "ID"), content_hash(b"x\0\0y\0\0z", ""));
+    }
 
     fn one(path: &str, files: &[(&str, &str)], deps: Vec<Dep<'_>>) -> Object {
         compile(&Source {

@@ -19,9 +19,11 @@
 //! breadth-first walk from the root over `Deps` in order; the scheduling priority is its index in
 //! a depth-first post-order walk from the root (leaves first, the root last), as in `Builder.Do`.
 //!
-//! Each action also carries its [`Step`]s: the commands and file writes that `go build -x`
-//! would show for it (mkdir, `go_asm.h`, `asm -gensymabis`, importcfg, compile, header copies, asm,
-//! pack, buildid, link, mv), with `$WORK`-relative paths and [`BUILD_ID`] standing for build IDs.
+//! Each action also has its [`Step`]s ([`Plan::steps`]): the commands and file writes that
+//! `go build -x` would show for it (mkdir, `go_asm.h`, `asm -gensymabis`, importcfg, compile,
+//! header copies, asm, pack, buildid, link, mv), with `$WORK`-relative paths and [`BUILD_ID`]
+//! standing for build IDs. They are rendered on first use, not at planning time: a warm build
+//! hashes every action but runs (and prints) few of them.
 //!
 //! Deliberately not here: loading (go.mod, file scanning, the std graph) comes in as
 //! [`PlanInput`]; action IDs, cache lookups, scheduling and execution belong to later stages;
@@ -30,6 +32,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
+use std::sync::OnceLock;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
@@ -309,8 +312,6 @@ pub struct Action {
     pub priority: usize,
     /// `ID` in `-debug-actiongraph` (breadth-first order from the root).
     pub id: usize,
-    /// What the action does when it runs (empty for `nop`, `built-in package`, `go build`).
-    pub steps: Vec<Step>,
 }
 
 /// A tool run by cmd/go.
@@ -435,6 +436,9 @@ pub struct ActionGraph<S> {
     toolchain: Toolchain,
     /// Actions in JSON ID order (breadth-first from the root).
     by_id: Vec<ActionIx>,
+    /// Each action's steps, by node index, rendered on first use ([`Plan::steps`]): most plans
+    /// are hashed and looked up in the cache without ever running (or printing) most actions.
+    steps: Vec<OnceLock<Vec<Step>>>,
     _state: std::marker::PhantomData<S>,
 }
 
@@ -451,26 +455,29 @@ pub fn plan(input: PlanInput, toolchain: &Toolchain) -> Result<Plan, Vec<PlanErr
         input,
         toolchain: toolchain.clone(),
         by_id: Vec::new(),
+        steps: Vec::new(),
         _state: std::marker::PhantomData,
     };
     Ok(building.seal())
 }
 
 impl ActionGraph<Building> {
-    /// Assign priorities (post-order), IDs (breadth-first) and steps; freeze.
+    /// Assign priorities (post-order) and IDs (breadth-first); freeze. Steps are rendered later,
+    /// on demand.
     fn seal(mut self) -> Plan {
         // Priorities: depth-first post-order from the root (exec.go actionList).
-        let mut seen = HashSet::new();
-        let mut order = Vec::new();
+        let n = self.graph.node_count();
+        let mut seen = vec![false; n];
+        let mut order = Vec::with_capacity(n);
         // Iterative post-order over ordered deps.
         let mut stack: Vec<(ActionIx, usize)> = vec![(self.root, 0)];
-        seen.insert(self.root);
+        seen[self.root.index()] = true;
         while let Some(&mut (a, ref mut i)) = stack.last_mut() {
             let deps = &self.graph[a].deps;
             if *i < deps.len() {
                 let d = deps[*i];
                 *i += 1;
-                if seen.insert(d) {
+                if !std::mem::replace(&mut seen[d.index()], true) {
                     stack.push((d, 0));
                 }
             } else {
@@ -483,11 +490,12 @@ impl ActionGraph<Building> {
         }
         // IDs: breadth-first from the root (action.go actionGraphJSON).
         let mut by_id = vec![self.root];
-        let mut seen_bfs: HashSet<ActionIx> = HashSet::from([self.root]);
+        let mut seen_bfs = vec![false; n];
+        seen_bfs[self.root.index()] = true;
         let mut i = 0;
         while i < by_id.len() {
             for &d in &self.graph[by_id[i]].deps {
-                if seen_bfs.insert(d) {
+                if !std::mem::replace(&mut seen_bfs[d.index()], true) {
                     by_id.push(d);
                 }
             }
@@ -497,18 +505,14 @@ impl ActionGraph<Building> {
             self.graph[a].id = id;
         }
         self.by_id = by_id;
-        // Steps.
-        let nodes: Vec<ActionIx> = self.graph.node_indices().collect();
-        for a in nodes {
-            let steps = Steps { g: &self }.for_action(a);
-            self.graph[a].steps = steps;
-        }
+        let steps = (0..self.graph.node_count()).map(|_| OnceLock::new()).collect();
         ActionGraph {
             graph: self.graph,
             root: self.root,
             input: self.input,
             toolchain: self.toolchain,
             by_id: self.by_id,
+            steps,
             _state: std::marker::PhantomData,
         }
     }
@@ -539,6 +543,23 @@ impl ActionGraph<Sealed> {
     }
     pub fn action(&self, a: ActionIx) -> &Action {
         &self.graph[a]
+    }
+    /// What action `a` does when it runs, in order (empty for `nop`, `built-in package`,
+    /// `go build`). Rendered on first use and kept.
+    pub fn steps(&self, a: ActionIx) -> &[Step] {
+        self.steps[a.index()].get_or_init(|| self.step_builder().for_action(a))
+    }
+    /// The build info of main package `main_pkg` (index into [`PlanInput::packages`]), as its
+    /// link's `importcfg.link` carries it in the `modinfo` line (without go's markers).
+    pub fn build_info(&self, main_pkg: usize) -> String {
+        self.step_builder().build_info(main_pkg)
+    }
+    fn step_builder(&self) -> Steps<'_> {
+        Steps {
+            graph: &self.graph,
+            input: &self.input,
+            toolchain: &self.toolchain,
+        }
     }
     /// The underlying petgraph graph; edges run from an action to each of its dependencies.
     pub fn graph(&self) -> &DiGraph<Action, ()> {
@@ -602,8 +623,8 @@ impl ActionGraph<Sealed> {
                 target: x.target.clone(),
                 deps: x.deps.iter().map(|&d| self.graph[d].id).collect(),
                 priority: x.priority,
-                tools: x
-                    .steps
+                tools: self
+                    .steps(a)
                     .iter()
                     .filter_map(|s| match s {
                         Step::Run(inv) => Some(inv.tool),
@@ -686,6 +707,15 @@ mod wire {
 // ---------------------------------------------------------------------------------------------
 // Construction (action.go)
 // ---------------------------------------------------------------------------------------------
+
+/// A package whose build action is being made ([`Builder::build_action`]): its work
+/// directory, the next import to visit, the actions of the imports visited so far.
+struct BuildFrame {
+    p: usize,
+    objdir: WorkDir,
+    next: usize,
+    deps: Vec<ActionIx>,
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum InstallMode {
@@ -797,7 +827,6 @@ impl<'a> Builder<'a> {
             built: None,
             priority: 0,
             id: 0,
-            steps: Vec::new(),
         })
     }
 
@@ -875,49 +904,84 @@ impl<'a> Builder<'a> {
         {
             mode = InstallMode::Build;
         }
-        let a = match self.cache.get(&(Mode::Build, p)) {
-            Some(&a) => a,
-            None => {
-                if let Some(pos) = self.on_stack[p]
-                    .then(|| self.in_progress.iter().position(|&q| q == p))
-                    .flatten()
-                {
-                    let mut cycle: Vec<String> = self.in_progress[pos..]
-                        .iter()
-                        .map(|&q| self.pkg(q).import_path.clone())
-                        .collect();
-                    cycle.push(self.pkg(p).import_path.clone());
-                    self.errors.push(PlanError::ImportCycle { cycle });
-                    // Stand-in so construction can finish and report every error.
-                    return self.add(Mode::Nop, Some(p), Vec::new());
-                }
-                let objdir = self.new_objdir();
-                self.in_progress.push(p);
-                self.on_stack[p] = true;
-                let mut deps = Vec::new();
-                for q in self.internal[p].clone() {
-                    deps.push(self.compile_action(InstallMode::Build, q));
-                }
-                self.in_progress.pop();
-                self.on_stack[p] = false;
-                let pk = self.pkg(p);
-                let builtin =
-                    pk.standard && matches!(pk.import_path.as_str(), "builtin" | "unsafe");
-                let a = self.add(
-                    if builtin { Mode::BuiltIn } else { Mode::Build },
-                    Some(p),
-                    deps,
-                );
-                self.graph[a].objdir = Some(objdir);
-                self.cache.insert((Mode::Build, p), a);
-                a
-            }
-        };
+        let a = self.build_action(p);
         if mode == InstallMode::Install {
             self.install_action(a)
         } else {
             a
         }
+    }
+
+    /// `CompileAction(ModeBuild, p)`: the build action of `p`, made (with those of its imports,
+    /// depth-first in import order) if it does not exist yet. cmd/go recurses; this walks with
+    /// an explicit stack, so import chains thousands deep cannot overflow the machine stack.
+    /// The work directory is numbered when a package is entered, the action added when it is
+    /// left, as in cmd/go.
+    fn build_action(&mut self, p: usize) -> ActionIx {
+        if let Some(&a) = self.cache.get(&(Mode::Build, p)) {
+            return a;
+        }
+        let mut frames = match self.enter_build(p) {
+            Ok(f) => vec![f],
+            Err(stand_in) => return stand_in,
+        };
+        loop {
+            let top = frames.last_mut().expect("the walk ends with its first frame");
+            if let Some(&q) = self.internal[top.p].get(top.next) {
+                top.next += 1;
+                match self.cache.get(&(Mode::Build, q)) {
+                    Some(&a) => top.deps.push(a),
+                    None => match self.enter_build(q) {
+                        Ok(f) => frames.push(f),
+                        Err(stand_in) => frames.last_mut().expect("top").deps.push(stand_in),
+                    },
+                }
+                continue;
+            }
+            let BuildFrame { p, objdir, deps, .. } = frames.pop().expect("top exists");
+            self.in_progress.pop();
+            self.on_stack[p] = false;
+            let pk = self.pkg(p);
+            let builtin = pk.standard && matches!(pk.import_path.as_str(), "builtin" | "unsafe");
+            let a = self.add(
+                if builtin { Mode::BuiltIn } else { Mode::Build },
+                Some(p),
+                deps,
+            );
+            self.graph[a].objdir = Some(objdir);
+            self.cache.insert((Mode::Build, p), a);
+            match frames.last_mut() {
+                Some(up) => up.deps.push(a),
+                None => return a,
+            }
+        }
+    }
+
+    /// Enters package `p` for [`Builder::build_action`]: numbers its work directory. On an
+    /// import cycle, records the error and gives a stand-in `nop` instead, so construction can
+    /// finish and report every error.
+    fn enter_build(&mut self, p: usize) -> Result<BuildFrame, ActionIx> {
+        if let Some(pos) = self.on_stack[p]
+            .then(|| self.in_progress.iter().position(|&q| q == p))
+            .flatten()
+        {
+            let mut cycle: Vec<String> = self.in_progress[pos..]
+                .iter()
+                .map(|&q| self.pkg(q).import_path.clone())
+                .collect();
+            cycle.push(self.pkg(p).import_path.clone());
+            self.errors.push(PlanError::ImportCycle { cycle });
+            return Err(self.add(Mode::Nop, Some(p), Vec::new()));
+        }
+        let objdir = self.new_objdir();
+        self.in_progress.push(p);
+        self.on_stack[p] = true;
+        Ok(BuildFrame {
+            p,
+            objdir,
+            next: 0,
+            deps: Vec::new(),
+        })
     }
 
     /// action.go LinkAction.
@@ -1002,7 +1066,6 @@ impl<'a> Builder<'a> {
         x.objdir = objdir;
         x.target = target.clone();
         x.built = target;
-        x.steps = Vec::new();
         self.cache.insert((key, p), a1);
         a1
     }
@@ -1092,13 +1155,16 @@ fn version_le(a: &str, b: &str) -> bool {
 // Steps (exec.go build / link / BuildInstallFunc, gc.go)
 // ---------------------------------------------------------------------------------------------
 
+/// Renders one action's steps from the finished graph.
 struct Steps<'g> {
-    g: &'g ActionGraph<Building>,
+    graph: &'g DiGraph<Action, ()>,
+    input: &'g PlanInput,
+    toolchain: &'g Toolchain,
 }
 
 impl Steps<'_> {
     fn for_action(&self, a: ActionIx) -> Vec<Step> {
-        let x = &self.g.graph[a];
+        let x = &self.graph[a];
         match x.mode {
             Mode::Build => self.build(a),
             Mode::Link => self.link(a),
@@ -1129,7 +1195,7 @@ impl Steps<'_> {
     }
 
     fn cold_built(&self, a: ActionIx) -> String {
-        let x = &self.g.graph[a];
+        let x = &self.graph[a];
         match (&x.built, x.mode, x.objdir) {
             (Some(b), _, _) => b.clone(),
             (None, Mode::Build, Some(d)) => format!("{}_pkg_.a", d.path()),
@@ -1155,7 +1221,7 @@ impl Steps<'_> {
     }
 
     fn asm_args(&self, p: &PkgNode, objdir: &str) -> Vec<String> {
-        let tc = &self.g.toolchain;
+        let tc = self.toolchain;
         let mut v = vec![
             tc.tool("asm"),
             "-p".into(),
@@ -1184,8 +1250,8 @@ impl Steps<'_> {
     }
 
     fn build(&self, a: ActionIx) -> Vec<Step> {
-        let g = self.g;
-        let tc = &g.toolchain;
+        let g = self;
+        let tc = g.toolchain;
         let x = &g.graph[a];
         let p = &g.input.packages[x.package.expect("build has a package")];
         let objdir = x.objdir.expect("build has an objdir").path();
@@ -1404,8 +1470,8 @@ impl Steps<'_> {
     }
 
     fn link(&self, a: ActionIx) -> Vec<Step> {
-        let g = self.g;
-        let tc = &g.toolchain;
+        let g = self;
+        let tc = g.toolchain;
         let x = &g.graph[a];
         let main = x.package.expect("link has a package");
         let objdir = x.objdir.expect("link has an objdir").path();
@@ -1465,9 +1531,8 @@ impl Steps<'_> {
 
     /// load.go setBuildInfo + runtime/debug BuildInfo.String (no VCS stamping).
     fn build_info(&self, main: usize) -> String {
-        let g = self.g;
-        let tc = &g.toolchain;
-        let input = &g.input;
+        let tc = self.toolchain;
+        let input = self.input;
         let p = &input.packages[main];
         let mut s = format!("path\t{}\n", p.import_path);
         let fmt_mod = |s: &mut String,

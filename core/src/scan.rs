@@ -653,6 +653,28 @@ fn is_graphic(c: char) -> bool {
 
 fn is_valid_import(path: &[u8]) -> bool {
     const ILLEGAL: &str = "!\"#$%&'()*,:;<=>?[\\]^{|}`\u{FFFD}";
+    /// The ASCII bytes allowed in an import path: printable, not a space, not in `ILLEGAL`.
+    const OK: [bool; 128] = {
+        let mut t = [false; 128];
+        let mut b = 0x21;
+        while b < 0x7f {
+            t[b] = true;
+            b += 1;
+        }
+        let ill = ILLEGAL.as_bytes();
+        let mut i = 0;
+        while i < ill.len() {
+            if ill[i] < 0x80 {
+                t[ill[i] as usize] = false;
+            }
+            i += 1;
+        }
+        t
+    };
+    if path.is_ascii() {
+        // The common case, without decoding.
+        return !path.is_empty() && path.iter().all(|&b| OK[b as usize]);
+    }
     !path.is_empty()
         && String::from_utf8_lossy(path)
             .chars()

@@ -369,7 +369,7 @@ impl<'a> Shell<'a> {
             RunOutcome::Failed { step, .. } => Some(*step),
             _ => None,
         };
-        for (i, step) in x.steps.iter().enumerate() {
+        for (i, step) in plan.steps(run.action).iter().enumerate() {
             self.step(step, &moved, run.build_id.as_deref());
             if failed_at == Some(i) {
                 break;
@@ -654,16 +654,16 @@ pub fn work_tree(input: &RenderInput) -> Option<WorkTree> {
             .map(|r| r.trim_end_matches('/').to_string())
     };
     for run in input.runs {
-        let x = plan.action(run.action);
+        let steps = plan.steps(run.action);
         let last = match &run.outcome {
-            RunOutcome::Ran { .. } => x.steps.len(),
+            RunOutcome::Ran { .. } => steps.len(),
             RunOutcome::Failed { step, .. } => *step,
             _ => continue,
         };
         if sh.installs_current_target(run.action) {
             continue;
         }
-        for step in &x.steps[..last.min(x.steps.len())] {
+        for step in &steps[..last.min(steps.len())] {
             match step {
                 Step::Mkdir(d) => {
                     if let Some(r) = rel(d) {

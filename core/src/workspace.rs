@@ -54,6 +54,10 @@ impl Workspace {
     }
 
     pub fn get(&self, path: &str) -> Option<&[u8]> {
+        if is_normal(path) {
+            // Already in normal form (the common case): no copy to look it up.
+            return self.files.get(path).map(Vec::as_slice);
+        }
         normalize(path).and_then(|p| self.files.get(&p).map(Vec::as_slice))
     }
 
@@ -145,6 +149,13 @@ fn txtar_header(line: &str) -> Option<&str> {
     let l = l.strip_suffix('\r').unwrap_or(l);
     let name = l.strip_prefix("-- ")?.strip_suffix(" --")?.trim();
     (!name.is_empty()).then_some(name)
+}
+
+/// `path` is what [`normalize`] would return for it.
+fn is_normal(path: &str) -> bool {
+    !path.is_empty()
+        && !path.contains(['\\', '\0'])
+        && path.split('/').all(|e| !matches!(e, "" | "." | ".."))
 }
 
 /// Normalizes a relative slash path; `None` for absolute paths, `..`, backslashes or NUL.

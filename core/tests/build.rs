@@ -365,6 +365,13 @@ fn multi_cold_warm_binremoved_forced() {
     assert_eq!(warm.transcript.text(), "WORK=/tmp/go-build123\n");
     assert!(warm.report.compiled().is_empty() && warm.report.link_runs() == 0);
     assert!(warm.binary.is_none());
+    // Nothing ran: every action on a lane shows as served (the install of a current binary too).
+    assert!(warm
+        .trace
+        .actions
+        .iter()
+        .filter(|a| a.lane.is_some())
+        .all(|a| a.kind == Kind::CacheHit && a.cache != CacheOutcome::Unknown));
     if let Some(want) = oracle("multi/build-x-warm-binpresent.txt") {
         assert_eq!(normalize(&warm.transcript.text()), normalize(&want));
     }
@@ -518,4 +525,105 @@ fn record_round_trips_through_json() {
     assert_eq!(warm.transcript.text(), "WORK=/tmp/go-build123\n");
     assert!(Record::from_json(&json.replace("\"version\":1", "\"version\":2")).is_err());
     assert!(Record::from_json("{").is_err());
+}
+
+#[test]
+fn take_finished_reports_every_action_once_as_the_trace_does() {
+    // Drive a session by hand, as the page does, collecting progress as it comes.
+    let m = Multi::new();
+    let f = files(&m.ws, &m.plan);
+    let cfg = Config {
+        workers: 2,
+        now: NOW,
+        ..Config::default()
+    };
+    let mut s = Session::new(&m.plan, &f, &m.record, None, cfg);
+    let mut tc = buildlab_core::build::Simulated::for_plan(&m.plan, &f);
+    let mut cache = MemoryCache::new();
+    let mut seen = Vec::new();
+    let mut t = 0.0;
+    loop {
+        let jobs = s.ready(&mut cache, t);
+        seen.extend(s.take_finished());
+        if jobs.is_empty() && s.running() == 0 {
+            break;
+        }
+        for job in jobs {
+            let r = tc.run(&m.plan, &f, &job);
+            t += 1.0;
+            let timing = Timing {
+                start_us: t - 1.0,
+                end_us: t,
+                spans: Vec::new(),
+            };
+            s.complete(&mut cache, &job, r, timing);
+            seen.extend(s.take_finished());
+        }
+    }
+    assert!(s.take_finished().is_empty());
+    let r = s.finish();
+    let mut ids: Vec<usize> = seen.iter().map(|a| a.id).collect();
+    ids.sort();
+    assert_eq!(ids, r.trace.actions.iter().map(|a| a.id).collect::<Vec<_>>());
+    for a in &seen {
+        let t = r.trace.actions.iter().find(|x| x.id == a.id).unwrap();
+        assert_eq!(
+            (a.lane, a.start_us, a.end_us, a.kind, &a.cache),
+            (t.lane, t.start_us, t.end_us, t.kind, &t.cache)
+        );
+    }
+    // The runs the transcript came from are handed back, in dispatch order.
+    assert_eq!(r.runs.len(), seen.iter().filter(|a| a.lane.is_some()).count());
+}
+
+/// A toolchain whose outputs are real-format archives (`!<arch>` with a build ID), as the
+/// helper's real toolchain returns them: their content ID ignores the build ID, they round-trip
+/// through the cache, and `output_hex` says where each one is for a real link's importcfg.
+struct FakeArchives;
+
+impl Toolchain for FakeArchives {
+    fn run(&mut self, _: &Plan, _: &dyn SourceFiles, job: &Job) -> ToolResult {
+        let output = (job.mode == buildlab_core::plan::Mode::Build).then(|| {
+            let bytes = format!(
+                "!<arch>\n__.PKGDEF 0 0 0 644 1 `\ngo object linux amd64\nbuild id \"{}\"\n$$B\n{}\n",
+                job.build_id, job.import_path
+            );
+            object::Object::from_archive(bytes.into_bytes()).expect("an archive")
+        });
+        ToolResult::ok(output, vec![(Kind::Compile, 1.0)])
+    }
+}
+
+#[test]
+fn archive_outputs_are_cached_and_located() {
+    let ws = small("");
+    let p = plan_ws(&ws, "/tmp/s");
+    let f = files(&ws, &p);
+    let empty = Record::default();
+    let mut cache = MemoryCache::new();
+    let mut tc = FakeArchives;
+    let mut s = Session::new(&p, &f, &empty, None, Config::default());
+    loop {
+        let jobs = s.ready(&mut cache, 0.0);
+        if jobs.is_empty() && s.running() == 0 {
+            break;
+        }
+        for job in jobs {
+            let r = tc.run(&p, &f, &job);
+            s.complete(&mut cache, &job, r, Timing::default());
+            if job.mode == buildlab_core::plan::Mode::Build {
+                let hex = s.output_hex(job.action).expect("stored").to_string();
+                let data = cache.peek_data(&object::parse_hex(&hex).unwrap());
+                assert!(data.is_err(), "output_hex names the data file, not the action entry");
+            }
+        }
+    }
+    let cold = s.finish();
+    assert_eq!(cold.exit_status, 0);
+    // Warm: every build action hits the archives stored by the cold build.
+    let warm = Session::new(&p, &f, &cold.report.record, None, Config::default());
+    let warm = buildlab_core::build::run_sequential(warm, &mut cache, &mut FakeArchives);
+    let hits = warm.trace.actions.iter().filter(|a| a.cache == CacheOutcome::Hit).count();
+    let builds = p.actions().filter(|(_, x)| x.mode == buildlab_core::plan::Mode::Build).count();
+    assert_eq!(hits, builds);
 }

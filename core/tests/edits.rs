@@ -311,7 +311,7 @@ fn multi_edits_match_the_real_go() {
     let cold = lab.build(&ws);
     assert_eq!(cold.link_runs(), 1);
     assert_eq!(cold.asm_runs(), lab.plan.actions().map(|(a, _)| {
-        lab.plan.action(a).steps.iter().filter(|s| matches!(s, buildlab_core::plan::Step::Run(i) if i.tool == buildlab_core::plan::Tool::Asm)).count()
+        lab.plan.steps(a).iter().filter(|s| matches!(s, buildlab_core::plan::Step::Run(i) if i.tool == buildlab_core::plan::Tool::Asm)).count()
     }).sum::<usize>());
     // Warm, binary present: nothing runs.
     let warm = lab.build(&ws);

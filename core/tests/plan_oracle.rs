@@ -347,7 +347,7 @@ fn render_n(p: &Plan) -> (Vec<String>, BTreeSet<String>) {
     while let Some(Reverse((prio, _))) = heap.pop() {
         let a = by_prio[&prio];
         let x = p.action(a);
-        if x.steps.iter().any(|s| matches!(s, Step::Cgo { .. })) {
+        if p.steps(a).iter().any(|s| matches!(s, Step::Cgo { .. })) {
             skipped.insert(p.package_path(a).to_string());
             sc.script_dir = "(cgo steps)".into(); // cgo and gcc change directory
         } else {
@@ -360,7 +360,7 @@ fn render_n(p: &Plan) -> (Vec<String>, BTreeSet<String>) {
                     "".into(),
                 ]);
             }
-            for st in &x.steps {
+            for st in p.steps(a) {
                 match st {
                     Step::Mkdir(d) => {
                         if sc.made.insert(d.clone()) {
@@ -482,8 +482,8 @@ fn plan_oracle_multi_workdir_importcfgs() {
     };
     let p = plan(input_from_list(&go_list(&list)), &Toolchain::default()).unwrap();
     let mut ours = HashMap::new();
-    for (_, x) in p.actions() {
-        for st in &x.steps {
+    for (a, _) in p.actions() {
+        for st in p.steps(a) {
             if let Step::WriteFile {
                 path,
                 contents: FileContents::ImportCfg(c),

@@ -717,8 +717,7 @@ fn transcript_compile_failure_reports_and_exits_1() {
     let link = link_of(&p);
     let main = p.action(link).deps[0];
     let compile_step = p
-        .action(main)
-        .steps
+        .steps(main)
         .iter()
         .position(|s| matches!(s, buildlab_core::plan::Step::Run(i) if i.tool.name() == "compile"))
         .unwrap();

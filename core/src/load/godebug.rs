@@ -73,6 +73,9 @@ pub(crate) fn default_godebug(go_version: &str, settings: &[(String, String)]) -
 /// clause, as go/build collects them.
 pub(crate) fn directives(src: &[u8]) -> Vec<(String, String)> {
     let mut out = Vec::new();
+    if !src.windows(b"//go:debug".len()).any(|w| w == b"//go:debug") {
+        return out;
+    }
     let text = String::from_utf8_lossy(src);
     let mut in_block = false;
     for line in text.lines() {
