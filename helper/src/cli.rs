@@ -9,14 +9,21 @@
 //! current directory, or `-o`), carrying its simulated build ID so that the next build finds it
 //! current; the why-rebuilt record is kept beside the cache.
 //!
-//! Not here: the real toolchain (`--real` says so and exits 2), `-v`, `-work`'s kept files (the
-//! simulation writes nothing into `$WORK`), and go's other commands.
+//! `build --real` runs the same session with the real Go tools ([`crate::realbuild`]): the plan
+//! is made for the detected Go ([`crate::godetect`]) with `CGO_ENABLED=0` (the executor does not
+//! run cgo), `$WORK` is a real private directory (kept with `-work`), the real archives are
+//! stored under `$GOCACHE/buildlab/real` (a GOCACHE layout of its own: simulated and real
+//! outputs share action IDs, so they must not share entries), and the real binary is installed
+//! where go puts it.
+//!
+//! Not here: `-v`, `-work`'s kept files in the simulation (it writes nothing into `$WORK`), and
+//! go's other commands.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use buildlab_core::actionid::WorkspaceFiles;
-use buildlab_core::build::{binary_build_id, simulate, Config};
+use buildlab_core::build::{simulate, Config};
 use buildlab_core::cache::Cache;
 use buildlab_core::cost::{CostModel, Machine};
 use buildlab_core::load::{load, LoadRequest};
@@ -76,10 +83,7 @@ pub fn build(args: &[String], cwd: &Path) -> Output {
         Err(e) => return Output::err(e.0, e.1),
     };
     if flags.real {
-        return Output::err(
-            "buildlab: --real: not available yet: the real toolchain arrives with the helper work",
-            2,
-        );
+        return build_real(&flags, cwd);
     }
     let found = match discover(cwd) {
         Ok(d) => d,
@@ -190,7 +194,7 @@ fn read_build_id(path: &Path) -> Option<String> {
         .take(1 << 20)
         .read_to_end(&mut head)
         .ok()?;
-    binary_build_id(&head)
+    crate::realbuild::exe_build_id(&head)
 }
 
 fn write_binary(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -254,5 +258,171 @@ pub fn env(args: &[String]) -> Output {
         stdout,
         stderr: String::new(),
         status: 0,
+    }
+}
+
+/// The real outputs' cache: `$GOCACHE/buildlab/real`, a GOCACHE layout of its own.
+pub fn real_cache_dir(gocache: &Path) -> PathBuf {
+    gocache.join("buildlab").join("real")
+}
+
+/// The per-tool timeout of `build --real` (`BUILDLAB_TOOL_TIMEOUT` seconds, default 600).
+fn tool_timeout() -> std::time::Duration {
+    let secs = std::env::var("BUILDLAB_TOOL_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(600);
+    std::time::Duration::from_secs(secs)
+}
+
+/// A fresh private `$WORK`: `go-buildNNN` under the temporary directory, created here (never an
+/// existing directory).
+pub fn make_work_dir(parent: &Path) -> std::io::Result<PathBuf> {
+    let mut seed = diskcache::now().unsigned_abs() ^ u64::from(std::process::id());
+    for _ in 0..100 {
+        let d = parent.join(format!("go-build{}", seed % 10_000_000_000));
+        match std::fs::create_dir(&d) {
+            Ok(()) => return Ok(d),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1)
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other("no free $WORK name"))
+}
+
+/// `buildlab build --real`.
+fn build_real(flags: &BuildFlags, cwd: &Path) -> Output {
+    let explicit = std::env::var_os("BUILDLAB_GO").map(PathBuf::from);
+    let go = match crate::godetect::detect(explicit.as_deref()) {
+        Ok(g) => g,
+        Err(e) => return Output::err(format!("buildlab: --real: {e}"), 2),
+    };
+    let found = match discover(cwd) {
+        Ok(d) => d,
+        Err(e) => return Output::err(format!("go: {e}"), 1),
+    };
+    let mode = match &flags.o {
+        None => BuildMode::Build,
+        Some(o) if o.ends_with('/') || cwd.join(o).is_dir() => BuildMode::BuildToDir(o.clone()),
+        Some(o) => BuildMode::BuildTo(o.clone()),
+    };
+    let mut ctx = buildlab_core::constraint::BuildContext::new(&go.goos, &go.goarch);
+    ctx.cgo_enabled = false;
+    let req = LoadRequest {
+        cwd: found.cwd.clone(),
+        patterns: flags.patterns.clone(),
+        mode,
+        ctx,
+        goroot: go.goroot.clone(),
+        module_root_display: found.root.to_string_lossy().into_owned(),
+    };
+    let loaded = match load(&found.ws, &req) {
+        Ok(l) => l,
+        Err(e) => return Output::err(e.to_string(), 1),
+    };
+    let tc = real_toolchain(&go, flags.p);
+    let plan = match plan(loaded.input, &tc) {
+        Ok(p) => p,
+        Err(errs) => {
+            let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+            return Output::err(text.join("\n"), 1);
+        }
+    };
+    let gocache = match cache_dir() {
+        Ok(d) => d,
+        Err(o) => return o,
+    };
+    let real_root = real_cache_dir(&gocache);
+    let mut cache = DiskCache::open(DiskFs::new(&real_root));
+    let record_path = diskcache::record_path(&real_root, &found.root);
+    let record = diskcache::load_record(&record_path);
+    let root = plan.action(plan.root());
+    let target_path = (root.mode == Mode::LinkInstall)
+        .then(|| root.target.as_ref().map(|t| cwd.join(t)))
+        .flatten();
+    let target_id = target_path.as_deref().and_then(read_build_id);
+    let now = diskcache::now();
+    let work = if flags.n {
+        std::env::temp_dir().join(format!("go-build{}", now.rem_euclid(1_000_000_000)))
+    } else {
+        match make_work_dir(&std::env::temp_dir()) {
+            Ok(d) => d,
+            Err(e) => return Output::err(format!("go: creating work dir: {e}"), 1),
+        }
+    };
+    let workers = schedule::workers(flags.p, tc.cpus, flags.n);
+    let mut cfg = Config {
+        print: transcript::Flags {
+            x: flags.x,
+            n: flags.n,
+            work: flags.work,
+        },
+        workers,
+        now,
+        work_dir: work.to_string_lossy().into_owned(),
+        gocache: real_root.to_string_lossy().into_owned(),
+        ..Config::default()
+    };
+    cfg.flags.force = flags.a;
+    let files = WorkspaceFiles {
+        ws: &found.ws,
+        root: plan.input().cwd.clone(),
+    };
+    let setup = crate::realbuild::Setup {
+        tooldir: Path::new(&go.tooldir),
+        work: &work,
+        cache_root: &real_root,
+        readable: vec![found.root.clone(), PathBuf::from(&go.goroot)],
+        src_map: None,
+        timeout: tool_timeout(),
+        workers,
+    };
+    let outcome = crate::realbuild::run(
+        &plan,
+        &files,
+        &mut cache,
+        &record,
+        target_id.as_deref(),
+        cfg,
+        &setup,
+        &mut |_| {},
+    );
+    let result = outcome.result;
+    let mut out = Output {
+        stdout: String::new(),
+        stderr: result.transcript.text(),
+        status: result.exit_status,
+    };
+    if let (Some(exe), Some(path)) = (&outcome.exe, &target_path) {
+        if let Err(e) = std::fs::read(exe).and_then(|b| write_binary(path, &b)) {
+            out.stderr
+                .push_str(&format!("go: {}: {e}\n", path.display()));
+            out.status = 1;
+        }
+    }
+    if !flags.work && !flags.n {
+        let _ = std::fs::remove_dir_all(&work);
+    }
+    if !flags.n {
+        let _ = diskcache::save_record(&record_path, &result.report.record);
+        let _ = cache.trim(now);
+    }
+    out
+}
+
+/// The plan's toolchain for a detected Go, with `CGO_ENABLED=0`.
+pub fn real_toolchain(go: &crate::godetect::GoInstall, parallel: Option<usize>) -> Toolchain {
+    Toolchain {
+        goroot: go.goroot.clone(),
+        goos: go.goos.clone(),
+        goarch: go.goarch.clone(),
+        arch_env: (go.goarch == "amd64").then(|| ("GOAMD64".to_string(), "v1".to_string())),
+        version: go.version.clone(),
+        cgo_enabled: false,
+        cpus: cpus(),
+        parallel,
+        ..Toolchain::default()
     }
 }

@@ -1,11 +1,13 @@
 //! The helper's library: the HTTP server and the real-directory file source. The binary in
 //! `main.rs` only parses flags.
 
+pub mod api;
 pub mod cli;
 pub mod dirsource;
 pub mod diskcache;
 pub mod godetect;
 pub mod goflags;
 pub mod guard;
+pub mod realbuild;
 pub mod realtools;
 pub mod serve;

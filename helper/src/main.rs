@@ -24,9 +24,35 @@ enum Command {
         /// The port on 127.0.0.1; 0 picks a free one.
         #[arg(long, default_value_t = 8600)]
         port: u16,
+        /// The go command whose tools run real builds (default: `go` on PATH, then
+        /// /usr/lib/go-1.23/bin/go, /usr/local/go/bin/go).
+        #[arg(long = "go", value_name = "PATH")]
+        go: Option<PathBuf>,
+        /// An origin (scheme://host[:port]) allowed to use the API besides the helper's own;
+        /// repeatable. There is no wildcard.
+        #[arg(long = "allow-origin", value_name = "ORIGIN")]
+        allow_origin: Vec<String>,
+        /// The content-addressed store of real outputs (default $GOCACHE/buildlab/real).
+        #[arg(long, value_name = "DIR")]
+        cache: Option<PathBuf>,
+        /// Where per-build temporary directories go (default a private directory in $TMPDIR).
+        #[arg(long, value_name = "DIR", hide = true)]
+        tmp_root: Option<PathBuf>,
+        /// Per tool run, seconds.
+        #[arg(long, default_value_t = 300)]
+        tool_timeout: u64,
+        /// Builds running at once; more get 429.
+        #[arg(long, default_value_t = 2)]
+        max_builds: usize,
+        /// Most files a build request may carry.
+        #[arg(long, default_value_t = 1000)]
+        max_files: usize,
+        /// Largest build request body, bytes.
+        #[arg(long, default_value_t = 16 << 20)]
+        max_body: usize,
     },
     /// Like `go build [-o output] [build flags] [packages]`, with go's flag syntax
-    /// (-x, -n, -a, -work, -p N, -o); --real: run the real Go tools (not available yet).
+    /// (-x, -n, -a, -work, -p N, -o); --real: run the real Go tools (CGO_ENABLED=0).
     #[command(disable_help_flag = true)]
     Build {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -61,13 +87,30 @@ fn main() -> ExitCode {
         }
         Command::Clean { args } => ExitCode::from(cli::clean(&args).emit()),
         Command::Env { args } => ExitCode::from(cli::env(&args).emit()),
-        Command::Serve { dist, port } => {
+        Command::Serve { dist, port, go, allow_origin, cache, tmp_root, tool_timeout, max_builds, max_files, max_body } => {
             if !dist.join("index.html").is_file() {
                 eprintln!("buildlab: {} has no index.html: build the page first (see README.md)", dist.display());
                 return ExitCode::from(2);
             }
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_env("BUILDLAB_LOG")
+                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                )
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                .init();
+            let limits = buildlab_helper::api::Limits {
+                tool_timeout: std::time::Duration::from_secs(tool_timeout.max(1)),
+                concurrent_builds: max_builds.max(1),
+                files: max_files,
+                body_bytes: max_body,
+                total_bytes: max_body.min(buildlab_helper::api::Limits::default().total_bytes),
+                ..buildlab_helper::api::Limits::default()
+            };
             let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
-            match rt.block_on(serve::run(serve::Config { dist, port })) {
+            let cfg = serve::Config { dist, port, go, allow_origins: allow_origin, cache, tmp_root, limits };
+            match rt.block_on(serve::run(cfg)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("buildlab: {e}");

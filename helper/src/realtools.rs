@@ -30,6 +30,12 @@ pub struct ExecContext<'a> {
     /// Build ID to put where the plan says `@BUILDID@`.
     pub build_id: &'a str,
     pub timeout: Duration,
+    /// When the plan names the sources under a directory they are not really in (the API plans
+    /// every workspace at one stable root so that action IDs and objects do not depend on the
+    /// per-build temporary directory): `(planned root, real root)`. Paths are mapped before the
+    /// checks, and compile and asm get `-trimpath` rewriting the real root back to the planned
+    /// one, so their outputs are what they would be at the planned root.
+    pub src_map: Option<(&'a str, &'a Path)>,
 }
 
 /// What running one action did.
@@ -40,8 +46,10 @@ pub struct ExecResult {
     pub success: bool,
     /// Wall time spent in tools.
     pub tool_time: Duration,
-    /// `(tool name, duration)` per tool run.
-    pub runs: Vec<(String, Duration)>,
+    /// `(tool name, start offset from the action's start, duration)` per tool run.
+    pub runs: Vec<(String, Duration, Duration)>,
+    /// On failure, the index of the failing step in the action's steps.
+    pub failed_step: Option<usize>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -66,7 +74,11 @@ const FORBIDDEN_FLAGS: &[&str] = &["-plugin", "-linkshared", "-dynlink", "-cpupr
 
 impl ExecContext<'_> {
     fn subst(&self, s: &str) -> String {
-        s.replace(WORK, &self.work.to_string_lossy()).replace(BUILD_ID, self.build_id)
+        let s = s.replace(WORK, &self.work.to_string_lossy()).replace(BUILD_ID, self.build_id);
+        match self.src_map {
+            Some((planned, real)) => map_root(&s, planned, &real.to_string_lossy()),
+            None => s,
+        }
     }
 
     fn inside_work(&self, p: &str) -> Result<PathBuf, ExecError> {
@@ -105,6 +117,27 @@ impl ExecContext<'_> {
     }
 }
 
+/// Replaces the directory `from` with `to` wherever it starts a path in `s` (`from` itself, or
+/// `from/…`), leaving longer names that merely begin with it (`from2/…`) alone.
+fn map_root(s: &str, from: &str, to: &str) -> String {
+    let from = from.trim_end_matches('/');
+    if from.is_empty() {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find(from) {
+        let after = &rest[i + from.len()..];
+        let starts = i == 0 || matches!(rest.as_bytes()[i - 1], b'=' | b';' | b',' | b' ' | b'"' | b'\t' | b'\n');
+        let ends = after.is_empty() || after.starts_with(['/', '"', ' ', ';', ',', '\n', '=']);
+        out.push_str(&rest[..i]);
+        out.push_str(if starts && ends { to } else { from });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Lexical normalization (no symlink resolution: callers only ever create plain directories).
 fn clean_path(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
@@ -123,7 +156,8 @@ fn clean_path(p: &Path) -> PathBuf {
 /// Runs the steps of `action` in order. Stops at the first failing tool, as go does.
 pub fn run_action(plan: &Plan, action: ActionIx, cx: &ExecContext) -> Result<ExecResult, ExecError> {
     let mut res = ExecResult { success: true, ..Default::default() };
-    for step in &plan.action(action).steps {
+    let action_start = Instant::now();
+    for (step_ix, step) in plan.steps(action).iter().enumerate() {
         match step {
             Step::Mkdir(d) => {
                 std::fs::create_dir_all(cx.inside_work(d)?).map_err(|e| ExecError::Io(format!("mkdir {d}: {e}")))?
@@ -141,7 +175,11 @@ pub fn run_action(plan: &Plan, action: ActionIx, cx: &ExecContext) -> Result<Exe
             Step::Copy { from, to } => {
                 // Header copies read from GOROOT or the module; they always land in $WORK.
                 let dst = cx.inside_work(to)?;
-                std::fs::copy(cx.subst(from), dst).map_err(|e| ExecError::Io(format!("cp {from} {to}: {e}")))?;
+                let src = clean_path(Path::new(&cx.subst(from)));
+                if !(src.starts_with(cx.work) || cx.readable.iter().any(|r| src.starts_with(r))) {
+                    return Err(ExecError::Refused(format!("copy from {from:?}: outside $WORK and the sources")));
+                }
+                std::fs::copy(src, dst).map_err(|e| ExecError::Io(format!("cp {from} {to}: {e}")))?;
             }
             // The install (mv to the target) and the cleanup are the driver's: it decides where
             // the binary goes and when $WORK is removed.
@@ -158,9 +196,35 @@ pub fn run_action(plan: &Plan, action: ActionIx, cx: &ExecContext) -> Result<Exe
                 if !TOOLS.contains(&name) || prog.parent() != Some(cx.tooldir) {
                     return Err(ExecError::Refused(format!("{:?} is not a Go tool in GOTOOLDIR", inv.argv[0])));
                 }
-                let argv: Vec<String> = inv.argv.iter().map(|a| cx.subst(a)).collect();
+                // A dependency's output named where a cold build leaves it (`$WORK/b002/_pkg_.a`)
+                // is wherever it really is (the cache), as cmd/go passes it.
+                let moved: HashMap<String, String> = plan
+                    .action(action)
+                    .deps
+                    .iter()
+                    .filter_map(|&d| Some((plan.cold_built(d), cx.archives.get(&d)?.to_string_lossy().into_owned())))
+                    .filter(|(cold, _)| !cold.is_empty())
+                    .collect();
+                let mut argv: Vec<String> =
+                    inv.argv.iter().map(|a| moved.get(a).cloned().unwrap_or_else(|| cx.subst(a))).collect();
                 cx.check_args(&argv)?;
-                let dir = if inv.dir.is_empty() { cx.work.to_path_buf() } else { PathBuf::from(cx.subst(&inv.dir)) };
+                if let (Some((planned, real)), "compile" | "asm") = (cx.src_map, name) {
+                    // The tools record source positions; make them the planned root's.
+                    if let Some(i) = argv.iter().position(|a| a == "-trimpath") {
+                        if let Some(v) = argv.get_mut(i + 1) {
+                            *v = format!("{v};{}=>{}", real.display(), planned.trim_end_matches('/'));
+                        }
+                    }
+                }
+                let dir = if inv.dir.is_empty() || inv.dir == "." {
+                    cx.work.to_path_buf()
+                } else {
+                    PathBuf::from(cx.subst(&inv.dir))
+                };
+                let dir_ok = [cx.work].into_iter().chain(cx.readable.iter().map(PathBuf::as_path)).any(|r| clean_path(&dir).starts_with(r));
+                if !dir_ok {
+                    return Err(ExecError::Refused(format!("{name} would run in {:?}, outside $WORK and the sources", inv.dir)));
+                }
                 let mut cmd = Command::new(prog);
                 cmd.args(&argv[1..])
                     .current_dir(&dir)
@@ -179,11 +243,12 @@ pub fn run_action(plan: &Plan, action: ActionIx, cx: &ExecContext) -> Result<Exe
                 let out = run_with_timeout(cmd, cx.timeout).map_err(|e| ExecError::Io(format!("{name}: {e}")))?;
                 let took = started.elapsed();
                 res.tool_time += took;
-                res.runs.push((name.to_string(), took));
+                res.runs.push((name.to_string(), started - action_start, took));
                 res.output.push_str(&String::from_utf8_lossy(&out.stdout));
                 res.output.push_str(&String::from_utf8_lossy(&out.stderr));
                 if !out.status.success() {
                     res.success = false;
+                    res.failed_step = Some(step_ix);
                     return Ok(res);
                 }
             }
@@ -225,4 +290,25 @@ fn run_with_timeout(mut cmd: Command, timeout: Duration) -> std::io::Result<std:
         std::thread::sleep(Duration::from_millis(5));
     };
     Ok(std::process::Output { status, stdout: t_out.join().unwrap_or_default(), stderr: t_err.join().unwrap_or_default() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn map_root_replaces_whole_path_prefixes_only() {
+        let m = |s: &str| map_root(s, "/home/gopher/work", "/tmp/b1/src");
+        assert_eq!(m("/home/gopher/work"), "/tmp/b1/src");
+        assert_eq!(m("/home/gopher/work/util/u.go"), "/tmp/b1/src/util/u.go");
+        assert_eq!(m("-x=/home/gopher/work/a;/home/gopher/work2/b"), "-x=/tmp/b1/src/a;/home/gopher/work2/b");
+        assert_eq!(m("./main.go"), "./main.go");
+        assert_eq!(m("x/home/gopher/work"), "x/home/gopher/work");
+    }
+
+    #[test]
+    fn clean_path_is_lexical() {
+        assert_eq!(clean_path(Path::new("/a/b/../c/./d")), PathBuf::from("/a/c/d"));
+        assert_eq!(clean_path(Path::new("/a/../../etc")), PathBuf::from("/etc"));
+    }
 }

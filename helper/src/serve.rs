@@ -1,29 +1,98 @@
-//! The helper's HTTP server: serves Trunk's `dist/` on 127.0.0.1 only. (The token-guarded API
-//! for running the real Go tools arrives with the helper work.)
+//! The helper's HTTP server: Trunk's `dist/` and the token-guarded API ([`crate::api`]) on
+//! 127.0.0.1 only. The URL it prints carries the per-start token in its fragment
+//! (`http://127.0.0.1:PORT/#token=…`): browsers never send a fragment to a server, the page reads
+//! it from `location.hash` and sends it as the `X-Buildlab-Token` header.
+//!
+//! Not here: the checks themselves ([`crate::guard`]), builds ([`crate::api`]).
 
 use axum::Router;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
 use tower_http::services::ServeDir;
+
+use crate::api::{Api, Limits};
+use crate::guard::Guard;
 
 pub struct Config {
     pub dist: PathBuf,
     /// 0 picks a free port.
     pub port: u16,
+    /// `--go`: the go command to use; else found on `PATH` or in the usual places.
+    pub go: Option<PathBuf>,
+    /// `--allow-origin`: origins allowed besides the helper's own.
+    pub allow_origins: Vec<String>,
+    /// The content-addressed store; default `$GOCACHE/buildlab/real`.
+    pub cache: Option<PathBuf>,
+    /// Where per-build directories go; default a fresh private directory under `$TMPDIR`.
+    pub tmp_root: Option<PathBuf>,
+    pub limits: Limits,
 }
 
 pub fn router(dist: PathBuf) -> Router {
     Router::new().fallback_service(ServeDir::new(dist).append_index_html_on_directories(true))
 }
 
-/// Binds 127.0.0.1 (never another address), prints the URL, and serves until Ctrl-C.
+/// Binds 127.0.0.1 (never another address), prints the tokened URL, and serves until Ctrl-C.
 pub async fn run(cfg: Config) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, cfg.port))).await?;
+    let listener =
+        tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, cfg.port))).await?;
     let addr = listener.local_addr()?;
-    println!("Buildlab is running at http://{addr}/  (Ctrl-C stops it)");
-    axum::serve(listener, router(cfg.dist))
+    let token = crate::guard::new_token()?;
+    let go = crate::godetect::detect(cfg.go.as_deref());
+    match &go {
+        Ok(g) => {
+            tracing::info!(version = %g.version, goroot = %g.goroot, "real toolchain available (CGO_ENABLED=0)")
+        }
+        Err(e) => tracing::warn!("{e}"),
+    }
+    let cache = match cfg.cache {
+        Some(c) => c,
+        None => crate::diskcache::gocache()
+            .map(|g| crate::cli::real_cache_dir(&g))
+            .ok_or_else(|| {
+                std::io::Error::other(
+                    "GOCACHE is not defined and neither $XDG_CACHE_HOME nor $HOME are",
+                )
+            })?,
+    };
+    std::fs::create_dir_all(&cache)?;
+    let (tmp_root, owned) = match cfg.tmp_root {
+        Some(t) => {
+            std::fs::create_dir_all(&t)?;
+            (t, false)
+        }
+        None => (
+            crate::cli::make_work_dir(&std::env::temp_dir()).map(|d| {
+                let t = d.with_file_name(format!("buildlab-helper-{}", std::process::id()));
+                let _ = std::fs::rename(&d, &t);
+                t
+            })?,
+            true,
+        ),
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp_root, std::fs::Permissions::from_mode(0o700))?;
+    }
+    let guard = Guard {
+        port: addr.port(),
+        token: token.clone(),
+        allowed_origins: cfg.allow_origins,
+    };
+    let api = Arc::new(Api::new(guard, go, cache, tmp_root.clone(), cfg.limits));
+    let app = crate::api::router(api).merge(router(cfg.dist));
+    println!("Buildlab is running at http://{addr}/#token={token}  (Ctrl-C stops it)");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let r = axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
-        .await
+        .await;
+    if owned {
+        let _ = std::fs::remove_dir_all(&tmp_root);
+    }
+    r
 }

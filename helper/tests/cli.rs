@@ -151,9 +151,17 @@ fn cli_env_real_and_flag_errors() {
     let s = Sandbox::new("hello", "env");
     let env = s.run(&["env", "GOCACHE"]);
     assert_eq!(env.stdout, format!("{}\n", s.gocache().display()));
-    let real = s.run(&["build", "--real", "."]);
-    assert_eq!(real.status, 2);
-    assert!(real.stderr.contains("not available yet"), "{}", real.stderr);
+    // --real without a usable Go says why and exits 2.
+    let real = Command::new(env!("CARGO_BIN_EXE_buildlab"))
+        .args(["build", "--real", "."])
+        .current_dir(&s.module)
+        .env("GOCACHE", s.gocache())
+        .env("BUILDLAB_GO", "/nonexistent/go")
+        .output()
+        .unwrap();
+    assert_eq!(real.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&real.stderr);
+    assert!(stderr.contains("/nonexistent/go: not found"), "{stderr}");
     let bad = s.run(&["build", "-foo"]);
     assert_eq!(bad.status, 2);
     assert!(bad
@@ -201,4 +209,31 @@ fn cli_load_errors_exit_1() {
         "{}",
         r.stderr
     );
+}
+
+#[test]
+fn cli_real_toolchain_cold_warm_and_relink() {
+    if !Path::new("/usr/lib/go-1.23/bin/go").is_file() {
+        eprintln!("note: Go 1.23 is not installed; skipping build --real");
+        return;
+    }
+    let s = Sandbox::new("hello", "real");
+    let cold = s.run(&["build", "--real", "-x", "."]);
+    assert_eq!(cold.status, 0, "{}", cold.stderr);
+    assert!(count(&cold.stderr, "/compile -o") > 10);
+    assert!(s.gocache().join("buildlab/real/README").is_file(), "real archives have their own store");
+    let out = Command::new(s.module.join("hello")).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
+    // Warm with the binary in place: go prints only WORK=.
+    let warm = s.run(&["build", "--real", "-x", "."]);
+    assert_eq!(warm.status, 0);
+    assert_eq!(warm.stderr.lines().count(), 1, "{}", warm.stderr);
+    assert!(warm.stderr.starts_with("WORK="));
+    // The binary removed: a relink only.
+    std::fs::remove_file(s.module.join("hello")).unwrap();
+    let relink = s.run(&["build", "--real", "-x", "."]);
+    assert_eq!(count(&relink.stderr, "/compile -o"), 0);
+    assert_eq!(count(&relink.stderr, "/link "), 1);
+    let out = Command::new(s.module.join("hello")).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
 }

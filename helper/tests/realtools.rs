@@ -75,6 +75,7 @@ fn build_and_run(name: &str, want_stdout: &str) {
             archives: &archives,
             build_id: if act.mode == Mode::Link { &link_id } else { &id },
             timeout: Duration::from_secs(120),
+            src_map: None,
         };
         let r = run_action(&plan, a, &cx).unwrap_or_else(|e| panic!("{}: {e}", plan.package_path(a)));
         assert!(r.success, "{:?} {}: {}", act.mode, plan.package_path(a), r.output);

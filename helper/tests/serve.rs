@@ -14,26 +14,36 @@ fn get(addr: &str, path: &str) -> String {
     out
 }
 
+/// Kills the server even when an assertion fails, so no test leaves a process behind.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn serves_the_page_on_loopback() {
     let dist = std::env::temp_dir().join(format!("buildlab-serve-test-{}", std::process::id()));
     std::fs::create_dir_all(&dist).unwrap();
     std::fs::write(dist.join("index.html"), "<title>Buildlab</title>").unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_buildlab"))
+    let mut child = Server(Command::new(env!("CARGO_BIN_EXE_buildlab"))
         .args(["serve", "--port", "0", "--dist"])
         .arg(&dist)
         .stdout(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap());
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect("a URL line").to_string();
-    let addr = url.trim_start_matches("http://").trim_end_matches('/').to_string();
+    // http://127.0.0.1:PORT/#token=...
+    let addr = url.trim_start_matches("http://").split('/').next().unwrap().to_string();
     assert!(addr.starts_with("127.0.0.1:"), "binds loopback only: {addr}");
     let index = get(&addr, "/");
     let missing = get(&addr, "/nope.js");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(child);
     std::fs::remove_dir_all(&dist).ok();
     assert!(index.starts_with("HTTP/1.1 200"), "{index}");
     assert!(index.contains("<title>Buildlab</title>"));

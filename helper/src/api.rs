@@ -1,0 +1,999 @@
+//! The helper's HTTP API for the page, version 1, under `/api/v1/`: real Go builds of the
+//! workspace the page sends, streamed as they run, and the outputs by content hash.
+//!
+//! | route                        | what                                                        |
+//! |------------------------------|-------------------------------------------------------------|
+//! | `GET /api/v1/info`           | the detected Go (or why none), the limits                   |
+//! | `POST /api/v1/build`         | files + flags in (JSON); NDJSON progress out                |
+//! | `GET /api/v1/blob/<hex>`     | a cache data file (archive, binary) as a binary body        |
+//! | `POST /api/v1/run/<hex>`     | runs a binary this helper built; its stdout/stderr (JSON)   |
+//!
+//! Every route is behind [`crate::guard`] (Host, Origin, token). The request carries files and a
+//! closed set of flags, never a command line: the helper loads and plans the workspace itself
+//! with core, at one planned root ([`PLANNED_ROOT`]) so that action IDs do not depend on where it
+//! really is, and runs the plan with the real tools ([`crate::realbuild`]) in a private `$WORK`
+//! under a per-build temporary directory that is removed afterwards. Outputs go to a
+//! GOCACHE-layout directory (the content-addressed store), so an unchanged output is neither
+//! recomputed nor re-sent: the page fetches blobs it does not hold.
+//!
+//! Validation happens before anything is written: an over-limit or malformed request gets a
+//! 4xx with a JSON `{"error": …}` body and leaves nothing behind.
+//!
+//! Not here: cgo (`CGO_ENABLED=0`), module downloads (no network; only what the page sends and
+//! the standard library), and any Go command other than a build.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Path as UrlPath, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, Semaphore};
+
+use buildlab_core::actionid::WorkspaceFiles;
+use buildlab_core::build::Config;
+use buildlab_core::cache::{CacheFs, DirCache};
+use buildlab_core::constraint::BuildContext;
+use buildlab_core::hash::Digest;
+use buildlab_core::load::{load, LoadRequest};
+use buildlab_core::plan::{plan, Mode};
+use buildlab_core::schedule;
+use buildlab_core::trace::{self, CacheOutcome, Status, TraceAction};
+use buildlab_core::transcript::{self, ChunkKind};
+use buildlab_core::workspace::{normalize, Workspace};
+
+use crate::diskcache::{self, DiskCache, DiskFs};
+use crate::godetect::GoInstall;
+use crate::guard::{Guard, TOKEN_HEADER};
+use crate::realbuild::{self, Event};
+
+/// The wire format's version, in every JSON body and stream line.
+pub const API_VERSION: u32 = 1;
+
+/// Where every workspace is planned (and where its objects say their sources are).
+pub const PLANNED_ROOT: &str = "/home/gopher/work";
+
+/// What one request may ask for.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub body_bytes: usize,
+    pub files: usize,
+    pub total_bytes: usize,
+    pub file_bytes: usize,
+    pub path_len: usize,
+    pub patterns: usize,
+    pub tool_timeout: Duration,
+    pub concurrent_builds: usize,
+    pub run_timeout: Duration,
+    pub run_output_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            body_bytes: 16 << 20,
+            files: 1000,
+            total_bytes: 8 << 20,
+            file_bytes: 2 << 20,
+            path_len: 256,
+            patterns: 16,
+            tool_timeout: Duration::from_secs(300),
+            concurrent_builds: 2,
+            run_timeout: Duration::from_secs(10),
+            run_output_bytes: 1 << 20,
+        }
+    }
+}
+
+/// The API's state, fixed at start apart from the build counter and the binaries built.
+pub struct Api {
+    pub guard: Guard,
+    pub go: Result<GoInstall, String>,
+    /// The content-addressed store (a GOCACHE layout).
+    pub cache_root: PathBuf,
+    /// Per-build and per-run temporary directories go under here (created at start, private).
+    pub tmp_root: PathBuf,
+    pub limits: Limits,
+    builds: Arc<Semaphore>,
+    counter: AtomicU64,
+    /// Content hashes of binaries this helper linked (only those may be run).
+    binaries: Mutex<HashSet<String>>,
+}
+
+impl Api {
+    pub fn new(
+        guard: Guard,
+        go: Result<GoInstall, String>,
+        cache_root: PathBuf,
+        tmp_root: PathBuf,
+        limits: Limits,
+    ) -> Api {
+        Api {
+            guard,
+            go,
+            cache_root,
+            tmp_root,
+            builds: Arc::new(Semaphore::new(limits.concurrent_builds)),
+            limits,
+            counter: AtomicU64::new(0),
+            binaries: Mutex::new(HashSet::new()),
+        }
+    }
+}
+
+/// A refusal: status and message, as `{"version":1,"error":…}`.
+#[derive(Debug)]
+pub struct ApiError(pub StatusCode, pub String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        tracing::warn!(status = self.0.as_u16(), error = %self.1, "refused");
+        let body = json!({ "version": API_VERSION, "error": self.1 });
+        (
+            self.0,
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response()
+    }
+}
+
+fn bad(msg: impl Into<String>) -> ApiError {
+    ApiError(StatusCode::BAD_REQUEST, msg.into())
+}
+
+/// The API routes, guarded; merge into the static site's router.
+pub fn router(api: Arc<Api>) -> Router {
+    let body_limit = api.limits.body_bytes;
+    Router::new()
+        .route("/api/v1/info", get(info))
+        .route("/api/v1/build", post(build))
+        .route("/api/v1/blob/{hex}", get(blob))
+        .route("/api/v1/run/{hex}", post(run_binary))
+        .route("/api/{*rest}", axum::routing::any(unknown_route))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(api.clone(), guard_layer))
+        .with_state(api)
+}
+
+async fn unknown_route() -> ApiError {
+    ApiError(
+        StatusCode::NOT_FOUND,
+        "no such API route (this helper speaks /api/v1/)".into(),
+    )
+}
+
+fn header_str(h: &HeaderMap, name: impl axum::http::header::AsHeaderName) -> Option<&str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Host, Origin and token before anything else; CORS only for `--allow-origin` origins.
+async fn guard_layer(State(api): State<Arc<Api>>, req: Request, next: Next) -> Response {
+    let h = req.headers();
+    let (host, origin) = (header_str(h, header::HOST), header_str(h, header::ORIGIN));
+    let extra_origin = origin
+        .filter(|o| api.guard.allowed_origins.iter().any(|a| a == o))
+        .map(str::to_string);
+    if req.method() == Method::OPTIONS {
+        // A preflight carries no token; answer it only for an allowed extra origin on our host.
+        return match (
+            api.guard.check(host, origin, Some(&api.guard.token)),
+            &extra_origin,
+        ) {
+            (Ok(()), Some(o)) => {
+                let mut r = StatusCode::NO_CONTENT.into_response();
+                cors(r.headers_mut(), o);
+                r.headers_mut().insert(
+                    header::ACCESS_CONTROL_ALLOW_HEADERS,
+                    HeaderValue::from_static("x-buildlab-token, content-type"),
+                );
+                r.headers_mut().insert(
+                    header::ACCESS_CONTROL_ALLOW_METHODS,
+                    HeaderValue::from_static("GET, POST"),
+                );
+                r
+            }
+            (Err(e), _) => refusal(e),
+            (Ok(()), None) => ApiError(
+                StatusCode::FORBIDDEN,
+                "refused: no cross-origin access without --allow-origin".into(),
+            )
+            .into_response(),
+        };
+    }
+    if let Err(e) = api.guard.check(host, origin, header_str(h, TOKEN_HEADER)) {
+        tracing::warn!(method = %req.method(), path = %req.uri().path(), "guard: {e}");
+        let mut r = refusal(e);
+        if let Some(o) = &extra_origin {
+            cors(r.headers_mut(), o);
+        }
+        return r;
+    }
+    tracing::info!(method = %req.method(), path = %req.uri().path(), "api");
+    let mut r = next.run(req).await;
+    if let Some(o) = &extra_origin {
+        cors(r.headers_mut(), o);
+    }
+    r
+}
+
+fn refusal(e: crate::guard::Refusal) -> Response {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN);
+    ApiError(status, e.to_string()).into_response()
+}
+
+fn cors(h: &mut HeaderMap, origin: &str) {
+    if let Ok(v) = HeaderValue::from_str(origin) {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+}
+
+fn json_response(v: Value) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// GET /api/v1/info
+// ---------------------------------------------------------------------------------------------
+
+async fn info(State(api): State<Arc<Api>>) -> Response {
+    let l = &api.limits;
+    let go = match &api.go {
+        Ok(g) => json!({
+            "available": true, "version": g.version, "goroot": g.goroot,
+            "goos": g.goos, "goarch": g.goarch, "cgoEnabled": false,
+        }),
+        Err(why) => json!({ "available": false, "why": why }),
+    };
+    json_response(json!({
+        "version": API_VERSION,
+        "helper": format!("buildlab {}", env!("CARGO_PKG_VERSION")),
+        "go": go,
+        "plannedRoot": PLANNED_ROOT,
+        "limits": {
+            "bodyBytes": l.body_bytes, "files": l.files, "totalBytes": l.total_bytes,
+            "fileBytes": l.file_bytes, "pathLength": l.path_len,
+            "toolTimeoutMs": l.tool_timeout.as_millis() as u64,
+            "concurrentBuilds": l.concurrent_builds,
+            "runTimeoutMs": l.run_timeout.as_millis() as u64, "runOutputBytes": l.run_output_bytes,
+        },
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// POST /api/v1/build
+// ---------------------------------------------------------------------------------------------
+
+/// The build request. Unknown fields are refused (there is no way to pass other flags).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BuildRequest {
+    version: u32,
+    files: Vec<FileIn>,
+    #[serde(default)]
+    flags: FlagsIn,
+    /// Package patterns (`.`, `./...`, `./cmd/x`, import paths); default `.`.
+    #[serde(default)]
+    packages: Vec<String>,
+    /// The directory the build runs in, relative to the workspace root; default the root.
+    #[serde(default)]
+    cwd: String,
+    /// The content hash of the binary the page holds from an earlier build (go's "binary in
+    /// place"): when it is current the link does not run again.
+    #[serde(default)]
+    binary: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileIn {
+    path: String,
+    text: String,
+}
+
+/// The go build flags the page may set. `-o`, `-work`, `-toolexec`, `-gcflags`… do not exist here.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FlagsIn {
+    #[serde(default)]
+    x: bool,
+    #[serde(default)]
+    n: bool,
+    #[serde(default)]
+    a: bool,
+    #[serde(default)]
+    p: Option<usize>,
+}
+
+/// A validated request: nothing has been written yet.
+struct Validated {
+    ws: Workspace,
+    flags: FlagsIn,
+    patterns: Vec<String>,
+    cwd: String,
+    binary: Option<String>,
+}
+
+/// Characters allowed in file paths, patterns and the cwd: go's safe path characters, minus
+/// everything a shell or a flag parser would treat specially (the helper uses neither, but a
+/// name that needs quoting is refused rather than carried around).
+fn safe_chars(s: &str) -> bool {
+    s.bytes().all(|b| {
+        b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/' | b'+' | b'~' | b'@')
+    })
+}
+
+fn check_rel_path(what: &str, p: &str, limits: &Limits) -> Result<(), ApiError> {
+    if p.is_empty() || p.len() > limits.path_len {
+        return Err(bad(format!(
+            "{what} {p:?}: empty or longer than {} bytes",
+            limits.path_len
+        )));
+    }
+    if p.starts_with('/') {
+        return Err(bad(format!("{what} {p:?}: absolute paths are not allowed")));
+    }
+    if !safe_chars(p) {
+        return Err(bad(format!(
+            "{what} {p:?}: only letters, digits and . _ - / + ~ @ are allowed"
+        )));
+    }
+    if p.split('/').any(|c| c == ".." || c == "." || c.is_empty())
+        || normalize(p).as_deref() != Some(p)
+    {
+        return Err(bad(format!(
+            "{what} {p:?}: must be a normalised relative path (no `..`, `.` or empty elements)"
+        )));
+    }
+    if p.split('/').any(|c| c.starts_with('-')) {
+        return Err(bad(format!(
+            "{what} {p:?}: an element may not start with '-'"
+        )));
+    }
+    Ok(())
+}
+
+fn validate(body: &[u8], limits: &Limits) -> Result<Validated, ApiError> {
+    let req: BuildRequest =
+        serde_json::from_slice(body).map_err(|e| bad(format!("bad build request: {e}")))?;
+    if req.version != API_VERSION {
+        return Err(bad(format!(
+            "unsupported request version {} (this helper speaks {API_VERSION})",
+            req.version
+        )));
+    }
+    if req.files.is_empty() {
+        return Err(bad("no files"));
+    }
+    if req.files.len() > limits.files {
+        return Err(ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("{} files: the limit is {}", req.files.len(), limits.files),
+        ));
+    }
+    let total: usize = req.files.iter().map(|f| f.text.len()).sum();
+    if total > limits.total_bytes {
+        return Err(ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "{total} bytes of files: the limit is {}",
+                limits.total_bytes
+            ),
+        ));
+    }
+    let mut ws = Workspace::new();
+    let mut dirs = HashSet::new();
+    for f in &req.files {
+        check_rel_path("file", &f.path, limits)?;
+        if f.text.len() > limits.file_bytes {
+            return Err(ApiError(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("file {:?}: larger than {} bytes", f.path, limits.file_bytes),
+            ));
+        }
+        if ws.get(&f.path).is_some() {
+            return Err(bad(format!("file {:?} is given twice", f.path)));
+        }
+        let mut d = f.path.as_str();
+        while let Some((parent, _)) = d.rsplit_once('/') {
+            dirs.insert(parent.to_string());
+            d = parent;
+        }
+        ws.insert(&f.path, f.text.as_bytes().to_vec())
+            .map_err(|e| bad(e.to_string()))?;
+    }
+    // A name that is both a file and a directory cannot be written as given.
+    if let Some((p, _)) = ws.iter().find(|(p, _)| dirs.contains(*p)) {
+        return Err(bad(format!(
+            "file {p:?} is also a directory of other files"
+        )));
+    }
+    if ws.get("go.mod").is_none() {
+        return Err(bad("the workspace has no go.mod at its root"));
+    }
+    if req.packages.len() > limits.patterns {
+        return Err(bad(format!(
+            "more than {} package patterns",
+            limits.patterns
+        )));
+    }
+    for p in &req.packages {
+        let rest = p.strip_prefix("./").unwrap_or(p);
+        if p != "."
+            && p != "./..."
+            && !(rest.ends_with("/...")
+                && check_rel_path("pattern", &rest[..rest.len() - 4], limits).is_ok())
+        {
+            check_rel_path("package pattern", rest, limits)?;
+        }
+    }
+    if !req.cwd.is_empty() {
+        check_rel_path("cwd", &req.cwd, limits)?;
+    }
+    if let Some(p) = req.flags.p {
+        if !(1..=64).contains(&p) {
+            return Err(bad(format!("flags.p {p}: must be 1..64")));
+        }
+    }
+    if let Some(h) = &req.binary {
+        if !is_hex64(h) {
+            return Err(bad("binary: not a 64-digit lowercase hex content hash"));
+        }
+    }
+    let patterns = if req.packages.is_empty() {
+        vec![".".to_string()]
+    } else {
+        req.packages
+    };
+    Ok(Validated {
+        ws,
+        flags: req.flags,
+        patterns,
+        cwd: req.cwd,
+        binary: req.binary,
+    })
+}
+
+fn is_hex64(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// A per-build temporary directory, removed when dropped (also on panic or a dropped stream).
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(root: &Path, tag: &str, n: u64) -> std::io::Result<TempDir> {
+        let d = root.join(format!(
+            "{tag}-{n}-{}",
+            diskcache::now().rem_euclid(1_000_000_000)
+        ));
+        std::fs::create_dir(&d)?;
+        Ok(TempDir(d))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Writes the workspace under `dir`: plain directories and new files only (never through or as
+/// a symlink: `create_new` fails on any existing entry).
+fn write_workspace(ws: &Workspace, dir: &Path) -> std::io::Result<()> {
+    for (p, data) in ws.iter() {
+        let path = dir.join(p);
+        let mut at = dir.to_path_buf();
+        for c in p.split('/').take(p.split('/').count() - 1) {
+            at.push(c);
+            match std::fs::symlink_metadata(&at) {
+                Ok(m) if m.is_dir() => {}
+                Ok(_) => {
+                    return Err(std::io::Error::other(format!(
+                        "{p}: a parent is not a directory"
+                    )))
+                }
+                Err(_) => std::fs::create_dir(&at)?,
+            }
+        }
+        use std::io::Write;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?
+            .write_all(data)?;
+    }
+    Ok(())
+}
+
+fn line(v: Value) -> Bytes {
+    let mut s = v.to_string();
+    s.push('\n');
+    Bytes::from(s)
+}
+
+fn action_json(a: &TraceAction, output: &str) -> Value {
+    let (cache, reason) = match &a.cache {
+        CacheOutcome::Unknown => ("none", String::new()),
+        CacheOutcome::Hit => ("hit", String::new()),
+        CacheOutcome::UpToDate => ("up-to-date", String::new()),
+        CacheOutcome::Miss { reason } => ("miss", reason.clone()),
+    };
+    let status = match a.status {
+        Status::Ran => "ran",
+        Status::Failed => "failed",
+        Status::Skipped => "skipped",
+        Status::NoActor => "no-actor",
+    };
+    json!({
+        "type": "actionEnd", "id": a.id, "mode": a.mode, "package": a.package, "lane": a.lane,
+        "startUs": a.start_us, "endUs": a.end_us, "status": status, "cache": cache, "reason": reason,
+        "spans": a.spans.iter().map(|s| json!({"kind": s.kind.as_str(), "startUs": s.start_us, "endUs": s.end_us})).collect::<Vec<_>>(),
+        "output": output,
+    })
+}
+
+async fn build(State(api): State<Arc<Api>>, body: Body) -> Result<Response, ApiError> {
+    let limit = api.limits.body_bytes;
+    let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request body larger than {limit} bytes"),
+        )
+    })?;
+    let v = validate(&body, &api.limits)?;
+    let go = api.go.clone().map_err(|why| {
+        ApiError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("no Go toolchain: {why}"),
+        )
+    })?;
+    let permit = api.builds.clone().try_acquire_owned().map_err(|_| {
+        ApiError(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "{} builds are running: try again when one ends",
+                api.limits.concurrent_builds
+            ),
+        )
+    })?;
+    let n = api.counter.fetch_add(1, Ordering::Relaxed) + 1;
+    let (tx, rx) = mpsc::channel::<Result<Bytes, std::convert::Infallible>>(256);
+    let api2 = api.clone();
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let started = Instant::now();
+        let send = |v: Value| {
+            let _ = tx.blocking_send(Ok(line(v)));
+        };
+        match run_build(&api2, &go, v, n, &send) {
+            Ok(()) => tracing::info!(
+                build = n,
+                ms = started.elapsed().as_millis() as u64,
+                "build done"
+            ),
+            Err(e) => {
+                tracing::error!(build = n, "build failed: {e}");
+                send(json!({"type": "error", "message": e}));
+            }
+        }
+    });
+    let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
+    Ok(Response::builder()
+        .header(header::CONTENT_TYPE, "application/x-ndjson")
+        .header(header::CACHE_CONTROL, "no-store")
+        .header("x-content-type-options", "nosniff")
+        .body(Body::from_stream(stream))
+        .expect("a response"))
+}
+
+fn run_build(
+    api: &Api,
+    go: &GoInstall,
+    v: Validated,
+    n: u64,
+    send: &dyn Fn(Value),
+) -> Result<(), String> {
+    let tmp = TempDir::new(&api.tmp_root, "build", n)
+        .map_err(|e| format!("creating the build directory: {e}"))?;
+    let src = tmp.0.join("src");
+    let work = tmp.0.join("work");
+    std::fs::create_dir(&src)
+        .and_then(|_| std::fs::create_dir(&work))
+        .map_err(|e| format!("creating $WORK: {e}"))?;
+    write_workspace(&v.ws, &src).map_err(|e| format!("writing the workspace: {e}"))?;
+
+    let mut ctx = BuildContext::new(&go.goos, &go.goarch);
+    ctx.cgo_enabled = false;
+    let req = LoadRequest {
+        cwd: v.cwd.clone(),
+        patterns: v.patterns.clone(),
+        ctx,
+        goroot: go.goroot.clone(),
+        module_root_display: PLANNED_ROOT.into(),
+        ..LoadRequest::default()
+    };
+    let fail = |text: String| {
+        send(
+            json!({"type": "done", "version": API_VERSION, "exitStatus": 1, "transcript": text,
+            "chunks": [], "trace": Value::Null, "binary": Value::Null, "toolRuns": 0}),
+        );
+        Ok(())
+    };
+    let loaded = match load(&v.ws, &req) {
+        Ok(l) => l,
+        Err(e) => return fail(format!("{e}\n")),
+    };
+    let tc = crate::cli::real_toolchain(go, v.flags.p);
+    let plan = match plan(loaded.input, &tc) {
+        Ok(p) => p,
+        Err(errs) => return fail(errs.iter().map(|e| format!("{e}\n")).collect()),
+    };
+    let mut cache = DiskCache::open(DiskFs::new(&api.cache_root));
+    let module = plan
+        .input()
+        .modules
+        .first()
+        .map(|m| m.path.clone())
+        .unwrap_or_default();
+    let record_path = diskcache::record_path(
+        &api.cache_root,
+        Path::new(&format!("{PLANNED_ROOT}#{module}")),
+    );
+    let record = diskcache::load_record(&record_path);
+    // The binary in place: the one the page holds, if this store has it.
+    let target = v.binary.as_deref().and_then(|h| {
+        let data =
+            DiskFs::new(&api.cache_root).read(&DirCache::<DiskFs>::output_file(&parse_hex(h)?))?;
+        realbuild::exe_build_id(&data[..data.len().min(1 << 20)])
+    });
+    let now = diskcache::now();
+    let workers = schedule::workers(v.flags.p, tc.cpus, v.flags.n);
+    let mut cfg = Config {
+        print: transcript::Flags {
+            x: v.flags.x,
+            n: v.flags.n,
+            work: false,
+        },
+        workers,
+        now,
+        work_dir: work.to_string_lossy().into_owned(),
+        gocache: api.cache_root.to_string_lossy().into_owned(),
+        ..Config::default()
+    };
+    cfg.flags.force = v.flags.a;
+    send(json!({
+        "type": "start", "version": API_VERSION, "build": n, "goVersion": go.version, "workers": workers,
+        "actions": plan.actions().map(|(a, x)| json!({
+            "id": x.id, "mode": x.mode.as_str(), "package": plan.package_path(a),
+            "deps": x.deps.iter().map(|&d| plan.action(d).id).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    }));
+    let files = WorkspaceFiles {
+        ws: &v.ws,
+        root: plan.input().cwd.clone(),
+    };
+    let setup = realbuild::Setup {
+        tooldir: Path::new(&go.tooldir),
+        work: &work,
+        cache_root: &api.cache_root,
+        readable: vec![src.clone(), PathBuf::from(&go.goroot)],
+        src_map: Some((PLANNED_ROOT, &src)),
+        timeout: api.limits.tool_timeout,
+        workers,
+    };
+    let mut on = |e: Event| match e {
+        Event::Started { job, at_us } => send(json!({
+            "type": "actionStart", "id": plan.action(job.action).id, "key": job.key, "lane": job.lane, "atUs": at_us,
+        })),
+        Event::Finished { action, output } => send(action_json(&action, &output)),
+    };
+    let out = realbuild::run(
+        &plan,
+        &files,
+        &mut cache,
+        &record,
+        target.as_deref(),
+        cfg,
+        &setup,
+        &mut on,
+    );
+    let result = out.result;
+    // The binary: the one just linked (stored by content), or the current one the page holds.
+    let mut binary = Value::Null;
+    if let Some(exe) = &out.exe {
+        let bytes = std::fs::read(exe).map_err(|e| format!("reading the linked binary: {e}"))?;
+        let d = Digest::of(&bytes);
+        let mut fs = DiskFs::new(&api.cache_root);
+        let name = DirCache::<DiskFs>::output_file(&d);
+        fs.mkdir(&name[..2]);
+        fs.write(&name, &bytes, now);
+        let hex = d.to_hex();
+        api.binaries.lock().map_err(|_| "lock")?.insert(hex.clone());
+        binary = json!({"hex": hex, "size": bytes.len(), "buildId": realbuild::exe_build_id(&bytes[..bytes.len().min(1 << 20)])});
+    } else if let (Some(h), Some(id)) = (&v.binary, &target) {
+        if result.exit_status == 0 && plan.action(plan.root()).mode == Mode::LinkInstall {
+            api.binaries.lock().map_err(|_| "lock")?.insert(h.clone());
+            binary = json!({"hex": h, "buildId": id, "upToDate": true});
+        }
+    }
+    if !v.flags.n {
+        let _ = diskcache::save_record(&record_path, &result.report.record);
+        let _ = buildlab_core::cache::Cache::trim(&mut cache, now);
+    }
+    let chunks: Vec<Value> = result
+        .transcript
+        .chunks
+        .iter()
+        .map(|c| {
+            let kind = match c.kind {
+                ChunkKind::WorkDir => "workDir",
+                ChunkKind::Banner => "banner",
+                ChunkKind::Commands => "commands",
+                ChunkKind::ToolOutput => "toolOutput",
+            };
+            json!({"action": c.action.map(|a| plan.action(a).id), "kind": kind, "text": c.text})
+        })
+        .collect();
+    send(json!({
+        "type": "done", "version": API_VERSION, "exitStatus": result.exit_status,
+        "transcript": result.transcript.text(), "chunks": chunks,
+        "trace": serde_json::from_str::<Value>(&trace::to_chrome_trace(&result.trace)).unwrap_or(Value::Null),
+        "binary": binary, "toolRuns": out.tool_runs, "wallMs": result.wall_ms,
+    }));
+    drop(tmp);
+    Ok(())
+}
+
+fn parse_hex(h: &str) -> Option<Digest> {
+    is_hex64(h)
+        .then(|| buildlab_core::object::parse_hex(h))
+        .flatten()
+}
+
+// ---------------------------------------------------------------------------------------------
+// GET /api/v1/blob/<hex>, POST /api/v1/run/<hex>
+// ---------------------------------------------------------------------------------------------
+
+fn blob_path(api: &Api, hex: &str) -> Result<PathBuf, ApiError> {
+    let d = parse_hex(hex).ok_or_else(|| bad("not a 64-digit lowercase hex content hash"))?;
+    Ok(api.cache_root.join(DirCache::<DiskFs>::output_file(&d)))
+}
+
+async fn blob(
+    State(api): State<Arc<Api>>,
+    UrlPath(hex): UrlPath<String>,
+) -> Result<Response, ApiError> {
+    let path = blob_path(&api, &hex)?;
+    let file = tokio::fs::File::open(&path).await.map_err(|_| {
+        ApiError(
+            StatusCode::NOT_FOUND,
+            format!("no blob {hex} in this helper's store"),
+        )
+    })?;
+    let len = file.metadata().await.map(|m| m.len()).unwrap_or(0);
+    let stream = tokio_util_stream(file);
+    Ok(Response::builder()
+        .header(header::CONTENT_TYPE, "application/octet-stream")
+        .header(header::CONTENT_LENGTH, len)
+        .header(header::ETAG, format!("\"{hex}\""))
+        .header(
+            header::CACHE_CONTROL,
+            "private, max-age=31536000, immutable",
+        )
+        .body(Body::from_stream(stream))
+        .expect("a response"))
+}
+
+/// A file as a stream of 64 KiB chunks.
+fn tokio_util_stream(
+    file: tokio::fs::File,
+) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> {
+    use tokio::io::AsyncReadExt;
+    futures_util::stream::unfold(file, |mut f| async move {
+        let mut buf = vec![0u8; 64 << 10];
+        match f.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(Bytes::from(buf)), f))
+            }
+            Err(e) => Some((Err(e), f)),
+        }
+    })
+}
+
+async fn run_binary(
+    State(api): State<Arc<Api>>,
+    UrlPath(hex): UrlPath<String>,
+) -> Result<Response, ApiError> {
+    let path = blob_path(&api, &hex)?;
+    let known = api
+        .binaries
+        .lock()
+        .map(|b| b.contains(&hex))
+        .unwrap_or(false);
+    if !known {
+        return Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!("{hex} is not a binary this helper built"),
+        ));
+    }
+    let api2 = api.clone();
+    let r = tokio::task::spawn_blocking(move || run_exe(&api2, &path))
+        .await
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
+    Ok(json_response(r))
+}
+
+fn run_exe(api: &Api, blob: &Path) -> Result<Value, ApiError> {
+    let n = api.counter.fetch_add(1, Ordering::Relaxed) + 1;
+    let internal = |e: std::io::Error| {
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("running the binary: {e}"),
+        )
+    };
+    let data = std::fs::read(blob).map_err(|_| {
+        ApiError(
+            StatusCode::NOT_FOUND,
+            "the binary is no longer in the store".into(),
+        )
+    })?;
+    if !data.starts_with(b"\x7fELF") {
+        return Err(ApiError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not an executable".into(),
+        ));
+    }
+    let tmp = TempDir::new(&api.tmp_root, "run", n).map_err(internal)?;
+    let exe = tmp.0.join("a.out");
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o700)
+            .open(&exe)
+            .map_err(internal)?;
+        f.write_all(&data).map_err(internal)?;
+    }
+    let started = Instant::now();
+    let mut child = std::process::Command::new(&exe)
+        .current_dir(&tmp.0)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", &tmp.0)
+        .env("TMPDIR", &tmp.0)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(internal)?;
+    let cap = api.limits.run_output_bytes;
+    let drain = |r: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let (mut kept, mut truncated) = (Vec::new(), false);
+            if let Some(mut r) = r {
+                let mut buf = [0u8; 8192];
+                while let Ok(k) = r.read(&mut buf) {
+                    if k == 0 {
+                        break;
+                    }
+                    let room = cap.saturating_sub(kept.len());
+                    kept.extend_from_slice(&buf[..k.min(room)]);
+                    truncated |= k > room;
+                }
+            }
+            (kept, truncated)
+        })
+    };
+    let t_out = drain(
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+    );
+    let t_err = drain(
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+    );
+    let deadline = started + api.limits.run_timeout;
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(st) = child.try_wait().map_err(internal)? {
+            break Some(st);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            timed_out = true;
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let (out, out_trunc) = t_out.join().unwrap_or_default();
+    let (err, err_trunc) = t_err.join().unwrap_or_default();
+    drop(tmp);
+    Ok(json!({
+        "version": API_VERSION,
+        "exitStatus": status.and_then(|s| s.code()),
+        "timedOut": timed_out,
+        "stdout": String::from_utf8_lossy(&out),
+        "stderr": String::from_utf8_lossy(&err),
+        "truncated": out_trunc || err_trunc,
+        "wallMs": started.elapsed().as_secs_f64() * 1e3,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(files: &[(&str, &str)], extra: &str) -> Vec<u8> {
+        let files: Vec<Value> = files
+            .iter()
+            .map(|(p, t)| json!({"path": p, "text": t}))
+            .collect();
+        let mut v = json!({"version": 1, "files": files});
+        if !extra.is_empty() {
+            let e: Value = serde_json::from_str(extra).unwrap();
+            for (k, x) in e.as_object().unwrap() {
+                v[k] = x.clone();
+            }
+        }
+        v.to_string().into_bytes()
+    }
+
+    #[test]
+    fn validation_refuses_what_it_must() {
+        let l = Limits::default();
+        let ok = [("go.mod", "module m\n"), ("main.go", "package main\n")];
+        assert!(validate(&req(&ok, ""), &l).is_ok());
+        assert!(validate(
+            &req(
+                &ok,
+                r#"{"packages": ["./...", "./a/b", "example.com/m/x"], "cwd": "a"}"#
+            ),
+            &l
+        )
+        .is_ok());
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[("go.mod", "m"), ("../x.go", "")], ""),
+            (&[("go.mod", "m"), ("/etc/x.go", "")], ""),
+            (&[("go.mod", "m"), ("a/./x.go", "")], ""),
+            (&[("go.mod", "m"), ("a//x.go", "")], ""),
+            (&[("go.mod", "m"), ("a;rm -rf ~.go", "")], ""),
+            (&[("go.mod", "m"), ("a", ""), ("a/b.go", "")], ""),
+            (&[("go.mod", "m"), ("-x.go", "")], ""),
+            (&[("main.go", "package main")], ""),
+            (&ok, r#"{"flags": {"o": "/tmp/x"}}"#),
+            (&ok, r#"{"flags": {"toolexec": "sh"}}"#),
+            (&ok, r#"{"packages": ["-toolexec=sh"]}"#),
+            (&ok, r#"{"packages": ["../.."]}"#),
+            (&ok, r#"{"cwd": "/tmp"}"#),
+            (&ok, r#"{"binary": "../../etc/passwd"}"#),
+            (&ok, r#"{"version": 2}"#),
+            (&ok, r#"{"argv": ["go", "build"]}"#),
+        ];
+        for (files, extra) in cases {
+            let e = validate(&req(files, extra), &l)
+                .err()
+                .unwrap_or_else(|| panic!("accepted {files:?} {extra}"));
+            assert!(e.0.is_client_error(), "{e:?}");
+        }
+    }
+}

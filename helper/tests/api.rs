@@ -1,0 +1,935 @@
+//! The helper's HTTP API, end to end: the real `buildlab serve` binary on 127.0.0.1:0, spoken to
+//! over raw HTTP/1.1 so that every header (Host, Origin, the token) is exactly what a test says.
+//!
+//! - Real cold and warm builds of the `hello` and `multi` fixtures through `/api/v1/build`: the
+//!   binary runs (`/api/v1/run`) and prints what it should, the warm build runs no tool. Skipped
+//!   with a note when Go 1.23 is absent (`./dev test` installs it).
+//! - Hostile requests: each refused with its status, leaving the per-build temporary root empty,
+//!   the store untouched and no file anywhere else. The tool timeout and the concurrent-build
+//!   limit use a fake Go whose compiler never ends.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+const GO: &str = "/usr/lib/go-1.23/bin/go";
+
+struct Helper {
+    child: Child,
+    addr: String,
+    token: String,
+    base: PathBuf,
+}
+
+impl Helper {
+    fn start(tag: &str, extra: &[&str]) -> Helper {
+        let base = std::env::temp_dir().join(format!("buildlab-api-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        for d in ["dist", "tmp", "cache", "cwd"] {
+            std::fs::create_dir_all(base.join(d)).unwrap();
+        }
+        std::fs::write(base.join("dist/index.html"), "<title>Buildlab</title>").unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_buildlab"))
+            .args(["serve", "--port", "0", "--dist"])
+            .arg(base.join("dist"))
+            .arg("--tmp-root")
+            .arg(base.join("tmp"))
+            .arg("--cache")
+            .arg(base.join("cache"))
+            .args(extra)
+            .current_dir(base.join("cwd"))
+            .env("BUILDLAB_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .expect("a URL")
+            .to_string();
+        let (addr, token) = url
+            .trim_start_matches("http://")
+            .split_once("/#token=")
+            .expect("a tokened URL");
+        assert!(
+            addr.starts_with("127.0.0.1:"),
+            "binds loopback only: {addr}"
+        );
+        assert_eq!(token.len(), 64);
+        Helper {
+            child,
+            addr: addr.to_string(),
+            token: token.to_string(),
+            base,
+        }
+    }
+
+    fn port(&self) -> &str {
+        self.addr.rsplit(':').next().unwrap()
+    }
+
+    /// One request with exactly these headers (plus Content-Length and Connection: close).
+    fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> (u16, Vec<u8>) {
+        let mut s = TcpStream::connect(&self.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(600))).unwrap();
+        let mut head = format!("{method} {path} HTTP/1.1\r\n");
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str(&format!(
+            "Content-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        ));
+        s.write_all(head.as_bytes()).unwrap();
+        // The server may answer (413) before reading all of a large body.
+        let _ = s.write_all(body);
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        parse_response(&out)
+    }
+
+    /// A request as the page sends it: own Host, own Origin, the token.
+    fn api(&self, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
+        let origin = format!("http://{}", self.addr);
+        let h = [
+            ("Host", self.addr.as_str()),
+            ("Origin", origin.as_str()),
+            ("X-Buildlab-Token", self.token.as_str()),
+        ];
+        self.raw(method, path, &h, body)
+    }
+
+    fn tmp_entries(&self) -> Vec<String> {
+        entries(&self.base.join("tmp"))
+    }
+}
+
+impl Drop for Helper {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.base);
+    }
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Every file under `dir`, recursively (relative paths), for before/after comparisons.
+fn tree(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn parse_response(raw: &[u8]) -> (u16, Vec<u8>) {
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a response head");
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let status: u16 = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = &raw[split + 4..];
+    let chunked = head.lines().any(|l| {
+        l.to_ascii_lowercase()
+            .starts_with("transfer-encoding: chunked")
+    });
+    (
+        status,
+        if chunked {
+            dechunk(body)
+        } else {
+            body.to_vec()
+        },
+    )
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = b.windows(2).position(|w| w == b"\r\n") {
+        let n = usize::from_str_radix(String::from_utf8_lossy(&b[..eol]).trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&b[eol + 2..eol + 2 + n]);
+        b = &b[eol + 2 + n + 2..];
+    }
+    out
+}
+
+fn lines(body: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(body)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn fixture_files(name: &str) -> Vec<Value> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures")
+        .join(name)
+        .join("src");
+    tree(&root)
+        .into_iter()
+        .map(|p| json!({"path": p, "text": std::fs::read_to_string(root.join(&p)).unwrap()}))
+        .collect()
+}
+
+fn build_req(files: Vec<Value>, extra: Value) -> Vec<u8> {
+    let mut v = json!({"version": 1, "files": files});
+    for (k, x) in extra.as_object().unwrap() {
+        v[k] = x.clone();
+    }
+    v.to_string().into_bytes()
+}
+
+fn go_present() -> bool {
+    if Path::new(GO).is_file() {
+        return true;
+    }
+    eprintln!(
+        "note: {GO} is absent; skipping the real-toolchain API test (./dev test installs Go 1.23)"
+    );
+    false
+}
+
+/// A real build: the final `done` line and how many actions started.
+fn build(h: &Helper, files: &[Value], extra: Value) -> (Value, usize, Vec<Value>) {
+    let (status, body) = h.api("POST", "/api/v1/build", &build_req(files.to_vec(), extra));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let ls = lines(&body);
+    assert_eq!(ls[0]["type"], "start", "{:?}", ls[0]);
+    let done = ls.last().unwrap().clone();
+    assert_eq!(done["type"], "done", "{done}");
+    let started = ls.iter().filter(|l| l["type"] == "actionStart").count();
+    (done, started, ls)
+}
+
+fn cold_warm_run(name: &str, want: &str) {
+    if !go_present() {
+        return;
+    }
+    let h = Helper::start(name, &["--go", GO]);
+    let (s, info) = h.api("GET", "/api/v1/info", b"");
+    assert_eq!(s, 200);
+    let info: Value = serde_json::from_slice(&info).unwrap();
+    assert_eq!(info["go"]["available"], true, "{info}");
+    let files = fixture_files(name);
+
+    let (cold, started, ls) = build(&h, &files, json!({"flags": {"x": true}}));
+    assert_eq!(cold["exitStatus"], 0, "{}", cold["transcript"]);
+    assert!(
+        started > 10 && cold["toolRuns"].as_u64().unwrap() > 10,
+        "a cold build runs the tools"
+    );
+    assert!(ls
+        .iter()
+        .any(|l| l["type"] == "actionEnd" && l["cache"] == "miss"));
+    assert!(cold["transcript"]
+        .as_str()
+        .unwrap()
+        .contains("/compile -o $WORK/b001/_pkg_.a"));
+    assert!(
+        cold["trace"].as_array().is_some_and(|e| e.len() > 10),
+        "a Chrome trace (-debug-trace format)"
+    );
+    let hex = cold["binary"]["hex"]
+        .as_str()
+        .expect("a binary")
+        .to_string();
+    assert_eq!(
+        h.tmp_entries(),
+        Vec::<String>::new(),
+        "the per-build directory is removed"
+    );
+
+    let (s, bin) = h.api("GET", &format!("/api/v1/blob/{hex}"), b"");
+    assert_eq!(s, 200);
+    assert_eq!(bin.len() as u64, cold["binary"]["size"].as_u64().unwrap());
+    assert!(bin.starts_with(b"\x7fELF"));
+
+    let (s, run) = h.api("POST", &format!("/api/v1/run/{hex}"), b"");
+    assert_eq!(s, 200);
+    let run: Value = serde_json::from_slice(&run).unwrap();
+    assert_eq!(run["stdout"], want, "{run}");
+    assert_eq!(run["exitStatus"], 0);
+
+    // Warm, with the binary the page holds: nothing runs, the same binary is current.
+    let (warm, started, ls) = build(&h, &files, json!({"flags": {"x": true}, "binary": hex}));
+    assert_eq!(warm["exitStatus"], 0);
+    assert_eq!(started, 0, "the warm build ran no tool");
+    assert_eq!(warm["toolRuns"], 0);
+    assert_eq!(warm["binary"]["hex"], hex.as_str());
+    assert_eq!(warm["binary"]["upToDate"], true);
+    assert!(ls
+        .iter()
+        .filter(|l| l["type"] == "actionEnd" && l["mode"] == "build")
+        .all(|l| l["cache"] == "hit" || l["cache"] == "up-to-date"));
+
+    // Warm without a binary: every compile hits, only the link runs (go build's rule).
+    let (relink, _, ls) = build(&h, &files, json!({}));
+    assert_eq!(relink["exitStatus"], 0);
+    let ran: Vec<&str> = ls
+        .iter()
+        .filter(|l| l["type"] == "actionStart")
+        .map(|l| l["key"].as_str().unwrap())
+        .collect();
+    assert!(ran.iter().all(|k| k.starts_with("link")), "{ran:?}");
+    assert_eq!(
+        relink["binary"]["hex"],
+        hex.as_str(),
+        "the same binary, bit for bit"
+    );
+    assert_eq!(h.tmp_entries(), Vec::<String>::new());
+}
+
+#[test]
+fn api_real_build_hello_cold_warm_and_run() {
+    cold_warm_run("hello", "hi\n");
+}
+
+#[test]
+fn api_real_build_multi_cold_warm_and_run() {
+    cold_warm_run("multi", "[! HELLO] [a b] 5\n");
+}
+
+/// A Go installation whose compiler never ends (`sleep`), for the timeout and the build limit.
+fn fake_go(base: &Path) -> PathBuf {
+    let root = base.join("fakego");
+    let tools = root.join("pkg/tool/linux_amd64");
+    std::fs::create_dir_all(&tools).unwrap();
+    std::fs::create_dir_all(root.join("bin")).unwrap();
+    let go = root.join("bin/go");
+    let env = json!({"GOROOT": root, "GOVERSION": "go1.23.5", "GOTOOLDIR": tools, "GOOS": "linux", "GOARCH": "amd64"});
+    std::fs::write(&go, format!("#!/bin/sh\ncat <<'EOF'\n{env}\nEOF\n")).unwrap();
+    for t in ["compile", "asm", "pack", "buildid", "link"] {
+        std::fs::write(tools.join(t), "#!/bin/sh\nexec sleep 600\n").unwrap();
+    }
+    for p in [go.clone()]
+        .into_iter()
+        .chain(["compile", "asm", "pack", "buildid", "link"].map(|t| tools.join(t)))
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    go
+}
+
+#[test]
+fn api_hostile_requests_are_refused_and_leave_nothing() {
+    let fake_base = std::env::temp_dir().join(format!("buildlab-api-fake-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&fake_base);
+    struct Remove(PathBuf);
+    impl Drop for Remove {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let _cleanup = Remove(fake_base.clone());
+    let go = fake_go(&fake_base);
+    let go_arg = go.to_string_lossy().into_owned();
+    let h = Helper::start(
+        "hostile",
+        &[
+            "--go",
+            &go_arg,
+            "--tool-timeout",
+            "1",
+            "--max-builds",
+            "1",
+            "--max-files",
+            "20",
+            "--max-body",
+            "65536",
+            "--allow-origin",
+            "https://tutorial.example",
+        ],
+    );
+    let hello = vec![
+        json!({"path": "go.mod", "text": "module example.com/hello\n\ngo 1.23\n"}),
+        json!({"path": "main.go", "text": "package main\n\nfunc main() {}\n"}),
+    ];
+    let with = |extra: Vec<Value>| -> Vec<u8> {
+        let mut f = hello.clone();
+        f.extend(extra);
+        build_req(f, json!({}))
+    };
+    let file = |p: &str| json!({"path": p, "text": "package x\n"});
+    let ok_req = build_req(hello.clone(), json!({}));
+    let own = h.addr.clone();
+    let own_origin = format!("http://{own}");
+    let tok = h.token.clone();
+    let port = h.port().to_string();
+    let evil_host = format!("evil.example:{port}");
+    let lookalike = format!("http://127.0.0.1:{port}.evil.example");
+    let wrong_tok = format!(
+        "{}{}",
+        &tok[..63],
+        if tok.ends_with('0') { '1' } else { '0' }
+    );
+    let hdr = |host: &str, origin: Option<&str>, token: Option<&str>| -> Vec<(String, String)> {
+        let mut v = vec![("Host".to_string(), host.to_string())];
+        if let Some(o) = origin {
+            v.push(("Origin".into(), o.into()));
+        }
+        if let Some(t) = token {
+            v.push(("X-Buildlab-Token".into(), t.into()));
+        }
+        v
+    };
+    let good = hdr(&own, Some(&own_origin), Some(&tok));
+    let big_body = build_req(
+        vec![json!({"path": "go.mod", "text": "x".repeat(100_000)})],
+        json!({}),
+    );
+    let many: Vec<Value> = (0..25).map(|i| file(&format!("p{i}/x.go"))).collect();
+    let null_name = build_req(
+        vec![
+            json!({"path": "go.mod", "text": "m"}),
+            json!({"path": "a\u{0}.go", "text": ""}),
+        ],
+        json!({}),
+    );
+    let archive_hex = "0".repeat(64);
+
+    // (name, method, path, headers, body, status)
+    type Case = (
+        &'static str,
+        &'static str,
+        String,
+        Vec<(String, String)>,
+        Vec<u8>,
+        u16,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "no token",
+            "GET",
+            "/api/v1/info".into(),
+            hdr(&own, None, None),
+            vec![],
+            401,
+        ),
+        (
+            "wrong token",
+            "GET",
+            "/api/v1/info".into(),
+            hdr(&own, None, Some(&wrong_tok)),
+            vec![],
+            401,
+        ),
+        (
+            "short token",
+            "GET",
+            "/api/v1/info".into(),
+            hdr(&own, None, Some("abc")),
+            vec![],
+            401,
+        ),
+        (
+            "token in the query, not the header",
+            "GET",
+            format!("/api/v1/info?token={tok}"),
+            hdr(&own, None, None),
+            vec![],
+            401,
+        ),
+        (
+            "no token on build",
+            "POST",
+            "/api/v1/build".into(),
+            hdr(&own, Some(&own_origin), None),
+            ok_req.clone(),
+            401,
+        ),
+        (
+            "foreign Origin",
+            "POST",
+            "/api/v1/build".into(),
+            hdr(&own, Some("http://evil.example"), Some(&tok)),
+            ok_req.clone(),
+            403,
+        ),
+        (
+            "Origin null",
+            "GET",
+            "/api/v1/info".into(),
+            hdr(&own, Some("null"), Some(&tok)),
+            vec![],
+            403,
+        ),
+        (
+            "lookalike Origin",
+            "GET",
+            "/api/v1/info".into(),
+            hdr(&own, Some(&lookalike), Some(&tok)),
+            vec![],
+            403,
+        ),
+        (
+            "foreign preflight",
+            "OPTIONS",
+            "/api/v1/build".into(),
+            hdr(&own, Some("http://evil.example"), None),
+            vec![],
+            403,
+        ),
+        (
+            "rebinding Host",
+            "POST",
+            "/api/v1/build".into(),
+            hdr(&evil_host, None, Some(&tok)),
+            ok_req.clone(),
+            421,
+        ),
+        (
+            "rebinding Host on run",
+            "POST",
+            format!("/api/v1/run/{archive_hex}"),
+            hdr(&evil_host, None, Some(&tok)),
+            vec![],
+            421,
+        ),
+        (
+            "Host with another port",
+            "GET",
+            "/api/v1/info".into(),
+            hdr("127.0.0.1:1", None, Some(&tok)),
+            vec![],
+            421,
+        ),
+        (
+            "path traversal",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            with(vec![file("../evil.go")]),
+            400,
+        ),
+        (
+            "nested traversal",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            with(vec![file("a/../../evil.go")]),
+            400,
+        ),
+        (
+            "absolute path",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            with(vec![file("/tmp/evil.go")]),
+            400,
+        ),
+        (
+            "dot element",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            with(vec![file("a/./b.go")]),
+            400,
+        ),
+        (
+            "empty element",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            with(vec![file("a//b.go")]),
+            400,
+        ),
+        (
+            "backslash traversal",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            with(vec![file("..\\evil.go")]),
+            400,
+        ),
+        (
+            "NUL in a name",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            null_name,
+            400,
+        ),
+        (
+            "symlink-like arrow name",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            with(vec![file("link -> /etc/passwd")]),
+            400,
+        ),
+        (
+            "file that is also a directory",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            with(vec![file("a"), file("a/b.go")]),
+            400,
+        ),
+        (
+            "the same file twice",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            with(vec![file("x/a.go"), file("x/a.go")]),
+            400,
+        ),
+        (
+            "dot-dot file name",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            with(vec![file("..")]),
+            400,
+        ),
+        (
+            "shell $() in a path",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            with(vec![file("$(touch pwned).go")]),
+            400,
+        ),
+        (
+            "backticks in a path",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            with(vec![file("`touch pwned`.go")]),
+            400,
+        ),
+        (
+            "semicolon in a pattern",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            build_req(hello.clone(), json!({"packages": [".;touch pwned"]})),
+            400,
+        ),
+        (
+            "pipe in cwd",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            build_req(hello.clone(), json!({"cwd": "a|touch pwned"})),
+            400,
+        ),
+        (
+            "metacharacters in binary",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            build_req(hello.clone(), json!({"binary": "$(touch pwned)"})),
+            400,
+        ),
+        (
+            "flag as a pattern",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            build_req(hello.clone(), json!({"packages": ["-toolexec=/bin/sh"]})),
+            400,
+        ),
+        (
+            "pattern climbing out",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            build_req(hello.clone(), json!({"packages": ["../.."]})),
+            400,
+        ),
+        (
+            "absolute cwd",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            build_req(hello.clone(), json!({"cwd": "/etc"})),
+            400,
+        ),
+        (
+            "-o outside $WORK",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            build_req(hello.clone(), json!({"flags": {"o": "/tmp/evil"}})),
+            400,
+        ),
+        (
+            "-toolexec",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            build_req(
+                hello.clone(),
+                json!({"flags": {"toolexec": "/bin/sh -c id"}}),
+            ),
+            400,
+        ),
+        (
+            "-gcflags",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            build_req(
+                hello.clone(),
+                json!({"flags": {"gcflags": "-cpuprofile=/tmp/x"}}),
+            ),
+            400,
+        ),
+        (
+            "-ldflags",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            build_req(hello.clone(), json!({"flags": {"ldflags": "-o /tmp/x"}})),
+            400,
+        ),
+        (
+            "-work",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            build_req(hello.clone(), json!({"flags": {"work": true}})),
+            400,
+        ),
+        (
+            "an argv",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            build_req(hello.clone(), json!({"argv": ["/bin/sh", "-c", "id"]})),
+            400,
+        ),
+        (
+            "an unknown tool",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            build_req(hello.clone(), json!({"tool": "vet"})),
+            400,
+        ),
+        (
+            "an unknown tool route",
+            "POST",
+            "/api/v1/tool/vet".into(),
+            good.clone(),
+            vec![],
+            404,
+        ),
+        (
+            "-p 0",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            build_req(hello.clone(), json!({"flags": {"p": 0}})),
+            400,
+        ),
+        (
+            "another protocol version",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            build_req(hello.clone(), json!({"version": 2})),
+            400,
+        ),
+        (
+            "not JSON",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            b"go build -o /etc/passwd".to_vec(),
+            400,
+        ),
+        (
+            "no go.mod",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            build_req(vec![file("main.go")], json!({})),
+            400,
+        ),
+        (
+            "oversized body",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            big_body,
+            413,
+        ),
+        (
+            "too many files",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            with(many),
+            413,
+        ),
+        (
+            "blob traversal",
+            "GET",
+            "/api/v1/blob/..%2F..%2Fetc%2Fpasswd".into(),
+            good.clone(),
+            vec![],
+            400,
+        ),
+        (
+            "unknown blob",
+            "GET",
+            format!("/api/v1/blob/{archive_hex}"),
+            good.clone(),
+            vec![],
+            404,
+        ),
+        (
+            "run an unknown hash",
+            "POST",
+            format!("/api/v1/run/{archive_hex}"),
+            good.clone(),
+            vec![],
+            404,
+        ),
+        (
+            "run with a bad hash",
+            "POST",
+            "/api/v1/run/$(id)".into(),
+            good.clone(),
+            vec![],
+            400,
+        ),
+        (
+            "GET on build",
+            "GET",
+            "/api/v1/build".into(),
+            good.clone(),
+            vec![],
+            405,
+        ),
+    ];
+    let cache_before = tree(&h.base.join("cache"));
+    let mut refused = 0;
+    for (name, method, path, headers, body, want) in &cases {
+        let hv: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let (status, resp) = h.raw(method, path, &hv, body);
+        assert_eq!(status, *want, "{name}: {}", String::from_utf8_lossy(&resp));
+        if *want != 404 && *want != 405 {
+            let v: Value = serde_json::from_slice(&resp)
+                .unwrap_or_else(|_| panic!("{name}: a JSON error body"));
+            assert!(
+                v["error"].as_str().is_some_and(|e| !e.is_empty()),
+                "{name}: {v}"
+            );
+        }
+        assert_eq!(
+            h.tmp_entries(),
+            Vec::<String>::new(),
+            "{name}: nothing left in the temporary root"
+        );
+        refused += 1;
+    }
+    assert_eq!(
+        tree(&h.base.join("cache")),
+        cache_before,
+        "refused requests store nothing"
+    );
+    assert!(refused >= 30, "{refused} hostile cases");
+
+    // An allowed extra origin gets its CORS answer (exact origin, no wildcard).
+    let (s, _) = h.raw(
+        "OPTIONS",
+        "/api/v1/build",
+        &[("Host", &own), ("Origin", "https://tutorial.example")],
+        b"",
+    );
+    assert_eq!(s, 204);
+
+    // A compile that never ends: killed at the tool timeout; the build fails, in the stream.
+    let (status, body) = h.api("POST", "/api/v1/build", &ok_req);
+    assert_eq!(status, 200);
+    let ls = lines(&body);
+    let done = ls.last().unwrap();
+    assert_eq!(done["exitStatus"], 1, "{done}");
+    assert!(
+        ls.iter().any(|l| l["type"] == "actionEnd"
+            && l["status"] == "failed"
+            && l["output"].as_str().unwrap_or("").contains("killed after")),
+        "{ls:?}"
+    );
+    assert_eq!(
+        h.tmp_entries(),
+        Vec::<String>::new(),
+        "timeout: the build directory is removed"
+    );
+
+    // One build at a time (--max-builds 1): a second one meanwhile gets 429.
+    let addr = h.addr.clone();
+    let (o, t, req) = (own_origin.clone(), tok.clone(), ok_req.clone());
+    let first = std::thread::spawn(move || {
+        let mut s = TcpStream::connect(&addr).unwrap();
+        let head = format!("POST /api/v1/build HTTP/1.1\r\nHost: {addr}\r\nOrigin: {o}\r\nX-Buildlab-Token: {t}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", req.len());
+        s.write_all(head.as_bytes()).unwrap();
+        s.write_all(&req).unwrap();
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        parse_response(&out).0
+    });
+    let mut saw_429 = false;
+    for _ in 0..50 {
+        std::thread::sleep(Duration::from_millis(20));
+        let (s, _) = h.api("POST", "/api/v1/build", &ok_req);
+        if s == 429 {
+            saw_429 = true;
+            break;
+        }
+    }
+    assert_eq!(first.join().unwrap(), 200);
+    assert!(saw_429, "a second concurrent build is refused with 429");
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(h.tmp_entries(), Vec::<String>::new());
+    // Nothing was written where the helper runs, nor next to the fake Go.
+    assert_eq!(entries(&h.base.join("cwd")), Vec::<String>::new());
+    assert!(!fake_base.join("pwned").exists() && !Path::new("pwned").exists());
+    drop(h);
+    let _ = std::fs::remove_dir_all(&fake_base);
+}
