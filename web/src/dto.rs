@@ -99,6 +99,8 @@ pub struct Package {
     pub standard: bool,
     /// Named on the command line.
     pub root: bool,
+    /// The files it builds from: Go, assembly, headers, C, embedded.
+    pub files: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -276,6 +278,7 @@ pub struct Trace {
 // ---------------------------------------------------------------------------------------------
 
 use crate::session::{self, Outcome, PlanFailure, Planned};
+use buildlab_core::plan::Mode;
 use buildlab_core::rebuild::BuildReport;
 use buildlab_core::why::{MissReason, Outcome as CacheOutcome};
 
@@ -300,11 +303,24 @@ impl Plan {
             .loaded
             .packages
             .iter()
-            .map(|k| Package {
+            .zip(&p.loaded.input.packages)
+            .map(|(k, n)| Package {
                 import_path: k.import_path.clone(),
                 dir: k.ws_dir.clone(),
                 standard: k.ws_dir.is_none(),
                 root: k.root,
+                files: [
+                    &n.go_files,
+                    &n.cgo_files,
+                    &n.s_files,
+                    &n.h_files,
+                    &n.c_files,
+                    &n.embed_files,
+                ]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect(),
             })
             .collect();
         let actions = p
@@ -510,6 +526,799 @@ impl From<&buildlab_core::trace::Trace> for Trace {
                         Status::Skipped => "skipped",
                         Status::NoActor => "no-actor",
                     },
+                })
+                .collect(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lab.build: the scheduler-driven build (wire version [`BUILD_VERSION`])
+// ---------------------------------------------------------------------------------------------
+
+/// The version of [`BuildRun`] and [`Progress`]: bump it when a field changes meaning.
+pub const BUILD_VERSION: u32 = 1;
+
+/// The flags as toggles: `{x, n, a, work, p}`.
+#[derive(Deserialize, Serialize, Default, Clone)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FlagsDto {
+    pub x: bool,
+    pub n: bool,
+    pub a: bool,
+    pub work: bool,
+    pub p: Option<usize>,
+}
+
+/// `build({argv | flags, cpus, patterns, cwd})`: `argv` (`["go", "build", "-x", "."]`) wins over
+/// `flags` + `patterns`.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RunOptions {
+    pub argv: Option<Vec<String>>,
+    pub flags: Option<FlagsDto>,
+    pub patterns: Vec<String>,
+    pub cwd: String,
+    /// The virtual machine's CPUs; 2 when absent.
+    pub cpus: Option<usize>,
+    /// What a share link calls this build (`build 3`); `build` when absent.
+    pub label: Option<String>,
+}
+
+/// The cache's verdict on one action, with its reason and the why-rebuilt text.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CacheDto {
+    /// `hit`, `up-to-date`, `miss` or `unknown`.
+    pub outcome: &'static str,
+    pub reason: Option<String>,
+    pub why: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpanDto {
+    pub kind: &'static str,
+    pub start_us: f64,
+    pub end_us: f64,
+}
+
+/// One action on the timeline.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuildAction {
+    /// The `-debug-actiongraph` ID.
+    pub id: usize,
+    pub mode: String,
+    pub package: String,
+    /// Indices into the trace's `actions` (empty in progress events).
+    pub deps: Vec<usize>,
+    /// Worker lane, 1-based; `null` when the action ran nothing.
+    pub lane: Option<usize>,
+    pub ready_us: Option<f64>,
+    pub start_us: f64,
+    pub end_us: f64,
+    pub kind: &'static str,
+    /// `ran`, `failed`, `skipped`, `no-actor`.
+    pub status: &'static str,
+    /// `b001`.
+    pub work_dir: Option<String>,
+    /// The action ID, hex (final trace only).
+    pub action_id: Option<String>,
+    /// The build ID the action produced or reused (final trace only).
+    pub build_id: Option<String>,
+    pub cache: CacheDto,
+    pub spans: Vec<SpanDto>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuildTrace {
+    pub lanes: usize,
+    pub do_start_us: f64,
+    pub do_end_us: f64,
+    pub end_us: f64,
+    pub actions: Vec<BuildAction>,
+}
+
+/// A piece of the transcript and the action (by `-debug-actiongraph` ID) that printed it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChunkDto {
+    pub action: Option<usize>,
+    /// `workdir`, `banner`, `commands`, `tool-output`.
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// A file or directory of the kept `$WORK`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkFile {
+    /// Relative to `$WORK` (`b001/importcfg`).
+    pub path: String,
+    pub dir: bool,
+    /// The text when cmd/go wrote it itself (importcfg, importcfg.link, embedcfg).
+    pub text: Option<String>,
+    pub size: Option<u64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkDto {
+    /// `/tmp/go-build…`.
+    pub dir: String,
+    pub files: Vec<WorkFile>,
+    /// The listing as `find` + `cat` would show it.
+    pub listing: String,
+}
+
+/// One package's outcome, for the graph.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PackageOutcome {
+    pub import_path: String,
+    /// `hit` (or up to date) or `miss`.
+    pub outcome: &'static str,
+    pub reason: Option<String>,
+    pub why: Option<String>,
+    pub action_id: String,
+    /// The lines its action ID hashed.
+    pub inputs: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BinaryDto {
+    pub path: String,
+    pub build_id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Timing {
+    /// The simulated wall time of the command, ms.
+    pub real_ms: f64,
+    /// Always true here: the times come from the calibrated cost model, not a clock.
+    pub simulated: bool,
+}
+
+/// What `Lab.build` resolves to.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuildRun {
+    pub version: u32,
+    /// The command ran (flags parsed, packages loaded); `exitCode` says how it went.
+    pub ok: bool,
+    pub exit_code: u8,
+    /// Everything go printed (stderr), exactly.
+    pub output: String,
+    pub chunks: Vec<ChunkDto>,
+    pub flags: FlagsDto,
+    pub trace: Option<BuildTrace>,
+    pub timing: Option<Timing>,
+    /// Build and link actions served from the cache or already in place / run.
+    pub hits: usize,
+    pub misses: usize,
+    pub compiled: Vec<String>,
+    /// Packages whose assembly ran.
+    pub assembled: Vec<String>,
+    pub asm_runs: usize,
+    pub linked: Vec<String>,
+    pub link_runs: usize,
+    /// Keys of the actions that ran (`build P`, `link P`).
+    pub ran: Vec<String>,
+    pub packages: Vec<PackageOutcome>,
+    pub work: Option<WorkDto>,
+    pub binary: Option<BinaryDto>,
+    pub cache: Option<CacheTraffic>,
+    pub storage: Storage,
+    /// Corrupt entries met, a storage fallback.
+    pub events: Vec<Event>,
+    /// Set when loading or planning failed.
+    pub plan_errors: Option<Plan>,
+}
+
+/// Streamed to `build`'s `onEvent` while the build runs: `{kind: "action", action}` per finished
+/// action, then `{kind: "output", text, action}` per transcript chunk.
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Progress<'a> {
+    Action {
+        action: BuildAction,
+    },
+    Output {
+        text: &'a str,
+        action: Option<usize>,
+    },
+    /// A lesson step runs a command (`go build -x .`, `go clean -cache`): the terminal echoes it
+    /// and the live timeline starts over.
+    Command {
+        text: &'a str,
+    },
+}
+
+use buildlab_core::trace::{CacheOutcome as TraceCache, Status, TraceAction as CoreTraceAction};
+
+fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Ran => "ran",
+        Status::Failed => "failed",
+        Status::Skipped => "skipped",
+        Status::NoActor => "no-actor",
+    }
+}
+
+/// `b001` of every action, by `-debug-actiongraph` ID.
+pub fn workdirs(p: &Planned) -> std::collections::HashMap<usize, String> {
+    p.plan
+        .summary()
+        .into_iter()
+        .filter_map(|a| Some((a.id, a.workdir?)))
+        .collect()
+}
+
+impl BuildAction {
+    pub fn of(a: &CoreTraceAction, work_dir: Option<String>) -> BuildAction {
+        let (outcome, reason) = match &a.cache {
+            TraceCache::Unknown => ("unknown", None),
+            TraceCache::Hit => ("hit", None),
+            TraceCache::UpToDate => ("up-to-date", None),
+            TraceCache::Miss { reason } => ("miss", Some(reason.clone())),
+        };
+        BuildAction {
+            id: a.id,
+            mode: a.mode.clone(),
+            package: a.package.clone(),
+            deps: a.deps.clone(),
+            lane: a.lane,
+            ready_us: a.ready_us,
+            start_us: a.start_us,
+            end_us: a.end_us,
+            kind: a.kind.as_str(),
+            status: status_word(a.status),
+            work_dir,
+            action_id: None,
+            build_id: None,
+            cache: CacheDto {
+                outcome,
+                reason,
+                why: None,
+            },
+            spans: a
+                .spans
+                .iter()
+                .map(|s| SpanDto {
+                    kind: s.kind.as_str(),
+                    start_us: s.start_us,
+                    end_us: s.end_us,
+                })
+                .collect(),
+        }
+    }
+}
+
+fn chunk_kind(k: buildlab_core::transcript::ChunkKind) -> &'static str {
+    use buildlab_core::transcript::ChunkKind as K;
+    match k {
+        K::WorkDir => "workdir",
+        K::Banner => "banner",
+        K::Commands => "commands",
+        K::ToolOutput => "tool-output",
+    }
+}
+
+impl From<&crate::goflags::BuildFlags> for FlagsDto {
+    fn from(f: &crate::goflags::BuildFlags) -> Self {
+        FlagsDto {
+            x: f.x,
+            n: f.n,
+            a: f.a,
+            work: f.work,
+            p: f.p,
+        }
+    }
+}
+
+impl BuildRun {
+    /// The transcript's chunks, with the action IDs the page knows.
+    pub fn chunks(p: &Planned, t: &buildlab_core::transcript::Transcript) -> Vec<ChunkDto> {
+        t.chunks
+            .iter()
+            .map(|c| ChunkDto {
+                action: c.action.map(|a| p.plan.action(a).id),
+                kind: chunk_kind(c.kind),
+                text: c.text.clone(),
+            })
+            .collect()
+    }
+
+    pub fn of(b: &session::Built) -> BuildRun {
+        let p = &b.planned;
+        let r = &b.result;
+        let report = &r.report;
+        let dirs = workdirs(p);
+        // Per action: its report entry (action ID, build ID, why).
+        let by_id: std::collections::HashMap<usize, &buildlab_core::rebuild::ActionReport> = report
+            .actions
+            .iter()
+            .map(|a| (p.plan.action(a.action).id, a))
+            .collect();
+        let actions = r
+            .trace
+            .actions
+            .iter()
+            .map(|a| {
+                let mut x = BuildAction::of(a, dirs.get(&a.id).cloned());
+                if let Some(rep) = by_id.get(&a.id) {
+                    x.action_id = Some(rep.inputs.id.to_hex());
+                    x.build_id = Some(rep.build_id.clone()).filter(|s| !s.is_empty());
+                    if rep.outcome.ran() {
+                        x.cache.why = Some(report.explain(&rep.key));
+                    }
+                }
+                x
+            })
+            .collect();
+        let counted = report
+            .actions
+            .iter()
+            .filter(|a| matches!(a.mode, Mode::Build | Mode::Link));
+        let misses = counted.clone().filter(|a| a.outcome.ran()).count();
+        let hits = counted.count() - misses;
+        let mut assembled: Vec<String> = report
+            .actions
+            .iter()
+            .filter(|a| a.asm_runs > 0)
+            .map(|a| a.import_path.clone())
+            .collect();
+        assembled.sort();
+        let mut linked: Vec<String> = report
+            .actions
+            .iter()
+            .filter(|a| a.mode == Mode::Link && a.outcome.ran())
+            .map(|a| a.import_path.clone())
+            .collect();
+        linked.sort();
+        let packages = report
+            .actions
+            .iter()
+            .filter(|a| a.mode == Mode::Build)
+            .map(|a| {
+                let (outcome, reason) = match &a.outcome {
+                    CacheOutcome::Miss(m) => ("miss", Some(m.to_string())),
+                    _ => ("hit", None),
+                };
+                PackageOutcome {
+                    import_path: a.import_path.clone(),
+                    outcome,
+                    reason,
+                    why: a.outcome.ran().then(|| report.explain(&a.key)),
+                    action_id: a.inputs.id.to_hex(),
+                    inputs: a.inputs.lines.clone(),
+                }
+            })
+            .collect();
+        let work = b.work.as_ref().map(|w| WorkDto {
+            dir: w.root.clone(),
+            files: w
+                .entries
+                .iter()
+                .map(|(path, e)| match e {
+                    buildlab_core::transcript::WorkEntry::Dir => WorkFile {
+                        path: path.clone(),
+                        dir: true,
+                        text: None,
+                        size: None,
+                    },
+                    buildlab_core::transcript::WorkEntry::File { text, size } => WorkFile {
+                        path: path.clone(),
+                        dir: false,
+                        text: text.clone(),
+                        size: *size,
+                    },
+                })
+                .collect(),
+            listing: w.render(),
+        });
+        let mut events = Vec::new();
+        for c in &b.corrupt {
+            events.push(Event::Corrupt {
+                file: c.file.clone(),
+                reason: c.reason.to_string(),
+            });
+        }
+        if let Some(e) = &b.fallback {
+            events.push(Event::StorageFallback {
+                quota_exceeded: matches!(e, crate::store::StoreError::Quota(_)),
+                message: e.to_string(),
+            });
+        }
+        BuildRun {
+            version: BUILD_VERSION,
+            ok: true,
+            exit_code: r.exit_status,
+            output: r.transcript.text(),
+            chunks: BuildRun::chunks(p, &r.transcript),
+            flags: (&b.flags).into(),
+            trace: Some(BuildTrace {
+                lanes: r.trace.lanes,
+                do_start_us: r.trace.do_start_us,
+                do_end_us: r.trace.do_end_us,
+                end_us: r.trace.end_us,
+                actions,
+            }),
+            timing: Some(Timing {
+                real_ms: r.wall_ms,
+                simulated: true,
+            }),
+            hits,
+            misses,
+            compiled: report.compiled(),
+            assembled,
+            asm_runs: report.asm_runs(),
+            linked,
+            link_runs: report.link_runs(),
+            ran: report
+                .actions
+                .iter()
+                .filter(|a| a.outcome.ran())
+                .map(|a| a.key.clone())
+                .collect(),
+            packages,
+            work,
+            binary: r.binary.as_ref().map(|x| BinaryDto {
+                path: p.binary_path().unwrap_or_else(|| x.path.clone()),
+                build_id: x.build_id.clone(),
+            }),
+            cache: Some(CacheTraffic {
+                read_transactions: b.read.transactions,
+                read_rounds: b.read.rounds,
+                lookups: b.read.gets,
+                found: b.read.found,
+                write_transactions: b.write.transactions,
+                puts: b.write.puts,
+                deletes: b.write.deletes,
+                trimmed: b.write.trimmed.clone(),
+            }),
+            storage: (&b.storage).into(),
+            events,
+            plan_errors: None,
+        }
+    }
+
+    /// A command that stopped before building: a flag error (`status` 2) or load errors (1),
+    /// with go's text as the output.
+    pub fn stopped(
+        flags: FlagsDto,
+        output: String,
+        status: u8,
+        plan_errors: Option<Plan>,
+        storage: &session::Storage,
+    ) -> BuildRun {
+        let mut output = output;
+        if !output.is_empty() && !output.ends_with('\n') {
+            output.push('\n');
+        }
+        BuildRun {
+            version: BUILD_VERSION,
+            ok: false,
+            exit_code: status,
+            chunks: vec![ChunkDto {
+                action: None,
+                kind: "tool-output",
+                text: output.clone(),
+            }],
+            output,
+            flags,
+            trace: None,
+            timing: None,
+            hits: 0,
+            misses: 0,
+            compiled: Vec::new(),
+            assembled: Vec::new(),
+            asm_runs: 0,
+            linked: Vec::new(),
+            link_runs: 0,
+            ran: Vec::new(),
+            packages: Vec::new(),
+            work: None,
+            binary: None,
+            cache: None,
+            storage: storage.into(),
+            events: Vec::new(),
+            plan_errors,
+        }
+    }
+}
+
+impl BuildTrace {
+    /// A recorded or imported trace for the timeline (no work dirs, action IDs or why).
+    pub fn of(t: &buildlab_core::trace::Trace) -> BuildTrace {
+        BuildTrace {
+            lanes: t.lanes,
+            do_start_us: t.do_start_us,
+            do_end_us: t.do_end_us,
+            end_us: t.end_us,
+            actions: t.actions.iter().map(|a| BuildAction::of(a, None)).collect(),
+        }
+    }
+}
+
+/// Build and link actions of a trace that came from the cache (or were in place), and that ran.
+pub fn trace_hits_misses(t: &buildlab_core::trace::Trace) -> (usize, usize) {
+    let counted = t
+        .actions
+        .iter()
+        .filter(|a| a.mode == "build" || a.mode == "link");
+    let misses = counted
+        .clone()
+        .filter(|a| matches!(a.cache, TraceCache::Miss { .. }))
+        .count();
+    let hits = counted
+        .filter(|a| matches!(a.cache, TraceCache::Hit | TraceCache::UpToDate))
+        .count();
+    (hits, misses)
+}
+
+/// What `Lab.importTrace` returns: the trace for the timeline and what it is.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Imported {
+    /// `go-trace` or `go-actiongraph`.
+    pub origin: &'static str,
+    pub root: String,
+    pub wall_ms: f64,
+    /// Build actions' packages in the trace.
+    pub packages: usize,
+    pub trace: BuildTrace,
+}
+
+impl Imported {
+    pub fn of(t: &buildlab_core::trace::Trace) -> Imported {
+        Imported {
+            origin: Trace::from(t).origin,
+            root: t.root.clone(),
+            wall_ms: t.wall_ms(),
+            packages: t.build_packages().len(),
+            trace: BuildTrace::of(t),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lessons (the lesson file's format is core's; this is what the page shows of it)
+// ---------------------------------------------------------------------------------------------
+
+use buildlab_core::lesson::{Action as LessonAction, Kind as AnswerKind, Lesson as CoreLesson};
+
+/// A lesson for the page: no expected answers (the page checks nothing itself).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Lesson {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub seed: Option<String>,
+    pub steps: Vec<LessonStep>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LessonStep {
+    pub title: String,
+    pub text: Vec<String>,
+    pub button: String,
+    /// The experiment as the commands it runs (`go clean -cache`, `go build -x .`, `edit F`).
+    pub run: Vec<String>,
+    pub questions: Vec<Question>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Question {
+    pub ask: String,
+    /// `number`, `yes-no`, `text` (one of `choices`), `set` (some of `choices`, or typed).
+    pub kind: &'static str,
+    pub choices: Vec<String>,
+}
+
+fn kind_word(k: AnswerKind) -> &'static str {
+    match k {
+        AnswerKind::Number => "number",
+        AnswerKind::YesNo => "yes-no",
+        AnswerKind::Text => "text",
+        AnswerKind::Set => "set",
+    }
+}
+
+fn action_text(a: &LessonAction) -> String {
+    match a {
+        LessonAction::Open(w) => format!("open {w}"),
+        LessonAction::CleanCache => "go clean -cache".into(),
+        LessonAction::Build(b) => b.argv().join(" "),
+        LessonAction::Edit { file, .. } => format!("edit {file}"),
+        LessonAction::Write { file, .. } => format!("write {file}"),
+        LessonAction::Delete { file } => format!("rm {file}"),
+        LessonAction::RemoveBinary => "rm the binary".into(),
+        LessonAction::Env(v) => format!("go env {v}"),
+    }
+}
+
+impl Question {
+    pub fn of(q: &buildlab_core::lesson::Question, choices: Vec<String>) -> Question {
+        Question {
+            ask: q.ask.clone(),
+            kind: kind_word(q.check.kind()),
+            choices,
+        }
+    }
+}
+
+impl Lesson {
+    pub fn of(l: &CoreLesson) -> Lesson {
+        Lesson {
+            id: l.id.clone(),
+            title: l.title.clone(),
+            summary: l.summary.clone(),
+            seed: l.seed.clone(),
+            steps: l
+                .steps
+                .iter()
+                .map(|s| LessonStep {
+                    title: s.title.clone(),
+                    text: s.text.clone(),
+                    button: s.button.clone(),
+                    run: s.run.iter().map(action_text).collect(),
+                    questions: s
+                        .questions
+                        .iter()
+                        .map(|q| Question::of(q, q.choices.clone()))
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One file of the workspace, as text (`binary` when it is not UTF-8: shown, not editable).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileOut {
+    pub path: String,
+    pub text: String,
+    pub binary: bool,
+}
+
+pub fn files_of(ws: &buildlab_core::workspace::Workspace) -> Vec<FileOut> {
+    ws.iter()
+        .map(|(path, bytes)| match std::str::from_utf8(bytes) {
+            Ok(t) => FileOut {
+                path: path.to_string(),
+                text: t.to_string(),
+                binary: false,
+            },
+            Err(_) => FileOut {
+                path: path.to_string(),
+                text: String::from_utf8_lossy(bytes).into_owned(),
+                binary: true,
+            },
+        })
+        .collect()
+}
+
+/// One build of a lesson step.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepBuild {
+    pub label: String,
+    pub argv: Vec<String>,
+    pub cpus: usize,
+    pub run: BuildRun,
+}
+
+/// What `Lab.runLessonStep` resolves to.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepRun {
+    pub lesson: String,
+    /// 0-based.
+    pub step: usize,
+    pub builds: Vec<StepBuild>,
+    /// The workspace after the experiment.
+    pub files: Vec<FileOut>,
+    /// The questions with the choices to offer now that the step ran.
+    pub questions: Vec<Question>,
+}
+
+/// What `Lab.checkAnswer` resolves to.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    pub correct: bool,
+    /// What the build showed, as the page prints it.
+    pub observed: String,
+    pub explain: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Share links (the token's format is core's `share`)
+// ---------------------------------------------------------------------------------------------
+
+/// What the page adds to the session's workspace and builds to make a link.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ShareOptions {
+    pub title: String,
+    pub argv: Vec<String>,
+    pub cpus: Option<usize>,
+    /// `simulated` or `real`.
+    pub toolchain: String,
+    pub cwd: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolchainDto {
+    pub runner: &'static str,
+    pub goos: String,
+    pub goarch: String,
+    pub cgo: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SharedBuildDto {
+    pub label: String,
+    pub wall_ms: f64,
+    pub hits: usize,
+    pub misses: usize,
+    pub trace: BuildTrace,
+}
+
+/// What `Lab.openShared` resolves to (the workspace is loaded into the session already).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SharedDto {
+    pub title: String,
+    pub files: Vec<FileOut>,
+    pub cwd: String,
+    pub argv: Vec<String>,
+    pub toolchain: ToolchainDto,
+    pub cpus: usize,
+    pub builds: Vec<SharedBuildDto>,
+}
+
+impl SharedDto {
+    pub fn of(s: &buildlab_core::share::Shared) -> SharedDto {
+        use buildlab_core::share::Runner;
+        SharedDto {
+            title: s.title.clone(),
+            files: files_of(&s.workspace),
+            cwd: s.cwd.clone(),
+            argv: s.argv.clone(),
+            toolchain: ToolchainDto {
+                runner: match s.toolchain.runner {
+                    Runner::Simulated => "simulated",
+                    Runner::Real => "real",
+                },
+                goos: s.toolchain.goos.clone(),
+                goarch: s.toolchain.goarch.clone(),
+                cgo: s.toolchain.cgo,
+            },
+            cpus: s.cpus,
+            builds: s
+                .builds
+                .iter()
+                .map(|b| {
+                    let (hits, misses) = trace_hits_misses(&b.trace);
+                    SharedBuildDto {
+                        label: b.label.clone(),
+                        wall_ms: b.trace.wall_ms(),
+                        hits,
+                        misses,
+                        trace: BuildTrace::of(&b.trace),
+                    }
                 })
                 .collect(),
         }

@@ -48,6 +48,8 @@ pub struct Batch {
     pub binary: Option<(String, String)>,
     /// Run the daily trim with this clock.
     pub trim_at: Option<UnixNanos>,
+    /// The why-rebuilt record to keep (`Record::to_json`).
+    pub record: Option<String>,
 }
 
 impl Batch {
@@ -56,6 +58,7 @@ impl Batch {
             && self.deletes.is_empty()
             && self.binary.is_none()
             && self.trim_at.is_none()
+            && self.record.is_none()
     }
 }
 

@@ -1,29 +1,38 @@
-//! One page's Buildlab session: the loaded workspace and its plan, the last build's record, the
-//! simulated binary in the working directory, and where the cache lives (IndexedDB, or memory
-//! after a quota failure). It drives the core's sequential build ([`rebuild::run`]) against the
-//! browser's cache in three steps: one read transaction that prefetches every record the build
-//! will look up, the synchronous build over an in-memory `DirCache<OverlayFs>`, and one write
-//! transaction that flushes what changed.
+//! One page's Buildlab session: the loaded workspace and its plan, the last build's why-rebuilt
+//! record, the simulated binaries in the working directory, and where the cache lives
+//! (IndexedDB, or memory after a quota failure). It drives the core's build driver
+//! ([`buildlab_core::build::Session`]) with the simulated toolchain on a virtual clock, against the
+//! browser's cache, in three steps: one read transaction that prefetches every record the build
+//! will look up (dry runs of the driver's predict path, [`rebuild::predict`]), the build itself over
+//! an in-memory `DirCache<OverlayFs>` (yielding to the event loop between batches and reporting
+//! each finished action as it goes), and one write transaction that flushes what changed together
+//! with the record and the binary's build ID.
 //!
 //! Async functions take the session as a `&RefCell` and never hold a borrow across an `.await`:
 //! they copy out what they need, await, and write results back.
 //!
-//! Not here: JS types (see [`crate::dto`]) and the scheduler-driven build with transcript and
-//! timeline, which will replace the insides of [`build`].
+//! Not here: JS types (see [`crate::dto`]), flag parsing ([`crate::goflags`]) and the real
+//! toolchain (the helper's).
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use buildlab_core::actionid::WorkspaceFiles;
+use buildlab_core::build::{self, BuildResult, Config, Simulated, Timing, Toolchain as _};
 use buildlab_core::cache::{DirCache, UnixNanos};
+use buildlab_core::cost::{Clock, Machine};
 use buildlab_core::load::{self, LoadErrors, LoadRequest, Loaded};
-use buildlab_core::plan::{self, Plan, PlanError, Toolchain};
+use buildlab_core::plan::{self, Mode, Plan, PlanError, Toolchain};
 use buildlab_core::rebuild::{self, BuildReport, Flags, Record};
-use buildlab_core::trace::Trace;
+use buildlab_core::schedule;
+use buildlab_core::trace::{Trace, TraceAction};
+use buildlab_core::transcript::{self, RenderInput, WorkTree};
 use buildlab_core::workspace::Workspace;
 
+use crate::goflags::BuildFlags;
 use crate::overlay::{Checked, Corrupt, Discover, OverlayFs, View};
-use crate::store::{Backend, ReadStats, StoreError, WriteStats};
+use crate::store::{Backend, ReadStats, StoreError, Workdir, WriteStats};
 
 /// Where the cache lives for the rest of the session.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,11 +88,31 @@ pub struct Session<B> {
     mem: OverlayFs,
     ws: Workspace,
     req: LoadRequest,
+    /// The virtual machine: CPUs (GOMAXPROCS) and `-p`.
+    cpus: usize,
+    parallel: Option<usize>,
     planned: Option<Rc<Planned>>,
     record: Rc<Record>,
-    binary: Option<(String, String)>,
-    /// The last imported trace.
+    /// Target path → build ID of the simulated binary there.
+    binaries: BTreeMap<String, String>,
+    /// The last imported trace (cleared by a build: the timeline then shows the build's).
     pub trace: Option<Trace>,
+    /// The last build's trace with the plan it ran, for the exports.
+    pub last_build: Option<(Rc<Planned>, Trace)>,
+    /// The traces of the last builds, labelled, oldest first (what a share link records).
+    pub history: Vec<(String, Trace)>,
+    /// The lesson step that ran last and its builds, for the answers' checks.
+    pub step: Option<crate::lessons::StepRun>,
+    /// Why the persisted record could not be used, if it could not.
+    pub record_note: Option<String>,
+    /// The record's JSON as last read or written: an unchanged record is not written again.
+    record_json: Option<String>,
+    /// When this session last ran the daily trim check (it is checked at most hourly).
+    trim_checked: Option<UnixNanos>,
+    /// The cache records this page knows IndexedDB holds, with their bytes: what its last build
+    /// read or wrote (content-addressed, so the bytes cannot go stale; whether they are still
+    /// there is asked at every read).
+    known: Rc<OverlayFs>,
 }
 
 /// What a build or a prediction did, with the cache traffic behind it.
@@ -101,12 +130,18 @@ pub struct Outcome {
 
 impl<B: Backend + Clone> Session<B> {
     /// A session over `backend` (`None`: no IndexedDB; `why` says why).
-    pub fn new(backend: Option<B>, why: Option<String>, binary: Option<(String, String)>) -> Self {
+    pub fn new(backend: Option<B>, why: Option<String>, workdir: Workdir) -> Self {
         let storage = match (&backend, why) {
             (Some(_), None) => Storage::IndexedDb,
             (_, why) => Storage::Memory {
                 reason: why.unwrap_or_else(|| "IndexedDB is unavailable".into()),
             },
+        };
+        let record_json = workdir.record.clone();
+        let (record, record_note) = match workdir.record.as_deref().map(Record::from_json) {
+            None => (Record::default(), None),
+            Some(Ok(r)) => (r, None),
+            Some(Err(e)) => (Record::default(), Some(e)),
         };
         Session {
             backend,
@@ -114,10 +149,19 @@ impl<B: Backend + Clone> Session<B> {
             mem: OverlayFs::default(),
             ws: Workspace::new(),
             req: LoadRequest::default(),
+            cpus: Toolchain::default().cpus,
+            parallel: None,
             planned: None,
-            record: Rc::new(Record::default()),
-            binary,
+            record: Rc::new(record),
+            binaries: workdir.binaries,
             trace: None,
+            last_build: None,
+            history: Vec::new(),
+            step: None,
+            record_note,
+            record_json,
+            trim_checked: None,
+            known: Rc::new(OverlayFs::default()),
         }
     }
 
@@ -138,6 +182,34 @@ impl<B: Backend + Clone> Session<B> {
         self.planned = None;
     }
 
+    /// Forgets every binary in the working directory (a lesson's `open` empties it; `rm`). Only
+    /// in memory: the next build that installs one writes it back to IndexedDB.
+    pub fn remove_binaries(&mut self) -> usize {
+        std::mem::take(&mut self.binaries).len()
+    }
+
+    /// The module's directory as go shows it (`/home/gopher/work`).
+    pub fn module_root(&self) -> &str {
+        &self.req.module_root_display
+    }
+
+    /// The name of the binary `go build` installs for the current plan, if it installs one.
+    pub fn binary_name(&mut self) -> Option<String> {
+        let p = self.planned().ok()?;
+        let path = p.binary_path()?;
+        Some(path.rsplit('/').next().unwrap_or(&path).to_string())
+    }
+
+    /// Remembers a finished build for the exports and share links (at most [`HISTORY`] kept).
+    pub fn remember(&mut self, label: String, planned: Rc<Planned>, trace: Trace) {
+        self.trace = None;
+        self.history.push((label, trace.clone()));
+        if self.history.len() > HISTORY {
+            self.history.remove(0);
+        }
+        self.last_build = Some((planned, trace));
+    }
+
     /// Loads and plans the workspace for `go build` with these patterns and directory.
     pub fn plan(&mut self, patterns: Vec<String>, cwd: String) -> Result<Rc<Planned>, PlanFailure> {
         self.req.patterns = if patterns.is_empty() {
@@ -150,14 +222,34 @@ impl<B: Backend + Clone> Session<B> {
         self.planned()
     }
 
+    /// Sets the virtual machine's CPUs and `-p`; the plan is redone when they change (the
+    /// compiler's `-c` follows them).
+    pub fn set_machine(&mut self, cpus: usize, parallel: Option<usize>) {
+        let cpus = cpus.clamp(1, 256);
+        if (cpus, parallel) != (self.cpus, self.parallel) {
+            self.cpus = cpus;
+            self.parallel = parallel;
+            self.planned = None;
+        }
+    }
+
+    /// The last build's record (what each action hashed).
+    pub fn record(&self) -> &Record {
+        &self.record
+    }
+
     /// The current plan, planning with the last options if needed.
     pub fn planned(&mut self) -> Result<Rc<Planned>, PlanFailure> {
         if let Some(p) = &self.planned {
             return Ok(p.clone());
         }
         let loaded = load::load(&self.ws, &self.req).map_err(PlanFailure::Load)?;
-        let plan =
-            plan::plan(loaded.input.clone(), &Toolchain::default()).map_err(PlanFailure::Plan)?;
+        let tc = Toolchain {
+            cpus: self.cpus,
+            parallel: self.parallel,
+            ..Toolchain::default()
+        };
+        let plan = plan::plan(loaded.input.clone(), &tc).map_err(PlanFailure::Plan)?;
         let p = Rc::new(Planned {
             ws: self.ws.clone(),
             req: self.req.clone(),
@@ -170,11 +262,7 @@ impl<B: Backend + Clone> Session<B> {
 
     /// The build ID of the binary in place for this plan, if any.
     fn target(&self, p: &Planned) -> Option<String> {
-        let path = p.binary_path()?;
-        self.binary
-            .as_ref()
-            .filter(|(b, _)| *b == path)
-            .map(|(_, id)| id.clone())
+        self.binaries.get(&p.binary_path()?).cloned()
     }
 
     /// The memory cache's files (what a fallback kept).
@@ -190,12 +278,31 @@ impl<B: Backend + Clone> Session<B> {
             .filter(|(p, _, _)| p.ends_with("-a") || p.ends_with("-d"))
             .count();
         self.mem = OverlayFs::default();
+        self.known = Rc::new(OverlayFs::default());
         n as u32
     }
 }
 
+/// How many recent builds a share link records.
+pub const HISTORY: usize = 2;
+
+/// `go clean -cache`: the memory cache and IndexedDB's. Resolves to the records removed.
+pub async fn clean_cache<B: Backend + Clone>(cell: &RefCell<Session<B>>) -> Result<u32, String> {
+    let (backend, mut removed) = {
+        let mut s = cell.borrow_mut();
+        (s.backend().cloned(), s.clear_memory())
+    };
+    if let Some(b) = backend {
+        removed += b.clear().await.map_err(|e| e.to_string())?;
+    }
+    Ok(removed)
+}
+
 /// What the prefetch and the build need, copied out of the session.
 struct Inputs<B> {
+    known: Rc<OverlayFs>,
+    record_json: Option<String>,
+    trim_checked: Option<UnixNanos>,
     planned: Rc<Planned>,
     record: Rc<Record>,
     target: Option<String>,
@@ -208,6 +315,9 @@ fn inputs<B: Backend + Clone>(cell: &RefCell<Session<B>>) -> Result<Inputs<B>, P
     let mut s = cell.borrow_mut();
     let planned = s.planned()?;
     Ok(Inputs {
+        known: s.known.clone(),
+        record_json: s.record_json.clone(),
+        trim_checked: s.trim_checked,
         target: s.target(&planned),
         record: s.record.clone(),
         backend: s.backend.clone(),
@@ -232,7 +342,7 @@ async fn prefetch<B: Backend>(i: &Inputs<B>, flags: &Flags) -> (OverlayFs, ReadS
             rebuild::predict(&p.plan, &files, &d, &i.record, i.target.as_deref(), flags);
             d.into_wanted()
         };
-        if let Ok(s) = b.read(&mut fs, &mut wanted).await {
+        if let Ok(s) = b.read(&mut fs, Some(&i.known), &mut wanted).await {
             stats = s;
         }
     }
@@ -273,46 +383,181 @@ pub async fn predict<B: Backend + Clone>(
     })
 }
 
-/// Builds with the core's sequential driver: prefetch, build in memory, flush in one transaction.
-/// A failed flush (a full quota, typically) moves the session to the memory cache with this
-/// build's results in it.
+/// What the page asked to build.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub flags: BuildFlags,
+    /// The virtual machine's CPUs (GOMAXPROCS; the default `-p`).
+    pub cpus: usize,
+    /// The directory go runs in, workspace-relative.
+    pub cwd: String,
+}
+
+/// One finished build.
+pub struct Built {
+    pub planned: Rc<Planned>,
+    pub flags: BuildFlags,
+    /// Transcript, trace, report, exit status, the simulated wall time.
+    pub result: BuildResult,
+    /// `$WORK` as `-work` keeps it.
+    pub work: Option<WorkTree>,
+    /// `WORK=` of this build.
+    pub work_dir: String,
+    pub read: ReadStats,
+    pub write: WriteStats,
+    pub corrupt: Vec<Corrupt>,
+    pub storage: Storage,
+    /// Set when this build's flush failed and the session fell back to memory.
+    pub fallback: Option<StoreError>,
+}
+
+/// How long the build runs between yields to the event loop, ms of page time.
+const SLICE_MS: f64 = 8.0;
+
+fn page_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or_else(js_sys::Date::now, |p| p.now())
+}
+
+/// Lets the browser run (paint, input, other tasks) before the build goes on.
+async fn yield_now() {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        let scheduled = web_sys::window().is_some_and(|w| {
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+                .is_ok()
+        });
+        if !scheduled {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+}
+
+/// `go build` with the simulated toolchain: plan, prefetch the cache in one read transaction,
+/// drive the core's build session on the cost model's virtual clock (`progress` gets every
+/// action as it finishes; the loop yields to the event loop every few ms), then flush the cache
+/// changes, the record and the binary's build ID in one write transaction. A failed flush (a full
+/// quota, typically) moves the session to the memory cache with this build's results in it.
 pub async fn build<B: Backend + Clone>(
     cell: &RefCell<Session<B>>,
-    force: bool,
+    req: &Request,
     now: UnixNanos,
-) -> Result<Outcome, PlanFailure> {
+    progress: &mut dyn FnMut(&Planned, Vec<TraceAction>),
+) -> Result<Built, PlanFailure> {
+    let f = &req.flags;
+    {
+        let mut s = cell.borrow_mut();
+        s.set_machine(req.cpus, f.p);
+        let (patterns, cwd) = (f.patterns.clone(), req.cwd.clone());
+        if s.req.patterns != patterns || s.req.cwd != cwd {
+            s.plan(patterns, cwd)?;
+        }
+    }
     let i = inputs(cell)?;
     let flags = Flags {
-        force,
+        force: f.a,
         ..Default::default()
     };
     let (fs, read) = prefetch(&i, &flags).await;
     let p = &i.planned;
+    let files = p.files();
+    let gocache = crate::gocache();
+    let work_dir = format!("/tmp/go-build{}", (now / 1000).rem_euclid(10_000_000_000));
+    let print = transcript::Flags {
+        x: f.x,
+        n: f.n,
+        work: f.work,
+    };
+
+    // build::simulate's loop, with pauses and progress.
+    let mut tc = Simulated::for_plan(&p.plan, &files);
+    let packages = p
+        .plan
+        .actions()
+        .filter(|(_, x)| matches!(x.mode, Mode::Build | Mode::BuiltIn))
+        .count();
+    let (before_ms, after_ms) = tc.model.command(packages);
+    let cfg = Config {
+        flags,
+        print,
+        workers: schedule::workers(f.p, req.cpus.max(1), f.n),
+        now,
+        work_dir: work_dir.clone(),
+        gocache: gocache.clone(),
+        do_start_us: before_ms * 1000.0,
+        after_us: after_ms * 1000.0,
+    };
+    let machine = Machine {
+        cores: req.cpus.max(1),
+        scaling: tc.model.scaling,
+    };
     let mut cache = DirCache::open(fs);
     let mut checked = Checked::new(&mut cache);
-    let report = rebuild::run(
-        &p.plan,
-        &p.files(),
-        &mut checked,
-        &i.record,
-        i.target.as_deref(),
-        &flags,
-        now,
-    );
+    let mut clock: Clock<(build::Job, build::ToolResult)> = Clock::new(machine, cfg.do_start_us);
+    let mut s = build::Session::new(&p.plan, &files, &i.record, i.target.as_deref(), cfg);
+    let mut slice = page_ms();
+    loop {
+        for job in s.ready(&mut checked, clock.now_us()) {
+            let r = tc.run(&p.plan, &files, &job);
+            let runs = r.runs.clone();
+            clock.start((job, r), runs);
+        }
+        progress(p, s.take_finished());
+        if clock.is_idle() {
+            break;
+        }
+        for e in clock.advance() {
+            let (job, r) = e.item;
+            let timing = Timing {
+                start_us: e.start_us,
+                end_us: e.end_us,
+                spans: e.spans,
+            };
+            s.complete(&mut checked, &job, r, timing);
+        }
+        progress(p, s.take_finished());
+        if page_ms() - slice > SLICE_MS {
+            yield_now().await;
+            slice = page_ms();
+        }
+    }
+    let result = s.finish();
     let corrupt = std::mem::take(&mut checked.corrupt);
+    let work = transcript::work_tree(&RenderInput {
+        plan: &p.plan,
+        flags: print,
+        work_dir: &work_dir,
+        gocache: &gocache,
+        runs: &result.runs,
+    })
+    .filter(|_| f.work);
+
     let mut batch = cache.fs_mut().take_batch();
-    let binary = match (p.binary_path(), &report.target) {
-        (Some(path), Some(id)) => Some((path, id.clone())),
+    let target = result.report.target.clone();
+    let binary = match (p.binary_path(), &target) {
+        (Some(path), Some(id)) if !f.n => Some((path, id.clone())),
         _ => None,
     };
-    if binary.is_some() && report.target.as_deref() != i.target.as_deref() {
-        batch.binary = binary.clone();
+    if !f.n {
+        if binary.is_some() && target != i.target {
+            batch.binary = binary.clone();
+        }
+        let json = result.report.record.to_json();
+        if i.record_json.as_deref() != Some(json.as_str()) {
+            batch.record = Some(json);
+        }
+        // go trims at most daily (trim.txt); look at most hourly from one page.
+        if i.trim_checked
+            .is_none_or(|t| now - t >= buildlab_core::cache::HOUR)
+        {
+            batch.trim_at = Some(now);
+        }
     }
-    batch.trim_at = Some(now);
 
     let mut write = WriteStats::default();
     let mut fallback = None;
-    if let (true, Some(b)) = (i.persistent, &i.backend) {
+    if let (true, Some(b), false) = (i.persistent, &i.backend, batch.is_empty()) {
         match b.write(&batch).await {
             Ok(w) => write = w,
             Err(e) => fallback = Some(e),
@@ -329,14 +574,36 @@ pub async fn build<B: Backend + Clone>(
         // Everything this build wrote or refreshed stays in the session's memory cache.
         s.mem.apply(&batch);
     }
-    s.record = Rc::new(report.record.clone());
-    if binary.is_some() {
-        s.binary = binary;
+    if fallback.is_none() && i.persistent && !f.n {
+        // What IndexedDB now holds of this build's records (the batch was applied).
+        let mut known = OverlayFs::default();
+        for (path, data, mtime) in cache.fs().files() {
+            if crate::store::slot(path).is_some() && path != "trim.txt" {
+                known.load(path, data.to_vec(), mtime);
+            }
+        }
+        s.known = Rc::new(known);
     }
-    Ok(Outcome {
+    if fallback.is_none() && write.transactions > 0 {
+        if let Some(json) = &batch.record {
+            s.record_json = Some(json.clone());
+        }
+        if batch.trim_at.is_some() {
+            s.trim_checked = Some(now);
+        }
+    }
+    if !f.n {
+        s.record = Rc::new(result.report.record.clone());
+        if let Some((path, id)) = binary {
+            s.binaries.insert(path, id);
+        }
+    }
+    Ok(Built {
         planned: i.planned.clone(),
-        report,
-        predicted: false,
+        flags: f.clone(),
+        result,
+        work,
+        work_dir,
         read,
         write,
         corrupt,

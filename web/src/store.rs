@@ -5,13 +5,17 @@
 //!
 //! | store     | key (out of line)        | value                                   | index          |
 //! |-----------|--------------------------|-----------------------------------------|----------------|
-//! | `meta`    | a name (`skeleton-visit`, `cache/trim.txt`, `workdir/binary`) | a small record | |
+//! | `meta`    | a name (`skeleton-visit`, `cache/trim.txt`, `workdir/binary/<path>`, `workdir/record`) | a small record | |
 //! | `actions` | action ID, 64 hex digits | `{data: "v1 <id> <out> <size> <time>\n", used: ms}` | `used` |
 //! | `outputs` | output ID, 64 hex digits | `{data: Uint8Array, used: ms}`           | `used`         |
 //!
 //! `actions` and `outputs` hold the GOCACHE layout's `<hex>-a` and `<hex>-d` files
 //! ([`buildlab_core::cache`]); `used` is the file's mtime (Unix ms), which go refreshes on use at
-//! most once an hour and trims after five days. Upgrades: 0 → 1 creates `meta`; 1 → 2 adds
+//! most once an hour and trims after five days. `workdir/binary/<path>` is `{path, buildId}`, the
+//! simulated binary in the working directory (one per target path, so switching samples keeps
+//! each one in place); `workdir/record` is the why-rebuilt record as
+//! [`buildlab_core::rebuild::Record::to_json`] writes it (versioned JSON; a record of another
+//! version is dropped and the next build explains less). Upgrades: 0 → 1 creates `meta`; 1 → 2 adds
 //! `actions` and `outputs` and their `used` indexes. A database of a newer version is refused
 //! (IndexedDB's `VersionError`), never downgraded.
 //!
@@ -57,7 +61,10 @@ pub const OUTPUTS: &str = "outputs";
 pub const USED: &str = "used";
 const VISIT_KEY: &str = "skeleton-visit";
 const TRIM_KEY: &str = "cache/trim.txt";
-const BINARY_KEY: &str = "workdir/binary";
+/// Schema 2's first builds kept one binary under this key; read, never written.
+const OLD_BINARY_KEY: &str = "workdir/binary";
+const BINARY_PREFIX: &str = "workdir/binary/";
+const RECORD_KEY: &str = "workdir/record";
 const NANOS_PER_MS: i64 = 1_000_000;
 
 pub fn js_error(e: idb::Error) -> JsError {
@@ -200,9 +207,15 @@ pub trait Backend {
     /// Loads cache files into `fs` in one read-only transaction. `wanted(fs)` names the paths
     /// (`xx/<hex>-a`, `xx/<hex>-d`) to read next; it is called again after each batch, until it
     /// names nothing that has not been asked for yet.
+    ///
+    /// `known` holds records this page already has in memory (read or written by its last build):
+    /// the transaction first lists the keys IndexedDB holds (one `getAllKeys` per store) and
+    /// loads from `known` every record still there, so a warm build reads no values at all;
+    /// records another tab removed meanwhile are not taken.
     async fn read(
         &self,
         fs: &mut OverlayFs,
+        known: Option<&OverlayFs>,
         wanted: &mut dyn FnMut(&OverlayFs) -> Vec<String>,
     ) -> Result<ReadStats, StoreError>;
     /// Applies a batch in one read-write transaction (and trims, when `batch.trim_at` is due).
@@ -211,8 +224,17 @@ pub trait Backend {
     async fn snapshot(&self) -> Result<OverlayFs, StoreError>;
     /// `go clean -cache`: removes every action and output record; returns how many.
     async fn clear(&self) -> Result<u32, StoreError>;
-    /// The simulated binary in the working directory: `(path, build ID)`.
-    async fn binary(&self) -> Result<Option<(String, String)>, StoreError>;
+    /// What the working directory holds: the simulated binaries and the last build's record.
+    async fn workdir(&self) -> Result<Workdir, StoreError>;
+}
+
+/// The persisted state of the simulated working directory.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Workdir {
+    /// Target path → the build ID of the binary there.
+    pub binaries: std::collections::BTreeMap<String, String>,
+    /// The why-rebuilt record's JSON.
+    pub record: Option<String>,
 }
 
 /// Where a cache path lives: (store, key).
@@ -343,6 +365,7 @@ impl Backend for IdbBackend {
     async fn read(
         &self,
         fs: &mut OverlayFs,
+        known: Option<&OverlayFs>,
         wanted: &mut dyn FnMut(&OverlayFs) -> Vec<String>,
     ) -> Result<ReadStats, StoreError> {
         let (tx, _raw) = self.transaction(TransactionMode::ReadOnly)?;
@@ -351,6 +374,26 @@ impl Backend for IdbBackend {
             transactions: 1,
             ..Default::default()
         };
+        if let Some(known) = known.filter(|k| !k.is_empty()) {
+            let lists = [
+                (ACTIONS, stores[0].get_all_keys(None, None)?.into_future()),
+                (OUTPUTS, stores[1].get_all_keys(None, None)?.into_future()),
+            ];
+            let mut present = BTreeSet::new();
+            for (store, keys) in lists {
+                for k in keys.await? {
+                    if let Some(p) = k.as_string().and_then(|k| path_of(store, &k)) {
+                        present.insert(p);
+                    }
+                }
+            }
+            stats.rounds += 1;
+            for (path, data, mtime) in known.files() {
+                if present.contains(path) && fs.get(path).is_none() {
+                    fs.load(path, data.to_vec(), mtime);
+                }
+            }
+        }
         let mut asked: BTreeSet<String> = BTreeSet::new();
         loop {
             // Issue the whole batch before awaiting any of it: the gets run in parallel.
@@ -403,9 +446,20 @@ impl Backend for IdbBackend {
                 let o = Object::new();
                 let _ = Reflect::set(&o, &"path".into(), &JsValue::from_str(path));
                 let _ = Reflect::set(&o, &"buildId".into(), &JsValue::from_str(build_id));
+                let key = format!("{BINARY_PREFIX}{path}");
                 puts.push(
                     stores[2]
-                        .put(&o, Some(&JsValue::from_str(BINARY_KEY)))?
+                        .put(&o, Some(&JsValue::from_str(&key)))?
+                        .into_future(),
+                );
+            }
+            if let Some(json) = &batch.record {
+                puts.push(
+                    stores[2]
+                        .put(
+                            &JsValue::from_str(json),
+                            Some(&JsValue::from_str(RECORD_KEY)),
+                        )?
                         .into_future(),
                 );
             }
@@ -516,15 +570,29 @@ impl Backend for IdbBackend {
         Ok(n)
     }
 
-    async fn binary(&self) -> Result<Option<(String, String)>, StoreError> {
+    async fn workdir(&self) -> Result<Workdir, StoreError> {
         let tx = self.db.transaction(&[META], TransactionMode::ReadOnly)?;
-        let v = tx
-            .object_store(META)?
-            .get(JsValue::from_str(BINARY_KEY))?
-            .await?;
+        let meta = tx.object_store(META)?;
+        let range = KeyRange::bound(
+            &JsValue::from_str(BINARY_PREFIX),
+            &JsValue::from_str(&format!("{BINARY_PREFIX}\u{ffff}")),
+            None,
+            None,
+        )?;
+        let bins = meta.get_all(Some(Query::from(range)), None)?.into_future();
+        let old = meta.get(JsValue::from_str(OLD_BINARY_KEY))?.into_future();
+        let record = meta.get(JsValue::from_str(RECORD_KEY))?.into_future();
         let field =
             |v: &JsValue, k: &str| Reflect::get(v, &k.into()).ok().and_then(|x| x.as_string());
-        Ok(v.and_then(|v| Some((field(&v, "path")?, field(&v, "buildId")?))))
+        let mut w = Workdir::default();
+        let old = old.await?;
+        for v in old.iter().chain(bins.await?.iter()) {
+            if let (Some(p), Some(id)) = (field(v, "path"), field(v, "buildId")) {
+                w.binaries.insert(p, id);
+            }
+        }
+        w.record = record.await?.and_then(|v| v.as_string());
+        Ok(w)
     }
 }
 

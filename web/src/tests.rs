@@ -52,7 +52,7 @@ async fn read_entries<B: Backend>(b: &B, ids: &[Digest]) -> (OverlayFs, ReadStat
         }
         d.into_wanted()
     };
-    let stats = b.read(&mut fs, &mut wanted).await.unwrap();
+    let stats = b.read(&mut fs, None, &mut wanted).await.unwrap();
     (fs, stats)
 }
 
@@ -352,18 +352,56 @@ fn multi() -> Workspace {
 
 async fn session_over(name: &str) -> RefCell<Session<IdbBackend>> {
     let b = IdbBackend::new(store::open(name).await.unwrap());
-    let binary = b.binary().await.unwrap();
-    let s = Session::new(Some(b), None, binary);
+    let workdir = b.workdir().await.unwrap();
+    let s = Session::new(Some(b), None, workdir);
     RefCell::new(s)
 }
 
-fn ran(o: &session::Outcome) -> Vec<String> {
-    o.report
-        .actions
+fn ran_keys(r: &buildlab_core::rebuild::BuildReport) -> Vec<String> {
+    r.actions
         .iter()
         .filter(|a| a.outcome.ran())
         .map(|a| a.key.clone())
         .collect()
+}
+
+fn ran(o: &session::Outcome) -> Vec<String> {
+    ran_keys(&o.report)
+}
+
+/// `go build ARGS` through the session, as the page runs it (2 virtual CPUs), collecting the
+/// progress events' action IDs.
+async fn go_build<B: Backend + Clone>(
+    s: &RefCell<Session<B>>,
+    args: &str,
+    now: i64,
+) -> (session::Built, Vec<usize>) {
+    let argv: Vec<String> = format!("go build {args}")
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    let req = session::Request {
+        flags: crate::goflags::BuildFlags::parse_argv(&argv).unwrap(),
+        cpus: 2,
+        cwd: String::new(),
+    };
+    let mut seen = Vec::new();
+    let mut progress = |_: &session::Planned, done: Vec<buildlab_core::trace::TraceAction>| {
+        seen.extend(done.iter().map(|a| a.id));
+    };
+    let b = session::build(s, &req, now, &mut progress)
+        .await
+        .ok()
+        .expect("the build ran");
+    (b, seen)
+}
+
+fn all_hits(b: &session::Built) -> bool {
+    b.result
+        .report
+        .actions
+        .iter()
+        .all(|a| matches!(a.outcome, CacheOutcome::Hit | CacheOutcome::TargetUpToDate))
 }
 
 #[wasm_bindgen_test]
@@ -385,65 +423,164 @@ async fn multi_builds_then_rebuilds_from_indexeddb_after_reopening() {
     );
     assert!(plan_dto.actions.iter().any(|a| a.mode == "link-install"));
 
-    // Cold: everything compiles and links.
+    // Cold: everything compiles and links; progress reports every action once.
     let t = js_sys::Date::now();
-    let cold = session::build(&s, false, T0).await.ok().unwrap();
+    let (cold, seen) = go_build(&s, "-x", T0).await;
     console_log!("cold build of multi: {} ms", js_sys::Date::now() - t);
-    assert!(cold
-        .report
+    let cold_report = &cold.result.report;
+    assert!(cold_report
         .compiled()
         .contains(&"example.com/multi/util".to_string()));
-    assert_eq!(cold.report.link_runs(), 1);
+    assert_eq!(cold_report.link_runs(), 1);
+    assert_eq!(cold.result.exit_status, 0);
+    assert!(cold
+        .result
+        .transcript
+        .text()
+        .starts_with("WORK=/tmp/go-build"));
     assert_eq!(cold.write.transactions, 1);
     assert!(cold.write.puts > 100);
     assert_eq!(cold.read.transactions, 1);
+    let mut seen = seen;
+    seen.sort();
+    assert_eq!(
+        seen,
+        cold.result
+            .trace
+            .actions
+            .iter()
+            .map(|a| a.id)
+            .collect::<Vec<_>>()
+    );
+    let dto = crate::dto::BuildRun::of(&cold);
+    assert_eq!((dto.hits, dto.misses), (0, dto.compiled.len() + 1));
+    assert!(dto
+        .assembled
+        .contains(&"example.com/multi/asmadd".to_string()));
+    assert!(dto.assembled.contains(&"runtime".to_string()));
+    assert!(dto.timing.as_ref().unwrap().real_ms > 100.0);
+    assert!(crate::dto::to_js(&dto).is_ok());
 
     // The prediction against IndexedDB agrees: nothing to do.
     let p = session::predict(&s, false).await.ok().unwrap();
     assert_eq!(ran(&p), Vec::<String>::new());
-    let dto = crate::dto::Build::of(&p);
-    assert!(crate::dto::to_js(&dto).is_ok());
+    let pdto = crate::dto::Build::of(&p);
+    assert!(crate::dto::to_js(&pdto).is_ok());
+
+    // Warm, same session: all hits, -x prints only WORK=.
+    let (warm, _) = go_build(&s, "-x", T0 + HOUR / 120).await;
+    assert!(all_hits(&warm), "{:?}", ran_keys(&warm.result.report));
+    assert_eq!(warm.result.transcript.text().lines().count(), 1);
 
     // Reopen the database in a new session, as a reloaded page would.
     s.borrow().backend().unwrap().database().close();
     drop(s);
     let s = session_over(name).await;
+    assert!(
+        s.borrow().record().actions.len() > 50,
+        "the record survived"
+    );
     s.borrow_mut().load(multi());
     let t = js_sys::Date::now();
-    let warm = session::build(&s, false, T0 + HOUR / 60)
-        .await
-        .ok()
-        .unwrap();
+    let (warm, _) = go_build(&s, "", T0 + HOUR / 60).await;
     console_log!(
         "warm no-op build of multi after reopening: {} ms ({:?})",
         js_sys::Date::now() - t,
         warm.read
     );
-    assert_eq!(
-        ran(&warm),
-        Vec::<String>::new(),
-        "the second build ran nothing"
-    );
-    assert!(warm
-        .report
-        .actions
-        .iter()
-        .all(|a| matches!(a.outcome, CacheOutcome::Hit | CacheOutcome::TargetUpToDate)));
+    assert!(all_hits(&warm), "{:?}", ran_keys(&warm.result.report));
     assert_eq!(warm.read.transactions, 1);
     assert!(warm.corrupt.is_empty());
 
-    // Edit one byte in util: util, internal/a, main and the link rebuild.
+    // A code byte in util (the oracle's 3-code-byte-util): util, internal/a and main recompile
+    // and the binary relinks; the miss explains itself with the diff, from the persisted record.
     let mut ws = multi();
     let util = String::from_utf8(ws.get("util/util.go").unwrap().to_vec()).unwrap();
-    ws.insert("util/util.go", format!("{util}\n")).unwrap();
+    ws.insert(
+        "util/util.go",
+        util.replace("fmt.Sprint(ys)", "fmt.Sprint(xs)"),
+    )
+    .unwrap();
     s.borrow_mut().load(ws);
-    let edit = session::build(&s, false, T0 + HOUR / 30)
-        .await
-        .ok()
+    let predicted = session::predict(&s, false).await.ok().unwrap();
+    let (edit, _) = go_build(&s, "", T0 + HOUR / 30).await;
+    let r = &edit.result.report;
+    console_log!("after a code byte in util: {:?}", ran_keys(r));
+    assert_eq!(
+        r.compiled(),
+        [
+            "example.com/multi",
+            "example.com/multi/internal/a",
+            "example.com/multi/util"
+        ]
+    );
+    assert_eq!((r.link_runs(), r.asm_runs()), (1, 0));
+    assert_eq!(
+        ran(&predicted),
+        ran_keys(r),
+        "predict agrees with the build"
+    );
+    let why = r.explain("build example.com/multi/util");
+    assert!(why.contains("file util/util.go "), "{why}");
+
+    // -a rebuilds everything; -n afterwards prints and changes nothing.
+    let (forced, _) = go_build(&s, "-a", T0 + HOUR / 20).await;
+    assert_eq!(
+        forced.result.report.compiled().len(),
+        cold_report.compiled().len()
+    );
+    let (dry, _) = go_build(&s, "-n", T0 + HOUR / 15).await;
+    assert_eq!(dry.write.transactions, 0);
+    assert!(all_hits(&dry));
+    s.borrow().backend().unwrap().database().close();
+}
+
+#[wasm_bindgen_test]
+async fn work_keeps_b001_with_its_importcfg_and_clean_cache_makes_the_next_build_cold() {
+    let name = "buildlab-test-work";
+    fresh(name).await.close();
+    let s = session_over(name).await;
+    let mut ws = Workspace::new();
+    ws.insert("go.mod", "module example.com/hello\n\ngo 1.23\n")
         .unwrap();
-    console_log!("after a one-byte edit in util: {:?}", ran(&edit));
-    assert!(ran(&edit).contains(&"build example.com/multi/util".to_string()));
-    assert!(!ran(&edit).contains(&"build example.com/multi/asmadd".to_string()));
+    ws.insert(
+        "main.go",
+        "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hi\") }\n",
+    )
+    .unwrap();
+    s.borrow_mut().load(ws.clone());
+    let (b, _) = go_build(&s, "-work", T0).await;
+    let w = b.work.as_ref().expect("-work keeps $WORK");
+    assert!(w.root.starts_with("/tmp/go-build"));
+    let dto = crate::dto::BuildRun::of(&b);
+    let work = dto.work.unwrap();
+    let cfg = work
+        .files
+        .iter()
+        .find(|f| f.path == "b001/importcfg.link")
+        .expect("b001/importcfg.link");
+    assert!(cfg.text.as_deref().unwrap().contains("packagefile fmt="));
+    assert!(work.files.iter().any(|f| f.path == "b001/importcfg"));
+    assert!(b.result.transcript.text().starts_with("WORK=/tmp/go-build"));
+
+    let removed = s.borrow().backend().unwrap().clear().await.unwrap();
+    assert!(removed > 0);
+    let (cold, _) = go_build(&s, "", T0 + HOUR / 60).await;
+    assert!(cold.result.report.compiled().contains(&"fmt".to_string()));
+
+    // A syntax error fails as go does, in go's words, with status 1.
+    ws.insert(
+        "main.go",
+        "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"x\" }\n",
+    )
+    .unwrap();
+    s.borrow_mut().load(ws);
+    let (bad, _) = go_build(&s, "", T0 + HOUR / 30).await;
+    assert_eq!(bad.result.exit_status, 1);
+    assert_eq!(
+        bad.result.transcript.text(),
+        "# example.com/hello\n./main.go:5:31: syntax error: unexpected } in argument list; possibly missing comma or )\n"
+    );
     s.borrow().backend().unwrap().database().close();
 }
 
@@ -455,9 +592,10 @@ impl Backend for QuotaOnWrite {
     async fn read(
         &self,
         fs: &mut OverlayFs,
+        known: Option<&OverlayFs>,
         wanted: &mut dyn FnMut(&OverlayFs) -> Vec<String>,
     ) -> Result<ReadStats, StoreError> {
-        self.0.read(fs, wanted).await
+        self.0.read(fs, known, wanted).await
     }
     async fn write(&self, _: &Batch) -> Result<WriteStats, StoreError> {
         let e = DomException::new_with_message_and_name(
@@ -473,17 +611,17 @@ impl Backend for QuotaOnWrite {
     async fn clear(&self) -> Result<u32, StoreError> {
         self.0.clear().await
     }
-    async fn binary(&self) -> Result<Option<(String, String)>, StoreError> {
-        self.0.binary().await
+    async fn workdir(&self) -> Result<store::Workdir, StoreError> {
+        self.0.workdir().await
     }
 }
 
 #[wasm_bindgen_test]
 async fn quota_exceeded_falls_back_to_memory_and_keeps_the_build() {
     let b = QuotaOnWrite(IdbBackend::new(fresh("buildlab-test-quota").await));
-    let s = RefCell::new(Session::new(Some(b), None, None));
+    let s = RefCell::new(Session::new(Some(b), None, Default::default()));
     s.borrow_mut().load(multi());
-    let cold = session::build(&s, false, T0).await.ok().unwrap();
+    let (cold, _) = go_build(&s, "", T0).await;
     assert!(
         matches!(cold.fallback, Some(StoreError::Quota(_))),
         "{:?}",
@@ -492,7 +630,7 @@ async fn quota_exceeded_falls_back_to_memory_and_keeps_the_build() {
     assert!(
         matches!(s.borrow().storage(), Storage::Memory { reason } if reason.contains("QuotaExceededError"))
     );
-    let dto = crate::dto::Build::of(&cold);
+    let dto = crate::dto::BuildRun::of(&cold);
     assert_eq!(dto.storage.mode, "memory");
     assert!(dto.events.iter().any(|e| matches!(
         e,
@@ -502,11 +640,192 @@ async fn quota_exceeded_falls_back_to_memory_and_keeps_the_build() {
         }
     )));
     // Nothing built is lost: the next build is all hits from the memory cache.
-    let warm = session::build(&s, false, T0 + HOUR / 60)
-        .await
-        .ok()
-        .unwrap();
-    assert_eq!(ran(&warm), Vec::<String>::new());
+    let (warm, _) = go_build(&s, "", T0 + HOUR / 60).await;
+    assert!(all_hits(&warm));
     assert!(warm.fallback.is_none(), "no second write attempted");
     s.borrow().backend().unwrap().0.database().close();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lessons, share links and traces through the `Lab` exports the page calls
+// ---------------------------------------------------------------------------------------------
+
+fn get(v: &JsValue, path: &[&str]) -> JsValue {
+    path.iter().fold(v.clone(), |v, k| {
+        js_sys::Reflect::get(&v, &JsValue::from_str(k)).unwrap()
+    })
+}
+
+fn message(e: wasm_bindgen::JsError) -> String {
+    get(&JsValue::from(e), &["message"]).as_string().unwrap()
+}
+
+async fn fresh_lab(name: &str) -> crate::Lab {
+    fresh(name).await.close();
+    crate::Lab::open(Some(name.to_string())).await
+}
+
+async fn resolve(p: js_sys::Promise) -> Result<JsValue, JsValue> {
+    wasm_bindgen_futures::JsFuture::from(p).await
+}
+
+#[wasm_bindgen_test]
+fn lessons_parse_for_the_page_without_their_answers() {
+    let text = include_str!("../../lessons/04-cache.json");
+    let l = crate::parse_lesson("04-cache", text).ok().unwrap();
+    assert_eq!(
+        get(&l, &["title"]).as_string().unwrap(),
+        "The build cache: cold and warm builds"
+    );
+    let q = get(&l, &["steps", "0", "questions", "1"]);
+    assert_eq!(get(&q, &["kind"]).as_string().unwrap(), "number");
+    assert!(
+        get(&q, &["expect"]).is_undefined(),
+        "the page never sees the expected answer"
+    );
+    let run = get(&l, &["steps", "0", "run", "0"]);
+    assert_eq!(run.as_string().unwrap(), "open shop");
+
+    let bad = crate::parse_lesson("04-cache", &text.replace("\"format\": 1", "\"format\": 7"));
+    let m = message(bad.err().unwrap());
+    assert!(m.contains("newer Buildlab (format 7)"), "{m}");
+}
+
+#[wasm_bindgen_test]
+async fn a_lesson_step_runs_on_the_session_and_answers_are_checked_against_it() {
+    let lab = fresh_lab("buildlab-test-lesson").await;
+    // Before any step: a clear refusal.
+    let m = message(lab.check_answer(0, JsValue::from(3)).err().unwrap());
+    assert_eq!(m, "run the step's experiment first");
+
+    let text = include_str!("../../lessons/04-cache.json");
+    let events = js_sys::Array::new();
+    let sink = events.clone();
+    let on_event = wasm_bindgen::closure::Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
+        sink.push(&get(&e, &["kind"]));
+    });
+    let r = resolve(lab.run_lesson_step(
+        "04-cache".into(),
+        text.into(),
+        0,
+        Some(wasm_bindgen::JsCast::unchecked_ref::<js_sys::Function>(on_event.as_ref()).clone()),
+    ))
+    .await
+    .unwrap();
+    let builds = get(&r, &["builds"]);
+    assert_eq!(get(&builds, &["length"]).as_f64(), Some(2.0));
+    assert_eq!(get(&builds, &["0", "label"]).as_string().unwrap(), "cold");
+    assert_eq!(
+        get(&builds, &["1", "run", "misses"]).as_f64(),
+        Some(1.0),
+        "warm: only the link"
+    );
+    let kinds: Vec<String> = events.iter().filter_map(|k| k.as_string()).collect();
+    assert!(kinds.iter().any(|k| k == "command") && kinds.iter().any(|k| k == "action"));
+
+    // Q1 yes/no, Q2 a number (as typed text too), Q3 a number.
+    let v = lab.check_answer(0, JsValue::TRUE).ok().unwrap();
+    assert_eq!(get(&v, &["correct"]).as_bool(), Some(true));
+    let v = lab.check_answer(1, JsValue::from(5)).ok().unwrap();
+    assert_eq!(get(&v, &["correct"]).as_bool(), Some(false));
+    assert_eq!(get(&v, &["observed"]).as_string().unwrap(), "0");
+    let v = lab.check_answer(1, JsValue::from_str(" 0 ")).ok().unwrap();
+    assert_eq!(get(&v, &["correct"]).as_bool(), Some(true));
+    let m = message(
+        lab.check_answer(2, JsValue::from_str("lots"))
+            .err()
+            .unwrap(),
+    );
+    assert_eq!(m, "type a whole number");
+    let m = message(lab.check_answer(9, JsValue::from(1)).err().unwrap());
+    assert_eq!(m, "this step has no question 10");
+
+    // Step 2's set question: the module's packages are offered.
+    let r = resolve(lab.run_lesson_step("04-cache".into(), text.into(), 1, None))
+        .await
+        .unwrap();
+    let choices = get(&r, &["questions", "0", "choices"]);
+    assert_eq!(get(&choices, &["length"]).as_f64(), Some(3.0));
+    let answer = js_sys::Array::of2(
+        &"example.com/shop/price".into(),
+        &"example.com/shop/cart".into(),
+    );
+    let v = lab.check_answer(0, answer.into()).ok().unwrap();
+    assert_eq!(get(&v, &["correct"]).as_bool(), Some(true));
+    drop(on_event);
+}
+
+#[wasm_bindgen_test]
+async fn share_links_round_trip_and_hostile_ones_change_nothing() {
+    let lab = fresh_lab("buildlab-test-share").await;
+    let files = js_sys::JSON::parse(
+        r#"[{"path":"go.mod","text":"module example.com/hello\n\ngo 1.23\n"},
+            {"path":"main.go","text":"package main\n\nfunc main() {}\n"}]"#,
+    )
+    .unwrap();
+    lab.load_files(files.clone()).ok().unwrap();
+    let opts =
+        js_sys::JSON::parse(r#"{"argv":["go","build","-x","."],"cpus":2,"label":"cold"}"#).unwrap();
+    let run = resolve(lab.build(opts, None)).await.unwrap();
+    assert_eq!(get(&run, &["exitCode"]).as_f64(), Some(0.0));
+    let share =
+        js_sys::JSON::parse(r#"{"argv":["go","build","-x","."],"cpus":3,"toolchain":"simulated"}"#)
+            .unwrap();
+    let token = lab.share_link(share).ok().unwrap();
+    assert!(token.starts_with("1."), "{token}");
+
+    let other = fresh_lab("buildlab-test-share-2").await;
+    let opened = other.open_shared(&format!("#share={token}")).ok().unwrap();
+    assert_eq!(get(&opened, &["cpus"]).as_f64(), Some(3.0));
+    assert_eq!(
+        get(&opened, &["files", "1", "path"]).as_string().unwrap(),
+        "main.go"
+    );
+    assert_eq!(
+        get(&opened, &["builds", "0", "label"]).as_string().unwrap(),
+        "cold"
+    );
+    let actions = get(&opened, &["builds", "0", "trace", "actions", "length"]);
+    assert!(actions.as_f64().unwrap() > 10.0);
+    assert_eq!(other.workspace_txtar(), lab.workspace_txtar());
+    // The recorded trace is the current one: it exports as a Chrome trace.
+    assert!(other
+        .export_trace("chrome")
+        .ok()
+        .unwrap()
+        .contains("Executing action"));
+
+    // Hostile: the codec's sentence, and the session keeps its workspace.
+    let before = other.workspace_txtar();
+    for (token, want) in [
+        (
+            "9.xxx",
+            "this link was made by a newer Buildlab (format 9); this page reads format 1",
+        ),
+        ("garbage", "this is not a Buildlab share link"),
+        ("1.AAAA$", "this share link is damaged"),
+    ] {
+        let m = message(other.open_shared(token).err().unwrap());
+        assert!(m.starts_with(want), "{token}: {m}");
+        assert_eq!(other.workspace_txtar(), before);
+    }
+    let long = format!("1.{}", "A".repeat((1 << 20) + 1));
+    let m = message(other.open_shared(&long).err().unwrap());
+    assert!(m.contains("too long"), "{m}");
+}
+
+#[wasm_bindgen_test]
+async fn a_real_go_trace_imports_and_exports() {
+    let lab = fresh_lab("buildlab-test-import").await;
+    let json = include_str!("../../../shared/oracle/multi/trace-cold.json");
+    let r = lab.import_trace(json).ok().unwrap();
+    assert_eq!(get(&r, &["origin"]).as_string().unwrap(), "go-trace");
+    assert_eq!(get(&r, &["packages"]).as_f64(), Some(58.0));
+    assert!(get(&r, &["trace", "actions", "length"]).as_f64().unwrap() > 58.0);
+    let chrome = lab.export_trace("chrome").ok().unwrap();
+    assert!(chrome.contains("Executing action (build runtime)"));
+    let m = message(lab.export_trace("actiongraph").err().unwrap());
+    assert!(m.contains("imported trace"), "{m}");
+    let m = message(lab.import_trace("{\"not\": \"a trace\"}").err().unwrap());
+    assert!(!m.is_empty());
 }

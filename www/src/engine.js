@@ -60,13 +60,38 @@ export class Unavailable extends Error {
   }
 }
 
-// The session class web/src/lib.rs exports today (`Lab`): `await Lab.open(dbName?)`, then
+// The session class web/src/lib.rs exports (`Lab`): `await Lab.open(dbName?)`, then
 // `loadFiles([{path, text}])`, `plan({patterns?, cwd?})` -> { ok, packages: [{ importPath, dir,
 // standard, root }], actions: [{ id, mode, package, workdir, deps }], errors, errorText },
+// `build({argv, cpus}, onEvent)` -> BuildRun (web/src/dto.rs, version 1: { exitCode, output,
+// chunks, trace: { lanes, endUs, actions }, timing: { realMs, simulated }, hits, misses,
+// compiled, assembled, linked, packages, work: { dir, files: [{ path, dir, text, size }] } }),
+// `predict({force})` -> { events: [{ type: "action", mode, package, outcome, reason, why }] },
 // `cleanCache()` -> { removed }, `goEnv(name)`, `cacheSize()` -> { bytes, du, files },
 // `cacheList()` -> [{ name, size, usedMs }], `storage()` -> { usage, quota, … }. The operations
 // above that the Lab serves are answered from it; the rest stay "not available yet".
 const LAB_OPS = {
+  build: (lab) => async (files, request, onEvent) => {
+    lab.loadFiles(files);
+    const r = await lab.build({ argv: request.argv, cpus: request.cpus, label: request.label }, onEvent);
+    return fromBuildRun(r);
+  },
+  predict: (lab) => async (files) => {
+    lab.loadFiles(files);
+    const p = await lab.predict({});
+    if (!p.ok) return null;
+    const rebuild = [];
+    const reasons = {};
+    let links = 0;
+    for (const e of p.events) {
+      if (e.type !== "action" || e.outcome !== "miss") continue;
+      if (e.mode === "build") {
+        rebuild.push(e.package);
+        reasons[e.package] = e.why || e.reason || "will rebuild";
+      } else if (e.mode === "link") links++;
+    }
+    return { rebuild, reasons, links };
+  },
   load: (lab) => (files) => {
     lab.loadFiles(files);
     const plan = lab.plan({});
@@ -78,6 +103,18 @@ const LAB_OPS = {
     return { root: lab.goEnv("GOCACHE"), entries: files.map((f) => ({ path: f.name, size: f.size })), totalBytes: files.reduce((n, f) => n + f.size, 0) };
   },
 };
+
+/** The engine's BuildRun as the page's BuildResult (see the top of this file). */
+function fromBuildRun(r) {
+  const work = r.work && {
+    dir: r.work.dir,
+    files: r.work.files.filter((f) => !f.dir).map((f) => ({
+      path: f.path,
+      text: f.text ?? `(${f.size == null ? "unknown size" : `${f.size} bytes`}: written by the tool; the simulation does not model its contents)\n`,
+    })),
+  };
+  return { ...r, work };
+}
 
 /** The loader's view for the graph, from a plan: packages, and imports from the build actions' deps. */
 function planToLoad(plan) {
@@ -176,6 +213,54 @@ export class Engine {
 
   toolchains() {
     return this.call("toolchains");
+  }
+
+  // Lessons, share links and traces in and out: the Lab's, so they run on the same session
+  // (workspace, IndexedDB cache, why-rebuilt record) as the Build button.
+
+  /** Whether lessons, share links and trace import/export are there. */
+  hasLessons() {
+    return typeof this.b?.parseLesson === "function" && typeof this.lab?.runLessonStep === "function";
+  }
+
+  /** A lesson file's text as the page shows it (`{id, title, summary, steps}`); throws its errors. */
+  parseLesson(id, text) {
+    if (typeof this.b?.parseLesson !== "function") throw new Error("this wasm build has no lessons");
+    return this.b.parseLesson(id, text);
+  }
+
+  /** Runs a lesson step's experiment on the session; events as `build`'s plus `{kind: "command", text}`. */
+  async runLessonStep(id, text, step, onEvent) {
+    const r = await this.lab.runLessonStep(id, text, step, (ev) => onEvent?.(normalizeEvent(ev)));
+    return { ...r, builds: r.builds.map((b) => ({ ...b, run: { ...fromBuildRun(b.run), trace: normalizeTrace(b.run.trace) } })) };
+  }
+
+  /** The learner's answer checked (in wasm) against the step that just ran: `{correct, observed, explain}`. */
+  checkAnswer(question, answer) {
+    return this.lab.checkAnswer(question, answer);
+  }
+
+  /** A share token for these files, the session's last builds and `options` ({argv, cpus, toolchain, title}). */
+  shareLink(files, options) {
+    this.lab.loadFiles(files);
+    return this.lab.shareLink(options);
+  }
+
+  /** Opens a share token; throws the codec's sentence for a broken or hostile link. */
+  openShared(token) {
+    const r = this.lab.openShared(token);
+    return { ...r, builds: r.builds.map((b) => ({ ...b, trace: normalizeTrace(b.trace) })) };
+  }
+
+  /** Imports a real `-debug-trace` or `-debug-actiongraph` JSON: `{origin, root, wallMs, packages, trace}`. */
+  importTrace(text) {
+    const r = this.lab.importTrace(text);
+    return { ...r, trace: normalizeTrace(r.trace) };
+  }
+
+  /** The current trace as `chrome` (Perfetto) or `actiongraph` JSON text. */
+  exportTrace(format) {
+    return this.lab.exportTrace(format);
   }
 
   /** IndexedDB usage and quota as the browser reports them (not an engine export). */

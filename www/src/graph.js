@@ -84,6 +84,7 @@ export function createGraph(root) {
       h("h5", { text: "Imports" }), list(p.imports),
       h("h5", { text: "Last build" }),
       h("p", { text: o ? (o.outcome === "hit" ? "cache hit" : `rebuilt: ${o.reason || "no reason reported"}`) : "not built yet" }),
+      o?.why ? h("pre", { class: "why", tabindex: "0", "aria-label": "Why it rebuilt", text: o.why }) : null,
       o?.actionId ? h("p", {}, "action ID ", h("code", { text: o.actionId })) : null,
       o?.inputs ? [h("h5", { text: "Action ID inputs" }), list(o.inputs)] : null,
       predicted?.rebuild.has(p.importPath) ? [h("h5", { text: "Predicted" }), h("p", { text: predicted.reasons?.[p.importPath] || "will rebuild" })] : null,

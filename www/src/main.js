@@ -3,7 +3,7 @@
 // and report intents back here as calls; only this module changes the state, and only engine.js
 // talks to the wasm module. Trunk fires `TrunkApplicationStarted` with the bindings on
 // `window.wasmBindings`; everything starts from there.
-import { $, h, unavailable } from "./dom.js";
+import { $, h, ms, unavailable } from "./dom.js";
 import * as txtar from "./txtar.js";
 import { classify, formatBuild } from "./cmdline.js";
 import { Engine, Unavailable } from "./engine.js";
@@ -15,6 +15,7 @@ import { createCompare } from "./compare.js";
 import { createGraph } from "./graph.js";
 import { createCachePanel } from "./cachepanel.js";
 import { createWorkPanel } from "./workdir.js";
+import { createLessonPanel } from "./lessons.js";
 import * as settingsStore from "./settings.js";
 
 const MAX_RUNS = 12;
@@ -29,7 +30,14 @@ const state = {
   runs: [], // [{ n, command, trace, hits, misses, totalMs, result }]
   runCounter: 0,
   busy: false,
+  lessons: null, // [{ id, title, summary } | { id, error }] once fetched
+  lessonTexts: new Map(), // id -> the lesson file's text (the wasm parses and runs it)
+  lesson: null, // { lesson, text, step, ran, questions }
+  embed: null, // "lesson" | "preset" when embedded
 };
+
+/** Workspaces that are not files under samples/ (not remembered as the sample to open). */
+const VIRTUAL = new Set(["shared", "lesson"]);
 
 let engine = null;
 let ui = null;
@@ -83,8 +91,28 @@ async function openSample(name) {
   const first = [...state.files.keys()].find((p) => p === "main.go") || [...state.files.keys()].find((p) => p.endsWith(".go")) || [...state.files.keys()][0];
   selectFile(first ?? null);
   $("sample").value = name;
-  saveSettings({ sample: name });
+  if (!VIRTUAL.has(name)) saveSettings({ sample: name });
   status(ws.comment.trim() || `Sample ${name}.`);
+  workspaceChanged({ edit: false });
+}
+
+/** Puts files that came from a lesson or a share link in the editor, as the workspace `name`. */
+function setWorkspace(name, label, files, comment) {
+  if (state.sample && state.sample !== name) state.edited.set(state.sample, { comment: state.comment, files: new Map(state.files) });
+  let opt = $("sample").querySelector(`option[value="${name}"]`);
+  if (!opt) {
+    opt = h("option", { value: name });
+    $("sample").append(opt);
+  }
+  opt.textContent = label;
+  state.sample = name;
+  state.comment = comment;
+  state.files = new Map(files.map((f) => [f.path, f.text]));
+  state.edited.delete(name);
+  ui.editor.reset();
+  const paths = [...state.files.keys()];
+  selectFile(paths.find((p) => p === "main.go") || paths.find((p) => p.endsWith(".go")) || paths[0] || null);
+  $("sample").value = name;
   workspaceChanged({ edit: false });
 }
 
@@ -193,6 +221,7 @@ function setBusy(busy) {
   for (const b of document.querySelectorAll(".cmdbuttons button")) b.disabled = busy;
   document.body.dataset.building = busy ? "true" : "false";
   $("run").textContent = busy ? "Building…" : "Build";
+  $("share").disabled = busy;
 }
 
 async function runLine(line) {
@@ -221,7 +250,7 @@ async function runBuild(c) {
   if (!engine.has("build")) {
     throw new Unavailable("build");
   }
-  const request = { argv: c.argv, cpus: Number($("cpus").value) || 1, toolchain: $("toolchain").value };
+  const request = { argv: c.argv, cpus: Number($("cpus").value) || 1, toolchain: $("toolchain").value, label: `build ${state.runCounter + 1}` };
   const live = { lanes: Number(c.flags.p) || request.cpus, endUs: 0, actions: [] };
   let pending = false;
   const t0 = performance.now();
@@ -237,15 +266,36 @@ async function runBuild(c) {
     }
   });
   if (result.exitCode && !result.output) ui.term.error(`exit status ${result.exitCode}`);
-  const timing = result.timing || (result.trace ? { realMs: result.trace.endUs / 1000 } : {});
+  const run = recordBuild(result, c.argv.join(" "));
+  if (!run) {
+    // Stopped before building (a flag or load error): go's words are in the terminal already.
+    status(`go build stopped: exit status ${result.exitCode}.`, true);
+    return;
+  }
+  // Page time of the build: engine (plan, hashes, IndexedDB, simulation) and the DOM updates.
+  const pageMs = performance.now() - t0;
+  document.body.dataset.lastBuildPageMs = pageMs.toFixed(1);
+  await new Promise((r) => requestAnimationFrame(() => r()));
+  if (!document.body.dataset.firstBuildMs) document.body.dataset.firstBuildMs = String(Math.round(performance.now()));
+  const failed = result.exitCode ? ` — exit status ${result.exitCode}` : "";
+  status(`Build #${run.n}: ${run.misses} rebuilt, ${run.hits} from the cache; ${ms(run.totalMs)} simulated, ${Math.round(pageMs)} ms of page time${failed}.`, Boolean(result.exitCode));
+}
+
+/** Shows a finished build (timeline, comparison, graph, $WORK) and keeps it; null when it stopped early. */
+function recordBuild(result, command) {
+  if (!result.trace) {
+    ui.term.note(`exit status ${result.exitCode}`);
+    return null;
+  }
+  const timing = result.timing || { realMs: result.trace.endUs / 1000 };
   ui.term.time(timing);
   const run = {
     n: ++state.runCounter,
-    command: c.argv.join(" "),
+    command,
     trace: result.trace,
     hits: result.hits ?? 0,
     misses: result.misses ?? 0,
-    totalMs: timing.realMs ?? (result.trace ? result.trace.endUs / 1000 : null),
+    totalMs: timing.realMs ?? result.trace.endUs / 1000,
   };
   state.runs.push(run);
   if (state.runs.length > MAX_RUNS) state.runs.shift();
@@ -256,8 +306,13 @@ async function runBuild(c) {
   ui.work.set(result.work || null);
   state.lastBuild = { hits: run.hits, misses: run.misses };
   document.body.dataset.runs = String(state.runs.length);
-  if (!document.body.dataset.firstBuildMs) document.body.dataset.firstBuildMs = String(Math.round(performance.now()));
-  status(`Build #${run.n}: ${run.misses} rebuilt, ${run.hits} from the cache, in ${Math.round(performance.now() - t0)} ms of page time.`);
+  document.body.dataset.lastHits = String(run.hits);
+  document.body.dataset.lastMisses = String(run.misses);
+  document.body.dataset.lastExit = String(result.exitCode);
+  // What the last build did, for the journeys and anyone inspecting the page.
+  document.body.dataset.lastCompiled = (result.compiled || []).join(" ");
+  document.body.dataset.lastLinked = (result.linked || []).join(" ");
+  return run;
 }
 
 async function refreshCache() {
@@ -336,6 +391,340 @@ async function showAbout() {
   $("visit").textContent = visitText;
 }
 
+
+// ------------------------------------------------------------------------------------------------
+// the URL fragment: #lesson=ID&step=N&embed=1, #preset=NAME&run=1, #share=TOKEN (docs/lessons.md)
+
+function readFragment() {
+  const raw = location.hash.replace(/^#/, "");
+  // The share token is taken as it stands (base64url and a dot); the codec judges it.
+  const share = /(?:^|&)share=([^&]*)/.exec(raw);
+  const p = new URLSearchParams(raw.replace(/(?:^|&)share=[^&]*/, ""));
+  return {
+    share: share ? share[1] : null,
+    lesson: p.get("lesson"),
+    step: p.get("step"),
+    embed: p.get("embed") === "1",
+    preset: p.get("preset"),
+    run: p.get("run") === "1",
+  };
+}
+
+/** Rewrites the fragment's lesson/step without a navigation (other parameters kept). */
+function setFragment(patch) {
+  const p = new URLSearchParams(location.hash.replace(/^#/, "").replace(/(?:^|&)share=[^&]*/, ""));
+  for (const k of ["share", "preset", "run"]) p.delete(k);
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) p.delete(k);
+    else p.set(k, v);
+  }
+  history.replaceState(null, "", `${location.pathname}${location.search}#${p.toString()}`);
+}
+
+/** A notice above the work area: the outcome of opening a link (text only). */
+function notice(text, { error = false, rebuild = false } = {}) {
+  const el = $("shared-note");
+  el.hidden = !text;
+  el.classList.toggle("error", error);
+  $("shared-text").textContent = text || "";
+  $("rebuild").hidden = !rebuild;
+}
+
+function setEmbed(kind) {
+  state.embed = kind;
+  document.body.classList.toggle("embed", Boolean(kind));
+  document.body.dataset.embed = kind || "";
+}
+
+/** Acts on the fragment. Returns whether the page should build the default sample as on a plain visit. */
+async function route(frag) {
+  const chosen = ["share", "lesson", "preset"].filter((k) => frag[k] !== null);
+  if (chosen.length > 1) {
+    notice(`The link names ${chosen.join(" and ")}; they are exclusive, so the page opened ${chosen[0]}.`, { error: true });
+  }
+  if (frag.share !== null) {
+    setEmbed(frag.embed ? "preset" : null);
+    return openShareToken(frag.share);
+  }
+  if (frag.lesson !== null) {
+    setEmbed(frag.embed ? "lesson" : null);
+    await showLessons(true);
+    const step = Math.max(1, Number.parseInt(frag.step || "1", 10) || 1) - 1;
+    await openLesson(frag.lesson, step);
+    return false;
+  }
+  if (frag.preset !== null) {
+    setEmbed(frag.embed ? "preset" : null);
+    const known = [...$("sample").options].some((o) => o.value === frag.preset && !VIRTUAL.has(o.value));
+    if (!known) {
+      notice(`There is no preset named “${frag.preset}”; the presets are ${[...$("sample").options].filter((o) => !VIRTUAL.has(o.value)).map((o) => o.value).join(", ")}.`, { error: true });
+      return false;
+    }
+    await openSample(frag.preset);
+    if (frag.run) runLine($("cmdline").value);
+    return false;
+  }
+  return true;
+}
+
+// ------------------------------------------------------------------------------------------------
+// lessons: files in dist/lessons/ (copied from lessons/), parsed, run and checked by the engine
+
+async function loadLessonIndex() {
+  if (state.lessons) return state.lessons;
+  const res = await fetch("lessons/index.json");
+  if (!res.ok) throw new Error(`lessons/index.json: HTTP ${res.status}`);
+  const ids = (await res.json()).lessons || [];
+  state.lessons = await Promise.all(ids.map(async (id) => {
+    try {
+      const r = await fetch(`lessons/${encodeURIComponent(id)}.json`);
+      if (!r.ok) throw new Error(`HTTP ${r.status}`);
+      const text = await r.text();
+      const l = engine.parseLesson(id, text);
+      state.lessonTexts.set(id, text);
+      return { id, title: l.title, summary: l.summary, lesson: l };
+    } catch (e) {
+      return { id, error: e.message || String(e) };
+    }
+  }));
+  return state.lessons;
+}
+
+async function showLessons(on) {
+  $("lessons").hidden = !on;
+  $("lessons-toggle").setAttribute("aria-pressed", String(on));
+  document.body.dataset.lessons = on ? "true" : "false";
+  if (!on) return;
+  try {
+    ui.lessons.setIndex(await loadLessonIndex());
+  } catch (e) {
+    status(`Lessons could not be loaded: ${e.message || e}`, true);
+  }
+}
+
+function renderLesson() {
+  ui.lessons.show(state.lesson && { ...state.lesson, busy: state.busy });
+}
+
+async function openLesson(id, step = 0) {
+  const all = await loadLessonIndex().catch(() => []);
+  const entry = all.find((l) => l.id === id);
+  if (!entry) {
+    notice(`There is no lesson named “${id}”.`, { error: true });
+    return;
+  }
+  if (entry.error) {
+    notice(entry.error, { error: true });
+    return;
+  }
+  const l = entry.lesson;
+  const n = Math.min(Math.max(0, step), l.steps.length - 1);
+  state.lesson = { lesson: l, text: state.lessonTexts.get(id), step: n, ran: false, questions: null };
+  document.body.dataset.lesson = id;
+  document.body.dataset.step = String(n + 1);
+  setFragment({ lesson: id, step: String(n + 1), embed: state.embed ? "1" : null });
+  renderLesson();
+}
+
+async function runStep() {
+  if (state.busy || !state.lesson) return;
+  const { lesson, text, step } = state.lesson;
+  setBusy(true);
+  state.lesson.ran = false;
+  renderLesson();
+  let live = null;
+  let pending = false;
+  try {
+    const r = await engine.runLessonStep(lesson.id, text, step, (ev) => {
+      if (ev.kind === "command") {
+        ui.term.command(ev.text);
+        live = { lanes: 2, endUs: 0, actions: [] };
+      } else if (ev.kind === "output") ui.term.output(ev.text);
+      else if (ev.kind === "action" && live) {
+        live.actions.push(ev.action);
+        live.lanes = Math.max(live.lanes, ev.action.lane || 0);
+        live.endUs = Math.max(live.endUs, ev.action.endUs || 0);
+        if (!pending) {
+          pending = true;
+          requestAnimationFrame(() => { pending = false; if (live) ui.timeline.update({ ...live }); });
+        }
+      }
+    });
+    live = null;
+    setWorkspace("lesson", `lesson: ${lesson.title}`, r.files, lesson.title);
+    let last = null;
+    for (const b of r.builds) last = recordBuild(b.run, b.argv.join(" ") || b.label) || last;
+    const lastBuild = r.builds[r.builds.length - 1];
+    if (lastBuild) {
+      $("cmdline").value = lastBuild.argv.join(" ");
+      syncTogglesFromLine();
+      $("cpus").value = String(lastBuild.cpus);
+    }
+    state.lesson.ran = true;
+    state.lesson.questions = r.questions;
+    document.body.dataset.lessonRan = `${lesson.id}/${step + 1}`;
+    status(`Step ${step + 1} of “${lesson.title}” ran: ${r.builds.map((b) => `${b.label} ${b.run.misses} rebuilt, ${b.run.hits} cached`).join("; ") || "no build"}. Now answer below.`);
+  } catch (e) {
+    live = null;
+    ui.term.error(`buildlab: ${e.message || e}`);
+    status(`The experiment could not run: ${e.message || e}`, true);
+  } finally {
+    setBusy(false);
+    renderLesson();
+    refreshCache();
+  }
+}
+
+function checkAnswer(i, value) {
+  try {
+    ui.lessons.feedback(i, engine.checkAnswer(i, value));
+  } catch (e) {
+    ui.lessons.feedback(i, { error: e.message || String(e) });
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// share links
+
+async function makeShareLink() {
+  if (state.busy) return;
+  try {
+    const c = classify($("cmdline").value);
+    const token = engine.shareLink(workspaceFiles(), {
+      argv: c.argv,
+      cpus: Number($("cpus").value) || 1,
+      toolchain: $("toolchain").value,
+      title: state.sample && !VIRTUAL.has(state.sample) ? state.sample : state.comment.split("\n")[0].slice(0, 80),
+    });
+    const url = `${location.origin}${location.pathname}#share=${token}`;
+    $("share-box").hidden = false;
+    $("share-url").value = url;
+    $("share-url").select();
+    document.body.dataset.shareUrl = url;
+    let copied = false;
+    try {
+      await navigator.clipboard.writeText(url);
+      copied = true;
+    } catch {
+      copied = false;
+    }
+    $("share-note").textContent = `${copied ? "Copied. " : "Select and copy it. "}${url.length} characters; it holds the files, the command line and the last builds' traces, and nothing is uploaded.`;
+  } catch (e) {
+    status(e.message || String(e), true);
+  }
+}
+
+/** Opens a share token. On failure the codec's sentence is shown and the default sample opens. */
+async function openShareToken(token) {
+  let r;
+  try {
+    r = engine.openShared(token);
+  } catch (e) {
+    await openSample(state.settings.sample);
+    notice(`This share link cannot be opened: ${e.message || e}. The ${state.sample} sample is open instead; nothing was changed.`, { error: true });
+    document.body.dataset.shareError = e.message || String(e);
+    return false;
+  }
+  setWorkspace("shared", `shared${r.title ? `: ${r.title}` : ""}`, r.files, r.title);
+  $("cmdline").value = r.argv.join(" ") || "go build .";
+  syncTogglesFromLine();
+  $("cpus").value = String(r.cpus);
+  const tc = $("toolchain").querySelector(`option[value="${r.toolchain.runner === "real" ? "real" : "simulated"}"]`);
+  if (tc && !tc.disabled) $("toolchain").value = tc.value;
+  for (const b of r.builds) {
+    state.runs.push({ n: ++state.runCounter, command: `${b.label} (recorded)`, trace: b.trace, hits: b.hits, misses: b.misses, totalMs: b.wallMs });
+  }
+  const last = r.builds[r.builds.length - 1];
+  if (last) ui.timeline.update(last.trace);
+  ui.compare.update(state.runs);
+  document.body.dataset.shared = String(r.builds.length);
+  const real = r.toolchain.runner === "real" ? " The builds were recorded with the real Go toolchain." : "";
+  notice(r.builds.length
+    ? `Opened a shared session: ${r.files.length} files, ${r.builds.length} recorded build${r.builds.length > 1 ? "s" : ""} (${r.builds.map((b) => `${b.label}: ${ms(b.wallMs)}`).join(", ")}). The timeline shows them as recorded.${real}`
+    : `Opened a shared session: ${r.files.length} files; it recorded no build.`, { rebuild: true });
+  status(`Shared session: ${$("cmdline").value}`);
+  return false;
+}
+
+// ------------------------------------------------------------------------------------------------
+// traces in and out
+
+async function importTraceFile(file) {
+  if (!file) return;
+  if (file.size > 64 << 20) {
+    status(`${file.name}: ${file.size} bytes is more than the 64 MiB this page reads.`, true);
+    return;
+  }
+  try {
+    const r = engine.importTrace(await file.text());
+    $("tab-timeline").click();
+    ui.timeline.update(r.trace);
+    document.body.dataset.imported = String(r.packages);
+    const what = r.origin === "go-trace" ? "go build -debug-trace" : "go build -debug-actiongraph";
+    status(`Imported ${file.name} (${what}): ${r.packages} packages, ${ms(r.wallMs)}, real timings, read-only. Build to go back to the simulation.`);
+  } catch (e) {
+    status(`${file.name} is not a go trace this page reads: ${e.message || e}`, true);
+  }
+}
+
+function download(name, text) {
+  const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+  const a = h("a", { href: url, download: name, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+function exportTrace(format) {
+  try {
+    const text = engine.exportTrace(format);
+    download(format === "chrome" ? "buildlab-trace.json" : "buildlab-actiongraph.json", text);
+    status(format === "chrome"
+      ? "Saved buildlab-trace.json: open it at ui.perfetto.dev (Open trace file) or chrome://tracing."
+      : "Saved buildlab-actiongraph.json, in go build -debug-actiongraph's format.");
+  } catch (e) {
+    status(e.message || String(e), true);
+  }
+}
+
+function setupLinks() {
+  $("lessons-toggle").addEventListener("click", () => showLessons($("lessons").hidden));
+  $("share").addEventListener("click", makeShareLink);
+  $("share-copy").addEventListener("click", async () => {
+    $("share-url").select();
+    try {
+      await navigator.clipboard.writeText($("share-url").value);
+      $("share-note").textContent = "Copied.";
+    } catch {
+      $("share-note").textContent = "The browser refused the clipboard: select the link and copy it.";
+    }
+  });
+  $("share-close").addEventListener("click", () => { $("share-box").hidden = true; });
+  $("rebuild").addEventListener("click", () => {
+    notice(null);
+    runLine($("cmdline").value);
+  });
+  $("trace-file").addEventListener("change", async (e) => {
+    await importTraceFile(e.target.files[0]);
+    e.target.value = "";
+  });
+  const views = document.querySelector(".views");
+  views.addEventListener("dragover", (e) => {
+    if ([...(e.dataTransfer?.types || [])].includes("Files")) e.preventDefault();
+  });
+  views.addEventListener("drop", (e) => {
+    if (!e.dataTransfer?.files?.length) return;
+    e.preventDefault();
+    importTraceFile(e.dataTransfer.files[0]);
+  });
+  $("export-chrome").addEventListener("click", () => exportTrace("chrome"));
+  $("export-graph").addEventListener("click", () => exportTrace("actiongraph"));
+  addEventListener("hashchange", () => {
+    if (!state.busy) route(readFragment()).catch((e) => status(e.message || String(e), true));
+  });
+}
+
 // ------------------------------------------------------------------------------------------------
 
 async function main(bindings) {
@@ -351,6 +740,12 @@ async function main(bindings) {
     graph: createGraph($("graph")),
     cache: createCachePanel($("cache")),
     work: createWorkPanel($("workdir")),
+    lessons: createLessonPanel($("lessons"), {
+      onOpen: (id) => openLesson(id, 0),
+      onStep: (n) => state.lesson && openLesson(state.lesson.lesson.id, n),
+      onRun: () => runStep(),
+      onCheck: (i, v) => checkAnswer(i, v),
+    }),
   };
   if (engine.has("build")) {
     ui.timeline = createTimeline($("timeline"));
@@ -392,11 +787,22 @@ async function main(bindings) {
   ui.term.note(engine.has("build")
     ? "Press Build (or Ctrl/⌘+Enter) to run the command line above."
     : "The build engine has not landed in this wasm build yet; commands are echoed and the engine's absence is reported.");
+  setupLinks();
   await showAbout();
-  await openSample(state.settings.sample);
+  const frag = readFragment();
+  // A lesson or preset works on top of the default sample; a share link replaces it (or, broken,
+  // leaves it as it is).
+  if (frag.share === null) await openSample(state.settings.sample);
+  let plain = true;
+  try {
+    plain = await route(frag);
+  } catch (e) {
+    status(e.message || String(e), true);
+    plain = false;
+  }
   refreshCache();
   document.body.dataset.ready = "true";
-  if (engine.has("build")) runLine($("cmdline").value);
+  if (plain && engine.has("build")) runLine($("cmdline").value);
 }
 
 function fail(e) {

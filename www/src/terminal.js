@@ -48,7 +48,7 @@ export function createTerminal(pre, copyButton, clearButton) {
       append(`# ${text}\n`, "note");
     },
     /** The `time`-style summary line: real / user / sys, each only when known. */
-    time({ realMs, userMs, sysMs }) {
+    time({ realMs, userMs, sysMs, simulated }) {
       const fmt = (v) => {
         const s = v / 1000;
         const m = Math.floor(s / 60);
@@ -59,6 +59,7 @@ export function createTerminal(pre, copyButton, clearButton) {
       if (userMs !== undefined && userMs !== null) parts.push(`user\t${fmt(userMs)}`);
       if (sysMs !== undefined && sysMs !== null) parts.push(`sys\t${fmt(sysMs)}`);
       if (parts.length) append(`\n${parts.join("\n")}\n`, "time");
+      if (simulated) append("# real is simulated: the calibrated cost model's wall time for go1.23.5 on the virtual CPUs, not a clock\n", "note");
     },
     clear: () => pre.replaceChildren(),
     text: () => pre.textContent,

@@ -1,0 +1,253 @@
+// Building in the page, end to end, with the simulated toolchain over the IndexedDB cache:
+// issue 8's journey (edit hello, -x, warm, cold vs warm, -a, go clean -cache, -work, the diamond's
+// predicted rebuild set) and issue 6's (multi cold, warm, reload, still warm, a code byte in util
+// rebuilds exactly what the real go rebuilds; two pages building at once keep the cache sound).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startHelper, launch, openPage, screenshotPath } from "./lib.mjs";
+
+let helper;
+before(async () => {
+  helper = await startHelper();
+});
+after(() => helper?.stop());
+
+const data = (page) => page.evaluate(() => ({ ...document.body.dataset }));
+
+/** Waits for build number `n` of this page load to be rendered. */
+async function builds(page, n) {
+  await page.waitForFunction((n) => Number(document.body.dataset.runs || 0) >= n && document.body.dataset.building !== "true", n, { timeout: 30000 });
+  return data(page);
+}
+
+/** Runs the command line as typed, with the Build button, and waits for it to be rendered. */
+async function build(page, line) {
+  if (line !== undefined) await page.fill("#cmdline", line);
+  const n = Number((await data(page)).runs || 0);
+  await page.click("#run");
+  return builds(page, n + 1);
+}
+
+/** The terminal's text since the last `$ ` command echo. */
+async function lastOutput(page) {
+  const t = await page.textContent("#terminal");
+  return t.slice(t.lastIndexOf("\n$ ") + 1);
+}
+
+async function tab(page, id) {
+  await page.click(`#tab-${id}`);
+}
+
+/** Double-clicks `word` where it first occurs inside `context` in the editor and types `text` over it. */
+async function replaceWord(page, context, word, text) {
+  const box = await page.evaluate(([context, word]) => {
+    for (const line of document.querySelectorAll(".cm-content .cm-line")) {
+      const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const c = n.textContent.indexOf(context);
+        if (c < 0) continue;
+        const at = c + context.indexOf(word);
+        const r = document.createRange();
+        r.setStart(n, at);
+        r.setEnd(n, at + word.length);
+        const b = r.getBoundingClientRect();
+        return { x: b.left + b.width / 2, y: b.top + b.height / 2 };
+      }
+    }
+    return null;
+  }, [context, word]);
+  assert.ok(box, `${word} is in the editor`);
+  await page.mouse.dblclick(box.x, box.y);
+  await page.keyboard.type(text);
+}
+
+test("issue 8: edit hello, build with -x, warm, cold vs warm, -a, clean, -work, the diamond's prediction", async () => {
+  const browser = await launch();
+  try {
+    const { page, errors } = await openPage(browser, helper.url);
+    // The page builds the sample once on load: cold, with -x.
+    let d = await builds(page, 1);
+    assert.equal(d.lastExit, "0");
+    assert.ok(Number(d.lastMisses) > 10, `first build is cold: ${d.lastMisses} misses`);
+    const firstMs = Number(d.firstBuildMs);
+    console.log(`first build visible ${firstMs} ms after navigation`);
+    assert.ok(firstMs > 0 && firstMs < 3000, `first build visible after ${firstMs} ms`);
+
+    // Edit hello in the editor and build with -x: main compiles and links, in go's words.
+    await page.click(".cm-content");
+    await page.keyboard.press("Control+End");
+    await page.keyboard.type('\nfunc greet() string { return "hello, gopher" }\n');
+    await page.keyboard.press("Control+Enter");
+    d = await builds(page, 2);
+    let out = await lastOutput(page);
+    assert.match(out, /^\$ go build -x -p 2 \.\nWORK=\/tmp\/go-build\d+\n/);
+    assert.match(out, /\/pkg\/tool\/linux_amd64\/compile -o \$WORK\/b001\/_pkg_\.a .*-p main /);
+    assert.match(out, /\/pkg\/tool\/linux_amd64\/link -o \$WORK\/b001\/exe\/a\.out /);
+    assert.match(out, /\nreal\t0m\d\.\d{3}s\n# real is simulated/);
+    assert.equal(d.lastCompiled, "example.com/hello");
+    await page.screenshot({ path: screenshotPath("build-hello-edited-x"), fullPage: true });
+
+    // Build again: only WORK=… and every action a cache hit on the timeline.
+    d = await build(page);
+    out = await lastOutput(page);
+    assert.match(out, /^\$ go build -x -p 2 \.\nWORK=\/tmp\/go-build\d+\n\nreal\t/);
+    assert.equal(d.lastMisses, "0");
+    await page.waitForTimeout(50); // the timeline redraws on the next frame
+    const kinds = await page.$$eval("#timeline rect.bar", (rs) => rs.map((r) => r.dataset.kind));
+    assert.ok(kinds.length > 10, `${kinds.length} bars`);
+    assert.deepEqual([...new Set(kinds)], ["cache-hit"]);
+    await page.screenshot({ path: screenshotPath("build-hello-warm-timeline"), fullPage: true });
+
+    // Cold vs warm: two runs on one scale with their totals.
+    await tab(page, "compare");
+    const runs = await page.$$eval("#compare .compare-run h4", (hs) => hs.map((h) => h.textContent));
+    assert.equal(runs.length, 2);
+    assert.match(runs[0], /^(cold|earlier) — build #\d+total \d/);
+    assert.match(runs[1], /^warm — build #3total [\d.]+ ms · 0 misses · \d+ hits/);
+    await page.screenshot({ path: screenshotPath("build-cold-vs-warm"), fullPage: true });
+    await tab(page, "timeline");
+
+    // -a: everything recompiles.
+    await page.check("#flag-a");
+    assert.equal(await page.inputValue("#cmdline"), "go build -x -a -p 2 .");
+    d = await build(page);
+    assert.equal(d.lastHits, "0");
+    assert.ok(d.lastCompiled.split(" ").length > 10 && d.lastCompiled.includes("fmt"), d.lastCompiled);
+    out = await lastOutput(page);
+    assert.ok(out.split("\n").filter((l) => l.includes("/compile ")).length > 10);
+    await page.uncheck("#flag-a");
+
+    // go clean -cache: the next build is cold again.
+    await page.click('button[data-cmd="go clean -cache"]');
+    await page.waitForFunction(() => document.body.dataset.building === "false" && document.querySelector("#terminal").textContent.trimEnd().endsWith("$ go clean -cache"));
+    d = await build(page);
+    assert.equal(d.lastExit, "0");
+    assert.ok(d.lastCompiled.includes("fmt") && d.lastCompiled.includes("runtime"), d.lastCompiled);
+    await tab(page, "cache");
+    await page.waitForSelector("#cache table.listing");
+    assert.match(await page.textContent("#cache-last"), /^0 hits, \d+ misses$|^\d+ hits?, \d+ misses$/);
+    await page.screenshot({ path: screenshotPath("build-cache-panel"), fullPage: true });
+
+    // -work after an edit of main: $WORK keeps b001 and its importcfg.
+    await page.click(".cm-content");
+    await page.keyboard.press("Control+End");
+    await page.keyboard.type("// kept\n");
+    await page.check("#flag-work");
+    assert.equal(await page.inputValue("#cmdline"), "go build -x -work -p 2 .");
+    d = await build(page);
+    await tab(page, "work");
+    await page.waitForSelector("#workdir .work-tree");
+    const tree = await page.textContent("#workdir .work-tree");
+    assert.match(tree, /b001\//);
+    assert.match(tree, /importcfg/);
+    await page.click('#workdir .work-tree button:text-is("importcfg")');
+    assert.match(await page.textContent("#workdir pre"), /^# import config\npackagefile fmt=/);
+    await page.screenshot({ path: screenshotPath("build-work-b001"), fullPage: true });
+    await page.uncheck("#flag-work");
+
+    // The diamond: build it, edit the leaf, and the graph shows the predicted rebuild set.
+    await page.selectOption("#sample", "diamond");
+    await page.waitForFunction(() => document.querySelectorAll("#filetree li[data-path]").length === 5);
+    d = await build(page, "go build -p 2 .");
+    assert.equal(d.lastExit, "0");
+    await tab(page, "graph");
+    await page.waitForSelector('#graph .gnode.o-miss[data-pkg="example.com/diamond/c"]');
+    await page.click('#filetree li[data-path="c/c.go"] button.file');
+    await page.waitForFunction(() => document.querySelector("#editor-file").textContent === "c/c.go");
+    await page.click(".cm-content");
+    await page.keyboard.press("Control+End");
+    await page.keyboard.type("\nfunc Extra() int { return 1 }\n");
+    await page.waitForSelector("#graph .gnode.predicted", { timeout: 10000 });
+    const predicted = await page.$$eval("#graph .gnode.predicted", (ns) => ns.map((n) => n.dataset.pkg).sort());
+    assert.ok(predicted.includes("example.com/diamond/c"), predicted.join(" "));
+    await page.click('#graph .gnode[data-pkg="example.com/diamond/c"]');
+    assert.match(await page.textContent("#graph .node-detail"), /file c\/c\.go/);
+    await page.screenshot({ path: screenshotPath("build-diamond-predicted"), fullPage: true });
+    // The build then rebuilds what was predicted.
+    await tab(page, "timeline");
+    d = await build(page);
+    assert.deepEqual(d.lastCompiled.split(" ").sort(), predicted);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("issue 6: multi cold, warm, reload still warm, a code byte in util rebuilds util, internal/a and main", async () => {
+  const browser = await launch();
+  try {
+    const { page, errors } = await openPage(browser, helper.url);
+    await builds(page, 1); // hello, on load
+    await page.selectOption("#sample", "multi");
+    await page.waitForFunction(() => [...document.querySelectorAll("#filetree li[data-path]")].some((li) => li.dataset.path === "util/util.go"));
+    let d = await build(page, "go build -p 2 .");
+    assert.ok(d.lastCompiled.includes("example.com/multi/util") && d.lastCompiled.includes("example.com/multi/asmadd"), d.lastCompiled);
+    assert.equal(d.lastLinked, "example.com/multi");
+    d = await build(page);
+    assert.equal(d.lastMisses, "0");
+    assert.equal(d.lastCompiled, "");
+    await page.screenshot({ path: screenshotPath("multi-warm"), fullPage: true });
+
+    // Reload: the page builds multi (the saved sample) on load, and it is still all hits.
+    await page.reload();
+    d = await builds(page, 1);
+    assert.equal(d.lastMisses, "0", "the cache and the binary's build ID survived the reload");
+    assert.ok(Number(d.lastHits) > 50);
+
+    // A code byte in util (the oracle's 3-code-byte-util): exactly util, internal/a and main
+    // recompile, and the binary relinks.
+    await page.click('#filetree li[data-path="util/util.go"] button.file');
+    await page.waitForFunction(() => document.querySelector("#editor-file").textContent === "util/util.go");
+    await replaceWord(page, "Sprint(ys)", "ys", "xs");
+    assert.match(await page.textContent(".cm-content"), /fmt\.Sprint\(xs\)/);
+    d = await build(page);
+    assert.deepEqual(d.lastCompiled.split(" ").sort(), ["example.com/multi", "example.com/multi/internal/a", "example.com/multi/util"]);
+    assert.equal(d.lastLinked, "example.com/multi");
+    // The miss explains itself with the input diff (from the record kept in IndexedDB).
+    await tab(page, "graph");
+    await page.click('#graph .gnode[data-pkg="example.com/multi/util"]');
+    assert.match(await page.textContent("#graph .node-detail"), /rebuilt: inputs changed: file util\/util\.go/);
+    await page.screenshot({ path: screenshotPath("multi-code-byte-util"), fullPage: true });
+    assert.deepEqual(errors, []);
+
+    // Two pages of one profile building at once: both finish, and the cache stays sound.
+    const a = (await openPage(browser, helper.url)).page;
+    const b = (await openPage(browser, helper.url)).page;
+    await builds(a, 1);
+    await builds(b, 1);
+    for (const p of [a, b]) await p.fill("#cmdline", "go build -a -p 2 .");
+    const before = [Number((await data(a)).runs), Number((await data(b)).runs)];
+    await Promise.all([a.click("#run"), b.click("#run")]);
+    await Promise.all([builds(a, before[0] + 1), builds(b, before[1] + 1)]);
+    d = await build(a, "go build -p 2 .");
+    assert.equal(d.lastMisses, "0", "after two concurrent -a builds the next one is all hits");
+    d = await build(b, "go build -p 2 .");
+    assert.equal(d.lastMisses, "0");
+  } finally {
+    await browser.close();
+  }
+});
+
+test("errors reach the terminal in go's words: a syntax error and a bad flag", async () => {
+  const browser = await launch();
+  try {
+    const { page, errors } = await openPage(browser, helper.url);
+    await builds(page, 1);
+    await page.click(".cm-content");
+    await page.keyboard.press("Control+End");
+    await page.keyboard.type('\nfunc broken() { fmt.Println("x" }\n');
+    const d = await build(page, "go build .");
+    assert.equal(d.lastExit, "1");
+    const out = await lastOutput(page);
+    assert.match(out, /^\$ go build \.\n# example\.com\/hello\n\.\/main\.go:\d+:\d+: syntax error: unexpected } in argument list; possibly missing comma or \)\n/);
+    await page.fill("#cmdline", "go build -foo .");
+    await page.click("#run");
+    await page.waitForFunction(() => document.querySelector("#terminal").textContent.includes("flag provided but not defined: -foo"));
+    await page.waitForFunction(() => document.body.dataset.building === "false");
+    assert.match(await lastOutput(page), /^\$ go build -foo \.\nflag provided but not defined: -foo\nusage: go build \[-o output\] \[build flags\] \[packages\]\nRun 'go help build' for details\.\n# exit status 2\n/);
+    await page.screenshot({ path: screenshotPath("build-errors"), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
