@@ -1179,10 +1179,14 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
     if p.standard {
         return None;
     }
-    let (step, inv) = plan.steps(a).iter().enumerate().find_map(|(i, s)| match s {
-        Step::Run(inv) if inv.tool == Tool::Compile => Some((i, inv)),
-        _ => None,
-    })?;
+    let (step, inv) = plan
+        .steps(a)
+        .iter()
+        .enumerate()
+        .find_map(|(i, s)| match s {
+            Step::Run(inv) if inv.tool == Tool::Compile => Some((i, inv)),
+            _ => None,
+        })?;
     let mut out = String::new();
     for name in p.go_files.iter().chain(&p.cgo_files) {
         let Some(e) = files.read(p, name).and_then(crate::syntax::check) else {

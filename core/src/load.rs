@@ -754,9 +754,7 @@ impl Loader<'_> {
     }
 
     fn stack_top_is(&self, path: &str) -> bool {
-        self.stk
-            .last()
-            .is_some_and(|&q| self.nodes[q].path == path)
+        self.stk.last().is_some_and(|&q| self.nodes[q].path == path)
     }
 
     fn set_pos(&self, e: &mut LoadError, pos: Option<&At>) {
@@ -863,7 +861,9 @@ impl Loader<'_> {
         // The result of the import the top frame handed out last, to be recorded in it.
         let mut done: Option<(usize, Option<LoadError>)> = None;
         loop {
-            let top = frames.last_mut().expect("the walk ends when its first frame does");
+            let top = frames
+                .last_mut()
+                .expect("the walk ends when its first frame does");
             if let Some((q, perr)) = done.take() {
                 self.record(top, q, perr);
             }
@@ -960,8 +960,9 @@ impl Loader<'_> {
             }
             let pn = &self.nodes[p];
             if pn.name == "main" && pn.error.is_none() && self.dir_of(parent) != self.dir_of(p) {
-                let mut perr =
-                    self.error_here(format!("import \"{path}\" is a program, not an importable package"));
+                let mut perr = self.error_here(format!(
+                    "import \"{path}\" is a program, not an importable package"
+                ));
                 self.set_pos(&mut perr, pos);
                 return (p, Some(perr));
             }
@@ -1106,8 +1107,7 @@ impl Loader<'_> {
             // `//go:debug` lines only matter in a main package.
             if files.name == "main" {
                 if let Some(data) = self.ws.get(&rel) {
-                    directives
-                        .extend(godebug::directives(&data[..h.header_len.min(data.len())]));
+                    directives.extend(godebug::directives(&data[..h.header_len.min(data.len())]));
                 }
             }
         }
@@ -1147,9 +1147,7 @@ impl Loader<'_> {
     /// The end of `Package.load`, once every import is loaded.
     fn complete(&mut self, f: Frame) -> usize {
         match f {
-            Frame::Std {
-                p, internal, ..
-            } => {
+            Frame::Std { p, internal, .. } => {
                 self.stk.pop();
                 let Kind::Std(sp) = self.nodes[p].kind else {
                     unreachable!("a std frame's node is std")
@@ -2027,7 +2025,11 @@ mod tests {
                 i if i + 1 < n => (format!("p{i}"), format!("\"example.com/deep/p{}\"", i + 1)),
                 _ => (format!("p{i}"), "\"fmt\"".to_string()),
             };
-            let dir = if i == 0 { String::new() } else { format!("p{i}/") };
+            let dir = if i == 0 {
+                String::new()
+            } else {
+                format!("p{i}/")
+            };
             w.insert(
                 &format!("{dir}{name}.go"),
                 format!("package {name}\n\nimport _ {import}\n"),

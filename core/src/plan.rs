@@ -423,7 +423,7 @@ pub enum Step {
 /// Marker: the graph is being built; it cannot be queried.
 #[derive(Debug)]
 pub struct Building;
-/// Marker: priorities, IDs and steps are assigned; the graph is read-only.
+/// Marker: priorities and IDs are assigned; the graph is read-only (steps render on demand).
 #[derive(Debug)]
 pub struct Sealed;
 
@@ -505,7 +505,9 @@ impl ActionGraph<Building> {
             self.graph[a].id = id;
         }
         self.by_id = by_id;
-        let steps = (0..self.graph.node_count()).map(|_| OnceLock::new()).collect();
+        let steps = (0..self.graph.node_count())
+            .map(|_| OnceLock::new())
+            .collect();
         ActionGraph {
             graph: self.graph,
             root: self.root,
@@ -926,7 +928,9 @@ impl<'a> Builder<'a> {
             Err(stand_in) => return stand_in,
         };
         loop {
-            let top = frames.last_mut().expect("the walk ends with its first frame");
+            let top = frames
+                .last_mut()
+                .expect("the walk ends with its first frame");
             if let Some(&q) = self.internal[top.p].get(top.next) {
                 top.next += 1;
                 match self.cache.get(&(Mode::Build, q)) {
@@ -938,7 +942,9 @@ impl<'a> Builder<'a> {
                 }
                 continue;
             }
-            let BuildFrame { p, objdir, deps, .. } = frames.pop().expect("top exists");
+            let BuildFrame {
+                p, objdir, deps, ..
+            } = frames.pop().expect("top exists");
             self.in_progress.pop();
             self.on_stack[p] = false;
             let pk = self.pkg(p);
