@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the size of what the page loads first (raw and gzip -9), from dist/ as `trunk build --release` left it.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "${1:-$(dirname "$0")/..}"
 total_raw=0; total_gz=0
 printf '| file | raw bytes | gzip -9 bytes |\n|---|---:|---:|\n'
 for f in dist/*.wasm dist/*.js dist/*.css dist/index.html; do
