@@ -30,6 +30,7 @@ export function createTerminal(pre, copyButton, clearButton) {
   });
   clearButton.addEventListener("click", () => pre.replaceChildren());
 
+  let toldLimits = false;
   return {
     /** Echoes the command as a shell would show it. */
     command(line) {
@@ -59,7 +60,14 @@ export function createTerminal(pre, copyButton, clearButton) {
       if (userMs !== undefined && userMs !== null) parts.push(`user\t${fmt(userMs)}`);
       if (sysMs !== undefined && sysMs !== null) parts.push(`sys\t${fmt(sysMs)}`);
       if (parts.length) append(`\n${parts.join("\n")}\n`, "time");
-      if (simulated) append("# real is simulated: the calibrated cost model's wall time for go1.23.5 on the virtual CPUs, not a clock\n", "note");
+      if (simulated) {
+        append("# real is simulated: the calibrated cost model's wall time for go1.23.5 on the virtual CPUs, not a clock\n", "note");
+        if (!toldLimits) {
+          // Said once a session: what the simulated compiler can and cannot catch.
+          toldLimits = true;
+          append("# the simulated compile reports only the syntax errors it is sure of (a broken argument list); type errors and other compile errors are beyond the simulation — the real toolchain reports them\n", "note");
+        }
+      }
     },
     clear: () => pre.replaceChildren(),
     text: () => pre.textContent,
