@@ -10,131 +10,17 @@
 //! therefore cannot change anything here by construction: what those cases check is that such a
 //! file is not an input, which is the loader's job.
 
-use std::collections::HashMap;
+mod common;
+use common::*;
+
 use std::path::{Path, PathBuf};
 
 use buildlab_core::actionid::WorkspaceFiles;
 use buildlab_core::cache::{MemoryCache, HOUR};
-use buildlab_core::plan::{plan, BuildMode, ModuleInfo, PkgNode, Plan, PlanInput, Toolchain};
+use buildlab_core::plan::{plan, Plan, PlanInput, Toolchain};
 use buildlab_core::rebuild::{self, BuildReport, Flags, Record};
 use buildlab_core::workspace::Workspace;
 use serde_json::Value;
-
-fn oracle_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/oracle")
-}
-
-fn oracle(rel: &str) -> Option<String> {
-    let p = oracle_dir().join(rel);
-    match std::fs::read_to_string(&p) {
-        Ok(s) => Some(s),
-        Err(_) => {
-            eprintln!("note: {} absent; skipping", p.display());
-            None
-        }
-    }
-}
-
-fn go_list(text: &str) -> Vec<Value> {
-    serde_json::Deserializer::from_str(text)
-        .into_iter::<Value>()
-        .map(|v| v.expect("go list JSON"))
-        .collect()
-}
-
-fn strs(v: &Value, key: &str) -> Vec<String> {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn s(v: &Value, key: &str) -> String {
-    v.get(key).and_then(Value::as_str).unwrap_or("").to_string()
-}
-
-/// A `PlanInput` from `go list -deps -json` (as core/tests/plan_oracle.rs builds it).
-fn input_from_list(list: &[Value]) -> PlanInput {
-    let index: HashMap<String, usize> = list
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (s(p, "ImportPath"), i))
-        .collect();
-    let mut modules: Vec<ModuleInfo> = Vec::new();
-    let mut cwd = String::new();
-    let mut packages = Vec::new();
-    for p in list {
-        let module = p.get("Module").map(|m| {
-            let path = s(m, "Path");
-            if let Some(i) = modules.iter().position(|x| x.path == path) {
-                return i;
-            }
-            let main = m.get("Main").and_then(Value::as_bool).unwrap_or(false);
-            if main {
-                cwd = s(m, "Dir");
-            }
-            modules.push(ModuleInfo {
-                path,
-                version: s(m, "Version"),
-                go_version: s(m, "GoVersion"),
-                main,
-                replace: m.get("Replace").map(|r| (s(r, "Path"), s(r, "Version"))),
-                sum: s(m, "Sum"),
-            });
-            modules.len() - 1
-        });
-        let mut import_map: Vec<(String, String)> = p
-            .get("ImportMap")
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        import_map.sort();
-        packages.push(PkgNode {
-            import_path: s(p, "ImportPath"),
-            name: s(p, "Name"),
-            dir: s(p, "Dir"),
-            standard: p.get("Standard").and_then(Value::as_bool).unwrap_or(false),
-            imports: strs(p, "Imports")
-                .iter()
-                .filter(|i| *i != "C")
-                .map(|i| index[i])
-                .collect(),
-            import_map,
-            go_files: strs(p, "GoFiles"),
-            s_files: strs(p, "SFiles"),
-            h_files: strs(p, "HFiles"),
-            cgo_files: strs(p, "CgoFiles"),
-            c_files: strs(p, "CFiles"),
-            syso_files: strs(p, "SysoFiles"),
-            embed_patterns: Default::default(),
-            embed_files: strs(p, "EmbedFiles"),
-            module,
-        });
-    }
-    let mut roots: Vec<usize> = list
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.get("Match").is_some())
-        .map(|(i, _)| i)
-        .collect();
-    roots.sort_by_key(|&i| s(&list[i], "ImportPath"));
-    PlanInput {
-        packages,
-        roots,
-        mode: BuildMode::Build,
-        cwd,
-        modules,
-        default_godebug: String::new(),
-    }
-}
 
 /// The workspace: every file the module's packages list, read from the captured sources.
 fn workspace(input: &PlanInput, src: &Path) -> Workspace {
