@@ -1192,17 +1192,34 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
         let Some(e) = files.read(p, name).and_then(crate::syntax::check) else {
             continue;
         };
-        // The file as the compiler was given it (`./util/util.go`), which is how it prints it.
-        let shown = inv
-            .argv
-            .iter()
-            .find(|arg| arg.as_str() == name || arg.ends_with(&format!("/{name}")))
-            .cloned()
-            .unwrap_or_else(|| name.clone());
-        out.push_str(&e.render(&shown));
+        out.push_str(&e.render(&shown_name(inv, name)));
         out.push('\n');
     }
+    if out.is_empty() {
+        // No syntax error: the one type-check error the simulation is sure of (cmd/compile
+        // type-checks only files that parse).
+        let name_of = |path: &str| {
+            plan.input().packages.iter().find(|q| q.import_path == path).map(|q| q.name.clone())
+        };
+        for name in p.go_files.iter().chain(&p.cgo_files) {
+            let Some(src) = files.read(p, name) else { continue };
+            let shown = shown_name(inv, name);
+            for e in crate::syntax::unused_imports(src, &name_of) {
+                out.push_str(&e.render(&shown));
+                out.push('\n');
+            }
+        }
+    }
     (!out.is_empty()).then_some((step, out))
+}
+
+/// The file as the compiler was given it (`./util/util.go`), which is how it prints it.
+fn shown_name(inv: &crate::plan::Invocation, name: &str) -> String {
+    inv.argv
+        .iter()
+        .find(|arg| arg.as_str() == name || arg.ends_with(&format!("/{name}")))
+        .cloned()
+        .unwrap_or_else(|| name.to_string())
 }
 
 /// The `-lang` the plan passes to compile (`1.23`), or the toolchain's language.
