@@ -240,10 +240,17 @@ test("a real go trace imported through the file input shows in the timeline; exp
     await builds(page, 1);
     await page.setInputFiles("#trace-file", "/work/shared/oracle/multi/trace-cold.json");
     await page.waitForFunction(() => document.body.dataset.imported);
-    // go list -deps names 59 packages; `unsafe` is built in and runs no action, so the trace
-    // has spans for the other 58.
-    assert.equal((await data(page)).imported, "58");
-    assert.match(await page.textContent("#status"), /trace-cold\.json \(go build -debug-trace\): 58 packages/);
+    // The trace names 59 packages (go list -deps's 59: its load events); `unsafe` is built into
+    // the compiler and runs no action, so 58 of them have a build span. The page says both.
+    const d = await data(page);
+    assert.equal(d.imported, "59");
+    assert.equal(d.importedActions, "58");
+    assert.match(await page.textContent("#status"), /trace-cold\.json \(go build -debug-trace\): 58 build actions, 59 packages/);
+    assert.equal(await page.isVisible("#timeline-caption"), true);
+    const caption = await page.textContent("#timeline-caption");
+    assert.match(caption, /^trace-cold\.json — go build -debug-trace, real timings, read-only: 58 build actions, 59 packages \(no action for unsafe: it is built into the compiler\)/);
+    const deps = readFileSync("/work/shared/oracle/multi/go-list-deps.json", "utf8").match(/^\t"ImportPath": /gm);
+    assert.equal(deps.length, 59, "go list -deps of the module names as many");
     const labels = await page.$$eval("#timeline .bar", (els) => els.length);
     assert.ok(labels >= 58, `${labels} bars`);
     assert.match(await page.textContent("#timeline"), /runtime/);
@@ -257,6 +264,7 @@ test("a real go trace imported through the file input shows in the timeline; exp
     assert.ok(Array.isArray(events) && events.some((e) => e.ph === "B" && /Executing action/.test(e.name)));
     await page.click("#run");
     await builds(page, 2);
+    assert.equal(await page.isVisible("#timeline-caption"), false, "a build replaces the imported trace");
     const [graph] = await Promise.all([page.waitForEvent("download"), page.click("#export-graph")]);
     const actions = JSON.parse(readFileSync(await graph.path(), "utf8"));
     assert.ok(Array.isArray(actions) && actions.some((a) => a.Mode === "link" && a.Package === "example.com/hello"), "the action graph of the build");

@@ -1071,16 +1071,55 @@ pub struct Imported {
     pub wall_ms: f64,
     /// Build actions' packages in the trace.
     pub packages: usize,
+    /// Every package the file names (loaded, or a build action), sorted: with `unsafe`, which
+    /// is built into the compiler and runs no action, one more than `packages` for a whole build.
+    pub named_packages: Vec<String>,
+    /// The named packages with no build action (`unsafe`).
+    pub without_action: Vec<String>,
     pub trace: BuildTrace,
 }
 
 impl Imported {
-    pub fn of(t: &buildlab_core::trace::Trace) -> Imported {
+    /// With the packages the file `json` names besides its build actions: a go trace's
+    /// `load.loadPackageData P` events, an action graph's `built-in package` actions.
+    pub fn named(t: &buildlab_core::trace::Trace, json: &serde_json::Value) -> Imported {
+        use serde_json::Value;
+        let built = t.build_packages();
+        let mut named = built.clone();
+        let items = match json {
+            Value::Array(a) => a.as_slice(),
+            Value::Object(o) => o
+                .get("traceEvents")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]),
+            _ => &[],
+        };
+        for e in items {
+            let str_of = |k: &str| e.get(k).and_then(Value::as_str);
+            if let Some(p) = str_of("name").and_then(|n| n.strip_prefix("load.loadPackageData ")) {
+                named.push(p.to_string());
+            }
+            if matches!(str_of("Mode"), Some("build" | "built-in package")) {
+                if let Some(p) = str_of("Package") {
+                    named.push(p.to_string());
+                }
+            }
+        }
+        named.sort();
+        named.dedup();
+        let without_action = named
+            .iter()
+            .filter(|p| built.binary_search(p).is_err())
+            .cloned()
+            .collect();
         Imported {
             origin: Trace::from(t).origin,
             root: t.root.clone(),
             wall_ms: t.wall_ms(),
-            packages: t.build_packages().len(),
+            packages: built.len(),
+            named_packages: named,
+            without_action,
             trace: BuildTrace::of(t),
         }
     }

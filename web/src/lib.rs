@@ -428,7 +428,9 @@ impl Lab {
             trace::from_actiongraph(json)
         }
         .map_err(|e| JsError::new(&e.to_string()))?;
-        let out = dto::to_js(&dto::Imported::of(&t));
+        // Parsed again for the packages the file names besides its actions (`unsafe`).
+        let v: serde_json::Value = serde_json::from_str(json).unwrap_or(serde_json::Value::Null);
+        let out = dto::to_js(&dto::Imported::named(&t, &v));
         self.session.borrow_mut().trace = Some(t);
         out
     }

@@ -48,7 +48,11 @@ export function createLessonPanel(root, handlers) {
   function answerOf(q, form) {
     const name = `answer-${q}`;
     const els = [...form.querySelectorAll(`[name="${name}"]`)];
-    if (els.length === 1 && els[0].type !== "checkbox" && els[0].type !== "radio") return els[0].value;
+    if (els.length === 1 && els[0].type !== "checkbox" && els[0].type !== "radio") {
+      // The feedback prints an empty set as "none"; typed back, it means the empty set.
+      const v = els[0].value;
+      return els[0].classList.contains("wide") && v.trim().toLowerCase() === "none" ? "" : v;
+    }
     if (els.some((e) => e.type === "checkbox")) return els.filter((e) => e.checked).map((e) => e.value);
     const on = els.find((e) => e.checked);
     return on ? on.value : "";

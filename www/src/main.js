@@ -17,6 +17,7 @@ import { createCachePanel } from "./cachepanel.js";
 import { createWorkPanel } from "./workdir.js";
 import { createLessonPanel } from "./lessons.js";
 import * as settingsStore from "./settings.js";
+import { openInPerfetto } from "./perfetto.js";
 
 const MAX_RUNS = 12;
 
@@ -201,7 +202,8 @@ function syncTogglesFromLine() {
   saveSettings({ cmdline: line });
   if (c.kind !== "build") return;
   for (const [k, el] of Object.entries(flagInputs())) el.checked = c.flags[k];
-  if (typeof c.flags.p === "number") $("flag-p").value = c.flags.p;
+  // Without -p, go runs as many actions at once as there are CPUs: show that, not a stale -p.
+  $("flag-p").value = typeof c.flags.p === "number" ? c.flags.p : $("cpus").value;
 }
 
 /** A toggle changed: rewrite the line from the toggles, keeping its package patterns. */
@@ -287,6 +289,7 @@ function recordBuild(result, command) {
     ui.term.note(`exit status ${result.exitCode}`);
     return null;
   }
+  $("timeline-caption").hidden = true; // the timeline shows this build, not an imported trace
   const timing = result.timing || { realMs: result.trace.endUs / 1000 };
   ui.term.time(timing);
   const run = {
@@ -532,6 +535,8 @@ async function runStep() {
   setBusy(true);
   state.lesson.ran = false;
   renderLesson();
+  ui.term.clear(); // the terminal shows this experiment's commands, from the top
+
   let live = null;
   let pending = false;
   try {
@@ -553,12 +558,16 @@ async function runStep() {
     live = null;
     setWorkspace("lesson", `lesson: ${lesson.title}`, r.files, lesson.title);
     let last = null;
-    for (const b of r.builds) last = recordBuild(b.run, b.argv.join(" ") || b.label) || last;
+    for (const b of r.builds) {
+      // The step's builds ran back to back above; their timings follow, each under its name.
+      if (r.builds.length > 1) ui.term.note(`${b.label}: ${b.argv.join(" ")}`);
+      last = recordBuild(b.run, b.argv.join(" ") || b.label) || last;
+    }
     const lastBuild = r.builds[r.builds.length - 1];
     if (lastBuild) {
       $("cmdline").value = lastBuild.argv.join(" ");
-      syncTogglesFromLine();
       $("cpus").value = String(lastBuild.cpus);
+      syncTogglesFromLine();
     }
     state.lesson.ran = true;
     state.lesson.questions = r.questions;
@@ -627,15 +636,18 @@ async function openShareToken(token) {
   }
   setWorkspace("shared", `shared${r.title ? `: ${r.title}` : ""}`, r.files, r.title);
   $("cmdline").value = r.argv.join(" ") || "go build .";
-  syncTogglesFromLine();
   $("cpus").value = String(r.cpus);
+  syncTogglesFromLine();
   const tc = $("toolchain").querySelector(`option[value="${r.toolchain.runner === "real" ? "real" : "simulated"}"]`);
   if (tc && !tc.disabled) $("toolchain").value = tc.value;
   for (const b of r.builds) {
     state.runs.push({ n: ++state.runCounter, command: `${b.label} (recorded)`, trace: b.trace, hits: b.hits, misses: b.misses, totalMs: b.wallMs });
   }
   const last = r.builds[r.builds.length - 1];
-  if (last) ui.timeline.update(last.trace);
+  if (last) {
+    $("timeline-caption").hidden = true;
+    ui.timeline.update(last.trace);
+  }
   ui.compare.update(state.runs);
   document.body.dataset.shared = String(r.builds.length);
   const real = r.toolchain.runner === "real" ? " The builds were recorded with the real Go toolchain." : "";
@@ -659,9 +671,19 @@ async function importTraceFile(file) {
     const r = engine.importTrace(await file.text());
     $("tab-timeline").click();
     ui.timeline.update(r.trace);
-    document.body.dataset.imported = String(r.packages);
+    // What the file names: every package, and how many of them ran a build action (`unsafe` is
+    // built into the compiler, so a whole build names one package more than it has actions for).
+    const named = r.namedPackages?.length ?? r.packages;
+    const without = r.withoutAction || [];
+    document.body.dataset.imported = String(named);
+    document.body.dataset.importedActions = String(r.packages);
     const what = r.origin === "go-trace" ? "go build -debug-trace" : "go build -debug-actiongraph";
-    status(`Imported ${file.name} (${what}): ${r.packages} packages, ${ms(r.wallMs)}, real timings, read-only. Build to go back to the simulation.`);
+    const counts = named === r.packages ? `${named} packages` : `${r.packages} build actions, ${named} packages`;
+    const why = without.length ? ` (no action for ${without.join(", ")}${without.includes("unsafe") ? ": it is built into the compiler" : ""})` : "";
+    const cap = $("timeline-caption");
+    cap.replaceChildren(h("strong", { text: file.name }), ` — ${what}, real timings, read-only: ${counts}${why}, ${ms(r.wallMs)}.`);
+    cap.hidden = false;
+    status(`Imported ${file.name} (${what}): ${counts}, ${ms(r.wallMs)}, real timings, read-only. Build to go back to the simulation.`);
   } catch (e) {
     status(`${file.name} is not a go trace this page reads: ${e.message || e}`, true);
   }
@@ -686,6 +708,21 @@ function exportTrace(format) {
   } catch (e) {
     status(e.message || String(e), true);
   }
+}
+
+/** The trace on screen, handed to a new Perfetto UI tab (window.open must run in the click). */
+function openPerfetto() {
+  let text;
+  try {
+    text = engine.exportTrace("chrome");
+  } catch (e) {
+    status(e.message || String(e), true);
+    return;
+  }
+  status("Opening ui.perfetto.dev in a new tab and handing it the trace…");
+  openInPerfetto(new TextEncoder().encode(text).buffer, { title: "Buildlab trace" })
+    .then(() => status("The trace is open in the Perfetto tab."))
+    .catch((e) => status(`Perfetto: ${e.message || e}`, true));
 }
 
 function setupLinks() {
@@ -720,6 +757,7 @@ function setupLinks() {
   });
   $("export-chrome").addEventListener("click", () => exportTrace("chrome"));
   $("export-graph").addEventListener("click", () => exportTrace("actiongraph"));
+  $("open-perfetto").addEventListener("click", openPerfetto);
   addEventListener("hashchange", () => {
     if (!state.busy) route(readFragment()).catch((e) => status(e.message || String(e), true));
   });

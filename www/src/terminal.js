@@ -30,8 +30,13 @@ export function createTerminal(pre, copyButton, clearButton) {
   });
   clearButton.addEventListener("click", () => pre.replaceChildren());
 
+
   let toldLimits = false;
   return {
+    /** Empties the terminal (a lesson step starts its experiment on a clean screen). */
+    clear() {
+      pre.replaceChildren();
+    },
     /** Echoes the command as a shell would show it. */
     command(line) {
       if (pre.childNodes.length) append("\n");

@@ -1,0 +1,57 @@
+// "Open in Perfetto": the handshake Perfetto documents for handing a trace to its UI from another
+// page (perfetto.dev/docs/visualization/deep-linking-to-perfetto-ui). Open the UI's window, send
+// it "PING" until it answers "PONG" (it is listening only once it has loaded), then post the trace
+// buffer once. Only messages from that window and that origin count. The trace goes from this page
+// to that window; no server of ours sees it.
+
+export const PERFETTO_ORIGIN = "https://ui.perfetto.dev";
+
+/**
+ * Opens `origin` with `open` (window.open) and hands it `buffer` (an ArrayBuffer of the trace).
+ * `host` is the window whose "message" events carry the reply. Resolves with the opened window
+ * once the trace is posted; rejects if the window could not be opened (a popup blocker) or did
+ * not answer within `timeoutMs`.
+ */
+export function openInPerfetto(buffer, { title = "Buildlab trace", url, open = (u) => window.open(u), host = window, origin = PERFETTO_ORIGIN, pingMs = 50, timeoutMs = 20000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const win = open(origin);
+    if (!win) {
+      reject(new Error("the browser blocked the new window: allow pop-ups for this page, or use Export trace"));
+      return;
+    }
+    let done = false;
+    const finish = (err) => {
+      if (done) return;
+      done = true;
+      clearInterval(timer);
+      clearTimeout(deadline);
+      host.removeEventListener("message", onMessage);
+      if (err) reject(err);
+      else resolve(win);
+    };
+    function onMessage(e) {
+      if (e.source !== win || e.origin !== origin || e.data !== "PONG") return;
+      try {
+        win.postMessage({ perfetto: { buffer, title, ...(url ? { url } : {}) } }, origin);
+        finish(null);
+      } catch (err) {
+        finish(err);
+      }
+    }
+    host.addEventListener("message", onMessage);
+    const ping = () => {
+      if (win.closed) {
+        finish(new Error("the Perfetto window was closed before it took the trace"));
+        return;
+      }
+      try {
+        win.postMessage("PING", origin);
+      } catch {
+        // Not loaded yet (or closed): the next ping tries again until the deadline.
+      }
+    };
+    const timer = setInterval(ping, pingMs);
+    const deadline = setTimeout(() => finish(new Error(`${origin} did not answer within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+    ping();
+  });
+}
