@@ -188,6 +188,10 @@ pub fn build(args: &[String], cwd: &Path) -> Output {
 /// The build ID of the binary at `path`: go's marker in its first MiB.
 fn read_build_id(path: &Path) -> Option<String> {
     use std::io::Read;
+    // Only a regular file can be a binary in place (opening a FIFO would block).
+    if !std::fs::symlink_metadata(path).ok()?.file_type().is_file() {
+        return None;
+    }
     let mut head = Vec::new();
     std::fs::File::open(path)
         .ok()?
@@ -197,7 +201,20 @@ fn read_build_id(path: &Path) -> Option<String> {
     crate::realbuild::exe_build_id(&head)
 }
 
+/// Installs the binary where go would. `-o /dev/null` builds and discards, as go does (it never
+/// writes there), and an existing target that is not a regular file is never replaced: the
+/// atomic write renames over its target, which would turn a device or a FIFO into a plain file.
 fn write_binary(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if path == Path::new("/dev/null") {
+        return Ok(());
+    }
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        if !meta.file_type().is_file() {
+            return Err(std::io::Error::other(
+                "build output exists and is not a regular file; not replacing it",
+            ));
+        }
+    }
     diskcache::write_atomic(path, bytes, None)?;
     #[cfg(unix)]
     {

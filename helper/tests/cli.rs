@@ -221,7 +221,10 @@ fn cli_real_toolchain_cold_warm_and_relink() {
     let cold = s.run(&["build", "--real", "-x", "."]);
     assert_eq!(cold.status, 0, "{}", cold.stderr);
     assert!(count(&cold.stderr, "/compile -o") > 10);
-    assert!(s.gocache().join("buildlab/real/README").is_file(), "real archives have their own store");
+    assert!(
+        s.gocache().join("buildlab/real/README").is_file(),
+        "real archives have their own store"
+    );
     let out = Command::new(s.module.join("hello")).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
     // Warm with the binary in place: go prints only WORK=.
@@ -236,4 +239,51 @@ fn cli_real_toolchain_cold_warm_and_relink() {
     assert_eq!(count(&relink.stderr, "/link "), 1);
     let out = Command::new(s.module.join("hello")).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
+}
+
+#[test]
+fn cli_never_replaces_dev_null_or_other_special_files() {
+    use std::os::unix::fs::FileTypeExt;
+    let s = Sandbox::new("hello", "devnull");
+    // go build -o /dev/null builds and discards; /dev/null must stay the character device.
+    let r = s.run(&["build", "-o", "/dev/null", "."]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+    // A FIFO (or any non-regular file) in the way is refused, not renamed over.
+    let fifo = s.module.join("out.fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let r = s.run(&["build", "-o", "out.fifo", "."]);
+    assert_eq!(r.status, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+}
+
+#[test]
+fn cli_unused_import_fails_like_go() {
+    // errors.txt, typeerr: the simulation reports go's first line; the type mismatch after it
+    // is beyond the simulation (the page says so).
+    let s = Sandbox::new("hello", "typeerr");
+    std::fs::write(
+        s.module.join("main.go"),
+        "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc main() { fmt.Println(1) }\n",
+    )
+    .unwrap();
+    let r = s.run(&["build", "."]);
+    assert_eq!(r.status, 1);
+    assert!(
+        r.stderr
+            .ends_with("\n./main.go:5:2: \"os\" imported and not used\n"),
+        "{}",
+        r.stderr
+    );
 }
