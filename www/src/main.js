@@ -345,7 +345,7 @@ function setupToolchain() {
     real.disabled = true;
     $("toolchain").value = "simulated";
     note.textContent = info?.real?.reason
-      || "Real Go runs through the native helper; it stays disabled until the helper reports a Go installation (issue 7). The simulation models go1.23's tools.";
+      || "Real Go runs through the native helper (`buildlab build --real`, or its API); this page does not drive it yet, so builds here use the simulation of go1.23's tools.";
   }
 }
 
