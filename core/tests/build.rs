@@ -5,7 +5,10 @@
 //! placeholders for what legitimately differs: the `$WORK` directory, cache file hashes and
 //! build IDs.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::read_tree;
+
+use std::path::PathBuf;
 
 use buildlab_core::actionid::{SourceFiles, WorkspaceFiles};
 use buildlab_core::build::{
@@ -22,31 +25,6 @@ use buildlab_core::transcript::Flags;
 use buildlab_core::workspace::Workspace;
 
 const NOW: i64 = 1_795_544_806 * 1_000_000_000;
-
-fn read_tree(dir: &Path) -> Workspace {
-    fn walk(root: &Path, dir: &Path, ws: &mut Workspace) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                walk(root, &p, ws);
-            } else {
-                let rel = p
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                ws.insert(&rel, std::fs::read(&p).unwrap()).unwrap();
-            }
-        }
-    }
-    let mut ws = Workspace::new();
-    walk(dir, dir, &mut ws);
-    ws
-}
 
 fn plan_ws(ws: &Workspace, display: &str) -> Plan {
     let req = LoadRequest {
@@ -564,7 +542,10 @@ fn take_finished_reports_every_action_once_as_the_trace_does() {
     let r = s.finish();
     let mut ids: Vec<usize> = seen.iter().map(|a| a.id).collect();
     ids.sort();
-    assert_eq!(ids, r.trace.actions.iter().map(|a| a.id).collect::<Vec<_>>());
+    assert_eq!(
+        ids,
+        r.trace.actions.iter().map(|a| a.id).collect::<Vec<_>>()
+    );
     for a in &seen {
         let t = r.trace.actions.iter().find(|x| x.id == a.id).unwrap();
         assert_eq!(
@@ -573,7 +554,10 @@ fn take_finished_reports_every_action_once_as_the_trace_does() {
         );
     }
     // The runs the transcript came from are handed back, in dispatch order.
-    assert_eq!(r.runs.len(), seen.iter().filter(|a| a.lane.is_some()).count());
+    assert_eq!(
+        r.runs.len(),
+        seen.iter().filter(|a| a.lane.is_some()).count()
+    );
 }
 
 /// A toolchain whose outputs are real-format archives (`!<arch>` with a build ID), as the
@@ -614,7 +598,10 @@ fn archive_outputs_are_cached_and_located() {
             if job.mode == buildlab_core::plan::Mode::Build {
                 let hex = s.output_hex(job.action).expect("stored").to_string();
                 let data = cache.peek_data(&object::parse_hex(&hex).unwrap());
-                assert!(data.is_err(), "output_hex names the data file, not the action entry");
+                assert!(
+                    data.is_err(),
+                    "output_hex names the data file, not the action entry"
+                );
             }
         }
     }
@@ -623,7 +610,15 @@ fn archive_outputs_are_cached_and_located() {
     // Warm: every build action hits the archives stored by the cold build.
     let warm = Session::new(&p, &f, &cold.report.record, None, Config::default());
     let warm = buildlab_core::build::run_sequential(warm, &mut cache, &mut FakeArchives);
-    let hits = warm.trace.actions.iter().filter(|a| a.cache == CacheOutcome::Hit).count();
-    let builds = p.actions().filter(|(_, x)| x.mode == buildlab_core::plan::Mode::Build).count();
+    let hits = warm
+        .trace
+        .actions
+        .iter()
+        .filter(|a| a.cache == CacheOutcome::Hit)
+        .count();
+    let builds = p
+        .actions()
+        .filter(|(_, x)| x.mode == buildlab_core::plan::Mode::Build)
+        .count();
     assert_eq!(hits, builds);
 }

@@ -5,38 +5,15 @@
 //! `cfgtool` module (real libraries, nested modules, embeds) is checked against its `go list` and
 //! action-graph captures when `shared/oracle` is present.
 
+mod common;
+use common::read_tree;
+
 use std::path::{Path, PathBuf};
 
 use buildlab_core::load::{load, LoadRequest, Loaded};
 use buildlab_core::plan::{plan, Plan, Toolchain};
 use buildlab_core::workspace::Workspace;
 use serde_json::Value;
-
-/// Every file under `dir`, as workspace paths relative to it.
-fn read_tree(dir: &Path) -> Workspace {
-    fn walk(root: &Path, dir: &Path, ws: &mut Workspace) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                walk(root, &p, ws);
-            } else {
-                let rel = p
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                ws.insert(&rel, std::fs::read(&p).unwrap()).unwrap();
-            }
-        }
-    }
-    let mut ws = Workspace::new();
-    walk(dir, dir, &mut ws);
-    ws
-}
 
 fn load_dir(ws: &Workspace, cwd: &str, display: &str) -> Loaded {
     let req = LoadRequest {

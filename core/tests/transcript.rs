@@ -6,8 +6,11 @@
 //! compared as a multiset of per-action blocks, each block exactly. Skipped, with a note, when
 //! the captures are absent.
 
+mod common;
+use common::read_tree;
+
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use buildlab_core::load::{load, LoadRequest};
 use buildlab_core::plan::{plan, ActionIx, Mode, Plan, Toolchain, BUILD_ID};
@@ -32,31 +35,6 @@ fn oracle(rel: &str) -> Option<String> {
             None
         }
     }
-}
-
-fn read_tree(dir: &Path) -> Workspace {
-    fn walk(root: &Path, dir: &Path, ws: &mut Workspace) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                walk(root, &p, ws);
-            } else {
-                let rel = p
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                ws.insert(&rel, std::fs::read(&p).unwrap()).unwrap();
-            }
-        }
-    }
-    let mut ws = Workspace::new();
-    walk(dir, dir, &mut ws);
-    ws
 }
 
 fn plan_ws(ws: &Workspace, display: &str) -> Plan {

@@ -4,9 +4,10 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use buildlab_core::plan::{BuildMode, ModuleInfo, PkgNode, PlanInput};
+use buildlab_core::workspace::Workspace;
 use serde_json::Value;
 
 /// The oracle captures beside the repository (CI lays `shared/` there too).
@@ -126,4 +127,30 @@ pub fn input_from_list(list: &[Value]) -> PlanInput {
         modules,
         default_godebug: String::new(),
     }
+}
+
+/// Every file under `dir`, as workspace paths relative to it.
+pub fn read_tree(dir: &Path) -> Workspace {
+    fn walk(root: &Path, dir: &Path, ws: &mut Workspace) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(root, &p, ws);
+            } else {
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                ws.insert(&rel, std::fs::read(&p).unwrap()).unwrap();
+            }
+        }
+    }
+    let mut ws = Workspace::new();
+    walk(dir, dir, &mut ws);
+    ws
 }
