@@ -279,6 +279,7 @@ struct InFlight {
 }
 
 /// What became of one dispatched action, for the trace.
+#[derive(Clone)]
 struct Done {
     lane: Option<usize>,
     ready_us: Option<f64>,
@@ -288,6 +289,27 @@ struct Done {
     status: Status,
     spans: Vec<Span>,
     cache: CacheOutcome,
+}
+
+impl Done {
+    /// The trace entry of action `a`, without `deps` (filled in once every action is known).
+    fn into_trace(self, plan: &Plan, a: ActionIx) -> TraceAction {
+        let x = plan.action(a);
+        TraceAction {
+            id: x.id,
+            mode: x.mode.as_str().into(),
+            package: plan.package_path(a).into(),
+            deps: Vec::new(),
+            lane: self.lane,
+            ready_us: self.ready_us,
+            start_us: self.start_us,
+            end_us: self.end_us,
+            kind: self.kind,
+            status: self.status,
+            spans: self.spans,
+            cache: self.cache,
+        }
+    }
 }
 
 /// One `go build`, step by step (see the module doc).
@@ -567,23 +589,8 @@ impl<'a> Session<'a> {
         std::mem::take(&mut self.finished)
             .into_iter()
             .filter_map(|j| {
-                let d = self.done[j].as_ref()?;
-                let a = *self.sched.item(j);
-                let x = plan.action(a);
-                Some(TraceAction {
-                    id: x.id,
-                    mode: x.mode.as_str().into(),
-                    package: plan.package_path(a).into(),
-                    deps: Vec::new(),
-                    lane: d.lane,
-                    ready_us: d.ready_us,
-                    start_us: d.start_us,
-                    end_us: d.end_us,
-                    kind: d.kind,
-                    status: d.status,
-                    spans: d.spans.clone(),
-                    cache: d.cache.clone(),
-                })
+                let d = self.done[j].clone()?;
+                Some(d.into_trace(plan, *self.sched.item(j)))
             })
             .collect()
     }
@@ -1074,8 +1081,6 @@ fn build_trace(
         .into_iter()
         .enumerate()
         .map(|(j, d)| {
-            let a = *sched.item(j);
-            let x = plan.action(a);
             let d = d.unwrap_or(Done {
                 lane: None,
                 ready_us: None,
@@ -1086,20 +1091,7 @@ fn build_trace(
                 spans: Vec::new(),
                 cache: CacheOutcome::Unknown,
             });
-            TraceAction {
-                id: x.id,
-                mode: x.mode.as_str().into(),
-                package: plan.package_path(a).into(),
-                deps: Vec::new(),
-                lane: d.lane,
-                ready_us: d.ready_us,
-                start_us: d.start_us,
-                end_us: d.end_us,
-                kind: d.kind,
-                status: d.status,
-                spans: d.spans,
-                cache: d.cache,
-            }
+            d.into_trace(plan, *sched.item(j))
         })
         .collect();
     actions.sort_by_key(|a| a.id);
