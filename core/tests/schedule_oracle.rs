@@ -7,11 +7,10 @@
 //! - the real `-debug-trace` and `-debug-actiongraph` of a cold build import with the same
 //!   package set as our plan.
 
-use std::collections::{BTreeSet, HashMap};
-use std::path::PathBuf;
+use std::collections::BTreeSet;
 
 use buildlab_core::cost::{simulate, Simulation, Sizes};
-use buildlab_core::plan::{plan, BuildMode, Mode, ModuleInfo, PkgNode, Plan, PlanInput, Toolchain};
+use buildlab_core::plan::{plan, Mode, Plan, PlanInput, Toolchain};
 use buildlab_core::schedule::{self, Dispatch, Outcome};
 use buildlab_core::stdlib::StdLib;
 use buildlab_core::trace::{
@@ -20,99 +19,12 @@ use buildlab_core::trace::{
 };
 use serde_json::Value;
 
-fn oracle(rel: &str) -> Option<String> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/oracle")
-        .join(rel);
-    match std::fs::read_to_string(&p) {
-        Ok(s) => Some(s),
-        Err(_) => {
-            eprintln!("note: {} absent; skipping", p.display());
-            None
-        }
-    }
-}
-
-fn s(v: &Value, key: &str) -> String {
-    v.get(key).and_then(Value::as_str).unwrap_or("").to_string()
-}
-
-fn strs(v: &Value, key: &str) -> Vec<String> {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default()
-}
+mod common;
+use common::{oracle, s};
 
 /// multi's `PlanInput` from its `go list -deps -json` (as core/tests/plan_oracle.rs builds it).
 fn multi_input() -> Option<PlanInput> {
-    let text = oracle("multi/go-list-deps.json")?;
-    let list: Vec<Value> = serde_json::Deserializer::from_str(&text)
-        .into_iter::<Value>()
-        .map(|v| v.expect("go list JSON"))
-        .collect();
-    let index: HashMap<String, usize> = list
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (s(p, "ImportPath"), i))
-        .collect();
-    let mut modules: Vec<ModuleInfo> = Vec::new();
-    let mut cwd = String::new();
-    let mut packages = Vec::new();
-    for p in &list {
-        let module = p.get("Module").map(|m| {
-            let path = s(m, "Path");
-            if let Some(i) = modules.iter().position(|x| x.path == path) {
-                return i;
-            }
-            if m.get("Main").and_then(Value::as_bool).unwrap_or(false) {
-                cwd = s(m, "Dir");
-            }
-            modules.push(ModuleInfo {
-                path,
-                go_version: s(m, "GoVersion"),
-                main: m.get("Main").and_then(Value::as_bool).unwrap_or(false),
-                ..Default::default()
-            });
-            modules.len() - 1
-        });
-        packages.push(PkgNode {
-            import_path: s(p, "ImportPath"),
-            name: s(p, "Name"),
-            dir: s(p, "Dir"),
-            standard: p.get("Standard").and_then(Value::as_bool).unwrap_or(false),
-            imports: strs(p, "Imports")
-                .iter()
-                .filter(|i| *i != "C")
-                .map(|i| index[i])
-                .collect(),
-            go_files: strs(p, "GoFiles"),
-            s_files: strs(p, "SFiles"),
-            h_files: strs(p, "HFiles"),
-            cgo_files: strs(p, "CgoFiles"),
-            c_files: strs(p, "CFiles"),
-            syso_files: strs(p, "SysoFiles"),
-            embed_files: strs(p, "EmbedFiles"),
-            module,
-            ..Default::default()
-        });
-    }
-    let mut roots: Vec<usize> = (0..list.len())
-        .filter(|&i| list[i].get("Match").is_some())
-        .collect();
-    roots.sort_by_key(|&i| s(&list[i], "ImportPath"));
-    Some(PlanInput {
-        packages,
-        roots,
-        mode: BuildMode::Build,
-        cwd,
-        modules,
-        default_godebug: String::new(),
-    })
+    Some(common::input_from_list(&common::go_list(&common::oracle("multi/go-list-deps.json")?)))
 }
 
 fn multi_plan() -> Option<Plan> {
