@@ -16,14 +16,23 @@
 //!   loop-variable semantics, so the object records "per-iteration loop variables" when the
 //!   package has a `for`. A new `go` line that crosses nothing recompiles to an identical object.
 //! - **Export data**: the exported declarations (signatures, type and constant declarations,
-//!   variable names and written types; no initializers, no bodies) with their positions, and the
-//!   *inlinable bodies* with theirs.
-//! - **What it took from its dependencies**: each direct dependency's exported API digest, and
-//!   the bodies of the dependency's inlinable functions it references (by `pkg.Name`, or by a
+//!   variable names and written types; no initializers, no bodies) with their positions, the
+//!   *inlinable bodies* reachable from exported functions with theirs, and the *escape tags* of
+//!   every exported function's and method's parameters (see [`escape`]). Its hash is the
+//!   export data's *fingerprint* ([`ExportData::api`]), as cmd/compile's `Ctxt.Fingerprint` is
+//!   the hash of the export data it writes.
+//! - **What it took from its dependencies**: each direct dependency's export fingerprint (the
+//!   real object lists every import with its fingerprint, which the linker checks), and the
+//!   bodies of the dependency's inlinable functions it references (by `pkg.Name`, or by a
 //!   method selector `.Name` matching an inlinable method; plus what those bodies call inside the
-//!   dependency). So an importer that inlines a changed body changes; a changed body of a
-//!   non-inlinable function leaves importers identical (they recompile, their action IDs hash
-//!   the dependency's content ID, but produce the same object).
+//!   dependency), which are in its code. So any change of a dependency's export data (a
+//!   declaration, a shifted position, an inlinable body, a parameter's escape) changes every
+//!   direct importer, whether it uses the changed function or not; a changed body of a
+//!   non-inlinable function that leaves its parameters' escape alone leaves importers identical
+//!   (they recompile, their action IDs hash the dependency's content ID, but produce the same
+//!   object). Checked against go 1.23's content IDs (`go tool buildid` on each archive): `Join`'s
+//!   `fmt.Sprint(ys)` → `fmt.Sprint(xs)` ("leaking param content: xs" → "leaking param: xs")
+//!   changes every importer of util, although `Join` is not inlinable.
 //!
 //! # Inlinability (an honest approximation of cmd/compile's `hairyVisitor`)
 //!
@@ -39,6 +48,11 @@
 //! and a dependency's inlinable body that itself calls into a third package does not re-export
 //! that package's body.
 //!
+//! Not modelled in the fingerprint: objects of other packages that an inlinable body or an
+//! exported type refers to (go copies them, with their positions and tags, into the export
+//! data), unexported declarations reachable from exported types, and escape tags of functions
+//! reachable only from inlinable bodies.
+//!
 //! The std library has no sources here: a std package's object is a stand-in derived from the
 //! Go version, its import path and its files' names and sizes, with no inlinable bodies.
 //!
@@ -53,6 +67,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::hash::Digest;
 use crate::scan::{self, Lexer, Tok, Token};
+
+pub mod escape;
 
 /// The version line of a serialized object.
 pub const OBJECT_HEADER: &str = "buildlab-object 1";
@@ -75,7 +91,9 @@ pub struct Inlinable {
 /// What importers can see of a package.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExportData {
-    /// The exported declarations without positions.
+    /// The export data's fingerprint, which every direct importer's object records: the
+    /// exported declarations, their positions, the inlinable bodies they reach and the escape
+    /// tags of the exported functions' parameters (see the module doc).
     pub api: Digest,
     /// Inlinable functions by key: `F` for a function, `T.M` for a method.
     pub inline: BTreeMap<String, Inlinable>,
@@ -100,7 +118,12 @@ struct Archive {
 
 impl std::fmt::Debug for Archive {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Archive({} bytes, content {})", self.bytes.len(), self.content.to_hex())
+        write!(
+            f,
+            "Archive({} bytes, content {})",
+            self.bytes.len(),
+            self.content.to_hex()
+        )
     }
 }
 
@@ -761,6 +784,129 @@ fn asm_lines(src: &[u8]) -> Vec<(usize, String)> {
     out
 }
 
+/// The type names a file declares, and those whose type is a predeclared scalar
+/// (`type Kind int`), for the escape analysis.
+fn type_declarations(t: &[Tk], names: &mut BTreeSet<String>, scalars: &mut BTreeSet<String>) {
+    let mut one = |spec: &[Tk]| {
+        let code: Vec<&Tk> = spec.iter().filter(|x| is_code(x)).collect();
+        let Some(name) = code.first().and_then(|x| x.ident()) else {
+            return;
+        };
+        names.insert(name.to_string());
+        let ty: Vec<&Tk> = code[1..].iter().copied().filter(|x| !x.is("=")).collect();
+        if let [x] = ty.as_slice() {
+            if x.ident().is_some_and(|n| {
+                PREDECLARED_TYPES.contains(&n) && !matches!(n, "string" | "error" | "any")
+            }) {
+                scalars.insert(name.to_string());
+            }
+        }
+    };
+    let mut i = 0;
+    while i < t.len() {
+        if !t[i].is("type") {
+            i += 1;
+            continue;
+        }
+        if t.get(i + 1).is_some_and(|x| x.is("(")) {
+            let end = matching(t, i + 1);
+            let mut s = i + 2;
+            for k in i + 2..=end {
+                if t[k].is(";") || k == end {
+                    if k > s {
+                        one(&t[s..k]);
+                    }
+                    s = k + 1;
+                }
+            }
+            i = end + 1;
+        } else {
+            let end = (i + 1..t.len()).find(|&k| t[k].is(";")).unwrap_or(t.len());
+            one(&t[i + 1..end]);
+            i = end;
+        }
+    }
+}
+
+/// The encoded escape tags of the exported functions and methods (what the export data
+/// carries), by key.
+fn exported_tags(
+    per_file: &[(Vec<FuncDecl>, Vec<SpecDecl>)],
+    tags: &BTreeMap<String, escape::Tags>,
+) -> BTreeMap<String, String> {
+    per_file
+        .iter()
+        .flat_map(|(funcs, _)| funcs)
+        .filter(|f| f.exported && exported(f.key.rsplit('.').next().unwrap_or("")))
+        .filter_map(|f| Some((f.key.clone(), tags.get(&f.key)?.encode())))
+        .collect()
+}
+
+/// The export data's fingerprint (cmd/compile's `Ctxt.Fingerprint`, the hash of the export data
+/// written): declarations, their positions, the inlinable bodies reachable from exported
+/// functions, and the exported functions' escape tags.
+fn fingerprint(
+    decls: blake3::Hasher,
+    positions: &blake3::Hasher,
+    inline: &BTreeMap<String, Inlinable>,
+    tags: &BTreeMap<String, String>,
+) -> Digest {
+    let mut h = blake3::Hasher::new();
+    h.update(
+        format!(
+            "decls {}
+",
+            hex_of(decls)
+        )
+        .as_bytes(),
+    );
+    h.update(
+        format!(
+            "positions {}
+",
+            hex_of(positions.clone())
+        )
+        .as_bytes(),
+    );
+    // Bodies of exported functions, and of what they call (closed over the calls).
+    let mut reach: BTreeSet<&str> = inline
+        .keys()
+        .filter(|k| exported(k.rsplit('.').next().unwrap_or("")))
+        .map(String::as_str)
+        .collect();
+    let mut stack: Vec<&str> = reach.iter().copied().collect();
+    while let Some(k) = stack.pop() {
+        for c in inline.get(k).map_or(&[][..], |i| &i.calls[..]) {
+            if reach.insert(c.as_str()) {
+                stack.push(c.as_str());
+            }
+        }
+    }
+    for k in reach {
+        if let Some(i) = inline.get(k) {
+            h.update(
+                format!(
+                    "inline {k} {} {}
+",
+                    i.cost,
+                    i.body.to_hex()
+                )
+                .as_bytes(),
+            );
+        }
+    }
+    for (k, t) in tags {
+        h.update(
+            format!(
+                "escape {k} {t}
+"
+            )
+            .as_bytes(),
+        );
+    }
+    Digest(*h.finalize().as_bytes())
+}
+
 /// Compiles (in simulation) one package: the object whose hash is its content ID.
 pub fn compile(src: &Source<'_>) -> Object {
     // Lex every Go file.
@@ -800,6 +946,46 @@ pub fn compile(src: &Source<'_>) -> Object {
         declarations(toks, comments, &mut f, &mut s);
         per_file.push((f, s));
     }
+
+    // Escape analysis: the parameter tags of every function.
+    let mut type_names = BTreeSet::new();
+    let mut scalar_types = BTreeSet::new();
+    for (toks, _) in &files {
+        type_declarations(toks, &mut type_names, &mut scalar_types);
+    }
+    let mut escape_funcs = Vec::new();
+    for (fi, (funcs, _)) in per_file.iter().enumerate() {
+        let t = &files[fi].0;
+        for f in funcs {
+            if let Some((s, e)) = f.body {
+                escape_funcs.push(escape::Func {
+                    key: f.key.clone(),
+                    sig: &t[f.sig.0..f.sig.1],
+                    body: &t[s..e],
+                });
+            }
+        }
+    }
+    let mut import_names = BTreeSet::new();
+    for (_, data) in &src.go_files {
+        for imp in scan::scan("", data).imports {
+            let resolved = src
+                .import_map
+                .iter()
+                .find(|(raw, _)| *raw == imp.path)
+                .map_or(imp.path.as_str(), |(_, r)| r.as_str());
+            let name = imp.alias.clone().or_else(|| {
+                src.deps
+                    .iter()
+                    .find(|d| d.import_path == resolved)
+                    .map(|d| d.name.to_string())
+            });
+            import_names.insert(
+                name.unwrap_or_else(|| imp.path.rsplit('/').next().unwrap_or("").to_string()),
+            );
+        }
+    }
+    let tags = escape::analyze(&escape_funcs, &type_names, &scalar_types, &import_names);
 
     // Local import names → dependency.
     let mut local: BTreeMap<String, &Dep<'_>> = BTreeMap::new();
@@ -905,7 +1091,6 @@ pub fn compile(src: &Source<'_>) -> Object {
             exportpos.update(format!("{} {}:{}:{}\n", n.lit, n.file, n.line, n.col).as_bytes());
         }
     }
-    let api = Digest(*api.finalize().as_bytes());
     let mut inline = BTreeMap::new();
     for f in &fs {
         let Some(&cost) = costs.get(&f.key) else {
@@ -940,7 +1125,10 @@ pub fn compile(src: &Source<'_>) -> Object {
         );
     }
 
-    // What this package took from its dependencies: API digests and referenced inline bodies.
+    let api = fingerprint(api, &exportpos, &inline, &exported_tags(&per_file, &tags));
+
+    // What this package took from its dependencies: each one's export data fingerprint (the
+    // object records it for the linker), and the bodies it inlined (they are in its code).
     let mut selectors: BTreeSet<(Option<String>, String)> = BTreeSet::new();
     for (toks, _) in &files {
         for k in 1..toks.len() {
@@ -1000,7 +1188,10 @@ pub fn compile(src: &Source<'_>) -> Object {
         format!("loopvar {}", has_for && lang_at_least_122(src.lang)),
         format!("deps {}", hex_of(deps)),
         format!("api {}", api.to_hex()),
-        format!("exportpos {}", hex_of(exportpos)),
+        format!(
+            "exportpos {}",
+            Digest(*exportpos.finalize().as_bytes()).to_hex()
+        ),
     ];
     for (k, i) in &inline {
         let calls = if i.calls.is_empty() {
@@ -1040,7 +1231,10 @@ mod tests {
         assert_eq!(back.content(), a.content());
         assert!(Object::from_archive(b"!<arch>\nno id here".to_vec()).is_none());
         assert!(Object::from_archive(b"buildlab-object 1\n".to_vec()).is_none());
-        assert_eq!(content_hash(b"xIDyIDz", "ID"), content_hash(b"x\0\0y\0\0z", ""));
+        assert_eq!(
+            content_hash(b"xIDyIDz", "ID"),
+            content_hash(b"x\0\0y\0\0z", "")
+        );
     }
 
     fn one(path: &str, files: &[(&str, &str)], deps: Vec<Dep<'_>>) -> Object {
@@ -1080,11 +1274,15 @@ mod tests {
         assert_eq!(keys, ["Small", "v.Type"]);
     }
 
+    /// What go 1.23 does (content IDs read with `go tool buildid` after each edit of a
+    /// dependency `c` imported by `u`, which calls none of the edited functions): a body edit
+    /// that leaves the export data alone leaves `u` identical; an edit of an inlinable body, or
+    /// one that changes how a parameter escapes, changes `u` too, because `u`'s object records
+    /// the fingerprint of `c`'s export data.
     #[test]
-    fn importers_change_only_with_what_they_inline() {
-        let dep_src = "package d\n\nfunc Small() string { return \"s\" }\n\nfunc Big() string {\n\ta()\n\tb()\n\treturn \"x\"\n}\n";
-        let user = "package u\n\nimport \"d\"\n\nfunc U() string { return d.Small() + d.Big() }\n";
-        let other = "package o\n\nimport \"d\"\n\nfunc O() string { return d.Big() }\n";
+    fn importers_change_with_the_export_data() {
+        let dep_src = "package d\n\nvar Sink []string\n\nfunc Small() string { return \"s\" }\n\nfunc Big() string {\n\ta()\n\tb()\n\treturn \"x\"\n}\n\nfunc Keep(xs []string) int {\n\tdefer func() {}()\n\tSink = append(Sink[:0], xs...)\n\treturn len(Sink)\n}\n";
+        let user = "package u\n\nimport \"d\"\n\nfunc U() int { return len(d.Sink) }\n";
         let build = |dep_text: &str| {
             let d = one("d", &[("d.go", dep_text)], vec![]);
             let dep = Dep {
@@ -1095,18 +1293,22 @@ mod tests {
             (
                 d.content(),
                 one("u", &[("u.go", user)], vec![dep]).content(),
-                one("o", &[("o.go", other)], vec![dep]).content(),
             )
         };
         let base = build(dep_src);
-        // A non-inlinable body changes: the dependency changes, its importers do not.
+        // A non-inlinable body changes, its tags do not: the importer is identical.
         let big = build(&dep_src.replace("\"x\"", "\"y\""));
         assert_ne!(base.0, big.0);
-        assert_eq!((base.1, base.2), (big.1, big.2));
-        // An inlinable body changes: the importer that inlines it changes, the other does not.
+        assert_eq!(base.1, big.1);
+        let keep = build(&dep_src.replace("return len(Sink)", "return len(Sink) + 1"));
+        assert_ne!(base.0, keep.0);
+        assert_eq!(base.1, keep.1);
+        // An inlinable body changes: every importer changes.
         let small = build(&dep_src.replace("\"s\"", "\"t\""));
         assert_ne!(base.1, small.1);
-        assert_eq!(base.2, small.2);
+        // A parameter's escape changes ("leaking param content: xs" → "leaking param: xs").
+        let esc = build(&dep_src.replace("Sink = append(Sink[:0], xs...)", "Sink = xs"));
+        assert_ne!(base.1, esc.1);
     }
 
     #[test]

@@ -302,6 +302,74 @@ mod tests {
         }
     }
 
+    /// A build's outcomes by key, for [`chain`].
+    struct Outcomes(BTreeMap<String, Outcome>);
+
+    impl Explain for Outcomes {
+        fn outcome(&self, key: &str) -> Option<&Outcome> {
+            self.0.get(key)
+        }
+        fn producer(&self, import_path: &str) -> Option<String> {
+            let key = format!("build {import_path}");
+            self.0.contains_key(&key).then_some(key)
+        }
+    }
+
+    fn changed(kind: InputKind, subject: &str) -> InputChange {
+        InputChange {
+            kind,
+            subject: subject.into(),
+            old: Some("A".into()),
+            new: Some("B".into()),
+        }
+    }
+
+    /// The `multi` edit "one code byte in util": main imports both util and internal/a, and
+    /// both changed; the chain goes through the longer path, to the file that changed.
+    #[test]
+    fn the_chain_takes_the_longest_path_to_the_root_cause() {
+        let miss = |ch: Vec<InputChange>| Outcome::Miss(MissReason::InputsChanged(ch));
+        let mut o = BTreeMap::new();
+        o.insert(
+            "build m/util".to_string(),
+            miss(vec![changed(InputKind::File, "util/util.go")]),
+        );
+        o.insert(
+            "build m/internal/a".to_string(),
+            miss(vec![changed(InputKind::Import, "m/util")]),
+        );
+        o.insert(
+            "build m".to_string(),
+            miss(vec![
+                changed(InputKind::Import, "m/util"),
+                changed(InputKind::Import, "m/internal/a"),
+            ]),
+        );
+        o.insert(
+            "link m".to_string(),
+            miss(vec![
+                changed(InputKind::Import, "m"),
+                changed(InputKind::Import, "m/util"),
+                changed(InputKind::Import, "m/internal/a"),
+                changed(InputKind::PackageMain, "packagemain"),
+            ]),
+        );
+        let ex = Outcomes(o);
+        assert_eq!(
+            chain(&ex, "link m"),
+            ["build m/util", "build m/internal/a", "build m", "link m"]
+        );
+        let text = explain(&ex, "link m");
+        assert!(
+            text.contains("chain: m/util → m/internal/a → m → link m\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("root cause: file util/util.go A → B\n"),
+            "{text}"
+        );
+    }
+
     #[test]
     fn diff_names_files_imports_and_config() {
         let old = inputs(&[

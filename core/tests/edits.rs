@@ -245,22 +245,28 @@ fn multi_edits_match_the_real_go() {
         if name == "3-code-byte-util" {
             let text = r.explain("link example.com/multi");
             eprintln!("{text}");
-            // The issue expected util → internal/a → main → link. internal/a does recompile
-            // (its action ID hashes util's content ID), but util.Join is not inlinable, so in
-            // our model internal/a's output is identical and the chain of *changed outputs*
-            // runs util → main (a direct importer) → link. The oracle cannot tell which is
-            // true of the real compiler (content IDs are not captured for this edit).
+            // util.Join is not inlinable, but `Sprint(ys)` → `Sprint(xs)` changes how its
+            // parameter escapes ("leaking param content: xs" → "leaking param: xs"), so util's
+            // export data changes; internal/a's object records util's export fingerprint, so
+            // its output changes too (real go: its content ID changes), and the chain of
+            // changed outputs runs through it.
             assert!(
                 text.contains(
-                    "chain: example.com/multi/util → example.com/multi → link example.com/multi"
+                    "chain: example.com/multi/util → example.com/multi/internal/a → example.com/multi → link example.com/multi"
                 ),
                 "{text}"
             );
             let a = r.get("build example.com/multi/internal/a").unwrap();
             assert!(a.outcome.ran());
-            assert_eq!(
+            assert_ne!(
                 r.record.actions["build example.com/multi/internal/a"].content,
                 cold.record.actions["build example.com/multi/internal/a"].content
+            );
+            let main = r.explain("build example.com/multi");
+            assert!(
+                main.contains("  import example.com/multi/internal/a ")
+                    && main.contains("  import example.com/multi/util "),
+                "{main}"
             );
             assert!(text.contains("root cause: file util/util.go "), "{text}");
             let util = r.explain("build example.com/multi/util");

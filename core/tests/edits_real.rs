@@ -4,7 +4,8 @@
 //! a temporary directory and built with `go build -x .` in the fixture's `rundir`
 //! (`GOTOOLCHAIN=local GOPROXY=off`, a fresh `GOCACHE` per fixture). Then a sequence of edits is
 //! applied (touch, a newline at the end of a leaf, a code byte in a leaf, a comment in a `.s`
-//! file, an embedded file, a string in a non-inlinable function body, ...), each rebuilt with
+//! file, an embedded file, a string in a non-inlinable function body, a body edit that does or
+//! does not change how a parameter escapes, ...), each rebuilt with
 //! `go build -x`. From every transcript we take the packages compiled (`compile ... -p PKG`),
 //! the asm runs and the link runs, and compare them with what the model predicts
 //! ([`rebuild::predict`], from the last build's record alone) and runs ([`rebuild::run`]) for
@@ -61,6 +62,10 @@ const fn edit(name: &'static str, file: &'static str, op: Op) -> Edit {
 /// A non-inlinable function (a `defer` in a loop: cmd/compile does not inline `defer`).
 const NOINLINE: &str = "\nfunc Loop(n int) string {\n\ts := \"\"\n\tfor i := 0; i < n; i++ {\n\t\tdefer func() {}()\n\t\ts += \"x\"\n\t}\n\treturn s\n}\n";
 
+/// A non-inlinable function whose parameter's *contents* leak to the heap (go -m: "leaking param
+/// content: xs"): the escape tag is in the export data.
+const ESCAPING: &str = "\nvar Sink []string\n\nfunc Keep(xs []string) int {\n\tdefer func() {}()\n\tSink = append(Sink[:0], xs...)\n\treturn len(Sink)\n}\n";
+
 fn edits(fixture: &str) -> Vec<Edit> {
     match fixture {
         "diamond" => vec![
@@ -80,6 +85,26 @@ fn edits(fixture: &str) -> Vec<Edit> {
                 "code-byte-middle",
                 "a/a.go",
                 Op::Replace("\"a\" +", "\"A\" +"),
+            ),
+            Edit {
+                keep: true,
+                ..edit("add-escaping-func-leaf", "c/c.go", Op::Append(ESCAPING))
+            },
+            // The body changes, the tag does not: a and b recompile to identical objects.
+            Edit {
+                keep: true,
+                ..edit(
+                    "body-edit-same-escape",
+                    "c/c.go",
+                    Op::Replace("return len(Sink)", "return len(Sink) + 1"),
+                )
+            },
+            // "leaking param content: xs" → "leaking param: xs": c's export data changes, so do
+            // a's and b's objects (they record its fingerprint), and main recompiles.
+            edit(
+                "escape-change-leaf",
+                "c/c.go",
+                Op::Replace("Sink = append(Sink[:0], xs...)", "Sink = xs"),
             ),
         ],
         "asm" => vec![
