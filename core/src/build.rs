@@ -53,7 +53,7 @@ use crate::rebuild::{ActionRecord, ActionReport, BuildReport, Flags, Record};
 use crate::schedule::{self, Dispatch, JobId, Scheduler};
 use crate::stdlib::StdLib;
 use crate::trace::{self, CacheOutcome, Kind, Span, Status, Trace, TraceAction};
-use crate::transcript::{self, ActionRun, RenderInput, RunOutcome, Transcript};
+use crate::transcript::{self, ActionRun, RenderInput, RunOutcome, RunTiming, Transcript};
 use crate::why::{self, MissReason, Outcome};
 
 // ---------------------------------------------------------------------------------------------
@@ -67,6 +67,8 @@ pub struct Config {
     pub flags: Flags,
     /// What is printed: `-x`, `-n`, `-work`. `-n` also means nothing runs and nothing is stored.
     pub print: transcript::Flags,
+    /// `-v`: print each package's import path as its build starts.
+    pub verbose: bool,
     /// `-p` (see [`schedule::workers`]).
     pub workers: usize,
     /// The clock for cache entries and mtimes (Unix ns), read by the caller.
@@ -86,6 +88,7 @@ impl Default for Config {
         Config {
             flags: Flags::default(),
             print: transcript::Flags::default(),
+            verbose: false,
             workers: 1,
             now: 0,
             work_dir: "/tmp/go-build".into(),
@@ -559,6 +562,7 @@ impl<'a> Session<'a> {
         let transcript = transcript::render(&RenderInput {
             plan,
             flags: self.cfg.print,
+            verbose: self.cfg.verbose,
             work_dir: &self.cfg.work_dir,
             gocache: &self.cfg.gocache,
             runs: &self.runs,
@@ -1040,6 +1044,14 @@ impl<'a> Session<'a> {
             }
         }
         done.ready_us = self.ready_at.get(&j).copied();
+        if let Some(&ix) = self.run_of.get(&a) {
+            // When it ran places its commands among the other workers' in the transcript.
+            self.runs[ix].timing = Some(RunTiming {
+                start_us: done.start_us,
+                end_us: done.end_us,
+                spans: done.spans.clone(),
+            });
+        }
         self.done[j] = Some(done);
         self.finished.push(j);
     }

@@ -11,6 +11,7 @@ pub mod build;
 pub mod cache;
 pub mod constraint;
 pub mod cost;
+pub mod goflags;
 pub mod gomod;
 pub mod hash;
 pub mod lesson;

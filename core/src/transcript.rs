@@ -1,8 +1,8 @@
-//! What `go build` prints: the `-n` script, the `-x` trace and the failure reports, rendered
-//! from a [`Plan`] and the facts of one execution, exactly as go1.23's `cmd/go/internal/work`
-//! (`shell.go`: `ShowCmd`, `fmtCmd`, `writeFile`, `Mkdir`, `RemoveAll`, `moveOrCopyFile`,
-//! `reportCmd`; `exec.go`: `build`, `link`, `BuildInstallFunc`) prints them; and the `$WORK` tree
-//! that `-work` leaves behind.
+//! What `go build` prints: the `-n` script, the `-x` trace, the `-v` package list and the
+//! failure reports, rendered from a [`Plan`] and the facts of one execution, exactly as go1.23's
+//! `cmd/go/internal/work` (`shell.go`: `ShowCmd`, `fmtCmd`, `writeFile`, `Mkdir`, `RemoveAll`,
+//! `moveOrCopyFile`, `reportCmd`; `exec.go`: `build`, `link`, `BuildInstallFunc`) prints them;
+//! and the `$WORK` tree that `-work` leaves behind.
 //!
 //! # Input
 //!
@@ -10,8 +10,8 @@
 //! placeholders). The caller says what happened, as plain data: one [`ActionRun`] per action, in
 //! the order the actions were dispatched, each with a [`RunOutcome`] (a cache hit and the hex name
 //! of its output's cache file, ran and stored, failed at a step with the tool's output, skipped
-//! after a failure, or up to date because the installed binary is current). Cache files are
-//! `$GOCACHE/<first 2 hex>/<hex>-d` ([`cache_file`]).
+//! after a failure, or up to date because the installed binary is current) and, when known, when
+//! it ran ([`RunTiming`]). Cache files are `$GOCACHE/<first 2 hex>/<hex>-d` ([`cache_file`]).
 //!
 //! # What go prints, and when
 //!
@@ -19,41 +19,54 @@
 //!   work directory `$WORK` everywhere, heredocs included. Under `-x` every command has the work
 //!   directory replaced by `$WORK` *except* `cat >… << 'EOF'` heredocs, which show absolute paths.
 //! - A command run in a directory is preceded by `cd DIR` when DIR differs from the script's
-//!   current directory, and DIR at the start of a word is shown as `.`.
+//!   current directory, and DIR at the start of a word is shown as `.`. The current directory and
+//!   the directories made are the whole command's (`shellShared`), not an action's.
 //! - `mkdir -p` is shown once per directory per build; `rm -rf DIR` only for a directory that was
 //!   made, and never under `-work`.
 //! - A `build` that misses runs its steps; under `-n` they are preceded by the `#\n# pkg\n#` banner,
-//!   under `-x` followed by `cp $WORK/bNNN/_pkg_.a $GOCACHE/xx/<hex>-d # internal` when stored.
-//!   A hit prints nothing, and dependents' importcfg name its cache file. The link names each
+//!   under `-v` by the package's import path (after the banner), under `-x` followed by
+//!   `cp $WORK/bNNN/_pkg_.a $GOCACHE/xx/<hex>-d # internal` when stored. A hit prints nothing
+//!   (not even under `-v`), and dependents' importcfg name its cache file. The link names each
 //!   dependency's output the same way.
 //! - The install of a binary that is already current prints only `touch TARGET`, and only under
 //!   `-n`; otherwise it moves the linked binary (`mv`; `cp` under `-x` when it comes from the cache).
 //! - A failed step is followed by `# pkg` and the tool's output (work directory as `$WORK`,
 //!   directories shortened relative to the working directory); go then exits with status 1.
 //!
+//! # Interleaving
+//!
+//! go prints each command when the worker running its action issues it: `ShowCmd` comes just
+//! before the tool runs (`runOut`), and the file writes, `mkdir`s, `buildid -w` and the cache copy
+//! are printed as they happen, so with `-p 2` the lines of two actions alternate. The transcript
+//! orders every printed line by the time its step was issued ([`RunTiming`] → per-step times: a
+//! step is issued when the tool runs before it in its action have finished; cmd/go's own work
+//! comes first), ties in dispatch order. Runs without a timing keep the time of the run before
+//! them, so one worker (`-p 1`, and every `-n`, see [`serial_order`]) prints action after action.
+//!
 //! # What this module does not do
 //!
-//! It runs nothing, reads no cache and decides no outcome: hits, misses and failures come in as
-//! data. It interleaves output per action: each action's commands are one contiguous block, in the
-//! order of `runs`. That is exact at `-p 1` (and under `-n`, which forces one worker: see
-//! [`serial_order`]); with parallel workers real go interleaves individual commands of the actions
-//! that overlap in time, which needs per-command timing this module is not given. The cgo steps
-//! are not modelled ([`Step::Cgo`] prints nothing). The `-work` tree knows the text of the files
-//! cmd/go writes itself (importcfg, importcfg.link, embedcfg); tool outputs (archives, objects,
-//! symabis, the compiler's `go_asm.h`, copied headers) are listed with unknown size unless the
-//! caller fills it in. No IO, no clock, no threads.
+//! It runs nothing, reads no cache and decides no outcome: hits, misses, failures and times come
+//! in as data. When the timing lumps several tool runs of a kind into one span (the simulation's
+//! asm runs), each gets an equal share. The cgo steps are not modelled ([`Step::Cgo`] prints
+//! nothing). The `-work` tree knows the text of the files cmd/go writes itself (importcfg,
+//! importcfg.link, embedcfg); tool outputs (archives, objects, symabis, the compiler's
+//! `go_asm.h`, copied headers) are listed with unknown size unless the caller fills it in. No IO,
+//! no clock, no threads.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::plan::{go_quote, ActionIx, FileContents, Invocation, Mode, Plan, Step, BUILD_ID, WORK};
+use crate::plan::{
+    go_quote, ActionIx, FileContents, Invocation, Mode, Plan, Step, Tool, BUILD_ID, WORK,
+};
 use crate::schedule::{self, Outcome};
+use crate::trace::{Kind, Span};
 
 // ---------------------------------------------------------------------------------------------
 // Input
 // ---------------------------------------------------------------------------------------------
 
 /// The command-line flags that change what is printed. `-a` is not here: it shows only through
-/// the outcomes (every build misses).
+/// the outcomes (every build misses). `-v` is [`RenderInput::verbose`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Flags {
     /// `-x`: print the commands as they run.
@@ -83,14 +96,37 @@ pub enum RunOutcome {
     Skipped,
 }
 
+/// When an action ran, µs from the start of the command, and its tool runs as the trace has
+/// them ([`Kind::Go`] for cmd/go's own work): what places its commands among those of the
+/// actions running beside it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunTiming {
+    pub start_us: f64,
+    pub end_us: f64,
+    pub spans: Vec<Span>,
+}
+
+impl RunTiming {
+    /// An action that finished as soon as it was dispatched.
+    pub fn instant(at_us: f64) -> Self {
+        RunTiming {
+            start_us: at_us,
+            end_us: at_us,
+            spans: Vec::new(),
+        }
+    }
+}
+
 /// One dispatched action and its outcome.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ActionRun {
     pub action: ActionIx,
     pub outcome: RunOutcome,
     /// The build ID that replaces [`BUILD_ID`] in the action's command lines (`A/A` for a
     /// compile, the four-part ID for a link); `None` keeps the placeholder.
     pub build_id: Option<String>,
+    /// When it ran; `None` places it right after the run before it.
+    pub timing: Option<RunTiming>,
 }
 
 impl ActionRun {
@@ -99,6 +135,7 @@ impl ActionRun {
             action,
             outcome,
             build_id: None,
+            timing: None,
         }
     }
 }
@@ -108,6 +145,8 @@ impl ActionRun {
 pub struct RenderInput<'a> {
     pub plan: &'a Plan,
     pub flags: Flags,
+    /// `-v`: print each package's import path as its build starts.
+    pub verbose: bool,
     /// The work directory go made, e.g. `/tmp/go-build123` (ignored under `-n`).
     pub work_dir: &'a str,
     /// `GOCACHE`, e.g. `/home/gopher/.cache/go-build`.
@@ -126,7 +165,8 @@ pub struct RenderInput<'a> {
 pub enum ChunkKind {
     /// `WORK=/tmp/go-buildNNN`.
     WorkDir,
-    /// The `-n` banner `\n#\n# pkg\n#\n\n` before a package's build.
+    /// What names a package before its commands: the `-n` banner `\n#\n# pkg\n#\n\n` and the
+    /// `-v` line `pkg\n`.
     Banner,
     /// Commands shown by `-n` / `-x` (and `cd` lines between them).
     Commands,
@@ -177,16 +217,17 @@ pub fn serial_order(plan: &Plan) -> Vec<ActionIx> {
 
 /// Render what `go build` prints for `input`.
 pub fn render(input: &RenderInput) -> Transcript {
-    let mut sh = Shell::new(input);
+    let script = Script::new(input);
+    let mut sh = Shell::new(&script);
     if !input.flags.n && (input.flags.x || input.flags.work) {
-        sh.chunks.push(Chunk {
-            action: None,
-            kind: ChunkKind::WorkDir,
-            text: format!("WORK={}\n", input.work_dir),
-        });
+        sh.push(
+            None,
+            ChunkKind::WorkDir,
+            format!("WORK={}\n", input.work_dir),
+        );
     }
-    for run in input.runs {
-        sh.run_action(run);
+    for t in script.timed_ops() {
+        sh.emit(t.action, t.op);
     }
     Transcript {
         chunks: sh.chunks,
@@ -195,28 +236,47 @@ pub fn render(input: &RenderInput) -> Transcript {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The shell (shell.go)
+// What each action prints, and when (exec.go)
 // ---------------------------------------------------------------------------------------------
 
-struct Shell<'a> {
+/// One thing an action prints, before the shared shell state (the script's directory, the
+/// directories made) decides its final text.
+#[derive(Clone, Debug, PartialEq)]
+enum Op {
+    /// The `-n` banner or the `-v` import path.
+    Banner(String),
+    /// ShowCmd: a command, run in `dir` (`""`: none shown).
+    Show { dir: String, cmd: String },
+    /// Mkdir of a `$WORK` directory: shown the first time only.
+    Mkdir(String),
+    /// RemoveAll of a `$WORK` directory: shown if it was made.
+    RemoveAll(String),
+    /// cgo and gcc run in other directories: the next command cds.
+    LeaveDir,
+    /// reportCmd: `# pkg` and a failed tool's output.
+    Report(String),
+}
+
+/// An [`Op`] with the time it was issued and its place in dispatch order (ties).
+struct Timed {
+    at: f64,
+    seq: usize,
+    action: ActionIx,
+    op: Op,
+}
+
+/// What every action's commands are made of: the plan, the flags, where outputs are.
+struct Script<'a> {
     input: &'a RenderInput<'a>,
     plan: &'a Plan,
     /// `$WORK` under `-n`, the real directory otherwise.
     work: String,
     outcomes: HashMap<ActionIx, &'a RunOutcome>,
-    /// The directory of the printed script (`scriptDir`).
-    script_dir: String,
-    /// `mkdirCache`, in `$WORK` form.
-    made: HashSet<String>,
-    chunks: Vec<Chunk>,
-    /// The current action's commands.
-    buf: String,
-    exit_status: u8,
 }
 
-impl<'a> Shell<'a> {
+impl<'a> Script<'a> {
     fn new(input: &'a RenderInput<'a>) -> Self {
-        Shell {
+        Script {
             input,
             plan: input.plan,
             work: if input.flags.n {
@@ -225,16 +285,7 @@ impl<'a> Shell<'a> {
                 input.work_dir.to_string()
             },
             outcomes: input.runs.iter().map(|r| (r.action, &r.outcome)).collect(),
-            script_dir: String::new(),
-            made: HashSet::new(),
-            chunks: Vec::new(),
-            buf: String::new(),
-            exit_status: 0,
         }
-    }
-
-    fn showing(&self) -> bool {
-        self.input.flags.n || self.input.flags.x
     }
 
     /// A `$WORK` path as the process sees it.
@@ -250,75 +301,6 @@ impl<'a> Shell<'a> {
         }
     }
 
-    /// fmtCmd: the work directory (and its quoted spelling) becomes `$WORK`, except in heredocs.
-    fn fmt_cmd(&self, cmd: String) -> String {
-        if self.input.flags.n || self.work.is_empty() || cmd.starts_with("cat ") {
-            return cmd;
-        }
-        let mut cmd = cmd.replace(&self.work, WORK);
-        let q = go_quote(self.work.as_bytes());
-        let escaped = &q[1..q.len() - 1];
-        if escaped != self.work {
-            cmd = cmd.replace(escaped, WORK);
-        }
-        cmd
-    }
-
-    /// ShowCmd.
-    fn show(&mut self, dir: &str, cmd: String) {
-        if !self.showing() {
-            return;
-        }
-        let mut cmd = self.fmt_cmd(cmd);
-        if !dir.is_empty() && dir != "/" {
-            if dir != self.script_dir {
-                let cd = self.fmt_cmd(format!("cd {dir}"));
-                self.buf.push_str(&cd);
-                self.buf.push('\n');
-                self.script_dir = dir.to_string();
-            }
-            let dot = if dir.ends_with('/') { " ./" } else { " ." };
-            cmd = format!(" {cmd}").replace(&format!(" {dir}"), dot)[1..].to_string();
-        }
-        self.buf.push_str(&cmd);
-        self.buf.push('\n');
-    }
-
-    /// writeFile.
-    fn write_file(&mut self, path: &str, text: &str) {
-        let cmd = if text.is_empty() {
-            format!("echo -n > {path} # internal")
-        } else if text.find('\n') == Some(text.len() - 1) {
-            format!("echo '{}' > {path} # internal", &text[..text.len() - 1])
-        } else {
-            format!("cat >{path} << 'EOF' # internal\n{text}EOF")
-        };
-        self.show("", cmd);
-    }
-
-    fn mkdir(&mut self, dir: &str) {
-        if self.made.insert(dir.to_string()) {
-            self.show("", format!("mkdir -p {}", self.abs(dir)));
-        }
-    }
-
-    /// RemoveAll, called only through cleanup (so never under `-work`).
-    fn remove_all(&mut self, dir: &str) {
-        if !self.input.flags.work && self.made.contains(dir) {
-            self.show("", format!("rm -rf {}", self.abs(dir)));
-        }
-    }
-
-    fn flush(&mut self, action: ActionIx) {
-        if !self.buf.is_empty() {
-            self.chunks.push(Chunk {
-                action: Some(action),
-                kind: ChunkKind::Commands,
-                text: std::mem::take(&mut self.buf),
-            });
-        }
-    }
-
     /// An install whose target is already current: its link (or build) was up to date.
     fn installs_current_target(&self, a: ActionIx) -> bool {
         let x = self.plan.action(a);
@@ -326,36 +308,75 @@ impl<'a> Shell<'a> {
             && x.deps.first().and_then(|d| self.outcomes.get(d)) == Some(&&RunOutcome::UpToDate)
     }
 
-    fn run_action(&mut self, run: &ActionRun) {
+    /// Every run's ops in the order go prints them: by issue time, ties in dispatch order.
+    fn timed_ops(&self) -> Vec<Timed> {
+        let mut all = Vec::new();
+        let mut cursor = 0.0_f64;
+        for run in self.input.runs {
+            let ops = self.ops(run);
+            let steps = self.plan.steps(run.action);
+            let (times, end) = match &run.timing {
+                Some(t) => (step_times(steps, t), t.end_us.max(t.start_us)),
+                None => (vec![cursor; steps.len()], cursor),
+            };
+            let first = times.first().copied().unwrap_or(end);
+            for (at, op) in ops {
+                let at = match at {
+                    At::Start => first,
+                    At::Step(i) => times.get(i).copied().unwrap_or(end),
+                    At::End => end,
+                };
+                cursor = cursor.max(at);
+                all.push(Timed {
+                    at,
+                    seq: all.len(),
+                    action: run.action,
+                    op,
+                });
+            }
+        }
+        all.sort_by(|a, b| a.at.total_cmp(&b.at).then(a.seq.cmp(&b.seq)));
+        all
+    }
+
+    /// What one action prints, each op with the point of the action it is issued at.
+    fn ops(&self, run: &ActionRun) -> Vec<(At, Op)> {
         let plan = self.plan;
+        let flags = self.input.flags;
         let a = run.action;
         let x = plan.action(a);
+        let mut ops = Vec::new();
         match &run.outcome {
-            RunOutcome::Hit { .. } | RunOutcome::Skipped => return,
+            RunOutcome::Hit { .. } | RunOutcome::Skipped => return ops,
             RunOutcome::UpToDate if !matches!(x.mode, Mode::LinkInstall | Mode::BuildInstall) => {
-                return
+                return ops
             }
             _ => {}
         }
         if self.installs_current_target(a) {
             // BuildInstallFunc with a1.built == a.Target: clean up, touch under -n.
             if let Some(d) = x.objdir {
-                self.remove_all(&d.path());
+                ops.push((At::Start, Op::RemoveAll(d.path())));
             }
-            if self.input.flags.n {
-                if let Some(t) = &x.target {
-                    self.show("", format!("touch {t}"));
-                }
+            if let (true, Some(t)) = (flags.n, &x.target) {
+                ops.push((
+                    At::Start,
+                    Op::Show {
+                        dir: String::new(),
+                        cmd: format!("touch {t}"),
+                    },
+                ));
             }
-            self.flush(a);
-            return;
+            return ops;
         }
-        if self.input.flags.n && x.mode == Mode::Build {
-            self.chunks.push(Chunk {
-                action: Some(a),
-                kind: ChunkKind::Banner,
-                text: format!("\n#\n# {}\n#\n\n", plan.package_path(a)),
-            });
+        if x.mode == Mode::Build {
+            let p = plan.package_path(a);
+            if flags.n {
+                ops.push((At::Start, Op::Banner(format!("\n#\n# {p}\n#\n\n"))));
+            }
+            if self.input.verbose {
+                ops.push((At::Start, Op::Banner(format!("{p}\n"))));
+            }
         }
         // Dependencies whose output is not where the plan assumed (cache hits).
         let moved: HashMap<String, String> = x
@@ -369,8 +390,9 @@ impl<'a> Shell<'a> {
             RunOutcome::Failed { step, .. } => Some(*step),
             _ => None,
         };
-        for (i, step) in plan.steps(run.action).iter().enumerate() {
-            self.step(step, &moved, run.build_id.as_deref());
+        for (i, step) in plan.steps(a).iter().enumerate() {
+            let op = self.step(step, &moved, run.build_id.as_deref());
+            ops.extend(op.map(|op| (At::Step(i), op)));
             if failed_at == Some(i) {
                 break;
             }
@@ -378,49 +400,55 @@ impl<'a> Shell<'a> {
         match &run.outcome {
             RunOutcome::Ran {
                 stored_as: Some(hex),
-            } if x.mode == Mode::Build && !self.input.flags.n => {
+            } if x.mode == Mode::Build && !flags.n => {
                 let from = self.abs(&plan.cold_built(a));
                 let to = cache_file(self.input.gocache, hex);
-                self.show("", format!("cp {from} {to} # internal"));
+                ops.push((
+                    At::End,
+                    Op::Show {
+                        dir: String::new(),
+                        cmd: format!("cp {from} {to} # internal"),
+                    },
+                ));
+            }
+            RunOutcome::Failed { output, .. } => {
+                ops.push((At::End, Op::Report(self.report(a, output))));
             }
             _ => {}
         }
-        self.flush(a);
-        if let RunOutcome::Failed { output, .. } = &run.outcome {
-            self.chunks.push(Chunk {
-                action: Some(a),
-                kind: ChunkKind::ToolOutput,
-                text: self.report(a, output),
-            });
-            self.exit_status = 1;
-        }
+        ops
     }
 
-    fn step(&mut self, step: &Step, moved: &HashMap<String, String>, build_id: Option<&str>) {
+    fn step(
+        &self,
+        step: &Step,
+        moved: &HashMap<String, String>,
+        build_id: Option<&str>,
+    ) -> Option<Op> {
         let relocate = |s: &String| -> String {
             match moved.get(s) {
                 Some(p) => p.clone(),
                 None => self.abs(s),
             }
         };
-        match step {
-            Step::Mkdir(d) => self.mkdir(d),
+        let show = |cmd: String| Op::Show {
+            dir: String::new(),
+            cmd,
+        };
+        Some(match step {
+            Step::Mkdir(d) => Op::Mkdir(d.clone()),
             Step::WriteFile { path, contents } => {
                 let text = match contents {
                     FileContents::Text(t) => t.clone(),
                     FileContents::ImportCfg(c) => c.render(|d| self.output_path(d)),
                 };
-                let path = self.abs(path);
-                self.write_file(&path, &text);
+                show(write_file_cmd(&self.abs(path), &text))
             }
-            Step::Run(inv) => {
-                let cmd = self.command(inv, &relocate, build_id);
-                self.show(&inv.dir, cmd);
-            }
-            Step::Copy { from, to } => {
-                let cmd = format!("cp {} {}", self.abs(from), self.abs(to));
-                self.show("", cmd);
-            }
+            Step::Run(inv) => Op::Show {
+                dir: inv.dir.clone(),
+                cmd: self.command(inv, &relocate, build_id),
+            },
+            Step::Copy { from, to } => show(format!("cp {} {}", self.abs(from), self.abs(to))),
             Step::Move { from, to } => {
                 // moveOrCopyFile: -n always says mv; a file from the cache is copied.
                 let src = relocate(from);
@@ -429,14 +457,11 @@ impl<'a> Shell<'a> {
                 } else {
                     "mv"
                 };
-                self.show("", format!("{verb} {src} {to}"));
+                show(format!("{verb} {src} {to}"))
             }
-            Step::RemoveAll(d) => self.remove_all(d),
-            Step::Cgo { .. } => {
-                // Not modelled; cgo and gcc run in other directories, so the next command cds.
-                self.script_dir = "\0cgo".into();
-            }
-        }
+            Step::RemoveAll(d) => Op::RemoveAll(d.clone()),
+            Step::Cgo { .. } => Op::LeaveDir,
+        })
     }
 
     /// runOut's display: environment, then the argv joined unambiguously.
@@ -499,6 +524,197 @@ impl<'a> Shell<'a> {
             }
         }
         format!("# {}\n{out}", self.plan.package_path(a))
+    }
+}
+
+/// The point of its action at which an op is issued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum At {
+    /// Before the first step (the banners).
+    Start,
+    /// With step `i` of the action's steps.
+    Step(usize),
+    /// When the action ends (the cache copy, a failure's report).
+    End,
+}
+
+/// writeFile's display: `echo -n`, a one-line `echo`, or a heredoc.
+fn write_file_cmd(path: &str, text: &str) -> String {
+    if text.is_empty() {
+        format!("echo -n > {path} # internal")
+    } else if text.find('\n') == Some(text.len() - 1) {
+        format!("echo '{}' > {path} # internal", &text[..text.len() - 1])
+    } else {
+        format!("cat >{path} << 'EOF' # internal\n{text}EOF")
+    }
+}
+
+/// The tool runs a step stands for on the timeline, if any (`pack` and `buildid -w` are cmd/go's
+/// own work, `# internal`).
+fn step_kind(step: &Step) -> Option<Kind> {
+    match step {
+        Step::Run(inv) => match inv.tool {
+            Tool::Compile => Some(Kind::Compile),
+            Tool::Asm => Some(Kind::Asm),
+            Tool::Link => Some(Kind::Link),
+            Tool::Pack | Tool::BuildId => None,
+        },
+        Step::Cgo { .. } => Some(Kind::Cgo),
+        Step::Move { .. } => Some(Kind::Install),
+        _ => None,
+    }
+}
+
+/// When each of an action's steps is issued. go prints a command just before it runs it, so a
+/// step is issued once the tool runs before it in its action are done. cmd/go's own work
+/// ([`Kind::Go`]: the action ID, the cache lookup) comes first. The tool time (every other span)
+/// goes to the tool steps: each step of a kind an equal share of that kind's spans (the
+/// simulation has one span per kind, real tools one per run); a kind the timing gives no time
+/// although the action runs it (the calibrated model folds `asm` into `compile`) counts as an
+/// average tool step, and all shares are scaled to the tool time. Steps that are not tool runs
+/// take no time. Clamped to the action's span.
+fn step_times(steps: &[Step], t: &RunTiming) -> Vec<f64> {
+    let total = |k: Kind| -> f64 {
+        t.spans
+            .iter()
+            .filter(|s| s.kind == k)
+            .map(|s| (s.end_us - s.start_us).max(0.0))
+            .sum()
+    };
+    let count = |k: Kind| steps.iter().filter(|s| step_kind(s) == Some(k)).count() as f64;
+    let tools: Vec<Kind> = steps.iter().filter_map(step_kind).collect();
+    let pool: f64 = t
+        .spans
+        .iter()
+        .filter(|s| s.kind != Kind::Go)
+        .map(|s| (s.end_us - s.start_us).max(0.0))
+        .sum();
+    let average = if tools.is_empty() {
+        0.0
+    } else {
+        pool / tools.len() as f64
+    };
+    let weight = |k: Kind| match total(k) {
+        w if w > 0.0 => w / count(k),
+        _ => average,
+    };
+    let weights: f64 = tools.iter().map(|&k| weight(k)).sum();
+    let scale = if weights > 0.0 { pool / weights } else { 0.0 };
+    let end = t.end_us.max(t.start_us);
+    let mut at = t.start_us + total(Kind::Go);
+    steps
+        .iter()
+        .map(|s| {
+            let issued = at.clamp(t.start_us, end);
+            if let Some(k) = step_kind(s) {
+                at += weight(k) * scale;
+            }
+            issued
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shell (shell.go)
+// ---------------------------------------------------------------------------------------------
+
+/// The state every action's printing shares (`shellShared`), and the chunks printed so far.
+struct Shell<'a> {
+    script: &'a Script<'a>,
+    /// The directory of the printed script (`scriptDir`).
+    script_dir: String,
+    /// `mkdirCache`, in `$WORK` form.
+    made: HashSet<String>,
+    chunks: Vec<Chunk>,
+    exit_status: u8,
+}
+
+impl<'a> Shell<'a> {
+    fn new(script: &'a Script<'a>) -> Self {
+        Shell {
+            script,
+            script_dir: String::new(),
+            made: HashSet::new(),
+            chunks: Vec::new(),
+            exit_status: 0,
+        }
+    }
+
+    fn showing(&self) -> bool {
+        self.script.input.flags.n || self.script.input.flags.x
+    }
+
+    /// Appends to the transcript, continuing the last chunk when it is the same action's and kind.
+    fn push(&mut self, action: Option<ActionIx>, kind: ChunkKind, text: String) {
+        if text.is_empty() {
+            return;
+        }
+        match self.chunks.last_mut() {
+            Some(c) if c.action == action && c.kind == kind => c.text.push_str(&text),
+            _ => self.chunks.push(Chunk { action, kind, text }),
+        }
+    }
+
+    /// Prints one op of action `a`.
+    fn emit(&mut self, a: ActionIx, op: Op) {
+        match op {
+            Op::Banner(text) => self.push(Some(a), ChunkKind::Banner, text),
+            Op::Show { dir, cmd } => self.show(a, &dir, cmd),
+            Op::Mkdir(d) => {
+                if self.made.insert(d.clone()) {
+                    let cmd = format!("mkdir -p {}", self.script.abs(&d));
+                    self.show(a, "", cmd);
+                }
+            }
+            Op::RemoveAll(d) => {
+                // Called only through cleanup, so never under -work.
+                if !self.script.input.flags.work && self.made.contains(&d) {
+                    let cmd = format!("rm -rf {}", self.script.abs(&d));
+                    self.show(a, "", cmd);
+                }
+            }
+            Op::LeaveDir => self.script_dir = "\0cgo".into(),
+            Op::Report(text) => {
+                self.push(Some(a), ChunkKind::ToolOutput, text);
+                self.exit_status = 1;
+            }
+        }
+    }
+
+    /// fmtCmd: the work directory (and its quoted spelling) becomes `$WORK`, except in heredocs.
+    fn fmt_cmd(&self, cmd: String) -> String {
+        let work = &self.script.work;
+        if self.script.input.flags.n || work.is_empty() || cmd.starts_with("cat ") {
+            return cmd;
+        }
+        let mut cmd = cmd.replace(work.as_str(), WORK);
+        let q = go_quote(work.as_bytes());
+        let escaped = &q[1..q.len() - 1];
+        if escaped != work {
+            cmd = cmd.replace(escaped, WORK);
+        }
+        cmd
+    }
+
+    /// ShowCmd.
+    fn show(&mut self, a: ActionIx, dir: &str, cmd: String) {
+        if !self.showing() {
+            return;
+        }
+        let mut cmd = self.fmt_cmd(cmd);
+        let mut text = String::new();
+        if !dir.is_empty() && dir != "/" {
+            if dir != self.script_dir {
+                text.push_str(&self.fmt_cmd(format!("cd {dir}")));
+                text.push('\n');
+                self.script_dir = dir.to_string();
+            }
+            let dot = if dir.ends_with('/') { " ./" } else { " ." };
+            cmd = format!(" {cmd}").replace(&format!(" {dir}"), dot)[1..].to_string();
+        }
+        text.push_str(&cmd);
+        text.push('\n');
+        self.push(Some(a), ChunkKind::Commands, text);
     }
 }
 
@@ -642,7 +858,7 @@ pub fn work_tree(input: &RenderInput) -> Option<WorkTree> {
     if input.flags.n {
         return None;
     }
-    let sh = Shell::new(input);
+    let sh = Script::new(input);
     let plan = input.plan;
     let mut tree = WorkTree {
         root: input.work_dir.to_string(),

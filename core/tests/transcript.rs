@@ -194,6 +194,7 @@ fn rendered(p: &Plan, flags: Flags, work: &str, gocache: &str, runs: &[ActionRun
     render(&RenderInput {
         plan: p,
         flags,
+        verbose: false,
         work_dir: work,
         gocache,
         runs,
@@ -534,6 +535,7 @@ fn check_work_tree(p: &Plan, want: &WorkCapture, work: &str, runs: &[ActionRun],
             n: false,
             work: true,
         },
+        verbose: false,
         work_dir: work,
         gocache: "/tmp/gooracle/cache",
         runs,
@@ -622,6 +624,7 @@ fn transcript_work_tree_warm_relink() {
             n: false,
             work: true,
         },
+        verbose: false,
         work_dir: &work,
         gocache: &gocache,
         runs: &runs,
@@ -775,4 +778,408 @@ fn transcript_quiet_build_and_work_flag() {
         "{}",
         &text[text.len() - 200..]
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interleaving at -p > 1
+// ---------------------------------------------------------------------------------------------
+
+/// A simulated cold `go build` of a fixture on the oracle's machine (2 cores) with `workers`,
+/// printing as `print` and `verbose` say, into `work` and `gocache`.
+fn simulate_cold(
+    name: &str,
+    workers: usize,
+    print: Flags,
+    verbose: bool,
+    work: &str,
+    gocache: &str,
+) -> (Plan, buildlab_core::build::BuildResult) {
+    use buildlab_core::actionid::WorkspaceFiles;
+    use buildlab_core::build::{simulate, Config};
+    use buildlab_core::cache::MemoryCache;
+    use buildlab_core::cost::Machine;
+    use buildlab_core::rebuild::Record;
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let ws = read_tree(&root.join("../tests/fixtures").join(name).join("src"));
+    let p = plan_ws(&ws, &format!("/tmp/gooracle/{name}"));
+    let files = WorkspaceFiles {
+        ws: &ws,
+        root: p.input().cwd.clone(),
+    };
+    let cfg = Config {
+        print,
+        verbose,
+        workers,
+        work_dir: work.into(),
+        gocache: gocache.into(),
+        ..Config::default()
+    };
+    let mut cache = MemoryCache::default();
+    let r = simulate(
+        &p,
+        &files,
+        &mut cache,
+        &Record::default(),
+        None,
+        cfg,
+        Machine::oracle(),
+    );
+    (p, r)
+}
+
+/// Cache file names (`/xx/<64 hex>-d`) replaced by a placeholder: the simulated content IDs are
+/// not the real compiler's.
+fn norm_cache_files(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("-d") {
+        let (head, tail) = rest.split_at(i);
+        let hex_start = head.len().saturating_sub(64);
+        let is_file = head.len() >= 68
+            && head[hex_start..].bytes().all(|b| b.is_ascii_hexdigit())
+            && head.as_bytes()[hex_start - 1] == b'/'
+            && head.as_bytes()[hex_start - 4] == b'/';
+        if is_file {
+            out.push_str(&head[..hex_start - 3]);
+            out.push_str("@HEX@");
+        } else {
+            out.push_str(head);
+            out.push_str("-d");
+        }
+        rest = &tail[2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The action each printed unit belongs to, in print order (a `cd` belongs to the command after
+/// it, a heredoc is one unit): the keys of [`blocks`].
+fn unit_owners(text: &str, work: &str) -> Vec<String> {
+    let mut owners = Vec::new();
+    let mut lines = text.lines().peekable();
+    while let Some(l) = lines.next() {
+        if l.starts_with("cd ") || l.starts_with("WORK=") {
+            continue;
+        }
+        let mut unit = l.to_string();
+        if l.starts_with("cat >") {
+            for m in lines.by_ref() {
+                unit.push('\n');
+                unit.push_str(m);
+                if m.ends_with("EOF") {
+                    break;
+                }
+            }
+        }
+        let key = blocks(&unit, work).into_keys().next().unwrap();
+        owners.push(key);
+    }
+    owners
+}
+
+/// How many actions had printed their first unit and not yet their last, at most, and how many
+/// actions' units are not contiguous.
+fn overlap(owners: &[String]) -> (usize, usize) {
+    let mut first = HashMap::new();
+    let mut last = HashMap::new();
+    for (i, o) in owners.iter().enumerate() {
+        first.entry(o).or_insert(i);
+        last.insert(o, i);
+    }
+    let most = (0..owners.len())
+        .map(|i| {
+            first
+                .iter()
+                .filter(|(o, &f)| f <= i && i <= last[*o])
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    let split = first
+        .iter()
+        .filter(|(o, &f)| owners[f..=last[*o]].iter().any(|x| x != **o))
+        .count();
+    (most, split)
+}
+
+/// A simulated cold `-x` build of multi with 2 workers interleaves its actions as the real go
+/// did with 2 workers: the same commands, each action's in the same order and directories
+/// (`cd` tracked across actions), at most two actions printing at once, and some actions'
+/// lines split by the other worker's.
+#[test]
+fn transcript_multi_cold_x_p2_interleaves_like_go() {
+    let Some(text) = oracle("multi/build-x-cold.txt") else {
+        return;
+    };
+    let want = norm_cache_files(&norm_ids(&capture(&text)));
+    let work = work_of(&want);
+    let (gocache, _) = stored(&capture(&text));
+    let (_, r) = simulate_cold("multi", 2, X, false, &work, &gocache);
+    assert_eq!(r.exit_status, 0);
+    let got = norm_cache_files(&norm_ids(&r.transcript.text()));
+    compare_blocks(&got, &want, &work, "multi cold -x -p 2");
+    let count = |s: &str| s.lines().filter(|l| !l.starts_with("cd ")).count();
+    assert_eq!(count(&got), count(&want), "lines other than cd");
+    let (most, split) = overlap(&unit_owners(&got, &work));
+    let (real_most, real_split) = overlap(&unit_owners(&want, &work));
+    assert_eq!(real_most, 2, "the capture ran 2 workers");
+    assert_eq!(most, 2, "two actions print at once, never three");
+    assert!(
+        real_split > 10 && split > 10,
+        "interleaved: {split} (go: {real_split})"
+    );
+    // The chunks say which action printed each piece.
+    assert!(r
+        .transcript
+        .chunks
+        .iter()
+        .skip(1)
+        .all(|c| c.action.is_some()));
+}
+
+/// With one worker the timed transcript is the dispatch-order one: `-p 1` and `-n` print action
+/// after action, whatever the times.
+#[test]
+fn transcript_p1_and_n_print_in_dispatch_order() {
+    for print in [X, N] {
+        let (p, r) = simulate_cold("multi", 1, print, false, "/tmp/go-build1", "/c");
+        assert!(r.runs.iter().any(|run| run.timing.is_some()));
+        let untimed: Vec<ActionRun> = r
+            .runs
+            .iter()
+            .cloned()
+            .map(|mut run| {
+                run.timing = None;
+                run
+            })
+            .collect();
+        let flags = print;
+        let plain = rendered(&p, flags, "/tmp/go-build1", "/c", &untimed);
+        assert_eq!(r.transcript, plain, "{print:?}");
+        // One chunk per action and kind, as before interleaving existed.
+        let mut seen = std::collections::HashSet::new();
+        for c in &plain.chunks {
+            assert!(
+                seen.insert((c.action, c.kind as u8)),
+                "{print:?}: split chunk"
+            );
+        }
+    }
+}
+
+/// A schedule built by hand from the capture's first actions: goarch (b009) and asmadd (b002)
+/// start together on the two workers; abi (b008) follows goarch, unsafeheader (b011) asmadd.
+/// The transcript is the real go's, line for line, up to unsafeheader's cache write.
+#[test]
+fn transcript_constructed_schedule_is_go_s_exact_interleaving() {
+    use buildlab_core::trace::{Kind, Span};
+    use buildlab_core::transcript::RunTiming;
+    let Some(text) = oracle("multi/build-x-cold.txt") else {
+        return;
+    };
+    let want = norm_ids(&capture(&text));
+    let work = work_of(&want);
+    let (gocache, stored) = stored(&want);
+    let p = fixture_plan("multi");
+    let timing = |start: f64, spans: &[(Kind, f64, f64)]| RunTiming {
+        start_us: start,
+        end_us: spans.last().unwrap().2,
+        spans: spans
+            .iter()
+            .map(|&(kind, start_us, end_us)| Span {
+                kind,
+                start_us,
+                end_us,
+            })
+            .collect(),
+    };
+    use Kind::{Asm, Compile, Go};
+    let schedule: [(&str, RunTiming); 4] = [
+        (
+            "example.com/multi/asmadd",
+            timing(
+                0.0,
+                &[(Go, 0.0, 2.0), (Compile, 2.0, 32.0), (Asm, 32.0, 60.0)],
+            ),
+        ),
+        (
+            "internal/goarch",
+            timing(0.0, &[(Go, 0.0, 1.0), (Compile, 1.0, 40.0)]),
+        ),
+        (
+            "internal/abi",
+            timing(
+                40.0,
+                &[
+                    (Go, 40.0, 41.0),
+                    (Compile, 41.0, 141.0),
+                    (Asm, 141.0, 171.0),
+                ],
+            ),
+        ),
+        (
+            "internal/unsafeheader",
+            timing(60.0, &[(Go, 60.0, 61.0), (Compile, 61.0, 70.0)]),
+        ),
+    ];
+    let runs: Vec<ActionRun> = schedule
+        .iter()
+        .map(|(pkg, t)| {
+            let (a, x) = p
+                .actions()
+                .find(|(a, x)| x.mode == Mode::Build && p.package_path(*a) == *pkg)
+                .unwrap();
+            let mut run = ActionRun::new(
+                a,
+                RunOutcome::Ran {
+                    stored_as: stored.get(&x.objdir.unwrap().name()).cloned(),
+                },
+            );
+            run.timing = Some(t.clone());
+            run
+        })
+        .collect();
+    let got = norm_ids(&rendered(&p, X, &work, &gocache, &runs).text());
+    let upto = want
+        .lines()
+        .position(|l| l.starts_with("cp $WORK/b011/"))
+        .unwrap()
+        + 1;
+    let want_head: String = want.lines().take(upto).map(|l| format!("{l}\n")).collect();
+    let got_head: String = got.lines().take(upto).map(|l| format!("{l}\n")).collect();
+    assert_lines(&got_head, &want_head, "hand-made -p 2 schedule");
+    // What is left is abi's tail.
+    assert!(got
+        .lines()
+        .skip(upto)
+        .all(|l| l.contains("b008") || l.starts_with("cd ")));
+}
+
+// ---------------------------------------------------------------------------------------------
+// -v
+// ---------------------------------------------------------------------------------------------
+
+/// `go build -v` on a cold cache prints the import path of every package it compiles (not
+/// `unsafe`, which is built in): for multi, the 58 of `go list -deps` other than unsafe, as the
+/// real go1.23.5 printed them; nothing else without -x.
+#[test]
+fn transcript_v_cold_names_every_compiled_package() {
+    let Some(deps) = oracle("multi/go-list-deps.json") else {
+        return;
+    };
+    let mut want: Vec<String> = deps
+        .lines()
+        .filter_map(|l| l.strip_prefix("\t\"ImportPath\": \""))
+        .map(|l| l.trim_end_matches("\",").to_string())
+        .filter(|p| p != "unsafe")
+        .collect();
+    want.sort();
+    assert_eq!(want.len(), 58);
+    for workers in [1, 2] {
+        let (p, r) = simulate_cold("multi", workers, Flags::default(), true, "/w", "/c");
+        let text = r.transcript.text();
+        let mut got: Vec<String> = text.lines().map(String::from).collect();
+        if workers == 1 {
+            // One worker: dispatch order.
+            let order: Vec<String> = serial_order(&p)
+                .into_iter()
+                .filter(|&a| p.action(a).mode == Mode::Build && p.package_path(a) != "unsafe")
+                .map(|a| p.package_path(a).to_string())
+                .collect();
+            assert_eq!(got, order);
+        }
+        got.sort();
+        assert_eq!(got, want, "-p {workers}");
+        assert!(r
+            .transcript
+            .chunks
+            .iter()
+            .all(|c| c.kind == ChunkKind::Banner));
+    }
+}
+
+/// `go build -n -v` prints the import path after each package's banner: the real go's cold
+/// `-n -v` script of multi is the `-n` capture with those lines (checked against go1.23.5).
+#[test]
+fn transcript_n_v_puts_the_import_path_after_the_banner() {
+    let Some(text) = oracle("multi/build-n-cold.txt") else {
+        return;
+    };
+    let n = norm_ids(&capture(&text));
+    let mut want = String::new();
+    let lines: Vec<&str> = n.lines().collect();
+    for (i, l) in lines.iter().enumerate() {
+        want.push_str(l);
+        want.push('\n');
+        // The banner is `\n#\n# pkg\n#\n\n`: the path goes after its last (empty) line.
+        let banner = i >= 4 && lines[i - 4].is_empty() && lines[i - 3] == "#";
+        if banner && lines[i - 1] == "#" && l.is_empty() {
+            if let Some(pkg) = lines[i - 2].strip_prefix("# ") {
+                want.push_str(pkg);
+                want.push('\n');
+            }
+        }
+    }
+    assert_eq!(want.lines().count(), n.lines().count() + 58);
+    let p = fixture_plan("multi");
+    let runs = cold_runs(&p, &HashMap::new());
+    let t = render(&RenderInput {
+        plan: &p,
+        flags: N,
+        verbose: true,
+        work_dir: "",
+        gocache: "/tmp/gooracle/cache-multi-main",
+        runs: &runs,
+    });
+    assert_lines(&t.text(), &want, "multi cold -n -v");
+}
+
+/// Cache hits and an up-to-date main print nothing under `-v`: a warm build prints nothing, a
+/// relink only its commands (the real go printed nothing for either without -x).
+#[test]
+fn transcript_v_warm_prints_no_package() {
+    let Some(removed_x) = oracle("multi/build-x-warm-binremoved.txt") else {
+        return;
+    };
+    let p = fixture_plan("multi");
+    let (gocache, hits) = hits(&removed_x);
+    for bin_present in [true, false] {
+        let runs = warm_runs(&p, &hits, bin_present);
+        let t = render(&RenderInput {
+            plan: &p,
+            flags: Flags::default(),
+            verbose: true,
+            work_dir: "/w",
+            gocache: &gocache,
+            runs: &runs,
+        });
+        assert_eq!(t.text(), "", "binary present: {bin_present}");
+    }
+}
+
+/// Under `-x -v` the import path comes first in each compile's lines, before its `mkdir` (as
+/// go1.23.5 printed: `internal/goarch` then `mkdir -p $WORK/b009/`).
+#[test]
+fn transcript_x_v_names_the_package_before_its_commands() {
+    let (p, r) = simulate_cold("multi", 1, X, true, "/tmp/go-build1", "/c");
+    let text = r.transcript.text();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut named = 0;
+    for (a, x) in p.actions() {
+        if x.mode != Mode::Build || p.package_path(a) == "unsafe" {
+            continue;
+        }
+        let pkg = p.package_path(a);
+        let at = lines
+            .iter()
+            .position(|l| *l == pkg)
+            .unwrap_or_else(|| panic!("{pkg} not named"));
+        assert_eq!(
+            lines[at + 1],
+            format!("mkdir -p $WORK/{}/", x.objdir.unwrap().name()),
+            "{pkg}"
+        );
+        named += 1;
+    }
+    assert_eq!(named, 58);
 }

@@ -16,20 +16,24 @@
 //! outputs share action IDs, so they must not share entries), and the real binary is installed
 //! where go puts it.
 //!
-//! Not here: `-v`, `-work`'s kept files in the simulation (it writes nothing into `$WORK`), and
-//! go's other commands.
+//! `-v` prints each compiled package's import path (in the transcript, as go does). `-work`
+//! keeps `$WORK`: a real directory under the system's temporary directory holding what go leaves
+//! there ([`keep_work_tree`]); without it the simulation creates no directory at all.
+//!
+//! Not here: go's other commands.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use buildlab_core::actionid::WorkspaceFiles;
-use buildlab_core::build::{simulate, Config};
+use buildlab_core::build::{simulate, BuildResult, Config};
 use buildlab_core::cache::Cache;
 use buildlab_core::cost::{CostModel, Machine};
 use buildlab_core::load::{load, LoadRequest};
-use buildlab_core::plan::{plan, BuildMode, Mode, Toolchain};
+use buildlab_core::plan::{plan, BuildMode, Mode, Plan, Toolchain};
 use buildlab_core::schedule;
-use buildlab_core::transcript;
+use buildlab_core::transcript::{self, RenderInput, RunOutcome, WorkEntry};
+use buildlab_core::workspace::Workspace;
 
 use crate::dirsource::discover;
 use crate::diskcache::{self, DiskCache, DiskFs};
@@ -76,6 +80,108 @@ fn cache_dir() -> Result<PathBuf, Output> {
     })
 }
 
+/// `-o`: a directory when it ends in `/` or names one, else the binary's path.
+fn output_mode(flags: &BuildFlags, cwd: &Path) -> BuildMode {
+    flags.mode(|o| cwd.join(o).is_dir())
+}
+
+/// Load and plan, with go's load and plan errors (exit status 1).
+fn load_and_plan(ws: &Workspace, req: &LoadRequest, tc: &Toolchain) -> Result<Plan, Output> {
+    let loaded = load(ws, req).map_err(|e| Output::err(e.to_string(), 1))?;
+    plan(loaded.input, tc).map_err(|errs| {
+        let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        Output::err(text.join("\n"), 1)
+    })
+}
+
+/// What a build keeps between runs: the binary in place and the why-rebuilt record.
+struct Kept {
+    /// Where go installs the binary, if the build installs one.
+    target: Option<PathBuf>,
+    /// That binary's build ID, when one is there.
+    target_id: Option<String>,
+    record_path: PathBuf,
+    record: buildlab_core::rebuild::Record,
+}
+
+impl Kept {
+    fn read(plan: &Plan, cwd: &Path, cache_root: &Path, module_root: &Path) -> Kept {
+        let root = plan.action(plan.root());
+        let target = (root.mode == Mode::LinkInstall)
+            .then(|| root.target.as_ref().map(|t| cwd.join(t)))
+            .flatten();
+        let target_id = target.as_deref().and_then(read_build_id);
+        let record_path = diskcache::record_path(cache_root, module_root);
+        let record = diskcache::load_record(&record_path);
+        Kept {
+            target,
+            target_id,
+            record_path,
+            record,
+        }
+    }
+}
+
+/// The session's settings from the flags.
+fn config(flags: &BuildFlags, workers: usize, now: i64, work: &Path, gocache: &Path) -> Config {
+    let mut cfg = Config {
+        print: transcript::Flags {
+            x: flags.x,
+            n: flags.n,
+            work: flags.work,
+        },
+        verbose: flags.v,
+        workers,
+        now,
+        work_dir: work.to_string_lossy().into_owned(),
+        gocache: gocache.to_string_lossy().into_owned(),
+        ..Config::default()
+    };
+    cfg.flags.force = flags.a;
+    cfg
+}
+
+/// `$WORK`: a real directory when something will be left in it or run in it (`real`, or
+/// `-work`), else only a name (the simulation writes nothing there; `-n` never creates it).
+fn work_dir(flags: &BuildFlags, real: bool, now: i64) -> Result<PathBuf, Output> {
+    let tmp = std::env::temp_dir();
+    if flags.n || !(real || flags.work) {
+        return Ok(tmp.join(format!("go-build{}", now.rem_euclid(1_000_000_000))));
+    }
+    make_work_dir(&tmp).map_err(|e| Output::err(format!("go: creating work dir: {e}"), 1))
+}
+
+/// The end of every build: go's stderr and exit status, the binary installed where go puts it
+/// (`binary`: its bytes, or why they could not be read), then, unless `-n` (which changes
+/// nothing), the why-rebuilt record saved and the cache trimmed as go trims it.
+fn finish(
+    flags: &BuildFlags,
+    result: &BuildResult,
+    binary: Option<std::io::Result<Vec<u8>>>,
+    kept: &Kept,
+    cache: &mut DiskCache,
+    now: i64,
+) -> Output {
+    let mut out = Output {
+        stdout: String::new(),
+        stderr: result.transcript.text(),
+        status: result.exit_status,
+    };
+    if let (Some(bytes), Some(path)) = (binary, &kept.target) {
+        if let Err(e) = bytes.and_then(|b| write_binary(path, &b)) {
+            out.stderr
+                .push_str(&format!("go: {}: {e}\n", path.display()));
+            out.status = 1;
+        }
+    }
+    if !flags.n {
+        // A record that cannot be saved only makes the next build explain less.
+        let _ = diskcache::save_record(&kept.record_path, &result.report.record);
+        let _ = cache.trim(now);
+    }
+    out
+}
+
 /// `buildlab build`.
 pub fn build(args: &[String], cwd: &Path) -> Output {
     let flags = match BuildFlags::parse(args) {
@@ -85,69 +191,39 @@ pub fn build(args: &[String], cwd: &Path) -> Output {
     if flags.real {
         return build_real(&flags, cwd);
     }
-    let found = match discover(cwd) {
-        Ok(d) => d,
-        Err(e) => return Output::err(format!("go: {e}"), 1),
-    };
-    let root_display = found.root.to_string_lossy().into_owned();
-    let mode = match &flags.o {
-        None => BuildMode::Build,
-        Some(o) if o.ends_with('/') || cwd.join(o).is_dir() => BuildMode::BuildToDir(o.clone()),
-        Some(o) => BuildMode::BuildTo(o.clone()),
-    };
+    match build_simulated(&flags, cwd) {
+        Ok(o) | Err(o) => o,
+    }
+}
+
+/// `buildlab build` with the simulated toolchain.
+fn build_simulated(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
+    let found = discover(cwd).map_err(|e| Output::err(format!("go: {e}"), 1))?;
     let req = LoadRequest {
         cwd: found.cwd.clone(),
         patterns: flags.patterns.clone(),
-        mode,
-        module_root_display: root_display,
+        mode: output_mode(flags, cwd),
+        module_root_display: found.root.to_string_lossy().into_owned(),
         ..LoadRequest::default()
-    };
-    let loaded = match load(&found.ws, &req) {
-        Ok(l) => l,
-        Err(e) => return Output::err(e.to_string(), 1),
     };
     let tc = Toolchain {
         cpus: cpus(),
         parallel: flags.p,
         ..Toolchain::default()
     };
-    let plan = match plan(loaded.input, &tc) {
-        Ok(p) => p,
-        Err(errs) => {
-            let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-            return Output::err(text.join("\n"), 1);
-        }
-    };
-    let gocache = match cache_dir() {
-        Ok(d) => d,
-        Err(o) => return o,
-    };
+    let plan = load_and_plan(&found.ws, &req, &tc)?;
+    let gocache = cache_dir()?;
     let mut cache = DiskCache::open(DiskFs::new(&gocache));
-    let record_path = diskcache::record_path(&gocache, &found.root);
-    let record = diskcache::load_record(&record_path);
-
-    // The binary in place, if the build installs one.
-    let root = plan.action(plan.root());
-    let target_path = (root.mode == Mode::LinkInstall)
-        .then(|| root.target.as_ref().map(|t| cwd.join(t)))
-        .flatten();
-    let target_id = target_path.as_deref().and_then(read_build_id);
-
+    let kept = Kept::read(&plan, cwd, &gocache, &found.root);
     let now = diskcache::now();
-    let work_dir = std::env::temp_dir().join(format!("go-build{}", now.rem_euclid(1_000_000_000)));
-    let mut cfg = Config {
-        print: transcript::Flags {
-            x: flags.x,
-            n: flags.n,
-            work: flags.work,
-        },
-        workers: schedule::workers(flags.p, tc.cpus, flags.n),
+    let work = work_dir(flags, false, now)?;
+    let cfg = config(
+        flags,
+        schedule::workers(flags.p, tc.cpus, flags.n),
         now,
-        work_dir: work_dir.to_string_lossy().into_owned(),
-        gocache: gocache.to_string_lossy().into_owned(),
-        ..Config::default()
-    };
-    cfg.flags.force = flags.a;
+        &work,
+        &gocache,
+    );
     let machine = Machine {
         cores: tc.cpus,
         scaling: CostModel::calibrated().scaling,
@@ -160,29 +236,85 @@ pub fn build(args: &[String], cwd: &Path) -> Output {
         &plan,
         &files,
         &mut cache,
-        &record,
-        target_id.as_deref(),
+        &kept.record,
+        kept.target_id.as_deref(),
         cfg,
         machine,
     );
-    let mut out = Output {
-        stdout: String::new(),
-        stderr: result.transcript.text(),
-        status: result.exit_status,
-    };
-    if let (Some(bin), Some(path)) = (&result.binary, &target_path) {
-        if let Err(e) = write_binary(path, &bin.bytes) {
+    let binary = result.binary.as_ref().map(|b| Ok(b.bytes.clone()));
+    let mut out = finish(flags, &result, binary, &kept, &mut cache, now);
+    if flags.work && !flags.n {
+        let input = RenderInput {
+            plan: &plan,
+            flags: transcript::Flags {
+                x: flags.x,
+                n: false,
+                work: true,
+            },
+            verbose: false,
+            work_dir: &work.to_string_lossy(),
+            gocache: &gocache.to_string_lossy(),
+            runs: &result.runs,
+        };
+        if let Err(e) = keep_work_tree(&input, &work, &gocache) {
             out.stderr
-                .push_str(&format!("go: {}: {e}\n", path.display()));
+                .push_str(&format!("go: {}: {e}\n", work.display()));
             out.status = 1;
         }
     }
-    if !flags.n {
-        // A record that cannot be saved only makes the next build explain less.
-        let _ = diskcache::save_record(&record_path, &result.report.record);
-        let _ = cache.trim(now);
+    Ok(out)
+}
+
+/// Writes the tree go leaves in `$WORK` under `-work` ([`transcript::work_tree`]) into the real
+/// directory `work`: the directories, the files cmd/go writes itself with their text
+/// (importcfg, importcfg.link, embedcfg), each stored archive with the simulated archive's bytes
+/// from the cache, the compiler's `go_asm.h` with the line it always starts with (the
+/// simulation computes no `#define`s), and the other tool outputs (objects, symabis) empty:
+/// the simulated toolchain makes no machine code.
+fn keep_work_tree(input: &RenderInput, work: &Path, gocache: &Path) -> std::io::Result<()> {
+    let Some(tree) = transcript::work_tree(input) else {
+        return Ok(());
+    };
+    let plan = input.plan;
+    // bNNN → (package name, the cache file holding its archive).
+    let mut dirs = std::collections::HashMap::new();
+    for run in input.runs {
+        let x = plan.action(run.action);
+        let (Mode::Build, Some(d), Some(p)) = (x.mode, x.objdir, plan.package(run.action)) else {
+            continue;
+        };
+        let stored = match &run.outcome {
+            RunOutcome::Ran {
+                stored_as: Some(hex),
+            } => Some(PathBuf::from(transcript::cache_file(
+                &gocache.to_string_lossy(),
+                hex,
+            ))),
+            _ => None,
+        };
+        dirs.insert(d.name(), (p.name.clone(), stored));
     }
-    out
+    for (rel, entry) in &tree.entries {
+        let path = work.join(rel);
+        match entry {
+            WorkEntry::Dir => std::fs::create_dir_all(&path)?,
+            WorkEntry::File { text: Some(t), .. } => std::fs::write(&path, t)?,
+            WorkEntry::File { text: None, .. } => {
+                let (dir, file) = rel.split_once('/').unwrap_or(("", rel));
+                let known = dirs.get(dir);
+                let bytes = match (file, known) {
+                    ("_pkg_.a", Some((_, Some(cached)))) => std::fs::read(cached)?,
+                    ("go_asm.h", Some((name, _))) => {
+                        format!("// generated by compile -asmhdr from package {name}\n\n")
+                            .into_bytes()
+                    }
+                    _ => Vec::new(),
+                };
+                std::fs::write(&path, bytes)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The build ID of the binary at `path`: go's marker in its first MiB.
@@ -311,78 +443,36 @@ pub fn make_work_dir(parent: &Path) -> std::io::Result<PathBuf> {
 
 /// `buildlab build --real`.
 fn build_real(flags: &BuildFlags, cwd: &Path) -> Output {
+    match build_real_result(flags, cwd) {
+        Ok(o) | Err(o) => o,
+    }
+}
+
+fn build_real_result(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
     let explicit = std::env::var_os("BUILDLAB_GO").map(PathBuf::from);
-    let go = match crate::godetect::detect(explicit.as_deref()) {
-        Ok(g) => g,
-        Err(e) => return Output::err(format!("buildlab: --real: {e}"), 2),
-    };
-    let found = match discover(cwd) {
-        Ok(d) => d,
-        Err(e) => return Output::err(format!("go: {e}"), 1),
-    };
-    let mode = match &flags.o {
-        None => BuildMode::Build,
-        Some(o) if o.ends_with('/') || cwd.join(o).is_dir() => BuildMode::BuildToDir(o.clone()),
-        Some(o) => BuildMode::BuildTo(o.clone()),
-    };
+    let go = crate::godetect::detect(explicit.as_deref())
+        .map_err(|e| Output::err(format!("buildlab: --real: {e}"), 2))?;
+    let found = discover(cwd).map_err(|e| Output::err(format!("go: {e}"), 1))?;
     let mut ctx = buildlab_core::constraint::BuildContext::new(&go.goos, &go.goarch);
     ctx.cgo_enabled = false;
     let req = LoadRequest {
         cwd: found.cwd.clone(),
         patterns: flags.patterns.clone(),
-        mode,
+        mode: output_mode(flags, cwd),
         ctx,
         goroot: go.goroot.clone(),
         module_root_display: found.root.to_string_lossy().into_owned(),
     };
-    let loaded = match load(&found.ws, &req) {
-        Ok(l) => l,
-        Err(e) => return Output::err(e.to_string(), 1),
-    };
     let tc = real_toolchain(&go, flags.p);
-    let plan = match plan(loaded.input, &tc) {
-        Ok(p) => p,
-        Err(errs) => {
-            let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-            return Output::err(text.join("\n"), 1);
-        }
-    };
-    let gocache = match cache_dir() {
-        Ok(d) => d,
-        Err(o) => return o,
-    };
+    let plan = load_and_plan(&found.ws, &req, &tc)?;
+    let gocache = cache_dir()?;
     let real_root = real_cache_dir(&gocache);
     let mut cache = DiskCache::open(DiskFs::new(&real_root));
-    let record_path = diskcache::record_path(&real_root, &found.root);
-    let record = diskcache::load_record(&record_path);
-    let root = plan.action(plan.root());
-    let target_path = (root.mode == Mode::LinkInstall)
-        .then(|| root.target.as_ref().map(|t| cwd.join(t)))
-        .flatten();
-    let target_id = target_path.as_deref().and_then(read_build_id);
+    let kept = Kept::read(&plan, cwd, &real_root, &found.root);
     let now = diskcache::now();
-    let work = if flags.n {
-        std::env::temp_dir().join(format!("go-build{}", now.rem_euclid(1_000_000_000)))
-    } else {
-        match make_work_dir(&std::env::temp_dir()) {
-            Ok(d) => d,
-            Err(e) => return Output::err(format!("go: creating work dir: {e}"), 1),
-        }
-    };
+    let work = work_dir(flags, true, now)?;
     let workers = schedule::workers(flags.p, tc.cpus, flags.n);
-    let mut cfg = Config {
-        print: transcript::Flags {
-            x: flags.x,
-            n: flags.n,
-            work: flags.work,
-        },
-        workers,
-        now,
-        work_dir: work.to_string_lossy().into_owned(),
-        gocache: real_root.to_string_lossy().into_owned(),
-        ..Config::default()
-    };
-    cfg.flags.force = flags.a;
+    let cfg = config(flags, workers, now, &work, &real_root);
     let files = WorkspaceFiles {
         ws: &found.ws,
         root: plan.input().cwd.clone(),
@@ -400,33 +490,18 @@ fn build_real(flags: &BuildFlags, cwd: &Path) -> Output {
         &plan,
         &files,
         &mut cache,
-        &record,
-        target_id.as_deref(),
+        &kept.record,
+        kept.target_id.as_deref(),
         cfg,
         &setup,
         &mut |_| {},
     );
-    let result = outcome.result;
-    let mut out = Output {
-        stdout: String::new(),
-        stderr: result.transcript.text(),
-        status: result.exit_status,
-    };
-    if let (Some(exe), Some(path)) = (&outcome.exe, &target_path) {
-        if let Err(e) = std::fs::read(exe).and_then(|b| write_binary(path, &b)) {
-            out.stderr
-                .push_str(&format!("go: {}: {e}\n", path.display()));
-            out.status = 1;
-        }
-    }
+    let binary = outcome.exe.as_ref().map(std::fs::read);
+    let out = finish(flags, &outcome.result, binary, &kept, &mut cache, now);
     if !flags.work && !flags.n {
         let _ = std::fs::remove_dir_all(&work);
     }
-    if !flags.n {
-        let _ = diskcache::save_record(&record_path, &result.report.record);
-        let _ = cache.trim(now);
-    }
-    out
+    Ok(out)
 }
 
 /// The plan's toolchain for a detected Go, with `CGO_ENABLED=0`.

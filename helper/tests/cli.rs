@@ -34,10 +34,16 @@ impl Sandbox {
     }
 
     fn run(&self, args: &[&str]) -> Run {
+        self.run_with(args, &[])
+    }
+
+    /// With more environment (e.g. `TMPDIR`).
+    fn run_with(&self, args: &[&str], env: &[(&str, &Path)]) -> Run {
         let out = Command::new(env!("CARGO_BIN_EXE_buildlab"))
             .args(args)
             .current_dir(&self.module)
             .env("GOCACHE", self.gocache())
+            .envs(env.iter().map(|(k, v)| (*k, v.as_os_str())))
             .output()
             .expect("run buildlab");
         Run {
@@ -286,4 +292,195 @@ fn cli_unused_import_fails_like_go() {
         "{}",
         r.stderr
     );
+}
+
+/// The oracle's capture, if present.
+fn oracle(rel: &str) -> Option<String> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/oracle")
+        .join(rel);
+    let text = std::fs::read_to_string(&p).ok();
+    if text.is_none() {
+        eprintln!("note: {} absent; skipping the comparison", p.display());
+    }
+    text
+}
+
+/// Every path under `root`, relative (`./b001/importcfg`), sorted as `find | sort` in the C
+/// locale sorts them.
+fn find(root: &Path) -> Vec<String> {
+    fn walk(dir: &Path, rel: &str, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let e = e.unwrap();
+            let r = format!("{rel}/{}", e.file_name().to_string_lossy());
+            out.push(r.clone());
+            if e.file_type().unwrap().is_dir() {
+                walk(&e.path(), &r, out);
+            }
+        }
+    }
+    let mut out = vec![".".to_string()];
+    walk(root, ".", &mut out);
+    out.sort();
+    out
+}
+
+/// The work directories (`go-build…`) in `tmp`.
+fn work_dirs(tmp: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(tmp)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("go-build")
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// `build -work` prints `WORK=` and leaves a real `$WORK` under the temporary directory with
+/// the layout the real go leaves (`multi/work-dir-cold-trimmed.txt`: the same paths, the same
+/// importcfg and importcfg.link texts, go_asm.h's first line); without `-work`, and under `-n`,
+/// nothing is left behind.
+#[test]
+fn cli_work_keeps_go_s_tree_on_disk() {
+    let s = Sandbox::new("multi", "work");
+    let tmp = s.base.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let env = [("TMPDIR", tmp.as_path())];
+
+    let kept = s.run_with(&["build", "-work", "."], &env);
+    assert_eq!(kept.status, 0, "{}", kept.stderr);
+    let dirs = work_dirs(&tmp);
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    let work = &dirs[0];
+    assert_eq!(kept.stderr, format!("WORK={}\n", work.display()));
+    let listing = find(work);
+    for want in [
+        "./b001/importcfg.link",
+        "./b001/exe",
+        "./b002/go_asm.h",
+        "./b002/symabis",
+    ] {
+        assert!(listing.iter().any(|p| p == want), "{want} in {listing:?}");
+    }
+    assert!(std::fs::metadata(work.join("b002/_pkg_.a")).unwrap().len() > 0);
+    assert!(
+        !work.join("b001/exe/a.out").exists(),
+        "the binary was moved out"
+    );
+    assert!(s.module.join("multi").is_file());
+
+    if let Some(real) = oracle("multi/work-dir-cold-trimmed.txt") {
+        let real_work = real.lines().next().unwrap().strip_prefix("WORK=").unwrap();
+        let real_paths: Vec<String> = real
+            .lines()
+            .skip_while(|l| *l != "== find (sorted)")
+            .skip(1)
+            .take_while(|l| !l.starts_with("== "))
+            .map(String::from)
+            .collect();
+        assert_eq!(listing, real_paths, "the find listing of $WORK");
+        // The texts cmd/go writes itself, with our $WORK for go's.
+        let mut compared = 0;
+        for section in real.split("==== ./").skip(1) {
+            let (rel, text) = section.split_once('\n').unwrap();
+            let ours = std::fs::read_to_string(work.join(rel)).unwrap();
+            let theirs = text.replace(real_work, &work.to_string_lossy());
+            if rel.ends_with("importcfg") || rel.ends_with("importcfg.link") {
+                assert_eq!(ours, theirs, "{rel}");
+                compared += 1;
+            } else if rel.ends_with("go_asm.h") {
+                assert_eq!(ours.lines().next(), theirs.lines().next(), "{rel}");
+            }
+        }
+        assert!(compared >= 50, "{compared} importcfg files compared");
+    }
+
+    // Without -work the simulation leaves nothing; -n -work neither.
+    std::fs::remove_file(s.module.join("multi")).unwrap();
+    let plain = s.run_with(&["build", "-x", "-a", "."], &env);
+    assert_eq!(plain.status, 0, "{}", plain.stderr);
+    assert!(plain.stderr.starts_with("WORK="));
+    let dry = s.run_with(&["build", "-n", "-work", "."], &env);
+    assert_eq!(dry.status, 0, "{}", dry.stderr);
+    assert!(!dry.stderr.contains("WORK="));
+    assert_eq!(work_dirs(&tmp), dirs);
+}
+
+/// `build -v` prints each compiled package's import path on stderr, as go does: every package
+/// but `unsafe` on a cold cache, nothing on a warm one or for a relink; with `-x` each path
+/// before its package's commands.
+#[test]
+fn cli_v_names_compiled_packages() {
+    let s = Sandbox::new("multi", "verbose");
+    let cold = s.run(&["build", "-v", "."]);
+    assert_eq!(cold.status, 0, "{}", cold.stderr);
+    assert_eq!(cold.stdout, "");
+    let mut got: Vec<&str> = cold.stderr.lines().collect();
+    got.sort();
+    assert_eq!(got.len(), 58, "{got:?}");
+    for p in [
+        "example.com/multi",
+        "example.com/multi/util",
+        "fmt",
+        "runtime",
+        "internal/goarch",
+    ] {
+        assert!(got.contains(&p), "{p}");
+    }
+    assert!(!got.contains(&"unsafe"));
+    let warm = s.run(&["build", "-v", "."]);
+    assert_eq!((warm.status, warm.stderr.as_str()), (0, ""));
+    std::fs::remove_file(s.module.join("multi")).unwrap();
+    let relink = s.run(&["build", "-v", "."]);
+    assert_eq!((relink.status, relink.stderr.as_str()), (0, ""));
+    let x = s.run(&["build", "-v", "-x", "-a", "-p", "1", "."]);
+    let lines: Vec<&str> = x.stderr.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| *l == "example.com/multi/util")
+        .unwrap();
+    assert_eq!(lines[at + 1], "mkdir -p $WORK/b004/");
+    assert_eq!(count(&x.stderr, "/compile -o"), 58);
+}
+
+/// `-p 2` interleaves the commands of the two workers' actions, as go's `-x` does; `-p 1`
+/// prints each action's commands together.
+#[test]
+fn cli_x_interleaves_at_p2() {
+    let s = Sandbox::new("multi", "interleave");
+    // Each work directory's lines, in order; an action is split when another's come between.
+    let split = |text: &str| -> usize {
+        let owners: Vec<String> = text
+            .lines()
+            .filter_map(|l| {
+                let i = l.find("$WORK/b")?;
+                Some(l[i + 6..i + 10].to_string())
+            })
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        let mut split = std::collections::HashSet::new();
+        for (i, o) in owners.iter().enumerate() {
+            if i > 0 && owners[i - 1] != *o && !seen.insert(o.clone()) {
+                split.insert(o.clone());
+            }
+            seen.insert(o.clone());
+        }
+        split.len()
+    };
+    let p2 = s.run(&["build", "-x", "-p", "2", "."]);
+    assert_eq!(p2.status, 0, "{}", p2.stderr);
+    let p1 = s.run(&["build", "-x", "-a", "-p", "1", "."]);
+    assert_eq!(p1.status, 0, "{}", p1.stderr);
+    assert_eq!(
+        count(&p2.stderr, "/compile -o"),
+        count(&p1.stderr, "/compile -o")
+    );
+    assert!(split(&p2.stderr) > 10, "{}", p2.stderr);
+    // At -p 1 only b001 (compile, link, install share it) comes back.
+    assert!(split(&p1.stderr) <= 1, "{}", p1.stderr);
 }

@@ -145,6 +145,7 @@ pub async fn run_step<B: Backend + Clone>(
                         work: b.work,
                         p: b.p,
                         patterns: b.patterns.clone(),
+                        ..Default::default()
                     },
                     cpus: b.cpus,
                     cwd: String::new(),
