@@ -34,8 +34,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
-use serde::Deserialize;
-
 use crate::plan::{ActionIx, Mode, PkgNode, Plan};
 use crate::schedule::{self, Dispatch, Outcome};
 use crate::stdlib::StdLib;
@@ -45,7 +43,7 @@ use crate::trace::{CacheOutcome, Kind, Span, Status, Trace, TraceAction};
 const FORMAT_VERSION: u32 = 1;
 
 /// The fitted coefficients (see the module doc for their meaning).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CostModel {
     pub version: u32,
     pub go: String,
@@ -77,16 +75,51 @@ impl CostModel {
         })
     }
 
-    /// Read a `cost-model.json`; refuses versions newer than this code knows.
+    /// Read a `cost-model.json`; refuses versions newer than this code knows. Fields it does not
+    /// use (`machine`, `fit`: the calibration's record) are ignored.
+    ///
+    /// Read from a `serde_json::Value` rather than with serde's derive, which added a typed
+    /// JSON reader of its own to the page's wasm for this one startup read.
     pub fn parse(json: &str) -> Result<CostModel, String> {
-        let m: CostModel = serde_json::from_str(json).map_err(|e| format!("cost model: {e}"))?;
-        if m.version > FORMAT_VERSION {
+        let v: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| format!("cost model: {e}"))?;
+        let num = |k: &str| {
+            v.get(k)
+                .and_then(serde_json::Value::as_f64)
+                .ok_or_else(|| format!("cost model: {k:?} is missing or not a number"))
+        };
+        let version = v
+            .get("version")
+            .and_then(serde_json::Value::as_u64)
+            .ok_or("cost model: no format version")?;
+        if version > FORMAT_VERSION as u64 {
             return Err(format!(
-                "cost model: format version {} is newer than {FORMAT_VERSION}",
-                m.version
+                "cost model: format version {version} is newer than {FORMAT_VERSION}"
             ));
         }
-        Ok(m)
+        Ok(CostModel {
+            version: version as u32,
+            go: v
+                .get("go")
+                .and_then(serde_json::Value::as_str)
+                .ok_or("cost model: no go version")?
+                .to_string(),
+            compile_ms: num("compile_ms")?,
+            compile_per_kb_ms: num("compile_per_kb_ms")?,
+            compile_per_file_ms: num("compile_per_file_ms")?,
+            asm_ms: num("asm_ms")?,
+            asm_per_file_ms: num("asm_per_file_ms")?,
+            action_ms: num("action_ms")?,
+            cgo_ms: num("cgo_ms")?,
+            cgo_per_c_file_ms: num("cgo_per_c_file_ms")?,
+            link_ms: num("link_ms")?,
+            link_per_kb_ms: num("link_per_kb_ms")?,
+            install_ms: num("install_ms")?,
+            scaling: num("scaling")?,
+            command_ms: num("command_ms")?,
+            command_per_package_ms: num("command_per_package_ms")?,
+            command_before_fraction: num("command_before_fraction")?,
+        })
     }
 
     pub fn compile(&self, s: &PkgSize) -> f64 {
@@ -545,7 +578,14 @@ mod tests {
             "{m:?}"
         );
         assert!(m.link(8400.0) > 300.0 && m.link(8400.0) < 600.0);
-        assert!(CostModel::parse(r#"{"version": 2}"#).is_err());
+        assert!(CostModel::parse(r#"{"version": 2}"#)
+            .unwrap_err()
+            .contains("newer"));
+        let missing = include_str!("../data/cost-model.json").replace("\"link_ms\"", "\"lnk_ms\"");
+        assert_eq!(
+            CostModel::parse(&missing).unwrap_err(),
+            "cost model: \"link_ms\" is missing or not a number"
+        );
     }
 
     #[test]

@@ -22,7 +22,6 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::actionid::WorkspaceFiles;
@@ -370,31 +369,27 @@ fn err(at: impl Into<String>, message: impl Into<String>) -> LessonError {
 // Parsing
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+// The file is read from a `serde_json::Value` by hand rather than with serde's derive: the
+// derived readers of the tagged `run` and `check` objects instantiated serde's buffering
+// deserializer for every variant, ~60 KB of the page's wasm before optimisation. Reading by hand
+// also locates a structural error (`steps[1].run[2]: unknown field "fille"`). Every object
+// refuses fields it does not know, so a typo is not silently ignored.
+
 struct LessonFile {
-    format: u32,
     id: String,
     title: String,
     summary: String,
-    #[serde(default)]
     seed: Option<String>,
     workspaces: BTreeMap<String, WsFile>,
     steps: Vec<StepFile>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct WsFile {
-    #[serde(default)]
     sample: Option<String>,
-    #[serde(default)]
     txtar: Option<Lines>,
 }
 
 /// Text as one string or as an array of lines (joined with `\n`, plus a final `\n`).
-#[derive(Deserialize)]
-#[serde(untagged)]
 enum Lines {
     One(String),
     Many(Vec<String>),
@@ -409,43 +404,30 @@ impl Lines {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct StepFile {
     title: String,
     text: Vec<String>,
     button: String,
     run: Vec<ActionFile>,
-    #[serde(default)]
     questions: Vec<QuestionFile>,
 }
 
-#[derive(Deserialize)]
-#[serde(tag = "do", rename_all = "kebab-case", deny_unknown_fields)]
 enum ActionFile {
     Open {
         workspace: String,
     },
     CleanCache,
     Build {
-        #[serde(default)]
         label: Option<String>,
-        #[serde(default)]
         flags: Vec<String>,
-        #[serde(default)]
         p: Option<usize>,
-        #[serde(default)]
         cpus: Option<usize>,
-        #[serde(default)]
         patterns: Vec<String>,
     },
     Edit {
         file: String,
-        #[serde(default)]
         append: Option<String>,
-        #[serde(default)]
         replace: Option<String>,
-        #[serde(default)]
         with: Option<String>,
     },
     Write {
@@ -461,111 +443,373 @@ enum ActionFile {
     },
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct QuestionFile {
     ask: String,
     check: Json,
-    #[serde(default)]
     choices: Vec<String>,
     expect: Json,
     explain: String,
 }
 
-#[derive(Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
-enum CheckFile {
-    Compiled {
-        #[serde(default)]
-        build: Option<String>,
-        #[serde(default)]
-        all: bool,
-    },
-    CompiledCount {
-        #[serde(default)]
-        build: Option<String>,
-        #[serde(default)]
-        all: bool,
-    },
-    ToolRuns {
-        #[serde(default)]
-        build: Option<String>,
-        tool: String,
-    },
-    LinkRan {
-        #[serde(default)]
-        build: Option<String>,
-    },
-    NothingCompiled {
-        #[serde(default)]
-        build: Option<String>,
-    },
-    CacheHits {
-        #[serde(default)]
-        build: Option<String>,
-    },
-    Outcome {
-        #[serde(default)]
-        build: Option<String>,
-        action: String,
-    },
-    ChangedInputs {
-        #[serde(default)]
-        build: Option<String>,
-        action: String,
-    },
-    TranscriptHas {
-        #[serde(default)]
-        build: Option<String>,
-        text: String,
-    },
-    Faster {
-        build: String,
-        than: String,
-    },
-    SpeedupAtLeast {
-        build: String,
-        than: String,
-        factor: f64,
-    },
-    MaxParallel {
-        #[serde(default)]
-        build: Option<String>,
-    },
-    CacheOutsideModule,
-    ExitStatus {
-        #[serde(default)]
-        build: Option<String>,
-    },
+/// One JSON object of the file, read field by field; [`Obj::done`] refuses what is left.
+struct Obj {
+    /// Its location, as [`LessonError::at`] gives it.
+    at: String,
+    fields: serde_json::Map<String, Json>,
 }
 
-impl From<CheckFile> for Check {
-    fn from(c: CheckFile) -> Check {
-        match c {
-            CheckFile::Compiled { build, all } => Check::Compiled { build, all },
-            CheckFile::CompiledCount { build, all } => Check::CompiledCount { build, all },
-            CheckFile::ToolRuns { build, tool } => Check::ToolRuns { build, tool },
-            CheckFile::LinkRan { build } => Check::LinkRan { build },
-            CheckFile::NothingCompiled { build } => Check::NothingCompiled { build },
-            CheckFile::CacheHits { build } => Check::CacheHits { build },
-            CheckFile::Outcome { build, action } => Check::Outcome { build, action },
-            CheckFile::ChangedInputs { build, action } => Check::ChangedInputs { build, action },
-            CheckFile::TranscriptHas { build, text } => Check::TranscriptHas { build, text },
-            CheckFile::Faster { build, than } => Check::Faster { build, than },
-            CheckFile::SpeedupAtLeast {
-                build,
-                than,
-                factor,
-            } => Check::SpeedupAtLeast {
-                build,
-                than,
-                factor,
-            },
-            CheckFile::MaxParallel { build } => Check::MaxParallel { build },
-            CheckFile::CacheOutsideModule => Check::CacheOutsideModule,
-            CheckFile::ExitStatus { build } => Check::ExitStatus { build },
+impl Obj {
+    fn new(at: String, v: Json) -> Result<Obj, LessonError> {
+        match v {
+            Json::Object(fields) => Ok(Obj { at, fields }),
+            _ => Err(err(at, "must be an object")),
         }
     }
+
+    fn field_at(&self, key: &str) -> String {
+        if self.at.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.at)
+        }
+    }
+
+    /// A field that must be there (`null` counts as absent).
+    fn need(&mut self, key: &str) -> Result<Json, LessonError> {
+        match self.fields.remove(key) {
+            Some(Json::Null) | None => Err(err(&self.at, format!("missing field {key:?}"))),
+            Some(v) => Ok(v),
+        }
+    }
+
+    fn string(&mut self, key: &str) -> Result<String, LessonError> {
+        let v = self.need(key)?;
+        self.as_string(key, v)
+    }
+
+    fn opt_string(&mut self, key: &str) -> Result<Option<String>, LessonError> {
+        match self.fields.remove(key) {
+            Some(Json::Null) | None => Ok(None),
+            Some(v) => self.as_string(key, v).map(Some),
+        }
+    }
+
+    fn as_string(&self, key: &str, v: Json) -> Result<String, LessonError> {
+        match v {
+            Json::String(s) => Ok(s),
+            _ => Err(err(self.field_at(key), "must be a string")),
+        }
+    }
+
+    /// An array of strings; absent is empty.
+    fn strings(&mut self, key: &str) -> Result<Vec<String>, LessonError> {
+        match self.fields.remove(key) {
+            Some(Json::Null) | None => Ok(Vec::new()),
+            Some(v) => self.as_strings(key, v),
+        }
+    }
+
+    /// An array of strings that must be there (it may be empty).
+    fn need_strings(&mut self, key: &str) -> Result<Vec<String>, LessonError> {
+        let v = self.need(key)?;
+        self.as_strings(key, v)
+    }
+
+    fn as_strings(&self, key: &str, v: Json) -> Result<Vec<String>, LessonError> {
+        let bad = || err(self.field_at(key), "must be an array of strings");
+        let Json::Array(a) = v else {
+            return Err(bad());
+        };
+        a.into_iter()
+            .map(|v| match v {
+                Json::String(s) => Ok(s),
+                _ => Err(bad()),
+            })
+            .collect()
+    }
+
+    /// An array of objects, each read by `read` at `key[i]`; absent is empty.
+    fn objects<T>(
+        &mut self,
+        key: &str,
+        read: fn(Obj) -> Result<T, LessonError>,
+    ) -> Result<Vec<T>, LessonError> {
+        match self.fields.remove(key) {
+            Some(Json::Null) | None => Ok(Vec::new()),
+            Some(v) => self.as_objects(key, v, read),
+        }
+    }
+
+    /// An array of objects that must be there (it may be empty).
+    fn need_objects<T>(
+        &mut self,
+        key: &str,
+        read: fn(Obj) -> Result<T, LessonError>,
+    ) -> Result<Vec<T>, LessonError> {
+        let v = self.need(key)?;
+        self.as_objects(key, v, read)
+    }
+
+    fn as_objects<T>(
+        &self,
+        key: &str,
+        v: Json,
+        read: fn(Obj) -> Result<T, LessonError>,
+    ) -> Result<Vec<T>, LessonError> {
+        let at = self.field_at(key);
+        let Json::Array(a) = v else {
+            return Err(err(at, "must be an array"));
+        };
+        a.into_iter()
+            .enumerate()
+            .map(|(i, v)| read(Obj::new(format!("{at}[{i}]"), v)?))
+            .collect()
+    }
+
+    fn opt_count(&mut self, key: &str) -> Result<Option<usize>, LessonError> {
+        match self.fields.remove(key) {
+            Some(Json::Null) | None => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| usize::try_from(n).ok())
+                .map(Some)
+                .ok_or_else(|| err(self.field_at(key), "must be a whole number, 0 or more")),
+        }
+    }
+
+    /// A boolean; absent is false.
+    fn flag(&mut self, key: &str) -> Result<bool, LessonError> {
+        match self.fields.remove(key) {
+            Some(Json::Null) | None => Ok(false),
+            Some(Json::Bool(b)) => Ok(b),
+            Some(_) => Err(err(self.field_at(key), "must be true or false")),
+        }
+    }
+
+    fn number(&mut self, key: &str) -> Result<f64, LessonError> {
+        let v = self.need(key)?;
+        v.as_f64()
+            .ok_or_else(|| err(self.field_at(key), "must be a number"))
+    }
+
+    fn lines(&mut self, key: &str) -> Result<Option<Lines>, LessonError> {
+        match self.fields.remove(key) {
+            Some(Json::Null) | None => Ok(None),
+            Some(Json::String(s)) => Ok(Some(Lines::One(s))),
+            Some(v @ Json::Array(_)) => self.as_strings(key, v).map(|v| Some(Lines::Many(v))),
+            Some(_) => Err(err(
+                self.field_at(key),
+                "must be a string or an array of lines",
+            )),
+        }
+    }
+
+    /// The tag of a tagged object (`do` of an action, `kind` of a check), in `names`.
+    fn tag(&mut self, key: &str, names: &[&str]) -> Result<String, LessonError> {
+        let tag = self.string(key)?;
+        if names.contains(&tag.as_str()) {
+            Ok(tag)
+        } else {
+            Err(err(
+                self.field_at(key),
+                format!("unknown {key} {tag:?}, expected one of {names:?}"),
+            ))
+        }
+    }
+
+    /// Refuses the fields nobody read.
+    fn done(self) -> Result<(), LessonError> {
+        match self.fields.keys().next() {
+            None => Ok(()),
+            Some(k) => Err(err(&self.at, format!("unknown field {k:?}"))),
+        }
+    }
+}
+
+impl LessonFile {
+    fn read(mut o: Obj) -> Result<LessonFile, LessonError> {
+        o.need("format")?; // checked by `parse` before
+        let id = o.string("id")?;
+        let title = o.string("title")?;
+        let summary = o.string("summary")?;
+        let seed = o.opt_string("seed")?;
+        let at = o.field_at("workspaces");
+        let mut workspaces = BTreeMap::new();
+        let Json::Object(ws) = o.need("workspaces")? else {
+            return Err(err(at, "must be an object"));
+        };
+        for (name, v) in ws {
+            let mut w = Obj::new(format!("{at}.{name}"), v)?;
+            let f = WsFile {
+                sample: w.opt_string("sample")?,
+                txtar: w.lines("txtar")?,
+            };
+            w.done()?;
+            workspaces.insert(name, f);
+        }
+        let steps = o.need_objects("steps", StepFile::read)?;
+        o.done()?;
+        Ok(LessonFile {
+            id,
+            title,
+            summary,
+            seed,
+            workspaces,
+            steps,
+        })
+    }
+}
+
+impl StepFile {
+    fn read(mut o: Obj) -> Result<StepFile, LessonError> {
+        let f = StepFile {
+            title: o.string("title")?,
+            text: o.need_strings("text")?,
+            button: o.string("button")?,
+            run: o.need_objects("run", ActionFile::read)?,
+            questions: o.objects("questions", QuestionFile::read)?,
+        };
+        o.done()?;
+        Ok(f)
+    }
+}
+
+impl ActionFile {
+    const NAMES: [&'static str; 8] = [
+        "open",
+        "clean-cache",
+        "build",
+        "edit",
+        "write",
+        "delete",
+        "remove-binary",
+        "env",
+    ];
+
+    fn read(mut o: Obj) -> Result<ActionFile, LessonError> {
+        let a = match o.tag("do", &Self::NAMES)?.as_str() {
+            "open" => ActionFile::Open {
+                workspace: o.string("workspace")?,
+            },
+            "clean-cache" => ActionFile::CleanCache,
+            "build" => ActionFile::Build {
+                label: o.opt_string("label")?,
+                flags: o.strings("flags")?,
+                p: o.opt_count("p")?,
+                cpus: o.opt_count("cpus")?,
+                patterns: o.strings("patterns")?,
+            },
+            "edit" => ActionFile::Edit {
+                file: o.string("file")?,
+                append: o.opt_string("append")?,
+                replace: o.opt_string("replace")?,
+                with: o.opt_string("with")?,
+            },
+            "write" => ActionFile::Write {
+                file: o.string("file")?,
+                text: o
+                    .lines("text")?
+                    .ok_or_else(|| err(&o.at, "missing field \"text\""))?,
+            },
+            "delete" => ActionFile::Delete {
+                file: o.string("file")?,
+            },
+            "remove-binary" => ActionFile::RemoveBinary,
+            _ => ActionFile::Env {
+                var: o.string("var")?,
+            },
+        };
+        o.done()?;
+        Ok(a)
+    }
+}
+
+impl QuestionFile {
+    fn read(mut o: Obj) -> Result<QuestionFile, LessonError> {
+        let f = QuestionFile {
+            ask: o.string("ask")?,
+            check: o.need("check")?,
+            choices: o.strings("choices")?,
+            expect: o.need("expect")?,
+            explain: o.string("explain")?,
+        };
+        o.done()?;
+        Ok(f)
+    }
+}
+
+/// A question's `check` object, by its `kind`.
+fn read_check(mut o: Obj) -> Result<Check, LessonError> {
+    const NAMES: [&str; 14] = [
+        "compiled",
+        "compiled-count",
+        "tool-runs",
+        "link-ran",
+        "nothing-compiled",
+        "cache-hits",
+        "outcome",
+        "changed-inputs",
+        "transcript-has",
+        "faster",
+        "speedup-at-least",
+        "max-parallel",
+        "cache-outside-module",
+        "exit-status",
+    ];
+    let kind = o.tag("kind", &NAMES)?;
+    let c = match kind.as_str() {
+        "compiled" => Check::Compiled {
+            build: o.opt_string("build")?,
+            all: o.flag("all")?,
+        },
+        "compiled-count" => Check::CompiledCount {
+            build: o.opt_string("build")?,
+            all: o.flag("all")?,
+        },
+        "tool-runs" => Check::ToolRuns {
+            build: o.opt_string("build")?,
+            tool: o.string("tool")?,
+        },
+        "link-ran" => Check::LinkRan {
+            build: o.opt_string("build")?,
+        },
+        "nothing-compiled" => Check::NothingCompiled {
+            build: o.opt_string("build")?,
+        },
+        "cache-hits" => Check::CacheHits {
+            build: o.opt_string("build")?,
+        },
+        "outcome" => Check::Outcome {
+            build: o.opt_string("build")?,
+            action: o.string("action")?,
+        },
+        "changed-inputs" => Check::ChangedInputs {
+            build: o.opt_string("build")?,
+            action: o.string("action")?,
+        },
+        "transcript-has" => Check::TranscriptHas {
+            build: o.opt_string("build")?,
+            text: o.string("text")?,
+        },
+        "faster" => Check::Faster {
+            build: o.string("build")?,
+            than: o.string("than")?,
+        },
+        "speedup-at-least" => Check::SpeedupAtLeast {
+            build: o.string("build")?,
+            than: o.string("than")?,
+            factor: o.number("factor")?,
+        },
+        "max-parallel" => Check::MaxParallel {
+            build: o.opt_string("build")?,
+        },
+        "cache-outside-module" => Check::CacheOutsideModule,
+        _ => Check::ExitStatus {
+            build: o.opt_string("build")?,
+        },
+    };
+    o.done()?;
+    Ok(c)
 }
 
 const TOOLS: [&str; 5] = ["compile", "asm", "pack", "link", "cgo"];
@@ -597,11 +841,10 @@ pub fn parse(stem: &str, text: &str) -> Result<Lesson, Vec<LessonError>> {
         }
         _ => return Err(vec![err("format", format!("missing or unknown format; this page reads format {LESSON_FORMAT}"))]),
     }
-    let f: LessonFile = serde_json::from_value(v).map_err(|e| vec![err("", e.to_string())])?;
+    let f = Obj::new(String::new(), v)
+        .and_then(LessonFile::read)
+        .map_err(|e| vec![e])?;
     let mut errs = Vec::new();
-    if f.format != LESSON_FORMAT {
-        errs.push(err("format", "unknown format"));
-    }
     if f.id != stem {
         errs.push(err(
             "id",
@@ -822,10 +1065,9 @@ fn step(
 
 fn question(at: &str, q: QuestionFile, labels: &[String]) -> Result<Question, Vec<LessonError>> {
     let mut errs = Vec::new();
-    let check: Check = match serde_json::from_value::<CheckFile>(q.check) {
-        Ok(c) => c.into(),
-        Err(e) => return Err(vec![err(format!("{at}.check"), e.to_string())]),
-    };
+    let check = Obj::new(format!("{at}.check"), q.check)
+        .and_then(read_check)
+        .map_err(|e| vec![e])?;
     if labels.is_empty() {
         errs.push(err(at, "a question needs a build in the step's experiment"));
     }
@@ -1267,5 +1509,139 @@ impl Lab {
             gocache: &self.gocache,
             module_root: &self.module_root,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A valid lesson with `step` as its only step.
+    fn with_step(step: &str) -> String {
+        format!(
+            r#"{{"format": 1, "id": "t", "title": "T", "summary": "S",
+               "workspaces": {{"w": {{"sample": "hello"}}}}, "steps": [{step}]}}"#
+        )
+    }
+
+    fn errors(text: &str) -> Vec<String> {
+        parse("t", text)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.to_string())
+            .collect()
+    }
+
+    const STEP: &str = r#"{"title": "s", "text": ["p"], "button": "b",
+        "run": [{"do": "open", "workspace": "w"}, {"do": "build", "label": "cold", "flags": ["-x"], "p": 1},
+                {"do": "write", "file": "a.go", "text": ["package main", ""]}],
+        "questions": [{"ask": "?", "check": {"kind": "compiled-count", "build": "cold", "all": true},
+                       "expect": 2, "explain": "e"}]}"#;
+
+    #[test]
+    fn reads_every_field() {
+        let l = parse("t", &with_step(STEP)).expect("valid");
+        let s = &l.steps[0];
+        assert_eq!(s.text, ["p"]);
+        match &s.run[1] {
+            Action::Build(b) => {
+                assert_eq!(
+                    (b.label.as_str(), b.x, b.p, b.cpus),
+                    ("cold", true, Some(1), 2)
+                );
+                assert_eq!(b.patterns, ["."]);
+            }
+            a => panic!("{a:?}"),
+        }
+        assert_eq!(
+            s.run[2],
+            Action::Write {
+                file: "a.go".into(),
+                text: "package main\n\n".into()
+            }
+        );
+        assert_eq!(
+            s.questions[0].check,
+            Check::CompiledCount {
+                build: Some("cold".into()),
+                all: true
+            }
+        );
+        assert_eq!(s.questions[0].expect, Answer::Number(2));
+    }
+
+    /// Structural mistakes are refused at their place, one at a time.
+    #[test]
+    fn structural_errors_are_located() {
+        let cases = [
+            (
+                STEP.replace(r#""do": "open""#, r#""do": "opne""#),
+                r#"steps[0].run[0].do: unknown do "opne", expected one of ["open", "clean-cache", "build", "edit", "write", "delete", "remove-binary", "env"]"#,
+            ),
+            (
+                STEP.replace(r#""workspace": "w""#, r#""worksapce": "w""#),
+                r#"steps[0].run[0]: missing field "workspace""#,
+            ),
+            (
+                STEP.replace(r#""p": 1"#, r#""p": 1, "q": 2"#),
+                r#"steps[0].run[1]: unknown field "q""#,
+            ),
+            (
+                STEP.replace(r#""p": 1"#, r#""p": -1"#),
+                "steps[0].run[1].p: must be a whole number, 0 or more",
+            ),
+            (
+                STEP.replace(r#""flags": ["-x"]"#, r#""flags": "-x""#),
+                "steps[0].run[1].flags: must be an array of strings",
+            ),
+            (
+                STEP.replace(r#""all": true"#, r#""all": 1"#),
+                "steps[0].questions[0].check.all: must be true or false",
+            ),
+            (
+                STEP.replace(r#""kind": "compiled-count""#, r#""kind": "compiled-cnt""#),
+                "steps[0].questions[0].check.kind: unknown kind \"compiled-cnt\", expected one of",
+            ),
+            (
+                STEP.replace(r#""text": ["p"]"#, r#""text": 3"#),
+                "steps[0].text: must be an array of strings",
+            ),
+            (
+                STEP.replace(r#""ask": "?", "#, ""),
+                r#"steps[0].questions[0]: missing field "ask""#,
+            ),
+            (
+                STEP.replace(r#""button": "b","#, ""),
+                r#"steps[0]: missing field "button""#,
+            ),
+        ];
+        for (step, want) in cases {
+            let got = errors(&with_step(&step));
+            assert_eq!(got.len(), 1, "{got:?}");
+            assert!(got[0].starts_with(want), "got {got:?}, want {want}");
+        }
+        assert_eq!(
+            errors(
+                r#"{"format": 1, "id": "t", "title": "T", "summary": "S", "workspaces": [], "steps": []}"#
+            ),
+            ["workspaces: must be an object"]
+        );
+        assert_eq!(
+            errors(r#"{"format": 1, "id": "t", "title": "T", "summary": "S", "workspaces": {}}"#),
+            [r#"missing field "steps""#]
+        );
+        assert_eq!(
+            errors(
+                r#"{"format": 1, "id": "t", "title": "T", "summary": "S", "workspaces": {}, "steps": [], "x": 1}"#
+            ),
+            [r#"unknown field "x""#]
+        );
+        // An empty list is read; the validation says what is wrong with it.
+        assert_eq!(
+            errors(
+                r#"{"format": 1, "id": "t", "title": "T", "summary": "S", "workspaces": {}, "steps": []}"#
+            ),
+            ["steps: a lesson has 1 to 20 steps"]
+        );
     }
 }

@@ -56,7 +56,8 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::trace::{CacheOutcome, Kind, Origin, Span, Status, Trace, TraceAction};
 use crate::workspace::{normalize, Workspace};
@@ -279,9 +280,11 @@ pub fn decode(token: &str) -> Result<Shared, ShareError> {
             },
             _ => ShareError::Corrupt,
         })?;
-    let wire: Wire =
-        serde_json::from_slice(&json).map_err(|e| ShareError::Malformed(e.to_string()))?;
-    from_wire(wire)
+    let json = String::from_utf8(json)
+        .map_err(|_| ShareError::Malformed("its data is not UTF-8 text".into()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&json).map_err(|e| ShareError::Malformed(e.to_string()))?;
+    from_wire(Wire::read(v).map_err(ShareError::Malformed)?)
 }
 
 fn parse_format(v: &str) -> Result<u64, ShareError> {
@@ -334,29 +337,25 @@ fn us(x: f64) -> i64 {
 // The wire form (private: the format is this module's, not its types')
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Serialize)]
 struct Wire {
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "String::is_empty")]
     title: String,
     txtar: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     noeol: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     raw: Vec<(String, String)>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     bin: Vec<(String, String)>,
-    #[serde(default)]
     cwd: String,
     argv: Vec<String>,
     toolchain: WireToolchain,
     cpus: u64,
-    #[serde(default)]
     builds: Vec<WireBuild>,
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Serialize)]
 struct WireToolchain {
     runner: String,
     goos: String,
@@ -364,15 +363,13 @@ struct WireToolchain {
     cgo: bool,
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Serialize)]
 struct WireBuild {
     label: String,
     trace: WireTrace,
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Serialize)]
 struct WireTrace {
     v: u32,
     origin: String,
@@ -400,6 +397,194 @@ type WireAction = (
     u32,
     Vec<i64>,
 );
+
+// The wire is read from a `serde_json::Value` by hand rather than with serde's derive: the
+// derived readers (four structs and the twelve-element action tuple) were a typed JSON reader of
+// their own in the page's wasm, next to the `Value` reader every other JSON import uses. Every
+// object refuses fields it does not know, as before.
+
+/// One wire object, read field by field; [`Fields::done`] refuses what is left.
+struct Fields {
+    what: &'static str,
+    map: serde_json::Map<String, Value>,
+}
+
+impl Fields {
+    fn new(what: &'static str, v: Value) -> Result<Fields, String> {
+        match v {
+            Value::Object(map) => Ok(Fields { what, map }),
+            _ => Err(format!("{what}: not an object")),
+        }
+    }
+
+    fn need(&mut self, key: &str) -> Result<Value, String> {
+        self.map
+            .remove(key)
+            .ok_or_else(|| format!("{}: missing field {key:?}", self.what))
+    }
+
+    /// An optional field: absent is `T::default()`.
+    fn opt<T: Default>(&mut self, key: &str, read: fn(Value) -> Option<T>) -> Result<T, String> {
+        match self.map.remove(key) {
+            None => Ok(T::default()),
+            Some(v) => read(v).ok_or_else(|| self.bad(key)),
+        }
+    }
+
+    fn get<T>(&mut self, key: &str, read: fn(Value) -> Option<T>) -> Result<T, String> {
+        let v = self.need(key)?;
+        read(v).ok_or_else(|| self.bad(key))
+    }
+
+    fn bad(&self, key: &str) -> String {
+        format!("{}: field {key:?} has the wrong type", self.what)
+    }
+
+    fn done(self) -> Result<(), String> {
+        match self.map.keys().next() {
+            None => Ok(()),
+            Some(k) => Err(format!("{}: unknown field {k:?}", self.what)),
+        }
+    }
+}
+
+fn string(v: Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s),
+        _ => None,
+    }
+}
+
+fn array(v: Value) -> Option<Vec<Value>> {
+    match v {
+        Value::Array(a) => Some(a),
+        _ => None,
+    }
+}
+
+fn strings(v: Value) -> Option<Vec<String>> {
+    array(v)?.into_iter().map(string).collect()
+}
+
+/// `[[a, b], …]`.
+fn pairs(v: Value) -> Option<Vec<(String, String)>> {
+    array(v)?
+        .into_iter()
+        .map(|p| match <[Value; 2]>::try_from(array(p)?) {
+            Ok([a, b]) => Some((string(a)?, string(b)?)),
+            Err(_) => None,
+        })
+        .collect()
+}
+
+fn uint<const MAX: u64>(v: Value) -> Option<u64> {
+    v.as_u64().filter(|&n| n <= MAX)
+}
+
+fn u32_(v: Value) -> Option<u32> {
+    uint::<{ u32::MAX as u64 }>(v).map(|n| n as u32)
+}
+
+fn int(v: Value) -> Option<i64> {
+    v.as_i64()
+}
+
+fn ints(v: Value) -> Option<Vec<i64>> {
+    array(v)?.into_iter().map(int).collect()
+}
+
+impl Wire {
+    fn read(v: Value) -> Result<Wire, String> {
+        let mut f = Fields::new("the link", v)?;
+        let w = Wire {
+            title: f.opt("title", string)?,
+            txtar: f.get("txtar", string)?,
+            noeol: f.opt("noeol", strings)?,
+            raw: f.opt("raw", pairs)?,
+            bin: f.opt("bin", pairs)?,
+            cwd: f.opt("cwd", string)?,
+            argv: f.get("argv", strings)?,
+            toolchain: WireToolchain::read(f.need("toolchain")?)?,
+            cpus: f.get("cpus", uint::<{ u64::MAX }>)?,
+            builds: match f.map.remove("builds") {
+                None => Vec::new(),
+                Some(b) => array(b)
+                    .ok_or_else(|| f.bad("builds"))?
+                    .into_iter()
+                    .map(WireBuild::read)
+                    .collect::<Result<_, _>>()?,
+            },
+        };
+        f.done()?;
+        Ok(w)
+    }
+}
+
+impl WireToolchain {
+    fn read(v: Value) -> Result<WireToolchain, String> {
+        let mut f = Fields::new("toolchain", v)?;
+        let t = WireToolchain {
+            runner: f.get("runner", string)?,
+            goos: f.get("goos", string)?,
+            goarch: f.get("goarch", string)?,
+            cgo: f.get("cgo", |v| v.as_bool())?,
+        };
+        f.done()?;
+        Ok(t)
+    }
+}
+
+impl WireBuild {
+    fn read(v: Value) -> Result<WireBuild, String> {
+        let mut f = Fields::new("a build", v)?;
+        let label = f.get("label", string)?;
+        let trace = WireTrace::read(f.need("trace")?)?;
+        f.done()?;
+        Ok(WireBuild { label, trace })
+    }
+}
+
+impl WireTrace {
+    fn read(v: Value) -> Result<WireTrace, String> {
+        let mut f = Fields::new("a trace", v)?;
+        let t = WireTrace {
+            v: f.get("v", u32_)?,
+            origin: f.get("origin", string)?,
+            root: f.get("root", string)?,
+            lanes: f.get("lanes", uint::<{ u64::MAX }>)?,
+            end: f.get("end", int)?,
+            do_span: f.get("do", |v| match <[i64; 2]>::try_from(ints(v)?) {
+                Ok([a, b]) => Some((a, b)),
+                Err(_) => None,
+            })?,
+            strings: f.get("strings", strings)?,
+            actions: f.get("actions", |v| array(v)?.into_iter().map(action).collect())?,
+        };
+        f.done()?;
+        Ok(t)
+    }
+}
+
+/// One action's twelve-element array (see [`WireAction`]).
+fn action(v: Value) -> Option<WireAction> {
+    let [id, mode, package, deps, lane, ready, start, end, kind, status, cache, spans] =
+        <[Value; 12]>::try_from(array(v)?).ok()?;
+    let byte = |v: Value| uint::<{ u8::MAX as u64 }>(v).map(|n| n as u8);
+    Some((
+        uint::<{ u64::MAX }>(id)?,
+        u32_(mode)?,
+        u32_(package)?,
+        array(deps)?.into_iter().map(u32_).collect::<Option<_>>()?,
+        u32_(lane)?,
+        int(ready)?,
+        int(start)?,
+        int(end)?,
+        byte(kind)?,
+        byte(status)?,
+        u32_(cache)?,
+        ints(spans)?,
+    ))
+}
 
 /// Whether a file can travel inside the txtar text unchanged (after `noeol` is applied).
 fn txtar_safe(path: &str, text: &str) -> bool {
@@ -861,6 +1046,63 @@ pub fn base64url_decode(text: &str) -> Result<Vec<u8>, ShareError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A token carrying `json` as it is.
+    fn token(json: &str) -> String {
+        let mut out = "1.".to_string();
+        base64url_encode(
+            &miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 9),
+            &mut out,
+        );
+        out
+    }
+
+    /// The hand-written wire reader: what it accepts, and every refusal names its place.
+    #[test]
+    fn wire_reader_accepts_the_format_and_refuses_the_rest() {
+        const OK: &str = r#"{"txtar": "-- go.mod --\nmodule m\n", "argv": ["go", "build"],
+            "toolchain": {"runner": "simulated", "goos": "linux", "goarch": "amd64", "cgo": true},
+            "cpus": 2, "builds": [{"label": "cold", "trace": {"v": 1, "origin": "simulated",
+            "root": "/r", "lanes": 1, "end": 10, "do": [1, 9], "strings": ["build", "m"],
+            "actions": [[1, 0, 1, [], 1, 0, 1, 9, 0, 0, 0, []]]}}]}"#;
+        let s = decode(&token(OK)).expect("valid");
+        assert_eq!((s.cpus, s.argv.len(), s.builds.len()), (2, 2, 1));
+        assert_eq!(s.builds[0].trace.actions.len(), 1);
+        assert!(s.toolchain.cgo);
+        let damaged = |json: String| match decode(&token(&json)) {
+            Err(ShareError::Malformed(m)) => m,
+            other => panic!("{json}: {other:?}"),
+        };
+        assert_eq!(
+            damaged(OK.replace(r#""cpus": 2"#, r#""cpus": 2, "x": 1"#)),
+            r#"the link: unknown field "x""#
+        );
+        assert_eq!(
+            damaged(OK.replace(r#""cgo": true"#, r#""cgo": 1"#)),
+            r#"toolchain: field "cgo" has the wrong type"#
+        );
+        assert_eq!(
+            damaged(OK.replace(r#""cpus": 2,"#, "")),
+            r#"the link: missing field "cpus""#
+        );
+        assert_eq!(
+            damaged(OK.replace("[1, 9]", "[1, 9, 3]")),
+            r#"a trace: field "do" has the wrong type"#
+        );
+        // An action's kind is a byte; a twelve-element array, no more.
+        assert_eq!(
+            damaged(OK.replace("9, 0, 0, 0, []", "9, 256, 0, 0, []")),
+            r#"a trace: field "actions" has the wrong type"#
+        );
+        assert_eq!(
+            damaged(OK.replace("0, 0, 0, []]", "0, 0, 0, [], 5]")),
+            r#"a trace: field "actions" has the wrong type"#
+        );
+        assert_eq!(
+            damaged(r#"["not", "an", "object"]"#.into()),
+            "the link: not an object"
+        );
+    }
 
     #[test]
     fn base64url_matches_rfc4648_vectors() {

@@ -5,7 +5,9 @@
 //!
 //! The data is embedded (`core/data/std-go1.23.5-*.txt`, written by `scripts/gen-stdgraph.py` from
 //! the real `go list -deps -json std`) and parsed on first use per target. This module knows no
-//! file contents, only names and sizes; it reads no GOROOT and does no IO at run time.
+//! file contents, only names and sizes; it reads no GOROOT and does no IO at run time. Without
+//! the `cross-targets` feature only linux/amd64 is embedded; the caller fetches another target's
+//! file itself and hands it to [`StdLib::provide`] (the page does, see `web/src/assets.rs`).
 //!
 //! # Targets
 //!
@@ -135,60 +137,131 @@ const fn target(goos: &'static str, goarch: &'static str, cgo_enabled: bool) -> 
     }
 }
 
-/// The embedded graphs, the full one first.
-const EMBEDDED: [(Target, &str); 4] = [
+/// The data file of each target, the full one first. `None`: not compiled in; see
+/// [`StdLib::provide`].
+///
+/// linux/amd64 (cgo on and off) is always embedded: the simulated toolchain and the real one of a
+/// Linux helper build for it. darwin/arm64 and windows/amd64 are embedded with the
+/// `cross-targets` feature (on by default; the native binary and the tests use it). The page's
+/// wasm leaves it off: those two graphs were 11 KB of its gzipped size, and the page needs one
+/// only when a helper on such a machine runs the real tools, so it fetches that file then
+/// (`web/src/assets.rs`).
+const EMBEDDED: [(Target, Option<&str>); 4] = [
     (
         target("linux", "amd64", true),
-        include_str!("../data/std-go1.23.5-linux-amd64-cgo1.txt"),
+        Some(include_str!("../data/std-go1.23.5-linux-amd64-cgo1.txt")),
     ),
     (
         target("linux", "amd64", false),
-        include_str!("../data/std-go1.23.5-linux-amd64-cgo0.txt"),
+        Some(include_str!("../data/std-go1.23.5-linux-amd64-cgo0.txt")),
     ),
-    (
-        target("darwin", "arm64", false),
-        include_str!("../data/std-go1.23.5-darwin-arm64-cgo0.txt"),
-    ),
-    (
-        target("windows", "amd64", false),
-        include_str!("../data/std-go1.23.5-windows-amd64-cgo0.txt"),
-    ),
+    (target("darwin", "arm64", false), CROSS_DARWIN),
+    (target("windows", "amd64", false), CROSS_WINDOWS),
 ];
+
+#[cfg(feature = "cross-targets")]
+const CROSS_DARWIN: Option<&str> = Some(include_str!("../data/std-go1.23.5-darwin-arm64-cgo0.txt"));
+#[cfg(feature = "cross-targets")]
+const CROSS_WINDOWS: Option<&str> =
+    Some(include_str!("../data/std-go1.23.5-windows-amd64-cgo0.txt"));
+#[cfg(not(feature = "cross-targets"))]
+const CROSS_DARWIN: Option<&str> = None;
+#[cfg(not(feature = "cross-targets"))]
+const CROSS_WINDOWS: Option<&str> = None;
 
 const TARGETS: [Target; 4] = [EMBEDDED[0].0, EMBEDDED[1].0, EMBEDDED[2].0, EMBEDDED[3].0];
 
+/// The data files handed over at run time for targets not compiled in ([`StdLib::provide`]).
+static PROVIDED: [OnceLock<&'static str>; 4] = [const { OnceLock::new() }; 4];
+
 static PARSED: [OnceLock<StdLib>; 4] = [const { OnceLock::new() }; 4];
 
-fn embedded(i: usize) -> &'static StdLib {
-    PARSED[i].get_or_init(|| {
-        let (want, text) = EMBEDDED[i];
-        let raw = parse(text).unwrap_or_else(|e| panic!("embedded std graph for {want:?}: {e}"));
-        let lib = match raw.base {
-            None => raw.into_lib(),
-            Some(base) => {
-                let j = EMBEDDED.iter().position(|(t, _)| *t == base);
-                let j = j.unwrap_or_else(|| panic!("{want:?}: no embedded base {base:?}"));
-                raw.overlay_on(embedded(j))
-                    .unwrap_or_else(|e| panic!("embedded std graph for {want:?}: {e}"))
-            }
-        };
-        assert_eq!(lib.target, want, "embedded std graph has the wrong target");
-        lib
-    })
+/// The data file of target `i`: compiled in, or provided at run time, or not (yet) available.
+fn text(i: usize) -> Option<&'static str> {
+    EMBEDDED[i].1.or_else(|| PROVIDED[i].get().copied())
+}
+
+/// The parsed graph of target `i`, if its data (and its base's) is available.
+fn graph(i: usize) -> Option<&'static StdLib> {
+    if let Some(lib) = PARSED[i].get() {
+        return Some(lib);
+    }
+    let text = text(i)?;
+    let want = EMBEDDED[i].0;
+    let raw = parse(text).unwrap_or_else(|e| panic!("std graph for {want:?}: {e}"));
+    let lib = match raw.base {
+        None => raw.into_lib(),
+        Some(base) => {
+            let j = TARGETS.iter().position(|t| *t == base);
+            let j = j.unwrap_or_else(|| panic!("{want:?}: no base {base:?}"));
+            raw.overlay_on(graph(j)?)
+                .unwrap_or_else(|e| panic!("std graph for {want:?}: {e}"))
+        }
+    };
+    assert_eq!(lib.target, want, "std graph has the wrong target");
+    Some(PARSED[i].get_or_init(|| lib))
 }
 
 impl StdLib {
     /// The graph for a target, or `None` if none is embedded for it. Parsed on first use.
+    ///
+    /// A target whose data is neither compiled in nor provided yet is `None` too; see
+    /// [`StdLib::data_file`] and [`StdLib::provide`].
     pub fn for_target(goos: &str, goarch: &str, cgo_enabled: bool) -> Option<&'static StdLib> {
-        let i = TARGETS
-            .iter()
-            .position(|t| t.goos == goos && t.goarch == goarch && t.cgo_enabled == cgo_enabled)?;
-        Some(embedded(i))
+        graph(Self::target_index(goos, goarch, cgo_enabled)?)
     }
 
-    /// The targets with an embedded graph.
+    /// The targets Buildlab has a graph for (compiled in or to be provided).
     pub fn targets() -> &'static [Target] {
         &TARGETS
+    }
+
+    fn target_index(goos: &str, goarch: &str, cgo_enabled: bool) -> Option<usize> {
+        TARGETS
+            .iter()
+            .position(|t| t.goos == goos && t.goarch == goarch && t.cgo_enabled == cgo_enabled)
+    }
+
+    /// For a known target whose graph is not compiled into this build and not provided yet: the
+    /// name of its data file (`std-go1.23.5-darwin-arm64-cgo0.txt`), which the caller fetches and
+    /// hands to [`StdLib::provide`]. `None` when the graph is available or the target unknown.
+    pub fn data_file(goos: &str, goarch: &str, cgo_enabled: bool) -> Option<String> {
+        let i = Self::target_index(goos, goarch, cgo_enabled)?;
+        if text(i).is_some() {
+            return None;
+        }
+        let t = TARGETS[i];
+        Some(format!(
+            "std-{GO_VERSION}-{}-{}-cgo{}.txt",
+            t.goos, t.goarch, t.cgo_enabled as u8
+        ))
+    }
+
+    /// Makes a target's graph available from its data file's text (as `scripts/gen-stdgraph.py`
+    /// wrote it), for a build that does not compile it in. The text is checked in full before
+    /// it is kept: format, go version, a known target, its base available, the package count.
+    /// Providing a target that is already available changes nothing. Returns the target.
+    ///
+    /// The graph's strings borrow from the text for the program's lifetime, as they do from the
+    /// compiled-in files, so the text is leaked; a rejected one too (one file per attempt).
+    pub fn provide(text: String) -> Result<Target, String> {
+        let text: &'static str = Box::leak(text.into_boxed_str());
+        let raw = parse(text)?;
+        let t = raw.target;
+        let i = Self::target_index(t.goos, t.goarch, t.cgo_enabled)
+            .ok_or_else(|| format!("no std graph is known for {}/{}", t.goos, t.goarch))?;
+        if let Some(base) = raw.base {
+            let j = TARGETS
+                .iter()
+                .position(|x| *x == base)
+                .ok_or("unknown base")?;
+            let base = graph(j).ok_or("its base graph is not available")?;
+            raw.overlay_on(base)?;
+        }
+        if self::text(i).is_none() {
+            let _ = PROVIDED[i].set(text);
+        }
+        Ok(TARGETS[i])
     }
 
     /// The go version the graphs describe, `go1.23.5`.
@@ -601,8 +674,67 @@ mod tests {
     /// ImportPath, Standard, Imports and Deps, one package a line.
     const ORACLE_MULTI: &str = include_str!("../data/testdata/multi-go-list-deps.jsonl");
 
+    /// A target's graph; without the `cross-targets` feature, provided from its data file as the
+    /// page does, so every test here also runs with `--no-default-features`.
     fn lib(goos: &str, goarch: &str, cgo: bool) -> &'static StdLib {
-        StdLib::for_target(goos, goarch, cgo).expect("embedded target")
+        if let Some(name) = StdLib::data_file(goos, goarch, cgo) {
+            let path = format!("{}/data/{name}", env!("CARGO_MANIFEST_DIR"));
+            StdLib::provide(std::fs::read_to_string(path).expect("data file")).expect("provide");
+        }
+        StdLib::for_target(goos, goarch, cgo).expect("known target")
+    }
+
+    /// What the page relies on: a target not compiled in is absent until its data file is
+    /// provided; a provided file is checked before it is kept; providing twice changes nothing.
+    #[test]
+    fn provide_makes_a_target_available() {
+        let data = |name: &str| {
+            std::fs::read_to_string(format!("{}/data/{name}", env!("CARGO_MANIFEST_DIR")))
+                .expect("data file")
+        };
+        let cross = cfg!(feature = "cross-targets");
+        // linux/amd64 is always compiled in.
+        assert_eq!(StdLib::data_file("linux", "amd64", true), None);
+        assert_eq!(StdLib::data_file("linux", "amd64", false), None);
+        assert_eq!(
+            StdLib::data_file("linux", "arm64", false),
+            None,
+            "unknown target"
+        );
+        let win = "std-go1.23.5-windows-amd64-cgo0.txt";
+        let text = data(win);
+        if !cross && StdLib::data_file("windows", "amd64", false).is_some() {
+            assert_eq!(
+                StdLib::data_file("windows", "amd64", false).as_deref(),
+                Some(win)
+            );
+            assert!(StdLib::for_target("windows", "amd64", false).is_none());
+        }
+        // Broken texts are refused and leave the target as it was.
+        let available = StdLib::data_file("windows", "amd64", false).is_none();
+        let short = text.replace("packages 306", "packages 300");
+        assert!(StdLib::provide(short).unwrap_err().contains("306"));
+        assert!(StdLib::provide("stdgraph 1\ngo go1.22.0\n".into()).is_err());
+        let arm = text.replace("target windows amd64 cgo0", "target linux arm64 cgo0");
+        assert_eq!(
+            StdLib::provide(arm).unwrap_err(),
+            "no std graph is known for linux/arm64"
+        );
+        assert_eq!(
+            StdLib::data_file("windows", "amd64", false).is_none(),
+            available
+        );
+        // The real file is accepted, twice.
+        let t = StdLib::provide(text.clone()).expect("provide");
+        assert_eq!(
+            (t.goos, t.goarch, t.cgo_enabled),
+            ("windows", "amd64", false)
+        );
+        assert_eq!(StdLib::provide(text).expect("again"), t);
+        assert_eq!(StdLib::data_file("windows", "amd64", false), None);
+        let l = StdLib::for_target("windows", "amd64", false).expect("provided");
+        assert_eq!(l.len(), 306);
+        assert!(l.contains("internal/syscall/windows"));
     }
 
     fn jsonl(text: &str) -> Vec<Value> {

@@ -547,8 +547,14 @@ fn assign_lanes(t: &mut Trace) {
 
 /// Import a `-debug-actiongraph` file written after the build (with times).
 pub fn from_actiongraph(json: &str) -> Result<Trace, ImportError> {
-    let v: Vec<Value> =
+    // Read as one `Value` (the reader every JSON import shares) rather than as `Vec<Value>`.
+    let v: Value =
         serde_json::from_str(json).map_err(|e| ImportError(format!("actiongraph: {e}")))?;
+    let Value::Array(v) = v else {
+        return Err(ImportError(
+            "actiongraph: not a JSON array of actions".into(),
+        ));
+    };
     let time = |a: &Value, k: &str| a.get(k).and_then(Value::as_str).and_then(parse_rfc3339_ns);
     let origin = v
         .iter()
