@@ -22,7 +22,7 @@
 //! Not here: cgo (`CGO_ENABLED=0`), module downloads (no network; only what the page sends and
 //! the standard library), and any Go command other than a build.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -39,6 +39,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, Semaphore};
 
+use crate::realtools;
 use buildlab_core::actionid::WorkspaceFiles;
 use buildlab_core::build::Config;
 use buildlab_core::cache::{CacheFs, DirCache};
@@ -75,6 +76,10 @@ pub struct Limits {
     pub concurrent_builds: usize,
     pub run_timeout: Duration,
     pub run_output_bytes: usize,
+    /// Largest blob the page may upload (a dependency's archive it holds and this store lost).
+    pub blob_bytes: usize,
+    /// A page-driven workspace nobody used for this long is removed.
+    pub workspace_idle: Duration,
 }
 
 impl Default for Limits {
@@ -90,6 +95,8 @@ impl Default for Limits {
             concurrent_builds: 2,
             run_timeout: Duration::from_secs(10),
             run_output_bytes: 1 << 20,
+            blob_bytes: 256 << 20,
+            workspace_idle: Duration::from_secs(600),
         }
     }
 }
@@ -107,6 +114,12 @@ pub struct Api {
     counter: AtomicU64,
     /// Content hashes of binaries this helper linked (only those may be run).
     binaries: Mutex<HashSet<String>>,
+    /// The workspaces pages opened to run their builds' misses ([`OpenWorkspace`]).
+    pub(crate) workspaces: Mutex<HashMap<u64, Arc<OpenWorkspace>>>,
+    /// Tool processes run since start, and actions executed for pages: what a page (or a test)
+    /// reads from `/api/v1/info` to know that a warm build ran no tool.
+    pub(crate) tool_runs: AtomicU64,
+    pub(crate) execs: AtomicU64,
 }
 
 impl Api {
@@ -126,6 +139,9 @@ impl Api {
             limits,
             counter: AtomicU64::new(0),
             binaries: Mutex::new(HashSet::new()),
+            workspaces: Mutex::new(HashMap::new()),
+            tool_runs: AtomicU64::new(0),
+            execs: AtomicU64::new(0),
         }
     }
 }
@@ -157,7 +173,13 @@ pub fn router(api: Arc<Api>) -> Router {
     Router::new()
         .route("/api/v1/info", get(info))
         .route("/api/v1/build", post(build))
-        .route("/api/v1/blob/{hex}", get(blob))
+        .route("/api/v1/workspace", post(open_workspace))
+        .route(
+            "/api/v1/workspace/{n}",
+            axum::routing::delete(close_workspace),
+        )
+        .route("/api/v1/workspace/{n}/exec", post(exec_action))
+        .route("/api/v1/blob/{hex}", get(blob).put(put_blob))
         .route("/api/v1/run/{hex}", post(run_binary))
         .route("/api/{*rest}", axum::routing::any(unknown_route))
         .layer(DefaultBodyLimit::max(body_limit))
@@ -252,6 +274,7 @@ async fn info(State(api): State<Arc<Api>>) -> Response {
         Ok(g) => json!({
             "available": true, "version": g.version, "goroot": g.goroot,
             "goos": g.goos, "goarch": g.goarch, "cgoEnabled": false,
+            "cpus": crate::cli::real_toolchain(g, None).cpus,
         }),
         Err(why) => json!({ "available": false, "why": why }),
     };
@@ -260,12 +283,18 @@ async fn info(State(api): State<Arc<Api>>) -> Response {
         "helper": format!("buildlab {}", env!("CARGO_PKG_VERSION")),
         "go": go,
         "plannedRoot": PLANNED_ROOT,
+        "pageBuilds": true,
+        "counters": {
+            "toolRuns": api.tool_runs.load(Ordering::Relaxed),
+            "execs": api.execs.load(Ordering::Relaxed),
+        },
         "limits": {
             "bodyBytes": l.body_bytes, "files": l.files, "totalBytes": l.total_bytes,
             "fileBytes": l.file_bytes, "pathLength": l.path_len,
             "toolTimeoutMs": l.tool_timeout.as_millis() as u64,
             "concurrentBuilds": l.concurrent_builds,
             "runTimeoutMs": l.run_timeout.as_millis() as u64, "runOutputBytes": l.run_output_bytes,
+            "blobBytes": l.blob_bytes, "workspaceIdleMs": l.workspace_idle.as_millis() as u64,
         },
     }))
 }
@@ -292,6 +321,10 @@ struct BuildRequest {
     /// place"): when it is current the link does not run again.
     #[serde(default)]
     binary: Option<String>,
+    /// The digest of the plan the page made ([`plan_digest`]): a workspace the helper plans
+    /// differently is refused rather than run with command lines the page did not hash.
+    #[serde(default, rename = "planDigest")]
+    plan_digest: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -322,6 +355,7 @@ struct Validated {
     patterns: Vec<String>,
     cwd: String,
     binary: Option<String>,
+    plan_digest: Option<String>,
 }
 
 /// Characters allowed in file paths, patterns and the cwd: go's safe path characters, minus
@@ -450,6 +484,11 @@ fn validate(body: &[u8], limits: &Limits) -> Result<Validated, ApiError> {
             return Err(bad("binary: not a 64-digit lowercase hex content hash"));
         }
     }
+    if let Some(h) = &req.plan_digest {
+        if !is_hex64(h) {
+            return Err(bad("planDigest: not a 64-digit lowercase hex digest"));
+        }
+    }
     let patterns = if req.packages.is_empty() {
         vec![".".to_string()]
     } else {
@@ -461,6 +500,7 @@ fn validate(body: &[u8], limits: &Limits) -> Result<Validated, ApiError> {
         patterns,
         cwd: req.cwd,
         binary: req.binary,
+        plan_digest: req.plan_digest,
     })
 }
 
@@ -613,16 +653,6 @@ fn run_build(
         .map_err(|e| format!("creating $WORK: {e}"))?;
     write_workspace(&v.ws, &src).map_err(|e| format!("writing the workspace: {e}"))?;
 
-    let mut ctx = BuildContext::new(&go.goos, &go.goarch);
-    ctx.cgo_enabled = false;
-    let req = LoadRequest {
-        cwd: v.cwd.clone(),
-        patterns: v.patterns.clone(),
-        ctx,
-        goroot: go.goroot.clone(),
-        module_root_display: PLANNED_ROOT.into(),
-        ..LoadRequest::default()
-    };
     let fail = |text: String| {
         send(
             json!({"type": "done", "version": API_VERSION, "exitStatus": 1, "transcript": text,
@@ -630,14 +660,10 @@ fn run_build(
         );
         Ok(())
     };
-    let loaded = match load(&v.ws, &req) {
-        Ok(l) => l,
-        Err(e) => return fail(format!("{e}\n")),
-    };
     let tc = crate::cli::real_toolchain(go, v.flags.p);
-    let plan = match plan(loaded.input, &tc) {
+    let plan = match plan_workspace(go, &v) {
         Ok(p) => p,
-        Err(errs) => return fail(errs.iter().map(|e| format!("{e}\n")).collect()),
+        Err(text) => return fail(text),
     };
     let mut cache = DiskCache::open(DiskFs::new(&api.cache_root));
     let module = plan
@@ -755,10 +781,436 @@ fn run_build(
     Ok(())
 }
 
+/// Loads and plans the workspace as the real toolchain builds it (`CGO_ENABLED=0`, at
+/// [`PLANNED_ROOT`]); on failure, go's error text.
+fn plan_workspace(go: &GoInstall, v: &Validated) -> Result<buildlab_core::plan::Plan, String> {
+    let mut ctx = BuildContext::new(&go.goos, &go.goarch);
+    ctx.cgo_enabled = false;
+    let req = LoadRequest {
+        cwd: v.cwd.clone(),
+        patterns: v.patterns.clone(),
+        ctx,
+        goroot: go.goroot.clone(),
+        module_root_display: PLANNED_ROOT.into(),
+        ..LoadRequest::default()
+    };
+    let loaded = load(&v.ws, &req).map_err(|e| format!("{e}\n"))?;
+    let tc = crate::cli::real_toolchain(go, v.flags.p);
+    plan(loaded.input, &tc).map_err(|errs| errs.iter().map(|e| format!("{e}\n")).collect())
+}
+
+/// A digest of everything a plan would run: each action's id, mode, package and steps (tool
+/// command lines with their placeholders, importcfg files, copies). The page computes the same
+/// over its own plan (`web/src/real.rs`); equal digests mean the helper runs exactly the
+/// commands the page's action IDs were hashed from.
+pub fn plan_digest(plan: &buildlab_core::plan::Plan) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    for (a, x) in plan.actions() {
+        let _ = writeln!(
+            s,
+            "{} {} {} {:?}",
+            x.id,
+            x.mode.as_str(),
+            plan.package_path(a),
+            plan.steps(a)
+        );
+    }
+    Digest::of(s.as_bytes()).to_hex()
+}
+
 fn parse_hex(h: &str) -> Option<Digest> {
     is_hex64(h)
         .then(|| buildlab_core::object::parse_hex(h))
         .flatten()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The page-driven build: POST /api/v1/workspace, POST /api/v1/workspace/<n>/exec,
+// DELETE /api/v1/workspace/<n>, PUT /api/v1/blob/<hex>
+//
+// The page's core plans, hashes and looks every action up in its own cache (IndexedDB); only its
+// misses come here, one request per action, naming the action by its id in the plan the helper
+// made itself of the same files (checked equal by `planDigest`), the build ID the page chose and
+// its dependencies' outputs by content hash. The helper runs that action's own steps and keeps
+// the output in its store: a dependent's request then names it, nothing is re-sent.
+// ---------------------------------------------------------------------------------------------
+
+/// A workspace a page opened to have its build's misses run: sources and `$WORK` in a
+/// temporary directory (removed when the page closes it, or after `workspace_idle`), and the plan
+/// the helper made of them itself.
+pub(crate) struct OpenWorkspace {
+    dir: TempDir,
+    plan: buildlab_core::plan::Plan,
+    /// Action id (as the page names it) → the action.
+    by_id: HashMap<usize, buildlab_core::plan::ActionIx>,
+    last_used: Mutex<Instant>,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl OpenWorkspace {
+    fn src(&self) -> PathBuf {
+        self.dir.0.join("src")
+    }
+    fn work(&self) -> PathBuf {
+        self.dir.0.join("work")
+    }
+}
+
+/// Removes workspaces idle for longer than the limit (a page that went away without closing).
+fn reap_idle(api: &Api) {
+    let idle = api.limits.workspace_idle;
+    if let Ok(mut m) = api.workspaces.lock() {
+        m.retain(|_, w| {
+            w.last_used
+                .lock()
+                .map(|t| t.elapsed() < idle)
+                .unwrap_or(false)
+        });
+    }
+}
+
+async fn open_workspace(State(api): State<Arc<Api>>, body: Body) -> Result<Response, ApiError> {
+    let limit = api.limits.body_bytes;
+    let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request body larger than {limit} bytes"),
+        )
+    })?;
+    let v = validate(&body, &api.limits)?;
+    let go = api.go.clone().map_err(|why| {
+        ApiError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("no Go toolchain: {why}"),
+        )
+    })?;
+    reap_idle(&api);
+    let permit = api.builds.clone().try_acquire_owned().map_err(|_| {
+        ApiError(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "{} builds are running: try again when one ends",
+                api.limits.concurrent_builds
+            ),
+        )
+    })?;
+    let api2 = api.clone();
+    tokio::task::spawn_blocking(move || open_blocking(&api2, &go, v, permit))
+        .await
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+}
+
+fn open_blocking(
+    api: &Api,
+    go: &GoInstall,
+    v: Validated,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) -> Result<Response, ApiError> {
+    let internal = |e: String| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e);
+    let n = api.counter.fetch_add(1, Ordering::Relaxed) + 1;
+    let plan =
+        plan_workspace(go, &v).map_err(|text| ApiError(StatusCode::UNPROCESSABLE_ENTITY, text))?;
+    let digest = plan_digest(&plan);
+    if let Some(theirs) = v.plan_digest.as_deref().filter(|d| *d != digest) {
+        return Err(ApiError(
+            StatusCode::CONFLICT,
+            format!(
+                "the helper plans this workspace differently from the page (plan digest {digest}, the page's {theirs}): the page and the helper come from different Buildlab builds, or the page planned for another Go"
+            ),
+        ));
+    }
+    let dir = TempDir::new(&api.tmp_root, "ws", n)
+        .map_err(|e| internal(format!("creating the workspace directory: {e}")))?;
+    let ws = OpenWorkspace {
+        by_id: plan.actions().map(|(a, x)| (x.id, a)).collect(),
+        plan,
+        last_used: Mutex::new(Instant::now()),
+        _permit: permit,
+        dir,
+    };
+    std::fs::create_dir(ws.src())
+        .and_then(|_| std::fs::create_dir(ws.work()))
+        .map_err(|e| internal(format!("creating $WORK: {e}")))?;
+    write_workspace(&v.ws, &ws.src())
+        .map_err(|e| internal(format!("writing the workspace: {e}")))?;
+    let actions = ws.by_id.len();
+    api.workspaces
+        .lock()
+        .map_err(|_| internal("lock".into()))?
+        .insert(n, Arc::new(ws));
+    tracing::info!(workspace = n, actions, "workspace opened");
+    Ok(json_response(json!({
+        "version": API_VERSION, "workspace": n, "planDigest": digest, "actions": actions,
+        "goVersion": go.version,
+    })))
+}
+
+async fn close_workspace(
+    State(api): State<Arc<Api>>,
+    UrlPath(n): UrlPath<u64>,
+) -> Result<Response, ApiError> {
+    let gone = api.workspaces.lock().ok().and_then(|mut m| m.remove(&n));
+    match gone {
+        // The directory goes when the last running action lets go of it.
+        Some(_) => Ok(StatusCode::NO_CONTENT.into_response()),
+        None => Err(no_workspace(n)),
+    }
+}
+
+fn no_workspace(n: u64) -> ApiError {
+    ApiError(
+        StatusCode::NOT_FOUND,
+        format!("no workspace {n} (closed, expired after being idle, or the helper restarted)"),
+    )
+}
+
+/// One action to run: by its id in the helper's plan, never by command line.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ExecRequest {
+    version: u32,
+    action: usize,
+    /// What replaces `@BUILDID@` in the action's steps (the page's core chose it).
+    build_id: String,
+    /// The dependencies' outputs, by content hash in the store.
+    #[serde(default)]
+    inputs: Vec<ExecInput>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExecInput {
+    action: usize,
+    hex: String,
+}
+
+/// A build ID as core renders them: base64url parts joined by `/`.
+fn valid_build_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 256
+        && s.split('/').all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
+async fn exec_action(
+    State(api): State<Arc<Api>>,
+    UrlPath(n): UrlPath<u64>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let body = axum::body::to_bytes(body, 1 << 20).await.map_err(|_| {
+        ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "exec request larger than 1 MiB".into(),
+        )
+    })?;
+    let req: ExecRequest =
+        serde_json::from_slice(&body).map_err(|e| bad(format!("bad exec request: {e}")))?;
+    if req.version != API_VERSION {
+        return Err(bad(format!(
+            "unsupported request version {} (this helper speaks {API_VERSION})",
+            req.version
+        )));
+    }
+    let go = api.go.clone().map_err(|why| {
+        ApiError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("no Go toolchain: {why}"),
+        )
+    })?;
+    let ws = api
+        .workspaces
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&n).cloned())
+        .ok_or_else(|| no_workspace(n))?;
+    if let Ok(mut t) = ws.last_used.lock() {
+        *t = Instant::now();
+    }
+    let &a = ws
+        .by_id
+        .get(&req.action)
+        .ok_or_else(|| bad(format!("workspace {n} has no action {}", req.action)))?;
+    let x = ws.plan.action(a);
+    if !matches!(x.mode, Mode::Build | Mode::Link | Mode::LinkInstall) {
+        return Err(bad(format!(
+            "action {} ({} {}) runs no tool",
+            req.action,
+            x.mode.as_str(),
+            ws.plan.package_path(a)
+        )));
+    }
+    if !valid_build_id(&req.build_id) {
+        return Err(bad(
+            "buildId: base64url parts joined by '/' (at most 256 bytes)",
+        ));
+    }
+    let mut archives = HashMap::new();
+    let mut missing = Vec::new();
+    for i in &req.inputs {
+        let dep = ws
+            .by_id
+            .get(&i.action)
+            .copied()
+            .filter(|d| x.deps.contains(d))
+            .ok_or_else(|| {
+                bad(format!(
+                    "input {}: not a dependency of action {}",
+                    i.action, req.action
+                ))
+            })?;
+        let path = blob_path(&api, &i.hex)?;
+        if !path.is_file() {
+            missing.push(i.hex.clone());
+        }
+        archives.insert(dep, path);
+    }
+    if !missing.is_empty() {
+        // The page holds these (from its cache) and this store does not: it uploads them.
+        let body = json!({
+            "version": API_VERSION,
+            "error": format!("{} dependency outputs are not in this helper's store", missing.len()),
+            "missing": missing,
+        });
+        return Ok((
+            StatusCode::CONFLICT,
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response());
+    }
+    api.execs.fetch_add(1, Ordering::Relaxed);
+    let api2 = api.clone();
+    let r = tokio::task::spawn_blocking(move || {
+        exec_blocking(&api2, &go, &ws, a, &archives, &req.build_id)
+    })
+    .await
+    .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
+    Ok(json_response(r))
+}
+
+fn exec_blocking(
+    api: &Api,
+    go: &GoInstall,
+    ws: &OpenWorkspace,
+    a: buildlab_core::plan::ActionIx,
+    archives: &HashMap<buildlab_core::plan::ActionIx, PathBuf>,
+    build_id: &str,
+) -> Result<Value, ApiError> {
+    let (src, work) = (ws.src(), ws.work());
+    let setup = realbuild::Setup {
+        tooldir: Path::new(&go.tooldir),
+        work: &work,
+        cache_root: &api.cache_root,
+        readable: vec![src.clone(), PathBuf::from(&go.goroot)],
+        src_map: Some((PLANNED_ROOT, &src)),
+        timeout: api.limits.tool_timeout,
+        workers: 1,
+    };
+    let started = Instant::now();
+    let (r, artifact) = realbuild::exec_one(&ws.plan, a, archives, build_id, &setup);
+    let wall_ms = started.elapsed().as_secs_f64() * 1e3;
+    let (res, error) = match r {
+        Ok(res) => (res, None),
+        Err(e) => (
+            realtools::ExecResult::default(),
+            Some(format!("buildlab: {e}\n")),
+        ),
+    };
+    api.tool_runs
+        .fetch_add(res.runs.len() as u64, Ordering::Relaxed);
+    let runs: Vec<Value> = res
+        .runs
+        .iter()
+        .map(|(t, off, d)| json!({"tool": t, "startMs": off.as_secs_f64() * 1e3, "ms": d.as_secs_f64() * 1e3}))
+        .collect();
+    let store = |bytes: &[u8]| {
+        store_blob(&api.cache_root, bytes).map_err(|e| {
+            ApiError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("storing the output: {e}"),
+            )
+        })
+    };
+    let (mut archive, mut binary) = (Value::Null, Value::Null);
+    match &artifact {
+        realbuild::Artifact::Archive(b) => archive = json!({"hex": store(b)?, "size": b.len()}),
+        realbuild::Artifact::Binary(b) => {
+            let hex = store(b)?;
+            api.binaries
+                .lock()
+                .map_err(|_| ApiError(StatusCode::INTERNAL_SERVER_ERROR, "lock".into()))?
+                .insert(hex.clone());
+            binary = json!({"hex": hex, "size": b.len(),
+                "buildId": realbuild::exe_build_id(&b[..b.len().min(1 << 20)])});
+        }
+        realbuild::Artifact::None => {}
+    }
+    let ok = error.is_none() && res.success;
+    Ok(json!({
+        "version": API_VERSION, "ok": ok,
+        "output": format!("{}{}", res.output, error.unwrap_or_default()),
+        "failedStep": res.failed_step, "runs": runs, "wallMs": wall_ms,
+        "archive": archive, "binary": binary,
+    }))
+}
+
+/// Puts `bytes` into the content-addressed store under their hash: a fresh temporary file
+/// renamed into place (readers never see a partial blob). Not synced to disk, as go does not
+/// sync its cache: a blob lost in a crash is named missing (409) and sent again, or rebuilt.
+fn store_blob(root: &Path, bytes: &[u8]) -> std::io::Result<String> {
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let d = Digest::of(bytes);
+    let path = root.join(DirCache::<DiskFs>::output_file(&d));
+    if !path.is_file() {
+        let dir = path.parent().unwrap_or(root);
+        std::fs::create_dir_all(dir)?;
+        let n = SEQ.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(".blob-{}-{n}.tmp", std::process::id()));
+        let r = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, &path));
+        if r.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        r?;
+    }
+    Ok(d.to_hex())
+}
+
+/// A blob the page holds and this store lacks (a dependency's output from the page's cache):
+/// stored under its content hash after checking that the bytes hash to it.
+async fn put_blob(
+    State(api): State<Arc<Api>>,
+    UrlPath(hex): UrlPath<String>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let path = blob_path(&api, &hex)?;
+    let limit = api.limits.blob_bytes;
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("blob larger than {limit} bytes"),
+        )
+    })?;
+    if Digest::of(&bytes).to_hex() != hex {
+        return Err(bad(format!("the body does not hash to {hex}")));
+    }
+    if !path.is_file() {
+        store_blob(&api.cache_root, &bytes).map_err(|e| {
+            ApiError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("storing the blob: {e}"),
+            )
+        })?;
+    }
+    Ok((
+        StatusCode::CREATED,
+        [(header::CONTENT_TYPE, "application/json")],
+        json!({"version": API_VERSION, "hex": hex, "size": bytes.len()}).to_string(),
+    )
+        .into_response())
 }
 
 // ---------------------------------------------------------------------------------------------

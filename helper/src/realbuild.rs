@@ -314,6 +314,83 @@ fn to_tool_result(
     (tr, r.output.clone(), r.runs.len())
 }
 
+/// What one action run for a page left behind.
+#[derive(Debug)]
+pub enum Artifact {
+    /// A build action's `_pkg_.a`, as the tools left it (its build ID already rewritten).
+    Archive(Vec<u8>),
+    /// A link-install's binary, still in `$WORK`.
+    Binary(Vec<u8>),
+    /// Nothing to keep (a failed action, or a mode without an output).
+    None,
+}
+
+/// Runs one action of `plan` as a page asked for it (the page's core decided it is a miss and
+/// chose the build ID; `archives` are its dependencies' outputs in the store), and collects what
+/// it made. The caller stores the artifact; `$WORK` stays until the page's workspace closes, as
+/// cmd/go keeps it until the build ends.
+pub fn exec_one(
+    plan: &Plan,
+    action: ActionIx,
+    archives: &HashMap<ActionIx, PathBuf>,
+    build_id: &str,
+    setup: &Setup,
+) -> (Result<ExecResult, ExecError>, Artifact) {
+    let cx = ExecContext {
+        work: setup.work,
+        tooldir: setup.tooldir,
+        readable: setup
+            .readable
+            .iter()
+            .cloned()
+            .chain([setup.cache_root.to_path_buf()])
+            .collect(),
+        archives,
+        build_id,
+        timeout: setup.timeout,
+        src_map: setup.src_map,
+    };
+    let r = run_action(plan, action, &cx);
+    let ok = matches!(&r, Ok(res) if res.success);
+    if !ok {
+        return (r, Artifact::None);
+    }
+    let x = plan.action(action);
+    let collected = match x.mode {
+        Mode::Build => x
+            .objdir
+            .map(|wd| setup.work.join(format!("{}/_pkg_.a", wd.name())))
+            .and_then(|p| std::fs::read(p).ok())
+            .filter(|b| {
+                b.starts_with(buildlab_core::object::ARCHIVE_MAGIC)
+                    && buildlab_core::object::archive_build_id(b).is_some()
+            })
+            .map(Artifact::Archive)
+            .ok_or("buildlab: the compiler left no Go archive with a build ID in $WORK\n"),
+        Mode::LinkInstall => plan
+            .steps(action)
+            .iter()
+            .find_map(|s| match s {
+                Step::Move { from, .. } => Some(subst_work(from, setup.work)),
+                _ => None,
+            })
+            .filter(|p| p.starts_with(setup.work))
+            .and_then(|p| std::fs::read(p).ok())
+            .map(Artifact::Binary)
+            .ok_or("buildlab: the linked binary is missing from $WORK\n"),
+        _ => Ok(Artifact::None),
+    };
+    match collected {
+        Ok(a) => (r, a),
+        Err(msg) => {
+            let mut res = r.unwrap_or_default();
+            res.success = false;
+            res.output.push_str(msg);
+            (Ok(res), Artifact::None)
+        }
+    }
+}
+
 /// The build ID of an executable's first bytes: go's raw marker (a simulated binary), else the
 /// ELF note `.note.go.buildid` the real linker writes (name `Go`, type 4).
 pub fn exe_build_id(head: &[u8]) -> Option<String> {

@@ -933,3 +933,367 @@ fn api_hostile_requests_are_refused_and_leave_nothing() {
     drop(h);
     let _ = std::fs::remove_dir_all(&fake_base);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The page-driven build (`/api/v1/workspace`): the page's core plans, hashes and looks up; the
+// helper runs only the misses it is sent. Here the "page" is core itself, driven as
+// web/src/real.rs drives it, over an in-memory cache.
+// ---------------------------------------------------------------------------------------------
+
+use buildlab_core::actionid::WorkspaceFiles;
+use buildlab_core::build::{Config, Session, Timing, ToolResult};
+use buildlab_core::cache::{CacheFs, DirCache, MemFs};
+use buildlab_core::constraint::BuildContext;
+use buildlab_core::load::{load, LoadRequest};
+use buildlab_core::object::Object;
+use buildlab_core::plan::{plan, Mode, Plan};
+use buildlab_core::rebuild::Record;
+use buildlab_core::workspace::Workspace;
+
+/// The fixture planned as the helper plans it (its Go, `CGO_ENABLED=0`, the planned root).
+fn page_plan(files: &[Value], go: &buildlab_helper::godetect::GoInstall) -> (Workspace, Plan) {
+    let mut ws = Workspace::new();
+    for f in files {
+        ws.insert(
+            f["path"].as_str().unwrap(),
+            f["text"].as_str().unwrap().as_bytes().to_vec(),
+        )
+        .unwrap();
+    }
+    let mut ctx = BuildContext::new(&go.goos, &go.goarch);
+    ctx.cgo_enabled = false;
+    let req = LoadRequest {
+        ctx,
+        goroot: go.goroot.clone(),
+        module_root_display: buildlab_helper::api::PLANNED_ROOT.into(),
+        ..LoadRequest::default()
+    };
+    let loaded = load(&ws, &req).unwrap_or_else(|e| panic!("{e}"));
+    let tc = buildlab_helper::cli::real_toolchain(go, None);
+    let p = plan(loaded.input, &tc).unwrap_or_else(|e| panic!("{e:?}"));
+    (ws, p)
+}
+
+/// What one page-driven build did.
+struct PageBuild {
+    exit: u8,
+    transcript: String,
+    execs: usize,
+    uploads: usize,
+    binary: Option<String>,
+    target: Option<String>,
+}
+
+/// One `go build` as the page runs it: core's session over `cache`; each job one exec request
+/// (uploading what the helper lacks when it says so); the archives fetched as binary bodies.
+fn page_build(
+    h: &Helper,
+    files: &[Value],
+    ws: &Workspace,
+    p: &Plan,
+    cache: &mut DirCache<MemFs>,
+    target: Option<&str>,
+) -> PageBuild {
+    let digest = buildlab_helper::api::plan_digest(p);
+    let wf = WorkspaceFiles {
+        ws,
+        root: buildlab_helper::api::PLANNED_ROOT.into(),
+    };
+    let rec = Record::default();
+    let cfg = Config {
+        workers: 1,
+        ..Config::default()
+    };
+    let mut s = Session::new(p, &wf, &rec, target, cfg);
+    let mut out = PageBuild {
+        exit: 0,
+        transcript: String::new(),
+        execs: 0,
+        uploads: 0,
+        binary: None,
+        target: None,
+    };
+    let mut ws_id: Option<u64> = None;
+    loop {
+        let jobs = s.ready(cache, 0.0);
+        if jobs.is_empty() && s.running() == 0 {
+            break;
+        }
+        for job in jobs {
+            let id = *ws_id.get_or_insert_with(|| {
+                let body = build_req(files.to_vec(), json!({"planDigest": digest}));
+                let (st, b) = h.api("POST", "/api/v1/workspace", &body);
+                assert_eq!(st, 200, "{}", String::from_utf8_lossy(&b));
+                let v: Value = serde_json::from_slice(&b).unwrap();
+                assert_eq!(v["planDigest"], digest.as_str());
+                v["workspace"].as_u64().unwrap()
+            });
+            let inputs: Vec<Value> = p
+                .action(job.action)
+                .deps
+                .iter()
+                .filter_map(|&d| Some(json!({"action": p.action(d).id, "hex": s.output_hex(d)?})))
+                .collect();
+            let req = json!({"version": 1, "action": p.action(job.action).id, "buildId": job.build_id, "inputs": inputs});
+            let path = format!("/api/v1/workspace/{id}/exec");
+            let (mut st, mut b) = h.api("POST", &path, req.to_string().as_bytes());
+            if st == 409 {
+                let v: Value = serde_json::from_slice(&b).unwrap();
+                for hex in v["missing"].as_array().expect("missing hashes") {
+                    let hex = hex.as_str().unwrap();
+                    let d = buildlab_core::object::parse_hex(hex).unwrap();
+                    let data = cache
+                        .fs()
+                        .read(&DirCache::<MemFs>::output_file(&d))
+                        .expect("the page holds it");
+                    let (us, ub) = h.api("PUT", &format!("/api/v1/blob/{hex}"), &data);
+                    assert_eq!(us, 201, "{}", String::from_utf8_lossy(&ub));
+                    out.uploads += 1;
+                }
+                (st, b) = h.api("POST", &path, req.to_string().as_bytes());
+            }
+            assert_eq!(st, 200, "{}", String::from_utf8_lossy(&b));
+            out.execs += 1;
+            let v: Value = serde_json::from_slice(&b).unwrap();
+            let mut tr = ToolResult {
+                stderr: v["output"].as_str().unwrap().to_string(),
+                ..ToolResult::default()
+            };
+            if v["ok"] != true {
+                tr.status = 1;
+                tr.failed_step = v["failedStep"].as_u64().map(|n| n as usize);
+            } else if job.mode == Mode::Build {
+                let hex = v["archive"]["hex"].as_str().expect("an archive");
+                let (bs, bytes) = h.api("GET", &format!("/api/v1/blob/{hex}"), b"");
+                assert_eq!(bs, 200);
+                tr.output = Some(Object::from_archive(bytes).expect("a Go archive"));
+            } else if job.mode == Mode::LinkInstall {
+                out.binary = v["binary"]["hex"].as_str().map(str::to_string);
+            }
+            s.complete(cache, &job, tr, Timing::default());
+        }
+    }
+    if let Some(id) = ws_id {
+        let (st, _) = h.api("DELETE", &format!("/api/v1/workspace/{id}"), b"");
+        assert_eq!(st, 204);
+    }
+    let r = s.finish();
+    out.exit = r.exit_status;
+    out.transcript = r.transcript.text();
+    out.target = r.report.target.clone();
+    out
+}
+
+fn counters(h: &Helper) -> Value {
+    let (_, b) = h.api("GET", "/api/v1/info", b"");
+    serde_json::from_slice::<Value>(&b).unwrap()["counters"].clone()
+}
+
+#[test]
+fn api_page_driven_build_runs_only_the_misses() {
+    if !go_present() {
+        return;
+    }
+    let go = buildlab_helper::godetect::detect(Some(Path::new(GO))).unwrap();
+    let h = Helper::start("page", &["--go", GO]);
+    let files = fixture_files("multi");
+    let (ws, p) = page_plan(&files, &go);
+    let mut cache = DirCache::open(MemFs::default());
+
+    // Cold: every build and the link run on the helper.
+    let c0 = counters(&h);
+    let cold = page_build(&h, &files, &ws, &p, &mut cache, None);
+    assert_eq!(cold.exit, 0, "{}", cold.transcript);
+    assert!(cold.execs > 10, "{} execs", cold.execs);
+    let bin = cold
+        .binary
+        .clone()
+        .expect("the link-install returned a binary");
+    let c1 = counters(&h);
+    assert_eq!(
+        c1["execs"].as_u64().unwrap() - c0["execs"].as_u64().unwrap(),
+        cold.execs as u64
+    );
+    assert!(
+        c1["toolRuns"].as_u64().unwrap() > c0["toolRuns"].as_u64().unwrap() + cold.execs as u64
+    );
+    let (s, run) = h.api("POST", &format!("/api/v1/run/{bin}"), b"");
+    assert_eq!(s, 200);
+    let run: Value = serde_json::from_slice(&run).unwrap();
+    assert_eq!(run["stdout"], "[! HELLO] [a b] 5\n", "{run}");
+    assert_eq!(
+        h.tmp_entries(),
+        Vec::<String>::new(),
+        "the closed workspace is removed"
+    );
+
+    // Warm, with the binary in place: the page's cache answers everything, nothing is sent.
+    let warm = page_build(&h, &files, &ws, &p, &mut cache, cold.target.as_deref());
+    assert_eq!(warm.exit, 0, "{}", warm.transcript);
+    assert_eq!(warm.execs, 0);
+    assert_eq!(counters(&h), c1, "the helper ran nothing");
+
+    // A helper with an empty store: the page's hits are uploaded when the link asks for them.
+    drop(h);
+    let h2 = Helper::start("page2", &["--go", GO]);
+    let relink = page_build(&h2, &files, &ws, &p, &mut cache, None);
+    assert_eq!(relink.exit, 0, "{}", relink.transcript);
+    assert_eq!(relink.execs, 2, "only the link and its install run");
+    assert!(
+        relink.uploads > 10,
+        "the archives the link needs were uploaded: {}",
+        relink.uploads
+    );
+    assert_eq!(
+        relink.binary.as_deref(),
+        Some(bin.as_str()),
+        "the same binary, bit for bit"
+    );
+}
+
+#[test]
+fn api_page_driven_hostile_requests() {
+    if !go_present() {
+        return;
+    }
+    let go = buildlab_helper::godetect::detect(Some(Path::new(GO))).unwrap();
+    let h = Helper::start("pagehostile", &["--go", GO]);
+    let files = fixture_files("hello");
+    let (_, p) = page_plan(&files, &go);
+    let digest = buildlab_helper::api::plan_digest(&p);
+    let store_before = tree(&h.base.join("cache"));
+
+    // A plan the helper does not make is refused before anything is written.
+    let (s, b) = h.api(
+        "POST",
+        "/api/v1/workspace",
+        &build_req(files.clone(), json!({"planDigest": "0".repeat(64)})),
+    );
+    assert_eq!(s, 409, "{}", String::from_utf8_lossy(&b));
+    assert!(String::from_utf8_lossy(&b).contains("plans this workspace differently"));
+    let (s, _) = h.api(
+        "POST",
+        "/api/v1/workspace",
+        &build_req(files.clone(), json!({"planDigest": "../x"})),
+    );
+    assert_eq!(s, 400);
+    assert_eq!(h.tmp_entries(), Vec::<String>::new());
+
+    let (s, b) = h.api(
+        "POST",
+        "/api/v1/workspace",
+        &build_req(files.clone(), json!({"planDigest": digest})),
+    );
+    assert_eq!(s, 200);
+    let id = serde_json::from_slice::<Value>(&b).unwrap()["workspace"]
+        .as_u64()
+        .unwrap();
+    let exec = |v: Value| {
+        h.api(
+            "POST",
+            &format!("/api/v1/workspace/{id}/exec"),
+            v.to_string().as_bytes(),
+        )
+    };
+    let main_build = p
+        .actions()
+        .find(|(a, x)| x.mode == Mode::Build && p.package_path(*a) == "example.com/hello")
+        .unwrap();
+    let (mid, _) = (main_build.1.id, main_build.0);
+    let nop = p
+        .actions()
+        .find(|(_, x)| x.mode != Mode::Build && x.mode != Mode::Link && x.mode != Mode::LinkInstall)
+        .unwrap()
+        .1
+        .id;
+    let hex0 = "0".repeat(64);
+    let cases: Vec<(Value, u16, &str)> = vec![
+        (
+            json!({"version": 1, "action": 99999, "buildId": "a/b"}),
+            400,
+            "no action",
+        ),
+        (
+            json!({"version": 1, "action": nop, "buildId": "a/b"}),
+            400,
+            "runs no tool",
+        ),
+        (
+            json!({"version": 1, "action": mid, "buildId": "a;rm -rf ~/b"}),
+            400,
+            "buildId",
+        ),
+        (
+            json!({"version": 1, "action": mid, "buildId": "-o=/etc/passwd"}),
+            400,
+            "buildId",
+        ),
+        (
+            json!({"version": 1, "action": mid, "buildId": ""}),
+            400,
+            "buildId",
+        ),
+        (
+            json!({"version": 1, "action": mid, "buildId": "a/b", "argv": ["sh"]}),
+            400,
+            "unknown field",
+        ),
+        (
+            json!({"version": 2, "action": mid, "buildId": "a/b"}),
+            400,
+            "version",
+        ),
+        (
+            json!({"version": 1, "action": mid, "buildId": "a/b", "inputs": [{"action": mid, "hex": hex0}]}),
+            400,
+            "not a dependency",
+        ),
+        (
+            json!({"version": 1, "action": mid, "buildId": "a/b", "inputs": [{"action": 0, "hex": "../../etc/passwd"}]}),
+            400,
+            "",
+        ),
+    ];
+    for (req, status, says) in cases {
+        let (s, b) = exec(req.clone());
+        let text = String::from_utf8_lossy(&b);
+        assert_eq!(s, status, "{req}: {text}");
+        assert!(text.contains(says), "{req}: {text}");
+    }
+    // A dependency the store lacks is named, not guessed.
+    let dep = p
+        .action(main_build.0)
+        .deps
+        .iter()
+        .map(|&d| p.action(d))
+        .find(|x| x.mode == Mode::Build)
+        .unwrap()
+        .id;
+    let (s, b) = exec(
+        json!({"version": 1, "action": mid, "buildId": "a/b", "inputs": [{"action": dep, "hex": hex0}]}),
+    );
+    assert_eq!(s, 409);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&b).unwrap()["missing"],
+        json!([hex0])
+    );
+    // Blobs must hash to their name; a wrong hash or a bad name stores nothing.
+    let (s, _) = h.api("PUT", &format!("/api/v1/blob/{hex0}"), b"not that");
+    assert_eq!(s, 400);
+    let (s, _) = h.api("PUT", "/api/v1/blob/..%2F..%2Fetc", b"x");
+    assert_eq!(s, 400);
+    let (s, _) = h.raw(
+        "PUT",
+        &format!("/api/v1/blob/{hex0}"),
+        &[("Host", h.addr.as_str())],
+        b"x",
+    );
+    assert_eq!(s, 401, "the token is required on uploads too");
+    assert_eq!(tree(&h.base.join("cache")), store_before, "nothing stored");
+    // Closed is closed.
+    let (s, _) = h.api("DELETE", &format!("/api/v1/workspace/{id}"), b"");
+    assert_eq!(s, 204);
+    let (s, b) = exec(json!({"version": 1, "action": mid, "buildId": "a/b"}));
+    assert_eq!(s, 404, "{}", String::from_utf8_lossy(&b));
+    assert_eq!(h.tmp_entries(), Vec::<String>::new());
+}

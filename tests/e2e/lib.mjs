@@ -11,11 +11,14 @@ import { chromium } from "playwright-core";
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const OUTPUT = join(ROOT, "tests", "output");
 
-/** Starts `buildlab serve --port 0` over dist/ (or $BUILDLAB_DIST) and resolves with its URL (bounded wait). */
-export async function startHelper() {
+/**
+ * Starts `buildlab serve --port 0` over dist/ (or $BUILDLAB_DIST), with `args` after it, and
+ * resolves with its URL (bounded wait).
+ */
+export async function startHelper(args = []) {
   const exe = process.env.BUILDLAB_EXE || join(ROOT, "target", "release", "buildlab");
   const dist = process.env.BUILDLAB_DIST || join(ROOT, "dist");
-  const child = spawn(exe, ["serve", "--port", "0", "--dist", dist], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(exe, ["serve", "--port", "0", "--dist", dist, ...args], { stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("helper did not print its URL within 20 s")), 20000);
     let buf = "";

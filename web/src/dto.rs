@@ -563,6 +563,9 @@ pub struct RunOptions {
     pub cpus: Option<usize>,
     /// What a share link calls this build (`build 3`); `build` when absent.
     pub label: Option<String>,
+    /// The helper's Go (`/api/v1/info`'s `go` and `plannedRoot`): build with the real tools
+    /// through the executor passed beside the options.
+    pub real: Option<RealGoIn>,
 }
 
 /// The cache's verdict on one action, with its reason and the why-rebuilt text.
@@ -717,6 +720,8 @@ pub struct BuildRun {
     pub events: Vec<Event>,
     /// Set when loading or planning failed.
     pub plan_errors: Option<Plan>,
+    /// A real build's work on the helper; absent for a simulation.
+    pub real: Option<RealRunDto>,
 }
 
 /// Streamed to `build`'s `onEvent` while the build runs: `{kind: "action", action}` per finished
@@ -950,7 +955,7 @@ impl BuildRun {
             }),
             timing: Some(Timing {
                 real_ms: r.wall_ms,
-                simulated: true,
+                simulated: b.real.is_none(),
             }),
             hits,
             misses,
@@ -984,6 +989,7 @@ impl BuildRun {
             storage: (&b.storage).into(),
             events,
             plan_errors: None,
+            real: b.real.as_ref().map(RealRunDto::from),
         }
     }
 
@@ -1028,6 +1034,7 @@ impl BuildRun {
             storage: storage.into(),
             events: Vec::new(),
             plan_errors,
+            real: None,
         }
     }
 }
@@ -1362,4 +1369,135 @@ impl SharedDto {
                 .collect(),
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The real toolchain through the helper (`crate::real`)
+// ---------------------------------------------------------------------------------------------
+
+/// `Lab.build`'s `real` option: the `go` part of the helper's `/api/v1/info` plus its planned root.
+#[derive(Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct RealGoIn {
+    pub version: String,
+    pub goroot: String,
+    pub goos: String,
+    pub goarch: String,
+    pub cpus: usize,
+    pub planned_root: String,
+}
+
+impl From<RealGoIn> for crate::real::RealGo {
+    fn from(r: RealGoIn) -> Self {
+        crate::real::RealGo {
+            version: r.version,
+            goroot: r.goroot,
+            goos: r.goos,
+            goarch: r.goarch,
+            cpus: r.cpus,
+            planned_root: r.planned_root,
+        }
+    }
+}
+
+/// One action for the helper to run, as the executor's `exec` gets it (it adds the workspace).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecRequest {
+    pub plan_digest: String,
+    /// The action's id in the plan (the helper's plan has the same ids).
+    pub action: usize,
+    /// `build P`, for messages.
+    pub key: String,
+    pub build_id: String,
+    pub inputs: Vec<ExecInput>,
+    /// What the helper plans (once, when the executor opens its workspace): the patterns,
+    /// the directory and `-p` of this build.
+    pub packages: Vec<String>,
+    pub cwd: String,
+    pub p: Option<usize>,
+}
+
+#[derive(Serialize)]
+pub struct ExecInput {
+    pub action: usize,
+    pub hex: String,
+}
+
+/// The helper's answer to an exec (`POST /api/v1/workspace/<n>/exec`); the archive's bytes
+/// travel beside it as a `Uint8Array` (`bytes`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecReply {
+    pub ok: bool,
+    #[serde(default)]
+    pub output: String,
+    #[serde(default)]
+    pub failed_step: Option<usize>,
+    #[serde(default)]
+    pub runs: Vec<ExecToolRun>,
+    #[serde(default)]
+    pub binary: Option<ExecBinary>,
+    /// The helper's wall time for the action (tools and its own work).
+    #[serde(default)]
+    pub wall_ms: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecToolRun {
+    pub tool: String,
+    pub start_ms: f64,
+    pub ms: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecBinary {
+    pub hex: String,
+}
+
+/// What a real build did on the helper (in `BuildRun.real`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RealRunDto {
+    pub execs: usize,
+    pub tool_runs: usize,
+    pub uploaded: usize,
+    pub received_bytes: usize,
+    pub binary_hex: Option<String>,
+    pub helper_error: Option<String>,
+    /// Where the page's time went, ms (see `crate::real::Phases`).
+    pub before_ms: f64,
+    pub drive_ms: f64,
+    pub replies_ms: f64,
+    pub flush_ms: f64,
+    pub helper_ms: f64,
+}
+
+impl From<&crate::real::RealRun> for RealRunDto {
+    fn from(r: &crate::real::RealRun) -> Self {
+        RealRunDto {
+            execs: r.execs,
+            tool_runs: r.tool_runs,
+            uploaded: r.uploaded,
+            received_bytes: r.received_bytes,
+            binary_hex: r.binary_hex.clone(),
+            helper_error: r.helper_error.clone(),
+            before_ms: r.phases.before_ms,
+            drive_ms: r.phases.drive_ms,
+            replies_ms: r.phases.replies_ms,
+            flush_ms: r.phases.flush_ms,
+            helper_ms: r.phases.helper_ms,
+        }
+    }
+}
+
+/// `Lab.realBinary()`: the real binary the current plan installs, if one is in place.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RealBinaryDto {
+    pub path: String,
+    pub build_id: String,
+    pub hex: String,
 }

@@ -5,10 +5,12 @@
 //!
 //! Domain logic stays in `buildlab-core`; this crate only adapts it to the browser.
 
+pub mod assets;
 pub mod dto;
 pub mod goflags;
 pub mod lessons;
 pub mod overlay;
+pub mod real;
 pub mod session;
 pub mod store;
 #[cfg(test)]
@@ -99,11 +101,27 @@ pub fn now() -> UnixNanos {
     js_sys::Date::now() as i64 * 1_000_000
 }
 
+/// The cache in IndexedDB database `name` (in memory, saying why, when it cannot be opened).
+async fn open_cache(name: &str) -> session::CacheSide<IdbBackend> {
+    match store::open(name).await {
+        Ok(db) => {
+            let b = IdbBackend::new(db);
+            let workdir = b.workdir().await.unwrap_or_default();
+            session::CacheSide::new(Some(b), None, &workdir)
+        }
+        Err(e) => {
+            session::CacheSide::new(None, Some(format!("IndexedDB: {e}")), &Default::default())
+        }
+    }
+}
+
 /// A Buildlab session: a workspace, its plan, and the build cache in IndexedDB (or in memory
 /// after a quota failure). Methods that touch IndexedDB return promises.
 #[wasm_bindgen]
 pub struct Lab {
     session: Rc<RefCell<Session<IdbBackend>>>,
+    /// The simulation's IndexedDB database; the real toolchain's is `<name>-real`.
+    db_name: String,
 }
 
 fn promise<F>(f: F) -> js_sys::Promise
@@ -136,6 +154,7 @@ impl Lab {
         };
         Lab {
             session: Rc::new(RefCell::new(session)),
+            db_name: name,
         }
     }
 
@@ -207,13 +226,26 @@ impl Lab {
     /// build DTO (`dto::BuildRun`): exit code, go's output, the trace, hits and misses, the
     /// compiled / assembled / linked sets, `$WORK` under `-work`, the simulated wall time. A flag
     /// error resolves with exit code 2 and go's usage text; load errors with 1 and go's errors.
-    pub fn build(&self, options: JsValue, on_event: Option<js_sys::Function>) -> js_sys::Promise {
+    ///
+    /// With `real` in the options (the helper's Go) and an `executor` (`www/src/helper.js`), the
+    /// build runs the real tools for its misses through the helper ([`real::build`]).
+    pub fn build(
+        &self,
+        options: JsValue,
+        on_event: Option<js_sys::Function>,
+        executor: Option<JsValue>,
+    ) -> js_sys::Promise {
         let s = self.session.clone();
+        let real_db = format!("{}-real", self.db_name);
         promise(async move {
             let o: dto::RunOptions = from_js(options)?;
+            if o.real.is_some() && !s.borrow().has_real_cache() {
+                let side = open_cache(&real_db).await;
+                s.borrow_mut().attach_real_cache(side);
+            }
             let storage = s.borrow().storage().clone();
             let flags = match &o.argv {
-                Some(argv) => goflags::BuildFlags::parse_argv(argv),
+                Some(argv) => goflags::parse_argv(argv),
                 None => {
                     let f = o.flags.clone().unwrap_or_default();
                     match f.p {
@@ -232,6 +264,7 @@ impl Lab {
                             } else {
                                 o.patterns.clone()
                             },
+                            ..Default::default()
                         }),
                     }
                 }
@@ -276,7 +309,17 @@ impl Lab {
                         });
                     }
                 };
-            let r = session::build(&s, &req, now(), &mut progress).await;
+            let r = match (o.real.clone(), executor) {
+                (Some(go), Some(exec)) => {
+                    assets::ensure_std(&go.goos, &go.goarch, false).await?;
+                    s.borrow_mut().set_real(Some(go.into()));
+                    real::build(&s, &req, now(), &mut progress, exec).await
+                }
+                (Some(_), None) => {
+                    return Err(JsError::new("a real build needs the helper's executor"))
+                }
+                _ => session::build(&s, &req, now(), &mut progress).await,
+            };
             let run = match r {
                 Ok(b) => {
                     let run = dto::BuildRun::of(&b);
@@ -304,6 +347,21 @@ impl Lab {
             }
             dto::to_js(&run)
         })
+    }
+
+    /// The real binary the current plan installs, when a real build left one in place:
+    /// `{path, buildId, hex}` (run it with the helper's `/api/v1/run/<hex>`), else `null`.
+    #[wasm_bindgen(js_name = realBinary)]
+    pub fn real_binary(&self) -> Result<JsValue, JsError> {
+        let b = self.session.borrow_mut().real_binary();
+        match b {
+            Some((path, b)) => dto::to_js(&dto::RealBinaryDto {
+                path,
+                build_id: b.build_id,
+                hex: b.hex,
+            }),
+            None => Ok(JsValue::NULL),
+        }
     }
 
     /// `go clean -cache`. Resolves to `{removed}` (the number of records removed).

@@ -32,6 +32,7 @@ use buildlab_core::workspace::Workspace;
 
 use crate::goflags::BuildFlags;
 use crate::overlay::{Checked, Corrupt, Discover, OverlayFs, View};
+use crate::real::RealGo;
 use crate::store::{Backend, ReadStats, StoreError, Workdir, WriteStats};
 
 /// Where the cache lives for the rest of the session.
@@ -67,7 +68,7 @@ impl Planned {
             format!("{root}/{cwd}/{t}")
         })
     }
-    fn files(&self) -> WorkspaceFiles<'_> {
+    pub(crate) fn files(&self) -> WorkspaceFiles<'_> {
         WorkspaceFiles {
             ws: &self.ws,
             root: self.req.module_root_display.clone(),
@@ -113,6 +114,67 @@ pub struct Session<B> {
     /// read or wrote (content-addressed, so the bytes cannot go stale; whether they are still
     /// there is asked at every read).
     known: Rc<OverlayFs>,
+    /// The real Go the helper offers, when the page builds with it: plans are then made for
+    /// that toolchain (its GOROOT, version, CPUs, `CGO_ENABLED=0`), as the helper makes them.
+    real: Option<RealGo>,
+    /// Target path → the real binary there (its build ID and its content hash in the helper's
+    /// store), for this page's lifetime: the working directory of real builds.
+    real_binaries: BTreeMap<String, RealBinary>,
+    /// The cache of the toolchain not in use (see [`CacheSide`]); `None` until a real cache is
+    /// attached ([`Session::attach_real_cache`]).
+    other: Option<CacheSide<B>>,
+}
+
+/// One toolchain's GOCACHE: where it lives, what this page knows of it, and the why-rebuilt
+/// record of its last build. The simulation and the real toolchain each have their own (two
+/// IndexedDB databases), as two Go installations would: the simulation models go1.23.5 so
+/// faithfully that many action IDs are the same, yet its objects are not real archives, and a
+/// real build must never take one for a hit.
+pub struct CacheSide<B> {
+    backend: Option<B>,
+    storage: Storage,
+    mem: OverlayFs,
+    record: Rc<Record>,
+    record_note: Option<String>,
+    record_json: Option<String>,
+    trim_checked: Option<UnixNanos>,
+    known: Rc<OverlayFs>,
+}
+
+impl<B> CacheSide<B> {
+    /// A cache over `backend` (`None`: no IndexedDB; `why` says why), with the record `workdir`
+    /// kept.
+    pub fn new(backend: Option<B>, why: Option<String>, workdir: &Workdir) -> Self {
+        let storage = match (&backend, why) {
+            (Some(_), None) => Storage::IndexedDb,
+            (_, why) => Storage::Memory {
+                reason: why.unwrap_or_else(|| "IndexedDB is unavailable".into()),
+            },
+        };
+        let (record, record_note) = match workdir.record.as_deref().map(Record::from_json) {
+            None => (Record::default(), None),
+            Some(Ok(r)) => (r, None),
+            Some(Err(e)) => (Record::default(), Some(e)),
+        };
+        CacheSide {
+            backend,
+            storage,
+            mem: OverlayFs::default(),
+            record: Rc::new(record),
+            record_note,
+            record_json: workdir.record.clone(),
+            trim_checked: None,
+            known: Rc::new(OverlayFs::default()),
+        }
+    }
+}
+
+/// A binary a real build left in place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RealBinary {
+    pub build_id: String,
+    /// Its content hash in the helper's store (what `/api/v1/run/<hex>` runs).
+    pub hex: String,
 }
 
 /// What a build or a prediction did, with the cache traffic behind it.
@@ -131,38 +193,103 @@ pub struct Outcome {
 impl<B: Backend + Clone> Session<B> {
     /// A session over `backend` (`None`: no IndexedDB; `why` says why).
     pub fn new(backend: Option<B>, why: Option<String>, workdir: Workdir) -> Self {
-        let storage = match (&backend, why) {
-            (Some(_), None) => Storage::IndexedDb,
-            (_, why) => Storage::Memory {
-                reason: why.unwrap_or_else(|| "IndexedDB is unavailable".into()),
-            },
-        };
-        let record_json = workdir.record.clone();
-        let (record, record_note) = match workdir.record.as_deref().map(Record::from_json) {
-            None => (Record::default(), None),
-            Some(Ok(r)) => (r, None),
-            Some(Err(e)) => (Record::default(), Some(e)),
-        };
-        Session {
-            backend,
-            storage,
+        let side = CacheSide::new(backend, why, &workdir);
+        let mut s = Session {
+            backend: None,
+            storage: Storage::IndexedDb,
             mem: OverlayFs::default(),
             ws: Workspace::new(),
             req: LoadRequest::default(),
             cpus: Toolchain::default().cpus,
             parallel: None,
             planned: None,
-            record: Rc::new(record),
+            record: Rc::new(Record::default()),
             binaries: workdir.binaries,
             trace: None,
             last_build: None,
             history: Vec::new(),
             step: None,
-            record_note,
-            record_json,
+            record_note: None,
+            record_json: None,
             trim_checked: None,
             known: Rc::new(OverlayFs::default()),
+            real: None,
+            real_binaries: BTreeMap::new(),
+            other: None,
+        };
+        s.put_side(side);
+        s
+    }
+
+    fn take_side(&mut self) -> CacheSide<B> {
+        CacheSide {
+            backend: self.backend.take(),
+            storage: self.storage.clone(),
+            mem: std::mem::take(&mut self.mem),
+            record: std::mem::take(&mut self.record),
+            record_note: self.record_note.take(),
+            record_json: self.record_json.take(),
+            trim_checked: self.trim_checked.take(),
+            known: std::mem::take(&mut self.known),
         }
+    }
+
+    fn put_side(&mut self, c: CacheSide<B>) {
+        self.backend = c.backend;
+        self.storage = c.storage;
+        self.mem = c.mem;
+        self.record = c.record;
+        self.record_note = c.record_note;
+        self.record_json = c.record_json;
+        self.trim_checked = c.trim_checked;
+        self.known = c.known;
+    }
+
+    /// Whether the real toolchain's cache is attached (in use or set aside).
+    pub fn has_real_cache(&self) -> bool {
+        self.real.is_some() || self.other.is_some()
+    }
+
+    /// Attaches the real toolchain's cache, set aside until a real build.
+    pub fn attach_real_cache(&mut self, side: CacheSide<B>) {
+        if !self.has_real_cache() {
+            self.other = Some(side);
+        }
+    }
+
+    /// Builds from now on with the helper's real Go (`Some`) or the simulation (`None`). The
+    /// plan is redone when this changes (the toolchain is hashed into every action ID), and
+    /// switching between the two switches caches. A real cache not attached yet starts empty in
+    /// memory.
+    pub fn set_real(&mut self, real: Option<RealGo>) {
+        if real == self.real {
+            return;
+        }
+        if real.is_some() != self.real.is_some() {
+            let next = self.other.take().unwrap_or_else(|| {
+                CacheSide::new(
+                    None,
+                    Some("no IndexedDB database was opened for the real toolchain".into()),
+                    &Workdir::default(),
+                )
+            });
+            let current = self.take_side();
+            self.put_side(next);
+            self.other = Some(current);
+        }
+        self.real = real;
+        self.planned = None;
+    }
+
+    pub fn real(&self) -> Option<&RealGo> {
+        self.real.as_ref()
+    }
+
+    /// The real binary the current plan installs, if a real build left it in place.
+    pub fn real_binary(&mut self) -> Option<(String, RealBinary)> {
+        let path = self.planned().ok()?.binary_path()?;
+        let b = self.real_binaries.get(&path)?.clone();
+        Some((path, b))
     }
 
     pub fn backend(&self) -> Option<&B> {
@@ -243,16 +370,22 @@ impl<B: Backend + Clone> Session<B> {
         if let Some(p) = &self.planned {
             return Ok(p.clone());
         }
-        let loaded = load::load(&self.ws, &self.req).map_err(PlanFailure::Load)?;
-        let tc = Toolchain {
-            cpus: self.cpus,
-            parallel: self.parallel,
-            ..Toolchain::default()
+        let (req, tc) = match &self.real {
+            Some(r) => r.request(&self.req, self.parallel),
+            None => (
+                self.req.clone(),
+                Toolchain {
+                    cpus: self.cpus,
+                    parallel: self.parallel,
+                    ..Toolchain::default()
+                },
+            ),
         };
+        let loaded = load::load(&self.ws, &req).map_err(PlanFailure::Load)?;
         let plan = plan::plan(loaded.input.clone(), &tc).map_err(PlanFailure::Plan)?;
         let p = Rc::new(Planned {
             ws: self.ws.clone(),
-            req: self.req.clone(),
+            req,
             loaded,
             plan,
         });
@@ -260,9 +393,14 @@ impl<B: Backend + Clone> Session<B> {
         Ok(p)
     }
 
-    /// The build ID of the binary in place for this plan, if any.
+    /// The build ID of the binary in place for this plan, if any (real builds have their own
+    /// working directory: a simulated binary is not a real one).
     fn target(&self, p: &Planned) -> Option<String> {
-        self.binaries.get(&p.binary_path()?).cloned()
+        let path = p.binary_path()?;
+        match self.real {
+            Some(_) => self.real_binaries.get(&path).map(|b| b.build_id.clone()),
+            None => self.binaries.get(&path).cloned(),
+        }
     }
 
     /// The memory cache's files (what a fallback kept).
@@ -299,13 +437,13 @@ pub async fn clean_cache<B: Backend + Clone>(cell: &RefCell<Session<B>>) -> Resu
 }
 
 /// What the prefetch and the build need, copied out of the session.
-struct Inputs<B> {
+pub(crate) struct Inputs<B> {
     known: Rc<OverlayFs>,
     record_json: Option<String>,
     trim_checked: Option<UnixNanos>,
-    planned: Rc<Planned>,
-    record: Rc<Record>,
-    target: Option<String>,
+    pub(crate) planned: Rc<Planned>,
+    pub(crate) record: Rc<Record>,
+    pub(crate) target: Option<String>,
     backend: Option<B>,
     mem: OverlayFs,
     persistent: bool,
@@ -330,7 +468,7 @@ fn inputs<B: Backend + Clone>(cell: &RefCell<Session<B>>) -> Result<Inputs<B>, P
 /// Loads every record the build will look up: the memory cache, then what IndexedDB has, in one
 /// read transaction driven by dry runs of the build ([`Discover`]). A failed read leaves only
 /// the memory cache (the build then misses; nothing is lost).
-async fn prefetch<B: Backend>(i: &Inputs<B>, flags: &Flags) -> (OverlayFs, ReadStats) {
+pub(crate) async fn prefetch<B: Backend>(i: &Inputs<B>, flags: &Flags) -> (OverlayFs, ReadStats) {
     let mut fs = OverlayFs::default();
     fs.overlay(&i.mem);
     let mut stats = ReadStats::default();
@@ -409,12 +547,14 @@ pub struct Built {
     pub storage: Storage,
     /// Set when this build's flush failed and the session fell back to memory.
     pub fallback: Option<StoreError>,
+    /// `None` for a simulation; what the real tools did otherwise.
+    pub real: Option<crate::real::RealRun>,
 }
 
 /// How long the build runs between yields to the event loop, ms of page time.
 const SLICE_MS: f64 = 8.0;
 
-fn page_ms() -> f64 {
+pub(crate) fn page_ms() -> f64 {
     web_sys::window()
         .and_then(|w| w.performance())
         .map_or_else(js_sys::Date::now, |p| p.now())
@@ -446,29 +586,15 @@ pub async fn build<B: Backend + Clone>(
     progress: &mut dyn FnMut(&Planned, Vec<TraceAction>),
 ) -> Result<Built, PlanFailure> {
     let f = &req.flags;
-    {
-        let mut s = cell.borrow_mut();
-        s.set_machine(req.cpus, f.p);
-        let (patterns, cwd) = (f.patterns.clone(), req.cwd.clone());
-        if s.req.patterns != patterns || s.req.cwd != cwd {
-            s.plan(patterns, cwd)?;
-        }
-    }
-    let i = inputs(cell)?;
-    let flags = Flags {
-        force: f.a,
-        ..Default::default()
-    };
+    // A simulated build plans for the simulated toolchain, whatever the last build used.
+    cell.borrow_mut().set_real(None);
+    let (i, flags) = prepare(cell, req)?;
     let (fs, read) = prefetch(&i, &flags).await;
     let p = &i.planned;
     let files = p.files();
     let gocache = crate::gocache();
-    let work_dir = format!("/tmp/go-build{}", (now / 1000).rem_euclid(10_000_000_000));
-    let print = transcript::Flags {
-        x: f.x,
-        n: f.n,
-        work: f.work,
-    };
+    let work_dir = work_dir(now);
+    let print = print_flags(f);
 
     // build::simulate's loop, with pauses and progress.
     let mut tc = Simulated::for_plan(&p.plan, &files);
@@ -482,6 +608,7 @@ pub async fn build<B: Backend + Clone>(
         flags,
         print,
         workers: schedule::workers(f.p, req.cpus.max(1), f.n),
+        verbose: f.v,
         now,
         work_dir: work_dir.clone(),
         gocache: gocache.clone(),
@@ -524,9 +651,77 @@ pub async fn build<B: Backend + Clone>(
     }
     let result = s.finish();
     let corrupt = std::mem::take(&mut checked.corrupt);
+    Ok(flush(
+        cell, i, f, now, cache, result, corrupt, work_dir, read, None,
+    )
+    .await)
+}
+
+/// The machine and the plan for this request; what the build needs copied out of the session.
+pub(crate) fn prepare<B: Backend + Clone>(
+    cell: &RefCell<Session<B>>,
+    req: &Request,
+) -> Result<(Inputs<B>, Flags), PlanFailure> {
+    let f = &req.flags;
+    {
+        let mut s = cell.borrow_mut();
+        s.set_machine(req.cpus, f.p);
+        let (patterns, cwd) = (f.patterns.clone(), req.cwd.clone());
+        // -o: a directory when it ends in `/` or the workspace has one by that name.
+        let mode = f.mode(|o| {
+            let dir = match cwd.as_str() {
+                "" | "." => format!("{o}/"),
+                c => format!("{c}/{o}/"),
+            };
+            s.ws.iter().any(|(path, _)| path.starts_with(&dir))
+        });
+        if s.req.patterns != patterns || s.req.cwd != cwd || s.req.mode != mode {
+            s.req.mode = mode;
+            s.plan(patterns, cwd)?;
+        }
+    }
+    let i = inputs(cell)?;
+    let flags = Flags {
+        force: f.a,
+        ..Default::default()
+    };
+    Ok((i, flags))
+}
+
+/// `WORK=` of a build started at `now`.
+pub(crate) fn work_dir(now: UnixNanos) -> String {
+    format!("/tmp/go-build{}", (now / 1000).rem_euclid(10_000_000_000))
+}
+
+pub(crate) fn print_flags(f: &BuildFlags) -> transcript::Flags {
+    transcript::Flags {
+        x: f.x,
+        n: f.n,
+        work: f.work,
+    }
+}
+
+/// After the build: the cache changes, the record and the binary's build ID flushed in one
+/// write transaction (or kept in memory after a failed flush), and the session updated.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn flush<B: Backend + Clone>(
+    cell: &RefCell<Session<B>>,
+    i: Inputs<B>,
+    f: &BuildFlags,
+    now: UnixNanos,
+    mut cache: DirCache<OverlayFs>,
+    result: BuildResult,
+    corrupt: Vec<Corrupt>,
+    work_dir: String,
+    read: ReadStats,
+    real: Option<crate::real::RealRun>,
+) -> Built {
+    let p = &i.planned;
+    let gocache = crate::gocache();
     let work = transcript::work_tree(&RenderInput {
         plan: &p.plan,
-        flags: print,
+        flags: print_flags(f),
+        verbose: f.v,
         work_dir: &work_dir,
         gocache: &gocache,
         runs: &result.runs,
@@ -540,7 +735,8 @@ pub async fn build<B: Backend + Clone>(
         _ => None,
     };
     if !f.n {
-        if binary.is_some() && target != i.target {
+        // Real binaries stay in the helper's store; only simulated ones are kept here.
+        if binary.is_some() && target != i.target && real.is_none() {
             batch.binary = binary.clone();
         }
         let json = result.report.record.to_json();
@@ -594,11 +790,30 @@ pub async fn build<B: Backend + Clone>(
     }
     if !f.n {
         s.record = Rc::new(result.report.record.clone());
-        if let Some((path, id)) = binary {
-            s.binaries.insert(path, id);
+        match (binary, &real) {
+            (Some((path, id)), None) => {
+                s.binaries.insert(path, id);
+            }
+            (Some((path, build_id)), Some(r)) => {
+                // Linked now, or the one in place still current.
+                let hex = r.binary_hex.clone().or_else(|| {
+                    (i.target.as_deref() == Some(build_id.as_str()))
+                        .then(|| s.real_binaries.get(&path).map(|b| b.hex.clone()))
+                        .flatten()
+                });
+                match hex {
+                    Some(hex) => {
+                        s.real_binaries.insert(path, RealBinary { build_id, hex });
+                    }
+                    None => {
+                        s.real_binaries.remove(&path);
+                    }
+                }
+            }
+            _ => {}
         }
     }
-    Ok(Built {
+    Built {
         planned: i.planned.clone(),
         flags: f.clone(),
         result,
@@ -609,5 +824,6 @@ pub async fn build<B: Backend + Clone>(
         corrupt,
         storage: s.storage.clone(),
         fallback,
-    })
+        real,
+    }
 }

@@ -766,7 +766,7 @@ async fn share_links_round_trip_and_hostile_ones_change_nothing() {
     lab.load_files(files.clone()).ok().unwrap();
     let opts =
         js_sys::JSON::parse(r#"{"argv":["go","build","-x","."],"cpus":2,"label":"cold"}"#).unwrap();
-    let run = resolve(lab.build(opts, None)).await.unwrap();
+    let run = resolve(lab.build(opts, None, None)).await.unwrap();
     assert_eq!(get(&run, &["exitCode"]).as_f64(), Some(0.0));
     let share =
         js_sys::JSON::parse(r#"{"argv":["go","build","-x","."],"cpus":3,"toolchain":"simulated"}"#)
@@ -828,4 +828,111 @@ async fn a_real_go_trace_imports_and_exports() {
     assert!(m.contains("imported trace"), "{m}");
     let m = message(lab.import_trace("{\"not\": \"a trace\"}").err().unwrap());
     assert!(!m.is_empty());
+}
+
+/// The page's `go build -v -o NAME`: go's import path lines and the binary moved to, and kept
+/// under, `NAME`; the next build without `-o` plans for the default name again.
+#[wasm_bindgen_test]
+async fn v_and_o_print_and_name_as_go_does() {
+    let name = "buildlab-test-v-o";
+    fresh(name).await.close();
+    let s = session_over(name).await;
+    s.borrow_mut().load(multi());
+    let (b, _) = go_build(&s, "-v -x -o hi .", 1_000_000_000).await;
+    let text = b.result.transcript.text();
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| *l == "example.com/multi/util")
+        .expect("-v names util");
+    assert!(lines[at + 1].starts_with("mkdir -p $WORK/b"), "{text}");
+    assert!(text.contains("mv $WORK/b001/exe/a.out hi\n"), "{text}");
+    assert_eq!(
+        b.result.binary.as_ref().map(|x| x.path.as_str()),
+        Some("hi")
+    );
+    let (b, _) = go_build(&s, "-x .", 2_000_000_000).await;
+    let text = b.result.transcript.text();
+    assert!(text.contains("mv $WORK/b001/exe/a.out multi\n"), "{text}");
+    assert!(!text.lines().any(|l| l == "fmt"), "no -v: {text}");
+}
+
+/// A JS executor whose `exec` runs `body` (a function of the request) and whose `upload` fails.
+fn executor(body: &str) -> JsValue {
+    let o = js_sys::Object::new();
+    let exec = js_sys::Function::new_with_args("req", body);
+    let upload = js_sys::Function::new_with_args(
+        "hex, bytes",
+        "return Promise.reject(new Error('no uploads here'))",
+    );
+    js_sys::Reflect::set(&o, &"exec".into(), &exec).unwrap();
+    js_sys::Reflect::set(&o, &"upload".into(), &upload).unwrap();
+    o.into()
+}
+
+const REAL_GO: &str = r#"{"version":"go1.23.5","goroot":"/usr/lib/go-1.23","goos":"linux","goarch":"amd64","cpus":2,"plannedRoot":"/home/gopher/work"}"#;
+
+#[wasm_bindgen_test]
+async fn a_real_build_never_takes_the_simulations_objects_and_says_when_the_helper_is_down() {
+    fresh("buildlab-test-real-real").await.close();
+    let lab = fresh_lab("buildlab-test-real").await;
+    let files = js_sys::JSON::parse(
+        r#"[{"path":"go.mod","text":"module example.com/hello\n\ngo 1.23\n"},
+            {"path":"main.go","text":"package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hi\") }\n"}]"#,
+    )
+    .unwrap();
+    lab.load_files(files).ok().unwrap();
+    // The simulation fills its cache: many of these action IDs are the real go's too.
+    let sim = js_sys::JSON::parse(r#"{"argv":["go","build","."],"cpus":2}"#).unwrap();
+    let run = resolve(lab.build(sim.clone(), None, None)).await.unwrap();
+    assert_eq!(get(&run, &["exitCode"]).as_f64(), Some(0.0));
+
+    // Real, with the helper down: nothing comes from the simulation's cache, every action the
+    // helper was asked for fails with its words, and the run says what happened.
+    let opts = js_sys::JSON::parse(&format!(
+        r#"{{"argv":["go","build","."],"real":{REAL_GO}}}"#
+    ))
+    .unwrap();
+    let down = executor(
+        "return Promise.reject(new Error('the helper at http://127.0.0.1:1 is not reachable'))",
+    );
+    let run = resolve(lab.build(opts.clone(), None, Some(down)))
+        .await
+        .unwrap();
+    assert_eq!(get(&run, &["exitCode"]).as_f64(), Some(1.0));
+    assert_eq!(
+        get(&run, &["hits"]).as_f64(),
+        Some(0.0),
+        "no simulated object is a real hit"
+    );
+    assert_eq!(
+        get(&run, &["real", "helperError"]).as_string().unwrap(),
+        "the helper at http://127.0.0.1:1 is not reachable"
+    );
+    assert_eq!(get(&run, &["real", "execs"]).as_f64(), Some(0.0));
+    assert_eq!(get(&run, &["timing", "simulated"]).as_bool(), Some(false));
+    let out = get(&run, &["output"]).as_string().unwrap();
+    assert!(
+        out.contains("buildlab: helper: the helper at http://127.0.0.1:1 is not reachable\n"),
+        "{out}"
+    );
+
+    // A helper that answers with something that is not a Go archive: the action fails, clearly.
+    let junk = executor(
+        "return Promise.resolve({ok: true, output: '', runs: [{tool: 'compile', startMs: 0, ms: 1}], wallMs: 1, bytes: new Uint8Array([1, 2, 3])})",
+    );
+    let run = resolve(lab.build(opts, None, Some(junk))).await.unwrap();
+    assert_eq!(get(&run, &["exitCode"]).as_f64(), Some(1.0));
+    let out = get(&run, &["output"]).as_string().unwrap();
+    assert!(
+        out.contains("the archive that came back is not a Go archive with a build ID"),
+        "{out}"
+    );
+    assert!(get(&run, &["real", "execs"]).as_f64().unwrap() >= 1.0);
+
+    // Back to the simulation: its cache is where it was, all hits.
+    let run = resolve(lab.build(sim, None, None)).await.unwrap();
+    assert_eq!(get(&run, &["exitCode"]).as_f64(), Some(0.0));
+    assert_eq!(get(&run, &["misses"]).as_f64(), Some(0.0));
+    assert_eq!(get(&run, &["timing", "simulated"]).as_bool(), Some(true));
 }

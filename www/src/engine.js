@@ -30,6 +30,10 @@
 //   run(argv) -> Promise<{ exitCode, output }>      `go clean -cache`, `go env GOCACHE`, `du -sh $GOCACHE`
 //   cacheListing() -> Promise<{ root, entries: [{ path, size }], totalBytes }>
 //   toolchains() -> { real: { available: bool, version?: string, reason?: string } }
+//       answered from the helper (www/src/helper.js) once connectHelper() ran; request.toolchain
+//       "real" then builds through Lab.build's executor (web/src/real.rs).
+
+import { Helper } from "./helper.js";
 
 const NAMES = {
   summary: ["sampleSummary"],
@@ -71,10 +75,20 @@ export class Unavailable extends Error {
 // `cacheList()` -> [{ name, size, usedMs }], `storage()` -> { usage, quota, … }. The operations
 // above that the Lab serves are answered from it; the rest stay "not available yet".
 const LAB_OPS = {
-  build: (lab) => async (files, request, onEvent) => {
+  build: (lab, engine) => async (files, request, onEvent) => {
     lab.loadFiles(files);
-    const r = await lab.build({ argv: request.argv, cpus: request.cpus, label: request.label }, onEvent);
-    return fromBuildRun(r);
+    const options = { argv: request.argv, cpus: request.cpus, label: request.label };
+    if (request.toolchain !== "real") return fromBuildRun(await lab.build(options, onEvent));
+    // The real tools through the helper: the Lab plans, hashes and looks up; the executor runs the misses.
+    const { helper, info } = engine.helperState || {};
+    if (!helper) throw new Error(engine.helperState?.reason || "the real toolchain needs the helper");
+    const exec = helper.executor(files);
+    try {
+      const real = { ...info.go, plannedRoot: info.plannedRoot };
+      return fromBuildRun(await lab.build({ ...options, real }, onEvent, exec));
+    } finally {
+      exec.close();
+    }
   },
   predict: (lab) => async (files) => {
     lab.loadFiles(files);
@@ -166,7 +180,7 @@ export class Engine {
 
   fn(op) {
     for (const n of NAMES[op]) if (typeof this.b?.[n] === "function") return this.b[n].bind(this.b);
-    if (this.lab && LAB_OPS[op]) return LAB_OPS[op](this.lab);
+    if (this.lab && LAB_OPS[op]) return LAB_OPS[op](this.lab, this);
     return null;
   }
 
@@ -211,8 +225,39 @@ export class Engine {
     return await this.call("cacheListing");
   }
 
+  /** Asks the helper serving the page (if any) for its Go; what `toolchains()` then reports. */
+  async connectHelper() {
+    this.helperState = await Helper.connect();
+    return this.helperState;
+  }
+
   toolchains() {
+    if (this.helperState) {
+      const { helper, info, reason } = this.helperState;
+      return helper
+        ? { real: { available: true, version: info.go.version, cpus: info.go.cpus } }
+        : { real: { available: false, reason } };
+    }
     return this.call("toolchains");
+  }
+
+  /** The real binary the last real build left in place (`{path, buildId, hex}`), or null. */
+  realBinary() {
+    return this.lab?.realBinary?.() ?? null;
+  }
+
+  /** Runs the real binary in place through the helper: `{exitStatus, stdout, stderr, timedOut, …}`. */
+  async runBinary() {
+    const helper = this.helperState?.helper;
+    if (!helper) throw new Error(this.helperState?.reason || "running a binary needs the helper");
+    const b = this.realBinary();
+    if (!b) throw new Error("no real binary is in place: build the program with the real toolchain first");
+    return { ...(await helper.run(b.hex)), path: b.path };
+  }
+
+  /** The helper's counters (`{toolRuns, execs}`), or null without a helper. */
+  async helperCounters() {
+    return this.helperState?.helper ? await this.helperState.helper.counters() : null;
   }
 
   // Lessons, share links and traces in and out: the Lab's, so they run on the same session

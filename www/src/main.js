@@ -233,12 +233,14 @@ async function runLine(line) {
   setBusy(true);
   try {
     if (c.kind === "build") await runBuild(c);
+    else if (c.argv.length === 1 && c.argv[0].startsWith("./") && $("toolchain").value === "real") await runBinary();
     else await runOther(c);
   } catch (e) {
     if (e instanceof Unavailable) ui.term.note(e.message);
     else ui.term.error(`buildlab: ${e.message || e}`);
   } finally {
     setBusy(false);
+    updateRunButton();
     refreshCache();
   }
 }
@@ -268,6 +270,7 @@ async function runBuild(c) {
     }
   });
   if (result.exitCode && !result.output) ui.term.error(`exit status ${result.exitCode}`);
+  if (result.exitCode && request.toolchain === "real") explainCgo();
   const run = recordBuild(result, c.argv.join(" "));
   if (!run) {
     // Stopped before building (a flag or load error): go's words are in the terminal already.
@@ -280,7 +283,36 @@ async function runBuild(c) {
   await new Promise((r) => requestAnimationFrame(() => r()));
   if (!document.body.dataset.firstBuildMs) document.body.dataset.firstBuildMs = String(Math.round(performance.now()));
   const failed = result.exitCode ? ` — exit status ${result.exitCode}` : "";
+  if (result.real) {
+    const r = result.real;
+    document.body.dataset.lastToolRuns = String(r.toolRuns);
+    document.body.dataset.lastExecs = String(r.execs);
+    // Where the page's time went (ms), for the benchmark and anyone curious.
+    document.body.dataset.lastRealPhases = JSON.stringify({ before: r.beforeMs, drive: r.driveMs, replies: r.repliesMs, flush: r.flushMs, helper: r.helperMs, receivedBytes: r.receivedBytes });
+    const sent = r.execs ? `the helper ran ${r.toolRuns} tool${r.toolRuns === 1 ? "" : "s"} for ${r.execs} action${r.execs === 1 ? "" : "s"}` : "no tool ran";
+    if (r.helperError) {
+      status(`Build #${run.n} (real tools) failed: ${r.helperError}. ${run.hits} actions came from the cache; what finished is kept.`, true);
+      return;
+    }
+    status(`Build #${run.n} (real tools): ${run.misses} rebuilt, ${run.hits} from the cache; ${sent}; ${ms(run.totalMs)} wall${failed}.`, Boolean(result.exitCode));
+    return;
+  }
+  delete document.body.dataset.lastToolRuns;
+  delete document.body.dataset.lastExecs;
+  delete document.body.dataset.lastRealPhases;
   status(`Build #${run.n}: ${run.misses} rebuilt, ${run.hits} from the cache; ${ms(run.totalMs)} simulated, ${Math.round(pageMs)} ms of page time${failed}.`, Boolean(result.exitCode));
+}
+
+/**
+ * After a failed real build: the helper builds with CGO_ENABLED=0 (it runs no cgo or gcc), so a
+ * file importing "C" is left out as go leaves it out, and go's error speaks of what remains. Says
+ * which files that was.
+ */
+function explainCgo() {
+  const cgo = workspaceFiles().filter((f) => f.path.endsWith(".go") && /^import\s*(?:\(\s*(?:[^)]*\s)?)?"C"/m.test(f.text)).map((f) => f.path);
+  if (cgo.length) {
+    ui.term.note(`the real toolchain builds with CGO_ENABLED=0 (the helper runs no cgo or gcc), so ${cgo.join(", ")} ${cgo.length > 1 ? "are" : "is"} left out as go leaves out files that import "C"`);
+  }
 }
 
 /** Shows a finished build (timeline, comparison, graph, $WORK) and keeps it; null when it stopped early. */
@@ -328,25 +360,65 @@ async function refreshCache() {
   ui.cache.render({ listing, last: state.lastBuild || null, storage: await engine.storage().catch(() => null) });
 }
 
-function setupToolchain() {
+/**
+ * Offers the real toolchain when the helper serving the page has a Go; otherwise says plainly
+ * why builds use the simulation. The page starts on the simulation either way.
+ */
+async function setupToolchain() {
   const note = $("toolchain-note");
   const real = $("toolchain").querySelector('option[value="real"]');
   let info = null;
   try {
+    await engine.connectHelper();
     info = engine.toolchains();
   } catch (e) {
     if (!(e instanceof Unavailable)) throw e;
   }
+  document.body.dataset.realToolchain = info?.real?.available ? "available" : "absent";
   if (info?.real?.available) {
     real.disabled = false;
-    real.textContent = `real Go (${info.real.version || "helper"})`;
-    note.textContent = "";
+    real.textContent = `real (${info.real.version})`;
   } else {
     real.disabled = true;
     $("toolchain").value = "simulated";
-    note.textContent = info?.real?.reason
-      || "Real Go runs through the native helper (`buildlab build --real`, or its API); this page does not drive it yet, so builds here use the simulation of go1.23's tools.";
   }
+  const explain = () => {
+    const isReal = $("toolchain").value === "real";
+    note.textContent = !info?.real?.available
+      ? info?.real?.reason || "No helper: builds use the simulation of go1.23's tools."
+      : isReal
+        ? `The real ${info.real.version} tools run the cache misses on the helper (${info.real.cpus} CPUs); hits come from this page's cache.`
+        : "";
+    $("cpus").disabled = isReal; // the helper's machine decides
+    updateRunButton();
+  };
+  $("toolchain").addEventListener("change", explain);
+  explain();
+}
+
+/** The Run button: shown in real mode once a real build left a binary in place. */
+function updateRunButton() {
+  const b = $("toolchain").value === "real" ? engine.realBinary() : null;
+  const btn = $("run-binary");
+  btn.hidden = !b;
+  if (b) btn.textContent = `Run ./${b.path.split("/").pop()}`;
+}
+
+/** Runs the real binary in place through the helper and shows its output in the terminal. */
+async function runBinary() {
+  const b = engine.realBinary();
+  if (!b) {
+    ui.term.error("buildlab: no real binary is in place: build with the real toolchain first");
+    return;
+  }
+  const r = await engine.runBinary();
+  if (r.stdout) ui.term.output(r.stdout);
+  if (r.stderr) ui.term.error(r.stderr);
+  if (r.timedOut) ui.term.error("buildlab: the program was stopped: it ran past the helper's time limit");
+  else if (r.exitStatus !== 0) ui.term.note(`exit status ${r.exitStatus ?? "(killed by a signal)"}`);
+  if (r.truncated) ui.term.note("(output truncated by the helper's limit)");
+  document.body.dataset.lastRunOutput = r.stdout || "";
+  status(`./${b.path.split("/").pop()} ran on the helper: exit status ${r.exitStatus ?? "none"}, ${ms(r.wallMs)}.`, r.exitStatus !== 0);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -813,7 +885,8 @@ async function main(bindings) {
       runLine($("cmdline").value);
     }
   });
-  setupToolchain();
+  await setupToolchain();
+  $("run-binary").addEventListener("click", () => runLine(`./${(engine.realBinary()?.path || "").split("/").pop()}`));
 
   $("theme").addEventListener("click", () => {
     const next = THEMES[(THEMES.indexOf(state.settings.theme) + 1) % THEMES.length];

@@ -1,0 +1,169 @@
+// The real toolchain through the helper (issue 7's journey): the page, served by the helper with
+// a Go found, offers "real (go1.23.x)"; a cold build of hello runs the real compile/link for the
+// page's cache misses on the helper, a warm build finds everything in the page's IndexedDB cache
+// and runs no tool (the page's count and the helper's own counter agree), and Run shows what the
+// binary prints. Then the helper goes away: a forced build says so in the terminal, in plain
+// words, and the page stays usable. Skipped only when no Go is installed (`./dev test` installs it).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { delimiter, join } from "node:path";
+import { startHelper, launch, openPage, screenshotPath } from "./lib.mjs";
+
+/** Where the helper looks for Go (helper/src/godetect.rs): PATH, then the usual places. */
+function goInstalled() {
+  const onPath = (process.env.PATH || "").split(delimiter).some((d) => d && existsSync(join(d, "go")));
+  return onPath || ["/usr/lib/go-1.23/bin/go", "/usr/local/go/bin/go"].some((p) => existsSync(p));
+}
+
+const NO_GO = goInstalled() ? false : "no Go installation (go on PATH, /usr/lib/go-1.23, /usr/local/go): the real toolchain cannot run; ./dev test installs Go 1.23";
+
+let helper;
+before(async () => {
+  if (!NO_GO) helper = await startHelper();
+});
+after(() => helper?.stop());
+
+const data = (page) => page.evaluate(() => ({ ...document.body.dataset }));
+
+/** Runs the command line as typed and waits for its build to be rendered (real builds take seconds). */
+async function build(page, line) {
+  await page.fill("#cmdline", line);
+  const n = Number((await data(page)).runs || 0);
+  await page.click("#run");
+  await page.waitForFunction((n) => Number(document.body.dataset.runs || 0) > n && document.body.dataset.building !== "true", n, { timeout: 180000 });
+  return data(page);
+}
+
+/** The terminal's text since the last `$ ` command echo. */
+async function lastOutput(page) {
+  const t = await page.textContent("#terminal");
+  return t.slice(t.lastIndexOf("\n$ ") + 1);
+}
+
+/** Back to the hello sample (after a share link replaced the workspace). */
+async function openHello(page) {
+  await page.evaluate(() => { location.hash = ""; });
+  await page.selectOption("#sample", "hello");
+  await page.waitForFunction(() => document.querySelector(".cm-content")?.textContent.includes('fmt.Println("hi")'), null, { timeout: 30000 });
+}
+
+/** The helper's counters, asked by the page with its token (the same request the page makes). */
+const counters = (page) => page.evaluate(async () => {
+  const r = await fetch("/api/v1/info", { headers: { "X-Buildlab-Token": sessionStorage.getItem("buildlab.helperToken") } });
+  return (await r.json()).counters;
+});
+
+test("real toolchain: cold build of hello on the helper, warm build runs no tool, Run prints hi", { skip: NO_GO, timeout: 600000 }, async () => {
+  const browser = await launch();
+  try {
+    const { page, errors } = await openPage(browser, helper.url);
+    // The token left the address bar once the page kept it.
+    assert.ok(!page.url().includes("token="), `token removed from the URL: ${page.url()}`);
+    await page.waitForFunction(() => Number(document.body.dataset.runs || 0) >= 1 && document.body.dataset.building !== "true", null, { timeout: 60000 });
+    assert.equal((await data(page)).realToolchain, "available");
+    const label = await page.textContent('#toolchain option[value="real"]');
+    assert.match(label, /^real \(go1\.23\.\d+\)$/);
+    await page.selectOption("#toolchain", "real");
+    assert.match(await page.textContent("#toolchain-note"), /real go1\.23\.\d+ tools run the cache misses on the helper/);
+    assert.equal(await page.isHidden("#run-binary"), true, "no Run before a real build");
+
+    // Cold: a fresh profile has an empty IndexedDB cache, so every action is a miss the helper runs.
+    const before = await counters(page);
+    const cold = await build(page, "go build -x .");
+    assert.equal(cold.lastExit, "0", await lastOutput(page));
+    assert.ok(Number(cold.lastMisses) > 10, `cold build rebuilt the standard library too: ${cold.lastMisses}`);
+    assert.equal(cold.lastHits, "0");
+    assert.ok(Number(cold.lastToolRuns) > Number(cold.lastMisses), `tools ran: ${cold.lastToolRuns}`);
+    const afterCold = await counters(page);
+    assert.equal(afterCold.toolRuns - before.toolRuns, Number(cold.lastToolRuns), "the helper ran what the page counted");
+    const coldOut = await lastOutput(page);
+    // go's -x transcript with the real tools' paths, and the real link.
+    assert.match(coldOut, /^WORK=\/tmp\/go-build\d+$/m);
+    assert.match(coldOut, /\/usr\/lib\/go-1\.23\/pkg\/tool\/linux_amd64\/compile -o \$WORK\/b001\/_pkg_\.a/);
+    assert.match(coldOut, /pkg\/tool\/linux_amd64\/link -o \$WORK\/b001\/exe\/a\.out/);
+    assert.match(await page.textContent("#status"), /real tools\): \d+ rebuilt, 0 from the cache; the helper ran \d+ tools for \d+ actions/);
+    assert.match(await page.textContent("#terminal"), /^real\t\dm[\d.]+s$/m);
+    // The timeline drew the real actions on the workers' lanes.
+    const bars = await page.locator("#timeline [data-kind=compile]").count();
+    assert.ok(bars > 10, `compile bars on the timeline: ${bars}`);
+    await page.screenshot({ path: screenshotPath("real-toolchain-cold"), fullPage: true });
+
+    // Warm: every action is a hit in the page's cache; nothing is sent, no tool runs anywhere.
+    const warm = await build(page, "go build -x .");
+    assert.equal(warm.lastExit, "0", await lastOutput(page));
+    assert.equal(warm.lastMisses, "0");
+    assert.equal(warm.lastToolRuns, "0");
+    assert.equal(warm.lastExecs, "0");
+    assert.deepEqual(await counters(page), afterCold, "the helper ran nothing for the warm build");
+    assert.match(await page.textContent("#status"), /real tools\): 0 rebuilt, \d+ from the cache; no tool ran/);
+
+    // Run the binary the cold build linked.
+    assert.equal(await page.textContent("#run-binary"), "Run ./hello");
+    await page.click("#run-binary");
+    await page.waitForFunction(() => document.body.dataset.lastRunOutput !== undefined && document.body.dataset.building !== "true", null, { timeout: 30000 });
+    assert.equal((await data(page)).lastRunOutput, "hi\n");
+    assert.match(await lastOutput(page), /^\$ \.\/hello\nhi\n$/);
+    await page.screenshot({ path: screenshotPath("real-toolchain-run"), fullPage: true });
+
+    // cgo: the helper builds with CGO_ENABLED=0, so go leaves the file out and says what it says;
+    // the page adds which file that was and why.
+    const share = await page.evaluate(async () => {
+      const lab = await window.wasmBindings.Lab.open("e2e-cgo-share");
+      lab.loadFiles([
+        { path: "go.mod", text: "module example.com/cgo\n\ngo 1.23\n" },
+        { path: "main.go", text: 'package main\n\n// int two(void) { return 2; }\nimport "C"\n\nimport "fmt"\n\nfunc main() { fmt.Println(C.two()) }\n' },
+      ]);
+      return lab.shareLink({ title: "cgo", argv: ["go", "build", "."], cpus: 2, toolchain: "real", cwd: "" });
+    });
+    await page.evaluate((t) => { location.hash = `share=${t}`; }, share);
+    await page.waitForFunction(() => document.querySelector(".cm-content")?.textContent.includes('import "C"') && document.body.dataset.building !== "true", null, { timeout: 30000 });
+    assert.equal(await page.inputValue("#toolchain"), "real");
+    const n = Number((await data(page)).runs || 0);
+    await page.fill("#cmdline", "go build .");
+    await page.click("#run");
+    await page.waitForFunction(() => document.body.dataset.building === "false" && document.querySelector("#terminal").textContent.includes("CGO_ENABLED=0"), null, { timeout: 60000 });
+    assert.equal(Number((await data(page)).runs || 0), n, "the build stopped at loading, as go's does");
+    assert.match(await lastOutput(page), /^\$ go build \.\npackage example\.com\/cgo: build constraints exclude all Go files in \/home\/gopher\/work\n[\s\S]*# the real toolchain builds with CGO_ENABLED=0 \(the helper runs no cgo or gcc\), so main\.go is left out as go leaves out files that import "C"\n/);
+
+    // The helper stops: a forced rebuild fails with the reason, in the terminal, and nothing hangs.
+    helper.stop();
+    await new Promise((r) => setTimeout(r, 300));
+    await openHello(page);
+    const gone = await build(page, "go build -a .");
+    assert.equal(gone.lastExit, "1");
+    assert.match(await lastOutput(page), /buildlab: helper: the helper at http:\/\/127\.0\.0\.1:\d+ is not reachable \(is `buildlab serve` still running\?\)/);
+    assert.match(await page.textContent("#status"), /^Build #\d+ \(real tools\) failed: the helper at http:\/\/127\.0\.0\.1:\d+ is not reachable/);
+    await page.screenshot({ path: screenshotPath("real-toolchain-helper-gone"), fullPage: true });
+    assert.deepEqual(errors.filter((e) => !/Failed to load resource|ERR_CONNECTION_REFUSED/.test(e)), []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("without the helper's token, or with a helper that has no Go, the page says so and uses the simulation", async () => {
+  const noGo = await startHelper(["--go", "/nonexistent/go"]);
+  const browser = await launch();
+  try {
+    // The page opened without the URL the helper printed: no token, so no real toolchain.
+    // (The first journey stopped its helper; this one's serves the page as well.)
+    const bare = noGo.url.replace(/#.*$/, "");
+    const a = await openPage(browser, bare);
+    assert.equal((await data(a.page)).realToolchain, "absent");
+    assert.equal(await a.page.$eval('#toolchain option[value="real"]', (o) => o.disabled), true);
+    assert.equal(await a.page.inputValue("#toolchain"), "simulated");
+    assert.match(await a.page.textContent("#toolchain-note"), /^No helper: this page was not opened from the URL `buildlab serve` prints \(it carries the token\), so builds use the simulation of go1\.23's tools\.$/);
+    await a.page.close();
+    // A helper whose Go is missing: its reason, plainly, and the simulation builds.
+    const b = await openPage(browser, noGo.url);
+    assert.equal((await data(b.page)).realToolchain, "absent");
+    assert.match(await b.page.textContent("#toolchain-note"), /^The helper found no Go \(no Go installation found \(\/nonexistent\/go: not found\); the playground uses the simulated toolchain\), so builds use the simulation\.$/);
+    await b.page.waitForFunction(() => Number(document.body.dataset.runs || 0) >= 1 && document.body.dataset.building !== "true", null, { timeout: 60000 });
+    assert.equal((await data(b.page)).lastExit, "0", "the simulated build ran");
+    await b.page.screenshot({ path: screenshotPath("real-toolchain-absent"), fullPage: true });
+    assert.deepEqual(a.errors.concat(b.errors), []);
+  } finally {
+    await browser.close();
+    noGo.stop();
+  }
+});

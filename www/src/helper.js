@@ -1,0 +1,161 @@
+// The native helper (`buildlab serve`) as the page uses it: its Go (/api/v1/info), the real
+// tools for the misses of a build the page's core drives (web/src/real.rs), and running the
+// binary a real build linked. The helper prints a URL with a per-start token in its fragment
+// (`#token=…`); the page keeps it for this tab (sessionStorage), takes it out of the address bar,
+// and sends it as `X-Buildlab-Token` on every API request.
+//
+// Every failure becomes a HelperError whose message says what happened in plain words (the
+// helper is not running, refused, or a tool failed); nothing here retries silently except the
+// upload of dependency outputs the helper's store lacks.
+
+const TOKEN_KEY = "buildlab.helperToken";
+const API = "/api/v1";
+
+export class HelperError extends Error {
+  constructor(message, status = 0) {
+    super(message);
+    this.name = "HelperError";
+    this.status = status;
+  }
+}
+
+/** The token from the fragment (then removed from the address bar) or from this tab's storage. */
+export function takeToken() {
+  const raw = location.hash.replace(/^#/, "");
+  const m = /(?:^|&)token=([0-9a-f]{64})(?=&|$)/.exec(raw);
+  if (m) {
+    try {
+      sessionStorage.setItem(TOKEN_KEY, m[1]);
+    } catch {
+      // Storage refused (private mode): the token still works for this page load.
+    }
+    const rest = raw.replace(/(?:^|&)token=[0-9a-f]{64}(?=&|$)/, "").replace(/^&/, "");
+    history.replaceState(null, "", `${location.pathname}${location.search}${rest ? `#${rest}` : ""}`);
+    return m[1];
+  }
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+async function errorOf(r, what) {
+  let msg = "";
+  try {
+    msg = (await r.json()).error || "";
+  } catch {
+    // Not the helper's JSON (a proxy, a static server): the status says enough.
+  }
+  return new HelperError(`${what}: the helper answered ${r.status}${msg ? `: ${msg}` : ""}`, r.status);
+}
+
+export class Helper {
+  constructor(token) {
+    this.token = token;
+  }
+
+  /**
+   * The helper serving this page and its Go: `{helper, info}`; `{helper: null, reason}` when the
+   * page is not served by a helper, has no token, or the helper has no Go.
+   */
+  static async connect() {
+    const token = takeToken();
+    if (!token) {
+      return { helper: null, reason: "No helper: this page was not opened from the URL `buildlab serve` prints (it carries the token), so builds use the simulation of go1.23's tools." };
+    }
+    const helper = new Helper(token);
+    let info;
+    try {
+      info = await helper.json("GET", "/info");
+    } catch (e) {
+      return { helper: null, reason: `${e.message}. Builds use the simulation.` };
+    }
+    if (!info.go?.available) {
+      return { helper: null, info, reason: `The helper found no Go (${info.go?.why || "no reason given"}), so builds use the simulation.` };
+    }
+    if (!info.pageBuilds) {
+      return { helper: null, info, reason: "This helper is older than the page and cannot run the page's builds; builds use the simulation." };
+    }
+    return { helper, info };
+  }
+
+  async fetch(method, path, body, type = "application/json") {
+    const headers = { "X-Buildlab-Token": this.token };
+    if (body !== undefined) headers["Content-Type"] = type;
+    try {
+      return await fetch(`${API}${path}`, { method, headers, body, cache: "no-store" });
+    } catch (e) {
+      throw new HelperError(`the helper at ${location.origin} is not reachable (is \`buildlab serve\` still running?): ${e.message || e}`);
+    }
+  }
+
+  async json(method, path, value) {
+    const r = await this.fetch(method, path, value === undefined ? undefined : JSON.stringify(value));
+    if (!r.ok) throw await errorOf(r, `${method} ${API}${path}`);
+    return await r.json();
+  }
+
+  /** The helper's counters (tool processes run, actions executed) from /api/v1/info. */
+  async counters() {
+    return (await this.json("GET", "/info")).counters;
+  }
+
+  /** Runs a binary the helper linked: `{exitStatus, stdout, stderr, timedOut, truncated, wallMs}`. */
+  async run(hex) {
+    return await this.json("POST", `/run/${hex}`);
+  }
+
+  /**
+   * The executor web/src/real.rs drives for one build of `files`: `exec(request)` runs one
+   * action (opening the helper's workspace on first use), `upload(hex, bytes)` fills the
+   * helper's store, `close()` lets the helper remove the workspace.
+   */
+  executor(files) {
+    const helper = this;
+    let opened = null;
+    const open = (req) => {
+      opened ??= helper.json("POST", "/workspace", {
+        version: 1,
+        files,
+        flags: req.p ? { p: req.p } : {},
+        packages: req.packages,
+        cwd: req.cwd,
+        planDigest: req.planDigest,
+      }).then((r) => r.workspace);
+      return opened;
+    };
+    return {
+      async exec(req) {
+        const ws = await open(req);
+        const body = JSON.stringify({ version: 1, action: req.action, buildId: req.buildId, inputs: req.inputs });
+        const r = await helper.fetch("POST", `/workspace/${ws}/exec`, body);
+        if (r.status === 409) {
+          const j = await r.json().catch(() => ({}));
+          if (Array.isArray(j.missing)) return { missing: j.missing };
+          throw new HelperError(`${req.key}: the helper answered 409: ${j.error || ""}`, 409);
+        }
+        if (!r.ok) throw await errorOf(r, req.key);
+        const j = await r.json();
+        if (j.archive) {
+          const b = await helper.fetch("GET", `/blob/${j.archive.hex}`);
+          if (!b.ok) throw await errorOf(b, `${req.key}: fetching its archive`);
+          j.bytes = new Uint8Array(await b.arrayBuffer());
+          if (j.bytes.length !== j.archive.size) {
+            throw new HelperError(`${req.key}: the archive came back with ${j.bytes.length} of ${j.archive.size} bytes`);
+          }
+        }
+        return j;
+      },
+      async upload(hex, bytes) {
+        const r = await helper.fetch("PUT", `/blob/${hex}`, bytes, "application/octet-stream");
+        if (!r.ok) throw await errorOf(r, `uploading ${hex.slice(0, 12)}…`);
+      },
+      async close() {
+        if (!opened) return;
+        const ws = await opened.catch(() => null);
+        if (ws !== null) await helper.fetch("DELETE", `/workspace/${ws}`).catch(() => {});
+      },
+    };
+  }
+}
