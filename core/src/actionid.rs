@@ -87,8 +87,9 @@ pub fn short(d: &Digest) -> String {
 /// [`short`] as a `Display`, to write into a line without an intermediate string.
 struct Short<'a>(&'a Digest);
 
-impl std::fmt::Display for Short<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Short<'_> {
+    /// The 20 characters.
+    fn chars(&self) -> [u8; 20] {
         let h = &self.0 .0;
         let mut out = [0u8; 20];
         for i in 0..5 {
@@ -98,7 +99,19 @@ impl std::fmt::Display for Short<'_> {
                 out[4 * i + k] = B64[((v >> shift) & 0x3f) as usize];
             }
         }
-        f.write_str(std::str::from_utf8(&out).expect("base64 is ASCII"))
+        out
+    }
+
+    /// Appends the rendering to `s` (no formatting machinery: action IDs write tens of
+    /// thousands of these).
+    fn push_to(&self, s: &mut String) {
+        s.push_str(std::str::from_utf8(&self.chars()).expect("base64 is ASCII"));
+    }
+}
+
+impl std::fmt::Display for Short<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(std::str::from_utf8(&self.chars()).expect("base64 is ASCII"))
     }
 }
 
@@ -150,6 +163,8 @@ pub struct HashedInputs {
 
 impl HashedInputs {
     fn start(key: String, salt: &str) -> Builder {
+        let mut text = Vec::with_capacity(1024);
+        text.extend_from_slice(salt.as_bytes());
         Builder {
             key,
             lines: {
@@ -157,11 +172,7 @@ impl HashedInputs {
                 v.push(salt.to_string());
                 v
             },
-            hasher: {
-                let mut h = blake3::Hasher::new();
-                h.update(salt.as_bytes());
-                h
-            },
+            text,
         }
     }
 
@@ -185,19 +196,45 @@ impl HashedInputs {
 struct Builder {
     key: String,
     lines: Vec<String>,
-    hasher: blake3::Hasher,
+    /// Every line so far, back to back: hashed once at the end, which gives the same digest as
+    /// hashing line by line (blake3 is a stream) at a fraction of the per-call cost.
+    text: Vec<u8>,
 }
 
 impl Builder {
     fn line(&mut self, l: String) {
-        self.hasher.update(l.as_bytes());
+        self.text.extend_from_slice(l.as_bytes());
         self.lines.push(l);
     }
+
+    /// A line made of `parts` (the newline included in the last), built without `format!`.
+    fn line_of(&mut self, parts: &[&str]) {
+        let mut l = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        for p in parts {
+            l.push_str(p);
+        }
+        self.line(l);
+    }
+
+    /// `PREFIX NAME ID\n` (`file`, `import` lines), the ID rendered with [`short`], or
+    /// `PREFIX NAME \n` without one.
+    fn line_with_id(&mut self, prefix: &str, name: &str, sep: char, id: Option<&Digest>) {
+        let mut l = String::with_capacity(prefix.len() + name.len() + 23);
+        l.push_str(prefix);
+        l.push_str(name);
+        l.push(sep);
+        if let Some(d) = id {
+            Short(d).push_to(&mut l);
+        }
+        l.push('\n');
+        self.line(l);
+    }
+
     fn finish(self) -> HashedInputs {
         HashedInputs {
             key: self.key,
             lines: self.lines,
-            id: Digest(*self.hasher.finalize().as_bytes()),
+            id: Digest::of(&self.text),
         }
     }
 }
@@ -248,6 +285,9 @@ impl Default for IdConfig {
 
 /// go's `%q` of a `[]string`: `["-N" "-l"]`, `[]` when empty.
 fn quote_list(v: &[String]) -> String {
+    if v.is_empty() {
+        return "[]".into();
+    }
     let parts: Vec<String> = v.iter().map(|s| go_quote(s.as_bytes())).collect();
     format!("[{}]", parts.join(" "))
 }
@@ -277,7 +317,7 @@ impl WorkspaceFiles<'_> {
         Some(if rel.is_empty() {
             name.to_string()
         } else {
-            format!("{rel}/{name}")
+            [rel, "/", name].concat()
         })
     }
 }
@@ -363,9 +403,22 @@ pub fn build_info(plan: &Plan, main_pkg: usize) -> Option<String> {
         .then(|| plan.build_info(main_pkg))
 }
 
+/// `omitdebug B standard B local false prefix ""`.
+fn omitdebug_line(cfg: &IdConfig, standard: bool) -> String {
+    let b = |v: bool| if v { "true" } else { "false" };
+    let parts = [
+        "omitdebug ",
+        b(cfg.omit_debug),
+        " standard ",
+        b(standard),
+        " local false prefix \"\"\n",
+    ];
+    parts.concat()
+}
+
 fn arch_env_line(tc: &Toolchain) -> String {
     match &tc.arch_env {
-        Some((k, v)) => format!("{k}={v}\n"),
+        Some((k, v)) => [k.as_str(), "=", v, "\n"].concat(),
         None => "=\n".into(),
     }
 }
@@ -392,10 +445,10 @@ pub fn compile_id(
     h.line("compile\n".into());
     if cfg.trimpath {
         if let Some(m) = module {
-            h.line(format!("module {}@{}\n", m.path, m.version));
+            h.line_of(&["module ", &m.path, "@", &m.version, "\n"]);
         }
     } else if !p.standard {
-        h.line(format!("dir {}\n", p.dir));
+        h.line_of(&["dir ", &p.dir, "\n"]);
     }
     if let Some(m) = module {
         // cmd/go's p.Module.GoVersion: the main module defaults to 1.16 without a `go` line.
@@ -404,14 +457,11 @@ pub fn compile_id(
         } else {
             m.go_version.as_str()
         };
-        h.line(format!("go {v}\n"));
+        h.line_of(&["go ", v, "\n"]);
     }
-    h.line(format!("goos {} goarch {}\n", tc.goos, tc.goarch));
-    h.line(format!("import {}\n", go_quote(p.import_path.as_bytes())));
-    h.line(format!(
-        "omitdebug {} standard {} local false prefix \"\"\n",
-        cfg.omit_debug, p.standard
-    ));
+    h.line_of(&["goos ", &tc.goos, " goarch ", &tc.goarch, "\n"]);
+    h.line_of(&["import ", &go_quote(p.import_path.as_bytes()), "\n"]);
+    h.line(omitdebug_line(cfg, p.standard));
     if cfg.trimpath {
         h.line("trimpath\n".into());
     }
@@ -433,11 +483,13 @@ pub fn compile_id(
             h.line(format!("modinfo {}\n", go_quote(info.as_bytes())));
         }
     }
-    h.line(format!(
-        "compile {} [] {}\n",
-        tool_id(tc, "compile"),
-        quote_list(&cfg.gcflags)
-    ));
+    h.line_of(&[
+        "compile compile version ",
+        &tc.version,
+        " [] ",
+        &quote_list(&cfg.gcflags),
+        "\n",
+    ]);
     if !p.s_files.is_empty() {
         h.line(format!(
             "asm {} [] {}\n",
@@ -453,18 +505,14 @@ pub fn compile_id(
         ));
     }
     for f in input_files(p) {
-        h.line(match file_digest(tc, p, f, files) {
-            Some(d) => format!("file {f} {}\n", Short(&d)),
-            None => format!("file {f} \n"),
-        });
+        let d = file_digest(tc, p, f, files);
+        h.line_with_id("file ", f, ' ', d.as_ref());
     }
     for &d in &x.deps {
         if let Some(q) = plan.action(d).package {
             let path = &plan.input().packages[q].import_path;
-            h.line(match dep_id(d) {
-                Some(b) => format!("import {path} {}\n", Short(&b.content)),
-                None => format!("import {path} \n"),
-            });
+            let b = dep_id(d);
+            h.line_with_id("import ", path, ' ', b.as_ref().map(|b| &b.content));
         }
     }
     h.finish()
@@ -486,11 +534,8 @@ pub fn link_id(
         "buildmode {} goos {} goarch {}\n",
         cfg.buildmode, tc.goos, tc.goarch
     ));
-    h.line(format!("import {}\n", go_quote(p.import_path.as_bytes())));
-    h.line(format!(
-        "omitdebug {} standard {} local false prefix \"\"\n",
-        cfg.omit_debug, p.standard
-    ));
+    h.line_of(&["import ", &go_quote(p.import_path.as_bytes()), "\n"]);
+    h.line(omitdebug_line(cfg, p.standard));
     if cfg.trimpath {
         h.line("trimpath\n".into());
     }
@@ -515,11 +560,7 @@ pub fn link_id(
         let p1 = &plan.input().packages[q];
         let id = dep_id(d);
         if let Some(b) = id {
-            h.line(format!(
-                "packagefile {}={}\n",
-                p1.import_path,
-                Short(&b.content)
-            ));
+            h.line_with_id("packagefile ", &p1.import_path, '=', Some(&b.content));
         }
         if p1.name == "main" {
             h.line(format!(

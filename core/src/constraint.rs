@@ -928,8 +928,9 @@ pub struct DirFiles {
     pub other_files: Vec<(OtherKind, String)>,
     /// Every file given, in order, with its role.
     pub verdicts: Vec<FileVerdict>,
-    /// The scanned headers of the Go files that are part of the package (go, cgo, test, xtest).
-    pub headers: Vec<(String, FileHeader)>,
+    /// The scanned headers of the Go files that are part of the package (go, cgo, test, xtest),
+    /// each with the index of its file in `verdicts` (which has the name).
+    pub headers: Vec<(usize, FileHeader)>,
     /// What `go build` would say about the directory, if anything.
     pub error: Option<DirError>,
 }
@@ -1105,7 +1106,8 @@ pub fn classify_dir<'a>(
             out.invalid_go_files.push(name.to_string());
             // Fall through, as go does: the file is still listed.
         }
-        let mut pkg = header.package.clone();
+        // Borrowed from the header: copied only where it is kept.
+        let mut pkg: &str = &header.package;
         if pkg == "documentation" {
             out.ignored_go_files.push(name.to_string());
             out.verdicts
@@ -1116,24 +1118,26 @@ pub fn classify_dir<'a>(
         let mut is_xtest = false;
         if is_test && pkg.ends_with("_test") && out.name != pkg {
             is_xtest = true;
-            pkg.truncate(pkg.len() - "_test".len());
+            pkg = &pkg[..pkg.len() - "_test".len()];
         }
         let mut role_error = None;
         if out.name.is_empty() {
-            out.name = pkg.clone();
+            out.name = pkg.to_string();
             first_file = name.to_string();
         } else if pkg != out.name {
             if first_error.is_none() {
                 first_error = Some(DirError::MultiplePackages {
                     dir: dir.to_string(),
-                    packages: [out.name.clone(), pkg.clone()],
+                    packages: [out.name.clone(), pkg.to_string()],
                     files: [first_file.clone(), name.to_string()],
                 });
             }
             if !out.invalid_go_files.iter().any(|n| n == name) {
                 out.invalid_go_files.push(name.to_string());
             }
-            role_error = Some(FileError::OtherPackage { name: pkg.clone() });
+            role_error = Some(FileError::OtherPackage {
+                name: pkg.to_string(),
+            });
         }
         let mut is_cgo = false;
         if header.is_cgo {
@@ -1177,7 +1181,7 @@ pub fn classify_dir<'a>(
             _ => role,
         };
         if !matches!(role, FileRole::Excluded(_)) {
-            out.headers.push((name.to_string(), header));
+            out.headers.push((out.verdicts.len(), header));
         }
         out.verdicts.push(verdict(role));
     }

@@ -230,32 +230,42 @@ pub fn load(ws: &Workspace, req: &LoadRequest) -> Result<Loaded, LoadErrors> {
 // ---------------------------------------------------------------------------------------------
 
 #[derive(Default, Debug)]
-pub(crate) struct Entries {
-    pub dirs: BTreeSet<String>,
-    pub files: BTreeSet<String>,
+pub(crate) struct Entries<'w> {
+    pub dirs: BTreeSet<&'w str>,
+    /// The files directly inside, in name order, with their bytes (what
+    /// [`Workspace::dir_files`] gives, without searching the workspace again).
+    pub files: Vec<(&'w str, &'w [u8])>,
+    /// A `*.go` file is directly inside (`fsys.IsDirWithGoFiles`).
+    has_go: bool,
+    /// A `go.mod` file is directly inside.
+    has_gomod: bool,
 }
 
 /// Every directory of the workspace (including those that hold only directories) and its entries.
+/// Names borrow the workspace's paths (every directory is a prefix of a file's path), so building
+/// it allocates per directory, not per file; directories are looked up by hash, since the loader
+/// asks about each one several times (resolution, `dirInModule`, the `...` walk).
 #[derive(Debug)]
-pub(crate) struct Tree {
-    dirs: BTreeMap<String, Entries>,
+pub(crate) struct Tree<'w> {
+    dirs: FastMap<&'w str, Entries<'w>>,
 }
 
-impl Tree {
-    fn new(ws: &Workspace) -> Self {
-        let mut dirs: BTreeMap<String, Entries> = BTreeMap::new();
-        dirs.entry(String::new()).or_default();
-        for (path, _) in ws.iter() {
+impl<'w> Tree<'w> {
+    fn new(ws: &'w Workspace) -> Self {
+        let mut dirs: FastMap<&'w str, Entries<'w>> = FastMap::default();
+        dirs.entry("").or_default();
+        // Paths come in order, so each directory's files arrive in name order.
+        for (path, data) in ws.iter() {
             let (dir, name) = split(path);
-            dirs.entry(dir.to_string())
-                .or_default()
-                .files
-                .insert(name.to_string());
+            let e = dirs.entry(dir).or_default();
+            e.has_go |= name.ends_with(".go");
+            e.has_gomod |= name == "go.mod";
+            e.files.push((name, data));
             let mut d = dir;
             while !d.is_empty() {
                 let (parent, elem) = split(d);
-                let e = dirs.entry(parent.to_string()).or_default();
-                if !e.dirs.insert(elem.to_string()) {
+                let e = dirs.entry(parent).or_default();
+                if !e.dirs.insert(elem) {
                     break;
                 }
                 d = parent;
@@ -264,7 +274,7 @@ impl Tree {
         Tree { dirs }
     }
 
-    pub(crate) fn entries(&self, dir: &str) -> Option<&Entries> {
+    pub(crate) fn entries(&self, dir: &str) -> Option<&Entries<'w>> {
         self.dirs.get(dir)
     }
 
@@ -279,14 +289,18 @@ impl Tree {
 
     /// `dir/name` is a file.
     pub(crate) fn has_file(&self, dir: &str, name: &str) -> bool {
-        self.dirs.get(dir).is_some_and(|e| e.files.contains(name))
+        self.dirs.get(dir).is_some_and(|e| {
+            if name == "go.mod" {
+                e.has_gomod
+            } else {
+                e.files.binary_search_by(|(f, _)| (*f).cmp(name)).is_ok()
+            }
+        })
     }
 
     /// `fsys.IsDirWithGoFiles`: any `*.go` file directly inside.
     fn has_go_files(&self, dir: &str) -> bool {
-        self.dirs
-            .get(dir)
-            .is_some_and(|e| e.files.iter().any(|f| f.ends_with(".go")))
+        self.dirs.get(dir).is_some_and(|e| e.has_go)
     }
 }
 
@@ -298,7 +312,7 @@ fn join(a: &str, b: &str) -> String {
     match (a.is_empty(), b.is_empty()) {
         (true, _) => b.to_string(),
         (_, true) => a.to_string(),
-        _ => format!("{a}/{b}"),
+        _ => [a, "/", b].concat(),
     }
 }
 
@@ -706,7 +720,7 @@ enum Begin {
 
 struct Loader<'a> {
     ws: &'a Workspace,
-    tree: &'a Tree,
+    tree: &'a Tree<'a>,
     req: &'a LoadRequest,
     std: &'static StdLib,
     paths: &'a Paths,
@@ -719,7 +733,7 @@ struct Loader<'a> {
     classified: FastMap<String, DirFiles>,
 }
 
-impl Loader<'_> {
+impl<'a> Loader<'a> {
     fn new_node(&mut self, path: &str, kind: Kind) -> usize {
         let i = self.nodes.len();
         self.nodes.push(Node {
@@ -1047,11 +1061,7 @@ impl Loader<'_> {
     fn begin_dir(&mut self, path: &str, module: usize, dir: String, pos: Option<&At>) -> Frame {
         let mut files = match self.classified.remove(&dir) {
             Some(files) => files,
-            None => classify_dir(
-                &self.paths.abs(&dir),
-                self.ws.dir_files(&dir),
-                &self.req.ctx,
-            ),
+            None => classify_dir(&self.paths.abs(&dir), self.dir_files(&dir), &self.req.ctx),
         };
         let p = self.new_node(
             path,
@@ -1078,17 +1088,22 @@ impl Loader<'_> {
         let mut imports: BTreeMap<String, Option<At>> = BTreeMap::new();
         let mut embeds: BTreeMap<String, At> = BTreeMap::new();
         let mut directives = Vec::new();
-        let pkg_files: BTreeSet<&str> = files
-            .go_files
-            .iter()
-            .chain(&files.cgo_files)
-            .map(String::as_str)
-            .collect();
-        for (name, h) in headers {
-            if !pkg_files.contains(name.as_str()) {
+        for (v, h) in headers {
+            let name = files.verdicts[v].name.as_str();
+            // Only the package's own files (not tests): a directory has a handful, so a scan
+            // of the two lists is cheaper than a set.
+            if !files
+                .go_files
+                .iter()
+                .chain(&files.cgo_files)
+                .any(|f| f == name)
+            {
                 continue;
             }
-            let rel: Rc<str> = join(&dir, &name).into();
+            if h.imports.is_empty() && h.embeds.is_empty() && files.name != "main" {
+                continue;
+            }
+            let rel: Rc<str> = join(&dir, name).into();
             let at = |line, col| At {
                 rel: rel.clone(),
                 line,
@@ -1111,7 +1126,6 @@ impl Loader<'_> {
                 }
             }
         }
-        drop(pkg_files);
         let uses_cgo = !files.cgo_files.is_empty();
         let mut order: Vec<(String, Option<At>)> =
             imports.into_iter().filter(|(k, _)| k != "C").collect();
@@ -1455,11 +1469,19 @@ impl Loader<'_> {
         }
     }
 
+    /// The files directly inside `dir`, in name order, with their bytes.
+    fn dir_files(&self, dir: &str) -> impl Iterator<Item = (&'a str, &'a [u8])> + 'a {
+        let tree: &'a Tree<'a> = self.tree;
+        tree.entries(dir)
+            .into_iter()
+            .flat_map(|e| e.files.iter().copied())
+    }
+
     /// `classify_dir` of a workspace directory, memoized: matching `./...` and then loading
     /// would otherwise classify (and scan) each directory three times.
     fn classify(&mut self, dir: &str) -> &DirFiles {
         if !self.classified.contains_key(dir) {
-            let files = classify_dir(&self.paths.abs(dir), self.ws.dir_files(dir), &self.req.ctx);
+            let files = classify_dir(&self.paths.abs(dir), self.dir_files(dir), &self.req.ctx);
             self.classified.insert(dir.to_string(), files);
         }
         &self.classified[dir]
@@ -1475,8 +1497,8 @@ impl Loader<'_> {
         // Load every root (loadImport with no parent, an empty stack), deduplicated.
         let mut order: Vec<usize> = Vec::new();
         // Position of each root in `order` (membership tests stay O(1) with thousands of roots).
-        let mut root_at: HashMap<usize, usize> = HashMap::new();
-        let mut literal: HashMap<usize, bool> = HashMap::new();
+        let mut root_at: FastMap<usize, usize> = FastMap::default();
+        let mut literal: FastMap<usize, bool> = FastMap::default();
         let mut synthetic: Vec<(usize, LoadError)> = Vec::new();
         for (root, lit) in roots {
             match root {
@@ -1733,14 +1755,23 @@ enum DirErr {
 
 /// `findInternal`: the byte index of the last `internal` element.
 fn find_internal(path: &str) -> Option<usize> {
-    if path.ends_with("/internal") {
-        Some(path.len() - "internal".len())
-    } else if let Some(i) = path.rfind("/internal/") {
-        Some(i + 1)
-    } else if path == "internal" || path.starts_with("internal/") {
-        Some(0)
-    } else {
-        None
+    // go: a `/internal` suffix, else the last `/internal/`, else an `internal` first element;
+    // that is the start of the last element that is exactly `internal`. Checked on every
+    // import, so by elements from the end rather than by substring search.
+    let b = path.as_bytes();
+    let mut end = b.len();
+    loop {
+        let start = b[..end]
+            .iter()
+            .rposition(|&c| c == b'/')
+            .map_or(0, |i| i + 1);
+        if &b[start..end] == b"internal" {
+            return Some(start);
+        }
+        if start == 0 {
+            return None;
+        }
+        end = start - 1;
     }
 }
 
@@ -1836,6 +1867,24 @@ mod tests {
                     .collect::<Vec<_>>()
             ),
             Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn find_internal_is_gos() {
+        for (path, want) in [
+            ("internal", Some(0)),
+            ("internal/x", Some(0)),
+            ("a/internal", Some(2)),
+            ("a/internal/b/internal/c", Some(13)),
+            ("a/internal/b/internals", Some(2)),
+            ("/internal", Some(1)),
+            ("a//internal/", Some(3)),
+            ("xinternal/a", None),
+            ("a/b", None),
+            ("", None),
+        ] {
+            assert_eq!(find_internal(path), want, "{path}");
         }
     }
 

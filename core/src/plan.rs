@@ -725,17 +725,22 @@ enum InstallMode {
     Install,
 }
 
+/// Hash tables with a fast, fixed-seed hash (foldhash) for the builder's lookups by package index
+/// or path. Only ever queried, never iterated, so their order cannot reach the plan.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+type FastSet<K> = HashSet<K, foldhash::fast::FixedState>;
+
 struct Builder<'a> {
     input: &'a PlanInput,
     tc: &'a Toolchain,
     graph: DiGraph<Action, ()>,
     /// cmd/go's actionCache, keyed by (mode, package).
-    cache: HashMap<(Mode, usize), ActionIx>,
+    cache: FastMap<(Mode, usize), ActionIx>,
     objdir_seq: u32,
     /// Internal imports per package (source imports + implicit ones).
     internal: Vec<Vec<usize>>,
     /// Install targets (cmd/go's `p.Target`), set only by `-o`.
-    targets: HashMap<usize, String>,
+    targets: FastMap<usize, String>,
     in_progress: Vec<usize>,
     /// `in_progress` as a membership table by package (the stack can be thousands deep).
     on_stack: Vec<bool>,
@@ -749,7 +754,7 @@ impl<'a> Builder<'a> {
             errors.push(PlanError::NoPackages);
         }
         let n = input.packages.len();
-        let by_path: HashMap<&str, usize> = input
+        let by_path: FastMap<&str, usize> = input
             .packages
             .iter()
             .enumerate()
@@ -800,10 +805,10 @@ impl<'a> Builder<'a> {
             input,
             tc,
             graph: DiGraph::new(),
-            cache: HashMap::new(),
+            cache: FastMap::default(),
             objdir_seq: 0,
             internal,
-            targets: HashMap::new(),
+            targets: FastMap::default(),
             in_progress: Vec::new(),
             on_stack: vec![false; n],
             errors: Vec::new(),
@@ -1024,7 +1029,7 @@ impl<'a> Builder<'a> {
     /// action.go addTransitiveLinkDeps: breadth-first over build actions.
     fn add_transitive_link_deps(&mut self, a: ActionIx, a1: ActionIx) {
         let mut workq = vec![a1];
-        let mut have: HashSet<usize> = self.graph[a1].package.into_iter().collect();
+        let mut have: FastSet<usize> = self.graph[a1].package.into_iter().collect();
         let mut i = 0;
         while i < workq.len() {
             for a2 in self.graph[workq[i]].deps.clone() {
@@ -1636,6 +1641,13 @@ fn modinfo_data(info: &str) -> Vec<u8> {
 
 /// Go's `strconv.Quote` (`%q`) of a byte string.
 pub fn go_quote(b: &[u8]) -> String {
+    if b.iter()
+        .all(|&c| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\')
+    {
+        // Printable ASCII without quotes or backslashes (import paths): quoted as it is.
+        let t = std::str::from_utf8(b).expect("ASCII");
+        return ["\"", t, "\""].concat();
+    }
     let mut s = String::from("\"");
     let mut i = 0;
     while i < b.len() {

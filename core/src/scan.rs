@@ -161,8 +161,10 @@ pub fn scan(_name: &str, data: &[u8]) -> FileHeader {
         header.error = Some(e);
         return header;
     }
-    for spec in &parsed.imports {
-        let raw = unquote(&spec.lit);
+    header.imports.reserve_exact(parsed.imports.len());
+    for spec in parsed.imports {
+        let lit = lit_text(head, spec.lit);
+        let raw = unquote(&lit);
         let path = match raw {
             Some(p) if is_valid_import(&p) => p,
             Some(p) => {
@@ -175,15 +177,17 @@ pub fn scan(_name: &str, data: &[u8]) -> FileHeader {
             }
             None => {
                 header.error = Some(HeaderError::Read {
-                    msg: format!("parser returned invalid quoted string: <{}>", spec.lit),
+                    msg: format!("parser returned invalid quoted string: <{lit}>"),
                 });
                 return header;
             }
         };
+        let pos = spec.pos();
         header.imports.push(Import {
-            path: String::from_utf8_lossy(&path).into_owned(),
-            alias: spec.name.as_ref().map(|(n, _)| n.clone()),
-            pos: spec.pos(),
+            path: String::from_utf8(path)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            alias: spec.name.map(|(n, _)| n),
+            pos,
         });
     }
     header.is_cgo = header.imports.iter().any(|i| i.path == "C");
@@ -694,8 +698,12 @@ pub fn unquote(lit: &str) -> Option<Vec<u8>> {
     match q {
         b'`' => (!body.contains('`')).then(|| body.replace('\r', "").into_bytes()),
         b'"' => {
-            let mut out = Vec::new();
             let bs = body.as_bytes();
+            if !bs.iter().any(|&c| matches!(c, b'\\' | b'"' | b'\n')) {
+                // No escapes (every import path in practice): the body as it is.
+                return Some(bs.to_vec());
+            }
+            let mut out = Vec::with_capacity(bs.len());
             let mut i = 0;
             while i < bs.len() {
                 let c = bs[i];
@@ -838,6 +846,30 @@ pub struct Token {
     pub lit: String,
 }
 
+/// A token's literal text as the lexer found it, without a copy: a span of the source (turned
+/// into text only when someone asks), a fixed spelling, or one illegal character.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lit {
+    /// No literal (operators, EOF).
+    None,
+    /// A fixed spelling: `"\n"` for an automatic semicolon, `";"`.
+    Static(&'static str),
+    /// `src[start..end]`, decoded lossily as UTF-8.
+    Src { start: usize, end: usize },
+    /// A raw string literal `src[start..end]`: as `Src`, with carriage returns removed.
+    Raw { start: usize, end: usize },
+    /// An illegal character.
+    Char(char),
+}
+
+/// A token with its byte offset and its literal still in the source ([`Lexer::next_token`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawToken {
+    pub offset: usize,
+    pub tok: Tok,
+    pub lit: Lit,
+}
+
 /// go/scanner in `ScanComments` mode with automatic semicolons. Errors are appended to the
 /// caller's list as `(offset, message)`.
 pub struct Lexer<'a> {
@@ -848,6 +880,8 @@ pub struct Lexer<'a> {
     line_offset: usize,
     insert_semi: bool,
     nl_pos: Option<usize>,
+    /// Take [`Lexer::skip_plain`]'s shortcut (off only in tests, to check it changes nothing).
+    fast: bool,
 }
 
 fn decode(b: &[u8]) -> (i32, usize) {
@@ -964,6 +998,25 @@ fn invalid_sep(x: &[u8]) -> Option<usize> {
     None
 }
 
+/// A literal's text in `src` (see [`Lexer::lit_text`]).
+fn lit_text(src: &[u8], lit: Lit) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    match lit {
+        Lit::None => Cow::Borrowed(""),
+        Lit::Static(s) => Cow::Borrowed(s),
+        Lit::Src { start, end } => String::from_utf8_lossy(&src[start..end]),
+        Lit::Raw { start, end } => {
+            let t = String::from_utf8_lossy(&src[start..end]);
+            if t.contains('\r') {
+                Cow::Owned(t.replace('\r', ""))
+            } else {
+                t
+            }
+        }
+        Lit::Char(c) => Cow::Owned(c.to_string()),
+    }
+}
+
 impl<'a> Lexer<'a> {
     pub fn new(src: &'a [u8], errs: &mut Vec<(usize, String)>) -> Self {
         let mut s = Lexer {
@@ -974,6 +1027,7 @@ impl<'a> Lexer<'a> {
             line_offset: 0,
             insert_semi: false,
             nl_pos: None,
+            fast: true,
         };
         s.next(errs);
         if s.ch == BOM {
@@ -1015,16 +1069,29 @@ impl<'a> Lexer<'a> {
         self.src.get(self.rd_offset).copied().unwrap_or(0)
     }
 
-    fn text(&self, from: usize) -> String {
-        String::from_utf8_lossy(&self.src[from..self.offset]).into_owned()
+    /// The literal's text, as go's scanner would have returned it.
+    pub fn lit_text(&self, lit: Lit) -> std::borrow::Cow<'a, str> {
+        lit_text(self.src, lit)
     }
 
-    fn scan_comment(&mut self, errs: &mut Vec<(usize, String)>) -> (String, usize) {
+    /// The span from `from` to the current offset.
+    fn span(&self, from: usize) -> Lit {
+        Lit::Src {
+            start: from,
+            end: self.offset,
+        }
+    }
+
+    fn scan_comment(&mut self, errs: &mut Vec<(usize, String)>) -> (Lit, usize) {
         let offs = self.offset - 1;
         let mut nl_offset = 0;
         if self.ch == b'/' as i32 {
             self.next(errs);
             while self.ch != b'\n' as i32 && self.ch >= 0 {
+                self.skip_plain(|_| false, errs);
+                if self.ch == b'\n' as i32 || self.ch < 0 {
+                    break;
+                }
                 self.next(errs);
             }
         } else {
@@ -1046,7 +1113,7 @@ impl<'a> Lexer<'a> {
                 errs.push((offs, "comment not terminated".into()));
             }
         }
-        (self.text(offs), nl_offset)
+        (self.span(offs), nl_offset)
     }
 
     fn digits(
@@ -1077,7 +1144,7 @@ impl<'a> Lexer<'a> {
         digsep
     }
 
-    fn scan_number(&mut self, errs: &mut Vec<(usize, String)>) -> (Tok, String) {
+    fn scan_number(&mut self, errs: &mut Vec<(usize, String)>) -> (Tok, Lit) {
         let offs = self.offset;
         let mut tok = Tok::Illegal;
         let mut base = 10;
@@ -1175,7 +1242,7 @@ impl<'a> Lexer<'a> {
                 errs.push((offs + i, "'_' must separate successive digits".into()));
             }
         }
-        (tok, self.text(offs))
+        (tok, self.span(offs))
     }
 
     fn scan_escape(&mut self, quote: u8, errs: &mut Vec<(usize, String)>) -> bool {
@@ -1232,7 +1299,7 @@ impl<'a> Lexer<'a> {
         true
     }
 
-    fn scan_rune(&mut self, errs: &mut Vec<(usize, String)>) -> String {
+    fn scan_rune(&mut self, errs: &mut Vec<(usize, String)>) -> Lit {
         let offs = self.offset - 1;
         let mut valid = true;
         let mut n = 0;
@@ -1257,12 +1324,13 @@ impl<'a> Lexer<'a> {
         if valid && n != 1 {
             errs.push((offs, "illegal rune literal".into()));
         }
-        self.text(offs)
+        self.span(offs)
     }
 
-    fn scan_string(&mut self, errs: &mut Vec<(usize, String)>) -> String {
+    fn scan_string(&mut self, errs: &mut Vec<(usize, String)>) -> Lit {
         let offs = self.offset - 1;
         loop {
+            self.skip_plain(|b| b == b'"' || b == b'\\', errs);
             let ch = self.ch;
             if ch == b'\n' as i32 || ch < 0 {
                 errs.push((offs, "string literal not terminated".into()));
@@ -1276,10 +1344,10 @@ impl<'a> Lexer<'a> {
                 self.scan_escape(b'"', errs);
             }
         }
-        self.text(offs)
+        self.span(offs)
     }
 
-    fn scan_raw_string(&mut self, errs: &mut Vec<(usize, String)>) -> String {
+    fn scan_raw_string(&mut self, errs: &mut Vec<(usize, String)>) -> Lit {
         let offs = self.offset - 1;
         loop {
             let ch = self.ch;
@@ -1292,7 +1360,29 @@ impl<'a> Lexer<'a> {
                 break;
             }
         }
-        self.text(offs).replace('\r', "")
+        Lit::Raw {
+            start: offs,
+            end: self.offset,
+        }
+    }
+
+    /// Moves past a run of plain ASCII characters (not NUL, not a newline) that `stop` does not
+    /// stop at, exactly as calling [`Lexer::next`] on each would: such characters raise no error
+    /// and start no line, so only the last needs the full step. Comments, strings and
+    /// identifiers are mostly such runs.
+    fn skip_plain(&mut self, stop: impl Fn(u8) -> bool, errs: &mut Vec<(usize, String)>) {
+        let plain = |b: u8| b != 0 && b != b'\n' && b < 0x80 && !stop(b);
+        if !self.fast || !(0..0x80).contains(&self.ch) || !plain(self.ch as u8) {
+            return;
+        }
+        // The current character is plain and one byte wide: the next byte is `rd_offset`.
+        let mut j = self.rd_offset;
+        while j < self.src.len() && plain(self.src[j]) {
+            j += 1;
+        }
+        self.ch = self.src[j - 1] as i32;
+        self.rd_offset = j;
+        self.next(errs);
     }
 
     fn skip_whitespace(&mut self, errs: &mut Vec<(usize, String)>) {
@@ -1361,13 +1451,24 @@ impl<'a> Lexer<'a> {
         Tok::Op(t0)
     }
 
-    /// The next token (go's `Scanner.Scan`).
+    /// The next token (go's `Scanner.Scan`), its literal as text.
     pub fn scan(&mut self, errs: &mut Vec<(usize, String)>) -> Token {
+        let t = self.next_token(errs);
+        Token {
+            offset: t.offset,
+            tok: t.tok,
+            lit: self.lit_text(t.lit).into_owned(),
+        }
+    }
+
+    /// The next token (go's `Scanner.Scan`), its literal left in the source: what the header
+    /// parser uses, so that scanning a header allocates nothing per token.
+    pub fn next_token(&mut self, errs: &mut Vec<(usize, String)>) -> RawToken {
         if let Some(p) = self.nl_pos.take() {
-            return Token {
+            return RawToken {
                 offset: p,
                 tok: Tok::Op(";"),
-                lit: "\n".into(),
+                lit: Lit::Static("\n"),
             };
         }
         self.skip_whitespace(errs);
@@ -1377,11 +1478,13 @@ impl<'a> Lexer<'a> {
         let (tok, lit) = if is_letter(ch) {
             let start = self.offset;
             self.next(errs);
+            self.skip_plain(|b| !(b.is_ascii_alphanumeric() || b == b'_'), errs);
             while is_letter(self.ch) || is_digit(self.ch) {
                 self.next(errs);
             }
-            let lit = self.text(start);
-            let tok = match KEYWORDS.iter().find(|k| **k == lit) {
+            let word = &self.src[start..self.offset];
+            let lit = self.span(start);
+            let tok = match KEYWORDS.iter().find(|k| k.as_bytes() == word) {
                 Some(k) => Tok::Keyword(k),
                 None => Tok::Ident,
             };
@@ -1402,20 +1505,20 @@ impl<'a> Lexer<'a> {
                 (EOF, _) => {
                     if self.insert_semi {
                         self.insert_semi = false;
-                        return Token {
+                        return RawToken {
                             offset: pos,
                             tok: Tok::Op(";"),
-                            lit: "\n".into(),
+                            lit: Lit::Static("\n"),
                         };
                     }
-                    (Tok::Eof, String::new())
+                    (Tok::Eof, Lit::None)
                 }
                 (_, b'\n') => {
                     self.insert_semi = false;
-                    return Token {
+                    return RawToken {
                         offset: pos,
                         tok: Tok::Op(";"),
-                        lit: "\n".into(),
+                        lit: Lit::Static("\n"),
                     };
                 }
                 (_, b'"') => {
@@ -1430,44 +1533,44 @@ impl<'a> Lexer<'a> {
                     insert_semi = true;
                     (Tok::String, self.scan_raw_string(errs))
                 }
-                (_, b':') => (self.switch2(":", ":=", errs), String::new()),
+                (_, b':') => (self.switch2(":", ":=", errs), Lit::None),
                 (_, b'.') => {
                     if self.ch == b'.' as i32 && self.peek() == b'.' {
                         self.next(errs);
                         self.next(errs);
-                        (Tok::Op("..."), String::new())
+                        (Tok::Op("..."), Lit::None)
                     } else {
-                        (Tok::Op("."), String::new())
+                        (Tok::Op("."), Lit::None)
                     }
                 }
-                (_, b',') => (Tok::Op(","), String::new()),
-                (_, b';') => (Tok::Op(";"), ";".to_string()),
-                (_, b'(') => (Tok::Op("("), String::new()),
+                (_, b',') => (Tok::Op(","), Lit::None),
+                (_, b';') => (Tok::Op(";"), Lit::Static(";")),
+                (_, b'(') => (Tok::Op("("), Lit::None),
                 (_, b')') => {
                     insert_semi = true;
-                    (Tok::Op(")"), String::new())
+                    (Tok::Op(")"), Lit::None)
                 }
-                (_, b'[') => (Tok::Op("["), String::new()),
+                (_, b'[') => (Tok::Op("["), Lit::None),
                 (_, b']') => {
                     insert_semi = true;
-                    (Tok::Op("]"), String::new())
+                    (Tok::Op("]"), Lit::None)
                 }
-                (_, b'{') => (Tok::Op("{"), String::new()),
+                (_, b'{') => (Tok::Op("{"), Lit::None),
                 (_, b'}') => {
                     insert_semi = true;
-                    (Tok::Op("}"), String::new())
+                    (Tok::Op("}"), Lit::None)
                 }
                 (_, b'+') => {
                     let t = self.switch3("+", "+=", b'+', "++", errs);
                     insert_semi = t == Tok::Op("++");
-                    (t, String::new())
+                    (t, Lit::None)
                 }
                 (_, b'-') => {
                     let t = self.switch3("-", "-=", b'-', "--", errs);
                     insert_semi = t == Tok::Op("--");
-                    (t, String::new())
+                    (t, Lit::None)
                 }
-                (_, b'*') => (self.switch2("*", "*=", errs), String::new()),
+                (_, b'*') => (self.switch2("*", "*=", errs), Lit::None),
                 (_, b'/') => {
                     if self.ch == b'/' as i32 || self.ch == b'*' as i32 {
                         let (comment, nl_offset) = self.scan_comment(errs);
@@ -1479,38 +1582,32 @@ impl<'a> Lexer<'a> {
                         }
                         (Tok::Comment, comment)
                     } else {
-                        (self.switch2("/", "/=", errs), String::new())
+                        (self.switch2("/", "/=", errs), Lit::None)
                     }
                 }
-                (_, b'%') => (self.switch2("%", "%=", errs), String::new()),
-                (_, b'^') => (self.switch2("^", "^=", errs), String::new()),
+                (_, b'%') => (self.switch2("%", "%=", errs), Lit::None),
+                (_, b'^') => (self.switch2("^", "^=", errs), Lit::None),
                 (_, b'<') => {
                     if self.ch == b'-' as i32 {
                         self.next(errs);
-                        (Tok::Op("<-"), String::new())
+                        (Tok::Op("<-"), Lit::None)
                     } else {
-                        (
-                            self.switch4("<", "<=", b'<', "<<", "<<=", errs),
-                            String::new(),
-                        )
+                        (self.switch4("<", "<=", b'<', "<<", "<<=", errs), Lit::None)
                     }
                 }
-                (_, b'>') => (
-                    self.switch4(">", ">=", b'>', ">>", ">>=", errs),
-                    String::new(),
-                ),
-                (_, b'=') => (self.switch2("=", "==", errs), String::new()),
-                (_, b'!') => (self.switch2("!", "!=", errs), String::new()),
+                (_, b'>') => (self.switch4(">", ">=", b'>', ">>", ">>=", errs), Lit::None),
+                (_, b'=') => (self.switch2("=", "==", errs), Lit::None),
+                (_, b'!') => (self.switch2("!", "!=", errs), Lit::None),
                 (_, b'&') => {
                     if self.ch == b'^' as i32 {
                         self.next(errs);
-                        (self.switch2("&^", "&^=", errs), String::new())
+                        (self.switch2("&^", "&^=", errs), Lit::None)
                     } else {
-                        (self.switch3("&", "&=", b'&', "&&", errs), String::new())
+                        (self.switch3("&", "&=", b'&', "&&", errs), Lit::None)
                     }
                 }
-                (_, b'|') => (self.switch3("|", "|=", b'|', "||", errs), String::new()),
-                (_, b'~') => (Tok::Op("~"), String::new()),
+                (_, b'|') => (self.switch3("|", "|=", b'|', "||", errs), Lit::None),
+                (_, b'~') => (Tok::Op("~"), Lit::None),
                 _ => {
                     if ch != BOM {
                         if ch == 0x201C || ch == 0x201D {
@@ -1524,13 +1621,13 @@ impl<'a> Lexer<'a> {
                         }
                     }
                     insert_semi = self.insert_semi;
-                    let lit = char::from_u32(ch as u32).map_or_else(String::new, String::from);
+                    let lit = char::from_u32(ch as u32).map_or(Lit::None, Lit::Char);
                     (Tok::Illegal, lit)
                 }
             }
         };
         self.insert_semi = insert_semi;
-        Token {
+        RawToken {
             offset: pos,
             tok,
             lit,
@@ -1543,7 +1640,8 @@ impl<'a> Lexer<'a> {
 
 struct Spec {
     name: Option<(String, usize)>,
-    lit: String,
+    /// The path literal as written (quotes included), in the header; `None` when missing.
+    lit: Lit,
     lit_pos: usize,
     lines: std::rc::Rc<Vec<usize>>,
 }
@@ -1565,7 +1663,9 @@ struct Parsed {
 /// Line starts as go's token.File records them: a newline that is the file's last byte starts
 /// no line.
 fn line_starts(src: &[u8]) -> Vec<usize> {
-    let mut v = vec![0];
+    // Sized for typical lines up front: one allocation per header.
+    let mut v = Vec::with_capacity(src.len() / 16 + 2);
+    v.push(0);
     for (i, &c) in src.iter().enumerate() {
         if c == b'\n' && i + 1 < src.len() {
             v.push(i + 1);
@@ -1593,7 +1693,7 @@ struct Parser<'a> {
     scan_errs: Vec<(usize, String)>,
     pos: usize,
     tok: Tok,
-    lit: String,
+    lit: Lit,
     sync_pos: Option<usize>,
     sync_cnt: u32,
 }
@@ -1601,7 +1701,7 @@ struct Parser<'a> {
 impl<'a> Parser<'a> {
     fn next(&mut self) {
         loop {
-            let t = self.lx.scan(&mut self.scan_errs);
+            let t = self.lx.next_token(&mut self.scan_errs);
             for (off, msg) in self.scan_errs.drain(..) {
                 self.errors.push((position(&self.lines, off), msg));
             }
@@ -1628,13 +1728,18 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// The current token's literal as text.
+    fn lit(&self) -> String {
+        self.lx.lit_text(self.lit).into_owned()
+    }
+
     fn error_expected(&mut self, off: usize, what: &str) -> Result<(), Bailout> {
         let mut msg = format!("expected {what}");
         if off == self.pos {
-            if self.tok == Tok::Op(";") && self.lit == "\n" {
+            if self.tok == Tok::Op(";") && self.lx.lit_text(self.lit) == "\n" {
                 msg += ", found newline";
             } else if self.tok.is_literal() {
-                msg += &format!(", found {}", self.lit);
+                msg += &format!(", found {}", self.lx.lit_text(self.lit));
             } else {
                 msg += &format!(", found '{}'", self.tok.name());
             }
@@ -1704,7 +1809,7 @@ impl<'a> Parser<'a> {
     fn parse_ident(&mut self) -> Result<(String, usize), Bailout> {
         let pos = self.pos;
         if self.tok == Tok::Ident {
-            let name = std::mem::take(&mut self.lit);
+            let name = self.lit();
             self.next();
             Ok((name, pos))
         } else {
@@ -1724,9 +1829,9 @@ impl<'a> Parser<'a> {
             _ => None,
         };
         let lit_pos = self.pos;
-        let mut lit = String::new();
+        let mut lit = Lit::None;
         if self.tok == Tok::String {
-            lit = std::mem::take(&mut self.lit);
+            lit = self.lit;
             self.next();
         } else if self.tok.is_literal() {
             self.error(lit_pos, "import path must be a string".into())?;
@@ -1795,7 +1900,7 @@ fn parse_header(head: &[u8]) -> Parsed {
         scan_errs,
         pos: 0,
         tok: Tok::Eof,
-        lit: String::new(),
+        lit: Lit::None,
         sync_pos: None,
         sync_cnt: 0,
     };
@@ -2066,6 +2171,32 @@ mod tests {
         fn arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
             let _ = scan("f.go", &data);
             let _ = scan_comments(&data);
+        }
+
+        #[test]
+        fn lexer_shortcut_changes_nothing(parts in proptest::collection::vec(proptest::sample::select(vec![
+            "package", "import", "main", "_", "x1", "é", ".", "(", ")", ";", "\"fmt\"", "\"a", "\"\\n\"",
+            "`raw`", "`x\r`", "'c'", "'", "// c\n", "//", "/* b */", "/*", "*/", "\n", " ", "\t",
+            "\u{feff}", "\u{201c}", "\x00", "\r", "\u{7f}", "0x1", "1_0", "{", "}", "+", "=",
+        ]), 0..40), bad in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..4)) {
+            let mut src = parts.concat().into_bytes();
+            src.extend(bad);
+            let run = |fast: bool| {
+                let mut errs = Vec::new();
+                let mut lx = Lexer::new(&src, &mut errs);
+                lx.fast = fast;
+                let mut toks = Vec::new();
+                loop {
+                    let t = lx.scan(&mut errs);
+                    let end = t.tok == Tok::Eof;
+                    toks.push((t, lx.offset, lx.line_offset));
+                    if end || toks.len() > 1000 {
+                        break;
+                    }
+                }
+                (toks, errs)
+            };
+            proptest::prop_assert_eq!(run(true), run(false));
         }
 
         #[test]

@@ -99,11 +99,11 @@ fn walk(tree: &Tree, pkg: &str, rel: &str, all: bool, out: &mut dyn FnMut(String
         return;
     };
     // fsys.Walk visits entries in name order, files and directories interleaved.
-    let mut names: Vec<(&String, bool)> = entries
+    let mut names: Vec<(&str, bool)> = entries
         .files
         .iter()
-        .map(|f| (f, false))
-        .chain(entries.dirs.iter().map(|d| (d, true)))
+        .map(|(f, _)| (*f, false))
+        .chain(entries.dirs.iter().map(|d| (*d, true)))
         .collect();
     names.sort();
     for (name, is_dir) in names {
@@ -134,11 +134,11 @@ fn glob_in(tree: &Tree, pkg: &str, glob: &str) -> Vec<String> {
             let Some(entries) = tree.entries(&full) else {
                 continue;
             };
-            let mut names: Vec<(&String, bool)> = entries
+            let mut names: Vec<(&str, bool)> = entries
                 .files
                 .iter()
-                .map(|f| (f, false))
-                .chain(entries.dirs.iter().map(|d| (d, true)))
+                .map(|(f, _)| (*f, false))
+                .chain(entries.dirs.iter().map(|d| (*d, true)))
                 .collect();
             names.sort();
             for (name, is_dir) in names {
