@@ -13,30 +13,13 @@ mod common;
 
 use std::hint::black_box;
 
-use buildlab_core::hash::Digest;
 use criterion::{criterion_group, criterion_main, Criterion};
-use petgraph::algo::toposort;
-use petgraph::graph::DiGraph;
 
 fn pipeline(c: &mut Criterion) {
     let w = common::workspace(10_000);
     let mut g = c.benchmark_group("pipeline_10000");
     g.sample_size(10);
-    g.bench_function("reference", |b| {
-        b.iter(|| {
-            let mut acc = 0u8;
-            for (_, data) in w.ws.iter() {
-                acc ^= Digest::of(data).0[0];
-            }
-            let mut graph: DiGraph<(), (), u32> = DiGraph::with_capacity(w.n, w.edges.len());
-            let nodes: Vec<_> = (0..w.n).map(|_| graph.add_node(())).collect();
-            for &(a, b) in &w.edges {
-                graph.add_edge(nodes[a], nodes[b], ());
-            }
-            let order = toposort(&graph, None).expect("acyclic");
-            black_box((acc, order.len()))
-        })
-    });
+    g.bench_function("reference", |b| b.iter(|| black_box(common::reference(&w))));
     g.bench_function("load+plan+ids", |b| {
         b.iter(|| {
             let (_, plan) = common::load_and_plan(&w);

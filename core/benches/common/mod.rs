@@ -171,3 +171,22 @@ pub fn action_ids(p: &Plan, ws: &Workspace) -> u8 {
     }
     acc
 }
+
+/// PERFORMANCE.md's reference for the pipeline: blake3 of every file (one digest per file, as
+/// action IDs need), then a petgraph `DiGraph` of the packages and import edges, toposorted.
+/// Returns a byte of the digests and the order's length, so nothing is optimised away.
+pub fn reference(g: &Generated) -> (u8, usize) {
+    use petgraph::algo::toposort;
+    use petgraph::graph::DiGraph;
+    let mut acc = 0u8;
+    for (_, data) in g.ws.iter() {
+        acc ^= buildlab_core::hash::Digest::of(data).0[0];
+    }
+    let mut graph: DiGraph<(), (), u32> = DiGraph::with_capacity(g.n, g.edges.len());
+    let nodes: Vec<_> = (0..g.n).map(|_| graph.add_node(())).collect();
+    for &(a, b) in &g.edges {
+        graph.add_edge(nodes[a], nodes[b], ());
+    }
+    let order = toposort(&graph, None).expect("acyclic");
+    (acc, order.len())
+}

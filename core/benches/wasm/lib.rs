@@ -7,10 +7,6 @@ mod common;
 
 use std::cell::RefCell;
 
-use buildlab_core::hash::Digest;
-use petgraph::algo::toposort;
-use petgraph::graph::DiGraph;
-
 thread_local! {
     static W: RefCell<Option<common::Generated>> = const { RefCell::new(None) };
 }
@@ -32,17 +28,8 @@ pub extern "C" fn setup(n: u32) -> u32 {
 #[no_mangle]
 pub extern "C" fn reference() -> u32 {
     with(|w| {
-        let mut acc = 0u8;
-        for (_, data) in w.ws.iter() {
-            acc ^= Digest::of(data).0[0];
-        }
-        let mut graph: DiGraph<(), (), u32> = DiGraph::with_capacity(w.n, w.edges.len());
-        let nodes: Vec<_> = (0..w.n).map(|_| graph.add_node(())).collect();
-        for &(a, b) in &w.edges {
-            graph.add_edge(nodes[a], nodes[b], ());
-        }
-        let order = toposort(&graph, None).expect("acyclic");
-        u32::from(acc) ^ order.len() as u32
+        let (acc, len) = common::reference(w);
+        u32::from(acc) ^ len as u32
     })
 }
 
