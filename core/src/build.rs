@@ -21,7 +21,11 @@
 //! - `build`: its action ID is computed ([`crate::actionid::compile_id`]) from its dependencies'
 //!   content IDs. If the binary in place already carries this compile (exec.go's "main build
 //!   pseudo-cache", see [`crate::rebuild`]) it is up to date; else the cache is consulted (`-a`
-//!   misses everything). A hit finishes at once; a miss becomes a [`Job`]. On completion the
+//!   misses everything). A hit finishes at once, reading the entry and the output's size only
+//!   (go's `GetFile`; the content ID and export data come from the record of the build that
+//!   made or last read that output, see `Session::look_up`); the output's bytes are read, and
+//!   verified against its output ID, only when no record names it or by a driver that consumes
+//!   them. A miss becomes a [`Job`]. On completion the
 //!   output is stored (with an empty `stdout` entry beside it) and its content ID unblocks the
 //!   dependents.
 //! - `link`: its action ID hashes every linked package's content ID. A binary in place whose build
@@ -252,6 +256,12 @@ pub(crate) struct ReadOnly<'c>(pub(crate) &'c dyn Cache);
 impl Cache for ReadOnly<'_> {
     fn get(&mut self, id: &Digest, _: UnixNanos) -> Result<Entry, Miss> {
         self.0.peek_data(id).map(|x| x.0)
+    }
+    fn get_file(&mut self, id: &Digest, _: UnixNanos) -> Result<Entry, Miss> {
+        self.0.peek_file(id)
+    }
+    fn peek_file(&self, id: &Digest) -> Result<Entry, Miss> {
+        self.0.peek_file(id)
     }
     fn get_data(&mut self, id: &Digest, _: UnixNanos) -> Result<(Entry, Vec<u8>), Miss> {
         self.0.peek_data(id)
@@ -499,13 +509,15 @@ impl<'a> Session<'a> {
                             result.stdout.as_bytes(),
                             self.cfg.now,
                         );
-                        Some(e.output.to_hex())
+                        Some(e.output)
                     };
                     if let Some(h) = &stored {
-                        self.output_hex.insert(a, h.clone());
+                        self.output_hex.insert(a, h.to_hex());
                     }
-                    self.runs[ix].outcome = RunOutcome::Ran { stored_as: stored };
-                    self.built(a, f.inputs, bid, obj.export, outcome);
+                    self.runs[ix].outcome = RunOutcome::Ran {
+                        stored_as: stored.map(|d| d.to_hex()),
+                    };
+                    self.built(a, f.inputs, bid, obj.export, stored, outcome);
                 }
                 Mode::Link => {
                     let rendered = self.link_build_id(a, &f.inputs).unwrap_or_default();
@@ -660,8 +672,9 @@ impl<'a> Session<'a> {
                     api: Digest::of(b""),
                     inline: Default::default(),
                 });
+            let output = self.prev.actions[&inputs.key].output;
             self.runs[ix].outcome = RunOutcome::UpToDate;
-            self.built(a, inputs, bid, export, Outcome::TargetUpToDate);
+            self.built(a, inputs, bid, export, output, Outcome::TargetUpToDate);
             self.finish_now(
                 j,
                 Some(lane),
@@ -671,28 +684,12 @@ impl<'a> Session<'a> {
             );
             return None;
         }
-        let looked_up = if self.cfg.flags.force {
-            Err(MissReason::Forced)
-        } else {
-            match cache.get_data(&inputs.id, self.cfg.now) {
-                Ok((entry, data)) => match Object::parse(&data) {
-                    Some((_, obj)) => Ok((entry, obj)),
-                    None => Err(MissReason::Corrupt(Miss::DataHash)),
-                },
-                Err(Miss::NoEntry) => Err(self.changed(a, &inputs).unwrap_or(MissReason::NoEntry)),
-                Err(m) => Err(MissReason::Corrupt(m)),
-            }
-        };
-        match looked_up {
-            Ok((entry, obj)) => {
-                let bid = BuildId {
-                    action: inputs.id,
-                    content: obj.content(),
-                };
+        match self.look_up(a, &inputs, cache) {
+            Ok((entry, bid, export)) => {
                 let hex = entry.output.to_hex();
                 self.output_hex.insert(a, hex.clone());
                 self.runs[ix].outcome = RunOutcome::Hit { output_hex: hex };
-                self.built(a, inputs, bid, obj.export, Outcome::Hit);
+                self.built(a, inputs, bid, export, Some(entry.output), Outcome::Hit);
                 self.finish_now(
                     j,
                     Some(lane),
@@ -916,6 +913,57 @@ impl<'a> Session<'a> {
         (short(&link.id) == t[0]).then_some(bid)
     }
 
+    /// go's `useCache` for a build action: on a hit go reads the entry, checks that the output
+    /// is there at its size (`GetFile`) and reads the output's build ID from its header; it
+    /// does not read the rest of the archive. Here the last record of this action stands for
+    /// that header when it names the same action ID and the same output: the record was made
+    /// from that very output (the output ID is its hash), so its content ID and export data
+    /// are what it holds. Otherwise the output is read, verified against its output ID
+    /// ([`Cache::get_data`]), and parsed. Either way a missing, truncated or corrupt entry is
+    /// a miss with its reason.
+    fn look_up(
+        &self,
+        a: ActionIx,
+        inputs: &HashedInputs,
+        cache: &mut dyn Cache,
+    ) -> Result<(Entry, BuildId, ExportData), MissReason> {
+        if self.cfg.flags.force {
+            return Err(MissReason::Forced);
+        }
+        let entry = match cache.get_file(&inputs.id, self.cfg.now) {
+            Ok(e) => e,
+            Err(Miss::NoEntry) => {
+                return Err(self.changed(a, inputs).unwrap_or(MissReason::NoEntry))
+            }
+            Err(m) => return Err(MissReason::Corrupt(m)),
+        };
+        if let Some((bid, export)) = self.remembered(inputs, &entry.output) {
+            return Ok((entry, bid, export));
+        }
+        match cache.get_data(&inputs.id, self.cfg.now) {
+            Ok((entry, data)) => match Object::parse(&data) {
+                Some((_, obj)) => {
+                    let bid = BuildId {
+                        action: inputs.id,
+                        content: obj.content(),
+                    };
+                    Ok((entry, bid, obj.export))
+                }
+                None => Err(MissReason::Corrupt(Miss::DataHash)),
+            },
+            Err(m) => Err(MissReason::Corrupt(m)),
+        }
+    }
+
+    /// The build ID and export data the last record holds for this action ID and output.
+    fn remembered(&self, inputs: &HashedInputs, output: &Digest) -> Option<(BuildId, ExportData)> {
+        let r = self.prev.actions.get(&inputs.key)?;
+        let bid = r
+            .compile_id
+            .filter(|b| b.action == inputs.id && r.output.as_ref() == Some(output))?;
+        Some((bid, r.export.clone()?))
+    }
+
     /// Why a build with no cache entry runs: its inputs changed since the last build, if they did.
     fn changed(&self, a: ActionIx, inputs: &HashedInputs) -> Option<MissReason> {
         let old = self.prev.actions.get(&inputs.key)?;
@@ -938,12 +986,14 @@ impl<'a> Session<'a> {
     }
 
     /// A build action's output is known: record it for dependents, the record and the report.
+    /// `output` is its output ID when it is in the cache.
     fn built(
         &mut self,
         a: ActionIx,
         inputs: HashedInputs,
         bid: BuildId,
         export: ExportData,
+        output: Option<Digest>,
         outcome: Outcome,
     ) {
         self.ids.insert(a, bid);
@@ -956,6 +1006,7 @@ impl<'a> Session<'a> {
                 compile_id: Some(bid),
                 content: bid.content,
                 export: Some(export),
+                output,
             },
         );
         self.push_report(a, inputs, outcome, bid.render());
@@ -970,6 +1021,7 @@ impl<'a> Session<'a> {
                 build_id: rendered.clone(),
                 compile_id: None,
                 export: None,
+                output: None,
             },
         );
         self.push_report(a, inputs, outcome, rendered);
@@ -1203,10 +1255,16 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
         // No syntax error: the one type-check error the simulation is sure of (cmd/compile
         // type-checks only files that parse).
         let name_of = |path: &str| {
-            plan.input().packages.iter().find(|q| q.import_path == path).map(|q| q.name.clone())
+            plan.input()
+                .packages
+                .iter()
+                .find(|q| q.import_path == path)
+                .map(|q| q.name.clone())
         };
         for name in p.go_files.iter().chain(&p.cgo_files) {
-            let Some(src) = files.read(p, name) else { continue };
+            let Some(src) = files.read(p, name) else {
+                continue;
+            };
             let shown = shown_name(inv, name);
             for e in crate::syntax::unused_imports(src, &name_of) {
                 out.push_str(&e.render(&shown));
@@ -1363,4 +1421,152 @@ pub fn simulate(
         }
     }
     session.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    use crate::actionid::WorkspaceFiles;
+    use crate::cache::{CacheFs, DirCache, MemFs};
+    use crate::load::{load, LoadRequest};
+    use crate::plan::{plan as make_plan, Toolchain as Target};
+    use crate::workspace::Workspace;
+
+    const NOW: i64 = 1_795_544_806 * 1_000_000_000;
+
+    /// A [`MemFs`] that counts the output files (`-d`) read.
+    #[derive(Default)]
+    struct Counting {
+        fs: MemFs,
+        data_reads: Cell<usize>,
+    }
+
+    impl CacheFs for Counting {
+        fn read(&self, path: &str) -> Option<Vec<u8>> {
+            if path.ends_with("-d") {
+                self.data_reads.set(self.data_reads.get() + 1);
+            }
+            self.fs.read(path)
+        }
+        fn size(&self, path: &str) -> Option<u64> {
+            self.fs.size(path)
+        }
+        fn write(&mut self, path: &str, data: &[u8], mtime: UnixNanos) {
+            self.fs.write(path, data, mtime)
+        }
+        fn remove(&mut self, path: &str) {
+            self.fs.remove(path)
+        }
+        fn mtime(&self, path: &str) -> Option<UnixNanos> {
+            self.fs.mtime(path)
+        }
+        fn set_mtime(&mut self, path: &str, t: UnixNanos) {
+            self.fs.set_mtime(path, t)
+        }
+        fn list(&self, dir: &str) -> Vec<String> {
+            self.fs.list(dir)
+        }
+        fn mkdir(&mut self, dir: &str) {
+            self.fs.mkdir(dir)
+        }
+        fn remove_dir(&mut self, dir: &str) {
+            self.fs.remove_dir(dir)
+        }
+        fn dirs(&self) -> Vec<String> {
+            self.fs.dirs()
+        }
+    }
+
+    fn small() -> (Workspace, Plan) {
+        let mut ws = Workspace::new();
+        for (path, text) in [
+            ("go.mod", "module example.com/s\n\ngo 1.23\n"),
+            (
+                "main.go",
+                "package main\n\nimport \"example.com/s/a\"\n\nfunc main() { a.A() }\n",
+            ),
+            ("a/a.go", "package a\n\nfunc A() {}\n"),
+        ] {
+            ws.insert(path, text.to_string()).unwrap();
+        }
+        let req = LoadRequest {
+            module_root_display: "/tmp/s".into(),
+            ..LoadRequest::default()
+        };
+        let loaded = load(&ws, &req).unwrap_or_else(|e| panic!("load failed:\n{e}"));
+        let plan = make_plan(loaded.input, &Target::default()).expect("plans");
+        (ws, plan)
+    }
+
+    fn build(ws: &Workspace, plan: &Plan, cache: &mut dyn Cache, prev: &Record) -> BuildResult {
+        let files = WorkspaceFiles {
+            ws,
+            root: plan.input().cwd.clone(),
+        };
+        let cfg = Config {
+            now: NOW,
+            ..Config::default()
+        };
+        let session = Session::new(plan, &files, prev, None, cfg);
+        let mut tc = Simulated::for_plan(plan, &files);
+        run_sequential(session, cache, &mut tc)
+    }
+
+    fn outcome(r: &BuildResult, key: &str) -> Outcome {
+        r.report.get(key).expect(key).outcome.clone()
+    }
+
+    /// go's `useCache` reads an entry and stats its output; it does not read the output. A
+    /// corrupt output is found when its bytes are read: here, by a session without a record of
+    /// it, which then rebuilds it.
+    #[test]
+    fn hits_read_no_output_and_corrupt_outputs_are_found_when_read() {
+        let (ws, plan) = small();
+        let mut cache = DirCache::open(Counting::default());
+        let cold = build(&ws, &plan, &mut cache, &Record::default());
+        let a = "build example.com/s/a";
+        assert!(outcome(&cold, a).ran());
+        let record = cold.report.record.clone();
+        assert!(
+            record.actions[a].output.is_some(),
+            "the record names the output"
+        );
+
+        // Warm, with the record: every build action hits and no output is read.
+        cache.fs().data_reads.set(0);
+        let warm = build(&ws, &plan, &mut cache, &record);
+        for r in warm.report.actions.iter().filter(|r| r.mode == Mode::Build) {
+            assert_eq!(r.outcome, Outcome::Hit, "{}", r.key);
+        }
+        assert_eq!(cache.fs().data_reads.get(), 0);
+        assert_eq!(warm.report.record, record);
+
+        // a's output corrupted (same size, other bytes): a hit still reads only the entry...
+        let id = cold.report.get(a).unwrap().inputs.id;
+        let entry = cache.get(&id, NOW).unwrap();
+        let path = DirCache::<Counting>::output_file(&entry.output);
+        let mut bad = cache.fs().read(&path).unwrap();
+        bad[0] ^= 0xff;
+        cache.fs_mut().write(&path, &bad, NOW);
+        let warm = build(&ws, &plan, &mut cache, &record);
+        assert_eq!(outcome(&warm, a), Outcome::Hit);
+
+        // ...and a session that has to read it (no record of that output) finds it corrupt,
+        // says so, and rebuilds it; the cache then holds good bytes again.
+        let fresh = build(&ws, &plan, &mut cache, &Record::default());
+        assert_eq!(
+            outcome(&fresh, a),
+            Outcome::Miss(MissReason::Corrupt(Miss::DataHash))
+        );
+        assert!(cache.get_data(&id, NOW).is_ok());
+        // An entry whose output was removed is a miss even with the record (go's GetFile).
+        cache.fs_mut().remove(&path);
+        let gone = build(&ws, &plan, &mut cache, &record);
+        assert_eq!(
+            outcome(&gone, a),
+            Outcome::Miss(MissReason::Corrupt(Miss::DataMissing))
+        );
+    }
 }

@@ -15,8 +15,12 @@
 //!
 //! Integrity: a missing, truncated, over-long or malformed entry, a version other than `v1`, a
 //! mismatched ID, missing data, data of the wrong size, and data that does not hash to its
-//! output ID are all misses with a typed [`Miss`] reason, never a wrong output. (cmd/go checks
-//! only the size on `GetFile`; checking the hash too is our choice: data here is small.)
+//! output ID are all misses with a typed [`Miss`] reason, never a wrong output. Two depths of
+//! lookup, as cmd/go has: [`Cache::get_file`] is go's `GetFile` (the entry, and its output
+//! present at the entry's size, a `stat`: no data read, nothing hashed), what a build needs on
+//! a hit; [`Cache::get_data`] reads the data and also checks that it hashes to its output ID
+//! (go checks only the size; the hash is our choice), what a caller that consumes the bytes
+//! uses. So data is verified whenever it is read.
 //!
 //! Not here: which actions are stored (see [`crate::rebuild`]: build outputs yes, link outputs
 //! only for `go run`), locking (one writer), and the fuzz cache.
@@ -187,6 +191,15 @@ pub struct TrimReport {
 pub trait Cache {
     /// The action entry for `id`, refreshing its mtime.
     fn get(&mut self, id: &Digest, now: UnixNanos) -> Result<Entry, Miss>;
+    /// go's `GetFile`: the entry, with its output data present at the entry's size, refreshing
+    /// both files' mtimes. Reads and hashes no data (see the module doc). The default reads it.
+    fn get_file(&mut self, id: &Digest, now: UnixNanos) -> Result<Entry, Miss> {
+        self.get_data(id, now).map(|(e, _)| e)
+    }
+    /// Like [`Cache::get_file`] but read-only (for predictions).
+    fn peek_file(&self, id: &Digest) -> Result<Entry, Miss> {
+        self.peek_data(id).map(|(e, _)| e)
+    }
     /// The entry and its verified output data.
     fn get_data(&mut self, id: &Digest, now: UnixNanos) -> Result<(Entry, Vec<u8>), Miss>;
     /// Like [`Cache::get_data`] but read-only: no mtime is refreshed (for predictions).
@@ -208,6 +221,11 @@ pub trait Cache {
 /// The file operations [`DirCache`] needs, with slash-separated paths relative to the cache root.
 pub trait CacheFs {
     fn read(&self, path: &str) -> Option<Vec<u8>>;
+    /// A file's size without reading it (a `stat`), `None` when it does not exist. The default
+    /// reads it; stores that can tell without reading should say so.
+    fn size(&self, path: &str) -> Option<u64> {
+        self.read(path).map(|d| d.len() as u64)
+    }
     /// Creates or replaces a file, with the given mtime.
     fn write(&mut self, path: &str, data: &[u8], mtime: UnixNanos);
     fn remove(&mut self, path: &str);
@@ -231,6 +249,9 @@ pub struct MemFs {
 impl CacheFs for MemFs {
     fn read(&self, path: &str) -> Option<Vec<u8>> {
         self.files.get(path).map(|f| f.0.clone())
+    }
+    fn size(&self, path: &str) -> Option<u64> {
+        self.files.get(path).map(|f| f.0.len() as u64)
     }
     fn write(&mut self, path: &str, data: &[u8], mtime: UnixNanos) {
         self.files.insert(path.to_string(), (data.to_vec(), mtime));
@@ -344,6 +365,25 @@ impl<F: CacheFs> Cache for DirCache<F> {
         let e = Entry::parse(id, &data).map_err(Miss::BadEntry)?;
         self.used(&path, now);
         Ok(e)
+    }
+
+    fn get_file(&mut self, id: &Digest, now: UnixNanos) -> Result<Entry, Miss> {
+        let r = self.peek_file(id);
+        if let Ok(e) = &r {
+            self.used(&file_name(id, 'a'), now);
+            self.used(&file_name(&e.output, 'd'), now);
+        }
+        r
+    }
+
+    fn peek_file(&self, id: &Digest) -> Result<Entry, Miss> {
+        let data = self.fs.read(&file_name(id, 'a')).ok_or(Miss::NoEntry)?;
+        let e = Entry::parse(id, &data).map_err(Miss::BadEntry)?;
+        match self.fs.size(&file_name(&e.output, 'd')) {
+            None => Err(Miss::DataMissing),
+            Some(got) if got != e.size => Err(Miss::DataSize { want: e.size, got }),
+            Some(_) => Ok(e),
+        }
     }
 
     fn get_data(&mut self, id: &Digest, now: UnixNanos) -> Result<(Entry, Vec<u8>), Miss> {
@@ -571,10 +611,14 @@ mod tests {
         c.fs_mut().write(&apath, &line, T0);
         c.fs_mut().remove(&dpath);
         assert_eq!(c.get_data(&a, T0), Err(Miss::DataMissing));
+        assert_eq!(c.get_file(&a, T0), Err(Miss::DataMissing));
         c.fs_mut().write(&dpath, b"obj", T0);
         assert_eq!(c.get_data(&a, T0), Err(Miss::DataSize { want: 6, got: 3 }));
+        assert_eq!(c.get_file(&a, T0), Err(Miss::DataSize { want: 6, got: 3 }));
         c.fs_mut().write(&dpath, b"OBJECT", T0);
         assert_eq!(c.get_data(&a, T0), Err(Miss::DataHash));
+        // go's GetFile does not read the data: only reading it finds it wrong.
+        assert_eq!(c.get_file(&a, T0), Ok(e));
         // A rebuild stores it again and the entry is good.
         c.put(&a, b"object", T0);
         assert_eq!(c.get_data(&a, T0).unwrap().1, b"object");

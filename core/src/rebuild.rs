@@ -39,12 +39,12 @@ pub struct Flags {
 
 /// What the last build of each action hashed and produced, kept so that the next build can say
 /// what changed.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Record {
     pub actions: BTreeMap<String, ActionRecord>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActionRecord {
     pub inputs: HashedInputs,
     pub build_id: String,
@@ -53,6 +53,12 @@ pub struct ActionRecord {
     pub content: Digest,
     /// The simulated object's export data, for prediction of importers.
     pub export: Option<object::ExportData>,
+    /// The output ID (the hash of the stored output) the build ID and export data above belong
+    /// to, when the output went to or came from the cache. A later hit on the same action ID
+    /// whose entry names this output takes them from here instead of reading the output: what
+    /// go reads from the archive's header on a hit (`buildid.ReadFile`), without reading the
+    /// rest (see [`crate::build`]).
+    pub output: Option<Digest>,
 }
 
 /// One action's result.
@@ -138,8 +144,19 @@ pub fn run(
         ..Config::default()
     };
     let session = Session::new(plan, files, prev, target, cfg);
-    let mut tc = Simulated::for_plan(plan, files);
-    build::run_sequential(session, cache, &mut tc).report
+    build::run_sequential(session, cache, &mut Lazy(None)).report
+}
+
+/// The [`Simulated`] toolchain, made when the first job needs it: its sizes come from the whole
+/// std graph, and a warm build (or its prediction) runs no job.
+struct Lazy(Option<Simulated<'static>>);
+
+impl build::Toolchain for Lazy {
+    fn run(&mut self, plan: &Plan, files: &dyn SourceFiles, job: &build::Job) -> build::ToolResult {
+        self.0
+            .get_or_insert_with(|| Simulated::for_plan(plan, files))
+            .run(plan, files, job)
+    }
 }
 
 /// Predicts the rebuild set for the current files without running anything and without
@@ -160,8 +177,7 @@ pub fn predict(
         ..Config::default()
     };
     let session = Session::new(plan, files, prev, target, cfg).predicting();
-    let mut tc = Simulated::for_plan(plan, files);
-    build::run_sequential(session, &mut ReadOnly(cache), &mut tc).report
+    build::run_sequential(session, &mut ReadOnly(cache), &mut Lazy(None)).report
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -173,7 +189,8 @@ pub const RECORD_VERSION: u64 = 1;
 
 impl Record {
     /// The record as versioned JSON (`{"version": 1, "actions": [...]}`, actions sorted by key),
-    /// for a native helper to keep beside its cache.
+    /// for a native helper to keep beside its cache. `output` is an optional field of version 1:
+    /// a record without it reads as one whose hits read their outputs.
     pub fn to_json(&self) -> String {
         use serde_json::{json, Value};
         let hex = |d: &Digest| Value::String(d.to_hex());
@@ -188,6 +205,7 @@ impl Record {
                     "build_id": a.build_id,
                     "compile_id": a.compile_id.map(|b| json!([hex(&b.action), hex(&b.content)])),
                     "content": hex(&a.content),
+                    "output": a.output.as_ref().map(hex),
                     "export": a.export.as_ref().map(|e| json!({
                         "api": hex(&e.api),
                         "inline": e.inline.iter().map(|(k, f)| json!({
@@ -276,6 +294,11 @@ impl Record {
                     compile_id,
                     content: digest(&a["content"], "content")?,
                     export,
+                    // Optional: records written before it existed read as not knowing it.
+                    output: match &a["output"] {
+                        Value::Null => None,
+                        o => Some(digest(o, "output")?),
+                    },
                 },
             );
         }

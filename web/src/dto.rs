@@ -666,8 +666,6 @@ pub struct PackageOutcome {
     pub reason: Option<String>,
     pub why: Option<String>,
     pub action_id: String,
-    /// The lines its action ID hashed.
-    pub inputs: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -722,15 +720,30 @@ pub struct BuildRun {
     pub plan_errors: Option<Plan>,
     /// A real build's work on the helper; absent for a simulation.
     pub real: Option<RealRunDto>,
+    /// Where a simulated build's page time went, ms: before the first action (plan, action
+    /// IDs, the IndexedDB read), the drive, the flush. Absent for a real build (see `real`).
+    pub phases: Option<PhasesDto>,
 }
 
-/// Streamed to `build`'s `onEvent` while the build runs: `{kind: "action", action}` per finished
-/// action, then `{kind: "output", text, action}` per transcript chunk.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhasesDto {
+    pub plan_ms: f64,
+    pub dry_ms: f64,
+    pub before_ms: f64,
+    pub confirm_ms: f64,
+    pub drive_ms: f64,
+    pub flush_ms: f64,
+}
+
+/// Streamed to `build`'s `onEvent` while the build runs: `{kind: "actions", actions}` per batch
+/// of finished actions (everything that finished between two looks of the driver, in order),
+/// then `{kind: "output", text, action}` per transcript chunk.
 #[derive(Serialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Progress<'a> {
-    Action {
-        action: BuildAction,
+    Actions {
+        actions: Vec<BuildAction>,
     },
     Output {
         text: &'a str,
@@ -900,7 +913,6 @@ impl BuildRun {
                     reason,
                     why: a.outcome.ran().then(|| report.explain(&a.key)),
                     action_id: a.inputs.id.to_hex(),
-                    inputs: a.inputs.lines.clone(),
                 }
             })
             .collect();
@@ -990,6 +1002,14 @@ impl BuildRun {
             events,
             plan_errors: None,
             real: b.real.as_ref().map(RealRunDto::from),
+            phases: b.phases.as_ref().map(|p| PhasesDto {
+                plan_ms: p.plan_ms,
+                dry_ms: p.dry_ms,
+                before_ms: p.before_ms,
+                confirm_ms: p.confirm_ms,
+                drive_ms: p.drive_ms,
+                flush_ms: p.flush_ms,
+            }),
         }
     }
 
@@ -1035,6 +1055,7 @@ impl BuildRun {
             events: Vec::new(),
             plan_errors,
             real: None,
+            phases: None,
         }
     }
 }

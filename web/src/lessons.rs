@@ -169,8 +169,10 @@ pub async fn run_step<B: Backend + Clone>(
                 let Built {
                     planned, result, ..
                 } = built;
-                cell.borrow_mut()
-                    .remember(b.label.clone(), planned, result.trace.clone());
+                let mut s = cell.borrow_mut();
+                s.remember(b.label.clone(), planned, result.trace.clone());
+                s.last_report = Some(result.report.clone());
+                drop(s);
                 builds.push((b.label.clone(), result));
             }
             Action::Edit { file, change } => {

@@ -221,7 +221,8 @@ impl Lab {
     /// `go build` with the simulated toolchain over the IndexedDB cache. `options`:
     /// `{argv: ["go", "build", "-x", "."]}` or `{flags: {x, n, a, work, p}, patterns}`, plus
     /// `cpus` (the virtual machine's, default 2) and `cwd`. `onEvent`, when given, is called
-    /// while the build runs with `{kind: "action", action}` for every action as it finishes, then
+    /// while the build runs with `{kind: "actions", actions}` for every batch of actions that
+    /// finished (in order; a warm build's come in one batch), then
     /// with `{kind: "output", text, action}` for each piece of the transcript. Resolves to the
     /// build DTO (`dto::BuildRun`): exit code, go's output, the trace, hits and misses, the
     /// compiled / assembled / linked sets, `$WORK` under `-work`, the simulated wall time. A flag
@@ -303,11 +304,13 @@ impl Lab {
                         return;
                     }
                     let dirs = dirs.get_or_insert_with(|| dto::workdirs(p));
-                    for a in &done {
-                        emit(&dto::Progress::Action {
-                            action: dto::BuildAction::of(a, dirs.get(&a.id).cloned()),
-                        });
-                    }
+                    // One event per batch: a warm build finishes every action at once.
+                    emit(&dto::Progress::Actions {
+                        actions: done
+                            .iter()
+                            .map(|a| dto::BuildAction::of(a, dirs.get(&a.id).cloned()))
+                            .collect(),
+                    });
                 };
             let r = match (o.real.clone(), executor) {
                 (Some(go), Some(exec)) => {
@@ -324,8 +327,9 @@ impl Lab {
                 Ok(b) => {
                     let run = dto::BuildRun::of(&b);
                     let label = o.label.clone().unwrap_or_else(|| "build".into());
-                    s.borrow_mut()
-                        .remember(label, b.planned.clone(), b.result.trace);
+                    let mut s = s.borrow_mut();
+                    s.remember(label, b.planned.clone(), b.result.trace);
+                    s.last_report = Some(b.result.report);
                     run
                 }
                 Err(f) => {
@@ -347,6 +351,23 @@ impl Lab {
             }
             dto::to_js(&run)
         })
+    }
+
+    /// The lines the last build hashed into the action ID of `build <importPath>` (what the
+    /// graph's detail lists), or `null` when that build had no such action.
+    #[wasm_bindgen(js_name = actionInputs)]
+    pub fn action_inputs(&self, import_path: &str) -> JsValue {
+        let s = self.session.borrow();
+        let key = format!("build {import_path}");
+        let lines = s
+            .last_report
+            .as_ref()
+            .and_then(|r| r.get(&key))
+            .map(|a| a.inputs.lines.clone());
+        match lines {
+            Some(l) => dto::to_js(&l).unwrap_or(JsValue::NULL),
+            None => JsValue::NULL,
+        }
     }
 
     /// The real binary the current plan installs, when a real build left one in place:
@@ -546,7 +567,7 @@ impl Lab {
     /// Runs step `step` (0-based) of the lesson in `text` (file `id`.json) on this session: opens
     /// its workspace, runs its commands and builds over this page's cache, then keeps the builds
     /// for `checkAnswer`. `onEvent` gets `{kind: "command", text}` before each command, the
-    /// builds' `action` and `output` events (as `build`'s), and `output` for `go env`. Resolves to
+    /// builds' `actions` and `output` events (as `build`'s), and `output` for `go env`. Resolves to
     /// `{lesson, step, builds: [{label, argv, cpus, run}], files, questions}`; rejects with a
     /// sentence when the lesson or the experiment cannot run.
     #[wasm_bindgen(js_name = runLessonStep)]
@@ -601,11 +622,13 @@ impl Lab {
                         return;
                     }
                     let dirs = dirs.get_or_insert_with(|| dto::workdirs(p));
-                    for a in &done {
-                        emit(&dto::Progress::Action {
-                            action: dto::BuildAction::of(a, dirs.get(&a.id).cloned()),
-                        });
-                    }
+                    // One event per batch: a warm build finishes every action at once.
+                    emit(&dto::Progress::Actions {
+                        actions: done
+                            .iter()
+                            .map(|a| dto::BuildAction::of(a, dirs.get(&a.id).cloned()))
+                            .collect(),
+                    });
                 };
             lessons::run_step(&s, lesson, step, now(), &mut events, &mut progress)
                 .await

@@ -3,6 +3,13 @@
 //! synchronous core `DirCache<OverlayFs>` can run the build and the changes can then be flushed in
 //! one transaction ([`OverlayFs::take_batch`]).
 //!
+//! A file can be *listed* without being read: the store holds it (IndexedDB listed its key)
+//! and its bytes stay there ([`OverlayFs::stub`]). That is what a hit needs of an output (go's
+//! `GetFile` only stats it): its size and mtime. Reading a listed file finds nothing, so a
+//! lookup that needs the bytes asks for them; an mtime refresh of a listed file is journaled
+//! as a [`Batch::touches`] entry that the flush applies inside IndexedDB without the bytes ever
+//! coming into wasm.
+//!
 //! Two [`Cache`] adapters sit beside it. [`Discover`] is the prefetch planner: a dry run of the
 //! build over what is loaded so far records every cache file the build would read and is not
 //! there yet (an action entry, or the output an entry names). A dry-run miss simulates the
@@ -26,12 +33,16 @@ enum Change {
     Write,
     /// Delete it; `Some(bytes)` when it was loaded with those bytes (delete only if unchanged).
     Delete(Option<Vec<u8>>),
+    /// A listed file's new mtime (its bytes were not read).
+    Touch,
 }
 
 /// Cache files in memory, with the changes made since they were loaded.
 #[derive(Clone, Debug, Default)]
 pub struct OverlayFs {
     files: BTreeMap<String, (Vec<u8>, UnixNanos)>,
+    /// Files the store holds whose bytes were not read: size and mtime.
+    listed: BTreeMap<String, (u64, UnixNanos)>,
     dirs: BTreeSet<String>,
     loaded: BTreeMap<String, Vec<u8>>,
     changes: BTreeMap<String, Change>,
@@ -44,6 +55,8 @@ pub struct Batch {
     pub writes: Vec<(String, Vec<u8>, UnixNanos)>,
     /// `(path, the bytes read)`: delete when still those bytes (`None`: unconditionally).
     pub deletes: Vec<(String, Option<Vec<u8>>)>,
+    /// `(path, mtime)`: refresh the mtime of a record whose bytes were not read.
+    pub touches: Vec<(String, UnixNanos)>,
     /// The simulated binary now in the working directory: `(path, build ID)`.
     pub binary: Option<(String, String)>,
     /// Run the daily trim with this clock.
@@ -56,6 +69,7 @@ impl Batch {
     pub fn is_empty(&self) -> bool {
         self.writes.is_empty()
             && self.deletes.is_empty()
+            && self.touches.is_empty()
             && self.binary.is_none()
             && self.trim_at.is_none()
             && self.record.is_none()
@@ -65,8 +79,27 @@ impl Batch {
 impl OverlayFs {
     /// Adds a file read from the store, without journaling it.
     pub fn load(&mut self, path: &str, data: Vec<u8>, mtime: UnixNanos) {
+        self.listed.remove(path);
         self.loaded.insert(path.to_string(), data.clone());
         self.files.insert(path.to_string(), (data, mtime));
+    }
+
+    /// Notes a file the store holds without reading it (see the module doc). A file already
+    /// read stays as it is.
+    pub fn stub(&mut self, path: &str, size: u64, mtime: UnixNanos) {
+        if !self.files.contains_key(path) {
+            self.listed.insert(path.to_string(), (size, mtime));
+        }
+    }
+
+    /// Whether the bytes of `path` were read (or written), not just listed.
+    pub fn is_loaded(&self, path: &str) -> bool {
+        self.files.contains_key(path)
+    }
+
+    /// The files listed and not read: `(path, size, mtime)`, sorted by path.
+    pub fn stubs(&self) -> impl Iterator<Item = (&str, u64, UnixNanos)> {
+        self.listed.iter().map(|(p, (n, m))| (p.as_str(), *n, *m))
     }
 
     pub fn get(&self, path: &str) -> Option<&[u8]> {
@@ -80,7 +113,7 @@ impl OverlayFs {
         self.files.is_empty()
     }
 
-    /// Every file, sorted by path.
+    /// Every file read or written (not the listed ones), sorted by path.
     pub fn files(&self) -> impl Iterator<Item = (&str, &[u8], UnixNanos)> {
         self.files
             .iter()
@@ -90,6 +123,7 @@ impl OverlayFs {
     /// Lays `other`'s files over these ones (the session's memory cache over what IndexedDB held).
     pub fn overlay(&mut self, other: &OverlayFs) {
         for (p, (d, m)) in &other.files {
+            self.listed.remove(p);
             self.files.insert(p.clone(), (d.clone(), *m));
         }
     }
@@ -119,6 +153,11 @@ impl OverlayFs {
                     self.loaded.remove(&path);
                     b.deletes.push((path, was));
                 }
+                Change::Touch => {
+                    if let Some((_, m)) = self.listed.get(&path) {
+                        b.touches.push((path, *m));
+                    }
+                }
             }
         }
         b
@@ -129,7 +168,14 @@ impl CacheFs for OverlayFs {
     fn read(&self, path: &str) -> Option<Vec<u8>> {
         self.files.get(path).map(|f| f.0.clone())
     }
+    fn size(&self, path: &str) -> Option<u64> {
+        match self.files.get(path) {
+            Some(f) => Some(f.0.len() as u64),
+            None => self.listed.get(path).map(|l| l.0),
+        }
+    }
     fn write(&mut self, path: &str, data: &[u8], mtime: UnixNanos) {
+        self.listed.remove(path);
         if path == "README" {
             // DirCache::open writes it; it is not persisted.
             self.files.insert(path.to_string(), (data.to_vec(), mtime));
@@ -142,15 +188,23 @@ impl CacheFs for OverlayFs {
         if self.files.remove(path).is_some() {
             let was = self.loaded.get(path).cloned();
             self.changes.insert(path.to_string(), Change::Delete(was));
+        } else if self.listed.remove(path).is_some() {
+            self.changes.insert(path.to_string(), Change::Delete(None));
         }
     }
     fn mtime(&self, path: &str) -> Option<UnixNanos> {
-        self.files.get(path).map(|f| f.1)
+        match self.files.get(path) {
+            Some(f) => Some(f.1),
+            None => self.listed.get(path).map(|l| l.1),
+        }
     }
     fn set_mtime(&mut self, path: &str, t: UnixNanos) {
         if let Some(f) = self.files.get_mut(path) {
             f.1 = t;
             self.changes.insert(path.to_string(), Change::Write);
+        } else if let Some(l) = self.listed.get_mut(path) {
+            l.1 = t;
+            self.changes.insert(path.to_string(), Change::Touch);
         }
     }
     fn list(&self, dir: &str) -> Vec<String> {
@@ -159,13 +213,20 @@ impl CacheFs for OverlayFs {
         } else {
             format!("{dir}/")
         };
-        self.files
-            .range(prefix.clone()..)
-            .take_while(|(k, _)| k.starts_with(&prefix))
-            .filter_map(|(k, _)| k.strip_prefix(&prefix))
-            .filter(|rest| !rest.contains('/'))
-            .map(str::to_string)
-            .collect()
+        let names = |keys: &mut dyn Iterator<Item = &String>| -> Vec<String> {
+            keys.skip_while(|k| !k.starts_with(&prefix))
+                .take_while(|k| k.starts_with(&prefix))
+                .filter_map(|k| k.strip_prefix(&prefix))
+                .filter(|rest| !rest.contains('/'))
+                .map(str::to_string)
+                .collect()
+        };
+        let mut v = names(&mut self.files.range(prefix.clone()..).map(|(k, _)| k));
+        v.extend(names(
+            &mut self.listed.range(prefix.clone()..).map(|(k, _)| k),
+        ));
+        v.sort();
+        v
     }
     fn mkdir(&mut self, dir: &str) {
         self.dirs.insert(dir.to_string());
@@ -175,6 +236,7 @@ impl CacheFs for OverlayFs {
         let gone: Vec<String> = self
             .files
             .keys()
+            .chain(self.listed.keys())
             .filter(|k| k.starts_with(&prefix))
             .cloned()
             .collect();
@@ -195,6 +257,9 @@ pub struct View<'a>(pub &'a OverlayFs);
 impl CacheFs for View<'_> {
     fn read(&self, path: &str) -> Option<Vec<u8>> {
         self.0.read(path)
+    }
+    fn size(&self, path: &str) -> Option<u64> {
+        self.0.size(path)
     }
     fn write(&mut self, _: &str, _: &[u8], _: UnixNanos) {}
     fn remove(&mut self, _: &str) {}
@@ -221,6 +286,25 @@ pub struct Discover<'a> {
 }
 
 impl<'a> Discover<'a> {
+    /// Notes what a lookup needed and did not find: the entry, or the output it names.
+    fn note<T>(&self, id: &Digest, r: &Result<T, Miss>) {
+        match r {
+            Err(Miss::NoEntry) => self
+                .wanted
+                .borrow_mut()
+                .push(DirCache::<View>::action_file(id)),
+            Err(Miss::DataMissing) => {
+                let a = DirCache::<View>::action_file(id);
+                if let Some(e) = self.fs.get(&a).and_then(|d| Entry::parse(id, d).ok()) {
+                    self.wanted
+                        .borrow_mut()
+                        .push(DirCache::<View>::output_file(&e.output));
+                }
+            }
+            _ => {}
+        }
+    }
+
     pub fn new(fs: &'a OverlayFs) -> Self {
         Discover {
             cache: DirCache::open(View(fs)),
@@ -238,26 +322,23 @@ impl Cache for Discover<'_> {
     fn get(&mut self, id: &Digest, _: UnixNanos) -> Result<Entry, Miss> {
         self.peek_data(id).map(|x| x.0)
     }
+    fn get_file(&mut self, id: &Digest, _: UnixNanos) -> Result<Entry, Miss> {
+        self.peek_file(id)
+    }
+    /// A hit needs the entry; the output only listed (the read stubs every listed output an
+    /// entry names). An output the listing lacks is asked for all the same: it is not there,
+    /// and the lookup is a miss.
+    fn peek_file(&self, id: &Digest) -> Result<Entry, Miss> {
+        let r = self.cache.peek_file(id);
+        self.note(id, &r);
+        r
+    }
     fn get_data(&mut self, id: &Digest, _: UnixNanos) -> Result<(Entry, Vec<u8>), Miss> {
         self.peek_data(id)
     }
     fn peek_data(&self, id: &Digest) -> Result<(Entry, Vec<u8>), Miss> {
         let r = self.cache.peek_data(id);
-        match &r {
-            Err(Miss::NoEntry) => self
-                .wanted
-                .borrow_mut()
-                .push(DirCache::<View>::action_file(id)),
-            Err(Miss::DataMissing) => {
-                let a = DirCache::<View>::action_file(id);
-                if let Some(e) = self.fs.get(&a).and_then(|d| Entry::parse(id, d).ok()) {
-                    self.wanted
-                        .borrow_mut()
-                        .push(DirCache::<View>::output_file(&e.output));
-                }
-            }
-            _ => {}
-        }
+        self.note(id, &r);
         r
     }
     /// A dry run stores nothing.
@@ -329,6 +410,13 @@ impl Cache for Checked<'_> {
     fn get(&mut self, id: &Digest, now: UnixNanos) -> Result<Entry, Miss> {
         let r = self.cache.get(id, now);
         self.check(id, r)
+    }
+    fn get_file(&mut self, id: &Digest, now: UnixNanos) -> Result<Entry, Miss> {
+        let r = self.cache.get_file(id, now);
+        self.check(id, r)
+    }
+    fn peek_file(&self, id: &Digest) -> Result<Entry, Miss> {
+        self.cache.peek_file(id)
     }
     fn get_data(&mut self, id: &Digest, now: UnixNanos) -> Result<(Entry, Vec<u8>), Miss> {
         let r = self.cache.get_data(id, now);

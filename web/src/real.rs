@@ -20,7 +20,7 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use buildlab_core::build::{self, Config, Job, Timing, ToolResult};
-use buildlab_core::cache::{DirCache, UnixNanos};
+use buildlab_core::cache::{CacheFs, DirCache, Miss, UnixNanos};
 use buildlab_core::constraint::BuildContext;
 use buildlab_core::hash::Digest;
 use buildlab_core::load::LoadRequest;
@@ -31,7 +31,7 @@ use buildlab_core::trace::{Kind, Span, TraceAction};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::dto;
-use crate::overlay::{Checked, OverlayFs};
+use crate::overlay::{Checked, Corrupt, OverlayFs};
 use crate::session::{self, Built, PlanFailure, Planned, Request, Session};
 use crate::store::Backend;
 
@@ -122,7 +122,13 @@ pub struct RealRun {
 /// summed over the replies, the helper's time per action as it measured it.
 #[derive(Clone, Debug, Default)]
 pub struct Phases {
+    /// Of `before_ms`: loading and planning (a simulated build's), and the prefetch's dry runs.
+    pub plan_ms: f64,
+    pub dry_ms: f64,
     pub before_ms: f64,
+    /// A settled simulated build: waiting, after the drive, for the listing that confirms the
+    /// known records are all still there.
+    pub confirm_ms: f64,
     pub drive_ms: f64,
     pub replies_ms: f64,
     pub flush_ms: f64,
@@ -290,15 +296,61 @@ fn exec_request(
     }
 }
 
-/// A dependency's output as the page's cache holds it (what the helper asked for).
-fn read_blob(fs: &OverlayFs, hex: &str) -> Result<(String, Vec<u8>), String> {
-    let d = buildlab_core::object::parse_hex(hex)
-        .ok_or_else(|| format!("{hex}: not a content hash"))?;
-    let path = DirCache::<OverlayFs>::output_file(&d);
-    let bytes = fs.get(&path).ok_or_else(|| {
-        format!("the helper lacks {hex} and this page's cache does not hold it either")
-    })?;
-    Ok((hex.to_string(), bytes.to_vec()))
+/// The dependency outputs the helper asked for, as the page's cache holds them. A hit took only
+/// an output's entry and its listing (go's `GetFile`), so an output not read yet is read now, in
+/// one read transaction of its own, and every one is verified against its output ID before it
+/// leaves: data is checked when it is read. A corrupt output is removed from the cache (compare-
+/// and-delete at the flush), reported with its reason, and the request fails with go's kind of
+/// words; the next build finds the entry without its output, a miss, and rebuilds it.
+async fn read_blobs<B: Backend>(
+    backend: Option<&B>,
+    checked: &mut Checked<'_>,
+    hexes: &[String],
+) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut paths = Vec::new();
+    for hex in hexes {
+        let d = buildlab_core::object::parse_hex(hex)
+            .ok_or_else(|| format!("{hex}: not a content hash"))?;
+        paths.push((hex.clone(), d, DirCache::<OverlayFs>::output_file(&d)));
+    }
+    let unread: Vec<String> = paths
+        .iter()
+        .filter(|(_, _, p)| !checked.cache.fs().is_loaded(p))
+        .map(|(_, _, p)| p.clone())
+        .collect();
+    if let (Some(b), false) = (backend, unread.is_empty()) {
+        let mut fresh = OverlayFs::default();
+        b.read(&mut fresh, None, &mut |_| unread.clone())
+            .await
+            .map_err(|e| format!("reading the cache: {e}"))?;
+        for (path, bytes, mtime) in fresh.files() {
+            checked.cache.fs_mut().load(path, bytes.to_vec(), mtime);
+        }
+    }
+    let mut blobs = Vec::new();
+    for (hex, d, path) in paths {
+        let bytes = checked
+            .cache
+            .fs()
+            .get(&path)
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| {
+                format!("the helper lacks {hex} and this page's cache does not hold it either")
+            })?;
+        if Digest::of(&bytes) != d {
+            checked.cache.fs_mut().remove(&path);
+            checked.corrupt.push(Corrupt {
+                file: path,
+                reason: Miss::DataHash,
+            });
+            return Err(format!(
+                "cached output {hex} does not hash to its output ID: removed from the cache, \
+                 the next build rebuilds it"
+            ));
+        }
+        blobs.push((hex, bytes));
+    }
+    Ok(blobs)
 }
 
 /// The helper's reply as core's tool result, with its timing on the build's clock.
@@ -454,10 +506,7 @@ pub async fn build<B: Backend + Clone>(
         let flight = next_done(&mut pending).await;
         let t_reply = session::page_ms();
         if let (Reply::Missing(hexes), false) = (&flight.reply, flight.retried) {
-            let blobs: Result<Vec<_>, String> = hexes
-                .iter()
-                .map(|h| read_blob(checked.cache.fs(), h))
-                .collect();
+            let blobs = read_blobs(i.backend(), &mut checked, hexes).await;
             match blobs {
                 Ok(blobs) => {
                     run.uploaded += blobs.len();

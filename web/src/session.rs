@@ -3,7 +3,9 @@
 //! (IndexedDB, or memory after a quota failure). It drives the core's build driver
 //! ([`buildlab_core::build::Session`]) with the simulated toolchain on a virtual clock, against the
 //! browser's cache, in three steps: one read transaction that prefetches every record the build
-//! will look up (dry runs of the driver's predict path, [`rebuild::predict`]), the build itself over
+//! will look up (dry runs of the driver's predict path, [`rebuild::predict`], skipped when the
+//! inputs are those of the last build, whose dry run found every record among the known ones,
+//! and those are all still there: see [`DryKey`]), the build itself over
 //! an in-memory `DirCache<OverlayFs>` (yielding to the event loop between batches and reporting
 //! each finished action as it goes), and one write transaction that flushes what changed together
 //! with the record and the binary's build ID.
@@ -20,7 +22,7 @@ use std::rc::Rc;
 
 use buildlab_core::actionid::WorkspaceFiles;
 use buildlab_core::build::{self, BuildResult, Config, Simulated, Timing, Toolchain as _};
-use buildlab_core::cache::{DirCache, UnixNanos};
+use buildlab_core::cache::{CacheFs, DirCache, UnixNanos};
 use buildlab_core::cost::{Clock, Machine};
 use buildlab_core::load::{self, LoadErrors, LoadRequest, Loaded};
 use buildlab_core::plan::{self, Mode, Plan, PlanError, Toolchain};
@@ -100,6 +102,9 @@ pub struct Session<B> {
     pub trace: Option<Trace>,
     /// The last build's trace with the plan it ran, for the exports.
     pub last_build: Option<(Rc<Planned>, Trace)>,
+    /// The last build's report: the lines each action hashed, asked for when the page shows
+    /// them (`Lab.actionInputs`) rather than sent with every build.
+    pub last_report: Option<BuildReport>,
     /// The traces of the last builds, labelled, oldest first (what a share link records).
     pub history: Vec<(String, Trace)>,
     /// The lesson step that ran last and its builds, for the answers' checks.
@@ -110,10 +115,13 @@ pub struct Session<B> {
     record_json: Option<String>,
     /// When this session last ran the daily trim check (it is checked at most hourly).
     trim_checked: Option<UnixNanos>,
-    /// The cache records this page knows IndexedDB holds, with their bytes: what its last build
-    /// read or wrote (content-addressed, so the bytes cannot go stale; whether they are still
-    /// there is asked at every read).
+    /// The cache records this page knows IndexedDB holds: what its last build read or wrote,
+    /// entries with their bytes, outputs by size and mtime only (content-addressed, so nothing
+    /// here can go stale; whether they are still there is asked at every read).
     known: Rc<OverlayFs>,
+    /// What the last prefetch's dry run was run on, when it found everything it needed among the
+    /// known records (see [`DryKey`]).
+    settled: Option<DryKey>,
     /// The real Go the helper offers, when the page builds with it: plans are then made for
     /// that toolchain (its GOROOT, version, CPUs, `CGO_ENABLED=0`), as the helper makes them.
     real: Option<RealGo>,
@@ -207,12 +215,14 @@ impl<B: Backend + Clone> Session<B> {
             binaries: workdir.binaries,
             trace: None,
             last_build: None,
+            last_report: None,
             history: Vec::new(),
             step: None,
             record_note: None,
             record_json: None,
             trim_checked: None,
             known: Rc::new(OverlayFs::default()),
+            settled: None,
             real: None,
             real_binaries: BTreeMap::new(),
             other: None,
@@ -279,6 +289,7 @@ impl<B: Backend + Clone> Session<B> {
         }
         self.real = real;
         self.planned = None;
+        self.settled = None;
     }
 
     pub fn real(&self) -> Option<&RealGo> {
@@ -303,10 +314,13 @@ impl<B: Backend + Clone> Session<B> {
     }
 
     /// Replaces the workspace. The last build's record and the binary stay: a reload of edited
-    /// files is an edit, and the next build says what changed.
+    /// files is an edit, and the next build says what changed. The same files again keep the
+    /// plan (the page hands its files over before every build).
     pub fn load(&mut self, ws: Workspace) {
-        self.ws = ws;
-        self.planned = None;
+        if ws != self.ws {
+            self.ws = ws;
+            self.planned = None;
+        }
     }
 
     /// Forgets every binary in the working directory (a lesson's `open` empties it; `rm`). Only
@@ -436,8 +450,31 @@ pub async fn clean_cache<B: Backend + Clone>(cell: &RefCell<Session<B>>) -> Resu
     Ok(removed)
 }
 
+/// What a prefetch's dry run depends on: the plan (the workspace and the options it was made
+/// from), the record (its hits take their build IDs from it), the binary in place and `-a`.
+/// The same inputs over the same known records look up the same files, so a build whose inputs
+/// are the last settled ones, and whose known records IndexedDB all still lists, needs no dry
+/// run: every file it will look up is loaded or listed already.
+#[derive(Clone)]
+pub(crate) struct DryKey {
+    planned: Rc<Planned>,
+    record: Rc<Record>,
+    target: Option<String>,
+    force: bool,
+}
+
+impl PartialEq for DryKey {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.planned, &o.planned)
+            && Rc::ptr_eq(&self.record, &o.record)
+            && self.target == o.target
+            && self.force == o.force
+    }
+}
+
 /// What the prefetch and the build need, copied out of the session.
 pub(crate) struct Inputs<B> {
+    settled: Option<DryKey>,
     known: Rc<OverlayFs>,
     record_json: Option<String>,
     trim_checked: Option<UnixNanos>,
@@ -449,10 +486,54 @@ pub(crate) struct Inputs<B> {
     persistent: bool,
 }
 
+impl<B> Inputs<B> {
+    /// The IndexedDB side of the cache, when the session has one.
+    pub(crate) fn backend(&self) -> Option<&B> {
+        self.backend.as_ref()
+    }
+
+    fn dry_key(&self, flags: &Flags) -> DryKey {
+        DryKey {
+            planned: self.planned.clone(),
+            record: self.record.clone(),
+            target: self.target.clone(),
+            force: flags.force,
+        }
+    }
+}
+
+/// The memory cache and every known record, as a read that found them all would load them.
+fn known_overlay<B>(i: &Inputs<B>) -> OverlayFs {
+    let mut fs = OverlayFs::default();
+    fs.overlay(&i.mem);
+    for (path, data, mtime) in i.known.files() {
+        if !fs.is_loaded(path) {
+            fs.load(path, data.to_vec(), mtime);
+        }
+    }
+    for (path, size, mtime) in i.known.stubs() {
+        fs.stub(path, size, mtime);
+    }
+    fs
+}
+
+/// Whether the store still lists every known record.
+fn known_all_in(known: &OverlayFs, present: &std::collections::BTreeSet<String>) -> bool {
+    known.files().all(|(p, _, _)| present.contains(p))
+        && known.stubs().all(|(p, _, _)| present.contains(p))
+}
+
+/// Whether every record of `known` is in `fs` (the read loads those the store still lists).
+fn all_known_present(known: &OverlayFs, fs: &OverlayFs) -> bool {
+    known.files().all(|(p, _, _)| fs.is_loaded(p))
+        && known.stubs().all(|(p, _, _)| fs.size(p).is_some())
+}
+
 fn inputs<B: Backend + Clone>(cell: &RefCell<Session<B>>) -> Result<Inputs<B>, PlanFailure> {
     let mut s = cell.borrow_mut();
     let planned = s.planned()?;
     Ok(Inputs {
+        settled: s.settled.clone(),
         known: s.known.clone(),
         record_json: s.record_json.clone(),
         trim_checked: s.trim_checked,
@@ -475,14 +556,24 @@ pub(crate) async fn prefetch<B: Backend>(i: &Inputs<B>, flags: &Flags) -> (Overl
     if let Some(b) = &i.backend {
         let p = &i.planned;
         let files = p.files();
+        let mut dry_ms = 0.0;
+        let settled = i.settled.as_ref() == Some(&i.dry_key(flags));
+        let mut first = true;
         let mut wanted = |fs: &OverlayFs| {
+            if std::mem::take(&mut first) && settled && all_known_present(&i.known, fs) {
+                return Vec::new();
+            }
+            let t = page_ms();
             let d = Discover::new(fs);
             rebuild::predict(&p.plan, &files, &d, &i.record, i.target.as_deref(), flags);
-            d.into_wanted()
+            let w = d.into_wanted();
+            dry_ms += page_ms() - t;
+            w
         };
         if let Ok(s) = b.read(&mut fs, Some(&i.known), &mut wanted).await {
             stats = s;
         }
+        stats.dry_us = (dry_ms * 1000.0) as u64;
     }
     (fs, stats)
 }
@@ -549,6 +640,8 @@ pub struct Built {
     pub fallback: Option<StoreError>,
     /// `None` for a simulation; what the real tools did otherwise.
     pub real: Option<crate::real::RealRun>,
+    /// Where a simulated build's page time went (a real build's is in `real`).
+    pub phases: Option<crate::real::Phases>,
 }
 
 /// How long the build runs between yields to the event loop, ms of page time.
@@ -586,10 +679,37 @@ pub async fn build<B: Backend + Clone>(
     progress: &mut dyn FnMut(&Planned, Vec<TraceAction>),
 ) -> Result<Built, PlanFailure> {
     let f = &req.flags;
+    let t0 = page_ms();
     // A simulated build plans for the simulated toolchain, whatever the last build used.
     cell.borrow_mut().set_real(None);
     let (i, flags) = prepare(cell, req)?;
-    let (fs, read) = prefetch(&i, &flags).await;
+    let t_read = page_ms();
+    // Settled inputs: the records the build will look up are the known ones. The listing that
+    // confirms they are all still there is asked for, and the build runs over them while it
+    // comes (holding its progress back); a record gone meanwhile discards this run and the
+    // build starts over with a dry run.
+    let listing = match (&i.backend, i.settled.as_ref() == Some(&i.dry_key(&flags))) {
+        (Some(b), true) => b.list().ok(),
+        _ => None,
+    };
+    let holding = listing.is_some();
+    let (fs, read) = match holding {
+        true => (
+            known_overlay(&i),
+            ReadStats {
+                transactions: 1,
+                rounds: 1,
+                ..Default::default()
+            },
+        ),
+        false => prefetch(&i, &flags).await,
+    };
+    let mut held: Vec<Vec<TraceAction>> = Vec::new();
+    let mut report = |p: &Planned, done: Vec<TraceAction>| match holding {
+        true => held.push(done),
+        false => progress(p, done),
+    };
+    let t_drive = page_ms();
     let p = &i.planned;
     let files = p.files();
     let gocache = crate::gocache();
@@ -597,13 +717,16 @@ pub async fn build<B: Backend + Clone>(
     let print = print_flags(f);
 
     // build::simulate's loop, with pauses and progress.
-    let mut tc = Simulated::for_plan(&p.plan, &files);
+    // The toolchain (its sizes come from the whole std graph) is made when a job first needs
+    // it: a warm build runs none.
+    let model = buildlab_core::cost::CostModel::calibrated();
+    let mut tc: Option<Simulated> = None;
     let packages = p
         .plan
         .actions()
         .filter(|(_, x)| matches!(x.mode, Mode::Build | Mode::BuiltIn))
         .count();
-    let (before_ms, after_ms) = tc.model.command(packages);
+    let (before_ms, after_ms) = model.command(packages);
     let cfg = Config {
         flags,
         print,
@@ -617,7 +740,7 @@ pub async fn build<B: Backend + Clone>(
     };
     let machine = Machine {
         cores: req.cpus.max(1),
-        scaling: tc.model.scaling,
+        scaling: model.scaling,
     };
     let mut cache = DirCache::open(fs);
     let mut checked = Checked::new(&mut cache);
@@ -626,11 +749,13 @@ pub async fn build<B: Backend + Clone>(
     let mut slice = page_ms();
     loop {
         for job in s.ready(&mut checked, clock.now_us()) {
-            let r = tc.run(&p.plan, &files, &job);
+            let r = tc
+                .get_or_insert_with(|| Simulated::for_plan(&p.plan, &files))
+                .run(&p.plan, &files, &job);
             let runs = r.runs.clone();
             clock.start((job, r), runs);
         }
-        progress(p, s.take_finished());
+        report(p, s.take_finished());
         if clock.is_idle() {
             break;
         }
@@ -643,18 +768,42 @@ pub async fn build<B: Backend + Clone>(
             };
             s.complete(&mut checked, &job, r, timing);
         }
-        progress(p, s.take_finished());
-        if page_ms() - slice > SLICE_MS {
+        report(p, s.take_finished());
+        if !holding && page_ms() - slice > SLICE_MS {
             yield_now().await;
             slice = page_ms();
         }
     }
     let result = s.finish();
     let corrupt = std::mem::take(&mut checked.corrupt);
-    Ok(flush(
+    let t_wait = page_ms();
+    if let Some(listing) = listing {
+        let confirmed = listing
+            .await
+            .is_ok_and(|present| known_all_in(&i.known, &present));
+        if !confirmed {
+            cell.borrow_mut().settled = None;
+            return Box::pin(build(cell, req, now, progress)).await;
+        }
+        for done in held {
+            progress(p, done);
+        }
+    }
+    let t_flush = page_ms();
+    let mut built = flush(
         cell, i, f, now, cache, result, corrupt, work_dir, read, None,
     )
-    .await)
+    .await;
+    built.phases = Some(crate::real::Phases {
+        plan_ms: t_read - t0,
+        dry_ms: read.dry_us as f64 / 1000.0,
+        before_ms: t_drive - t0,
+        drive_ms: t_wait - t_drive,
+        confirm_ms: t_flush - t_wait,
+        flush_ms: page_ms() - t_flush,
+        ..Default::default()
+    });
+    Ok(built)
 }
 
 /// The machine and the plan for this request; what the build needs copied out of the session.
@@ -739,9 +888,14 @@ pub(crate) async fn flush<B: Backend + Clone>(
         if binary.is_some() && target != i.target && real.is_none() {
             batch.binary = binary.clone();
         }
-        let json = result.report.record.to_json();
-        if i.record_json.as_deref() != Some(json.as_str()) {
-            batch.record = Some(json);
+        // The record as IndexedDB holds it is `i.record` when `i.record_json` is known: an
+        // equal record is not serialized, let alone written, again.
+        let unchanged = i.record_json.is_some() && *i.record == result.report.record;
+        if !unchanged {
+            let json = result.report.record.to_json();
+            if i.record_json.as_deref() != Some(json.as_str()) {
+                batch.record = Some(json);
+            }
         }
         // go trims at most daily (trim.txt); look at most hourly from one page.
         if i.trim_checked
@@ -772,11 +926,18 @@ pub(crate) async fn flush<B: Backend + Clone>(
     }
     if fallback.is_none() && i.persistent && !f.n {
         // What IndexedDB now holds of this build's records (the batch was applied).
+        // Entries with their bytes (small, and a hit reads them); outputs as listed only (a
+        // hit needs their size, not their bytes, and a real build's are megabytes).
         let mut known = OverlayFs::default();
         for (path, data, mtime) in cache.fs().files() {
-            if crate::store::slot(path).is_some() && path != "trim.txt" {
-                known.load(path, data.to_vec(), mtime);
+            match crate::store::slot(path) {
+                Some((crate::store::ACTIONS, _)) => known.load(path, data.to_vec(), mtime),
+                Some((crate::store::OUTPUTS, _)) => known.stub(path, data.len() as u64, mtime),
+                _ => {}
             }
+        }
+        for (path, size, mtime) in cache.fs().stubs() {
+            known.stub(path, size, mtime);
         }
         s.known = Rc::new(known);
     }
@@ -789,7 +950,21 @@ pub(crate) async fn flush<B: Backend + Clone>(
         }
     }
     if !f.n {
-        s.record = Rc::new(result.report.record.clone());
+        // An unchanged record keeps its identity: the next build's dry run can then be skipped.
+        if batch.record.is_some() || i.record_json.is_none() {
+            s.record = Rc::new(result.report.record.clone());
+        }
+        // The dry run found everything among the known records and nothing ran: the same
+        // inputs next time need no dry run, and make a no-op the page can run while IndexedDB
+        // confirms the records (a build that runs jobs is not settled: it must stream).
+        let nothing_ran = result.report.actions.iter().all(|a| !a.outcome.ran());
+        let settled = read.gets == 0 && read.transactions == 1 && fallback.is_none() && nothing_ran;
+        s.settled = settled.then(|| {
+            i.dry_key(&Flags {
+                force: f.a,
+                ..Default::default()
+            })
+        });
         match (binary, &real) {
             (Some((path, id)), None) => {
                 s.binaries.insert(path, id);
@@ -825,5 +1000,6 @@ pub(crate) async fn flush<B: Backend + Clone>(
         storage: s.storage.clone(),
         fallback,
         real,
+        phases: None,
     }
 }

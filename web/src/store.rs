@@ -22,9 +22,11 @@
 //! # Transactions
 //!
 //! The core's cache is synchronous and IndexedDB is not, so a build talks to IndexedDB twice: one
-//! read-only transaction before it ([`Backend::read`], every lookup of the build batched in a few
-//! rounds of parallel `get`s) and one read-write transaction after it ([`Backend::write`]: puts,
-//! compare-and-delete of corrupt records, mtime refreshes, the daily trim). Each is atomic, so
+//! read-only transaction before it ([`Backend::read`]: the stores' keys listed, then every lookup
+//! of the build batched in a few rounds of parallel `get`s; an output an entry names is taken as
+//! listed, its bytes are read only when a lookup needs them) and one read-write transaction after
+//! it ([`Backend::write`]: puts, compare-and-delete of corrupt records, mtime refreshes, those of
+//! outputs not read done in place, the daily trim). Each is atomic, so
 //! two tabs building at once serialize their flushes and never see half of one; records are
 //! content-addressed, so the last writer of a key writes the same output. Inside a transaction
 //! nothing but IndexedDB requests is awaited: awaiting anything else would let the browser
@@ -38,7 +40,7 @@ use std::future::IntoFuture;
 use std::rc::Rc;
 
 use buildlab_core::cache::{
-    UnixNanos, HOUR, MTIME_INTERVAL, NANOS_PER_SEC, TRIM_INTERVAL, TRIM_LIMIT,
+    CacheFs, DirCache, UnixNanos, HOUR, MTIME_INTERVAL, NANOS_PER_SEC, TRIM_INTERVAL, TRIM_LIMIT,
 };
 use idb::{
     Database, DatabaseEvent, Factory, KeyPath, KeyRange, ObjectStore, ObjectStoreParams, Query,
@@ -188,6 +190,8 @@ pub struct ReadStats {
     pub rounds: u32,
     pub gets: u32,
     pub found: u32,
+    /// Time spent planning what to read (the caller's dry runs), µs.
+    pub dry_us: u64,
 }
 
 /// What one write did.
@@ -208,16 +212,21 @@ pub trait Backend {
     /// (`xx/<hex>-a`, `xx/<hex>-d`) to read next; it is called again after each batch, until it
     /// names nothing that has not been asked for yet.
     ///
-    /// `known` holds records this page already has in memory (read or written by its last build):
-    /// the transaction first lists the keys IndexedDB holds (one `getAllKeys` per store) and
-    /// loads from `known` every record still there, so a warm build reads no values at all;
-    /// records another tab removed meanwhile are not taken.
+    /// The transaction first lists the keys IndexedDB holds (one `getAllKeys` per store). `known`
+    /// holds records this page already has in memory (read or written by its last build, outputs
+    /// by size only): every one still listed is taken from it, so a warm build reads no values
+    /// at all; records another tab removed meanwhile are not taken. Every listed output that a
+    /// loaded entry names is noted as listed ([`OverlayFs::stub`]), bytes unread.
     async fn read(
         &self,
         fs: &mut OverlayFs,
         known: Option<&OverlayFs>,
         wanted: &mut dyn FnMut(&OverlayFs) -> Vec<String>,
     ) -> Result<ReadStats, StoreError>;
+    /// Lists the cache files the store holds (`xx/<hex>-a`, `xx/<hex>-d`) in one read-only
+    /// transaction whose requests are issued before this returns: the caller may work while
+    /// the answer comes, then await it.
+    fn list(&self) -> Result<Listing, StoreError>;
     /// Applies a batch in one read-write transaction (and trims, when `batch.trim_at` is due).
     async fn write(&self, batch: &Batch) -> Result<WriteStats, StoreError>;
     /// Every cache file (for listing and `du`), in one read-only transaction.
@@ -227,6 +236,10 @@ pub trait Backend {
     /// What the working directory holds: the simulated binaries and the last build's record.
     async fn workdir(&self) -> Result<Workdir, StoreError>;
 }
+
+/// A listing under way (see [`Backend::list`]).
+pub type Listing =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<BTreeSet<String>, StoreError>>>>;
 
 /// The persisted state of the simulated working directory.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -303,6 +316,32 @@ pub fn decode(v: &JsValue) -> (Vec<u8>, UnixNanos) {
     (bytes, used as i64 * NANOS_PER_MS)
 }
 
+/// Notes as listed (present, bytes not read) every output that the action entries among
+/// `paths` name and the store holds, with the entry's size and mtime. The size can be taken
+/// from the entry: an entry and its output are written in one transaction, so the partial
+/// file go's size check catches cannot exist here; the bytes are checked in full (size and
+/// hash) whenever they are read. The mtime is the entry's: a lookup refreshes both together.
+fn stub_outputs(fs: &mut OverlayFs, present: &BTreeSet<String>, paths: Vec<String>) {
+    for path in paths {
+        let Some((ACTIONS, key)) = slot(&path) else {
+            continue;
+        };
+        let Some(id) = buildlab_core::object::parse_hex(&key) else {
+            continue;
+        };
+        let (Some(data), Some(mtime)) = (fs.get(&path), fs.mtime(&path)) else {
+            continue;
+        };
+        let Ok(e) = buildlab_core::cache::Entry::parse(&id, data) else {
+            continue;
+        };
+        let out = DirCache::<OverlayFs>::output_file(&e.output);
+        if present.contains(&out) {
+            fs.stub(&out, e.size, mtime);
+        }
+    }
+}
+
 /// The cache over an open IndexedDB database.
 #[derive(Clone)]
 pub struct IdbBackend {
@@ -374,26 +413,34 @@ impl Backend for IdbBackend {
             transactions: 1,
             ..Default::default()
         };
-        if let Some(known) = known.filter(|k| !k.is_empty()) {
-            let lists = [
-                (ACTIONS, stores[0].get_all_keys(None, None)?.into_future()),
-                (OUTPUTS, stores[1].get_all_keys(None, None)?.into_future()),
-            ];
-            let mut present = BTreeSet::new();
-            for (store, keys) in lists {
-                for k in keys.await? {
-                    if let Some(p) = k.as_string().and_then(|k| path_of(store, &k)) {
-                        present.insert(p);
-                    }
-                }
-            }
-            stats.rounds += 1;
-            for (path, data, mtime) in known.files() {
-                if present.contains(path) && fs.get(path).is_none() {
-                    fs.load(path, data.to_vec(), mtime);
+        // What the store holds, keys only: which known records are still there, and which
+        // outputs an entry names can be taken as present without reading them.
+        let lists = [
+            (ACTIONS, stores[0].get_all_keys(None, None)?.into_future()),
+            (OUTPUTS, stores[1].get_all_keys(None, None)?.into_future()),
+        ];
+        let mut present = BTreeSet::new();
+        for (store, keys) in lists {
+            for k in keys.await? {
+                if let Some(p) = k.as_string().and_then(|k| path_of(store, &k)) {
+                    present.insert(p);
                 }
             }
         }
+        stats.rounds += 1;
+        if let Some(known) = known {
+            for (path, data, mtime) in known.files() {
+                if present.contains(path) && !fs.is_loaded(path) {
+                    fs.load(path, data.to_vec(), mtime);
+                }
+            }
+            for (path, size, mtime) in known.stubs() {
+                if present.contains(path) {
+                    fs.stub(path, size, mtime);
+                }
+            }
+        }
+        stub_outputs(fs, &present, fs.files().map(|f| f.0.to_string()).collect());
         let mut asked: BTreeSet<String> = BTreeSet::new();
         loop {
             // Issue the whole batch before awaiting any of it: the gets run in parallel.
@@ -412,16 +459,40 @@ impl Backend for IdbBackend {
             }
             stats.rounds += 1;
             stats.gets += pending.len() as u32;
+            let mut got = Vec::new();
             for (path, req) in pending {
                 if let Some(v) = req.await? {
                     let (data, used) = decode(&v);
                     fs.load(&path, data, used);
                     stats.found += 1;
+                    got.push(path);
                 }
             }
+            stub_outputs(fs, &present, got);
         }
         // A read-only transaction commits by itself once nothing is pending.
         Ok(stats)
+    }
+
+    fn list(&self) -> Result<Listing, StoreError> {
+        let (tx, _raw) = self.transaction(TransactionMode::ReadOnly)?;
+        let stores = open_stores(&tx)?;
+        let lists = [
+            (ACTIONS, stores[0].get_all_keys(None, None)?.into_future()),
+            (OUTPUTS, stores[1].get_all_keys(None, None)?.into_future()),
+        ];
+        Ok(Box::pin(async move {
+            let _tx = tx;
+            let mut present = BTreeSet::new();
+            for (store, keys) in lists {
+                for k in keys.await? {
+                    if let Some(p) = k.as_string().and_then(|k| path_of(store, &k)) {
+                        present.insert(p);
+                    }
+                }
+            }
+            Ok(present)
+        }))
     }
 
     async fn write(&self, batch: &Batch) -> Result<WriteStats, StoreError> {
@@ -485,6 +556,26 @@ impl Backend for IdbBackend {
             for (s, key, bytes, get) in checks {
                 if get.await?.is_some_and(|v| decode(&v).0 == *bytes) {
                     deletes.push(s.delete(JsValue::from_str(&key))?.into_future());
+                }
+            }
+            // An mtime refresh of a record whose bytes this page did not read: read it here, in
+            // the transaction, and put it back with the new time (the bytes stay in JS).
+            let mut touches = Vec::new();
+            for (path, mtime) in &batch.touches {
+                if let Some((store, key)) = slot(path) {
+                    let s = store_for(&stores, store);
+                    let get = s.get(JsValue::from_str(&key))?.into_future();
+                    touches.push((s, key, *mtime, get));
+                }
+            }
+            for (s, key, mtime, get) in touches {
+                if let Some(v) = get.await? {
+                    let _ = Reflect::set(
+                        &v,
+                        &"used".into(),
+                        &JsValue::from_f64((mtime / NANOS_PER_MS) as f64),
+                    );
+                    puts.push(s.put(&v, Some(&JsValue::from_str(&key)))?.into_future());
                 }
             }
             stats.puts = puts.len() as u32;

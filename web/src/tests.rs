@@ -158,9 +158,11 @@ async fn entries_round_trip_with_their_used_time() {
         stats,
         ReadStats {
             transactions: 1,
-            rounds: 2,
+            // The listing of the stores' keys, the entries, the outputs they name.
+            rounds: 3,
             gets: 7,
-            found: 6
+            found: 6,
+            dry_us: 0,
         }
     );
     let mut c = DirCache::open(fs);
@@ -210,9 +212,10 @@ async fn a_thousand_lookups_take_one_transaction() {
         stats,
         ReadStats {
             transactions: 1,
-            rounds: 2,
+            rounds: 3,
             gets: 2000,
-            found: 2000
+            found: 2000,
+            dry_us: 0,
         }
     );
     let c = DirCache::open(fs);
@@ -535,6 +538,101 @@ async fn multi_builds_then_rebuilds_from_indexeddb_after_reopening() {
     s.borrow().backend().unwrap().database().close();
 }
 
+/// A warm build reads action entries only (a hit takes its output's listing, not its bytes, as
+/// go's `GetFile` stats the file), refreshes the outputs' used times inside IndexedDB without
+/// reading them, and a build that skips its dry run (same inputs as the last, settled one)
+/// still sees a record another tab removed meanwhile.
+#[wasm_bindgen_test]
+async fn warm_builds_read_entries_only_and_see_records_removed_meanwhile() {
+    let name = "buildlab-test-entries-only";
+    fresh(name).await.close();
+    let s = session_over(name).await;
+    s.borrow_mut().load(multi());
+    let (cold, _) = go_build(&s, "", T0).await;
+    assert_eq!(cold.result.exit_status, 0);
+    s.borrow().backend().unwrap().database().close();
+    drop(s);
+
+    // A reloaded page: nothing known, the record persisted. Two hours later, so that every
+    // used time is due for a refresh.
+    let s = session_over(name).await;
+    s.borrow_mut().load(multi());
+    let later = T0 + 2 * HOUR;
+    let (warm, _) = go_build(&s, "", later).await;
+    assert!(all_hits(&warm), "{:?}", ran_keys(&warm.result.report));
+    let hits = warm
+        .result
+        .report
+        .actions
+        .iter()
+        .filter(|a| a.outcome == CacheOutcome::Hit)
+        .count();
+    assert!(hits > 50, "{hits} hits");
+    assert_eq!(
+        (warm.read.gets, warm.read.found),
+        (hits as u32, hits as u32),
+        "one entry per hit, no output read"
+    );
+    let snap = s.borrow().backend().unwrap().snapshot().await.unwrap();
+    let outputs: Vec<_> = snap.files().filter(|(p, _, _)| p.ends_with("-d")).collect();
+    let refreshed = outputs.iter().filter(|(_, _, m)| *m == later).count();
+    assert_eq!(refreshed, hits, "each hit's output used at {later}");
+    assert!(
+        outputs
+            .iter()
+            .filter(|(_, _, m)| *m == later)
+            .all(|(p, d, _)| Digest::of(d).to_hex() == p[3..67]),
+        "a refresh keeps the bytes"
+    );
+
+    // The same build again settles (its dry run found everything known); the next one skips
+    // the dry run. Another tab removes one entry in between: that build must miss it.
+    let (again, _) = go_build(&s, "", later + 1).await;
+    assert!(all_hits(&again));
+    assert!(again.read.dry_us > 0, "a dry run planned the read");
+    let (skipped, _) = go_build(&s, "", later + 1).await;
+    assert!(all_hits(&skipped));
+    assert_eq!(
+        skipped.read.dry_us, 0,
+        "no dry run: same inputs, every record still there"
+    );
+    let util = again
+        .result
+        .report
+        .get("build example.com/multi/util")
+        .unwrap()
+        .inputs
+        .id;
+    {
+        let b = s.borrow().backend().unwrap().clone();
+        let tx = b
+            .database()
+            .transaction(&[store::ACTIONS], TransactionMode::ReadWrite)
+            .unwrap();
+        tx.object_store(store::ACTIONS)
+            .unwrap()
+            .delete(JsValue::from_str(&util.to_hex()))
+            .unwrap()
+            .await
+            .unwrap();
+        tx.commit().unwrap().await.unwrap();
+    }
+    let (after, mut seen) = go_build(&s, "", later + 2).await;
+    // The run over the known records was discarded before it reported anything: each action
+    // is reported once, by the build that counted.
+    seen.sort();
+    let ids: Vec<usize> = after.result.trace.actions.iter().map(|a| a.id).collect();
+    assert_eq!(seen, ids);
+    let r = &after.result.report;
+    assert_eq!(
+        r.compiled(),
+        ["example.com/multi/util"],
+        "{:?}",
+        ran_keys(r)
+    );
+    s.borrow().backend().unwrap().database().close();
+}
+
 #[wasm_bindgen_test]
 async fn work_keeps_b001_with_its_importcfg_and_clean_cache_makes_the_next_build_cold() {
     let name = "buildlab-test-work";
@@ -596,6 +694,9 @@ impl Backend for QuotaOnWrite {
         wanted: &mut dyn FnMut(&OverlayFs) -> Vec<String>,
     ) -> Result<ReadStats, StoreError> {
         self.0.read(fs, known, wanted).await
+    }
+    fn list(&self) -> Result<store::Listing, StoreError> {
+        self.0.list()
     }
     async fn write(&self, _: &Batch) -> Result<WriteStats, StoreError> {
         let e = DomException::new_with_message_and_name(
@@ -721,7 +822,7 @@ async fn a_lesson_step_runs_on_the_session_and_answers_are_checked_against_it() 
         "warm: only the link"
     );
     let kinds: Vec<String> = events.iter().filter_map(|k| k.as_string()).collect();
-    assert!(kinds.iter().any(|k| k == "command") && kinds.iter().any(|k| k == "action"));
+    assert!(kinds.iter().any(|k| k == "command") && kinds.iter().any(|k| k == "actions"));
 
     // Q1 yes/no, Q2 a number (as typed text too), Q3 a number.
     let v = lab.check_answer(0, JsValue::TRUE).ok().unwrap();
@@ -935,4 +1036,138 @@ async fn a_real_build_never_takes_the_simulations_objects_and_says_when_the_help
     assert_eq!(get(&run, &["exitCode"]).as_f64(), Some(0.0));
     assert_eq!(get(&run, &["misses"]).as_f64(), Some(0.0));
     assert_eq!(get(&run, &["timing", "simulated"]).as_bool(), Some(true));
+}
+
+/// A stand-in helper that answers every action: a minimal Go archive carrying the build ID it
+/// was asked to write (what `buildid -w` leaves is not needed here), a binary for the install.
+/// When `globalThis.__lacks` names an output the request uses, it first answers that it lacks
+/// it, as the real helper does when its store does not hold an output the page has.
+const FAKE_HELPER: &str = r#"
+    if (globalThis.__lacks && req.inputs.some((i) => i.hex === globalThis.__lacks)) {
+        const hex = globalThis.__lacks;
+        globalThis.__lacks = null;
+        return Promise.resolve({missing: [hex]});
+    }
+    const runs = [{tool: req.key.startsWith('build') ? 'compile' : 'link', startMs: 0, ms: 1}];
+    if (!req.key.startsWith('build')) return Promise.resolve({ok: true, output: '', runs, wallMs: 1, binary: {hex: 'b'.repeat(64)}});
+    const text = '!<arch>\n__.PKGDEF       0           0     0     644     64        `\ngo object linux amd64 go1.23.5\nbuild id "' + req.buildId + '"\n' + req.key + '\n';
+    return Promise.resolve({ok: true, output: '', runs, wallMs: 1, bytes: new TextEncoder().encode(text)});
+"#;
+
+/// The real toolchain's hits read no archive; an archive the helper then needs is read from
+/// IndexedDB and verified first: a corrupt one fails the request with its reason, is removed,
+/// and the next build rebuilds it.
+#[wasm_bindgen_test]
+async fn a_real_build_verifies_an_archive_when_it_sends_it() {
+    let name = "buildlab-test-real-verify";
+    fresh(&format!("{name}-real")).await.close();
+    let lab = fresh_lab(name).await;
+    let hello = |text: &str| {
+        js_sys::JSON::parse(&format!(
+            r#"[{{"path":"go.mod","text":"module example.com/hello\n\ngo 1.23\n"}},
+                {{"path":"main.go","text":"package main\n\nimport \"fmt\"\n\nfunc main() {{ fmt.Println(\"{text}\") }}\n"}}]"#
+        ))
+        .unwrap()
+    };
+    lab.load_files(hello("hi")).ok().unwrap();
+    let opts = js_sys::JSON::parse(&format!(
+        r#"{{"argv":["go","build","."],"real":{REAL_GO}}}"#
+    ))
+    .unwrap();
+    let run = resolve(lab.build(opts.clone(), None, Some(executor(FAKE_HELPER))))
+        .await
+        .unwrap();
+    assert_eq!(
+        get(&run, &["exitCode"]).as_f64(),
+        Some(0.0),
+        "{:?}",
+        get(&run, &["output"])
+    );
+    assert_eq!(get(&run, &["hits"]).as_f64(), Some(0.0));
+
+    // fmt's archive, corrupted in IndexedDB: same size, one byte changed.
+    let packages = js_sys::Array::from(&get(&run, &["packages"]));
+    let fmt_id = packages
+        .iter()
+        .find(|p| get(p, &["importPath"]).as_string().as_deref() == Some("fmt"))
+        .map(|p| get(&p, &["actionId"]).as_string().unwrap())
+        .expect("fmt was built");
+    let db = store::open(&format!("{name}-real")).await.unwrap();
+    let tx = db
+        .transaction(
+            &[store::ACTIONS, store::OUTPUTS],
+            TransactionMode::ReadWrite,
+        )
+        .unwrap();
+    let entry = tx
+        .object_store(store::ACTIONS)
+        .unwrap()
+        .get(JsValue::from_str(&fmt_id))
+        .unwrap()
+        .await
+        .unwrap()
+        .unwrap();
+    let out_hex = store::decode(&entry).0[68..132].to_vec();
+    let out_hex = String::from_utf8(out_hex).unwrap();
+    let outputs = tx.object_store(store::OUTPUTS).unwrap();
+    let v = outputs
+        .get(JsValue::from_str(&out_hex))
+        .unwrap()
+        .await
+        .unwrap()
+        .unwrap();
+    let (mut bytes, _) = store::decode(&v);
+    let last = bytes.len() - 2;
+    bytes[last] ^= 0x20;
+    outputs
+        .put(&encode(&bytes, T0), Some(&JsValue::from_str(&out_hex)))
+        .unwrap()
+        .await
+        .unwrap();
+    tx.commit().unwrap().await.unwrap();
+    db.close();
+
+    // A warm build reads no archive: all hits, the corruption unseen.
+    let run = resolve(lab.build(opts.clone(), None, Some(executor(FAKE_HELPER))))
+        .await
+        .unwrap();
+    assert_eq!(get(&run, &["misses"]).as_f64(), Some(0.0));
+
+    // main changes; the helper lacks fmt's archive, so the page sends it: read, found corrupt.
+    lab.load_files(hello("hello")).ok().unwrap();
+    js_sys::Reflect::set(
+        &js_sys::global(),
+        &"__lacks".into(),
+        &JsValue::from_str(&out_hex),
+    )
+    .unwrap();
+    let run = resolve(lab.build(opts.clone(), None, Some(executor(FAKE_HELPER))))
+        .await
+        .unwrap();
+    assert_eq!(get(&run, &["exitCode"]).as_f64(), Some(1.0));
+    let out = get(&run, &["output"]).as_string().unwrap();
+    assert!(
+        out.contains(&format!(
+            "cached output {out_hex} does not hash to its output ID"
+        )),
+        "{out}"
+    );
+    let events = js_sys::JSON::stringify(&get(&run, &["events"])).unwrap();
+    assert!(String::from(events).contains("does not hash to its output ID"));
+
+    // The next build finds fmt's entry without its archive: a miss with that reason, rebuilt.
+    let run = resolve(lab.build(opts, None, Some(executor(FAKE_HELPER))))
+        .await
+        .unwrap();
+    assert_eq!(
+        get(&run, &["exitCode"]).as_f64(),
+        Some(0.0),
+        "{:?}",
+        get(&run, &["output"])
+    );
+    let compiled: Vec<String> = js_sys::Array::from(&get(&run, &["compiled"]))
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
+    assert!(compiled.contains(&"fmt".to_string()), "{compiled:?}");
 }

@@ -7,6 +7,8 @@ import { createTimeline } from "./timeline.js";
 export function createCompare(root) {
   let runs = [];
   let pick = [null, null]; // run numbers chosen by the user, null = default
+  // Drawn when shown: a hidden panel is left stale (each draw lays out two timelines).
+  let stale = false;
 
   function defaults() {
     const b = runs[runs.length - 1];
@@ -47,11 +49,20 @@ export function createCompare(root) {
     createTimeline(B.holder, { compact: true }).update(b.trace, { domainUs });
   }
 
+  /** Draws what changed while the panel was hidden (when its tab is selected). */
+  function show() {
+    if (!stale) return;
+    stale = false;
+    render();
+  }
+
   return {
     /** Replaces the kept runs: [{ n, command, trace, hits, misses, totalMs }]. */
     update(list) {
       runs = list.filter((r) => r.trace);
-      render();
+      stale = true;
+      if (!root.closest("[hidden]")) show();
     },
+    show,
   };
 }

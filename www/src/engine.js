@@ -17,7 +17,8 @@
 //       request: { argv: ["go", "build", "-x", …], cpus: number, toolchain: "simulated" | "real" }
 //       onEvent(event), streamed while it runs:
 //           { kind: "output", text }               a chunk of the transcript (stdout+stderr as go prints)
-//           { kind: "action", action: Action }     an action finished (the timeline fills live)
+//           { kind: "action", action: Action }     an action finished (the timeline fills live; the
+//                                                   wasm sends them in batches, forEachEvent splits them)
 //       BuildResult: { exitCode, output, timing?: { realMs, userMs, sysMs }, trace: Trace,
 //                      hits, misses, packages?: [PackageOutcome], work?: { dir, files: [{ path, text }] } }
 //       Trace: { lanes, endUs, actions: [Action] }
@@ -26,7 +27,7 @@
 //                 status: "ran"|"failed"|"skipped"|"no-actor", workDir?: "b001", actionId?: hex,
 //                 cache?: { outcome: "hit"|"miss"|"unknown", reason?: string },
 //                 spans?: [{ kind, startUs, endUs }] }
-//       PackageOutcome: { importPath, outcome: "hit"|"miss", reason?, actionId?, inputs?: [string] }
+//       PackageOutcome: { importPath, outcome: "hit"|"miss", reason?, actionId?, inputs?: [string] }  (the engine leaves inputs out: actionInputs(importPath) asks)
 //   run(argv) -> Promise<{ exitCode, output }>      `go clean -cache`, `go env GOCACHE`, `du -sh $GOCACHE`
 //   cacheListing() -> Promise<{ root, entries: [{ path, size }], totalBytes }>
 //   toolchains() -> { real: { available: bool, version?: string, reason?: string } }
@@ -213,8 +214,13 @@ export class Engine {
 
   /** Runs a build; `onEvent` gets normalized events as they stream. */
   async build(files, request, onEvent) {
-    const result = await this.call("build", files, request, (ev) => onEvent?.(normalizeEvent(ev)));
+    const result = await this.call("build", files, request, (ev) => forEachEvent(ev, onEvent));
     return { ...result, trace: normalizeTrace(result?.trace) };
+  }
+
+  /** The lines the last build hashed into `build <importPath>`'s action ID, or null. */
+  actionInputs(importPath) {
+    return typeof this.lab?.actionInputs === "function" ? this.lab.actionInputs(importPath) : null;
   }
 
   async run(argv) {
@@ -276,7 +282,7 @@ export class Engine {
 
   /** Runs a lesson step's experiment on the session; events as `build`'s plus `{kind: "command", text}`. */
   async runLessonStep(id, text, step, onEvent) {
-    const r = await this.lab.runLessonStep(id, text, step, (ev) => onEvent?.(normalizeEvent(ev)));
+    const r = await this.lab.runLessonStep(id, text, step, (ev) => forEachEvent(ev, onEvent));
     return { ...r, builds: r.builds.map((b) => ({ ...b, run: { ...fromBuildRun(b.run), trace: normalizeTrace(b.run.trace) } })) };
   }
 
@@ -315,6 +321,13 @@ export class Engine {
     const { usage, quota } = await navigator.storage.estimate();
     return { usage, quota };
   }
+}
+
+/** The engine batches finished actions (`{kind: "actions", actions}`); the page gets one event each. */
+function forEachEvent(ev, onEvent) {
+  if (!onEvent) return;
+  if (ev && ev.kind === "actions") for (const a of ev.actions) onEvent({ kind: "action", action: normalizeAction(a) });
+  else onEvent(normalizeEvent(ev));
 }
 
 function normalizeEvent(ev) {

@@ -7,12 +7,21 @@ import { h, s } from "./dom.js";
 
 const CHAR_W = 6.8;
 
-export function createGraph(root) {
+/**
+ * Creates the graph in `root`. `opts.inputsOf(importPath)`, when given, returns the lines the last
+ * build hashed into that package's action ID (asked for when a package is selected, since the
+ * engine does not send them with every build); an outcome may carry them as `inputs` instead.
+ */
+export function createGraph(root, opts = {}) {
   let pkgs = [];
   let outcomes = new Map();
   let predicted = null; // { rebuild: Set, reasons: {} } | null
   let selected = null;
   let showStd = false;
+  // dagre's layout depends only on the packages shown: kept until they change. And a render
+  // waits while the panel is hidden.
+  let laid = null; // { pkgs, showStd, g }
+  let stale = false;
 
   const stdToggle = h("input", { type: "checkbox", id: "graph-std", on: { change: (e) => { showStd = e.target.checked; render(); } } });
   const toolbar = h("div", { class: "tl-toolbar" },
@@ -23,9 +32,8 @@ export function createGraph(root) {
   const canvas = h("div", { class: "graph-canvas" });
   const detail = h("aside", { class: "node-detail", "aria-live": "polite", "aria-label": "Selected package" });
 
-  function render() {
-    if (!pkgs.length) return;
-    const visible = pkgs.filter((p) => showStd || !p.std);
+  function layout(visible) {
+    if (laid && laid.pkgs === pkgs && laid.showStd === showStd) return laid.g;
     const names = new Set(visible.map((p) => p.importPath));
     const g = new graphlib.Graph();
     g.setGraph({ rankdir: "TB", nodesep: 18, ranksep: 42, marginx: 12, marginy: 12 });
@@ -33,6 +41,26 @@ export function createGraph(root) {
     for (const p of visible) g.setNode(p.importPath, { width: Math.max(60, p.importPath.length * CHAR_W + 20), height: 28 });
     for (const p of visible) for (const imp of p.imports || []) if (names.has(imp)) g.setEdge(p.importPath, imp);
     dagreLayout(g);
+    laid = { pkgs, showStd, g };
+    return g;
+  }
+
+  /** Renders now when the panel is visible, else when it is next shown. */
+  function refresh() {
+    stale = true;
+    if (!root.closest("[hidden]")) show();
+  }
+
+  function show() {
+    if (!stale) return;
+    stale = false;
+    render();
+  }
+
+  function render() {
+    if (!pkgs.length) return;
+    const visible = pkgs.filter((p) => showStd || !p.std);
+    const g = layout(visible);
     const { width, height } = g.graph();
     const svg = s("svg", { width: Math.ceil(width), height: Math.ceil(height), role: "group", "aria-label": `Package graph: ${visible.length} packages` });
     const hlEdges = selected ? new Set((pkgs.find((p) => p.importPath === selected)?.imports) || []) : new Set();
@@ -70,6 +98,11 @@ export function createGraph(root) {
     return items && items.length ? h("ul", {}, items.map((t) => h("li", { text: t }))) : h("p", { class: "empty", text: "none" });
   }
 
+  function inputsOf(o, importPath) {
+    if (!o) return null;
+    return o.inputs ?? opts.inputsOf?.(importPath) ?? null;
+  }
+
   function renderDetail() {
     const p = pkgs.find((x) => x.importPath === selected);
     if (!p) {
@@ -86,7 +119,7 @@ export function createGraph(root) {
       h("p", { text: o ? (o.outcome === "hit" ? "cache hit" : `rebuilt: ${o.reason || "no reason reported"}`) : "not built yet" }),
       o?.why ? h("pre", { class: "why", tabindex: "0", "aria-label": "Why it rebuilt", text: o.why }) : null,
       o?.actionId ? h("p", {}, "action ID ", h("code", { text: o.actionId })) : null,
-      o?.inputs ? [h("h5", { text: "Action ID inputs" }), list(o.inputs)] : null,
+      inputsOf(o, p.importPath) ? [h("h5", { text: "Action ID inputs" }), list(inputsOf(o, p.importPath))] : null,
       predicted?.rebuild.has(p.importPath) ? [h("h5", { text: "Predicted" }), h("p", { text: predicted.reasons?.[p.importPath] || "will rebuild" })] : null,
     ].flat().filter(Boolean));
   }
@@ -97,15 +130,16 @@ export function createGraph(root) {
       pkgs = list || [];
       if (!pkgs.some((p) => p.importPath === selected)) selected = null;
       root.replaceChildren(toolbar, h("div", { class: "graph-layout" }, canvas, detail));
-      render();
+      refresh();
     },
     setOutcomes(list) {
       outcomes = new Map((list || []).map((o) => [o.importPath, o]));
-      render();
+      refresh();
     },
     setPredicted(p) {
       predicted = p ? { rebuild: new Set(p.rebuild || []), reasons: p.reasons || {} } : null;
-      render();
+      refresh();
     },
+    show,
   };
 }

@@ -229,16 +229,32 @@ function setBusy(busy) {
 async function runLine(line) {
   if (state.busy) return;
   const c = classify(line);
-  ui.term.command(line);
-  setBusy(true);
+  // A warm build is done within a frame or two. The command's echo and the busy state are drawn
+  // only if it is still running a moment later (or just before its first output): drawn at
+  // once, they would make the browser lay out and paint the page while the build waits on
+  // IndexedDB, for a "Building…" nobody sees.
+  state.busy = true;
+  document.body.dataset.building = "true";
+  let echoed = false;
+  const echo = () => {
+    if (echoed) return;
+    echoed = true;
+    clearTimeout(timer);
+    ui.term.command(line);
+    setBusy(true);
+  };
+  const timer = setTimeout(echo, 60);
+  if (c.kind !== "build") echo();
   try {
-    if (c.kind === "build") await runBuild(c);
+    if (c.kind === "build") await runBuild(c, echo);
     else if (c.argv.length === 1 && c.argv[0].startsWith("./") && $("toolchain").value === "real") await runBinary();
     else await runOther(c);
   } catch (e) {
+    echo();
     if (e instanceof Unavailable) ui.term.note(e.message);
     else ui.term.error(`buildlab: ${e.message || e}`);
   } finally {
+    echo();
     setBusy(false);
     updateRunButton();
     refreshCache();
@@ -250,25 +266,34 @@ async function runOther(c) {
   ui.term.output(out.output || "");
 }
 
-async function runBuild(c) {
+async function runBuild(c, echo = () => {}) {
   if (!engine.has("build")) {
     throw new Unavailable("build");
   }
   const request = { argv: c.argv, cpus: Number($("cpus").value) || 1, toolchain: $("toolchain").value, label: `build ${state.runCounter + 1}` };
   const live = { lanes: Number(c.flags.p) || request.cpus, endUs: 0, actions: [] };
-  let pending = false;
+  let pending = 0; // the live redraw's animation frame, 0 when none is due
+  let eventsMs = 0;
   const t0 = performance.now();
   const result = await engine.build(workspaceFiles(), request, (ev) => {
-    if (ev.kind === "output") ui.term.output(ev.text);
+    const te = performance.now();
+    try { onBuildEvent(ev); } finally { eventsMs += performance.now() - te; }
+  });
+  const tEngine = performance.now();
+  echo();
+  function onBuildEvent(ev) {
+    if (ev.kind === "output") {
+      echo();
+      ui.term.output(ev.text);
+    }
     else if (ev.kind === "action") {
       live.actions.push(ev.action);
       live.endUs = Math.max(live.endUs, ev.action.endUs || 0);
-      if (!pending) {
-        pending = true;
-        requestAnimationFrame(() => { pending = false; ui.timeline.update({ ...live }); });
-      }
+      if (!pending) pending = requestAnimationFrame(() => { pending = 0; ui.timeline.update({ ...live }); });
     }
-  });
+  }
+  // The whole trace replaces the live one: a live redraw still due would draw over it.
+  if (pending) cancelAnimationFrame(pending);
   if (result.exitCode && !result.output) ui.term.error(`exit status ${result.exitCode}`);
   if (result.exitCode && request.toolchain === "real") explainCgo();
   const run = recordBuild(result, c.argv.join(" "));
@@ -300,6 +325,11 @@ async function runBuild(c) {
   delete document.body.dataset.lastToolRuns;
   delete document.body.dataset.lastExecs;
   delete document.body.dataset.lastRealPhases;
+  // Where the page's time went (ms): the engine's phases, and the rest (events, DTOs, panels).
+  if (result.phases) {
+    const p = result.phases;
+    document.body.dataset.lastSimPhases = JSON.stringify({ plan: p.planMs, dry: p.dryMs, before: p.beforeMs, drive: p.driveMs, confirm: p.confirmMs, flush: p.flushMs, events: eventsMs, engine: tEngine - t0, page: pageMs });
+  }
   status(`Build #${run.n}: ${run.misses} rebuilt, ${run.hits} from the cache; ${ms(run.totalMs)} simulated, ${Math.round(pageMs)} ms of page time${failed}.`, Boolean(result.exitCode));
 }
 
@@ -435,6 +465,8 @@ function setupTabs() {
     }
     if (focus) tab.focus();
     if (tab.id === "tab-timeline") ui.timeline.redraw();
+    if (tab.id === "tab-compare") ui.compare.show();
+    if (tab.id === "tab-graph") ui.graph.show();
   };
   for (const t of tabs) {
     t.addEventListener("click", () => select(t, false));
@@ -847,7 +879,7 @@ async function main(bindings) {
     timeline: null,
     compare: createCompare($("compare")),
     graphRoot: $("graph"),
-    graph: createGraph($("graph")),
+    graph: createGraph($("graph"), { inputsOf: (importPath) => engine.actionInputs(importPath) }),
     cache: createCachePanel($("cache")),
     work: createWorkPanel($("workdir")),
     lessons: createLessonPanel($("lessons"), {

@@ -107,6 +107,9 @@ export function createTimeline(root, opts = {}) {
   let domain = 1;
   let selected = null;
   let crit = new Set();
+  // The frame's width as the ResizeObserver last reported it: reading clientWidth while a build
+  // is being shown would force a layout of the whole page (the terminal just grew).
+  let frameWidth = 0;
 
   const frame = h("div", { class: "tl-frame", tabindex: opts.compact ? null : "0", "aria-label": opts.compact ? null : "Timeline: Ctrl+wheel or + and - zoom, arrows or drag pan, 0 resets" });
   const detail = h("div", { class: "tl-detail", "aria-live": "polite" });
@@ -160,7 +163,7 @@ export function createTimeline(root, opts = {}) {
 
   function draw() {
     if (!trace) return;
-    const width = Math.max(frame.clientWidth || root.clientWidth || 800, 320);
+    const width = Math.max(frameWidth || frame.clientWidth || root.clientWidth || 800, 320);
     const lanes = Math.max(1, trace.lanes);
     const height = AXIS_H + lanes * (LANE_H + LANE_GAP) + 4;
     const [v0, v1] = win();
@@ -287,7 +290,12 @@ export function createTimeline(root, opts = {}) {
       else return;
       e.preventDefault();
     });
-    new ResizeObserver(() => draw()).observe(frame);
+    new ResizeObserver((entries) => {
+      const w = Math.round(entries[entries.length - 1].contentRect.width);
+      if (w === frameWidth) return;
+      frameWidth = w;
+      draw();
+    }).observe(frame);
   }
 
   return {

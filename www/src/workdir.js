@@ -34,6 +34,7 @@ export function createWorkPanel(root) {
 
   return {
     set(w) {
+      if (w === work && w === null) return; // nothing kept before, nothing now
       work = w;
       render();
     },
