@@ -596,6 +596,25 @@ impl ActionGraph<Sealed> {
             .map(|p| p.import_path.as_str())
             .unwrap_or("")
     }
+    /// A digest of everything this plan would run: each action's id, mode, package and steps
+    /// (tool command lines with their placeholders, importcfg files, copies). The page and the
+    /// helper each compute it over their own plan of the same files; equal digests mean the
+    /// helper would run exactly the commands the page's action IDs were hashed from.
+    pub fn digest(&self) -> String {
+        use std::fmt::Write as _;
+        let mut s = String::new();
+        for (a, x) in self.actions() {
+            let _ = writeln!(
+                s,
+                "{} {} {} {:?}",
+                x.id,
+                x.mode.as_str(),
+                self.package_path(a),
+                self.steps(a)
+            );
+        }
+        crate::hash::Digest::of(s.as_bytes()).to_hex()
+    }
     /// The `build` action of a package, if it is in the graph.
     pub fn build_action(&self, import_path: &str) -> Option<ActionIx> {
         self.actions()

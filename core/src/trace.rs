@@ -60,6 +60,19 @@ impl Kind {
         }
     }
 
+    /// The kind a tool run of a real build shows as: `buildid -w` inside a `build` action is
+    /// cmd/go's own bookkeeping, elsewhere it is part of installing the target.
+    pub fn of_tool(tool: &str, mode: crate::plan::Mode) -> Kind {
+        match tool {
+            "compile" => Kind::Compile,
+            "asm" => Kind::Asm,
+            "pack" => Kind::Pack,
+            "link" => Kind::Link,
+            "buildid" if mode == crate::plan::Mode::Build => Kind::Go,
+            _ => Kind::Install,
+        }
+    }
+
     /// The kind an action of this mode shows as when it runs.
     pub fn of_mode(mode: &str) -> Kind {
         match mode {

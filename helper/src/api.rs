@@ -116,9 +116,12 @@ pub struct Api {
     binaries: Mutex<HashSet<String>>,
     /// The workspaces pages opened to run their builds' misses ([`OpenWorkspace`]).
     pub(crate) workspaces: Mutex<HashMap<u64, Arc<OpenWorkspace>>>,
-    /// Tool processes run since start, and actions executed for pages: what a page (or a test)
-    /// reads from `/api/v1/info` to know that a warm build ran no tool.
+    /// Tool runs since start (every step the exec replies list in `runs`, the `# internal` ones
+    /// done in process included, as a page counts them), the tool processes among them, and
+    /// actions executed for pages: what a page (or a test) reads from `/api/v1/info` to know
+    /// that a warm build ran no tool.
     pub(crate) tool_runs: AtomicU64,
+    pub(crate) tool_processes: AtomicU64,
     pub(crate) execs: AtomicU64,
 }
 
@@ -141,6 +144,7 @@ impl Api {
             binaries: Mutex::new(HashSet::new()),
             workspaces: Mutex::new(HashMap::new()),
             tool_runs: AtomicU64::new(0),
+            tool_processes: AtomicU64::new(0),
             execs: AtomicU64::new(0),
         }
     }
@@ -286,6 +290,7 @@ async fn info(State(api): State<Arc<Api>>) -> Response {
         "pageBuilds": true,
         "counters": {
             "toolRuns": api.tool_runs.load(Ordering::Relaxed),
+            "toolProcesses": api.tool_processes.load(Ordering::Relaxed),
             "execs": api.execs.load(Ordering::Relaxed),
         },
         "limits": {
@@ -321,7 +326,7 @@ struct BuildRequest {
     /// place"): when it is current the link does not run again.
     #[serde(default)]
     binary: Option<String>,
-    /// The digest of the plan the page made ([`plan_digest`]): a workspace the helper plans
+    /// The digest of the plan the page made (`Plan::digest`): a workspace the helper plans
     /// differently is refused rather than run with command lines the page did not hash.
     #[serde(default, rename = "planDigest")]
     plan_digest: Option<String>,
@@ -799,26 +804,6 @@ fn plan_workspace(go: &GoInstall, v: &Validated) -> Result<buildlab_core::plan::
     plan(loaded.input, &tc).map_err(|errs| errs.iter().map(|e| format!("{e}\n")).collect())
 }
 
-/// A digest of everything a plan would run: each action's id, mode, package and steps (tool
-/// command lines with their placeholders, importcfg files, copies). The page computes the same
-/// over its own plan (`web/src/real.rs`); equal digests mean the helper runs exactly the
-/// commands the page's action IDs were hashed from.
-pub fn plan_digest(plan: &buildlab_core::plan::Plan) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    for (a, x) in plan.actions() {
-        let _ = writeln!(
-            s,
-            "{} {} {} {:?}",
-            x.id,
-            x.mode.as_str(),
-            plan.package_path(a),
-            plan.steps(a)
-        );
-    }
-    Digest::of(s.as_bytes()).to_hex()
-}
-
 fn parse_hex(h: &str) -> Option<Digest> {
     is_hex64(h)
         .then(|| buildlab_core::object::parse_hex(h))
@@ -911,7 +896,7 @@ fn open_blocking(
     let n = api.counter.fetch_add(1, Ordering::Relaxed) + 1;
     let plan =
         plan_workspace(go, &v).map_err(|text| ApiError(StatusCode::UNPROCESSABLE_ENTITY, text))?;
-    let digest = plan_digest(&plan);
+    let digest = plan.digest();
     if let Some(theirs) = v.plan_digest.as_deref().filter(|d| *d != digest) {
         return Err(ApiError(
             StatusCode::CONFLICT,
@@ -1122,13 +1107,22 @@ fn exec_blocking(
     };
     api.tool_runs
         .fetch_add(res.runs.len() as u64, Ordering::Relaxed);
+    api.tool_processes
+        .fetch_add(res.processes as u64, Ordering::Relaxed);
+    // Every step for the timeline; `internal` ones (buildid -w, pack r) ran in the helper itself.
     let runs: Vec<Value> = res
         .runs
         .iter()
-        .map(|(t, off, d)| json!({"tool": t, "startMs": off.as_secs_f64() * 1e3, "ms": d.as_secs_f64() * 1e3}))
+        .map(|r| {
+            let mut v = json!({"tool": r.tool, "startMs": r.start.as_secs_f64() * 1e3, "ms": r.took.as_secs_f64() * 1e3});
+            if r.internal {
+                v["internal"] = json!(true);
+            }
+            v
+        })
         .collect();
-    let store = |bytes: &[u8]| {
-        store_blob(&api.cache_root, bytes).map_err(|e| {
+    let store = |bytes: &[u8], from: Option<&Path>| {
+        store_blob(&api.cache_root, bytes, from).map_err(|e| {
             ApiError(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 format!("storing the output: {e}"),
@@ -1137,9 +1131,11 @@ fn exec_blocking(
     };
     let (mut archive, mut binary) = (Value::Null, Value::Null);
     match &artifact {
-        realbuild::Artifact::Archive(b) => archive = json!({"hex": store(b)?, "size": b.len()}),
+        realbuild::Artifact::Archive { bytes, path } => {
+            archive = json!({"hex": store(bytes, Some(path))?, "size": bytes.len()})
+        }
         realbuild::Artifact::Binary(b) => {
-            let hex = store(b)?;
+            let hex = store(b, None)?;
             api.binaries
                 .lock()
                 .map_err(|_| ApiError(StatusCode::INTERNAL_SERVER_ERROR, "lock".into()))?
@@ -1161,13 +1157,18 @@ fn exec_blocking(
 /// Puts `bytes` into the content-addressed store under their hash: a fresh temporary file
 /// renamed into place (readers never see a partial blob). Not synced to disk, as go does not
 /// sync its cache: a blob lost in a crash is named missing (409) and sent again, or rebuilt.
-fn store_blob(root: &Path, bytes: &[u8]) -> std::io::Result<String> {
+/// `from`, a file holding exactly `bytes` that nothing else needs (an archive in `$WORK`), is
+/// renamed into place instead of writing the bytes again, when it is on the same file system.
+fn store_blob(root: &Path, bytes: &[u8], from: Option<&Path>) -> std::io::Result<String> {
     static SEQ: AtomicU64 = AtomicU64::new(0);
     let d = Digest::of(bytes);
     let path = root.join(DirCache::<DiskFs>::output_file(&d));
     if !path.is_file() {
         let dir = path.parent().unwrap_or(root);
         std::fs::create_dir_all(dir)?;
+        if from.is_some_and(|f| std::fs::rename(f, &path).is_ok()) {
+            return Ok(d.to_hex());
+        }
         let n = SEQ.fetch_add(1, Ordering::Relaxed);
         let tmp = dir.join(format!(".blob-{}-{n}.tmp", std::process::id()));
         let r = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, &path));
@@ -1198,7 +1199,7 @@ async fn put_blob(
         return Err(bad(format!("the body does not hash to {hex}")));
     }
     if !path.is_file() {
-        store_blob(&api.cache_root, &bytes).map_err(|e| {
+        store_blob(&api.cache_root, &bytes, None).map_err(|e| {
             ApiError(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 format!("storing the blob: {e}"),
@@ -1227,42 +1228,25 @@ async fn blob(
     UrlPath(hex): UrlPath<String>,
 ) -> Result<Response, ApiError> {
     let path = blob_path(&api, &hex)?;
-    let file = tokio::fs::File::open(&path).await.map_err(|_| {
+    // One read on the blocking pool, one body: a blob is at most `blob_bytes` (an archive, a
+    // binary), and a chunked stream cost a blocking-pool round trip per 64 KiB (≈ 1,150 for
+    // one cold build's 75 MB of archives).
+    let bytes = tokio::fs::read(&path).await.map_err(|_| {
         ApiError(
             StatusCode::NOT_FOUND,
             format!("no blob {hex} in this helper's store"),
         )
     })?;
-    let len = file.metadata().await.map(|m| m.len()).unwrap_or(0);
-    let stream = tokio_util_stream(file);
     Ok(Response::builder()
         .header(header::CONTENT_TYPE, "application/octet-stream")
-        .header(header::CONTENT_LENGTH, len)
+        .header(header::CONTENT_LENGTH, bytes.len())
         .header(header::ETAG, format!("\"{hex}\""))
         .header(
             header::CACHE_CONTROL,
             "private, max-age=31536000, immutable",
         )
-        .body(Body::from_stream(stream))
+        .body(Body::from(bytes))
         .expect("a response"))
-}
-
-/// A file as a stream of 64 KiB chunks.
-fn tokio_util_stream(
-    file: tokio::fs::File,
-) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> {
-    use tokio::io::AsyncReadExt;
-    futures_util::stream::unfold(file, |mut f| async move {
-        let mut buf = vec![0u8; 64 << 10];
-        match f.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok(Bytes::from(buf)), f))
-            }
-            Err(e) => Some((Err(e), f)),
-        }
-    })
 }
 
 async fn run_binary(

@@ -2,12 +2,14 @@
 //! `main.rs` only parses flags.
 
 pub mod api;
+pub mod buildid;
 pub mod cli;
 pub mod dirsource;
 pub mod diskcache;
 pub mod godetect;
 pub mod goflags;
 pub mod guard;
+pub mod pack;
 pub mod realbuild;
 pub mod realtools;
 pub mod serve;

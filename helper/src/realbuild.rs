@@ -28,7 +28,7 @@ use buildlab_core::rebuild::Record;
 use buildlab_core::trace::{Kind, Span, TraceAction};
 use buildlab_core::transcript::cache_file;
 
-use crate::realtools::{run_action, ExecContext, ExecError, ExecResult};
+use crate::realtools::{run_action, ExecContext, ExecError, ExecResult, Internal};
 
 /// Where a real build runs and what it may touch.
 pub struct Setup<'a> {
@@ -79,17 +79,6 @@ struct Done {
     end_us: f64,
 }
 
-fn kind_of(tool: &str, mode: Mode) -> Kind {
-    match tool {
-        "compile" => Kind::Compile,
-        "asm" => Kind::Asm,
-        "pack" => Kind::Pack,
-        "link" => Kind::Link,
-        "buildid" if mode == Mode::Build => Kind::Go,
-        _ => Kind::Install,
-    }
-}
-
 fn subst_work(p: &str, work: &Path) -> PathBuf {
     PathBuf::from(p.replace(WORK, &work.to_string_lossy()))
 }
@@ -138,6 +127,7 @@ pub fn run(
                     build_id: &task.job.build_id,
                     timeout: setup.timeout,
                     src_map: setup.src_map,
+                    internal: Internal::InProcess,
                 };
                 let start_us = now_us();
                 let result = run_action(plan, task.job.action, &cx);
@@ -196,12 +186,12 @@ pub fn run(
                 Ok(r) => r
                     .runs
                     .iter()
-                    .map(|(name, off, took)| {
-                        let s = done.start_us + off.as_secs_f64() * 1e6;
+                    .map(|run| {
+                        let s = done.start_us + run.start.as_secs_f64() * 1e6;
                         Span {
-                            kind: kind_of(name, done.job.mode),
+                            kind: Kind::of_tool(&run.tool, done.job.mode),
                             start_us: s,
-                            end_us: s + took.as_secs_f64() * 1e6,
+                            end_us: s + run.took.as_secs_f64() * 1e6,
                         }
                     })
                     .collect(),
@@ -253,10 +243,15 @@ fn to_tool_result(
     let runs: Vec<(Kind, f64)> = r
         .runs
         .iter()
-        .map(|(n, _, d)| (kind_of(n, job.mode), d.as_secs_f64() * 1e3))
+        .map(|run| {
+            (
+                Kind::of_tool(&run.tool, job.mode),
+                run.took.as_secs_f64() * 1e3,
+            )
+        })
         .collect();
     if !r.success {
-        return fail(r.output.clone(), r.failed_step, r.runs.len());
+        return fail(r.output.clone(), r.failed_step, r.processes);
     }
     let x = plan.action(job.action);
     let output = match job.mode {
@@ -265,7 +260,7 @@ fn to_tool_result(
                 return fail(
                     "buildlab: build action without a work dir\n".into(),
                     None,
-                    r.runs.len(),
+                    r.processes,
                 );
             };
             let path = work.join(format!("{}/_pkg_.a", wd.name()));
@@ -278,7 +273,7 @@ fn to_tool_result(
                             path.display()
                         ),
                         None,
-                        r.runs.len(),
+                        r.processes,
                     )
                 }
             }
@@ -295,7 +290,7 @@ fn to_tool_result(
                     return fail(
                         "buildlab: the linked binary is missing from $WORK\n".into(),
                         None,
-                        r.runs.len(),
+                        r.processes,
                     )
                 }
             }
@@ -311,14 +306,15 @@ fn to_tool_result(
         failed_step: None,
         runs,
     };
-    (tr, r.output.clone(), r.runs.len())
+    (tr, r.output.clone(), r.processes)
 }
 
 /// What one action run for a page left behind.
 #[derive(Debug)]
 pub enum Artifact {
-    /// A build action's `_pkg_.a`, as the tools left it (its build ID already rewritten).
-    Archive(Vec<u8>),
+    /// A build action's `_pkg_.a`, as the tools left it (its build ID already rewritten), and
+    /// where it is in `$WORK` (nothing reads it there again: the caller may move it away).
+    Archive { bytes: Vec<u8>, path: PathBuf },
     /// A link-install's binary, still in `$WORK`.
     Binary(Vec<u8>),
     /// Nothing to keep (a failed action, or a mode without an output).
@@ -349,6 +345,7 @@ pub fn exec_one(
         build_id,
         timeout: setup.timeout,
         src_map: setup.src_map,
+        internal: Internal::InProcess,
     };
     let r = run_action(plan, action, &cx);
     let ok = matches!(&r, Ok(res) if res.success);
@@ -360,12 +357,12 @@ pub fn exec_one(
         Mode::Build => x
             .objdir
             .map(|wd| setup.work.join(format!("{}/_pkg_.a", wd.name())))
-            .and_then(|p| std::fs::read(p).ok())
-            .filter(|b| {
+            .and_then(|path| Some((std::fs::read(&path).ok()?, path)))
+            .filter(|(b, _)| {
                 b.starts_with(buildlab_core::object::ARCHIVE_MAGIC)
                     && buildlab_core::object::archive_build_id(b).is_some()
             })
-            .map(Artifact::Archive)
+            .map(|(bytes, path)| Artifact::Archive { bytes, path })
             .ok_or("buildlab: the compiler left no Go archive with a build ID in $WORK\n"),
         Mode::LinkInstall => plan
             .steps(action)

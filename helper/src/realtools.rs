@@ -7,6 +7,10 @@
 //! flags the planner never emits are refused. Tools run directly (no shell), with a minimal
 //! environment and a timeout.
 //!
+//! The steps cmd/go does itself and marks `# internal` — `buildid -w` after compile and link,
+//! `pack r` for assembly objects — run in this process ([`crate::buildid`], [`crate::pack`]), as
+//! in go: no process per action for bookkeeping, and the archive go's own bytes.
+//!
 //! Not here: cgo (the planner does not model its steps; real builds run with `CGO_ENABLED=0`),
 //! caching (the driver decides what runs), HTTP (see `api`).
 
@@ -36,6 +40,34 @@ pub struct ExecContext<'a> {
     /// checks, and compile and asm get `-trimpath` rewriting the real root back to the planned
     /// one, so their outputs are what they would be at the planned root.
     pub src_map: Option<(&'a str, &'a Path)>,
+    /// How the `# internal` steps run.
+    pub internal: Internal,
+}
+
+/// How the steps go marks `# internal` (`buildid -w`, `pack r`) run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Internal {
+    /// In this process, as cmd/go does them (a signed Mach-O binary still goes to the tool).
+    #[default]
+    InProcess,
+    /// As the real `buildid` and `pack` tools: the reference the in-process steps are checked
+    /// against.
+    Tools,
+    /// `pack r` in process, `buildid -w` not at all: the output as the compiler or linker left
+    /// it, to compare the two ways of rewriting its build ID on copies of one file.
+    SkipBuildId,
+}
+
+/// One step that ran: a tool process or an in-process `# internal` step.
+#[derive(Clone, Debug)]
+pub struct ToolRun {
+    /// The tool's name (`compile`, `buildid`, …), also for an internal step.
+    pub tool: String,
+    /// From the action's start.
+    pub start: Duration,
+    pub took: Duration,
+    /// Done in this process (no tool ran).
+    pub internal: bool,
 }
 
 /// What running one action did.
@@ -44,10 +76,12 @@ pub struct ExecResult {
     /// Combined tool output, as go shows it under `# pkg`.
     pub output: String,
     pub success: bool,
-    /// Wall time spent in tools.
+    /// Wall time spent in tools and internal steps.
     pub tool_time: Duration,
-    /// `(tool name, start offset from the action's start, duration)` per tool run.
-    pub runs: Vec<(String, Duration, Duration)>,
+    /// Every step that ran, in order.
+    pub runs: Vec<ToolRun>,
+    /// How many tool processes were started (the internal steps done in process not counted).
+    pub processes: usize,
     /// On failure, the index of the failing step in the action's steps.
     pub failed_step: Option<usize>,
 }
@@ -225,6 +259,26 @@ pub fn run_action(plan: &Plan, action: ActionIx, cx: &ExecContext) -> Result<Exe
                 if !dir_ok {
                     return Err(ExecError::Refused(format!("{name} would run in {:?}, outside $WORK and the sources", inv.dir)));
                 }
+                if inv.internal && cx.internal != Internal::Tools {
+                    let started = Instant::now();
+                    match run_internal(name, &argv, &dir, cx)? {
+                        InternalStep::Done(r) => {
+                            let took = started.elapsed();
+                            res.tool_time += took;
+                            res.runs.push(ToolRun { tool: name.to_string(), start: started - action_start, took, internal: true });
+                            if let Err(msg) = r {
+                                res.output.push_str(&msg);
+                                res.output.push('\n');
+                                res.success = false;
+                                res.failed_step = Some(step_ix);
+                                return Ok(res);
+                            }
+                            continue;
+                        }
+                        InternalStep::Skipped => continue,
+                        InternalStep::ToTool => {}
+                    }
+                }
                 let mut cmd = Command::new(prog);
                 cmd.args(&argv[1..])
                     .current_dir(&dir)
@@ -243,7 +297,8 @@ pub fn run_action(plan: &Plan, action: ActionIx, cx: &ExecContext) -> Result<Exe
                 let out = run_with_timeout(cmd, cx.timeout).map_err(|e| ExecError::Io(format!("{name}: {e}")))?;
                 let took = started.elapsed();
                 res.tool_time += took;
-                res.runs.push((name.to_string(), started - action_start, took));
+                res.runs.push(ToolRun { tool: name.to_string(), start: started - action_start, took, internal: false });
+                res.processes += 1;
                 res.output.push_str(&String::from_utf8_lossy(&out.stdout));
                 res.output.push_str(&String::from_utf8_lossy(&out.stderr));
                 if !out.status.success() {
@@ -257,27 +312,84 @@ pub fn run_action(plan: &Plan, action: ActionIx, cx: &ExecContext) -> Result<Exe
     Ok(res)
 }
 
+/// What became of an `# internal` step.
+enum InternalStep {
+    /// Done in this process: its error in go's words, if it failed.
+    Done(Result<(), String>),
+    /// Left undone on purpose ([`Internal::SkipBuildId`]).
+    Skipped,
+    /// A file this process does not rewrite (a signed Mach-O binary): the real tool runs.
+    ToTool,
+}
+
+/// `buildid -w TARGET` and `pack r ARCHIVE OBJECTS…` as cmd/go does them itself, over the argv
+/// the plan made (already mapped and checked). The file written must lie in `$WORK`.
+fn run_internal(name: &str, argv: &[String], dir: &Path, cx: &ExecContext) -> Result<InternalStep, ExecError> {
+    let in_work = |p: &str| {
+        let p = clean_path(&dir.join(p));
+        if p.starts_with(cx.work) {
+            Ok(p)
+        } else {
+            Err(ExecError::Refused(format!("{name} would write {p:?}, outside $WORK")))
+        }
+    };
+    match (name, argv.get(1).map(String::as_str)) {
+        ("buildid", Some("-w")) if argv.len() == 3 => {
+            if cx.internal == Internal::SkipBuildId {
+                return Ok(InternalStep::Skipped);
+            }
+            let target = in_work(&argv[2])?;
+            match crate::buildid::update_build_id(&target, cx.build_id) {
+                Ok(_) => Ok(InternalStep::Done(Ok(()))),
+                Err(crate::buildid::Error::Unsupported(_)) => Ok(InternalStep::ToTool),
+                Err(crate::buildid::Error::Failed(msg)) => Ok(InternalStep::Done(Err(msg))),
+            }
+        }
+        ("pack", Some("r")) if argv.len() >= 4 => {
+            let archive = in_work(&argv[2])?;
+            let objects: Vec<PathBuf> = argv[3..].iter().map(|o| clean_path(&dir.join(o))).collect();
+            let objects: Vec<&Path> = objects.iter().map(PathBuf::as_path).collect();
+            Ok(InternalStep::Done(crate::pack::append(&archive, &objects)))
+        }
+        _ => Err(ExecError::Refused(format!("{name}: not a step go does internally ({:?})", &argv[1..]))),
+    }
+}
+
 /// Waits for the child, killing it after `timeout` (bounded: no tool can hang the helper).
+///
+/// The wait is on the child's output pipes, which close when it exits, so the result is there
+/// the moment the tool ends — not at the next tick of a polling loop (that tick cost every tool
+/// run 2.5 ms on average, a few hundred times per cold build).
 fn run_with_timeout(mut cmd: Command, timeout: Duration) -> std::io::Result<std::process::Output> {
     let mut child = cmd.spawn()?;
     let deadline = Instant::now() + timeout;
-    // Drain pipes on threads so a chatty tool cannot block on a full pipe.
-    let mut so = child.stdout.take();
-    let mut se = child.stderr.take();
-    let t_out = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        if let Some(s) = so.as_mut() {
-            let _ = std::io::Read::read_to_end(s, &mut b);
+    // Drain the pipes on threads so a chatty tool cannot block on a full pipe; each thread sends
+    // what it read when its pipe closes.
+    let (tx, rx) = std::sync::mpsc::channel::<(bool, Vec<u8>)>();
+    fn drain(pipe: Option<impl std::io::Read + Send + 'static>, is_err: bool, tx: std::sync::mpsc::Sender<(bool, Vec<u8>)>) {
+        std::thread::spawn(move || {
+            let mut b = Vec::new();
+            if let Some(mut s) = pipe {
+                let _ = s.read_to_end(&mut b);
+            }
+            let _ = tx.send((is_err, b));
+        });
+    }
+    drain(child.stdout.take(), false, tx.clone());
+    drain(child.stderr.take(), true, tx);
+    let (mut stdout, mut stderr, mut closed) = (Vec::new(), Vec::new(), 0);
+    while closed < 2 {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok((is_err, b)) => {
+                *(if is_err { &mut stderr } else { &mut stdout }) = b;
+                closed += 1;
+            }
+            // The deadline passed (or a drain thread died): decided below.
+            Err(_) => break,
         }
-        b
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        if let Some(s) = se.as_mut() {
-            let _ = std::io::Read::read_to_end(s, &mut b);
-        }
-        b
-    });
+    }
+    // Both pipes closed: the tool has exited or is exiting. A tool that closed them early (or
+    // left a process holding them) is waited for up to the deadline, as before.
     let status = loop {
         if let Some(st) = child.try_wait()? {
             break st;
@@ -287,9 +399,9 @@ fn run_with_timeout(mut cmd: Command, timeout: Duration) -> std::io::Result<std:
             let _ = child.wait();
             return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, format!("killed after {timeout:?}")));
         }
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(Duration::from_millis(1));
     };
-    Ok(std::process::Output { status, stdout: t_out.join().unwrap_or_default(), stderr: t_err.join().unwrap_or_default() })
+    Ok(std::process::Output { status, stdout, stderr })
 }
 
 #[cfg(test)]
@@ -304,6 +416,22 @@ mod tests {
         assert_eq!(m("-x=/home/gopher/work/a;/home/gopher/work2/b"), "-x=/tmp/b1/src/a;/home/gopher/work2/b");
         assert_eq!(m("./main.go"), "./main.go");
         assert_eq!(m("x/home/gopher/work"), "x/home/gopher/work");
+    }
+
+    #[test]
+    fn tools_output_comes_back_and_hung_tools_are_killed() {
+        let mut c = Command::new("/bin/sh");
+        c.args(["-c", "echo out; echo err >&2; exit 3"]).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let t = Instant::now();
+        let o = run_with_timeout(c, Duration::from_secs(10)).unwrap();
+        assert_eq!((o.stdout.as_slice(), o.stderr.as_slice(), o.status.code()), (&b"out\n"[..], &b"err\n"[..], Some(3)));
+        assert!(t.elapsed() < Duration::from_secs(5));
+        let mut c = Command::new("/bin/sh");
+        c.args(["-c", "exec sleep 30"]).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let t = Instant::now();
+        let e = run_with_timeout(c, Duration::from_millis(300)).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::TimedOut);
+        assert!(t.elapsed() < Duration::from_secs(10));
     }
 
     #[test]

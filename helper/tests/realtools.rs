@@ -8,7 +8,7 @@ use buildlab_core::plan::{self, Mode, Toolchain};
 use buildlab_core::transcript::serial_order;
 use buildlab_core::workspace::Workspace;
 use buildlab_helper::godetect;
-use buildlab_helper::realtools::{run_action, ExecContext};
+use buildlab_helper::realtools::{run_action, ExecContext, Internal};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -76,6 +76,7 @@ fn build_and_run(name: &str, want_stdout: &str) {
             build_id: if act.mode == Mode::Link { &link_id } else { &id },
             timeout: Duration::from_secs(120),
             src_map: None,
+            internal: Internal::InProcess,
         };
         let r = run_action(&plan, a, &cx).unwrap_or_else(|e| panic!("{}: {e}", plan.package_path(a)));
         assert!(r.success, "{:?} {}: {}", act.mode, plan.package_path(a), r.output);

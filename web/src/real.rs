@@ -2,7 +2,7 @@
 //! for the helper's Go, computes every action ID and looks each one up in the page's cache
 //! (IndexedDB), exactly as for a simulated build; only the misses go to the helper, one request
 //! per action, through a JS executor (`www/src/helper.js`). The helper runs that action of the
-//! plan it made itself of the same files (the two plans are checked equal by [`plan_digest`]),
+//! plan it made itself of the same files (the two plans are checked equal by `Plan::digest`),
 //! keeps the output in its content-addressed store and returns it; the page stores the archive in
 //! its own cache under its own action ID. A warm build therefore sends nothing and runs no tool.
 //!
@@ -77,25 +77,6 @@ impl RealGo {
     }
 }
 
-/// A digest of everything a plan would run: each action's id, mode, package and steps. The
-/// helper computes the same over its plan (`helper/src/api.rs`, `plan_digest`) and refuses a
-/// workspace whose digest differs, so it never runs commands the page's action IDs were not
-/// hashed from.
-pub fn plan_digest(plan: &Plan) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    for (a, x) in plan.actions() {
-        let _ = writeln!(
-            s,
-            "{} {} {} {:?}",
-            x.id,
-            x.mode.as_str(),
-            plan.package_path(a),
-            plan.steps(a)
-        );
-    }
-    Digest::of(s.as_bytes()).to_hex()
-}
 
 /// What the real tools did in one build.
 #[derive(Clone, Debug, Default)]
@@ -253,16 +234,6 @@ fn parse_reply(v: &JsValue) -> Reply {
     Reply::Ran(Box::new(Ran { answer, archive }))
 }
 
-fn kind_of(tool: &str, mode: Mode) -> Kind {
-    match tool {
-        "compile" => Kind::Compile,
-        "asm" => Kind::Asm,
-        "pack" => Kind::Pack,
-        "link" => Kind::Link,
-        "buildid" if mode == Mode::Build => Kind::Go,
-        _ => Kind::Install,
-    }
-}
 
 /// The request for one job: the action by id, the build ID core chose, each dependency's output
 /// by content hash.
@@ -398,7 +369,7 @@ fn tool_result(f: Flight, end_us: f64, run: &mut RealRun) -> (Job, ToolResult, T
         .runs
         .iter()
         .map(|t| Span {
-            kind: kind_of(&t.tool, job.mode),
+            kind: Kind::of_tool(&t.tool, job.mode),
             start_us: start_us + t.start_ms * 1e3,
             end_us: (start_us + (t.start_ms + t.ms) * 1e3).min(end_us),
         })
@@ -406,7 +377,7 @@ fn tool_result(f: Flight, end_us: f64, run: &mut RealRun) -> (Job, ToolResult, T
     let runs = a
         .runs
         .iter()
-        .map(|t| (kind_of(&t.tool, job.mode), t.ms))
+        .map(|t| (Kind::of_tool(&t.tool, job.mode), t.ms))
         .collect();
     if !a.ok {
         let mut tr = failure(a.output.clone(), a.failed_step);
@@ -465,7 +436,7 @@ pub async fn build<B: Backend + Clone>(
     let (fs, read) = session::prefetch(&i, &flags).await;
     let p = i.planned.clone();
     let files = p.files();
-    let digest = plan_digest(&p.plan);
+    let digest = p.plan.digest();
     let work_dir = session::work_dir(now);
     let do_start_us = (session::page_ms() - t0) * 1e3;
     let cfg = Config {
