@@ -588,7 +588,10 @@ fn action_json(a: &TraceAction, output: &str) -> Value {
     })
 }
 
-async fn build(State(api): State<Arc<Api>>, body: Body) -> Result<Response, ApiError> {
+/// A build or workspace request's body, read within the size limit and validated, and the Go
+/// installation that will run it: 413 for an oversized body, 400 for an invalid one, 503 when
+/// the helper found no Go.
+async fn read_build_request(api: &Api, body: Body) -> Result<(Validated, GoInstall), ApiError> {
     let limit = api.limits.body_bytes;
     let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
         ApiError(
@@ -603,6 +606,11 @@ async fn build(State(api): State<Arc<Api>>, body: Body) -> Result<Response, ApiE
             format!("no Go toolchain: {why}"),
         )
     })?;
+    Ok((v, go))
+}
+
+async fn build(State(api): State<Arc<Api>>, body: Body) -> Result<Response, ApiError> {
+    let (v, go) = read_build_request(&api, body).await?;
     let permit = api.builds.clone().try_acquire_owned().map_err(|_| {
         ApiError(
             StatusCode::TOO_MANY_REQUESTS,
@@ -856,20 +864,7 @@ fn reap_idle(api: &Api) {
 }
 
 async fn open_workspace(State(api): State<Arc<Api>>, body: Body) -> Result<Response, ApiError> {
-    let limit = api.limits.body_bytes;
-    let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        ApiError(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("request body larger than {limit} bytes"),
-        )
-    })?;
-    let v = validate(&body, &api.limits)?;
-    let go = api.go.clone().map_err(|why| {
-        ApiError(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("no Go toolchain: {why}"),
-        )
-    })?;
+    let (v, go) = read_build_request(&api, body).await?;
     reap_idle(&api);
     let permit = api.builds.clone().try_acquire_owned().map_err(|_| {
         ApiError(

@@ -23,6 +23,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod common;
+
 const GO: &str = "/usr/lib/go-1.23/bin/go";
 
 /// Removes a directory tree when the test ends, passing or not.
@@ -35,29 +37,7 @@ impl Drop for TempTree {
 
 /// The fixture's sources copied to a fresh directory, and as a workspace.
 fn fixture(name: &str, root: &Path) -> (PathBuf, Workspace) {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures")
-        .join(name)
-        .join("src");
-    let dst = root.join("src");
-    let mut ws = Workspace::new();
-    let mut stack = vec![src.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
-                let data = std::fs::read(&p).unwrap();
-                let out = dst.join(&rel);
-                std::fs::create_dir_all(out.parent().unwrap()).unwrap();
-                std::fs::write(&out, &data).unwrap();
-                ws.insert(&rel, data).unwrap();
-            }
-        }
-    }
-    (dst, ws)
+    common::copy_fixture(name, root.join("src"))
 }
 
 /// A build ID part as go renders them: 20 base64url characters, distinct per action.

@@ -13,28 +13,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod common;
+
 fn fixture(name: &str) -> (PathBuf, Workspace) {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(name).join("src");
     let dst = std::env::temp_dir().join(format!("buildlab-real-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dst);
-    let mut ws = Workspace::new();
-    let mut stack = vec![src.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
-                let data = std::fs::read(&p).unwrap();
-                let out = dst.join(&rel);
-                std::fs::create_dir_all(out.parent().unwrap()).unwrap();
-                std::fs::write(&out, &data).unwrap();
-                ws.insert(&rel, data).unwrap();
-            }
-        }
-    }
-    (dst, ws)
+    common::copy_fixture(name, dst)
 }
 
 /// 20 base64-ish characters, as go's build ID halves are.

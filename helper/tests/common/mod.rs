@@ -1,0 +1,34 @@
+//! Helpers shared by the helper's integration tests that run the real Go tools.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use buildlab_core::workspace::Workspace;
+
+/// Copies the sources of `tests/fixtures/NAME/src` to `dst` (the real tools need them on disk)
+/// and returns them as a workspace too. Returns `dst`.
+pub fn copy_fixture(name: &str, dst: PathBuf) -> (PathBuf, Workspace) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures")
+        .join(name)
+        .join("src");
+    let mut ws = Workspace::new();
+    let mut stack = vec![src.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
+                let data = std::fs::read(&p).unwrap();
+                let out = dst.join(&rel);
+                std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+                std::fs::write(&out, &data).unwrap();
+                ws.insert(&rel, data).unwrap();
+            }
+        }
+    }
+    (dst, ws)
+}
