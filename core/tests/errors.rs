@@ -4,10 +4,12 @@
 //! error, a syntax error in a function body) must load cleanly. Skipped, with a note, when the
 //! oracle is absent.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use buildlab_core::load::{load, LoadRequest};
-use buildlab_core::workspace::Workspace;
+
+mod common;
+use common::read_tree;
 
 fn oracle() -> Option<PathBuf> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/oracle");
@@ -17,27 +19,6 @@ fn oracle() -> Option<PathBuf> {
         eprintln!("note: {} absent; skipping", p.display());
         None
     }
-}
-
-fn read_tree(dir: &Path) -> Workspace {
-    fn walk(root: &Path, dir: &Path, ws: &mut Workspace) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, ws);
-            } else {
-                let rel = p
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                ws.insert(&rel, std::fs::read(&p).unwrap()).unwrap();
-            }
-        }
-    }
-    let mut ws = Workspace::new();
-    walk(dir, dir, &mut ws);
-    ws
 }
 
 /// One `$ (cd NAME && go build ARGS)` of errors.txt with its output and exit status.

@@ -609,9 +609,9 @@ async fn read_build_request(api: &Api, body: Body) -> Result<(Validated, GoInsta
     Ok((v, go))
 }
 
-async fn build(State(api): State<Arc<Api>>, body: Body) -> Result<Response, ApiError> {
-    let (v, go) = read_build_request(&api, body).await?;
-    let permit = api.builds.clone().try_acquire_owned().map_err(|_| {
+/// One of the `--max-builds` slots (a build, or an open page workspace), or 429.
+fn build_permit(api: &Api) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    api.builds.clone().try_acquire_owned().map_err(|_| {
         ApiError(
             StatusCode::TOO_MANY_REQUESTS,
             format!(
@@ -619,7 +619,12 @@ async fn build(State(api): State<Arc<Api>>, body: Body) -> Result<Response, ApiE
                 api.limits.concurrent_builds
             ),
         )
-    })?;
+    })
+}
+
+async fn build(State(api): State<Arc<Api>>, body: Body) -> Result<Response, ApiError> {
+    let (v, go) = read_build_request(&api, body).await?;
+    let permit = build_permit(&api)?;
     let n = api.counter.fetch_add(1, Ordering::Relaxed) + 1;
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::convert::Infallible>>(256);
     let api2 = api.clone();
@@ -866,15 +871,7 @@ fn reap_idle(api: &Api) {
 async fn open_workspace(State(api): State<Arc<Api>>, body: Body) -> Result<Response, ApiError> {
     let (v, go) = read_build_request(&api, body).await?;
     reap_idle(&api);
-    let permit = api.builds.clone().try_acquire_owned().map_err(|_| {
-        ApiError(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "{} builds are running: try again when one ends",
-                api.limits.concurrent_builds
-            ),
-        )
-    })?;
+    let permit = build_permit(&api)?;
     let api2 = api.clone();
     tokio::task::spawn_blocking(move || open_blocking(&api2, &go, v, permit))
         .await

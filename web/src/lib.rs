@@ -270,11 +270,7 @@ impl Lab {
                     }
                 }
             };
-            let emit = |v: &dto::Progress| {
-                if let (Some(f), Ok(js)) = (&on_event, dto::to_js(v)) {
-                    let _ = f.call1(&JsValue::NULL, &js);
-                }
-            };
+            let emit = |v: &dto::Progress| emit_to(&on_event, v);
             let flags = match flags {
                 Ok(f) => f,
                 Err(goflags::FlagError(text, status)) => {
@@ -297,21 +293,7 @@ impl Lab {
                 cpus: o.cpus.unwrap_or(2).max(1),
                 cwd: o.cwd.clone(),
             };
-            let mut dirs = None;
-            let mut progress =
-                |p: &session::Planned, done: Vec<buildlab_core::trace::TraceAction>| {
-                    if on_event.is_none() || done.is_empty() {
-                        return;
-                    }
-                    let dirs = dirs.get_or_insert_with(|| dto::workdirs(p));
-                    // One event per batch: a warm build finishes every action at once.
-                    emit(&dto::Progress::Actions {
-                        actions: done
-                            .iter()
-                            .map(|a| dto::BuildAction::of(a, dirs.get(&a.id).cloned()))
-                            .collect(),
-                    });
-                };
+            let mut progress = action_batches(&on_event);
             let r = match (o.real.clone(), executor) {
                 (Some(go), Some(exec)) => {
                     assets::ensure_std(&go.goos, &go.goarch, false).await?;
@@ -581,11 +563,7 @@ impl Lab {
         let s = self.session.clone();
         promise(async move {
             let lesson = lesson_of(&id, &text)?;
-            let emit = |v: &dto::Progress| {
-                if let (Some(f), Ok(js)) = (&on_event, dto::to_js(v)) {
-                    let _ = f.call1(&JsValue::NULL, &js);
-                }
-            };
+            let emit = |v: &dto::Progress| emit_to(&on_event, v);
             let steps = lesson.steps.get(step).cloned();
             let mut builds = Vec::new();
             let mut events = |e: lessons::StepEvent| match e {
@@ -615,21 +593,7 @@ impl Lab {
                     });
                 }
             };
-            let mut dirs = None;
-            let mut progress =
-                |p: &session::Planned, done: Vec<buildlab_core::trace::TraceAction>| {
-                    if on_event.is_none() || done.is_empty() {
-                        return;
-                    }
-                    let dirs = dirs.get_or_insert_with(|| dto::workdirs(p));
-                    // One event per batch: a warm build finishes every action at once.
-                    emit(&dto::Progress::Actions {
-                        actions: done
-                            .iter()
-                            .map(|a| dto::BuildAction::of(a, dirs.get(&a.id).cloned()))
-                            .collect(),
-                    });
-                };
+            let mut progress = action_batches(&on_event);
             lessons::run_step(&s, lesson, step, now(), &mut events, &mut progress)
                 .await
                 .map_err(|e| JsError::new(&e))?;
@@ -804,4 +768,34 @@ pub fn bench_blake3(mib: u32, rounds: u32) -> f64 {
     }
     std::hint::black_box(sink);
     data.len() as f64 / 1e6 / (best / 1000.0)
+}
+
+/// Sends one progress event to the page's callback, if it gave one.
+fn emit_to(on_event: &Option<js_sys::Function>, v: &dto::Progress) {
+    if let (Some(f), Ok(js)) = (on_event, dto::to_js(v)) {
+        let _ = f.call1(&JsValue::NULL, &js);
+    }
+}
+
+/// The drive's report of finished actions as one `actions` event per batch (a warm build
+/// finishes every action at once), each with its `$WORK` directory, worked out once per build.
+fn action_batches(
+    on_event: &Option<js_sys::Function>,
+) -> impl FnMut(&session::Planned, Vec<buildlab_core::trace::TraceAction>) + '_ {
+    let mut dirs = None;
+    move |p: &session::Planned, done: Vec<buildlab_core::trace::TraceAction>| {
+        if on_event.is_none() || done.is_empty() {
+            return;
+        }
+        let dirs = dirs.get_or_insert_with(|| dto::workdirs(p));
+        emit_to(
+            on_event,
+            &dto::Progress::Actions {
+                actions: done
+                    .iter()
+                    .map(|a| dto::BuildAction::of(a, dirs.get(&a.id).cloned()))
+                    .collect(),
+            },
+        );
+    }
 }

@@ -77,7 +77,6 @@ impl RealGo {
     }
 }
 
-
 /// What the real tools did in one build.
 #[derive(Clone, Debug, Default)]
 pub struct RealRun {
@@ -233,7 +232,6 @@ fn parse_reply(v: &JsValue) -> Reply {
     let archive = bytes.dyn_ref::<js_sys::Uint8Array>().map(|a| a.to_vec());
     Reply::Ran(Box::new(Ran { answer, archive }))
 }
-
 
 /// The request for one job: the action by id, the build ID core chose, each dependency's output
 /// by content hash.
