@@ -48,6 +48,33 @@ pub struct Setup<'a> {
     pub workers: usize,
 }
 
+impl<'a> Setup<'a> {
+    /// What one action's tools run with: this build's `$WORK` and tools, the readable
+    /// directories plus the cache the dependencies' archives are in, go's steps marked
+    /// `# internal` done in process.
+    fn exec_context<'b>(
+        &'b self,
+        archives: &'b HashMap<ActionIx, PathBuf>,
+        build_id: &'b str,
+    ) -> ExecContext<'b> {
+        ExecContext {
+            work: self.work,
+            tooldir: self.tooldir,
+            readable: self
+                .readable
+                .iter()
+                .cloned()
+                .chain([self.cache_root.to_path_buf()])
+                .collect(),
+            archives,
+            build_id,
+            timeout: self.timeout,
+            src_map: self.src_map,
+            internal: Internal::InProcess,
+        }
+    }
+}
+
 /// Progress, as it happens.
 #[derive(Debug)]
 pub enum Event<'e> {
@@ -114,21 +141,7 @@ pub fn run(
                     Ok(Ok(t)) => t,
                     _ => return,
                 };
-                let cx = ExecContext {
-                    work: setup.work,
-                    tooldir: setup.tooldir,
-                    readable: setup
-                        .readable
-                        .iter()
-                        .cloned()
-                        .chain([setup.cache_root.to_path_buf()])
-                        .collect(),
-                    archives: &task.archives,
-                    build_id: &task.job.build_id,
-                    timeout: setup.timeout,
-                    src_map: setup.src_map,
-                    internal: Internal::InProcess,
-                };
+                let cx = setup.exec_context(&task.archives, &task.job.build_id);
                 let start_us = now_us();
                 let result = run_action(plan, task.job.action, &cx);
                 let end_us = now_us();
@@ -332,21 +345,7 @@ pub fn exec_one(
     build_id: &str,
     setup: &Setup,
 ) -> (Result<ExecResult, ExecError>, Artifact) {
-    let cx = ExecContext {
-        work: setup.work,
-        tooldir: setup.tooldir,
-        readable: setup
-            .readable
-            .iter()
-            .cloned()
-            .chain([setup.cache_root.to_path_buf()])
-            .collect(),
-        archives,
-        build_id,
-        timeout: setup.timeout,
-        src_map: setup.src_map,
-        internal: Internal::InProcess,
-    };
+    let cx = setup.exec_context(archives, build_id);
     let r = run_action(plan, action, &cx);
     let ok = matches!(&r, Ok(res) if res.success);
     if !ok {
