@@ -748,7 +748,7 @@ impl<'a> Session<'a> {
             Outcome::Hit
         } else {
             Outcome::Miss(match self.prev.actions.get(&key) {
-                Some(o) if o.inputs.lines != inputs.lines => {
+                Some(o) if !o.inputs.same_lines(&inputs) => {
                     MissReason::InputsChanged(why::diff(&o.inputs, &inputs, ""))
                 }
                 _ if self.target.is_none() => MissReason::TargetMissing,
@@ -824,11 +824,7 @@ impl<'a> Session<'a> {
         self.in_flight.insert(
             j,
             InFlight {
-                inputs: HashedInputs {
-                    key: format!("{} {p}", x.mode),
-                    lines: Vec::new(),
-                    id: Digest::of(b""),
-                },
+                inputs: HashedInputs::empty(format!("{} {p}", x.mode)),
                 reason: MissReason::NoEntry,
             },
         );
@@ -967,7 +963,7 @@ impl<'a> Session<'a> {
     /// Why a build with no cache entry runs: its inputs changed since the last build, if they did.
     fn changed(&self, a: ActionIx, inputs: &HashedInputs) -> Option<MissReason> {
         let old = self.prev.actions.get(&inputs.key)?;
-        (old.inputs.lines != inputs.lines).then(|| {
+        (!old.inputs.same_lines(inputs)).then(|| {
             let pi = self.plan.action(a).package.expect("build has a package");
             MissReason::InputsChanged(why::diff(&old.inputs, inputs, &file_prefix(self.plan, pi)))
         })
@@ -1124,7 +1120,7 @@ fn file_prefix(plan: &Plan, pkg: usize) -> String {
 /// configuration, i.e. the link's hashed lines minus the salt and the main package's action ID.
 fn link_content(inputs: &HashedInputs) -> Digest {
     let mut h = blake3::Hasher::new();
-    for l in inputs.lines.iter().skip(1) {
+    for l in inputs.lines().skip(1) {
         if let Some(rest) = l.strip_prefix("packagemain ") {
             h.update(rest.rsplit('/').next().unwrap_or("").as_bytes());
         } else {

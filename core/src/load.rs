@@ -216,10 +216,11 @@ pub fn load(ws: &Workspace, req: &LoadRequest) -> Result<Loaded, LoadErrors> {
         std,
         paths: &paths,
         mods: &modules,
-        nodes: Vec::new(),
+        // About one node per directory (the module's packages), plus std's.
+        nodes: Vec::with_capacity(tree.dirs.len()),
         cache: FastMap::default(),
         stk: Vec::new(),
-        classified: FastMap::default(),
+        classified: FastMap::with_capacity_and_hasher(tree.dirs.len(), Default::default()),
     };
     let (roots, warnings) = l.match_patterns();
     l.finish(roots, warnings)
@@ -600,14 +601,16 @@ enum Kind {
     Dir {
         module: usize,
         dir: String,
-        files: Box<DirFiles>,
+        /// `None` while the package's imports are loading (its [`DirFrame`] holds the files).
+        files: Option<Box<DirFiles>>,
     },
     /// The import could not be resolved; the node only carries the error.
     Missing,
 }
 
 struct Node {
-    path: String,
+    /// Shared with the node's key in [`Loader::cache`]: one allocation per package.
+    path: Rc<str>,
     kind: Kind,
     name: String,
     /// cmd/go's `Internal.Imports`; `None` while the package is being loaded.
@@ -661,7 +664,7 @@ struct DirFrame {
     p: usize,
     module: usize,
     dir: String,
-    files: DirFiles,
+    files: Box<DirFiles>,
     /// The imports to load: the source imports sorted (without `C`; go list's `Imports`, the
     /// first `listed` of them), then the implicit ones.
     order: Vec<(String, Option<At>)>,
@@ -726,18 +729,20 @@ struct Loader<'a> {
     paths: &'a Paths,
     mods: &'a Modules,
     nodes: Vec<Node>,
-    cache: FastMap<String, usize>,
+    cache: FastMap<Rc<str>, usize>,
     /// The import stack, as nodes (cmd/go's `ImportStack`); rendered only into errors.
     stk: Vec<usize>,
     /// `classify_dir` results by workspace directory, kept from pattern matching for loading.
-    classified: FastMap<String, DirFiles>,
+    /// Boxed: the table is sized for every directory up front and entries move out whole.
+    classified: FastMap<String, Box<DirFiles>>,
 }
 
 impl<'a> Loader<'a> {
     fn new_node(&mut self, path: &str, kind: Kind) -> usize {
         let i = self.nodes.len();
+        let path: Rc<str> = path.into();
         self.nodes.push(Node {
-            path: path.to_string(),
+            path: path.clone(),
             kind,
             name: String::new(),
             imports: None,
@@ -748,7 +753,7 @@ impl<'a> Loader<'a> {
             embed_patterns: BTreeMap::new(),
             directives: Vec::new(),
         });
-        self.cache.insert(path.to_string(), i);
+        self.cache.insert(path, i);
         i
     }
 
@@ -756,7 +761,7 @@ impl<'a> Loader<'a> {
     fn stack(&self) -> Vec<String> {
         self.stk
             .iter()
-            .map(|&q| self.nodes[q].path.clone())
+            .map(|&q| self.nodes[q].path.to_string())
             .collect()
     }
 
@@ -768,7 +773,9 @@ impl<'a> Loader<'a> {
     }
 
     fn stack_top_is(&self, path: &str) -> bool {
-        self.stk.last().is_some_and(|&q| self.nodes[q].path == path)
+        self.stk
+            .last()
+            .is_some_and(|&q| &*self.nodes[q].path == path)
     }
 
     fn set_pos(&self, e: &mut LoadError, pos: Option<&At>) {
@@ -928,11 +935,12 @@ impl<'a> Loader<'a> {
                 let p = self.new_node(path, Kind::Std(sp));
                 self.nodes[p].name = sp.name.to_string();
                 self.stk.push(p);
+                let imports = sp.build_imports();
                 Begin::Frame(Frame::Std {
                     p,
-                    imports: sp.build_imports(),
+                    internal: Vec::with_capacity(imports.len()),
+                    imports,
                     next: 0,
-                    internal: Vec::new(),
                 })
             }
             Ok(Resolved::Dir(m, dir)) => Begin::Frame(self.begin_dir(path, m, dir, pos)),
@@ -1024,9 +1032,9 @@ impl<'a> Loader<'a> {
             return self.stk.len() < b.len();
         }
         for (&x, y) in self.stk.iter().zip(b) {
-            let x = &self.nodes[x].path;
+            let x = &*self.nodes[x].path;
             if x != y {
-                return x < y;
+                return x < y.as_str();
             }
         }
         false
@@ -1061,14 +1069,18 @@ impl<'a> Loader<'a> {
     fn begin_dir(&mut self, path: &str, module: usize, dir: String, pos: Option<&At>) -> Frame {
         let mut files = match self.classified.remove(&dir) {
             Some(files) => files,
-            None => classify_dir(&self.paths.abs(&dir), self.dir_files(&dir), &self.req.ctx),
+            None => Box::new(classify_dir(
+                &self.paths.abs(&dir),
+                self.dir_files(&dir),
+                &self.req.ctx,
+            )),
         };
         let p = self.new_node(
             path,
             Kind::Dir {
                 module,
                 dir: dir.clone(),
-                files: Box::default(),
+                files: None,
             },
         );
         self.nodes[p].name = files.name.clone();
@@ -1127,8 +1139,9 @@ impl<'a> Loader<'a> {
             }
         }
         let uses_cgo = !files.cgo_files.is_empty();
-        let mut order: Vec<(String, Option<At>)> =
-            imports.into_iter().filter(|(k, _)| k != "C").collect();
+        // Sized for the implicit imports too: one allocation.
+        let mut order: Vec<(String, Option<At>)> = Vec::with_capacity(imports.len() + 4);
+        order.extend(imports.into_iter().filter(|(k, _)| k != "C"));
         let listed = order.len();
         let mut implicit = Vec::new();
         if uses_cgo {
@@ -1144,6 +1157,7 @@ impl<'a> Loader<'a> {
         }
 
         self.stk.push(p);
+        let order_len = order.len();
         Frame::Dir(Box::new(DirFrame {
             p,
             module,
@@ -1152,7 +1166,7 @@ impl<'a> Loader<'a> {
             order,
             listed,
             next: 0,
-            internal: Vec::new(),
+            internal: Vec::with_capacity(order_len),
             embeds,
             directives,
         }))
@@ -1216,7 +1230,7 @@ impl<'a> Loader<'a> {
                 node.kind = Kind::Dir {
                     module,
                     dir,
-                    files: Box::new(files),
+                    files: Some(files),
                 };
                 p
             }
@@ -1241,7 +1255,7 @@ impl<'a> Loader<'a> {
         };
         let pushed = || {
             let mut s = self.stack();
-            s.push(self.nodes[p].path.clone());
+            s.push(self.nodes[p].path.to_string());
             s
         };
         let abs = self.paths.abs(dir);
@@ -1472,9 +1486,11 @@ impl<'a> Loader<'a> {
     /// The files directly inside `dir`, in name order, with their bytes.
     fn dir_files(&self, dir: &str) -> impl Iterator<Item = (&'a str, &'a [u8])> + 'a {
         let tree: &'a Tree<'a> = self.tree;
+        // A slice iterator (not a flattened option): it tells `classify_dir` how many there are.
         tree.entries(dir)
-            .into_iter()
-            .flat_map(|e| e.files.iter().copied())
+            .map_or(&[][..], |e| &e.files[..])
+            .iter()
+            .copied()
     }
 
     /// `classify_dir` of a workspace directory, memoized: matching `./...` and then loading
@@ -1482,7 +1498,7 @@ impl<'a> Loader<'a> {
     fn classify(&mut self, dir: &str) -> &DirFiles {
         if !self.classified.contains_key(dir) {
             let files = classify_dir(&self.paths.abs(dir), self.dir_files(dir), &self.req.ctx);
-            self.classified.insert(dir.to_string(), files);
+            self.classified.insert(dir.to_string(), Box::new(files));
         }
         &self.classified[dir]
     }
@@ -1567,7 +1583,9 @@ impl<'a> Loader<'a> {
 
     fn test_only(&self, p: usize) -> bool {
         match &self.nodes[p].kind {
-            Kind::Dir { files, .. } => files.go_files.is_empty() && files.cgo_files.is_empty(),
+            Kind::Dir { files, .. } => files
+                .as_ref()
+                .is_some_and(|f| f.go_files.is_empty() && f.cgo_files.is_empty()),
             _ => false,
         }
     }
@@ -1662,7 +1680,7 @@ impl<'a> Loader<'a> {
                         .collect();
                     (
                         PkgNode {
-                            import_path: n.path.clone(),
+                            import_path: n.path.to_string(),
                             name: sp.name.to_string(),
                             dir: format!("{}/src/{}", self.req.goroot, n.path),
                             standard: true,
@@ -1683,7 +1701,7 @@ impl<'a> Loader<'a> {
                             module: None,
                         },
                         PackageInfo {
-                            import_path: n.path.clone(),
+                            import_path: n.path.to_string(),
                             ws_dir: None,
                             module: None,
                             files: Vec::new(),
@@ -1692,7 +1710,7 @@ impl<'a> Loader<'a> {
                     )
                 }
                 Kind::Dir { module, dir, files } => {
-                    let files = *files;
+                    let files = *files.expect("a listed package is loaded");
                     let other = |k: OtherKind| {
                         files
                             .other_files
@@ -1703,7 +1721,7 @@ impl<'a> Loader<'a> {
                     };
                     (
                         PkgNode {
-                            import_path: n.path.clone(),
+                            import_path: n.path.to_string(),
                             name: files.name,
                             dir: self.paths.abs(&dir),
                             standard: false,
@@ -1720,7 +1738,7 @@ impl<'a> Loader<'a> {
                             module: Some(module),
                         },
                         PackageInfo {
-                            import_path: n.path.clone(),
+                            import_path: n.path.to_string(),
                             ws_dir: Some(dir),
                             module: Some(module),
                             files: files.verdicts,

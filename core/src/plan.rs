@@ -1010,7 +1010,8 @@ impl<'a> Builder<'a> {
             p,
             objdir,
             next: 0,
-            deps: Vec::new(),
+            // One dependency per import (a few more for implicit ones): one allocation.
+            deps: Vec::with_capacity(self.internal[p].len()),
         })
     }
 

@@ -200,7 +200,7 @@ impl Record {
             .map(|(key, a)| {
                 json!({
                     "key": key,
-                    "lines": a.inputs.lines,
+                    "lines": a.inputs.lines().collect::<Vec<_>>(),
                     "id": hex(&a.inputs.id),
                     "build_id": a.build_id,
                     "compile_id": a.compile_id.map(|b| json!([hex(&b.action), hex(&b.content)])),
@@ -282,11 +282,11 @@ impl Record {
             record.actions.insert(
                 key.clone(),
                 ActionRecord {
-                    inputs: HashedInputs {
+                    inputs: HashedInputs::from_lines(
                         key,
-                        lines: strings(&a["lines"], "lines")?,
-                        id: digest(&a["id"], "id")?,
-                    },
+                        strings(&a["lines"], "lines")?,
+                        digest(&a["id"], "id")?,
+                    ),
                     build_id: a["build_id"]
                         .as_str()
                         .ok_or_else(|| bad("build_id"))?

@@ -163,6 +163,15 @@ pub fn scan(_name: &str, data: &[u8]) -> FileHeader {
     }
     header.imports.reserve_exact(parsed.imports.len());
     for spec in parsed.imports {
+        if let Some(path) = plain_import_path(head, spec.lit) {
+            let pos = spec.pos();
+            header.imports.push(Import {
+                path: path.to_string(),
+                alias: spec.name.map(|(n, _)| n),
+                pos,
+            });
+            continue;
+        }
         let lit = lit_text(head, spec.lit);
         let raw = unquote(&lit);
         let path = match raw {
@@ -294,6 +303,24 @@ impl<'a> ImportReader<'a> {
         0
     }
 
+    /// The rest of a `//` comment, as calling [`ImportReader::read_byte`] until it returns a
+    /// newline, a NUL or the end would, in one search (header comments are long and many).
+    fn skip_line_comment(&mut self) {
+        let rest = &self.src[self.rd..];
+        match rest.iter().position(|&b| b == b'\n' || b == 0) {
+            Some(i) => {
+                self.rd += i + 1;
+                if rest[i] == 0 && self.err.is_none() {
+                    self.err = Some(ReadErr::Nul);
+                }
+            }
+            None => {
+                self.rd = self.src.len();
+                self.eof = true;
+            }
+        }
+    }
+
     fn read_byte_no_buf(&mut self) -> u8 {
         let c;
         if self.nb < self.rd {
@@ -340,9 +367,7 @@ impl<'a> ImportReader<'a> {
                     b'/' => {
                         c = self.read_byte();
                         if c == b'/' {
-                            while c != b'\n' && self.err.is_none() && !self.eof {
-                                c = self.read_byte();
-                            }
+                            self.skip_line_comment();
                         } else if c == b'*' {
                             let mut c1 = 0u8;
                             while (c != b'*' || c1 != b'/') && self.err.is_none() {
@@ -410,6 +435,14 @@ impl<'a> ImportReader<'a> {
                 }
             }
             b'"' => {
+                if self.err.is_none() {
+                    // Bytes the loop below would only step over, in one search.
+                    let rest = &self.src[self.rd..];
+                    self.rd += rest
+                        .iter()
+                        .position(|&b| matches!(b, b'"' | b'\\' | b'\n' | 0))
+                        .unwrap_or(rest.len());
+                }
                 while self.err.is_none() {
                     let c = self.next_byte(false);
                     if c == b'"' {
@@ -655,34 +688,55 @@ fn is_graphic(c: char) -> bool {
         || c == '\u{FFFD}')
 }
 
-fn is_valid_import(path: &[u8]) -> bool {
-    const ILLEGAL: &str = "!\"#$%&'()*,:;<=>?[\\]^{|}`\u{FFFD}";
-    /// The ASCII bytes allowed in an import path: printable, not a space, not in `ILLEGAL`.
-    const OK: [bool; 128] = {
-        let mut t = [false; 128];
-        let mut b = 0x21;
-        while b < 0x7f {
-            t[b] = true;
-            b += 1;
+/// The ASCII bytes allowed in an import path: printable, not a space, not in go/build's
+/// illegal characters (which include the quote and the backslash).
+const IMPORT_OK: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut b = 0x21;
+    while b < 0x7f {
+        t[b] = true;
+        b += 1;
+    }
+    let ill = IMPORT_ILLEGAL.as_bytes();
+    let mut i = 0;
+    while i < ill.len() {
+        if ill[i] < 0x80 {
+            t[ill[i] as usize] = false;
         }
-        let ill = ILLEGAL.as_bytes();
-        let mut i = 0;
-        while i < ill.len() {
-            if ill[i] < 0x80 {
-                t[ill[i] as usize] = false;
-            }
-            i += 1;
-        }
-        t
+        i += 1;
+    }
+    t
+};
+
+const IMPORT_ILLEGAL: &str = "!\"#$%&'()*,:;<=>?[\\]^{|}`\u{FFFD}";
+
+/// The import path of the literal `lit`, when it is an interpreted string whose every byte is
+/// allowed in a path: then it has no escape (no backslash), is ASCII and is valid, so the
+/// generic route (text, [`unquote`], [`is_valid_import`], UTF-8 check) would give its bytes as
+/// they are. Nearly every import is such a literal; `None` sends the others down that route.
+fn plain_import_path(src: &[u8], lit: Lit) -> Option<&str> {
+    let Lit::Src { start, end } = lit else {
+        return None;
     };
+    let body = src
+        .get(start..end)?
+        .strip_prefix(b"\"")?
+        .strip_suffix(b"\"")?;
+    if body.is_empty() || !body.iter().all(|&b| b < 0x80 && IMPORT_OK[b as usize]) {
+        return None;
+    }
+    std::str::from_utf8(body).ok()
+}
+
+fn is_valid_import(path: &[u8]) -> bool {
     if path.is_ascii() {
         // The common case, without decoding.
-        return !path.is_empty() && path.iter().all(|&b| OK[b as usize]);
+        return !path.is_empty() && path.iter().all(|&b| IMPORT_OK[b as usize]);
     }
     !path.is_empty()
         && String::from_utf8_lossy(path)
             .chars()
-            .all(|c| is_graphic(c) && !c.is_whitespace() && !ILLEGAL.contains(c))
+            .all(|c| is_graphic(c) && !c.is_whitespace() && !IMPORT_ILLEGAL.contains(c))
 }
 
 /// Unquotes a Go string literal (interpreted or raw) into bytes; `None` if malformed.
@@ -807,6 +861,8 @@ impl Tok {
     }
 }
 
+/// go/token's keywords: what [`keyword`] must recognise, and nothing else.
+#[cfg(test)]
 const KEYWORDS: &[&str] = &[
     "break",
     "case",
@@ -834,6 +890,59 @@ const KEYWORDS: &[&str] = &[
     "type",
     "var",
 ];
+
+/// The keyword spelled `word`, if it is one: the candidates sharing its first letter, so that
+/// an identifier is compared with at most four keywords instead of all 25 (every identifier
+/// of every header goes through here).
+fn keyword(word: &[u8]) -> Option<&'static str> {
+    let candidates: &[&'static str] = match word.first()? {
+        b'b' => &["break"],
+        b'c' => &["case", "chan", "const", "continue"],
+        b'd' => &["default", "defer"],
+        b'e' => &["else"],
+        b'f' => &["fallthrough", "for", "func"],
+        b'g' => &["go", "goto"],
+        b'i' => &["if", "import", "interface"],
+        b'm' => &["map"],
+        b'p' => &["package"],
+        b'r' => &["range", "return"],
+        b's' => &["select", "struct", "switch"],
+        b't' => &["type"],
+        b'v' => &["var"],
+        _ => return None,
+    };
+    candidates.iter().copied().find(|k| k.as_bytes() == word)
+}
+
+/// The bytes [`Lexer::skip_plain`] may step over in one kind of run: plain ASCII (not NUL, not a
+/// newline: they raise errors or start lines) that does not end the run.
+struct PlainBytes([bool; 256]);
+
+impl PlainBytes {
+    /// Plain ASCII but the bytes in `stops`; with `ident`, only identifier bytes.
+    const fn new(stops: &[u8], ident: bool) -> PlainBytes {
+        let mut t = [false; 256];
+        let mut b = 1;
+        while b < 0x80 {
+            let c = b as u8;
+            t[b] = c != b'\n' && (!ident || c.is_ascii_alphanumeric() || c == b'_');
+            b += 1;
+        }
+        let mut i = 0;
+        while i < stops.len() {
+            t[stops[i] as usize] = false;
+            i += 1;
+        }
+        PlainBytes(t)
+    }
+}
+
+/// Inside a `//` comment: everything plain.
+static PLAIN_COMMENT: PlainBytes = PlainBytes::new(&[], false);
+/// Inside an interpreted string: up to the closing quote or an escape.
+static PLAIN_STRING: PlainBytes = PlainBytes::new(b"\"\\", false);
+/// Inside an identifier: ASCII letters, digits and `_`.
+static PLAIN_IDENT: PlainBytes = PlainBytes::new(&[], true);
 
 const EOF: i32 = -1;
 const BOM: i32 = 0xFEFF;
@@ -998,15 +1107,25 @@ fn invalid_sep(x: &[u8]) -> Option<usize> {
     None
 }
 
+/// `bytes` as text, invalid UTF-8 replaced as go's conversion does. Checked with
+/// `str::from_utf8` first: literals are almost always valid, and its ASCII path is several
+/// times faster than the lossy decoder's chunk iterator on every token.
+fn utf8_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 /// A literal's text in `src` (see [`Lexer::lit_text`]).
 fn lit_text(src: &[u8], lit: Lit) -> std::borrow::Cow<'_, str> {
     use std::borrow::Cow;
     match lit {
         Lit::None => Cow::Borrowed(""),
         Lit::Static(s) => Cow::Borrowed(s),
-        Lit::Src { start, end } => String::from_utf8_lossy(&src[start..end]),
+        Lit::Src { start, end } => utf8_text(&src[start..end]),
         Lit::Raw { start, end } => {
-            let t = String::from_utf8_lossy(&src[start..end]);
+            let t = utf8_text(&src[start..end]);
             if t.contains('\r') {
                 Cow::Owned(t.replace('\r', ""))
             } else {
@@ -1088,7 +1207,7 @@ impl<'a> Lexer<'a> {
         if self.ch == b'/' as i32 {
             self.next(errs);
             while self.ch != b'\n' as i32 && self.ch >= 0 {
-                self.skip_plain(|_| false, errs);
+                self.skip_plain(&PLAIN_COMMENT, errs);
                 if self.ch == b'\n' as i32 || self.ch < 0 {
                     break;
                 }
@@ -1330,7 +1449,7 @@ impl<'a> Lexer<'a> {
     fn scan_string(&mut self, errs: &mut Vec<(usize, String)>) -> Lit {
         let offs = self.offset - 1;
         loop {
-            self.skip_plain(|b| b == b'"' || b == b'\\', errs);
+            self.skip_plain(&PLAIN_STRING, errs);
             let ch = self.ch;
             if ch == b'\n' as i32 || ch < 0 {
                 errs.push((offs, "string literal not terminated".into()));
@@ -1366,20 +1485,21 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// Moves past a run of plain ASCII characters (not NUL, not a newline) that `stop` does not
-    /// stop at, exactly as calling [`Lexer::next`] on each would: such characters raise no error
+    /// Moves past a run of plain ASCII characters (not NUL, not a newline) that `plain` lets
+    /// through, exactly as calling [`Lexer::next`] on each would: such characters raise no error
     /// and start no line, so only the last needs the full step. Comments, strings and
     /// identifiers are mostly such runs.
-    fn skip_plain(&mut self, stop: impl Fn(u8) -> bool, errs: &mut Vec<(usize, String)>) {
-        let plain = |b: u8| b != 0 && b != b'\n' && b < 0x80 && !stop(b);
+    ///
+    /// `plain` is one of the [`PlainBytes`] tables: a byte-indexed lookup is a single load per
+    /// byte where the equivalent chain of comparisons was several.
+    fn skip_plain(&mut self, plain: &PlainBytes, errs: &mut Vec<(usize, String)>) {
+        let plain = |b: u8| plain.0[b as usize];
         if !self.fast || !(0..0x80).contains(&self.ch) || !plain(self.ch as u8) {
             return;
         }
         // The current character is plain and one byte wide: the next byte is `rd_offset`.
-        let mut j = self.rd_offset;
-        while j < self.src.len() && plain(self.src[j]) {
-            j += 1;
-        }
+        let rest = &self.src[self.rd_offset..];
+        let j = self.rd_offset + rest.iter().position(|&b| !plain(b)).unwrap_or(rest.len());
         self.ch = self.src[j - 1] as i32;
         self.rd_offset = j;
         self.next(errs);
@@ -1478,13 +1598,13 @@ impl<'a> Lexer<'a> {
         let (tok, lit) = if is_letter(ch) {
             let start = self.offset;
             self.next(errs);
-            self.skip_plain(|b| !(b.is_ascii_alphanumeric() || b == b'_'), errs);
+            self.skip_plain(&PLAIN_IDENT, errs);
             while is_letter(self.ch) || is_digit(self.ch) {
                 self.next(errs);
             }
             let word = &self.src[start..self.offset];
             let lit = self.span(start);
-            let tok = match KEYWORDS.iter().find(|k| k.as_bytes() == word) {
+            let tok = match keyword(word) {
                 Some(k) => Tok::Keyword(k),
                 None => Tok::Ident,
             };
@@ -1702,8 +1822,10 @@ impl<'a> Parser<'a> {
     fn next(&mut self) {
         loop {
             let t = self.lx.next_token(&mut self.scan_errs);
-            for (off, msg) in self.scan_errs.drain(..) {
-                self.errors.push((position(&self.lines, off), msg));
+            if !self.scan_errs.is_empty() {
+                for (off, msg) in self.scan_errs.drain(..) {
+                    self.errors.push((position(&self.lines, off), msg));
+                }
             }
             if t.tok != Tok::Comment {
                 self.pos = t.offset;
@@ -1868,6 +1990,10 @@ impl<'a> Parser<'a> {
         self.expect_semi()?;
         if !self.errors.is_empty() {
             return Ok(());
+        }
+        if self.tok == Tok::Keyword("import") {
+            // Usually one spec per header line: one allocation for them all.
+            out.imports.reserve(self.lines.len());
         }
         while self.tok == Tok::Keyword("import") {
             self.expect(Tok::Keyword("import"))?;
@@ -2036,6 +2162,19 @@ mod tests {
     }
 
     #[test]
+    fn keyword_finds_exactly_go_keywords() {
+        for k in KEYWORDS {
+            assert_eq!(keyword(k.as_bytes()), Some(*k));
+            // A keyword's prefixes and extensions are identifiers.
+            assert_eq!(keyword(&k.as_bytes()[..k.len() - 1]), None, "{k}");
+            assert_eq!(keyword(format!("{k}x").as_bytes()), None, "{k}");
+        }
+        for w in ["", "_", "p1234", "main", "Package", "imports", "typ", "é"] {
+            assert_eq!(keyword(w.as_bytes()), None, "{w}");
+        }
+    }
+
+    #[test]
     fn lexer_table() {
         let cases: &[(&str, &str)] = &[
             ("package main\n", "0:package 8:IDENT(main) 12:;nl"),
@@ -2166,6 +2305,19 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn plain_import_paths_are_what_unquoting_gives(body in "[ -~\\t\\n\u{e9}]{0,12}") {
+            // The shortcut, when it applies, gives what the generic route would.
+            let lit = format!("\"{body}\"");
+            let src = lit.as_bytes();
+            let span = Lit::Src { start: 0, end: src.len() };
+            if let Some(p) = plain_import_path(src, span) {
+                let raw = unquote(&lit_text(src, span)).expect("a plain literal unquotes");
+                proptest::prop_assert!(is_valid_import(&raw));
+                proptest::prop_assert_eq!(p.as_bytes(), &raw[..]);
+            }
+        }
 
         #[test]
         fn arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {

@@ -157,7 +157,7 @@ fn classify(index: usize, line: &str) -> (InputKind, String, String) {
 pub fn diff(old: &HashedInputs, new: &HashedInputs, file_prefix: &str) -> Vec<InputChange> {
     let index = |h: &HashedInputs| {
         let mut m: BTreeMap<(InputKind, String), Vec<String>> = BTreeMap::new();
-        for (i, l) in h.lines.iter().enumerate() {
+        for (i, l) in h.lines().enumerate() {
             let (k, s, v) = classify(i, l);
             m.entry((k, s)).or_default().push(v);
         }
@@ -295,11 +295,11 @@ mod tests {
     use crate::hash::Digest;
 
     fn inputs(lines: &[&str]) -> HashedInputs {
-        HashedInputs {
-            key: "build x".into(),
-            lines: lines.iter().map(|l| format!("{l}\n")).collect(),
-            id: Digest::of(b""),
-        }
+        HashedInputs::from_lines(
+            "build x".into(),
+            lines.iter().map(|l| format!("{l}\n")),
+            Digest::of(b""),
+        )
     }
 
     /// A build's outcomes by key, for [`chain`].

@@ -345,7 +345,7 @@ impl Lab {
             .last_report
             .as_ref()
             .and_then(|r| r.get(&key))
-            .map(|a| a.inputs.lines.clone());
+            .map(|a| a.inputs.lines().map(String::from).collect::<Vec<_>>());
         match lines {
             Some(l) => dto::to_js(&l).unwrap_or(JsValue::NULL),
             None => JsValue::NULL,
