@@ -1375,48 +1375,99 @@ pub fn run_sequential(
     session.finish()
 }
 
-/// A whole simulated `go build`: the [`Simulated`] toolchain on a virtual clock (`-p` workers
-/// from `cfg`, contention as `machine`), with the go command's own time before and after
-/// `Builder.Do` from the cost model.
-pub fn simulate(
-    plan: &Plan,
-    files: &dyn SourceFiles,
-    cache: &mut dyn Cache,
-    prev: &Record,
-    target: Option<&str>,
-    mut cfg: Config,
-    machine: Machine,
-) -> BuildResult {
-    let mut tc = Simulated::for_plan(plan, files);
-    let packages = plan
-        .actions()
-        .filter(|(_, x)| matches!(x.mode, Mode::Build | Mode::BuiltIn))
-        .count();
-    let (before_ms, after_ms) = tc.model.command(packages);
-    cfg.do_start_us = before_ms * 1000.0;
-    cfg.after_us = after_ms * 1000.0;
-    let mut clock: Clock<(Job, ToolResult)> = Clock::new(machine, cfg.do_start_us);
-    let mut session = Session::new(plan, files, prev, target, cfg);
-    loop {
-        for job in session.ready(cache, clock.now_us()) {
-            let r = tc.run(plan, files, &job);
+/// A simulated `go build` driven one step at a time: the [`Simulated`] toolchain on a virtual
+/// clock (`-p` workers from the config, contention as the machine), with the go command's own
+/// time before and after `Builder.Do` from the cost model. [`simulate`] runs it to the end; the
+/// page runs the same steps with pauses between them and reports what each one finished.
+pub struct Simulation<'a> {
+    plan: &'a Plan,
+    files: &'a dyn SourceFiles,
+    /// Made when a job first needs it (its sizes come from the whole std graph): a warm build
+    /// runs none.
+    tc: Option<Simulated<'static>>,
+    clock: Clock<(Job, ToolResult)>,
+    session: Session<'a>,
+}
+
+impl<'a> Simulation<'a> {
+    /// A build of `plan` over the record `prev` of the last build and the binary `target` in
+    /// place. `cfg`'s `do_start_us` and `after_us` are set here, from the cost model.
+    pub fn new(
+        plan: &'a Plan,
+        files: &'a dyn SourceFiles,
+        prev: &'a Record,
+        target: Option<&'a str>,
+        mut cfg: Config,
+        machine: Machine,
+    ) -> Self {
+        let packages = plan
+            .actions()
+            .filter(|(_, x)| matches!(x.mode, Mode::Build | Mode::BuiltIn))
+            .count();
+        let (before_ms, after_ms) = CostModel::calibrated().command(packages);
+        cfg.do_start_us = before_ms * 1000.0;
+        cfg.after_us = after_ms * 1000.0;
+        Simulation {
+            plan,
+            files,
+            tc: None,
+            clock: Clock::new(machine, cfg.do_start_us),
+            session: Session::new(plan, files, prev, target, cfg),
+        }
+    }
+
+    /// Starts every ready action (a hit finishes here, a job goes to a virtual worker), then
+    /// runs the clock to the next jobs' end. False when nothing was left to run: the build is
+    /// over.
+    pub fn step(&mut self, cache: &mut dyn Cache) -> bool {
+        let (plan, files) = (self.plan, self.files);
+        for job in self.session.ready(cache, self.clock.now_us()) {
+            let r = self
+                .tc
+                .get_or_insert_with(|| Simulated::for_plan(plan, files))
+                .run(plan, files, &job);
             let runs = r.runs.clone();
-            clock.start((job, r), runs);
+            self.clock.start((job, r), runs);
         }
-        if clock.is_idle() {
-            break;
+        if self.clock.is_idle() {
+            return false;
         }
-        for e in clock.advance() {
+        for e in self.clock.advance() {
             let (job, r) = e.item;
             let timing = Timing {
                 start_us: e.start_us,
                 end_us: e.end_us,
                 spans: e.spans,
             };
-            session.complete(cache, &job, r, timing);
+            self.session.complete(cache, &job, r, timing);
         }
+        true
     }
-    session.finish()
+
+    /// The actions finished since the last call, in order ([`Session::take_finished`]).
+    pub fn take_finished(&mut self) -> Vec<TraceAction> {
+        self.session.take_finished()
+    }
+
+    /// Transcript, trace, report, exit status ([`Session::finish`]).
+    pub fn finish(self) -> BuildResult {
+        self.session.finish()
+    }
+}
+
+/// A whole simulated `go build` ([`Simulation`] run to the end).
+pub fn simulate(
+    plan: &Plan,
+    files: &dyn SourceFiles,
+    cache: &mut dyn Cache,
+    prev: &Record,
+    target: Option<&str>,
+    cfg: Config,
+    machine: Machine,
+) -> BuildResult {
+    let mut sim = Simulation::new(plan, files, prev, target, cfg, machine);
+    while sim.step(cache) {}
+    sim.finish()
 }
 
 #[cfg(test)]

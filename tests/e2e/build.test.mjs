@@ -20,11 +20,15 @@ async function builds(page, n) {
   return data(page);
 }
 
-/** Runs the command line as typed, with the Build button, and waits for it to be rendered. */
+/**
+ * Runs the command line as typed, with the Build button pressed as a hand presses it (down, 60 ms,
+ * up: the page asks IndexedDB for its key listing on the way down), and waits for it to be
+ * rendered.
+ */
 async function build(page, line) {
   if (line !== undefined) await page.fill("#cmdline", line);
   const n = Number((await data(page)).runs || 0);
-  await page.click("#run");
+  await page.click("#run", { delay: 60 });
   return builds(page, n + 1);
 }
 
@@ -223,6 +227,18 @@ test("issue 6: multi cold, warm, reload still warm, a code byte in util rebuilds
     assert.equal(d.lastMisses, "0", "after two concurrent -a builds the next one is all hits");
     d = await build(b, "go build -p 2 .");
     assert.equal(d.lastMisses, "0");
+
+    // Page a's inputs settled (the same build again confirms its known records with the key
+    // listing asked for as the button goes down), then page b cleans the cache: a's next build
+    // sees it and rebuilds everything.
+    d = await build(a);
+    assert.equal(d.lastMisses, "0");
+    assert.equal(JSON.parse(d.lastSimPhases).dry, 0, "settled: no dry run");
+    await b.click('button[data-cmd="go clean -cache"]');
+    await b.waitForFunction(() => document.body.dataset.building === "false" && document.querySelector("#terminal").textContent.trimEnd().endsWith("$ go clean -cache"));
+    d = await build(a);
+    assert.ok(Number(d.lastMisses) > 50, d.lastMisses);
+    assert.ok(d.lastCompiled.includes("example.com/multi/util") && d.lastCompiled.includes("fmt"), d.lastCompiled);
   } finally {
     await browser.close();
   }

@@ -367,6 +367,14 @@ impl Lab {
         }
     }
 
+    /// The Build button is pressed: asks IndexedDB now for the key listing the next build
+    /// confirms its known records with, so that it is there by the click
+    /// ([`session::Session::list_ahead`]).
+    #[wasm_bindgen(js_name = listAhead)]
+    pub fn list_ahead(&self) {
+        self.session.borrow_mut().list_ahead();
+    }
+
     /// `go clean -cache`. Resolves to `{removed}` (the number of records removed).
     #[wasm_bindgen(js_name = cleanCache)]
     pub fn clean_cache(&self) -> js_sys::Promise {

@@ -21,11 +21,11 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use buildlab_core::actionid::WorkspaceFiles;
-use buildlab_core::build::{self, BuildResult, Config, Simulated, Timing, Toolchain as _};
+use buildlab_core::build::{self, BuildResult, Config};
 use buildlab_core::cache::{CacheFs, DirCache, UnixNanos};
-use buildlab_core::cost::{Clock, Machine};
+use buildlab_core::cost::Machine;
 use buildlab_core::load::{self, LoadErrors, LoadRequest, Loaded};
-use buildlab_core::plan::{self, Mode, Plan, PlanError, Toolchain};
+use buildlab_core::plan::{self, Plan, PlanError, Toolchain};
 use buildlab_core::rebuild::{self, BuildReport, Flags, Record};
 use buildlab_core::schedule;
 use buildlab_core::trace::{Trace, TraceAction};
@@ -35,7 +35,7 @@ use buildlab_core::workspace::Workspace;
 use crate::goflags::BuildFlags;
 use crate::overlay::{Checked, Corrupt, Discover, OverlayFs, View};
 use crate::real::RealGo;
-use crate::store::{Backend, ReadStats, StoreError, Workdir, WriteStats};
+use crate::store::{Backend, Listing, ReadStats, StoreError, Workdir, WriteStats};
 
 /// Where the cache lives for the rest of the session.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -131,6 +131,42 @@ pub struct Session<B> {
     /// The cache of the toolchain not in use (see [`CacheSide`]); `None` until a real cache is
     /// attached ([`Session::attach_real_cache`]).
     other: Option<CacheSide<B>>,
+    /// The key listing asked for when the Build button was pressed ([`Session::list_ahead`]).
+    ahead: Option<Ahead>,
+}
+
+/// A key listing asked for ahead of a build, and when (page ms).
+struct Ahead {
+    at_ms: f64,
+    listing: Listing,
+}
+
+/// How long a listing asked for ahead of a build stands for the build's own: a press of the
+/// Build button lasts ≈ 100 ms; a longer one is not a click, and its listing is asked for again.
+pub const AHEAD_MS: f64 = 500.0;
+
+/// Lets a listing nobody will read finish on its own. Dropped while IndexedDB still owes its
+/// answer, its request callbacks would be freed before IndexedDB calls them (an exception in
+/// the page).
+fn discard(listing: Listing) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = listing.await;
+    });
+}
+
+impl<B> Drop for Session<B> {
+    fn drop(&mut self) {
+        self.drop_ahead();
+    }
+}
+
+impl<B> Session<B> {
+    /// Forgets the listing asked for ahead, letting it finish (see [`discard`]).
+    fn drop_ahead(&mut self) {
+        if let Some(a) = self.ahead.take() {
+            discard(a.listing);
+        }
+    }
 }
 
 /// One toolchain's GOCACHE: where it lives, what this page knows of it, and the why-rebuilt
@@ -226,6 +262,7 @@ impl<B: Backend + Clone> Session<B> {
             real: None,
             real_binaries: BTreeMap::new(),
             other: None,
+            ahead: None,
         };
         s.put_side(side);
         s
@@ -290,6 +327,7 @@ impl<B: Backend + Clone> Session<B> {
         self.real = real;
         self.planned = None;
         self.settled = None;
+        self.drop_ahead();
     }
 
     pub fn real(&self) -> Option<&RealGo> {
@@ -431,7 +469,40 @@ impl<B: Backend + Clone> Session<B> {
             .count();
         self.mem = OverlayFs::default();
         self.known = Rc::new(OverlayFs::default());
+        self.drop_ahead();
         n as u32
+    }
+
+    /// Asks IndexedDB now for the key listing with which the next build confirms its known
+    /// records (see [`build`]): the Build button is pressed and not yet released. After an
+    /// input event Chromium runs no other task until it has drawn the next frame, so a listing
+    /// asked for on `click` answers a frame later (≈ 10 ms here, 7 of a warm no-op's 14) while
+    /// one asked for on `pointerdown` is there by the release. It is the listing of the moment
+    /// the button went down; the build takes it if it starts within [`AHEAD_MS`] and this page
+    /// wrote nothing meanwhile, and asks again otherwise. Only a build that would list at all
+    /// (one whose inputs are the last settled ones) is worth asking for.
+    pub fn list_ahead(&mut self) {
+        self.drop_ahead();
+        if self.settled.is_none() {
+            return;
+        }
+        if let Some(listing) = self.backend.as_ref().and_then(|b| b.list().ok()) {
+            self.ahead = Some(Ahead {
+                at_ms: page_ms(),
+                listing,
+            });
+        }
+    }
+
+    /// The listing asked for ahead, if it is recent enough to be this build's (see
+    /// [`Session::list_ahead`]); it is used once.
+    fn take_ahead(&mut self) -> Option<Listing> {
+        let a = self.ahead.take()?;
+        if page_ms() - a.at_ms <= AHEAD_MS {
+            return Some(a.listing);
+        }
+        discard(a.listing);
+        None
     }
 }
 
@@ -518,7 +589,7 @@ fn known_overlay<B>(i: &Inputs<B>) -> OverlayFs {
 }
 
 /// Whether the store still lists every known record.
-fn known_all_in(known: &OverlayFs, present: &std::collections::BTreeSet<String>) -> bool {
+fn known_all_in(known: &OverlayFs, present: &crate::store::Present) -> bool {
     known.files().all(|(p, _, _)| present.contains(p))
         && known.stubs().all(|(p, _, _)| present.contains(p))
 }
@@ -688,9 +759,13 @@ pub async fn build<B: Backend + Clone>(
     // confirms they are all still there is asked for, and the build runs over them while it
     // comes (holding its progress back); a record gone meanwhile discards this run and the
     // build starts over with a dry run.
+    let ahead = cell.borrow_mut().take_ahead();
     let listing = match (&i.backend, i.settled.as_ref() == Some(&i.dry_key(&flags))) {
-        (Some(b), true) => b.list().ok(),
-        _ => None,
+        (Some(b), true) => ahead.or_else(|| b.list().ok()),
+        _ => {
+            ahead.map(discard);
+            None
+        }
     };
     let holding = listing.is_some();
     let (fs, read) = match holding {
@@ -716,17 +791,9 @@ pub async fn build<B: Backend + Clone>(
     let work_dir = work_dir(now);
     let print = print_flags(f);
 
-    // build::simulate's loop, with pauses and progress.
-    // The toolchain (its sizes come from the whole std graph) is made when a job first needs
-    // it: a warm build runs none.
+    // Core's simulation (`build::simulate`), a step at a time: the page yields to the browser
+    // between steps (unless the progress is held anyway) and reports what each step finished.
     let model = buildlab_core::cost::CostModel::calibrated();
-    let mut tc: Option<Simulated> = None;
-    let packages = p
-        .plan
-        .actions()
-        .filter(|(_, x)| matches!(x.mode, Mode::Build | Mode::BuiltIn))
-        .count();
-    let (before_ms, after_ms) = model.command(packages);
     let cfg = Config {
         flags,
         print,
@@ -735,8 +802,9 @@ pub async fn build<B: Backend + Clone>(
         now,
         work_dir: work_dir.clone(),
         gocache: gocache.clone(),
-        do_start_us: before_ms * 1000.0,
-        after_us: after_ms * 1000.0,
+        // Set by the simulation, from the cost model.
+        do_start_us: 0.0,
+        after_us: 0.0,
     };
     let machine = Machine {
         cores: req.cpus.max(1),
@@ -744,37 +812,27 @@ pub async fn build<B: Backend + Clone>(
     };
     let mut cache = DirCache::open(fs);
     let mut checked = Checked::new(&mut cache);
-    let mut clock: Clock<(build::Job, build::ToolResult)> = Clock::new(machine, cfg.do_start_us);
-    let mut s = build::Session::new(&p.plan, &files, &i.record, i.target.as_deref(), cfg);
+    let mut sim = build::Simulation::new(
+        &p.plan,
+        &files,
+        &i.record,
+        i.target.as_deref(),
+        cfg,
+        machine,
+    );
     let mut slice = page_ms();
     loop {
-        for job in s.ready(&mut checked, clock.now_us()) {
-            let r = tc
-                .get_or_insert_with(|| Simulated::for_plan(&p.plan, &files))
-                .run(&p.plan, &files, &job);
-            let runs = r.runs.clone();
-            clock.start((job, r), runs);
-        }
-        report(p, s.take_finished());
-        if clock.is_idle() {
+        let more = sim.step(&mut checked);
+        report(p, sim.take_finished());
+        if !more {
             break;
         }
-        for e in clock.advance() {
-            let (job, r) = e.item;
-            let timing = Timing {
-                start_us: e.start_us,
-                end_us: e.end_us,
-                spans: e.spans,
-            };
-            s.complete(&mut checked, &job, r, timing);
-        }
-        report(p, s.take_finished());
         if !holding && page_ms() - slice > SLICE_MS {
             yield_now().await;
             slice = page_ms();
         }
     }
-    let result = s.finish();
+    let result = sim.finish();
     let corrupt = std::mem::take(&mut checked.corrupt);
     let t_wait = page_ms();
     if let Some(listing) = listing {
@@ -785,9 +843,8 @@ pub async fn build<B: Backend + Clone>(
             cell.borrow_mut().settled = None;
             return Box::pin(build(cell, req, now, progress)).await;
         }
-        for done in held {
-            progress(p, done);
-        }
+        // Every action finished by now: one batch.
+        progress(p, held.into_iter().flatten().collect());
     }
     let t_flush = page_ms();
     let mut built = flush(
@@ -908,6 +965,8 @@ pub(crate) async fn flush<B: Backend + Clone>(
     let mut write = WriteStats::default();
     let mut fallback = None;
     if let (true, Some(b), false) = (i.persistent, &i.backend, batch.is_empty()) {
+        // A listing asked for before this write is not the next build's.
+        cell.borrow_mut().drop_ahead();
         match b.write(&batch).await {
             Ok(w) => write = w,
             Err(e) => fallback = Some(e),

@@ -239,7 +239,40 @@ pub trait Backend {
 
 /// A listing under way (see [`Backend::list`]).
 pub type Listing =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<BTreeSet<String>, StoreError>>>>;
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Present, StoreError>>>>;
+
+/// The keys a listing found, kept as JS `Set`s of the stores' keys: a build asks about the few
+/// records it knows, so no key of a large store is copied into wasm as a string.
+pub struct Present {
+    actions: js_sys::Set,
+    outputs: js_sys::Set,
+}
+
+impl Present {
+    /// A listing of these stores' keys (`actions`, `outputs`).
+    pub fn new(actions: &[JsValue], outputs: &[JsValue]) -> Self {
+        let set = |keys: &[JsValue]| {
+            let s = js_sys::Set::new(&JsValue::UNDEFINED);
+            for k in keys {
+                s.add(k);
+            }
+            s
+        };
+        Present {
+            actions: set(actions),
+            outputs: set(outputs),
+        }
+    }
+
+    /// Whether the store holds the cache file `path` (`xx/<hex>-a`, `xx/<hex>-d`).
+    pub fn contains(&self, path: &str) -> bool {
+        match slot(path) {
+            Some((ACTIONS, key)) => self.actions.has(&JsValue::from_str(&key)),
+            Some((OUTPUTS, key)) => self.outputs.has(&JsValue::from_str(&key)),
+            _ => false,
+        }
+    }
+}
 
 /// The persisted state of the simulated working directory.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -483,15 +516,9 @@ impl Backend for IdbBackend {
         ];
         Ok(Box::pin(async move {
             let _tx = tx;
-            let mut present = BTreeSet::new();
-            for (store, keys) in lists {
-                for k in keys.await? {
-                    if let Some(p) = k.as_string().and_then(|k| path_of(store, &k)) {
-                        present.insert(p);
-                    }
-                }
-            }
-            Ok(present)
+            let [(_, actions), (_, outputs)] = lists;
+            let (actions, outputs) = (actions.await?, outputs.await?);
+            Ok(Present::new(&actions, &outputs))
         }))
     }
 

@@ -633,6 +633,146 @@ async fn warm_builds_read_entries_only_and_see_records_removed_meanwhile() {
     s.borrow().backend().unwrap().database().close();
 }
 
+/// Removes `build <pkg>`'s action entry behind the session's back, as another tab would.
+async fn remove_entry(s: &RefCell<Session<IdbBackend>>, id: &Digest) {
+    let b = s.borrow().backend().unwrap().clone();
+    let tx = b
+        .database()
+        .transaction(&[store::ACTIONS], TransactionMode::ReadWrite)
+        .unwrap();
+    tx.object_store(store::ACTIONS)
+        .unwrap()
+        .delete(JsValue::from_str(&id.to_hex()))
+        .unwrap()
+        .await
+        .unwrap();
+    tx.commit().unwrap().await.unwrap();
+}
+
+/// Waits `ms` on the browser's clock.
+async fn sleep(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
+}
+
+/// The Build button pressed: the key listing asked for then is the build's snapshot of the
+/// store when the build starts within `session::AHEAD_MS` (a record removed after the press is
+/// removed after the build looked), not when the build starts later (asked again: the removal
+/// seen, the record rebuilt); and the build after the press-time one still finds the removal.
+#[wasm_bindgen_test]
+async fn a_listing_asked_for_on_press_is_the_builds_only_within_its_window() {
+    let name = "buildlab-test-ahead";
+    fresh(name).await.close();
+    let s = session_over(name).await;
+    s.borrow_mut().load(multi());
+    let (cold, _) = go_build(&s, "", T0).await;
+    assert_eq!(cold.result.exit_status, 0);
+    let (settling, _) = go_build(&s, "", T0 + 1).await;
+    assert!(all_hits(&settling));
+    let id = |b: &session::Built, key: &str| b.result.report.get(key).unwrap().inputs.id;
+    let util = id(&settling, "build example.com/multi/util");
+    let a = id(&settling, "build example.com/multi/internal/a");
+
+    // Pressed (twice: the first listing, still owed, is let finish unread), util's entry
+    // removed, released at once: the build confirms its records with the listing of the press.
+    s.borrow_mut().list_ahead();
+    s.borrow_mut().list_ahead();
+    remove_entry(&s, &util).await;
+    let (pressed, _) = go_build(&s, "", T0 + 2).await;
+    assert!(all_hits(&pressed), "{:?}", ran_keys(&pressed.result.report));
+    assert_eq!(pressed.read.dry_us, 0, "settled: no dry run");
+    // The next build lists again and rebuilds it.
+    let (next, _) = go_build(&s, "", T0 + 3).await;
+    assert_eq!(
+        next.result.report.compiled(),
+        ["example.com/multi/util"],
+        "{:?}",
+        ran_keys(&next.result.report)
+    );
+
+    // Settle again, then a press held past the window: the listing is asked for again.
+    let (_, _) = go_build(&s, "", T0 + 4).await;
+    s.borrow_mut().list_ahead();
+    sleep(session::AHEAD_MS as i32 + 100).await;
+    remove_entry(&s, &a).await;
+    let (late, _) = go_build(&s, "", T0 + 5).await;
+    assert_eq!(
+        late.result.report.compiled(),
+        ["example.com/multi/internal/a"],
+        "{:?}",
+        ran_keys(&late.result.report)
+    );
+    s.borrow().backend().unwrap().database().close();
+}
+
+/// The page's build is core's simulation (`build::simulate`, as the CLI runs it) driven a step
+/// at a time with pauses: over the same cache, the same transcript, trace and exit status, cold
+/// and warm.
+#[wasm_bindgen_test]
+async fn the_page_builds_as_core_simulates() {
+    use buildlab_core::build;
+    use buildlab_core::cost::{CostModel, Machine};
+    use buildlab_core::rebuild::{Flags, Record};
+    let name = "buildlab-test-as-core";
+    fresh(name).await.close();
+    let s = session_over(name).await;
+    s.borrow_mut().load(multi());
+    let mut mem = DirCache::open(buildlab_core::cache::MemFs::default());
+    let mut record = Record::default();
+    let mut target: Option<String> = None;
+    for (k, now) in [T0, T0 + 1].into_iter().enumerate() {
+        let (page, _) = go_build(&s, "-x", now).await;
+        let p = page.planned.clone();
+        let f = &page.flags;
+        let cfg = build::Config {
+            flags: Flags {
+                force: f.a,
+                ..Default::default()
+            },
+            print: session::print_flags(f),
+            verbose: f.v,
+            workers: buildlab_core::schedule::workers(f.p, 2, f.n),
+            now,
+            work_dir: session::work_dir(now),
+            gocache: crate::gocache(),
+            do_start_us: 0.0,
+            after_us: 0.0,
+        };
+        let machine = Machine {
+            cores: 2,
+            scaling: CostModel::calibrated().scaling,
+        };
+        let core = build::simulate(
+            &p.plan,
+            &p.files(),
+            &mut mem,
+            &record,
+            target.as_deref(),
+            cfg,
+            machine,
+        );
+        assert_eq!(page.result.exit_status, core.exit_status, "build {k}");
+        assert_eq!(
+            page.result.transcript.text(),
+            core.transcript.text(),
+            "build {k}"
+        );
+        assert!(
+            page.result.trace == core.trace,
+            "build {k}: the traces differ"
+        );
+        record = core.report.record.clone();
+        target = core.report.target.clone();
+    }
+    assert!(record.actions.len() > 50);
+    s.borrow().backend().unwrap().database().close();
+}
+
 #[wasm_bindgen_test]
 async fn work_keeps_b001_with_its_importcfg_and_clean_cache_makes_the_next_build_cold() {
     let name = "buildlab-test-work";
@@ -1170,4 +1310,67 @@ async fn a_real_build_verifies_an_archive_when_it_sends_it() {
         .filter_map(|v| v.as_string())
         .collect();
     assert!(compiled.contains(&"fmt".to_string()), "{compiled:?}");
+}
+
+/// A real build keeps twice `-p` actions in flight (the helper queues them on its `-p` slots),
+/// draws them on `-p` lanes, and streams the transcript while it runs: what the executor's
+/// `live` gets is go's transcript as far as it is settled, a prefix of the build's output.
+#[wasm_bindgen_test]
+async fn a_real_build_streams_its_settled_transcript_on_p_lanes() {
+    let name = "buildlab-test-real-live";
+    fresh(&format!("{name}-real")).await.close();
+    let lab = fresh_lab(name).await;
+    let files = js_sys::JSON::parse(
+        r#"[{"path":"go.mod","text":"module example.com/hello\n\ngo 1.23\n"},
+            {"path":"main.go","text":"package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hi\") }\n"}]"#,
+    )
+    .unwrap();
+    lab.load_files(files).ok().unwrap();
+    let opts = js_sys::JSON::parse(&format!(
+        r#"{{"argv":["go","build","-x","."],"cpus":2,"real":{REAL_GO}}}"#
+    ))
+    .unwrap();
+    // The stand-in helper, slowed down so that the build lasts a few live updates; it counts
+    // the actions in flight.
+    let slow = format!(
+        "const f = new Function('req', {}); const g = globalThis;
+         g.__inflight = (g.__inflight || 0) + 1; g.__most = Math.max(g.__most || 0, g.__inflight);
+         return new Promise((r) => setTimeout(r, 40)).then(() => {{ g.__inflight--; return f(req); }});",
+        serde_json::to_string(FAKE_HELPER).unwrap()
+    );
+    let exec = executor(&slow);
+    let live = js_sys::Function::new_with_args(
+        "text",
+        "globalThis.__live = (globalThis.__live || '') + text",
+    );
+    js_sys::Reflect::set(&exec, &"live".into(), &live).unwrap();
+    let run = resolve(lab.build(opts, None, Some(exec))).await.unwrap();
+    assert_eq!(
+        get(&run, &["exitCode"]).as_f64(),
+        Some(0.0),
+        "{:?}",
+        get(&run, &["output"])
+    );
+    let out = get(&run, &["output"]).as_string().unwrap();
+    let streamed = get(&js_sys::global(), &["__live"])
+        .as_string()
+        .unwrap_or_default();
+    assert!(
+        streamed.contains("/compile -o $WORK/b"),
+        "compiles streamed while the build ran: {streamed}"
+    );
+    assert!(
+        out.starts_with(&streamed),
+        "the live text is the transcript's beginning:\n{streamed}\n---\n{out}"
+    );
+    let most = get(&js_sys::global(), &["__most"]).as_f64().unwrap();
+    assert_eq!(most, 4.0, "twice -p 2 in flight");
+    assert_eq!(get(&run, &["trace", "lanes"]).as_f64(), Some(2.0));
+    for a in js_sys::Array::from(&get(&run, &["trace", "actions"])).iter() {
+        let lane = get(&a, &["lane"]).as_f64();
+        assert!(
+            lane.is_none_or(|l| (1.0..=2.0).contains(&l)),
+            "lane {lane:?}"
+        );
+    }
 }

@@ -98,6 +98,20 @@ function hideTooltip() {
 }
 
 /**
+ * Everything a drawing of `trace` shows (bars, labels, tooltips, aria labels) at this width,
+ * window, selection and critical path: two drawings with the same signature are the same SVG.
+ */
+function signature(trace, width, v0, v1, selected, crit) {
+  let sig = `${width} ${v0} ${v1} ${selected} ${trace.lanes} ${trace.endUs} ${[...crit].join(",")}`;
+  for (const a of trace.actions) {
+    const c = a.cache || {};
+    sig += `|${a.mode} ${a.package} ${a.lane} ${a.startUs} ${a.endUs} ${a.kind} ${a.status} ${a.workDir} ${a.actionId} ${c.outcome} ${c.reason} ${a.deps.join(",")}`;
+    for (const sp of a.spans) sig += ` ${sp.kind}:${sp.startUs}:${sp.endUs}`;
+  }
+  return sig;
+}
+
+/**
  * Creates a timeline in `root`. Options: { compact: bool (no toolbar, no selection),
  * onSelect(action|null) }. Returns { update(trace, { domainUs }) }.
  */
@@ -107,6 +121,8 @@ export function createTimeline(root, opts = {}) {
   let domain = 1;
   let selected = null;
   let crit = new Set();
+  // What the SVG on screen shows (see `signature`).
+  let drawn = "";
   // The frame's width as the ResizeObserver last reported it: reading clientWidth while a build
   // is being shown would force a layout of the whole page (the terminal just grew).
   let frameWidth = 0;
@@ -167,6 +183,10 @@ export function createTimeline(root, opts = {}) {
     const lanes = Math.max(1, trace.lanes);
     const height = AXIS_H + lanes * (LANE_H + LANE_GAP) + 4;
     const [v0, v1] = win();
+    // The same picture as on screen (a warm no-op repeated draws the same trace): keep it.
+    const sig = signature(trace, width, v0, v1, selected, crit);
+    if (sig === drawn && frame.firstChild) return;
+    drawn = sig;
     const plotW = width - LEFT - RIGHT;
     const x = (t) => LEFT + ((t - v0) / (v1 - v0)) * plotW;
     const svg = s("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: opts.compact ? "img" : "group", "aria-label": `Timeline of ${trace.actions.length} actions on ${lanes} workers over ${ms(trace.endUs / 1000)}` });
@@ -221,21 +241,29 @@ export function createTimeline(root, opts = {}) {
         const name = a.mode === "build" && short ? short : `${a.mode} ${short}`.trim();
         g.append(s("text", { class: "bar-label", x: x0 + 4, y: y + LANE_H / 2 + 4, "pointer-events": "none" }, name.length * 6.6 > w - 8 ? name.slice(0, Math.max(1, Math.floor((w - 8) / 6.6) - 1)) + "…" : name));
       }
-      rect.addEventListener("pointerenter", (e) => showTooltip(a, e.clientX, e.clientY));
-      rect.addEventListener("pointermove", (e) => showTooltip(a, e.clientX, e.clientY));
-      rect.addEventListener("pointerleave", hideTooltip);
-      if (!opts.compact) {
-        rect.addEventListener("click", (e) => { e.stopPropagation(); select(i === selected ? null : i); });
-        rect.addEventListener("keydown", (e) => {
-          if (e.key === "Enter" || e.key === " ") { e.preventDefault(); e.stopPropagation(); select(i === selected ? null : i); }
-        });
-        rect.addEventListener("focus", () => { const r = rect.getBoundingClientRect(); showTooltip(a, r.left, r.bottom); });
-        rect.addEventListener("blur", hideTooltip);
-      }
       bars.append(g);
     });
     svg.append(bars);
     frame.replaceChildren(svg);
+  }
+
+  // The bars' events, delegated to the frame: a redraw then adds no listeners, and the action
+  // is looked up in the trace drawn now.
+  const barOf = (e) => {
+    const i = e.target?.dataset?.action;
+    return i === undefined || !trace?.actions[i] ? null : Number(i);
+  };
+  frame.addEventListener("pointerover", (e) => { const i = barOf(e); if (i !== null) showTooltip(trace.actions[i], e.clientX, e.clientY); });
+  frame.addEventListener("pointermove", (e) => { const i = barOf(e); if (i !== null) showTooltip(trace.actions[i], e.clientX, e.clientY); });
+  frame.addEventListener("pointerout", (e) => { if (barOf(e) !== null) hideTooltip(); });
+  if (!opts.compact) {
+    frame.addEventListener("focusin", (e) => {
+      const i = barOf(e);
+      if (i === null) return;
+      const r = e.target.getBoundingClientRect();
+      showTooltip(trace.actions[i], r.left, r.bottom);
+    });
+    frame.addEventListener("focusout", (e) => { if (barOf(e) !== null) hideTooltip(); });
   }
 
   if (!opts.compact) {
@@ -276,10 +304,18 @@ export function createTimeline(root, opts = {}) {
       frame.classList.remove("dragging");
     });
     frame.addEventListener("click", (e) => {
-      if (e.target === frame || e.target.tagName === "svg" || e.target.classList?.contains("lane-bg")) select(null);
+      const i = barOf(e);
+      if (i !== null) select(i === selected ? null : i);
+      else if (e.target === frame || e.target.tagName === "svg" || e.target.classList?.contains("lane-bg")) select(null);
     });
     frame.addEventListener("keydown", (e) => {
       if (!trace) return;
+      const i = barOf(e);
+      if (i !== null && (e.key === "Enter" || e.key === " ")) {
+        e.preventDefault();
+        select(i === selected ? null : i);
+        return;
+      }
       const [v0, v1] = win();
       if (e.key === "+" || e.key === "=") zoom(0.5);
       else if (e.key === "-") zoom(2);
