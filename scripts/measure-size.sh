@@ -1,15 +1,39 @@
 #!/usr/bin/env bash
 # Prints the size of what the page loads before its first build (raw and gzip -9), from dist/ as
-# `trunk build --release` left it: the wasm, the JS, the CSS, index.html and the default sample
-# (`samples/hello.txtar`, fetched before the build on load). Not counted: what is fetched on
-# first use later (other samples, lessons, `std/` graphs of other targets).
+# `trunk build --release` left it, then what it fetches only on first use.
+#
+# First load: index.html, every file it names (`/name` in a src, href or the wasm loader's
+# import: the first-load wasm module and its JS, ui.js, the CSS) and the default sample
+# (`samples/hello.txtar`, fetched before the build on load). Taken from index.html itself, so a
+# file the page starts with cannot be left out by a name pattern here.
+# On first use (listed apart, not in the total): the full wasm module (`buildlab-web-full.js` and
+# `buildlab-web-full_bg.wasm`, unhashed: lessons, share links, trace import/export, the real
+# toolchain) and the JS chunks under `chunks/` (dagre). Not listed: other samples, lessons,
+# `std/` graphs of other targets.
 set -euo pipefail
 cd "${1:-$(dirname "$0")/..}"
+
+row() { # file [note] -> prints a row, sets raw and gz
+  raw=$(stat -c%s "$1"); gz=$(gzip -9c "$1" | wc -c)
+  printf '| %s%s | %d | %d |\n' "$(echo "${1#dist/}" | sed -E 's/-[0-9a-f]{8,16}([._])/\1/')" "${2:-}" "$raw" "$gz"
+}
+
+first=(dist/index.html)
+while read -r name; do
+  [ -f "dist/$name" ] && first+=("dist/$name")
+done < <(grep -oE "(src|href)=\"/[^\"]+\"|'/[^']+'" dist/index.html | sed -E "s/^(src|href)=//; s/^[\"']\///; s/[\"']$//" | sort -u)
+first+=(dist/samples/hello.txtar)
+
 total_raw=0; total_gz=0
 printf '| file | raw bytes | gzip -9 bytes |\n|---|---:|---:|\n'
-for f in dist/*.wasm dist/*.js dist/*.css dist/index.html dist/samples/hello.txtar; do
-  raw=$(stat -c%s "$f"); gz=$(gzip -9c "$f" | wc -c)
-  total_raw=$((total_raw + raw)); total_gz=$((total_gz + gz))
-  printf '| %s | %d | %d |\n' "$(basename "$f" | sed -E 's/-[0-9a-f]{16}//')" "$raw" "$gz"
+for f in "${first[@]}"; do
+  row "$f"; total_raw=$((total_raw + raw)); total_gz=$((total_gz + gz))
 done
 printf '| **first load** | %d | %d |\n' "$total_raw" "$total_gz"
+
+lazy_raw=0; lazy_gz=0
+for f in dist/buildlab-web-full.js dist/buildlab-web-full_bg.wasm dist/chunks/*.js; do
+  [ -f "$f" ] || continue
+  row "$f" " (on first use)"; lazy_raw=$((lazy_raw + raw)); lazy_gz=$((lazy_gz + gz))
+done
+printf '| on first use (not in the first load) | %d | %d |\n' "$lazy_raw" "$lazy_gz"

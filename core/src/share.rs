@@ -242,8 +242,8 @@ impl std::error::Error for ShareError {}
 /// written as they are; [`decode`] would refuse them, so the page should check
 /// [`validate`] first if it lets users build huge workspaces.
 pub fn encode(s: &Shared) -> String {
-    let json = serde_json::to_vec(&to_wire(s)).expect("plain data serializes");
-    let packed = miniz_oxide::deflate::compress_to_vec(&json, 9);
+    let json = to_json(s);
+    let packed = miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 9);
     let mut out = format!("{SHARE_FORMAT}.");
     base64url_encode(&packed, &mut out);
     out
@@ -282,8 +282,19 @@ pub fn decode(token: &str) -> Result<Shared, ShareError> {
         })?;
     let json = String::from_utf8(json)
         .map_err(|_| ShareError::Malformed("its data is not UTF-8 text".into()))?;
+    from_json(&json)
+}
+
+/// A token's payload before compression: the wire as JSON text. The page also hands its session
+/// from its first wasm module to the full one with it (no compression code in the first).
+pub fn to_json(s: &Shared) -> String {
+    serde_json::to_string(&to_wire(s)).expect("plain data serializes")
+}
+
+/// Reads a payload made by [`to_json`], with [`decode`]'s checks.
+pub fn from_json(json: &str) -> Result<Shared, ShareError> {
     let v: serde_json::Value =
-        serde_json::from_str(&json).map_err(|e| ShareError::Malformed(e.to_string()))?;
+        serde_json::from_str(json).map_err(|e| ShareError::Malformed(e.to_string()))?;
     from_wire(Wire::read(v).map_err(ShareError::Malformed)?)
 }
 

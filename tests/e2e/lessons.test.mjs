@@ -143,7 +143,10 @@ test("hostile share links: the codec's sentence, the default sample intact, no s
     // A well-formed link whose file names and contents are markup: shown as text, never run.
     const { page: maker } = await openPage(browser, `${base}#preset=hello`);
     const evil = await maker.evaluate(async () => {
-      const lab = await window.wasmBindings.Lab.open("buildlab-e2e-evil");
+      // Share links are made by the full wasm module (the first load's has no codec).
+      const full = await import(new URL("buildlab-web-full.js", document.baseURI).href);
+      await full.default();
+      const lab = await full.Lab.open("buildlab-e2e-evil");
       lab.loadFiles([
         { path: "go.mod", text: "module example.com/evil\n\ngo 1.23\n" },
         { path: "main.go", text: "package main\n\n// </script><script>window.__pwned = 1</script>\nfunc main() {}\n" },

@@ -61,3 +61,59 @@ test("the page hashes the sample module and keeps an IndexedDB record across rel
   await page.screenshot({ path: screenshotPath("skeleton-reloaded"), fullPage: true });
   assert.deepEqual(errors, []);
 });
+
+test("the first load fetches only the build path; the editor, the graph layout and the full module come on first use", async () => {
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(`console: ${m.text()}`);
+  });
+  const fetched = [];
+  page.on("request", (r) => fetched.push(new URL(r.url()).pathname));
+  const since = (n) => fetched.slice(n).join(" ");
+  const FULL = /\/buildlab-web-full(\.js|_bg\.wasm)\b/;
+  await page.goto(helper.url);
+  await page.waitForSelector("body[data-first-build-ms]", { state: "attached", timeout: 30000 });
+
+  // What started before the first build was on screen (Resource Timing, on the page's clock):
+  // the first-load module (hashed names), ui.js, no chunk, not the full module.
+  const first = await page.evaluate(() => {
+    const shown = Number(document.body.dataset.firstBuildMs);
+    return performance.getEntriesByType("resource").filter((e) => e.startTime < shown).map((e) => new URL(e.name).pathname).join(" ");
+  });
+  assert.match(first, /\/buildlab-web-lean-[0-9a-f]+_bg\.wasm/, first);
+  assert.match(first, /\/ui-[0-9a-f]+\.js/, first);
+  assert.doesNotMatch(first, FULL, "the full wasm module is not part of the first load");
+  assert.doesNotMatch(first, /\/chunks\//, "no lazily loaded chunk is part of the first load");
+
+  // Then the editor (CodeMirror's chunk) replaces the plain text.
+  await page.waitForSelector(".cm-content", { timeout: 30000 });
+  assert.match(fetched.join(" "), /\/chunks\/codemirror-[^ ]+\.js/);
+  assert.match(await page.textContent(".cm-content"), /package main/);
+
+  // The graph tab fetches dagre.
+  let n = fetched.length;
+  await page.click("#tab-graph");
+  await page.waitForSelector("#graph .gnode", { timeout: 30000 });
+  assert.match(since(n), /\/chunks\/dagre[^ ]*\.js/);
+  assert.doesNotMatch(fetched.join(" "), FULL);
+
+  // Lessons switch the session to the full module, which keeps the build history: a share link
+  // made right after holds the first build.
+  n = fetched.length;
+  await page.click("#lessons-toggle");
+  await page.waitForSelector("#lessons:not([hidden]) button, #lessons:not([hidden]) a", { timeout: 30000 });
+  assert.match(since(n), FULL);
+  await page.click("#share");
+  await page.waitForFunction(() => document.body.dataset.shareUrl, null, { timeout: 30000 });
+  const shared = await page.evaluate(() => document.body.dataset.shareUrl);
+  const other = await browser.context.newPage();
+  other.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  await other.goto(shared);
+  await other.waitForSelector("body[data-shared]", { state: "attached", timeout: 30000 });
+  assert.equal(await other.evaluate(() => document.body.dataset.shared), "1", "the first build, made by the first-load module, is in the link");
+  await other.close();
+  assert.deepEqual(errors, []);
+  await page.close();
+});

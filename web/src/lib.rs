@@ -4,6 +4,11 @@
 //! ([`session`]). The JS API is the free functions below and the [`Lab`] class.
 //!
 //! Domain logic stays in `buildlab-core`; this crate only adapts it to the browser.
+//!
+//! The page loads it twice over: first built without the `extras` feature (the build path only,
+//! what the first build needs), then, on the first use of lessons, share links, trace
+//! import/export or the real toolchain, the full build, into which the session moves with
+//! [`Lab::handoff`] and `Lab::adopt` (www/src/engine.js).
 
 pub mod assets;
 pub mod dto;
@@ -12,6 +17,8 @@ pub mod lessons;
 pub mod overlay;
 pub mod real;
 pub mod session;
+#[cfg(test)]
+mod split_tests;
 pub mod store;
 #[cfg(test)]
 mod tests;
@@ -83,12 +90,14 @@ pub fn go_env(name: &str) -> Option<String> {
 /// Parses a lesson file (`id` is its name without `.json`). Returns the lesson as the page shows
 /// it — steps, questions and their kinds, never the expected answers — or throws every problem,
 /// one per line, each with its place.
+#[cfg(feature = "extras")]
 #[wasm_bindgen(js_name = parseLesson)]
 pub fn parse_lesson(id: &str, text: &str) -> Result<JsValue, JsError> {
     let l = lesson_of(id, text)?;
     dto::to_js(&dto::Lesson::of(&l))
 }
 
+#[cfg(feature = "extras")]
 fn lesson_of(id: &str, text: &str) -> Result<buildlab_core::lesson::Lesson, JsError> {
     buildlab_core::lesson::parse(id, text).map_err(|errs| {
         let lines: Vec<String> = errs.iter().map(|e| format!("{id}.json: {e}")).collect();
@@ -114,6 +123,14 @@ async fn open_cache(name: &str) -> session::CacheSide<IdbBackend> {
         }
     }
 }
+
+/// Why `build` refuses a real build: the executor is missing, or this is the first-load module,
+/// built without the real toolchain's driver (the page then loads the full module).
+#[cfg(feature = "extras")]
+const NO_REAL_BUILD: &str = "a real build needs the helper's executor";
+#[cfg(not(feature = "extras"))]
+const NO_REAL_BUILD: &str =
+    "this module has no real toolchain: the page loads the full module for it";
 
 /// A Buildlab session: a workspace, its plan, and the build cache in IndexedDB (or in memory
 /// after a quota failure). Methods that touch IndexedDB return promises.
@@ -295,14 +312,13 @@ impl Lab {
             };
             let mut progress = action_batches(&on_event);
             let r = match (o.real.clone(), executor) {
+                #[cfg(feature = "extras")]
                 (Some(go), Some(exec)) => {
                     assets::ensure_std(&go.goos, &go.goarch, false).await?;
                     s.borrow_mut().set_real(Some(go.into()));
                     real::build(&s, &req, now(), &mut progress, exec).await
                 }
-                (Some(_), None) => {
-                    return Err(JsError::new("a real build needs the helper's executor"))
-                }
+                (Some(_), _) => return Err(JsError::new(NO_REAL_BUILD)),
                 _ => session::build(&s, &req, now(), &mut progress).await,
             };
             let run = match r {
@@ -488,6 +504,7 @@ impl Lab {
     /// Imports a real go trace: `-debug-trace` (Chrome trace JSON) or `-debug-actiongraph` JSON,
     /// told apart by shape. Returns `{origin, root, wallMs, packages, trace}` (`trace` as the
     /// timeline draws it); it becomes the current trace, read-only (a build replaces it).
+    #[cfg(feature = "extras")]
     #[wasm_bindgen(js_name = importTrace)]
     pub fn import_trace(&self, json: &str) -> Result<JsValue, JsError> {
         use buildlab_core::trace;
@@ -507,6 +524,7 @@ impl Lab {
     /// The current trace — the last imported, else the last build's, else the plan simulated on
     /// the oracle machine — as `chrome` (Trace Event JSON, opens in Perfetto) or `actiongraph`
     /// (`-debug-actiongraph`; not for an imported trace, which has no plan here).
+    #[cfg(feature = "extras")]
     #[wasm_bindgen(js_name = exportTrace)]
     pub fn export_trace(&self, format: &str) -> Result<String, JsError> {
         use buildlab_core::trace;
@@ -543,6 +561,7 @@ impl Lab {
     }
 
     /// The current trace as the trace DTO (see `exportTrace`).
+    #[cfg(feature = "extras")]
     pub fn trace(&self) -> Result<JsValue, JsError> {
         let mut s = self.session.borrow_mut();
         if let Some(t) = s.trace.as_ref().or(s.last_build.as_ref().map(|b| &b.1)) {
@@ -560,6 +579,7 @@ impl Lab {
     /// builds' `actions` and `output` events (as `build`'s), and `output` for `go env`. Resolves to
     /// `{lesson, step, builds: [{label, argv, cpus, run}], files, questions}`; rejects with a
     /// sentence when the lesson or the experiment cannot run.
+    #[cfg(feature = "extras")]
     #[wasm_bindgen(js_name = runLessonStep)]
     pub fn run_lesson_step(
         &self,
@@ -626,6 +646,7 @@ impl Lab {
     /// against that step's builds (`core::lesson::check`). `answer` is a number, a boolean, a
     /// string or an array of strings (typed text is read too: `3`, `yes`, `a, b`). Returns
     /// `{correct, observed, explain}`; throws when no step has run or the answer cannot be read.
+    #[cfg(feature = "extras")]
     #[wasm_bindgen(js_name = checkAnswer)]
     pub fn check_answer(&self, question: usize, answer: JsValue) -> Result<JsValue, JsError> {
         let answer: serde_json::Value = if answer.is_undefined() || answer.is_null() {
@@ -652,45 +673,52 @@ impl Lab {
     /// A share link's token (`1.…`, for `#share=`) for this session's workspace and the traces
     /// of its last builds, with the page's command line, toolchain and CPUs (`options`: `{argv,
     /// cpus, toolchain, cwd, title}`). Throws, with the reason, when the link would be refused.
+    #[cfg(feature = "extras")]
     #[wasm_bindgen(js_name = shareLink)]
     pub fn share_link(&self, options: JsValue) -> Result<String, JsError> {
-        use buildlab_core::share::{self, Runner, SharedBuild, ToolchainChoice};
-        let o: dto::ShareOptions = from_js(options)?;
-        let s = self.session.borrow();
-        let tc = buildlab_core::plan::Toolchain::default();
-        let shared = share::Shared {
-            title: o.title,
-            workspace: s.workspace().clone(),
-            cwd: o.cwd,
-            argv: o.argv,
-            toolchain: ToolchainChoice {
-                runner: if o.toolchain == "real" {
-                    Runner::Real
-                } else {
-                    Runner::Simulated
-                },
-                goos: tc.goos,
-                goarch: tc.goarch,
-                cgo: tc.cgo_enabled,
-            },
-            cpus: o.cpus.unwrap_or(2).clamp(1, share::MAX_CPUS),
-            builds: s
-                .history
-                .iter()
-                .map(|(label, trace)| SharedBuild {
-                    label: label.chars().take(share::MAX_LABEL_BYTES / 4).collect(),
-                    trace: trace.clone(),
-                })
-                .collect(),
-        };
+        use buildlab_core::share;
+        let shared = shared_of(&self.session.borrow(), from_js(options)?);
         share::validate(&shared).map_err(|e| JsError::new(&format!("cannot share: {e}")))?;
         Ok(share::encode(&shared))
+    }
+
+    /// The session handed to the page's full wasm module (lessons, share links, traces in and
+    /// out, the real toolchain), which the page loads on their first use: the workspace and the
+    /// last builds' traces as a share link's payload before compression (`core::share::to_json`),
+    /// for that module's `adopt`. The cache, the why-rebuilt record and the binaries are in
+    /// IndexedDB, which both modules open.
+    pub fn handoff(&self) -> String {
+        let shared = shared_of(&self.session.borrow(), dto::ShareOptions::default());
+        buildlab_core::share::to_json(&shared)
+    }
+
+    /// Takes over a session handed off by the first-load module (`handoff`): its workspace, its
+    /// builds as the history, the last one as the last build's trace (so exports and share links
+    /// made right after the switch show it). Throws the codec's sentence when the payload is
+    /// refused (a workspace beyond a share link's caps); the page then goes on without history.
+    #[cfg(feature = "extras")]
+    pub fn adopt(&self, json: &str) -> Result<(), JsError> {
+        let shared =
+            buildlab_core::share::from_json(json).map_err(|e| JsError::new(&e.to_string()))?;
+        let mut s = self.session.borrow_mut();
+        s.load(shared.workspace);
+        s.history = shared
+            .builds
+            .into_iter()
+            .map(|b| (b.label, b.trace))
+            .collect();
+        let last = s.history.last().map(|b| b.1.clone());
+        if let (Some(t), Ok(p)) = (last, s.planned()) {
+            s.last_build = Some((p, t));
+        }
+        Ok(())
     }
 
     /// Opens a share link's token (with or without `#share=`): on success the session holds its
     /// workspace and its recorded builds become the history and the current trace; resolves to
     /// `{title, files, cwd, argv, toolchain, cpus, builds: [{label, wallMs, hits, misses,
     /// trace}]}`. A broken or hostile link throws the codec's sentence and changes nothing.
+    #[cfg(feature = "extras")]
     #[wasm_bindgen(js_name = openShared)]
     pub fn open_shared(&self, token: &str) -> Result<JsValue, JsError> {
         let shared =
@@ -708,7 +736,43 @@ impl Lab {
     }
 }
 
+/// The session's workspace and last builds as a share link holds them, with the page's command
+/// line, toolchain and CPUs from `o`.
+fn shared_of<B: Backend + Clone>(
+    s: &Session<B>,
+    o: dto::ShareOptions,
+) -> buildlab_core::share::Shared {
+    use buildlab_core::share::{self, Runner, SharedBuild, ToolchainChoice};
+    let tc = buildlab_core::plan::Toolchain::default();
+    share::Shared {
+        title: o.title,
+        workspace: s.workspace().clone(),
+        cwd: o.cwd,
+        argv: o.argv,
+        toolchain: ToolchainChoice {
+            runner: if o.toolchain == "real" {
+                Runner::Real
+            } else {
+                Runner::Simulated
+            },
+            goos: tc.goos,
+            goarch: tc.goarch,
+            cgo: tc.cgo_enabled,
+        },
+        cpus: o.cpus.unwrap_or(2).clamp(1, share::MAX_CPUS),
+        builds: s
+            .history
+            .iter()
+            .map(|(label, trace)| SharedBuild {
+                label: label.chars().take(share::MAX_LABEL_BYTES / 4).collect(),
+                trace: trace.clone(),
+            })
+            .collect(),
+    }
+}
+
 /// The plan run on the calibrated cost model, cold, at `-p` = the toolchain's CPUs.
+#[cfg(feature = "extras")]
 fn simulated_trace(p: &session::Planned) -> buildlab_core::trace::Trace {
     use buildlab_core::cost::{simulate, Simulation, Sizes};
     let tc = p.plan.toolchain();

@@ -1,105 +1,76 @@
-// The code editor: CodeMirror 6 with Go highlighting (@codemirror/lang-go), line numbers, undo
-// history and Ctrl/Cmd+Enter to build. One EditorState per file, so each file keeps its own undo
-// history while the user switches between them. Colours come from the page's CSS custom
-// properties, so the editor follows the theme without being reconfigured.
-import { EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter, drawSelection, highlightSpecialChars } from "@codemirror/view";
-import { EditorState, Prec } from "@codemirror/state";
-import { history, defaultKeymap, historyKeymap, indentWithTab } from "@codemirror/commands";
-import { syntaxHighlighting, HighlightStyle, indentOnInput, bracketMatching, indentUnit } from "@codemirror/language";
-import { go } from "@codemirror/lang-go";
-import { tags as t } from "@lezer/highlight";
+// The code editor as the page uses it. CodeMirror (www/src/codemirror.js, ~115 KB gzip: most of
+// the page's JS) is not needed for the first build, so it is a chunk fetched after that build is
+// on screen (body[data-first-build-ms]), or as soon as the user reaches for the editor, or
+// shortly after the page is ready when no build runs on load (a share link, a lesson). Until
+// then the open file is shown as read-only text and everything asked of the editor is kept, so
+// the API is the same before and after: { open(path, text, fresh), rename(from, to), drop(path),
+// reset(), current(), focus() }.
 
-const highlight = HighlightStyle.define([
-  { tag: [t.keyword, t.controlKeyword, t.definitionKeyword, t.moduleKeyword, t.operatorKeyword], color: "var(--tok-kw)" },
-  { tag: [t.string, t.special(t.string), t.character], color: "var(--tok-str)" },
-  { tag: [t.comment, t.lineComment, t.blockComment], color: "var(--tok-comment)", fontStyle: "italic" },
-  { tag: [t.number, t.bool, t.null, t.atom], color: "var(--tok-num)" },
-  { tag: [t.typeName, t.standard(t.typeName)], color: "var(--tok-type)" },
-  { tag: [t.function(t.variableName), t.function(t.propertyName), t.function(t.definition(t.variableName))], color: "var(--tok-fn)" },
-  { tag: [t.definition(t.variableName), t.definition(t.propertyName)], color: "var(--tok-def)" },
-]);
+/** After the page is ready, how long to wait for a first build before loading the editor anyway. */
+const NO_BUILD_MS = 3000;
 
-const theme = EditorView.theme({
-  "&": { height: "100%", backgroundColor: "var(--editor-bg)", color: "var(--fg)", fontSize: "13px" },
-  ".cm-scroller": { fontFamily: "var(--mono)", lineHeight: "1.5" },
-  ".cm-content": { caretColor: "var(--fg)" },
-  ".cm-cursor, .cm-dropCursor": { borderLeftColor: "var(--fg)" },
-  "&.cm-focused .cm-selectionBackground, .cm-selectionBackground, ::selection": { backgroundColor: "var(--sel)" },
-  ".cm-gutters": { backgroundColor: "var(--panel-2)", color: "var(--muted)", borderRight: "1px solid var(--line)" },
-  ".cm-activeLine": { backgroundColor: "color-mix(in srgb, var(--sel) 35%, transparent)" },
-  ".cm-activeLineGutter": { backgroundColor: "color-mix(in srgb, var(--sel) 60%, transparent)", color: "var(--fg)" },
-  "&.cm-focused": { outline: "2px solid var(--focus)", outlineOffset: "-2px" },
-  ".cm-matchingBracket": { backgroundColor: "color-mix(in srgb, var(--accent) 25%, transparent)" },
-});
-
-function languageFor(path) {
-  return path.endsWith(".go") ? [go()] : [];
-}
-
-/**
- * Creates the editor in `parent`. `onChange(path, text)` after each edit; `onBuild()` on
- * Ctrl/Cmd+Enter. Returns { open(path, text), rename(from, to), drop(path), text(path), focus() }.
- */
-export function createEditor(parent, { onChange, onBuild }) {
-  const states = new Map();
+/** Creates the editor in `parent`; `handlers`: `onChange(path, text)`, `onBuild()` (Ctrl/Cmd+Enter). */
+export function createEditor(parent, handlers) {
+  let cm = null;
   let current = null;
+  let text = "";
+  let focusWanted = false;
 
-  const extensions = (path) => [
-    lineNumbers(),
-    highlightActiveLineGutter(),
-    highlightSpecialChars(),
-    history(),
-    drawSelection(),
-    indentOnInput(),
-    bracketMatching(),
-    highlightActiveLine(),
-    indentUnit.of("\t"),
-    EditorState.tabSize.of(4),
-    syntaxHighlighting(highlight),
-    Prec.highest(keymap.of([{ key: "Mod-Enter", run: () => (onBuild(), true), preventDefault: true }])),
-    keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
-    theme,
-    languageFor(path),
-    EditorView.contentAttributes.of({ "aria-label": `Contents of ${path}` }),
-    EditorView.updateListener.of((u) => {
-      if (u.docChanged && current) onChange(current, u.state.doc.toString());
-    }),
-  ];
+  const plain = document.createElement("pre");
+  plain.className = "editor-plain";
+  plain.tabIndex = 0;
+  plain.setAttribute("aria-label", "File contents (the editor is loading)");
+  plain.style.cssText = "margin:0;height:100%;overflow:auto;padding:4px 8px;font:13px/1.5 var(--mono);background:var(--editor-bg);color:var(--fg)";
+  parent.append(plain);
 
-  const view = new EditorView({ parent, state: EditorState.create({ doc: "", extensions: extensions("") }) });
+  let loading = null;
+  function load() {
+    loading ??= import("./codemirror.js").then(({ createCodeMirror }) => {
+      observer.disconnect();
+      plain.remove();
+      cm = createCodeMirror(parent, handlers);
+      if (current !== null) cm.open(current, text);
+      if (focusWanted) cm.focus();
+    });
+    return loading;
+  }
+  for (const ev of ["pointerdown", "keydown", "focus"]) plain.addEventListener(ev, () => load(), { once: true });
+  const observer = new MutationObserver(() => {
+    const b = document.body.dataset;
+    if (b.firstBuildMs) load();
+    else if (b.ready === "true") setTimeout(load, NO_BUILD_MS);
+  });
+  observer.observe(document.body, { attributes: true, attributeFilter: ["data-first-build-ms", "data-ready"] });
+
+  function show(path, t) {
+    current = path;
+    text = t ?? "";
+    plain.textContent = text;
+  }
 
   return {
-    view,
-    /** Shows `path`; creates its state from `text` the first time (or when `fresh`). */
-    open(path, text, fresh = false) {
-      if (current) states.set(current, view.state);
-      let st = fresh ? null : states.get(path);
-      if (!st) st = EditorState.create({ doc: text, extensions: extensions(path) });
-      states.set(path, st);
-      current = path;
-      view.setState(st);
+    open(path, t, fresh = false) {
+      if (cm) cm.open(path, t, fresh);
+      else show(path, t);
     },
     rename(from, to) {
-      const st = from === current ? view.state : states.get(from);
-      if (!st) return;
-      states.delete(from);
-      // Recreate so the language and the aria label follow the new name; history starts over.
-      const fresh = EditorState.create({ doc: st.doc.toString(), extensions: extensions(to) });
-      states.set(to, fresh);
-      if (from === current) {
-        current = to;
-        view.setState(fresh);
-      }
+      if (cm) cm.rename(from, to);
+      else if (current === from) current = to;
     },
     drop(path) {
-      states.delete(path);
-      if (path === current) current = null;
+      if (cm) cm.drop(path);
+      else if (current === path) current = null;
     },
     reset() {
-      states.clear();
-      current = null;
+      if (cm) cm.reset();
+      else current = null;
     },
-    current: () => current,
-    focus: () => view.focus(),
+    current: () => (cm ? cm.current() : current),
+    focus() {
+      if (cm) return cm.focus();
+      focusWanted = true;
+      plain.focus();
+      load();
+    },
   };
 }

@@ -36,6 +36,13 @@
 
 import { Helper } from "./helper.js";
 
+/**
+ * The full wasm module (web/ with its `extras`: lessons, share links, trace import/export, the
+ * real toolchain), which Trunk writes next to the page (index.html's data-type="worker" asset)
+ * and the page fetches on their first use; the first load carries only the build path.
+ */
+const FULL_MODULE = "buildlab-web-full.js";
+
 const NAMES = {
   summary: ["sampleSummary"],
   recordVisit: ["recordVisit"],
@@ -77,13 +84,20 @@ export class Unavailable extends Error {
 // above that the Lab serves are answered from it; the rest stay "not available yet".
 const LAB_OPS = {
   build: (lab, engine) => async (files, request, onEvent) => {
+    const t0 = performance.now();
     lab.loadFiles(files);
     const options = { argv: request.argv, cpus: request.cpus, label: request.label };
-    if (request.toolchain !== "real") return fromBuildRun(await lab.build(options, onEvent));
+    if (request.toolchain !== "real") {
+      const t1 = performance.now();
+      const run = await lab.build(options, onEvent);
+      // Where the page's time went on this side of the wasm boundary (ms): handing the files
+      // over, and the whole build call (the engine's phases and its DTO).
+      return { ...fromBuildRun(run), marks: { loadMs: t1 - t0, labMs: performance.now() - t1 } };
+    }
     // The real tools through the helper: the Lab plans, hashes and looks up; the executor runs the misses.
     const { helper, info } = engine.helperState || {};
     if (!helper) throw new Error(engine.helperState?.reason || "the real toolchain needs the helper");
-    const exec = helper.executor(files);
+    const exec = helper.executor(files, onEvent);
     try {
       const real = { ...info.go, plannedRoot: info.plannedRoot };
       return fromBuildRun(await lab.build({ ...options, real }, onEvent, exec));
@@ -212,10 +226,47 @@ export class Engine {
     return await this.call("predict", files);
   }
 
+  /**
+   * Switches to the full wasm module (once; later calls get the same promise). The session
+   * moves over as plain data: the first module's `handoff` (workspace and last builds' traces)
+   * into the new Lab's `adopt`; the cache, the why-rebuilt record and the binaries are in
+   * IndexedDB, which the new Lab opens. A payload the codec refuses (a workspace beyond a share
+   * link's caps) leaves the new session without that history, as `handoffError` says.
+   */
+  full() {
+    if (typeof this.b?.parseLesson === "function") return Promise.resolve(this);
+    this.upgrade ??= (async () => {
+      const m = await import(new URL(FULL_MODULE, document.baseURI).href);
+      await m.default();
+      const lab = await m.Lab.open();
+      if (this.lab) {
+        try {
+          lab.adopt(this.lab.handoff());
+        } catch (e) {
+          this.handoffError = e.message || String(e);
+        }
+        this.lab.free();
+      }
+      this.b = m;
+      this.lab = lab;
+      return this;
+    })().catch((e) => {
+      this.upgrade = null; // a failed fetch is tried again on the next use
+      throw new Error(`the page's full module could not be loaded: ${e.message || e}`);
+    });
+    return this.upgrade;
+  }
+
   /** Runs a build; `onEvent` gets normalized events as they stream. */
   async build(files, request, onEvent) {
+    if (request?.toolchain === "real") await this.full();
     const result = await this.call("build", files, request, (ev) => forEachEvent(ev, onEvent));
     return { ...result, trace: normalizeTrace(result?.trace) };
+  }
+
+  /** The Build button is pressed: the Lab asks IndexedDB now for what a warm build asks first. */
+  listAhead() {
+    if (typeof this.lab?.listAhead === "function") this.lab.listAhead();
   }
 
   /** The lines the last build hashed into `build <importPath>`'s action ID, or null. */
@@ -267,7 +318,8 @@ export class Engine {
   }
 
   // Lessons, share links and traces in and out: the Lab's, so they run on the same session
-  // (workspace, IndexedDB cache, why-rebuilt record) as the Build button.
+  // (workspace, IndexedDB cache, why-rebuilt record) as the Build button. They are in the full
+  // module only: each switches to it first (`full`), hence async.
 
   /** Whether lessons, share links and trace import/export are there. */
   hasLessons() {
@@ -275,13 +327,15 @@ export class Engine {
   }
 
   /** A lesson file's text as the page shows it (`{id, title, summary, steps}`); throws its errors. */
-  parseLesson(id, text) {
+  async parseLesson(id, text) {
+    await this.full();
     if (typeof this.b?.parseLesson !== "function") throw new Error("this wasm build has no lessons");
     return this.b.parseLesson(id, text);
   }
 
   /** Runs a lesson step's experiment on the session; events as `build`'s plus `{kind: "command", text}`. */
   async runLessonStep(id, text, step, onEvent) {
+    await this.full();
     const r = await this.lab.runLessonStep(id, text, step, (ev) => forEachEvent(ev, onEvent));
     return { ...r, builds: r.builds.map((b) => ({ ...b, run: { ...fromBuildRun(b.run), trace: normalizeTrace(b.run.trace) } })) };
   }
@@ -292,25 +346,29 @@ export class Engine {
   }
 
   /** A share token for these files, the session's last builds and `options` ({argv, cpus, toolchain, title}). */
-  shareLink(files, options) {
+  async shareLink(files, options) {
+    await this.full();
     this.lab.loadFiles(files);
     return this.lab.shareLink(options);
   }
 
   /** Opens a share token; throws the codec's sentence for a broken or hostile link. */
-  openShared(token) {
+  async openShared(token) {
+    await this.full();
     const r = this.lab.openShared(token);
     return { ...r, builds: r.builds.map((b) => ({ ...b, trace: normalizeTrace(b.trace) })) };
   }
 
   /** Imports a real `-debug-trace` or `-debug-actiongraph` JSON: `{origin, root, wallMs, packages, trace}`. */
-  importTrace(text) {
+  async importTrace(text) {
+    await this.full();
     const r = this.lab.importTrace(text);
     return { ...r, trace: normalizeTrace(r.trace) };
   }
 
   /** The current trace as `chrome` (Perfetto) or `actiongraph` JSON text. */
-  exportTrace(format) {
+  async exportTrace(format) {
+    await this.full();
     return this.lab.exportTrace(format);
   }
 

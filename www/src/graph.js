@@ -2,8 +2,21 @@
 // what it imports below. Nodes are coloured by the last build's outcome (hit / miss), the
 // predicted rebuild set after an edit is outlined, and selecting a node shows its files, imports,
 // action-ID inputs and why it rebuilt — all as the engine reported them.
-import { layout as dagreLayout, graphlib } from "@dagrejs/dagre";
 import { h, s } from "./dom.js";
+
+/**
+ * dagre, fetched the first time the graph is drawn (a chunk of its own, see
+ * scripts/bundle-ui.mjs): the first build does not need it, so the first load does not carry it.
+ */
+let dagre = null;
+let dagreLoading = null;
+function loadDagre() {
+  dagreLoading ??= import("@dagrejs/dagre").then((m) => {
+    dagre = m.default ?? m;
+    return dagre;
+  });
+  return dagreLoading;
+}
 
 const CHAR_W = 6.8;
 
@@ -35,12 +48,12 @@ export function createGraph(root, opts = {}) {
   function layout(visible) {
     if (laid && laid.pkgs === pkgs && laid.showStd === showStd) return laid.g;
     const names = new Set(visible.map((p) => p.importPath));
-    const g = new graphlib.Graph();
+    const g = new dagre.graphlib.Graph();
     g.setGraph({ rankdir: "TB", nodesep: 18, ranksep: 42, marginx: 12, marginy: 12 });
     g.setDefaultEdgeLabel(() => ({}));
     for (const p of visible) g.setNode(p.importPath, { width: Math.max(60, p.importPath.length * CHAR_W + 20), height: 28 });
     for (const p of visible) for (const imp of p.imports || []) if (names.has(imp)) g.setEdge(p.importPath, imp);
-    dagreLayout(g);
+    dagre.layout(g);
     laid = { pkgs, showStd, g };
     return g;
   }
@@ -59,6 +72,11 @@ export function createGraph(root, opts = {}) {
 
   function render() {
     if (!pkgs.length) return;
+    if (!dagre) {
+      canvas.replaceChildren(h("p", { class: "empty", text: "Laying out the graph…" }));
+      loadDagre().then(render, (e) => canvas.replaceChildren(h("p", { class: "empty", text: `The graph layout could not be loaded: ${e.message || e}` })));
+      return;
+    }
     const visible = pkgs.filter((p) => showStd || !p.std);
     const g = layout(visible);
     const { width, height } = g.graph();

@@ -31,6 +31,7 @@ const state = {
   runs: [], // [{ n, command, trace, hits, misses, totalMs, result }]
   runCounter: 0,
   busy: false,
+  cacheStale: true, // the cache panel awaits a redraw (done when its tab is shown)
   lessons: null, // [{ id, title, summary } | { id, error }] once fetched
   lessonTexts: new Map(), // id -> the lesson file's text (the wasm parses and runs it)
   lesson: null, // { lesson, text, step, ran, questions }
@@ -236,12 +237,14 @@ async function runLine(line) {
   state.busy = true;
   document.body.dataset.building = "true";
   let echoed = false;
-  const echo = () => {
+  // `running`: the command is still running, so the page shows it busy; echoed after the
+  // fact (a build that finished within the 60 ms), the busy state would only be undone at once.
+  const echo = (running = true) => {
     if (echoed) return;
     echoed = true;
     clearTimeout(timer);
     ui.term.command(line);
-    setBusy(true);
+    if (running) setBusy(true);
   };
   const timer = setTimeout(echo, 60);
   if (c.kind !== "build") echo();
@@ -280,11 +283,11 @@ async function runBuild(c, echo = () => {}) {
     try { onBuildEvent(ev); } finally { eventsMs += performance.now() - te; }
   });
   const tEngine = performance.now();
-  echo();
+  echo(false);
   function onBuildEvent(ev) {
     if (ev.kind === "output") {
       echo();
-      ui.term.output(ev.text);
+      ui.term.output(ev.text, ev.live);
     }
     else if (ev.kind === "action") {
       live.actions.push(ev.action);
@@ -328,7 +331,8 @@ async function runBuild(c, echo = () => {}) {
   // Where the page's time went (ms): the engine's phases, and the rest (events, DTOs, panels).
   if (result.phases) {
     const p = result.phases;
-    document.body.dataset.lastSimPhases = JSON.stringify({ plan: p.planMs, dry: p.dryMs, before: p.beforeMs, drive: p.driveMs, confirm: p.confirmMs, flush: p.flushMs, events: eventsMs, engine: tEngine - t0, page: pageMs });
+    const m = result.marks || {};
+    document.body.dataset.lastSimPhases = JSON.stringify({ plan: p.planMs, dry: p.dryMs, before: p.beforeMs, drive: p.driveMs, confirm: p.confirmMs, flush: p.flushMs, events: eventsMs, load: m.loadMs, lab: m.labMs, engine: tEngine - t0, page: pageMs });
   }
   status(`Build #${run.n}: ${run.misses} rebuilt, ${run.hits} from the cache; ${ms(run.totalMs)} simulated, ${Math.round(pageMs)} ms of page time${failed}.`, Boolean(result.exitCode));
 }
@@ -380,7 +384,17 @@ function recordBuild(result, command) {
   return run;
 }
 
+/**
+ * Redraws the cache panel from IndexedDB (every record's size, the browser's estimate): now if
+ * it is on screen, else when its tab is next shown. A snapshot of the whole store after every
+ * build, for a hidden panel, would keep IndexedDB and the page busy for nobody.
+ */
 async function refreshCache() {
+  if ($("view-cache").hidden) {
+    state.cacheStale = true;
+    return;
+  }
+  state.cacheStale = false;
   let listing;
   try {
     listing = await engine.cacheListing();
@@ -467,6 +481,10 @@ function setupTabs() {
     if (tab.id === "tab-timeline") ui.timeline.redraw();
     if (tab.id === "tab-compare") ui.compare.show();
     if (tab.id === "tab-graph") ui.graph.show();
+    if (tab.id === "tab-cache" && state.cacheStale !== false) {
+      ui.cache.render({ listing: null, last: state.lastBuild || null, storage: null });
+      refreshCache();
+    }
   };
   for (const t of tabs) {
     t.addEventListener("click", () => select(t, false));
@@ -587,7 +605,7 @@ async function loadLessonIndex() {
       const r = await fetch(`lessons/${encodeURIComponent(id)}.json`);
       if (!r.ok) throw new Error(`HTTP ${r.status}`);
       const text = await r.text();
-      const l = engine.parseLesson(id, text);
+      const l = await engine.parseLesson(id, text);
       state.lessonTexts.set(id, text);
       return { id, title: l.title, summary: l.summary, lesson: l };
     } catch (e) {
@@ -703,7 +721,7 @@ async function makeShareLink() {
   if (state.busy) return;
   try {
     const c = classify($("cmdline").value);
-    const token = engine.shareLink(workspaceFiles(), {
+    const token = await engine.shareLink(workspaceFiles(), {
       argv: c.argv,
       cpus: Number($("cpus").value) || 1,
       toolchain: $("toolchain").value,
@@ -731,7 +749,7 @@ async function makeShareLink() {
 async function openShareToken(token) {
   let r;
   try {
-    r = engine.openShared(token);
+    r = await engine.openShared(token);
   } catch (e) {
     await openSample(state.settings.sample);
     notice(`This share link cannot be opened: ${e.message || e}. The ${state.sample} sample is open instead; nothing was changed.`, { error: true });
@@ -772,7 +790,7 @@ async function importTraceFile(file) {
     return;
   }
   try {
-    const r = engine.importTrace(await file.text());
+    const r = await engine.importTrace(await file.text());
     $("tab-timeline").click();
     ui.timeline.update(r.trace);
     // What the file names: every package, and how many of them ran a build action (`unsafe` is
@@ -802,9 +820,9 @@ function download(name, text) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
-function exportTrace(format) {
+async function exportTrace(format) {
   try {
-    const text = engine.exportTrace(format);
+    const text = await engine.exportTrace(format);
     download(format === "chrome" ? "buildlab-trace.json" : "buildlab-actiongraph.json", text);
     status(format === "chrome"
       ? "Saved buildlab-trace.json: open it at ui.perfetto.dev (Open trace file) or chrome://tracing."
@@ -816,15 +834,9 @@ function exportTrace(format) {
 
 /** The trace on screen, handed to a new Perfetto UI tab (window.open must run in the click). */
 function openPerfetto() {
-  let text;
-  try {
-    text = engine.exportTrace("chrome");
-  } catch (e) {
-    status(e.message || String(e), true);
-    return;
-  }
   status("Opening ui.perfetto.dev in a new tab and handing it the trace…");
-  openInPerfetto(new TextEncoder().encode(text).buffer, { title: "Buildlab trace" })
+  const trace = engine.exportTrace("chrome").then((text) => new TextEncoder().encode(text).buffer);
+  openInPerfetto(trace, { title: "Buildlab trace" })
     .then(() => status("The trace is open in the Perfetto tab."))
     .catch((e) => status(`Perfetto: ${e.message || e}`, true));
 }
@@ -910,6 +922,12 @@ async function main(bindings) {
     e.preventDefault();
     runLine($("cmdline").value);
   });
+  // Pressing Build (not yet released) asks IndexedDB for the key listing a warm build confirms
+  // its cache with: after the click, the browser would answer only once it has drawn a frame
+  // (see Session::list_ahead in web/src/session.rs).
+  const listAhead = () => { if (!state.busy && $("toolchain").value !== "real") engine.listAhead(); };
+  $("run").addEventListener("pointerdown", (e) => { if (e.button === 0) listAhead(); });
+  $("run").addEventListener("keydown", (e) => { if (e.key === " " && !e.repeat) listAhead(); });
   for (const b of document.querySelectorAll(".cmdbuttons button")) b.addEventListener("click", () => runLine(b.dataset.cmd));
   addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !e.defaultPrevented) {

@@ -7,7 +7,9 @@
 export const PERFETTO_ORIGIN = "https://ui.perfetto.dev";
 
 /**
- * Opens `origin` with `open` (window.open) and hands it `buffer` (an ArrayBuffer of the trace).
+ * Opens `origin` with `open` (window.open) and hands it `buffer` (an ArrayBuffer of the trace, or
+ * a promise of one: the window must open inside the click, and the trace may come from the wasm
+ * module the page fetches on first use; if the promise rejects, the window is closed again).
  * `host` is the window whose "message" events carry the reply. Resolves with the opened window
  * once the trace is posted; rejects if the window could not be opened (a popup blocker) or did
  * not answer within `timeoutMs`.
@@ -16,9 +18,11 @@ export function openInPerfetto(buffer, { title = "Buildlab trace", url, open = (
   return new Promise((resolve, reject) => {
     const win = open(origin);
     if (!win) {
+      Promise.resolve(buffer).catch(() => {}); // not wanted any more: its failure is not news
       reject(new Error("the browser blocked the new window: allow pop-ups for this page, or use Export trace"));
       return;
     }
+    const data = Promise.resolve(buffer);
     let done = false;
     const finish = (err) => {
       if (done) return;
@@ -31,13 +35,20 @@ export function openInPerfetto(buffer, { title = "Buildlab trace", url, open = (
     };
     function onMessage(e) {
       if (e.source !== win || e.origin !== origin || e.data !== "PONG") return;
-      try {
-        win.postMessage({ perfetto: { buffer, title, ...(url ? { url } : {}) } }, origin);
+      data.then((buf) => {
+        win.postMessage({ perfetto: { buffer: buf, title, ...(url ? { url } : {}) } }, origin);
         finish(null);
-      } catch (err) {
-        finish(err);
-      }
+      }).catch(finish);
     }
+    data.catch((err) => {
+      if (done) return;
+      try {
+        win.close();
+      } catch {
+        // Already gone: nothing to close.
+      }
+      finish(err);
+    });
     host.addEventListener("message", onMessage);
     const ping = () => {
       if (win.closed) {

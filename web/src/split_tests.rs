@@ -1,0 +1,103 @@
+//! The hand-off between the page's two wasm modules (`Lab::handoff` in the first-load module,
+//! `Lab::adopt` in the full one), run in headless Chromium like `tests.rs`. Both sides are this
+//! crate's `Lab`: the test build has every feature, and `handoff` is the same code in both.
+
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+async fn fresh_lab(name: &str) -> crate::Lab {
+    idb::Factory::new()
+        .unwrap()
+        .delete(name)
+        .unwrap()
+        .await
+        .unwrap();
+    crate::Lab::open(Some(name.to_string())).await
+}
+
+fn get(v: &JsValue, path: &[&str]) -> JsValue {
+    path.iter().fold(v.clone(), |v, k| {
+        js_sys::Reflect::get(&v, &JsValue::from_str(k)).unwrap()
+    })
+}
+
+async fn build(lab: &crate::Lab, label: &str) -> JsValue {
+    let opts = js_sys::JSON::parse(&format!(
+        r#"{{"argv":["go","build","-x","."],"cpus":2,"label":"{label}"}}"#
+    ))
+    .unwrap();
+    let run = wasm_bindgen_futures::JsFuture::from(lab.build(opts, None, None))
+        .await
+        .unwrap();
+    assert_eq!(get(&run, &["exitCode"]).as_f64(), Some(0.0));
+    run
+}
+
+#[wasm_bindgen_test]
+async fn a_session_handed_off_keeps_its_workspace_builds_and_last_trace() {
+    let first = fresh_lab("buildlab-test-handoff").await;
+    first
+        .load_txtar(buildlab_core::sample::HELLO_TXTAR)
+        .ok()
+        .unwrap();
+    build(&first, "cold").await;
+    build(&first, "warm").await;
+
+    let full = crate::Lab::open(Some("buildlab-test-handoff".to_string())).await;
+    full.adopt(&first.handoff()).ok().unwrap();
+    assert_eq!(full.workspace_txtar(), first.workspace_txtar());
+
+    // The builds are the history a share link carries.
+    let share =
+        js_sys::JSON::parse(r#"{"argv":["go","build","."],"toolchain":"simulated"}"#).unwrap();
+    let token = full.share_link(share).ok().unwrap();
+    let opened = full.open_shared(&token).ok().unwrap();
+    let labels: Vec<String> = (0..2)
+        .map(|i| {
+            get(&opened, &["builds", &i.to_string(), "label"])
+                .as_string()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(labels, ["cold", "warm"]);
+
+    // The last build is the last build's trace, with its plan: it exports in both formats.
+    let other = crate::Lab::open(Some("buildlab-test-handoff".to_string())).await;
+    other.adopt(&first.handoff()).ok().unwrap();
+    let graph = other.export_trace("actiongraph").ok().unwrap();
+    assert!(graph.contains("\"Mode\": \"link\""), "{graph}");
+    assert!(other
+        .export_trace("chrome")
+        .ok()
+        .unwrap()
+        .contains("Executing action (build example.com/hello)"));
+
+    // And the cache is IndexedDB's: the full module's next build of the same files is all hits.
+    let run = build(&full, "again").await;
+    assert_eq!(get(&run, &["misses"]).as_f64(), Some(0.0));
+}
+
+#[wasm_bindgen_test]
+async fn a_workspace_beyond_a_share_links_caps_is_refused_and_changes_nothing() {
+    let first = fresh_lab("buildlab-test-handoff-big").await;
+    let mut txtar = String::from("-- go.mod --\nmodule example.com/big\n\ngo 1.23\n");
+    for i in 0..buildlab_core::share::MAX_FILES {
+        txtar.push_str(&format!("-- p{i}.go --\npackage main\n"));
+    }
+    first.load_txtar(&txtar).ok().unwrap();
+    let full = crate::Lab::open(Some("buildlab-test-handoff-big".to_string())).await;
+    full.load_txtar(buildlab_core::sample::HELLO_TXTAR)
+        .ok()
+        .unwrap();
+    let e = full.adopt(&first.handoff()).expect_err("refused");
+    let msg = get(&JsValue::from(e), &["message"]).as_string().unwrap();
+    assert!(msg.contains("over 2000 files"), "{msg}");
+    assert_eq!(full.workspace_txtar(), {
+        let (_, ws) =
+            buildlab_core::workspace::Workspace::from_txtar(buildlab_core::sample::HELLO_TXTAR)
+                .unwrap();
+        ws.to_txtar("")
+    });
+}
