@@ -429,6 +429,12 @@ impl<'a> Session<'a> {
         self.in_flight.len()
     }
 
+    /// The actions dispatched so far with their outcomes and timings, in dispatch order (a job
+    /// still running is listed as not run): what a live transcript renders before the end.
+    pub fn runs(&self) -> &[transcript::ActionRun] {
+        &self.runs
+    }
+
     /// The cache file (`<hex>` of `$GOCACHE/xx/<hex>-d`) holding a build action's output, once
     /// it is known (a hit, or a job's output stored): what a real link's `importcfg` points to.
     pub fn output_hex(&self, a: ActionIx) -> Option<&str> {

@@ -46,7 +46,7 @@ use buildlab_core::cache::{CacheFs, DirCache};
 use buildlab_core::constraint::BuildContext;
 use buildlab_core::hash::Digest;
 use buildlab_core::load::{load, LoadRequest};
-use buildlab_core::plan::{plan, Mode};
+use buildlab_core::plan::{plan, BuildMode, Mode};
 use buildlab_core::schedule;
 use buildlab_core::trace::{self, CacheOutcome, Status, TraceAction};
 use buildlab_core::transcript::{self, ChunkKind};
@@ -339,7 +339,10 @@ struct FileIn {
     text: String,
 }
 
-/// The go build flags the page may set. `-o`, `-work`, `-toolexec`, `-gcflags`… do not exist here.
+/// The go build flags the page may set. `-work`, `-toolexec`, `-gcflags`… do not exist here.
+/// `-o` only names where the page puts the binary: it changes the plan (the link-install's
+/// target, so the plan digest), never what the helper writes (the binary stays in `$WORK` and
+/// the store).
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct FlagsIn {
@@ -351,6 +354,26 @@ struct FlagsIn {
     a: bool,
     #[serde(default)]
     p: Option<usize>,
+    #[serde(default)]
+    o: Option<String>,
+}
+
+impl FlagsIn {
+    /// What `-o` asks for, as the page's session decides it: a directory when the name ends in
+    /// `/` or the workspace has files under it (relative to the cwd), else the binary's path.
+    fn mode(&self, ws: &Workspace, cwd: &str) -> BuildMode {
+        let flags = buildlab_core::goflags::BuildFlags {
+            o: self.o.clone(),
+            ..Default::default()
+        };
+        flags.mode(|o| {
+            let dir = match cwd {
+                "" | "." => format!("{o}/"),
+                c => format!("{c}/{o}/"),
+            };
+            ws.iter().any(|(path, _)| path.starts_with(&dir))
+        })
+    }
 }
 
 /// A validated request: nothing has been written yet.
@@ -482,6 +505,13 @@ fn validate(body: &[u8], limits: &Limits) -> Result<Validated, ApiError> {
     if let Some(p) = req.flags.p {
         if !(1..=64).contains(&p) {
             return Err(bad(format!("flags.p {p}: must be 1..64")));
+        }
+    }
+    if let Some(o) = &req.flags.o {
+        // The helper never writes it, but a name it plans must be one the page could hold.
+        let rel = o.strip_suffix('/').unwrap_or(o);
+        if o != "/dev/null" {
+            check_rel_path("flags.o", rel, limits)?;
         }
     }
     if let Some(h) = &req.binary {
@@ -810,6 +840,7 @@ fn plan_workspace(go: &GoInstall, v: &Validated) -> Result<buildlab_core::plan::
         ctx,
         goroot: go.goroot.clone(),
         module_root_display: PLANNED_ROOT.into(),
+        mode: v.flags.mode(&v.ws, &v.cwd),
         ..LoadRequest::default()
     };
     let loaded = load(&v.ws, &req).map_err(|e| format!("{e}\n"))?;
@@ -843,6 +874,12 @@ pub(crate) struct OpenWorkspace {
     /// Action id (as the page names it) → the action.
     by_id: HashMap<usize, buildlab_core::plan::ActionIx>,
     last_used: Mutex<Instant>,
+    /// The build's `-p` slots: a page keeps more actions in flight than that (so that the tools
+    /// never wait for the page's own work between two actions), and the helper runs at most
+    /// `-p` at once, in the order they came, as go's workers would.
+    slots: Arc<Semaphore>,
+    /// Which slots are busy (a slot is the action's lane on the page's timeline).
+    lanes: Mutex<Vec<bool>>,
     _permit: tokio::sync::OwnedSemaphorePermit,
 }
 
@@ -899,10 +936,17 @@ fn open_blocking(
     }
     let dir = TempDir::new(&api.tmp_root, "ws", n)
         .map_err(|e| internal(format!("creating the workspace directory: {e}")))?;
+    let workers = schedule::workers(
+        v.flags.p,
+        crate::cli::real_toolchain(go, v.flags.p).cpus,
+        false,
+    );
     let ws = OpenWorkspace {
         by_id: plan.actions().map(|(a, x)| (x.id, a)).collect(),
         plan,
         last_used: Mutex::new(Instant::now()),
+        slots: Arc::new(Semaphore::new(workers)),
+        lanes: Mutex::new(vec![false; workers]),
         _permit: permit,
         dir,
     };
@@ -953,7 +997,14 @@ struct ExecRequest {
     /// The dependencies' outputs, by content hash in the store.
     #[serde(default)]
     inputs: Vec<ExecInput>,
+    /// Send the archive in the reply's body after the JSON (one request per action instead of
+    /// a second one for the blob): `application/x-buildlab-exec`, the JSON, `\n`, the bytes.
+    #[serde(default)]
+    inline: bool,
 }
+
+/// The media type of an exec reply that carries its archive: one line of JSON, then the bytes.
+pub const EXEC_INLINE_TYPE: &str = "application/x-buildlab-exec";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -1059,14 +1110,66 @@ async fn exec_action(
         )
             .into_response());
     }
+    // Wait for one of the build's -p slots: the page sends more than -p actions at once.
+    let queued = Instant::now();
+    let slot = ws
+        .slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| no_workspace(n))?;
+    let queued_ms = queued.elapsed().as_secs_f64() * 1e3;
+    let lane = Lane::take(&ws);
     api.execs.fetch_add(1, Ordering::Relaxed);
     let api2 = api.clone();
-    let r = tokio::task::spawn_blocking(move || {
-        exec_blocking(&api2, &go, &ws, a, &archives, &req.build_id)
+    let ws2 = ws.clone();
+    let (mut r, archive) = tokio::task::spawn_blocking(move || {
+        exec_blocking(&api2, &go, &ws2, a, &archives, &req.build_id)
     })
     .await
     .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
-    Ok(json_response(r))
+    r["queuedMs"] = json!(queued_ms);
+    r["lane"] = json!(lane.0 + 1);
+    drop((lane, slot));
+    match archive.filter(|_| req.inline) {
+        Some(bytes) => {
+            let mut body = r.to_string().into_bytes();
+            body.push(b'\n');
+            body.extend_from_slice(&bytes);
+            Ok((
+                [
+                    (header::CONTENT_TYPE, EXEC_INLINE_TYPE),
+                    (header::CACHE_CONTROL, "no-store"),
+                ],
+                body,
+            )
+                .into_response())
+        }
+        None => Ok(json_response(r)),
+    }
+}
+
+/// A busy slot of a workspace (its lane), freed when dropped.
+struct Lane(usize, Arc<OpenWorkspace>);
+
+impl Lane {
+    fn take(ws: &Arc<OpenWorkspace>) -> Lane {
+        let mut lanes = ws.lanes.lock().unwrap_or_else(|e| e.into_inner());
+        let i = lanes.iter().position(|b| !b).unwrap_or(0);
+        if let Some(b) = lanes.get_mut(i) {
+            *b = true;
+        }
+        Lane(i, ws.clone())
+    }
+}
+
+impl Drop for Lane {
+    fn drop(&mut self) {
+        let mut lanes = self.1.lanes.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(b) = lanes.get_mut(self.0) {
+            *b = false;
+        }
+    }
 }
 
 fn exec_blocking(
@@ -1076,7 +1179,7 @@ fn exec_blocking(
     a: buildlab_core::plan::ActionIx,
     archives: &HashMap<buildlab_core::plan::ActionIx, PathBuf>,
     build_id: &str,
-) -> Result<Value, ApiError> {
+) -> Result<(Value, Option<Vec<u8>>), ApiError> {
     let (src, work) = (ws.src(), ws.work());
     let setup = realbuild::Setup {
         tooldir: Path::new(&go.tooldir),
@@ -1122,12 +1225,14 @@ fn exec_blocking(
         })
     };
     let (mut archive, mut binary) = (Value::Null, Value::Null);
-    match &artifact {
+    let mut bytes_out = None;
+    match artifact {
         realbuild::Artifact::Archive { bytes, path } => {
-            archive = json!({"hex": store(bytes, Some(path))?, "size": bytes.len()})
+            archive = json!({"hex": store(&bytes, Some(&path))?, "size": bytes.len()});
+            bytes_out = Some(bytes);
         }
         realbuild::Artifact::Binary(b) => {
-            let hex = store(b, None)?;
+            let hex = store(&b, None)?;
             api.binaries
                 .lock()
                 .map_err(|_| ApiError(StatusCode::INTERNAL_SERVER_ERROR, "lock".into()))?
@@ -1138,12 +1243,13 @@ fn exec_blocking(
         realbuild::Artifact::None => {}
     }
     let ok = error.is_none() && res.success;
-    Ok(json!({
+    let reply = json!({
         "version": API_VERSION, "ok": ok,
         "output": format!("{}{}", res.output, error.unwrap_or_default()),
         "failedStep": res.failed_step, "runs": runs, "wallMs": wall_ms,
         "archive": archive, "binary": binary,
-    }))
+    });
+    Ok((reply, bytes_out))
 }
 
 /// Puts `bytes` into the content-addressed store under their hash: a fresh temporary file

@@ -106,10 +106,13 @@ struct Kept {
 
 impl Kept {
     fn read(plan: &Plan, cwd: &Path, cache_root: &Path, module_root: &Path) -> Kept {
-        let root = plan.action(plan.root());
-        let target = (root.mode == Mode::LinkInstall)
-            .then(|| root.target.as_ref().map(|t| cwd.join(t)))
-            .flatten();
+        // The install's target: the root's, or under `-o DIR/` (where the root is the `go build`
+        // action above the install) the one install's.
+        let mut installs = plan.actions().filter(|(_, x)| x.mode == Mode::LinkInstall);
+        let target = match (installs.next(), installs.next()) {
+            (Some((_, x)), None) => x.target.as_ref().map(|t| cwd.join(t)),
+            _ => None,
+        };
         let target_id = target.as_deref().and_then(read_build_id);
         let record_path = diskcache::record_path(cache_root, module_root);
         let record = diskcache::load_record(&record_path);
@@ -347,6 +350,10 @@ fn write_binary(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
             ));
         }
     }
+    // `-o DIR/`: go makes the directory (the install's `mkdir -p`).
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
     diskcache::write_atomic(path, bytes, None)?;
     #[cfg(unix)]
     {
@@ -448,7 +455,24 @@ fn build_real(flags: &BuildFlags, cwd: &Path) -> Output {
     }
 }
 
+/// `CGO_ENABLED=1` asked for in the environment: refused, since the executor runs no cgo or gcc
+/// step (the real toolchain builds as `CGO_ENABLED=0 go build` does). Unset, the build is the
+/// `CGO_ENABLED=0` one, where go's default on a machine with gcc would be 1 (see README).
+fn refuse_cgo(value: Option<&str>) -> Result<(), Output> {
+    match value.map(str::trim) {
+        Some("1") => Err(Output::err(
+            "buildlab: --real: CGO_ENABLED=1: the real toolchain runs no cgo or gcc steps \
+             (packages using cgo, runtime/cgo among them, are not built); \
+             set CGO_ENABLED=0 or leave it unset"
+                .to_string(),
+            2,
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn build_real_result(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
+    refuse_cgo(std::env::var("CGO_ENABLED").ok().as_deref())?;
     let explicit = std::env::var_os("BUILDLAB_GO").map(PathBuf::from);
     let go = crate::godetect::detect(explicit.as_deref())
         .map_err(|e| Output::err(format!("buildlab: --real: {e}"), 2))?;

@@ -14,7 +14,7 @@
 //! Not here: cgo (the planner does not model its steps; real builds run with `CGO_ENABLED=0`),
 //! caching (the driver decides what runs), HTTP (see `api`).
 
-use buildlab_core::plan::{ActionIx, FileContents, Plan, Step, BUILD_ID, WORK};
+use buildlab_core::plan::{ActionIx, FileContents, Mode, Plan, Step, BUILD_ID, WORK};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -187,12 +187,23 @@ fn clean_path(p: &Path) -> PathBuf {
     out
 }
 
+/// Whether `dir` is the directory an install action's target goes in (outside `$WORK`).
+fn is_target_dir(plan: &Plan, action: ActionIx, dir: &str) -> bool {
+    let x = plan.action(action);
+    matches!(x.mode, Mode::LinkInstall | Mode::BuildInstall)
+        && !dir.starts_with(WORK)
+        && x.target.as_deref().and_then(|t| t.rfind('/').map(|i| &t[..=i])) == Some(dir)
+}
+
 /// Runs the steps of `action` in order. Stops at the first failing tool, as go does.
 pub fn run_action(plan: &Plan, action: ActionIx, cx: &ExecContext) -> Result<ExecResult, ExecError> {
     let mut res = ExecResult { success: true, ..Default::default() };
     let action_start = Instant::now();
     for (step_ix, step) in plan.steps(action).iter().enumerate() {
         match step {
+            // An install's mkdir of its target's directory (`-o DIR/`) goes with the move: the
+            // driver's, like the install itself.
+            Step::Mkdir(d) if is_target_dir(plan, action, d) => {}
             Step::Mkdir(d) => {
                 std::fs::create_dir_all(cx.inside_work(d)?).map_err(|e| ExecError::Io(format!("mkdir {d}: {e}")))?
             }

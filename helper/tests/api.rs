@@ -946,12 +946,17 @@ use buildlab_core::cache::{CacheFs, DirCache, MemFs};
 use buildlab_core::constraint::BuildContext;
 use buildlab_core::load::{load, LoadRequest};
 use buildlab_core::object::Object;
-use buildlab_core::plan::{plan, Mode, Plan};
+use buildlab_core::plan::{plan, BuildMode, Mode, Plan};
 use buildlab_core::rebuild::Record;
 use buildlab_core::workspace::Workspace;
 
-/// The fixture planned as the helper plans it (its Go, `CGO_ENABLED=0`, the planned root).
-fn page_plan(files: &[Value], go: &buildlab_helper::godetect::GoInstall) -> (Workspace, Plan) {
+/// The fixture planned as the helper plans it (its Go, `CGO_ENABLED=0`, the planned root), for
+/// `go build` with `-o` as `mode` says.
+fn page_plan(
+    files: &[Value],
+    go: &buildlab_helper::godetect::GoInstall,
+    mode: BuildMode,
+) -> (Workspace, Plan) {
     let mut ws = Workspace::new();
     for f in files {
         ws.insert(
@@ -966,6 +971,7 @@ fn page_plan(files: &[Value], go: &buildlab_helper::godetect::GoInstall) -> (Wor
         ctx,
         goroot: go.goroot.clone(),
         module_root_display: buildlab_helper::api::PLANNED_ROOT.into(),
+        mode,
         ..LoadRequest::default()
     };
     let loaded = load(&ws, &req).unwrap_or_else(|e| panic!("{e}"));
@@ -987,6 +993,14 @@ struct PageBuild {
     target: Option<String>,
 }
 
+/// How the "page" talks to the helper: `flags` of the workspace (`{"o": …}`), and whether each
+/// archive comes inline in the exec reply (as the page asks) or by a second request.
+#[derive(Clone, Copy, Default)]
+struct Speak {
+    o: Option<&'static str>,
+    inline: bool,
+}
+
 /// One `go build` as the page runs it: core's session over `cache`; each job one exec request
 /// (uploading what the helper lacks when it says so); the archives fetched as binary bodies.
 fn page_build(
@@ -996,6 +1010,34 @@ fn page_build(
     p: &Plan,
     cache: &mut DirCache<MemFs>,
     target: Option<&str>,
+) -> PageBuild {
+    page_build_as(h, files, ws, p, cache, target, Speak::default())
+}
+
+/// An exec reply: its JSON, and the archive when it came inline (`application/x-buildlab-exec`:
+/// the JSON, a newline, the bytes).
+fn exec_reply(body: &[u8], inline: bool) -> (Value, Option<Vec<u8>>) {
+    if !inline {
+        return (serde_json::from_slice(body).unwrap(), None);
+    }
+    let nl = body.iter().position(|&b| b == b'\n');
+    match nl {
+        Some(i) if body.len() > i + 1 => (
+            serde_json::from_slice(&body[..i]).unwrap(),
+            Some(body[i + 1..].to_vec()),
+        ),
+        _ => (serde_json::from_slice(body).unwrap(), None),
+    }
+}
+
+fn page_build_as(
+    h: &Helper,
+    files: &[Value],
+    ws: &Workspace,
+    p: &Plan,
+    cache: &mut DirCache<MemFs>,
+    target: Option<&str>,
+    speak: Speak,
 ) -> PageBuild {
     let digest = p.digest();
     let wf = WorkspaceFiles {
@@ -1026,7 +1068,11 @@ fn page_build(
         }
         for job in jobs {
             let id = *ws_id.get_or_insert_with(|| {
-                let body = build_req(files.to_vec(), json!({"planDigest": digest}));
+                let flags = speak.o.map_or(json!({}), |o| json!({"o": o}));
+                let body = build_req(
+                    files.to_vec(),
+                    json!({"planDigest": digest, "flags": flags}),
+                );
                 let (st, b) = h.api("POST", "/api/v1/workspace", &body);
                 assert_eq!(st, 200, "{}", String::from_utf8_lossy(&b));
                 let v: Value = serde_json::from_slice(&b).unwrap();
@@ -1039,7 +1085,7 @@ fn page_build(
                 .iter()
                 .filter_map(|&d| Some(json!({"action": p.action(d).id, "hex": s.output_hex(d)?})))
                 .collect();
-            let req = json!({"version": 1, "action": p.action(job.action).id, "buildId": job.build_id, "inputs": inputs});
+            let req = json!({"version": 1, "action": p.action(job.action).id, "buildId": job.build_id, "inputs": inputs, "inline": speak.inline});
             let path = format!("/api/v1/workspace/{id}/exec");
             let (mut st, mut b) = h.api("POST", &path, req.to_string().as_bytes());
             if st == 409 {
@@ -1059,7 +1105,12 @@ fn page_build(
             }
             assert_eq!(st, 200, "{}", String::from_utf8_lossy(&b));
             out.execs += 1;
-            let v: Value = serde_json::from_slice(&b).unwrap();
+            let (v, inline) = exec_reply(&b, speak.inline);
+            assert_eq!(
+                v["lane"], 1,
+                "one request at a time runs on the first slot: {v}"
+            );
+            assert!(v["queuedMs"].as_f64().is_some(), "{v}");
             let runs = v["runs"].as_array().cloned().unwrap_or_default();
             out.runs += runs.len();
             out.processes += runs.iter().filter(|r| r["internal"] != true).count();
@@ -1083,8 +1134,20 @@ fn page_build(
                 tr.failed_step = v["failedStep"].as_u64().map(|n| n as usize);
             } else if job.mode == Mode::Build {
                 let hex = v["archive"]["hex"].as_str().expect("an archive");
-                let (bs, bytes) = h.api("GET", &format!("/api/v1/blob/{hex}"), b"");
-                assert_eq!(bs, 200);
+                let bytes = match inline {
+                    Some(bytes) => bytes,
+                    None => {
+                        assert!(!speak.inline, "asked inline, the archive did not come: {v}");
+                        let (bs, bytes) = h.api("GET", &format!("/api/v1/blob/{hex}"), b"");
+                        assert_eq!(bs, 200);
+                        bytes
+                    }
+                };
+                assert_eq!(
+                    buildlab_core::hash::Digest::of(&bytes).to_hex(),
+                    hex,
+                    "the archive is the one stored"
+                );
                 tr.output = Some(Object::from_archive(bytes).expect("a Go archive"));
             } else if job.mode == Mode::LinkInstall {
                 out.binary = v["binary"]["hex"].as_str().map(str::to_string);
@@ -1116,7 +1179,7 @@ fn api_page_driven_build_runs_only_the_misses() {
     let go = buildlab_helper::godetect::detect(Some(Path::new(GO))).unwrap();
     let h = Helper::start("page", &["--go", GO]);
     let files = fixture_files("multi");
-    let (ws, p) = page_plan(&files, &go);
+    let (ws, p) = page_plan(&files, &go, BuildMode::Build);
     let mut cache = DirCache::open(MemFs::default());
 
     // Cold: every build and the link run on the helper.
@@ -1178,6 +1241,126 @@ fn api_page_driven_build_runs_only_the_misses() {
     );
 }
 
+/// `go build -o NAME` and `-o DIR/` from the page: the helper plans the same target (the plan
+/// digests agree, where they used to differ and the helper refused with 409), the archives come
+/// inline in the exec replies, and the binary runs.
+#[test]
+fn api_page_driven_build_with_o_and_inline_archives() {
+    if !go_present() {
+        return;
+    }
+    let go = buildlab_helper::godetect::detect(Some(Path::new(GO))).unwrap();
+    let h = Helper::start("pageo", &["--go", GO]);
+    let files = fixture_files("hello");
+    for (o, mode, target) in [
+        (
+            "hello-bin",
+            BuildMode::BuildTo("hello-bin".into()),
+            "hello-bin",
+        ),
+        ("out/", BuildMode::BuildToDir("out/".into()), "out/hello"),
+    ] {
+        let (ws, p) = page_plan(&files, &go, mode);
+        let installs: Vec<Option<&str>> = p
+            .actions()
+            .filter(|(_, x)| x.mode == Mode::LinkInstall)
+            .map(|(_, x)| x.target.as_deref())
+            .collect();
+        assert_eq!(installs, [Some(target)], "{o}");
+        // Without -o the helper's plan is another one: the digest check notices.
+        let plain = build_req(files.clone(), json!({"planDigest": p.digest()}));
+        let (st, b) = h.api("POST", "/api/v1/workspace", &plain);
+        assert_eq!(st, 409, "{o}: {}", String::from_utf8_lossy(&b));
+        let mut cache = DirCache::open(MemFs::default());
+        let speak = Speak {
+            o: Some(o),
+            inline: true,
+        };
+        let cold = page_build_as(&h, &files, &ws, &p, &mut cache, None, speak);
+        assert_eq!(cold.exit, 0, "{o}: {}", cold.transcript);
+        assert!(cold.execs > 5, "{o}: {} execs", cold.execs);
+        let bin = cold.binary.expect("the link-install returned a binary");
+        let (st, run) = h.api("POST", &format!("/api/v1/run/{bin}"), b"");
+        assert_eq!(st, 200);
+        let run: Value = serde_json::from_slice(&run).unwrap();
+        assert_eq!(run["stdout"], "hi\n", "{o}: {run}");
+    }
+    // A name the page could not hold is refused like any other path.
+    for bad in ["../x", "/tmp/x", "a/../b", "-x"] {
+        let body = build_req(files.clone(), json!({"flags": {"o": bad}}));
+        let (st, b) = h.api("POST", "/api/v1/workspace", &body);
+        assert_eq!(st, 400, "-o {bad}: {}", String::from_utf8_lossy(&b));
+    }
+    assert_eq!(h.tmp_entries(), Vec::<String>::new());
+}
+
+/// The page keeps more actions in flight than `-p`; the helper runs at most `-p` of them at once
+/// and says how long each waited for a slot and which slot ran it (the timeline's lane).
+#[test]
+fn api_page_driven_exec_waits_for_a_p_slot() {
+    if !go_present() {
+        return;
+    }
+    let go = buildlab_helper::godetect::detect(Some(Path::new(GO))).unwrap();
+    let h = Helper::start("pageslots", &["--go", GO]);
+    let files = fixture_files("hello");
+    let (ws, p) = page_plan(&files, &go, BuildMode::Build);
+    let body = build_req(files.clone(), json!({"flags": {"p": 1}}));
+    let (st, b) = h.api("POST", "/api/v1/workspace", &body);
+    assert_eq!(st, 200, "{}", String::from_utf8_lossy(&b));
+    let id = serde_json::from_slice::<Value>(&b).unwrap()["workspace"]
+        .as_u64()
+        .unwrap();
+    // Two leaves of the graph, ready at once.
+    let wf = WorkspaceFiles {
+        ws: &ws,
+        root: buildlab_helper::api::PLANNED_ROOT.into(),
+    };
+    let rec = Record::default();
+    let cfg = Config {
+        workers: 2,
+        ..Config::default()
+    };
+    let mut s = Session::new(&p, &wf, &rec, None, cfg);
+    let mut cache = DirCache::open(MemFs::default());
+    let jobs = s.ready(&mut cache, 0.0);
+    assert_eq!(jobs.len(), 2);
+    let path = format!("/api/v1/workspace/{id}/exec");
+    let replies: Vec<Value> = std::thread::scope(|sc| {
+        let hs: Vec<_> = jobs
+            .iter()
+            .map(|job| {
+                let req = json!({"version": 1, "action": p.action(job.action).id, "buildId": job.build_id});
+                let (h, path) = (&h, &path);
+                sc.spawn(move || {
+                    let (st, b) = h.api("POST", path, req.to_string().as_bytes());
+                    assert_eq!(st, 200, "{}", String::from_utf8_lossy(&b));
+                    serde_json::from_slice::<Value>(&b).unwrap()
+                })
+            })
+            .collect();
+        hs.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    for v in &replies {
+        assert_eq!(v["ok"], true, "{v}");
+        assert_eq!(v["lane"], 1, "-p 1: one slot: {v}");
+    }
+    let q = |v: &Value| v["queuedMs"].as_f64().unwrap();
+    let (first, second) = if q(&replies[0]) <= q(&replies[1]) {
+        (&replies[0], &replies[1])
+    } else {
+        (&replies[1], &replies[0])
+    };
+    let wall = first["wallMs"].as_f64().unwrap();
+    assert!(
+        q(second) >= wall * 0.5,
+        "the second waited for the first's slot: queued {} ms, the first ran {wall} ms",
+        q(second)
+    );
+    let (st, _) = h.api("DELETE", &format!("/api/v1/workspace/{id}"), b"");
+    assert_eq!(st, 204);
+}
+
 #[test]
 fn api_page_driven_hostile_requests() {
     if !go_present() {
@@ -1186,7 +1369,7 @@ fn api_page_driven_hostile_requests() {
     let go = buildlab_helper::godetect::detect(Some(Path::new(GO))).unwrap();
     let h = Helper::start("pagehostile", &["--go", GO]);
     let files = fixture_files("hello");
-    let (_, p) = page_plan(&files, &go);
+    let (_, p) = page_plan(&files, &go, BuildMode::Build);
     let digest = p.digest();
     let store_before = tree(&h.base.join("cache"));
 

@@ -247,6 +247,68 @@ fn cli_real_toolchain_cold_warm_and_relink() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
 }
 
+/// The real toolchain runs no cgo: `CGO_ENABLED=1` asked for explicitly is refused, in plain words
+/// and before anything is built; `CGO_ENABLED=0` builds.
+#[test]
+fn cli_real_refuses_cgo_enabled_1() {
+    let s = Sandbox::new("hello", "cgo1");
+    let one = PathBuf::from("1");
+    let r = s.run_with(&["build", "--real", "."], &[("CGO_ENABLED", one.as_path())]);
+    assert_eq!(r.status, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with(
+            "buildlab: --real: CGO_ENABLED=1: the real toolchain runs no cgo or gcc steps"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(!s.module.join("hello").exists());
+    assert!(!s.gocache().exists(), "nothing was built or cached");
+    if Path::new("/usr/lib/go-1.23/bin/go").is_file() {
+        let zero = PathBuf::from("0");
+        let r = s.run_with(
+            &["build", "--real", "."],
+            &[("CGO_ENABLED", zero.as_path())],
+        );
+        assert_eq!(r.status, 0, "{}", r.stderr);
+    }
+}
+
+/// `-o DIR/` makes the directory and installs the binary in it under its default name, as go
+/// does, with the real tools (whose executor leaves the install's mkdir to the driver) and the
+/// simulated ones; a warm build with it in place links nothing.
+#[test]
+fn cli_o_dir_installs_into_the_directory() {
+    let real = Path::new("/usr/lib/go-1.23/bin/go").is_file();
+    let s = Sandbox::new("hello", "odir");
+    for (args, dir) in [
+        (vec!["build", "-o", "sim/", "."], "sim"),
+        (vec!["build", "--real", "-o", "bin/", "."], "bin"),
+    ] {
+        if args.contains(&"--real") && !real {
+            eprintln!("note: Go 1.23 is not installed; skipping build --real -o");
+            continue;
+        }
+        let r = s.run(&args);
+        assert_eq!(r.status, 0, "{args:?}: {}", r.stderr);
+        assert!(s.module.join(dir).join("hello").is_file(), "{args:?}");
+        let mut again = args.clone();
+        again.insert(1, "-x");
+        let warm = s.run(&again);
+        assert_eq!(warm.status, 0, "{}", warm.stderr);
+        assert_eq!(
+            count(&warm.stderr, "/link "),
+            0,
+            "{args:?}: {}",
+            warm.stderr
+        );
+    }
+    if real {
+        let out = Command::new(s.module.join("bin/hello")).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
+    }
+}
+
 #[test]
 fn cli_never_replaces_dev_null_or_other_special_files() {
     use std::os::unix::fs::FileTypeExt;

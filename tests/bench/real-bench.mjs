@@ -17,7 +17,7 @@
 // docs/benchmarks.md records the figures.
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { startHelper, launch, ROOT } from "../e2e/lib.mjs";
 
@@ -57,7 +57,7 @@ const cache = join(work, "gocache");
 const ws = files(SRC);
 
 const helper = await startHelper();
-const out = { module: "webjson", runs: RUNS, goVersion: execFileSync(GO, ["version"]).toString().trim() };
+const out = { module: "webjson", runs: RUNS, goVersion: execFileSync(GO, ["version"]).toString().trim(), loadAverage: { start: loadavg() } };
 const goCold = [];
 const goColdCgo = [];
 const pageCold = [];
@@ -84,7 +84,9 @@ try {
       if ((await page.evaluate(() => document.body.dataset.realToolchain)) !== "available") throw new Error("the page offers no real toolchain");
       // Open webjson through a share link (the page's own way to receive a workspace).
       const token = await page.evaluate(async (ws) => {
-        const lab = await window.wasmBindings.Lab.open("bench-share");
+        const full = await import(new URL("buildlab-web-full.js", document.baseURI).href); // the full module makes share links
+        await full.default();
+        const lab = await full.Lab.open("bench-share");
         lab.loadFiles(ws);
         return lab.shareLink({ title: "webjson", argv: ["go", "build", "."], cpus: 2, toolchain: "real", cwd: "" });
       }, ws);
@@ -121,5 +123,8 @@ out.goBuildAColdCgoDefaultMs = { median: median(goColdCgo), runs: goColdCgo };
 out.pageRealColdMs = { median: median(pageCold), runs: pageCold, detail: pageDetail };
 out.pageRealWarmNoopMs = { median: median(pageWarm), runs: pageWarm, phasesMs: pageWarmDetail };
 out.coldRatio = Number((out.pageRealColdMs.median / out.goBuildAColdMs.median).toFixed(3));
+// Each page run against the go run just before it (the same minute's load).
+out.coldPairRatios = pageCold.map((p, i) => Number((p / goCold[i]).toFixed(3)));
+out.loadAverage.end = loadavg();
 out.warmRatio = Number((out.pageRealWarmNoopMs.median / out.goWarmNoopMs.median).toFixed(3));
 console.log(JSON.stringify(out, null, 1));

@@ -69,8 +69,22 @@ test("real toolchain: cold build of hello on the helper, warm build runs no tool
     assert.equal(await page.isHidden("#run-binary"), true, "no Run before a real build");
 
     // Cold: a fresh profile has an empty IndexedDB cache, so every action is a miss the helper runs.
+    // The terminal streams go's -x transcript while the build runs (the settled part, shown live),
+    // then shows the build's own output in its place.
+    await page.evaluate(() => {
+      window.__liveSeen = "";
+      new MutationObserver(() => {
+        const live = document.querySelector("#terminal .live");
+        if (live && document.body.dataset.building === "true" && live.textContent.length > window.__liveSeen.length) window.__liveSeen = live.textContent;
+      }).observe(document.querySelector("#terminal"), { childList: true, subtree: true, characterData: true });
+    });
     const before = await counters(page);
     const cold = await build(page, "go build -x .");
+    const liveSeen = await page.evaluate(() => window.__liveSeen);
+    assert.match(liveSeen, /^WORK=\/tmp\/go-build\d+\n/, "the transcript streamed while the build ran");
+    assert.match(liveSeen, /\/compile -o \$WORK\/b\d+\/_pkg_\.a/);
+    assert.ok((await lastOutput(page)).includes(liveSeen), "what streamed is the beginning of go's transcript");
+    assert.equal(await page.locator("#terminal .live").count(), 0, "the live text gave way to the build's output");
     assert.equal(cold.lastExit, "0", await lastOutput(page));
     assert.ok(Number(cold.lastMisses) > 10, `cold build rebuilt the standard library too: ${cold.lastMisses}`);
     assert.equal(cold.lastHits, "0");
@@ -106,10 +120,20 @@ test("real toolchain: cold build of hello on the helper, warm build runs no tool
     assert.match(await lastOutput(page), /^\$ \.\/hello\nhi\n$/);
     await page.screenshot({ path: screenshotPath("real-toolchain-run"), fullPage: true });
 
+    // -o: the page plans the link-install's target; the helper plans the same one (it used to
+    // refuse with 409, "plans this workspace differently"), and only the link runs again.
+    const named = await build(page, "go build -o hi .");
+    assert.equal(named.lastExit, "0", await lastOutput(page));
+    assert.doesNotMatch(await lastOutput(page), /409|differently/);
+    assert.match(await page.textContent("#status"), /real tools\): \d+ rebuilt, \d+ from the cache; the helper ran \d+ tools? for \d+ actions?/);
+    assert.ok(Number(named.lastHits) > 10, `the archives came from the cache: ${named.lastHits}`);
+
     // cgo: the helper builds with CGO_ENABLED=0, so go leaves the file out and says what it says;
     // the page adds which file that was and why.
     const share = await page.evaluate(async () => {
-      const lab = await window.wasmBindings.Lab.open("e2e-cgo-share");
+      const full = await import(new URL("buildlab-web-full.js", document.baseURI).href); // the full module makes share links
+      await full.default();
+      const lab = await full.Lab.open("e2e-cgo-share");
       lab.loadFiles([
         { path: "go.mod", text: "module example.com/cgo\n\ngo 1.23\n" },
         { path: "main.go", text: 'package main\n\n// int two(void) { return 2; }\nimport "C"\n\nimport "fmt"\n\nfunc main() { fmt.Println(C.two()) }\n' },

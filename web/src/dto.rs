@@ -1437,6 +1437,8 @@ pub struct ExecRequest {
     pub packages: Vec<String>,
     pub cwd: String,
     pub p: Option<usize>,
+    /// `-o`: the link-install's target is part of the plan the helper checks.
+    pub o: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -1462,6 +1464,12 @@ pub struct ExecReply {
     /// The helper's wall time for the action (tools and its own work).
     #[serde(default)]
     pub wall_ms: f64,
+    /// How long the action waited at the helper for one of its `-p` slots, and which slot
+    /// (1-based) ran it: the page keeps more actions in flight than the helper runs at once.
+    #[serde(default)]
+    pub queued_ms: f64,
+    #[serde(default)]
+    pub lane: Option<usize>,
 }
 
 #[derive(Deserialize)]

@@ -15,9 +15,12 @@
 //! Not here: HTTP (the executor's), the simulated toolchain ([`crate::session::build`]).
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::Poll;
+use std::task::Waker;
 
 use buildlab_core::build::{self, Config, Job, Timing, ToolResult};
 use buildlab_core::cache::{CacheFs, DirCache, Miss, UnixNanos};
@@ -25,13 +28,14 @@ use buildlab_core::constraint::BuildContext;
 use buildlab_core::hash::Digest;
 use buildlab_core::load::LoadRequest;
 use buildlab_core::object::Object;
-use buildlab_core::plan::{Mode, Plan, Toolchain};
+use buildlab_core::plan::{ActionIx, Mode, Plan, Toolchain};
 use buildlab_core::schedule;
 use buildlab_core::trace::{Kind, Span, TraceAction};
+use buildlab_core::transcript::{self, RenderInput};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::dto;
-use crate::overlay::{Checked, Corrupt, OverlayFs};
+use crate::overlay::{Batch, Checked, Corrupt, OverlayFs};
 use crate::session::{self, Built, PlanFailure, Planned, Request, Session};
 use crate::store::Backend;
 
@@ -50,7 +54,8 @@ pub struct RealGo {
 
 impl RealGo {
     /// The load request and toolchain the helper uses for the same build: this Go's GOROOT,
-    /// version and target, `CGO_ENABLED=0`, the helper's CPUs, the planned root.
+    /// version and target, `CGO_ENABLED=0`, the helper's CPUs, the planned root, and the
+    /// page's `-o`.
     pub fn request(&self, base: &LoadRequest, parallel: Option<usize>) -> (LoadRequest, Toolchain) {
         let mut ctx = BuildContext::new(&self.goos, &self.goarch);
         ctx.cgo_enabled = false;
@@ -60,6 +65,8 @@ impl RealGo {
             ctx,
             goroot: self.goroot.clone(),
             module_root_display: self.planned_root.clone(),
+            // -o: the install's target is part of the plan (and of its digest).
+            mode: base.mode.clone(),
             ..LoadRequest::default()
         };
         let tc = Toolchain {
@@ -94,6 +101,9 @@ pub struct RealRun {
     pub helper_error: Option<String>,
     /// Where the page's time went (see [`Phases`]).
     pub phases: Phases,
+    /// The helper's slot (1-based) each job ran on: the timeline's lane (the page keeps more
+    /// jobs in flight than the helper runs at once, so core's lanes are not the workers').
+    lanes: HashMap<ActionIx, usize>,
 }
 
 /// Where a real build's page time went, ms: planning, hashing and the cache read before the
@@ -262,6 +272,7 @@ fn exec_request(
         packages: req.flags.patterns.clone(),
         cwd: req.cwd.clone(),
         p: req.flags.p,
+        o: req.flags.o.clone(),
     }
 }
 
@@ -341,6 +352,7 @@ fn tool_result(f: Flight, end_us: f64, run: &mut RealRun) -> (Job, ToolResult, T
         end_us,
         spans: Vec::new(),
     };
+
     let r = match reply {
         Reply::Error(e) => {
             run.helper_error.get_or_insert_with(|| e.clone());
@@ -360,6 +372,12 @@ fn tool_result(f: Flight, end_us: f64, run: &mut RealRun) -> (Job, ToolResult, T
         Reply::Ran(r) => r,
     };
     let a = &r.answer;
+    // It started when the helper gave it a slot, on that slot's lane.
+    let start_us = (start_us + a.queued_ms * 1e3).min(end_us);
+    timing.start_us = start_us;
+    if let Some(l) = a.lane {
+        run.lanes.insert(job.action, l);
+    }
     run.execs += 1;
     run.phases.helper_ms += a.wall_ms;
     run.tool_runs += a.runs.len();
@@ -409,12 +427,156 @@ fn tool_result(f: Flight, end_us: f64, run: &mut RealRun) -> (Job, ToolResult, T
     (job, tr, timing)
 }
 
+/// A write of the cache files that finished so far into IndexedDB, running while the build goes
+/// on (its own read-write transaction, spawned so that the browser drives it): the archives do
+/// not all wait for the flush after the last tool.
+struct BgWrite {
+    slot: Rc<RefCell<(Option<Result<(), Batch>>, Option<Waker>)>>,
+}
+
+impl BgWrite {
+    fn spawn<B: Backend + Clone + 'static>(backend: &B, batch: Batch) -> BgWrite {
+        let slot = Rc::new(RefCell::new((None, None::<Waker>)));
+        let (b, s2) = (backend.clone(), slot.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let r = match b.write(&batch).await {
+                Ok(_) => Ok(()),
+                Err(_) => Err(batch),
+            };
+            let mut g = s2.borrow_mut();
+            g.0 = Some(r);
+            if let Some(w) = g.1.take() {
+                w.wake();
+            }
+        });
+        BgWrite { slot }
+    }
+
+    fn done(&self) -> bool {
+        self.slot.borrow().0.is_some()
+    }
+
+    /// Waits for the write. A failed batch is given back: its files go into the flush's batch
+    /// again, where a second failure makes the session fall back to memory as any write does.
+    async fn wait(self) -> Result<(), Batch> {
+        std::future::poll_fn(|cx| {
+            let mut g = self.slot.borrow_mut();
+            match g.0.take() {
+                Some(r) => Poll::Ready(r),
+                None => {
+                    g.1 = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+            }
+        })
+        .await
+    }
+}
+
+/// Puts a failed early write's files back into the overlay's journal (the flush writes them).
+fn rejournal(cache: &mut DirCache<OverlayFs>, batch: Batch) {
+    for (path, data, mtime) in batch.writes {
+        cache.fs_mut().write(&path, &data, mtime);
+    }
+}
+
+/// Starts writing what finished since the last write, when no write is under way (one at a
+/// time: while one commits, the next batch grows).
+async fn write_early<B: Backend + Clone + 'static>(
+    backend: Option<&B>,
+    cache: &mut DirCache<OverlayFs>,
+    bg: &mut Option<BgWrite>,
+) {
+    let Some(b) = backend else { return };
+    if bg.as_ref().is_some_and(|w| !w.done()) {
+        return;
+    }
+    if let Some(w) = bg.take() {
+        if let Err(batch) = w.wait().await {
+            rejournal(cache, batch);
+            return; // IndexedDB refused: the flush tries once more and falls back
+        }
+    }
+    let batch = cache.fs_mut().take_batch();
+    if !batch.writes.is_empty() || !batch.touches.is_empty() || !batch.deletes.is_empty() {
+        *bg = Some(BgWrite::spawn(b, batch));
+    }
+}
+
+/// The `-x` transcript shown while the build runs: what go has certainly printed by now. Each
+/// time, the transcript of the actions dispatched so far is rendered as at the end, and only
+/// its prefix that nothing still running can come before is sent (an action's commands are
+/// placed at the times it issued them, so a chunk is final once its action ended before the
+/// earliest job in flight was sent). The end's transcript then has this text as its prefix.
+struct Live {
+    sent: usize,
+    last_ms: f64,
+}
+
+impl Live {
+    /// At most this often (a render is the whole transcript so far).
+    const EVERY_MS: f64 = 100.0;
+
+    fn update(
+        &mut self,
+        s: &build::Session,
+        input: RenderInput,
+        in_flight_from_us: f64,
+        executor: &JsValue,
+    ) {
+        let now = session::page_ms();
+        if now - self.last_ms < Self::EVERY_MS {
+            return;
+        }
+        self.last_ms = now;
+        let runs = s.runs();
+        let ends: HashMap<ActionIx, f64> = runs
+            .iter()
+            .filter_map(|r| Some((r.action, r.timing.as_ref()?.end_us)))
+            .collect();
+        let t = transcript::render(&RenderInput { runs, ..input });
+        let mut text = String::new();
+        for c in &t.chunks {
+            let settled = c
+                .action
+                .is_none_or(|a| ends.get(&a).is_some_and(|&e| e < in_flight_from_us));
+            if !settled {
+                break;
+            }
+            text.push_str(&c.text);
+        }
+        if text.len() > self.sent {
+            let more = JsValue::from_str(&text[self.sent..]);
+            self.sent = text.len();
+            if let Ok(f) = js_sys::Reflect::get(executor, &JsValue::from_str("live")) {
+                if let Some(f) = f.dyn_ref::<js_sys::Function>() {
+                    let _ = f.call1(executor, &more);
+                }
+            }
+        }
+    }
+}
+
+/// The timeline's lane of a finished action: the helper's slot it ran on; an action that ran no
+/// tool (a hit) on the lane of the worker that would have dispatched it.
+fn relane(a: &mut TraceAction, lanes: &HashMap<usize, usize>, workers: usize) {
+    match (lanes.get(&a.id), a.lane) {
+        (Some(&l), _) => a.lane = Some(l),
+        (None, Some(l)) => a.lane = Some((l - 1) % workers.max(1) + 1),
+        (None, None) => {}
+    }
+}
+
 /// `go build` with the real tools: plan for the helper's Go, prefetch the cache in one read
-/// transaction, drive core's build session with the misses running on the helper (at most
-/// `-p` at once; `progress` gets every action as it finishes), then flush as a simulated build
-/// does. A helper that fails or cannot be reached fails the actions it was asked to run, with
-/// its words in the transcript; what finished before is kept.
-pub async fn build<B: Backend + Clone>(
+/// transaction, drive core's build session with the misses running on the helper, then flush as
+/// a simulated build does. The helper runs at most `-p` actions at once; the page keeps twice as
+/// many in flight (the helper queues them in the order sent), so the tools never wait for the
+/// page's own work on a reply. `progress` gets every action as it finishes (on the helper's
+/// lanes); the archives are written to IndexedDB while the build runs; the executor's `live`
+/// gets the transcript as far as it is settled. A helper that fails or cannot be reached fails
+/// the actions it was asked to run, with its words in the transcript; what finished before is
+/// kept.
+pub async fn build<B: Backend + Clone + 'static>(
     cell: &RefCell<Session<B>>,
     req: &Request,
     now: UnixNanos,
@@ -437,29 +599,64 @@ pub async fn build<B: Backend + Clone>(
     let digest = p.plan.digest();
     let work_dir = session::work_dir(now);
     let do_start_us = (session::page_ms() - t0) * 1e3;
+    let workers = schedule::workers(f.p, cpus, f.n);
+    let gocache = crate::gocache();
     let cfg = Config {
         flags,
         print: session::print_flags(f),
-        workers: schedule::workers(f.p, cpus, f.n),
+        // Twice the helper's slots in flight (see above); -n runs nothing.
+        workers: if f.n { workers } else { workers * 2 },
         verbose: f.v,
         now,
         work_dir: work_dir.clone(),
-        gocache: crate::gocache(),
+        gocache: gocache.clone(),
         do_start_us,
         ..Config::default()
     };
+    let live_input = RenderInput {
+        plan: &p.plan,
+        flags: session::print_flags(f),
+        verbose: f.v,
+        work_dir: &work_dir,
+        gocache: &gocache,
+        runs: &[],
+    };
+    let early = (cell.borrow().storage() == &session::Storage::IndexedDb && !f.n)
+        .then(|| i.backend())
+        .flatten();
     let mut cache = DirCache::open(fs);
     let mut checked = Checked::new(&mut cache);
     let mut s = build::Session::new(&p.plan, &files, &i.record, i.target.as_deref(), cfg);
     let now_us = || (session::page_ms() - t0) * 1e3;
     let mut pending: Pending = Vec::new();
+    let mut sent: HashMap<ActionIx, f64> = HashMap::new();
     let mut run = RealRun::default();
+    let mut bg: Option<BgWrite> = None;
+    let mut live = Live {
+        sent: 0,
+        last_ms: f64::MIN,
+    };
+    let ids = |lanes: &HashMap<ActionIx, usize>| -> HashMap<usize, usize> {
+        lanes
+            .iter()
+            .map(|(&a, &l)| (p.plan.action(a).id, l))
+            .collect()
+    };
+    let mut report = |s: &mut build::Session, run: &RealRun| {
+        let mut done = s.take_finished();
+        if !done.is_empty() {
+            let lanes = ids(&run.lanes);
+            done.iter_mut().for_each(|a| relane(a, &lanes, workers));
+            progress(&p, done);
+        }
+    };
     loop {
         for job in s.ready(&mut checked, now_us()) {
             let request = match dto::to_js(&exec_request(&p.plan, &s, &job, &digest, &req)) {
                 Ok(r) => r,
                 Err(_) => JsValue::NULL,
             };
+            sent.insert(job.action, now_us());
             pending.push(Box::pin(attempt(
                 executor.clone(),
                 job,
@@ -468,7 +665,7 @@ pub async fn build<B: Backend + Clone>(
                 Vec::new(),
             )));
         }
-        progress(&p, s.take_finished());
+        report(&mut s, &run);
         if pending.is_empty() {
             break;
         }
@@ -497,20 +694,37 @@ pub async fn build<B: Backend + Clone>(
                         reply: Reply::Error(e),
                         ..flight
                     };
+                    sent.remove(&flight.job.action);
                     let (job, tr, timing) = tool_result(flight, now_us(), &mut run);
                     s.complete(&mut checked, &job, tr, timing);
                 }
             }
         } else {
+            sent.remove(&flight.job.action);
             let (job, tr, timing) = tool_result(flight, now_us(), &mut run);
             s.complete(&mut checked, &job, tr, timing);
         }
-        progress(&p, s.take_finished());
+        report(&mut s, &run);
+        write_early(early, checked.cache, &mut bg).await;
+        let from = sent.values().copied().fold(now_us(), f64::min);
+        live.update(&s, live_input, from, &executor);
         run.phases.replies_ms += session::page_ms() - t_reply;
     }
-    let result = s.finish();
-    let corrupt = std::mem::take(&mut checked.corrupt);
+    let mut result = s.finish();
+    let lanes = ids(&run.lanes);
+    result.trace.lanes = workers;
+    result
+        .trace
+        .actions
+        .iter_mut()
+        .for_each(|a| relane(a, &lanes, workers));
     let t_flush = session::page_ms();
+    if let Some(w) = bg.take() {
+        if let Err(batch) = w.wait().await {
+            rejournal(checked.cache, batch);
+        }
+    }
+    let corrupt = std::mem::take(&mut checked.corrupt);
     run.phases.before_ms = do_start_us / 1e3;
     run.phases.drive_ms = (t_flush - t0) - run.phases.before_ms;
     let mut built = session::flush(
@@ -526,7 +740,7 @@ pub async fn build<B: Backend + Clone>(
         Some(run),
     )
     .await;
-    // The flush's own time is known only after it.
+    // The flush's own time is known only after it (the early writes' wait included).
     if let Some(r) = built.real.as_mut() {
         r.phases.flush_ms = session::page_ms() - t_flush;
     }

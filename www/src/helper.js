@@ -11,6 +11,20 @@
 const TOKEN_KEY = "buildlab.helperToken";
 const API = "/api/v1";
 
+/** An exec reply that carries its archive: one line of JSON, then the archive's bytes. */
+const EXEC_INLINE = "application/x-buildlab-exec";
+
+function splitInline(all, key) {
+  const nl = all.indexOf(10);
+  if (nl < 0) throw new HelperError(`${key}: the helper's reply has no JSON line`);
+  const j = JSON.parse(new TextDecoder().decode(all.subarray(0, nl)));
+  j.bytes = all.subarray(nl + 1);
+  if (!j.archive || j.bytes.length !== j.archive.size) {
+    throw new HelperError(`${key}: the archive came back with ${j.bytes.length} of ${j.archive?.size ?? 0} bytes`);
+  }
+  return j;
+}
+
 export class HelperError extends Error {
   constructor(message, status = 0) {
     super(message);
@@ -109,16 +123,17 @@ export class Helper {
   /**
    * The executor web/src/real.rs drives for one build of `files`: `exec(request)` runs one
    * action (opening the helper's workspace on first use), `upload(hex, bytes)` fills the
-   * helper's store, `close()` lets the helper remove the workspace.
+   * helper's store, `live(text)` passes the transcript so far to `onEvent` as a live `output`
+   * event, `close()` lets the helper remove the workspace.
    */
-  executor(files) {
+  executor(files, onEvent) {
     const helper = this;
     let opened = null;
     const open = (req) => {
       opened ??= helper.json("POST", "/workspace", {
         version: 1,
         files,
-        flags: req.p ? { p: req.p } : {},
+        flags: { ...(req.p ? { p: req.p } : {}), ...(req.o != null ? { o: req.o } : {}) },
         packages: req.packages,
         cwd: req.cwd,
         planDigest: req.planDigest,
@@ -128,7 +143,8 @@ export class Helper {
     return {
       async exec(req) {
         const ws = await open(req);
-        const body = JSON.stringify({ version: 1, action: req.action, buildId: req.buildId, inputs: req.inputs });
+        // inline: the archive comes in this reply, after one line of JSON (one request per action).
+        const body = JSON.stringify({ version: 1, action: req.action, buildId: req.buildId, inputs: req.inputs, inline: true });
         const r = await helper.fetch("POST", `/workspace/${ws}/exec`, body);
         if (r.status === 409) {
           const j = await r.json().catch(() => ({}));
@@ -136,6 +152,7 @@ export class Helper {
           throw new HelperError(`${req.key}: the helper answered 409: ${j.error || ""}`, 409);
         }
         if (!r.ok) throw await errorOf(r, req.key);
+        if (r.headers.get("Content-Type") === EXEC_INLINE) return splitInline(new Uint8Array(await r.arrayBuffer()), req.key);
         const j = await r.json();
         if (j.archive) {
           const b = await helper.fetch("GET", `/blob/${j.archive.hex}`);
@@ -146,6 +163,10 @@ export class Helper {
           }
         }
         return j;
+      },
+      /** The transcript so far while the build runs (web/src/real.rs sends what is settled). */
+      live(text) {
+        onEvent?.({ kind: "output", text, live: true });
       },
       async upload(hex, bytes) {
         const r = await helper.fetch("PUT", `/blob/${hex}`, bytes, "application/octet-stream");

@@ -40,6 +40,12 @@ export function createTerminal(pre, copyButton, clearButton) {
 
 
   let toldLimits = false;
+  // The live transcript of the build running now, until its final output replaces it.
+  let liveSpan = null;
+  function settleLive() {
+    liveSpan?.remove();
+    liveSpan = null;
+  }
   return {
     /** Empties the terminal (a lesson step starts its experiment on a clean screen). */
     clear() {
@@ -50,11 +56,27 @@ export function createTerminal(pre, copyButton, clearButton) {
       if (pre.childNodes.length) append("\n");
       append(`$ ${line}\n`, "cmd");
     },
-    /** Appends a chunk of the tool's output, as is. */
-    output(text) {
+    /**
+     * Appends a chunk of the tool's output, as is. `live` text comes while a real build runs
+     * (the part of go's transcript already settled); the build's own output, when it comes,
+     * replaces it — the same text, of which the live part was a prefix.
+     */
+    output(text, live = false) {
+      if (live) {
+        if (!text) return;
+        if (!liveSpan) {
+          liveSpan = h("span", { class: "live" });
+          pre.append(liveSpan);
+        }
+        liveSpan.append(document.createTextNode(text));
+        scroll();
+        return;
+      }
+      settleLive();
       append(text);
     },
     error(text) {
+      settleLive();
       append(text.endsWith("\n") ? text : text + "\n", "err");
     },
     /** A note from the page itself (never confused with go's output: italic, muted). */
@@ -63,6 +85,7 @@ export function createTerminal(pre, copyButton, clearButton) {
     },
     /** The `time`-style summary line: real / user / sys, each only when known. */
     time({ realMs, userMs, sysMs, simulated }) {
+      settleLive();
       const fmt = (v) => {
         const s = v / 1000;
         const m = Math.floor(s / 60);
