@@ -701,12 +701,7 @@ impl Lab {
         let shared =
             buildlab_core::share::from_json(json).map_err(|e| JsError::new(&e.to_string()))?;
         let mut s = self.session.borrow_mut();
-        s.load(shared.workspace);
-        s.history = shared
-            .builds
-            .into_iter()
-            .map(|b| (b.label, b.trace))
-            .collect();
+        take_shared(&mut s, shared);
         let last = s.history.last().map(|b| b.1.clone());
         if let (Some(t), Ok(p)) = (last, s.planned()) {
             s.last_build = Some((p, t));
@@ -725,15 +720,22 @@ impl Lab {
             buildlab_core::share::decode(token).map_err(|e| JsError::new(&e.to_string()))?;
         let out = dto::to_js(&dto::SharedDto::of(&shared))?;
         let mut s = self.session.borrow_mut();
-        s.load(shared.workspace);
-        s.history = shared
-            .builds
-            .into_iter()
-            .map(|b| (b.label, b.trace))
-            .collect();
+        take_shared(&mut s, shared);
         s.trace = s.history.last().map(|b| b.1.clone());
         Ok(out)
     }
+}
+
+/// Makes a shared session (a share link's, or the first-load module's handoff) this session's:
+/// its workspace loaded, its recorded builds the history, oldest first.
+#[cfg(feature = "extras")]
+fn take_shared<B: Backend + Clone>(s: &mut Session<B>, shared: buildlab_core::share::Shared) {
+    s.load(shared.workspace);
+    s.history = shared
+        .builds
+        .into_iter()
+        .map(|b| (b.label, b.trace))
+        .collect();
 }
 
 /// The session's workspace and last builds as a share link holds them, with the page's command
