@@ -113,7 +113,7 @@ pub struct Api {
     builds: Arc<Semaphore>,
     counter: AtomicU64,
     /// Content hashes of binaries this helper linked (only those may be run).
-    binaries: Mutex<HashSet<String>>,
+    pub(crate) binaries: Mutex<HashSet<String>>,
     /// The workspaces pages opened to run their builds' misses ([`OpenWorkspace`]).
     pub(crate) workspaces: Mutex<HashMap<u64, Arc<OpenWorkspace>>>,
     /// Tool runs since start (every step the exec replies list in `runs`, the `# internal` ones
@@ -167,7 +167,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn bad(msg: impl Into<String>) -> ApiError {
+pub(crate) fn bad(msg: impl Into<String>) -> ApiError {
     ApiError(StatusCode::BAD_REQUEST, msg.into())
 }
 
@@ -183,6 +183,10 @@ pub fn router(api: Arc<Api>) -> Router {
             axum::routing::delete(close_workspace),
         )
         .route("/api/v1/workspace/{n}/exec", post(exec_action))
+        .route(
+            "/api/v1/workspace/{n}/run",
+            post(crate::pagerun::run_actions),
+        )
         .route("/api/v1/blob/{hex}", get(blob).put(put_blob))
         .route("/api/v1/run/{hex}", post(run_binary))
         .route("/api/{*rest}", axum::routing::any(unknown_route))
@@ -539,7 +543,7 @@ fn validate(body: &[u8], limits: &Limits) -> Result<Validated, ApiError> {
     })
 }
 
-fn is_hex64(s: &str) -> bool {
+pub(crate) fn is_hex64(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
@@ -591,7 +595,7 @@ fn write_workspace(ws: &Workspace, dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn line(v: Value) -> Bytes {
+pub(crate) fn line(v: Value) -> Bytes {
     let mut s = v.to_string();
     s.push('\n');
     Bytes::from(s)
@@ -765,12 +769,14 @@ fn run_build(
         src_map: Some((PLANNED_ROOT, &src)),
         timeout: api.limits.tool_timeout,
         workers,
+        only: None,
     };
     let mut on = |e: Event| match e {
         Event::Started { job, at_us } => send(json!({
             "type": "actionStart", "id": plan.action(job.action).id, "key": job.key, "lane": job.lane, "atUs": at_us,
         })),
         Event::Finished { action, output } => send(action_json(&action, &output)),
+        Event::Ran(_) => {}
     };
     let out = realbuild::run(
         &plan,
@@ -870,24 +876,26 @@ fn parse_hex(h: &str) -> Option<Digest> {
 /// the helper made of them itself.
 pub(crate) struct OpenWorkspace {
     dir: TempDir,
-    plan: buildlab_core::plan::Plan,
+    pub(crate) plan: buildlab_core::plan::Plan,
     /// Action id (as the page names it) → the action.
-    by_id: HashMap<usize, buildlab_core::plan::ActionIx>,
-    last_used: Mutex<Instant>,
+    pub(crate) by_id: HashMap<usize, buildlab_core::plan::ActionIx>,
+    pub(crate) last_used: Mutex<Instant>,
     /// The build's `-p` slots: a page keeps more actions in flight than that (so that the tools
     /// never wait for the page's own work between two actions), and the helper runs at most
     /// `-p` at once, in the order they came, as go's workers would.
-    slots: Arc<Semaphore>,
+    pub(crate) slots: Arc<Semaphore>,
     /// Which slots are busy (a slot is the action's lane on the page's timeline).
-    lanes: Mutex<Vec<bool>>,
+    pub(crate) lanes: Mutex<Vec<bool>>,
+    /// The files as the page sent them: what a run request's action IDs are hashed over.
+    pub(crate) files: Workspace,
     _permit: tokio::sync::OwnedSemaphorePermit,
 }
 
 impl OpenWorkspace {
-    fn src(&self) -> PathBuf {
+    pub(crate) fn src(&self) -> PathBuf {
         self.dir.0.join("src")
     }
-    fn work(&self) -> PathBuf {
+    pub(crate) fn work(&self) -> PathBuf {
         self.dir.0.join("work")
     }
 }
@@ -947,6 +955,7 @@ fn open_blocking(
         last_used: Mutex::new(Instant::now()),
         slots: Arc::new(Semaphore::new(workers)),
         lanes: Mutex::new(vec![false; workers]),
+        files: v.ws.clone(),
         _permit: permit,
         dir,
     };
@@ -979,7 +988,7 @@ async fn close_workspace(
     }
 }
 
-fn no_workspace(n: u64) -> ApiError {
+pub(crate) fn no_workspace(n: u64) -> ApiError {
     ApiError(
         StatusCode::NOT_FOUND,
         format!("no workspace {n} (closed, expired after being idle, or the helper restarted)"),
@@ -1014,7 +1023,7 @@ struct ExecInput {
 }
 
 /// A build ID as core renders them: base64url parts joined by `/`.
-fn valid_build_id(s: &str) -> bool {
+pub(crate) fn valid_build_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 256
         && s.split('/').all(|p| {
@@ -1189,6 +1198,7 @@ fn exec_blocking(
         src_map: Some((PLANNED_ROOT, &src)),
         timeout: api.limits.tool_timeout,
         workers: 1,
+        only: None,
     };
     let started = Instant::now();
     let (r, artifact) = realbuild::exec_one(&ws.plan, a, archives, build_id, &setup);
@@ -1257,7 +1267,11 @@ fn exec_blocking(
 /// sync its cache: a blob lost in a crash is named missing (409) and sent again, or rebuilt.
 /// `from`, a file holding exactly `bytes` that nothing else needs (an archive in `$WORK`), is
 /// renamed into place instead of writing the bytes again, when it is on the same file system.
-fn store_blob(root: &Path, bytes: &[u8], from: Option<&Path>) -> std::io::Result<String> {
+pub(crate) fn store_blob(
+    root: &Path,
+    bytes: &[u8],
+    from: Option<&Path>,
+) -> std::io::Result<String> {
     static SEQ: AtomicU64 = AtomicU64::new(0);
     let d = Digest::of(bytes);
     let path = root.join(DirCache::<DiskFs>::output_file(&d));
@@ -1316,7 +1330,7 @@ async fn put_blob(
 // GET /api/v1/blob/<hex>, POST /api/v1/run/<hex>
 // ---------------------------------------------------------------------------------------------
 
-fn blob_path(api: &Api, hex: &str) -> Result<PathBuf, ApiError> {
+pub(crate) fn blob_path(api: &Api, hex: &str) -> Result<PathBuf, ApiError> {
     let d = parse_hex(hex).ok_or_else(|| bad("not a 64-digit lowercase hex content hash"))?;
     Ok(api.cache_root.join(DirCache::<DiskFs>::output_file(&d)))
 }

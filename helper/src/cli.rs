@@ -509,6 +509,7 @@ fn build_real_result(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
         src_map: None,
         timeout: tool_timeout(),
         workers,
+        only: None,
     };
     let outcome = crate::realbuild::run(
         &plan,

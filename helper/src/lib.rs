@@ -10,6 +10,7 @@ pub mod godetect;
 pub mod goflags;
 pub mod guard;
 pub mod pack;
+pub mod pagerun;
 pub mod realbuild;
 pub mod realtools;
 pub mod serve;

@@ -46,6 +46,9 @@ pub struct Setup<'a> {
     pub timeout: Duration,
     /// Worker threads (`-p`).
     pub workers: usize,
+    /// The only actions that may run (a page's run request names them): a job for any other
+    /// fails without running a tool. `None`: any.
+    pub only: Option<&'a std::collections::HashSet<ActionIx>>,
 }
 
 impl<'a> Setup<'a> {
@@ -83,6 +86,24 @@ pub enum Event<'e> {
     /// An action finished: a hit, a skip, an up-to-date target at dispatch, or a job. `output` is
     /// what its tools printed.
     Finished { action: TraceAction, output: String },
+    /// A job's tools ended and the session took its result (before the `Finished` it causes):
+    /// what a page that drives its own session needs to complete the same job.
+    Ran(Ran<'e>),
+}
+
+/// One job's run, as [`Event::Ran`] reports it.
+#[derive(Debug)]
+pub struct Ran<'e> {
+    pub job: &'e Job,
+    /// When the session handed it out, when a worker started and ended it (µs of the build).
+    pub handed_us: f64,
+    pub start_us: f64,
+    pub end_us: f64,
+    pub result: &'e Result<ExecResult, ExecError>,
+    /// The output's content hash in the cache, for a build action that succeeded.
+    pub output_hex: Option<&'e str>,
+    /// The linked binary in `$WORK`, for a link-install that succeeded.
+    pub exe: Option<&'e Path>,
 }
 
 /// What a real build did.
@@ -97,10 +118,12 @@ pub struct Outcome {
 struct Task {
     job: Job,
     archives: HashMap<ActionIx, PathBuf>,
+    handed_us: f64,
 }
 
 struct Done {
     job: Job,
+    handed_us: f64,
     result: Result<ExecResult, ExecError>,
     start_us: f64,
     end_us: f64,
@@ -143,11 +166,20 @@ pub fn run(
                 };
                 let cx = setup.exec_context(&task.archives, &task.job.build_id);
                 let start_us = now_us();
-                let result = run_action(plan, task.job.action, &cx);
+                let result = match setup.only {
+                    Some(only) if !only.contains(&task.job.action) => {
+                        Err(ExecError::Refused(format!(
+                            "{}: not among the actions this run may execute",
+                            task.job.key
+                        )))
+                    }
+                    _ => run_action(plan, task.job.action, &cx),
+                };
                 let end_us = now_us();
                 if tx
                     .send(Done {
                         job: task.job,
+                        handed_us: task.handed_us,
                         result,
                         start_us,
                         end_us,
@@ -179,12 +211,20 @@ pub fn run(
                         Some((d, PathBuf::from(cache_file(&gocache, hex))))
                     })
                     .collect();
+                let handed_us = now_us();
                 on(Event::Started {
                     job: &job,
-                    at_us: now_us(),
+                    at_us: handed_us,
                 });
                 running += 1;
-                if task_tx.send(Task { job, archives }).is_err() {
+                if task_tx
+                    .send(Task {
+                        job,
+                        archives,
+                        handed_us,
+                    })
+                    .is_err()
+                {
                     running -= 1;
                 }
             }
@@ -215,7 +255,22 @@ pub fn run(
                 end_us: done.end_us,
                 spans,
             };
+            let exe_now = (done.job.mode == Mode::LinkInstall && tr.status == 0)
+                .then(|| exe.clone())
+                .flatten();
             session.complete(cache, &done.job, tr, timing);
+            let hex = (done.job.mode == Mode::Build)
+                .then(|| session.output_hex(done.job.action).map(str::to_string))
+                .flatten();
+            on(Event::Ran(Ran {
+                job: &done.job,
+                handed_us: done.handed_us,
+                start_us: done.start_us,
+                end_us: done.end_us,
+                result: &done.result,
+                output_hex: hex.as_deref(),
+                exe: exe_now.as_deref(),
+            }));
             let mut first = true;
             for action in session.take_finished() {
                 let output = if first { output.clone() } else { String::new() };

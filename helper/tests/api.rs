@@ -1507,3 +1507,416 @@ fn api_page_driven_hostile_requests() {
     assert_eq!(s, 404, "{}", String::from_utf8_lossy(&b));
     assert_eq!(h.tmp_entries(), Vec::<String>::new());
 }
+
+// ---------------------------------------------------------------------------------------------
+// POST /api/v1/workspace/<n>/run: the page's whole build of misses in one request, streamed.
+// ---------------------------------------------------------------------------------------------
+
+/// The page's cache entries, as the run request names its hits: action ID, output, size.
+fn cache_hits(cache: &DirCache<MemFs>) -> Vec<Value> {
+    let mut hits = Vec::new();
+    for i in 0..256 {
+        let dir = format!("{i:02x}");
+        for name in cache.fs().list(&dir) {
+            let Some(hex) = name.strip_suffix("-a") else {
+                continue;
+            };
+            let id = buildlab_core::object::parse_hex(hex).unwrap();
+            let data = cache.fs().read(&format!("{dir}/{name}")).unwrap();
+            let e = buildlab_core::cache::Entry::parse(&id, &data).unwrap();
+            hits.push(json!({"actionId": hex, "hex": e.output.to_hex(), "size": e.size}));
+        }
+    }
+    hits
+}
+
+/// What one run-route build did: the page's view, the stream's lines, requests sent.
+struct RunBuild {
+    page: PageBuild,
+    lines: Vec<Value>,
+    run_requests: usize,
+}
+
+/// One `go build` as the page runs it through the run route: core's session over `cache`; at
+/// the first miss, one request with every tool action of the plan and the cache's entries as
+/// hits (uploading what the helper lacks when it says so); each job completed from its line,
+/// whose build ID must be the one the page's session chose, the archive fetched by hash.
+fn page_run_build(
+    h: &Helper,
+    files: &[Value],
+    ws: &Workspace,
+    p: &Plan,
+    cache: &mut DirCache<MemFs>,
+    target: Option<&str>,
+) -> RunBuild {
+    let digest = p.digest();
+    let wf = WorkspaceFiles {
+        ws,
+        root: buildlab_helper::api::PLANNED_ROOT.into(),
+    };
+    let rec = Record::default();
+    let cfg = Config {
+        workers: 4,
+        ..Config::default()
+    };
+    let mut s = Session::new(p, &wf, &rec, target, cfg);
+    let mut out = RunBuild {
+        page: PageBuild {
+            exit: 0,
+            transcript: String::new(),
+            execs: 0,
+            runs: 0,
+            processes: 0,
+            uploads: 0,
+            binary: None,
+            target: None,
+        },
+        lines: Vec::new(),
+        run_requests: 0,
+    };
+    let mut ws_id: Option<u64> = None;
+    let mut by_id: std::collections::HashMap<u64, Value> = Default::default();
+    loop {
+        let jobs = s.ready(cache, 0.0);
+        if jobs.is_empty() && s.running() == 0 {
+            break;
+        }
+        if ws_id.is_none() {
+            let body = build_req(files.to_vec(), json!({"planDigest": digest}));
+            let (st, b) = h.api("POST", "/api/v1/workspace", &body);
+            assert_eq!(st, 200, "{}", String::from_utf8_lossy(&b));
+            let id = serde_json::from_slice::<Value>(&b).unwrap()["workspace"]
+                .as_u64()
+                .unwrap();
+            ws_id = Some(id);
+            let actions: Vec<usize> = p
+                .actions()
+                .filter(|(_, x)| matches!(x.mode, Mode::Build | Mode::Link | Mode::LinkInstall))
+                .map(|(_, x)| x.id)
+                .collect();
+            let req = json!({"version": 1, "actions": actions, "hits": cache_hits(cache), "target": target});
+            let path = format!("/api/v1/workspace/{id}/run");
+            let (mut st, mut b) = h.api("POST", &path, req.to_string().as_bytes());
+            out.run_requests += 1;
+            if st == 409 {
+                let v: Value = serde_json::from_slice(&b).unwrap();
+                for hex in v["missing"].as_array().expect("missing hashes") {
+                    let hex = hex.as_str().unwrap();
+                    let d = buildlab_core::object::parse_hex(hex).unwrap();
+                    let data = cache
+                        .fs()
+                        .read(&DirCache::<MemFs>::output_file(&d))
+                        .expect("the page holds it");
+                    let (us, ub) = h.api("PUT", &format!("/api/v1/blob/{hex}"), &data);
+                    assert_eq!(us, 201, "{}", String::from_utf8_lossy(&ub));
+                    out.page.uploads += 1;
+                }
+                (st, b) = h.api("POST", &path, req.to_string().as_bytes());
+                out.run_requests += 1;
+            }
+            assert_eq!(st, 200, "{}", String::from_utf8_lossy(&b));
+            out.lines = lines(&b);
+            let done = out.lines.last().expect("a done line");
+            assert_eq!(done["type"], "done", "{done}");
+            let mut starts = std::collections::HashSet::new();
+            for l in &out.lines[..out.lines.len() - 1] {
+                if l["type"] == "start" {
+                    assert!(
+                        starts.insert(l["id"].as_u64().unwrap()),
+                        "one start each: {l}"
+                    );
+                    continue;
+                }
+                assert_eq!(l["type"], "action", "{l}");
+                assert!(
+                    starts.contains(&l["id"].as_u64().unwrap()),
+                    "started first: {l}"
+                );
+                let prev = by_id.insert(l["id"].as_u64().unwrap(), l.clone());
+                assert!(prev.is_none(), "one line per action: {l}");
+            }
+        }
+        for job in jobs {
+            let v = by_id
+                .remove(&(p.action(job.action).id as u64))
+                .unwrap_or_else(|| panic!("the run streamed no line for {}", job.key));
+            assert_eq!(
+                v["buildId"],
+                job.build_id.as_str(),
+                "the helper chose the page's build ID"
+            );
+            assert!(v["lane"].as_u64().is_some_and(|l| l >= 1) && v["queuedMs"].is_number());
+            out.page.execs += 1;
+            let runs = v["runs"].as_array().cloned().unwrap_or_default();
+            out.page.runs += runs.len();
+            out.page.processes += runs.iter().filter(|r| r["internal"] != true).count();
+            let mut tr = ToolResult {
+                stderr: v["output"].as_str().unwrap().to_string(),
+                ..ToolResult::default()
+            };
+            if v["ok"] != true {
+                tr.status = 1;
+                tr.failed_step = v["failedStep"].as_u64().map(|n| n as usize);
+            } else if job.mode == Mode::Build {
+                let hex = v["archive"]["hex"].as_str().expect("an archive");
+                let (bs, bytes) = h.api("GET", &format!("/api/v1/blob/{hex}"), b"");
+                assert_eq!(bs, 200);
+                assert_eq!(v["archive"]["size"], bytes.len());
+                assert_eq!(buildlab_core::hash::Digest::of(&bytes).to_hex(), hex);
+                tr.output = Some(Object::from_archive(bytes).expect("a Go archive"));
+            } else if job.mode == Mode::LinkInstall {
+                out.page.binary = v["binary"]["hex"].as_str().map(str::to_string);
+            }
+            s.complete(cache, &job, tr, Timing::default());
+        }
+    }
+    assert!(
+        by_id.is_empty(),
+        "the helper ran what the page did not: {by_id:?}"
+    );
+    if let Some(id) = ws_id {
+        let (st, _) = h.api("DELETE", &format!("/api/v1/workspace/{id}"), b"");
+        assert_eq!(st, 204);
+    }
+    let r = s.finish();
+    out.page.exit = r.exit_status;
+    out.page.transcript = r.transcript.text();
+    out.page.target = r.report.target.clone();
+    out
+}
+
+/// A real cold build of `multi` through one run request: every action's line, the page's own
+/// build IDs, the archives by hash, the binary runs; then a warm build sends nothing, an edit
+/// runs only what it changed (the rest hits from the page's entries), and a helper with an empty
+/// store is sent the hits' outputs it names.
+#[test]
+fn api_page_run_route_builds_multi_in_one_request() {
+    if !go_present() {
+        return;
+    }
+    let go = buildlab_helper::godetect::detect(Some(Path::new(GO))).unwrap();
+    let h = Helper::start("pagerun", &["--go", GO]);
+    let mut files = fixture_files("multi");
+    let (ws, p) = page_plan(&files, &go, BuildMode::Build);
+    let mut cache = DirCache::open(MemFs::default());
+
+    let c0 = counters(&h);
+    let cold = page_run_build(&h, &files, &ws, &p, &mut cache, None);
+    assert_eq!(cold.page.exit, 0, "{}", cold.page.transcript);
+    assert_eq!(cold.run_requests, 1);
+    let tools = p
+        .actions()
+        .filter(|(_, x)| matches!(x.mode, Mode::Build | Mode::Link | Mode::LinkInstall))
+        .count();
+    assert_eq!(cold.page.execs, tools, "cold: every tool action ran, once");
+    let c1 = counters(&h);
+    assert_eq!(
+        c1["execs"].as_u64().unwrap() - c0["execs"].as_u64().unwrap(),
+        tools as u64
+    );
+    assert!(
+        cold.lines.iter().any(|l| l["lane"] == 2),
+        "two workers ran at once"
+    );
+    let bin = cold.page.binary.clone().expect("a binary");
+    let (s, run) = h.api("POST", &format!("/api/v1/run/{bin}"), b"");
+    assert_eq!(s, 200);
+    let run: Value = serde_json::from_slice(&run).unwrap();
+    assert_eq!(run["stdout"], "[! HELLO] [a b] 5\n", "{run}");
+    assert_eq!(h.tmp_entries(), Vec::<String>::new());
+
+    // Warm, binary in place: nothing is sent.
+    let warm = page_run_build(&h, &files, &ws, &p, &mut cache, cold.page.target.as_deref());
+    assert_eq!((warm.page.exit, warm.run_requests), (0, 0));
+    assert_eq!(counters(&h), c1, "the helper ran nothing");
+
+    // An edit of main.go: its compile and the link run; every other action hits on both sides.
+    for f in files.iter_mut() {
+        if f["path"] == "main.go" {
+            let t = format!("{}\n// edited\n", f["text"].as_str().unwrap());
+            f["text"] = json!(t);
+        }
+    }
+    let (ws2, p2) = page_plan(&files, &go, BuildMode::Build);
+    let edit = page_run_build(&h, &files, &ws2, &p2, &mut cache, None);
+    assert_eq!(edit.page.exit, 0, "{}", edit.page.transcript);
+    assert_eq!(edit.page.execs, 3, "main's compile, the link, the install");
+    let ran = edit.lines.iter().filter(|l| l["type"] == "action").count();
+    assert_eq!(ran, 3, "the helper ran those three, nothing else");
+
+    // A helper whose store lost everything: the hits' outputs are named (409) and uploaded.
+    drop(h);
+    let h2 = Helper::start("pagerun2", &["--go", GO]);
+    for f in files.iter_mut() {
+        if f["path"] == "main.go" {
+            let t = format!("{}// again\n", f["text"].as_str().unwrap());
+            f["text"] = json!(t);
+        }
+    }
+    let (ws3, p3) = page_plan(&files, &go, BuildMode::Build);
+    let again = page_run_build(&h2, &files, &ws3, &p3, &mut cache, None);
+    assert_eq!(again.page.exit, 0, "{}", again.page.transcript);
+    assert_eq!(again.run_requests, 2, "refused once, then run");
+    assert!(again.page.uploads > 10, "{} uploads", again.page.uploads);
+    assert_eq!(again.page.execs, 3);
+}
+
+/// Hostile run requests: each refused with its status before anything runs or is stored.
+#[test]
+fn api_page_run_route_hostile_requests() {
+    if !go_present() {
+        return;
+    }
+    let go = buildlab_helper::godetect::detect(Some(Path::new(GO))).unwrap();
+    let h = Helper::start("pagerunhostile", &["--go", GO]);
+    let files = fixture_files("hello");
+    let (_, p) = page_plan(&files, &go, BuildMode::Build);
+    let store_before = tree(&h.base.join("cache"));
+    let (s, b) = h.api(
+        "POST",
+        "/api/v1/workspace",
+        &build_req(files.clone(), json!({"planDigest": p.digest()})),
+    );
+    assert_eq!(s, 200);
+    let id = serde_json::from_slice::<Value>(&b).unwrap()["workspace"]
+        .as_u64()
+        .unwrap();
+    let path = format!("/api/v1/workspace/{id}/run");
+    let tool = |m: Mode| p.actions().find(|(_, x)| x.mode == m).unwrap().1.id;
+    let (build, link) = (tool(Mode::Build), tool(Mode::Link));
+    let nop = p
+        .actions()
+        .find(|(_, x)| !matches!(x.mode, Mode::Build | Mode::Link | Mode::LinkInstall))
+        .unwrap()
+        .1
+        .id;
+    let hex0 = "0".repeat(64);
+    let too_many: Vec<usize> = (0..p.actions().count() + 1).collect();
+    let many_hits: Vec<Value> = (0..2 * p.actions().count() + 1)
+        .map(|i| json!({"actionId": format!("{i:064x}"), "hex": hex0, "size": 1}))
+        .collect();
+    let cases: Vec<(Value, u16, &str)> = vec![
+        (
+            json!({"version": 1, "actions": "all"}),
+            400,
+            "bad run request",
+        ),
+        (
+            json!({"version": 1, "actions": [-1]}),
+            400,
+            "bad run request",
+        ),
+        (
+            json!({"version": 1, "actions": [build, "x"]}),
+            400,
+            "bad run request",
+        ),
+        (json!({"version": 1}), 400, "bad run request"),
+        (json!({"version": 1, "actions": []}), 400, "no action"),
+        (
+            json!({"version": 1, "actions": [99999]}),
+            400,
+            "no action 99999",
+        ),
+        (
+            json!({"version": 1, "actions": [build, link, build]}),
+            400,
+            "given twice",
+        ),
+        (json!({"version": 1, "actions": [nop]}), 400, "runs no tool"),
+        (json!({"version": 1, "actions": too_many}), 413, "actions"),
+        (
+            json!({"version": 1, "actions": [build], "hits": many_hits}),
+            413,
+            "hits",
+        ),
+        (
+            json!({"version": 1, "actions": [build], "hits": [{"actionId": hex0, "hex": "../../etc/passwd", "size": 1}]}),
+            400,
+            "hex",
+        ),
+        (
+            json!({"version": 1, "actions": [build], "hits": [{"actionId": "ABC", "hex": hex0, "size": 1}]}),
+            400,
+            "hex",
+        ),
+        (
+            json!({"version": 1, "actions": [build], "hits": [{"actionId": hex0, "hex": hex0, "size": 1}, {"actionId": hex0, "hex": hex0, "size": 2}]}),
+            400,
+            "given twice",
+        ),
+        (
+            json!({"version": 1, "actions": [build], "hits": [{"actionId": hex0, "hex": hex0, "size": 1, "path": "/etc"}]}),
+            400,
+            "unknown field",
+        ),
+        (
+            json!({"version": 1, "actions": [build], "target": "a;rm -rf ~"}),
+            400,
+            "target",
+        ),
+        (
+            json!({"version": 1, "actions": [build], "argv": ["sh"]}),
+            400,
+            "unknown field",
+        ),
+        (json!({"version": 2, "actions": [build]}), 400, "version"),
+        // A hit whose output this store lacks is named, not guessed.
+        (
+            json!({"version": 1, "actions": [build], "hits": [{"actionId": hex0, "hex": hex0, "size": 1}]}),
+            409,
+            "missing",
+        ),
+    ];
+    for (req, status, says) in cases {
+        let (s, b) = h.api("POST", &path, req.to_string().as_bytes());
+        let text = String::from_utf8_lossy(&b);
+        assert_eq!(s, status, "{req}: {text}");
+        assert!(text.contains(says), "{req}: {text}");
+    }
+    let ok = json!({"version": 1, "actions": [build]}).to_string();
+    // The guard: no token, a foreign Origin, a rebinding Host.
+    let origin = format!("http://{}", h.addr);
+    let (s, _) = h.raw(
+        "POST",
+        &path,
+        &[("Host", h.addr.as_str()), ("Origin", origin.as_str())],
+        ok.as_bytes(),
+    );
+    assert_eq!(s, 401);
+    let (s, _) = h.raw(
+        "POST",
+        &path,
+        &[
+            ("Host", h.addr.as_str()),
+            ("Origin", "http://evil.example"),
+            ("X-Buildlab-Token", h.token.as_str()),
+        ],
+        ok.as_bytes(),
+    );
+    assert_eq!(s, 403);
+    let rebound = format!("evil.example:{}", h.port());
+    let (s, _) = h.raw(
+        "POST",
+        &path,
+        &[
+            ("Host", rebound.as_str()),
+            ("X-Buildlab-Token", h.token.as_str()),
+        ],
+        ok.as_bytes(),
+    );
+    assert!(s == 403 || s == 421 || s == 400, "rebinding Host: {s}");
+    // Over the body limit.
+    let big = vec![b' '; (1 << 20) + 10];
+    let (s, _) = h.api("POST", &path, &big);
+    assert_eq!(s, 413);
+    assert_eq!(tree(&h.base.join("cache")), store_before, "nothing stored");
+    // An unknown workspace, and a closed one.
+    let (s, _) = h.api("POST", "/api/v1/workspace/99999/run", ok.as_bytes());
+    assert_eq!(s, 404);
+    let (s, _) = h.api("DELETE", &format!("/api/v1/workspace/{id}"), b"");
+    assert_eq!(s, 204);
+    let (s, _) = h.api("POST", &path, ok.as_bytes());
+    assert_eq!(s, 404);
+    assert_eq!(h.tmp_entries(), Vec::<String>::new());
+}

@@ -1447,6 +1447,54 @@ pub struct ExecInput {
     pub hex: String,
 }
 
+/// A whole build's misses for the helper to run in one request, as the executor's `run` gets it
+/// (it adds the workspace): the tool actions it may run, the page's cache entries for the hits
+/// (`POST /api/v1/workspace/<n>/run`), and what the workspace is opened with.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunRequest {
+    pub plan_digest: String,
+    pub actions: Vec<usize>,
+    pub hits: Vec<RunHit>,
+    pub force: bool,
+    pub target: Option<String>,
+    pub packages: Vec<String>,
+    pub cwd: String,
+    pub p: Option<usize>,
+    pub o: Option<String>,
+}
+
+/// One of the page's cache entries: action ID → output hash and size.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunHit {
+    pub action_id: String,
+    pub hex: String,
+    pub size: u64,
+}
+
+/// One line of the run's stream (besides what [`ExecReply`] reads of an `action` line): its
+/// type, the action's id, the build ID the helper used, and when it ran on the run's clock.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunLine {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub id: Option<usize>,
+    #[serde(default)]
+    pub build_id: String,
+    #[serde(default)]
+    pub start_ms: f64,
+    #[serde(default)]
+    pub end_ms: f64,
+    /// A `start` line's time: when the helper handed the job to a worker.
+    #[serde(default)]
+    pub at_ms: f64,
+    #[serde(default)]
+    pub message: String,
+}
+
 /// The helper's answer to an exec (`POST /api/v1/workspace/<n>/exec`); the archive's bytes
 /// travel beside it as a `Uint8Array` (`bytes`).
 #[derive(Deserialize)]

@@ -1,15 +1,26 @@
 //! `go build` with the real Go tools, driven by the page: the page's core plans the workspace
 //! for the helper's Go, computes every action ID and looks each one up in the page's cache
-//! (IndexedDB), exactly as for a simulated build; only the misses go to the helper, one request
-//! per action, through a JS executor (`www/src/helper.js`). The helper runs that action of the
-//! plan it made itself of the same files (the two plans are checked equal by `Plan::digest`),
-//! keeps the output in its content-addressed store and returns it; the page stores the archive in
-//! its own cache under its own action ID. A warm build therefore sends nothing and runs no tool.
+//! (IndexedDB), exactly as for a simulated build; only the misses go to the helper, through a JS
+//! executor (`www/src/helper.js`), which runs them from the plan it made itself of the same files
+//! (the two plans are checked equal by `Plan::digest`), keeps the outputs in its
+//! content-addressed store and returns them; the page stores each archive in its own cache under
+//! its own action ID. A warm build therefore sends nothing and runs no tool.
 //!
-//! The executor is a JS object with two methods, both returning promises:
-//! - `exec(ExecRequest)` resolves to the helper's answer with the archive as a `Uint8Array`
-//!   (`archive`), or to `{missing: [hex]}` when the helper lacks a dependency's output the page
-//!   holds; it rejects with an `Error` whose message is shown (helper unreachable, a 4xx).
+//! At the first miss, one run request goes out: every tool action of the plan and the page's
+//! cache entries for this build (its hits). The helper drives core's session over them as the
+//! page does — the same hits, the same action and build IDs — and runs the misses on its `-p`
+//! workers without waiting for the page between two actions; its stream's lines complete the
+//! page's own jobs (a build ID that differs fails the action). Per-dependency latency (a reply,
+//! the page's work on it, a new request) is gone from the critical path.
+//!
+//! The executor is a JS object whose methods return promises:
+//! - `run(RunRequest)` resolves to a reader whose `next()` resolves to each line of the stream
+//!   (`start` and `action` lines, an action's archive as a `Uint8Array` in `bytes`), then `null`;
+//!   or to `{missing: [hex]}` when the helper lacks outputs of the page's hits.
+//! - `exec(ExecRequest)` (used when there is no `run`: one request per action) resolves to the
+//!   helper's answer with the archive as a `Uint8Array` (`archive`), or to `{missing: [hex]}`
+//!   when the helper lacks a dependency's output the page holds; it rejects with an `Error`
+//!   whose message is shown (helper unreachable, a 4xx).
 //! - `upload(hex, Uint8Array)` puts such an output into the helper's store.
 //!
 //! Not here: HTTP (the executor's), the simulated toolchain ([`crate::session::build`]).
@@ -427,6 +438,120 @@ fn tool_result(f: Flight, end_us: f64, run: &mut RealRun) -> (Job, ToolResult, T
     (job, tr, timing)
 }
 
+/// Whether the executor runs a whole build's misses from one request (`run`, streamed) rather
+/// than one request per action (`exec`).
+fn has_run(executor: &JsValue) -> bool {
+    js_sys::Reflect::get(executor, &JsValue::from_str("run"))
+        .ok()
+        .is_some_and(|f| f.is_function())
+}
+
+/// The run request: every tool action of the plan (the helper's session runs the ones that
+/// miss, which are exactly the page's since it looks up the same action IDs in the same
+/// entries) and the page's cache entries for this build whose outputs it holds (read or
+/// listed), at most two per action (an entry and its stdout's).
+fn run_request(
+    plan: &Plan,
+    digest: &str,
+    req: &Request,
+    fs: &OverlayFs,
+    force: bool,
+    target: Option<String>,
+) -> dto::RunRequest {
+    let actions: Vec<usize> = plan
+        .actions()
+        .filter(|(_, x)| matches!(x.mode, Mode::Build | Mode::Link | Mode::LinkInstall))
+        .map(|(_, x)| x.id)
+        .collect();
+    let max = 2 * plan.actions().count();
+    let listed: std::collections::HashSet<&str> = fs.stubs().map(|(p, _, _)| p).collect();
+    let mut hits = Vec::new();
+    for (path, data, _) in fs.files() {
+        let Some(hex) = path.strip_suffix("-a").and_then(|p| p.get(3..)) else {
+            continue;
+        };
+        let Some(id) = buildlab_core::object::parse_hex(hex) else {
+            continue;
+        };
+        let Ok(e) = buildlab_core::cache::Entry::parse(&id, data) else {
+            continue;
+        };
+        let out = DirCache::<OverlayFs>::output_file(&e.output);
+        if (fs.is_loaded(&out) || listed.contains(out.as_str())) && hits.len() < max {
+            hits.push(dto::RunHit {
+                action_id: hex.to_string(),
+                hex: e.output.to_hex(),
+                size: e.size,
+            });
+        }
+    }
+    dto::RunRequest {
+        plan_digest: digest.to_string(),
+        actions,
+        hits,
+        force,
+        target,
+        packages: req.flags.patterns.clone(),
+        cwd: req.cwd.clone(),
+        p: req.flags.p,
+        o: req.flags.o.clone(),
+    }
+}
+
+/// Starts the run: the executor's reader, after uploading (once) the hits' outputs the helper
+/// says it lacks.
+async fn start_run<B: Backend>(
+    executor: &JsValue,
+    request: &JsValue,
+    backend: Option<&B>,
+    checked: &mut Checked<'_>,
+    run: &mut RealRun,
+) -> Result<JsValue, String> {
+    let mut uploaded = false;
+    loop {
+        let v = call(executor, "run", std::slice::from_ref(request)).await?;
+        let missing =
+            js_sys::Reflect::get(&v, &JsValue::from_str("missing")).unwrap_or(JsValue::UNDEFINED);
+        if !js_sys::Array::is_array(&missing) {
+            return Ok(v);
+        }
+        let hexes: Vec<String> = js_sys::Array::from(&missing)
+            .iter()
+            .filter_map(|h| h.as_string())
+            .collect();
+        if uploaded {
+            return Err(format!("still lacks {} after the upload", hexes.join(" ")));
+        }
+        let blobs = read_blobs(backend, checked, &hexes).await?;
+        run.uploaded += blobs.len();
+        for (hex, bytes) in blobs {
+            let arr = js_sys::Uint8Array::from(bytes.as_slice());
+            call(executor, "upload", &[JsValue::from_str(&hex), arr.into()])
+                .await
+                .map_err(|e| format!("uploading {hex}: {e}"))?;
+        }
+        uploaded = true;
+    }
+}
+
+/// The next line of the run's stream.
+enum Next {
+    Line(dto::RunLine, JsValue),
+    End,
+    Error(String),
+}
+
+async fn next_line(reader: &JsValue) -> Next {
+    match call(reader, "next", &[]).await {
+        Err(e) => Next::Error(e),
+        Ok(v) if v.is_null() || v.is_undefined() => Next::End,
+        Ok(v) => match serde_wasm_bindgen::from_value::<dto::RunLine>(v.clone()) {
+            Ok(l) => Next::Line(l, v),
+            Err(e) => Next::Error(format!("the helper's stream: {e}")),
+        },
+    }
+}
+
 /// A write of the cache files that finished so far into IndexedDB, running while the build goes
 /// on (its own read-write transaction, spawned so that the browser drives it): the archives do
 /// not all wait for the flush after the last tool.
@@ -569,9 +694,10 @@ fn relane(a: &mut TraceAction, lanes: &HashMap<usize, usize>, workers: usize) {
 
 /// `go build` with the real tools: plan for the helper's Go, prefetch the cache in one read
 /// transaction, drive core's build session with the misses running on the helper, then flush as
-/// a simulated build does. The helper runs at most `-p` actions at once; the page keeps twice as
-/// many in flight (the helper queues them in the order sent), so the tools never wait for the
-/// page's own work on a reply. `progress` gets every action as it finishes (on the helper's
+/// a simulated build does. With an executor that has `run`, the misses go in one request at the
+/// first one and the helper's stream completes the page's jobs (the tools never wait for the
+/// page); with `exec` only, one request per action: the helper runs at most `-p` actions at once
+/// and the page keeps twice as many in flight (the helper queues them in the order sent). `progress` gets every action as it finishes (on the helper's
 /// lanes); the archives are written to IndexedDB while the build runs; the executor's `live`
 /// gets the transcript as far as it is settled. A helper that fails or cannot be reached fails
 /// the actions it was asked to run, with its words in the transcript; what finished before is
@@ -621,7 +747,7 @@ pub async fn build<B: Backend + Clone + 'static>(
         gocache: &gocache,
         runs: &[],
     };
-    let early = (cell.borrow().storage() == &session::Storage::IndexedDb && !f.n)
+    let early_backend = (cell.borrow().storage() == &session::Storage::IndexedDb && !f.n)
         .then(|| i.backend())
         .flatten();
     let mut cache = DirCache::open(fs);
@@ -650,6 +776,132 @@ pub async fn build<B: Backend + Clone + 'static>(
             progress(&p, done);
         }
     };
+    if has_run(&executor) && !f.n {
+        let plan_run = run_request(
+            &p.plan,
+            &digest,
+            &req,
+            checked.cache.fs(),
+            f.a,
+            i.target.clone(),
+        );
+        let mut waiting: HashMap<usize, (Job, f64)> = HashMap::new();
+        let mut early: HashMap<usize, (dto::RunLine, JsValue)> = HashMap::new();
+        let mut reader: Option<JsValue> = None;
+        let mut t_req_us = 0.0;
+        let mut broken: Option<String> = None;
+        // Where the stream has got to on the build's clock, and the starts of the actions
+        // running on the helper: nothing still to come is placed before either (the live
+        // transcript's bound).
+        let mut seen_us = 0.0f64;
+        let mut started: HashMap<usize, f64> = HashMap::new();
+        loop {
+            for job in s.ready(&mut checked, now_us()) {
+                waiting.insert(p.plan.action(job.action).id, (job, now_us()));
+            }
+            report(&mut s, &run);
+            if waiting.is_empty() {
+                break;
+            }
+            if reader.is_none() && broken.is_none() {
+                let js = dto::to_js(&plan_run).unwrap_or(JsValue::NULL);
+                match start_run(&executor, &js, i.backend(), &mut checked, &mut run).await {
+                    Ok(r) => reader = Some(r),
+                    Err(e) => broken = Some(e),
+                }
+                // The helper's clock starts before its answer comes: its times placed from
+                // here are never earlier than they happened on this page.
+                t_req_us = now_us();
+                seen_us = t_req_us;
+            }
+            let matched: Vec<usize> = waiting
+                .keys()
+                .filter(|k| early.contains_key(k))
+                .copied()
+                .collect();
+            let t_reply = session::page_ms();
+            if matched.is_empty() {
+                if let Some(e) = &broken {
+                    // The helper cannot run them: each fails with its words.
+                    for (_, (job, sent_us)) in waiting.drain() {
+                        let flight = Flight {
+                            job,
+                            start_us: sent_us,
+                            reply: Reply::Error(e.clone()),
+                            retried: false,
+                        };
+                        let (job, tr, timing) = tool_result(flight, now_us(), &mut run);
+                        s.complete(&mut checked, &job, tr, timing);
+                    }
+                } else if let Some(r) = &reader {
+                    match next_line(r).await {
+                        Next::Line(l, v) if l.kind == "action" => {
+                            seen_us = seen_us.max(t_req_us + l.end_ms * 1e3);
+                            if let Some(id) = l.id {
+                                early.insert(id, (l, v));
+                            }
+                            continue;
+                        }
+                        Next::Line(l, _) if l.kind == "start" => {
+                            let at = t_req_us + l.at_ms * 1e3;
+                            seen_us = seen_us.max(at);
+                            if let Some(id) = l.id {
+                                started.insert(id, at);
+                            }
+                            continue;
+                        }
+                        Next::Line(l, _) if l.kind == "error" => broken = Some(l.message),
+                        Next::Line(..) => continue,
+                        Next::End => {
+                            broken = Some("the helper's run ended without running it".into())
+                        }
+                        Next::Error(e) => broken = Some(e),
+                    }
+                    continue;
+                }
+            }
+            for id in matched {
+                let (Some((job, _)), Some((l, v))) = (waiting.remove(&id), early.remove(&id))
+                else {
+                    continue;
+                };
+                started.remove(&id);
+                let start_us = (t_req_us + l.start_ms * 1e3).min(now_us());
+                let end_us = (t_req_us + l.end_ms * 1e3).clamp(start_us, now_us());
+                let reply = if l.build_id != job.build_id {
+                    Reply::Error(format!(
+                        "{}: the helper ran it with build ID {} where the page's is {}",
+                        job.key, l.build_id, job.build_id
+                    ))
+                } else {
+                    match parse_reply(&v) {
+                        Reply::Ran(mut r) => {
+                            // Its start is the worker's, already on the helper's clock.
+                            r.answer.queued_ms = 0.0;
+                            Reply::Ran(r)
+                        }
+                        other => other,
+                    }
+                };
+                let flight = Flight {
+                    job,
+                    start_us,
+                    reply,
+                    retried: false,
+                };
+                let (job, tr, timing) = tool_result(flight, end_us, &mut run);
+                s.complete(&mut checked, &job, tr, timing);
+            }
+            report(&mut s, &run);
+            write_early(early_backend, checked.cache, &mut bg).await;
+            let from = started
+                .values()
+                .copied()
+                .fold(seen_us.min(now_us()), f64::min);
+            live.update(&s, live_input, from, &executor);
+            run.phases.replies_ms += session::page_ms() - t_reply;
+        }
+    }
     loop {
         for job in s.ready(&mut checked, now_us()) {
             let request = match dto::to_js(&exec_request(&p.plan, &s, &job, &digest, &req)) {
@@ -705,7 +957,7 @@ pub async fn build<B: Backend + Clone + 'static>(
             s.complete(&mut checked, &job, tr, timing);
         }
         report(&mut s, &run);
-        write_early(early, checked.cache, &mut bg).await;
+        write_early(early_backend, checked.cache, &mut bg).await;
         let from = sent.values().copied().fold(now_us(), f64::min);
         live.update(&s, live_input, from, &executor);
         run.phases.replies_ms += session::page_ms() - t_reply;

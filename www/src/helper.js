@@ -164,6 +164,73 @@ export class Helper {
         }
         return j;
       },
+      /**
+       * The whole build's misses in one request (POST …/run): `{missing: [hex]}` when the helper
+       * lacks outputs of the page's hits, else a reader whose `next()` resolves to each finished
+       * action's line in the order the helper streamed them, with its archive's bytes
+       * (`bytes`), then `null` at the end. Each archive is fetched as soon as its line arrives,
+       * beside the next ones, so that the transfers overlap the tools still running.
+       */
+      async run(req) {
+        const ws = await open(req);
+        const body = JSON.stringify({
+          version: 1,
+          actions: req.actions,
+          hits: req.hits,
+          force: req.force,
+          ...(req.target ? { target: req.target } : {}),
+        });
+        const r = await helper.fetch("POST", `/workspace/${ws}/run`, body);
+        if (r.status === 409) {
+          const j = await r.json().catch(() => ({}));
+          if (Array.isArray(j.missing)) return { missing: j.missing };
+          throw new HelperError(`the build's run: the helper answered 409: ${j.error || ""}`, 409);
+        }
+        if (!r.ok) throw await errorOf(r, "the build's run");
+        const items = [];
+        const waiters = [];
+        const push = (p) => {
+          p.catch(() => {}); // awaited by next(); not an unhandled rejection meanwhile
+          const w = waiters.shift();
+          if (w) w(p);
+          else items.push(p);
+        };
+        const withArchive = async (j) => {
+          const b = await helper.fetch("GET", `/blob/${j.archive.hex}`);
+          if (!b.ok) throw await errorOf(b, `${j.key}: fetching its archive`);
+          j.bytes = new Uint8Array(await b.arrayBuffer());
+          if (j.bytes.length !== j.archive.size) {
+            throw new HelperError(`${j.key}: the archive came back with ${j.bytes.length} of ${j.archive.size} bytes`);
+          }
+          return j;
+        };
+        (async () => {
+          const reader = r.body.getReader();
+          const dec = new TextDecoder();
+          let buf = "";
+          try {
+            for (;;) {
+              const { value, done } = await reader.read();
+              if (done) break;
+              buf += dec.decode(value, { stream: true });
+              let nl;
+              while ((nl = buf.indexOf("\n")) >= 0) {
+                const text = buf.slice(0, nl);
+                buf = buf.slice(nl + 1);
+                if (!text.trim()) continue;
+                const j = JSON.parse(text);
+                push(j.type === "action" && j.ok && j.archive ? withArchive(j) : Promise.resolve(j));
+              }
+            }
+          } catch (e) {
+            push(Promise.reject(new HelperError(`the build's run: the stream broke: ${e.message || e}`)));
+          }
+          push(Promise.resolve(null));
+        })();
+        return {
+          next: () => (items.length ? items.shift() : new Promise((res) => waiters.push(res))),
+        };
+      },
       /** The transcript so far while the build runs (web/src/real.rs sends what is settled). */
       live(text) {
         onEvent?.({ kind: "output", text, live: true });

@@ -1,0 +1,459 @@
+//! `POST /api/v1/workspace/<n>/run`: a page's whole build of misses in one request.
+//!
+//! The per-action exec route costs one round trip per finished action before its dependents can
+//! start (the reply, the page's own work on it, a new request). Here the page sends once: the
+//! actions it lets the helper run (by id in the plan both sides made, checked equal by the plan
+//! digest when the workspace was opened), and its cache's entries for this build — action ID →
+//! output hash and size — for the hits. The helper drives core's build session over its own plan
+//! (the executor `buildlab build --real` uses, [`crate::realbuild::run`], `-p` workers, cmd/go's
+//! priority) with a cache made of exactly those entries, so it finds the page's hits and
+//! computes the same action and build IDs the page's session will; tool arguments come from its
+//! own plan, never from the request. Each finished job is one NDJSON line as it ends; the page
+//! feeds it to its own session and fetches the archive by `GET /api/v1/blob/<hex>`. A failed
+//! action's dependents are not run (the session skips them, as go does).
+//!
+//! Line types: `{"type":"start","id","atMs"}` when a job is handed to a worker,
+//! `{"type":"action",…}` per job (id, key, buildId, ok, output, failedStep, runs,
+//! startMs/endMs on the run's clock, queuedMs, wallMs, lane, archive `{hex,size}`, binary
+//! `{hex,size,buildId}`), then one `{"type":"done",…}`, or `{"type":"error",…}`.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use buildlab_core::actionid::WorkspaceFiles;
+use buildlab_core::build::Config;
+use buildlab_core::cache::{CacheFs, DirCache, Entry, UnixNanos};
+use buildlab_core::plan::{ActionIx, Mode};
+use buildlab_core::rebuild::Record;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+use crate::api::{
+    bad, blob_path, is_hex64, line, no_workspace, store_blob, valid_build_id, Api, ApiError,
+    OpenWorkspace, API_VERSION, PLANNED_ROOT,
+};
+use crate::diskcache::{self, DiskFs};
+use crate::godetect::GoInstall;
+use crate::realbuild::{self, Event, Ran};
+
+/// Largest run request body (ids and entries only; the files came with the workspace).
+const RUN_BODY_BYTES: usize = 1 << 20;
+
+/// The page's run request. Unknown fields are refused.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RunRequest {
+    version: u32,
+    /// The actions the helper may run, by id: every tool action the page did not find in its
+    /// cache when it planned. A job the session hands out for any other fails unrun.
+    actions: Vec<usize>,
+    /// The page's cache entries for this build: its hits, by action ID.
+    #[serde(default)]
+    hits: Vec<HitRef>,
+    /// `-a`.
+    #[serde(default)]
+    force: bool,
+    /// The build ID of the binary the page holds (go's binary in place).
+    #[serde(default)]
+    target: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct HitRef {
+    action_id: String,
+    hex: String,
+    size: u64,
+}
+
+/// A validated run request: the allowed actions and the entries, nothing written yet.
+struct RunPlan {
+    only: HashSet<ActionIx>,
+    entries: HashMap<String, Vec<u8>>,
+    force: bool,
+    target: Option<String>,
+}
+
+fn too_many(what: &str, n: usize, max: usize) -> ApiError {
+    ApiError(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("{n} {what}: this workspace's plan has {max} actions"),
+    )
+}
+
+/// Checks a run request against the workspace's plan: known, distinct tool actions; hits as
+/// hex content hashes; at most one entry per action ID; the counts bounded by the plan's size
+/// (hits: two per action, its entry and its stdout's).
+fn validate(req: RunRequest, ws: &OpenWorkspace, now: UnixNanos) -> Result<RunPlan, ApiError> {
+    if req.version != API_VERSION {
+        return Err(bad(format!(
+            "unsupported request version {} (this helper speaks {API_VERSION})",
+            req.version
+        )));
+    }
+    let max = ws.by_id.len();
+    if req.actions.is_empty() {
+        return Err(bad("actions: no action to run"));
+    }
+    if req.actions.len() > max {
+        return Err(too_many("actions", req.actions.len(), max));
+    }
+    // An action's entry and its stdout's (go's subkey) per action, at most.
+    if req.hits.len() > 2 * max {
+        return Err(too_many("hits", req.hits.len(), max));
+    }
+    let mut only = HashSet::new();
+    for &id in &req.actions {
+        let &a = ws
+            .by_id
+            .get(&id)
+            .ok_or_else(|| bad(format!("actions: the plan has no action {id}")))?;
+        let x = ws.plan.action(a);
+        if !matches!(x.mode, Mode::Build | Mode::Link | Mode::LinkInstall) {
+            return Err(bad(format!(
+                "actions: action {id} ({} {}) runs no tool",
+                x.mode.as_str(),
+                ws.plan.package_path(a)
+            )));
+        }
+        if !only.insert(a) {
+            return Err(bad(format!("actions: action {id} is given twice")));
+        }
+    }
+    let mut entries = HashMap::new();
+    for h in &req.hits {
+        let (Some(id), Some(out)) = (hex_digest(&h.action_id), hex_digest(&h.hex)) else {
+            return Err(bad(
+                "hits: actionId and hex must be 64-digit lowercase hex hashes",
+            ));
+        };
+        let e = Entry {
+            output: out,
+            size: h.size,
+            time: now,
+        };
+        let path = DirCache::<DiskFs>::action_file(&id);
+        if entries.insert(path, e.render(&id).into_bytes()).is_some() {
+            return Err(bad(format!(
+                "hits: action ID {} is given twice",
+                h.action_id
+            )));
+        }
+    }
+    if let Some(t) = &req.target {
+        if !valid_build_id(t) {
+            return Err(bad(
+                "target: base64url parts joined by '/' (at most 256 bytes)",
+            ));
+        }
+    }
+    Ok(RunPlan {
+        only,
+        entries,
+        force: req.force,
+        target: req.target,
+    })
+}
+
+fn hex_digest(h: &str) -> Option<buildlab_core::hash::Digest> {
+    is_hex64(h)
+        .then(|| buildlab_core::object::parse_hex(h))
+        .flatten()
+}
+
+/// The hits' outputs this store lacks (or holds with another size): the page uploads them.
+fn missing_outputs(api: &Api, req_hits: &[(String, u64)]) -> Result<Vec<String>, ApiError> {
+    let mut missing = Vec::new();
+    for (hex, size) in req_hits {
+        let ok = std::fs::metadata(blob_path(api, hex)?).is_ok_and(|m| m.len() == *size);
+        if !ok && !missing.contains(hex) {
+            missing.push(hex.clone());
+        }
+    }
+    Ok(missing)
+}
+
+/// The cache a run's session sees: the page's entries (its hits, nothing else: the helper's own
+/// entries would make it find hits the page does not have) over this helper's store of outputs,
+/// where the outputs it makes are written.
+struct PageCacheFs {
+    disk: DiskFs,
+    entries: HashMap<String, Vec<u8>>,
+}
+
+fn is_entry(path: &str) -> bool {
+    path.ends_with("-a")
+}
+
+impl CacheFs for PageCacheFs {
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        if is_entry(path) {
+            return self.entries.get(path).cloned();
+        }
+        self.disk.read(path)
+    }
+    fn size(&self, path: &str) -> Option<u64> {
+        if is_entry(path) {
+            return self.entries.get(path).map(|e| e.len() as u64);
+        }
+        self.disk.size(path)
+    }
+    fn write(&mut self, path: &str, data: &[u8], mtime: UnixNanos) {
+        if is_entry(path) {
+            self.entries.insert(path.to_string(), data.to_vec());
+        } else {
+            self.disk.write(path, data, mtime);
+        }
+    }
+    fn remove(&mut self, path: &str) {
+        // Only the run's own view: the store keeps outputs other builds may name.
+        self.entries.remove(path);
+    }
+    fn mtime(&self, path: &str) -> Option<UnixNanos> {
+        if is_entry(path) {
+            return self.entries.contains_key(path).then(diskcache::now);
+        }
+        self.disk.mtime(path)
+    }
+    fn set_mtime(&mut self, path: &str, t: UnixNanos) {
+        if !is_entry(path) {
+            self.disk.set_mtime(path, t);
+        }
+    }
+    fn list(&self, dir: &str) -> Vec<String> {
+        self.disk.list(dir)
+    }
+    fn mkdir(&mut self, dir: &str) {
+        self.disk.mkdir(dir);
+    }
+    fn remove_dir(&mut self, _dir: &str) {}
+    fn dirs(&self) -> Vec<String> {
+        self.disk.dirs()
+    }
+}
+
+/// The route: validated, the hits' outputs present (else 409 naming them), all of the
+/// workspace's `-p` slots taken (no exec of the same workspace runs beside it), then streamed.
+pub async fn run_actions(
+    State(api): State<Arc<Api>>,
+    UrlPath(n): UrlPath<u64>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let body = axum::body::to_bytes(body, RUN_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "run request larger than 1 MiB".into(),
+            )
+        })?;
+    let req: RunRequest =
+        serde_json::from_slice(&body).map_err(|e| bad(format!("bad run request: {e}")))?;
+    let go = api.go.clone().map_err(|why| {
+        ApiError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("no Go toolchain: {why}"),
+        )
+    })?;
+    let ws = api
+        .workspaces
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&n).cloned())
+        .ok_or_else(|| no_workspace(n))?;
+    if let Ok(mut t) = ws.last_used.lock() {
+        *t = Instant::now();
+    }
+    let hit_outputs: Vec<(String, u64)> =
+        req.hits.iter().map(|h| (h.hex.clone(), h.size)).collect();
+    let run = validate(req, &ws, diskcache::now())?;
+    let missing = missing_outputs(&api, &hit_outputs)?;
+    if !missing.is_empty() {
+        let body = json!({
+            "version": API_VERSION,
+            "error": format!("{} outputs of the page's hits are not in this helper's store", missing.len()),
+            "missing": missing,
+        });
+        return Ok((
+            StatusCode::CONFLICT,
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response());
+    }
+    let workers = ws.lanes.lock().map(|l| l.len()).unwrap_or(1).max(1);
+    let slots = ws
+        .slots
+        .clone()
+        .acquire_many_owned(workers as u32)
+        .await
+        .map_err(|_| no_workspace(n))?;
+    let (tx, rx) = mpsc::channel::<Result<Bytes, std::convert::Infallible>>(256);
+    let api2 = api.clone();
+    tokio::task::spawn_blocking(move || {
+        let _slots = slots;
+        let send = |v: Value| {
+            let _ = tx.blocking_send(Ok(line(v)));
+        };
+        if let Err(e) = run_blocking(&api2, &go, &ws, run, workers, &send) {
+            tracing::error!(workspace = n, "run failed: {e}");
+            send(json!({"type": "error", "version": API_VERSION, "message": e}));
+        }
+    });
+    let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
+    Ok(Response::builder()
+        .header(header::CONTENT_TYPE, "application/x-ndjson")
+        .header(header::CACHE_CONTROL, "no-store")
+        .header("x-content-type-options", "nosniff")
+        .body(Body::from_stream(stream))
+        .expect("a response"))
+}
+
+fn run_blocking(
+    api: &Api,
+    go: &GoInstall,
+    ws: &OpenWorkspace,
+    run: RunPlan,
+    workers: usize,
+    send: &dyn Fn(Value),
+) -> Result<(), String> {
+    let started = Instant::now();
+    let (src, work) = (ws.src(), ws.work());
+    let plan = &ws.plan;
+    let mut cache = DirCache::open(PageCacheFs {
+        disk: DiskFs::new(&api.cache_root),
+        entries: run.entries,
+    });
+    let files = WorkspaceFiles {
+        ws: &ws.files,
+        root: plan.input().cwd.clone(),
+    };
+    let mut cfg = Config {
+        workers,
+        now: diskcache::now(),
+        work_dir: work.to_string_lossy().into_owned(),
+        gocache: api.cache_root.to_string_lossy().into_owned(),
+        ..Config::default()
+    };
+    cfg.flags.force = run.force;
+    let setup = realbuild::Setup {
+        tooldir: Path::new(&go.tooldir),
+        work: &work,
+        cache_root: &api.cache_root,
+        readable: vec![src.clone(), PathBuf::from(&go.goroot)],
+        src_map: Some((PLANNED_ROOT, &src)),
+        timeout: api.limits.tool_timeout,
+        workers,
+        only: Some(&run.only),
+    };
+    let mut on = |e: Event| match e {
+        // When a job was handed to a worker: the page places nothing it shows as settled after
+        // the start of an action still running.
+        Event::Started { job, at_us } => send(json!({
+            "type": "start", "id": plan.action(job.action).id, "atMs": at_us / 1e3,
+        })),
+        Event::Ran(r) => send(ran_line(api, plan, &r)),
+        Event::Finished { .. } => {}
+    };
+    let out = realbuild::run(
+        plan,
+        &files,
+        &mut cache,
+        &Record::default(),
+        run.target.as_deref(),
+        cfg,
+        &setup,
+        &mut on,
+    );
+    send(json!({
+        "type": "done", "version": API_VERSION, "exitStatus": out.result.exit_status,
+        "toolRuns": out.tool_runs, "wallMs": started.elapsed().as_secs_f64() * 1e3,
+    }));
+    Ok(())
+}
+
+/// One finished job as its stream line; the counters `/api/v1/info` reports move with it.
+fn ran_line(api: &Api, plan: &buildlab_core::plan::Plan, r: &Ran) -> Value {
+    api.execs.fetch_add(1, Ordering::Relaxed);
+    let (res, error) = match r.result {
+        Ok(res) => (Some(res), None),
+        Err(e) => (None, Some(format!("buildlab: {e}\n"))),
+    };
+    let runs: Vec<Value> = res
+        .map(|res| {
+            api.tool_runs
+                .fetch_add(res.runs.len() as u64, Ordering::Relaxed);
+            api.tool_processes
+                .fetch_add(res.processes as u64, Ordering::Relaxed);
+            res.runs
+                .iter()
+                .map(|t| {
+                    let mut v = json!({"tool": t.tool, "startMs": t.start.as_secs_f64() * 1e3,
+                        "ms": t.took.as_secs_f64() * 1e3});
+                    if t.internal {
+                        v["internal"] = json!(true);
+                    }
+                    v
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut ok = res.is_some_and(|r| r.success);
+    let mut output = format!(
+        "{}{}",
+        res.map(|r| r.output.as_str()).unwrap_or(""),
+        error.unwrap_or_default()
+    );
+    let archive = match r.output_hex {
+        Some(hex) => {
+            let size = blob_path(api, hex)
+                .ok()
+                .and_then(|p| std::fs::metadata(p).ok())
+                .map_or(0, |m| m.len());
+            json!({"hex": hex, "size": size})
+        }
+        None => Value::Null,
+    };
+    let binary = match r.exe.map(std::fs::read) {
+        None => Value::Null,
+        Some(Ok(b)) => match store_blob(&api.cache_root, &b, None) {
+            Ok(hex) => {
+                if let Ok(mut set) = api.binaries.lock() {
+                    set.insert(hex.clone());
+                }
+                json!({"hex": hex, "size": b.len(),
+                    "buildId": realbuild::exe_build_id(&b[..b.len().min(1 << 20)])})
+            }
+            Err(e) => {
+                ok = false;
+                output.push_str(&format!("buildlab: storing the binary: {e}\n"));
+                Value::Null
+            }
+        },
+        Some(Err(e)) => {
+            ok = false;
+            output.push_str(&format!("buildlab: reading the linked binary: {e}\n"));
+            Value::Null
+        }
+    };
+    json!({
+        "type": "action", "version": API_VERSION,
+        "id": plan.action(r.job.action).id, "key": r.job.key, "buildId": r.job.build_id,
+        "ok": ok, "output": output,
+        "failedStep": res.and_then(|r| r.failed_step),
+        "runs": runs,
+        "startMs": r.start_us / 1e3, "endMs": r.end_us / 1e3,
+        "queuedMs": (r.start_us - r.handed_us).max(0.0) / 1e3,
+        "wallMs": (r.end_us - r.start_us) / 1e3,
+        "lane": r.job.lane,
+        "archive": archive, "binary": binary,
+    })
+}
