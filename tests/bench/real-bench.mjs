@@ -15,7 +15,8 @@
 // Runs alternate (go, page, go, page, …) so that both see the same machine load.
 // Run: cd /work/main && export PATH=$PWD/node_modules/.bin:$PATH && trunk build --release &&
 //      cargo build --release -p buildlab-helper && node tests/bench/real-bench.mjs
-// (BUILDLAB_DIST / BUILDLAB_EXE point elsewhere; RUNS=3 by default). Prints one JSON object;
+// (BUILDLAB_DIST / BUILDLAB_EXE point elsewhere; RUNS=3 by default; PROFILE=1 adds the page's
+// CPU profile of the first cold build, its largest self times). Prints one JSON object;
 // docs/benchmarks.md records the figures.
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -68,6 +69,29 @@ function browserCpuMs() {
 }
 
 /** `after - before`, per key, and the total. */
+/** Starts the page's JS/wasm sampling profiler (Chrome DevTools protocol, 1 ms samples). */
+async function startProfile(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 1000 });
+  await cdp.send("Profiler.start");
+  return cdp;
+}
+
+/** Stops it and returns the 30 largest self times in ms by function (`(program)` is the
+ *  renderer's own work outside JS: style, layout, paint; `(idle)` is its main thread waiting). */
+async function stopProfile(cdp) {
+  const { profile } = await cdp.send("Profiler.stop");
+  const frame = new Map(profile.nodes.map((x) => [x.id, x.callFrame]));
+  const self = new Map();
+  profile.samples.forEach((id, i) => {
+    const f = frame.get(id);
+    const k = `${f.functionName || "(anonymous)"} ${f.url.split("/").pop()}`.trim();
+    self.set(k, (self.get(k) || 0) + (profile.timeDeltas[i] || 0) / 1000);
+  });
+  return Object.fromEntries([...self].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([k, ms]) => [k, Math.round(ms)]));
+}
+
 function cpuDelta(before, after) {
   const d = { total: 0 };
   for (const [k, v] of Object.entries(after)) {
@@ -134,10 +158,12 @@ try {
       for (const phase of ["cold", "warm"]) {
         const n = Number(await page.evaluate(() => document.body.dataset.runs || 0));
         await page.fill("#cmdline", "go build .");
+        const profiler = process.env.PROFILE && phase === "cold" && i === 0 ? await startProfile(page) : null;
         const cpu0 = browserCpuMs();
         await page.click("#run");
         await page.waitForFunction((n) => Number(document.body.dataset.runs || 0) > n && document.body.dataset.building === "false", n, { timeout: 600000 });
         const browserMs = cpuDelta(cpu0, browserCpuMs());
+        if (profiler) out.coldProfileTopSelfMs = await stopProfile(profiler);
         const d = await page.evaluate(() => ({ ...document.body.dataset, status: document.getElementById("status").textContent }));
         if (d.lastExit !== "0") throw new Error(`page ${phase} build failed: ${d.status}`);
         if (phase === "cold") {

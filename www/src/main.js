@@ -269,13 +269,23 @@ async function runOther(c) {
   ui.term.output(out.output || "");
 }
 
+/** The shortest time between two live redraws of a real build's timeline, ms. */
+const LIVE_REDRAW_MS = 250;
+
 async function runBuild(c, echo = () => {}) {
   if (!engine.has("build")) {
     throw new Unavailable("build");
   }
   const request = { argv: c.argv, cpus: Number($("cpus").value) || 1, toolchain: $("toolchain").value, label: `build ${state.runCounter + 1}` };
   const live = { lanes: Number(c.flags.p) || request.cpus, endUs: 0, actions: [] };
-  let pending = 0; // the live redraw's animation frame, 0 when none is due
+  // The live redraw due, if any: `{t}` a timer before its frame, `{f}` the frame. A real build's
+  // actions arrive over seconds while the tools share the CPUs with this page, and each redraw
+  // lays out and paints every bar: it is redrawn at most every LIVE_REDRAW_MS. A simulated
+  // build's arrive in bursts and redraw once a frame.
+  let pending = null;
+  let lastDraw = -Infinity;
+  const minGap = request.toolchain === "real" ? LIVE_REDRAW_MS : 0;
+  const draw = () => { pending = null; lastDraw = performance.now(); ui.timeline.update({ ...live }); };
   let eventsMs = 0;
   const t0 = performance.now();
   const result = await engine.build(workspaceFiles(), request, (ev) => {
@@ -292,11 +302,16 @@ async function runBuild(c, echo = () => {}) {
     else if (ev.kind === "action") {
       live.actions.push(ev.action);
       live.endUs = Math.max(live.endUs, ev.action.endUs || 0);
-      if (!pending) pending = requestAnimationFrame(() => { pending = 0; ui.timeline.update({ ...live }); });
+      if (!pending) {
+        const wait = lastDraw + minGap - performance.now();
+        pending = wait > 0
+          ? { t: setTimeout(() => { pending = { f: requestAnimationFrame(draw) }; }, wait) }
+          : { f: requestAnimationFrame(draw) };
+      }
     }
   }
   // The whole trace replaces the live one: a live redraw still due would draw over it.
-  if (pending) cancelAnimationFrame(pending);
+  if (pending) { clearTimeout(pending.t); cancelAnimationFrame(pending.f); }
   if (result.exitCode && !result.output) ui.term.error(`exit status ${result.exitCode}`);
   if (result.exitCode && request.toolchain === "real") explainCgo();
   const run = recordBuild(result, c.argv.join(" "));
