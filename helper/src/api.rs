@@ -660,15 +660,11 @@ async fn build(State(api): State<Arc<Api>>, body: Body) -> Result<Response, ApiE
     let (v, go) = read_build_request(&api, body).await?;
     let permit = build_permit(&api)?;
     let n = api.counter.fetch_add(1, Ordering::Relaxed) + 1;
-    let (tx, rx) = mpsc::channel::<Result<Bytes, std::convert::Infallible>>(256);
     let api2 = api.clone();
-    tokio::task::spawn_blocking(move || {
+    Ok(ndjson_stream(move |send| {
         let _permit = permit;
         let started = Instant::now();
-        let send = |v: Value| {
-            let _ = tx.blocking_send(Ok(line(v)));
-        };
-        match run_build(&api2, &go, v, n, &send) {
+        match run_build(&api2, &go, v, n, send) {
             Ok(()) => tracing::info!(
                 build = n,
                 ms = started.elapsed().as_millis() as u64,
@@ -679,14 +675,25 @@ async fn build(State(api): State<Arc<Api>>, body: Body) -> Result<Response, ApiE
                 send(json!({"type": "error", "message": e}));
             }
         }
+    }))
+}
+
+/// Runs `job` on the blocking pool and answers with what it sends, one NDJSON line per value as
+/// it is sent (the build and run routes' progress); the stream ends when `job` returns.
+pub(crate) fn ndjson_stream(job: impl FnOnce(&dyn Fn(Value)) + Send + 'static) -> Response {
+    let (tx, rx) = mpsc::channel::<Result<Bytes, std::convert::Infallible>>(256);
+    tokio::task::spawn_blocking(move || {
+        job(&|v: Value| {
+            let _ = tx.blocking_send(Ok(line(v)));
+        })
     });
     let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
-    Ok(Response::builder()
+    Response::builder()
         .header(header::CONTENT_TYPE, "application/x-ndjson")
         .header(header::CACHE_CONTROL, "no-store")
         .header("x-content-type-options", "nosniff")
         .body(Body::from_stream(stream))
-        .expect("a response"))
+        .expect("a response")
 }
 
 fn run_build(

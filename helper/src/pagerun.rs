@@ -23,7 +23,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -34,11 +34,10 @@ use buildlab_core::plan::{ActionIx, Mode};
 use buildlab_core::rebuild::Record;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
 
 use crate::api::{
-    bad, blob_path, is_hex64, line, no_workspace, store_blob, valid_build_id, Api, ApiError,
-    OpenWorkspace, API_VERSION, PLANNED_ROOT,
+    bad, blob_path, is_hex64, ndjson_stream, no_workspace, store_blob, valid_build_id, Api,
+    ApiError, OpenWorkspace, API_VERSION, PLANNED_ROOT,
 };
 use crate::diskcache::{self, DiskFs};
 use crate::godetect::GoInstall;
@@ -296,25 +295,14 @@ pub async fn run_actions(
         .acquire_many_owned(workers as u32)
         .await
         .map_err(|_| no_workspace(n))?;
-    let (tx, rx) = mpsc::channel::<Result<Bytes, std::convert::Infallible>>(256);
     let api2 = api.clone();
-    tokio::task::spawn_blocking(move || {
+    Ok(ndjson_stream(move |send| {
         let _slots = slots;
-        let send = |v: Value| {
-            let _ = tx.blocking_send(Ok(line(v)));
-        };
-        if let Err(e) = run_blocking(&api2, &go, &ws, run, workers, &send) {
+        if let Err(e) = run_blocking(&api2, &go, &ws, run, workers, send) {
             tracing::error!(workspace = n, "run failed: {e}");
             send(json!({"type": "error", "version": API_VERSION, "message": e}));
         }
-    });
-    let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
-    Ok(Response::builder()
-        .header(header::CONTENT_TYPE, "application/x-ndjson")
-        .header(header::CACHE_CONTROL, "no-store")
-        .header("x-content-type-options", "nosniff")
-        .body(Body::from_stream(stream))
-        .expect("a response"))
+    }))
 }
 
 fn run_blocking(
