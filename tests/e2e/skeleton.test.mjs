@@ -117,3 +117,44 @@ test("the first load fetches only the build path; the editor, the graph layout a
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("the switch to the full module waits for a build still running on the first one", async () => {
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(`console: ${m.text()}`);
+  });
+  await page.goto(helper.url);
+  await page.waitForSelector("body[data-first-build-ms]", { state: "attached", timeout: 30000 });
+  await page.waitForFunction(() => document.body.dataset.building === "false", null, { timeout: 30000 });
+  // multi (59 packages) built with -a, every compile simulated, takes a few hundred ms; the
+  // full module's script is fetched ahead so that the switch can finish well inside that.
+  await page.selectOption("#sample", "multi");
+  await page.waitForFunction(() => document.body.dataset.building === "false" && document.querySelector("#editor-file")?.textContent !== "", null, { timeout: 30000 });
+  await page.evaluate(async () => {
+    const m = await import(new URL("buildlab-web-full.js", document.baseURI).href);
+    await (await fetch(new URL("buildlab-web-full_bg.wasm", document.baseURI))).arrayBuffer();
+    return typeof m.default;
+  });
+  const runs = Number(await page.evaluate(() => document.body.dataset.runs));
+  // A build that runs every compile (-a), and Lessons pressed in the same task: the full
+  // module loads while the first module's Lab is building.
+  await page.fill("#cmdline", "go build -a .");
+  await page.evaluate(() => {
+    document.getElementById("run").click();
+    document.getElementById("lessons-toggle").click();
+  });
+  await page.waitForFunction((n) => Number(document.body.dataset.runs) > n && document.body.dataset.building === "false", runs, { timeout: 30000 });
+  assert.equal(await page.evaluate(() => document.body.dataset.lastExit), "0");
+  await page.waitForSelector("#lessons:not([hidden]) button, #lessons:not([hidden]) a", { timeout: 30000 });
+  // The session and its cache came across: the next build, in the full module, is all hits.
+  await page.fill("#cmdline", "go build .");
+  await page.click("#run");
+  await page.waitForFunction((n) => Number(document.body.dataset.runs) > n + 1 && document.body.dataset.building === "false", runs, { timeout: 30000 });
+  const d = await page.evaluate(() => ({ ...document.body.dataset }));
+  assert.equal(d.lastExit, "0");
+  assert.equal(d.lastMisses, "0", JSON.stringify(d));
+  assert.deepEqual(errors, []);
+  await page.close();
+});

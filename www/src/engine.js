@@ -239,6 +239,12 @@ export class Engine {
       const m = await import(new URL(FULL_MODULE, document.baseURI).href);
       await m.default();
       const lab = await m.Lab.open();
+      // A build still running on the first module's Lab ends there first: freeing a Lab
+      // while its build awaits IndexedDB would pull the session from under it.
+      for (let seen; seen !== this.inFlight; ) {
+        seen = this.inFlight;
+        await seen;
+      }
       if (this.lab) {
         try {
           lab.adopt(this.lab.handoff());
@@ -260,7 +266,9 @@ export class Engine {
   /** Runs a build; `onEvent` gets normalized events as they stream. */
   async build(files, request, onEvent) {
     if (request?.toolchain === "real") await this.full();
-    const result = await this.call("build", files, request, (ev) => forEachEvent(ev, onEvent));
+    const run = Promise.resolve(this.call("build", files, request, (ev) => forEachEvent(ev, onEvent)));
+    this.inFlight = run.catch(() => {});
+    const result = await run;
     return { ...result, trace: normalizeTrace(result?.trace) };
   }
 
