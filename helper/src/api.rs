@@ -634,13 +634,37 @@ async fn read_build_request(api: &Api, body: Body) -> Result<(Validated, GoInsta
         )
     })?;
     let v = validate(&body, &api.limits)?;
-    let go = api.go.clone().map_err(|why| {
+    let go = installed_go(api)?;
+    Ok((v, go))
+}
+
+/// The Go installation the helper found, or 503 saying why there is none.
+fn installed_go(api: &Api) -> Result<GoInstall, ApiError> {
+    api.go.clone().map_err(|why| {
         ApiError(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("no Go toolchain: {why}"),
         )
-    })?;
-    Ok((v, go))
+    })
+}
+
+/// What a request on open workspace `n` runs with: the Go installation (503 without one) and
+/// the workspace (404 when it is not open), whose idle clock it restarts.
+pub(crate) fn go_and_workspace(
+    api: &Api,
+    n: u64,
+) -> Result<(GoInstall, Arc<OpenWorkspace>), ApiError> {
+    let go = installed_go(api)?;
+    let ws = api
+        .workspaces
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&n).cloned())
+        .ok_or_else(|| no_workspace(n))?;
+    if let Ok(mut t) = ws.last_used.lock() {
+        *t = Instant::now();
+    }
+    Ok((go, ws))
 }
 
 /// One of the `--max-builds` slots (a build, or an open page workspace), or 429.
@@ -1059,21 +1083,7 @@ async fn exec_action(
             req.version
         )));
     }
-    let go = api.go.clone().map_err(|why| {
-        ApiError(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("no Go toolchain: {why}"),
-        )
-    })?;
-    let ws = api
-        .workspaces
-        .lock()
-        .ok()
-        .and_then(|m| m.get(&n).cloned())
-        .ok_or_else(|| no_workspace(n))?;
-    if let Ok(mut t) = ws.last_used.lock() {
-        *t = Instant::now();
-    }
+    let (go, ws) = go_and_workspace(&api, n)?;
     let &a = ws
         .by_id
         .get(&req.action)

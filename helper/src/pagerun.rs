@@ -36,8 +36,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::api::{
-    bad, blob_path, is_hex64, ndjson_stream, no_workspace, store_blob, valid_build_id, Api,
-    ApiError, OpenWorkspace, API_VERSION, PLANNED_ROOT,
+    bad, blob_path, go_and_workspace, is_hex64, ndjson_stream, no_workspace, store_blob,
+    valid_build_id, Api, ApiError, OpenWorkspace, API_VERSION, PLANNED_ROOT,
 };
 use crate::diskcache::{self, DiskFs};
 use crate::godetect::GoInstall;
@@ -256,21 +256,7 @@ pub async fn run_actions(
         })?;
     let req: RunRequest =
         serde_json::from_slice(&body).map_err(|e| bad(format!("bad run request: {e}")))?;
-    let go = api.go.clone().map_err(|why| {
-        ApiError(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("no Go toolchain: {why}"),
-        )
-    })?;
-    let ws = api
-        .workspaces
-        .lock()
-        .ok()
-        .and_then(|m| m.get(&n).cloned())
-        .ok_or_else(|| no_workspace(n))?;
-    if let Ok(mut t) = ws.last_used.lock() {
-        *t = Instant::now();
-    }
+    let (go, ws) = go_and_workspace(&api, n)?;
     let hit_outputs: Vec<(String, u64)> =
         req.hits.iter().map(|h| (h.hex.clone(), h.size)).collect();
     let run = validate(req, &ws, diskcache::now())?;
