@@ -667,6 +667,22 @@ pub(crate) fn go_and_workspace(
     Ok((go, ws))
 }
 
+/// 409 naming the outputs (`what`: whose they are) the page holds and this helper's store does
+/// not: the page uploads them (`PUT /api/v1/blob/<hex>`) and asks again.
+pub(crate) fn missing_outputs_reply(what: &str, missing: Vec<String>) -> Response {
+    let body = json!({
+        "version": API_VERSION,
+        "error": format!("{} {what} are not in this helper's store", missing.len()),
+        "missing": missing,
+    });
+    (
+        StatusCode::CONFLICT,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
 /// One of the `--max-builds` slots (a build, or an open page workspace), or 429.
 fn build_permit(api: &Api) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
     api.builds.clone().try_acquire_owned().map_err(|_| {
@@ -1124,17 +1140,7 @@ async fn exec_action(
     }
     if !missing.is_empty() {
         // The page holds these (from its cache) and this store does not: it uploads them.
-        let body = json!({
-            "version": API_VERSION,
-            "error": format!("{} dependency outputs are not in this helper's store", missing.len()),
-            "missing": missing,
-        });
-        return Ok((
-            StatusCode::CONFLICT,
-            [(header::CONTENT_TYPE, "application/json")],
-            body.to_string(),
-        )
-            .into_response());
+        return Ok(missing_outputs_reply("dependency outputs", missing));
     }
     // Wait for one of the build's -p slots: the page sends more than -p actions at once.
     let queued = Instant::now();

@@ -25,8 +25,8 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{Path as UrlPath, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use buildlab_core::actionid::WorkspaceFiles;
 use buildlab_core::build::Config;
 use buildlab_core::cache::{CacheFs, DirCache, Entry, UnixNanos};
@@ -36,8 +36,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::api::{
-    bad, blob_path, go_and_workspace, is_hex64, ndjson_stream, no_workspace, store_blob,
-    valid_build_id, Api, ApiError, OpenWorkspace, API_VERSION, PLANNED_ROOT,
+    bad, blob_path, go_and_workspace, is_hex64, missing_outputs_reply, ndjson_stream, no_workspace,
+    store_blob, valid_build_id, Api, ApiError, OpenWorkspace, API_VERSION, PLANNED_ROOT,
 };
 use crate::diskcache::{self, DiskFs};
 use crate::godetect::GoInstall;
@@ -262,17 +262,7 @@ pub async fn run_actions(
     let run = validate(req, &ws, diskcache::now())?;
     let missing = missing_outputs(&api, &hit_outputs)?;
     if !missing.is_empty() {
-        let body = json!({
-            "version": API_VERSION,
-            "error": format!("{} outputs of the page's hits are not in this helper's store", missing.len()),
-            "missing": missing,
-        });
-        return Ok((
-            StatusCode::CONFLICT,
-            [(header::CONTENT_TYPE, "application/json")],
-            body.to_string(),
-        )
-            .into_response());
+        return Ok(missing_outputs_reply("outputs of the page's hits", missing));
     }
     let workers = ws.lanes.lock().map(|l| l.len()).unwrap_or(1).max(1);
     let slots = ws

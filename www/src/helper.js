@@ -64,6 +64,18 @@ async function errorOf(r, what) {
   return new HelperError(`${what}: the helper answered ${r.status}${msg ? `: ${msg}` : ""}`, r.status);
 }
 
+/** An action's archive from the helper's store (`{hex, size}`), its length checked; `key` names
+ *  the action in errors. */
+async function fetchArchive(helper, archive, key) {
+  const b = await helper.fetch("GET", `/blob/${archive.hex}`);
+  if (!b.ok) throw await errorOf(b, `${key}: fetching its archive`);
+  const bytes = new Uint8Array(await b.arrayBuffer());
+  if (bytes.length !== archive.size) {
+    throw new HelperError(`${key}: the archive came back with ${bytes.length} of ${archive.size} bytes`);
+  }
+  return bytes;
+}
+
 export class Helper {
   constructor(token) {
     this.token = token;
@@ -154,14 +166,7 @@ export class Helper {
         if (!r.ok) throw await errorOf(r, req.key);
         if (r.headers.get("Content-Type") === EXEC_INLINE) return splitInline(new Uint8Array(await r.arrayBuffer()), req.key);
         const j = await r.json();
-        if (j.archive) {
-          const b = await helper.fetch("GET", `/blob/${j.archive.hex}`);
-          if (!b.ok) throw await errorOf(b, `${req.key}: fetching its archive`);
-          j.bytes = new Uint8Array(await b.arrayBuffer());
-          if (j.bytes.length !== j.archive.size) {
-            throw new HelperError(`${req.key}: the archive came back with ${j.bytes.length} of ${j.archive.size} bytes`);
-          }
-        }
+        if (j.archive) j.bytes = await fetchArchive(helper, j.archive, req.key);
         return j;
       },
       /**
@@ -196,12 +201,7 @@ export class Helper {
           else items.push(p);
         };
         const withArchive = async (j) => {
-          const b = await helper.fetch("GET", `/blob/${j.archive.hex}`);
-          if (!b.ok) throw await errorOf(b, `${j.key}: fetching its archive`);
-          j.bytes = new Uint8Array(await b.arrayBuffer());
-          if (j.bytes.length !== j.archive.size) {
-            throw new HelperError(`${j.key}: the archive came back with ${j.bytes.length} of ${j.archive.size} bytes`);
-          }
+          j.bytes = await fetchArchive(helper, j.archive, j.key);
           return j;
         };
         (async () => {
