@@ -361,23 +361,41 @@ pub struct WorkspaceFiles<'a> {
 impl WorkspaceFiles<'_> {
     /// The workspace path of a package file, if the package lies under the root.
     pub fn path(&self, pkg: &PkgNode, name: &str) -> Option<String> {
-        let root = self.root.trim_end_matches('/');
-        let rel = if pkg.dir == root {
-            ""
-        } else {
-            pkg.dir.strip_prefix(root)?.strip_prefix('/')?
-        };
+        let rel = self.rel_dir(pkg)?;
         Some(if rel.is_empty() {
             name.to_string()
         } else {
             [rel, "/", name].concat()
         })
     }
+
+    /// The package's directory relative to the root (`""` for the root itself).
+    fn rel_dir<'p>(&self, pkg: &'p PkgNode) -> Option<&'p str> {
+        let root = self.root.trim_end_matches('/');
+        if pkg.dir == root {
+            return Some("");
+        }
+        pkg.dir.strip_prefix(root)?.strip_prefix('/')
+    }
 }
 
 impl SourceFiles for WorkspaceFiles<'_> {
+    /// Reads `dir/name`, joining a short path on the stack: this runs for every file every
+    /// compile action hashes, and a `String` each shows in the allocator's time.
     fn read(&self, pkg: &PkgNode, name: &str) -> Option<&[u8]> {
-        self.ws.get(&self.path(pkg, name)?)
+        let rel = self.rel_dir(pkg)?;
+        if rel.is_empty() {
+            return self.ws.get(name);
+        }
+        let mut buf = [0u8; 256];
+        let n = rel.len() + 1 + name.len();
+        if n > buf.len() {
+            return self.ws.get(&[rel, "/", name].concat());
+        }
+        buf[..rel.len()].copy_from_slice(rel.as_bytes());
+        buf[rel.len()] = b'/';
+        buf[rel.len() + 1..n].copy_from_slice(name.as_bytes());
+        self.ws.get(std::str::from_utf8(&buf[..n]).ok()?)
     }
 }
 
@@ -494,7 +512,7 @@ pub fn compile_id(
     let pi = x.package.expect("build action has a package");
     let p = &plan.input().packages[pi];
     let module = p.module.map(|m| &plan.input().modules[m]);
-    let mut h = HashedInputs::start(format!("build {}", p.import_path), &tc.version);
+    let mut h = HashedInputs::start(["build ", &p.import_path].concat(), &tc.version);
     h.line("compile\n");
     if cfg.trimpath {
         if let Some(m) = module {
@@ -646,6 +664,35 @@ mod tests {
             d[i] = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap();
         }
         assert_eq!(short(&Digest(d)), "P1KMGxaMQDOmPaUvy_cS");
+    }
+
+    #[test]
+    fn workspace_files_are_read_by_their_workspace_path() {
+        let long = "d".repeat(300);
+        let mut ws = Workspace::new();
+        for p in ["main.go", "a/b/x.go", &format!("{long}/y.go")] {
+            ws.insert(p, p.as_bytes()).unwrap();
+        }
+        let files = WorkspaceFiles {
+            ws: &ws,
+            root: "/w/".into(),
+        };
+        let pkg = |dir: &str| PkgNode {
+            dir: dir.into(),
+            ..PkgNode::default()
+        };
+        let read = |dir: &str, name: &str| files.read(&pkg(dir), name);
+        assert_eq!(read("/w", "main.go"), Some(&b"main.go"[..]));
+        assert_eq!(read("/w/a/b", "x.go"), Some(&b"a/b/x.go"[..]));
+        // Longer than the stack buffer: joined on the heap.
+        let y = format!("{long}/y.go");
+        assert_eq!(read(&format!("/w/{long}"), "y.go"), Some(y.as_bytes()));
+        assert_eq!(read("/w/a", "x.go"), None);
+        assert_eq!(read("/elsewhere/a/b", "x.go"), None);
+        assert_eq!(
+            files.path(&pkg("/w/a/b"), "x.go").as_deref(),
+            Some("a/b/x.go")
+        );
     }
 
     #[test]

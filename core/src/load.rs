@@ -217,9 +217,11 @@ pub fn load(ws: &Workspace, req: &LoadRequest) -> Result<Loaded, LoadErrors> {
         paths: &paths,
         mods: &modules,
         // About one node per directory (the module's packages), plus std's.
-        nodes: Vec::with_capacity(tree.dirs.len()),
-        cache: FastMap::default(),
-        stk: Vec::new(),
+        nodes: Vec::with_capacity(tree.dirs.len() + 512),
+        // Every directory's package and std's (a few hundred): never rehashed while loading.
+        cache: FastMap::with_capacity_and_hasher(tree.dirs.len() + 512, Default::default()),
+        stk: Vec::with_capacity(tree.dirs.len() + 512),
+        frames: Vec::with_capacity(tree.dirs.len() + 512),
         classified: FastMap::with_capacity_and_hasher(tree.dirs.len(), Default::default()),
     };
     let (roots, warnings) = l.match_patterns();
@@ -232,7 +234,9 @@ pub fn load(ws: &Workspace, req: &LoadRequest) -> Result<Loaded, LoadErrors> {
 
 #[derive(Default, Debug)]
 pub(crate) struct Entries<'w> {
-    pub dirs: BTreeSet<&'w str>,
+    /// The subdirectories, as workspace paths (`dir/name`), sorted (which sorts them by name:
+    /// they share the prefix).
+    pub dirs: Vec<&'w str>,
     /// The files directly inside, in name order, with their bytes (what
     /// [`Workspace::dir_files`] gives, without searching the workspace again).
     pub files: Vec<(&'w str, &'w [u8])>,
@@ -258,21 +262,43 @@ impl<'w> Tree<'w> {
         // Paths come in order, so each directory's files arrive in name order.
         for (path, data) in ws.iter() {
             let (dir, name) = split(path);
-            let e = dirs.entry(dir).or_default();
+            if !dirs.contains_key(dir) {
+                Self::add_dir(&mut dirs, dir);
+            }
+            let e = dirs.get_mut(dir).expect("just added");
             e.has_go |= name.ends_with(".go");
             e.has_gomod |= name == "go.mod";
             e.files.push((name, data));
-            let mut d = dir;
-            while !d.is_empty() {
-                let (parent, elem) = split(d);
-                let e = dirs.entry(parent).or_default();
-                if !e.dirs.insert(elem) {
-                    break;
-                }
-                d = parent;
-            }
+        }
+        // Subdirectories arrive in path order, which is not name order (`a-b/x` comes before
+        // `a/x`, but `a` before `a-b`).
+        for e in dirs.values_mut() {
+            e.dirs.sort_unstable();
         }
         Tree { dirs }
+    }
+
+    /// Adds the new directory `dir` and lists it in its parent, adding the parents that are
+    /// new too: each directory is listed once, when it first appears.
+    fn add_dir(dirs: &mut FastMap<&'w str, Entries<'w>>, dir: &'w str) {
+        dirs.insert(dir, Entries::default());
+        let mut d = dir;
+        while !d.is_empty() {
+            let parent = split(d).0;
+            if let Some(e) = dirs.get_mut(parent) {
+                e.dirs.push(d);
+                return;
+            }
+            let mut e = Entries::default();
+            e.dirs.push(d);
+            dirs.insert(parent, e);
+            d = parent;
+        }
+    }
+
+    /// The directory `dir` as the tree holds it (borrowed from the workspace), if it is one.
+    fn key(&self, dir: &str) -> Option<&'w str> {
+        self.dirs.get_key_value(dir).map(|(k, _)| *k)
     }
 
     pub(crate) fn entries(&self, dir: &str) -> Option<&Entries<'w>> {
@@ -611,6 +637,8 @@ enum Kind {
 struct Node {
     /// Shared with the node's key in [`Loader::cache`]: one allocation per package.
     path: Rc<str>,
+    /// [`find_internal`] of `path`: checked on every import of the package, found once.
+    internal: Option<usize>,
     kind: Kind,
     name: String,
     /// cmd/go's `Internal.Imports`; `None` while the package is being loaded.
@@ -732,9 +760,13 @@ struct Loader<'a> {
     cache: FastMap<Rc<str>, usize>,
     /// The import stack, as nodes (cmd/go's `ImportStack`); rendered only into errors.
     stk: Vec<usize>,
+    /// The walk's frames ([`Loader::load_import`]), kept between walks and sized for the
+    /// deepest one up front: a deep walk's stack grown by doubling is reallocated while the
+    /// walk frees many small blocks, which makes glibc's allocator consolidate them.
+    frames: Vec<Frame>,
     /// `classify_dir` results by workspace directory, kept from pattern matching for loading.
     /// Boxed: the table is sized for every directory up front and entries move out whole.
-    classified: FastMap<String, Box<DirFiles>>,
+    classified: FastMap<&'a str, Box<DirFiles>>,
 }
 
 impl<'a> Loader<'a> {
@@ -742,6 +774,7 @@ impl<'a> Loader<'a> {
         let i = self.nodes.len();
         let path: Rc<str> = path.into();
         self.nodes.push(Node {
+            internal: find_internal(&path),
             path: path.clone(),
             kind,
             name: String::new(),
@@ -761,7 +794,7 @@ impl<'a> Loader<'a> {
     fn stack(&self) -> Vec<String> {
         self.stk
             .iter()
-            .map(|&q| self.nodes[q].path.to_string())
+            .map(|&q| String::from(&*self.nodes[q].path))
             .collect()
     }
 
@@ -875,10 +908,13 @@ impl<'a> Loader<'a> {
         parent: Option<usize>,
         pos: Option<&At>,
     ) -> (usize, Option<LoadError>) {
-        let mut frames: Vec<Frame> = match self.begin(path, parent, pos) {
+        let first = match self.begin(path, parent, pos) {
             Begin::Done { p, checked } => return self.checked(path, parent, pos, p, checked),
-            Begin::Frame(f) => vec![f],
+            Begin::Frame(f) => f,
         };
+        // The loader's stack, empty between walks (see `Loader::frames`).
+        let mut frames = std::mem::take(&mut self.frames);
+        frames.push(first);
         // The result of the import the top frame handed out last, to be recorded in it.
         let mut done: Option<(usize, Option<LoadError>)> = None;
         loop {
@@ -903,7 +939,10 @@ impl<'a> Loader<'a> {
             let f = frames.pop().expect("top exists");
             let p = self.complete(f);
             match frames.last() {
-                None => return self.checked(path, parent, pos, p, true),
+                None => {
+                    self.frames = frames;
+                    return self.checked(path, parent, pos, p, true);
+                }
                 Some(up) => {
                     let (imp, ipos) = up.current();
                     done = Some(self.checked(imp, Some(up.package()), ipos, p, true));
@@ -1047,7 +1086,7 @@ impl<'a> Loader<'a> {
             return None;
         }
         let path = &node.path;
-        let i = find_internal(path)?;
+        let i = node.internal?;
         let allowed = match node.kind {
             // Under GOROOT/src: only std itself may import it.
             Kind::Std(_) => matches!(self.nodes[parent].kind, Kind::Std(_)),
@@ -1067,7 +1106,7 @@ impl<'a> Loader<'a> {
     /// go/build's `Import` then the start of `Package.load` for a module directory: the
     /// package's node, its error, and the imports to load.
     fn begin_dir(&mut self, path: &str, module: usize, dir: String, pos: Option<&At>) -> Frame {
-        let mut files = match self.classified.remove(&dir) {
+        let mut files = match self.classified.remove(dir.as_str()) {
             Some(files) => files,
             None => Box::new(classify_dir(
                 &self.paths.abs(&dir),
@@ -1097,7 +1136,9 @@ impl<'a> Loader<'a> {
         // Imports of the package's files (not tests), sorted, with the first position of each.
         // The headers are not needed after this.
         let headers = std::mem::take(&mut files.headers);
-        let mut imports: BTreeMap<String, Option<At>> = BTreeMap::new();
+        // Every import with its position, in file order; sorted and deduplicated below.
+        let mut imports: Vec<(String, Option<At>)> =
+            Vec::with_capacity(headers.iter().map(|(_, h)| h.imports.len()).sum());
         let mut embeds: BTreeMap<String, At> = BTreeMap::new();
         let mut directives = Vec::new();
         for (v, h) in headers {
@@ -1121,11 +1162,11 @@ impl<'a> Loader<'a> {
                 line,
                 col,
             };
-            for imp in h.imports {
-                imports
-                    .entry(imp.path)
-                    .or_insert_with(|| Some(at(imp.pos.line, imp.pos.col)));
-            }
+            imports.extend(
+                h.imports
+                    .into_iter()
+                    .map(|imp| (imp.path, Some(at(imp.pos.line, imp.pos.col)))),
+            );
             for e in h.embeds {
                 embeds
                     .entry(e.pattern)
@@ -1139,9 +1180,14 @@ impl<'a> Loader<'a> {
             }
         }
         let uses_cgo = !files.cgo_files.is_empty();
-        // Sized for the implicit imports too: one allocation.
-        let mut order: Vec<(String, Option<At>)> = Vec::with_capacity(imports.len() + 4);
-        order.extend(imports.into_iter().filter(|(k, _)| k != "C"));
+        // Sorted by path, each at its first position (a stable sort keeps file order among
+        // equal paths, and `dedup_by` drops the later ones), without `C`.
+        imports.sort_by(|a, b| a.0.cmp(&b.0));
+        imports.dedup_by(|later, first| later.0 == first.0);
+        imports.retain(|(k, _)| k != "C");
+        // Room for the implicit imports too: one allocation.
+        imports.reserve_exact(4);
+        let mut order = imports;
         let listed = order.len();
         let mut implicit = Vec::new();
         if uses_cgo {
@@ -1255,7 +1301,7 @@ impl<'a> Loader<'a> {
         };
         let pushed = || {
             let mut s = self.stack();
-            s.push(self.nodes[p].path.to_string());
+            s.push(String::from(&*self.nodes[p].path));
             s
         };
         let abs = self.paths.abs(dir);
@@ -1354,11 +1400,18 @@ impl<'a> Loader<'a> {
                 "directory {pat} outside main module or its selected dependencies"
             )));
         };
-        let abs = self.paths.abs(&dir);
-        if !self.tree.is_dir(&dir) {
-            return Err(LoadError::plain(format!("stat {abs}: directory not found")));
+        match self.tree.key(&dir) {
+            Some(dir) => self.resolve_dir(dir),
+            None => Err(LoadError::plain(format!(
+                "stat {}: directory not found",
+                self.paths.abs(&dir)
+            ))),
         }
-        let files = self.classify(&dir);
+    }
+
+    /// The rest of [`Loader::resolve_local`], for the directory `dir` of the tree.
+    fn resolve_dir(&mut self, dir: &'a str) -> Result<String, LoadError> {
+        let files = self.classify(dir);
         let no_go = files.go_files.len()
             + files.cgo_files.len()
             + files.test_go_files.len()
@@ -1366,19 +1419,22 @@ impl<'a> Loader<'a> {
             + files.invalid_go_files.len()
             == 0;
         if no_go && files.ignored_go_files.is_empty() {
-            return Err(LoadError::plain(format!("no Go files in {abs}")));
+            return Err(LoadError::plain(format!(
+                "no Go files in {}",
+                self.paths.abs(dir)
+            )));
         }
         // The module whose tree holds the directory, innermost root first.
         let mut best: Option<(usize, &str)> = None;
         for (i, m) in self.mods.list.iter().enumerate() {
-            if let Some(rest) = in_dir(&dir, &m.root) {
+            if let Some(rest) = in_dir(dir, &m.root) {
                 if best.is_none_or(|(b, _)| self.mods.list[b].root.len() < m.root.len()) {
                     best = Some((i, rest));
                 }
             }
         }
         let Some((m, rest)) = best else {
-            let short = self.paths.short(&dir);
+            let short = self.paths.short(dir);
             let what = if short == "." {
                 "current directory".to_string()
             } else {
@@ -1390,7 +1446,7 @@ impl<'a> Loader<'a> {
         };
         let mp = &self.mods.list[m].info.path;
         let pkg = join(mp, rest);
-        if !self.mods.dir_in_module(self.tree, m, &dir) {
+        if !self.mods.dir_in_module(self.tree, m, dir) {
             return Err(LoadError::plain(format!(
                 "main module ({}) does not contain package {pkg}",
                 self.mods.main().info.path
@@ -1408,27 +1464,34 @@ impl<'a> Loader<'a> {
                 "pattern {pat}: directory outside main module"
             )));
         };
-        if !self.tree.is_dir(&top) {
+        let Some(top) = self.tree.key(&top) else {
             return Err(LoadError::plain(format!(
                 "pattern {pat}: lstat {}/: no such file or directory",
                 prefix
             )));
-        }
+        };
         let matcher = pattern_matcher(pat);
-        let mut dirs = Vec::new();
-        self.walk(&top, true, &mut dirs);
-        let mut out = Vec::new();
+        // Sized up front (see `finish`): at most every directory.
+        let mut dirs = Vec::with_capacity(self.tree.dirs.len());
+        self.walk(top, true, &mut dirs);
+        let mut out = Vec::with_capacity(dirs.len());
+        let mut written = String::new();
         for d in dirs {
             // The pattern matches the directory as written (`./a/b`), relative to the cwd.
-            let written = match in_dir(&d, &self.paths.cwd) {
-                Some("") => ".".to_string(),
-                Some(r) => format!("./{r}"),
+            written.clear();
+            match in_dir(d, &self.paths.cwd) {
+                Some("") => written.push('.'),
+                Some(r) => {
+                    written.push_str("./");
+                    written.push_str(r);
+                }
                 None => continue,
-            };
+            }
             if !(matcher(&written) || written == "." && matcher("./")) {
                 continue;
             }
-            if let Ok(p) = self.resolve_local(&written) {
+            // `resolve_local(written)`: `written` names `d` (it is inside the cwd).
+            if let Ok(p) = self.resolve_dir(d) {
                 out.push(p);
             }
         }
@@ -1443,9 +1506,11 @@ impl<'a> Loader<'a> {
         for m in 0..self.mods.list.len() {
             let mut dirs = Vec::new();
             let mods = self.mods;
-            self.walk(&mods.list[m].root, true, &mut dirs);
+            if let Some(root) = self.tree.key(&mods.list[m].root) {
+                self.walk(root, true, &mut dirs);
+            }
             for d in dirs {
-                let rest = in_dir(&d, &self.mods.list[m].root).unwrap_or("");
+                let rest = in_dir(d, &self.mods.list[m].root).unwrap_or("");
                 let pkg = join(&self.mods.list[m].info.path, rest);
                 if matcher(&pkg) && seen.insert(pkg.clone()) {
                     out.push(pkg);
@@ -1457,7 +1522,7 @@ impl<'a> Loader<'a> {
 
     /// `search.MatchDirs`' walk: directories in name order that would import without a
     /// "no Go files" error, skipping `.`/`_`-prefixed ones, `testdata` and nested modules.
-    fn walk(&mut self, dir: &str, top: bool, out: &mut Vec<String>) {
+    fn walk(&mut self, dir: &'a str, top: bool, out: &mut Vec<&'a str>) {
         if !top {
             let elem = split(dir).1;
             if elem.starts_with('.') || elem.starts_with('_') || elem == "testdata" {
@@ -1473,12 +1538,12 @@ impl<'a> Loader<'a> {
             Some(DirError::NoGoFiles { .. } | DirError::ExcludedByConstraints { .. })
         ) && files.invalid_go_files.is_empty();
         if !no_go {
-            out.push(dir.to_string());
+            out.push(dir);
         }
         let tree = self.tree;
         if let Some(e) = tree.entries(dir) {
-            for sub in &e.dirs {
-                self.walk(&join(dir, sub), false, out);
+            for &sub in &e.dirs {
+                self.walk(sub, false, out);
             }
         }
     }
@@ -1495,10 +1560,10 @@ impl<'a> Loader<'a> {
 
     /// `classify_dir` of a workspace directory, memoized: matching `./...` and then loading
     /// would otherwise classify (and scan) each directory three times.
-    fn classify(&mut self, dir: &str) -> &DirFiles {
+    fn classify(&mut self, dir: &'a str) -> &DirFiles {
         if !self.classified.contains_key(dir) {
             let files = classify_dir(&self.paths.abs(dir), self.dir_files(dir), &self.req.ctx);
-            self.classified.insert(dir.to_string(), Box::new(files));
+            self.classified.insert(dir, Box::new(files));
         }
         &self.classified[dir]
     }
@@ -1510,11 +1575,16 @@ impl<'a> Loader<'a> {
         roots: Vec<(Root, bool)>,
         warnings: Vec<String>,
     ) -> Result<Loaded, LoadErrors> {
-        // Load every root (loadImport with no parent, an empty stack), deduplicated.
-        let mut order: Vec<usize> = Vec::new();
+        // Load every root (loadImport with no parent, an empty stack), deduplicated. The tables
+        // are sized up front: growing them (and any large block) while the walk frees many small
+        // ones makes glibc's allocator consolidate its free lists (several percent of the load).
+        let n = roots.len();
+        let mut order: Vec<usize> = Vec::with_capacity(n);
         // Position of each root in `order` (membership tests stay O(1) with thousands of roots).
-        let mut root_at: FastMap<usize, usize> = FastMap::default();
-        let mut literal: FastMap<usize, bool> = FastMap::default();
+        let mut root_at: FastMap<usize, usize> =
+            FastMap::with_capacity_and_hasher(n, Default::default());
+        let mut literal: FastMap<usize, bool> =
+            FastMap::with_capacity_and_hasher(n, Default::default());
         let mut synthetic: Vec<(usize, LoadError)> = Vec::new();
         for (root, lit) in roots {
             match root {
@@ -1601,7 +1671,7 @@ impl<'a> Loader<'a> {
 
     fn package_list(&self, roots: &[usize]) -> Vec<usize> {
         let mut seen = vec![false; self.nodes.len()];
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(self.nodes.len());
         for &r in roots {
             if seen[r] {
                 continue;
@@ -1680,7 +1750,7 @@ impl<'a> Loader<'a> {
                         .collect();
                     (
                         PkgNode {
-                            import_path: n.path.to_string(),
+                            import_path: String::from(&*n.path),
                             name: sp.name.to_string(),
                             dir: format!("{}/src/{}", self.req.goroot, n.path),
                             standard: true,
@@ -1701,7 +1771,7 @@ impl<'a> Loader<'a> {
                             module: None,
                         },
                         PackageInfo {
-                            import_path: n.path.to_string(),
+                            import_path: String::from(&*n.path),
                             ws_dir: None,
                             module: None,
                             files: Vec::new(),
@@ -1721,7 +1791,7 @@ impl<'a> Loader<'a> {
                     };
                     (
                         PkgNode {
-                            import_path: n.path.to_string(),
+                            import_path: String::from(&*n.path),
                             name: files.name,
                             dir: self.paths.abs(&dir),
                             standard: false,
@@ -1738,7 +1808,7 @@ impl<'a> Loader<'a> {
                             module: Some(module),
                         },
                         PackageInfo {
-                            import_path: n.path.to_string(),
+                            import_path: String::from(&*n.path),
                             ws_dir: Some(dir),
                             module: Some(module),
                             files: files.verdicts,

@@ -93,10 +93,11 @@ pub struct ModuleInfo {
 }
 
 /// What the `go build` command line asked for.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum BuildMode {
     /// `go build P…` without `-o`: one main package is written to its default name in the
     /// current directory; anything else is compiled (and linked) and discarded.
+    #[default]
     Build,
     /// `go build -o FILE P` (exactly one package).
     BuildTo(String),
@@ -104,8 +105,9 @@ pub enum BuildMode {
     BuildToDir(String),
 }
 
-/// The planner's input: an already-resolved package graph and the command.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The planner's input: an already-resolved package graph and the command. `Default` (empty)
+/// is what is left where it was moved out (`std::mem::take`) into [`plan`], which owns it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PlanInput {
     pub packages: Vec<PkgNode>,
     /// The named packages, in command-line (pattern match) order.
@@ -820,11 +822,15 @@ impl<'a> Builder<'a> {
             errors.dedup();
             return Err(errors);
         }
+        // Sized up front: about a build action per package plus a few, with its imports as
+        // edges (a link's transitive edges come on top). Growing these while the plan allocates
+        // many small blocks shows in the allocator's time.
+        let edges = internal.iter().map(Vec::len).sum::<usize>() + n;
         Ok(Builder {
             input,
             tc,
-            graph: DiGraph::new(),
-            cache: FastMap::default(),
+            graph: DiGraph::with_capacity(n + 8, edges),
+            cache: FastMap::with_capacity_and_hasher(n + 8, Default::default()),
             objdir_seq: 0,
             internal,
             targets: FastMap::default(),
@@ -1595,13 +1601,13 @@ impl Steps<'_> {
             fmt_mod(&mut s, "mod", &m.path, &m.version, "", None);
         }
         // Modules of every package in the binary (other than the main module), sorted by path.
-        let mut seen = HashSet::new();
+        // Each package is queued once (a flag per package: a large program has tens of
+        // thousands of import edges, and this runs for the compile and the link of main).
+        let mut seen = vec![false; input.packages.len()];
+        seen[main] = true;
         let mut q: VecDeque<usize> = VecDeque::from([main]);
         let mut mods = BTreeMap::new();
         while let Some(i) = q.pop_front() {
-            if !seen.insert(i) {
-                continue;
-            }
             let pk = &input.packages[i];
             if let Some(m) = pk.module {
                 let mi = &input.modules[m];
@@ -1609,7 +1615,11 @@ impl Steps<'_> {
                     mods.insert((mi.path.clone(), mi.version.clone()), m);
                 }
             }
-            q.extend(pk.imports.iter().copied());
+            for &j in &pk.imports {
+                if !std::mem::replace(&mut seen[j], true) {
+                    q.push_back(j);
+                }
+            }
         }
         for &m in mods.values() {
             let mi = &input.modules[m];

@@ -7,7 +7,10 @@
 //! of go/scanner and of go/parser's `ImportsOnly` mode, so the errors are go/parser's own
 //! (`expected ';', found ','`, `string literal not terminated`), sorted, first one reported. If
 //! the import reader itself stumbles, the whole file is handed to the parser, as go does. Last,
-//! when the file imports "embed", the whole file is searched for `//go:embed` lines.
+//! when the file imports "embed", the whole file is searched for `//go:embed` lines. Nearly every
+//! header has a plain shape (ASCII, line comments, simple imports) whose result the three steps
+//! would only confirm: `scan_plain` reads those in one pass, and property tests hold the two
+//! routes to the same answer.
 //!
 //! What it deliberately does not do: it does not parse anything after the imports (function
 //! bodies, declarations: their errors belong to the compiler, see the `syntax3` oracle case), it
@@ -117,6 +120,11 @@ impl HeaderError {
 /// appears in rendered errors, through [`HeaderError::render`].
 pub fn scan(_name: &str, data: &[u8]) -> FileHeader {
     let src = data.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(data);
+    scan_plain(src).unwrap_or_else(|| scan_general(src))
+}
+
+/// [`scan`] in go/build's three steps: the import reader, the lexer and parser, the embeds.
+fn scan_general(src: &[u8]) -> FileHeader {
     let mut r = ImportReader::new(src);
     r.read_go_info();
 
@@ -204,6 +212,248 @@ pub fn scan(_name: &str, data: &[u8]) -> FileHeader {
         header.embeds = r.find_all_embeds();
     }
     header
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plain header: what the three steps above give, in one pass, for the shape nearly every
+// file has.
+
+/// [`scan`] of a file whose header has the plain shape nearly every Go file has, in one pass
+/// (no import reader, lexer, positions table or `String` per token); `None` for any other file,
+/// which then takes the general route ([`scan_general`]; a property test checks that both give
+/// the same whenever this one answers).
+///
+/// The plain shape: printable ASCII, tabs and newlines only; `//` comments; `package NAME`;
+/// import declarations, single or grouped, whose specs are an optional name or `.` and a path
+/// literal that needs no unquoting ([`IMPORT_OK`] bytes only); each statement ended by a
+/// newline, a `;`, a line comment, the end, or (inside a group) the `)`. Such a header has no
+/// scanner or parser error, so go/parser's result is just its tokens; and the import reader,
+/// whose grammar is laxer, stops where this does: at the first byte after the last declaration
+/// and its blanks that is not `i`. Block comments, raw strings, escapes, stray semicolons,
+/// carriage returns, non-ASCII, an error or an import of "embed" (whose search keeps the
+/// reader's state) all go the general way.
+fn scan_plain(src: &[u8]) -> Option<FileHeader> {
+    let (package, package_pos, imports, header_len) = parse_plain_header(src)?;
+    let head = &src[..header_len];
+    if imports.iter().any(|i| i.path == "embed") {
+        return None;
+    }
+    Some(FileHeader {
+        package,
+        package_pos,
+        is_cgo: imports.iter().any(|i| i.path == "C"),
+        imports,
+        constraints: constraint::file_constraints(head),
+        embeds: Vec::new(),
+        error: None,
+        header_len,
+    })
+}
+
+/// The package clause, the imports and the header's length (where go/build's import reader
+/// stops) of a file with a plain header (see [`scan_plain`]); `None` for any other. Every byte
+/// of the header is checked on the way: blanks, words, path literals and punctuation by what
+/// they may be, comments by [`PlainCursor::skip_comment`].
+fn parse_plain_header(src: &[u8]) -> Option<(String, Pos, Vec<Import>, usize)> {
+    let mut c = PlainCursor {
+        src,
+        i: 0,
+        line: 1,
+        line_start: 0,
+    };
+    c.skip_blank()?;
+    let package_pos = c.pos(c.i);
+    if c.word()? != "package" {
+        return None;
+    }
+    c.skip_blank()?;
+    let package = c.name()?;
+    if !c.semi() {
+        return None;
+    }
+    let mut imports = Vec::new();
+    loop {
+        c.skip_blank()?;
+        match c.peek() {
+            None => return Some((package.to_string(), package_pos, imports, src.len())),
+            Some(b'i') => {}
+            // The reader would skip these (or fail on NUL) and read on.
+            Some(0 | 0x0c | b'\r' | b';') => return None,
+            // Where the reader stops: the header is everything before.
+            Some(_) => return Some((package.to_string(), package_pos, imports, c.i)),
+        }
+        if c.word()? != "import" {
+            return None;
+        }
+        c.skip_blank()?;
+        if c.peek() == Some(b'(') {
+            c.i += 1;
+            // A group usually lists several: one allocation for a typical one.
+            imports.reserve(8);
+            loop {
+                c.skip_blank()?;
+                if c.peek() == Some(b')') {
+                    break;
+                }
+                imports.push(c.spec()?);
+                c.skip_spaces();
+                if c.peek() == Some(b')') {
+                    break;
+                }
+                if !c.semi() {
+                    return None;
+                }
+            }
+            c.i += 1;
+        } else {
+            imports.push(c.spec()?);
+        }
+        if !c.semi() {
+            return None;
+        }
+    }
+}
+
+/// A cursor over a plain header (see [`parse_plain_header`]), counting lines as it goes.
+struct PlainCursor<'a> {
+    src: &'a [u8],
+    i: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl<'a> PlainCursor<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.src.get(self.i).copied()
+    }
+
+    /// The position of `offset`, on the current line.
+    fn pos(&self, offset: usize) -> Pos {
+        Pos {
+            line: self.line,
+            col: offset - self.line_start + 1,
+            offset,
+        }
+    }
+
+    fn newline(&mut self) {
+        self.i += 1;
+        self.line += 1;
+        self.line_start = self.i;
+    }
+
+    /// Past spaces and tabs.
+    fn skip_spaces(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t')) {
+            self.i += 1;
+        }
+    }
+
+    /// Past the rest of a `//` comment, its newline included; `None` if it holds anything but
+    /// printable ASCII and tabs.
+    fn skip_comment(&mut self) -> Option<()> {
+        let rest = &self.src[self.i..];
+        let n = rest
+            .iter()
+            .position(|&b| !matches!(b, b'\t' | 0x20..=0x7e))
+            .unwrap_or(rest.len());
+        self.i += n;
+        match rest.get(n) {
+            None => Some(()),
+            Some(b'\n') => {
+                self.newline();
+                Some(())
+            }
+            Some(_) => None,
+        }
+    }
+
+    /// Past blanks, newlines and `//` comments where no semicolon can be inserted (the last
+    /// token was not one that ends a statement). `None` at a `/` that starts no line comment.
+    fn skip_blank(&mut self) -> Option<()> {
+        loop {
+            match self.peek() {
+                Some(b' ' | b'\t') => self.i += 1,
+                Some(b'\n') => self.newline(),
+                Some(b'/') if self.src.get(self.i + 1) == Some(&b'/') => self.skip_comment()?,
+                Some(b'/') => return None,
+                _ => return Some(()),
+            }
+        }
+    }
+
+    /// Past the end of a statement, where go reads or inserts a semicolon: after blanks, a `;`,
+    /// a newline, a line comment or the end of the header.
+    fn semi(&mut self) -> bool {
+        self.skip_spaces();
+        match self.peek() {
+            None => true,
+            Some(b';') => {
+                self.i += 1;
+                true
+            }
+            Some(b'\n') => {
+                self.newline();
+                true
+            }
+            Some(b'/') if self.src.get(self.i + 1) == Some(&b'/') => self.skip_comment().is_some(),
+            _ => false,
+        }
+    }
+
+    /// An ASCII identifier or keyword.
+    fn word(&mut self) -> Option<&'a str> {
+        let start = self.i;
+        let rest = &self.src[start..];
+        if !rest.first()?.is_ascii_alphabetic() && rest[0] != b'_' {
+            return None;
+        }
+        let len = rest
+            .iter()
+            .position(|&b| !b.is_ascii_alphanumeric() && b != b'_')
+            .unwrap_or(rest.len());
+        self.i += len;
+        // Printable ASCII only: the bytes are UTF-8.
+        std::str::from_utf8(&rest[..len]).ok()
+    }
+
+    /// An identifier that is not a keyword.
+    fn name(&mut self) -> Option<&'a str> {
+        self.word().filter(|w| keyword(w.as_bytes()).is_none())
+    }
+
+    /// An import spec: an optional name or `.`, then a plain path literal.
+    fn spec(&mut self) -> Option<Import> {
+        let start = self.i;
+        let alias = match self.peek()? {
+            b'"' => None,
+            b'.' => {
+                self.i += 1;
+                Some(".")
+            }
+            _ => Some(self.name()?),
+        };
+        if alias.is_some() {
+            self.skip_spaces();
+        }
+        let lit_start = self.i;
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let body = &self.src[lit_start + 1..];
+        let len = body
+            .iter()
+            .position(|&b| b >= 0x80 || !IMPORT_OK[b as usize])?;
+        if len == 0 || body[len] != b'"' {
+            return None;
+        }
+        self.i = lit_start + len + 2;
+        Some(Import {
+            path: std::str::from_utf8(&body[..len]).ok()?.to_string(),
+            alias: alias.map(str::to_string),
+            pos: self.pos(if alias.is_some() { start } else { lit_start }),
+        })
+    }
 }
 
 /// Reads the leading comments of a non-Go source file (`.s`, `.c`, ...) and their constraint
@@ -2291,6 +2541,107 @@ mod tests {
         assert!(h.embeds.is_empty());
     }
 
+    /// A Go file header built from `choices` (one byte per decision): blanks, comments, the
+    /// package clause, single and grouped imports with names and paths, statement ends; some
+    /// choices are pieces go rejects or the one-pass route leaves to the parser.
+    fn header_from_choices(choices: &[u8]) -> String {
+        const BLANK: &[&str] = &[
+            "", " ", "\n", "\t// c\n", "\n\n", "// a b\n", "/* c */", "\n//x\n",
+        ];
+        const END: &[&str] = &[
+            "\n", ";", " // c\n", "", " ;\n", "\n\n", ";;", "\t\n", ",", "\n",
+        ];
+        const NAME: &[&str] = &["", "", "_ ", ". ", "x ", "f\t", "_", "func ", ".5 ", "\n_ "];
+        const PATH: &[&str] = &[
+            "\"fmt\"",
+            "\"a/b.c\"",
+            "\"example.com/m/p1\"",
+            "\"\"",
+            "\"a b\"",
+            "`r`",
+            "\"e\\x41\"",
+            "\"C\"",
+            "\"x",
+        ];
+        let mut it = choices.iter().copied().chain(std::iter::repeat(0));
+        let mut pick =
+            |list: &[&'static str]| list[usize::from(it.next().unwrap_or(0)) % list.len()];
+        let mut out = String::new();
+        out += pick(BLANK);
+        out += pick(BLANK);
+        out += pick(&["package ", "package\n", "package\t", "packag "]);
+        out += pick(&["main", "p1", "_x", "func", "m"]);
+        out += pick(END);
+        for _ in 0..choices.len() / 8 {
+            out += pick(BLANK);
+            if pick(&["single", "group"]) == "single" {
+                out += pick(&["import ", "import\t", "import\n", "imports "]);
+                out += pick(NAME);
+                out += pick(PATH);
+            } else {
+                out += pick(&["import (", "import(", "import (\n", "import\n(\n"]);
+                for _ in 0..usize::from(pick(&["0", "1", "2", "3"]).as_bytes()[0] - b'0') {
+                    out += pick(BLANK);
+                    out += pick(&["\t", "", " "]);
+                    out += pick(NAME);
+                    out += pick(PATH);
+                    out += pick(END);
+                }
+                out += pick(BLANK);
+                out += pick(&[")", ")", " )", ""]);
+            }
+            out += pick(END);
+        }
+        out += pick(&[
+            "",
+            "func f() {}\n",
+            "var x = 1\n",
+            "\n",
+            "int x",
+            "imports",
+            ";func",
+            "\x00",
+            "\u{e9}",
+            "\r\n",
+            "/* c */",
+            "// e\u{e9}\n",
+            "(",
+            "\"s\"",
+        ]);
+        out
+    }
+
+    #[test]
+    fn plain_headers_take_the_one_pass_route() {
+        let typical: &[&str] = &[
+            "// Package p is generated.\npackage p\n\nimport (\n\t_ \"example.com/a\"\n\tf \"fmt\"\n\t. \"os\"\n)\n\n",
+            "//go:build linux\n\npackage main\n\nimport \"fmt\" // print\nimport \"os\";\n",
+            "package main\n",
+            "package main",
+            "package x; import (\"a\"; \"b\")",
+            "package p\n\nimport \"a\"\n\nfunc F() string { return \"\u{e9}\" }\n",
+        ];
+        for src in typical {
+            let fast = scan_plain(src.as_bytes());
+            assert!(fast.is_some(), "{src:?}");
+            assert_eq!(fast, Some(scan_general(src.as_bytes())), "{src:?}");
+        }
+        // Shapes it leaves to the parser (each valid or not): it never guesses.
+        for src in [
+            "package main\n/* c */\nimport \"a\"\n",
+            "package main\nimport `a`\n",
+            "package main\nimport \"a\" \"b\"\n",
+            "package func\n",
+            "package main\nimport \"\\x41\"\n",
+            "package main;;\n",
+            "package main\r\n",
+            "package main\nimport _ \"embed\"\n",
+            "// \u{e9}\npackage main\n",
+        ] {
+            assert_eq!(scan_plain(src.as_bytes()), None, "{src:?}");
+        }
+    }
+
     #[test]
     fn unquote_table() {
         assert_eq!(unquote("\"a\\tb\""), Some(b"a\tb".to_vec()));
@@ -2349,6 +2700,37 @@ mod tests {
                 (toks, errs)
             };
             proptest::prop_assert_eq!(run(true), run(false));
+        }
+
+        #[test]
+        fn plain_headers_parse_as_the_parser_does(
+            start in proptest::sample::select(vec![
+                "", "package main\n", "// c\npackage p\n\n", "package x;", "package\n\tq // c\n",
+            ]),
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "package", "import", "main", "_", ".", "x1", "func", "(", ")", ";", ",", " ", "\t",
+                "\n", "// c\n", "//", "/* c */", "/", "\"fmt\"", "\"a/b.c\"", "\"\"", "\"a b\"",
+                "\"e\\x41\"", "\"a", "`raw`", "import (\n", "\t\"x/y\"\n", "\t_ \"z\"\n", ")\n",
+                "import \"C\"\n", "\r", "\u{e9}", "\x00", "0", ".5",
+            ]), 0..24),
+        ) {
+            // Whenever the one-pass route answers, the lexer and parser give the same.
+            let src = [start.to_string(), parts.concat()].concat();
+            if let Some(fast) = scan_plain(src.as_bytes()) {
+                proptest::prop_assert_eq!(fast, scan_general(src.as_bytes()));
+            }
+        }
+
+        #[test]
+        fn generated_headers_parse_as_the_parser_does(
+            choices in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80),
+        ) {
+            // Mostly well-formed headers (so the one-pass route answers), with a few wrong
+            // pieces chosen among the same choices.
+            let src = header_from_choices(&choices);
+            if let Some(fast) = scan_plain(src.as_bytes()) {
+                proptest::prop_assert_eq!(fast, scan_general(src.as_bytes()));
+            }
         }
 
         #[test]

@@ -303,7 +303,7 @@ impl Plan {
             .loaded
             .packages
             .iter()
-            .zip(&p.loaded.input.packages)
+            .zip(&p.plan.input().packages)
             .map(|(k, n)| Package {
                 import_path: k.import_path.clone(),
                 dir: k.ws_dir.clone(),

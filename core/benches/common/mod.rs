@@ -137,9 +137,12 @@ pub fn workspace(n: usize) -> Generated {
     }
 }
 
+/// Load and plan as the page does: the plan takes the loader's input (`Loaded::input` is left
+/// empty; the plan's `input()` has it).
 pub fn load_and_plan(g: &Generated) -> (Loaded, Plan) {
-    let loaded = load(&g.ws, &g.req).expect("generated workspace loads");
-    let p = plan(loaded.input.clone(), &Toolchain::default()).expect("generated workspace plans");
+    let mut loaded = load(&g.ws, &g.req).expect("generated workspace loads");
+    let input = std::mem::take(&mut loaded.input);
+    let p = plan(input, &Toolchain::default()).expect("generated workspace plans");
     (loaded, p)
 }
 

@@ -2,7 +2,9 @@
 //! then `rounds` rounds (default 11), each running the reference, load + plan + IDs and load
 //! back to back, so that load from other processes hits all three alike; prints the minimum
 //! and the median of each. Usage: `cargo run --release --manifest-path
-//! core/benches/wasm/Cargo.toml --target-dir target/wasm-bench --bin native [rounds]`.
+//! core/benches/wasm/Cargo.toml --target-dir target/wasm-bench --bin native [rounds [packages]]`
+//! (10,000 packages by default; other sizes give the growth, e.g. in instructions under
+//! callgrind).
 
 use std::time::Instant;
 
@@ -12,7 +14,10 @@ fn main() {
     let rounds: usize = std::env::args()
         .nth(1)
         .map_or(11, |a| a.parse().expect("rounds"));
-    let bytes = setup(10_000);
+    let packages: u32 = std::env::args()
+        .nth(2)
+        .map_or(10_000, |a| a.parse().expect("packages"));
+    let bytes = setup(packages);
     let runs: [(&str, extern "C" fn() -> u32); 3] = [
         ("reference", reference),
         ("load+plan+ids", pipeline),
@@ -30,7 +35,7 @@ fn main() {
         }
     }
     println!(
-        "native, 10,000 packages ({:.1} MB), {rounds} rounds:",
+        "native, {packages} packages ({:.1} MB), {rounds} rounds:",
         bytes as f64 / 1e6
     );
     report(&runs.map(|(n, _)| n), &mut times);

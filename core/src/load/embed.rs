@@ -92,6 +92,11 @@ pub(crate) fn resolve(tree: &Tree, dir: &str, patterns: &[String]) -> Result<Res
     Ok((have.into_iter().collect(), pmap))
 }
 
+/// The last element of a slash path.
+fn base_name(path: &str) -> &str {
+    path.rsplit_once('/').map_or(path, |(_, n)| n)
+}
+
 /// The files under `rel` (a directory relative to `pkg`), as go's walk visits them.
 fn walk(tree: &Tree, pkg: &str, rel: &str, all: bool, out: &mut dyn FnMut(String)) {
     let full = join(pkg, rel);
@@ -103,7 +108,7 @@ fn walk(tree: &Tree, pkg: &str, rel: &str, all: bool, out: &mut dyn FnMut(String
         .files
         .iter()
         .map(|(f, _)| (*f, false))
-        .chain(entries.dirs.iter().map(|d| (*d, true)))
+        .chain(entries.dirs.iter().map(|d| (base_name(d), true)))
         .collect();
     names.sort();
     for (name, is_dir) in names {
@@ -138,7 +143,7 @@ fn glob_in(tree: &Tree, pkg: &str, glob: &str) -> Vec<String> {
                 .files
                 .iter()
                 .map(|(f, _)| (*f, false))
-                .chain(entries.dirs.iter().map(|d| (*d, true)))
+                .chain(entries.dirs.iter().map(|d| (base_name(d), true)))
                 .collect();
             names.sort();
             for (name, is_dir) in names {
