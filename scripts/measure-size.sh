@@ -3,7 +3,8 @@
 # `trunk build --release` left it, then what it fetches only on first use.
 #
 # First load: index.html, every file it names (`/name` in a src, href or the wasm loader's
-# import: the first-load wasm module and its JS, ui.js, the CSS) and the default sample
+# import: the first-load wasm module and its JS, ui.js, the CSS; and what it preloads: linux/amd64's
+# std graph, `std/std-go1.23.5-linux-amd64-cgo1.txt`, which Lab.open fetches) and the default sample
 # (`samples/hello.txtar`, fetched before the build on load). Taken from index.html itself, so a
 # file the page starts with cannot be left out by a name pattern here.
 # On first use (listed apart, not in the total): the full wasm module (`buildlab-web-full.js` and
@@ -21,7 +22,8 @@ row() { # file [note] -> prints a row, sets raw and gz
 first=(dist/index.html)
 while read -r name; do
   [ -f "dist/$name" ] && first+=("dist/$name")
-done < <(grep -oE "(src|href)=\"/[^\"]+\"|'/[^']+'" dist/index.html | sed -E "s/^(src|href)=//; s/^[\"']\///; s/[\"']$//" | sort -u)
+done < <(grep -oE "(src|href)=\"/[^\"]+\"|'/[^']+'|rel=\"preload\" href=\"[^\"]+\"" dist/index.html |
+  sed -E "s/^rel=\"preload\" //; s/^(src|href)=//; s/^[\"']\/?//; s/[\"']$//" | sort -u)
 first+=(dist/samples/hello.txtar)
 
 total_raw=0; total_gz=0

@@ -45,8 +45,6 @@
 //! microseconds since the command started), the cache through [`Cache`], execution through the
 //! outer loop, the binary goes out as bytes for the caller to write.
 
-use std::collections::HashMap;
-
 use crate::actionid::{self, short, BuildId, HashedInputs, LinkBuildId, SourceFiles};
 use crate::cache::{Cache, Entry, Listed, Miss, TrimReport, UnixNanos};
 use crate::cost::{self, Clock, CostModel, Machine, Sizes};
@@ -337,23 +335,108 @@ pub struct Session<'a> {
     /// Predicting: look, do not touch (no mtimes, no stores, no target).
     peek: bool,
     sched: Scheduler<ActionIx>,
-    job_of: HashMap<ActionIx, JobId>,
+    job_of: Dense<JobId>,
     lanes: Vec<bool>,
-    ids: HashMap<ActionIx, BuildId>,
-    exports: HashMap<ActionIx, ExportData>,
-    output_hex: HashMap<ActionIx, String>,
-    outcomes: HashMap<ActionIx, Outcome>,
-    in_flight: HashMap<JobId, InFlight>,
+    ids: Dense<BuildId>,
+    exports: Dense<ExportData>,
+    output_hex: Dense<String>,
+    outcomes: Dense<Outcome>,
+    in_flight: Dense<InFlight>,
     /// Transcript runs in dispatch order, and where each action's run is.
     runs: Vec<ActionRun>,
-    run_of: HashMap<ActionIx, usize>,
+    run_of: Dense<usize>,
     done: Vec<Option<Done>>,
     /// Jobs finished since the last [`Session::take_finished`], in order.
     finished: Vec<JobId>,
-    ready_at: HashMap<JobId, f64>,
+    ready_at: Dense<f64>,
     report: BuildReport,
     binary: Option<Binary>,
     now_us: f64,
+}
+
+/// A table keyed by a dense index (an action's node index, a job ID, an action's id): a vector
+/// of slots. The session's tables were hash maps; as vectors a lookup is an index (no hashing),
+/// and the page's wasm has one small generic instead of hashbrown's insert, reserve and drop
+/// for every value type (docs/benchmarks.md, Page weight).
+#[derive(Clone, Debug)]
+struct Dense<V> {
+    slots: Vec<Option<V>>,
+    len: usize,
+}
+
+/// A key of a [`Dense`] table.
+trait DenseKey: Copy {
+    fn slot(self) -> usize;
+}
+
+impl DenseKey for usize {
+    fn slot(self) -> usize {
+        self
+    }
+}
+
+impl DenseKey for ActionIx {
+    fn slot(self) -> usize {
+        self.index()
+    }
+}
+
+impl<K: DenseKey> DenseKey for &K {
+    fn slot(self) -> usize {
+        (*self).slot()
+    }
+}
+
+impl<V> Default for Dense<V> {
+    fn default() -> Self {
+        Dense {
+            slots: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<V> Dense<V> {
+    fn get(&self, k: impl DenseKey) -> Option<&V> {
+        self.slots.get(k.slot())?.as_ref()
+    }
+
+    fn insert(&mut self, k: impl DenseKey, v: V) -> Option<V> {
+        let i = k.slot();
+        if i >= self.slots.len() {
+            self.slots.resize_with(i + 1, || None);
+        }
+        let old = self.slots[i].replace(v);
+        self.len += old.is_none() as usize;
+        old
+    }
+
+    fn remove(&mut self, k: impl DenseKey) -> Option<V> {
+        let old = self.slots.get_mut(k.slot())?.take();
+        self.len -= old.is_some() as usize;
+        old
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+}
+
+impl<K: DenseKey, V> std::ops::Index<K> for Dense<V> {
+    type Output = V;
+    fn index(&self, k: K) -> &V {
+        self.get(k).expect("no entry for the key")
+    }
+}
+
+impl<K: DenseKey, V> FromIterator<(K, V)> for Dense<V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(it: I) -> Self {
+        let mut d = Dense::default();
+        for (k, v) in it {
+            d.insert(k, v);
+        }
+        d
+    }
 }
 
 impl<'a> Session<'a> {
@@ -386,13 +469,13 @@ impl<'a> Session<'a> {
             sched,
             job_of,
             lanes: vec![false; workers],
-            ids: HashMap::new(),
-            exports: HashMap::new(),
-            output_hex: HashMap::new(),
-            outcomes: HashMap::new(),
-            in_flight: HashMap::new(),
+            ids: Dense::default(),
+            exports: Dense::default(),
+            output_hex: Dense::default(),
+            outcomes: Dense::default(),
+            in_flight: Dense::default(),
             runs: Vec::new(),
-            run_of: HashMap::new(),
+            run_of: Dense::default(),
             done: (0..n).map(|_| None).collect(),
             finished: Vec::new(),
             ready_at,
@@ -1094,7 +1177,9 @@ impl<'a> Session<'a> {
         for t in self.plan.dependents(a) {
             let d = self.job_of[&t];
             if self.sched.state(d) == schedule::State::Ready {
-                self.ready_at.entry(d).or_insert(done.end_us);
+                if self.ready_at.get(d).is_none() {
+                    self.ready_at.insert(d, done.end_us);
+                }
             }
         }
         done.ready_us = self.ready_at.get(&j).copied();
@@ -1160,8 +1245,8 @@ fn build_trace(
             d.into_trace(plan, *sched.item(j))
         })
         .collect();
-    actions.sort_by_key(|a| a.id);
-    let index: HashMap<usize, usize> = actions.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
+    crate::sort::sort_by_key(&mut actions, |a| a.id);
+    let index: Dense<usize> = actions.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
     for (_, x) in plan.actions() {
         let i = index[&x.id];
         actions[i].deps = x.deps.iter().map(|&d| index[&plan.action(d).id]).collect();

@@ -457,7 +457,7 @@ impl<F: CacheFs> Cache for DirCache<F> {
                 path: n,
             });
         }
-        v.sort_by(|a, b| a.path.cmp(&b.path));
+        crate::sort::sort_by(&mut v, |a, b| a.path.cmp(&b.path));
         v
     }
 

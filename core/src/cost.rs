@@ -31,7 +31,7 @@
 //! Deliberately not here: outputs and cache behaviour (the simulated toolchain and cache stages),
 //! and any clock: the simulation's time is virtual.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::plan::{ActionIx, Mode, PkgNode, Plan};
@@ -203,7 +203,9 @@ impl PkgSize {
 /// files. A package that is not listed is estimated from its file counts.
 #[derive(Clone, Debug, Default)]
 pub struct Sizes {
-    by_path: BTreeMap<String, PkgSize>,
+    /// Sorted by import path. A sorted vector rather than a `BTreeMap`: in the page's wasm each
+    /// B-tree map type is its own copy of the B-tree code (docs/benchmarks.md, Page weight).
+    by_path: Vec<(String, PkgSize)>,
 }
 
 /// The average `.go` file of go1.23.5's std, bytes (used for packages of unknown size).
@@ -214,8 +216,8 @@ impl Sizes {
         let mut s = Sizes::default();
         for p in std.packages() {
             let sum = |f: &[crate::stdlib::SrcFile]| f.iter().map(|x| x.size).sum::<u64>();
-            s.by_path.insert(
-                p.import_path.to_string(),
+            s.insert(
+                p.import_path,
                 PkgSize {
                     go_bytes: sum(&p.go_files),
                     go_files: p.go_files.len() as u32,
@@ -232,8 +234,8 @@ impl Sizes {
     /// A package's size from its files' byte counts (`size(file name)`).
     pub fn insert_files(&mut self, pkg: &PkgNode, size: impl Fn(&str) -> u64) {
         let sum = |f: &[String]| f.iter().map(|x| size(x)).sum::<u64>();
-        self.by_path.insert(
-            pkg.import_path.clone(),
+        self.insert(
+            &pkg.import_path,
             PkgSize {
                 go_bytes: sum(&pkg.go_files),
                 go_files: pkg.go_files.len() as u32,
@@ -245,14 +247,22 @@ impl Sizes {
         );
     }
 
+    /// Sets the size of `import_path` (replacing one set before).
     pub fn insert(&mut self, import_path: &str, size: PkgSize) {
-        self.by_path.insert(import_path.into(), size);
+        match self.index(import_path) {
+            Ok(i) => self.by_path[i].1 = size,
+            Err(i) => self.by_path.insert(i, (import_path.to_string(), size)),
+        }
+    }
+
+    fn index(&self, import_path: &str) -> Result<usize, usize> {
+        self.by_path
+            .binary_search_by(|(p, _)| p.as_str().cmp(import_path))
     }
 
     pub fn get(&self, pkg: &PkgNode) -> PkgSize {
-        self.by_path
-            .get(&pkg.import_path)
-            .copied()
+        self.index(&pkg.import_path)
+            .map(|i| self.by_path[i].1)
             .unwrap_or(PkgSize {
                 go_bytes: pkg.go_files.len() as u64 * AVERAGE_GO_FILE,
                 go_files: pkg.go_files.len() as u32,

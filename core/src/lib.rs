@@ -23,6 +23,7 @@ pub mod sample;
 pub mod scan;
 pub mod schedule;
 pub mod share;
+pub mod sort;
 pub mod stdlib;
 pub mod syntax;
 pub mod trace;

@@ -834,12 +834,16 @@ fn exported_tags(
     per_file: &[(Vec<FuncDecl>, Vec<SpecDecl>)],
     tags: &BTreeMap<String, escape::Tags>,
 ) -> BTreeMap<String, String> {
-    per_file
-        .iter()
-        .flat_map(|(funcs, _)| funcs)
-        .filter(|f| f.exported && exported(f.key.rsplit('.').next().unwrap_or("")))
-        .filter_map(|f| Some((f.key.clone(), tags.get(&f.key)?.encode())))
-        .collect()
+    // Inserted one by one: collecting into a map would add a sort of its own (Page weight).
+    let mut out = BTreeMap::new();
+    for f in per_file.iter().flat_map(|(funcs, _)| funcs) {
+        if f.exported && exported(f.key.rsplit('.').next().unwrap_or("")) {
+            if let Some(t) = tags.get(&f.key) {
+                out.insert(f.key.clone(), t.encode());
+            }
+        }
+    }
+    out
 }
 
 /// The export data's fingerprint (cmd/compile's `Ctxt.Fingerprint`, the hash of the export data
@@ -869,11 +873,13 @@ fn fingerprint(
         .as_bytes(),
     );
     // Bodies of exported functions, and of what they call (closed over the calls).
-    let mut reach: BTreeSet<&str> = inline
-        .keys()
-        .filter(|k| exported(k.rsplit('.').next().unwrap_or("")))
-        .map(String::as_str)
-        .collect();
+    // Inserted one by one: collecting into a set would add a sort of its own (Page weight).
+    let mut reach: BTreeSet<&str> = BTreeSet::new();
+    for k in inline.keys() {
+        if exported(k.rsplit('.').next().unwrap_or("")) {
+            reach.insert(k);
+        }
+    }
     let mut stack: Vec<&str> = reach.iter().copied().collect();
     while let Some(k) = stack.pop() {
         for c in inline.get(k).map_or(&[][..], |i| &i.calls[..]) {
@@ -1113,7 +1119,7 @@ pub fn compile(src: &Source<'_>) -> Object {
                 _ => None,
             })
             .collect();
-        calls.sort();
+        crate::sort::sort(&mut calls);
         calls.dedup();
         inline.insert(
             f.key.clone(),

@@ -95,7 +95,7 @@ impl BuildReport {
             .filter(|a| a.mode == Mode::Build && a.outcome.ran())
             .map(|a| a.import_path.clone())
             .collect();
-        v.sort();
+        crate::sort::sort(&mut v);
         v
     }
     pub fn asm_runs(&self) -> usize {

@@ -228,7 +228,7 @@ impl<T> Scheduler<T> {
     /// Ready jobs, lowest priority first (what `start` would hand out next).
     pub fn ready(&self) -> Vec<JobId> {
         let mut v: Vec<_> = self.ready.iter().map(|r| r.0).collect();
-        v.sort();
+        crate::sort::sort(&mut v);
         v.into_iter().map(|(_, id)| id).collect()
     }
 }
@@ -237,7 +237,7 @@ impl<T> Scheduler<T> {
 pub fn for_plan(plan: &Plan, workers: usize) -> Scheduler<ActionIx> {
     let mut by_prio: Vec<(usize, ActionIx)> =
         plan.actions().map(|(a, x)| (x.priority, a)).collect();
-    by_prio.sort();
+    crate::sort::sort(&mut by_prio);
     let mut job_of = std::collections::HashMap::new();
     let mut s = Scheduler::new(workers);
     for (prio, a) in by_prio {

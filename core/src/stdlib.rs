@@ -5,9 +5,10 @@
 //!
 //! The data is embedded (`core/data/std-go1.23.5-*.txt`, written by `scripts/gen-stdgraph.py` from
 //! the real `go list -deps -json std`) and parsed on first use per target. This module knows no
-//! file contents, only names and sizes; it reads no GOROOT and does no IO at run time. Without
-//! the `cross-targets` feature only linux/amd64 is embedded; the caller fetches another target's
-//! file itself and hands it to [`StdLib::provide`] (the page does, see `web/src/assets.rs`).
+//! file contents, only names and sizes; it reads no GOROOT and does no IO at run time. The
+//! features `linux-std` and `cross-targets` (both default) choose what is embedded; the caller
+//! fetches a target's file that is not and hands it to [`StdLib::provide`] (the page does, see
+//! `web/src/assets.rs`).
 //!
 //! # Targets
 //!
@@ -140,25 +141,28 @@ const fn target(goos: &'static str, goarch: &'static str, cgo_enabled: bool) -> 
 /// The data file of each target, the full one first. `None`: not compiled in; see
 /// [`StdLib::provide`].
 ///
-/// linux/amd64 (cgo on and off) is always embedded: the simulated toolchain and the real one of a
-/// Linux helper build for it. darwin/arm64 and windows/amd64 are embedded with the
-/// `cross-targets` feature (on by default; the native binary and the tests use it). The page's
-/// wasm leaves it off: those two graphs were 11 KB of its gzipped size, and the page needs one
-/// only when a helper on such a machine runs the real tools, so it fetches that file then
-/// (`web/src/assets.rs`).
+/// linux/amd64 (cgo on and off) is embedded with the `linux-std` feature, darwin/arm64 and
+/// windows/amd64 with `cross-targets` (both on by default; the native binary and the tests use
+/// them). The page's wasm leaves both off. The cross targets were 11 KB of its gzipped size and
+/// are needed only when a helper on such a machine runs the real tools, so the page fetches
+/// that file then; linux/amd64's graph (the simulated toolchain's target) was another 17 KB of
+/// data the browser had to download and compile as part of the module, and is fetched instead
+/// while the page opens its IndexedDB cache (`web/src/assets.rs`).
 const EMBEDDED: [(Target, Option<&str>); 4] = [
-    (
-        target("linux", "amd64", true),
-        Some(include_str!("../data/std-go1.23.5-linux-amd64-cgo1.txt")),
-    ),
-    (
-        target("linux", "amd64", false),
-        Some(include_str!("../data/std-go1.23.5-linux-amd64-cgo0.txt")),
-    ),
+    (target("linux", "amd64", true), LINUX_CGO1),
+    (target("linux", "amd64", false), LINUX_CGO0),
     (target("darwin", "arm64", false), CROSS_DARWIN),
     (target("windows", "amd64", false), CROSS_WINDOWS),
 ];
 
+#[cfg(feature = "linux-std")]
+const LINUX_CGO1: Option<&str> = Some(include_str!("../data/std-go1.23.5-linux-amd64-cgo1.txt"));
+#[cfg(feature = "linux-std")]
+const LINUX_CGO0: Option<&str> = Some(include_str!("../data/std-go1.23.5-linux-amd64-cgo0.txt"));
+#[cfg(not(feature = "linux-std"))]
+const LINUX_CGO1: Option<&str> = None;
+#[cfg(not(feature = "linux-std"))]
+const LINUX_CGO0: Option<&str> = None;
 #[cfg(feature = "cross-targets")]
 const CROSS_DARWIN: Option<&str> = Some(include_str!("../data/std-go1.23.5-darwin-arm64-cgo0.txt"));
 #[cfg(feature = "cross-targets")]
@@ -463,14 +467,18 @@ impl RawGraph {
     }
 
     fn overlay_on(self, base: &StdLib) -> Result<StdLib, String> {
-        let mut merged: BTreeMap<&'static str, StdPackage> = base
-            .packages
-            .iter()
-            .map(|p| (p.import_path, p.clone()))
-            .collect();
-        for d in &self.drops {
-            if merged.remove(d).is_none() {
+        // Every drop names a base package, once (a second drop of it is not in the base any
+        // more). The base is inserted one by one, without the dropped: collecting into a map
+        // would add a sort of its own, removing from it the B-tree's removal code (Page weight).
+        for (i, d) in self.drops.iter().enumerate() {
+            if base.get(d).is_none() || self.drops[..i].contains(d) {
                 return Err(format!("drop {d}: not in the base"));
+            }
+        }
+        let mut merged: BTreeMap<&'static str, StdPackage> = BTreeMap::new();
+        for p in &base.packages {
+            if !self.drops.contains(&p.import_path) {
+                merged.insert(p.import_path, p.clone());
             }
         }
         for p in self.packages {
@@ -677,11 +685,39 @@ mod tests {
     /// A target's graph; without the `cross-targets` feature, provided from its data file as the
     /// page does, so every test here also runs with `--no-default-features`.
     fn lib(goos: &str, goarch: &str, cgo: bool) -> &'static StdLib {
+        if (goos, goarch, cgo) != ("linux", "amd64", true) {
+            lib("linux", "amd64", true); // every other file is an overlay on it
+        }
         if let Some(name) = StdLib::data_file(goos, goarch, cgo) {
             let path = format!("{}/data/{name}", env!("CARGO_MANIFEST_DIR"));
             StdLib::provide(std::fs::read_to_string(path).expect("data file")).expect("provide");
         }
         StdLib::for_target(goos, goarch, cgo).expect("known target")
+    }
+
+    /// An overlay's `drop` lines each name a base package, once: an unknown one and a repeated
+    /// one are refused, in the format's words.
+    #[test]
+    fn overlay_drops_name_base_packages_once() {
+        let base = lib("linux", "amd64", true);
+        let text = std::fs::read_to_string(format!(
+            "{}/data/std-go1.23.5-darwin-arm64-cgo0.txt",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("data file");
+        let overlay =
+            |t: String| parse(Box::leak(t.into_boxed_str())).and_then(|r| r.overlay_on(base));
+        assert_eq!(overlay(text.clone()).expect("as written").len(), 303);
+        let unknown = text.replace("drop runtime/cgo\n", "drop runtime/cgox\n");
+        assert_eq!(
+            overlay(unknown).unwrap_err(),
+            "drop runtime/cgox: not in the base"
+        );
+        let twice = text.replace("drop runtime/cgo\n", "drop runtime/cgo\ndrop runtime/cgo\n");
+        assert_eq!(
+            overlay(twice).unwrap_err(),
+            "drop runtime/cgo: not in the base"
+        );
     }
 
     /// What the page relies on: a target not compiled in is absent until its data file is
@@ -693,7 +729,9 @@ mod tests {
                 .expect("data file")
         };
         let cross = cfg!(feature = "cross-targets");
-        // linux/amd64 is always compiled in.
+        // The page's case: without `linux-std`, linux/amd64 comes as files too, the full one
+        // before its cgo-off overlay (`lib` provides them in that order).
+        lib("linux", "amd64", false);
         assert_eq!(StdLib::data_file("linux", "amd64", true), None);
         assert_eq!(StdLib::data_file("linux", "amd64", false), None);
         assert_eq!(

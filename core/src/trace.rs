@@ -194,7 +194,7 @@ impl Trace {
             .filter(|a| a.mode == "build")
             .map(|a| a.package.clone())
             .collect();
-        v.sort();
+        crate::sort::sort(&mut v);
         v.dedup();
         v
     }
@@ -268,7 +268,9 @@ pub fn to_chrome_trace(t: &Trace) -> String {
             moments.push((a.end_us, 0, i));
         }
     }
-    moments.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2)));
+    crate::sort::sort_by(&mut moments, |x, y| {
+        x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2))
+    });
     let mut flow = 0u64;
     for (ts, what, i) in moments {
         let a = &t.actions[i];

@@ -335,7 +335,9 @@ impl<'a> Script<'a> {
                 });
             }
         }
-        all.sort_by(|a, b| a.at.total_cmp(&b.at).then(a.seq.cmp(&b.seq)));
+        crate::sort::sort_by(&mut all, |a, b| {
+            a.at.total_cmp(&b.at).then(a.seq.cmp(&b.seq))
+        });
         all
     }
 

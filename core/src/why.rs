@@ -165,7 +165,7 @@ pub fn diff(old: &HashedInputs, new: &HashedInputs, file_prefix: &str) -> Vec<In
     };
     let (a, b) = (index(old), index(new));
     let mut keys: Vec<&(InputKind, String)> = a.keys().chain(b.keys()).collect();
-    keys.sort();
+    crate::sort::sort(&mut keys);
     keys.dedup();
     let mut out = Vec::new();
     for k in keys {

@@ -86,6 +86,11 @@ test("the first load fetches only the build path; the editor, the graph layout a
   assert.match(first, /\/ui-[0-9a-f]+\.js/, first);
   assert.doesNotMatch(first, FULL, "the full wasm module is not part of the first load");
   assert.doesNotMatch(first, /\/chunks\//, "no lazily loaded chunk is part of the first load");
+  // linux/amd64's std graph is data, not wasm: preloaded by index.html, taken over by Lab.open
+  // (one request: the preload's response is the one the module reads).
+  const STD = "/std/std-go1.23.5-linux-amd64-cgo1.txt";
+  assert.ok(first.split(" ").includes(STD), first);
+  assert.equal(fetched.filter((p) => p === STD).length, 1, fetched.join(" "));
 
   // Then the editor (CodeMirror's chunk) replaces the plain text.
   await page.waitForSelector(".cm-content", { timeout: 30000 });

@@ -1,36 +1,73 @@
 //! Data the page fetches when it first needs it rather than carrying it in the wasm.
 //!
-//! The standard-library graphs of darwin/arm64 and windows/amd64 are not compiled into the page
-//! (core's `cross-targets` feature is off: they were 11 KB of the gzipped wasm, and a page on
-//! the simulated toolchain only ever builds for linux/amd64). A real build through a helper on
-//! such a machine plans for the helper's target, so its graph is fetched then from `std/`, where
-//! Trunk's post-build hook copies `core/data/std-*.txt` (see `Trunk.toml`).
+//! The standard-library graphs are not compiled into the page's modules (core's `linux-std` and
+//! `cross-targets` features are off). linux/amd64's, the simulated toolchain's target, is 17 KB
+//! of gzipped data: as a file it downloads alongside the wasm (`www/index.html` preloads it) and
+//! costs no wasm compilation; `Lab.open` starts its fetch before it opens IndexedDB and hands it
+//! to core after ([`StdFetch`]). darwin/arm64's and windows/amd64's (11 KB) are needed only when a
+//! helper on such a machine runs the real tools, so a real build fetches its target's then. All
+//! come from `std/`, where Trunk's post-build hook copies `core/data/std-*.txt` (see `Trunk.toml`).
 
 use buildlab_core::stdlib::StdLib;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+/// The fetch of the std graph of the target the simulated toolchain builds for (core's
+/// default `Toolchain`: linux/amd64, cgo on), which every simulated load needs.
+pub fn start_simulated() -> StdFetch {
+    let tc = buildlab_core::plan::Toolchain::default();
+    StdFetch::start(&tc.goos, &tc.goarch, tc.cgo_enabled)
+}
+
+/// The fetch of a std graph this build does not carry: started at once (so it runs while the
+/// caller does other IO), given to core when awaited. Nothing to do for a graph that is
+/// available or a target Buildlab has no graph for (the loader reports that in go's words).
+pub struct StdFetch(Option<(String, Result<js_sys::Promise, String>)>);
+
+impl StdFetch {
+    pub fn start(goos: &str, goarch: &str, cgo_enabled: bool) -> StdFetch {
+        StdFetch(
+            StdLib::data_file(goos, goarch, cgo_enabled)
+                .map(|name| (name.clone(), start_fetch(&format!("std/{name}")))),
+        )
+    }
+
+    /// Waits for the file and makes the graph available; a failed fetch or a broken file is an
+    /// error naming the file.
+    pub async fn finish(self) -> Result<(), String> {
+        let Some((name, started)) = self.0 else {
+            return Ok(());
+        };
+        let text = match started {
+            Ok(p) => read_text(p).await,
+            Err(e) => Err(e),
+        };
+        let text = text.map_err(|e| format!("fetching the std graph {name}: {e}"))?;
+        StdLib::provide(text).map_err(|e| format!("std graph {name}: {e}"))?;
+        Ok(())
+    }
+}
+
 /// Makes the std graph of `goos`/`goarch`/`cgo_enabled` available, fetching its data file if this
 /// build does not carry it. A target Buildlab has no graph for is left to the loader, which
 /// reports it in go's words; a failed fetch or a broken file is an error naming the file.
 pub async fn ensure_std(goos: &str, goarch: &str, cgo_enabled: bool) -> Result<(), JsError> {
-    let Some(name) = StdLib::data_file(goos, goarch, cgo_enabled) else {
-        return Ok(());
-    };
-    let text = fetch_text(&format!("std/{name}"))
+    StdFetch::start(goos, goarch, cgo_enabled)
+        .finish()
         .await
-        .map_err(|e| JsError::new(&format!("fetching the std graph {name}: {e}")))?;
-    StdLib::provide(text).map_err(|e| JsError::new(&format!("std graph {name}: {e}")))?;
-    Ok(())
+        .map_err(|e| JsError::new(&e))
 }
 
-/// The body of `url` (relative to the page) as text; an HTTP error status is an error.
-async fn fetch_text(url: &str) -> Result<String, String> {
+/// Starts fetching `url` (relative to the page).
+fn start_fetch(url: &str) -> Result<js_sys::Promise, String> {
     let window = web_sys::window().ok_or("no window")?;
-    let resp = JsFuture::from(window.fetch_with_str(url))
-        .await
-        .map_err(describe)?;
+    Ok(window.fetch_with_str(url))
+}
+
+/// The body of a started fetch as text; an HTTP error status is an error.
+async fn read_text(started: js_sys::Promise) -> Result<String, String> {
+    let resp = JsFuture::from(started).await.map_err(describe)?;
     let resp: web_sys::Response = resp.dyn_into().map_err(describe)?;
     if !resp.ok() {
         return Err(format!("HTTP {}", resp.status()));

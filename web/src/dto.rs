@@ -890,14 +890,14 @@ impl BuildRun {
             .filter(|a| a.asm_runs > 0)
             .map(|a| a.import_path.clone())
             .collect();
-        assembled.sort();
+        buildlab_core::sort::sort(&mut assembled);
         let mut linked: Vec<String> = report
             .actions
             .iter()
             .filter(|a| a.mode == Mode::Link && a.outcome.ran())
             .map(|a| a.import_path.clone())
             .collect();
-        linked.sort();
+        buildlab_core::sort::sort(&mut linked);
         let packages = report
             .actions
             .iter()

@@ -159,7 +159,12 @@ fn from_js<T: serde::de::DeserializeOwned + Default>(v: JsValue) -> Result<T, Js
 impl Lab {
     /// Opens a session over the IndexedDB database `dbName` (default `buildlab`). Without
     /// IndexedDB the session keeps its cache in memory and says so in `storage`.
+    ///
+    /// The page's modules carry no std graph: linux/amd64's is fetched while IndexedDB opens
+    /// (`assets::StdFetch`). If that fails, the session still opens (its cache and files work);
+    /// a simulated build tries the fetch again and fails in its words, naming the file.
     pub async fn open(db_name: Option<String>) -> Lab {
+        let std = assets::start_simulated();
         let name = db_name.unwrap_or_else(|| store::DB_NAME.to_string());
         let session = match store::open(&name).await {
             Ok(db) => {
@@ -169,6 +174,9 @@ impl Lab {
             }
             Err(e) => Session::new(None, Some(format!("IndexedDB: {e}")), Default::default()),
         };
+        if let Err(e) = std.finish().await {
+            web_sys::console::warn_1(&JsValue::from_str(&e));
+        }
         Lab {
             session: Rc::new(RefCell::new(session)),
             db_name: name,
@@ -319,7 +327,13 @@ impl Lab {
                     real::build(&s, &req, now(), &mut progress, exec).await
                 }
                 (Some(_), _) => return Err(JsError::new(NO_REAL_BUILD)),
-                _ => session::build(&s, &req, now(), &mut progress).await,
+                _ => {
+                    assets::start_simulated()
+                        .finish()
+                        .await
+                        .map_err(|e| JsError::new(&e))?;
+                    session::build(&s, &req, now(), &mut progress).await
+                }
             };
             let run = match r {
                 Ok(b) => {

@@ -37,12 +37,20 @@ enum Change {
     Touch,
 }
 
+/// What the overlay holds of a file: its bytes (read from the store, or written), or only its
+/// size (listed).
+#[derive(Clone, Debug)]
+enum Body {
+    Read(Vec<u8>),
+    Listed(u64),
+}
+
 /// Cache files in memory, with the changes made since they were loaded.
 #[derive(Clone, Debug, Default)]
 pub struct OverlayFs {
-    files: BTreeMap<String, (Vec<u8>, UnixNanos)>,
-    /// Files the store holds whose bytes were not read: size and mtime.
-    listed: BTreeMap<String, (u64, UnixNanos)>,
+    /// Every file with its mtime, read ones and listed ones in one map: in the page's wasm each
+    /// B-tree map type is its own copy of the B-tree code (docs/benchmarks.md, Page weight).
+    files: BTreeMap<String, (Body, UnixNanos)>,
     dirs: BTreeSet<String>,
     loaded: BTreeMap<String, Vec<u8>>,
     changes: BTreeMap<String, Change>,
@@ -79,62 +87,73 @@ impl Batch {
 impl OverlayFs {
     /// Adds a file read from the store, without journaling it.
     pub fn load(&mut self, path: &str, data: Vec<u8>, mtime: UnixNanos) {
-        self.listed.remove(path);
         self.loaded.insert(path.to_string(), data.clone());
-        self.files.insert(path.to_string(), (data, mtime));
+        self.files
+            .insert(path.to_string(), (Body::Read(data), mtime));
     }
 
     /// Notes a file the store holds without reading it (see the module doc). A file already
     /// read stays as it is.
     pub fn stub(&mut self, path: &str, size: u64, mtime: UnixNanos) {
-        if !self.files.contains_key(path) {
-            self.listed.insert(path.to_string(), (size, mtime));
+        if !self.is_loaded(path) {
+            self.files
+                .insert(path.to_string(), (Body::Listed(size), mtime));
         }
     }
 
     /// Whether the bytes of `path` were read (or written), not just listed.
     pub fn is_loaded(&self, path: &str) -> bool {
-        self.files.contains_key(path)
+        self.get(path).is_some()
     }
 
     /// The files listed and not read: `(path, size, mtime)`, sorted by path.
     pub fn stubs(&self) -> impl Iterator<Item = (&str, u64, UnixNanos)> {
-        self.listed.iter().map(|(p, (n, m))| (p.as_str(), *n, *m))
+        self.files.iter().filter_map(|(p, (b, m))| match b {
+            Body::Listed(n) => Some((p.as_str(), *n, *m)),
+            Body::Read(_) => None,
+        })
     }
 
     pub fn get(&self, path: &str) -> Option<&[u8]> {
-        self.files.get(path).map(|f| f.0.as_slice())
+        match self.files.get(path) {
+            Some((Body::Read(d), _)) => Some(d),
+            _ => None,
+        }
     }
 
+    /// How many files were read or written (not the listed ones).
     pub fn len(&self) -> usize {
-        self.files.len()
+        self.files().count()
     }
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+        self.files().next().is_none()
     }
 
     /// Every file read or written (not the listed ones), sorted by path.
     pub fn files(&self) -> impl Iterator<Item = (&str, &[u8], UnixNanos)> {
-        self.files
-            .iter()
-            .map(|(p, (d, m))| (p.as_str(), d.as_slice(), *m))
+        self.files.iter().filter_map(|(p, (b, m))| match b {
+            Body::Read(d) => Some((p.as_str(), d.as_slice(), *m)),
+            Body::Listed(_) => None,
+        })
     }
 
     /// Lays `other`'s files over these ones (the session's memory cache over what IndexedDB held).
     pub fn overlay(&mut self, other: &OverlayFs) {
-        for (p, (d, m)) in &other.files {
-            self.listed.remove(p);
-            self.files.insert(p.clone(), (d.clone(), *m));
+        for (p, d, m) in other.files() {
+            self.files
+                .insert(p.to_string(), (Body::Read(d.to_vec()), m));
         }
     }
 
     /// Applies a batch to this file set (the memory cache after a quota failure).
     pub fn apply(&mut self, batch: &Batch) {
         for (p, d, m) in &batch.writes {
-            self.files.insert(p.clone(), (d.clone(), *m));
+            self.files.insert(p.clone(), (Body::Read(d.clone()), *m));
         }
         for (p, _) in &batch.deletes {
-            self.files.remove(p);
+            if self.is_loaded(p) {
+                self.files.remove(p);
+            }
         }
     }
 
@@ -144,7 +163,7 @@ impl OverlayFs {
         for (path, change) in std::mem::take(&mut self.changes) {
             match change {
                 Change::Write => {
-                    if let Some((d, m)) = self.files.get(&path) {
+                    if let Some((Body::Read(d), m)) = self.files.get(&path) {
                         b.writes.push((path.clone(), d.clone(), *m));
                         self.loaded.insert(path, d.clone());
                     }
@@ -154,7 +173,7 @@ impl OverlayFs {
                     b.deletes.push((path, was));
                 }
                 Change::Touch => {
-                    if let Some((_, m)) = self.listed.get(&path) {
+                    if let Some((Body::Listed(_), m)) = self.files.get(&path) {
                         b.touches.push((path, *m));
                     }
                 }
@@ -166,45 +185,41 @@ impl OverlayFs {
 
 impl CacheFs for OverlayFs {
     fn read(&self, path: &str) -> Option<Vec<u8>> {
-        self.files.get(path).map(|f| f.0.clone())
+        self.get(path).map(<[u8]>::to_vec)
     }
     fn size(&self, path: &str) -> Option<u64> {
-        match self.files.get(path) {
-            Some(f) => Some(f.0.len() as u64),
-            None => self.listed.get(path).map(|l| l.0),
+        match self.files.get(path)? {
+            (Body::Read(d), _) => Some(d.len() as u64),
+            (Body::Listed(n), _) => Some(*n),
         }
     }
     fn write(&mut self, path: &str, data: &[u8], mtime: UnixNanos) {
-        self.listed.remove(path);
-        if path == "README" {
-            // DirCache::open writes it; it is not persisted.
-            self.files.insert(path.to_string(), (data.to_vec(), mtime));
-            return;
+        self.files
+            .insert(path.to_string(), (Body::Read(data.to_vec()), mtime));
+        // DirCache::open writes the README; it is not persisted.
+        if path != "README" {
+            self.changes.insert(path.to_string(), Change::Write);
         }
-        self.files.insert(path.to_string(), (data.to_vec(), mtime));
-        self.changes.insert(path.to_string(), Change::Write);
     }
     fn remove(&mut self, path: &str) {
-        if self.files.remove(path).is_some() {
-            let was = self.loaded.get(path).cloned();
-            self.changes.insert(path.to_string(), Change::Delete(was));
-        } else if self.listed.remove(path).is_some() {
-            self.changes.insert(path.to_string(), Change::Delete(None));
-        }
+        let was = match self.files.remove(path) {
+            Some((Body::Read(_), _)) => self.loaded.get(path).cloned(),
+            Some((Body::Listed(_), _)) => None,
+            None => return,
+        };
+        self.changes.insert(path.to_string(), Change::Delete(was));
     }
     fn mtime(&self, path: &str) -> Option<UnixNanos> {
-        match self.files.get(path) {
-            Some(f) => Some(f.1),
-            None => self.listed.get(path).map(|l| l.1),
-        }
+        self.files.get(path).map(|f| f.1)
     }
     fn set_mtime(&mut self, path: &str, t: UnixNanos) {
-        if let Some(f) = self.files.get_mut(path) {
-            f.1 = t;
-            self.changes.insert(path.to_string(), Change::Write);
-        } else if let Some(l) = self.listed.get_mut(path) {
-            l.1 = t;
-            self.changes.insert(path.to_string(), Change::Touch);
+        if let Some((b, m)) = self.files.get_mut(path) {
+            *m = t;
+            let change = match b {
+                Body::Read(_) => Change::Write,
+                Body::Listed(_) => Change::Touch,
+            };
+            self.changes.insert(path.to_string(), change);
         }
     }
     fn list(&self, dir: &str) -> Vec<String> {
@@ -213,20 +228,15 @@ impl CacheFs for OverlayFs {
         } else {
             format!("{dir}/")
         };
-        let names = |keys: &mut dyn Iterator<Item = &String>| -> Vec<String> {
-            keys.skip_while(|k| !k.starts_with(&prefix))
-                .take_while(|k| k.starts_with(&prefix))
-                .filter_map(|k| k.strip_prefix(&prefix))
-                .filter(|rest| !rest.contains('/'))
-                .map(str::to_string)
-                .collect()
-        };
-        let mut v = names(&mut self.files.range(prefix.clone()..).map(|(k, _)| k));
-        v.extend(names(
-            &mut self.listed.range(prefix.clone()..).map(|(k, _)| k),
-        ));
-        v.sort();
-        v
+        // Sorted already: one map holds read and listed files alike.
+        self.files
+            .range(prefix.clone()..)
+            .map(|(k, _)| k)
+            .take_while(|k| k.starts_with(&prefix))
+            .filter_map(|k| k.strip_prefix(&prefix))
+            .filter(|rest| !rest.contains('/'))
+            .map(str::to_string)
+            .collect()
     }
     fn mkdir(&mut self, dir: &str) {
         self.dirs.insert(dir.to_string());
@@ -236,7 +246,6 @@ impl CacheFs for OverlayFs {
         let gone: Vec<String> = self
             .files
             .keys()
-            .chain(self.listed.keys())
             .filter(|k| k.starts_with(&prefix))
             .cloned()
             .collect();

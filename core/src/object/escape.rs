@@ -205,14 +205,17 @@ pub fn package_tags(files: &[&str]) -> BTreeMap<String, Tags> {
         .collect();
     // Imports by their local names (the default is the path's last element here; the compile
     // knows each dependency's package name).
-    let imports: BTreeSet<String> = files
+    // Inserted one by one: collecting into a set would add a sort of its own (Page weight).
+    let mut imports: BTreeSet<String> = BTreeSet::new();
+    for i in files
         .iter()
         .flat_map(|src| crate::scan::scan("", src.as_bytes()).imports)
-        .map(|i| {
+    {
+        imports.insert(
             i.alias
-                .unwrap_or_else(|| i.path.rsplit('/').next().unwrap_or("").to_string())
-        })
-        .collect();
+                .unwrap_or_else(|| i.path.rsplit('/').next().unwrap_or("").to_string()),
+        );
+    }
     analyze(&fs, &types, &scalars, &imports)
 }
 

@@ -1,0 +1,99 @@
+//! Stable sorting with one copy of the sorting code for the whole program.
+//!
+//! `<[T]>::sort_by` is generic over the element type and the comparison closure, so every call
+//! site gets its own copy of the standard library's driftsort: about 3.6 KB of wasm each, 17
+//! copies in the page's first-load module (docs/benchmarks.md, Page weight), more than any
+//! function of ours. Here the standard sort runs once, non-generic, over `u32` indices with the
+//! comparison behind `dyn`, and the caller's elements are then moved into that order in place.
+//! What a call site keeps of its own is a few hundred bytes.
+//!
+//! Same result as `sort_by` (stable: equal elements keep their order), O(n log n) comparisons,
+//! one `Vec<u32>` of scratch, one dynamic call per comparison: noise next to what the lists
+//! sorted here feed (tens to thousands of items per build). Hot sorts of large inputs may stay
+//! on the standard library's.
+
+use std::cmp::Ordering;
+
+/// Sorts `v` stably by `cmp`, as `v.sort_by(cmp)` would.
+pub fn sort_by<T>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) {
+    if v.len() < 2 {
+        return;
+    }
+    let n = u32::try_from(v.len()).expect("fewer than 2^32 elements");
+    let mut order: Vec<u32> = (0..n).collect();
+    {
+        let v = &*v;
+        sort_indices(&mut order, &mut |a, b| cmp(&v[a as usize], &v[b as usize]));
+    }
+    permute(v, &mut order);
+}
+
+/// Sorts `v` stably by its elements' order, as `v.sort()` would.
+pub fn sort<T: Ord>(v: &mut [T]) {
+    sort_by(v, T::cmp);
+}
+
+/// Sorts `v` stably by `key`, as `v.sort_by_key(key)` would.
+pub fn sort_by_key<T, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
+    sort_by(v, |a, b| key(a).cmp(&key(b)));
+}
+
+/// The one instantiation of the standard library's stable sort.
+#[inline(never)]
+fn sort_indices(order: &mut [u32], cmp: &mut dyn FnMut(u32, u32) -> Ordering) {
+    order.sort_by(|a, b| cmp(*a, *b));
+}
+
+/// Rearranges `v` so that position `i` holds what was at `order[i]`, following each cycle of
+/// the permutation with swaps (each element moves once per swap, no clones, no second buffer).
+/// `order` is left as the identity.
+fn permute<T>(v: &mut [T], order: &mut [u32]) {
+    for start in 0..v.len() {
+        let mut at = start;
+        loop {
+            let from = order[at] as usize;
+            order[at] = at as u32;
+            if from == start {
+                break;
+            }
+            v.swap(at, from);
+            at = from;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The same order as the standard library's stable sort, ties included: the elements
+        /// carry their original position, which the comparison ignores.
+        #[test]
+        fn same_as_std_stable_sort(keys in proptest::collection::vec(0u8..8, 0..200)) {
+            let tagged: Vec<(u8, usize)> = keys.iter().copied().zip(0..).collect();
+            let mut want = tagged.clone();
+            want.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut got = tagged;
+            sort_by(&mut got, |a, b| a.0.cmp(&b.0));
+            prop_assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn owned_elements_move_without_loss() {
+        let mut v: Vec<String> = ["pear", "fig", "apple", "fig", "kiwi"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        sort(&mut v);
+        assert_eq!(v, ["apple", "fig", "fig", "kiwi", "pear"]);
+        let mut v = vec![(3, 'a'), (1, 'b'), (3, 'c'), (2, 'd')];
+        sort_by_key(&mut v, |x| x.0);
+        assert_eq!(v, [(1, 'b'), (2, 'd'), (3, 'a'), (3, 'c')]);
+        let mut one = vec![7];
+        sort(&mut one);
+        assert_eq!(one, [7]);
+    }
+}
