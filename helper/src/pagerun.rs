@@ -16,6 +16,13 @@
 //! `{"type":"action",…}` per job (id, key, buildId, ok, output, failedStep, runs,
 //! startMs/endMs on the run's clock, queuedMs, wallMs, lane, archive `{hex,size}`, binary
 //! `{hex,size,buildId}`), then one `{"type":"done",…}`, or `{"type":"error",…}`.
+//!
+//! With `inline: true` in the request the archives travel in the stream itself
+//! ([`RUN_INLINE_TYPE`]): every `action` line that names an archive is followed by exactly its
+//! `size` bytes. A page then makes no request per action at all (each one costs the browser a
+//! fetch, a loader and a response of its own, beside the tools on the same CPUs). The bytes are
+//! read from the store when the stream reaches them, never by the build's thread, which does
+//! not wait for the page.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -23,9 +30,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path as UrlPath, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::Response;
 use buildlab_core::actionid::WorkspaceFiles;
 use buildlab_core::build::Config;
@@ -36,8 +43,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::api::{
-    bad, blob_path, go_and_workspace, is_hex64, missing_outputs_reply, ndjson_stream, no_workspace,
-    store_blob, valid_build_id, Api, ApiError, OpenWorkspace, API_VERSION, PLANNED_ROOT,
+    bad, blob_path, go_and_workspace, is_hex64, line, missing_outputs_reply, ndjson_stream,
+    no_workspace, store_blob, valid_build_id, Api, ApiError, OpenWorkspace, API_VERSION,
+    PLANNED_ROOT,
 };
 use crate::diskcache::{self, DiskFs};
 use crate::godetect::GoInstall;
@@ -63,6 +71,10 @@ struct RunRequest {
     /// The build ID of the binary the page holds (go's binary in place).
     #[serde(default)]
     target: Option<String>,
+    /// Each archive in the stream after its line (see the module doc), instead of by
+    /// `GET /api/v1/blob/<hex>`.
+    #[serde(default)]
+    inline: bool,
 }
 
 #[derive(Deserialize)]
@@ -79,6 +91,59 @@ struct RunPlan {
     entries: HashMap<String, Vec<u8>>,
     force: bool,
     target: Option<String>,
+    inline: bool,
+}
+
+/// The media type of a run stream with the archives in it: NDJSON lines, each `action` line that
+/// names an archive followed by its bytes.
+pub const RUN_INLINE_TYPE: &str = "application/x-buildlab-run";
+
+/// What the run sends: a line, or a line and the store file of the archive it names (its size,
+/// as the line says).
+type Sink<'a> = &'a dyn Fn(Value, Option<(PathBuf, u64)>);
+
+/// One piece of an inline run stream, as the build's thread hands it over.
+enum Piece {
+    Line(Value),
+    /// An archive in the store, read when the stream gets to it.
+    File(PathBuf, u64),
+}
+
+/// Like [`ndjson_stream`], with each archive's bytes after its line (see the module doc). The
+/// build's thread only queues (unbounded: lines are small and files are read later), so a page
+/// that reads slowly never holds up the tools; each file is read, and its size checked against
+/// the line's, when the stream is polled for it.
+fn inline_stream(job: impl FnOnce(Sink) + Send + 'static) -> Response {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Piece>();
+    tokio::task::spawn_blocking(move || {
+        job(&|v: Value, file: Option<(PathBuf, u64)>| {
+            let _ = tx.send(Piece::Line(v));
+            if let Some((path, size)) = file {
+                let _ = tx.send(Piece::File(path, size));
+            }
+        })
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        let piece = match rx.recv().await? {
+            Piece::Line(v) => Ok(line(v)),
+            Piece::File(path, size) => match tokio::fs::read(&path).await {
+                Ok(b) if b.len() as u64 == size => Ok(Bytes::from(b)),
+                Ok(b) => Err(std::io::Error::other(format!(
+                    "{}: {} bytes in the store where the line said {size}",
+                    path.display(),
+                    b.len()
+                ))),
+                Err(e) => Err(e),
+            },
+        };
+        Some((piece, rx))
+    });
+    Response::builder()
+        .header(header::CONTENT_TYPE, RUN_INLINE_TYPE)
+        .header(header::CACHE_CONTROL, "no-store")
+        .header("x-content-type-options", "nosniff")
+        .body(Body::from_stream(stream))
+        .expect("a response")
 }
 
 fn too_many(what: &str, n: usize, max: usize) -> ApiError {
@@ -159,6 +224,7 @@ fn validate(req: RunRequest, ws: &OpenWorkspace, now: UnixNanos) -> Result<RunPl
         entries,
         force: req.force,
         target: req.target,
+        inline: req.inline,
     })
 }
 
@@ -260,6 +326,7 @@ pub async fn run_actions(
     let hit_outputs: Vec<(String, u64)> =
         req.hits.iter().map(|h| (h.hex.clone(), h.size)).collect();
     let run = validate(req, &ws, diskcache::now())?;
+    let inline = run.inline;
     let missing = missing_outputs(&api, &hit_outputs)?;
     if !missing.is_empty() {
         return Ok(missing_outputs_reply("outputs of the page's hits", missing));
@@ -272,13 +339,21 @@ pub async fn run_actions(
         .await
         .map_err(|_| no_workspace(n))?;
     let api2 = api.clone();
-    Ok(ndjson_stream(move |send| {
+    let job = move |send: Sink| {
         let _slots = slots;
         if let Err(e) = run_blocking(&api2, &go, &ws, run, workers, send) {
             tracing::error!(workspace = n, "run failed: {e}");
-            send(json!({"type": "error", "version": API_VERSION, "message": e}));
+            send(
+                json!({"type": "error", "version": API_VERSION, "message": e}),
+                None,
+            );
         }
-    }))
+    };
+    if inline {
+        return Ok(inline_stream(job));
+    }
+    // Lines only: each archive is fetched by its hex.
+    Ok(ndjson_stream(move |send| job(&|v, _| send(v))))
 }
 
 fn run_blocking(
@@ -287,7 +362,7 @@ fn run_blocking(
     ws: &OpenWorkspace,
     run: RunPlan,
     workers: usize,
-    send: &dyn Fn(Value),
+    send: Sink,
 ) -> Result<(), String> {
     let started = Instant::now();
     let (src, work) = (ws.src(), ws.work());
@@ -321,10 +396,16 @@ fn run_blocking(
     let mut on = |e: Event| match e {
         // When a job was handed to a worker: the page places nothing it shows as settled after
         // the start of an action still running.
-        Event::Started { job, at_us } => send(json!({
-            "type": "start", "id": plan.action(job.action).id, "atMs": at_us / 1e3,
-        })),
-        Event::Ran(r) => send(ran_line(api, plan, &r)),
+        Event::Started { job, at_us } => send(
+            json!({
+                "type": "start", "id": plan.action(job.action).id, "atMs": at_us / 1e3,
+            }),
+            None,
+        ),
+        Event::Ran(r) => {
+            let (line, archive) = ran_line(api, plan, &r);
+            send(line, archive.filter(|_| run.inline));
+        }
         Event::Finished { .. } => {}
     };
     let out = realbuild::run(
@@ -337,15 +418,23 @@ fn run_blocking(
         &setup,
         &mut on,
     );
-    send(json!({
-        "type": "done", "version": API_VERSION, "exitStatus": out.result.exit_status,
-        "toolRuns": out.tool_runs, "wallMs": started.elapsed().as_secs_f64() * 1e3,
-    }));
+    send(
+        json!({
+            "type": "done", "version": API_VERSION, "exitStatus": out.result.exit_status,
+            "toolRuns": out.tool_runs, "wallMs": started.elapsed().as_secs_f64() * 1e3,
+        }),
+        None,
+    );
     Ok(())
 }
 
-/// One finished job as its stream line; the counters `/api/v1/info` reports move with it.
-fn ran_line(api: &Api, plan: &buildlab_core::plan::Plan, r: &Ran) -> Value {
+/// One finished job as its stream line, and the store file of the archive it names (with the
+/// size the line says); the counters `/api/v1/info` reports move with it.
+fn ran_line(
+    api: &Api,
+    plan: &buildlab_core::plan::Plan,
+    r: &Ran,
+) -> (Value, Option<(PathBuf, u64)>) {
     api.execs.fetch_add(1, Ordering::Relaxed);
     let (res, error) = match r.result {
         Ok(res) => (Some(res), None),
@@ -376,15 +465,15 @@ fn ran_line(api: &Api, plan: &buildlab_core::plan::Plan, r: &Ran) -> Value {
         res.map(|r| r.output.as_str()).unwrap_or(""),
         error.unwrap_or_default()
     );
-    let archive = match r.output_hex {
-        Some(hex) => {
-            let size = blob_path(api, hex)
-                .ok()
-                .and_then(|p| std::fs::metadata(p).ok())
-                .map_or(0, |m| m.len());
-            json!({"hex": hex, "size": size})
-        }
-        None => Value::Null,
+    let file = r.output_hex.and_then(|hex| {
+        let path = blob_path(api, hex).ok()?;
+        let size = std::fs::metadata(&path).ok()?.len();
+        Some((hex, path, size))
+    });
+    let archive = match (r.output_hex, &file) {
+        (_, Some((hex, _, size))) => json!({"hex": hex, "size": size}),
+        (Some(hex), None) => json!({"hex": hex, "size": 0}),
+        (None, None) => Value::Null,
     };
     let binary = match r.exe.map(std::fs::read) {
         None => Value::Null,
@@ -408,7 +497,7 @@ fn ran_line(api: &Api, plan: &buildlab_core::plan::Plan, r: &Ran) -> Value {
             Value::Null
         }
     };
-    json!({
+    let line = json!({
         "type": "action", "version": API_VERSION,
         "id": plan.action(r.job.action).id, "key": r.job.key, "buildId": r.job.build_id,
         "ok": ok, "output": output,
@@ -419,5 +508,6 @@ fn ran_line(api: &Api, plan: &buildlab_core::plan::Plan, r: &Ran) -> Value {
         "wallMs": (r.end_us - r.start_us) / 1e3,
         "lane": r.job.lane,
         "archive": archive, "binary": binary,
-    })
+    });
+    (line, file.map(|(_, path, size)| (path, size)))
 }

@@ -1530,6 +1530,27 @@ fn cache_hits(cache: &DirCache<MemFs>) -> Vec<Value> {
     hits
 }
 
+/// A run stream with the archives in it (`inline`): each line, and after an `action` line that
+/// names an archive, exactly its `size` bytes.
+fn inline_lines(mut body: &[u8]) -> Vec<(Value, Option<Vec<u8>>)> {
+    let mut out = Vec::new();
+    while !body.is_empty() {
+        let nl = body.iter().position(|&b| b == b'\n').expect("a whole line");
+        let v: Value = serde_json::from_slice(&body[..nl]).unwrap();
+        body = &body[nl + 1..];
+        let size = (v["type"] == "action")
+            .then(|| v["archive"]["size"].as_u64())
+            .flatten();
+        let bytes = size.map(|n| {
+            let (b, rest) = body.split_at(n as usize);
+            body = rest;
+            b.to_vec()
+        });
+        out.push((v, bytes));
+    }
+    out
+}
+
 /// What one run-route build did: the page's view, the stream's lines, requests sent.
 struct RunBuild {
     page: PageBuild,
@@ -1540,7 +1561,8 @@ struct RunBuild {
 /// One `go build` as the page runs it through the run route: core's session over `cache`; at
 /// the first miss, one request with every tool action of the plan and the cache's entries as
 /// hits (uploading what the helper lacks when it says so); each job completed from its line,
-/// whose build ID must be the one the page's session chose, the archive fetched by hash.
+/// whose build ID must be the one the page's session chose, the archive fetched by hash — or,
+/// `inline`, taken from the stream after its line (and checked equal to the store's).
 fn page_run_build(
     h: &Helper,
     files: &[Value],
@@ -1548,6 +1570,7 @@ fn page_run_build(
     p: &Plan,
     cache: &mut DirCache<MemFs>,
     target: Option<&str>,
+    inline: bool,
 ) -> RunBuild {
     let digest = p.digest();
     let wf = WorkspaceFiles {
@@ -1576,6 +1599,7 @@ fn page_run_build(
     };
     let mut ws_id: Option<u64> = None;
     let mut by_id: std::collections::HashMap<u64, Value> = Default::default();
+    let mut inlined: std::collections::HashMap<u64, Vec<u8>> = Default::default();
     loop {
         let jobs = s.ready(cache, 0.0);
         if jobs.is_empty() && s.running() == 0 {
@@ -1594,7 +1618,7 @@ fn page_run_build(
                 .filter(|(_, x)| matches!(x.mode, Mode::Build | Mode::Link | Mode::LinkInstall))
                 .map(|(_, x)| x.id)
                 .collect();
-            let req = json!({"version": 1, "actions": actions, "hits": cache_hits(cache), "target": target});
+            let req = json!({"version": 1, "actions": actions, "hits": cache_hits(cache), "target": target, "inline": inline});
             let path = format!("/api/v1/workspace/{id}/run");
             let (mut st, mut b) = h.api("POST", &path, req.to_string().as_bytes());
             out.run_requests += 1;
@@ -1615,7 +1639,17 @@ fn page_run_build(
                 out.run_requests += 1;
             }
             assert_eq!(st, 200, "{}", String::from_utf8_lossy(&b));
-            out.lines = lines(&b);
+            out.lines = if inline {
+                let pieces = inline_lines(&b);
+                for (v, bytes) in &pieces {
+                    if let Some(bytes) = bytes {
+                        inlined.insert(v["id"].as_u64().unwrap(), bytes.clone());
+                    }
+                }
+                pieces.into_iter().map(|(v, _)| v).collect()
+            } else {
+                lines(&b)
+            };
             let done = out.lines.last().expect("a done line");
             assert_eq!(done["type"], "done", "{done}");
             let mut starts = std::collections::HashSet::new();
@@ -1662,6 +1696,14 @@ fn page_run_build(
                 let (bs, bytes) = h.api("GET", &format!("/api/v1/blob/{hex}"), b"");
                 assert_eq!(bs, 200);
                 assert_eq!(v["archive"]["size"], bytes.len());
+                if inline {
+                    let streamed = inlined.remove(&(p.action(job.action).id as u64));
+                    assert!(
+                        streamed == Some(bytes.clone()),
+                        "{}: the streamed archive is the store's",
+                        job.key
+                    );
+                }
                 assert_eq!(buildlab_core::hash::Digest::of(&bytes).to_hex(), hex);
                 tr.output = Some(Object::from_archive(bytes).expect("a Go archive"));
             } else if job.mode == Mode::LinkInstall {
@@ -1701,7 +1743,7 @@ fn api_page_run_route_builds_multi_in_one_request() {
     let mut cache = DirCache::open(MemFs::default());
 
     let c0 = counters(&h);
-    let cold = page_run_build(&h, &files, &ws, &p, &mut cache, None);
+    let cold = page_run_build(&h, &files, &ws, &p, &mut cache, None, true);
     assert_eq!(cold.page.exit, 0, "{}", cold.page.transcript);
     assert_eq!(cold.run_requests, 1);
     let tools = p
@@ -1726,7 +1768,15 @@ fn api_page_run_route_builds_multi_in_one_request() {
     assert_eq!(h.tmp_entries(), Vec::<String>::new());
 
     // Warm, binary in place: nothing is sent.
-    let warm = page_run_build(&h, &files, &ws, &p, &mut cache, cold.page.target.as_deref());
+    let warm = page_run_build(
+        &h,
+        &files,
+        &ws,
+        &p,
+        &mut cache,
+        cold.page.target.as_deref(),
+        true,
+    );
     assert_eq!((warm.page.exit, warm.run_requests), (0, 0));
     assert_eq!(counters(&h), c1, "the helper ran nothing");
 
@@ -1738,7 +1788,8 @@ fn api_page_run_route_builds_multi_in_one_request() {
         }
     }
     let (ws2, p2) = page_plan(&files, &go, BuildMode::Build);
-    let edit = page_run_build(&h, &files, &ws2, &p2, &mut cache, None);
+    // Lines only (an older page): the archives by hash.
+    let edit = page_run_build(&h, &files, &ws2, &p2, &mut cache, None, false);
     assert_eq!(edit.page.exit, 0, "{}", edit.page.transcript);
     assert_eq!(edit.page.execs, 3, "main's compile, the link, the install");
     let ran = edit.lines.iter().filter(|l| l["type"] == "action").count();
@@ -1754,7 +1805,7 @@ fn api_page_run_route_builds_multi_in_one_request() {
         }
     }
     let (ws3, p3) = page_plan(&files, &go, BuildMode::Build);
-    let again = page_run_build(&h2, &files, &ws3, &p3, &mut cache, None);
+    let again = page_run_build(&h2, &files, &ws3, &p3, &mut cache, None, true);
     assert_eq!(again.page.exit, 0, "{}", again.page.transcript);
     assert_eq!(again.run_requests, 2, "refused once, then run");
     assert!(again.page.uploads > 10, "{} uploads", again.page.uploads);

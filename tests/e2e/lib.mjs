@@ -13,12 +13,13 @@ export const OUTPUT = join(ROOT, "tests", "output");
 
 /**
  * Starts `buildlab serve --port 0` over dist/ (or $BUILDLAB_DIST), with `args` after it, and
- * resolves with its URL (bounded wait).
+ * resolves with its URL (bounded wait). `port`: a given one instead (the same origin again, so
+ * a page keeps its IndexedDB across a helper restart).
  */
-export async function startHelper(args = []) {
+export async function startHelper(args = [], { port = 0 } = {}) {
   const exe = process.env.BUILDLAB_EXE || join(ROOT, "target", "release", "buildlab");
   const dist = process.env.BUILDLAB_DIST || join(ROOT, "dist");
-  const child = spawn(exe, ["serve", "--port", "0", "--dist", dist, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(exe, ["serve", "--port", String(port), "--dist", dist, ...args], { stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("helper did not print its URL within 20 s")), 20000);
     let buf = "";
@@ -49,6 +50,7 @@ export async function launch() {
   });
   return {
     context,
+    profile, // its --user-data-dir: tells this browser's processes from other Chromiums'
     close: async () => {
       await context.close();
       rmSync(profile, { recursive: true, force: true });

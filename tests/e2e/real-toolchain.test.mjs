@@ -6,7 +6,8 @@
 // words, and the page stays usable. Skipped only when no Go is installed (`./dev test` installs it).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { startHelper, launch, openPage, screenshotPath } from "./lib.mjs";
 
@@ -162,6 +163,74 @@ test("real toolchain: cold build of hello on the helper, warm build runs no tool
     assert.deepEqual(errors.filter((e) => !/Failed to load resource|ERR_CONNECTION_REFUSED/.test(e)), []);
   } finally {
     await browser.close();
+  }
+});
+
+/** A helper on `port` (the page's origin again), retried while the old one lets go of it. */
+async function restartOn(port, args) {
+  for (let i = 0; ; i++) {
+    try {
+      return await startHelper(args, { port });
+    } catch (e) {
+      if (i >= 25) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+test("a helper restarted with an empty store: the page sends it the archives its cache holds (409, upload, run), then a warm build runs no tool", { skip: NO_GO, timeout: 600000 }, async () => {
+  const stores = mkdtempSync(join(tmpdir(), "buildlab-e2e-stores-"));
+  let first = await startHelper(["--cache", join(stores, "a")]);
+  let second = null;
+  const browser = await launch();
+  try {
+    const port = Number(new URL(first.url).port);
+    const { page, errors } = await openPage(browser, first.url);
+    await page.waitForFunction(() => Number(document.body.dataset.runs || 0) >= 1 && document.body.dataset.building !== "true", null, { timeout: 60000 });
+    await page.selectOption("#toolchain", "real");
+    const cold = await build(page, "go build .");
+    assert.equal(cold.lastExit, "0", await lastOutput(page));
+    assert.equal(cold.lastHits, "0");
+    // Real archives (fmt's, runtime's) are stored in IndexedDB as Blobs, not as bytes.
+    const kinds = await page.evaluate(() => new Promise((resolve, reject) => {
+      const open = indexedDB.open("buildlab-real");
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const all = open.result.transaction("outputs").objectStore("outputs").getAll();
+        all.onsuccess = () => resolve(all.result.map((v) => (v.data instanceof Blob ? "blob" : "bytes")));
+        all.onerror = () => reject(all.error);
+      };
+    }));
+    assert.ok(kinds.filter((k) => k === "blob").length >= 5, `archives stored as Blobs: ${kinds.join(" ")}`);
+
+    // The same origin, a new helper whose store is empty; the page's IndexedDB still holds the
+    // archives. -o changes only the link: its inputs are the page's hits, which the helper lacks.
+    first.stop();
+    first = null;
+    second = await restartOn(port, ["--cache", join(stores, "b")]);
+    await page.goto("about:blank"); // the new URL differs only in its #token: a real load, not a hash change
+    await page.goto(second.url);
+    await page.waitForFunction(() => document.body.dataset.realToolchain === "available" && document.body.dataset.building !== "true", null, { timeout: 60000 });
+    await page.selectOption("#toolchain", "real");
+    const linked = await build(page, "go build -o again .");
+    assert.equal(linked.lastExit, "0", await lastOutput(page));
+    assert.ok(Number(linked.lastHits) > 10, `the archives were hits: ${linked.lastHits}`);
+    assert.ok(Number(linked.lastUploaded) > 10, `the page uploaded what the helper lacked: ${linked.lastUploaded}`);
+    assert.ok(Number(linked.lastExecs) >= 1 && Number(linked.lastExecs) <= 2, `only the link ran: ${linked.lastExecs}`);
+
+    // Warm, right after: all hits in IndexedDB, nothing sent, no tool.
+    const c0 = await counters(page);
+    const warm = await build(page, "go build -o again .");
+    assert.equal(warm.lastExit, "0", await lastOutput(page));
+    assert.equal(warm.lastMisses, "0");
+    assert.equal(warm.lastToolRuns, "0");
+    assert.deepEqual(await counters(page), c0, "the helper ran nothing for the warm build");
+    assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
+  } finally {
+    await browser.close();
+    first?.stop();
+    second?.stop();
+    rmSync(stores, { recursive: true, force: true });
   }
 });
 

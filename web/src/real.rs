@@ -636,11 +636,24 @@ async fn write_early<B: Backend + Clone + 'static>(
 struct Live {
     sent: usize,
     last_ms: f64,
+    /// What the last render saw: the actions finished and the in-flight bound. The settled
+    /// prefix can only grow when one of them moved, so an unchanged pair renders nothing.
+    last_key: (usize, f64),
 }
 
 impl Live {
-    /// At most this often (a render is the whole transcript so far).
-    const EVERY_MS: f64 = 100.0;
+    /// At most this often: a render is the whole transcript so far (hundreds of KB for a cold
+    /// build of a real program), and each one runs beside the tools on the same CPUs. The
+    /// live timeline is redrawn at the same pace (`LIVE_REDRAW_MS` in `www/src/main.js`).
+    const EVERY_MS: f64 = 250.0;
+
+    fn new() -> Live {
+        Live {
+            sent: 0,
+            last_ms: f64::MIN,
+            last_key: (0, f64::NAN),
+        }
+    }
 
     fn update(
         &mut self,
@@ -653,8 +666,16 @@ impl Live {
         if now - self.last_ms < Self::EVERY_MS {
             return;
         }
-        self.last_ms = now;
         let runs = s.runs();
+        let key = (
+            runs.iter().filter(|r| r.timing.is_some()).count(),
+            in_flight_from_us,
+        );
+        if key == self.last_key {
+            return;
+        }
+        self.last_key = key;
+        self.last_ms = now;
         let ends: HashMap<ActionIx, f64> = runs
             .iter()
             .filter_map(|r| Some((r.action, r.timing.as_ref()?.end_us)))
@@ -758,10 +779,7 @@ pub async fn build<B: Backend + Clone + 'static>(
     let mut sent: HashMap<ActionIx, f64> = HashMap::new();
     let mut run = RealRun::default();
     let mut bg: Option<BgWrite> = None;
-    let mut live = Live {
-        sent: 0,
-        last_ms: f64::MIN,
-    };
+    let mut live = Live::new();
     let ids = |lanes: &HashMap<ActionIx, usize>| -> HashMap<usize, usize> {
         lanes
             .iter()

@@ -7,7 +7,13 @@
 //! |-----------|--------------------------|-----------------------------------------|----------------|
 //! | `meta`    | a name (`skeleton-visit`, `cache/trim.txt`, `workdir/binary/<path>`, `workdir/record`) | a small record | |
 //! | `actions` | action ID, 64 hex digits | `{data: "v1 <id> <out> <size> <time>\n", used: ms}` | `used` |
-//! | `outputs` | output ID, 64 hex digits | `{data: Uint8Array, used: ms}`           | `used`         |
+//! | `outputs` | output ID, 64 hex digits | `{data: Uint8Array or Blob, used: ms}`   | `used`         |
+//!
+//! An output of [`BLOB_AT`] bytes or more (a real archive) is stored as a `Blob`: made from the
+//! bytes in wasm memory in one copy, it is a handle in the value, so IndexedDB neither clones
+//! nor compresses it on the page's thread (for a cold real build, ≈ 75 MB that the page's
+//! renderer would otherwise serialize beside the tools). Its bytes are read when asked for
+//! (`Blob.arrayBuffer()`); see [`Backend::read`] for what that does to the read's transaction.
 //!
 //! `actions` and `outputs` hold the GOCACHE layout's `<hex>-a` and `<hex>-d` files
 //! ([`buildlab_core::cache`]); `used` is the file's mtime (Unix ms), which go refreshes on use at
@@ -314,13 +320,41 @@ pub fn path_of(store: &str, key: &str) -> Option<String> {
     Some(format!("{}/{key}-{kind}", key.get(..2)?))
 }
 
+/// Data at least this large that is not text is stored as a `Blob` (see the module doc); below
+/// it, as bytes (IndexedDB keeps small values inline).
+pub const BLOB_AT: usize = 64 << 10;
+
+/// A `Blob` of `data`, copied once out of wasm memory by the constructor.
+fn blob_of(data: &[u8]) -> Option<JsValue> {
+    let ctor = Reflect::get(&js_sys::global(), &"Blob".into())
+        .ok()?
+        .dyn_into::<js_sys::Function>()
+        .ok()?;
+    let parts = js_sys::Array::new();
+    let args = js_sys::Array::new();
+    // SAFETY: the view is read by the Blob constructor before wasm runs again; nothing between
+    // its creation and that call allocates in wasm memory (which could move the buffer).
+    let view = unsafe { Uint8Array::view(data) };
+    parts.push(&view);
+    args.push(&parts);
+    Reflect::construct(&ctor, &args).ok()
+}
+
 /// A record's value: `{data, used}`; `data` is text when it is valid UTF-8 (action entries,
-/// `trim.txt`), else bytes.
+/// `trim.txt`), a `Blob` from [`BLOB_AT`] bytes, else bytes.
 pub fn encode(data: &[u8], mtime: UnixNanos) -> JsValue {
     let o = Object::new();
-    let v: JsValue = match std::str::from_utf8(data) {
-        Ok(s) if !s.is_empty() => JsValue::from_str(s),
-        _ => Uint8Array::from(data).into(),
+    let text = if data.len() >= BLOB_AT && data.starts_with(buildlab_core::object::ARCHIVE_MAGIC) {
+        None // a Go archive is not text: no need to validate 13 MB of it as UTF-8
+    } else {
+        std::str::from_utf8(data).ok().filter(|s| !s.is_empty())
+    };
+    let v: JsValue = match text {
+        Some(s) => JsValue::from_str(s),
+        None if data.len() >= BLOB_AT => {
+            blob_of(data).unwrap_or_else(|| Uint8Array::from(data).into())
+        }
+        None => Uint8Array::from(data).into(),
     };
     let _ = Reflect::set(&o, &"data".into(), &v);
     let _ = Reflect::set(
@@ -331,8 +365,9 @@ pub fn encode(data: &[u8], mtime: UnixNanos) -> JsValue {
     o.into()
 }
 
-/// The inverse of [`encode`]. A record of another shape reads as empty data (which the cache then
-/// reports as corrupt), never as an error.
+/// The inverse of [`encode`] for a value held inline (text or bytes). A record of another shape
+/// reads as empty data (which the cache then reports as corrupt), never as an error; a `Blob`
+/// is read by [`decode_async`].
 pub fn decode(v: &JsValue) -> (Vec<u8>, UnixNanos) {
     let data = Reflect::get(v, &"data".into()).unwrap_or(JsValue::UNDEFINED);
     let bytes = if let Some(s) = data.as_string() {
@@ -342,11 +377,53 @@ pub fn decode(v: &JsValue) -> (Vec<u8>, UnixNanos) {
     } else {
         Vec::new()
     };
+    (bytes, used_of(v))
+}
+
+fn used_of(v: &JsValue) -> UnixNanos {
     let used = Reflect::get(v, &"used".into())
         .ok()
         .and_then(|u| u.as_f64())
         .unwrap_or(0.0);
-    (bytes, used as i64 * NANOS_PER_MS)
+    used as i64 * NANOS_PER_MS
+}
+
+/// The `Blob` a value's `data` is, if it is one (an output of [`BLOB_AT`] bytes or more).
+fn blob_in(v: &JsValue) -> Option<JsValue> {
+    let data = Reflect::get(v, &"data".into()).ok()?;
+    let is_blob = Reflect::get(&data, &"arrayBuffer".into()).is_ok_and(|f| f.is_function())
+        && !data.is_instance_of::<Uint8Array>();
+    is_blob.then_some(data)
+}
+
+/// The size of a value's data without reading a `Blob`'s bytes.
+fn data_len(v: &JsValue) -> Option<usize> {
+    let b = blob_in(v)?;
+    Reflect::get(&b, &"size".into())
+        .ok()?
+        .as_f64()
+        .map(|n| n as usize)
+}
+
+/// [`decode`], reading a `Blob`'s bytes. Awaits something other than IndexedDB: a transaction
+/// with no request pending meanwhile commits by itself.
+pub async fn decode_async(v: &JsValue) -> (Vec<u8>, UnixNanos) {
+    let Some(blob) = blob_in(v) else {
+        return decode(v);
+    };
+    let read = Reflect::get(&blob, &"arrayBuffer".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|f| f.call0(&blob).ok())
+        .and_then(|p| p.dyn_into::<js_sys::Promise>().ok());
+    let bytes = match read {
+        Some(p) => match wasm_bindgen_futures::JsFuture::from(p).await {
+            Ok(buf) => Uint8Array::new(&buf).to_vec(),
+            Err(_) => Vec::new(), // unreadable: empty data, reported as corrupt by the cache
+        },
+        None => Vec::new(),
+    };
+    (bytes, used_of(v))
 }
 
 /// Notes as listed (present, bytes not read) every output that the action entries among
@@ -440,12 +517,14 @@ impl Backend for IdbBackend {
         known: Option<&OverlayFs>,
         wanted: &mut dyn FnMut(&OverlayFs) -> Vec<String>,
     ) -> Result<ReadStats, StoreError> {
-        let (tx, _raw) = self.transaction(TransactionMode::ReadOnly)?;
-        let stores = open_stores(&tx)?;
+        let (mut tx, _raw) = self.transaction(TransactionMode::ReadOnly)?;
+        let mut stores = open_stores(&tx)?;
         let mut stats = ReadStats {
             transactions: 1,
             ..Default::default()
         };
+        // Set once a round awaited a Blob's bytes: the transaction has committed meanwhile.
+        let mut stale = false;
         // What the store holds, keys only: which known records are still there, and which
         // outputs an entry names can be taken as present without reading them.
         let lists = [
@@ -476,30 +555,50 @@ impl Backend for IdbBackend {
         stub_outputs(fs, &present, fs.files().map(|f| f.0.to_string()).collect());
         let mut asked: BTreeSet<String> = BTreeSet::new();
         loop {
+            let next: Vec<(String, &'static str, String)> = wanted(fs)
+                .into_iter()
+                .filter(|p| asked.insert(p.clone()))
+                .filter_map(|p| slot(&p).map(|(store, key)| (p, store, key)))
+                .collect();
+            if next.is_empty() {
+                break;
+            }
+            if std::mem::take(&mut stale) {
+                // Outputs are content-addressed and verified when used, and an entry names its
+                // output: one removed between the two transactions reads as a miss.
+                tx = self.transaction(TransactionMode::ReadOnly)?.0;
+                stores = open_stores(&tx)?;
+                stats.transactions += 1;
+            }
             // Issue the whole batch before awaiting any of it: the gets run in parallel.
             let mut pending = Vec::new();
-            for path in wanted(fs) {
-                if !asked.insert(path.clone()) {
-                    continue;
-                }
-                if let Some((store, key)) = slot(&path) {
-                    let req = store_for(&stores, store).get(JsValue::from_str(&key))?;
-                    pending.push((path, req.into_future()));
-                }
-            }
-            if pending.is_empty() {
-                break;
+            for (path, store, key) in next {
+                let req = store_for(&stores, store).get(JsValue::from_str(&key))?;
+                pending.push((path, req.into_future()));
             }
             stats.rounds += 1;
             stats.gets += pending.len() as u32;
             let mut got = Vec::new();
+            let mut blobs = Vec::new();
             for (path, req) in pending {
                 if let Some(v) = req.await? {
+                    stats.found += 1;
+                    if blob_in(&v).is_some() {
+                        blobs.push((path, v));
+                        continue;
+                    }
                     let (data, used) = decode(&v);
                     fs.load(&path, data, used);
-                    stats.found += 1;
                     got.push(path);
                 }
+            }
+            // Every request of the round has been answered: reading the Blobs now lets the
+            // transaction end, and the next round (if any) opens another.
+            stale = !blobs.is_empty();
+            for (path, v) in blobs {
+                let (data, used) = decode_async(&v).await;
+                fs.load(&path, data, used);
+                got.push(path);
             }
             stub_outputs(fs, &present, got);
         }
@@ -581,7 +680,15 @@ impl Backend for IdbBackend {
                 }
             }
             for (s, key, bytes, get) in checks {
-                if get.await?.is_some_and(|v| decode(&v).0 == *bytes) {
+                // A Blob cannot be read inside this transaction (awaiting it would end it): it
+                // is compared by size. Another tab's good copy of the same output has the size
+                // of the corrupt one only if it was corrupted in place; deleting it costs that
+                // tab one rebuild, never a wrong hit.
+                let same = |v: &JsValue| match data_len(v) {
+                    Some(n) => n == bytes.len(),
+                    None => decode(v).0 == *bytes,
+                };
+                if get.await?.is_some_and(|v| same(&v)) {
                     deletes.push(s.delete(JsValue::from_str(&key))?.into_future());
                 }
             }
@@ -649,12 +756,17 @@ impl Backend for IdbBackend {
         ];
         let trim = stores[2].get(JsValue::from_str(TRIM_KEY))?.into_future();
         let mut fs = OverlayFs::default();
+        let mut blobs = Vec::new();
         for (store, keys, values) in reqs {
             // Both lists come in key order from the same transaction: they pair up.
             let (keys, values) = (keys.await?, values.await?);
-            for (k, v) in keys.iter().zip(&values) {
+            for (k, v) in keys.iter().zip(values) {
                 if let Some(path) = k.as_string().and_then(|k| path_of(store, &k)) {
-                    let (data, used) = decode(v);
+                    if blob_in(&v).is_some() {
+                        blobs.push((path, v));
+                        continue;
+                    }
+                    let (data, used) = decode(&v);
                     fs.load(&path, data, used);
                 }
             }
@@ -662,6 +774,11 @@ impl Backend for IdbBackend {
         if let Some(v) = trim.await? {
             let (data, used) = decode(&v);
             fs.load("trim.txt", data, used);
+        }
+        // Last, once every request is answered (the transaction may then end).
+        for (path, v) in blobs {
+            let (data, used) = decode_async(&v).await;
+            fs.load(&path, data, used);
         }
         Ok(fs)
     }
@@ -763,4 +880,86 @@ async fn trim(stores: &[ObjectStore; 3], now: UnixNanos) -> Result<Vec<String>, 
     put.await?;
     removed.sort();
     Ok(removed)
+}
+
+#[cfg(test)]
+mod blob_tests {
+    //! Outputs stored as `Blob`s (real archives): written in one copy, read back by a later
+    //! read (in a transaction of its own after the Blob's bytes), listed by the snapshot, and
+    //! compared by size when a corrupt one is deleted.
+    use super::*;
+    use crate::overlay::Batch;
+    use buildlab_core::cache::Cache;
+    use buildlab_core::hash::Digest;
+    use wasm_bindgen_test::*;
+
+    const T0: i64 = 1_795_544_806 * 1_000_000_000;
+
+    async fn output_value(b: &IdbBackend, key: &str) -> Option<JsValue> {
+        let tx = b
+            .database()
+            .transaction(&[OUTPUTS], TransactionMode::ReadOnly)
+            .unwrap();
+        let store = tx.object_store(OUTPUTS).unwrap();
+        store.get(JsValue::from_str(key)).unwrap().await.unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    async fn large_outputs_are_blobs_read_back_and_deleted_by_size() {
+        let name = "buildlab-store-blob-test";
+        Factory::new().unwrap().delete(name).unwrap().await.unwrap();
+        let b = IdbBackend::new(open(name).await.unwrap());
+        let mut c = DirCache::open(OverlayFs::default());
+        let mut big = buildlab_core::object::ARCHIVE_MAGIC.to_vec();
+        big.extend((0..200_000u32).map(|i| (i * 7 % 251) as u8));
+        let small = b"a small output".to_vec();
+        let (id, id2) = (Digest::of(b"blob"), Digest::of(b"small"));
+        let e = c.put(&id, &big, T0);
+        c.put(&id2, &small, T0);
+        b.write(&c.fs_mut().take_batch()).await.unwrap();
+
+        let out = DirCache::<OverlayFs>::output_file(&e.output);
+        let (_, key) = slot(&out).unwrap();
+        let v = output_value(&b, &key).await.expect("stored");
+        assert!(blob_in(&v).is_some(), "a large output is a Blob");
+        assert_eq!(data_len(&v), Some(big.len()));
+
+        // The output first (a Blob: its bytes read after the round), then the entry: a second
+        // transaction.
+        let entry = DirCache::<OverlayFs>::action_file(&id);
+        let mut fs = OverlayFs::default();
+        let mut wanted = |fs: &OverlayFs| {
+            if fs.is_loaded(&out) {
+                vec![entry.clone()]
+            } else {
+                vec![out.clone()]
+            }
+        };
+        let stats = b.read(&mut fs, None, &mut wanted).await.unwrap();
+        assert_eq!(fs.get(&out), Some(&big[..]));
+        assert!(fs.get(&entry).is_some(), "read in the next transaction");
+        assert_eq!(stats.transactions, 2);
+
+        let snap = b.snapshot().await.unwrap();
+        assert_eq!(snap.get(&out), Some(&big[..]));
+        let small_out = DirCache::<OverlayFs>::output_file(&Digest::of(&small));
+        assert_eq!(
+            snap.get(&small_out),
+            Some(&small[..]),
+            "small outputs stay bytes"
+        );
+
+        // Compare-and-delete: another size is another output, kept; the same size is deleted.
+        let del = |bytes: Vec<u8>| Batch {
+            deletes: vec![(out.clone(), Some(bytes))],
+            ..Batch::default()
+        };
+        b.write(&del(big[..100].to_vec())).await.unwrap();
+        assert!(output_value(&b, &key).await.is_some(), "kept");
+        let mut corrupt = big.clone();
+        corrupt[1000] ^= 1;
+        b.write(&del(corrupt)).await.unwrap();
+        assert!(output_value(&b, &key).await.is_none(), "deleted");
+        b.database().close();
+    }
 }

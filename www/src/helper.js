@@ -13,6 +13,77 @@ const API = "/api/v1";
 
 /** An exec reply that carries its archive: one line of JSON, then the archive's bytes. */
 const EXEC_INLINE = "application/x-buildlab-exec";
+/** A run stream that carries the archives: NDJSON lines, each `action` line that names an
+ *  archive followed by exactly its `size` bytes (helper/src/pagerun.rs). */
+const RUN_INLINE = "application/x-buildlab-run";
+
+/**
+ * Reads a run stream (`ReadableStreamDefaultReader` of bytes) and calls `onLine(json)` per line,
+ * with `json.bytes` (a Uint8Array) after an action line that names an archive when `inline`.
+ * The bytes are copied once, from the network's chunks into the archive's own buffer; lines are
+ * decoded as UTF-8 on their own.
+ */
+async function readRunStream(reader, inline, onLine) {
+  const dec = new TextDecoder();
+  let chunks = []; // unconsumed chunks, the first from `off`
+  let off = 0;
+  let line = null; // an action line waiting for its archive's bytes
+  let fill = 0;
+  const takeLine = () => {
+    // The bytes up to the next newline, or null when it has not come yet.
+    let n = 0;
+    for (let c = 0; c < chunks.length; c++) {
+      const from = c === 0 ? off : 0;
+      const nl = chunks[c].indexOf(10, from);
+      if (nl < 0) { n += chunks[c].length - from; continue; }
+      const out = new Uint8Array(n + nl - from);
+      let at = 0;
+      for (let k = 0; k < c; k++) { const part = k === 0 ? chunks[k].subarray(off) : chunks[k]; out.set(part, at); at += part.length; }
+      out.set(chunks[c].subarray(from, nl), at);
+      chunks = chunks.slice(c);
+      off = nl + 1;
+      return out;
+    }
+    return null;
+  };
+  const takeBytes = () => {
+    // Copies what has come into the waiting archive; true once it is whole.
+    while (chunks.length && fill < line.bytes.length) {
+      const part = chunks[0].subarray(off, off + (line.bytes.length - fill));
+      line.bytes.set(part, fill);
+      fill += part.length;
+      off += part.length;
+      if (off >= chunks[0].length) { chunks.shift(); off = 0; }
+    }
+    return fill === line.bytes.length;
+  };
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    for (;;) {
+      if (line) {
+        if (!takeBytes()) break;
+        onLine(line);
+        line = null;
+        continue;
+      }
+      const raw = takeLine();
+      if (raw === null) break;
+      const text = dec.decode(raw);
+      if (!text.trim()) continue;
+      const j = JSON.parse(text);
+      if (inline && j.type === "action" && j.archive) {
+        j.bytes = new Uint8Array(j.archive.size);
+        fill = 0;
+        line = j;
+        continue;
+      }
+      onLine(j);
+    }
+  }
+  if (line) throw new Error(`${line.key}: the stream ended with ${fill} of its archive's ${line.bytes.length} bytes`);
+}
 
 function splitInline(all, key) {
   const nl = all.indexOf(10);
@@ -173,17 +244,19 @@ export class Helper {
        * The whole build's misses in one request (POST …/run): `{missing: [hex]}` when the helper
        * lacks outputs of the page's hits, else a reader whose `next()` resolves to each finished
        * action's line in the order the helper streamed them, with its archive's bytes
-       * (`bytes`), then `null` at the end. Each archive is fetched as soon as its line arrives,
-       * beside the next ones, so that the transfers overlap the tools still running.
+       * (`bytes`), then `null` at the end. The archives come in the same stream, each right
+       * after its line: one response for the whole build instead of one fetch per action.
        */
       async run(req) {
         const ws = await open(req);
+        // inline: the archives come in the stream after their lines, not one request each.
         const body = JSON.stringify({
           version: 1,
           actions: req.actions,
           hits: req.hits,
           force: req.force,
           ...(req.target ? { target: req.target } : {}),
+          inline: true,
         });
         const r = await helper.fetch("POST", `/workspace/${ws}/run`, body);
         if (r.status === 409) {
@@ -204,24 +277,14 @@ export class Helper {
           j.bytes = await fetchArchive(helper, j.archive, j.key);
           return j;
         };
+        // A helper that sends lines only (no `inline`): each archive is fetched by its hex.
+        const inline = r.headers.get("Content-Type") === RUN_INLINE;
         (async () => {
-          const reader = r.body.getReader();
-          const dec = new TextDecoder();
-          let buf = "";
           try {
-            for (;;) {
-              const { value, done } = await reader.read();
-              if (done) break;
-              buf += dec.decode(value, { stream: true });
-              let nl;
-              while ((nl = buf.indexOf("\n")) >= 0) {
-                const text = buf.slice(0, nl);
-                buf = buf.slice(nl + 1);
-                if (!text.trim()) continue;
-                const j = JSON.parse(text);
-                push(j.type === "action" && j.ok && j.archive ? withArchive(j) : Promise.resolve(j));
-              }
-            }
+            await readRunStream(r.body.getReader(), inline, (j) => {
+              const fetchIt = !inline && j.type === "action" && j.ok && j.archive;
+              push(fetchIt ? withArchive(j) : Promise.resolve(j));
+            });
           } catch (e) {
             push(Promise.reject(new HelperError(`the build's run: the stream broke: ${e.message || e}`)));
           }

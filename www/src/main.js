@@ -10,7 +10,7 @@ import { Engine, Unavailable } from "./engine.js";
 import { createEditor } from "./editor.js";
 import { createFileTree, checkPath } from "./filetree.js";
 import { createTerminal } from "./terminal.js";
-import { createTimeline } from "./timeline.js";
+import { createTimeline, liveDomain } from "./timeline.js";
 import { createCompare } from "./compare.js";
 import { createGraph } from "./graph.js";
 import { createCachePanel } from "./cachepanel.js";
@@ -279,13 +279,20 @@ async function runBuild(c, echo = () => {}) {
   const request = { argv: c.argv, cpus: Number($("cpus").value) || 1, toolchain: $("toolchain").value, label: `build ${state.runCounter + 1}` };
   const live = { lanes: Number(c.flags.p) || request.cpus, endUs: 0, actions: [] };
   // The live redraw due, if any: `{t}` a timer before its frame, `{f}` the frame. A real build's
-  // actions arrive over seconds while the tools share the CPUs with this page, and each redraw
-  // lays out and paints every bar: it is redrawn at most every LIVE_REDRAW_MS. A simulated
-  // build's arrive in bursts and redraw once a frame.
+  // actions arrive over seconds while the tools share the CPUs with this page: it is redrawn at
+  // most every LIVE_REDRAW_MS, each time adding the new bars. A simulated build's arrive in
+  // bursts and redraw once a frame.
   let pending = null;
   let lastDraw = -Infinity;
-  const minGap = request.toolchain === "real" ? LIVE_REDRAW_MS : 0;
-  const draw = () => { pending = null; lastDraw = performance.now(); ui.timeline.update({ ...live }); };
+  const real = request.toolchain === "real";
+  const minGap = real ? LIVE_REDRAW_MS : 0;
+  // A real build's live timeline: an axis that moves in steps, so that a redraw only appends
+  // the bars of the actions that finished since the last one (timeline.js, `live`).
+  const draw = () => {
+    pending = null;
+    lastDraw = performance.now();
+    ui.timeline.update({ ...live }, real ? { domainUs: liveDomain(live.endUs), live: true } : {});
+  };
   let eventsMs = 0;
   const t0 = performance.now();
   const result = await engine.build(workspaceFiles(), request, (ev) => {
@@ -330,6 +337,8 @@ async function runBuild(c, echo = () => {}) {
     const r = result.real;
     document.body.dataset.lastToolRuns = String(r.toolRuns);
     document.body.dataset.lastExecs = String(r.execs);
+    // Outputs of the page's hits it sent the helper (a helper whose store lost them).
+    document.body.dataset.lastUploaded = String(r.uploaded ?? 0);
     // Where the page's time went (ms), for the benchmark and anyone curious.
     document.body.dataset.lastRealPhases = JSON.stringify({ before: r.beforeMs, drive: r.driveMs, replies: r.repliesMs, flush: r.flushMs, helper: r.helperMs, receivedBytes: r.receivedBytes });
     const sent = r.execs ? `the helper ran ${r.toolRuns} tool${r.toolRuns === 1 ? "" : "s"} for ${r.execs} action${r.execs === 1 ? "" : "s"}` : "no tool ran";
@@ -342,6 +351,7 @@ async function runBuild(c, echo = () => {}) {
   }
   delete document.body.dataset.lastToolRuns;
   delete document.body.dataset.lastExecs;
+  delete document.body.dataset.lastUploaded;
   delete document.body.dataset.lastRealPhases;
   // Where the page's time went (ms): the engine's phases, and the rest (events, DTOs, panels).
   if (result.phases) {

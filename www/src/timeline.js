@@ -52,6 +52,16 @@ export function dependencies(actions, i) {
   return out;
 }
 
+/**
+ * The axis of a build still running: its end so far rounded up to 1, 1.5, 2, 3, 5 or 7 × 10^k
+ * µs, so that the axis (and every bar drawn) stays put until the build outgrows it.
+ */
+export function liveDomain(endUs) {
+  const p = 10 ** Math.floor(Math.log10(Math.max(endUs, 1)));
+  for (const m of [1, 1.5, 2, 3, 5, 7, 10]) if (m * p >= endUs) return m * p;
+  return 10 * p;
+}
+
 function niceStep(spanUs, target) {
   const raw = spanUs / target;
   const p = 10 ** Math.floor(Math.log10(Math.max(raw, 1e-3)));
@@ -126,6 +136,13 @@ export function createTimeline(root, opts = {}) {
   // The frame's width as the ResizeObserver last reported it: reading clientWidth while a build
   // is being shown would force a layout of the whole page (the terminal just grew).
   let frameWidth = 0;
+  // A build still running (`update(t, {live: true})`): its actions only ever grow and a drawn
+  // bar never changes, so while the frame (width, window, lanes) stays the same a redraw only
+  // appends the new actions' bars. `{key, n, svg, bars}`: the live SVG on screen and how many of
+  // the trace's actions it holds. Redrawing every bar each time cost the page's renderer style,
+  // layout and paint of the whole SVG beside the real tools on the same CPUs.
+  let live = false;
+  let liveDrawn = null;
 
   const frame = h("div", { class: "tl-frame", tabindex: opts.compact ? null : "0", "aria-label": opts.compact ? null : "Timeline: Ctrl+wheel or + and - zoom, arrows or drag pan, 0 resets" });
   const detail = h("div", { class: "tl-detail", "aria-live": "polite" });
@@ -177,19 +194,29 @@ export function createTimeline(root, opts = {}) {
     }
   }
 
+  const ariaLabel = (lanes) => `Timeline of ${trace.actions.length} actions on ${lanes} workers over ${ms(trace.endUs / 1000)}`;
+
   function draw() {
     if (!trace) return;
     const width = Math.max(frameWidth || frame.clientWidth || root.clientWidth || 800, 320);
     const lanes = Math.max(1, trace.lanes);
     const height = AXIS_H + lanes * (LANE_H + LANE_GAP) + 4;
     const [v0, v1] = win();
-    // The same picture as on screen (a warm no-op repeated draws the same trace): keep it.
-    const sig = signature(trace, width, v0, v1, selected, crit);
-    if (sig === drawn && frame.firstChild) return;
-    drawn = sig;
     const plotW = width - LEFT - RIGHT;
     const x = (t) => LEFT + ((t - v0) / (v1 - v0)) * plotW;
-    const svg = s("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: opts.compact ? "img" : "group", "aria-label": `Timeline of ${trace.actions.length} actions on ${lanes} workers over ${ms(trace.endUs / 1000)}` });
+    const liveKey = live && selected === null ? `${width} ${v0} ${v1} ${lanes}` : null;
+    if (liveKey && liveDrawn?.key === liveKey && frame.firstChild === liveDrawn.svg && trace.actions.length >= liveDrawn.n) {
+      for (let i = liveDrawn.n; i < trace.actions.length; i++) addBar(liveDrawn.bars, i, x, v0, v1, null);
+      liveDrawn.n = trace.actions.length;
+      liveDrawn.svg.setAttribute("aria-label", ariaLabel(lanes));
+      drawn = "";
+      return;
+    }
+    // The same picture as on screen (a warm no-op repeated draws the same trace): keep it.
+    const sig = liveKey ? "" : signature(trace, width, v0, v1, selected, crit);
+    if (sig && sig === drawn && frame.firstChild) return;
+    drawn = sig;
+    const svg = s("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: opts.compact ? "img" : "group", "aria-label": ariaLabel(lanes) });
 
     // lanes and axis
     for (let l = 0; l < lanes; l++) {
@@ -212,14 +239,24 @@ export function createTimeline(root, opts = {}) {
     const clipId = `tlclip-${Math.random().toString(36).slice(2, 8)}`;
     svg.append(s("clipPath", { id: clipId }, s("rect", { x: LEFT, y: 0, width: plotW, height })));
     const bars = s("g", { "clip-path": `url(#${clipId})` });
-    trace.actions.forEach((a, i) => {
+    for (let i = 0; i < trace.actions.length; i++) addBar(bars, i, x, v0, v1, deps);
+    svg.append(bars);
+    frame.replaceChildren(svg);
+    liveDrawn = liveKey ? { key: liveKey, n: trace.actions.length, svg, bars } : null;
+  }
+
+  /** Appends action `i`'s bar (with its tool runs and its label) to `bars`, if it is drawn. */
+  function addBar(bars, i, x, v0, v1, deps) {
+    const a = trace.actions[i];
+    {
       if (a.lane === null || a.lane === undefined || !(a.endUs >= a.startUs)) return;
       if (a.endUs < v0 || a.startUs > v1) return;
       const y = AXIS_H + (a.lane - 1) * (LANE_H + LANE_GAP);
       const x0 = x(a.startUs);
       const w = Math.max(1.5, x(a.endUs) - x0);
       const cls = ["bar", `k-${KINDS.includes(a.kind) ? a.kind : "other"}`];
-      if (crit.has(i) && !opts.compact) cls.push("critical");
+      // The critical path of a build still running is not known: it is outlined at the end.
+      if (!live && crit.has(i) && !opts.compact) cls.push("critical");
       if (i === selected) cls.push("selected");
       else if (deps) cls.push(deps.has(i) ? "dep-of-selected" : "dimmed");
       const g = s("g", {});
@@ -242,9 +279,7 @@ export function createTimeline(root, opts = {}) {
         g.append(s("text", { class: "bar-label", x: x0 + 4, y: y + LANE_H / 2 + 4, "pointer-events": "none" }, name.length * 6.6 > w - 8 ? name.slice(0, Math.max(1, Math.floor((w - 8) / 6.6) - 1)) + "…" : name));
       }
       bars.append(g);
-    });
-    svg.append(bars);
-    frame.replaceChildren(svg);
+    }
   }
 
   // The bars' events, delegated to the frame: a redraw then adds no listeners, and the action
@@ -335,13 +370,19 @@ export function createTimeline(root, opts = {}) {
   }
 
   return {
-    update(t, { domainUs } = {}) {
+    /**
+     * Draws `t`. `domainUs`: the time the axis spans (default: the trace's end). `live`: a build
+     * still running, whose actions only grow (see `liveDrawn`); its axis should move in steps
+     * (`liveDomain`) so that most redraws only add bars.
+     */
+    update(t, { domainUs, live: running = false } = {}) {
       const fresh = !trace || t !== trace;
       trace = t;
-      if (!t) { frame.replaceChildren(); return; }
+      live = running;
+      if (!t) { frame.replaceChildren(); liveDrawn = null; return; }
       domain = Math.max(domainUs ?? t.endUs, 1);
       if (fresh && selected !== null && selected >= t.actions.length) selected = null;
-      crit = criticalPath(t.actions);
+      crit = live ? new Set() : criticalPath(t.actions);
       if (view && view[1] > domain) view = null;
       draw();
     },
