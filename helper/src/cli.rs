@@ -10,11 +10,12 @@
 //! current; the why-rebuilt record is kept beside the cache.
 //!
 //! `build --real` runs the same session with the real Go tools ([`crate::realbuild`]): the plan
-//! is made for the detected Go ([`crate::godetect`]) with `CGO_ENABLED=0` (the executor does not
-//! run cgo), `$WORK` is a real private directory (kept with `-work`), the real archives are
-//! stored under `$GOCACHE/buildlab/real` (a GOCACHE layout of its own: simulated and real
-//! outputs share action IDs, so they must not share entries), and the real binary is installed
-//! where go puts it.
+//! is made for the detected Go ([`crate::godetect`]) with its own `CGO_ENABLED` (go's rule: the
+//! environment's `0` or `1`, else on when gcc is found; packages using cgo then run cgo and gcc,
+//! [`crate::realcgo`]), `$WORK` is a real private directory (kept with `-work`), the real
+//! archives are stored under `$GOCACHE/buildlab/real` (a GOCACHE layout of its own: simulated
+//! and real outputs share action IDs, so they must not share entries), and the real binary is
+//! installed where go puts it.
 //!
 //! `-v` prints each compiled package's import path (in the transcript, as go does). `-work`
 //! keeps `$WORK`: a real directory under the system's temporary directory holding what go leaves
@@ -455,30 +456,14 @@ fn build_real(flags: &BuildFlags, cwd: &Path) -> Output {
     }
 }
 
-/// `CGO_ENABLED=1` asked for in the environment: refused, since the executor runs no cgo or gcc
-/// step (the real toolchain builds as `CGO_ENABLED=0 go build` does). Unset, the build is the
-/// `CGO_ENABLED=0` one, where go's default on a machine with gcc would be 1 (see README).
-fn refuse_cgo(value: Option<&str>) -> Result<(), Output> {
-    match value.map(str::trim) {
-        Some("1") => Err(Output::err(
-            "buildlab: --real: CGO_ENABLED=1: the real toolchain runs no cgo or gcc steps \
-             (packages using cgo, runtime/cgo among them, are not built); \
-             set CGO_ENABLED=0 or leave it unset"
-                .to_string(),
-            2,
-        )),
-        _ => Ok(()),
-    }
-}
-
 fn build_real_result(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
-    refuse_cgo(std::env::var("CGO_ENABLED").ok().as_deref())?;
     let explicit = std::env::var_os("BUILDLAB_GO").map(PathBuf::from);
     let go = crate::godetect::detect(explicit.as_deref())
         .map_err(|e| Output::err(format!("buildlab: --real: {e}"), 2))?;
     let found = discover(cwd).map_err(|e| Output::err(format!("go: {e}"), 1))?;
+    // CGO_ENABLED as go decides it here (the environment's, else on when gcc is found).
     let mut ctx = buildlab_core::constraint::BuildContext::new(&go.goos, &go.goarch);
-    ctx.cgo_enabled = false;
+    ctx.cgo_enabled = go.cgo_enabled;
     let req = LoadRequest {
         cwd: found.cwd.clone(),
         patterns: flags.patterns.clone(),
@@ -487,7 +472,8 @@ fn build_real_result(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
         goroot: go.goroot.clone(),
         module_root_display: found.root.to_string_lossy().into_owned(),
     };
-    let tc = real_toolchain(&go, flags.p);
+    let mut tc = real_toolchain(&go, flags.p);
+    tc.cgo_enabled = go.cgo_enabled;
     let plan = load_and_plan(&found.ws, &req, &tc)?;
     let gocache = cache_dir()?;
     let real_root = real_cache_dir(&gocache);
@@ -529,7 +515,9 @@ fn build_real_result(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
     Ok(out)
 }
 
-/// The plan's toolchain for a detected Go, with `CGO_ENABLED=0`.
+/// The plan's toolchain for a detected Go, with `CGO_ENABLED=0`: the page's real builds (its
+/// own plan, whose digest the helper checks, is made with cgo off); `build --real` sets
+/// `cgo_enabled` to go's own decision.
 pub fn real_toolchain(go: &crate::godetect::GoInstall, parallel: Option<usize>) -> Toolchain {
     Toolchain {
         goroot: go.goroot.clone(),

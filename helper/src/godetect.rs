@@ -14,6 +14,9 @@ pub struct GoInstall {
     pub tooldir: String,
     pub goos: String,
     pub goarch: String,
+    /// go's own `CGO_ENABLED` decision for this process's environment: the variable when it is
+    /// `0` or `1`, else on for a native build when the C compiler is found (go1.20's rule).
+    pub cgo_enabled: bool,
 }
 
 const FALLBACKS: &[&str] = &["/usr/lib/go-1.23/bin/go", "/usr/local/go/bin/go"];
@@ -35,7 +38,7 @@ pub fn detect(explicit: Option<&Path>) -> Result<GoInstall, String> {
             continue;
         }
         let out = Command::new(&go)
-            .args(["env", "-json", "GOROOT", "GOVERSION", "GOTOOLDIR", "GOOS", "GOARCH"])
+            .args(["env", "-json", "GOROOT", "GOVERSION", "GOTOOLDIR", "GOOS", "GOARCH", "CGO_ENABLED"])
             .env("GOTOOLCHAIN", "local")
             .env("GOPROXY", "off")
             .output();
@@ -51,6 +54,7 @@ pub fn detect(explicit: Option<&Path>) -> Result<GoInstall, String> {
                     tooldir: field("GOTOOLDIR"),
                     goos: field("GOOS"),
                     goarch: field("GOARCH"),
+                    cgo_enabled: field("CGO_ENABLED") == "1",
                 };
                 if install.tooldir.is_empty() || !Path::new(&install.tooldir).join("compile").is_file() {
                     why.push(format!("{}: no compile tool in GOTOOLDIR {:?}", go.display(), install.tooldir));

@@ -12,5 +12,6 @@ pub mod guard;
 pub mod pack;
 pub mod pagerun;
 pub mod realbuild;
+pub mod realcgo;
 pub mod realtools;
 pub mod serve;

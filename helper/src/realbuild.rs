@@ -10,8 +10,11 @@
 //! cutoff follows what the real compiler wrote. A real link's `importcfg.link` points at those
 //! cache files, as cmd/go's does. The binary is left in `$WORK` for the caller to install.
 //!
-//! Not here: cgo (plans are made with `CGO_ENABLED=0`; a cgo step is refused by the executor),
-//! printing, HTTP, choosing where `$WORK` is.
+//! A package using cgo runs its cgo and gcc steps in its build action ([`crate::realcgo`]), as go
+//! does; the link needs nothing more (the Go linker picks internal or external linking from the
+//! objects it is given).
+//!
+//! Not here: printing, HTTP, choosing where `$WORK` is.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -129,6 +132,15 @@ struct Done {
     end_us: f64,
 }
 
+/// The timeline kind of one step that ran: the cgo tool and gcc (a package using cgo) are cgo's
+/// time, as the simulated plan shows its one cgo step; the Go tools as core names them.
+fn tool_kind(tool: &str, mode: Mode) -> Kind {
+    match tool {
+        "cgo" | "gcc" => Kind::Cgo,
+        _ => Kind::of_tool(tool, mode),
+    }
+}
+
 fn subst_work(p: &str, work: &Path) -> PathBuf {
     PathBuf::from(p.replace(WORK, &work.to_string_lossy()))
 }
@@ -242,7 +254,7 @@ pub fn run(
                     .map(|run| {
                         let s = done.start_us + run.start.as_secs_f64() * 1e6;
                         Span {
-                            kind: Kind::of_tool(&run.tool, done.job.mode),
+                            kind: tool_kind(&run.tool, done.job.mode),
                             start_us: s,
                             end_us: s + run.took.as_secs_f64() * 1e6,
                         }
@@ -311,12 +323,7 @@ fn to_tool_result(
     let runs: Vec<(Kind, f64)> = r
         .runs
         .iter()
-        .map(|run| {
-            (
-                Kind::of_tool(&run.tool, job.mode),
-                run.took.as_secs_f64() * 1e3,
-            )
-        })
+        .map(|run| (tool_kind(&run.tool, job.mode), run.took.as_secs_f64() * 1e3))
         .collect();
     if !r.success {
         return fail(r.output.clone(), r.failed_step, r.processes);

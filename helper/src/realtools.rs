@@ -2,19 +2,23 @@
 //!
 //! The argv of every tool comes from `core`'s plan, never from a request: the helper plans the
 //! workspace itself and executes actions of that plan by index. Before a step runs it is checked:
-//! the program must be one of the Go tools in the detected `GOTOOLDIR`, no argument may name a
-//! path outside `$WORK`, the module's directory or `GOROOT`, and plugin or output-redirecting
-//! flags the planner never emits are refused. Tools run directly (no shell), with a minimal
+//! the program must be one of the Go tools in the detected `GOTOOLDIR` (or, for cgo, gcc: see
+//! [`crate::realcgo`]), no argument may name a path outside `$WORK`, the module's directory or
+//! `GOROOT`, and plugin or output-redirecting flags the planner never emits are refused. Tools run directly (no shell), with a minimal
 //! environment and a timeout.
 //!
 //! The steps cmd/go does itself and marks `# internal` — `buildid -w` after compile and link,
 //! `pack r` for assembly objects — run in this process ([`crate::buildid`], [`crate::pack`]), as
 //! in go: no process per action for bookkeeping, and the archive go's own bytes.
 //!
-//! Not here: cgo (the planner does not model its steps; real builds run with `CGO_ENABLED=0`),
-//! caching (the driver decides what runs), HTTP (see `api`).
+//! A package using cgo has one `Step::Cgo` in its plan: [`crate::realcgo`] runs go's cgo and gcc
+//! steps there, and the compile and `pack r` that follow get what they generated (the Go files
+//! after the package's own, the objects after the assembly ones; a pack is added when the plan
+//! has none). gcc is the only other program that may run, with argv the helper builds.
+//!
+//! Not here: caching (the driver decides what runs), HTTP (see `api`).
 
-use buildlab_core::plan::{ActionIx, FileContents, Mode, Plan, Step, BUILD_ID, WORK};
+use buildlab_core::plan::{ActionIx, FileContents, Invocation, Mode, Plan, Step, Tool, BUILD_ID, WORK};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -107,7 +111,7 @@ const TOOLS: &[&str] = &["compile", "asm", "pack", "buildid", "link"];
 const FORBIDDEN_FLAGS: &[&str] = &["-plugin", "-linkshared", "-dynlink", "-cpuprofile", "-memprofile", "-traceprofile", "-bench", "-r"];
 
 impl ExecContext<'_> {
-    fn subst(&self, s: &str) -> String {
+    pub(crate) fn subst(&self, s: &str) -> String {
         let s = s.replace(WORK, &self.work.to_string_lossy()).replace(BUILD_ID, self.build_id);
         match self.src_map {
             Some((planned, real)) => map_root(&s, planned, &real.to_string_lossy()),
@@ -173,7 +177,7 @@ fn map_root(s: &str, from: &str, to: &str) -> String {
 }
 
 /// Lexical normalization (no symlink resolution: callers only ever create plain directories).
-fn clean_path(p: &Path) -> PathBuf {
+pub(crate) fn clean_path(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
@@ -199,6 +203,9 @@ fn is_target_dir(plan: &Plan, action: ActionIx, dir: &str) -> bool {
 pub fn run_action(plan: &Plan, action: ActionIx, cx: &ExecContext) -> Result<ExecResult, ExecError> {
     let mut res = ExecResult { success: true, ..Default::default() };
     let action_start = Instant::now();
+    // What the cgo steps generated (a package using cgo), and whether its objects are packed.
+    let mut cgo: Option<crate::realcgo::Generated> = None;
+    let mut packed = false;
     for (step_ix, step) in plan.steps(action).iter().enumerate() {
         match step {
             // An install's mkdir of its target's directory (`-o DIR/`) goes with the move: the
@@ -229,98 +236,166 @@ pub fn run_action(plan: &Plan, action: ActionIx, cx: &ExecContext) -> Result<Exe
             // The install (mv to the target) and the cleanup are the driver's: it decides where
             // the binary goes and when $WORK is removed.
             Step::Move { .. } | Step::RemoveAll(_) => {}
-            Step::Cgo { files } => {
-                return Err(ExecError::Refused(format!(
-                    "cgo is not supported by Buildlab's executor ({}); build with CGO_ENABLED=0",
-                    files.join(" ")
-                )))
-            }
+            Step::Cgo { .. } => match crate::realcgo::run(plan, action, step_ix, cx, &mut res, action_start)? {
+                Some(g) => cgo = Some(g),
+                None => return Ok(res),
+            },
             Step::Run(inv) => {
-                let prog = Path::new(&inv.argv[0]);
-                let name = prog.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                if !TOOLS.contains(&name) || prog.parent() != Some(cx.tooldir) {
-                    return Err(ExecError::Refused(format!("{:?} is not a Go tool in GOTOOLDIR", inv.argv[0])));
-                }
-                // A dependency's output named where a cold build leaves it (`$WORK/b002/_pkg_.a`)
-                // is wherever it really is (the cache), as cmd/go passes it.
-                let moved: HashMap<String, String> = plan
-                    .action(action)
-                    .deps
-                    .iter()
-                    .filter_map(|&d| Some((plan.cold_built(d), cx.archives.get(&d)?.to_string_lossy().into_owned())))
-                    .filter(|(cold, _)| !cold.is_empty())
-                    .collect();
-                let mut argv: Vec<String> =
-                    inv.argv.iter().map(|a| moved.get(a).cloned().unwrap_or_else(|| cx.subst(a))).collect();
-                cx.check_args(&argv)?;
-                if let (Some((planned, real)), "compile" | "asm") = (cx.src_map, name) {
-                    // The tools record source positions; make them the planned root's.
-                    if let Some(i) = argv.iter().position(|a| a == "-trimpath") {
-                        if let Some(v) = argv.get_mut(i + 1) {
-                            *v = format!("{v};{}=>{}", real.display(), planned.trim_end_matches('/'));
-                        }
+                // A package using cgo whose plan packs nothing (no assembly) still packs gcc's
+                // objects, before the archive's build ID is written, as go does.
+                let cgo_pack = match &cgo {
+                    Some(g) if !packed && inv.tool == Tool::BuildId && !g.objects.is_empty() => {
+                        Some(cgo_pack_step(plan, action, cx))
                     }
-                }
-                let dir = if inv.dir.is_empty() || inv.dir == "." {
-                    cx.work.to_path_buf()
-                } else {
-                    PathBuf::from(cx.subst(&inv.dir))
+                    _ => None,
                 };
-                let dir_ok = [cx.work].into_iter().chain(cx.readable.iter().map(PathBuf::as_path)).any(|r| clean_path(&dir).starts_with(r));
-                if !dir_ok {
-                    return Err(ExecError::Refused(format!("{name} would run in {:?}, outside $WORK and the sources", inv.dir)));
-                }
-                if inv.internal && cx.internal != Internal::Tools {
-                    let started = Instant::now();
-                    match run_internal(name, &argv, &dir, cx)? {
-                        InternalStep::Done(r) => {
-                            let took = started.elapsed();
-                            res.tool_time += took;
-                            res.runs.push(ToolRun { tool: name.to_string(), start: started - action_start, took, internal: true });
-                            if let Err(msg) = r {
-                                res.output.push_str(&msg);
-                                res.output.push('\n');
-                                res.success = false;
-                                res.failed_step = Some(step_ix);
-                                return Ok(res);
-                            }
-                            continue;
-                        }
-                        InternalStep::Skipped => continue,
-                        InternalStep::ToTool => {}
+                if let Some(pack) = &cgo_pack {
+                    packed = true;
+                    if !run_invocation(plan, action, step_ix, pack, cgo.as_ref(), cx, &mut res, action_start)? {
+                        return Ok(res);
                     }
                 }
-                let mut cmd = Command::new(prog);
-                cmd.args(&argv[1..])
-                    .current_dir(&dir)
-                    .env_clear()
-                    .env("PATH", "/usr/bin:/bin")
-                    .env("HOME", cx.work)
-                    .env("TMPDIR", cx.work)
-                    .env("GOTOOLCHAIN", "local")
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped());
-                for (k, v) in &inv.env {
-                    cmd.env(k, cx.subst(v));
-                }
-                let started = Instant::now();
-                let out = run_with_timeout(cmd, cx.timeout).map_err(|e| ExecError::Io(format!("{name}: {e}")))?;
-                let took = started.elapsed();
-                res.tool_time += took;
-                res.runs.push(ToolRun { tool: name.to_string(), start: started - action_start, took, internal: false });
-                res.processes += 1;
-                res.output.push_str(&String::from_utf8_lossy(&out.stdout));
-                res.output.push_str(&String::from_utf8_lossy(&out.stderr));
-                if !out.status.success() {
-                    res.success = false;
-                    res.failed_step = Some(step_ix);
+                packed |= inv.tool == Tool::Pack;
+                if !run_invocation(plan, action, step_ix, inv, cgo.as_ref(), cx, &mut res, action_start)? {
                     return Ok(res);
                 }
             }
         }
     }
     Ok(res)
+}
+
+/// `pack r ARCHIVE` of a package using cgo whose plan has no pack step: the objects are added
+/// by [`run_invocation`], as to a planned pack.
+fn cgo_pack_step(plan: &Plan, action: ActionIx, cx: &ExecContext) -> Invocation {
+    let archive = plan.cold_built(action);
+    Invocation {
+        tool: Tool::Pack,
+        dir: plan.package(action).map(|p| p.dir.clone()).unwrap_or_default(),
+        env: Vec::new(),
+        argv: vec![cx.tooldir.join("pack").to_string_lossy().into_owned(), "r".into(), archive],
+        internal: true,
+    }
+}
+
+/// The argv a step runs with: `$WORK` and the build ID substituted, dependencies' archives where
+/// they really are, and for a package using cgo the generated Go files after its own (compile)
+/// and gcc's objects after the assembly objects and before the `.syso` files (pack), as
+/// exec.go orders them.
+fn step_argv(plan: &Plan, action: ActionIx, inv: &Invocation, cgo: Option<&crate::realcgo::Generated>, cx: &ExecContext) -> Vec<String> {
+    // A dependency's output named where a cold build leaves it (`$WORK/b002/_pkg_.a`) is
+    // wherever it really is (the cache), as cmd/go passes it.
+    let moved: HashMap<String, String> = plan
+        .action(action)
+        .deps
+        .iter()
+        .filter_map(|&d| Some((plan.cold_built(d), cx.archives.get(&d)?.to_string_lossy().into_owned())))
+        .filter(|(cold, _)| !cold.is_empty())
+        .collect();
+    let mut argv: Vec<String> = inv.argv.iter().map(|a| moved.get(a).cloned().unwrap_or_else(|| cx.subst(a))).collect();
+    if let Some(g) = cgo {
+        match inv.tool {
+            Tool::Compile => argv.extend(g.go_files.iter().cloned()),
+            Tool::Pack => {
+                let objdir = plan.action(action).objdir.map(|d| cx.subst(&d.path())).unwrap_or_default();
+                let at = argv
+                    .iter()
+                    .rposition(|a| !objdir.is_empty() && a.starts_with(&objdir))
+                    .map_or(argv.len(), |i| i + 1)
+                    .max(3.min(argv.len()));
+                argv.splice(at..at, g.objects.iter().cloned());
+            }
+            _ => {}
+        }
+    }
+    argv
+}
+
+/// Runs one tool step (or does it in process when go marks it `# internal`), after checking its
+/// program, arguments and directory. `Ok(false)`: it failed, and `res` says how.
+#[allow(clippy::too_many_arguments)]
+fn run_invocation(
+    plan: &Plan,
+    action: ActionIx,
+    step_ix: usize,
+    inv: &Invocation,
+    cgo: Option<&crate::realcgo::Generated>,
+    cx: &ExecContext,
+    res: &mut ExecResult,
+    action_start: Instant,
+) -> Result<bool, ExecError> {
+    let prog = Path::new(&inv.argv[0]);
+    let name = prog.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if !TOOLS.contains(&name) || prog.parent() != Some(cx.tooldir) {
+        return Err(ExecError::Refused(format!("{:?} is not a Go tool in GOTOOLDIR", inv.argv[0])));
+    }
+    let mut argv = step_argv(plan, action, inv, cgo, cx);
+    cx.check_args(&argv)?;
+    if let (Some((planned, real)), "compile" | "asm") = (cx.src_map, name) {
+        // The tools record source positions; make them the planned root's.
+        if let Some(i) = argv.iter().position(|a| a == "-trimpath") {
+            if let Some(v) = argv.get_mut(i + 1) {
+                *v = format!("{v};{}=>{}", real.display(), planned.trim_end_matches('/'));
+            }
+        }
+    }
+    let dir = if inv.dir.is_empty() || inv.dir == "." {
+        cx.work.to_path_buf()
+    } else {
+        PathBuf::from(cx.subst(&inv.dir))
+    };
+    let dir_ok = [cx.work].into_iter().chain(cx.readable.iter().map(PathBuf::as_path)).any(|r| clean_path(&dir).starts_with(r));
+    if !dir_ok {
+        return Err(ExecError::Refused(format!("{name} would run in {:?}, outside $WORK and the sources", inv.dir)));
+    }
+    if inv.internal && cx.internal != Internal::Tools {
+        let started = Instant::now();
+        match run_internal(name, &argv, &dir, cx)? {
+            InternalStep::Done(r) => {
+                let took = started.elapsed();
+                res.tool_time += took;
+                res.runs.push(ToolRun { tool: name.to_string(), start: started - action_start, took, internal: true });
+                if let Err(msg) = r {
+                    res.output.push_str(&msg);
+                    res.output.push('\n');
+                    res.success = false;
+                    res.failed_step = Some(step_ix);
+                    return Ok(false);
+                }
+                return Ok(true);
+            }
+            InternalStep::Skipped => return Ok(true),
+            InternalStep::ToTool => {}
+        }
+    }
+    let mut cmd = Command::new(prog);
+    cmd.args(&argv[1..])
+        .current_dir(&dir)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", cx.work)
+        .env("TMPDIR", cx.work)
+        .env("GOTOOLCHAIN", "local")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in &inv.env {
+        cmd.env(k, cx.subst(v));
+    }
+    let started = Instant::now();
+    let out = run_with_timeout(cmd, cx.timeout).map_err(|e| ExecError::Io(format!("{name}: {e}")))?;
+    let took = started.elapsed();
+    res.tool_time += took;
+    res.runs.push(ToolRun { tool: name.to_string(), start: started - action_start, took, internal: false });
+    res.processes += 1;
+    res.output.push_str(&String::from_utf8_lossy(&out.stdout));
+    res.output.push_str(&String::from_utf8_lossy(&out.stderr));
+    if !out.status.success() {
+        res.success = false;
+        res.failed_step = Some(step_ix);
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 /// What became of an `# internal` step.
@@ -371,7 +446,7 @@ fn run_internal(name: &str, argv: &[String], dir: &Path, cx: &ExecContext) -> Re
 /// The wait is on the child's output pipes, which close when it exits, so the result is there
 /// the moment the tool ends — not at the next tick of a polling loop (that tick cost every tool
 /// run 2.5 ms on average, a few hundred times per cold build).
-fn run_with_timeout(mut cmd: Command, timeout: Duration) -> std::io::Result<std::process::Output> {
+pub(crate) fn run_with_timeout(mut cmd: Command, timeout: Duration) -> std::io::Result<std::process::Output> {
     let mut child = cmd.spawn()?;
     let deadline = Instant::now() + timeout;
     // Drain the pipes on threads so a chatty tool cannot block on a full pipe; each thread sends

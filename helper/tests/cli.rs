@@ -247,30 +247,27 @@ fn cli_real_toolchain_cold_warm_and_relink() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
 }
 
-/// The real toolchain runs no cgo: `CGO_ENABLED=1` asked for explicitly is refused, in plain words
-/// and before anything is built; `CGO_ENABLED=0` builds.
+/// `build --real` takes `CGO_ENABLED` from the environment as go does (real cgo builds are
+/// tested in `real_cgo.rs`): `1` and `0` both build, and the binary's build info records which.
 #[test]
-fn cli_real_refuses_cgo_enabled_1() {
+fn cli_real_cgo_enabled_from_the_environment() {
+    if !Path::new("/usr/lib/go-1.23/bin/go").is_file() {
+        eprintln!("note: Go 1.23 is not installed; skipping build --real");
+        return;
+    }
     let s = Sandbox::new("hello", "cgo1");
-    let one = PathBuf::from("1");
-    let r = s.run_with(&["build", "--real", "."], &[("CGO_ENABLED", one.as_path())]);
-    assert_eq!(r.status, 2, "{}", r.stderr);
-    assert!(
-        r.stderr.starts_with(
-            "buildlab: --real: CGO_ENABLED=1: the real toolchain runs no cgo or gcc steps"
-        ),
-        "{}",
-        r.stderr
-    );
-    assert!(!s.module.join("hello").exists());
-    assert!(!s.gocache().exists(), "nothing was built or cached");
-    if Path::new("/usr/lib/go-1.23/bin/go").is_file() {
-        let zero = PathBuf::from("0");
-        let r = s.run_with(
-            &["build", "--real", "."],
-            &[("CGO_ENABLED", zero.as_path())],
+    for v in ["1", "0"] {
+        let val = PathBuf::from(v);
+        let r = s.run_with(&["build", "--real", "."], &[("CGO_ENABLED", val.as_path())]);
+        assert_eq!(r.status, 0, "CGO_ENABLED={v}: {}", r.stderr);
+        let bin = std::fs::read(s.module.join("hello")).unwrap();
+        let info = format!("build\tCGO_ENABLED={v}");
+        assert!(
+            String::from_utf8_lossy(&bin).contains(&info),
+            "CGO_ENABLED={v}: no {info:?} in the binary"
         );
-        assert_eq!(r.status, 0, "{}", r.stderr);
+        let out = Command::new(s.module.join("hello")).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
     }
 }
 

@@ -1,0 +1,422 @@
+//! `buildlab build --real` on packages that use cgo, checked against the real go run on a copy
+//! of the same module: the binary runs and prints, the same packages recompile after a Go or a C
+//! edit, `CGO_ENABLED` is go's, and `#cgo` flags that could load, run or reach outside the
+//! sources are refused in go's words before gcc runs. Skipped (with a note) when Go 1.23 or gcc
+//! is not installed; CI installs both.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const GO: &str = "/usr/lib/go-1.23/bin/go";
+
+/// Go and a C compiler: what these tests need (go itself turns cgo off without gcc).
+fn have_go_and_gcc() -> bool {
+    let gcc = ["/usr/bin/gcc", "/usr/local/bin/gcc", "/bin/gcc"]
+        .iter()
+        .any(|p| Path::new(p).is_file());
+    if !Path::new(GO).is_file() || !gcc {
+        eprintln!("note: Go 1.23 or gcc is not installed; skipping the real cgo builds");
+        return false;
+    }
+    true
+}
+
+/// A module with a package using cgo: `#cgo` CFLAGS and LDFLAGS (libm), a C file of its own,
+/// a header, and a Go function exported to C (so `_cgo_export.c` has work to do).
+const CALC: &[(&str, &str)] = &[
+    ("go.mod", "module example.com/cgocalc\n\ngo 1.23\n"),
+    (
+        "main.go",
+        "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/cgocalc/calc\"\n)\n\nfunc main() {\n\tfmt.Println(calc.Triple(14), calc.Hypot(3, 4), calc.Greeting())\n}\n",
+    ),
+    (
+        "calc/calc.go",
+        "// Package calc does its arithmetic in C.\npackage calc\n\n/*\n#cgo CFLAGS: -DFACTOR=3 -Wall\n#cgo LDFLAGS: -lm\n#include \"calc.h\"\n*/\nimport \"C\"\n\n// Triple multiplies in C by the factor the #cgo line defines.\nfunc Triple(x int) int { return int(C.scale(C.int(x))) }\n\n// Hypot calls libm through C.\nfunc Hypot(a, b float64) float64 { return float64(C.hyp(C.double(a), C.double(b))) }\n\n//export goName\nfunc goName() *C.char { return C.CString(\"cgo\") }\n\n// Greeting asks C, which asks Go.\nfunc Greeting() string { return C.GoString(C.greet()) }\n",
+    ),
+    ("calc/calc.h", "int scale(int x);\ndouble hyp(double a, double b);\nchar *greet(void);\n"),
+    (
+        "calc/calc.c",
+        "#include <math.h>\n#include \"calc.h\"\n#include \"_cgo_export.h\"\n\nint scale(int x) { return x * FACTOR; }\ndouble hyp(double a, double b) { return sqrt(a * a + b * b); }\nchar *greet(void) { return goName(); }\n",
+    ),
+];
+
+/// A temporary directory with a module written into it and its own GOCACHE; removed on drop.
+struct Module {
+    base: PathBuf,
+    dir: PathBuf,
+}
+
+impl Module {
+    fn new(tag: &str, files: &[(&str, &str)]) -> Module {
+        let base = std::env::temp_dir().join(format!("buildlab-cgo-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let dir = base.join("m");
+        for (rel, text) in files {
+            let p = dir.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        Module { base, dir }
+    }
+
+    fn edit(&self, rel: &str, old: &str, new: &str) {
+        let p = self.dir.join(rel);
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains(old), "{rel} has no {old:?}");
+        std::fs::write(p, text.replacen(old, new, 1)).unwrap();
+    }
+
+    /// `buildlab ARGS` in the module (`GOCACHE` its own, `env` added).
+    fn buildlab(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+        self.run(
+            Command::new(env!("CARGO_BIN_EXE_buildlab")),
+            args,
+            env,
+            "gocache",
+        )
+    }
+
+    /// The real `go ARGS` in the module, with a GOCACHE of its own.
+    fn go(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+        let mut c = Command::new(GO);
+        c.env("GOTOOLCHAIN", "local")
+            .env("GOPROXY", "off")
+            .env("GOFLAGS", "");
+        self.run(c, args, env, "gocache-go")
+    }
+
+    fn run(
+        &self,
+        mut c: Command,
+        args: &[&str],
+        env: &[(&str, &str)],
+        cache: &str,
+    ) -> (i32, String) {
+        let out = c
+            .args(args)
+            .current_dir(&self.dir)
+            .env("GOCACHE", self.base.join(cache))
+            .env_remove("CGO_ENABLED")
+            .envs(env.iter().copied())
+            .output()
+            .expect("run");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.code().unwrap_or(-1), text)
+    }
+
+    fn exe(&self, name: &str) -> String {
+        let out = Command::new(self.dir.join(name))
+            .output()
+            .expect("run the binary");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for Module {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.base);
+    }
+}
+
+/// The packages a `-x` transcript compiled (`-p` of each compile line, `main` for commands).
+fn compiled(x: &str) -> Vec<String> {
+    let mut v: Vec<String> = x
+        .lines()
+        .filter(|l| l.contains("/compile -o "))
+        .filter_map(|l| {
+            l.split(" -p ")
+                .nth(1)?
+                .split(' ')
+                .next()
+                .map(str::to_string)
+        })
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn links(x: &str) -> usize {
+    x.lines().filter(|l| l.contains("/link ")).count()
+}
+
+/// A cgo package of the module's own: cold, warm and after Go and C edits, Buildlab's real
+/// toolchain compiles what go compiles, and its binary prints what go's prints.
+#[test]
+fn real_cgo_package_runs_and_rebuilds_as_go_does() {
+    if !have_go_and_gcc() {
+        return;
+    }
+    let lab = Module::new("calc-lab", CALC);
+    let go = Module::new("calc-go", CALC);
+    let (rc, out) = lab.buildlab(&["build", "--real", "-x", "."], &[]);
+    assert_eq!(rc, 0, "{out}");
+    let (grc, gout) = go.go(&["build", "-x", "."], &[]);
+    assert_eq!(grc, 0, "{gout}");
+    assert_eq!(lab.exe("cgocalc"), "42 5 cgo\n");
+    assert_eq!(go.exe("cgocalc"), "42 5 cgo\n");
+    assert_eq!(
+        compiled(&out),
+        compiled(&gout),
+        "cold build: the package sets differ"
+    );
+    assert!(compiled(&out).contains(&"runtime/cgo".to_string()));
+    // Warm with the binary in place: nothing runs, go prints only WORK=.
+    let (rc, warm) = lab.buildlab(&["build", "--real", "-x", "."], &[]);
+    assert_eq!((rc, warm.lines().count()), (0, 1), "{warm}");
+    // A C edit recompiles the package using cgo and whatever go recompiles after it.
+    for (file, old, new, prints) in [
+        ("calc/calc.c", "x * FACTOR", "x * FACTOR + 1", "43 5 cgo\n"),
+        ("calc/calc.go", "-DFACTOR=3", "-DFACTOR=2", "29 5 cgo\n"),
+        (
+            "main.go",
+            "calc.Triple(14)",
+            "calc.Triple(15)",
+            "31 5 cgo\n",
+        ),
+    ] {
+        lab.edit(file, old, new);
+        go.edit(file, old, new);
+        let (rc, out) = lab.buildlab(&["build", "--real", "-x", "."], &[]);
+        assert_eq!(rc, 0, "{file}: {out}");
+        let (grc, gout) = go.go(&["build", "-x", "."], &[]);
+        assert_eq!(grc, 0, "{gout}");
+        assert_eq!(compiled(&out), compiled(&gout), "after editing {file}");
+        assert_eq!((links(&out), links(&gout)), (1, 1), "after editing {file}");
+        assert_eq!(lab.exe("cgocalc"), prints, "after editing {file}");
+    }
+}
+
+/// `CGO_ENABLED` is go's: `0` in the environment builds without cgo (a package made only of cgo
+/// files then fails as go fails), unset or `1` builds with it; the binary records which.
+#[test]
+fn real_cgo_enabled_comes_from_the_environment_like_go() {
+    if !have_go_and_gcc() {
+        return;
+    }
+    let lab = Module::new("env-lab", CALC);
+    let go = Module::new("env-go", CALC);
+    let (rc, out) = lab.buildlab(&["build", "--real", "."], &[("CGO_ENABLED", "0")]);
+    let (grc, gout) = go.go(&["build", "."], &[("CGO_ENABLED", "0")]);
+    assert_eq!((rc, grc), (1, 1), "buildlab: {out}\ngo: {gout}");
+    let first = |s: &str| {
+        s.lines()
+            .next()
+            .unwrap_or("")
+            .replace(&go.dir.to_string_lossy().into_owned(), "DIR")
+    };
+    assert_eq!(
+        out.lines()
+            .next()
+            .unwrap_or("")
+            .replace(&lab.dir.to_string_lossy().into_owned(), "DIR"),
+        first(&gout)
+    );
+    let hello: &[(&str, &str)] = &[
+        ("go.mod", "module example.com/hi\n\ngo 1.23\n"),
+        (
+            "main.go",
+            "package main\n\nimport \"net\"\n\nfunc main() { println(net.IPv4len) }\n",
+        ),
+    ];
+    let m = Module::new("env-hi", hello);
+    for (env, want) in [
+        (Some("0"), "build\tCGO_ENABLED=0"),
+        (Some("1"), "build\tCGO_ENABLED=1"),
+        (None, "build\tCGO_ENABLED=1"),
+    ] {
+        let vars: Vec<(&str, &str)> = env.map(|v| ("CGO_ENABLED", v)).into_iter().collect();
+        let (rc, out) = m.buildlab(&["build", "--real", "-x", "."], &vars);
+        assert_eq!(rc, 0, "{out}");
+        let bin = std::fs::read(m.dir.join("hi")).unwrap();
+        let text = String::from_utf8_lossy(&bin);
+        assert!(
+            text.contains(want),
+            "CGO_ENABLED={env:?}: the binary's build info lacks {want:?}"
+        );
+        // runtime/cgo and net's cgo files are built only with cgo on (the cache may have them).
+        let has_cgo = compiled(&out).contains(&"runtime/cgo".to_string());
+        assert!(!(env == Some("0") && has_cgo), "cgo off built runtime/cgo");
+        let run = Command::new(m.dir.join("hi")).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&run.stderr), "4\n");
+    }
+}
+
+/// `#cgo` flags that could load a plugin, run or write through another tool, or read outside the
+/// sources are refused before gcc runs, in go's words (`invalid flag in #cgo CFLAGS: …`), and
+/// nothing is installed; a C compile error is gcc's own, exit status 1.
+#[test]
+fn real_cgo_refuses_unsafe_flags_and_reports_c_errors() {
+    if !have_go_and_gcc() {
+        return;
+    }
+    // One module and cache for every case: the standard library is built once.
+    let m = Module::new("hostile", CALC);
+    let orig = std::fs::read_to_string(m.dir.join("calc/calc.go")).unwrap();
+    for (line, want) in [
+        (
+            "#cgo CFLAGS: -fplugin=/tmp/evil.so",
+            "invalid flag in #cgo CFLAGS: -fplugin=/tmp/evil.so",
+        ),
+        ("#cgo CFLAGS: -I/etc", "invalid flag in #cgo CFLAGS: -I/etc"),
+        (
+            "#cgo LDFLAGS: -Wl,-rpath,/tmp",
+            "invalid flag in #cgo LDFLAGS: -Wl,-rpath,/tmp",
+        ),
+        (
+            "#cgo LDFLAGS: -L/var/lib",
+            "invalid flag in #cgo LDFLAGS: -L/var/lib",
+        ),
+        (
+            "#cgo CPPFLAGS: -include /etc/passwd",
+            "invalid flag in #cgo CPPFLAGS: -include",
+        ),
+        (
+            "#cgo CFLAGS: -I ../../../etc",
+            "invalid flag in #cgo CFLAGS: -I",
+        ),
+        ("#cgo pkg-config: zlib", "#cgo pkg-config: not supported"),
+    ] {
+        std::fs::write(
+            m.dir.join("calc/calc.go"),
+            orig.replacen(
+                "#cgo LDFLAGS: -lm",
+                &format!("#cgo LDFLAGS: -lm\n{line}"),
+                1,
+            ),
+        )
+        .unwrap();
+        let (rc, out) = m.buildlab(&["build", "--real", "-x", "."], &[]);
+        assert_eq!(rc, 1, "{line}: {out}");
+        assert!(out.contains(want), "{line}: {out}");
+        assert!(
+            !compiled(&out).contains(&"example.com/cgocalc/calc".to_string()),
+            "{line}: {out}"
+        );
+        assert!(
+            !m.dir.join("cgocalc").exists(),
+            "{line}: a binary was installed"
+        );
+    }
+    std::fs::write(m.dir.join("calc/calc.go"), &orig).unwrap();
+    m.edit("calc/calc.c", "return x * FACTOR;", "return x * FACTOR");
+    let (rc, out) = m.buildlab(&["build", "--real", "."], &[]);
+    assert_eq!(rc, 1, "{out}");
+    assert!(out.contains("# example.com/cgocalc/calc\n"), "{out}");
+    assert!(out.contains("calc.c:5:") && out.contains("error"), "{out}");
+}
+
+/// The executor the page's exec and run routes share, under their conditions: the workspace
+/// planned at a root where it is not (`/home/gopher/work`, as the API plans every workspace) and
+/// mapped to the real copy, `realbuild::run` over a fresh store. With cgo on in the plan the
+/// package's cgo and gcc steps run there too, and the binary prints.
+#[test]
+fn real_cgo_runs_through_the_routes_executor_at_the_planned_root() {
+    use buildlab_core::actionid::WorkspaceFiles;
+    use buildlab_core::build::Config;
+    use buildlab_core::constraint::BuildContext;
+    use buildlab_core::load::{load, LoadRequest};
+    use buildlab_core::workspace::Workspace;
+    use buildlab_helper::diskcache::{DiskCache, DiskFs};
+    use buildlab_helper::realbuild::{run, Setup};
+
+    if !have_go_and_gcc() {
+        return;
+    }
+    let Ok(go) = buildlab_helper::godetect::detect(Some(Path::new(GO))) else {
+        return;
+    };
+    const PLANNED: &str = "/home/gopher/work";
+    let m = Module::new("routes", CALC);
+    let mut ws = Workspace::new();
+    for (rel, text) in CALC {
+        ws.insert(rel, text.as_bytes().to_vec()).unwrap();
+    }
+    let mut ctx = BuildContext::new(&go.goos, &go.goarch);
+    ctx.cgo_enabled = true;
+    let req = LoadRequest {
+        cwd: String::new(),
+        ctx,
+        goroot: go.goroot.clone(),
+        module_root_display: PLANNED.into(),
+        ..LoadRequest::default()
+    };
+    let loaded = load(&ws, &req).unwrap_or_else(|e| panic!("{e}"));
+    let mut tc = buildlab_helper::cli::real_toolchain(&go, Some(2));
+    tc.cgo_enabled = true;
+    let plan = buildlab_core::plan::plan(loaded.input, &tc).unwrap();
+    assert!(
+        plan.build_action("runtime/cgo").is_some(),
+        "cgo on plans runtime/cgo"
+    );
+    let work = m.base.join("work");
+    let store = m.base.join("store");
+    std::fs::create_dir_all(&work).unwrap();
+    let mut cache = DiskCache::open(DiskFs::new(&store));
+    let setup = Setup {
+        tooldir: Path::new(&go.tooldir),
+        work: &work,
+        cache_root: &store,
+        readable: vec![m.dir.clone(), PathBuf::from(&go.goroot)],
+        src_map: Some((PLANNED, &m.dir)),
+        timeout: std::time::Duration::from_secs(300),
+        workers: 2,
+        only: None,
+    };
+    let files = WorkspaceFiles {
+        ws: &ws,
+        root: plan.input().cwd.clone(),
+    };
+    let cfg = Config {
+        workers: 2,
+        work_dir: work.to_string_lossy().into_owned(),
+        ..Config::default()
+    };
+    let out = run(
+        &plan,
+        &files,
+        &mut cache,
+        &Default::default(),
+        None,
+        cfg,
+        &setup,
+        &mut |_| {},
+    );
+    assert_eq!(
+        out.result.exit_status,
+        0,
+        "{}",
+        out.result.transcript.text()
+    );
+    let exe = out.exe.expect("the linked binary");
+    let ran = Command::new(&exe).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), "42 5 cgo\n");
+    // The archive names the planned root, not the per-build copy, as the page's own plan does.
+    let calc = plan.build_action("example.com/cgocalc/calc").unwrap();
+    let hex = out
+        .result
+        .runs
+        .iter()
+        .find_map(|r| match (&r.outcome, r.action == calc) {
+            (buildlab_core::transcript::RunOutcome::Ran { stored_as: Some(h) }, true) => {
+                Some(h.clone())
+            }
+            _ => None,
+        })
+        .expect("calc ran and was stored");
+    let archive = std::fs::read(buildlab_core::transcript::cache_file(
+        &store.to_string_lossy(),
+        &hex,
+    ))
+    .unwrap();
+    let text = String::from_utf8_lossy(&archive);
+    assert!(text.contains("/home/gopher/work/calc/calc.go"));
+    // Nor do gcc's objects (cgo's //line and #line directives, gcc's debug info).
+    assert!(!text.contains(&*m.dir.to_string_lossy()), "the archive names the per-build copy");
+}
