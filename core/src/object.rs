@@ -212,17 +212,18 @@ impl Object {
     }
 
     /// The archive bytes as stored in the cache, with the build ID written in. A real archive
-    /// is stored as the tools left it (its own build ID, which `buildid -w` already rewrote).
-    pub fn to_bytes(&self, build_id: &str) -> Vec<u8> {
+    /// is stored as the tools left it (its own build ID, which `buildid -w` already rewrote),
+    /// and lent rather than copied: runtime's is about 13 MB.
+    pub fn to_bytes(&self, build_id: &str) -> std::borrow::Cow<'_, [u8]> {
         if let Some(a) = &self.archive {
-            return a.bytes.clone();
+            return std::borrow::Cow::Borrowed(&a.bytes);
         }
         let mut s = format!("{OBJECT_HEADER}\nbuildid {build_id}\n");
         for l in &self.body {
             s.push_str(l);
             s.push('\n');
         }
-        s.into_bytes()
+        std::borrow::Cow::Owned(s.into_bytes())
     }
 
     /// Reads bytes written by [`Object::to_bytes`]; `None` if they are not an object of this
