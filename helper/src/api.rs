@@ -19,8 +19,9 @@
 //! Validation happens before anything is written: an over-limit or malformed request gets a
 //! 4xx with a JSON `{"error": …}` body and leaves nothing behind.
 //!
-//! Not here: cgo (`CGO_ENABLED=0`), module downloads (no network; only what the page sends and
-//! the standard library), and any Go command other than a build.
+//! Plans use the detected go's own `CGO_ENABLED` (the page's plan too: `/api/v1/info` tells it);
+//! a cgo package's steps run through [`crate::realcgo`]. Not here: module downloads (no network;
+//! only what the page sends and the standard library), and any Go command other than a build.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -281,7 +282,7 @@ async fn info(State(api): State<Arc<Api>>) -> Response {
     let go = match &api.go {
         Ok(g) => json!({
             "available": true, "version": g.version, "goroot": g.goroot,
-            "goos": g.goos, "goarch": g.goarch, "cgoEnabled": false,
+            "goos": g.goos, "goarch": g.goarch, "cgoEnabled": g.cgo_enabled,
             "cpus": crate::cli::real_toolchain(g, None).cpus,
         }),
         Err(why) => json!({ "available": false, "why": why }),
@@ -882,11 +883,11 @@ fn run_build(
     Ok(())
 }
 
-/// Loads and plans the workspace as the real toolchain builds it (`CGO_ENABLED=0`, at
+/// Loads and plans the workspace as the real toolchain builds it (go's own `CGO_ENABLED`, at
 /// [`PLANNED_ROOT`]); on failure, go's error text.
 fn plan_workspace(go: &GoInstall, v: &Validated) -> Result<buildlab_core::plan::Plan, String> {
     let mut ctx = BuildContext::new(&go.goos, &go.goarch);
-    ctx.cgo_enabled = false;
+    ctx.cgo_enabled = go.cgo_enabled;
     let req = LoadRequest {
         cwd: v.cwd.clone(),
         patterns: v.patterns.clone(),

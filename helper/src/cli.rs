@@ -472,8 +472,7 @@ fn build_real_result(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
         goroot: go.goroot.clone(),
         module_root_display: found.root.to_string_lossy().into_owned(),
     };
-    let mut tc = real_toolchain(&go, flags.p);
-    tc.cgo_enabled = go.cgo_enabled;
+    let tc = real_toolchain(&go, flags.p);
     let plan = load_and_plan(&found.ws, &req, &tc)?;
     let gocache = cache_dir()?;
     let real_root = real_cache_dir(&gocache);
@@ -515,9 +514,9 @@ fn build_real_result(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
     Ok(out)
 }
 
-/// The plan's toolchain for a detected Go, with `CGO_ENABLED=0`: the page's real builds (its
-/// own plan, whose digest the helper checks, is made with cgo off); `build --real` sets
-/// `cgo_enabled` to go's own decision.
+/// The plan's toolchain for a detected Go, with go's own `CGO_ENABLED` (the environment's, else
+/// on when gcc is found): `build --real` and the page's real builds plan alike (the page makes its
+/// plan from `/api/v1/info`'s `cgoEnabled`, and the helper checks its digest).
 pub fn real_toolchain(go: &crate::godetect::GoInstall, parallel: Option<usize>) -> Toolchain {
     Toolchain {
         goroot: go.goroot.clone(),
@@ -525,7 +524,7 @@ pub fn real_toolchain(go: &crate::godetect::GoInstall, parallel: Option<usize>) 
         goarch: go.goarch.clone(),
         arch_env: (go.goarch == "amd64").then(|| ("GOAMD64".to_string(), "v1".to_string())),
         version: go.version.clone(),
-        cgo_enabled: false,
+        cgo_enabled: go.cgo_enabled,
         cpus: cpus(),
         parallel,
         ..Toolchain::default()

@@ -52,7 +52,7 @@ enum Command {
         max_body: usize,
     },
     /// Like `go build [-o output] [build flags] [packages]`, with go's flag syntax
-    /// (-x, -n, -a, -work, -p N, -o); --real: run the real Go tools (CGO_ENABLED=0).
+    /// (-x, -n, -a, -work, -p N, -o); --real: run the real Go tools (and gcc for cgo).
     #[command(disable_help_flag = true)]
     Build {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]

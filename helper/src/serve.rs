@@ -42,7 +42,7 @@ pub async fn run(cfg: Config) -> std::io::Result<()> {
     let go = crate::godetect::detect(cfg.go.as_deref());
     match &go {
         Ok(g) => {
-            tracing::info!(version = %g.version, goroot = %g.goroot, "real toolchain available (CGO_ENABLED=0)")
+            tracing::info!(version = %g.version, goroot = %g.goroot, cgo_enabled = g.cgo_enabled, "real toolchain available")
         }
         Err(e) => tracing::warn!("{e}"),
     }

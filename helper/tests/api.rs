@@ -966,7 +966,7 @@ fn page_plan(
         .unwrap();
     }
     let mut ctx = BuildContext::new(&go.goos, &go.goarch);
-    ctx.cgo_enabled = false;
+    ctx.cgo_enabled = go.cgo_enabled;
     let req = LoadRequest {
         ctx,
         goroot: go.goroot.clone(),

@@ -5,8 +5,9 @@
 //   profile, so the page's cache is empty and every action runs on the helper), measured in the
 //   page from the Build click to the rendered result (`data-last-build-page-ms`: plan, hashes,
 //   IndexedDB, the helper's tools, the archives coming back and being stored), against
-//   `go build -a` of the same module (CGO_ENABLED=0, as the helper builds; the default cgo build
-//   is printed beside it), wall time of the process;
+//   `go build -a` of the same module (CGO_ENABLED=0, and the helper is started with
+//   CGO_ENABLED=0 so that its go plans the same packages: webjson imports net; the default cgo
+//   build is printed beside it), wall time of the process;
 //   The browser's own CPU time during the cold build is printed beside it (`browserCpuMs`):
 //   on a 2-CPU machine it is taken from the tools;
 // - warm no-op: the page's second build (all hits in IndexedDB, no tool) against `go build` of
@@ -221,7 +222,7 @@ cpSync(SRC, mod, { recursive: true });
 const cache = join(work, "gocache");
 const ws = files(SRC);
 
-const helper = await startHelper();
+const helper = await startHelper([], { env: { ...process.env, CGO_ENABLED: "0" } });
 const out = { module: "webjson", runs: RUNS, goVersion: execFileSync(GO, ["version"]).toString().trim(), loadAverage: { start: loadavg() } };
 const goCold = [];
 const goColdCgo = [];

@@ -16,10 +16,10 @@ export const OUTPUT = join(ROOT, "tests", "output");
  * resolves with its URL (bounded wait). `port`: a given one instead (the same origin again, so
  * a page keeps its IndexedDB across a helper restart).
  */
-export async function startHelper(args = [], { port = 0 } = {}) {
+export async function startHelper(args = [], { port = 0, env = process.env } = {}) {
   const exe = process.env.BUILDLAB_EXE || join(ROOT, "target", "release", "buildlab");
   const dist = process.env.BUILDLAB_DIST || join(ROOT, "dist");
-  const child = spawn(exe, ["serve", "--port", String(port), "--dist", dist, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(exe, ["serve", "--port", String(port), "--dist", dist, ...args], { stdio: ["ignore", "pipe", "inherit"], env });
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("helper did not print its URL within 20 s")), 20000);
     let buf = "";

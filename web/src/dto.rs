@@ -1406,6 +1406,9 @@ pub struct RealGoIn {
     pub goarch: String,
     pub cpus: usize,
     pub planned_root: String,
+    /// `cgoEnabled` of `/api/v1/info` (absent from an older helper's answer: off, as it built).
+    #[serde(default)]
+    pub cgo_enabled: bool,
 }
 
 impl From<RealGoIn> for crate::real::RealGo {
@@ -1417,6 +1420,7 @@ impl From<RealGoIn> for crate::real::RealGo {
             goarch: r.goarch,
             cpus: r.cpus,
             planned_root: r.planned_root,
+            cgo_enabled: r.cgo_enabled,
         }
     }
 }

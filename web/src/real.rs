@@ -61,15 +61,17 @@ pub struct RealGo {
     pub cpus: usize,
     /// Where the helper plans every workspace (`/home/gopher/work`).
     pub planned_root: String,
+    /// The helper's Go's own `CGO_ENABLED` (on when gcc is found there): both plans use it.
+    pub cgo_enabled: bool,
 }
 
 impl RealGo {
     /// The load request and toolchain the helper uses for the same build: this Go's GOROOT,
-    /// version and target, `CGO_ENABLED=0`, the helper's CPUs, the planned root, and the
+    /// version, target and `CGO_ENABLED`, the helper's CPUs, the planned root, and the
     /// page's `-o`.
     pub fn request(&self, base: &LoadRequest, parallel: Option<usize>) -> (LoadRequest, Toolchain) {
         let mut ctx = BuildContext::new(&self.goos, &self.goarch);
-        ctx.cgo_enabled = false;
+        ctx.cgo_enabled = self.cgo_enabled;
         let req = LoadRequest {
             cwd: base.cwd.clone(),
             patterns: base.patterns.clone(),
@@ -86,7 +88,7 @@ impl RealGo {
             goarch: self.goarch.clone(),
             arch_env: (self.goarch == "amd64").then(|| ("GOAMD64".to_string(), "v1".to_string())),
             version: self.version.clone(),
-            cgo_enabled: false,
+            cgo_enabled: self.cgo_enabled,
             cpus: self.cpus.max(1),
             parallel,
             ..Toolchain::default()

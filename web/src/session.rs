@@ -124,7 +124,7 @@ pub struct Session<B> {
     /// known records (see [`DryKey`]).
     settled: Option<DryKey>,
     /// The real Go the helper offers, when the page builds with it: plans are then made for
-    /// that toolchain (its GOROOT, version, CPUs, `CGO_ENABLED=0`), as the helper makes them.
+    /// that toolchain (its GOROOT, version, CPUs, `CGO_ENABLED`), as the helper makes them.
     real: Option<RealGo>,
     /// Target path → the real binary there (its build ID and its content hash in the helper's
     /// store), for this page's lifetime: the working directory of real builds.

@@ -30,7 +30,7 @@
 //       PackageOutcome: { importPath, outcome: "hit"|"miss", reason?, actionId?, inputs?: [string] }  (the engine leaves inputs out: actionInputs(importPath) asks)
 //   run(argv) -> Promise<{ exitCode, output }>      `go clean -cache`, `go env GOCACHE`, `du -sh $GOCACHE`
 //   cacheListing() -> Promise<{ root, entries: [{ path, size }], totalBytes }>
-//   toolchains() -> { real: { available: bool, version?: string, reason?: string } }
+//   toolchains() -> { real: { available: bool, version?: string, cpus?: number, cgo?: bool, reason?: string } }
 //       answered from the helper (www/src/helper.js) once connectHelper() ran; request.toolchain
 //       "real" then builds through Lab.build's executor (web/src/real.rs).
 
@@ -300,7 +300,7 @@ export class Engine {
     if (this.helperState) {
       const { helper, info, reason } = this.helperState;
       return helper
-        ? { real: { available: true, version: info.go.version, cpus: info.go.cpus } }
+        ? { real: { available: true, version: info.go.version, cpus: info.go.cpus, cgo: Boolean(info.go.cgoEnabled) } }
         : { real: { available: false, reason } };
     }
     return this.call("toolchains");

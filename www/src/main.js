@@ -363,14 +363,15 @@ async function runBuild(c, echo = () => {}) {
 }
 
 /**
- * After a failed real build: the helper builds with CGO_ENABLED=0 (it runs no cgo or gcc), so a
- * file importing "C" is left out as go leaves it out, and go's error speaks of what remains. Says
- * which files that was.
+ * After a failed real build on a helper whose go has CGO_ENABLED=0 (go's default when no gcc is
+ * found there): a file importing "C" is left out as go leaves it out, and go's error speaks of
+ * what remains. Says which files that was. With cgo on, the helper runs cgo and gcc as go does.
  */
 function explainCgo() {
+  if (engine.toolchains()?.real?.cgo) return;
   const cgo = workspaceFiles().filter((f) => f.path.endsWith(".go") && /^import\s*(?:\(\s*(?:[^)]*\s)?)?"C"/m.test(f.text)).map((f) => f.path);
   if (cgo.length) {
-    ui.term.note(`the real toolchain builds with CGO_ENABLED=0 (the helper runs no cgo or gcc), so ${cgo.join(", ")} ${cgo.length > 1 ? "are" : "is"} left out as go leaves out files that import "C"`);
+    ui.term.note(`the helper's go has CGO_ENABLED=0 (no gcc found there), so ${cgo.join(", ")} ${cgo.length > 1 ? "are" : "is"} left out as go leaves out files that import "C"`);
   }
 }
 
