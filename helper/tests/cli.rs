@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
 struct Run {
     stdout: String,
     stderr: String,
@@ -25,7 +27,7 @@ impl Sandbox {
             .join("../tests/fixtures")
             .join(fixture)
             .join("src");
-        copy(&src, &module);
+        common::copy_dir(&src, &module);
         Sandbox { base, module }
     }
 
@@ -57,18 +59,6 @@ impl Sandbox {
 impl Drop for Sandbox {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.base);
-    }
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
     }
 }
 

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
 fn oracle() -> Option<PathBuf> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/oracle");
     if !p.join("src/cfgtool/go.mod").is_file() || !p.join("cfgtool/modify/summary.json").is_file() {
@@ -16,18 +18,6 @@ fn oracle() -> Option<PathBuf> {
         return None;
     }
     Some(p)
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 struct Case {
@@ -68,23 +58,6 @@ fn work_dirs(x: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn compiled(x: &str) -> Vec<String> {
-    let mut v: Vec<String> = x
-        .lines()
-        .filter(|l| l.contains("/compile -o "))
-        .filter_map(|l| {
-            l.split(" -p ")
-                .nth(1)?
-                .split(' ')
-                .next()
-                .map(str::to_string)
-        })
-        .collect();
-    v.sort();
-    v.dedup();
-    v
-}
-
 #[test]
 fn real_cfgtool_plans_builds_and_rebuilds_as_the_real_go() {
     if !Path::new("/usr/lib/go-1.23/bin/go").is_file() {
@@ -98,7 +71,7 @@ fn real_cfgtool_plans_builds_and_rebuilds_as_the_real_go() {
         module: base.join("cfgtool"),
         base,
     };
-    copy(&oracle.join("src/cfgtool"), &case.module);
+    common::copy_dir(&oracle.join("src/cfgtool"), &case.module);
 
     // The plan: go's package set (runtime/cgo and net's cgo files included) and work dirs.
     let (rc, plan) = case.run(&["build", "--real", "-n", "."]);
@@ -147,10 +120,10 @@ fn real_cfgtool_plans_builds_and_rebuilds_as_the_real_go() {
             .map(|v| v.as_str().unwrap().to_string())
             .collect();
         let links = out.lines().filter(|l| l.contains("/link ")).count() as u64;
-        if rc != 0 || compiled(&out) != want || links != e["links"].as_u64().unwrap() {
+        if rc != 0 || common::compiled(&out) != want || links != e["links"].as_u64().unwrap() {
             failures.push(format!(
                 "{name}: compiled {:?} links {links} (exit {rc}); go: {want:?} links {}",
-                compiled(&out),
+                common::compiled(&out),
                 e["links"]
             ));
         }

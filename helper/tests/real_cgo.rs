@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
 const GO: &str = "/usr/lib/go-1.23/bin/go";
 
 /// Go and a C compiler: what these tests need (go itself turns cgo off without gcc).
@@ -124,24 +126,6 @@ impl Drop for Module {
     }
 }
 
-/// The packages a `-x` transcript compiled (`-p` of each compile line, `main` for commands).
-fn compiled(x: &str) -> Vec<String> {
-    let mut v: Vec<String> = x
-        .lines()
-        .filter(|l| l.contains("/compile -o "))
-        .filter_map(|l| {
-            l.split(" -p ")
-                .nth(1)?
-                .split(' ')
-                .next()
-                .map(str::to_string)
-        })
-        .collect();
-    v.sort();
-    v.dedup();
-    v
-}
-
 fn links(x: &str) -> usize {
     x.lines().filter(|l| l.contains("/link ")).count()
 }
@@ -162,11 +146,11 @@ fn real_cgo_package_runs_and_rebuilds_as_go_does() {
     assert_eq!(lab.exe("cgocalc"), "42 5 cgo\n");
     assert_eq!(go.exe("cgocalc"), "42 5 cgo\n");
     assert_eq!(
-        compiled(&out),
-        compiled(&gout),
+        common::compiled(&out),
+        common::compiled(&gout),
         "cold build: the package sets differ"
     );
-    assert!(compiled(&out).contains(&"runtime/cgo".to_string()));
+    assert!(common::compiled(&out).contains(&"runtime/cgo".to_string()));
     // Warm with the binary in place: nothing runs, go prints only WORK=.
     let (rc, warm) = lab.buildlab(&["build", "--real", "-x", "."], &[]);
     assert_eq!((rc, warm.lines().count()), (0, 1), "{warm}");
@@ -187,7 +171,11 @@ fn real_cgo_package_runs_and_rebuilds_as_go_does() {
         assert_eq!(rc, 0, "{file}: {out}");
         let (grc, gout) = go.go(&["build", "-x", "."], &[]);
         assert_eq!(grc, 0, "{gout}");
-        assert_eq!(compiled(&out), compiled(&gout), "after editing {file}");
+        assert_eq!(
+            common::compiled(&out),
+            common::compiled(&gout),
+            "after editing {file}"
+        );
         assert_eq!((links(&out), links(&gout)), (1, 1), "after editing {file}");
         assert_eq!(lab.exe("cgocalc"), prints, "after editing {file}");
     }
@@ -241,7 +229,7 @@ fn real_cgo_enabled_comes_from_the_environment_like_go() {
             "CGO_ENABLED={env:?}: the binary's build info lacks {want:?}"
         );
         // runtime/cgo and net's cgo files are built only with cgo on (the cache may have them).
-        let has_cgo = compiled(&out).contains(&"runtime/cgo".to_string());
+        let has_cgo = common::compiled(&out).contains(&"runtime/cgo".to_string());
         assert!(!(env == Some("0") && has_cgo), "cgo off built runtime/cgo");
         let run = Command::new(m.dir.join("hi")).output().unwrap();
         assert_eq!(String::from_utf8_lossy(&run.stderr), "4\n");
@@ -296,7 +284,7 @@ fn real_cgo_refuses_unsafe_flags_and_reports_c_errors() {
         assert_eq!(rc, 1, "{line}: {out}");
         assert!(out.contains(want), "{line}: {out}");
         assert!(
-            !compiled(&out).contains(&"example.com/cgocalc/calc".to_string()),
+            !common::compiled(&out).contains(&"example.com/cgocalc/calc".to_string()),
             "{line}: {out}"
         );
         assert!(
@@ -418,5 +406,8 @@ fn real_cgo_runs_through_the_routes_executor_at_the_planned_root() {
     let text = String::from_utf8_lossy(&archive);
     assert!(text.contains("/home/gopher/work/calc/calc.go"));
     // Nor do gcc's objects (cgo's //line and #line directives, gcc's debug info).
-    assert!(!text.contains(&*m.dir.to_string_lossy()), "the archive names the per-build copy");
+    assert!(
+        !text.contains(&*m.dir.to_string_lossy()),
+        "the archive names the per-build copy"
+    );
 }

@@ -34,3 +34,35 @@ pub fn copy_fixture(name: &str, dst: PathBuf) -> (PathBuf, Workspace) {
     }
     (dst, ws)
 }
+
+/// Copies the directory tree `from` to `to` (created), files and directories only.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// The packages a `-x` transcript compiled (`-p` of each compile line, `main` for commands),
+/// sorted, each once.
+pub fn compiled(x: &str) -> Vec<String> {
+    let mut v: Vec<String> = x
+        .lines()
+        .filter(|l| l.contains("/compile -o "))
+        .filter_map(|l| {
+            l.split(" -p ")
+                .nth(1)?
+                .split(' ')
+                .next()
+                .map(str::to_string)
+        })
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
