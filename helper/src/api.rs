@@ -127,6 +127,29 @@ pub struct Api {
 }
 
 impl Api {
+    /// The real executor's setup for a page's build: the detected Go's tools, this build's
+    /// `$WORK`, its copy of the workspace (which the plan names at [`PLANNED_ROOT`]) and GOROOT
+    /// readable, the helper's store, its tool timeout.
+    pub(crate) fn page_setup<'a>(
+        &'a self,
+        go: &'a GoInstall,
+        work: &'a Path,
+        src: &'a Path,
+        workers: usize,
+        only: Option<&'a std::collections::HashSet<buildlab_core::plan::ActionIx>>,
+    ) -> realbuild::Setup<'a> {
+        realbuild::Setup {
+            tooldir: Path::new(&go.tooldir),
+            work,
+            cache_root: &self.cache_root,
+            readable: vec![src.to_path_buf(), PathBuf::from(&go.goroot)],
+            src_map: Some((PLANNED_ROOT, src)),
+            timeout: self.limits.tool_timeout,
+            workers,
+            only,
+        }
+    }
+
     pub fn new(
         guard: Guard,
         go: Result<GoInstall, String>,
@@ -809,16 +832,7 @@ fn run_build(
         ws: &v.ws,
         root: plan.input().cwd.clone(),
     };
-    let setup = realbuild::Setup {
-        tooldir: Path::new(&go.tooldir),
-        work: &work,
-        cache_root: &api.cache_root,
-        readable: vec![src.clone(), PathBuf::from(&go.goroot)],
-        src_map: Some((PLANNED_ROOT, &src)),
-        timeout: api.limits.tool_timeout,
-        workers,
-        only: None,
-    };
+    let setup = api.page_setup(go, &work, &src, workers, None);
     let mut on = |e: Event| match e {
         Event::Started { job, at_us } => send(json!({
             "type": "actionStart", "id": plan.action(job.action).id, "key": job.key, "lane": job.lane, "atUs": at_us,
@@ -1214,16 +1228,7 @@ fn exec_blocking(
     build_id: &str,
 ) -> Result<(Value, Option<Vec<u8>>), ApiError> {
     let (src, work) = (ws.src(), ws.work());
-    let setup = realbuild::Setup {
-        tooldir: Path::new(&go.tooldir),
-        work: &work,
-        cache_root: &api.cache_root,
-        readable: vec![src.clone(), PathBuf::from(&go.goroot)],
-        src_map: Some((PLANNED_ROOT, &src)),
-        timeout: api.limits.tool_timeout,
-        workers: 1,
-        only: None,
-    };
+    let setup = api.page_setup(go, &work, &src, 1, None);
     let started = Instant::now();
     let (r, artifact) = realbuild::exec_one(&ws.plan, a, archives, build_id, &setup);
     let wall_ms = started.elapsed().as_secs_f64() * 1e3;

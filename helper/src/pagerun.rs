@@ -25,7 +25,7 @@
 //! not wait for the page.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
@@ -45,7 +45,6 @@ use serde_json::{json, Value};
 use crate::api::{
     bad, blob_path, go_and_workspace, is_hex64, line, missing_outputs_reply, ndjson_stream,
     no_workspace, store_blob, valid_build_id, Api, ApiError, OpenWorkspace, API_VERSION,
-    PLANNED_ROOT,
 };
 use crate::diskcache::{self, DiskFs};
 use crate::godetect::GoInstall;
@@ -383,16 +382,7 @@ fn run_blocking(
         ..Config::default()
     };
     cfg.flags.force = run.force;
-    let setup = realbuild::Setup {
-        tooldir: Path::new(&go.tooldir),
-        work: &work,
-        cache_root: &api.cache_root,
-        readable: vec![src.clone(), PathBuf::from(&go.goroot)],
-        src_map: Some((PLANNED_ROOT, &src)),
-        timeout: api.limits.tool_timeout,
-        workers,
-        only: Some(&run.only),
-    };
+    let setup = api.page_setup(go, &work, &src, workers, Some(&run.only));
     let mut on = |e: Event| match e {
         // When a job was handed to a worker: the page places nothing it shows as settled after
         // the start of an action still running.
