@@ -7,26 +7,18 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { build } from "esbuild";
-import { ROOT, startHelper, launch, openPage, axeSerious, screenshotPath } from "./lib.mjs";
+import { ROOT, startHelper, launch, openPage, axeSerious, screenshotPath, bundleForPage } from "./lib.mjs";
 
 const fixture = JSON.parse(readFileSync(join(ROOT, "tests", "e2e", "fixtures", "diamond-trace.json"), "utf8"));
 
 let helper, browser, bundle;
 before(async () => {
-  const out = await build({
-    stdin: {
-      contents: `
+  bundle = await bundleForPage(`
         import { createTimeline } from "./www/src/timeline.js";
         import { createCompare } from "./www/src/compare.js";
         import { createGraph } from "./www/src/graph.js";
         import { normalizeTrace } from "./www/src/engine.js";
-        window.__views = { createTimeline, createCompare, createGraph, normalizeTrace };`,
-      resolveDir: ROOT,
-    },
-    bundle: true, format: "iife", write: false, absWorkingDir: ROOT, logLevel: "warning",
-  });
-  bundle = out.outputFiles[0].text;
+        window.__views = { createTimeline, createCompare, createGraph, normalizeTrace };`);
   helper = await startHelper();
   browser = await launch();
 });

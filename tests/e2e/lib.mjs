@@ -90,3 +90,15 @@ export async function axeSerious(page) {
   });
   return result.filter((v) => v.impact === "serious" || v.impact === "critical");
 }
+
+/** Bundles `contents` (ES imports from www/src, resolved from the repository root) into one
+ *  script for `page.addScriptTag`: the components under test, outside the page's own bundle. */
+export async function bundleForPage(contents) {
+  const { build } = await import("esbuild");
+  const out = await build({
+    stdin: { contents, resolveDir: ROOT },
+    bundle: true, format: "iife", write: false, absWorkingDir: ROOT, logLevel: "warning",
+  });
+  return out.outputFiles[0].text;
+}
+

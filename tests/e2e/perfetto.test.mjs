@@ -5,16 +5,11 @@
 // are ignored; a blocked pop-up and a silent window are reported.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { build } from "esbuild";
-import { ROOT, startHelper, launch, openPage } from "./lib.mjs";
+import { ROOT, startHelper, launch, openPage, bundleForPage } from "./lib.mjs";
 
 let helper, browser, bundle;
 before(async () => {
-  const out = await build({
-    stdin: { contents: `import * as p from "./www/src/perfetto.js"; window.__perfetto = p;`, resolveDir: ROOT },
-    bundle: true, format: "iife", write: false, absWorkingDir: ROOT, logLevel: "warning",
-  });
-  bundle = out.outputFiles[0].text;
+  bundle = await bundleForPage(`import * as p from "./www/src/perfetto.js"; window.__perfetto = p;`);
   helper = await startHelper();
   browser = await launch();
 });

@@ -7,24 +7,16 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { build } from "esbuild";
-import { ROOT, startHelper, launch, openPage } from "./lib.mjs";
+import { ROOT, startHelper, launch, openPage, bundleForPage } from "./lib.mjs";
 
 const fixture = JSON.parse(readFileSync(join(ROOT, "tests", "e2e", "fixtures", "diamond-trace.json"), "utf8"));
 
 let helper, browser, bundle;
 before(async () => {
-  const out = await build({
-    stdin: {
-      contents: `
+  bundle = await bundleForPage(`
         import { createTimeline, liveDomain } from "./www/src/timeline.js";
         import { normalizeTrace } from "./www/src/engine.js";
-        window.__views = { createTimeline, liveDomain, normalizeTrace };`,
-      resolveDir: ROOT,
-    },
-    bundle: true, format: "iife", write: false, absWorkingDir: ROOT, logLevel: "warning",
-  });
-  bundle = out.outputFiles[0].text;
+        window.__views = { createTimeline, liveDomain, normalizeTrace };`);
   helper = await startHelper();
   browser = await launch();
 });
