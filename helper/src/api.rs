@@ -649,6 +649,27 @@ fn action_json(a: &TraceAction, output: &str) -> Value {
 /// A build or workspace request's body, read within the size limit and validated, and the Go
 /// installation that will run it: 413 for an oversized body, 400 for an invalid one, 503 when
 /// the helper found no Go.
+/// Largest body of a request that carries no files (exec, run): what a plan's worth of action
+/// IDs and cache entries needs, with room to spare.
+const SMALL_BODY_BYTES: usize = 1 << 20;
+
+/// The JSON body of a request that carries no files: over 1 MiB is 413, a body that does not
+/// parse is 400, each naming the request (`what`: "exec", "run").
+pub(crate) async fn small_json<T: serde::de::DeserializeOwned>(
+    body: Body,
+    what: &str,
+) -> Result<T, ApiError> {
+    let body = axum::body::to_bytes(body, SMALL_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("{what} request larger than 1 MiB"),
+            )
+        })?;
+    serde_json::from_slice(&body).map_err(|e| bad(format!("bad {what} request: {e}")))
+}
+
 async fn read_build_request(api: &Api, body: Body) -> Result<(Validated, GoInstall), ApiError> {
     let limit = api.limits.body_bytes;
     let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
@@ -1100,14 +1121,7 @@ async fn exec_action(
     UrlPath(n): UrlPath<u64>,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let body = axum::body::to_bytes(body, 1 << 20).await.map_err(|_| {
-        ApiError(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "exec request larger than 1 MiB".into(),
-        )
-    })?;
-    let req: ExecRequest =
-        serde_json::from_slice(&body).map_err(|e| bad(format!("bad exec request: {e}")))?;
+    let req: ExecRequest = small_json(body, "exec").await?;
     if req.version != API_VERSION {
         return Err(bad(format!(
             "unsupported request version {} (this helper speaks {API_VERSION})",

@@ -44,14 +44,12 @@ use serde_json::{json, Value};
 
 use crate::api::{
     bad, blob_path, go_and_workspace, is_hex64, line, missing_outputs_reply, ndjson_stream,
-    no_workspace, store_blob, valid_build_id, Api, ApiError, OpenWorkspace, API_VERSION,
+    no_workspace, small_json, store_blob, valid_build_id, Api, ApiError, OpenWorkspace,
+    API_VERSION,
 };
 use crate::diskcache::{self, DiskFs};
 use crate::godetect::GoInstall;
 use crate::realbuild::{self, Event, Ran};
-
-/// Largest run request body (ids and entries only; the files came with the workspace).
-const RUN_BODY_BYTES: usize = 1 << 20;
 
 /// The page's run request. Unknown fields are refused.
 #[derive(Deserialize)]
@@ -311,16 +309,7 @@ pub async fn run_actions(
     UrlPath(n): UrlPath<u64>,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let body = axum::body::to_bytes(body, RUN_BODY_BYTES)
-        .await
-        .map_err(|_| {
-            ApiError(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "run request larger than 1 MiB".into(),
-            )
-        })?;
-    let req: RunRequest =
-        serde_json::from_slice(&body).map_err(|e| bad(format!("bad run request: {e}")))?;
+    let req: RunRequest = small_json(body, "run").await?;
     let (go, ws) = go_and_workspace(&api, n)?;
     let hit_outputs: Vec<(String, u64)> =
         req.hits.iter().map(|h| (h.hex.clone(), h.size)).collect();
