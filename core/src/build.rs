@@ -592,7 +592,14 @@ impl<'a> Session<'a> {
                     let stored = if self.peek {
                         None
                     } else {
-                        let e = cache.put(&f.inputs.id, &obj.to_bytes(&bid.render()), self.cfg.now);
+                        let e = match obj.held() {
+                            Some((out, size)) => {
+                                cache.put_held(&f.inputs.id, &out, size, self.cfg.now)
+                            }
+                            None => {
+                                cache.put(&f.inputs.id, &obj.to_bytes(&bid.render()), self.cfg.now)
+                            }
+                        };
                         cache.put(
                             &actionid::subkey(&f.inputs.id, "stdout"),
                             result.stdout.as_bytes(),

@@ -206,6 +206,17 @@ pub trait Cache {
     fn peek_data(&self, id: &Digest) -> Result<(Entry, Vec<u8>), Miss>;
     /// Stores `data` as the output of action `id` (output ID = its hash).
     fn put(&mut self, id: &Digest, data: &[u8], now: UnixNanos) -> Entry;
+    /// Records that action `id`'s output is `output` (`size` bytes) whose bytes another store
+    /// holds (a real build's archive, still on the page's helper). A store that keeps entries
+    /// only beside their outputs writes the entry once the bytes are in; until then a lookup
+    /// misses, as go's does for an entry whose output file is gone. The default stores nothing.
+    fn put_held(&mut self, _id: &Digest, output: &Digest, size: u64, now: UnixNanos) -> Entry {
+        Entry {
+            output: *output,
+            size,
+            time: now,
+        }
+    }
     /// Every cache file, sorted by path.
     fn list(&self) -> Vec<Listed>;
     /// Total bytes of the cache files (see [`du_size`] for `du -sh`).

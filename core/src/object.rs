@@ -112,8 +112,12 @@ pub struct Object {
 /// A real `_pkg_.a` and its content ID.
 #[derive(Clone, PartialEq, Eq)]
 struct Archive {
+    /// Empty when the archive is held elsewhere (`held`).
     bytes: Vec<u8>,
     content: Digest,
+    /// The output ID and size of an archive whose bytes another store holds (see
+    /// [`Object::held_archive`]).
+    held: Option<(Digest, u64)>,
 }
 
 impl std::fmt::Debug for Archive {
@@ -194,8 +198,37 @@ impl Object {
                 api: content,
                 inline: BTreeMap::new(),
             },
-            archive: Some(Archive { bytes, content }),
+            archive: Some(Archive {
+                bytes,
+                content,
+                held: None,
+            }),
         })
+    }
+
+    /// A real archive whose bytes stay in another store (the page's helper keeps them while
+    /// the build runs; the page fetches them after it): known by its content ID, its output ID
+    /// and its size, which is all a build needs of an output its own tools do not read. The
+    /// session records it with [`crate::cache::Cache::put_held`]; [`Object::to_bytes`] has
+    /// nothing to give for it.
+    pub fn held_archive(content: Digest, output: Digest, size: u64) -> Object {
+        Object {
+            body: Vec::new(),
+            export: ExportData {
+                api: content,
+                inline: BTreeMap::new(),
+            },
+            archive: Some(Archive {
+                bytes: Vec::new(),
+                content,
+                held: Some((output, size)),
+            }),
+        }
+    }
+
+    /// The output ID and size of a [`Object::held_archive`].
+    pub fn held(&self) -> Option<(Digest, u64)> {
+        self.archive.as_ref().and_then(|a| a.held)
     }
 
     /// Whether this is a real archive ([`Object::from_archive`]).

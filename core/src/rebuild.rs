@@ -159,6 +159,39 @@ impl build::Toolchain for Lazy {
     }
 }
 
+/// A prediction's toolchain: a compile whose action ID the record's last build of that package
+/// had, and whose output was a real archive, is predicted to give that archive's content again
+/// (a real compile is deterministic); otherwise the object model's. A real build whose cache
+/// lost one archive thus predicts — and its page prefetches — the entries of the dependents,
+/// which go finds again when the recompiled package's content is unchanged.
+struct Predicted<'r> {
+    sim: Lazy,
+    prev: &'r Record,
+}
+
+impl build::Toolchain for Predicted<'_> {
+    fn run(&mut self, plan: &Plan, files: &dyn SourceFiles, job: &build::Job) -> build::ToolResult {
+        if job.mode == Mode::Build {
+            if let Some(content) = last_real_content(self.prev, job) {
+                let obj = object::Object::held_archive(content, content, 0);
+                return build::ToolResult::ok(Some(obj), Vec::new());
+            }
+        }
+        self.sim.run(plan, files, job)
+    }
+}
+
+/// The content the record's last build of `job` gave, when that was a real archive (its export
+/// data is its content ID, with no inlinable bodies) built for the same action ID.
+fn last_real_content(prev: &Record, job: &build::Job) -> Option<Digest> {
+    let r = prev.actions.get(&job.key)?;
+    let bid = r.compile_id?;
+    let export = r.export.as_ref()?;
+    let real = export.api == r.content && export.inline.is_empty() && bid.content == r.content;
+    let same_id = r.build_id.split('/').next() == job.build_id.split('/').next();
+    (real && same_id).then_some(r.content)
+}
+
 /// Predicts the rebuild set for the current files without running anything and without
 /// changing the cache: an action runs if its action ID has no usable cache entry (it changed
 /// since the last build and the cache does not hold it); a recompiled package's content ID comes
@@ -177,7 +210,11 @@ pub fn predict(
         ..Config::default()
     };
     let session = Session::new(plan, files, prev, target, cfg).predicting();
-    build::run_sequential(session, &mut ReadOnly(cache), &mut Lazy(None)).report
+    let mut tc = Predicted {
+        sim: Lazy(None),
+        prev,
+    };
+    build::run_sequential(session, &mut ReadOnly(cache), &mut tc).report
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -212,6 +212,7 @@ pub fn router(api: Arc<Api>) -> Router {
             post(crate::pagerun::run_actions),
         )
         .route("/api/v1/blob/{hex}", get(blob).put(put_blob))
+        .route("/api/v1/outputs", post(crate::pagerun::fetch_outputs))
         .route("/api/v1/run/{hex}", post(run_binary))
         .route("/api/{*rest}", axum::routing::any(unknown_route))
         .layer(DefaultBodyLimit::max(body_limit))

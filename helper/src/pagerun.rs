@@ -72,6 +72,11 @@ struct RunRequest {
     /// `GET /api/v1/blob/<hex>`.
     #[serde(default)]
     inline: bool,
+    /// The archives stay in the store during the build: each `action` line carries its
+    /// archive's content ID (`archive.contentId`) so that the page completes its job without
+    /// the bytes, and fetches them after the build (`POST /api/v1/outputs`). Not with `inline`.
+    #[serde(default)]
+    deferred: bool,
 }
 
 #[derive(Deserialize)]
@@ -89,6 +94,7 @@ struct RunPlan {
     force: bool,
     target: Option<String>,
     inline: bool,
+    deferred: bool,
 }
 
 /// The media type of a run stream with the archives in it: NDJSON lines, each `action` line that
@@ -99,30 +105,67 @@ pub const RUN_INLINE_TYPE: &str = "application/x-buildlab-run";
 /// as the line says).
 type Sink<'a> = &'a dyn Fn(Value, Option<(PathBuf, u64)>);
 
-/// One piece of an inline run stream, as the build's thread hands it over.
+/// One piece of a run stream, as the build's thread hands it over.
 enum Piece {
     Line(Value),
     /// An archive in the store, read when the stream gets to it.
     File(PathBuf, u64),
+    /// A deferred run's `action` line and its archive in the store: the line goes out with the
+    /// archive's content ID (`archive.contentId`), computed when the stream gets to it.
+    WithContent(Value, PathBuf),
+}
+
+/// The content ID core gives a real archive ([`buildlab_core::object::content_hash`] with the
+/// build ID in its header), as 64 hex digits: what the page's session needs of an output to
+/// complete its job and compute its dependents' action IDs without the bytes.
+fn content_id(path: &std::path::Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let id = buildlab_core::object::archive_build_id(&bytes)
+        .ok_or_else(|| format!("{}: not a Go archive with a build ID", path.display()))?;
+    Ok(buildlab_core::object::content_hash(&bytes, &id).to_hex())
+}
+
+/// The line of a deferred run's action with its archive's content ID in, or an error line
+/// when the store's file cannot give one (the page then fails the action with these words).
+async fn with_content(mut v: Value, path: PathBuf) -> Value {
+    let r = tokio::task::spawn_blocking(move || content_id(&path))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r);
+    match r {
+        Ok(hex) => v["archive"]["contentId"] = json!(hex),
+        Err(e) => {
+            v["ok"] = json!(false);
+            let out = v["output"].as_str().unwrap_or("").to_string();
+            v["output"] = json!(format!(
+                "{out}buildlab: reading the archive's content ID: {e}\n"
+            ));
+        }
+    }
+    v
 }
 
 /// Like [`ndjson_stream`], with each archive's bytes after its line (see the module doc). The
 /// build's thread only queues (unbounded: lines are small and files are read later), so a page
 /// that reads slowly never holds up the tools; each file is read, and its size checked against
 /// the line's, when the stream is polled for it.
-fn inline_stream(job: impl FnOnce(Sink) + Send + 'static) -> Response {
+fn inline_stream(job: impl FnOnce(Sink) + Send + 'static, deferred: bool) -> Response {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Piece>();
     tokio::task::spawn_blocking(move || {
         job(&|v: Value, file: Option<(PathBuf, u64)>| {
-            let _ = tx.send(Piece::Line(v));
-            if let Some((path, size)) = file {
-                let _ = tx.send(Piece::File(path, size));
-            }
+            let _ = match file {
+                Some((path, _)) if deferred => tx.send(Piece::WithContent(v, path)),
+                Some((path, size)) => tx
+                    .send(Piece::Line(v))
+                    .and_then(|_| tx.send(Piece::File(path, size))),
+                None => tx.send(Piece::Line(v)),
+            };
         })
     });
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         let piece = match rx.recv().await? {
             Piece::Line(v) => Ok(line(v)),
+            Piece::WithContent(v, path) => Ok(line(with_content(v, path).await)),
             Piece::File(path, size) => match tokio::fs::read(&path).await {
                 Ok(b) if b.len() as u64 == size => Ok(Bytes::from(b)),
                 Ok(b) => Err(std::io::Error::other(format!(
@@ -136,7 +179,14 @@ fn inline_stream(job: impl FnOnce(Sink) + Send + 'static) -> Response {
         Some((piece, rx))
     });
     Response::builder()
-        .header(header::CONTENT_TYPE, RUN_INLINE_TYPE)
+        .header(
+            header::CONTENT_TYPE,
+            if deferred {
+                "application/x-ndjson"
+            } else {
+                RUN_INLINE_TYPE
+            },
+        )
         .header(header::CACHE_CONTROL, "no-store")
         .header("x-content-type-options", "nosniff")
         .body(Body::from_stream(stream))
@@ -221,7 +271,8 @@ fn validate(req: RunRequest, ws: &OpenWorkspace, now: UnixNanos) -> Result<RunPl
         entries,
         force: req.force,
         target: req.target,
-        inline: req.inline,
+        inline: req.inline && !req.deferred,
+        deferred: req.deferred,
     })
 }
 
@@ -314,7 +365,7 @@ pub async fn run_actions(
     let hit_outputs: Vec<(String, u64)> =
         req.hits.iter().map(|h| (h.hex.clone(), h.size)).collect();
     let run = validate(req, &ws, diskcache::now())?;
-    let inline = run.inline;
+    let (inline, deferred) = (run.inline, run.deferred);
     let missing = missing_outputs(&api, &hit_outputs)?;
     if !missing.is_empty() {
         return Ok(missing_outputs_reply("outputs of the page's hits", missing));
@@ -337,8 +388,8 @@ pub async fn run_actions(
             );
         }
     };
-    if inline {
-        return Ok(inline_stream(job));
+    if inline || deferred {
+        return Ok(inline_stream(job, deferred));
     }
     // Lines only: each archive is fetched by its hex.
     Ok(ndjson_stream(move |send| job(&|v, _| send(v))))
@@ -383,7 +434,7 @@ fn run_blocking(
         ),
         Event::Ran(r) => {
             let (line, archive) = ran_line(api, plan, &r);
-            send(line, archive.filter(|_| run.inline));
+            send(line, archive.filter(|_| run.inline || run.deferred));
         }
         Event::Finished { .. } => {}
     };
@@ -489,4 +540,85 @@ fn ran_line(
         "archive": archive, "binary": binary,
     });
     (line, file.map(|(_, path, size)| (path, size)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// POST /api/v1/outputs: the archives of a deferred run, fetched after the build
+// ---------------------------------------------------------------------------------------------
+
+/// The media type of an outputs stream: NDJSON lines, each `output` line followed by exactly
+/// its `size` bytes.
+pub const OUTPUTS_TYPE: &str = "application/x-buildlab-outputs";
+
+/// At most this many outputs per request (a plan of a few thousand actions at most).
+pub const MAX_OUTPUTS: usize = 8192;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutputsRequest {
+    version: u32,
+    hexes: Vec<String>,
+}
+
+/// The outputs a page asks for after a deferred run (see [`RunRequest::deferred`]), in one
+/// response: per content hash, `{"type":"output","hex","size"}` and its bytes, or
+/// `{"type":"missing","hex"}` when the store no longer holds it (the helper restarted with
+/// another cache root, the store was trimmed): the page then stores no entry for it and its
+/// next build runs that action again, as go does after losing a cache file. Then one
+/// `{"type":"done","sent","missing"}`. Each file is read when the stream gets to it, so a page
+/// that reads slowly holds at most one archive in memory here.
+pub async fn fetch_outputs(State(api): State<Arc<Api>>, body: Body) -> Result<Response, ApiError> {
+    let req: OutputsRequest = small_json(body, "outputs").await?;
+    if req.version != API_VERSION {
+        return Err(bad(format!(
+            "unsupported request version {} (this helper speaks {API_VERSION})",
+            req.version
+        )));
+    }
+    if req.hexes.len() > MAX_OUTPUTS {
+        return Err(ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "{} outputs: at most {MAX_OUTPUTS} per request",
+                req.hexes.len()
+            ),
+        ));
+    }
+    let mut files = Vec::with_capacity(req.hexes.len());
+    for hex in req.hexes {
+        let path = blob_path(&api, &hex)?;
+        files.push((hex, path));
+    }
+    let state = (files.into_iter(), 0usize, 0usize, false);
+    let stream = futures_util::stream::unfold(state, |(mut it, sent, missing, done)| async move {
+        if done {
+            return None;
+        }
+        let Some((hex, path)) = it.next() else {
+            let end = json!({"type": "done", "sent": sent, "missing": missing});
+            return Some((
+                Ok::<_, std::io::Error>(line(end)),
+                (it, sent, missing, true),
+            ));
+        };
+        match tokio::fs::read(&path).await {
+            Ok(b) => {
+                let head = line(json!({"type": "output", "hex": hex, "size": b.len()}));
+                let mut out = Vec::with_capacity(head.len() + b.len());
+                out.extend_from_slice(&head);
+                out.extend_from_slice(&b);
+                Some((Ok(Bytes::from(out)), (it, sent + 1, missing, false)))
+            }
+            Err(_) => {
+                let l = line(json!({"type": "missing", "hex": hex}));
+                Some((Ok(l), (it, sent, missing + 1, false)))
+            }
+        }
+    });
+    Ok(Response::builder()
+        .header(header::CONTENT_TYPE, OUTPUTS_TYPE)
+        .header(header::CACHE_CONTROL, "no-store")
+        .header("x-content-type-options", "nosniff")
+        .body(Body::from_stream(stream))
+        .expect("a response"))
 }

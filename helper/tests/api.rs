@@ -1402,6 +1402,25 @@ struct RunBuild {
     page: PageBuild,
     lines: Vec<Value>,
     run_requests: usize,
+    /// A deferred run's entries still to save: action key, action ID, output ID, size.
+    unsaved: Vec<(
+        String,
+        buildlab_core::hash::Digest,
+        buildlab_core::hash::Digest,
+        u64,
+    )>,
+}
+
+/// How a run's archives reach the page.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum How {
+    /// Lines only, each archive fetched by its hash (an older page).
+    Lines,
+    /// In the stream, after their lines.
+    Inline,
+    /// Left in the helper's store: the lines carry content IDs, the page fetches the archives
+    /// after the build (`POST /api/v1/outputs`, [`save_outputs`]).
+    Deferred,
 }
 
 /// One `go build` as the page runs it through the run route: core's session over `cache`; at
@@ -1416,8 +1435,9 @@ fn page_run_build(
     p: &Plan,
     cache: &mut DirCache<MemFs>,
     target: Option<&str>,
-    inline: bool,
+    how: How,
 ) -> RunBuild {
+    let inline = how == How::Inline;
     let digest = p.digest();
     let wf = WorkspaceFiles {
         ws,
@@ -1442,6 +1462,7 @@ fn page_run_build(
         },
         lines: Vec::new(),
         run_requests: 0,
+        unsaved: Vec::new(),
     };
     let mut ws_id: Option<u64> = None;
     let mut by_id: std::collections::HashMap<u64, Value> = Default::default();
@@ -1464,7 +1485,10 @@ fn page_run_build(
                 .filter(|(_, x)| matches!(x.mode, Mode::Build | Mode::Link | Mode::LinkInstall))
                 .map(|(_, x)| x.id)
                 .collect();
-            let req = json!({"version": 1, "actions": actions, "hits": cache_hits(cache), "target": target, "inline": inline});
+            let mut req = json!({"version": 1, "actions": actions, "hits": cache_hits(cache), "target": target, "inline": inline});
+            if how == How::Deferred {
+                req["deferred"] = json!(true);
+            }
             let path = format!("/api/v1/workspace/{id}/run");
             let (mut st, mut b) = h.api("POST", &path, req.to_string().as_bytes());
             out.run_requests += 1;
@@ -1537,6 +1561,18 @@ fn page_run_build(
             if v["ok"] != true {
                 tr.status = 1;
                 tr.failed_step = v["failedStep"].as_u64().map(|n| n as usize);
+            } else if job.mode == Mode::Build && how == How::Deferred {
+                // The archive stays on the helper; its content ID is the store's file's.
+                let hex = v["archive"]["hex"].as_str().expect("an archive");
+                let content = v["archive"]["contentId"].as_str().expect("a content ID");
+                let (bs, bytes) = h.api("GET", &format!("/api/v1/blob/{hex}"), b"");
+                assert_eq!(bs, 200);
+                let size = v["archive"]["size"].as_u64().unwrap();
+                assert_eq!(size, bytes.len() as u64);
+                let real = Object::from_archive(bytes).expect("a Go archive");
+                assert_eq!(real.content().to_hex(), content, "{}", job.key);
+                let parse = |h: &str| buildlab_core::object::parse_hex(h).unwrap();
+                tr.output = Some(Object::held_archive(parse(content), parse(hex), size));
             } else if job.mode == Mode::Build {
                 let hex = v["archive"]["hex"].as_str().expect("an archive");
                 let (bs, bytes) = h.api("GET", &format!("/api/v1/blob/{hex}"), b"");
@@ -1567,6 +1603,30 @@ fn page_run_build(
         assert_eq!(st, 204);
     }
     let r = s.finish();
+    if how == How::Deferred {
+        // The entries a held archive left out of the cache (a DirCache stores none for it).
+        for a in r.report.record.actions.values() {
+            let id = a.inputs.id;
+            let Some(o) = a.output else { continue };
+            if cache
+                .fs()
+                .read(&DirCache::<MemFs>::action_file(&id))
+                .is_some()
+            {
+                continue;
+            }
+            let path = DirCache::<MemFs>::output_file(&o);
+            assert!(
+                cache.fs().read(&path).is_none(),
+                "no bytes held for {}",
+                a.inputs.key
+            );
+            let (st, b) = h.api("GET", &format!("/api/v1/blob/{}", o.to_hex()), b"");
+            assert_eq!(st, 200);
+            out.unsaved
+                .push((a.inputs.key.clone(), id, o, b.len() as u64));
+        }
+    }
     out.page.exit = r.exit_status;
     out.page.transcript = r.transcript.text();
     out.page.target = r.report.target.clone();
@@ -1589,7 +1649,7 @@ fn api_page_run_route_builds_multi_in_one_request() {
     let mut cache = DirCache::open(MemFs::default());
 
     let c0 = counters(&h);
-    let cold = page_run_build(&h, &files, &ws, &p, &mut cache, None, true);
+    let cold = page_run_build(&h, &files, &ws, &p, &mut cache, None, How::Inline);
     assert_eq!(cold.page.exit, 0, "{}", cold.page.transcript);
     assert_eq!(cold.run_requests, 1);
     let tools = p
@@ -1621,7 +1681,7 @@ fn api_page_run_route_builds_multi_in_one_request() {
         &p,
         &mut cache,
         cold.page.target.as_deref(),
-        true,
+        How::Inline,
     );
     assert_eq!((warm.page.exit, warm.run_requests), (0, 0));
     assert_eq!(counters(&h), c1, "the helper ran nothing");
@@ -1635,7 +1695,7 @@ fn api_page_run_route_builds_multi_in_one_request() {
     }
     let (ws2, p2) = page_plan(&files, &go, BuildMode::Build);
     // Lines only (an older page): the archives by hash.
-    let edit = page_run_build(&h, &files, &ws2, &p2, &mut cache, None, false);
+    let edit = page_run_build(&h, &files, &ws2, &p2, &mut cache, None, How::Lines);
     assert_eq!(edit.page.exit, 0, "{}", edit.page.transcript);
     assert_eq!(edit.page.execs, 3, "main's compile, the link, the install");
     let ran = edit.lines.iter().filter(|l| l["type"] == "action").count();
@@ -1651,11 +1711,159 @@ fn api_page_run_route_builds_multi_in_one_request() {
         }
     }
     let (ws3, p3) = page_plan(&files, &go, BuildMode::Build);
-    let again = page_run_build(&h2, &files, &ws3, &p3, &mut cache, None, true);
+    let again = page_run_build(&h2, &files, &ws3, &p3, &mut cache, None, How::Inline);
     assert_eq!(again.page.exit, 0, "{}", again.page.transcript);
     assert_eq!(again.run_requests, 2, "refused once, then run");
     assert!(again.page.uploads > 10, "{} uploads", again.page.uploads);
     assert_eq!(again.page.execs, 3);
+}
+
+/// The page's save after a deferred run: one `POST /api/v1/outputs` for the outputs, each
+/// entry written with its output's bytes (never without), an output the helper no longer has
+/// skipped with its entry. Returns the hashes reported missing.
+fn save_outputs(h: &Helper, cache: &mut DirCache<MemFs>, run: &RunBuild) -> Vec<String> {
+    let hexes: Vec<String> = run.unsaved.iter().map(|u| u.2.to_hex()).collect();
+    let body = json!({"version": 1, "hexes": hexes}).to_string();
+    let (st, b) = h.api("POST", "/api/v1/outputs", body.as_bytes());
+    assert_eq!(st, 200, "{}", String::from_utf8_lossy(&b));
+    let mut rest: &[u8] = &b;
+    let mut got = std::collections::HashMap::new();
+    let mut missing = Vec::new();
+    let mut done = None;
+    while !rest.is_empty() {
+        let nl = rest.iter().position(|&c| c == b'\n').expect("a whole line");
+        let v: Value = serde_json::from_slice(&rest[..nl]).unwrap();
+        rest = &rest[nl + 1..];
+        match v["type"].as_str() {
+            Some("output") => {
+                let n = v["size"].as_u64().unwrap() as usize;
+                let (bytes, r) = rest.split_at(n);
+                rest = r;
+                got.insert(v["hex"].as_str().unwrap().to_string(), bytes.to_vec());
+            }
+            Some("missing") => missing.push(v["hex"].as_str().unwrap().to_string()),
+            Some("done") => done = Some(v),
+            _ => panic!("unexpected line {v}"),
+        }
+    }
+    let done = done.expect("a done line");
+    assert_eq!(done["sent"], got.len());
+    assert_eq!(done["missing"], missing.len());
+    for (_, id, out, size) in &run.unsaved {
+        let Some(bytes) = got.get(&out.to_hex()) else {
+            continue;
+        };
+        assert_eq!(bytes.len() as u64, *size);
+        assert_eq!(&buildlab_core::hash::Digest::of(bytes), out);
+        let e = buildlab_core::cache::Entry {
+            output: *out,
+            size: *size,
+            time: 0,
+        };
+        let fs = cache.fs_mut();
+        fs.write(&DirCache::<MemFs>::output_file(out), bytes, 0);
+        fs.write(
+            &DirCache::<MemFs>::action_file(id),
+            e.render(id).as_bytes(),
+            0,
+        );
+    }
+    missing
+}
+
+/// A deferred run (the page's default with IndexedDB): the lines carry each archive's content
+/// ID, no archive crosses during the build, and the page's session completes every job from its
+/// line with the build IDs the helper chose; the outputs come after, in one request. An output
+/// the helper lost before the save leaves its entry out, and the next build runs exactly that
+/// action again (its dependents hit: the same content); a warm build then sends nothing.
+#[test]
+fn api_page_run_deferred_outputs_saved_after_the_build() {
+    if !go_present() {
+        return;
+    }
+    let go = buildlab_helper::godetect::detect(Some(Path::new(GO))).unwrap();
+    let h = Helper::start("pagerundeferred", &["--go", GO]);
+    let files = fixture_files("multi");
+    let (ws, p) = page_plan(&files, &go, BuildMode::Build);
+    let mut cache = DirCache::open(MemFs::default());
+
+    let cold = page_run_build(&h, &files, &ws, &p, &mut cache, None, How::Deferred);
+    assert_eq!(cold.page.exit, 0, "{}", cold.page.transcript);
+    assert_eq!(cold.run_requests, 1);
+    let builds = p.actions().filter(|(_, x)| x.mode == Mode::Build).count();
+    assert_eq!(
+        cold.unsaved.len(),
+        builds,
+        "every compile's entry waits for its bytes"
+    );
+    let bin = cold.page.binary.clone().expect("a binary");
+    let (s, run) = h.api("POST", &format!("/api/v1/run/{bin}"), b"");
+    assert_eq!(s, 200);
+    let run: Value = serde_json::from_slice(&run).unwrap();
+    assert_eq!(run["stdout"], "[! HELLO] [a b] 5\n", "{run}");
+
+    // The helper loses one output (its store trimmed, say) before the page saves it.
+    let (_, _, lost, _) = cold
+        .unsaved
+        .iter()
+        .find(|u| u.0 == "build example.com/multi/util")
+        .cloned()
+        .expect("util compiled");
+    let lost_path = h
+        .base
+        .join("cache")
+        .join(DirCache::<MemFs>::output_file(&lost));
+    std::fs::remove_file(&lost_path).unwrap();
+    let missing = save_outputs(&h, &mut cache, &cold);
+    assert_eq!(
+        missing,
+        vec![lost.to_hex()],
+        "the lost output is reported, not sent"
+    );
+
+    // The next build (binary in place) runs exactly the action whose output was lost.
+    let c0 = counters(&h);
+    let target = cold.page.target.as_deref();
+    let again = page_run_build(&h, &files, &ws, &p, &mut cache, target, How::Deferred);
+    assert_eq!(again.page.exit, 0, "{}", again.page.transcript);
+    let ran: Vec<&Value> = again
+        .lines
+        .iter()
+        .filter(|l| l["type"] == "action")
+        .collect();
+    assert_eq!(ran.len(), 1, "only the lost output's action: {ran:?}");
+    assert_eq!(ran[0]["key"], "build example.com/multi/util");
+    assert_eq!(again.unsaved.len(), 1);
+    assert_eq!(again.unsaved[0].2, lost, "the same bytes again");
+    let c1 = counters(&h);
+    assert_eq!(
+        c1["execs"].as_u64().unwrap() - c0["execs"].as_u64().unwrap(),
+        1
+    );
+    assert!(save_outputs(&h, &mut cache, &again).is_empty());
+
+    // Warm: every entry has its output; nothing is sent.
+    let warm = page_run_build(&h, &files, &ws, &p, &mut cache, target, How::Deferred);
+    assert_eq!((warm.page.exit, warm.run_requests), (0, 0));
+    assert_eq!(counters(&h), c1, "the helper ran nothing");
+
+    // The route's checks: a bad hash and another version are refused, an unknown hash is
+    // reported missing.
+    let (s, _) = h.api(
+        "POST",
+        "/api/v1/outputs",
+        br#"{"version":1,"hexes":["../x"]}"#,
+    );
+    assert_eq!(s, 400);
+    let (s, _) = h.api("POST", "/api/v1/outputs", br#"{"version":2,"hexes":[]}"#);
+    assert_eq!(s, 400);
+    let unknown = "0".repeat(64);
+    let body = json!({"version": 1, "hexes": [unknown]}).to_string();
+    let (s, b) = h.api("POST", "/api/v1/outputs", body.as_bytes());
+    assert_eq!(s, 200);
+    let l = lines(&b);
+    assert_eq!(l[0], json!({"type": "missing", "hex": unknown}));
+    assert_eq!(l[1]["type"], "done");
 }
 
 /// Hostile run requests: each refused with its status before anything runs or is stored.

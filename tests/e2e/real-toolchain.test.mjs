@@ -105,6 +105,9 @@ test("real toolchain: cold build of hello on the helper, warm build runs no tool
     await page.screenshot({ path: screenshotPath("real-toolchain-cold"), fullPage: true });
 
     // Warm: every action is a hit in the page's cache; nothing is sent, no tool runs anywhere.
+    // Clicked at once: the archives the cold build left on the helper may still be being saved
+    // to IndexedDB, and the build waits for that (tests/e2e/real-save.test.mjs holds the save
+    // open to check the wait itself).
     const warm = await build(page, "go build -x .");
     assert.equal(warm.lastExit, "0", await lastOutput(page));
     assert.equal(warm.lastMisses, "0");
@@ -197,6 +200,9 @@ test("a helper restarted with an empty store: the page sends it the archives its
     const cold = await build(page, "go build .");
     assert.equal(cold.lastExit, "0", await lastOutput(page));
     assert.equal(cold.lastHits, "0");
+    // The archives stay on the helper during the build; the page saves them after it.
+    await page.waitForFunction(() => document.body.dataset.cacheSave !== "saving", null, { timeout: 60000 });
+    assert.equal((await data(page)).cacheSave, "done");
     // Real archives (fmt's, runtime's) are stored in IndexedDB as Blobs, not as bytes.
     const kinds = await page.evaluate(() => new Promise((resolve, reject) => {
       const open = indexedDB.open("buildlab-real");

@@ -1546,6 +1546,8 @@ pub struct RealRunDto {
     pub tool_runs: usize,
     pub uploaded: usize,
     pub received_bytes: usize,
+    /// Bytes of outputs left on the helper, saved after the build (`Lab.saveOutputs`).
+    pub unsaved_bytes: u64,
     pub binary_hex: Option<String>,
     pub helper_error: Option<String>,
     /// Where the page's time went, ms (see `crate::real::Phases`).
@@ -1563,6 +1565,7 @@ impl From<&crate::real::RealRun> for RealRunDto {
             tool_runs: r.tool_runs,
             uploaded: r.uploaded,
             received_bytes: r.received_bytes,
+            unsaved_bytes: r.unsaved_bytes,
             binary_hex: r.binary_hex.clone(),
             helper_error: r.helper_error.clone(),
             before_ms: r.phases.before_ms,

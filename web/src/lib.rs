@@ -382,6 +382,48 @@ impl Lab {
         }
     }
 
+    /// After a real build: saves the outputs it left on the helper to IndexedDB with their
+    /// entries ([`real::save_outputs`]). `fetcher.fetch(hexes)` is the helper's outputs
+    /// stream (`www/src/helper.js`); `onProgress(doneBytes, totalBytes)` is called as it goes.
+    /// Resolves to `{entries, outputs, missing, bytes, totalBytes}` (nothing to save: zeros).
+    #[cfg(feature = "extras")]
+    #[wasm_bindgen(js_name = saveOutputs)]
+    pub fn save_outputs(
+        &self,
+        fetcher: JsValue,
+        on_progress: Option<js_sys::Function>,
+    ) -> js_sys::Promise {
+        let s = self.session.clone();
+        promise(async move {
+            let progress = |done: u64, total: u64| {
+                if let Some(f) = &on_progress {
+                    let _ = f.call2(
+                        &JsValue::NULL,
+                        &JsValue::from_f64(done as f64),
+                        &JsValue::from_f64(total as f64),
+                    );
+                }
+            };
+            let r = real::save_outputs(&s, &fetcher, &progress)
+                .await
+                .map_err(|e| JsError::new(&e))?;
+            let o = js_sys::Object::new();
+            let set = |k: &str, v: JsValue| {
+                let _ = js_sys::Reflect::set(&o, &k.into(), &v);
+            };
+            set("entries", JsValue::from(r.entries as u32));
+            set("outputs", JsValue::from(r.outputs as u32));
+            let missing = js_sys::Array::new();
+            for h in &r.missing {
+                missing.push(&JsValue::from_str(h));
+            }
+            set("missing", missing.into());
+            set("bytes", JsValue::from_f64(r.bytes as f64));
+            set("totalBytes", JsValue::from_f64(r.total_bytes as f64));
+            Ok(o.into())
+        })
+    }
+
     /// The real binary the current plan installs, when a real build left one in place:
     /// `{path, buildId, hex}` (run it with the helper's `/api/v1/run/<hex>`), else `null`.
     #[wasm_bindgen(js_name = realBinary)]

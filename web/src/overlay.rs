@@ -379,6 +379,9 @@ pub struct Corrupt {
 pub struct Checked<'a> {
     pub cache: &'a mut DirCache<OverlayFs>,
     pub corrupt: Vec<Corrupt>,
+    /// Entries whose outputs the helper holds (`Cache::put_held`): action ID and entry, kept out
+    /// of the cache until the page has their bytes (`crate::real::save_outputs`).
+    pub held: Vec<(Digest, Entry)>,
 }
 
 impl<'a> Checked<'a> {
@@ -386,6 +389,7 @@ impl<'a> Checked<'a> {
         Checked {
             cache,
             corrupt: Vec::new(),
+            held: Vec::new(),
         }
     }
 
@@ -436,6 +440,15 @@ impl Cache for Checked<'_> {
     }
     fn put(&mut self, id: &Digest, data: &[u8], now: UnixNanos) -> Entry {
         self.cache.put(id, data, now)
+    }
+    fn put_held(&mut self, id: &Digest, output: &Digest, size: u64, now: UnixNanos) -> Entry {
+        let e = Entry {
+            output: *output,
+            size,
+            time: now,
+        };
+        self.held.push((*id, e));
+        e
     }
     fn list(&self) -> Vec<Listed> {
         self.cache.list()

@@ -13,10 +13,19 @@
 //! page's own jobs (a build ID that differs fails the action). Per-dependency latency (a reply,
 //! the page's work on it, a new request) is gone from the critical path.
 //!
+//! With IndexedDB the run is *deferred*: no archive crosses while the tools run. Each line
+//! carries its archive's content ID, output ID and size, which is all the page's session needs
+//! to complete the job (`Object::held_archive`, `Cache::put_held`); the entries wait aside
+//! (`Checked::held`, then [`Session`]'s `unsaved`) and [`save_outputs`], once the result is on
+//! screen, fetches the outputs in one request and writes each with its entries in one
+//! transaction. The archives live in the page's cache, not as references to the helper's store,
+//! so a helper restarted with an empty store is sent them (409) as before.
+//!
 //! The executor is a JS object whose methods return promises:
 //! - `run(RunRequest)` resolves to a reader whose `next()` resolves to each line of the stream
-//!   (`start` and `action` lines, an action's archive as a `Uint8Array` in `bytes`), then `null`;
-//!   or to `{missing: [hex]}` when the helper lacks outputs of the page's hits.
+//!   (`start` and `action` lines, an action's archive as a `Uint8Array` in `bytes`, or with
+//!   `deferred` its `archive.contentId`), then `null`; or to `{missing: [hex]}` when the helper
+//!   lacks outputs of the page's hits.
 //! - `exec(ExecRequest)` (used when there is no `run`: one request per action) resolves to the
 //!   helper's answer with the archive as a `Uint8Array` (`archive`), or to `{missing: [hex]}`
 //!   when the helper lacks a dependency's output the page holds; it rejects with an `Error`
@@ -48,7 +57,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::dto;
 use crate::overlay::{Batch, Checked, Corrupt, OverlayFs};
 use crate::session::{self, Built, PlanFailure, Planned, Request, Session};
-use crate::store::Backend;
+use crate::store::{self, Backend};
 
 /// The Go the helper found, as `/api/v1/info` reports it: what the page plans for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,6 +118,9 @@ pub struct RealRun {
     pub uploaded: usize,
     /// Archive bytes that came back.
     pub received_bytes: usize,
+    /// A deferred run's archives, left on the helper until the build is done (see
+    /// [`save_outputs`]): their bytes.
+    pub unsaved_bytes: u64,
     /// The first failure of the helper itself (unreachable, a refusal), not of a tool: what
     /// the page says once above the per-package messages.
     pub helper_error: Option<String>,
@@ -150,6 +162,8 @@ enum Reply {
 struct Ran {
     answer: dto::ExecReply,
     archive: Option<Vec<u8>>,
+    /// A deferred run's archive, still on the helper: its content ID, output ID and size.
+    held: Option<(Digest, Digest, u64)>,
 }
 
 /// One action in flight: the job, when it was sent (µs of the build), and the reply.
@@ -253,7 +267,23 @@ fn parse_reply(v: &JsValue) -> Reply {
     };
     let bytes = js_sys::Reflect::get(v, &JsValue::from_str("bytes")).unwrap_or(JsValue::UNDEFINED);
     let archive = bytes.dyn_ref::<js_sys::Uint8Array>().map(|a| a.to_vec());
-    Reply::Ran(Box::new(Ran { answer, archive }))
+    let held = held_archive(v);
+    Reply::Ran(Box::new(Ran {
+        answer,
+        archive,
+        held,
+    }))
+}
+
+/// A deferred run's `archive` (`{hex, size, contentId}`): the output the helper keeps until the
+/// page fetches it after the build. `None` when the line carries no content ID.
+fn held_archive(v: &JsValue) -> Option<(Digest, Digest, u64)> {
+    let a = js_sys::Reflect::get(v, &JsValue::from_str("archive")).ok()?;
+    let field = |k: &str| js_sys::Reflect::get(&a, &JsValue::from_str(k)).ok();
+    let content = buildlab_core::object::parse_hex(&field("contentId")?.as_string()?)?;
+    let output = buildlab_core::object::parse_hex(&field("hex")?.as_string()?)?;
+    let size = field("size")?.as_f64()?;
+    Some((content, output, size as u64))
 }
 
 /// The request for one job: the action by id, the build ID core chose, each dependency's output
@@ -414,6 +444,11 @@ fn tool_result(f: Flight, end_us: f64, run: &mut RealRun) -> (Job, ToolResult, T
         return (job, tr, timing);
     }
     let output = match job.mode {
+        Mode::Build if r.held.is_some() => {
+            let (content, out, size) = r.held.expect("held");
+            run.unsaved_bytes += size;
+            Some(Object::held_archive(content, out, size))
+        }
         Mode::Build => {
             let bytes = r.archive.unwrap_or_default();
             run.received_bytes += bytes.len();
@@ -773,6 +808,10 @@ pub async fn build<B: Backend + Clone + 'static>(
     let early_backend = (cell.borrow().storage() == &session::Storage::IndexedDb && !f.n)
         .then(|| i.backend())
         .flatten();
+    // The run's archives are fetched after the build (see [`save_outputs`]) when they go to
+    // IndexedDB; a page building in memory takes them in the stream, as it has nowhere to
+    // save them to later.
+    let deferred = early_backend.is_some();
     let mut cache = DirCache::open(fs);
     let mut checked = Checked::new(&mut cache);
     let mut s = build::Session::new(&p.plan, &files, &i.record, i.target.as_deref(), cfg);
@@ -825,6 +864,10 @@ pub async fn build<B: Backend + Clone + 'static>(
             }
             if reader.is_none() && broken.is_none() {
                 let js = dto::to_js(&plan_run).unwrap_or(JsValue::NULL);
+                // With IndexedDB, the archives stay on the helper until the build is done.
+                if deferred {
+                    let _ = js_sys::Reflect::set(&js, &"deferred".into(), &JsValue::TRUE);
+                }
                 match start_run(&executor, &js, i.backend(), &mut checked, &mut run).await {
                     Ok(r) => reader = Some(r),
                     Err(e) => broken = Some(e),
@@ -913,7 +956,11 @@ pub async fn build<B: Backend + Clone + 'static>(
                 s.complete(&mut checked, &job, tr, timing);
             }
             report(&mut s, &run);
-            write_early(early_backend, checked.cache, &mut bg).await;
+            // A deferred run's journal holds only small files (the stdout entries): they wait for
+            // the flush, one transaction instead of one per reply beside the tools.
+            if !deferred {
+                write_early(early_backend, checked.cache, &mut bg).await;
+            }
             let from = started
                 .values()
                 .copied()
@@ -997,8 +1044,10 @@ pub async fn build<B: Backend + Clone + 'static>(
         }
     }
     let corrupt = std::mem::take(&mut checked.corrupt);
+    let unsaved = unsaved_entries(std::mem::take(&mut checked.held), now);
     run.phases.before_ms = do_start_us / 1e3;
     run.phases.drive_ms = (t_flush - t0) - run.phases.before_ms;
+    let backend = early_backend.cloned();
     let mut built = session::flush(
         cell,
         i,
@@ -1016,5 +1065,140 @@ pub async fn build<B: Backend + Clone + 'static>(
     if let Some(r) = built.real.as_mut() {
         r.phases.flush_ms = session::page_ms() - t_flush;
     }
+    cell.borrow_mut().unsaved = backend
+        .filter(|_| !unsaved.is_empty())
+        .map(|b| (b, unsaved));
     Ok(built)
+}
+
+/// A cache entry of a deferred run whose output is still on the helper: written to IndexedDB
+/// together with its output once the page has the bytes ([`save_outputs`]), never before.
+#[derive(Clone, Debug)]
+pub struct Unsaved {
+    /// The entry's cache file (`xx/<hex>-a`) and its line.
+    pub entry_path: String,
+    pub entry: Vec<u8>,
+    /// The output's content hash (its `-d` file's name) and size.
+    pub output: Digest,
+    pub size: u64,
+    pub mtime: UnixNanos,
+}
+
+fn unsaved_entries(
+    held: Vec<(Digest, buildlab_core::cache::Entry)>,
+    now: UnixNanos,
+) -> Vec<Unsaved> {
+    held.into_iter()
+        .map(|(id, e)| Unsaved {
+            entry_path: DirCache::<OverlayFs>::action_file(&id),
+            entry: e.render(&id).into_bytes(),
+            output: e.output,
+            size: e.size,
+            mtime: now,
+        })
+        .collect()
+}
+
+/// What [`save_outputs`] did: entries written with their outputs, outputs the helper no longer
+/// had (their entries are dropped: the next build runs those actions again), bytes saved.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Saved {
+    pub entries: usize,
+    pub outputs: usize,
+    pub missing: Vec<String>,
+    pub bytes: u64,
+    pub total_bytes: u64,
+}
+
+/// Outputs are written in transactions of about this many bytes: each commits its entries
+/// with their outputs, and the progress moves per transaction.
+const SAVE_BATCH_BYTES: u64 = 16 << 20;
+
+/// After a deferred real build: fetches the outputs the last build left on the helper in one
+/// request (`fetcher.fetch(hexes)`, a reader whose `next()` resolves to `{type: "output", hex,
+/// size, blob}` or `{type: "missing", hex}` lines, then `null`) and writes each, with the entries
+/// that name it, in one IndexedDB transaction: an entry is never there without its output. An
+/// output the helper lost (restarted with another store, trimmed) or that comes back at another
+/// size is skipped with its entries: the next build misses them and runs those actions again,
+/// as go does for a cache file gone. `progress(done, total)` gets the bytes saved so far.
+pub async fn save_outputs<B: Backend + Clone + 'static>(
+    cell: &RefCell<Session<B>>,
+    fetcher: &JsValue,
+    progress: &dyn Fn(u64, u64),
+) -> Result<Saved, String> {
+    let Some((backend, unsaved)) = cell.borrow_mut().unsaved.take() else {
+        return Ok(Saved::default());
+    };
+    let mut by_output: HashMap<String, Vec<Unsaved>> = HashMap::new();
+    let mut hexes = Vec::new();
+    let mut saved = Saved::default();
+    for u in unsaved {
+        let hex = u.output.to_hex();
+        if !by_output.contains_key(&hex) {
+            hexes.push(hex.clone());
+            saved.total_bytes += u.size;
+        }
+        by_output.entry(hex).or_default().push(u);
+    }
+    progress(0, saved.total_bytes);
+    let list = js_sys::Array::new();
+    for h in &hexes {
+        list.push(&JsValue::from_str(h));
+    }
+    let reader = call(fetcher, "fetch", &[list.into()]).await?;
+    let mut batch: Vec<store::Save> = Vec::new();
+    let mut batch_bytes = 0u64;
+    loop {
+        let v = call(&reader, "next", &[]).await?;
+        let end = v.is_null() || v.is_undefined();
+        if !end {
+            let field = |k: &str| js_sys::Reflect::get(&v, &JsValue::from_str(k)).ok();
+            let kind = field("type")
+                .and_then(|t| t.as_string())
+                .unwrap_or_default();
+            let hex = field("hex").and_then(|t| t.as_string()).unwrap_or_default();
+            match (kind.as_str(), by_output.remove(&hex)) {
+                ("output", Some(entries)) => {
+                    let blob = field("blob").unwrap_or(JsValue::UNDEFINED);
+                    let size = js_sys::Reflect::get(&blob, &"size".into())
+                        .ok()
+                        .and_then(|n| n.as_f64());
+                    let want = entries[0].size;
+                    if size != Some(want as f64) {
+                        saved.missing.push(hex);
+                        continue;
+                    }
+                    batch_bytes += want;
+                    saved.outputs += 1;
+                    saved.entries += entries.len();
+                    batch.push(store::Save {
+                        output_path: DirCache::<OverlayFs>::output_file(&entries[0].output),
+                        blob,
+                        entries: entries
+                            .into_iter()
+                            .map(|u| (u.entry_path, u.entry, u.mtime))
+                            .collect(),
+                    });
+                }
+                ("missing", Some(_)) => saved.missing.push(hex),
+                _ => {}
+            }
+        }
+        if !batch.is_empty() && (end || batch_bytes >= SAVE_BATCH_BYTES) {
+            backend
+                .save_outputs(&batch)
+                .await
+                .map_err(|e| format!("saving to the cache: {e}"))?;
+            saved.bytes += batch_bytes;
+            progress(saved.bytes, saved.total_bytes);
+            batch.clear();
+            batch_bytes = 0;
+        }
+        if end {
+            break;
+        }
+    }
+    // Outputs the stream never named (it ended early): their entries are not written either.
+    saved.missing.extend(by_output.into_keys());
+    Ok(saved)
 }

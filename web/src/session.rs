@@ -129,6 +129,9 @@ pub struct Session<B> {
     /// Target path → the real binary there (its build ID and its content hash in the helper's
     /// store), for this page's lifetime: the working directory of real builds.
     real_binaries: BTreeMap<String, RealBinary>,
+    /// A real build's cache entries whose outputs are still on the helper, with the cache they
+    /// go to: saved after the build ([`crate::real::save_outputs`]).
+    pub(crate) unsaved: Option<(B, Vec<crate::real::Unsaved>)>,
     /// The cache of the toolchain not in use (see [`CacheSide`]); `None` until a real cache is
     /// attached ([`Session::attach_real_cache`]).
     other: Option<CacheSide<B>>,
@@ -262,6 +265,7 @@ impl<B: Backend + Clone> Session<B> {
             settled: None,
             real: None,
             real_binaries: BTreeMap::new(),
+            unsaved: None,
             other: None,
             ahead: None,
         };

@@ -241,6 +241,35 @@ pub trait Backend {
     async fn clear(&self) -> Result<u32, StoreError>;
     /// What the working directory holds: the simulated binaries and the last build's record.
     async fn workdir(&self) -> Result<Workdir, StoreError>;
+    /// Writes outputs that came as `Blob`s (a real build's archives, fetched from the helper
+    /// after the build) with the entries naming them, in one read-write transaction: an entry
+    /// is in the store only with its output. A store that cannot hold `Blob`s refuses.
+    async fn save_outputs(&self, saves: &[Save]) -> Result<WriteStats, StoreError> {
+        let _ = saves;
+        Err(StoreError::Other(
+            "this cache cannot save outputs fetched as Blobs".into(),
+        ))
+    }
+}
+
+/// One output to save as it came (a `Blob`), and the entries that name it: `(xx/<hex>-a path,
+/// the entry's line, mtime)`.
+pub struct Save {
+    pub output_path: String,
+    pub blob: JsValue,
+    pub entries: Vec<(String, Vec<u8>, UnixNanos)>,
+}
+
+/// A record's value holding a `Blob` as its data (see [`encode`]).
+fn encode_blob(blob: &JsValue, mtime: UnixNanos) -> JsValue {
+    let o = Object::new();
+    let _ = Reflect::set(&o, &"data".into(), blob);
+    let _ = Reflect::set(
+        &o,
+        &"used".into(),
+        &JsValue::from_f64((mtime / NANOS_PER_MS) as f64),
+    );
+    o.into()
 }
 
 /// A listing under way (see [`Backend::list`]).
@@ -739,6 +768,53 @@ impl Backend for IdbBackend {
         Ok(stats)
     }
 
+    async fn save_outputs(&self, saves: &[Save]) -> Result<WriteStats, StoreError> {
+        let (tx, raw) = self.transaction(TransactionMode::ReadWrite)?;
+        let stores = open_stores(&tx)?;
+        let mut stats = WriteStats {
+            transactions: 1,
+            ..Default::default()
+        };
+        let run = async {
+            let mut puts = Vec::new();
+            for s in saves {
+                let Some((OUTPUTS, key)) = slot(&s.output_path) else {
+                    continue;
+                };
+                let mtime = s.entries.first().map_or(0, |e| e.2);
+                puts.push(
+                    stores[1]
+                        .put(&encode_blob(&s.blob, mtime), Some(&JsValue::from_str(&key)))?
+                        .into_future(),
+                );
+                // Requests of one transaction run in order: each entry after its output.
+                for (path, line, mtime) in &s.entries {
+                    if let Some((ACTIONS, key)) = slot(path) {
+                        puts.push(
+                            stores[0]
+                                .put(&encode(line, *mtime), Some(&JsValue::from_str(&key)))?
+                                .into_future(),
+                        );
+                    }
+                }
+            }
+            stats.puts = puts.len() as u32;
+            for p in puts {
+                p.await?;
+            }
+            Ok::<(), StoreError>(())
+        };
+        if let Err(e) = run.await {
+            let _ = tx.abort();
+            return Err(match raw.error() {
+                Some(d) => classify_dom(&d),
+                None => e,
+            });
+        }
+        finish(tx, &raw).await?;
+        Ok(stats)
+    }
+
     async fn snapshot(&self) -> Result<OverlayFs, StoreError> {
         let (_tx, _raw) = self.transaction(TransactionMode::ReadOnly)?;
         let stores = open_stores(&_tx)?;
@@ -902,6 +978,49 @@ mod blob_tests {
             .unwrap();
         let store = tx.object_store(OUTPUTS).unwrap();
         store.get(JsValue::from_str(key)).unwrap().await.unwrap()
+    }
+
+    /// `save_outputs`: a Blob (made in JS from the helper's outputs stream; here from bytes) is
+    /// stored as it came, with the entry naming it, in one transaction; a later build's read finds the
+    /// entry a hit (its output listed at the entry's size) and reads the Blob's bytes back.
+    #[wasm_bindgen_test]
+    async fn saved_blobs_come_with_their_entries() {
+        let name = "buildlab-store-save-test";
+        Factory::new().unwrap().delete(name).unwrap().await.unwrap();
+        let b = IdbBackend::new(open(name).await.unwrap());
+        let mut bytes = buildlab_core::object::ARCHIVE_MAGIC.to_vec();
+        bytes.extend((0..100_000u32).map(|i| (i * 13 % 253) as u8));
+        let blob = blob_of(&bytes).expect("a Blob");
+        let (id, out) = (Digest::of(b"action"), Digest::of(&bytes));
+        let e = buildlab_core::cache::Entry {
+            output: out,
+            size: bytes.len() as u64,
+            time: T0,
+        };
+        let entry = DirCache::<OverlayFs>::action_file(&id);
+        let output = DirCache::<OverlayFs>::output_file(&out);
+        let save = Save {
+            output_path: output.clone(),
+            blob,
+            entries: vec![(entry.clone(), e.render(&id).into_bytes(), T0)],
+        };
+        let stats = b.save_outputs(&[save]).await.unwrap();
+        assert_eq!((stats.transactions, stats.puts), (1, 2));
+        let (_, key) = slot(&output).unwrap();
+        let v = output_value(&b, &key).await.expect("stored");
+        assert!(blob_in(&v).is_some(), "kept as the Blob it came as");
+
+        // What the next build's read and lookup see: the entry, its output listed, a hit.
+        let mut fs = OverlayFs::default();
+        let want = entry.clone();
+        b.read(&mut fs, None, &mut |_| vec![want.clone()])
+            .await
+            .unwrap();
+        let mut c = DirCache::open(fs);
+        assert_eq!(c.get_file(&id, T0), Ok(e), "a hit");
+        let snap = b.snapshot().await.unwrap();
+        assert_eq!(snap.get(&output), Some(&bytes[..]), "the bytes read back");
+        b.database().close();
     }
 
     #[wasm_bindgen_test]

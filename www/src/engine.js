@@ -320,6 +320,18 @@ export class Engine {
     return { ...(await helper.run(b.hex)), path: b.path };
   }
 
+  /**
+   * Saves the outputs the last real build left on the helper to this page's cache (IndexedDB),
+   * in one streamed request (web/src/real.rs `save_outputs`). `onProgress(doneBytes, totalBytes)`
+   * as it goes. Resolves to `{entries, outputs, missing, bytes, totalBytes}`, or null when there
+   * is no helper or no real build ran.
+   */
+  async saveOutputs(onProgress) {
+    const helper = this.helperState?.helper;
+    if (!helper || typeof this.lab?.saveOutputs !== "function") return null;
+    return await this.lab.saveOutputs({ fetch: (hexes) => helper.outputs(hexes) }, onProgress);
+  }
+
   /** The helper's counters (`{toolRuns, execs}`), or null without a helper. */
   async helperCounters() {
     return this.helperState?.helper ? await this.helperState.helper.counters() : null;

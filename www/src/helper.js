@@ -17,13 +17,21 @@ const EXEC_INLINE = "application/x-buildlab-exec";
  *  archive followed by exactly its `size` bytes (helper/src/pagerun.rs). */
 const RUN_INLINE = "application/x-buildlab-run";
 
+/** An outputs stream (POST /api/v1/outputs): NDJSON lines, each `output` line followed by
+ *  exactly its `size` bytes (helper/src/pagerun.rs). */
+const OUTPUTS_TYPE = "application/x-buildlab-outputs";
+
+/** How many bytes follow a run stream's line: an action line's archive when `inline`. */
+const runBytes = (inline) => (j) => (inline && j.type === "action" && j.archive ? j.archive.size : null);
+
 /**
- * Reads a run stream (`ReadableStreamDefaultReader` of bytes) and calls `onLine(json)` per line,
- * with `json.bytes` (a Uint8Array) after an action line that names an archive when `inline`.
- * The bytes are copied once, from the network's chunks into the archive's own buffer; lines are
- * decoded as UTF-8 on their own.
+ * Reads a stream of NDJSON lines some of which are followed by bytes (`ReadableStreamDefaultReader`
+ * of bytes) and calls `onLine(json)` per line. `sizeOf(json)` says how many bytes follow a line
+ * (null: none); they come in `json.bytes`, copied once from the network's chunks into their own
+ * buffer, or with `asBlob` in `json.blob`, a Blob made of the chunks (the bytes never pass
+ * through wasm). Lines are decoded as UTF-8 on their own.
  */
-async function readRunStream(reader, inline, onLine) {
+async function readFramed(reader, sizeOf, onLine, asBlob = false) {
   const dec = new TextDecoder();
   let chunks = []; // unconsumed chunks, the first from `off`
   let off = 0;
@@ -46,16 +54,23 @@ async function readRunStream(reader, inline, onLine) {
     }
     return null;
   };
+  let want = 0;
+  let parts = null; // with asBlob: the pieces of the waiting line's bytes
   const takeBytes = () => {
-    // Copies what has come into the waiting archive; true once it is whole.
-    while (chunks.length && fill < line.bytes.length) {
-      const part = chunks[0].subarray(off, off + (line.bytes.length - fill));
-      line.bytes.set(part, fill);
+    // Takes what has come for the waiting line; true once it is whole.
+    while (chunks.length && fill < want) {
+      const part = chunks[0].subarray(off, off + (want - fill));
+      if (parts) parts.push(part);
+      else line.bytes.set(part, fill);
       fill += part.length;
       off += part.length;
       if (off >= chunks[0].length) { chunks.shift(); off = 0; }
     }
-    return fill === line.bytes.length;
+    if (fill === want && parts) {
+      line.blob = new Blob(parts);
+      parts = null;
+    }
+    return fill === want;
   };
   for (;;) {
     const { value, done } = await reader.read();
@@ -73,16 +88,34 @@ async function readRunStream(reader, inline, onLine) {
       const text = dec.decode(raw);
       if (!text.trim()) continue;
       const j = JSON.parse(text);
-      if (inline && j.type === "action" && j.archive) {
-        j.bytes = new Uint8Array(j.archive.size);
+      const size = sizeOf(j);
+      if (size != null) {
+        want = size;
         fill = 0;
+        if (asBlob) parts = [];
+        else j.bytes = new Uint8Array(size);
         line = j;
         continue;
       }
       onLine(j);
     }
   }
-  if (line) throw new Error(`${line.key}: the stream ended with ${fill} of its archive's ${line.bytes.length} bytes`);
+  if (line) throw new Error(`${line.key || line.hex}: the stream ended with ${fill} of its ${want} bytes`);
+}
+
+/** A reader over pushed promises: `push(p)` in order, `next()` resolves to each in turn. */
+function queue() {
+  const items = [];
+  const waiters = [];
+  return {
+    push(p) {
+      p.catch(() => {}); // awaited by next(); not an unhandled rejection meanwhile
+      const w = waiters.shift();
+      if (w) w(p);
+      else items.push(p);
+    },
+    next: () => (items.length ? items.shift() : new Promise((res) => waiters.push(res))),
+  };
 }
 
 function splitInline(all, key) {
@@ -198,6 +231,29 @@ export class Helper {
     return (await this.json("GET", "/info")).counters;
   }
 
+  /**
+   * The outputs a deferred run left in the helper's store, in one streamed request: a reader
+   * whose `next()` resolves to `{type: "output", hex, size, blob}` (a Blob of its bytes) or
+   * `{type: "missing", hex}` (the store lost it) per content hash in `hexes`, then `null`.
+   * What web/src/real.rs's `save_outputs` reads.
+   */
+  async outputs(hexes) {
+    const r = await this.fetch("POST", "/outputs", JSON.stringify({ version: 1, hexes }));
+    if (!r.ok) throw await errorOf(r, "fetching the build's outputs");
+    if (r.headers.get("Content-Type") !== OUTPUTS_TYPE) throw new HelperError("fetching the build's outputs: the helper's answer is not an outputs stream");
+    const q = queue();
+    (async () => {
+      try {
+        const sizeOf = (j) => (j.type === "output" ? j.size : null);
+        await readFramed(r.body.getReader(), sizeOf, (j) => { if (j.type !== "done") q.push(Promise.resolve(j)); }, true);
+      } catch (e) {
+        q.push(Promise.reject(new HelperError(`fetching the build's outputs: the stream broke: ${e.message || e}`)));
+      }
+      q.push(Promise.resolve(null));
+    })();
+    return { next: q.next };
+  }
+
   /** Runs a binary the helper linked: `{exitStatus, stdout, stderr, timedOut, truncated, wallMs}`. */
   async run(hex) {
     return await this.json("POST", `/run/${hex}`);
@@ -249,14 +305,16 @@ export class Helper {
        */
       async run(req) {
         const ws = await open(req);
-        // inline: the archives come in the stream after their lines, not one request each.
+        // deferred: the lines carry each archive's content ID and the archives stay on the
+        // helper until the page saves them after the build (`outputs`); else inline: the
+        // archives come in the stream after their lines, not one request each.
         const body = JSON.stringify({
           version: 1,
           actions: req.actions,
           hits: req.hits,
           force: req.force,
           ...(req.target ? { target: req.target } : {}),
-          inline: true,
+          ...(req.deferred ? { deferred: true } : { inline: true }),
         });
         const r = await helper.fetch("POST", `/workspace/${ws}/run`, body);
         if (r.status === 409) {
@@ -265,24 +323,19 @@ export class Helper {
           throw new HelperError(`the build's run: the helper answered 409: ${j.error || ""}`, 409);
         }
         if (!r.ok) throw await errorOf(r, "the build's run");
-        const items = [];
-        const waiters = [];
-        const push = (p) => {
-          p.catch(() => {}); // awaited by next(); not an unhandled rejection meanwhile
-          const w = waiters.shift();
-          if (w) w(p);
-          else items.push(p);
-        };
+        const q = queue();
+        const push = q.push;
         const withArchive = async (j) => {
           j.bytes = await fetchArchive(helper, j.archive, j.key);
           return j;
         };
-        // A helper that sends lines only (no `inline`): each archive is fetched by its hex.
+        // A helper that sends lines only (no `inline`): each archive is fetched by its hex,
+        // unless the run is deferred (the page fetches them all after the build).
         const inline = r.headers.get("Content-Type") === RUN_INLINE;
         (async () => {
           try {
-            await readRunStream(r.body.getReader(), inline, (j) => {
-              const fetchIt = !inline && j.type === "action" && j.ok && j.archive;
+            await readFramed(r.body.getReader(), runBytes(inline), (j) => {
+              const fetchIt = !inline && !req.deferred && j.type === "action" && j.ok && j.archive;
               push(fetchIt ? withArchive(j) : Promise.resolve(j));
             });
           } catch (e) {
@@ -290,9 +343,7 @@ export class Helper {
           }
           push(Promise.resolve(null));
         })();
-        return {
-          next: () => (items.length ? items.shift() : new Promise((res) => waiters.push(res))),
-        };
+        return { next: q.next };
       },
       /** The transcript so far while the build runs (web/src/real.rs sends what is settled). */
       live(text) {

@@ -249,6 +249,7 @@ async function runLine(line) {
   const timer = setTimeout(echo, 60);
   if (c.kind !== "build") echo();
   try {
+    await waitForSave(echo);
     if (c.kind === "build") await runBuild(c, echo);
     else if (c.argv.length === 1 && c.argv[0].startsWith("./") && $("toolchain").value === "real") await runBinary();
     else await runOther(c);
@@ -262,6 +263,76 @@ async function runLine(line) {
     updateRunButton();
     refreshCache();
   }
+}
+
+/** Megabytes as people read them in a progress line (10⁶ bytes). */
+function mb(n) {
+  return `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`;
+}
+
+/**
+ * A real build's outputs stay on the helper while it runs; once its result is on screen they are
+ * fetched and written to this page's cache (IndexedDB) in the background, each entry with its
+ * output (web/src/real.rs `save_outputs`). Shows the progress beside the status line; the next
+ * command waits for it (`waitForSave`), so a warm build right after a cold one finds every entry.
+ * `body[data-cache-save]`: `saving`, then `done`, `idle` (nothing to save) or `failed`.
+ */
+function startSave() {
+  const el = $("cache-save");
+  const text = $("cache-save-text");
+  const bar = $("cache-save-bar");
+  const t0 = performance.now();
+  document.body.dataset.cacheSave = "saving";
+  const p = engine.saveOutputs((done, total) => {
+    if (!total) return;
+    el.hidden = false;
+    el.classList.remove("done", "error");
+    bar.max = total;
+    bar.value = done;
+    text.textContent = `saving ${mb(total)} of outputs to the cache…`;
+    el.title = `${text.textContent} (${mb(done)} saved)`;
+  }).then((r) => {
+    document.body.dataset.lastSaveMs = (performance.now() - t0).toFixed(1);
+    // From the Build click to the outputs saved (the build's `lastBuildPageMs` is to its result).
+    document.body.dataset.lastSavedPageMs = (performance.now() - state.buildT0).toFixed(1);
+    document.body.dataset.lastSaved = JSON.stringify(r || {});
+    if (!r || !r.totalBytes) {
+      el.hidden = true;
+      document.body.dataset.cacheSave = "idle";
+      return;
+    }
+    el.classList.add("done");
+    const n = r.missing.length;
+    const lost = n ? `; ${n} output${n === 1 ? "" : "s"} the helper lost ${n === 1 ? "is" : "are"} left out (rebuilt next time)` : "";
+    text.textContent = `saved ${mb(r.bytes)} of outputs to the cache${lost}`;
+    el.title = text.textContent;
+    document.body.dataset.cacheSave = "done";
+  }, (e) => {
+    el.hidden = false;
+    el.classList.add("done", "error");
+    text.textContent = `saving to the cache failed: ${e.message || e} (the next build runs those actions again)`;
+    el.title = text.textContent;
+    document.body.dataset.cacheSave = "failed";
+  }).finally(() => {
+    if (state.saving === p) state.saving = null;
+    state.cacheStale = true;
+    refreshCache();
+  });
+  state.saving = p;
+}
+
+/** Before a command: waits for the last real build's save to the cache, saying so. */
+async function waitForSave(echo) {
+  if (!state.saving) {
+    $("cache-save").hidden = true;
+    return;
+  }
+  echo();
+  status("Waiting for the last build's outputs to be saved to the cache…");
+  await state.saving;
+  // Said once the save ends; what is shown from here is this command's.
+  if ($("cache-save").classList.contains("error")) return;
+  $("cache-save").hidden = true;
 }
 
 async function runOther(c) {
@@ -295,6 +366,7 @@ async function runBuild(c, echo = () => {}) {
   };
   let eventsMs = 0;
   const t0 = performance.now();
+  state.buildT0 = t0;
   const result = await engine.build(workspaceFiles(), request, (ev) => {
     const te = performance.now();
     try { onBuildEvent(ev); } finally { eventsMs += performance.now() - te; }
@@ -335,6 +407,7 @@ async function runBuild(c, echo = () => {}) {
   const failed = result.exitCode ? ` — exit status ${result.exitCode}` : "";
   if (result.real) {
     const r = result.real;
+    if (r.unsavedBytes) startSave();
     document.body.dataset.lastToolRuns = String(r.toolRuns);
     document.body.dataset.lastExecs = String(r.execs);
     // Outputs of the page's hits it sent the helper (a helper whose store lost them).
@@ -681,6 +754,7 @@ async function runStep() {
   if (state.busy || !state.lesson) return;
   const { lesson, text, step } = state.lesson;
   setBusy(true);
+  if (state.saving) await state.saving.catch(() => {});
   state.lesson.ran = false;
   renderLesson();
   ui.term.clear(); // the terminal shows this experiment's commands, from the top
