@@ -60,7 +60,8 @@
 //!   orders them, dependencies in the action's `Deps` order), never in a hash map's order.
 //! - Files outside the package's file lists: `_test.go`, ignored and other-OS files.
 //! - The `-lang` flag itself: it is a function of the `go` line, which is hashed.
-//! - cgo: the C compiler's identity (`CC ID=`) is a stand-in string; cmd/go asks gcc for it.
+//! - cgo: the C compiler's identity (`CC ID=`) is gcc's version line only when the caller asked
+//!   gcc (`Toolchain::cc_id`: the CLI's real builds), else a stand-in ([`crate::cgo::cc_id`]).
 //!
 //! # Standard-library stand-ins
 //!
@@ -549,7 +550,7 @@ pub fn compile_id(
         ));
         h.line(&format!(
             "CC ID={}\n",
-            go_quote(format!("{} (buildlab stand-in)", tc.cc).as_bytes())
+            go_quote(crate::cgo::cc_id(tc).as_bytes())
         ));
     }
     if p.name == "main" {

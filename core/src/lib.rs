@@ -9,6 +9,7 @@
 pub mod actionid;
 pub mod build;
 pub mod cache;
+pub mod cgo;
 pub mod constraint;
 pub mod cost;
 pub mod goflags;

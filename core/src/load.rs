@@ -651,6 +651,8 @@ struct Node {
     embed_files: Vec<String>,
     embed_patterns: BTreeMap<String, Vec<String>>,
     directives: Vec<(String, String)>,
+    /// The `#cgo` lines' flags ([`crate::cgo::package_flags`]).
+    cgo_flags: crate::cgo::CgoFlags,
 }
 
 enum Resolved {
@@ -785,6 +787,7 @@ impl<'a> Loader<'a> {
             embed_files: Vec::new(),
             embed_patterns: BTreeMap::new(),
             directives: Vec::new(),
+            cgo_flags: Default::default(),
         });
         self.cache.insert(path, i);
         i
@@ -1130,6 +1133,21 @@ impl<'a> Loader<'a> {
             match e {
                 DirErr::Load(e) => self.nodes[p].error = Some(e),
                 DirErr::Build(msg) => self.nodes[p].build_error = Some(msg),
+            }
+        } else if !files.cgo_files.is_empty() {
+            // go/build's saveCgo: a bad `#cgo` line is the package's error, at its import.
+            let abs = self.paths.abs(&dir);
+            let ws = self.ws;
+            let read = |f: &str| ws.get(&join(&dir, f));
+            match crate::cgo::package_flags(&abs, &files.cgo_files, &self.req.ctx, read) {
+                Ok(flags) => self.nodes[p].cgo_flags = flags,
+                Err(msg) => {
+                    let mut e = self.error_here(msg);
+                    if !self.stack_top_is(path) {
+                        self.set_pos(&mut e, pos);
+                    }
+                    self.nodes[p].error = Some(e);
+                }
             }
         }
 
@@ -1725,10 +1743,15 @@ impl<'a> Loader<'a> {
         for &p in &list {
             // Each node is listed once: its data moves out.
             let n = &mut self.nodes[p];
-            let imports: Vec<usize> = n.listed_imports.iter().map(|&q| index[q]).collect();
+            // Node indices become list positions in place: the node's vector moves out.
+            let mut imports = std::mem::take(&mut n.listed_imports);
+            for q in &mut imports {
+                *q = index[*q];
+            }
             let kind = std::mem::replace(&mut n.kind, Kind::Missing);
             let embed_patterns = std::mem::take(&mut n.embed_patterns);
             let embed_files = std::mem::take(&mut n.embed_files);
+            let cgo_flags = std::mem::take(&mut n.cgo_flags);
             let n = &self.nodes[p];
             let (node, info) = match kind {
                 Kind::Std(sp) => {
@@ -1766,6 +1789,11 @@ impl<'a> Loader<'a> {
                             cgo_files: names(&sp.cgo_files),
                             c_files: names(&sp.c_files),
                             syso_files: names(&sp.syso_files),
+                            cgo_flags: crate::cgo::CgoFlags {
+                                cppflags: Vec::new(),
+                                cflags: sp.cgo_cflags.iter().map(|s| s.to_string()).collect(),
+                                ldflags: sp.cgo_ldflags.iter().map(|s| s.to_string()).collect(),
+                            },
                             embed_patterns,
                             embed_files,
                             module: None,
@@ -1803,6 +1831,7 @@ impl<'a> Loader<'a> {
                             cgo_files: files.cgo_files,
                             c_files: other(OtherKind::C),
                             syso_files: other(OtherKind::Syso),
+                            cgo_flags,
                             embed_patterns,
                             embed_files,
                             module: Some(module),

@@ -27,8 +27,8 @@
 //!
 //! Deliberately not here: loading (go.mod, file scanning, the std graph) comes in as
 //! [`PlanInput`]; action IDs, cache lookups, scheduling and execution belong to later stages;
-//! cgo compilation (the `cgo`/gcc steps) is not modelled and shows as one [`Step::Cgo`]. No IO, no
-//! clock, no threads: this builds for wasm32 too.
+//! the cgo/gcc commands of a package using cgo are one [`Step::Cgo`], detailed by
+//! [`crate::cgo`]. No IO, no clock, no threads: this builds for wasm32 too.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
@@ -69,6 +69,9 @@ pub struct PkgNode {
     pub cgo_files: Vec<String>,
     pub c_files: Vec<String>,
     pub syso_files: Vec<String>,
+    /// The flags of the `#cgo` lines of `cgo_files` (`go list`'s `CgoCPPFLAGS`, `CgoCFLAGS`,
+    /// `CgoLDFLAGS`).
+    pub cgo_flags: crate::cgo::CgoFlags,
     /// `//go:embed` patterns and the files each matched (cmd/go's `Internal.Embed`).
     pub embed_patterns: BTreeMap<String, Vec<String>>,
     /// All embedded files (`go list`'s `EmbedFiles`).
@@ -138,6 +141,8 @@ pub struct Toolchain {
     pub parallel: Option<usize>,
     /// `$CC` (the linker's `-extld`).
     pub cc: String,
+    /// gcc's identity as go hashes it (`CC ID=`, [`crate::cgo::cc_id`]); empty: unknown.
+    pub cc_id: String,
 }
 
 impl Default for Toolchain {
@@ -152,6 +157,7 @@ impl Default for Toolchain {
             cpus: 2,
             parallel: None,
             cc: "gcc".into(),
+            cc_id: String::new(),
         }
     }
 }
@@ -412,7 +418,8 @@ pub enum Step {
     },
     /// `rm -rf DIR` (the build's work directory after an install).
     RemoveAll(String),
-    /// The cgo steps (cgo, gcc, `_cgo_.o`, dynimport) of a package with cgo files: not modelled.
+    /// The cgo steps (cgo, gcc, `_cgo_.o`, dynimport) of a package with cgo files; their
+    /// commands are [`crate::cgo::for_action`]'s (they depend on gcc's answers and the build ID).
     Cgo {
         files: Vec<String>,
     },
@@ -1485,7 +1492,8 @@ impl Steps<'_> {
             objects.push(o);
         }
         objects.extend(p.syso_files.iter().map(|f| Self::abs(p, f)));
-        if !objects.is_empty() {
+        // A package using cgo always packs: gcc's objects are appended (crate::cgo).
+        if !objects.is_empty() || uses_cgo {
             let mut argv = vec![tc.tool("pack"), "r".into(), archive.clone()];
             argv.extend(objects);
             steps.push(Step::Run(Invocation {

@@ -47,14 +47,19 @@
 //!
 //! It runs nothing, reads no cache and decides no outcome: hits, misses, failures and times come
 //! in as data. When the timing lumps several tool runs of a kind into one span (the simulation's
-//! asm runs), each gets an equal share. The cgo steps are not modelled ([`Step::Cgo`] prints
-//! nothing). The `-work` tree knows the text of the files cmd/go writes itself (importcfg,
-//! importcfg.link, embedcfg); tool outputs (archives, objects, symabis, the compiler's
-//! `go_asm.h`, copied headers) are listed with unknown size unless the caller fills it in. No IO,
-//! no clock, no threads.
+//! asm runs), each gets an equal share. A package's cgo commands ([`Step::Cgo`]) are
+//! [`crate::cgo`]'s: under `-n` with gcc's probes, under `-x` with GNU gcc's answers as go's cache
+//! holds them (no probe shown); they share the step's time. A failed cgo step prints its commands
+//! up to the one that failed when the timing has one span per command run (the real tools), all
+//! of them otherwise; go's own error for it (a refused `#cgo` flag) is printed `pkg: message`
+//! before any of them. The `-work` tree knows the text of
+//! the files cmd/go writes itself (importcfg, importcfg.link, embedcfg); tool outputs (archives,
+//! objects, symabis, the compiler's `go_asm.h`, copied headers, cgo's and gcc's files) are listed
+//! with unknown size unless the caller fills it in. No IO, no clock, no threads.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use crate::cgo;
 use crate::plan::{
     go_quote, ActionIx, FileContents, Invocation, Mode, Plan, Step, Tool, BUILD_ID, WORK,
 };
@@ -251,8 +256,6 @@ enum Op {
     Mkdir(String),
     /// RemoveAll of a `$WORK` directory: shown if it was made.
     RemoveAll(String),
-    /// cgo and gcc run in other directories: the next command cds.
-    LeaveDir,
     /// reportCmd: `# pkg` and a failed tool's output.
     Report(String),
 }
@@ -392,9 +395,39 @@ impl<'a> Script<'a> {
             RunOutcome::Failed { step, .. } => Some(*step),
             _ => None,
         };
+        // go's own error for the cgo step (a refused flag): reported before any cgo command.
+        let go_error = match &run.outcome {
+            RunOutcome::Failed { step, output } => {
+                matches!(plan.steps(a).get(*step), Some(Step::Cgo { .. }))
+                    && cgo::is_go_error(output)
+            }
+            _ => false,
+        };
+        let mut generated: Option<cgo::CgoSteps> = None;
         for (i, step) in plan.steps(a).iter().enumerate() {
-            let op = self.step(step, &moved, run.build_id.as_deref());
-            ops.extend(op.map(|op| (At::Step(i), op)));
+            if let Step::Cgo { .. } = step {
+                if !(go_error && failed_at == Some(i)) {
+                    let steps = self.cgo_steps(a, run.build_id.as_deref());
+                    // A failed step: the commands up to the one that failed, when the timing
+                    // says how many ran (one cgo span per command run); else all of them.
+                    let ran = match (&run.timing, failed_at == Some(i)) {
+                        (Some(t), true) => t.spans.iter().filter(|s| s.kind == Kind::Cgo).count(),
+                        _ => 0,
+                    };
+                    let mut shown = 0;
+                    for c in &steps.cmds {
+                        if ran > 0 && shown == ran {
+                            break;
+                        }
+                        shown += usize::from(c.kind != cgo::CmdKind::Probe);
+                        ops.push((At::Step(i), self.cgo_cmd(c)));
+                    }
+                    generated = Some(steps);
+                }
+            } else {
+                let op = self.step(step, &moved, run.build_id.as_deref(), generated.as_ref());
+                ops.extend(op.map(|op| (At::Step(i), op)));
+            }
             if failed_at == Some(i) {
                 break;
             }
@@ -413,6 +446,13 @@ impl<'a> Script<'a> {
                     },
                 ));
             }
+            RunOutcome::Failed { output, .. } if go_error => {
+                let mut text = format!("{}: {output}", plan.package_path(a));
+                if !text.ends_with('\n') {
+                    text.push('\n');
+                }
+                ops.push((At::End, Op::Report(text)));
+            }
             RunOutcome::Failed { output, .. } => {
                 ops.push((At::End, Op::Report(self.report(a, output))));
             }
@@ -421,11 +461,47 @@ impl<'a> Script<'a> {
         ops
     }
 
+    /// The cgo steps of build action `a` as go prints them: under `-n` with gcc's probes and
+    /// none of the probed flags, otherwise with GNU gcc's answers (cached, so no probe shows).
+    fn cgo_steps(&self, a: ActionIx, build_id: Option<&str>) -> cgo::CgoSteps {
+        let support = (!self.input.flags.n).then_some(cgo::CcSupport::GCC);
+        let mut steps = cgo::for_action(self.plan, a, build_id.unwrap_or(BUILD_ID), support)
+            .unwrap_or_default();
+        for c in &mut steps.cmds {
+            c.dir = self.abs(&c.dir);
+            for arg in &mut c.args {
+                *arg = self.abs(arg);
+            }
+        }
+        steps
+    }
+
+    /// One cgo command's display: runOut's environment and argv, a probe's `|| true`.
+    fn cgo_cmd(&self, c: &cgo::CgoCmd) -> Op {
+        let program = match c.program {
+            cgo::Program::Cgo => cgo::cgo_tool(self.plan.toolchain()),
+            cgo::Program::Cc => self.plan.toolchain().cc.clone(),
+        };
+        let mut cmd = env_prefix(&c.env);
+        let argv: Vec<String> = std::iter::once(program)
+            .chain(c.args.iter().cloned())
+            .collect();
+        cmd.push_str(&join_unambiguously(&argv));
+        if c.kind == cgo::CmdKind::Probe {
+            cmd.push_str(" || true");
+        }
+        Op::Show {
+            dir: c.dir.clone(),
+            cmd,
+        }
+    }
+
     fn step(
         &self,
         step: &Step,
         moved: &HashMap<String, String>,
         build_id: Option<&str>,
+        generated: Option<&cgo::CgoSteps>,
     ) -> Option<Op> {
         let relocate = |s: &String| -> String {
             match moved.get(s) {
@@ -448,7 +524,10 @@ impl<'a> Script<'a> {
             }
             Step::Run(inv) => Op::Show {
                 dir: inv.dir.clone(),
-                cmd: self.command(inv, &relocate, build_id),
+                cmd: match generated {
+                    Some(g) => self.command(&with_generated(inv, g), &relocate, build_id),
+                    None => self.command(inv, &relocate, build_id),
+                },
             },
             Step::Copy { from, to } => show(format!("cp {} {}", self.abs(from), self.abs(to))),
             Step::Move { from, to } => {
@@ -462,7 +541,7 @@ impl<'a> Script<'a> {
                 show(format!("{verb} {src} {to}"))
             }
             Step::RemoveAll(d) => Op::RemoveAll(d.clone()),
-            Step::Cgo { .. } => Op::LeaveDir,
+            Step::Cgo { .. } => return None,
         })
     }
 
@@ -473,14 +552,7 @@ impl<'a> Script<'a> {
         relocate: &dyn Fn(&String) -> String,
         build_id: Option<&str>,
     ) -> String {
-        let mut cmd = String::new();
-        for (k, v) in &inv.env {
-            if v.contains('\'') {
-                cmd.push_str(&format!("{k}={} ", go_quote(v.as_bytes())));
-            } else {
-                cmd.push_str(&format!("{k}='{v}' "));
-            }
-        }
+        let mut cmd = env_prefix(&inv.env);
         let argv: Vec<String> = inv
             .argv
             .iter()
@@ -675,7 +747,6 @@ impl<'a> Shell<'a> {
                     self.show(a, "", cmd);
                 }
             }
-            Op::LeaveDir => self.script_dir = "\0cgo".into(),
             Op::Report(text) => {
                 self.push(Some(a), ChunkKind::ToolOutput, text);
                 self.exit_status = 1;
@@ -718,6 +789,45 @@ impl<'a> Shell<'a> {
         text.push('\n');
         self.push(Some(a), ChunkKind::Commands, text);
     }
+}
+
+/// runOut's display of a command's environment: `K='v' ` each.
+fn env_prefix(env: &[(String, String)]) -> String {
+    let mut cmd = String::new();
+    for (k, v) in env {
+        if v.contains('\'') {
+            cmd.push_str(&format!("{k}={} ", go_quote(v.as_bytes())));
+        } else {
+            cmd.push_str(&format!("{k}='{v}' "));
+        }
+    }
+    cmd
+}
+
+/// A step of a package using cgo with what cgo generated: the compile lists the generated Go
+/// files after the package's own; `pack r` adds gcc's objects after the assembly objects and
+/// before the `.syso` files (exec.go's order).
+pub fn with_generated(inv: &Invocation, g: &cgo::CgoSteps) -> Invocation {
+    let mut inv = inv.clone();
+    match inv.tool {
+        Tool::Compile => inv.argv.extend(g.go_files.iter().cloned()),
+        Tool::Pack => {
+            // argv: pack r ARCHIVE [objdir objects] [syso]; the archive is in the objdir too.
+            let objdir = g
+                .objects
+                .first()
+                .and_then(|o| o.rfind('/').map(|i| &o[..=i]));
+            let at = inv
+                .argv
+                .iter()
+                .rposition(|a| objdir.is_some_and(|d| a.starts_with(d)))
+                .map_or(inv.argv.len(), |i| i + 1)
+                .max(3.min(inv.argv.len()));
+            inv.argv.splice(at..at, g.objects.iter().cloned());
+        }
+        _ => {}
+    }
+    inv
 }
 
 /// joinUnambiguously.
@@ -915,7 +1025,16 @@ pub fn work_tree(input: &RenderInput) -> Option<WorkTree> {
                         tree.remove(&r);
                     }
                 }
-                Step::RemoveAll(_) | Step::Cgo { .. } => {}
+                Step::Cgo { .. } => {
+                    let steps =
+                        cgo::for_action(plan, run.action, BUILD_ID, Some(cgo::CcSupport::GCC));
+                    for f in steps.iter().flat_map(|g| &g.outputs) {
+                        if let Some(r) = rel(f) {
+                            tree.file(&r, None);
+                        }
+                    }
+                }
+                Step::RemoveAll(_) => {}
             }
         }
     }
@@ -941,5 +1060,52 @@ mod tests {
             replace_prefix("/w/b1/x.go:1\n/w/b1 y /w/b1\t/w", "/w/b1", "$WORK"),
             "$WORK/x.go:1\n$WORK y $WORK\t/w"
         );
+    }
+
+    /// The compile of a package using cgo lists cgo's Go files after the package's own; `pack r`
+    /// puts gcc's objects after the assembly objects and before the `.syso` files.
+    #[test]
+    fn generated_files_join_the_compile_and_the_pack() {
+        let g = cgo::CgoSteps {
+            go_files: vec!["$WORK/b002/_cgo_gotypes.go".into()],
+            objects: vec!["$WORK/b002/_x001.o".into(), "$WORK/b002/_x002.o".into()],
+            ..Default::default()
+        };
+        let inv = |tool, argv: &[&str]| Invocation {
+            tool,
+            dir: String::new(),
+            env: Vec::new(),
+            argv: argv.iter().map(|s| s.to_string()).collect(),
+            internal: false,
+        };
+        let compile = with_generated(&inv(Tool::Compile, &["compile", "-pack", "/m/a.go"]), &g);
+        assert_eq!(
+            compile.argv,
+            ["compile", "-pack", "/m/a.go", "$WORK/b002/_cgo_gotypes.go"]
+        );
+        let pack = inv(
+            Tool::Pack,
+            &[
+                "pack",
+                "r",
+                "$WORK/b002/_pkg_.a",
+                "$WORK/b002/a.o",
+                "/m/x.syso",
+            ],
+        );
+        assert_eq!(
+            with_generated(&pack, &g).argv,
+            [
+                "pack",
+                "r",
+                "$WORK/b002/_pkg_.a",
+                "$WORK/b002/a.o",
+                "$WORK/b002/_x001.o",
+                "$WORK/b002/_x002.o",
+                "/m/x.syso"
+            ]
+        );
+        let bare = inv(Tool::Pack, &["pack", "r", "$WORK/b002/_pkg_.a"]);
+        assert_eq!(with_generated(&bare, &g).argv.len(), 5);
     }
 }

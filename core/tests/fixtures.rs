@@ -108,6 +108,7 @@ macro_rules! fixture {
 
 fixture!(
     asm,
+    cgo,
     constraints,
     diamond,
     embed,
@@ -130,6 +131,7 @@ fn every_fixture_is_tested() {
         names,
         [
             "asm",
+            "cgo",
             "constraints",
             "diamond",
             "embed",

@@ -472,7 +472,12 @@ fn build_real_result(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
         goroot: go.goroot.clone(),
         module_root_display: found.root.to_string_lossy().into_owned(),
     };
-    let tc = real_toolchain(&go, flags.p);
+    let mut tc = real_toolchain(&go, flags.p);
+    // go hashes gcc's identity into the IDs of packages using cgo: a gcc upgrade rebuilds them.
+    // (Not in `real_toolchain`: the page plans without asking gcc, and its IDs must stay its own.)
+    if tc.cgo_enabled {
+        tc.cc_id = crate::realcgo::gcc_tool_id(&tc.cc).unwrap_or_default();
+    }
     let plan = load_and_plan(&found.ws, &req, &tc)?;
     let gocache = cache_dir()?;
     let real_root = real_cache_dir(&gocache);

@@ -1,41 +1,39 @@
 //! The cgo steps of one build action, run for real as cmd/go's `exec.go` runs them (`build`'s
 //! cgo branch, `cgo`, `dynimport`, `ccompile`, `gccld`, `compilerCmd`, `gccSupportsFlag`).
 //!
-//! core's plan has one [`buildlab_core::plan::Step::Cgo`] where go runs, per package using cgo:
-//! the `cgo` tool over the cgo files (writing `_cgo_gotypes.go`, `X.cgo1.go`, `X.cgo2.c`,
-//! `_cgo_export.c`, `_cgo_main.c` into the work dir), gcc on `_cgo_export.c`, each `X.cgo2.c`
-//! and the package's C (and, outside runtime/cgo, assembly) files into `_x001.o`, `_x002.o`…,
-//! gcc on `_cgo_main.c`, gcc linking it with those objects into `_cgo_.o`, and
-//! `cgo -dynimport` writing `_cgo_import.go` from it (what the Go linker needs to link the
-//! package internally; when that gcc link fails go packs an empty `dynimportfail` object instead,
-//! which makes the linker link externally). [`run`] does all of that and returns what the rest
-//! of the action needs: the generated Go files the compile adds after the package's own, and the
+//! core's plan has one [`buildlab_core::plan::Step::Cgo`] where go runs, per package using cgo,
+//! the cgo tool, gcc on each C file, the `_cgo_.o` link and `cgo -dynimport`. Their command
+//! lines come from core ([`buildlab_core::cgo::steps`]), the same description the transcript
+//! prints under `-n` / `-x`, given real paths and the answers of the real gcc to go's
+//! `gccSupportsFlag` probes: what Buildlab shows is what it runs. This module keeps the IO: it
+//! reads the `#cgo` lines from the files on disk (with core's parser), checks them against its
+//! allow-list, checks the assembly gcc gets is not Go assembly, probes and finds gcc, runs the
+//! commands, and when the `_cgo_.o` link fails packs go's empty `dynimportfail` marker instead of
+//! `_cgo_import.go` (which makes the linker link externally). [`run`] returns what the rest of
+//! the action needs: the generated Go files the compile adds after the package's own, and the
 //! objects `pack r` appends after the assembly objects.
 //!
 //! Everything gcc sees comes from the helper: the program is `CC` (a bare name from the plan's
 //! toolchain, `gcc`) found in the system's binary directories, the flags are go's own plus the
-//! package's `#cgo` lines, which are read here from the files on disk and checked against an
-//! allow-list narrower than go's (`security.go`), paths included: `-I` / `-L` may only name the
-//! sources, GOROOT or `$WORK`. No shell, a minimal environment, the same timeout as every tool.
+//! package's `#cgo` lines, checked against an allow-list narrower than go's (`security.go`),
+//! paths included: `-I` / `-L` may only name the sources, GOROOT or `$WORK`. A refused flag is
+//! go's own error (`pkg: invalid flag in #cgo CFLAGS: …`, [`buildlab_core::cgo::invalid_flag`]).
+//! No shell, a minimal environment, the same timeout as every tool.
 //!
 //! Not here: `pkg-config`, C++ / Objective-C / Fortran / SWIG files (core does not list them),
 //! `CC`, `CGO_CFLAGS` and friends from the environment (go's defaults, `gcc` and `-O2 -g`, are
-//! what core's action IDs hash), go's `-trimpath` flag, and the `-x` lines of these steps (core's
-//! transcript prints none for its one `Step::Cgo`).
+//! what core's action IDs hash), go's `-trimpath` flag.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use buildlab_core::constraint::{parse_expr, parse_plus_build_expr, BuildContext};
-use buildlab_core::plan::{go_quote, ActionIx, PkgNode, Plan};
-use buildlab_core::scan::{Lexer, Tok};
+use buildlab_core::cgo;
+use buildlab_core::constraint::BuildContext;
+use buildlab_core::plan::{ActionIx, PkgNode, Plan};
 
 use crate::realtools::{clean_path, ExecContext, ExecError, ExecResult, ToolRun};
-
-/// go's `DefaultCFlags`: CGO_CFLAGS and CGO_LDFLAGS when unset.
-const DEFAULT_FLAGS: &[&str] = &["-O2", "-g"];
 
 /// Where gcc may be found (the plan names it by its bare name, as `$CC` does).
 const CC_DIRS: &[&str] = &["/usr/local/bin", "/usr/bin", "/bin"];
@@ -50,14 +48,6 @@ pub struct Generated {
     pub objects: Vec<String>,
 }
 
-/// The package's flags from its `#cgo` lines, in go/build's order (file by file).
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct CgoFlags {
-    pub cppflags: Vec<String>,
-    pub cflags: Vec<String>,
-    pub ldflags: Vec<String>,
-}
-
 /// One package's cgo run: its files, directories and flags, resolved and checked.
 struct Pkg<'p> {
     p: &'p PkgNode,
@@ -67,13 +57,14 @@ struct Pkg<'p> {
     objdir: String,
     /// gcc's absolute path.
     cc: PathBuf,
-    flags: CgoFlags,
-    /// The files gcc compiles besides cgo's output (`gccfiles`), absolute.
+    flags: cgo::CgoFlags,
+    /// The files gcc compiles besides cgo's output (`gccfiles`), relative to `dir`.
     gccfiles: Vec<String>,
     /// go's `-frandom-seed`: the action ID part of the build ID.
     seed: String,
-    /// `-ffile-prefix-map=GOROOT=/_/GOROOT` for standard packages (go's `p.Goroot` rule).
-    goroot_map: Option<String>,
+    /// GOROOT (standard packages' C file names are mapped to `/_/GOROOT`).
+    goroot: String,
+    goos: String,
     /// `(real root, planned root)` when the plan names the sources where they are not (the
     /// API's planned root): cgo's `-trimpath` and gcc's prefix map write the planned one, as the
     /// compile's `-trimpath` does for Go files.
@@ -171,14 +162,19 @@ fn prepare<'p>(plan: &'p Plan, action: ActionIx, cx: &ExecContext) -> Result<Pkg
     })?;
     let mut ctx = BuildContext::new(&tc.goos, &tc.goarch);
     ctx.cgo_enabled = true;
-    let mut flags = CgoFlags::default();
+    // The flags of the files on disk (what gcc will see), read as core's loader reads them.
+    let mut sources = Vec::new();
     for f in &p.cgo_files {
         let path = dir.join(f);
         let src = std::fs::read(&path)
             .map_err(|e| Prep::Refused(ExecError::Io(format!("read {}: {e}", path.display()))))?;
-        read_cgo_lines(&src, &format!("{}/{f}", p.dir), &dir, &ctx, &mut flags)
-            .map_err(Prep::GoError)?;
+        sources.push(src);
     }
+    let flags = cgo::package_flags(&dir.to_string_lossy(), &p.cgo_files, &ctx, |f| {
+        let i = p.cgo_files.iter().position(|g| g == f)?;
+        Some(sources[i].as_slice())
+    })
+    .map_err(Prep::GoError)?;
     let roots: Vec<&Path> = cx
         .readable
         .iter()
@@ -195,9 +191,6 @@ fn prepare<'p>(plan: &'p Plan, action: ActionIx, cx: &ExecContext) -> Result<Pkg
         .next()
         .unwrap_or_default()
         .to_string();
-    let goroot_map = p
-        .standard
-        .then(|| format!("-ffile-prefix-map={}=/_/GOROOT", tc.goroot));
     let cwd = clean_path(Path::new(&cx.subst(&plan.input().cwd)));
     if !(cwd.starts_with(cx.work) || cx.readable.iter().any(|r| cwd.starts_with(r))) {
         return Err(refused(format!(
@@ -212,7 +205,8 @@ fn prepare<'p>(plan: &'p Plan, action: ActionIx, cx: &ExecContext) -> Result<Pkg
         flags,
         gccfiles,
         seed,
-        goroot_map,
+        goroot: tc.goroot.clone(),
+        goos: tc.goos.clone(),
         cwd,
         src_map: cx.src_map.map(|(planned, real)| {
             (
@@ -240,24 +234,20 @@ fn find_cc(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// exec.go's `gccfiles`: the C files, plus the assembly files — all of them in a package using
-/// cgo (which may not have Go assembly: go's error), only the `gcc_` ones in runtime/cgo.
+/// exec.go's `gccfiles` ([`cgo::gcc_files`]), after go's check that none of the assembly gcc
+/// gets is Go assembly (which only runtime/cgo, whose Go assembly `asm` assembles, may have).
 fn gcc_files(p: &PkgNode, dir: &Path) -> Result<Vec<String>, String> {
-    let abs = |f: &String| dir.join(f).to_string_lossy().into_owned();
-    let mut v: Vec<String> = p.c_files.iter().map(abs).collect();
-    if p.standard && p.import_path == "runtime/cgo" {
-        v.extend(p.s_files.iter().filter(|f| f.starts_with("gcc_")).map(abs));
-        return Ok(v);
-    }
-    for s in &p.s_files {
-        if let Ok(data) = std::fs::read(dir.join(s)) {
-            if is_go_assembly(&data) {
-                return Err(format!("package using cgo has Go assembly file {s}"));
+    let files = cgo::gcc_files(&p.import_path, p.standard, &p.c_files, &p.s_files);
+    if !(p.standard && p.import_path == "runtime/cgo") {
+        for s in &p.s_files {
+            if let Ok(data) = std::fs::read(dir.join(s)) {
+                if is_go_assembly(&data) {
+                    return Err(cgo::go_assembly_error(s));
+                }
             }
         }
     }
-    v.extend(p.s_files.iter().map(abs));
-    Ok(v)
+    Ok(files)
 }
 
 /// A line starting with TEXT, DATA or GLOBL: Go assembly, which gcc cannot assemble.
@@ -294,283 +284,6 @@ fn syso_files(plan: &Plan, action: ActionIx, cx: &ExecContext) -> Vec<String> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// `#cgo` lines (go/build's saveCgo)
-// ---------------------------------------------------------------------------------------------
-
-/// Adds the flags of the `#cgo` lines in `src`'s `import "C"` preambles to `flags`, as go/build
-/// does: conditions matched against `ctx`, arguments split as go splits them, `${SRCDIR}`
-/// expanded, relative `-I` / `-L` made absolute. `name` is the file as go names it in errors.
-pub fn read_cgo_lines(
-    src: &[u8],
-    name: &str,
-    dir: &Path,
-    ctx: &BuildContext,
-    flags: &mut CgoFlags,
-) -> Result<(), String> {
-    for doc in preambles(src) {
-        for orig in doc.lines() {
-            let line = orig.trim();
-            if line.len() < 5
-                || !line.starts_with("#cgo")
-                || !matches!(line.as_bytes()[4], b' ' | b'\t')
-            {
-                continue;
-            }
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            if fields.len() == 3 && matches!(fields[1], "nocallback" | "noescape") {
-                continue;
-            }
-            let invalid = || format!("{name}: invalid #cgo line: {orig}");
-            let (head, argstr) = line[4..].trim().split_once(':').ok_or_else(invalid)?;
-            let f: Vec<&str> = head.split_whitespace().collect();
-            let (verb, cond) = f.split_last().ok_or_else(invalid)?;
-            if !cond.is_empty() && !cond.iter().any(|c| match_auto(c, ctx)) {
-                continue;
-            }
-            let mut args = split_quoted(argstr).ok_or_else(invalid)?;
-            for a in args.iter_mut() {
-                *a = expand_src_dir(a, dir)
-                    .ok_or_else(|| format!("{name}: malformed #cgo argument: {a}"))?;
-            }
-            if matches!(
-                *verb,
-                "CFLAGS" | "CPPFLAGS" | "CXXFLAGS" | "FFLAGS" | "LDFLAGS"
-            ) {
-                make_paths_absolute(&mut args, dir);
-            }
-            match *verb {
-                "CFLAGS" => flags.cflags.extend(args),
-                "CPPFLAGS" => flags.cppflags.extend(args),
-                "LDFLAGS" => flags.ldflags.extend(args),
-                // Only for files core does not list (C++, Fortran): nothing uses them.
-                "CXXFLAGS" | "FFLAGS" => {}
-                "pkg-config" => {
-                    return Err(format!(
-                        "{name}: #cgo pkg-config: not supported by Buildlab's real toolchain"
-                    ))
-                }
-                _ => return Err(format!("{name}: invalid #cgo verb: {orig}")),
-            }
-        }
-    }
-    Ok(())
-}
-
-/// go/build's `matchAuto`: `//go:build` syntax when the text has an operator, else `// +build`.
-fn match_auto(text: &str, ctx: &BuildContext) -> bool {
-    let expr = if text.contains(['&', '|', '(', ')']) {
-        parse_expr(text).ok()
-    } else {
-        parse_plus_build_expr(text).ok()
-    };
-    expr.is_some_and(|e| e.eval(&mut |tag| ctx.matches(tag)))
-}
-
-/// The text of each comment that is the doc comment of an `import "C"` (go/parser's lead
-/// comment of the spec, or of a one-spec import declaration), comment markers removed.
-fn preambles(src: &[u8]) -> Vec<String> {
-    let mut errs = Vec::new();
-    let mut lx = Lexer::new(src, &mut errs);
-    let starts: Vec<usize> = std::iter::once(0)
-        .chain(
-            src.iter()
-                .enumerate()
-                .filter(|(_, &b)| b == b'\n')
-                .map(|(i, _)| i + 1),
-        )
-        .collect();
-    let line_of = |off: usize| starts.partition_point(|&s| s <= off);
-    // The current comment group: its comments' texts and the line it ends on.
-    let mut group: Vec<String> = Vec::new();
-    let mut group_end = 0usize;
-    // The lead comment of the token after the group, once that token is seen.
-    let mut docs = Vec::new();
-    let mut decl_doc: Option<String> = None;
-    let mut in_import = false;
-    let mut in_group = false;
-    let mut specs_in_group = 0usize;
-    let mut group_has_c: Option<Option<String>> = None;
-    let mut steps = 0usize;
-    loop {
-        steps += 1;
-        if steps > 1_000_000 {
-            break;
-        }
-        let t = lx.scan(&mut errs);
-        if t.tok == Tok::Comment {
-            let start = line_of(t.offset);
-            if group.is_empty() || start > group_end + 1 {
-                group.clear();
-            }
-            group_end = start + t.lit.matches('\n').count();
-            group.push(t.lit);
-            continue;
-        }
-        let line = line_of(t.offset);
-        let lead = (!group.is_empty() && group_end + 1 == line).then(|| comment_text(&group));
-        group.clear();
-        match t.tok {
-            Tok::Eof => break,
-            Tok::Keyword("import") => {
-                in_import = true;
-                decl_doc = lead;
-            }
-            Tok::Op("(") if in_import => {
-                in_group = true;
-                specs_in_group = 0;
-                group_has_c = None;
-            }
-            Tok::Op(")") if in_group => {
-                if let Some(doc) = group_has_c.take() {
-                    match doc {
-                        Some(d) => docs.push(d),
-                        None if specs_in_group == 1 => docs.extend(decl_doc.take()),
-                        None => {}
-                    }
-                }
-                in_group = false;
-                in_import = false;
-            }
-            Tok::String if in_group => {
-                specs_in_group += 1;
-                if t.lit == "\"C\"" || t.lit == "`C`" {
-                    group_has_c = Some(lead);
-                }
-            }
-            Tok::Ident if in_group => {
-                // An import name (`x "path"`): the spec's doc is this token's lead comment.
-                specs_in_group += 1;
-                let next = lx.scan(&mut errs);
-                if next.tok == Tok::String && (next.lit == "\"C\"" || next.lit == "`C`") {
-                    group_has_c = Some(lead);
-                }
-            }
-            Tok::String if in_import => {
-                if t.lit == "\"C\"" || t.lit == "`C`" {
-                    docs.extend(decl_doc.take());
-                }
-                in_import = false;
-            }
-            Tok::Op(";") if in_group => {}
-            Tok::Op(";") => {}
-            Tok::Keyword(k) if k != "import" => {
-                if !in_group {
-                    in_import = false;
-                }
-                // Imports end at the first other declaration.
-                if matches!(k, "func" | "var" | "const" | "type") {
-                    break;
-                }
-            }
-            _ if !in_group => in_import = false,
-            _ => {}
-        }
-    }
-    docs
-}
-
-/// go/ast's `CommentGroup.Text` for the `#cgo` lines' purpose: markers removed, trailing blanks
-/// cut, one line per line.
-fn comment_text(group: &[String]) -> String {
-    let mut out = String::new();
-    for c in group {
-        // `//x` loses its marker and one space after it; `/*…*/` only its markers.
-        let body = if let Some(b) = c.strip_prefix("//") {
-            b.strip_prefix(' ').unwrap_or(b)
-        } else {
-            c.strip_prefix("/*")
-                .and_then(|b| b.strip_suffix("*/"))
-                .unwrap_or(c)
-        };
-        for line in body.lines() {
-            out.push_str(line.trim_end());
-            out.push('\n');
-        }
-    }
-    out
-}
-
-/// go/build's `splitQuoted`: fields split at spaces, `'…'` and `"…"` quoting, `\` escapes.
-/// `None` for an unterminated quote or a trailing backslash.
-fn split_quoted(s: &str) -> Option<Vec<String>> {
-    let mut args = Vec::new();
-    let mut arg = String::new();
-    let (mut escaped, mut quoted, mut quote) = (false, false, '\0');
-    for r in s.chars() {
-        if escaped {
-            escaped = false;
-        } else if r == '\\' {
-            escaped = true;
-            continue;
-        } else if quote != '\0' {
-            if r == quote {
-                quote = '\0';
-                continue;
-            }
-        } else if r == '"' || r == '\'' {
-            quoted = true;
-            quote = r;
-            continue;
-        } else if r.is_whitespace() {
-            if quoted || !arg.is_empty() {
-                args.push(std::mem::take(&mut arg));
-                quoted = false;
-            }
-            continue;
-        }
-        arg.push(r);
-    }
-    if quoted || !arg.is_empty() {
-        args.push(arg);
-    }
-    (quote == '\0' && !escaped).then_some(args)
-}
-
-/// go/build's `safeCgoName`: the characters a `#cgo` argument may have.
-fn safe_cgo_name(s: &str) -> bool {
-    if s.is_empty() {
-        return false;
-    }
-    const SAFE: &str =
-        "+-.,/0123456789=ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz:$@%! ~^";
-    if s.starts_with('-') && s.len() == 1 {
-        return false;
-    }
-    s.chars().all(|c| !c.is_ascii() || SAFE.contains(c))
-}
-
-/// go/build's `expandSrcDir`: `${SRCDIR}` replaced by the package directory, the result checked.
-fn expand_src_dir(s: &str, dir: &Path) -> Option<String> {
-    let d = dir.to_string_lossy();
-    let chunks: Vec<&str> = s.split("${SRCDIR}").collect();
-    if chunks.len() < 2 {
-        return safe_cgo_name(s).then(|| s.to_string());
-    }
-    let ok = chunks.iter().all(|c| c.is_empty() || safe_cgo_name(c)) && safe_cgo_name(&d);
-    ok.then(|| chunks.join(&d))
-}
-
-/// go/build's `makePathsAbsolute`: `-I x`, `-Ix`, `-L x`, `-Lx` relative to the package.
-fn make_paths_absolute(args: &mut [String], dir: &Path) {
-    let mut next_is_dir = false;
-    for a in args.iter_mut() {
-        if next_is_dir {
-            if !a.starts_with('/') {
-                *a = dir.join(&*a).to_string_lossy().into_owned();
-            }
-            next_is_dir = false;
-        } else if a == "-I" || a == "-L" {
-            next_is_dir = true;
-        } else if let Some(rest) = a.strip_prefix("-I").or_else(|| a.strip_prefix("-L")) {
-            if !rest.starts_with('/') {
-                let flag = &a[..2];
-                *a = format!("{flag}{}", dir.join(rest).to_string_lossy());
-            }
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // The allow-list (a subset of go's security.go)
 // ---------------------------------------------------------------------------------------------
 
@@ -583,7 +296,7 @@ pub fn check_flags(
     roots: &[&Path],
     linker: bool,
 ) -> Result<(), String> {
-    let bad = |a: &str| Err(format!("invalid flag in #cgo {name}: {a}"));
+    let bad = |a: &str| Err(cgo::invalid_flag(name, a));
     let in_roots = |p: &str| {
         let c = clean_path(Path::new(p));
         p.starts_with('/') && roots.iter().any(|r| c.starts_with(r))
@@ -599,7 +312,7 @@ pub fn check_flags(
                 Some(v) if !v.starts_with('-') && !v.starts_with('@') => {
                     if matches!(a, "-I" | "-L") && !in_roots(v) {
                         let why = "outside the sources, GOROOT and $WORK";
-                        return Err(format!("invalid flag in #cgo {name}: {a} {v} ({why})"));
+                        return Err(cgo::invalid_flag(name, &format!("{a} {v} ({why})")));
                     }
                     if matches!(a, "-D" | "-U") && !macro_arg(v) {
                         return bad(&format!("{a} {v}"));
@@ -607,7 +320,7 @@ pub fn check_flags(
                     i += 2;
                     continue;
                 }
-                _ => return Err(format!("invalid flag in #cgo {name}: {a} without argument")),
+                _ => return Err(cgo::invalid_flag(name, &format!("{a} without argument"))),
             }
         }
         let ok = if linker {
@@ -791,10 +504,14 @@ impl Runner<'_, '_> {
             .env("PATH", "/usr/bin:/bin")
             .env("HOME", self.cx.work)
             .env("TMPDIR", self.cx.work)
-            .env("LC_ALL", "C")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
+        // gcc's messages in the user's language and quotes, as under go (which passes its
+        // environment on): the locale variables only, and only plain locale names.
+        for (k, v) in locale_env() {
+            cmd.env(k, v);
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -829,191 +546,88 @@ impl Runner<'_, '_> {
 impl Pkg<'_> {
     fn execute(&self, r: &mut Runner) -> Result<Option<Generated>, ExecError> {
         let p = self.p;
-        let objdir = &self.objdir;
-        let cgo_exe = r.cx.tooldir.join("cgo");
-        // cgo: CPPFLAGS (+ -I objdir) and CFLAGS after `--`, LDFLAGS quoted in -ldflags.
-        let mut cppflags = self.flags.cppflags.clone();
-        cppflags.extend(["-I".to_string(), objdir.clone()]);
-        let mut cflags: Vec<String> = DEFAULT_FLAGS.iter().map(|s| s.to_string()).collect();
-        cflags.extend(self.flags.cflags.iter().cloned());
-        let mut ldflags: Vec<String> = DEFAULT_FLAGS.iter().map(|s| s.to_string()).collect();
-        ldflags.extend(self.flags.ldflags.iter().cloned());
-        let mut args = vec![
-            "-objdir".to_string(),
-            objdir.clone(),
-            "-importpath".into(),
-            p.import_path.clone(),
-        ];
-        if p.standard && p.import_path == "runtime/cgo" {
-            args.push("-import_runtime_cgo=false".into());
-        }
-        if p.standard
-            && matches!(
-                p.import_path.as_str(),
-                "runtime/race" | "runtime/msan" | "runtime/cgo" | "runtime/asan"
-            )
-        {
-            args.push("-import_syscall=false".into());
-        }
-        if let Some((real, planned)) = &self.src_map {
-            args.extend(["-trimpath".to_string(), format!("{real}=>{planned}")]);
-        }
-        let quoted: Vec<String> = ldflags.iter().map(|f| go_quote(f.as_bytes())).collect();
-        args.push(format!("-ldflags={}", quoted.join(" ")));
-        args.push("--".into());
-        args.extend(cppflags.iter().cloned());
-        args.extend(cflags.iter().cloned());
-        args.extend(
-            p.cgo_files
-                .iter()
-                .map(|f| self.dir.join(f).to_string_lossy().into_owned()),
-        );
         let cc = self.cc.to_string_lossy().into_owned();
-        let cgo_env = [("TERM", "dumb"), ("CGO_LDFLAGS", ""), ("CC", cc.as_str())];
-        if !r.run("cgo", &cgo_exe, &args, &self.dir, &cgo_env, false)? {
-            return Ok(None);
-        }
-        let mut out = Generated::default();
-        out.go_files.push(format!("{objdir}_cgo_gotypes.go"));
-        let mut cfiles = vec![format!("{objdir}_cgo_export.c")];
-        for f in &p.cgo_files {
-            let base = f.strip_suffix(".go").unwrap_or(f);
-            out.go_files.push(format!("{objdir}{base}.cgo1.go"));
-            cfiles.push(format!("{objdir}{base}.cgo2.c"));
-        }
-        // gcc: cgo's C files, then the package's own, each into the next _xNNN.o.
-        let mut cflags_all = cppflags.clone();
-        cflags_all.extend(cflags.iter().cloned());
-        for (i, file) in cfiles.iter().chain(&self.gccfiles).enumerate() {
-            let ofile = format!("{objdir}_x{:03}.o", i + 1);
-            if !self.ccompile(r, &ofile, &cflags_all, file)? {
-                return Ok(None);
+        let dir = self.dir.to_string_lossy().into_owned();
+        let cwd = self.cwd.to_string_lossy().into_owned();
+        // go's gccSupportsFlag, asked of the real gcc (once per flag for the helper's life).
+        let support = cgo::CcSupport::probe(|flag| supports(&cc, flag, r.cx.work));
+        let input = cgo::CgoInput {
+            import_path: &p.import_path,
+            name: &p.name,
+            dir: &dir,
+            standard: p.standard,
+            cgo_files: &p.cgo_files,
+            gcc_files: self.gccfiles.clone(),
+            objdir: &self.objdir,
+            cwd: &cwd,
+            goroot: &self.goroot,
+            goos: &self.goos,
+            goarch: &self.goarch,
+            cgo_tool: r.cx.tooldir.join("cgo").to_string_lossy().into_owned(),
+            cc: "gcc",
+            flags: &self.flags,
+            seed: &self.seed,
+            syso: self.syso.clone(),
+            support: Some(support),
+            // Sources copied elsewhere than the plan says (the API's planned root): cgo's
+            // `#line`s and gcc's file names say the planned one, as the compile's -trimpath does.
+            trimpath: self
+                .src_map
+                .as_ref()
+                .map(|(real, planned)| format!("{real}=>{planned}")),
+            prefix_maps: self.src_map.iter().cloned().collect(),
+        };
+        let steps = cgo::steps(&input);
+        let cgo_exe = r.cx.tooldir.join("cgo");
+        let mut out = Generated {
+            go_files: steps.go_files.clone(),
+            objects: steps.objects.clone(),
+        };
+        let mut link_failed = false;
+        for c in &steps.cmds {
+            let prog = match c.program {
+                cgo::Program::Cgo => cgo_exe.as_path(),
+                cgo::Program::Cc => self.cc.as_path(),
+            };
+            let tool = match c.program {
+                cgo::Program::Cgo => "cgo",
+                cgo::Program::Cc => "gcc",
+            };
+            let mut env: Vec<(&str, &str)> = c
+                .env
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            match c.kind {
+                // The helper asked gcc itself (above); go shows probes only under -n.
+                cgo::CmdKind::Probe => continue,
+                // cgo runs gcc -E itself: the same gcc.
+                cgo::CmdKind::Cgo => env.push(("CC", cc.as_str())),
+                cgo::CmdKind::Dynimport if link_failed => continue,
+                _ => {}
             }
-            out.objects.push(ofile);
-        }
-        // dynimport: _cgo_main.o linked with the objects; cgo -dynimport reads its imports.
-        let main_o = format!("{objdir}_cgo_main.o");
-        if !self.ccompile(r, &main_o, &cflags_all, &format!("{objdir}_cgo_main.c"))? {
-            return Ok(None);
-        }
-        let dynobj = format!("{objdir}_cgo_.o");
-        let mut link = self.compiler_cmd(r);
-        link.extend(["-o".to_string(), dynobj.clone(), main_o]);
-        link.extend(out.objects.iter().cloned());
-        link.extend(self.syso.iter().cloned());
-        link.extend(ldflags.iter().cloned());
-        let term = [("TERM", "dumb")];
-        if !r.run("gcc", &self.cc, &link, &self.cwd, &term, true)? {
-            // Only internal linking needs the imports; the marker makes the linker go external.
-            let fail = format!("{objdir}dynimportfail");
-            std::fs::write(&fail, b"").map_err(|e| ExecError::Io(format!("write {fail}: {e}")))?;
-            out.objects.push(fail);
-        } else {
-            let import_go = format!("{objdir}_cgo_import.go");
-            let mut dynargs = vec![
-                "-dynpackage".to_string(),
-                p.name.clone(),
-                "-dynimport".into(),
-                dynobj,
-                "-dynout".into(),
-                import_go.clone(),
-            ];
-            if p.standard && p.import_path == "runtime/cgo" {
-                dynargs.push("-dynlinker".into());
+            let quiet = c.kind == cgo::CmdKind::Link;
+            if !r.run(tool, prog, &c.args, Path::new(&c.dir), &env, quiet)? {
+                if c.kind != cgo::CmdKind::Link {
+                    return Ok(None);
+                }
+                // Only internal linking needs the imports; the marker makes the linker go
+                // external (go's `dynimportfail`).
+                link_failed = true;
+                let fail = &steps.dynimport_fail;
+                std::fs::write(fail, b"")
+                    .map_err(|e| ExecError::Io(format!("write {fail}: {e}")))?;
+                out.go_files.retain(|f| !f.ends_with("/_cgo_import.go"));
+                out.objects.push(fail.clone());
             }
-            if !r.run("cgo", &cgo_exe, &dynargs, &self.cwd, &term, false)? {
-                return Ok(None);
-            }
-            out.go_files.push(import_go);
         }
+        let mut ldflags: Vec<String> = cgo::DEFAULT_FLAGS.iter().map(|s| s.to_string()).collect();
+        ldflags.extend(self.flags.ldflags.iter().cloned());
         if let Err(msg) = check_generated_ldflags(&out.go_files, &ldflags) {
             fail(r.res, r.step_ix, &msg);
             return Ok(None);
         }
         Ok(Some(out))
-    }
-
-    /// go's `compilerCmd(CC, p.Dir, objdir)`: the flags every gcc run of the package starts with.
-    fn compiler_cmd(&self, r: &Runner) -> Vec<String> {
-        let cc = self.cc.to_string_lossy().into_owned();
-        let mut a = vec![
-            "-I".to_string(),
-            self.dir.to_string_lossy().into_owned(),
-            "-fPIC".into(),
-        ];
-        match self.goarch.as_str() {
-            "amd64" => a.push("-m64".into()),
-            "386" => a.push("-m32".into()),
-            _ => {}
-        }
-        a.push("-pthread".into());
-        for flag in [
-            "-fno-caret-diagnostics",
-            "-Qunused-arguments",
-            "-Wl,--no-gc-sections",
-        ] {
-            if supports(&cc, flag, r.cx.work) {
-                a.push(flag.into());
-            }
-        }
-        a.push("-fmessage-length=0".into());
-        if supports(&cc, "-fdebug-prefix-map=a=b", r.cx.work) {
-            let wd = self.objdir.trim_end_matches('/');
-            let kind = if supports(&cc, "-ffile-prefix-map=a=b", r.cx.work) {
-                "file"
-            } else {
-                "debug"
-            };
-            a.push(format!("-f{kind}-prefix-map={wd}=/tmp/go-build"));
-        }
-        if supports(&cc, "-gno-record-gcc-switches", r.cx.work) {
-            a.push("-gno-record-gcc-switches".into());
-        }
-        a
-    }
-
-    /// go's `ccompile`: gcc on one file, run in the file's directory.
-    fn ccompile(
-        &self,
-        r: &mut Runner,
-        ofile: &str,
-        flags: &[String],
-        file: &str,
-    ) -> Result<bool, ExecError> {
-        let cc = self.cc.to_string_lossy().into_owned();
-        let mut args = self.compiler_cmd(r);
-        args.extend(flags.iter().cloned());
-        // Source paths as go would record them: GOROOT as /_/GOROOT (go's `p.Goroot` rule), and
-        // the sources' real copy as the planned root.
-        let maps = self.goroot_map.iter().cloned().chain(
-            self.src_map
-                .iter()
-                .map(|(real, planned)| format!("-ffile-prefix-map={real}={planned}")),
-        );
-        if supports(&cc, "-fdebug-prefix-map=a=b", r.cx.work) {
-            let file_map = supports(&cc, "-ffile-prefix-map=a=b", r.cx.work);
-            for m in maps {
-                args.push(if file_map {
-                    m
-                } else {
-                    m.replace("-ffile-", "-fdebug-")
-                });
-            }
-        }
-        if supports(&cc, "-frandom-seed=1", r.cx.work) && !self.seed.is_empty() {
-            args.push(format!("-frandom-seed={}", self.seed));
-        }
-        let path = Path::new(file);
-        let (dir, base) = match (path.parent(), path.file_name()) {
-            (Some(d), Some(b)) => (d.to_path_buf(), b.to_string_lossy().into_owned()),
-            _ => {
-                return Err(ExecError::Refused(format!(
-                    "gcc input {file:?} has no directory"
-                )))
-            }
-        };
-        args.extend(["-o".to_string(), ofile.to_string(), "-c".into(), base]);
-        r.run("gcc", &self.cc, &args, &dir, &[("TERM", "dumb")], false)
     }
 }
 
@@ -1048,6 +662,59 @@ fn check_generated_ldflags(go_files: &[String], ldflags: &[String]) -> Result<()
         .map_err(|e| e.replace("#cgo LDFLAGS", "go:cgo_ldflag"))
 }
 
+/// The helper's own locale variables (`LANG`, `LC_ALL`, `LC_CTYPE`, `LC_MESSAGES`) whose values
+/// are plain locale names (`C.UTF-8`, `de_DE.utf8@euro`), else `LC_ALL=C`.
+fn locale_env() -> Vec<(&'static str, String)> {
+    let plain = |v: &str| {
+        !v.is_empty()
+            && v.len() <= 64
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+    };
+    let vars: Vec<(&'static str, String)> = ["LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES"]
+        .into_iter()
+        .filter_map(|k| std::env::var(k).ok().filter(|v| plain(v)).map(|v| (k, v)))
+        .collect();
+    if vars.is_empty() {
+        vec![("LC_ALL", "C".to_string())]
+    } else {
+        vars
+    }
+}
+
+/// go's `gccToolID` for the C compiler `name` (a bare name, found as [`run`] finds it): the
+/// version line of `CC -### -x c -c -` under `LC_ALL=C` ([`cgo::gcc_version_line`]). `None`
+/// when gcc is not found, fails, or is a development build (go then hashes the compiler proper,
+/// which Buildlab does not). Asked once per compiler for the helper's life.
+pub fn gcc_tool_id(name: &str) -> Option<String> {
+    static IDS: OnceLock<Mutex<HashMap<String, Option<String>>>> = OnceLock::new();
+    let ids = IDS.get_or_init(Default::default);
+    if let Some(id) = ids.lock().ok().and_then(|m| m.get(name).cloned()) {
+        return id;
+    }
+    let id = find_cc(name).and_then(|cc| {
+        let mut cmd = std::process::Command::new(cc);
+        cmd.args(["-###", "-x", "c", "-c", "-"])
+            .current_dir("/")
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("LC_ALL", "C")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let out = crate::realtools::run_with_timeout(cmd, Duration::from_secs(60)).ok()?;
+        if !out.status.success() {
+            return None;
+        }
+        let text = String::from_utf8_lossy(&[out.stdout, out.stderr].concat()).into_owned();
+        cgo::gcc_version_line(&text).map(str::to_string)
+    });
+    if let Ok(mut m) = ids.lock() {
+        m.insert(name.to_string(), id.clone());
+    }
+    id
+}
+
 /// go's `gccSupportsFlag`: `CC FLAG -O2 -g [-c] -x c - -o /dev/null` on empty input, supported
 /// unless gcc complains about the flag. Asked once per compiler and flag for the helper's life
 /// (go keeps the answer in its cache).
@@ -1064,7 +731,7 @@ fn supports(cc: &str, flag: &str, work: &Path) -> bool {
         return b;
     }
     let mut cmd = std::process::Command::new(cc);
-    cmd.arg(flag).args(DEFAULT_FLAGS);
+    cmd.arg(flag).args(cgo::DEFAULT_FLAGS);
     if !flag.starts_with("-Wl,") {
         cmd.arg("-c");
     }
@@ -1104,76 +771,6 @@ fn supports(cc: &str, flag: &str, work: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ctx() -> BuildContext {
-        let mut c = BuildContext::new("linux", "amd64");
-        c.cgo_enabled = true;
-        c
-    }
-
-    #[test]
-    fn preamble_flags_of_a_single_import() {
-        let src = b"package p\n\n/*\n#cgo CFLAGS: -DX=1 -Wall\n#cgo linux LDFLAGS: -lm\n#cgo windows LDFLAGS: -lws2_32\n#include <math.h>\n*/\nimport \"C\"\n\nfunc F() {}\n";
-        let mut f = CgoFlags::default();
-        read_cgo_lines(src, "p/a.go", Path::new("/src/p"), &ctx(), &mut f).unwrap();
-        assert_eq!(f.cflags, ["-DX=1", "-Wall"]);
-        assert_eq!(f.ldflags, ["-lm"]);
-    }
-
-    #[test]
-    fn only_the_comment_right_above_import_c_counts() {
-        // A blank line between the comment and the import: no preamble (go/parser's lead rule).
-        let src = b"package p\n\n// #cgo LDFLAGS: -lm\n\nimport \"C\"\n";
-        let mut f = CgoFlags::default();
-        read_cgo_lines(src, "a.go", Path::new("/s"), &ctx(), &mut f).unwrap();
-        assert!(f.ldflags.is_empty());
-        // In a group, the spec's own doc comment.
-        let src = b"package p\n\nimport (\n\t\"fmt\"\n\t// #cgo LDFLAGS: -lz\n\t\"C\"\n)\n";
-        read_cgo_lines(src, "a.go", Path::new("/s"), &ctx(), &mut f).unwrap();
-        assert_eq!(f.ldflags, ["-lz"]);
-    }
-
-    #[test]
-    fn conditions_quotes_srcdir_and_relative_paths() {
-        let src = b"package p\n// #cgo linux,amd64 CPPFLAGS: -I inc -I${SRCDIR}/x \"-DNAME=a b\"\n// #cgo !linux CFLAGS: -DNO\n// #cgo linux && !arm64 LDFLAGS: -Llib\nimport \"C\"\n";
-        let mut f = CgoFlags::default();
-        read_cgo_lines(src, "a.go", Path::new("/s/p"), &ctx(), &mut f).unwrap();
-        assert_eq!(f.cppflags, ["-I", "/s/p/inc", "-I/s/p/x", "-DNAME=a b"]);
-        assert!(f.cflags.is_empty());
-        assert_eq!(f.ldflags, ["-L/s/p/lib"]);
-    }
-
-    #[test]
-    fn bad_lines_are_go_s_errors() {
-        let mut f = CgoFlags::default();
-        let e = read_cgo_lines(
-            b"package p\n// #cgo CFLAGS -O2\nimport \"C\"\n",
-            "d/a.go",
-            Path::new("/d"),
-            &ctx(),
-            &mut f,
-        )
-        .unwrap_err();
-        assert_eq!(e, "d/a.go: invalid #cgo line: #cgo CFLAGS -O2");
-        let e = read_cgo_lines(
-            b"package p\n// #cgo BOGUS: x\nimport \"C\"\n",
-            "d/a.go",
-            Path::new("/d"),
-            &ctx(),
-            &mut f,
-        )
-        .unwrap_err();
-        assert_eq!(e, "d/a.go: invalid #cgo verb: #cgo BOGUS: x");
-        let e = read_cgo_lines(
-            b"package p\n// #cgo CFLAGS: -D`x`\nimport \"C\"\n",
-            "d/a.go",
-            Path::new("/d"),
-            &ctx(),
-            &mut f,
-        )
-        .unwrap_err();
-        assert_eq!(e, "d/a.go: malformed #cgo argument: -D`x`");
-    }
 
     #[test]
     fn the_allow_list_refuses_what_could_load_run_or_reach_out() {
@@ -1244,55 +841,5 @@ mod tests {
             b"#include \"textflag.h\"\nTEXT \xc2\xb7f(SB),0,$0\n"
         ));
         assert!(!is_go_assembly(b".globl f\nf:\n\tret\n"));
-    }
-
-    #[test]
-    fn split_quoted_as_go() {
-        assert_eq!(
-            split_quoted(r#"a "b c" 'd e' f\ g"#).unwrap(),
-            ["a", "b c", "d e", "f g"]
-        );
-        assert_eq!(split_quoted("\"\"").unwrap(), [""]);
-        assert!(split_quoted("\"open").is_none());
-    }
-
-    /// The standard library's `#cgo` lines, read from GOROOT, give the flags `go list` reports
-    /// (core's std graph keeps them: `cgocflags` / `cgoldflags`).
-    #[test]
-    fn std_cgo_flags_match_go_list() {
-        let goroot = Path::new("/usr/lib/go-1.23/src");
-        if !goroot.is_dir() {
-            eprintln!("note: GOROOT sources absent; skipping");
-            return;
-        }
-        for (pkg, files, cflags, ldflags) in [
-            (
-                "runtime/cgo",
-                &["cgo.go"][..],
-                &["-Wall", "-Werror", "-fno-stack-protector"][..],
-                &["-lpthread"][..],
-            ),
-            (
-                "net",
-                &[
-                    "cgo_linux.go",
-                    "cgo_resnew.go",
-                    "cgo_socknew.go",
-                    "cgo_unix_cgo.go",
-                    "cgo_unix_cgo_res.go",
-                ][..],
-                &["-fno-stack-protector"][..],
-                &["-lresolv"][..],
-            ),
-        ] {
-            let dir = goroot.join(pkg);
-            let mut f = CgoFlags::default();
-            for file in files {
-                let src = std::fs::read(dir.join(file)).unwrap();
-                read_cgo_lines(&src, file, &dir, &ctx(), &mut f).unwrap();
-            }
-            assert_eq!(f.cflags, cflags, "{pkg}");
-            assert_eq!(f.ldflags, ldflags, "{pkg}");
-        }
     }
 }

@@ -13,12 +13,12 @@
 //!
 //! A package using cgo has one `Step::Cgo` in its plan: [`crate::realcgo`] runs go's cgo and gcc
 //! steps there, and the compile and `pack r` that follow get what they generated (the Go files
-//! after the package's own, the objects after the assembly ones; a pack is added when the plan
-//! has none). gcc is the only other program that may run, with argv the helper builds.
+//! after the package's own, the objects after the assembly ones). gcc is the only other program
+//! that may run, with argv the helper builds from core's description.
 //!
 //! Not here: caching (the driver decides what runs), HTTP (see `api`).
 
-use buildlab_core::plan::{ActionIx, FileContents, Invocation, Mode, Plan, Step, Tool, BUILD_ID, WORK};
+use buildlab_core::plan::{ActionIx, FileContents, Invocation, Mode, Plan, Step, BUILD_ID, WORK};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -203,9 +203,8 @@ fn is_target_dir(plan: &Plan, action: ActionIx, dir: &str) -> bool {
 pub fn run_action(plan: &Plan, action: ActionIx, cx: &ExecContext) -> Result<ExecResult, ExecError> {
     let mut res = ExecResult { success: true, ..Default::default() };
     let action_start = Instant::now();
-    // What the cgo steps generated (a package using cgo), and whether its objects are packed.
+    // What the cgo steps generated (a package using cgo; its plan always packs).
     let mut cgo: Option<crate::realcgo::Generated> = None;
-    let mut packed = false;
     for (step_ix, step) in plan.steps(action).iter().enumerate() {
         match step {
             // An install's mkdir of its target's directory (`-o DIR/`) goes with the move: the
@@ -241,21 +240,6 @@ pub fn run_action(plan: &Plan, action: ActionIx, cx: &ExecContext) -> Result<Exe
                 None => return Ok(res),
             },
             Step::Run(inv) => {
-                // A package using cgo whose plan packs nothing (no assembly) still packs gcc's
-                // objects, before the archive's build ID is written, as go does.
-                let cgo_pack = match &cgo {
-                    Some(g) if !packed && inv.tool == Tool::BuildId && !g.objects.is_empty() => {
-                        Some(cgo_pack_step(plan, action, cx))
-                    }
-                    _ => None,
-                };
-                if let Some(pack) = &cgo_pack {
-                    packed = true;
-                    if !run_invocation(plan, action, step_ix, pack, cgo.as_ref(), cx, &mut res, action_start)? {
-                        return Ok(res);
-                    }
-                }
-                packed |= inv.tool == Tool::Pack;
                 if !run_invocation(plan, action, step_ix, inv, cgo.as_ref(), cx, &mut res, action_start)? {
                     return Ok(res);
                 }
@@ -263,19 +247,6 @@ pub fn run_action(plan: &Plan, action: ActionIx, cx: &ExecContext) -> Result<Exe
         }
     }
     Ok(res)
-}
-
-/// `pack r ARCHIVE` of a package using cgo whose plan has no pack step: the objects are added
-/// by [`run_invocation`], as to a planned pack.
-fn cgo_pack_step(plan: &Plan, action: ActionIx, cx: &ExecContext) -> Invocation {
-    let archive = plan.cold_built(action);
-    Invocation {
-        tool: Tool::Pack,
-        dir: plan.package(action).map(|p| p.dir.clone()).unwrap_or_default(),
-        env: Vec::new(),
-        argv: vec![cx.tooldir.join("pack").to_string_lossy().into_owned(), "r".into(), archive],
-        internal: true,
-    }
 }
 
 /// The argv a step runs with: `$WORK` and the build ID substituted, dependencies' archives where
@@ -294,19 +265,10 @@ fn step_argv(plan: &Plan, action: ActionIx, inv: &Invocation, cgo: Option<&crate
         .collect();
     let mut argv: Vec<String> = inv.argv.iter().map(|a| moved.get(a).cloned().unwrap_or_else(|| cx.subst(a))).collect();
     if let Some(g) = cgo {
-        match inv.tool {
-            Tool::Compile => argv.extend(g.go_files.iter().cloned()),
-            Tool::Pack => {
-                let objdir = plan.action(action).objdir.map(|d| cx.subst(&d.path())).unwrap_or_default();
-                let at = argv
-                    .iter()
-                    .rposition(|a| !objdir.is_empty() && a.starts_with(&objdir))
-                    .map_or(argv.len(), |i| i + 1)
-                    .max(3.min(argv.len()));
-                argv.splice(at..at, g.objects.iter().cloned());
-            }
-            _ => {}
-        }
+        // Where go puts them: core's rule, the one the transcript prints.
+        let steps = buildlab_core::cgo::CgoSteps { go_files: g.go_files.clone(), objects: g.objects.clone(), ..Default::default() };
+        let real = Invocation { argv, ..inv.clone() };
+        argv = buildlab_core::transcript::with_generated(&real, &steps).argv;
     }
     argv
 }

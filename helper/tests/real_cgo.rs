@@ -181,6 +181,250 @@ fn real_cgo_package_runs_and_rebuilds_as_go_does() {
     }
 }
 
+/// What differs between two runs of the same build: build IDs, gcc's random seed (the action
+/// ID), the work directory's number and the cache's file names (each side has its own cache).
+fn normalise(text: &str, base: &Path) -> Vec<String> {
+    let base = base.to_string_lossy();
+    text.lines()
+        .map(|line| {
+            let line = line
+                .replace(&format!("{base}/gocache-go"), "GOCACHE")
+                .replace(&format!("{base}/gocache"), "GOCACHE");
+            let mut words = Vec::new();
+            let mut after_buildid = false;
+            for w in line.split(' ') {
+                let w = if after_buildid {
+                    "ID".to_string()
+                } else if w.starts_with("-frandom-seed=") {
+                    "-frandom-seed=SEED".to_string()
+                } else if w.starts_with("-buildid=") {
+                    "-buildid=ID".to_string()
+                } else if let Some(i) = w.find("GOCACHE/") {
+                    format!("{}GOCACHE/FILE", &w[..i])
+                } else if let Some(i) = w.find("/tmp/go-build") {
+                    let rest = &w[i + "/tmp/go-build".len()..];
+                    let digits =
+                        rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                    format!("{}/tmp/go-buildN{}", &w[..i], &rest[digits..])
+                } else {
+                    w.to_string()
+                };
+                after_buildid = w == "-buildid";
+                words.push(w);
+            }
+            words.join(" ")
+        })
+        .collect()
+}
+
+/// The first line where two transcripts differ, with its neighbours, for the failure message.
+fn assert_same_lines(lab: &[String], go: &[String], what: &str) {
+    let at = lab
+        .iter()
+        .zip(go)
+        .position(|(a, b)| a != b)
+        .unwrap_or(lab.len().min(go.len()));
+    if at == lab.len() && at == go.len() {
+        return;
+    }
+    let show = |v: &[String]| v[at.saturating_sub(3)..(at + 3).min(v.len())].join("\n");
+    panic!(
+        "{what}: line {} differs ({} lines against go's {})\nbuildlab:\n{}\ngo:\n{}",
+        at + 1,
+        lab.len(),
+        go.len(),
+        show(lab),
+        show(go)
+    );
+}
+
+/// The transcript of a package using cgo is go's, line for line: under `-n` the `cgo` command,
+/// gcc's flag probes (`… || true`, which go prints and answers no under `-n`), each gcc
+/// compile, `_cgo_main.c`, the `_cgo_.o` link and `cgo -dynimport`, then the compile listing
+/// the generated files and `pack r` appending gcc's objects — runtime/cgo's and the module's
+/// own; under `-x -a` the commands the real tools ran, with the flags gcc accepts. Build IDs,
+/// the work directory's number and cache file names aside.
+#[test]
+fn real_cgo_transcript_is_go_s_line_for_line() {
+    if !have_go_and_gcc() {
+        return;
+    }
+    let m = Module::new("transcript", CALC);
+    let (rc, lab) = m.buildlab(&["build", "--real", "-a", "-n", "."], &[]);
+    assert_eq!(rc, 0, "{lab}");
+    let (grc, go) = m.go(&["build", "-a", "-n", "."], &[]);
+    assert_eq!(grc, 0, "{go}");
+    for line in [
+        " || true\n",
+        "/cgo -objdir $WORK/b002/ -importpath example.com/cgocalc/calc \"-ldflags=\\\"-O2\\\" \\\"-g\\\" \\\"-lm\\\"\" -- -I $WORK/b002/ -O2 -g -DFACTOR=3 -Wall ./calc.go\n",
+        "-o ./_x001.o -c _cgo_export.c\n",
+        "/cgo -dynpackage calc -dynimport $WORK/b002/_cgo_.o -dynout $WORK/b002/_cgo_import.go\n",
+    ] {
+        assert!(go.contains(line), "go -n has no {line:?}");
+    }
+    assert_same_lines(&normalise(&lab, &m.base), &normalise(&go, &m.base), "-a -n");
+
+    // go asks gcc about each flag once and keeps the answers in its cache; -x shows a probe only
+    // while its answer is not there. Warm go's cache, then compare what runs, one at a time.
+    let (grc, out) = m.go(&["build", "-o", "warm.bin", "."], &[]);
+    assert_eq!(grc, 0, "{out}");
+    let args = ["build", "-x", "-a", "-p", "1", "-o", "out.bin", "."];
+    let (rc, lab) = m.buildlab(&[&args[..1], &["--real"], &args[1..]].concat(), &[]);
+    assert_eq!(rc, 0, "{lab}");
+    assert_eq!(m.exe("out.bin"), "42 5 cgo\n");
+    let (grc, go) = m.go(&args, &[]);
+    assert_eq!(grc, 0, "{go}");
+    assert!(
+        !go.contains(" || true"),
+        "go's cache should hold gcc's answers: {go}"
+    );
+    assert!(
+        go.contains("-ffile-prefix-map=$WORK/b002=/tmp/go-build"),
+        "{go}"
+    );
+    assert_same_lines(
+        &normalise(&lab, &m.base),
+        &normalise(&go, &m.base),
+        "-x -a -p 1",
+    );
+
+    // go hashes gcc's identity into the action ID of a package using cgo (`CC ID=` and gcc's
+    // version line, gccToolID): so does the real toolchain (its why-rebuilt record keeps the
+    // hashed lines), so that a gcc upgrade rebuilds the cgo packages.
+    let gcc = Command::new("gcc")
+        .args(["-###", "-x", "c", "-c", "-"])
+        .env("LC_ALL", "C")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&gcc.stderr).into_owned();
+    let version = text
+        .lines()
+        .find(|l| l.starts_with("gcc version "))
+        .expect("gcc's version line");
+    let records = m.base.join("gocache/buildlab/real/buildlab");
+    let record: String = std::fs::read_dir(&records)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    // As the record's JSON spells the hashed line `CC ID="…"\n`.
+    let hashed = format!("CC ID=\\\"{version}\\\"\\n");
+    assert!(
+        record.contains(&hashed),
+        "no {hashed} in {}",
+        records.display()
+    );
+    assert!(!record.contains("buildlab stand-in"));
+}
+
+/// A `#cgo` flag Buildlab's allow-list refuses is reported as go reports the flags its own list
+/// refuses: `pkg: invalid flag in #cgo CFLAGS: …` after the work directory is made (go's own
+/// error, not a tool's output under `# pkg`), and nothing after it.
+#[test]
+fn real_cgo_refused_flag_is_framed_as_go_frames_it() {
+    if !have_go_and_gcc() {
+        return;
+    }
+    let m = Module::new(
+        "framing",
+        &[
+            ("go.mod", "module example.com/e\n\ngo 1.23\n"),
+            (
+                "main.go",
+                "package main\n\n// #cgo CFLAGS: -fplugin=x.so\nimport \"C\"\n\nfunc main() {}\n",
+            ),
+        ],
+    );
+    let (grc, go) = m.go(&["build", "-x", "."], &[]);
+    assert_eq!(grc, 1, "{go}");
+    assert!(
+        go.ends_with(
+            "mkdir -p $WORK/b001/\nexample.com/e: invalid flag in #cgo CFLAGS: -fplugin=x.so\n"
+        ),
+        "{go}"
+    );
+    let (rc, lab) = m.buildlab(&["build", "--real", "-x", "."], &[]);
+    assert_eq!(rc, 1, "{lab}");
+    // Buildlab's std comes from its own cache: compare what the failing package prints.
+    let tail = |t: &str| {
+        t.lines()
+            .rev()
+            .take(2)
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(tail(&lab), tail(&go), "buildlab:\n{lab}\ngo:\n{go}");
+    let (rc, lab) = m.buildlab(&["build", "--real", "."], &[]);
+    let (grc, go) = m.go(&["build", "."], &[]);
+    assert_eq!((rc, lab.as_str()), (grc, go.as_str()));
+}
+
+/// A malformed `#cgo` line is go/build's error while loading: `FILE: invalid #cgo line: …`
+/// with the file's absolute path, behind the importing file's position when the package is
+/// imported; the simulated and the real toolchain load alike.
+#[test]
+fn real_cgo_malformed_lines_fail_while_loading_as_in_go() {
+    if !Path::new(GO).is_file() {
+        eprintln!("note: Go 1.23 is not installed; skipping");
+        return;
+    }
+    for line in [
+        "#cgo CFLAGS -x",
+        "#cgo FOO: -x",
+        "#cgo CFLAGS: -D`x`",
+        "#cgo linux CFLAGS: \"-Dx",
+    ] {
+        let m = Module::new(
+            "malformed",
+            &[
+                ("go.mod", "module example.com/e\n\ngo 1.23\n"),
+                (
+                    "main.go",
+                    "package main\n\nimport _ \"example.com/e/sub\"\n\nfunc main() {}\n",
+                ),
+                (
+                    "sub/s.go",
+                    &format!("package sub\n\n// {line}\nimport \"C\"\n"),
+                ),
+            ],
+        );
+        for (dir, args) in [
+            (".", &["build", "-n", "."][..]),
+            ("sub", &["build", "-n", "."][..]),
+            (".", &["build", "--real", "-n", "./sub"][..]),
+        ] {
+            let go_args: Vec<&str> = args.iter().copied().filter(|a| *a != "--real").collect();
+            let sub = |mut c: Command| {
+                c.current_dir(m.dir.join(dir));
+                c
+            };
+            let mut lab = sub(Command::new(env!("CARGO_BIN_EXE_buildlab")));
+            let lab = lab
+                .args(args)
+                .env("GOCACHE", m.base.join("gocache"))
+                .output()
+                .unwrap();
+            let mut go = sub(Command::new(GO));
+            let go = go
+                .args(&go_args)
+                .env("GOTOOLCHAIN", "local")
+                .env("GOPROXY", "off")
+                .env("GOFLAGS", "")
+                .env("GOCACHE", m.base.join("gocache-go"))
+                .output()
+                .unwrap();
+            let text = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
+            assert_eq!(go.status.code(), Some(1), "{line} in {dir}: {}", text(&go));
+            assert!(text(&go).contains("/sub/s.go: "), "{}", text(&go));
+            assert_eq!(
+                (lab.status.code(), text(&lab)),
+                (go.status.code(), text(&go)),
+                "{line}: buildlab {args:?} in {dir}"
+            );
+        }
+    }
+}
+
 /// `CGO_ENABLED` is go's: `0` in the environment builds without cgo (a package made only of cgo
 /// files then fails as go fails), unset or `1` builds with it; the binary records which.
 #[test]
@@ -298,6 +542,21 @@ fn real_cgo_refuses_unsafe_flags_and_reports_c_errors() {
     assert_eq!(rc, 1, "{out}");
     assert!(out.contains("# example.com/cgocalc/calc\n"), "{out}");
     assert!(out.contains("calc.c:5:") && out.contains("error"), "{out}");
+    // Under -x, as go: the cgo commands up to the gcc that failed, then its report.
+    let (rc, out) = m.buildlab(&["build", "--real", "-x", "."], &[]);
+    assert_eq!(rc, 1, "{out}");
+    let report = out
+        .find("# example.com/cgocalc/calc\n")
+        .expect("the report");
+    let before: Vec<&str> = out[..report].lines().collect();
+    assert!(
+        before.last().is_some_and(|l| l.ends_with(" -c calc.c")),
+        "{out}"
+    );
+    assert!(
+        out.contains("-c calc.cgo2.c\n") && !out.contains("_cgo_main.c"),
+        "{out}"
+    );
 }
 
 /// The executor the page's exec and run routes share, under their conditions: the workspace

@@ -106,6 +106,11 @@ pub fn input_from_list(list: &[Value]) -> PlanInput {
             cgo_files: strs(p, "CgoFiles"),
             c_files: strs(p, "CFiles"),
             syso_files: strs(p, "SysoFiles"),
+            cgo_flags: buildlab_core::cgo::CgoFlags {
+                cppflags: strs(p, "CgoCPPFLAGS"),
+                cflags: strs(p, "CgoCFLAGS"),
+                ldflags: strs(p, "CgoLDFLAGS"),
+            },
             embed_patterns: Default::default(),
             embed_files: strs(p, "EmbedFiles"),
             module,
