@@ -406,8 +406,13 @@ impl fmt::Display for ConstraintError {
 }
 
 fn trim_ascii_and_unicode(b: &[u8]) -> &[u8] {
-    // bytes.TrimSpace: Unicode white space, on possibly invalid UTF-8.
+    // bytes.TrimSpace: Unicode white space, on possibly invalid UTF-8. An ASCII byte is judged
+    // as it is (the white space below 0x80 is `\t`..`\r` and ` `); only other bytes are decoded.
+    let ascii_space = |c: u8| matches!(c, b'\t'..=b'\r' | b' ');
     let is_space_at_start = |b: &[u8]| -> Option<usize> {
+        if b[0] < 0x80 {
+            return ascii_space(b[0]).then_some(1);
+        }
         let s = match std::str::from_utf8(&b[..b.len().min(4)]) {
             Ok(s) => s,
             Err(e) => std::str::from_utf8(&b[..e.valid_up_to()]).unwrap_or(""),
@@ -426,6 +431,13 @@ fn trim_ascii_and_unicode(b: &[u8]) -> &[u8] {
     }
     let mut end = b.len();
     while end > start {
+        if b[end - 1] < 0x80 {
+            if !ascii_space(b[end - 1]) {
+                break;
+            }
+            end -= 1;
+            continue;
+        }
         // Look back for a whitespace char ending at `end`.
         let mut found = None;
         for w in 1..=4.min(end - start) {
@@ -522,7 +534,14 @@ pub fn file_constraints(header: &[u8]) -> Result<FileConstraints, ConstraintErro
             Err(err) => return Err(ConstraintError::BadGoBuild { line, err }),
         }
     }
-    for (i, raw) in header[..end].split(|&c| c == b'\n').enumerate() {
+    // Only a line holding `+build` can be one; most headers have no `+` at all (one byte
+    // search, instead of trimming and searching every leading comment line).
+    let plus_lines = if header[..end].contains(&b'+') {
+        end
+    } else {
+        0
+    };
+    for (i, raw) in header[..plus_lines].split(|&c| c == b'\n').enumerate() {
         let line = trim_ascii_and_unicode(raw);
         if !line.starts_with(b"//") || find(line, b"+build").is_none() {
             continue;
@@ -737,8 +756,11 @@ pub fn good_os_arch_file(name: &str, ctx: &BuildContext) -> bool {
 /// The tags a file-name suffix requires (`["linux", "amd64"]` for `x_linux_amd64_test.go`), or
 /// `None` when the name carries no such suffix.
 pub fn os_arch_suffix(name: &str) -> Option<Vec<&str>> {
-    let stem = name.split('.').next().unwrap_or("");
-    let i = stem.find('_')?;
+    // Byte searches (`.` and `_` are ASCII): every file of every directory comes here, and
+    // most names have no `_` before their first dot.
+    let b = name.as_bytes();
+    let stem = &name[..b.iter().position(|&c| c == b'.').unwrap_or(b.len())];
+    let i = stem.bytes().position(|c| c == b'_')?;
     let mut l: Vec<&str> = stem[i..].split('_').collect();
     if l.last() == Some(&"test") {
         l.pop();
@@ -914,7 +936,7 @@ impl fmt::Display for DirError {
 
 /// One directory's files sorted into go/build's lists (names in directory order).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DirFiles {
+pub struct DirFiles<'a> {
     /// The package name (from the first non-test or test file read), `""` if none.
     pub name: String,
     pub go_files: Vec<String>,
@@ -930,7 +952,7 @@ pub struct DirFiles {
     pub verdicts: Vec<FileVerdict>,
     /// The scanned headers of the Go files that are part of the package (go, cgo, test, xtest),
     /// each with the index of its file in `verdicts` (which has the name).
-    pub headers: Vec<(usize, FileHeader)>,
+    pub headers: Vec<(usize, FileHeader<'a>)>,
     /// What `go build` would say about the directory, if anything.
     pub error: Option<DirError>,
 }
@@ -957,7 +979,7 @@ pub fn classify_dir<'a>(
     dir: &str,
     files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
     ctx: &BuildContext,
-) -> DirFiles {
+) -> DirFiles<'a> {
     let files = files.into_iter();
     let mut out = DirFiles::default();
     // A directory's files are mostly Go files: one allocation each for the two lists that take

@@ -28,6 +28,7 @@
 mod embed;
 mod godebug;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::rc::Rc;
@@ -622,24 +623,24 @@ fn semver_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 // Loading
 // ---------------------------------------------------------------------------------------------
 
-enum Kind {
+enum Kind<'a> {
     Std(&'static StdPackage),
     Dir {
         module: usize,
         dir: String,
         /// `None` while the package's imports are loading (its [`DirFrame`] holds the files).
-        files: Option<Box<DirFiles>>,
+        files: Option<Box<DirFiles<'a>>>,
     },
     /// The import could not be resolved; the node only carries the error.
     Missing,
 }
 
-struct Node {
+struct Node<'a> {
     /// Shared with the node's key in [`Loader::cache`]: one allocation per package.
     path: Rc<str>,
     /// [`find_internal`] of `path`: checked on every import of the package, found once.
     internal: Option<usize>,
-    kind: Kind,
+    kind: Kind<'a>,
     name: String,
     /// cmd/go's `Internal.Imports`; `None` while the package is being loaded.
     imports: Option<Vec<usize>>,
@@ -666,12 +667,13 @@ enum Root {
     Error(LoadError),
 }
 
-/// Where an import or `//go:embed` pattern is written: a workspace file (shared by every
-/// position in it) and go's line and column. Rendered as go prints it (`short/path.go:3:8`)
-/// only when an error carries it.
-#[derive(Clone, Debug)]
-struct At {
-    rel: Rc<str>,
+/// Where an import or `//go:embed` pattern is written: a workspace file (its directory and
+/// name, borrowed from the workspace's paths: no string per file) and go's line and column.
+/// Rendered as go prints it (`short/path.go:3:8`) only when an error carries it.
+#[derive(Clone, Copy, Debug)]
+struct At<'a> {
+    dir: &'a str,
+    name: &'a str,
     line: usize,
     col: usize,
 }
@@ -679,7 +681,7 @@ struct At {
 /// A package whose imports are being loaded: one frame of the (explicit) depth-first walk.
 /// The walk keeps its own stack so that import chains thousands deep cannot overflow the
 /// machine stack (wasm's is 1 MiB).
-enum Frame {
+enum Frame<'a> {
     Std {
         p: usize,
         imports: Vec<&'static str>,
@@ -687,25 +689,25 @@ enum Frame {
         next: usize,
         internal: Vec<usize>,
     },
-    Dir(Box<DirFrame>),
+    Dir(Box<DirFrame<'a>>),
 }
 
-struct DirFrame {
+struct DirFrame<'a> {
     p: usize,
     module: usize,
     dir: String,
-    files: Box<DirFiles>,
+    files: Box<DirFiles<'a>>,
     /// The imports to load: the source imports sorted (without `C`; go list's `Imports`, the
     /// first `listed` of them), then the implicit ones.
-    order: Vec<(String, Option<At>)>,
+    order: Vec<(Cow<'a, str>, Option<At<'a>>)>,
     listed: usize,
     next: usize,
     internal: Vec<usize>,
-    embeds: BTreeMap<String, At>,
+    embeds: BTreeMap<String, At<'a>>,
     directives: Vec<(String, String)>,
 }
 
-impl Frame {
+impl<'a> Frame<'a> {
     fn package(&self) -> usize {
         match self {
             Frame::Std { p, .. } => *p,
@@ -714,7 +716,7 @@ impl Frame {
     }
 
     /// The import being loaded (the last one handed out).
-    fn current(&self) -> (&str, Option<&At>) {
+    fn current(&self) -> (&str, Option<&At<'a>>) {
         match self {
             Frame::Std { imports, next, .. } => (imports[next - 1], None),
             Frame::Dir(d) => {
@@ -743,12 +745,12 @@ impl Frame {
 }
 
 /// What starting to load an import gave.
-enum Begin {
+enum Begin<'a> {
     /// Already loaded (or being loaded: a cycle), or unresolvable; `checked` says whether the
     /// importer's checks (internal, program) apply.
     Done { p: usize, checked: bool },
     /// A new package whose own imports must be loaded first.
-    Frame(Frame),
+    Frame(Frame<'a>),
 }
 
 struct Loader<'a> {
@@ -758,21 +760,21 @@ struct Loader<'a> {
     std: &'static StdLib,
     paths: &'a Paths,
     mods: &'a Modules,
-    nodes: Vec<Node>,
+    nodes: Vec<Node<'a>>,
     cache: FastMap<Rc<str>, usize>,
     /// The import stack, as nodes (cmd/go's `ImportStack`); rendered only into errors.
     stk: Vec<usize>,
     /// The walk's frames ([`Loader::load_import`]), kept between walks and sized for the
     /// deepest one up front: a deep walk's stack grown by doubling is reallocated while the
     /// walk frees many small blocks, which makes glibc's allocator consolidate them.
-    frames: Vec<Frame>,
+    frames: Vec<Frame<'a>>,
     /// `classify_dir` results by workspace directory, kept from pattern matching for loading.
     /// Boxed: the table is sized for every directory up front and entries move out whole.
-    classified: FastMap<&'a str, Box<DirFiles>>,
+    classified: FastMap<&'a str, Box<DirFiles<'a>>>,
 }
 
 impl<'a> Loader<'a> {
-    fn new_node(&mut self, path: &str, kind: Kind) -> usize {
+    fn new_node(&mut self, path: &str, kind: Kind<'a>) -> usize {
         let i = self.nodes.len();
         let path: Rc<str> = path.into();
         self.nodes.push(Node {
@@ -816,9 +818,10 @@ impl<'a> Loader<'a> {
 
     fn set_pos(&self, e: &mut LoadError, pos: Option<&At>) {
         if let Some(at) = pos {
-            e.pos = format!("{}:{}:{}", self.paths.short(&at.rel), at.line, at.col);
+            let rel = join(at.dir, at.name);
+            e.pos = format!("{}:{}:{}", self.paths.short(&rel), at.line, at.col);
             e.location = Some(Location {
-                path: at.rel.to_string(),
+                path: rel,
                 line: at.line,
                 col: at.col,
             });
@@ -955,7 +958,7 @@ impl<'a> Loader<'a> {
     }
 
     /// The start of `loadImport`: a package met again, an unresolvable import, or a new one.
-    fn begin(&mut self, path: &str, parent: Option<usize>, pos: Option<&At>) -> Begin {
+    fn begin(&mut self, path: &str, parent: Option<usize>, pos: Option<&At>) -> Begin<'a> {
         if let Some(&p) = self.cache.get(path) {
             self.stk.push(p);
             self.reuse(p);
@@ -990,7 +993,7 @@ impl<'a> Loader<'a> {
     }
 
     /// An import of the top frame's package is loaded: record it.
-    fn record(&mut self, f: &mut Frame, q: usize, perr: Option<LoadError>) {
+    fn record(&mut self, f: &mut Frame<'a>, q: usize, perr: Option<LoadError>) {
         match f {
             Frame::Std { internal, .. } => internal.push(q),
             Frame::Dir(d) => {
@@ -1108,7 +1111,7 @@ impl<'a> Loader<'a> {
 
     /// go/build's `Import` then the start of `Package.load` for a module directory: the
     /// package's node, its error, and the imports to load.
-    fn begin_dir(&mut self, path: &str, module: usize, dir: String, pos: Option<&At>) -> Frame {
+    fn begin_dir(&mut self, path: &str, module: usize, dir: String, pos: Option<&At>) -> Frame<'a> {
         let mut files = match self.classified.remove(dir.as_str()) {
             Some(files) => files,
             None => Box::new(classify_dir(
@@ -1155,9 +1158,14 @@ impl<'a> Loader<'a> {
         // The headers are not needed after this.
         let headers = std::mem::take(&mut files.headers);
         // Every import with its position, in file order; sorted and deduplicated below.
-        let mut imports: Vec<(String, Option<At>)> =
-            Vec::with_capacity(headers.iter().map(|(_, h)| h.imports.len()).sum());
-        let mut embeds: BTreeMap<String, At> = BTreeMap::new();
+        // Room for the implicit imports too (at most four, appended below): one allocation.
+        let mut imports: Vec<(Cow<'a, str>, Option<At<'a>>)> =
+            Vec::with_capacity(headers.iter().map(|(_, h)| h.imports.len()).sum::<usize>() + 4);
+        let mut embeds: BTreeMap<String, At<'a>> = BTreeMap::new();
+        // The directory's files as the tree holds them: their names and bytes borrow the
+        // workspace, so positions need no string of their own.
+        let tree: &'a Tree<'a> = self.tree;
+        let entries = tree.dirs.get_key_value(dir.as_str());
         let mut directives = Vec::new();
         for (v, h) in headers {
             let name = files.verdicts[v].name.as_str();
@@ -1174,9 +1182,15 @@ impl<'a> Loader<'a> {
             if h.imports.is_empty() && h.embeds.is_empty() && files.name != "main" {
                 continue;
             }
-            let rel: Rc<str> = join(&dir, name).into();
+            // Headers come from the directory's files, which the tree lists by name.
+            let (tdir, e) = entries.expect("a scanned file's directory is in the tree");
+            let (name, data) = e.files[e
+                .files
+                .binary_search_by(|(f, _)| (*f).cmp(name))
+                .expect("a listed file")];
             let at = |line, col| At {
-                rel: rel.clone(),
+                dir: tdir,
+                name,
                 line,
                 col,
             };
@@ -1192,9 +1206,7 @@ impl<'a> Loader<'a> {
             }
             // `//go:debug` lines only matter in a main package.
             if files.name == "main" {
-                if let Some(data) = self.ws.get(&rel) {
-                    directives.extend(godebug::directives(&data[..h.header_len.min(data.len())]));
-                }
+                directives.extend(godebug::directives(&data[..h.header_len.min(data.len())]));
             }
         }
         let uses_cgo = !files.cgo_files.is_empty();
@@ -1203,8 +1215,6 @@ impl<'a> Loader<'a> {
         imports.sort_by(|a, b| a.0.cmp(&b.0));
         imports.dedup_by(|later, first| later.0 == first.0);
         imports.retain(|(k, _)| k != "C");
-        // Room for the implicit imports too: one allocation.
-        imports.reserve_exact(4);
         let mut order = imports;
         let listed = order.len();
         let mut implicit = Vec::new();
@@ -1216,7 +1226,7 @@ impl<'a> Loader<'a> {
         }
         for i in implicit {
             if !order.iter().any(|(k, _)| k == i) {
-                order.push((i.to_string(), None));
+                order.push((Cow::Borrowed(i), None));
             }
         }
 
@@ -1237,7 +1247,7 @@ impl<'a> Loader<'a> {
     }
 
     /// The end of `Package.load`, once every import is loaded.
-    fn complete(&mut self, f: Frame) -> usize {
+    fn complete(&mut self, f: Frame<'a>) -> usize {
         match f {
             Frame::Std { p, internal, .. } => {
                 self.stk.pop();
@@ -1578,7 +1588,7 @@ impl<'a> Loader<'a> {
 
     /// `classify_dir` of a workspace directory, memoized: matching `./...` and then loading
     /// would otherwise classify (and scan) each directory three times.
-    fn classify(&mut self, dir: &'a str) -> &DirFiles {
+    fn classify(&mut self, dir: &'a str) -> &DirFiles<'a> {
         if !self.classified.contains_key(dir) {
             let files = classify_dir(&self.paths.abs(dir), self.dir_files(dir), &self.req.ctx);
             self.classified.insert(dir, Box::new(files));
@@ -1623,13 +1633,14 @@ impl<'a> Loader<'a> {
         let mut errors: Vec<LoadError> = Vec::new();
         let mut syn = synthetic.into_iter().peekable();
         let mut emitted_roots = 0;
-        let mut seen_root = BTreeSet::new();
+        // By node: a flag vector, not a set (a `./...` of thousands of packages has thousands).
+        let mut seen_root = vec![false; self.nodes.len()];
         for &p in &list {
             if let Some(e) = &self.nodes[p].error {
                 errors.push(e.clone());
             }
             if let Some(&at) = root_at.get(&p) {
-                if seen_root.insert(p) {
+                if !std::mem::replace(&mut seen_root[p], true) {
                     emitted_roots = emitted_roots.max(at + 1);
                 }
             }
@@ -1665,7 +1676,12 @@ impl<'a> Loader<'a> {
             .copied()
             .filter(|&p| literal[&p] || !self.test_only(p))
             .collect();
-        let list = self.package_list(&roots);
+        // The same roots give the same list: walk again only if some were left out.
+        let list = if roots.len() == order.len() {
+            list
+        } else {
+            self.package_list(&roots)
+        };
         Ok(self.into_loaded(list, roots, warnings))
     }
 
@@ -1810,6 +1826,9 @@ impl<'a> Loader<'a> {
                 Kind::Dir { module, dir, files } => {
                     let files = *files.expect("a listed package is loaded");
                     let other = |k: OtherKind| {
+                        if files.other_files.is_empty() {
+                            return Vec::new();
+                        }
                         files
                             .other_files
                             .iter()

@@ -1022,8 +1022,8 @@ pub fn compile(src: &Source<'_>) -> Object {
                 .import_map
                 .iter()
                 .find(|(raw, _)| *raw == imp.path)
-                .map_or(imp.path.as_str(), |(_, r)| r.as_str());
-            let name = imp.alias.clone().or_else(|| {
+                .map_or(&*imp.path, |(_, r)| r.as_str());
+            let name = imp.alias.as_deref().map(str::to_string).or_else(|| {
                 src.deps
                     .iter()
                     .find(|d| d.import_path == resolved)
@@ -1044,9 +1044,12 @@ pub fn compile(src: &Source<'_>) -> Object {
                 .import_map
                 .iter()
                 .find(|(raw, _)| *raw == imp.path)
-                .map_or(imp.path.as_str(), |(_, r)| r.as_str());
+                .map_or(&*imp.path, |(_, r)| r.as_str());
             if let Some(d) = src.deps.iter().find(|d| d.import_path == resolved) {
-                let name = imp.alias.clone().unwrap_or_else(|| d.name.to_string());
+                let name = imp
+                    .alias
+                    .as_deref()
+                    .map_or_else(|| d.name.to_string(), str::to_string);
                 local.insert(name, d);
             }
         }

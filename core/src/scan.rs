@@ -19,6 +19,7 @@
 //! tag letters outside ASCII are judged with Rust's Unicode tables, which differ from Go's in a
 //! few corners.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::constraint::{self, ConstraintError, FileConstraints};
@@ -38,15 +39,71 @@ impl fmt::Display for Pos {
     }
 }
 
-/// One import spec.
+/// One import spec, borrowing the file's bytes where it can.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Import {
-    /// The unquoted import path.
-    pub path: String,
-    /// `Some("x")` for `import x "p"`, `Some(".")` and `Some("_")` for dot and blank imports.
-    pub alias: Option<String>,
+pub struct Import<'a> {
+    /// The unquoted import path: a slice of the file when the literal needs no unquoting
+    /// (nearly always), so that reading a workspace's headers copies no path (the loader
+    /// keeps the file bytes for as long as it keeps the headers).
+    pub path: Cow<'a, str>,
+    /// `Some("x")` for `import x "p"`, `Some(".")` and `Some("_")` for dot and blank imports
+    /// (`as_deref()` gives the text).
+    pub alias: Option<ImportName>,
     /// go's import position (`ImportPos`): the alias if there is one, else the path literal.
     pub pos: Pos,
+}
+
+/// The name an import spec gives its package: `.`, `_` or an identifier. The two marks take no
+/// heap string: blank imports are common, headers are scanned by the thousand (a 10,000-package
+/// workspace has ~80,000 specs), and the loader, which reads every header, never looks at names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImportName {
+    Dot,
+    Blank,
+    Ident(String),
+}
+
+impl ImportName {
+    pub fn as_str(&self) -> &str {
+        match self {
+            ImportName::Dot => ".",
+            ImportName::Blank => "_",
+            ImportName::Ident(s) => s,
+        }
+    }
+}
+
+impl From<&str> for ImportName {
+    fn from(s: &str) -> Self {
+        match s {
+            "." => ImportName::Dot,
+            "_" => ImportName::Blank,
+            _ => ImportName::Ident(s.to_string()),
+        }
+    }
+}
+
+impl From<String> for ImportName {
+    fn from(s: String) -> Self {
+        match s.as_str() {
+            "." => ImportName::Dot,
+            "_" => ImportName::Blank,
+            _ => ImportName::Ident(s),
+        }
+    }
+}
+
+impl std::ops::Deref for ImportName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for ImportName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// One `//go:embed` pattern.
@@ -57,15 +114,15 @@ pub struct Embed {
     pub pos: Pos,
 }
 
-/// What go/build learns from the start of a Go file.
+/// What go/build learns from the start of a Go file (its import paths may borrow the file).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FileHeader {
+pub struct FileHeader<'a> {
     /// The package name; `""` if the package clause could not be read.
-    pub package: String,
+    pub package: Cow<'a, str>,
     /// Position of the `package` keyword.
     pub package_pos: Pos,
     /// The imports, in source order. Empty when the header has an error, as in go.
-    pub imports: Vec<Import>,
+    pub imports: Vec<Import<'a>>,
     /// The `//go:build` and `// +build` lines, or why they are malformed.
     pub constraints: Result<FileConstraints, ConstraintError>,
     /// `//go:embed` patterns (only looked for when the file imports "embed").
@@ -118,18 +175,18 @@ impl HeaderError {
 
 /// Scans the header of the Go file `name`. Positions are relative to the file; the name only
 /// appears in rendered errors, through [`HeaderError::render`].
-pub fn scan(_name: &str, data: &[u8]) -> FileHeader {
+pub fn scan<'a>(_name: &str, data: &'a [u8]) -> FileHeader<'a> {
     let src = data.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(data);
     scan_plain(src).unwrap_or_else(|| scan_general(src))
 }
 
 /// [`scan`] in go/build's three steps: the import reader, the lexer and parser, the embeds.
-fn scan_general(src: &[u8]) -> FileHeader {
+fn scan_general(src: &[u8]) -> FileHeader<'_> {
     let mut r = ImportReader::new(src);
     r.read_go_info();
 
     let mut header = FileHeader {
-        package: String::new(),
+        package: Cow::Borrowed(""),
         package_pos: Pos::default(),
         imports: Vec::new(),
         constraints: Ok(FileConstraints::default()),
@@ -163,7 +220,7 @@ fn scan_general(src: &[u8]) -> FileHeader {
     header.constraints = constraint::file_constraints(head);
 
     let parsed = parse_header(head);
-    header.package = parsed.package;
+    header.package = Cow::Owned(parsed.package);
     header.package_pos = parsed.package_pos;
     if let Some(e) = parsed.error {
         header.error = Some(e);
@@ -174,8 +231,8 @@ fn scan_general(src: &[u8]) -> FileHeader {
         if let Some(path) = plain_import_path(head, spec.lit) {
             let pos = spec.pos();
             header.imports.push(Import {
-                path: path.to_string(),
-                alias: spec.name.map(|(n, _)| n),
+                path: Cow::Borrowed(path),
+                alias: spec.name.map(|(n, _)| ImportName::from(n)),
                 pos,
             });
             continue;
@@ -201,9 +258,11 @@ fn scan_general(src: &[u8]) -> FileHeader {
         };
         let pos = spec.pos();
         header.imports.push(Import {
-            path: String::from_utf8(path)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-            alias: spec.name.map(|(n, _)| n),
+            path: Cow::Owned(
+                String::from_utf8(path)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            ),
+            alias: spec.name.map(|(n, _)| ImportName::from(n)),
             pos,
         });
     }
@@ -232,14 +291,14 @@ fn scan_general(src: &[u8]) -> FileHeader {
 /// and its blanks that is not `i`. Block comments, raw strings, escapes, stray semicolons,
 /// carriage returns, non-ASCII, an error or an import of "embed" (whose search keeps the
 /// reader's state) all go the general way.
-fn scan_plain(src: &[u8]) -> Option<FileHeader> {
+fn scan_plain(src: &[u8]) -> Option<FileHeader<'_>> {
     let (package, package_pos, imports, header_len) = parse_plain_header(src)?;
     let head = &src[..header_len];
     if imports.iter().any(|i| i.path == "embed") {
         return None;
     }
     Some(FileHeader {
-        package,
+        package: Cow::Borrowed(package),
         package_pos,
         is_cgo: imports.iter().any(|i| i.path == "C"),
         imports,
@@ -254,12 +313,14 @@ fn scan_plain(src: &[u8]) -> Option<FileHeader> {
 /// stops) of a file with a plain header (see [`scan_plain`]); `None` for any other. Every byte
 /// of the header is checked on the way: blanks, words, path literals and punctuation by what
 /// they may be, comments by [`PlainCursor::skip_comment`].
-fn parse_plain_header(src: &[u8]) -> Option<(String, Pos, Vec<Import>, usize)> {
+fn parse_plain_header(src: &[u8]) -> Option<(&str, Pos, Vec<Import<'_>>, usize)> {
     let mut c = PlainCursor {
         src,
         i: 0,
         line: 1,
         line_start: 0,
+        spans: [(0, 0); PATH_SPANS],
+        n_spans: 0,
     };
     c.skip_blank()?;
     let package_pos = c.pos(c.i);
@@ -275,12 +336,18 @@ fn parse_plain_header(src: &[u8]) -> Option<(String, Pos, Vec<Import>, usize)> {
     loop {
         c.skip_blank()?;
         match c.peek() {
-            None => return Some((package.to_string(), package_pos, imports, src.len())),
+            None => {
+                c.fill_paths(&mut imports)?;
+                return Some((package, package_pos, imports, src.len()));
+            }
             Some(b'i') => {}
             // The reader would skip these (or fail on NUL) and read on.
             Some(0 | 0x0c | b'\r' | b';') => return None,
             // Where the reader stops: the header is everything before.
-            Some(_) => return Some((package.to_string(), package_pos, imports, c.i)),
+            Some(_) => {
+                c.fill_paths(&mut imports)?;
+                return Some((package, package_pos, imports, c.i));
+            }
         }
         if c.word()? != "import" {
             return None;
@@ -314,15 +381,36 @@ fn parse_plain_header(src: &[u8]) -> Option<(String, Pos, Vec<Import>, usize)> {
     }
 }
 
+/// How many import paths [`PlainCursor`] keeps as spans, to be turned into text at once.
+const PATH_SPANS: usize = 16;
+
 /// A cursor over a plain header (see [`parse_plain_header`]), counting lines as it goes.
 struct PlainCursor<'a> {
     src: &'a [u8],
     i: usize,
     line: usize,
     line_start: usize,
+    /// Where the first [`PATH_SPANS`] import paths are: their text is taken in
+    /// [`PlainCursor::fill_paths`], after one UTF-8 check of the header that holds them all,
+    /// rather than one check per path (a header's specs are many and short).
+    spans: [(usize, usize); PATH_SPANS],
+    n_spans: usize,
 }
 
 impl<'a> PlainCursor<'a> {
+    /// Sets the paths of the first imports, which [`PlainCursor::spec`] left as spans. Every
+    /// byte read is printable ASCII, so the check passes; `None` (the general route) if not.
+    fn fill_paths(&self, imports: &mut [Import<'a>]) -> Option<()> {
+        let Some(&(_, end)) = self.spans[..self.n_spans].last() else {
+            return Some(());
+        };
+        let text = std::str::from_utf8(&self.src[..end]).ok()?;
+        for (imp, &(s, e)) in imports.iter_mut().zip(&self.spans[..self.n_spans]) {
+            imp.path = Cow::Borrowed(&text[s..e]);
+        }
+        Some(())
+    }
+
     fn peek(&self) -> Option<u8> {
         self.src.get(self.i).copied()
     }
@@ -353,10 +441,7 @@ impl<'a> PlainCursor<'a> {
     /// printable ASCII and tabs.
     fn skip_comment(&mut self) -> Option<()> {
         let rest = &self.src[self.i..];
-        let n = rest
-            .iter()
-            .position(|&b| !matches!(b, b'\t' | 0x20..=0x7e))
-            .unwrap_or(rest.len());
+        let n = printable_run(rest);
         self.i += n;
         match rest.get(n) {
             None => Some(()),
@@ -423,15 +508,24 @@ impl<'a> PlainCursor<'a> {
     }
 
     /// An import spec: an optional name or `.`, then a plain path literal.
-    fn spec(&mut self) -> Option<Import> {
+    fn spec(&mut self) -> Option<Import<'a>> {
         let start = self.i;
         let alias = match self.peek()? {
             b'"' => None,
             b'.' => {
                 self.i += 1;
-                Some(".")
+                Some(ImportName::Dot)
             }
-            _ => Some(self.name()?),
+            // A blank import (`_` alone is an identifier, never a keyword).
+            b'_' if !self
+                .src
+                .get(self.i + 1)
+                .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_') =>
+            {
+                self.i += 1;
+                Some(ImportName::Blank)
+            }
+            _ => Some(ImportName::from(self.name()?)),
         };
         if alias.is_some() {
             self.skip_spaces();
@@ -441,25 +535,60 @@ impl<'a> PlainCursor<'a> {
             return None;
         }
         let body = &self.src[lit_start + 1..];
-        let len = body
-            .iter()
-            .position(|&b| b >= 0x80 || !IMPORT_OK[b as usize])?;
+        let len = body.iter().position(|&b| !IMPORT_PATH_BYTE[b as usize])?;
         if len == 0 || body[len] != b'"' {
             return None;
         }
         self.i = lit_start + len + 2;
+        let pos = self.pos(if alias.is_some() { start } else { lit_start });
+        let path = if self.n_spans < PATH_SPANS {
+            self.spans[self.n_spans] = (lit_start + 1, lit_start + 1 + len);
+            self.n_spans += 1;
+            ""
+        } else {
+            std::str::from_utf8(&body[..len]).ok()?
+        };
         Some(Import {
-            path: std::str::from_utf8(&body[..len]).ok()?.to_string(),
-            alias: alias.map(str::to_string),
-            pos: self.pos(if alias.is_some() { start } else { lit_start }),
+            path: Cow::Borrowed(path),
+            alias,
+            pos,
         })
     }
+}
+
+/// How many bytes `b` starts with that are printable ASCII or tabs (what a plain comment may
+/// hold). Eight bytes at a time while none is below 0x20 or above 0x7e (comments are the
+/// longest runs of a header: license blocks, doc comments), byte by byte around the others.
+fn printable_run(b: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let plain = |c: u8| c == b'\t' || (0x20..=0x7e).contains(&c);
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        // Some byte is below 0x20 (the borrow of `x - 0x20` reaches the high bit of a byte
+        // whose own high bit is clear), or above 0x7e (adding 1 reaches it, or it is set).
+        let below = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+        let above = (x.wrapping_add(ONES) | x) & HIGH;
+        if below | above == 0 {
+            i += 8;
+            continue;
+        }
+        match chunk.iter().position(|&c| !plain(c)) {
+            Some(k) => return i + k,
+            None => i += 8,
+        }
+    }
+    i + b[i..]
+        .iter()
+        .position(|&c| !plain(c))
+        .unwrap_or(b.len() - i)
 }
 
 /// Reads the leading comments of a non-Go source file (`.s`, `.c`, ...) and their constraint
 /// lines, as go/build's `readComments`. A reader error makes go skip the constraint check, so
 /// it leaves the constraints empty.
-pub fn scan_comments(data: &[u8]) -> FileHeader {
+pub fn scan_comments(data: &[u8]) -> FileHeader<'static> {
     let src = data.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(data);
     let mut r = ImportReader::new(src);
     r.peek_byte(true);
@@ -480,7 +609,7 @@ pub fn scan_comments(data: &[u8]) -> FileHeader {
         ),
     };
     FileHeader {
-        package: String::new(),
+        package: Cow::Borrowed(""),
         package_pos: Pos::default(),
         imports: Vec::new(),
         constraints,
@@ -954,6 +1083,17 @@ const IMPORT_OK: [bool; 128] = {
             t[ill[i] as usize] = false;
         }
         i += 1;
+    }
+    t
+};
+
+/// [`IMPORT_OK`] over all 256 byte values (none from 0x80): one load per byte of a path.
+static IMPORT_PATH_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = IMPORT_OK[b];
+        b += 1;
     }
     t
 };
@@ -2306,7 +2446,7 @@ mod tests {
         match &h.error {
             Some(e) => e.render("DIR", "main.go"),
             None => {
-                let imports: Vec<&str> = h.imports.iter().map(|i| i.path.as_str()).collect();
+                let imports: Vec<&str> = h.imports.iter().map(|i| &*i.path).collect();
                 format!("ok {} [{}]", h.package, imports.join(" "))
             }
         }
@@ -2480,6 +2620,68 @@ mod tests {
         for (src, want) in cases {
             assert_eq!(lex(src), *want, "lexing {src:?}");
         }
+    }
+
+    #[test]
+    fn printable_run_is_the_bytewise_run() {
+        let naive = |b: &[u8]| {
+            b.iter()
+                .position(|&c| !(c == b'\t' || (0x20..=0x7e).contains(&c)))
+                .unwrap_or(b.len())
+        };
+        // Every byte value at every position of runs around the eight-byte steps.
+        for len in 0..20 {
+            for at in 0..len {
+                for c in 0..=255u8 {
+                    let mut b = vec![b'a'; len];
+                    b[at] = c;
+                    assert_eq!(printable_run(&b), naive(&b), "{c:#x} at {at} of {len}");
+                    b[len - 1] = 0xff;
+                    assert_eq!(printable_run(&b), naive(&b), "{c:#x} at {at}, 0xff last");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_route_paths_beyond_the_kept_spans() {
+        // More specs than `PATH_SPANS`: the first are filled in at the end, the rest at once.
+        let mut src = String::from("// Doc.\npackage p\n\nimport (\n");
+        for i in 0..PATH_SPANS + 5 {
+            src.push_str(&format!("\t_ \"example.com/m/p{i}\"\n"));
+        }
+        src.push_str(")\n\nimport \"os\"\n\nfunc f() {}\n");
+        let plain = scan_plain(src.as_bytes()).expect("a plain header");
+        assert_eq!(plain, scan_general(src.as_bytes()));
+        assert_eq!(plain.imports.len(), PATH_SPANS + 6);
+        assert_eq!(plain.imports[0].path, "example.com/m/p0");
+        assert_eq!(
+            plain.imports[PATH_SPANS].path,
+            format!("example.com/m/p{PATH_SPANS}")
+        );
+        assert_eq!(plain.imports[PATH_SPANS + 5].path, "os");
+    }
+
+    #[test]
+    fn plain_route_import_names() {
+        let src =
+            b"package p\n\nimport (\n\t_ \"a\"\n\t_x \"b\"\n\t. \"c\"\n\ty \"d\"\n\t\"e\"\n)\n";
+        let plain = scan_plain(src).expect("a plain header");
+        assert_eq!(plain, scan_general(src));
+        let names: Vec<_> = plain.imports.iter().map(|i| i.alias.clone()).collect();
+        assert_eq!(
+            names,
+            [
+                Some(ImportName::Blank),
+                Some(ImportName::Ident("_x".into())),
+                Some(ImportName::Dot),
+                Some(ImportName::Ident("y".into())),
+                None
+            ]
+        );
+        assert_eq!(ImportName::from("_"), ImportName::Blank);
+        assert_eq!(ImportName::from(".".to_string()), ImportName::Dot);
+        assert_eq!(ImportName::Blank.to_string(), "_");
     }
 
     #[test]

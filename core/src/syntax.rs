@@ -212,12 +212,15 @@ pub fn unused_imports(
         let Some(pkg) = package_name(&imp.path) else {
             continue;
         };
-        let local = imp.alias.clone().unwrap_or_else(|| pkg.clone());
+        let local = imp
+            .alias
+            .as_deref()
+            .map_or_else(|| pkg.clone(), str::to_string);
         if qualified.contains(&local) {
             continue;
         }
-        let msg = match &imp.alias {
-            Some(a) if *a != pkg => format!("\"{}\" imported as {a} and not used", imp.path),
+        let msg = match imp.alias.as_deref() {
+            Some(a) if a != pkg => format!("\"{}\" imported as {a} and not used", imp.path),
             _ => format!("\"{}\" imported and not used", imp.path),
         };
         out.push(SyntaxError {

@@ -6,6 +6,14 @@
 //! [`FileSource`], the page fills it from the editor, a share link from a txtar archive.
 
 use std::collections::BTreeMap;
+#[cfg(feature = "path-index")]
+use std::collections::HashMap;
+
+/// A file's bytes: shared with the hash index when there is one (feature `path-index`).
+#[cfg(feature = "path-index")]
+type Bytes = std::sync::Arc<[u8]>;
+#[cfg(not(feature = "path-index"))]
+type Bytes = Vec<u8>;
 
 /// Where a native front end gets files from. `core` never implements it over a real disk.
 pub trait FileSource {
@@ -14,9 +22,36 @@ pub trait FileSource {
 }
 
 /// A set of files keyed by a normalized relative path (`dir/file.go`, no leading `./` or `/`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// With the feature `path-index` (a default), two views of the same files: `files` in path
+/// order (listings, directories, txtar) and `index` by hash for [`Workspace::get`]. Action IDs
+/// look up every file of every package by path, and in a workspace of thousands of files a
+/// search of the ordered map compares dozens of keys that share long prefixes
+/// (`g012/p1234/...`); the hash finds it with one comparison. The bytes are shared between the
+/// two views, not copied. The page leaves the feature off: its workspaces are small, and the
+/// index's code is 2.3 KB of gzipped wasm (docs/benchmarks.md).
+#[derive(Clone, Default)]
 pub struct Workspace {
-    files: BTreeMap<String, Vec<u8>>,
+    files: BTreeMap<String, Bytes>,
+    #[cfg(feature = "path-index")]
+    index: HashMap<String, Bytes, foldhash::fast::FixedState>,
+}
+
+impl PartialEq for Workspace {
+    /// The same files with the same bytes (the index is a view of them).
+    fn eq(&self, other: &Self) -> bool {
+        self.files == other.files
+    }
+}
+
+impl Eq for Workspace {}
+
+impl std::fmt::Debug for Workspace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workspace")
+            .field("files", &self.files)
+            .finish()
+    }
 }
 
 /// A path that cannot name a file inside a workspace.
@@ -25,7 +60,11 @@ pub struct BadPath(pub String);
 
 impl std::fmt::Display for BadPath {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "invalid file path {:?}: must be relative, without `..`, empty or backslash elements", self.0)
+        write!(
+            f,
+            "invalid file path {:?}: must be relative, without `..`, empty or backslash elements",
+            self.0
+        )
     }
 }
 
@@ -45,14 +84,35 @@ impl Workspace {
     /// Adds or replaces a file. The path is normalized: `./a//b.go` becomes `a/b.go`.
     pub fn insert(&mut self, path: &str, data: impl Into<Vec<u8>>) -> Result<(), BadPath> {
         let norm = normalize(path).ok_or_else(|| BadPath(path.to_string()))?;
-        self.files.insert(norm, data.into());
+        let data: Bytes = data.into().into();
+        #[cfg(feature = "path-index")]
+        self.index.insert(norm.clone(), data.clone());
+        self.files.insert(norm, data);
         Ok(())
     }
 
     pub fn remove(&mut self, path: &str) -> Option<Vec<u8>> {
-        normalize(path).and_then(|p| self.files.remove(&p))
+        let p = normalize(path)?;
+        #[cfg(feature = "path-index")]
+        {
+            self.index.remove(&p);
+            self.files.remove(&p).map(|d| d.to_vec())
+        }
+        #[cfg(not(feature = "path-index"))]
+        self.files.remove(&p)
     }
 
+    #[cfg(feature = "path-index")]
+    pub fn get(&self, path: &str) -> Option<&[u8]> {
+        // Found as written, the path is a key, so it is in normal form (the common case): no
+        // check and no copy to look it up.
+        if let Some(d) = self.index.get(path) {
+            return Some(d);
+        }
+        normalize(path).and_then(|p| self.index.get(&p).map(|d| &d[..]))
+    }
+
+    #[cfg(not(feature = "path-index"))]
     pub fn get(&self, path: &str) -> Option<&[u8]> {
         if is_normal(path) {
             // Already in normal form (the common case): no copy to look it up.
@@ -71,12 +131,16 @@ impl Workspace {
 
     /// Every file in path order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.files.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+        self.files.iter().map(|(k, v)| (k.as_str(), &v[..]))
     }
 
     /// Files directly inside `dir` (`""` is the root), in name order, as (file name, bytes).
     pub fn dir_files<'a>(&'a self, dir: &'a str) -> impl Iterator<Item = (&'a str, &'a [u8])> + 'a {
-        let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
         self.files
             .range(prefix.clone()..)
             .take_while({
@@ -85,13 +149,17 @@ impl Workspace {
             })
             .filter_map(move |(k, v)| {
                 let rest = &k[prefix.len()..];
-                (!rest.contains('/')).then_some((rest, v.as_slice()))
+                (!rest.contains('/')).then_some((rest, &v[..]))
             })
     }
 
     /// Every directory that holds at least one file, including the root `""`, sorted.
     pub fn dirs(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = self.files.keys().map(|k| k.rsplit_once('/').map_or("", |(d, _)| d)).collect();
+        let mut out: Vec<&str> = self
+            .files
+            .keys()
+            .map(|k| k.rsplit_once('/').map_or("", |(d, _)| d))
+            .collect();
         out.dedup();
         out.sort_unstable();
         out.dedup();
@@ -152,6 +220,7 @@ fn txtar_header(line: &str) -> Option<&str> {
 }
 
 /// `path` is what [`normalize`] would return for it.
+#[cfg(not(feature = "path-index"))]
 fn is_normal(path: &str) -> bool {
     !path.is_empty()
         && !path.contains(['\\', '\0'])
@@ -180,7 +249,8 @@ mod tests {
 
     #[test]
     fn txtar_round_trip() {
-        let text = "a comment\n-- go.mod --\nmodule example.com/hello\n-- sub/x.go --\npackage sub\n";
+        let text =
+            "a comment\n-- go.mod --\nmodule example.com/hello\n-- sub/x.go --\npackage sub\n";
         let (comment, ws) = Workspace::from_txtar(text).unwrap();
         assert_eq!(comment, "a comment\n");
         assert_eq!(ws.get("sub/x.go"), Some(&b"package sub\n"[..]));
@@ -192,6 +262,15 @@ mod tests {
         let mut ws = Workspace::new();
         ws.insert("./a//b.go", "x").unwrap();
         assert!(ws.get("a/b.go").is_some());
+        // Looked up by hash as written, else normalized first.
+        assert_eq!(ws.get("./a//b.go"), Some(&b"x"[..]));
+        assert_eq!(ws.get("a/./b.go"), Some(&b"x"[..]));
+        assert_eq!(ws.get("../a/b.go"), None);
+        ws.insert("a/b.go", "y").unwrap();
+        assert_eq!(ws.get("a/b.go"), Some(&b"y"[..]));
+        assert_eq!(ws.remove("./a/b.go"), Some(b"y".to_vec()));
+        assert_eq!(ws.get("a/b.go"), None);
+        assert!(ws.is_empty());
         for bad in ["/etc/passwd", "../x", "a/../../x", "", "a\\b"] {
             assert!(ws.insert(bad, "x").is_err(), "{bad}");
         }

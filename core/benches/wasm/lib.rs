@@ -1,6 +1,7 @@
 //! `pipeline_10000` of `../pipeline.rs` as wasm exports, timed from JS by `run.mjs` (core reads
 //! no clock). `setup` generates the workspace once; each other export runs one iteration and
-//! returns a byte of its result so that nothing is optimised away.
+//! returns a byte of its result so that nothing is optimised away. Never inlined, so that
+//! `callgrind_annotate --inclusive=yes` over the native harness shows each export's cost.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -26,6 +27,7 @@ pub extern "C" fn setup(n: u32) -> u32 {
 
 /// The reference: blake3 of every file, then a petgraph toposort of the package graph.
 #[no_mangle]
+#[inline(never)]
 pub extern "C" fn reference() -> u32 {
     with(|w| {
         let (acc, len) = common::reference(w);
@@ -35,6 +37,7 @@ pub extern "C" fn reference() -> u32 {
 
 /// Load + plan + every action ID.
 #[no_mangle]
+#[inline(never)]
 pub extern "C" fn pipeline() -> u32 {
     with(|w| {
         let (_, plan) = common::load_and_plan(w);
@@ -44,6 +47,7 @@ pub extern "C" fn pipeline() -> u32 {
 
 /// Load alone.
 #[no_mangle]
+#[inline(never)]
 pub extern "C" fn load_only() -> u32 {
     with(|w| {
         let l = buildlab_core::load::load(&w.ws, &w.req).expect("loads");

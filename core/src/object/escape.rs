@@ -211,10 +211,10 @@ pub fn package_tags(files: &[&str]) -> BTreeMap<String, Tags> {
         .iter()
         .flat_map(|src| crate::scan::scan("", src.as_bytes()).imports)
     {
-        imports.insert(
-            i.alias
-                .unwrap_or_else(|| i.path.rsplit('/').next().unwrap_or("").to_string()),
-        );
+        imports.insert(i.alias.as_deref().map_or_else(
+            || i.path.rsplit('/').next().unwrap_or("").to_string(),
+            str::to_string,
+        ));
     }
     analyze(&fs, &types, &scalars, &imports)
 }
