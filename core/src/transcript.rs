@@ -224,19 +224,83 @@ pub fn serial_order(plan: &Plan) -> Vec<ActionIx> {
 pub fn render(input: &RenderInput) -> Transcript {
     let script = Script::new(input);
     let mut sh = Shell::new(&script);
-    if !input.flags.n && (input.flags.x || input.flags.work) {
-        sh.push(
-            None,
-            ChunkKind::WorkDir,
-            format!("WORK={}\n", input.work_dir),
-        );
-    }
+    sh.work_line();
     for t in script.timed_ops() {
         sh.emit(t.action, t.op);
     }
     Transcript {
         chunks: sh.chunks,
         exit_status: sh.exit_status,
+    }
+}
+
+/// The transcript of a build still running, a settled piece at a time: what a driver shows
+/// while the tools run, with the same text [`render`] gives at the end as its prefix.
+///
+/// [`render`] of the runs so far would do, but it formats every action's commands again each
+/// time: over a build, the cost grows with the square of its actions (a cold build of a real
+/// program is hundreds of KB of `-x` text, rendered every few hundred ms beside the tools on
+/// the same CPUs). Here each finished run's ops are made once, kept in issue order until they
+/// are settled, and printed through the same shell state (`cd` directory, directories made)
+/// that [`render`] carries from one action to the next.
+#[derive(Debug, Default)]
+pub struct Settled {
+    /// The runs (by their index in [`RenderInput::runs`]) whose ops are taken.
+    taken: Vec<bool>,
+    /// Ops of finished runs not printed yet, in [`render`]'s order.
+    pending: Vec<Timed>,
+    /// The shell state after the ops printed so far.
+    script_dir: String,
+    made: HashSet<String>,
+    began: bool,
+}
+
+impl Settled {
+    /// The text settled since the last call: the ops of the finished runs (those with a
+    /// timing) in [`render`]'s order, up to the first op of a run that ended at or after
+    /// `bound_us`. The caller promises that every op still to come — of the runs without a
+    /// timing yet, of actions not dispatched yet — is issued at or after `bound_us` (their
+    /// actions start no earlier), so nothing can later sort before what is printed.
+    pub fn advance(&mut self, input: &RenderInput, bound_us: f64) -> String {
+        let script = Script::new(input);
+        let mut sh = Shell::new(&script);
+        sh.script_dir = std::mem::take(&mut self.script_dir);
+        sh.made = std::mem::take(&mut self.made);
+        if !self.began {
+            self.began = true;
+            sh.work_line();
+        }
+        self.taken
+            .resize(input.runs.len().max(self.taken.len()), false);
+        let mut added = false;
+        for (i, run) in input.runs.iter().enumerate() {
+            if self.taken[i] || run.timing.is_none() {
+                continue;
+            }
+            self.taken[i] = true;
+            script.run_ops(i, run, &mut 0.0, &mut self.pending);
+            added = true;
+        }
+        if added {
+            crate::sort::sort_by(&mut self.pending, Timed::order);
+        }
+        let end = |t: &Timed| {
+            input.runs[t.seq.0]
+                .timing
+                .as_ref()
+                .map_or(f64::INFINITY, |r| r.end_us)
+        };
+        let n = self
+            .pending
+            .iter()
+            .take_while(|t| end(t) < bound_us)
+            .count();
+        for t in self.pending.drain(..n) {
+            sh.emit(t.action, t.op);
+        }
+        self.script_dir = sh.script_dir;
+        self.made = sh.made;
+        sh.chunks.into_iter().map(|c| c.text).collect()
     }
 }
 
@@ -260,12 +324,21 @@ enum Op {
     Report(String),
 }
 
-/// An [`Op`] with the time it was issued and its place in dispatch order (ties).
+/// An [`Op`] with the time it was issued and its place in dispatch order (ties): its run's index
+/// among the runs, then its own among the run's ops.
+#[derive(Debug)]
 struct Timed {
     at: f64,
-    seq: usize,
+    seq: (usize, usize),
     action: ActionIx,
     op: Op,
+}
+
+impl Timed {
+    /// The order go prints ops in: by issue time, ties in dispatch order.
+    fn order(a: &Timed, b: &Timed) -> std::cmp::Ordering {
+        a.at.total_cmp(&b.at).then(a.seq.cmp(&b.seq))
+    }
 }
 
 /// What every action's commands are made of: the plan, the flags, where outputs are.
@@ -315,39 +388,46 @@ impl<'a> Script<'a> {
     fn timed_ops(&self) -> Vec<Timed> {
         let mut all = Vec::new();
         let mut cursor = 0.0_f64;
-        for run in self.input.runs {
-            let ops = self.ops(run);
-            let steps = self.plan.steps(run.action);
-            let (times, end) = match &run.timing {
-                Some(t) => (step_times(steps, t), t.end_us.max(t.start_us)),
-                None => (vec![cursor; steps.len()], cursor),
-            };
-            let first = times.first().copied().unwrap_or(end);
-            for (at, op) in ops {
-                let at = match at {
-                    At::Start => first,
-                    At::Step(i) => times.get(i).copied().unwrap_or(end),
-                    At::End => end,
-                };
-                cursor = cursor.max(at);
-                all.push(Timed {
-                    at,
-                    seq: all.len(),
-                    action: run.action,
-                    op,
-                });
-            }
+        for (i, run) in self.input.runs.iter().enumerate() {
+            self.run_ops(i, run, &mut cursor, &mut all);
         }
-        crate::sort::sort_by(&mut all, |a, b| {
-            a.at.total_cmp(&b.at).then(a.seq.cmp(&b.seq))
-        });
+        crate::sort::sort_by(&mut all, Timed::order);
         all
+    }
+
+    /// Run `ix`'s ops with the times they were issued, onto `out`. A run without a timing is
+    /// placed at `cursor` (the latest time so far), which moves to its ops' latest.
+    fn run_ops(&self, ix: usize, run: &ActionRun, cursor: &mut f64, out: &mut Vec<Timed>) {
+        let ops = self.ops(run);
+        let steps = self.plan.steps(run.action);
+        let (times, end) = match &run.timing {
+            Some(t) => (step_times(steps, t), t.end_us.max(t.start_us)),
+            None => (vec![*cursor; steps.len()], *cursor),
+        };
+        let first = times.first().copied().unwrap_or(end);
+        for (k, (at, op)) in ops.into_iter().enumerate() {
+            let at = match at {
+                At::Start => first,
+                At::Step(i) => times.get(i).copied().unwrap_or(end),
+                At::End => end,
+            };
+            *cursor = cursor.max(at);
+            out.push(Timed {
+                at,
+                seq: (ix, k),
+                action: run.action,
+                op,
+            });
+        }
     }
 
     /// What one action prints, each op with the point of the action it is issued at.
     fn ops(&self, run: &ActionRun) -> Vec<(At, Op)> {
         let plan = self.plan;
         let flags = self.input.flags;
+        // Without -n or -x the shell shows no command (`Shell::show`): only the banners and
+        // the failures' reports print, so the commands are not even made.
+        let showing = flags.n || flags.x;
         let a = run.action;
         let x = plan.action(a);
         let mut ops = Vec::new();
@@ -360,7 +440,7 @@ impl<'a> Script<'a> {
         }
         if self.installs_current_target(a) {
             // BuildInstallFunc with a1.built == a.Target: clean up, touch under -n.
-            if let Some(d) = x.objdir {
+            if let (true, Some(d)) = (showing, x.objdir) {
                 ops.push((At::Start, Op::RemoveAll(d.path())));
             }
             if let (true, Some(t)) = (flags.n, &x.target) {
@@ -404,7 +484,8 @@ impl<'a> Script<'a> {
             _ => false,
         };
         let mut generated: Option<cgo::CgoSteps> = None;
-        for (i, step) in plan.steps(a).iter().enumerate() {
+        let shown_steps = if showing { plan.steps(a) } else { &[] };
+        for (i, step) in shown_steps.iter().enumerate() {
             if let Step::Cgo { .. } = step {
                 if !(go_error && failed_at == Some(i)) {
                     let steps = self.cgo_steps(a, run.build_id.as_deref());
@@ -435,7 +516,7 @@ impl<'a> Script<'a> {
         match &run.outcome {
             RunOutcome::Ran {
                 stored_as: Some(hex),
-            } if x.mode == Mode::Build && !flags.n => {
+            } if x.mode == Mode::Build && flags.x && !flags.n => {
                 let from = self.abs(&plan.cold_built(a));
                 let to = cache_file(self.input.gocache, hex);
                 ops.push((
@@ -704,6 +785,15 @@ struct Shell<'a> {
 }
 
 impl<'a> Shell<'a> {
+    /// `WORK=` first, under `-x` or `-work` (never `-n`).
+    fn work_line(&mut self) {
+        let f = self.script.input.flags;
+        if !f.n && (f.x || f.work) {
+            let text = format!("WORK={}\n", self.script.input.work_dir);
+            self.push(None, ChunkKind::WorkDir, text);
+        }
+    }
+
     fn new(script: &'a Script<'a>) -> Self {
         Shell {
             script,

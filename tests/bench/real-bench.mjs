@@ -23,10 +23,11 @@
 //      cargo build --release -p buildlab-helper && node tests/bench/real-bench.mjs
 // (BUILDLAB_DIST / BUILDLAB_EXE point elsewhere; RUNS=3 by default; PROFILE=1 adds the page's
 // CPU profile of the first cold build, its largest self times; TRACE=1 a Chrome trace of it, the
-// renderer's self time by trace event: style, layout, paint, raster, script). Prints one JSON object;
+// renderer's self time by trace event: style, layout, paint, raster, script; PROFILE_OUT / TRACE_OUT
+// name files to keep the whole profile / trace in). Prints one JSON object;
 // docs/benchmarks.md records the figures.
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { startHelper, launch, ROOT } from "../e2e/lib.mjs";
@@ -99,6 +100,8 @@ async function startProfile(page) {
  *  and the callers of the largest ones. */
 async function stopProfile(cdp) {
   const { profile } = await cdp.send("Profiler.stop");
+  // PROFILE_OUT=file.cpuprofile keeps the whole profile (DevTools opens it) for a closer look.
+  if (process.env.PROFILE_OUT) writeFileSync(process.env.PROFILE_OUT, JSON.stringify(profile));
   const frame = new Map(profile.nodes.map((x) => [x.id, x.callFrame]));
   const self = new Map();
   profile.samples.forEach((id, i) => {
@@ -149,6 +152,8 @@ async function startTrace(page) {
 async function stopTrace(t) {
   await t.cdp.send("Tracing.end");
   await t.done;
+  // TRACE_OUT=file.json keeps the whole trace (chrome://tracing or Perfetto open it).
+  if (process.env.TRACE_OUT) writeFileSync(process.env.TRACE_OUT, JSON.stringify({ traceEvents: t.events }));
   const names = new Map();
   for (const e of t.events) if (e.ph === "M" && e.name === "thread_name") names.set(`${e.pid}:${e.tid}`, e.args.name);
   const byThread = new Map();

@@ -665,30 +665,28 @@ async fn write_early<B: Backend + Clone + 'static>(
     }
 }
 
-/// The `-x` transcript shown while the build runs: what go has certainly printed by now. Each
-/// time, the transcript of the actions dispatched so far is rendered as at the end, and only
-/// its prefix that nothing still running can come before is sent (an action's commands are
-/// placed at the times it issued them, so a chunk is final once its action ended before the
-/// earliest job in flight was sent). The end's transcript then has this text as its prefix.
+/// The `-x` transcript shown while the build runs: what go has certainly printed by now. Core's
+/// [`transcript::Settled`] prints the finished actions' commands in the order the end's
+/// transcript has them, up to the first one that something still running could come before (an
+/// action's commands are placed at the times it issued them, so a command is final once its
+/// action ended before the earliest job in flight was sent). The end's transcript then has this
+/// text as its prefix. Each action's commands are made once: rendering the whole transcript
+/// each time cost the page's main thread a time that grew with the square of the build.
 struct Live {
-    sent: usize,
     last_ms: f64,
-    /// What the last render saw: the actions finished and the in-flight bound. The settled
-    /// prefix can only grow when one of them moved, so an unchanged pair renders nothing.
-    last_key: (usize, f64),
+    settled: transcript::Settled,
 }
 
 impl Live {
-    /// At most this often: a render is the whole transcript so far (hundreds of KB for a cold
-    /// build of a real program), and each one runs beside the tools on the same CPUs. The
-    /// live timeline is redrawn at the same pace (`LIVE_REDRAW_MS` in `www/src/main.js`).
+    /// At most this often: each update is one event into the page and a terminal append, beside
+    /// the tools on the same CPUs. The live timeline is redrawn at the same pace
+    /// (`LIVE_REDRAW_MS` in `www/src/main.js`).
     const EVERY_MS: f64 = 250.0;
 
     fn new() -> Live {
         Live {
-            sent: 0,
             last_ms: f64::MIN,
-            last_key: (0, f64::NAN),
+            settled: transcript::Settled::default(),
         }
     }
 
@@ -703,38 +701,17 @@ impl Live {
         if now - self.last_ms < Self::EVERY_MS {
             return;
         }
+        self.last_ms = now;
         let runs = s.runs();
-        let key = (
-            runs.iter().filter(|r| r.timing.is_some()).count(),
-            in_flight_from_us,
-        );
-        if key == self.last_key {
+        let text = self
+            .settled
+            .advance(&RenderInput { runs, ..input }, in_flight_from_us);
+        if text.is_empty() {
             return;
         }
-        self.last_key = key;
-        self.last_ms = now;
-        let ends: HashMap<ActionIx, f64> = runs
-            .iter()
-            .filter_map(|r| Some((r.action, r.timing.as_ref()?.end_us)))
-            .collect();
-        let t = transcript::render(&RenderInput { runs, ..input });
-        let mut text = String::new();
-        for c in &t.chunks {
-            let settled = c
-                .action
-                .is_none_or(|a| ends.get(&a).is_some_and(|&e| e < in_flight_from_us));
-            if !settled {
-                break;
-            }
-            text.push_str(&c.text);
-        }
-        if text.len() > self.sent {
-            let more = JsValue::from_str(&text[self.sent..]);
-            self.sent = text.len();
-            if let Ok(f) = js_sys::Reflect::get(executor, &JsValue::from_str("live")) {
-                if let Some(f) = f.dyn_ref::<js_sys::Function>() {
-                    let _ = f.call1(executor, &more);
-                }
+        if let Ok(f) = js_sys::Reflect::get(executor, &JsValue::from_str("live")) {
+            if let Some(f) = f.dyn_ref::<js_sys::Function>() {
+                let _ = f.call1(executor, &JsValue::from_str(&text));
             }
         }
     }

@@ -930,15 +930,21 @@ pub(crate) async fn flush<B: Backend + Clone>(
 ) -> Built {
     let p = &i.planned;
     let gocache = crate::gocache();
-    let work = transcript::work_tree(&RenderInput {
-        plan: &p.plan,
-        flags: print_flags(f),
-        verbose: f.v,
-        work_dir: &work_dir,
-        gocache: &gocache,
-        runs: &result.runs,
-    })
-    .filter(|_| f.work);
+    // Only `-work` keeps the tree: made for nothing, it costs a cold build of a real program
+    // a pass over every action's steps after the last tool.
+    let work = f
+        .work
+        .then(|| {
+            transcript::work_tree(&RenderInput {
+                plan: &p.plan,
+                flags: print_flags(f),
+                verbose: f.v,
+                work_dir: &work_dir,
+                gocache: &gocache,
+                runs: &result.runs,
+            })
+        })
+        .flatten();
 
     let mut batch = cache.fs_mut().take_batch();
     let target = result.report.target.clone();

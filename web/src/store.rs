@@ -582,6 +582,12 @@ impl Backend for IdbBackend {
             }
         }
         stub_outputs(fs, &present, fs.files().map(|f| f.0.to_string()).collect());
+        if present.is_empty() {
+            // An empty store (a first build, the cache just cleaned) has nothing to read: no dry
+            // run to plan the reads (for a real program, every action ID hashed once more
+            // before the first tool starts).
+            return Ok(stats);
+        }
         let mut asked: BTreeSet<String> = BTreeSet::new();
         loop {
             let next: Vec<(String, &'static str, String)> = wanted(fs)
