@@ -201,27 +201,26 @@ function cpuDelta(before, after) {
  * spends (it cost the page ≈ 0.3 s of `requestAnimationFrame` alone, plus those frames).
  */
 function builtAfter(page, n) {
-  return page.evaluate((n) => new Promise((resolve, reject) => {
-    const done = () => Number(document.body.dataset.runs || 0) > n && document.body.dataset.building === "false";
-    if (done()) return resolve();
-    const timer = setTimeout(() => { mo.disconnect(); reject(new Error("no build rendered within 600 s")); }, 600000);
-    const mo = new MutationObserver(() => {
-      if (!done()) return;
-      mo.disconnect();
-      clearTimeout(timer);
-      resolve();
-    });
-    mo.observe(document.body, { attributes: true });
-  }), n);
+  return bodyUntil(page, { runsAbove: n }, "no build rendered");
 }
 
 /** Waits until the page's save of a real build's outputs is over (`data-cache-save` not
  *  `saving`), told by a MutationObserver as for [`builtAfter`]. */
 function savedAfter(page) {
-  return page.evaluate(() => new Promise((resolve, reject) => {
-    const done = () => document.body.dataset.cacheSave !== "saving";
+  return bodyUntil(page, { saved: true }, "the save did not end");
+}
+
+/** Resolves once the body's attributes say `until` (`{runsAbove: n}`: build n + 1 rendered;
+ *  `{saved: true}`: no save running), re-checked on each change of them; rejects with `what`
+ *  after 600 s. */
+function bodyUntil(page, until, what) {
+  return page.evaluate(({ until, what }) => new Promise((resolve, reject) => {
+    const d = document.body.dataset;
+    const done = () => until.saved
+      ? d.cacheSave !== "saving"
+      : Number(d.runs || 0) > until.runsAbove && d.building === "false";
     if (done()) return resolve();
-    const timer = setTimeout(() => { mo.disconnect(); reject(new Error("the save did not end within 600 s")); }, 600000);
+    const timer = setTimeout(() => { mo.disconnect(); reject(new Error(`${what} within 600 s`)); }, 600000);
     const mo = new MutationObserver(() => {
       if (!done()) return;
       mo.disconnect();
@@ -229,7 +228,7 @@ function savedAfter(page) {
       resolve();
     });
     mo.observe(document.body, { attributes: true });
-  }));
+  }), { until, what });
 }
 
 /** Wall ms of one `go build` in a copy of the module with its own GOCACHE. */

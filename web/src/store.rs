@@ -523,6 +523,24 @@ async fn finish(tx: Transaction, raw: &IdbTransaction) -> Result<(), StoreError>
     }
 }
 
+/// Ends a read-write transaction once its requests are issued and awaited: commits it when
+/// they all succeeded (`run`), else aborts it and reports the transaction's own error when it
+/// has one (a quota failure can surface either way).
+async fn end_write(
+    tx: Transaction,
+    raw: &IdbTransaction,
+    run: Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    if let Err(e) = run {
+        let _ = tx.abort();
+        return Err(match raw.error() {
+            Some(d) => classify_dom(&d),
+            None => e,
+        });
+    }
+    finish(tx, raw).await
+}
+
 fn store_for<'a>(stores: &'a [ObjectStore; 3], name: &str) -> &'a ObjectStore {
     match name {
         ACTIONS => &stores[0],
@@ -760,17 +778,7 @@ impl Backend for IdbBackend {
             }
             Ok::<(), StoreError>(())
         };
-        let r = run.await;
-        if let Err(e) = r {
-            // The transaction aborts on a failed request; report the transaction's own error
-            // when it has one (a quota failure can surface either way).
-            let _ = tx.abort();
-            return Err(match raw.error() {
-                Some(d) => classify_dom(&d),
-                None => e,
-            });
-        }
-        finish(tx, &raw).await?;
+        end_write(tx, &raw, run.await).await?;
         Ok(stats)
     }
 
@@ -810,14 +818,7 @@ impl Backend for IdbBackend {
             }
             Ok::<(), StoreError>(())
         };
-        if let Err(e) = run.await {
-            let _ = tx.abort();
-            return Err(match raw.error() {
-                Some(d) => classify_dom(&d),
-                None => e,
-            });
-        }
-        finish(tx, &raw).await?;
+        end_write(tx, &raw, run.await).await?;
         Ok(stats)
     }
 
