@@ -24,7 +24,9 @@
 //! | `import "P"`                                           | always                              |
 //! | `omitdebug false standard B local false prefix ""`     | always                              |
 //! | `trimpath`                                             | `-trimpath`                         |
-//! | `cgo "cgo version …"`, `CC=…`, `CC ID=…`               | package has cgo files               |
+//! | `cgo "cgo version …"`                                  | package has cgo files               |
+//! | `CC=["gcc"] CPPFLAGS CFLAGS LDFLAGS` (each `%q`)       | package has cgo files: go's defaults (`-O2 -g` for CFLAGS/LDFLAGS) then the package's `#cgo` flags |
+//! | `CC ID="gcc version …"`                                | package has cgo files               |
 //! | `modinfo "…"`                                          | main packages: the build info       |
 //! | `compile compile version go1.23.5 [] []`               | tool ID, forced and package gcflags |
 //! | `asm "asm version go1.23.5" [] []`                     | package has `.s` files              |
@@ -61,7 +63,9 @@
 //! - Files outside the package's file lists: `_test.go`, ignored and other-OS files.
 //! - The `-lang` flag itself: it is a function of the `go` line, which is hashed.
 //! - cgo: the C compiler's identity (`CC ID=`) is gcc's version line only when the caller asked
-//!   gcc (`Toolchain::cc_id`: the CLI's real builds), else a stand-in ([`crate::cgo::cc_id`]).
+//!   gcc (`Toolchain::cc_id`: the helper's real builds, `build --real` and the page's, which takes
+//!   it from `/api/v1/info`), else a stand-in ([`crate::cgo::cc_id`]). `CGO_CPPFLAGS`-style
+//!   environment variables are not modelled: go's defaults stand in for them on the `CC=` line.
 //!
 //! # Standard-library stand-ins
 //!
@@ -338,6 +342,27 @@ impl Default for IdConfig {
 }
 
 /// go's `%q` of a `[]string`: `["-N" "-l"]`, `[]` when empty.
+/// The `CC=` line of a package using cgo, as go's `buildActionID` writes it (`CC=%q %q %q %q`):
+/// the C compiler, then CPPFLAGS, CFLAGS and LDFLAGS as `Builder.CFlags` makes them — go's
+/// defaults (none for CPPFLAGS, `-O2 -g` for the others) followed by the package's `#cgo` flags —
+/// so editing a `#cgo` line changes the package's action ID even when no file hash would.
+fn cc_line(tc: &Toolchain, flags: &crate::cgo::CgoFlags) -> String {
+    let with_defaults = |own: &[String]| -> Vec<String> {
+        crate::cgo::DEFAULT_FLAGS
+            .iter()
+            .map(|f| f.to_string())
+            .chain(own.iter().cloned())
+            .collect()
+    };
+    format!(
+        "CC={} {} {} {}\n",
+        quote_list(std::slice::from_ref(&tc.cc)),
+        quote_list(&flags.cppflags),
+        quote_list(&with_defaults(&flags.cflags)),
+        quote_list(&with_defaults(&flags.ldflags))
+    )
+}
+
 fn quote_list(v: &[String]) -> String {
     if v.is_empty() {
         return "[]".into();
@@ -542,12 +567,7 @@ pub fn compile_id(
             "cgo {}\n",
             go_quote(tool_id(tc, "cgo").as_bytes())
         ));
-        h.line(&format!(
-            "CC={} [] {} {}\n",
-            quote_list(std::slice::from_ref(&tc.cc)),
-            quote_list(&["-O2".into(), "-g".into()]),
-            quote_list(&["-O2".into(), "-g".into()])
-        ));
+        h.line(&cc_line(tc, &p.cgo_flags));
         h.line(&format!(
             "CC ID={}\n",
             go_quote(crate::cgo::cc_id(tc).as_bytes())
@@ -717,5 +737,122 @@ mod tests {
             a,
             std_file_digest("go1.23.5", "fmt", "print.go", Some(31_001))
         );
+    }
+}
+
+/// The `CC=` line of a package using cgo, checked against what go 1.23.5 hashes for the
+/// `tests/fixtures/cgo` module (`GODEBUG=gocachehash=1 go build -a`, gcc 12, CGO_ENABLED=1).
+#[cfg(test)]
+mod cgo_tests {
+    use super::*;
+    use crate::load::{load, LoadRequest};
+    use crate::why::{diff, InputKind};
+
+    const CALC_GO: &str = include_str!("../../tests/fixtures/cgo/src/calc/calc.go");
+
+    /// The fixture's module with `calc.go` as given, planned with cgo on.
+    fn planned(calc_go: &str, cc_id: &str) -> (Workspace, Plan) {
+        let mut ws = Workspace::new();
+        for (path, text) in [
+            (
+                "go.mod",
+                include_str!("../../tests/fixtures/cgo/src/go.mod"),
+            ),
+            (
+                "main.go",
+                include_str!("../../tests/fixtures/cgo/src/main.go"),
+            ),
+            (
+                "calc/calc.c",
+                include_str!("../../tests/fixtures/cgo/src/calc/calc.c"),
+            ),
+            (
+                "calc/calc.h",
+                include_str!("../../tests/fixtures/cgo/src/calc/calc.h"),
+            ),
+            ("calc/calc.go", calc_go),
+        ] {
+            ws.insert(path, text.as_bytes()).unwrap();
+        }
+        let mut ctx = crate::constraint::BuildContext::new("linux", "amd64");
+        ctx.cgo_enabled = true;
+        let req = LoadRequest {
+            ctx,
+            ..LoadRequest::default()
+        };
+        let loaded = load(&ws, &req).unwrap_or_else(|e| panic!("{e}"));
+        let tc = Toolchain {
+            cgo_enabled: true,
+            cc_id: cc_id.into(),
+            arch_env: Some(("GOAMD64".into(), "v1".into())),
+            ..Toolchain::default()
+        };
+        let p = crate::plan::plan(loaded.input, &tc).unwrap_or_else(|e| panic!("{e:?}"));
+        (ws, p)
+    }
+
+    /// The hashed lines of `pkg`'s compile (dependencies' IDs left out: not what is checked).
+    fn inputs(ws: &Workspace, plan: &Plan, pkg: &str) -> HashedInputs {
+        let files = WorkspaceFiles {
+            ws,
+            root: "/home/gopher/work/".into(),
+        };
+        let a = plan.build_action(pkg).unwrap_or_else(|| panic!("{pkg}"));
+        compile_id(plan, a, &files, &|_| None, &IdConfig::default())
+    }
+
+    fn cc_lines(h: &HashedInputs) -> Vec<&str> {
+        h.lines().filter(|l| l.starts_with("CC")).collect()
+    }
+
+    #[test]
+    fn cc_line_carries_the_package_s_cgo_flags_as_go_hashes_them() {
+        let id = "gcc version 12.2.0 (Debian 12.2.0-14+deb12u1) ";
+        let (ws, plan) = planned(CALC_GO, id);
+        // go's lines, from `GODEBUG=gocachehash=1 go build -a` of the fixture.
+        assert_eq!(
+            cc_lines(&inputs(&ws, &plan, "example.com/cgocalc/calc")),
+            [
+                "CC=[\"gcc\"] [] [\"-O2\" \"-g\" \"-DFACTOR=3\" \"-Wall\"] [\"-O2\" \"-g\" \"-lm\"]\n",
+                "CC ID=\"gcc version 12.2.0 (Debian 12.2.0-14+deb12u1) \"\n",
+            ]
+        );
+        assert_eq!(
+            cc_lines(&inputs(&ws, &plan, "runtime/cgo"))[0],
+            "CC=[\"gcc\"] [] [\"-O2\" \"-g\" \"-Wall\" \"-Werror\" \"-fno-stack-protector\"] \
+             [\"-O2\" \"-g\" \"-lpthread\"]\n"
+        );
+    }
+
+    #[test]
+    fn a_cgo_flag_edit_changes_the_cc_line() {
+        let (ws, plan) = planned(CALC_GO, "");
+        let edited = CALC_GO.replace("-DFACTOR=3", "-DFACTOR=4");
+        assert_ne!(edited, CALC_GO);
+        let (ws2, plan2) = planned(&edited, "");
+        let old = inputs(&ws, &plan, "example.com/cgocalc/calc");
+        let new = inputs(&ws2, &plan2, "example.com/cgocalc/calc");
+        assert_ne!(old.id, new.id);
+        let changes = diff(&old, &new, "calc/");
+        let cc = changes
+            .iter()
+            .find(|c| c.kind == InputKind::Config && c.subject.starts_with("CC="))
+            .unwrap_or_else(|| panic!("no CC= change in {changes:?}"));
+        assert!(
+            cc.new.as_deref().unwrap().contains("\"-DFACTOR=4\""),
+            "{cc:?}"
+        );
+        assert!(
+            cc.old.as_deref().unwrap().contains("\"-DFACTOR=3\""),
+            "{cc:?}"
+        );
+    }
+
+    #[test]
+    fn the_cc_id_is_hashed() {
+        let (ws, a) = planned(CALC_GO, "gcc version 12.2.0");
+        let (_, b) = planned(CALC_GO, "gcc version 13.1.0");
+        let pkg = "example.com/cgocalc/calc";
+        assert_ne!(inputs(&ws, &a, pkg).id, inputs(&ws, &b, pkg).id);
     }
 }

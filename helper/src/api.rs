@@ -304,11 +304,23 @@ fn json_response(v: Value) -> Response {
 async fn info(State(api): State<Arc<Api>>) -> Response {
     let l = &api.limits;
     let go = match &api.go {
-        Ok(g) => json!({
-            "available": true, "version": g.version, "goroot": g.goroot,
-            "goos": g.goos, "goarch": g.goarch, "cgoEnabled": g.cgo_enabled,
-            "cpus": crate::cli::real_toolchain(g, None).cpus,
-        }),
+        Ok(g) => {
+            // Asks gcc once per helper (cached): not on the server's threads.
+            let g2 = g.clone();
+            let tc = tokio::task::spawn_blocking(move || crate::cli::real_toolchain(&g2, None))
+                .await
+                .unwrap_or_default();
+            let mut v = json!({
+                "available": true, "version": g.version, "goroot": g.goroot,
+                "goos": g.goos, "goarch": g.goarch, "cgoEnabled": g.cgo_enabled,
+                "cpus": tc.cpus,
+            });
+            // The page hashes it as the helper does (`CC ID=`): only with cgo on and gcc found.
+            if !tc.cc_id.is_empty() {
+                v["ccId"] = json!(tc.cc_id);
+            }
+            v
+        }
         Err(why) => json!({ "available": false, "why": why }),
     };
     json_response(json!({
@@ -931,7 +943,6 @@ fn plan_workspace(go: &GoInstall, v: &Validated) -> Result<buildlab_core::plan::
         goroot: go.goroot.clone(),
         module_root_display: PLANNED_ROOT.into(),
         mode: v.flags.mode(&v.ws, &v.cwd),
-        ..LoadRequest::default()
     };
     let loaded = load(&v.ws, &req).map_err(|e| format!("{e}\n"))?;
     let tc = crate::cli::real_toolchain(go, v.flags.p);

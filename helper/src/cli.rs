@@ -472,12 +472,7 @@ fn build_real_result(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
         goroot: go.goroot.clone(),
         module_root_display: found.root.to_string_lossy().into_owned(),
     };
-    let mut tc = real_toolchain(&go, flags.p);
-    // go hashes gcc's identity into the IDs of packages using cgo: a gcc upgrade rebuilds them.
-    // (Not in `real_toolchain`: the page plans without asking gcc, and its IDs must stay its own.)
-    if tc.cgo_enabled {
-        tc.cc_id = crate::realcgo::gcc_tool_id(&tc.cc).unwrap_or_default();
-    }
+    let tc = real_toolchain(&go, flags.p);
     let plan = load_and_plan(&found.ws, &req, &tc)?;
     let gocache = cache_dir()?;
     let real_root = real_cache_dir(&gocache);
@@ -520,10 +515,13 @@ fn build_real_result(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
 }
 
 /// The plan's toolchain for a detected Go, with go's own `CGO_ENABLED` (the environment's, else
-/// on when gcc is found): `build --real` and the page's real builds plan alike (the page makes its
-/// plan from `/api/v1/info`'s `cgoEnabled`, and the helper checks its digest).
+/// on when gcc is found) and, with cgo on, gcc's identity ([`cc_id`]): `build --real` and the
+/// page's real builds plan and hash alike (the page makes its plan from `/api/v1/info`'s
+/// `cgoEnabled` and `ccId`, and the helper checks its digest and names outputs by its own IDs).
 pub fn real_toolchain(go: &crate::godetect::GoInstall, parallel: Option<usize>) -> Toolchain {
+    let tc = Toolchain::default();
     Toolchain {
+        cc_id: cc_id(go, &tc.cc),
         goroot: go.goroot.clone(),
         goos: go.goos.clone(),
         goarch: go.goarch.clone(),
@@ -532,6 +530,17 @@ pub fn real_toolchain(go: &crate::godetect::GoInstall, parallel: Option<usize>) 
         cgo_enabled: go.cgo_enabled,
         cpus: cpus(),
         parallel,
-        ..Toolchain::default()
+        ..tc
     }
+}
+
+/// gcc's identity as go hashes it into the action IDs of packages using cgo (`CC ID=`, go's
+/// `gccToolID`), so that a gcc upgrade rebuilds them: empty with cgo off (nothing hashes it) or
+/// when gcc cannot say (core then hashes its stand-in). One answer for `build --real`, the page's
+/// plan (`/api/v1/info`'s `ccId`) and the helper's plan of the page's workspace.
+pub fn cc_id(go: &crate::godetect::GoInstall, cc: &str) -> String {
+    if !go.cgo_enabled {
+        return String::new();
+    }
+    crate::realcgo::gcc_tool_id(cc).unwrap_or_default()
 }

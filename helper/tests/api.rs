@@ -803,6 +803,17 @@ fn page_plan(
     go: &buildlab_helper::godetect::GoInstall,
     mode: BuildMode,
 ) -> (Workspace, Plan) {
+    page_plan_cc(files, go, mode, None)
+}
+
+/// [`page_plan`] with the C compiler's identity the page took from `/api/v1/info` (`ccId`)
+/// instead of the helper's own.
+fn page_plan_cc(
+    files: &[Value],
+    go: &buildlab_helper::godetect::GoInstall,
+    mode: BuildMode,
+    cc_id: Option<&str>,
+) -> (Workspace, Plan) {
     let mut ws = Workspace::new();
     for f in files {
         ws.insert(
@@ -821,7 +832,10 @@ fn page_plan(
         ..LoadRequest::default()
     };
     let loaded = load(&ws, &req).unwrap_or_else(|e| panic!("{e}"));
-    let tc = buildlab_helper::cli::real_toolchain(go, None);
+    let mut tc = buildlab_helper::cli::real_toolchain(go, None);
+    if let Some(id) = cc_id {
+        tc.cc_id = id.into();
+    }
     let p = plan(loaded.input, &tc).unwrap_or_else(|e| panic!("{e:?}"));
     (ws, p)
 }
@@ -2024,4 +2038,100 @@ fn api_page_run_route_hostile_requests() {
     let (s, _) = h.api("POST", &path, ok.as_bytes());
     assert_eq!(s, 404);
     assert_eq!(h.tmp_entries(), Vec::<String>::new());
+}
+
+/// gcc's identity as go's `gccToolID` reads it, asked here independently of the helper: the
+/// version line of `gcc -### -x c -c -` under `LC_ALL=C`. `None` without gcc.
+fn gcc_identity() -> Option<String> {
+    let out = std::process::Command::new("gcc")
+        .args(["-###", "-x", "c", "-c", "-"])
+        .env("LC_ALL", "C")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&[out.stdout, out.stderr].concat()).into_owned();
+    buildlab_core::cgo::gcc_version_line(&text).map(str::to_string)
+}
+
+/// The page hashes the helper's gcc: with cgo on, `/api/v1/info` carries gcc's identity
+/// (`ccId`, what go hashes as `CC ID=`); a page planning with it gets the helper's own build IDs
+/// for a module's package using cgo and for runtime/cgo through the run route (checked job by
+/// job), a warm build sends nothing, and a page planning with another gcc's identity computes
+/// other action IDs for exactly the packages using cgo (a gcc upgrade invalidates the page's
+/// cached cgo entries and nothing else).
+#[test]
+fn api_page_run_hashes_the_helper_s_gcc_identity() {
+    if !go_present() {
+        return;
+    }
+    let go = buildlab_helper::godetect::detect(Some(Path::new(GO))).unwrap();
+    let h = Helper::start("cc-id", &["--go", GO]);
+    let (st, info) = h.api("GET", "/api/v1/info", b"");
+    assert_eq!(st, 200);
+    let info: Value = serde_json::from_slice(&info).unwrap();
+    let cc_id = info["go"]["ccId"].as_str().map(str::to_string);
+    let gcc = gcc_identity();
+    if !go.cgo_enabled || gcc.is_none() {
+        assert_eq!(cc_id, None, "no ccId without cgo or gcc: {info}");
+        eprintln!("note: cgo is off or gcc absent here; skipping the cgo build");
+        return;
+    }
+    assert_eq!(cc_id, gcc, "{info}");
+    let files = vec![
+        json!({"path": "go.mod", "text": "module example.com/c\n\ngo 1.23\n"}),
+        json!({"path": "main.go", "text": "package main\n\nimport \"example.com/c/calc\"\n\nfunc main() { println(calc.F()) }\n"}),
+        json!({"path": "calc/calc.go", "text": "package calc\n\n/*\n#cgo CFLAGS: -DFACTOR=3\nint f(void);\n*/\nimport \"C\"\n\nfunc F() int { return int(C.f()) }\n"}),
+        json!({"path": "calc/calc.c", "text": "int f(void) { return 2 * FACTOR; }\n"}),
+    ];
+    let (ws, p) = page_plan_cc(&files, &go, BuildMode::Build, cc_id.as_deref());
+    let mut cache = DirCache::open(MemFs::default());
+    let cold = page_run_build(&h, &files, &ws, &p, &mut cache, None, How::Lines);
+    assert_eq!(cold.page.exit, 0, "{}", cold.page.transcript);
+    let ids: std::collections::HashMap<&str, &str> = cold
+        .lines
+        .iter()
+        .filter(|l| l["type"] == "action")
+        .map(|l| (l["key"].as_str().unwrap(), l["buildId"].as_str().unwrap()))
+        .collect();
+    for key in ["build example.com/c/calc", "build runtime/cgo"] {
+        assert!(ids.contains_key(key), "the helper built {key}: {ids:?}");
+    }
+    let target = cold.page.target.clone();
+    let warm = page_run_build(
+        &h,
+        &files,
+        &ws,
+        &p,
+        &mut cache,
+        target.as_deref(),
+        How::Lines,
+    );
+    assert_eq!(warm.page.exit, 0, "{}", warm.page.transcript);
+    assert_eq!(warm.run_requests, 0, "a warm build sends nothing");
+
+    // Another gcc: the page's cached cgo entries miss, the rest still hits.
+    let other = "gcc version 99.1.0 (elsewhere) ";
+    let (ws2, p2) = page_plan_cc(&files, &go, BuildMode::Build, Some(other));
+    assert_eq!(p2.digest(), p.digest(), "the plan itself does not change");
+    let wf = WorkspaceFiles {
+        ws: &ws2,
+        root: buildlab_helper::api::PLANNED_ROOT.into(),
+    };
+    let rec = Record::default();
+    // Workers enough for every ready miss at once: all but the cgo packages hit, and the module's
+    // waits for runtime/cgo.
+    let cfg = Config {
+        workers: 16,
+        ..Config::default()
+    };
+    let mut s = Session::new(&p2, &wf, &rec, None, cfg);
+    let jobs = s.ready(&mut cache, 0.0);
+    let keys: Vec<&str> = jobs.iter().map(|j| j.key.as_str()).collect();
+    assert_eq!(keys, ["build runtime/cgo"], "only cgo misses");
+    let action_part = |b: &str| b.split('/').next().unwrap().to_string();
+    assert_ne!(
+        action_part(&jobs[0].build_id),
+        action_part(ids["build runtime/cgo"]),
+        "another gcc, another action ID"
+    );
 }

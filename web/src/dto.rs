@@ -1409,6 +1409,10 @@ pub struct RealGoIn {
     /// `cgoEnabled` of `/api/v1/info` (absent from an older helper's answer: off, as it built).
     #[serde(default)]
     pub cgo_enabled: bool,
+    /// `ccId` of `/api/v1/info`: the helper's gcc as go hashes it (absent with cgo off, without
+    /// gcc, or from an older helper: core's stand-in, as that helper hashed).
+    #[serde(default)]
+    pub cc_id: String,
 }
 
 impl From<RealGoIn> for crate::real::RealGo {
@@ -1421,6 +1425,7 @@ impl From<RealGoIn> for crate::real::RealGo {
             cpus: r.cpus,
             planned_root: r.planned_root,
             cgo_enabled: r.cgo_enabled,
+            cc_id: r.cc_id,
         }
     }
 }

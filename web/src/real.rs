@@ -72,11 +72,15 @@ pub struct RealGo {
     pub planned_root: String,
     /// The helper's Go's own `CGO_ENABLED` (on when gcc is found there): both plans use it.
     pub cgo_enabled: bool,
+    /// The helper's gcc as go hashes it (`CC ID=`, `/api/v1/info`'s `ccId`; empty when it
+    /// reports none): the page's action IDs of packages using cgo are then the helper's, and a
+    /// gcc upgrade there invalidates the page's cached entries for them.
+    pub cc_id: String,
 }
 
 impl RealGo {
     /// The load request and toolchain the helper uses for the same build: this Go's GOROOT,
-    /// version, target and `CGO_ENABLED`, the helper's CPUs, the planned root, and the
+    /// version, target, `CGO_ENABLED` and gcc identity, the helper's CPUs, the planned root, and the
     /// page's `-o`.
     pub fn request(&self, base: &LoadRequest, parallel: Option<usize>) -> (LoadRequest, Toolchain) {
         let mut ctx = BuildContext::new(&self.goos, &self.goarch);
@@ -98,6 +102,7 @@ impl RealGo {
             arch_env: (self.goarch == "amd64").then(|| ("GOAMD64".to_string(), "v1".to_string())),
             version: self.version.clone(),
             cgo_enabled: self.cgo_enabled,
+            cc_id: self.cc_id.clone(),
             cpus: self.cpus.max(1),
             parallel,
             ..Toolchain::default()

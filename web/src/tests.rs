@@ -1113,6 +1113,31 @@ fn executor(body: &str) -> JsValue {
 
 const REAL_GO: &str = r#"{"version":"go1.23.5","goroot":"/usr/lib/go-1.23","goos":"linux","goarch":"amd64","cpus":2,"plannedRoot":"/home/gopher/work"}"#;
 
+/// The page's real plan hashes the helper's gcc (`/api/v1/info`'s `ccId`) as the helper does
+/// (`CC ID=`), so a gcc upgrade on the helper's machine invalidates the page's cgo entries; an
+/// info without it (cgo off, no gcc, an older helper) keeps core's stand-in, as that helper does.
+#[wasm_bindgen_test]
+fn the_real_plan_hashes_the_helper_s_gcc_identity() {
+    let base = buildlab_core::load::LoadRequest::default();
+    let with: serde_json::Value = serde_json::from_str(REAL_GO).unwrap();
+    let mut with = with.as_object().unwrap().clone();
+    with.insert("cgoEnabled".into(), true.into());
+    with.insert(
+        "ccId".into(),
+        "gcc version 12.2.0 (Debian 12.2.0-14+deb12u1) ".into(),
+    );
+    let go: crate::dto::RealGoIn = serde_json::from_value(with.into()).unwrap();
+    let (req, tc) = crate::real::RealGo::from(go).request(&base, None);
+    assert!(req.ctx.cgo_enabled && tc.cgo_enabled);
+    assert_eq!(
+        buildlab_core::cgo::cc_id(&tc),
+        "gcc version 12.2.0 (Debian 12.2.0-14+deb12u1) "
+    );
+    let go: crate::dto::RealGoIn = serde_json::from_str(REAL_GO).unwrap();
+    let (_, tc) = crate::real::RealGo::from(go).request(&base, None);
+    assert_eq!(buildlab_core::cgo::cc_id(&tc), "gcc (buildlab stand-in)");
+}
+
 #[wasm_bindgen_test]
 async fn a_real_build_never_takes_the_simulations_objects_and_says_when_the_helper_is_down() {
     fresh("buildlab-test-real-real").await.close();
