@@ -74,6 +74,16 @@ fn go_present() -> bool {
     false
 }
 
+/// The detected Go and a helper started with it (`--go`, test name `name`), or `None` when Go is
+/// absent (the test skips, saying so).
+fn helper_with_go(name: &str) -> Option<(buildlab_helper::godetect::GoInstall, Helper)> {
+    if !go_present() {
+        return None;
+    }
+    let go = buildlab_helper::godetect::detect(Some(Path::new(GO))).unwrap();
+    Some((go, Helper::start(name, &["--go", GO])))
+}
+
 /// A real build: the final `done` line and how many actions started.
 fn build(h: &Helper, files: &[Value], extra: Value) -> (Value, usize, Vec<Value>) {
     let (status, body) = h.api("POST", "/api/v1/build", &build_req(files.to_vec(), extra));
@@ -1033,11 +1043,9 @@ fn counters(h: &Helper) -> Value {
 
 #[test]
 fn api_page_driven_build_runs_only_the_misses() {
-    if !go_present() {
+    let Some((go, h)) = helper_with_go("page") else {
         return;
-    }
-    let go = buildlab_helper::godetect::detect(Some(Path::new(GO))).unwrap();
-    let h = Helper::start("page", &["--go", GO]);
+    };
     let files = fixture_files("multi");
     let (ws, p) = page_plan(&files, &go, BuildMode::Build);
     let mut cache = DirCache::open(MemFs::default());
@@ -1106,11 +1114,9 @@ fn api_page_driven_build_runs_only_the_misses() {
 /// inline in the exec replies, and the binary runs.
 #[test]
 fn api_page_driven_build_with_o_and_inline_archives() {
-    if !go_present() {
+    let Some((go, h)) = helper_with_go("pageo") else {
         return;
-    }
-    let go = buildlab_helper::godetect::detect(Some(Path::new(GO))).unwrap();
-    let h = Helper::start("pageo", &["--go", GO]);
+    };
     let files = fixture_files("hello");
     for (o, mode, target) in [
         (
@@ -1158,11 +1164,9 @@ fn api_page_driven_build_with_o_and_inline_archives() {
 /// and says how long each waited for a slot and which slot ran it (the timeline's lane).
 #[test]
 fn api_page_driven_exec_waits_for_a_p_slot() {
-    if !go_present() {
+    let Some((go, h)) = helper_with_go("pageslots") else {
         return;
-    }
-    let go = buildlab_helper::godetect::detect(Some(Path::new(GO))).unwrap();
-    let h = Helper::start("pageslots", &["--go", GO]);
+    };
     let files = fixture_files("hello");
     let (ws, p) = page_plan(&files, &go, BuildMode::Build);
     let body = build_req(files.clone(), json!({"flags": {"p": 1}}));
@@ -1223,11 +1227,9 @@ fn api_page_driven_exec_waits_for_a_p_slot() {
 
 #[test]
 fn api_page_driven_hostile_requests() {
-    if !go_present() {
+    let Some((go, h)) = helper_with_go("pagehostile") else {
         return;
-    }
-    let go = buildlab_helper::godetect::detect(Some(Path::new(GO))).unwrap();
-    let h = Helper::start("pagehostile", &["--go", GO]);
+    };
     let files = fixture_files("hello");
     let (_, p) = page_plan(&files, &go, BuildMode::Build);
     let digest = p.digest();
@@ -1653,11 +1655,9 @@ fn page_run_build(
 /// store is sent the hits' outputs it names.
 #[test]
 fn api_page_run_route_builds_multi_in_one_request() {
-    if !go_present() {
+    let Some((go, h)) = helper_with_go("pagerun") else {
         return;
-    }
-    let go = buildlab_helper::godetect::detect(Some(Path::new(GO))).unwrap();
-    let h = Helper::start("pagerun", &["--go", GO]);
+    };
     let mut files = fixture_files("multi");
     let (ws, p) = page_plan(&files, &go, BuildMode::Build);
     let mut cache = DirCache::open(MemFs::default());
@@ -1792,11 +1792,9 @@ fn save_outputs(h: &Helper, cache: &mut DirCache<MemFs>, run: &RunBuild) -> Vec<
 /// action again (its dependents hit: the same content); a warm build then sends nothing.
 #[test]
 fn api_page_run_deferred_outputs_saved_after_the_build() {
-    if !go_present() {
+    let Some((go, h)) = helper_with_go("pagerundeferred") else {
         return;
-    }
-    let go = buildlab_helper::godetect::detect(Some(Path::new(GO))).unwrap();
-    let h = Helper::start("pagerundeferred", &["--go", GO]);
+    };
     let files = fixture_files("multi");
     let (ws, p) = page_plan(&files, &go, BuildMode::Build);
     let mut cache = DirCache::open(MemFs::default());
@@ -1883,11 +1881,9 @@ fn api_page_run_deferred_outputs_saved_after_the_build() {
 /// Hostile run requests: each refused with its status before anything runs or is stored.
 #[test]
 fn api_page_run_route_hostile_requests() {
-    if !go_present() {
+    let Some((go, h)) = helper_with_go("pagerunhostile") else {
         return;
-    }
-    let go = buildlab_helper::godetect::detect(Some(Path::new(GO))).unwrap();
-    let h = Helper::start("pagerunhostile", &["--go", GO]);
+    };
     let files = fixture_files("hello");
     let (_, p) = page_plan(&files, &go, BuildMode::Build);
     let store_before = tree(&h.base.join("cache"));
@@ -2061,11 +2057,9 @@ fn gcc_identity() -> Option<String> {
 /// cached cgo entries and nothing else).
 #[test]
 fn api_page_run_hashes_the_helper_s_gcc_identity() {
-    if !go_present() {
+    let Some((go, h)) = helper_with_go("cc-id") else {
         return;
-    }
-    let go = buildlab_helper::godetect::detect(Some(Path::new(GO))).unwrap();
-    let h = Helper::start("cc-id", &["--go", GO]);
+    };
     let (st, info) = h.api("GET", "/api/v1/info", b"");
     assert_eq!(st, 200);
     let info: Value = serde_json::from_slice(&info).unwrap();

@@ -505,6 +505,13 @@ impl IdbBackend {
         let raw: IdbTransaction = tx.into();
         Ok((Transaction::from(raw.clone()), raw))
     }
+
+    /// A read-write transaction over the three stores, ended by [`end_write`].
+    fn begin_write(&self) -> Result<(Transaction, IdbTransaction, [ObjectStore; 3]), StoreError> {
+        let (tx, raw) = self.transaction(TransactionMode::ReadWrite)?;
+        let stores = open_stores(&tx)?;
+        Ok((tx, raw, stores))
+    }
 }
 
 /// Waits for a transaction to commit; an abort reports the transaction's error.
@@ -675,8 +682,7 @@ impl Backend for IdbBackend {
     }
 
     async fn write(&self, batch: &Batch) -> Result<WriteStats, StoreError> {
-        let (tx, raw) = self.transaction(TransactionMode::ReadWrite)?;
-        let stores = open_stores(&tx)?;
+        let (tx, raw, stores) = self.begin_write()?;
         let mut stats = WriteStats {
             transactions: 1,
             ..Default::default()
@@ -783,8 +789,7 @@ impl Backend for IdbBackend {
     }
 
     async fn save_outputs(&self, saves: &[Save]) -> Result<WriteStats, StoreError> {
-        let (tx, raw) = self.transaction(TransactionMode::ReadWrite)?;
-        let stores = open_stores(&tx)?;
+        let (tx, raw, stores) = self.begin_write()?;
         let mut stats = WriteStats {
             transactions: 1,
             ..Default::default()
