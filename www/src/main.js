@@ -303,9 +303,12 @@ function startSave() {
     }
     el.classList.add("done");
     const n = r.missing.length;
-    const lost = n ? `; ${n} output${n === 1 ? "" : "s"} the helper lost ${n === 1 ? "is" : "are"} left out (rebuilt next time)` : "";
-    text.textContent = `saved ${mb(r.bytes)} of outputs to the cache${lost}`;
-    el.title = text.textContent;
+    // Short on the status line; the title says it whole.
+    const lost = n ? `; ${n} lost output${n === 1 ? "" : "s"} rebuild${n === 1 ? "s" : ""} next time` : "";
+    text.textContent = `saved ${mb(r.bytes)} to the cache${lost}`;
+    el.title = n
+      ? `saved ${mb(r.bytes)} of outputs to the cache; ${n} output${n === 1 ? "" : "s"} the helper lost ${n === 1 ? "is" : "are"} left out (rebuilt next time)`
+      : `saved ${mb(r.bytes)} of outputs to the cache`;
     document.body.dataset.cacheSave = "done";
   }, (e) => {
     el.hidden = false;
