@@ -238,13 +238,15 @@ export class Engine {
     this.upgrade ??= (async () => {
       const m = await import(new URL(FULL_MODULE, document.baseURI).href);
       await m.default();
-      const lab = await m.Lab.open();
       // A build still running on the first module's Lab ends there first: freeing a Lab
-      // while its build awaits IndexedDB would pull the session from under it.
+      // while its build awaits IndexedDB would pull the session from under it, and the new
+      // Lab reads the store (the why-rebuilt record, the binaries) as that build's flush left
+      // it, so it opens only then.
       for (let seen; seen !== this.inFlight; ) {
         seen = this.inFlight;
         await seen;
       }
+      const lab = await m.Lab.open();
       if (this.lab) {
         try {
           lab.adopt(this.lab.handoff());
