@@ -900,6 +900,22 @@ fn exec_reply(body: &[u8], inline: bool) -> (Value, Option<Vec<u8>>) {
     }
 }
 
+/// The page's view of a workspace planned by the helper: its files at the helper's planning root.
+fn page_files(ws: &Workspace) -> WorkspaceFiles<'_> {
+    WorkspaceFiles {
+        ws,
+        root: buildlab_helper::api::PLANNED_ROOT.into(),
+    }
+}
+
+/// A build session's configuration with `n` workers (`-p n`), the rest as the page's default.
+fn workers(n: usize) -> Config {
+    Config {
+        workers: n,
+        ..Config::default()
+    }
+}
+
 fn page_build_as(
     h: &Helper,
     files: &[Value],
@@ -910,15 +926,9 @@ fn page_build_as(
     speak: Speak,
 ) -> PageBuild {
     let digest = p.digest();
-    let wf = WorkspaceFiles {
-        ws,
-        root: buildlab_helper::api::PLANNED_ROOT.into(),
-    };
+    let wf = page_files(ws);
     let rec = Record::default();
-    let cfg = Config {
-        workers: 1,
-        ..Config::default()
-    };
+    let cfg = workers(1);
     let mut s = Session::new(p, &wf, &rec, target, cfg);
     let mut out = PageBuild {
         exit: 0,
@@ -1176,15 +1186,9 @@ fn api_page_driven_exec_waits_for_a_p_slot() {
         .as_u64()
         .unwrap();
     // Two leaves of the graph, ready at once.
-    let wf = WorkspaceFiles {
-        ws: &ws,
-        root: buildlab_helper::api::PLANNED_ROOT.into(),
-    };
+    let wf = page_files(&ws);
     let rec = Record::default();
-    let cfg = Config {
-        workers: 2,
-        ..Config::default()
-    };
+    let cfg = workers(2);
     let mut s = Session::new(&p, &wf, &rec, None, cfg);
     let mut cache = DirCache::open(MemFs::default());
     let jobs = s.ready(&mut cache, 0.0);
@@ -1455,15 +1459,9 @@ fn page_run_build(
 ) -> RunBuild {
     let inline = how == How::Inline;
     let digest = p.digest();
-    let wf = WorkspaceFiles {
-        ws,
-        root: buildlab_helper::api::PLANNED_ROOT.into(),
-    };
+    let wf = page_files(ws);
     let rec = Record::default();
-    let cfg = Config {
-        workers: 4,
-        ..Config::default()
-    };
+    let cfg = workers(4);
     let mut s = Session::new(p, &wf, &rec, target, cfg);
     let mut out = RunBuild {
         page: PageBuild {
@@ -2107,17 +2105,11 @@ fn api_page_run_hashes_the_helper_s_gcc_identity() {
     let other = "gcc version 99.1.0 (elsewhere) ";
     let (ws2, p2) = page_plan_cc(&files, &go, BuildMode::Build, Some(other));
     assert_eq!(p2.digest(), p.digest(), "the plan itself does not change");
-    let wf = WorkspaceFiles {
-        ws: &ws2,
-        root: buildlab_helper::api::PLANNED_ROOT.into(),
-    };
+    let wf = page_files(&ws2);
     let rec = Record::default();
     // Workers enough for every ready miss at once: all but the cgo packages hit, and the module's
     // waits for runtime/cgo.
-    let cfg = Config {
-        workers: 16,
-        ..Config::default()
-    };
+    let cfg = workers(16);
     let mut s = Session::new(&p2, &wf, &rec, None, cfg);
     let jobs = s.ready(&mut cache, 0.0);
     let keys: Vec<&str> = jobs.iter().map(|j| j.key.as_str()).collect();
