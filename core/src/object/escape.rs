@@ -486,8 +486,9 @@ struct Analysis<'a, 'k> {
     edges: Vec<Vec<(Loc, i32)>>,
     names: HashMap<String, Loc>,
     /// Locals known to hold struct or array values (declared `var x T`, or assigned a
-    /// composite literal); other locals may hold pointers.
-    values: BTreeSet<Loc>,
+    /// composite literal); other locals may hold pointers. Indexed by location (a flag per
+    /// location rather than a set: no B-tree code of its own in the page's wasm).
+    values: Vec<bool>,
     sig: &'a Sig,
     known: &'a Known<'k>,
     /// The result locations of the function being analysed (closures: none).
@@ -504,7 +505,7 @@ impl<'a, 'k> Analysis<'a, 'k> {
             kinds: vec![Kind::Heap, Kind::Mutator, Kind::Callee],
             edges: vec![Vec::new(); 3],
             names: HashMap::new(),
-            values: BTreeSet::new(),
+            values: Vec::new(),
             sig,
             known,
             results: Vec::new(),
@@ -537,7 +538,7 @@ impl<'a, 'k> Analysis<'a, 'k> {
     fn is_pointer(&self, l: Loc) -> bool {
         match self.kinds[l] {
             Kind::Param(i) => self.sig.params[i].is_pointer,
-            Kind::Local => !self.values.contains(&l),
+            Kind::Local => !self.values.get(l).copied().unwrap_or(false),
             _ => true,
         }
     }
@@ -769,7 +770,9 @@ impl<'a, 'k> Analysis<'a, 'k> {
         let pointer = lhs.get(k).is_none_or(|x| x.is("*"));
         let locs: Vec<Loc> = names.iter().map(|n| self.local(n)).collect();
         if !pointer {
-            self.values.extend(locs.iter().copied());
+            for &l in &locs {
+                self.mark_value(l);
+            }
         }
         if let Some(rhs) = rhs {
             self.assign_values(&locs.iter().map(|&l| Some(l)).collect::<Vec<_>>(), rhs);
@@ -792,6 +795,14 @@ impl<'a, 'k> Analysis<'a, 'k> {
         self.assign_values(&dsts, rhs);
     }
 
+    /// Notes that local `l` holds a struct or array value.
+    fn mark_value(&mut self, l: Loc) {
+        if self.values.len() <= l {
+            self.values.resize(l + 1, false);
+        }
+        self.values[l] = true;
+    }
+
     fn assign_values(&mut self, dsts: &[Option<Loc>], rhs: &[Tk]) {
         let srcs = split_top(rhs, ",");
         if srcs.len() == 1 && dsts.len() > 1 {
@@ -807,7 +818,7 @@ impl<'a, 'k> Analysis<'a, 'k> {
             if let Some(Some(d)) = dsts.get(i) {
                 self.flow(*d, &v, 0);
                 if value && self.kinds[*d] == Kind::Local {
-                    self.values.insert(*d);
+                    self.mark_value(*d);
                 }
             }
         }
