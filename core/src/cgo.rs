@@ -251,20 +251,37 @@ pub fn is_go_error(output: &str) -> bool {
         || output.starts_with("package using cgo has Go assembly file ")
 }
 
+/// Whether build action `a` of `plan` has cgo steps: it builds a package using cgo, with cgo
+/// enabled (what [`for_action`] gives commands for).
+pub fn has_steps(plan: &Plan, a: ActionIx) -> bool {
+    plan.toolchain().cgo_enabled
+        && plan.action(a).objdir.is_some()
+        && plan.package(a).is_some_and(|p| !p.cgo_files.is_empty())
+}
+
+/// Whether any action of `plan` has cgo steps. The page's first-load module is built without
+/// the `cgo-commands` feature (the command rendering below, ≈ 4 KB of gzipped wasm): it hands
+/// a build whose transcript (`-n`, `-x`) or `-work` tree would show cgo's commands to the full
+/// module, which has them.
+pub fn plan_has_steps(plan: &Plan) -> bool {
+    plan.actions().any(|(a, _)| has_steps(plan, a))
+}
+
 /// The cgo steps of build action `a` of `plan`, with the build ID `build_id` (`A/C`; its first
 /// part seeds gcc) and gcc's answers `support` (`None` under `-n`). `None` when the action
 /// builds no package using cgo.
+#[cfg(feature = "cgo-commands")]
 pub fn for_action(
     plan: &Plan,
     a: ActionIx,
     build_id: &str,
     support: Option<CcSupport>,
 ) -> Option<CgoSteps> {
-    let p = plan.package(a)?;
-    let tc = plan.toolchain();
-    if p.cgo_files.is_empty() || !tc.cgo_enabled {
+    if !has_steps(plan, a) {
         return None;
     }
+    let p = plan.package(a)?;
+    let tc = plan.toolchain();
     let objdir = plan.action(a).objdir?.path();
     let input = CgoInput {
         import_path: &p.import_path,
@@ -288,6 +305,23 @@ pub fn for_action(
         prefix_maps: Vec::new(),
     };
     Some(steps(&input))
+}
+
+/// Without `cgo-commands` (the page's first-load module) no cgo command is rendered: the page
+/// sends every build that would show one to the full module ([`plan_has_steps`]), so an action
+/// with cgo steps reaching this is a bug, never a transcript silently missing its commands.
+#[cfg(not(feature = "cgo-commands"))]
+pub fn for_action(
+    plan: &Plan,
+    a: ActionIx,
+    _build_id: &str,
+    _support: Option<CcSupport>,
+) -> Option<CgoSteps> {
+    assert!(
+        !has_steps(plan, a),
+        "cgo's commands are rendered by the full module (buildlab_core without cgo-commands)"
+    );
+    None
 }
 
 /// The cgo tool of the toolchain: `$GOROOT/pkg/tool/GOOS_GOARCH/cgo`.

@@ -916,6 +916,10 @@ impl BuildRun {
                 }
             })
             .collect();
+        // Only the full module makes `-work`'s tree (`session::needs_full_module`).
+        #[cfg(not(feature = "extras"))]
+        let work = None;
+        #[cfg(feature = "extras")]
         let work = b.work.as_ref().map(|w| WorkDto {
             dir: w.root.clone(),
             files: w

@@ -47,7 +47,9 @@ pub fn sample_summary() -> Result<JsValue, JsError> {
     dto::to_js(&dto::Summary::from(summary))
 }
 
-/// The sample module's source as txtar, for the page to display.
+/// The sample module's source as txtar. The page fetches its samples as files, so only the full
+/// module (and the tests) carry this.
+#[cfg(feature = "extras")]
 #[wasm_bindgen(js_name = sampleTxtar)]
 pub fn sample_txtar() -> String {
     buildlab_core::sample::HELLO_TXTAR.to_string()
@@ -56,13 +58,15 @@ pub fn sample_txtar() -> String {
 /// Records this visit in IndexedDB and returns the record stored by the previous visit (if any)
 /// and the new one.
 #[wasm_bindgen(js_name = recordVisit)]
-pub async fn record_visit(digest: String) -> Result<JsValue, JsError> {
-    let db = store::open(store::DB_NAME).await.map_err(store::js_error)?;
-    let out = store::record_visit(&db, &digest)
-        .await
-        .map_err(store::js_error);
-    db.close();
-    dto::to_js(&out?)
+pub fn record_visit(digest: String) -> js_sys::Promise {
+    promise(async move {
+        let db = store::open(store::DB_NAME).await.map_err(store::js_error)?;
+        let out = store::record_visit(&db, &digest)
+            .await
+            .map_err(store::js_error);
+        db.close();
+        dto::to_js(&out?)
+    })
 }
 
 /// The simulated `GOCACHE`: go's default for a Linux user `gopher`.
@@ -132,6 +136,13 @@ const NO_REAL_BUILD: &str = "a real build needs the helper's executor";
 const NO_REAL_BUILD: &str =
     "this module has no real toolchain: the page loads the full module for it";
 
+/// Why the first-load module refuses a simulated build that needs what only the full module has
+/// (`-work`'s tree, cgo's commands: [`session::needs_full_module`]). `www/src/engine.js` knows
+/// this text: it loads the full module and builds again.
+#[cfg(not(feature = "extras"))]
+const NEEDS_FULL_MODULE: &str =
+    "this module has no -work tree nor cgo commands: the page loads the full module for them";
+
 /// A Buildlab session: a workspace, its plan, and the build cache in IndexedDB (or in memory
 /// after a quota failure). Methods that touch IndexedDB return promises.
 #[wasm_bindgen]
@@ -141,10 +152,19 @@ pub struct Lab {
     db_name: String,
 }
 
+/// A JS promise of an async export's future. Every export goes through one boxed future type,
+/// so the module carries one copy of `future_to_promise`'s task and callbacks instead of one per
+/// export (each async body is still its own state machine).
 fn promise<F>(f: F) -> js_sys::Promise
 where
     F: Future<Output = Result<JsValue, JsError>> + 'static,
 {
+    to_promise(Box::pin(f))
+}
+
+fn to_promise(
+    f: std::pin::Pin<Box<dyn Future<Output = Result<JsValue, JsError>>>>,
+) -> js_sys::Promise {
     wasm_bindgen_futures::future_to_promise(async move { f.await.map_err(JsValue::from) })
 }
 
@@ -163,7 +183,15 @@ impl Lab {
     /// The page's modules carry no std graph: linux/amd64's is fetched while IndexedDB opens
     /// (`assets::StdFetch`). If that fails, the session still opens (its cache and files work);
     /// a simulated build tries the fetch again and fails in its words, naming the file.
-    pub async fn open(db_name: Option<String>) -> Lab {
+    /// Resolves to the `Lab`.
+    pub fn open(db_name: Option<String>) -> js_sys::Promise {
+        promise(async move { Ok(Lab::opened(db_name).await.into()) })
+    }
+}
+
+impl Lab {
+    /// [`Lab::open`]'s session, for Rust callers.
+    pub async fn opened(db_name: Option<String>) -> Lab {
         let std = assets::start_simulated();
         let name = db_name.unwrap_or_else(|| store::DB_NAME.to_string());
         let session = match store::open(&name).await {
@@ -182,8 +210,13 @@ impl Lab {
             db_name: name,
         }
     }
+}
 
-    /// Loads a workspace from a txtar archive. Returns `{files, comment}`.
+#[wasm_bindgen]
+impl Lab {
+    /// Loads a workspace from a txtar archive. Returns `{files, comment}`. The page hands its
+    /// files over with `loadFiles`: only the full module (and the tests) carry this.
+    #[cfg(feature = "extras")]
     #[wasm_bindgen(js_name = loadTxtar)]
     pub fn load_txtar(&self, text: &str) -> Result<JsValue, JsError> {
         let (comment, ws) =
@@ -211,7 +244,8 @@ impl Lab {
         })
     }
 
-    /// The workspace as txtar.
+    /// The workspace as txtar (the full module's; the tests compare workspaces with it).
+    #[cfg(feature = "extras")]
     #[wasm_bindgen(js_name = workspaceTxtar)]
     pub fn workspace_txtar(&self) -> String {
         self.session.borrow().workspace().to_txtar("")
@@ -332,6 +366,10 @@ impl Lab {
                         .finish()
                         .await
                         .map_err(|e| JsError::new(&e))?;
+                    #[cfg(not(feature = "extras"))]
+                    if session::needs_full_module(&s, &req) {
+                        return Err(JsError::new(NEEDS_FULL_MODULE));
+                    }
                     session::build(&s, &req, now(), &mut progress).await
                 }
             };
@@ -426,6 +464,8 @@ impl Lab {
 
     /// The real binary the current plan installs, when a real build left one in place:
     /// `{path, buildId, hex}` (run it with the helper's `/api/v1/run/<hex>`), else `null`.
+    /// Only the full module builds with the real toolchain, so only it has real binaries.
+    #[cfg(feature = "extras")]
     #[wasm_bindgen(js_name = realBinary)]
     pub fn real_binary(&self) -> Result<JsValue, JsError> {
         let b = self.session.borrow_mut().real_binary();
@@ -541,6 +581,8 @@ impl Lab {
     }
 
     /// `navigator.storage.persist()`: resolves to whether the browser granted persistence.
+    /// The page does not call it (nothing asks for persistence yet): only the full module has it.
+    #[cfg(feature = "extras")]
     pub fn persist(&self) -> js_sys::Promise {
         promise(async move {
             let m = web_sys::window()

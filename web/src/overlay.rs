@@ -53,7 +53,10 @@ pub struct OverlayFs {
     files: BTreeMap<String, (Body, UnixNanos)>,
     dirs: BTreeSet<String>,
     loaded: BTreeMap<String, Vec<u8>>,
-    changes: BTreeMap<String, Change>,
+    /// The journal, in the order the changes were made; a later change of a path replaces an
+    /// earlier one ([`OverlayFs::take_batch`]). A vector, not a map: a B-tree map of its own
+    /// value type would add its own copy of the B-tree code to the page's wasm.
+    changes: Vec<(String, Change)>,
 }
 
 /// The changes of a build, ready to be written in one transaction.
@@ -160,7 +163,7 @@ impl OverlayFs {
     /// The journal as a batch, leaving the journal empty.
     pub fn take_batch(&mut self) -> Batch {
         let mut b = Batch::default();
-        for (path, change) in std::mem::take(&mut self.changes) {
+        for (path, change) in latest_by_path(std::mem::take(&mut self.changes)) {
             match change {
                 Change::Write => {
                     if let Some((Body::Read(d), m)) = self.files.get(&path) {
@@ -183,6 +186,21 @@ impl OverlayFs {
     }
 }
 
+/// The journal's last change of each path, sorted by path (what a map of path to change would
+/// hold).
+fn latest_by_path(mut changes: Vec<(String, Change)>) -> Vec<(String, Change)> {
+    // Stable: a path's changes keep their order, so the last of each run is its latest.
+    buildlab_core::sort::sort_by(&mut changes, |a, b| a.0.cmp(&b.0));
+    let mut out: Vec<(String, Change)> = Vec::with_capacity(changes.len());
+    for c in changes {
+        match out.last_mut() {
+            Some(last) if last.0 == c.0 => *last = c,
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 impl CacheFs for OverlayFs {
     fn read(&self, path: &str) -> Option<Vec<u8>> {
         self.get(path).map(<[u8]>::to_vec)
@@ -198,7 +216,7 @@ impl CacheFs for OverlayFs {
             .insert(path.to_string(), (Body::Read(data.to_vec()), mtime));
         // DirCache::open writes the README; it is not persisted.
         if path != "README" {
-            self.changes.insert(path.to_string(), Change::Write);
+            self.changes.push((path.to_string(), Change::Write));
         }
     }
     fn remove(&mut self, path: &str) {
@@ -207,7 +225,7 @@ impl CacheFs for OverlayFs {
             Some((Body::Listed(_), _)) => None,
             None => return,
         };
-        self.changes.insert(path.to_string(), Change::Delete(was));
+        self.changes.push((path.to_string(), Change::Delete(was)));
     }
     fn mtime(&self, path: &str) -> Option<UnixNanos> {
         self.files.get(path).map(|f| f.1)
@@ -219,7 +237,7 @@ impl CacheFs for OverlayFs {
                 Body::Read(_) => Change::Write,
                 Body::Listed(_) => Change::Touch,
             };
-            self.changes.insert(path.to_string(), change);
+            self.changes.push((path.to_string(), change));
         }
     }
     fn list(&self, dir: &str) -> Vec<String> {
@@ -458,5 +476,41 @@ impl Cache for Checked<'_> {
     }
     fn trim(&mut self, now: UnixNanos) -> TrimReport {
         self.cache.trim(now)
+    }
+}
+
+#[cfg(test)]
+mod journal_tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    /// The batch holds each path's latest change, by path, as a map of path to change did.
+    #[wasm_bindgen_test]
+    fn a_later_change_of_a_path_replaces_the_earlier_one() {
+        let mut fs = OverlayFs::default();
+        fs.load("ab/x-a", b"old".to_vec(), 1);
+        fs.write("cd/y-d", b"y", 2);
+        fs.write("ab/x-a", b"new", 3);
+        fs.set_mtime("ab/x-a", 4);
+        fs.stub("ef/z-d", 9, 5);
+        fs.set_mtime("ef/z-d", 6);
+        fs.write("gh/w-a", b"w", 7);
+        fs.remove("gh/w-a");
+        fs.remove("cd/y-d");
+        let b = fs.take_batch();
+        assert_eq!(b.writes, [("ab/x-a".to_string(), b"new".to_vec(), 4)]);
+        assert_eq!(
+            b.deletes,
+            [("cd/y-d".to_string(), None), ("gh/w-a".to_string(), None)]
+        );
+        assert_eq!(b.touches, [("ef/z-d".to_string(), 6)]);
+        assert!(fs.take_batch().is_empty(), "the journal is emptied");
+        // A file written then read back from the journal is the loaded copy: deleting it now
+        // deletes only those bytes.
+        fs.remove("ab/x-a");
+        assert_eq!(
+            fs.take_batch().deletes,
+            [("ab/x-a".to_string(), Some(b"new".to_vec()))]
+        );
     }
 }

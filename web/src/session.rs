@@ -29,7 +29,7 @@ use buildlab_core::plan::{self, Plan, PlanError, Toolchain};
 use buildlab_core::rebuild::{self, BuildReport, Flags, Record};
 use buildlab_core::schedule;
 use buildlab_core::trace::{Trace, TraceAction};
-use buildlab_core::transcript::{self, RenderInput, WorkTree};
+use buildlab_core::transcript::{self, WorkTree};
 use buildlab_core::workspace::Workspace;
 
 use crate::goflags::BuildFlags;
@@ -340,6 +340,7 @@ impl<B: Backend + Clone> Session<B> {
     }
 
     /// The real binary the current plan installs, if a real build left it in place.
+    #[cfg(feature = "extras")]
     pub fn real_binary(&mut self) -> Option<(String, RealBinary)> {
         let path = self.planned().ok()?.binary_path()?;
         let b = self.real_binaries.get(&path)?.clone();
@@ -875,29 +876,87 @@ pub(crate) fn prepare<B: Backend + Clone>(
     req: &Request,
 ) -> Result<(Inputs<B>, Flags), PlanFailure> {
     let f = &req.flags;
-    {
-        let mut s = cell.borrow_mut();
-        s.set_machine(req.cpus, f.p);
-        let (patterns, cwd) = (f.patterns.clone(), req.cwd.clone());
-        // -o: a directory when it ends in `/` or the workspace has one by that name.
-        let mode = f.mode(|o| {
-            let dir = match cwd.as_str() {
-                "" | "." => format!("{o}/"),
-                c => format!("{c}/{o}/"),
-            };
-            s.ws.iter().any(|(path, _)| path.starts_with(&dir))
-        });
-        if s.req.patterns != patterns || s.req.cwd != cwd || s.req.mode != mode {
-            s.req.mode = mode;
-            s.plan(patterns, cwd)?;
-        }
-    }
+    plan_request(cell, req)?;
     let i = inputs(cell)?;
     let flags = Flags {
         force: f.a,
         ..Default::default()
     };
     Ok((i, flags))
+}
+
+/// The tree `-work` keeps. Only made under `-work`: made for nothing, it costs a cold build of
+/// a real program a pass over every action's steps after the last tool.
+#[cfg(feature = "extras")]
+fn kept_work_tree(
+    p: &Planned,
+    f: &BuildFlags,
+    work_dir: &str,
+    result: &BuildResult,
+) -> Option<WorkTree> {
+    if !f.work {
+        return None;
+    }
+    transcript::work_tree(&transcript::RenderInput {
+        plan: &p.plan,
+        flags: print_flags(f),
+        verbose: f.v,
+        work_dir,
+        gocache: &crate::gocache(),
+        runs: &result.runs,
+    })
+}
+
+/// None: the first module hands `-work` builds to the full module ([`needs_full_module`]).
+#[cfg(not(feature = "extras"))]
+fn kept_work_tree(_: &Planned, _: &BuildFlags, _: &str, _: &BuildResult) -> Option<WorkTree> {
+    None
+}
+
+/// Plans for this request's machine, patterns, directory and `-o` (kept when they are the last
+/// plan's).
+fn plan_request<B: Backend + Clone>(
+    cell: &RefCell<Session<B>>,
+    req: &Request,
+) -> Result<(), PlanFailure> {
+    let f = &req.flags;
+    let mut s = cell.borrow_mut();
+    s.set_machine(req.cpus, f.p);
+    let (patterns, cwd) = (f.patterns.clone(), req.cwd.clone());
+    // -o: a directory when it ends in `/` or the workspace has one by that name.
+    let mode = f.mode(|o| {
+        let dir = match cwd.as_str() {
+            "" | "." => format!("{o}/"),
+            c => format!("{c}/{o}/"),
+        };
+        s.ws.iter().any(|(path, _)| path.starts_with(&dir))
+    });
+    if s.req.patterns != patterns || s.req.cwd != cwd || s.req.mode != mode {
+        s.req.mode = mode;
+        s.plan(patterns, cwd)?;
+    }
+    Ok(())
+}
+
+/// Whether this simulated build needs what only the full module has: the tree `-work` keeps,
+/// or cgo's commands (`-n` or `-x` over a plan with a cgo step, planned for the simulated
+/// toolchain). The first-load module is built without them (core without `cgo-commands`; no
+/// work tree): it refuses such a build before it reads or writes anything, and the page runs it
+/// again on the full module. A plan that fails is left to the build to report.
+pub fn needs_full_module<B: Backend + Clone>(cell: &RefCell<Session<B>>, req: &Request) -> bool {
+    let f = &req.flags;
+    if f.work {
+        return true;
+    }
+    if !(f.n || f.x) {
+        return false;
+    }
+    cell.borrow_mut().set_real(None);
+    if plan_request(cell, req).is_err() {
+        return false;
+    }
+    let planned = cell.borrow_mut().planned();
+    planned.is_ok_and(|p| buildlab_core::cgo::plan_has_steps(&p.plan))
 }
 
 /// `WORK=` of a build started at `now`.
@@ -929,22 +988,7 @@ pub(crate) async fn flush<B: Backend + Clone>(
     real: Option<crate::real::RealRun>,
 ) -> Built {
     let p = &i.planned;
-    let gocache = crate::gocache();
-    // Only `-work` keeps the tree: made for nothing, it costs a cold build of a real program
-    // a pass over every action's steps after the last tool.
-    let work = f
-        .work
-        .then(|| {
-            transcript::work_tree(&RenderInput {
-                plan: &p.plan,
-                flags: print_flags(f),
-                verbose: f.v,
-                work_dir: &work_dir,
-                gocache: &gocache,
-                runs: &result.runs,
-            })
-        })
-        .flatten();
+    let work = kept_work_tree(p, f, &work_dir, &result);
 
     let mut batch = cache.fs_mut().take_batch();
     let target = result.report.target.clone();
@@ -1040,6 +1084,8 @@ pub(crate) async fn flush<B: Backend + Clone>(
             (Some((path, id)), None) => {
                 s.binaries.insert(path, id);
             }
+            // Only the full module runs real builds (the first module has no real binaries).
+            #[cfg(feature = "extras")]
             (Some((path, build_id)), Some(r)) => {
                 // Linked now, or the one in place still current.
                 let hex = r.binary_hex.clone().or_else(|| {

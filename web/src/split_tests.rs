@@ -14,7 +14,7 @@ async fn fresh_lab(name: &str) -> crate::Lab {
         .unwrap()
         .await
         .unwrap();
-    crate::Lab::open(Some(name.to_string())).await
+    crate::Lab::opened(Some(name.to_string())).await
 }
 
 fn get(v: &JsValue, path: &[&str]) -> JsValue {
@@ -45,7 +45,7 @@ async fn a_session_handed_off_keeps_its_workspace_builds_and_last_trace() {
     build(&first, "cold").await;
     build(&first, "warm").await;
 
-    let full = crate::Lab::open(Some("buildlab-test-handoff".to_string())).await;
+    let full = crate::Lab::opened(Some("buildlab-test-handoff".to_string())).await;
     full.adopt(&first.handoff()).ok().unwrap();
     assert_eq!(full.workspace_txtar(), first.workspace_txtar());
 
@@ -64,7 +64,7 @@ async fn a_session_handed_off_keeps_its_workspace_builds_and_last_trace() {
     assert_eq!(labels, ["cold", "warm"]);
 
     // The last build is the last build's trace, with its plan: it exports in both formats.
-    let other = crate::Lab::open(Some("buildlab-test-handoff".to_string())).await;
+    let other = crate::Lab::opened(Some("buildlab-test-handoff".to_string())).await;
     other.adopt(&first.handoff()).ok().unwrap();
     let graph = other.export_trace("actiongraph").ok().unwrap();
     assert!(graph.contains("\"Mode\": \"link\""), "{graph}");
@@ -87,7 +87,7 @@ async fn a_workspace_beyond_a_share_links_caps_is_refused_and_changes_nothing() 
         txtar.push_str(&format!("-- p{i}.go --\npackage main\n"));
     }
     first.load_txtar(&txtar).ok().unwrap();
-    let full = crate::Lab::open(Some("buildlab-test-handoff-big".to_string())).await;
+    let full = crate::Lab::opened(Some("buildlab-test-handoff-big".to_string())).await;
     full.load_txtar(buildlab_core::sample::HELLO_TXTAR)
         .ok()
         .unwrap();

@@ -506,12 +506,31 @@ impl IdbBackend {
         Ok((Transaction::from(raw.clone()), raw))
     }
 
-    /// A read-write transaction over the three stores, ended by [`end_write`].
-    fn begin_write(&self) -> Result<(Transaction, IdbTransaction, [ObjectStore; 3]), StoreError> {
+    /// A read-write transaction over the three stores, ended by [`end_write`], and the stats
+    /// of the write it starts (one transaction; the caller counts its puts and deletes).
+    fn begin_write(&self) -> Result<Write, StoreError> {
         let (tx, raw) = self.transaction(TransactionMode::ReadWrite)?;
         let stores = open_stores(&tx)?;
-        Ok((tx, raw, stores))
+        let stats = WriteStats {
+            transactions: 1,
+            ..Default::default()
+        };
+        Ok(Write {
+            tx,
+            raw,
+            stores,
+            stats,
+        })
     }
+}
+
+/// A read-write transaction as [`IdbBackend::begin_write`] opens it.
+struct Write {
+    tx: Transaction,
+    /// The raw handle, for reading the transaction's error after an abort.
+    raw: IdbTransaction,
+    stores: [ObjectStore; 3],
+    stats: WriteStats,
 }
 
 /// Waits for a transaction to commit; an abort reports the transaction's error.
@@ -682,11 +701,12 @@ impl Backend for IdbBackend {
     }
 
     async fn write(&self, batch: &Batch) -> Result<WriteStats, StoreError> {
-        let (tx, raw, stores) = self.begin_write()?;
-        let mut stats = WriteStats {
-            transactions: 1,
-            ..Default::default()
-        };
+        let Write {
+            tx,
+            raw,
+            stores,
+            mut stats,
+        } = self.begin_write()?;
         let run = async {
             let mut puts = Vec::new();
             for (path, data, mtime) in &batch.writes {
@@ -789,11 +809,12 @@ impl Backend for IdbBackend {
     }
 
     async fn save_outputs(&self, saves: &[Save]) -> Result<WriteStats, StoreError> {
-        let (tx, raw, stores) = self.begin_write()?;
-        let mut stats = WriteStats {
-            transactions: 1,
-            ..Default::default()
-        };
+        let Write {
+            tx,
+            raw,
+            stores,
+            mut stats,
+        } = self.begin_write()?;
         let run = async {
             let mut puts = Vec::new();
             for s in saves {

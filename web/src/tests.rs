@@ -903,7 +903,7 @@ fn message(e: wasm_bindgen::JsError) -> String {
 
 async fn fresh_lab(name: &str) -> crate::Lab {
     fresh(name).await.close();
-    crate::Lab::open(Some(name.to_string())).await
+    crate::Lab::opened(Some(name.to_string())).await
 }
 
 async fn resolve(p: js_sys::Promise) -> Result<JsValue, JsValue> {
@@ -1398,4 +1398,72 @@ async fn a_real_build_streams_its_settled_transcript_on_p_lanes() {
             "lane {lane:?}"
         );
     }
+}
+
+/// `go build ARGS` as the page asks it, for [`session::needs_cgo_commands`].
+fn request(args: &str) -> session::Request {
+    let argv: Vec<String> = format!("go build {args}")
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    session::Request {
+        flags: crate::goflags::BuildFlags::parse_argv(&argv).unwrap(),
+        cpus: 2,
+        cwd: String::new(),
+    }
+}
+
+/// The first-load module refuses exactly the builds that need what only the full module has:
+/// `-work` (its tree), and `-n` / `-x` over a plan with a cgo step (cgo's commands). The full
+/// module renders them: go's cgo tool and gcc lines are in the `-n` transcript, and `-work`
+/// keeps the tree.
+#[wasm_bindgen_test]
+async fn only_work_and_cgo_commands_go_to_the_full_module() {
+    let name = "buildlab-test-full-module";
+    fresh(name).await.close();
+    let s = session_over(name).await;
+    let needs = |args: &str| session::needs_full_module(&s, &request(args));
+    s.borrow_mut().load(multi());
+    for args in [".", "-n .", "-x .", "-a -v -p 1 ."] {
+        assert!(!needs(args), "multi {args}");
+    }
+    assert!(needs("-work ."), "multi -work");
+    let mut ws = Workspace::new();
+    ws.insert("go.mod", "module example.com/c\n\ngo 1.23\n")
+        .unwrap();
+    ws.insert(
+        "main.go",
+        "package main\n\n// int one(void) { return 1; }\nimport \"C\"\n\nfunc main() { println(C.one()) }\n",
+    )
+    .unwrap();
+    s.borrow_mut().load(ws);
+    for args in [".", "-a -v ."] {
+        assert!(!needs(args), "cgo {args}");
+    }
+    for args in ["-n .", "-x .", "-work ."] {
+        assert!(needs(args), "cgo {args}");
+    }
+    let (b, _) = go_build(&s, "-n .", 1_000_000_000).await;
+    let text = b.result.transcript.text();
+    assert!(
+        text.lines()
+            .any(|l| l.contains("/pkg/tool/linux_amd64/cgo -objdir $WORK/b")
+                && l.contains(" -importpath example.com/c ")),
+        "{text}"
+    );
+    assert!(
+        text.contains("gcc -fno-caret-diagnostics -O2 -g -c -x c - -o /dev/null || true"),
+        "{text}"
+    );
+    let (b, _) = go_build(&s, "-work .", 2_000_000_000).await;
+    let work = b.work.as_ref().expect("-work keeps the tree");
+    assert!(
+        work.entries
+            .iter()
+            .any(|(p, _)| p.ends_with("/_cgo_main.c")),
+        "{work:?}"
+    );
+    // A package that fails to plan is left to the build to report.
+    s.borrow_mut().load(Workspace::new());
+    assert!(!needs("-x ."));
 }

@@ -43,6 +43,9 @@ import { Helper } from "./helper.js";
  */
 const FULL_MODULE = "buildlab-web-full.js";
 
+/** The first module's refusal of a build that needs `-work`'s tree or cgo's commands (web/src/lib.rs). */
+const NEEDS_FULL_MODULE = "this module has no -work tree nor cgo commands: the page loads the full module for them";
+
 const NAMES = {
   summary: ["sampleSummary"],
   recordVisit: ["recordVisit"],
@@ -265,9 +268,25 @@ export class Engine {
     return this.upgrade;
   }
 
-  /** Runs a build; `onEvent` gets normalized events as they stream. */
+  /**
+   * Runs a build; `onEvent` gets normalized events as they stream. The real toolchain is the
+   * full module's; so are `-work`'s tree and cgo's commands: the first module refuses a build
+   * that needs them (NEEDS_FULL_MODULE, before it reads or writes anything) and the build runs
+   * again on the full module.
+   */
   async build(files, request, onEvent) {
     if (request?.toolchain === "real") await this.full();
+    try {
+      return await this.buildHere(files, request, onEvent);
+    } catch (e) {
+      if (e?.message !== NEEDS_FULL_MODULE) throw e;
+      await this.full();
+      return await this.buildHere(files, request, onEvent);
+    }
+  }
+
+  /** One build on the module loaded now. */
+  async buildHere(files, request, onEvent) {
     const run = Promise.resolve(this.call("build", files, request, (ev) => forEachEvent(ev, onEvent)));
     this.inFlight = run.catch(() => {});
     const result = await run;

@@ -1,0 +1,121 @@
+// Journey: cgo's commands and -work's tree live in the full wasm module. The first-load module
+// builds a module without cgo under -n as before; a -n build whose plan has cgo steps (webjson:
+// net and runtime/cgo) makes the page fetch the full module and run the build there, which
+// prints the cgo tool's and gcc's commands as go does; so does a -work build, which keeps $WORK.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startHelper, launch, screenshotPath } from "./lib.mjs";
+
+// Each test has a browser of its own: the page keeps its command line and sample in the
+// profile, and the first build on load would otherwise run the last test's command.
+let helper;
+const browsers = [];
+before(async () => {
+  helper = await startHelper();
+});
+after(async () => {
+  for (const b of browsers) await b.close();
+  helper?.stop();
+});
+
+/** A page in a fresh browser profile. */
+async function freshPage() {
+  const browser = await launch();
+  browsers.push(browser);
+  return browser.context.newPage();
+}
+
+const data = (page) => page.evaluate(() => ({ ...document.body.dataset }));
+
+/** Runs the command line as typed and waits for its build to be rendered. */
+async function build(page, line) {
+  await page.fill("#cmdline", line);
+  const n = Number((await data(page)).runs || 0);
+  await page.click("#run");
+  await page.waitForFunction((n) => Number(document.body.dataset.runs || 0) > n && document.body.dataset.building !== "true", n, { timeout: 60000 });
+  return data(page);
+}
+
+/** The terminal's text since the last `$ ` command echo. */
+async function lastOutput(page) {
+  const t = await page.textContent("#terminal");
+  return t.slice(t.lastIndexOf("\n$ ") + 1);
+}
+
+test("a -work build runs on the full module and keeps $WORK", async () => {
+  const page = await freshPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(`console: ${m.text()}`);
+  });
+  const fetched = [];
+  page.on("request", (r) => fetched.push(new URL(r.url()).pathname));
+  const FULL = /\/buildlab-web-full(\.js|_bg\.wasm)\b/;
+  await page.goto(helper.url);
+  await page.waitForSelector("body[data-first-build-ms]", { state: "attached", timeout: 30000 });
+  await page.waitForFunction(() => document.body.dataset.building === "false", null, { timeout: 30000 });
+  // The first test of a fresh profile: the page opens hello.
+  assert.match(await page.textContent("#editor-file"), /main\.go/);
+  assert.doesNotMatch(fetched.join(" "), FULL);
+
+  const d = await build(page, "go build -a -work .");
+  const out = await lastOutput(page);
+  assert.equal(d.lastExit, "0", out);
+  assert.match(fetched.join(" "), FULL, "the full module was fetched for -work");
+  // go prints WORK= first and keeps the directory: the main package's importcfg is in it.
+  assert.match(out, /^WORK=\/tmp\/go-build\d+$/m, out);
+  await page.click("#tab-work");
+  await page.waitForSelector("#workdir .work-tree", { timeout: 30000 });
+  const tree = await page.textContent("#workdir .work-tree");
+  assert.match(tree, /b001\//, tree);
+  assert.match(tree, /importcfg/, tree);
+  await page.screenshot({ path: screenshotPath("full-module-work"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a -n build with cgo steps runs on the full module and prints cgo's commands", async () => {
+  const page = await freshPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(`console: ${m.text()}`);
+  });
+  const fetched = [];
+  page.on("request", (r) => fetched.push(new URL(r.url()).pathname));
+  const FULL = /\/buildlab-web-full(\.js|_bg\.wasm)\b/;
+  await page.goto(helper.url);
+  await page.waitForSelector("body[data-first-build-ms]", { state: "attached", timeout: 30000 });
+  await page.waitForFunction(() => document.body.dataset.building === "false", null, { timeout: 30000 });
+
+  // hello has no cgo step: -n stays on the first-load module (-a: hello was built on load).
+  let d = await build(page, "go build -a -n .");
+  assert.equal(d.lastExit, "0", await lastOutput(page));
+  let out = await lastOutput(page);
+  assert.match(out, /\/compile -o \$WORK\/b001\/_pkg_\.a /, out);
+  assert.doesNotMatch(out, /\/cgo -objdir/, out);
+  assert.doesNotMatch(fetched.join(" "), FULL, "no cgo step, no full module");
+
+  // webjson pulls in net and runtime/cgo: the same command needs cgo's commands.
+  await page.selectOption("#sample", "webjson");
+  await page.waitForFunction(() => document.body.dataset.building === "false" && /net\/http/.test(document.querySelector("#status")?.textContent), null, { timeout: 30000 });
+  d = await build(page, "go build -a -n .");
+  out = await lastOutput(page);
+  assert.equal(d.lastExit, "0", out);
+  assert.match(fetched.join(" "), FULL, "the full module was fetched for cgo's commands");
+  // go's lines for runtime/cgo (compare tests/fixtures/cgo/expect/build-n.txt): the cgo tool,
+  // then gcc's probes, which -n prints and answers no.
+  assert.match(out, /^TERM='dumb' CGO_LDFLAGS='' \S+\/pkg\/tool\/linux_amd64\/cgo -objdir \$WORK\/b\d+\/ -importpath runtime\/cgo -import_runtime_cgo=false -import_syscall=false /m, out);
+  assert.match(out, /^gcc -fno-caret-diagnostics -O2 -g -c -x c - -o \/dev\/null \|\| true$/m, out);
+  assert.match(out, /\/cgo -objdir \$WORK\/b\d+\/ -importpath net /, out);
+  await page.screenshot({ path: screenshotPath("full-module-cgo-commands"), fullPage: true });
+
+  // The session goes on in the full module: a build of the same workspace, then one of all hits.
+  d = await build(page, "go build .");
+  assert.equal(d.lastExit, "0", await lastOutput(page));
+  d = await build(page, "go build .");
+  assert.equal(d.lastMisses, "0", JSON.stringify(d));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
