@@ -75,7 +75,7 @@
 //! all a std file's hash can do here (std sources never change under one toolchain).
 
 use crate::hash::Digest;
-use crate::plan::{go_quote, Action, ActionIx, Mode, PkgNode, Plan, Toolchain};
+use crate::plan::{go_quote, go_quote_is_plain, Action, ActionIx, Mode, PkgNode, Plan, Toolchain};
 use crate::stdlib::StdLib;
 use crate::workspace::Workspace;
 
@@ -105,12 +105,6 @@ impl Short<'_> {
             }
         }
         out
-    }
-
-    /// Appends the rendering to `s` (no formatting machinery: action IDs write tens of
-    /// thousands of these).
-    fn push_to(&self, s: &mut String) {
-        s.push_str(std::str::from_utf8(&self.chars()).expect("base64 is ASCII"));
     }
 }
 
@@ -175,19 +169,11 @@ pub struct HashedInputs {
 
 impl HashedInputs {
     fn start(key: String, salt: &str) -> Builder {
-        let mut text = String::with_capacity(1024);
-        text.push_str(salt);
+        let mut text = Vec::with_capacity(1024);
+        text.extend_from_slice(salt.as_bytes());
         let mut ends = Vec::with_capacity(32);
         ends.push(text.len());
-        Builder {
-            key,
-            inputs: HashedInputs {
-                key: String::new(),
-                text,
-                ends,
-                id: Digest([0; 32]),
-            },
-        }
+        Builder { key, text, ends }
     }
 
     /// Inputs recorded elsewhere (a build record): `lines` each with its newline, and the ID
@@ -247,53 +233,70 @@ impl HashedInputs {
     }
 }
 
-/// [`HashedInputs`] being written: lines are appended straight into its buffer.
+/// [`HashedInputs`] being written: lines are appended straight into one byte buffer, which is
+/// checked to be UTF-8 once, when it is finished, rather than piece by piece (a compile ID
+/// writes a 20-character short ID into most of its lines).
 struct Builder {
     key: String,
-    inputs: HashedInputs,
+    text: Vec<u8>,
+    ends: Vec<usize>,
 }
 
 impl Builder {
     /// Ends the line being written.
     fn end_line(&mut self) {
-        self.inputs.ends.push(self.inputs.text.len());
+        self.ends.push(self.text.len());
     }
 
     /// A whole line, its newline included.
     fn line(&mut self, l: &str) {
-        self.inputs.text.push_str(l);
+        self.text.extend_from_slice(l.as_bytes());
         self.end_line();
     }
 
     /// A line made of `parts` (the newline included in the last), built without `format!`.
     fn line_of(&mut self, parts: &[&str]) {
         for p in parts {
-            self.inputs.text.push_str(p);
+            self.text.extend_from_slice(p.as_bytes());
         }
         self.end_line();
     }
 
     /// `PREFIX NAME ID\n` (`file`, `import` lines), the ID rendered with [`short`], or
     /// `PREFIX NAME \n` without one.
-    fn line_with_id(&mut self, prefix: &str, name: &str, sep: char, id: Option<&Digest>) {
-        let l = &mut self.inputs.text;
-        l.push_str(prefix);
-        l.push_str(name);
+    fn line_with_id(&mut self, prefix: &str, name: &str, sep: u8, id: Option<&Digest>) {
+        let l = &mut self.text;
+        l.extend_from_slice(prefix.as_bytes());
+        l.extend_from_slice(name.as_bytes());
         l.push(sep);
         if let Some(d) = id {
-            Short(d).push_to(l);
+            l.extend_from_slice(&Short(d).chars());
         }
-        l.push('\n');
+        l.push(b'\n');
         self.end_line();
+    }
+
+    /// `import "P"\n`: the path quoted as go's `%q` does, written in place when it needs no
+    /// escape (every import path of a module: no string per action).
+    fn import_line(&mut self, path: &str) {
+        if go_quote_is_plain(path.as_bytes()) {
+            self.line_of(&["import \"", path, "\"\n"]);
+        } else {
+            self.line_of(&["import ", &go_quote(path.as_bytes()), "\n"]);
+        }
     }
 
     /// The inputs and their ID: the buffer hashed in one go, which gives the same digest as
     /// hashing line by line (blake3 is a stream) at a fraction of the per-call cost.
     fn finish(self) -> HashedInputs {
-        let mut inputs = self.inputs;
-        inputs.key = self.key;
-        inputs.id = Digest::of(inputs.text.as_bytes());
-        inputs
+        let id = Digest::of(&self.text);
+        let text = String::from_utf8(self.text).expect("every piece written is a str");
+        HashedInputs {
+            key: self.key,
+            text,
+            ends: self.ends,
+            id,
+        }
     }
 }
 
@@ -478,6 +481,14 @@ pub fn file_digest(
 /// The input files cmd/go hashes, in its order (`GoFiles, CgoFiles, CFiles, …, HFiles, SFiles,
 /// SysoFiles, …, EmbedFiles`).
 pub fn input_files(pkg: &PkgNode) -> Vec<&str> {
+    input_file_lists(pkg)
+        .flat_map(|l| l.iter().map(String::as_str))
+        .collect()
+}
+
+/// The lists [`input_files`] concatenates, in its order: walked in place by [`compile_id`]
+/// (no vector per action).
+fn input_file_lists(pkg: &PkgNode) -> impl Iterator<Item = &Vec<String>> {
     [
         &pkg.go_files,
         &pkg.cgo_files,
@@ -488,8 +499,6 @@ pub fn input_files(pkg: &PkgNode) -> Vec<&str> {
         &pkg.embed_files,
     ]
     .into_iter()
-    .flat_map(|l| l.iter().map(String::as_str))
-    .collect()
 }
 
 /// The build info of a main package, as the plan put it in the link's `importcfg.link` (the
@@ -500,16 +509,14 @@ pub fn build_info(plan: &Plan, main_pkg: usize) -> Option<String> {
         .then(|| plan.build_info(main_pkg))
 }
 
-/// `omitdebug B standard B local false prefix ""`.
+/// `omitdebug B standard B local false prefix ""`: one of four whole lines.
 fn omitdebug_line(h: &mut Builder, cfg: &IdConfig, standard: bool) {
-    let b = |v: bool| if v { "true" } else { "false" };
-    h.line_of(&[
-        "omitdebug ",
-        b(cfg.omit_debug),
-        " standard ",
-        b(standard),
-        " local false prefix \"\"\n",
-    ]);
+    h.line(match (cfg.omit_debug, standard) {
+        (false, false) => "omitdebug false standard false local false prefix \"\"\n",
+        (false, true) => "omitdebug false standard true local false prefix \"\"\n",
+        (true, false) => "omitdebug true standard false local false prefix \"\"\n",
+        (true, true) => "omitdebug true standard true local false prefix \"\"\n",
+    });
 }
 
 /// `GOAMD64=v1` and the like, or `=` without an arch variable.
@@ -538,7 +545,10 @@ pub fn compile_id(
     let pi = x.package.expect("build action has a package");
     let p = &plan.input().packages[pi];
     let module = p.module.map(|m| &plan.input().modules[m]);
-    let mut h = HashedInputs::start(["build ", &p.import_path].concat(), &tc.version);
+    let mut key = String::with_capacity("build ".len() + p.import_path.len());
+    key.push_str("build ");
+    key.push_str(&p.import_path);
+    let mut h = HashedInputs::start(key, &tc.version);
     h.line("compile\n");
     if cfg.trimpath {
         if let Some(m) = module {
@@ -557,7 +567,7 @@ pub fn compile_id(
         h.line_of(&["go ", v, "\n"]);
     }
     h.line_of(&["goos ", &tc.goos, " goarch ", &tc.goarch, "\n"]);
-    h.line_of(&["import ", &go_quote(p.import_path.as_bytes()), "\n"]);
+    h.import_line(&p.import_path);
     omitdebug_line(&mut h, cfg, p.standard);
     if cfg.trimpath {
         h.line("trimpath\n");
@@ -578,11 +588,17 @@ pub fn compile_id(
             h.line(&format!("modinfo {}\n", go_quote(info.as_bytes())));
         }
     }
+    // `[]` without a string in a plain build (no -gcflags).
+    let gcflags = if cfg.gcflags.is_empty() {
+        std::borrow::Cow::Borrowed("[]")
+    } else {
+        std::borrow::Cow::Owned(quote_list(&cfg.gcflags))
+    };
     h.line_of(&[
         "compile compile version ",
         &tc.version,
         " [] ",
-        &quote_list(&cfg.gcflags),
+        &gcflags,
         "\n",
     ]);
     if !p.s_files.is_empty() {
@@ -599,15 +615,15 @@ pub fn compile_id(
             go_quote(cfg.goexperiment.as_bytes())
         ));
     }
-    for f in input_files(p) {
+    for f in input_file_lists(p).flat_map(|l| l.iter()) {
         let d = file_digest(tc, p, f, files);
-        h.line_with_id("file ", f, ' ', d.as_ref());
+        h.line_with_id("file ", f, b' ', d.as_ref());
     }
     for &d in &x.deps {
         if let Some(q) = plan.action(d).package {
             let path = &plan.input().packages[q].import_path;
             let b = dep_id(d);
-            h.line_with_id("import ", path, ' ', b.as_ref().map(|b| &b.content));
+            h.line_with_id("import ", path, b' ', b.as_ref().map(|b| &b.content));
         }
     }
     h.finish()
@@ -629,7 +645,7 @@ pub fn link_id(
         "buildmode {} goos {} goarch {}\n",
         cfg.buildmode, tc.goos, tc.goarch
     ));
-    h.line_of(&["import ", &go_quote(p.import_path.as_bytes()), "\n"]);
+    h.import_line(&p.import_path);
     omitdebug_line(&mut h, cfg, p.standard);
     if cfg.trimpath {
         h.line("trimpath\n");
@@ -655,7 +671,7 @@ pub fn link_id(
         let p1 = &plan.input().packages[q];
         let id = dep_id(d);
         if let Some(b) = id {
-            h.line_with_id("packagefile ", &p1.import_path, '=', Some(&b.content));
+            h.line_with_id("packagefile ", &p1.import_path, b'=', Some(&b.content));
         }
         if p1.name == "main" {
             h.line(&format!(

@@ -951,10 +951,23 @@ pub struct DirFiles<'a> {
     /// Every file given, in order, with its role.
     pub verdicts: Vec<FileVerdict>,
     /// The scanned headers of the Go files that are part of the package (go, cgo, test, xtest),
-    /// each with the index of its file in `verdicts` (which has the name).
+    /// each with the index of its file in `verdicts` (which has the name). Each header's
+    /// imports are sorted by path, each path once at its first position ([`sort_imports`]).
     pub headers: Vec<(usize, FileHeader<'a>)>,
     /// What `go build` would say about the directory, if anything.
     pub error: Option<DirError>,
+}
+
+/// Sorts a file's imports by path and keeps each path once, at its first position (a stable
+/// sort, then the later duplicates dropped): the order the loader wants a package's imports in
+/// (go list's `Imports`). Done here, right after the scan, while the file's bytes are still in
+/// cache: the loader meets the headers again much later, when they are not, and a package whose
+/// imports all come from one file then needs no sort at all.
+pub fn sort_imports(imports: &mut Vec<crate::scan::Import<'_>>) {
+    if imports.len() > 1 {
+        imports.sort_by(|a, b| a.path.cmp(&b.path));
+        imports.dedup_by(|later, first| later.path == first.path);
+    }
 }
 
 fn other_kind(ext: &str) -> Option<OtherKind> {
@@ -972,14 +985,42 @@ fn other_kind(ext: &str) -> Option<OtherKind> {
     })
 }
 
-/// Classifies the files of the directory `dir` (as shown in messages) the way go/build's
+/// A directory as go's messages show it: `root` and `rel` joined by a slash (either alone when
+/// the other is empty). Kept apart until a message needs the text: classifying a directory is
+/// usually silent, and joining a path for every directory showed in the loader's time.
+#[derive(Clone, Copy, Debug)]
+pub struct DirName<'s> {
+    pub root: &'s str,
+    pub rel: &'s str,
+}
+
+impl<'s> DirName<'s> {
+    /// A directory written out whole.
+    pub fn whole(dir: &'s str) -> Self {
+        DirName { root: dir, rel: "" }
+    }
+
+    fn text(&self) -> String {
+        match (self.root.is_empty(), self.rel.is_empty()) {
+            (true, _) => self.rel.to_string(),
+            (_, true) => self.root.to_string(),
+            _ => [self.root, "/", self.rel].concat(),
+        }
+    }
+}
+
+/// Classifies the files of the directory `dir_name` (as shown in messages) the way go/build's
 /// `Import` and then cmd/go's loader do. `files` are `(file name, bytes)` in directory (name)
 /// order; go reports the first bad file's error, so order matters.
 pub fn classify_dir<'a>(
-    dir: &str,
+    dir_name: DirName<'_>,
     files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
     ctx: &BuildContext,
 ) -> DirFiles<'a> {
+    // The directory's text, made by the first message that needs it (most directories have
+    // none).
+    let dir_text = std::cell::OnceCell::new();
+    let dir = || dir_text.get_or_init(|| dir_name.text()).as_str();
     let files = files.into_iter();
     let mut out = DirFiles::default();
     // A directory's files are mostly Go files: one allocation each for the two lists that take
@@ -988,9 +1029,11 @@ pub fn classify_dir<'a>(
     out.verdicts.reserve_exact(n);
     out.headers.reserve_exact(n);
     let mut first_error: Option<DirError> = None;
-    let mut first_file = String::new();
+    // Borrowed: only an error of two packages in one directory names it.
+    let mut first_file: &str = "";
     let mut big_s: Vec<String> = Vec::new();
     let full = |name: &str| {
+        let dir = dir();
         if dir.is_empty() {
             name.to_string()
         } else {
@@ -1065,7 +1108,7 @@ pub fn classify_dir<'a>(
         // A read error (NUL byte) makes a Go file invalid before constraints are looked at.
         if let Some(e @ HeaderError::Read { .. }) = &header.error {
             if is_go {
-                let msg = e.render(dir, name);
+                let msg = e.render(dir(), name);
                 bad(&mut out, FileError::Header(e.clone()), msg);
                 continue;
             }
@@ -1124,7 +1167,7 @@ pub fn classify_dir<'a>(
 
         let had_syntax_error = header.error.is_some();
         if let Some(e) = &header.error {
-            let msg = e.render(dir, name);
+            let msg = e.render(dir(), name);
             if first_error.is_none() {
                 first_error = Some(DirError::BadFile {
                     file: name.to_string(),
@@ -1151,13 +1194,13 @@ pub fn classify_dir<'a>(
         let mut role_error = None;
         if out.name.is_empty() {
             out.name = pkg.to_string();
-            first_file = name.to_string();
+            first_file = name;
         } else if pkg != out.name {
             if first_error.is_none() {
                 first_error = Some(DirError::MultiplePackages {
-                    dir: dir.to_string(),
+                    dir: dir().to_string(),
                     packages: [out.name.clone(), pkg.to_string()],
-                    files: [first_file.clone(), name.to_string()],
+                    files: [first_file.to_string(), name.to_string()],
                 });
             }
             if !out.invalid_go_files.iter().any(|n| n == name) {
@@ -1209,6 +1252,8 @@ pub fn classify_dir<'a>(
             _ => role,
         };
         if !matches!(role, FileRole::Excluded(_)) {
+            let mut header = header;
+            sort_imports(&mut header.imports);
             out.headers.push((out.verdicts.len(), header));
         }
         out.verdicts.push(verdict(role));
@@ -1234,7 +1279,7 @@ pub fn classify_dir<'a>(
             + out.xtest_go_files.len()
             == 0
     {
-        first_error = Some(no_go_error(dir, &out));
+        first_error = Some(no_go_error(dir(), &out));
     }
     // cmd/go: without cgo, C-family sources are dropped; with gc they are then an error.
     if first_error.is_none() {
@@ -1262,7 +1307,7 @@ pub fn classify_dir<'a>(
             }
         }
         if out.go_files.is_empty() && out.cgo_files.is_empty() {
-            first_error = Some(no_go_error(dir, &out));
+            first_error = Some(no_go_error(dir(), &out));
         } else if out.cgo_files.is_empty() {
             let uses_swig = out
                 .other_files
@@ -1656,7 +1701,11 @@ mod tests {
             ),
         ];
         for (name, ctx, files, want) in cases {
-            let dir = classify_dir("DIR", files.iter().map(|(n, d)| (*n, d.as_bytes())), ctx);
+            let dir = classify_dir(
+                DirName::whole("DIR"),
+                files.iter().map(|(n, d)| (*n, d.as_bytes())),
+                ctx,
+            );
             assert_eq!(listing(&dir), *want, "{name}");
         }
     }
@@ -1671,7 +1720,11 @@ mod tests {
             ("README.md", b"hi"),
             ("_x.go", b""),
         ];
-        let dir = classify_dir("p", files.iter().copied(), &BuildContext::default());
+        let dir = classify_dir(
+            DirName::whole("p"),
+            files.iter().copied(),
+            &BuildContext::default(),
+        );
         let got: Vec<String> = dir
             .verdicts
             .iter()
@@ -1707,7 +1760,7 @@ mod tests {
         #[test]
         fn headers_of_arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..120)) {
             let _ = file_constraints(&data);
-            let _ = classify_dir("d", [("a.go", data.as_slice()), ("b.s", data.as_slice())], &BuildContext::default());
+            let _ = classify_dir(DirName::whole("d"), [("a.go", data.as_slice()), ("b.s", data.as_slice())], &BuildContext::default());
         }
     }
 }

@@ -34,7 +34,8 @@ use std::fmt;
 use std::rc::Rc;
 
 use crate::constraint::{
-    classify_dir, BuildContext, DirError, DirFiles, FileError, FileRole, FileVerdict, OtherKind,
+    classify_dir, BuildContext, DirError, DirFiles, DirName, FileError, FileRole, FileVerdict,
+    OtherKind,
 };
 use crate::gomod::{self, GoMod, ReplaceTarget};
 use crate::plan::{BuildMode, ModuleInfo, PkgNode, PlanInput};
@@ -254,29 +255,47 @@ pub(crate) struct Entries<'w> {
 #[derive(Debug)]
 pub(crate) struct Tree<'w> {
     dirs: FastMap<&'w str, Entries<'w>>,
+    /// The directories that hold a `go.mod`, in path order: usually one or a few, which lets
+    /// [`Modules::dir_in_module`] answer without a lookup per path element.
+    gomod_dirs: Vec<&'w str>,
 }
 
 impl<'w> Tree<'w> {
     fn new(ws: &'w Workspace) -> Self {
-        let mut dirs: FastMap<&'w str, Entries<'w>> = FastMap::default();
+        // Sized for a directory per two files (rehashing a table of thousands of directories,
+        // entries and all, showed in the load's time); it grows if there are more.
+        let mut dirs: FastMap<&'w str, Entries<'w>> =
+            FastMap::with_capacity_and_hasher(ws.len() / 2 + 1, Default::default());
+        let mut gomod_dirs = Vec::new();
         dirs.entry("").or_default();
-        // Paths come in order, so each directory's files arrive in name order.
-        for (path, data) in ws.iter() {
+        // Paths come in order, so each directory's files arrive in name order, and the files
+        // directly inside a directory mostly one after another: a run of them takes one lookup.
+        let mut files = ws.iter().peekable();
+        while let Some((path, data)) = files.next() {
             let (dir, name) = split(path);
             if !dirs.contains_key(dir) {
                 Self::add_dir(&mut dirs, dir);
             }
             let e = dirs.get_mut(dir).expect("just added");
-            e.has_go |= name.ends_with(".go");
-            e.has_gomod |= name == "go.mod";
-            e.files.push((name, data));
+            let mut add = |name: &'w str, data: &'w [u8]| {
+                e.has_go |= name.ends_with(".go");
+                if name == "go.mod" {
+                    e.has_gomod = true;
+                    gomod_dirs.push(dir);
+                }
+                e.files.push((name, data));
+            };
+            add(name, data);
+            while let Some((next, data)) = files.next_if(|(p, _)| split(p).0 == dir) {
+                add(split(next).1, data);
+            }
         }
         // Subdirectories arrive in path order, which is not name order (`a-b/x` comes before
         // `a/x`, but `a` before `a-b`).
         for e in dirs.values_mut() {
             e.dirs.sort_unstable();
         }
-        Tree { dirs }
+        Tree { dirs, gomod_dirs }
     }
 
     /// Adds the new directory `dir` and lists it in its parent, adding the parents that are
@@ -326,9 +345,26 @@ impl<'w> Tree<'w> {
         })
     }
 
-    /// `fsys.IsDirWithGoFiles`: any `*.go` file directly inside.
-    fn has_go_files(&self, dir: &str) -> bool {
-        self.dirs.get(dir).is_some_and(|e| e.has_go)
+    /// Whether no directory strictly below `root` holds a `go.mod`, when that is quick to tell
+    /// (`None` when the workspace has more than a few `go.mod` files).
+    fn no_gomod_below(&self, root: &str) -> Option<bool> {
+        if self.gomod_dirs.len() > 8 {
+            return None;
+        }
+        Some(
+            !self
+                .gomod_dirs
+                .iter()
+                .any(|d| *d != root && in_dir(d, root).is_some()),
+        )
+    }
+
+    /// `dir` as the tree holds it (borrowed from the workspace) if it is a directory with Go
+    /// files (`fsys.IsDirWithGoFiles`: any `*.go` file directly inside).
+    fn go_dir(&self, dir: &str) -> Option<&'w str> {
+        self.dirs
+            .get_key_value(dir)
+            .and_then(|(k, e)| e.has_go.then_some(*k))
     }
 }
 
@@ -336,11 +372,19 @@ fn split(path: &str) -> (&str, &str) {
     path.rsplit_once('/').unwrap_or(("", path))
 }
 
+/// `a/b`, or either alone when the other is empty. Written out by hand: `concat` over a slice
+/// of parts costs several times more, and this runs for every package (its path, its directory).
 fn join(a: &str, b: &str) -> String {
     match (a.is_empty(), b.is_empty()) {
         (true, _) => b.to_string(),
         (_, true) => a.to_string(),
-        _ => [a, "/", b].concat(),
+        _ => {
+            let mut s = String::with_capacity(a.len() + 1 + b.len());
+            s.push_str(a);
+            s.push('/');
+            s.push_str(b);
+            s
+        }
     }
 }
 
@@ -379,6 +423,14 @@ struct Paths {
 impl Paths {
     fn abs(&self, rel: &str) -> String {
         join(&self.root, rel)
+    }
+
+    /// [`Paths::abs`] unjoined, for [`classify_dir`]'s messages.
+    fn dir_name<'s>(&'s self, rel: &'s str) -> DirName<'s> {
+        DirName {
+            root: &self.root,
+            rel,
+        }
     }
 
     /// `base.ShortPath`: the path relative to the working directory when that is shorter.
@@ -549,6 +601,12 @@ impl Modules {
         let Some(rest) = in_dir(dir, root) else {
             return false;
         };
+        // A `go.mod` can only be met below the root if some directory there has one: with the
+        // few a workspace has, looking through them beats a lookup per path element (this runs
+        // twice for every package).
+        if tree.no_gomod_below(root) == Some(true) {
+            return true;
+        }
         // Every directory from `dir` up to (not including) the root.
         let mut d = dir;
         for _ in rest.split('/').filter(|e| !e.is_empty()) {
@@ -627,7 +685,8 @@ enum Kind<'a> {
     Std(&'static StdPackage),
     Dir {
         module: usize,
-        dir: String,
+        /// Borrowed from the tree.
+        dir: &'a str,
         /// `None` while the package's imports are loading (its [`DirFrame`] holds the files).
         files: Option<Box<DirFiles<'a>>>,
     },
@@ -641,11 +700,13 @@ struct Node<'a> {
     /// [`find_internal`] of `path`: checked on every import of the package, found once.
     internal: Option<usize>,
     kind: Kind<'a>,
-    name: String,
+    /// The package is named `main` (all the loader asks of its name; the name itself stays in
+    /// the directory's files until the result is made).
+    main: bool,
     /// cmd/go's `Internal.Imports`; `None` while the package is being loaded.
     imports: Option<Vec<usize>>,
     /// `Imports` as go list prints them (sorted, without `C`), as node indices.
-    listed_imports: Vec<usize>,
+    listed_imports: Listed,
     error: Option<LoadError>,
     /// `go build` fails on it when it runs (`no non-test Go files in DIR`).
     build_error: Option<String>,
@@ -656,9 +717,19 @@ struct Node<'a> {
     cgo_flags: crate::cgo::CgoFlags,
 }
 
-enum Resolved {
+/// A node's `Imports` ([`Node::listed_imports`]).
+enum Listed {
+    /// Its own list (a std package's, from the std graph).
+    Own(Vec<usize>),
+    /// The first this many of the node's `imports` (a module package's: its source imports
+    /// come first, sorted, then the implicit ones), so that no second vector is made.
+    Prefix(usize),
+}
+
+enum Resolved<'a> {
     Std(&'static StdPackage),
-    Dir(usize, String),
+    /// A module's package: the module and its directory, borrowed from the tree.
+    Dir(usize, &'a str),
 }
 
 /// A pattern's packages, or its error as a synthetic package (go's `MatchError`).
@@ -680,7 +751,8 @@ struct At<'a> {
 
 /// A package whose imports are being loaded: one frame of the (explicit) depth-first walk.
 /// The walk keeps its own stack so that import chains thousands deep cannot overflow the
-/// machine stack (wasm's is 1 MiB).
+/// machine stack (wasm's is 1 MiB). Frames are kept in place in the loader's stack, sized up
+/// front (not boxed: a box per package was an allocation and a free per package).
 enum Frame<'a> {
     Std {
         p: usize,
@@ -689,13 +761,13 @@ enum Frame<'a> {
         next: usize,
         internal: Vec<usize>,
     },
-    Dir(Box<DirFrame<'a>>),
+    Dir(DirFrame<'a>),
 }
 
 struct DirFrame<'a> {
     p: usize,
     module: usize,
-    dir: String,
+    dir: &'a str,
     files: Box<DirFiles<'a>>,
     /// The imports to load: the source imports sorted (without `C`; go list's `Imports`, the
     /// first `listed` of them), then the implicit ones.
@@ -781,9 +853,9 @@ impl<'a> Loader<'a> {
             internal: find_internal(&path),
             path: path.clone(),
             kind,
-            name: String::new(),
+            main: false,
             imports: None,
-            listed_imports: Vec::new(),
+            listed_imports: Listed::Own(Vec::new()),
             error: None,
             build_error: None,
             embed_files: Vec::new(),
@@ -830,14 +902,15 @@ impl<'a> Loader<'a> {
 
     // -- resolution (modload's importFromModules) -------------------------------------------
 
-    fn resolve(&self, path: &str, importer: Option<usize>) -> Result<Resolved, String> {
+    fn resolve(&self, path: &str, importer: Option<usize>) -> Result<Resolved<'a>, String> {
         if is_std_path(path) {
             if let Some(p) = self.std.get(path) {
                 return Ok(Resolved::Std(p));
             }
         }
         // The available module with the longest path that is a prefix of `path`.
-        let mut best: Option<(usize, String)> = None;
+        let mut best: Option<(usize, &'a str)> = None;
+        let tree: &'a Tree<'a> = self.tree;
         for (i, m) in self.mods.list.iter().enumerate() {
             let mp = &m.info.path;
             let rest = if path == mp {
@@ -847,8 +920,14 @@ impl<'a> Loader<'a> {
                     .and_then(|r| r.strip_prefix('/'))
             };
             let Some(rest) = rest else { continue };
-            let dir = join(&m.root, rest);
-            if self.tree.has_go_files(&dir) && self.mods.dir_in_module(self.tree, i, &dir) {
+            // The directory as the tree holds it (no string: every module root is in the tree).
+            let dir = if m.root.is_empty() {
+                tree.go_dir(rest)
+            } else {
+                tree.go_dir(&join(&m.root, rest))
+            };
+            let Some(dir) = dir else { continue };
+            if self.mods.dir_in_module(tree, i, dir) {
                 let longer = best
                     .as_ref()
                     .is_none_or(|(b, _)| self.mods.list[*b].info.path.len() < mp.len());
@@ -978,7 +1057,7 @@ impl<'a> Loader<'a> {
             }
             Ok(Resolved::Std(sp)) => {
                 let p = self.new_node(path, Kind::Std(sp));
-                self.nodes[p].name = sp.name.to_string();
+                self.nodes[p].main = sp.name == "main";
                 self.stk.push(p);
                 let imports = sp.build_imports();
                 Begin::Frame(Frame::Std {
@@ -1026,7 +1105,7 @@ impl<'a> Loader<'a> {
                 return (p, Some(perr));
             }
             let pn = &self.nodes[p];
-            if pn.name == "main" && pn.error.is_none() && self.dir_of(parent) != self.dir_of(p) {
+            if pn.main && pn.error.is_none() && self.dir_of(parent) != self.dir_of(p) {
                 let mut perr = self.error_here(format!(
                     "import \"{path}\" is a program, not an importable package"
                 ));
@@ -1111,12 +1190,18 @@ impl<'a> Loader<'a> {
 
     /// go/build's `Import` then the start of `Package.load` for a module directory: the
     /// package's node, its error, and the imports to load.
-    fn begin_dir(&mut self, path: &str, module: usize, dir: String, pos: Option<&At>) -> Frame<'a> {
-        let mut files = match self.classified.remove(dir.as_str()) {
+    fn begin_dir(
+        &mut self,
+        path: &str,
+        module: usize,
+        dir: &'a str,
+        pos: Option<&At>,
+    ) -> Frame<'a> {
+        let mut files = match self.classified.remove(dir) {
             Some(files) => files,
             None => Box::new(classify_dir(
-                &self.paths.abs(&dir),
-                self.dir_files(&dir),
+                self.paths.dir_name(dir),
+                self.dir_files(dir),
                 &self.req.ctx,
             )),
         };
@@ -1124,24 +1209,24 @@ impl<'a> Loader<'a> {
             path,
             Kind::Dir {
                 module,
-                dir: dir.clone(),
+                dir,
                 files: None,
             },
         );
-        self.nodes[p].name = files.name.clone();
+        self.nodes[p].main = files.name == "main";
 
         // The directory's error (setLoadPackageDataError).
         if let Some(err) = &files.error {
-            let e = self.dir_error(p, path, &dir, &files, err, pos);
+            let e = self.dir_error(p, path, dir, &files, err, pos);
             match e {
                 DirErr::Load(e) => self.nodes[p].error = Some(e),
                 DirErr::Build(msg) => self.nodes[p].build_error = Some(msg),
             }
         } else if !files.cgo_files.is_empty() {
             // go/build's saveCgo: a bad `#cgo` line is the package's error, at its import.
-            let abs = self.paths.abs(&dir);
+            let abs = self.paths.abs(dir);
             let ws = self.ws;
-            let read = |f: &str| ws.get(&join(&dir, f));
+            let read = |f: &str| ws.get(&join(dir, f));
             match crate::cgo::package_flags(&abs, &files.cgo_files, &self.req.ctx, read) {
                 Ok(flags) => self.nodes[p].cgo_flags = flags,
                 Err(msg) => {
@@ -1157,7 +1242,8 @@ impl<'a> Loader<'a> {
         // Imports of the package's files (not tests), sorted, with the first position of each.
         // The headers are not needed after this.
         let headers = std::mem::take(&mut files.headers);
-        // Every import with its position, in file order; sorted and deduplicated below.
+        // Every import with its position, file by file (each file's sorted and deduplicated
+        // already, see `sort_imports`); merged below when several files have imports.
         // Room for the implicit imports too (at most four, appended below): one allocation.
         let mut imports: Vec<(Cow<'a, str>, Option<At<'a>>)> =
             Vec::with_capacity(headers.iter().map(|(_, h)| h.imports.len()).sum::<usize>() + 4);
@@ -1165,8 +1251,10 @@ impl<'a> Loader<'a> {
         // The directory's files as the tree holds them: their names and bytes borrow the
         // workspace, so positions need no string of their own.
         let tree: &'a Tree<'a> = self.tree;
-        let entries = tree.dirs.get_key_value(dir.as_str());
+        let entries = tree.dirs.get_key_value(dir);
         let mut directives = Vec::new();
+        // Files that contributed imports.
+        let mut sources = 0;
         for (v, h) in headers {
             let name = files.verdicts[v].name.as_str();
             // Only the package's own files (not tests): a directory has a handful, so a scan
@@ -1194,6 +1282,7 @@ impl<'a> Loader<'a> {
                 line,
                 col,
             };
+            sources += usize::from(!h.imports.is_empty());
             imports.extend(
                 h.imports
                     .into_iter()
@@ -1210,10 +1299,14 @@ impl<'a> Loader<'a> {
             }
         }
         let uses_cgo = !files.cgo_files.is_empty();
-        // Sorted by path, each at its first position (a stable sort keeps file order among
-        // equal paths, and `dedup_by` drops the later ones), without `C`.
-        imports.sort_by(|a, b| a.0.cmp(&b.0));
-        imports.dedup_by(|later, first| later.0 == first.0);
+        // Sorted by path, each at its first position, without `C`. One file's imports are
+        // already so (`classify_dir` sorted them while the file was in cache); several files'
+        // are merged here: a stable sort keeps file order among equal paths, and `dedup_by`
+        // drops the later ones.
+        if sources > 1 {
+            imports.sort_by(|a, b| a.0.cmp(&b.0));
+            imports.dedup_by(|later, first| later.0 == first.0);
+        }
         imports.retain(|(k, _)| k != "C");
         let mut order = imports;
         let listed = order.len();
@@ -1232,7 +1325,7 @@ impl<'a> Loader<'a> {
 
         self.stk.push(p);
         let order_len = order.len();
-        Frame::Dir(Box::new(DirFrame {
+        Frame::Dir(DirFrame {
             p,
             module,
             dir,
@@ -1243,7 +1336,7 @@ impl<'a> Loader<'a> {
             internal: Vec::with_capacity(order_len),
             embeds,
             directives,
-        }))
+        })
     }
 
     /// The end of `Package.load`, once every import is loaded.
@@ -1261,7 +1354,7 @@ impl<'a> Loader<'a> {
                     .map(|i| self.cache[*i])
                     .collect();
                 let node = &mut self.nodes[p];
-                node.listed_imports = listed;
+                node.listed_imports = Listed::Own(listed);
                 node.imports = Some(internal);
                 p
             }
@@ -1276,11 +1369,11 @@ impl<'a> Loader<'a> {
                     embeds,
                     directives,
                     ..
-                } = *d;
+                } = d;
                 // Embeds (resolveEmbed), after the imports as in cmd/go.
                 if !embeds.is_empty() {
                     let patterns: Vec<String> = embeds.keys().cloned().collect();
-                    match embed::resolve(self.tree, &dir, &patterns) {
+                    match embed::resolve(self.tree, dir, &patterns) {
                         Ok((all, pmap)) => {
                             self.nodes[p].embed_files = all;
                             self.nodes[p].embed_patterns = pmap;
@@ -1298,7 +1391,7 @@ impl<'a> Loader<'a> {
                 self.stk.pop();
 
                 let node = &mut self.nodes[p];
-                node.listed_imports = internal[..listed].to_vec();
+                node.listed_imports = Listed::Prefix(listed);
                 node.imports = Some(internal);
                 node.directives = directives;
                 node.kind = Kind::Dir {
@@ -1551,12 +1644,15 @@ impl<'a> Loader<'a> {
     /// `search.MatchDirs`' walk: directories in name order that would import without a
     /// "no Go files" error, skipping `.`/`_`-prefixed ones, `testdata` and nested modules.
     fn walk(&mut self, dir: &'a str, top: bool, out: &mut Vec<&'a str>) {
+        let tree = self.tree;
+        // Looked up once: the `go.mod` test and the subdirectories below.
+        let entries = tree.entries(dir);
         if !top {
             let elem = split(dir).1;
             if elem.starts_with('.') || elem.starts_with('_') || elem == "testdata" {
                 return;
             }
-            if self.tree.has_file(dir, "go.mod") {
+            if entries.is_some_and(|e| e.has_gomod) {
                 return;
             }
         }
@@ -1568,8 +1664,7 @@ impl<'a> Loader<'a> {
         if !no_go {
             out.push(dir);
         }
-        let tree = self.tree;
-        if let Some(e) = tree.entries(dir) {
+        if let Some(e) = entries {
             for &sub in &e.dirs {
                 self.walk(sub, false, out);
             }
@@ -1589,11 +1684,12 @@ impl<'a> Loader<'a> {
     /// `classify_dir` of a workspace directory, memoized: matching `./...` and then loading
     /// would otherwise classify (and scan) each directory three times.
     fn classify(&mut self, dir: &'a str) -> &DirFiles<'a> {
-        if !self.classified.contains_key(dir) {
-            let files = classify_dir(&self.paths.abs(dir), self.dir_files(dir), &self.req.ctx);
-            self.classified.insert(dir, Box::new(files));
-        }
-        &self.classified[dir]
+        let (paths, req) = (self.paths, self.req);
+        let files = self.dir_files(dir);
+        // One lookup, found or added (the walk asks first, then `resolve_dir`).
+        self.classified
+            .entry(dir)
+            .or_insert_with(|| Box::new(classify_dir(paths.dir_name(dir), files, &req.ctx)))
     }
 
     // -- the result -------------------------------------------------------------------------
@@ -1608,21 +1704,24 @@ impl<'a> Loader<'a> {
         // ones makes glibc's allocator consolidate its free lists (several percent of the load).
         let n = roots.len();
         let mut order: Vec<usize> = Vec::with_capacity(n);
-        // Position of each root in `order` (membership tests stay O(1) with thousands of roots).
-        let mut root_at: FastMap<usize, usize> =
-            FastMap::with_capacity_and_hasher(n, Default::default());
-        let mut literal: FastMap<usize, bool> =
-            FastMap::with_capacity_and_hasher(n, Default::default());
+        // By node, grown with the nodes (sized for as many as the loader expects): the position
+        // of each root in `order` (`NOT_ROOT` for other nodes), and whether a pattern named it
+        // literally. Vectors, not hash tables: a `./...` has thousands of roots.
+        const NOT_ROOT: usize = usize::MAX;
+        let mut root_at: Vec<usize> = Vec::with_capacity(self.nodes.capacity());
+        let mut literal: Vec<bool> = Vec::with_capacity(self.nodes.capacity());
         let mut synthetic: Vec<(usize, LoadError)> = Vec::new();
         for (root, lit) in roots {
             match root {
                 Root::Path(path) => {
                     let (p, _) = self.load_import(&path, None, None);
-                    if let std::collections::hash_map::Entry::Vacant(v) = root_at.entry(p) {
-                        v.insert(order.len());
+                    root_at.resize(self.nodes.len(), NOT_ROOT);
+                    literal.resize(self.nodes.len(), false);
+                    if root_at[p] == NOT_ROOT {
+                        root_at[p] = order.len();
                         order.push(p);
                     }
-                    *literal.entry(p).or_default() |= lit;
+                    literal[p] |= lit;
                 }
                 Root::Error(e) => synthetic.push((order.len(), e)),
             }
@@ -1639,7 +1738,7 @@ impl<'a> Loader<'a> {
             if let Some(e) = &self.nodes[p].error {
                 errors.push(e.clone());
             }
-            if let Some(&at) = root_at.get(&p) {
+            if let Some(&at) = root_at.get(p).filter(|&&at| at != NOT_ROOT) {
                 if !std::mem::replace(&mut seen_root[p], true) {
                     emitted_roots = emitted_roots.max(at + 1);
                 }
@@ -1656,8 +1755,8 @@ impl<'a> Loader<'a> {
             // Build-time failures of packages without non-test files that are built.
             for &p in &list {
                 let node = &self.nodes[p];
-                let dropped = root_at.contains_key(&p)
-                    && !literal[&p]
+                let dropped = root_at.get(p).is_some_and(|&at| at != NOT_ROOT)
+                    && !literal[p]
                     && self.test_only(p)
                     && !self.imported(p, &list);
                 if let Some(msg) = &node.build_error {
@@ -1674,7 +1773,7 @@ impl<'a> Loader<'a> {
         let roots: Vec<usize> = order
             .iter()
             .copied()
-            .filter(|&p| literal[&p] || !self.test_only(p))
+            .filter(|&p| literal[p] || !self.test_only(p))
             .collect();
         // The same roots give the same list: walk again only if some were left out.
         let list = if roots.len() == order.len() {
@@ -1746,7 +1845,7 @@ impl<'a> Loader<'a> {
         let mut default_godebug = String::new();
         let main_roots: Vec<usize> = roots
             .iter()
-            .filter(|&&r| self.nodes[r].name == "main")
+            .filter(|&&r| self.nodes[r].main)
             .copied()
             .collect();
         if let Some(&m) = main_roots.first() {
@@ -1760,7 +1859,16 @@ impl<'a> Loader<'a> {
             // Each node is listed once: its data moves out.
             let n = &mut self.nodes[p];
             // Node indices become list positions in place: the node's vector moves out.
-            let mut imports = std::mem::take(&mut n.listed_imports);
+            let mut imports =
+                match std::mem::replace(&mut n.listed_imports, Listed::Own(Vec::new())) {
+                    Listed::Own(v) => v,
+                    // The node's `imports` are not needed once the list is made: they move out.
+                    Listed::Prefix(k) => {
+                        let mut v = n.imports.take().unwrap_or_default();
+                        v.truncate(k);
+                        v
+                    }
+                };
             for q in &mut imports {
                 *q = index[*q];
             }
@@ -1840,7 +1948,7 @@ impl<'a> Loader<'a> {
                         PkgNode {
                             import_path: String::from(&*n.path),
                             name: files.name,
-                            dir: self.paths.abs(&dir),
+                            dir: self.paths.abs(dir),
                             standard: false,
                             imports,
                             import_map: Vec::new(),
@@ -1857,7 +1965,7 @@ impl<'a> Loader<'a> {
                         },
                         PackageInfo {
                             import_path: String::from(&*n.path),
-                            ws_dir: Some(dir),
+                            ws_dir: Some(dir.to_string()),
                             module: Some(module),
                             files: files.verdicts,
                             root: is_root[p],
@@ -2195,6 +2303,72 @@ mod tests {
         assert_eq!(
             errors(&w, "", &["./e"]),
             "e/e.go:5:12: pattern nothing*.txt: no matching files found"
+        );
+    }
+
+    /// A directory under a nested `go.mod` is outside the main module however many `go.mod`
+    /// files the workspace has: with a few, `dirInModule` looks through them; with more than
+    /// eight, it asks about each directory up to the root.
+    #[test]
+    fn nested_modules_are_outside_the_main_module_with_few_or_many_go_mods() {
+        for nested in [1, 9] {
+            let mut files = vec![
+                (
+                    "go.mod".to_string(),
+                    "module example.com/w\n\ngo 1.23\n".to_string(),
+                ),
+                ("a/p.go".to_string(), "package a\n".to_string()),
+            ];
+            for i in 0..nested {
+                files.push((format!("m{i}/go.mod"), format!("module m{i}\n")));
+                files.push((format!("m{i}/q/p.go"), "package q\n".to_string()));
+            }
+            let mut w = Workspace::new();
+            for (path, text) in &files {
+                w.insert(path, text.as_bytes()).unwrap();
+            }
+            assert_eq!(
+                errors(&w, "", &["./m0/q"]),
+                "main module (example.com/w) does not contain package example.com/w/m0/q",
+                "{nested} nested modules"
+            );
+            assert_eq!(
+                errors(&w, "", &["./..."]),
+                "ok [\"example.com/w/a\"]",
+                "{nested} nested modules"
+            );
+        }
+    }
+
+    /// Captured from go1.23.5 (`GOPROXY=off`, `go build .`) on the same files: imports from
+    /// two files are merged in path order, and a path written twice (in one file, or in two) is
+    /// reported at its first position in file order. Each file's imports are sorted when the
+    /// directory is classified and merged when the package loads; this holds both steps to go.
+    #[test]
+    fn imports_of_several_files_are_merged_at_their_first_positions() {
+        let w = ws(&[
+            ("go.mod", "module example.com/t\n\ngo 1.23\n"),
+            (
+                "p/a.go",
+                "package p\n\nimport _ \"example.com/t/zzz\"\nimport _ \"example.com/t/nope\"\nimport _ \"example.com/t/zzz\"\n",
+            ),
+            (
+                "p/b.go",
+                "package p\n\nimport (\n\t_ \"example.com/t/nope\"\n\t_ \"example.com/t/aaa\"\n)\n",
+            ),
+            (
+                "main.go",
+                "package main\n\nimport _ \"example.com/t/p\"\n\nfunc main() {}\n",
+            ),
+        ]);
+        assert_eq!(
+            errors(&w, "", &["."]),
+            "p/b.go:5:2: no required module provides package example.com/t/aaa; to add it:\n\
+             \tgo get example.com/t/aaa\n\
+             p/a.go:4:8: no required module provides package example.com/t/nope; to add it:\n\
+             \tgo get example.com/t/nope\n\
+             p/a.go:3:8: no required module provides package example.com/t/zzz; to add it:\n\
+             \tgo get example.com/t/zzz"
         );
     }
 

@@ -30,7 +30,7 @@
 //! the cgo/gcc commands of a package using cgo are one [`Step::Cgo`], detailed by
 //! [`crate::cgo`]. No IO, no clock, no threads: this builds for wasm32 too.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -479,7 +479,9 @@ impl ActionGraph<Building> {
         let mut seen = vec![false; n];
         let mut order = Vec::with_capacity(n);
         // Iterative post-order over ordered deps.
-        let mut stack: Vec<(ActionIx, usize)> = vec![(self.root, 0)];
+        // Sized for the deepest walk up front (chains of imports can be thousands deep).
+        let mut stack: Vec<(ActionIx, usize)> = Vec::with_capacity(n);
+        stack.push((self.root, 0));
         seen[self.root.index()] = true;
         while let Some(&mut (a, ref mut i)) = stack.last_mut() {
             let deps = &self.graph[a].deps;
@@ -498,7 +500,9 @@ impl ActionGraph<Building> {
             self.graph[a].priority = p;
         }
         // IDs: breadth-first from the root (action.go actionGraphJSON).
-        let mut by_id = vec![self.root];
+        // Every action once: sized up front (grown by doubling, it was reallocated ~15 times).
+        let mut by_id = Vec::with_capacity(n);
+        by_id.push(self.root);
         let mut seen_bfs = vec![false; n];
         seen_bfs[self.root.index()] = true;
         let mut i = 0;
@@ -756,7 +760,6 @@ enum InstallMode {
 /// Hash tables with a fast, fixed-seed hash (foldhash) for the builder's lookups by package index
 /// or path. Only ever queried, never iterated, so their order cannot reach the plan.
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
-type FastSet<K> = HashSet<K, foldhash::fast::FixedState>;
 
 struct Builder<'a> {
     input: &'a PlanInput,
@@ -765,8 +768,11 @@ struct Builder<'a> {
     /// cmd/go's actionCache, keyed by (mode, package).
     cache: FastMap<(Mode, usize), ActionIx>,
     objdir_seq: u32,
-    /// Internal imports per package (source imports + implicit ones).
-    internal: Vec<Vec<usize>>,
+    /// Internal imports per package (source imports + implicit ones), back to back: package
+    /// `p`'s are `internal[internal_ends[p - 1]..internal_ends[p]]` ([`Builder::internal`]).
+    /// One vector rather than one per package.
+    internal: Vec<usize>,
+    internal_ends: Vec<usize>,
     /// Install targets (cmd/go's `p.Target`), set only by `-o`.
     targets: FastMap<usize, String>,
     in_progress: Vec<usize>,
@@ -796,24 +802,26 @@ impl<'a> Builder<'a> {
                 });
             }
         }
-        let mut internal = Vec::with_capacity(n);
+        let mut internal =
+            Vec::with_capacity(input.packages.iter().map(|p| p.imports.len() + 2).sum());
+        let mut internal_ends = Vec::with_capacity(n);
         for p in &input.packages {
-            let mut imps = Vec::with_capacity(p.imports.len() + 2);
+            let start = internal.len();
             for &i in &p.imports {
                 if i >= n {
                     errors.push(PlanError::BadIndex {
                         from: p.import_path.clone(),
                         index: i,
                     });
-                } else if !imps.contains(&i) {
-                    imps.push(i);
+                } else if !internal[start..].contains(&i) {
+                    internal.push(i);
                 }
             }
             for path in implicit_imports(p, tc) {
                 match by_path.get(path) {
                     Some(&i) => {
-                        if !imps.contains(&i) {
-                            imps.push(i)
+                        if !internal[start..].contains(&i) {
+                            internal.push(i)
                         }
                     }
                     None => errors.push(PlanError::MissingImplicit {
@@ -822,7 +830,7 @@ impl<'a> Builder<'a> {
                     }),
                 }
             }
-            internal.push(imps);
+            internal_ends.push(internal.len());
         }
         if !errors.is_empty() {
             errors.sort();
@@ -832,7 +840,7 @@ impl<'a> Builder<'a> {
         // Sized up front: about a build action per package plus a few, with its imports as
         // edges (a link's transitive edges come on top). Growing these while the plan allocates
         // many small blocks shows in the allocator's time.
-        let edges = internal.iter().map(Vec::len).sum::<usize>() + n;
+        let edges = internal.len() + n;
         Ok(Builder {
             input,
             tc,
@@ -840,8 +848,10 @@ impl<'a> Builder<'a> {
             cache: FastMap::with_capacity_and_hasher(n + 8, Default::default()),
             objdir_seq: 0,
             internal,
+            internal_ends,
             targets: FastMap::default(),
-            in_progress: Vec::new(),
+            // The build walk's stack, sized for the deepest chain of imports.
+            in_progress: Vec::with_capacity(n),
             on_stack: vec![false; n],
             errors: Vec::new(),
         })
@@ -849,6 +859,12 @@ impl<'a> Builder<'a> {
 
     fn pkg(&self, p: usize) -> &'a PkgNode {
         &self.input.packages[p]
+    }
+
+    /// Package `p`'s internal imports.
+    fn internal(&self, p: usize) -> &[usize] {
+        let start = if p == 0 { 0 } else { self.internal_ends[p - 1] };
+        &self.internal[start..self.internal_ends[p]]
     }
 
     fn new_objdir(&mut self) -> WorkDir {
@@ -920,8 +936,11 @@ impl<'a> Builder<'a> {
             self.errors.dedup();
             return Err(self.errors);
         }
-        for a in self.graph.node_indices().collect::<Vec<_>>() {
-            for d in self.graph[a].deps.clone() {
+        // The edges mirror each action's deps (read by index: no copy of each list).
+        for a in 0..self.graph.node_count() {
+            let a = ActionIx::new(a);
+            for i in 0..self.graph[a].deps.len() {
+                let d = self.graph[a].deps[i];
                 self.graph.add_edge(a, d, ());
             }
         }
@@ -968,7 +987,7 @@ impl<'a> Builder<'a> {
             let top = frames
                 .last_mut()
                 .expect("the walk ends with its first frame");
-            if let Some(&q) = self.internal[top.p].get(top.next) {
+            if let Some(&q) = self.internal(top.p).get(top.next) {
                 top.next += 1;
                 match self.cache.get(&(Mode::Build, q)) {
                     Some(&a) => top.deps.push(a),
@@ -1024,7 +1043,7 @@ impl<'a> Builder<'a> {
             objdir,
             next: 0,
             // One dependency per import (a few more for implicit ones): one allocation.
-            deps: Vec::with_capacity(self.internal[p].len()),
+            deps: Vec::with_capacity(self.internal(p).len()),
         })
     }
 
@@ -1060,18 +1079,29 @@ impl<'a> Builder<'a> {
     }
 
     /// action.go addTransitiveLinkDeps: breadth-first over build actions.
+    /// A binary links most of the packages: the queue, the link's list and the packages seen
+    /// (a flag per package) are sized for all of them, and each action's deps are read in
+    /// place (not copied).
     fn add_transitive_link_deps(&mut self, a: ActionIx, a1: ActionIx) {
-        let mut workq = vec![a1];
-        let mut have: FastSet<usize> = self.graph[a1].package.into_iter().collect();
+        let n = self.input.packages.len();
+        let mut workq = Vec::with_capacity(n);
+        workq.push(a1);
+        let mut have = vec![false; n];
+        if let Some(p) = self.graph[a1].package {
+            have[p] = true;
+        }
+        self.graph[a].deps.reserve(n);
         let mut i = 0;
         while i < workq.len() {
-            for a2 in self.graph[workq[i]].deps.clone() {
+            let w = workq[i];
+            for j in 0..self.graph[w].deps.len() {
+                let a2 = self.graph[w].deps[j];
                 let x = &self.graph[a2];
                 let Some(p2) = x.package else { continue };
-                if !matches!(x.mode, Mode::Build | Mode::BuildInstall) || have.contains(&p2) {
+                if !matches!(x.mode, Mode::Build | Mode::BuildInstall) || have[p2] {
                     continue;
                 }
-                have.insert(p2);
+                have[p2] = true;
                 let next = if x.mode == Mode::BuildInstall {
                     x.deps[0]
                 } else {
@@ -1677,11 +1707,19 @@ fn modinfo_data(info: &str) -> Vec<u8> {
     v
 }
 
+/// Whether `%q` of `b` is `b` itself between quotes: printable ASCII without quotes or
+/// backslashes (every import path), which callers can then write without a `String`.
+pub fn go_quote_is_plain(b: &[u8]) -> bool {
+    // Every byte judged, without an early exit: a loop the compiler can widen (nearly every
+    // string asked about is plain).
+    b.iter().fold(true, |ok, &c| {
+        ok & (0x20..0x7f).contains(&c) & (c != b'"') & (c != b'\\')
+    })
+}
+
 /// Go's `strconv.Quote` (`%q`) of a byte string.
 pub fn go_quote(b: &[u8]) -> String {
-    if b.iter()
-        .all(|&c| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\')
-    {
+    if go_quote_is_plain(b) {
         // Printable ASCII without quotes or backslashes (import paths): quoted as it is.
         let t = std::str::from_utf8(b).expect("ASCII");
         return ["\"", t, "\""].concat();
