@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsError, JsValue};
 
+use crate::jsread;
+
 /// Serializes a DTO into a plain JS object (maps as objects, not `Map`).
 pub fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
@@ -40,11 +42,21 @@ impl From<buildlab_core::sample::Summary> for Summary {
 }
 
 /// The skeleton's one IndexedDB record.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct VisitRecord {
     pub digest: String,
     pub visits: u32,
+}
+
+impl VisitRecord {
+    /// The stored record, read by hand (`crate::jsread`); `None` if it is not one.
+    pub fn from_js(v: &JsValue) -> Option<Self> {
+        Some(VisitRecord {
+            digest: jsread::string(v, "digest").ok()??,
+            visits: u32::try_from(jsread::count(v, "visits").ok()??).ok()?,
+        })
+    }
 }
 
 #[derive(Serialize)]
@@ -59,11 +71,26 @@ pub struct Visit {
 // ---------------------------------------------------------------------------------------------
 
 /// One file handed in by the page.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct FileIn {
     pub path: String,
     pub text: String,
+}
+
+impl FileIn {
+    /// `loadFiles`' `[{path, text}]`, both fields required (read by hand: `crate::jsread`).
+    pub fn list_from_js(v: &JsValue) -> Result<Vec<FileIn>, JsError> {
+        let items = jsread::array(v)
+            .ok_or_else(|| JsError::new("invalid type: the files must be an array"))?;
+        items
+            .iter()
+            .map(|f| {
+                Ok(FileIn {
+                    path: jsread::required_string(&f, "path")?,
+                    text: jsread::required_string(&f, "text")?,
+                })
+            })
+            .collect()
+    }
 }
 
 #[derive(Serialize)]
@@ -75,19 +102,38 @@ pub struct Loaded {
 }
 
 /// `plan({patterns, cwd})`; both optional.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Default)]
 pub struct PlanOptions {
     pub patterns: Vec<String>,
     pub cwd: String,
 }
 
+impl PlanOptions {
+    /// Reads the options by hand (`crate::jsread`); `undefined` is every default.
+    pub fn from_js(v: &JsValue) -> Result<Self, JsError> {
+        jsread::options(v)?;
+        Ok(PlanOptions {
+            patterns: jsread::strings(v, "patterns")?.unwrap_or_default(),
+            cwd: jsread::string(v, "cwd")?.unwrap_or_default(),
+        })
+    }
+}
+
 /// `build({force})`; all optional. The later scheduler-driven build adds `-x -n -work -p`.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Default)]
 pub struct BuildOptions {
     /// `-a`.
     pub force: bool,
+}
+
+impl BuildOptions {
+    /// Reads the options by hand (`crate::jsread`); `undefined` is every default.
+    pub fn from_js(v: &JsValue) -> Result<Self, JsError> {
+        jsread::options(v)?;
+        Ok(BuildOptions {
+            force: jsread::boolean(v, "force")?.unwrap_or_default(),
+        })
+    }
 }
 
 #[derive(Serialize)]
@@ -540,8 +586,8 @@ impl From<&buildlab_core::trace::Trace> for Trace {
 pub const BUILD_VERSION: u32 = 1;
 
 /// The flags as toggles: `{x, n, a, work, p}`.
-#[derive(Deserialize, Serialize, Default, Clone)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Serialize, Default, Clone)]
+#[serde(rename_all = "camelCase")]
 pub struct FlagsDto {
     pub x: bool,
     pub n: bool,
@@ -550,10 +596,22 @@ pub struct FlagsDto {
     pub p: Option<usize>,
 }
 
+impl FlagsDto {
+    /// Reads `{x, n, a, work, p}` by hand (`crate::jsread`); each one optional.
+    pub fn from_js(v: &JsValue) -> Result<Self, JsError> {
+        Ok(FlagsDto {
+            x: jsread::boolean(v, "x")?.unwrap_or_default(),
+            n: jsread::boolean(v, "n")?.unwrap_or_default(),
+            a: jsread::boolean(v, "a")?.unwrap_or_default(),
+            work: jsread::boolean(v, "work")?.unwrap_or_default(),
+            p: jsread::count(v, "p")?,
+        })
+    }
+}
+
 /// `build({argv | flags, cpus, patterns, cwd})`: `argv` (`["go", "build", "-x", "."]`) wins over
 /// `flags` + `patterns`.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Default)]
 pub struct RunOptions {
     pub argv: Option<Vec<String>>,
     pub flags: Option<FlagsDto>,
@@ -564,8 +622,28 @@ pub struct RunOptions {
     /// What a share link calls this build (`build 3`); `build` when absent.
     pub label: Option<String>,
     /// The helper's Go (`/api/v1/info`'s `go` and `plannedRoot`): build with the real tools
-    /// through the executor passed beside the options.
-    pub real: Option<RealGoIn>,
+    /// through the executor passed beside the options. Kept as it came: only the full module
+    /// builds with it, and reads it there ([`RealGoIn::from_js`]); the first one only sees
+    /// that it is there.
+    pub real: Option<JsValue>,
+}
+
+impl RunOptions {
+    /// Reads the options by hand (`crate::jsread`); `undefined` is every default.
+    pub fn from_js(v: &JsValue) -> Result<Self, JsError> {
+        jsread::options(v)?;
+        let flags = jsread::field(v, "flags");
+        let flags = flags.as_ref().map(FlagsDto::from_js).transpose()?;
+        Ok(RunOptions {
+            argv: jsread::strings(v, "argv")?,
+            flags,
+            patterns: jsread::strings(v, "patterns")?.unwrap_or_default(),
+            cwd: jsread::string(v, "cwd")?.unwrap_or_default(),
+            cpus: jsread::count(v, "cpus")?,
+            label: jsread::string(v, "label")?,
+            real: jsread::field(v, "real"),
+        })
+    }
 }
 
 /// The cache's verdict on one action, with its reason and the why-rebuilt text.
@@ -1417,6 +1495,14 @@ pub struct RealGoIn {
     /// gcc, or from an older helper: core's stand-in, as that helper hashed).
     #[serde(default)]
     pub cc_id: String,
+}
+
+impl RealGoIn {
+    /// `build`'s `real` option, through serde (only the full module builds with the real tools).
+    #[cfg(feature = "extras")]
+    pub fn from_js(v: JsValue) -> Result<Self, JsError> {
+        serde_wasm_bindgen::from_value(v).map_err(|e| JsError::new(&e.to_string()))
+    }
 }
 
 impl From<RealGoIn> for crate::real::RealGo {

@@ -13,6 +13,7 @@
 pub mod assets;
 pub mod dto;
 pub mod goflags;
+pub mod jsread;
 pub mod lessons;
 pub mod overlay;
 pub mod real;
@@ -122,9 +123,11 @@ async fn open_cache(name: &str) -> session::CacheSide<IdbBackend> {
             let workdir = b.workdir().await.unwrap_or_default();
             session::CacheSide::new(Some(b), None, &workdir)
         }
-        Err(e) => {
-            session::CacheSide::new(None, Some(format!("IndexedDB: {e}")), &Default::default())
-        }
+        Err(e) => session::CacheSide::new(
+            None,
+            Some(format!("IndexedDB: {}", store::describe(&e))),
+            &Default::default(),
+        ),
     }
 }
 
@@ -168,6 +171,7 @@ fn to_promise(
     wasm_bindgen_futures::future_to_promise(async move { f.await.map_err(JsValue::from) })
 }
 
+#[cfg(feature = "extras")]
 fn from_js<T: serde::de::DeserializeOwned + Default>(v: JsValue) -> Result<T, JsError> {
     if v.is_undefined() || v.is_null() {
         return Ok(T::default());
@@ -200,7 +204,11 @@ impl Lab {
                 let workdir = b.workdir().await.unwrap_or_default();
                 Session::new(Some(b), None, workdir)
             }
-            Err(e) => Session::new(None, Some(format!("IndexedDB: {e}")), Default::default()),
+            Err(e) => Session::new(
+                None,
+                Some(format!("IndexedDB: {}", store::describe(&e))),
+                Default::default(),
+            ),
         };
         if let Err(e) = std.finish().await {
             web_sys::console::warn_1(&JsValue::from_str(&e));
@@ -229,8 +237,7 @@ impl Lab {
     /// Loads a workspace from `[{path, text}]`. Returns `{files, comment: ""}`.
     #[wasm_bindgen(js_name = loadFiles)]
     pub fn load_files(&self, files: JsValue) -> Result<JsValue, JsError> {
-        let files: Vec<dto::FileIn> =
-            serde_wasm_bindgen::from_value(files).map_err(|e| JsError::new(&e.to_string()))?;
+        let files = dto::FileIn::list_from_js(&files)?;
         let mut ws = Workspace::new();
         for f in files {
             ws.insert(&f.path, f.text)
@@ -254,7 +261,7 @@ impl Lab {
     /// Loads and plans `go build [patterns]` in `cwd` (`{patterns?, cwd?}`, default `.` at the
     /// root). Returns the plan DTO: `{ok, packages, actions, errors, errorText, warnings}`.
     pub fn plan(&self, options: JsValue) -> Result<JsValue, JsError> {
-        let o: dto::PlanOptions = from_js(options)?;
+        let o = dto::PlanOptions::from_js(&options)?;
         let r = self.session.borrow_mut().plan(o.patterns, o.cwd);
         dto::to_js(&match r {
             Ok(p) => dto::Plan::of(&p),
@@ -267,7 +274,7 @@ impl Lab {
     pub fn predict(&self, options: JsValue) -> js_sys::Promise {
         let s = self.session.clone();
         promise(async move {
-            let o: dto::BuildOptions = from_js(options)?;
+            let o = dto::BuildOptions::from_js(&options)?;
             let r = session::predict(&s, o.force).await;
             let storage = s.borrow().storage().clone();
             dto::to_js(&match r {
@@ -298,7 +305,7 @@ impl Lab {
         let s = self.session.clone();
         let real_db = format!("{}-real", self.db_name);
         promise(async move {
-            let o: dto::RunOptions = from_js(options)?;
+            let o = dto::RunOptions::from_js(&options)?;
             if o.real.is_some() && !s.borrow().has_real_cache() {
                 let side = open_cache(&real_db).await;
                 s.borrow_mut().attach_real_cache(side);
@@ -356,6 +363,7 @@ impl Lab {
             let r = match (o.real.clone(), executor) {
                 #[cfg(feature = "extras")]
                 (Some(go), Some(exec)) => {
+                    let go = dto::RealGoIn::from_js(go)?;
                     assets::ensure_std(&go.goos, &go.goarch, false).await?;
                     s.borrow_mut().set_real(Some(go.into()));
                     real::build(&s, &req, now(), &mut progress, exec).await

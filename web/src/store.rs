@@ -76,7 +76,71 @@ const RECORD_KEY: &str = "workdir/record";
 const NANOS_PER_MS: i64 = 1_000_000;
 
 pub fn js_error(e: idb::Error) -> JsError {
-    JsError::new(&format!("IndexedDB: {e}"))
+    JsError::new(&format!("IndexedDB: {}", describe(&e)))
+}
+
+/// What an `idb` error says, in the browser's words: the DOM exception's `name: message`, or
+/// the JS value that came with the failure as JS prints it, or which step failed.
+///
+/// Not `idb::Error`'s own `Display`: its 45 sentences (2.9 KB of code and their text) made
+/// the page's first module 1.1 KB gzip bigger for messages seen only when IndexedDB fails
+/// (docs/benchmarks.md, Page weight).
+pub fn describe(e: &idb::Error) -> String {
+    if let Some(d) = dom_exception(e) {
+        return format!("{}: {}", d.name(), d.message());
+    }
+    match js_value(e) {
+        Some(v) if v.is_undefined() || v.is_null() => "request failed".into(),
+        Some(v) => match v.as_string() {
+            Some(s) => s,
+            None => String::from(v.unchecked_ref::<js_sys::Object>().to_string()),
+        },
+        None => "request failed without an error from the browser".into(),
+    }
+}
+
+/// The JS value an `idb` error carries (the request's or the call's error), if it has one.
+fn js_value(e: &idb::Error) -> Option<&JsValue> {
+    use idb::Error as E;
+    match e {
+        E::AddFailed(v)
+        | E::ClearFailed(v)
+        | E::CountFailed(v)
+        | E::CursorAdvanceFailed(v)
+        | E::CursorContinueFailed(v)
+        | E::CursorKeyNotFound(v)
+        | E::CursorPrimaryKeyNotFound(v)
+        | E::CursorValueNotFound(v)
+        | E::DeleteFailed(v)
+        | E::GetAllFailed(v)
+        | E::GetAllKeysFailed(v)
+        | E::GetFailed(v)
+        | E::GetKeyFailed(v)
+        | E::IndexCreateFailed(v)
+        | E::IndexDeleteFailed(v)
+        | E::IndexedDbDeleteFailed(v)
+        | E::IndexedDbNotFound(v)
+        | E::IndexedDbOpenFailed(v)
+        | E::IndexNotFound(v)
+        | E::KeyPathNotFound(v)
+        | E::KeyRangeBoundNotFound(v)
+        | E::KeyRangeCreateFailed(v)
+        | E::KeyRangeIncludesFailed(v)
+        | E::ObjectStoreCreateFailed(v)
+        | E::ObjectStoreDeleteFailed(v)
+        | E::ObjectStoreNotFound(v)
+        | E::OpenCursorFailed(v)
+        | E::OpenKeyCursorFailed(v)
+        | E::RequestErrorNotFound(v)
+        | E::RequestResultNotFound(v)
+        | E::TransactionAbortError(v)
+        | E::TransactionCommitError(v)
+        | E::TransactionModeNotFound(v)
+        | E::TransactionOpenFailed(v)
+        | E::UnexpectedJsType(_, v)
+        | E::UpdateFailed(v) => Some(v),
+        _ => None,
+    }
 }
 
 /// Opens (creating or upgrading) the database `name`.
@@ -116,7 +180,7 @@ pub async fn record_visit(db: &Database, digest: &str) -> Result<Visit, idb::Err
     let previous: Option<VisitRecord> = store
         .get(key.clone())?
         .await?
-        .and_then(|v| serde_wasm_bindgen::from_value(v).ok());
+        .and_then(|v| VisitRecord::from_js(&v));
     let current = VisitRecord {
         digest: digest.to_string(),
         visits: previous.as_ref().map_or(1, |p| p.visits + 1),
@@ -178,7 +242,7 @@ fn classify_dom(d: &DomException) -> StoreError {
 pub fn classify(e: &idb::Error) -> StoreError {
     match dom_exception(e) {
         Some(d) => classify_dom(&d),
-        None => StoreError::Other(e.to_string()),
+        None => StoreError::Other(describe(e)),
     }
 }
 

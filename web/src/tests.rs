@@ -1467,3 +1467,124 @@ async fn only_work_and_cgo_commands_go_to_the_full_module() {
     s.borrow_mut().load(Workspace::new());
     assert!(!needs("-x ."));
 }
+
+/// The page's options, read by hand (`crate::jsread`): what the page passes, the defaults of
+/// what it leaves out (absent, `undefined` or `null`), and an error naming a field of the wrong
+/// type instead of a silent default.
+#[wasm_bindgen_test]
+fn options_are_read_field_by_field_with_their_defaults() {
+    use crate::dto::{BuildOptions, FileIn, PlanOptions, RunOptions};
+    let js = |s: &str| js_sys::JSON::parse(s).unwrap();
+    let o = RunOptions::from_js(&js(
+        r#"{"argv":["go","build","-x","."],"cpus":3,"label":"cold","cwd":"cmd",
+            "patterns":["./..."],"flags":{"x":true,"work":false,"p":4},"real":{"goos":"linux"}}"#,
+    ))
+    .unwrap();
+    assert_eq!(
+        o.argv.as_deref(),
+        Some(&["go", "build", "-x", "."].map(String::from)[..])
+    );
+    assert_eq!(
+        (o.cpus, o.label.as_deref(), o.cwd.as_str()),
+        (Some(3), Some("cold"), "cmd")
+    );
+    assert_eq!(o.patterns, ["./..."]);
+    let f = o.flags.unwrap();
+    assert_eq!(
+        (f.x, f.n, f.a, f.work, f.p),
+        (true, false, false, false, Some(4))
+    );
+    assert_eq!(
+        get(&o.real.unwrap(), &["goos"]).as_string().as_deref(),
+        Some("linux")
+    );
+
+    for absent in [
+        JsValue::UNDEFINED,
+        JsValue::NULL,
+        js("{}"),
+        js(r#"{"cpus":null,"argv":null}"#),
+    ] {
+        let o = RunOptions::from_js(&absent).unwrap();
+        assert!(o.argv.is_none() && o.flags.is_none() && o.cpus.is_none() && o.real.is_none());
+        assert!(o.patterns.is_empty() && o.cwd.is_empty() && o.label.is_none());
+    }
+    let err = |v: JsValue| message(RunOptions::from_js(&v).err().unwrap());
+    assert_eq!(
+        err(js(r#"{"cpus":"2"}"#)),
+        "invalid type: `cpus` must be a whole number"
+    );
+    assert_eq!(
+        err(js(r#"{"cpus":1.5}"#)),
+        "invalid type: `cpus` must be a whole number"
+    );
+    assert_eq!(
+        err(js(r#"{"cpus":-1}"#)),
+        "invalid type: `cpus` must be a whole number"
+    );
+    assert_eq!(
+        err(js(r#"{"argv":["go",1]}"#)),
+        "invalid type: `argv` must be an array of strings"
+    );
+    assert_eq!(
+        err(js(r#"{"argv":"go build"}"#)),
+        "invalid type: `argv` must be an array of strings"
+    );
+    assert_eq!(
+        err(js(r#"{"flags":{"x":1}}"#)),
+        "invalid type: `x` must be a boolean"
+    );
+    assert_eq!(
+        err(js(r#"{"label":3}"#)),
+        "invalid type: `label` must be a string"
+    );
+    assert_eq!(
+        err(js(r#""-x""#)),
+        "invalid type: `options` must be an object"
+    );
+
+    let p = PlanOptions::from_js(&js(r#"{"patterns":["./a","b"],"cwd":"x"}"#)).unwrap();
+    assert_eq!(
+        (p.patterns, p.cwd.as_str()),
+        (vec!["./a".to_string(), "b".into()], "x")
+    );
+    assert!(PlanOptions::from_js(&JsValue::UNDEFINED)
+        .unwrap()
+        .patterns
+        .is_empty());
+    assert!(
+        BuildOptions::from_js(&js(r#"{"force":true}"#))
+            .unwrap()
+            .force
+    );
+    assert!(!BuildOptions::from_js(&JsValue::NULL).unwrap().force);
+    assert!(BuildOptions::from_js(&js(r#"{"force":"yes"}"#)).is_err());
+
+    let files = FileIn::list_from_js(&js(r#"[{"path":"go.mod","text":"module m\n"}]"#)).unwrap();
+    assert_eq!(
+        (files[0].path.as_str(), files[0].text.as_str()),
+        ("go.mod", "module m\n")
+    );
+    let files_err = |s: &str| message(FileIn::list_from_js(&js(s)).err().unwrap());
+    assert_eq!(files_err(r#"[{"path":"go.mod"}]"#), "missing field `text`");
+    assert_eq!(
+        files_err(r#"[{"path":"a","text":1}]"#),
+        "invalid type: `text` must be a string"
+    );
+    assert_eq!(
+        files_err(r#"{"path":"a"}"#),
+        "invalid type: the files must be an array"
+    );
+
+    let visit = |s: &str| VisitRecord::from_js(&js(s));
+    assert_eq!(
+        visit(r#"{"digest":"ab","visits":2}"#),
+        Some(VisitRecord {
+            digest: "ab".into(),
+            visits: 2
+        })
+    );
+    assert_eq!(visit(r#"{"digest":"ab"}"#), None);
+    assert_eq!(visit(r#"{"digest":"ab","visits":-1}"#), None);
+    assert_eq!(visit(r#"{"visits":1}"#), None);
+}
