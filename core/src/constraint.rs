@@ -1261,7 +1261,7 @@ pub fn classify_dir<'a>(
 
     if out.cgo_files.is_empty() {
         out.ignored_other_files.extend(big_s.iter().cloned());
-        out.ignored_other_files.sort();
+        crate::sort::sort(&mut out.ignored_other_files);
         for v in &mut out.verdicts {
             if big_s.contains(&v.name) {
                 v.role = FileRole::Excluded(Exclusion::NeedsCgo);
@@ -1269,7 +1269,7 @@ pub fn classify_dir<'a>(
         }
     } else {
         out.s_files.extend(big_s);
-        out.s_files.sort();
+        crate::sort::sort(&mut out.s_files);
     }
 
     if first_error.is_none()

@@ -29,7 +29,7 @@ mod embed;
 mod godebug;
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::rc::Rc;
 
@@ -293,7 +293,7 @@ impl<'w> Tree<'w> {
         // Subdirectories arrive in path order, which is not name order (`a-b/x` comes before
         // `a/x`, but `a` before `a-b`).
         for e in dirs.values_mut() {
-            e.dirs.sort_unstable();
+            crate::sort::sort(&mut e.dirs);
         }
         Tree { dirs, gomod_dirs }
     }
@@ -471,10 +471,36 @@ struct Modules {
     list: Vec<Module>,
     /// Required modules without a directory replacement: (path, version), by path.
     unavailable: Vec<(String, String)>,
-    /// `go.sum` lines of the main module as `path version` / `path version/go.mod`.
-    sums: BTreeSet<String>,
+    /// `go.sum` lines of the main module as `path version` / `path version/go.mod`, sorted,
+    /// each once (a sorted vector: only `contains` is asked of it).
+    sums: Vec<String>,
     main_go_version: String,
     godebug: Vec<(String, String)>,
+}
+
+/// Where `path` is in a vector sorted by module path (`Ok`), or where it would go (`Err`).
+fn by_path<V>(v: &[(String, V)], path: &str) -> Result<usize, usize> {
+    v.binary_search_by(|(k, _)| k.as_str().cmp(path))
+}
+
+/// Sets `path`'s value in a vector sorted by module path, as a map's `insert` would.
+fn insert_path<V>(v: &mut Vec<(String, V)>, path: String, value: V) {
+    match by_path(v, &path) {
+        Ok(i) => v[i].1 = value,
+        Err(i) => v.insert(i, (path, value)),
+    }
+}
+
+/// Drops `path` from a vector sorted by module path, if it is there.
+fn remove_path<V>(v: &mut Vec<(String, V)>, path: &str) {
+    if let Ok(i) = by_path(v, path) {
+        v.remove(i);
+    }
+}
+
+/// Where `pattern` is in a package's sorted embed patterns (`Ok`), or where it would go (`Err`).
+fn find_embed(embeds: &[(String, At<'_>)], pattern: &str) -> Result<usize, usize> {
+    embeds.binary_search_by(|(k, _)| k.as_str().cmp(pattern))
 }
 
 impl Modules {
@@ -511,26 +537,30 @@ impl Modules {
         }];
 
         // The module graph: main's requirements, then those of each available dependency.
-        let mut required: BTreeMap<String, String> = BTreeMap::new();
+        // Three small maps by module path, as sorted vectors (`by_path`): their own B-tree types
+        // would each add insert, search and remove code to the page's wasm.
+        let mut required: Vec<(String, String)> = Vec::new();
         let mut queue: Vec<(String, String)> = main
             .requires()
             .iter()
             .map(|r| (r.path.clone(), r.version.clone()))
             .collect();
-        let mut available: BTreeMap<String, Module> = BTreeMap::new();
-        let mut unavailable: BTreeMap<String, String> = BTreeMap::new();
+        let mut available: Vec<(String, Module)> = Vec::new();
+        let mut unavailable: Vec<(String, String)> = Vec::new();
         while let Some((path, version)) = queue.pop() {
             if path == list[0].info.path {
                 continue;
             }
-            match required.get(&path) {
-                Some(v) if semver_cmp(v, &version) != std::cmp::Ordering::Less => continue,
-                _ => {}
+            match by_path(&required, &path) {
+                Ok(i) if semver_cmp(&required[i].1, &version) != std::cmp::Ordering::Less => {
+                    continue
+                }
+                Ok(i) => required[i].1 = version.clone(),
+                Err(i) => required.insert(i, (path.clone(), version.clone())),
             }
-            required.insert(path.clone(), version.clone());
             match replacement(&main, &path, &version, &root) {
                 Some((written, dir)) => {
-                    unavailable.remove(&path);
+                    remove_path(&mut unavailable, &path);
                     let dep_mod = join(&dir, "go.mod");
                     let dep = ws
                         .get(&dep_mod)
@@ -539,7 +569,8 @@ impl Modules {
                     for r in dep.requires() {
                         queue.push((r.path.clone(), r.version.clone()));
                     }
-                    available.insert(
+                    insert_path(
+                        &mut available,
                         path.clone(),
                         Module {
                             info: ModuleInfo {
@@ -555,13 +586,13 @@ impl Modules {
                     );
                 }
                 None => {
-                    available.remove(&path);
-                    unavailable.insert(path, version);
+                    remove_path(&mut available, &path);
+                    insert_path(&mut unavailable, path, version);
                 }
             }
         }
-        list.extend(available.into_values());
-        let sums = ws
+        list.extend(available.into_iter().map(|(_, m)| m));
+        let mut sums: Vec<String> = ws
             .get(&join(&root, "go.sum"))
             .map(|d| {
                 String::from_utf8_lossy(d)
@@ -573,9 +604,11 @@ impl Modules {
                     .collect()
             })
             .unwrap_or_default();
+        crate::sort::sort(&mut sums);
+        sums.dedup();
         Ok(Modules {
             list,
-            unavailable: unavailable.into_iter().collect(),
+            unavailable,
             sums,
             main_go_version: if main_go.is_empty() {
                 "1.16".into()
@@ -622,13 +655,15 @@ impl Modules {
     /// and the full graph has to be read: the first unavailable module's `go.mod` cannot be had.
     fn graph_error(&self) -> Option<String> {
         let (p, v) = self.unavailable.first()?;
-        Some(if self.sums.contains(&format!("{p} {v}/go.mod")) {
-            format!("{p}@{v}: module lookup disabled by GOPROXY=off")
-        } else {
-            format!(
+        Some(
+            if self.sums.binary_search(&format!("{p} {v}/go.mod")).is_ok() {
+                format!("{p}@{v}: module lookup disabled by GOPROXY=off")
+            } else {
+                format!(
                 "{p}@{v}: missing go.sum entry for go.mod file; to add it:\n\tgo mod download {p}"
             )
-        })
+            },
+        )
     }
 }
 
@@ -711,7 +746,7 @@ struct Node<'a> {
     /// `go build` fails on it when it runs (`no non-test Go files in DIR`).
     build_error: Option<String>,
     embed_files: Vec<String>,
-    embed_patterns: BTreeMap<String, Vec<String>>,
+    embed_patterns: Vec<(String, Vec<String>)>,
     directives: Vec<(String, String)>,
     /// The `#cgo` lines' flags ([`crate::cgo::package_flags`]).
     cgo_flags: crate::cgo::CgoFlags,
@@ -775,7 +810,9 @@ struct DirFrame<'a> {
     listed: usize,
     next: usize,
     internal: Vec<usize>,
-    embeds: BTreeMap<String, At<'a>>,
+    /// `//go:embed` patterns, sorted, each with its first position (a sorted vector: a package
+    /// has a few, and a map type of its own would add its B-tree code to the page's wasm).
+    embeds: Vec<(String, At<'a>)>,
     directives: Vec<(String, String)>,
 }
 
@@ -859,7 +896,7 @@ impl<'a> Loader<'a> {
             error: None,
             build_error: None,
             embed_files: Vec::new(),
-            embed_patterns: BTreeMap::new(),
+            embed_patterns: Vec::new(),
             directives: Vec::new(),
             cgo_flags: Default::default(),
         });
@@ -949,7 +986,7 @@ impl<'a> Loader<'a> {
         if !providers.is_empty() {
             if providers
                 .iter()
-                .all(|(p, v)| self.mods.sums.contains(&format!("{p} {v}")))
+                .all(|(p, v)| self.mods.sums.binary_search(&format!("{p} {v}")).is_ok())
             {
                 return Err("module lookup disabled by GOPROXY=off".into());
             }
@@ -1247,7 +1284,7 @@ impl<'a> Loader<'a> {
         // Room for the implicit imports too (at most four, appended below): one allocation.
         let mut imports: Vec<(Cow<'a, str>, Option<At<'a>>)> =
             Vec::with_capacity(headers.iter().map(|(_, h)| h.imports.len()).sum::<usize>() + 4);
-        let mut embeds: BTreeMap<String, At<'a>> = BTreeMap::new();
+        let mut embeds: Vec<(String, At<'a>)> = Vec::new();
         // The directory's files as the tree holds them: their names and bytes borrow the
         // workspace, so positions need no string of their own.
         let tree: &'a Tree<'a> = self.tree;
@@ -1289,9 +1326,9 @@ impl<'a> Loader<'a> {
                     .map(|imp| (imp.path, Some(at(imp.pos.line, imp.pos.col)))),
             );
             for e in h.embeds {
-                embeds
-                    .entry(e.pattern)
-                    .or_insert_with(|| at(e.pos.line, e.pos.col));
+                if let Err(i) = find_embed(&embeds, &e.pattern) {
+                    embeds.insert(i, (e.pattern, at(e.pos.line, e.pos.col)));
+                }
             }
             // `//go:debug` lines only matter in a main package.
             if files.name == "main" {
@@ -1304,7 +1341,7 @@ impl<'a> Loader<'a> {
         // are merged here: a stable sort keeps file order among equal paths, and `dedup_by`
         // drops the later ones.
         if sources > 1 {
-            imports.sort_by(|a, b| a.0.cmp(&b.0));
+            crate::sort::sort_by(&mut imports, |a, b| a.0.cmp(&b.0));
             imports.dedup_by(|later, first| later.0 == first.0);
         }
         imports.retain(|(k, _)| k != "C");
@@ -1372,7 +1409,7 @@ impl<'a> Loader<'a> {
                 } = d;
                 // Embeds (resolveEmbed), after the imports as in cmd/go.
                 if !embeds.is_empty() {
-                    let patterns: Vec<String> = embeds.keys().cloned().collect();
+                    let patterns: Vec<String> = embeds.iter().map(|(k, _)| k.clone()).collect();
                     match embed::resolve(self.tree, dir, &patterns) {
                         Ok((all, pmap)) => {
                             self.nodes[p].embed_files = all;
@@ -1382,7 +1419,8 @@ impl<'a> Loader<'a> {
                             if self.nodes[p].error.is_none() {
                                 let mut err =
                                     self.error_here(format!("pattern {}: {}", e.pattern, e.msg));
-                                self.set_pos(&mut err, embeds.get(&e.pattern));
+                                let at = find_embed(&embeds, &e.pattern).ok();
+                                self.set_pos(&mut err, at.map(|i| &embeds[i].1));
                                 self.nodes[p].error = Some(err);
                             }
                         }
@@ -1883,7 +1921,7 @@ impl<'a> Loader<'a> {
                         v.iter().map(|f| f.name.to_string()).collect::<Vec<_>>()
                     };
                     let embed_files = names(&sp.embed_files);
-                    let embed_patterns = sp
+                    let mut embed_patterns: Vec<(String, Vec<String>)> = sp
                         .embed_patterns
                         .iter()
                         .map(|pat| {
@@ -1895,6 +1933,9 @@ impl<'a> Loader<'a> {
                             (pat.to_string(), m)
                         })
                         .collect();
+                    // Sorted by pattern, each once (equal patterns match the same files).
+                    crate::sort::sort_by(&mut embed_patterns, |a, b| a.0.cmp(&b.0));
+                    embed_patterns.dedup_by(|later, first| later.0 == first.0);
                     (
                         PkgNode {
                             import_path: String::from(&*n.path),
@@ -2418,5 +2459,36 @@ mod tests {
         assert_eq!(p.short("syn/s.go"), "../syn/s.go");
         assert_eq!(p.short("deep/x/x.go"), "x/x.go");
         assert_eq!(p.short("go.mod"), "../go.mod");
+    }
+
+    proptest::proptest! {
+        /// The module-path vectors of `Modules::find` (`insert_path`, `remove_path`, `by_path`)
+        /// hold what a `BTreeMap` would after the same inserts and removes, in the same order.
+        #[test]
+        fn path_vectors_behave_as_a_btreemap(
+            ops in proptest::collection::vec((0u8..3, 0u8..12, 0u32..100), 0..60)
+        ) {
+            let mut want = std::collections::BTreeMap::new();
+            let mut got: Vec<(String, u32)> = Vec::new();
+            for (op, key, val) in ops {
+                let key = format!("example.com/m{key}");
+                match op {
+                    0 => {
+                        want.remove(&key);
+                        remove_path(&mut got, &key);
+                    }
+                    _ => {
+                        want.insert(key.clone(), val);
+                        insert_path(&mut got, key.clone(), val);
+                    }
+                }
+                proptest::prop_assert_eq!(
+                    by_path(&got, &key).ok().map(|i| got[i].1),
+                    want.get(&key).copied()
+                );
+            }
+            let want: Vec<(String, u32)> = want.into_iter().collect();
+            proptest::prop_assert_eq!(got, want);
+        }
     }
 }

@@ -30,7 +30,7 @@
 //! the cgo/gcc commands of a package using cgo are one [`Step::Cgo`], detailed by
 //! [`crate::cgo`]. No IO, no clock, no threads: this builds for wasm32 too.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -72,8 +72,9 @@ pub struct PkgNode {
     /// The flags of the `#cgo` lines of `cgo_files` (`go list`'s `CgoCPPFLAGS`, `CgoCFLAGS`,
     /// `CgoLDFLAGS`).
     pub cgo_flags: crate::cgo::CgoFlags,
-    /// `//go:embed` patterns and the files each matched (cmd/go's `Internal.Embed`).
-    pub embed_patterns: BTreeMap<String, Vec<String>>,
+    /// `//go:embed` patterns and the files each matched (cmd/go's `Internal.Embed`), sorted by
+    /// pattern, each pattern once.
+    pub embed_patterns: Vec<(String, Vec<String>)>,
     /// All embedded files (`go list`'s `EmbedFiles`).
     pub embed_files: Vec<String>,
     /// Index into [`PlanInput::modules`]; `None` for the standard library.
@@ -596,7 +597,7 @@ impl ActionGraph<Sealed> {
             .graph
             .neighbors_directed(a, Direction::Incoming)
             .collect();
-        v.sort();
+        crate::sort::sort(&mut v);
         v.dedup();
         v
     }
@@ -833,7 +834,7 @@ impl<'a> Builder<'a> {
             internal_ends.push(internal.len());
         }
         if !errors.is_empty() {
-            errors.sort();
+            crate::sort::sort(&mut errors);
             errors.dedup();
             return Err(errors);
         }
@@ -932,7 +933,7 @@ impl<'a> Builder<'a> {
             }
         };
         if !self.errors.is_empty() {
-            self.errors.sort();
+            crate::sort::sort(&mut self.errors);
             self.errors.dedup();
             return Err(self.errors);
         }
@@ -1644,13 +1645,15 @@ impl Steps<'_> {
         let mut seen = vec![false; input.packages.len()];
         seen[main] = true;
         let mut q: VecDeque<usize> = VecDeque::from([main]);
-        let mut mods = BTreeMap::new();
+        // (path, version, module) of each package, deduplicated after the walk: a vector and the
+        // crate's one sort rather than a map type of its own (its B-tree code is page weight).
+        let mut mods: Vec<(&str, &str, usize)> = Vec::new();
         while let Some(i) = q.pop_front() {
             let pk = &input.packages[i];
             if let Some(m) = pk.module {
                 let mi = &input.modules[m];
                 if Some(mi.path.as_str()) != main_mod.map(|x| x.path.as_str()) {
-                    mods.insert((mi.path.clone(), mi.version.clone()), m);
+                    mods.push((&mi.path, &mi.version, m));
                 }
             }
             for &j in &pk.imports {
@@ -1659,7 +1662,16 @@ impl Steps<'_> {
                 }
             }
         }
-        for &m in mods.values() {
+        crate::sort::sort_by(&mut mods, |a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        // As a map keyed by (path, version) would: one entry per key, holding the last value.
+        mods.dedup_by(|later, first| {
+            let same = (later.0, later.1) == (first.0, first.1);
+            if same {
+                first.2 = later.2;
+            }
+            same
+        });
+        for &(_, _, m) in &mods {
             let mi = &input.modules[m];
             fmt_mod(
                 &mut s,
@@ -1772,20 +1784,34 @@ pub fn go_quote(b: &[u8]) -> String {
 fn embedcfg(p: &PkgNode) -> String {
     #[derive(serde::Serialize)]
     struct Embed<'a> {
-        #[serde(rename = "Patterns")]
-        patterns: &'a BTreeMap<String, Vec<String>>,
-        #[serde(rename = "Files")]
-        files: BTreeMap<&'a str, String>,
+        #[serde(rename = "Patterns", serialize_with = "as_map")]
+        patterns: &'a [(String, Vec<String>)],
+        #[serde(rename = "Files", serialize_with = "as_map")]
+        files: Vec<(&'a str, String)>,
     }
-    let files = p
+    let mut files: Vec<(&str, String)> = p
         .embed_files
         .iter()
         .map(|f| (f.as_str(), Steps::abs(p, f)))
         .collect();
+    crate::sort::sort_by(&mut files, |a, b| a.0.cmp(b.0));
+    files.dedup_by(|later, first| later.0 == first.0);
     wire::to_go_json(&Embed {
         patterns: &p.embed_patterns,
         files,
     })
+}
+
+/// Writes (key, value) pairs, sorted by key and each key once, as an object: what a `BTreeMap`
+/// of them would write, without a map type of its own in the page's wasm.
+fn as_map<S, K, V, T>(pairs: &T, s: S) -> Result<S::Ok, S::Error>
+where
+    S: serde::Serializer,
+    K: serde::Serialize,
+    V: serde::Serialize,
+    T: AsRef<[(K, V)]>,
+{
+    s.collect_map(pairs.as_ref().iter().map(|(k, v)| (k, v)))
 }
 
 #[cfg(test)]

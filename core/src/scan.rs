@@ -2428,8 +2428,9 @@ fn parse_header(head: &[u8]) -> Parsed {
         error: None,
     };
     let _ = p.parse_file(&mut out);
-    p.errors
-        .sort_by(|a, b| (a.0.line, a.0.col, &a.1).cmp(&(b.0.line, b.0.col, &b.1)));
+    crate::sort::sort_by(&mut p.errors, |a, b| {
+        (a.0.line, a.0.col, &a.1).cmp(&(b.0.line, b.0.col, &b.1))
+    });
     if let Some((pos, msg)) = p.errors.into_iter().next() {
         out.error = Some(HeaderError::Syntax { pos, msg });
     }

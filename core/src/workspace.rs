@@ -161,7 +161,7 @@ impl Workspace {
             .map(|k| k.rsplit_once('/').map_or("", |(d, _)| d))
             .collect();
         out.dedup();
-        out.sort_unstable();
+        crate::sort::sort(&mut out);
         out.dedup();
         out
     }

@@ -3,12 +3,12 @@
 //! files recursively, leaving out names starting with `.` or `_` unless the pattern has the `all:`
 //! prefix, and never entering a directory that holds a `go.mod` (another module).
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use super::Tree;
 
 /// The files each pattern matched (relative to the package directory, sorted) and all of them.
-pub(crate) type Resolved = (Vec<String>, BTreeMap<String, Vec<String>>);
+/// Both sorted vectors, not B-trees: a package has a few patterns, and map types of their own
+/// would add their code to the page's wasm.
+pub(crate) type Resolved = (Vec<String>, Vec<(String, Vec<String>)>);
 
 /// An embed error: the pattern it is about and go's message (`no matching files found`).
 #[derive(Debug)]
@@ -27,8 +27,9 @@ fn join(a: &str, b: &str) -> String {
 
 /// Resolves `patterns` (sorted, unique, as go/build lists them) in the workspace directory `dir`.
 pub(crate) fn resolve(tree: &Tree, dir: &str, patterns: &[String]) -> Result<Resolved, EmbedError> {
-    let mut have: BTreeSet<String> = BTreeSet::new();
-    let mut pmap = BTreeMap::new();
+    let mut have: Vec<String> = Vec::new();
+    // In the patterns' order, which is sorted.
+    let mut pmap: Vec<(String, Vec<String>)> = Vec::with_capacity(patterns.len());
     for pattern in patterns {
         let err = |msg: String| EmbedError {
             pattern: pattern.clone(),
@@ -85,11 +86,13 @@ pub(crate) fn resolve(tree: &Tree, dir: &str, patterns: &[String]) -> Result<Res
         if list.is_empty() {
             return Err(err("no matching files found".into()));
         }
-        list.sort();
+        crate::sort::sort(&mut list);
         have.extend(list.iter().cloned());
-        pmap.insert(pattern.clone(), list);
+        pmap.push((pattern.clone(), list));
     }
-    Ok((have.into_iter().collect(), pmap))
+    crate::sort::sort(&mut have);
+    have.dedup();
+    Ok((have, pmap))
 }
 
 /// The last element of a slash path.
@@ -110,7 +113,7 @@ fn walk(tree: &Tree, pkg: &str, rel: &str, all: bool, out: &mut dyn FnMut(String
         .map(|(f, _)| (*f, false))
         .chain(entries.dirs.iter().map(|d| (base_name(d), true)))
         .collect();
-    names.sort();
+    crate::sort::sort(&mut names);
     for (name, is_dir) in names {
         if bad_name(name) || ((name.starts_with('.') || name.starts_with('_')) && !all) {
             continue;
@@ -145,7 +148,7 @@ fn glob_in(tree: &Tree, pkg: &str, glob: &str) -> Vec<String> {
                 .map(|(f, _)| (*f, false))
                 .chain(entries.dirs.iter().map(|d| (base_name(d), true)))
                 .collect();
-            names.sort();
+            crate::sort::sort(&mut names);
             for (name, is_dir) in names {
                 if !last && !is_dir {
                     continue;
