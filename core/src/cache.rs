@@ -534,9 +534,11 @@ pub fn human_size(bytes: u64) -> String {
         return format!("{bytes}");
     }
     if v < 10.0 {
-        let r = (v * 10.0).ceil() / 10.0;
-        if r < 10.0 {
-            return format!("{r:.1}{}", units[u]);
+        // Tenths as an integer: `{:.1}` on the float would keep core's float formatter (~9 KB
+        // of wasm) in the page's first module for this one line.
+        let tenths = (v * 10.0).ceil() as u64;
+        if tenths < 100 {
+            return format!("{}.{}{}", tenths / 10, tenths % 10, units[u]);
         }
     }
     format!("{}{}", v.ceil() as u64, units[u])
@@ -714,6 +716,19 @@ mod tests {
         assert_eq!(human_size(12 * 1024), "12K");
         assert_eq!(human_size(32 * 1024 * 1024 - 5), "32M");
         assert_eq!(human_size(1536 * 1024), "1.5M");
+        assert_eq!(human_size(10 * 1024 - 1), "10K");
+        // The integer tenths print what `{:.1}` on the rounded-up float printed.
+        for bytes in (1024..10 * 1024)
+            .chain((1 << 20)..(1 << 20) + 300_000)
+            .step_by(7)
+        {
+            let v = bytes as f64 / if bytes < 1 << 20 { 1024.0 } else { 1048576.0 };
+            let r = (v * 10.0).ceil() / 10.0;
+            let unit = if bytes < 1 << 20 { "K" } else { "M" };
+            if r < 10.0 {
+                assert_eq!(human_size(bytes), format!("{r:.1}{unit}"), "{bytes}");
+            }
+        }
         let env = |k: &str| (k == "HOME").then(|| "/root".to_string());
         assert_eq!(
             gocache_dir("linux", &env).as_deref(),

@@ -733,8 +733,11 @@ mod wire {
         let mut out = Vec::new();
         let fmt = serde_json::ser::PrettyFormatter::with_indent(b"\t");
         let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
-        v.serialize(&mut ser)
-            .expect("serializing plain data cannot fail");
+        // A plain panic, not `expect`: `expect` would keep serde_json's error `Debug` (and std's
+        // I/O error texts) in the page's first module for a failure that cannot happen.
+        if v.serialize(&mut ser).is_err() {
+            panic!("serializing plain data cannot fail");
+        }
         String::from_utf8(out).expect("serde_json writes UTF-8")
     }
 }

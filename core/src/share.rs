@@ -288,7 +288,8 @@ pub fn decode(token: &str) -> Result<Shared, ShareError> {
 /// A token's payload before compression: the wire as JSON text. The page also hands its session
 /// from its first wasm module to the full one with it (no compression code in the first).
 pub fn to_json(s: &Shared) -> String {
-    serde_json::to_string(&to_wire(s)).expect("plain data serializes")
+    // Not `expect`: that would keep serde_json's error `Debug` in the page's first module.
+    serde_json::to_string(&to_wire(s)).unwrap_or_else(|_| panic!("plain data serializes"))
 }
 
 /// Reads a payload made by [`to_json`], with [`decode`]'s checks.

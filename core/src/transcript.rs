@@ -720,6 +720,19 @@ fn step_kind(step: &Step) -> Option<Kind> {
     }
 }
 
+/// `f64::clamp` for bounds known to be ordered (`lo <= hi`), without its assertion: that
+/// assertion's message prints the bounds with `{:?}`, which alone kept core's float formatter
+/// (~9 KB of wasm) in the page's first module. Same result, NaN included (`x` comes back).
+fn clamp(x: f64, lo: f64, hi: f64) -> f64 {
+    if x < lo {
+        lo
+    } else if x > hi {
+        hi
+    } else {
+        x
+    }
+}
+
 /// When each of an action's steps is issued. go prints a command just before it runs it, so a
 /// step is issued once the tool runs before it in its action are done. cmd/go's own work
 /// ([`Kind::Go`]: the action ID, the cache lookup) comes first. The tool time (every other span)
@@ -760,7 +773,7 @@ fn step_times(steps: &[Step], t: &RunTiming) -> Vec<f64> {
     steps
         .iter()
         .map(|s| {
-            let issued = at.clamp(t.start_us, end);
+            let issued = clamp(at, t.start_us, end);
             if let Some(k) = step_kind(s) {
                 at += weight(k) * scale;
             }
@@ -1143,6 +1156,19 @@ mod tests {
             "a \"\" \"x=>\" \"b c\""
         );
         assert_eq!(short_path("/m/x", "/m/x"), ".");
+        for x in [
+            -1.5,
+            0.0,
+            2.0,
+            3.0,
+            7.25,
+            9.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ] {
+            assert_eq!(clamp(x, 0.0, 3.0), x.clamp(0.0, 3.0), "{x}");
+        }
+        assert!(clamp(f64::NAN, 0.0, 3.0).is_nan());
         assert_eq!(short_path("/mm/y/z", "/mm/x"), "../y/z");
         assert_eq!(short_path("/m/y/z", "/m/x"), "/m/y/z"); // not shorter
         assert_eq!(short_path("/a", "/m/x/y"), "/a");
