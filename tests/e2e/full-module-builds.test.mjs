@@ -4,7 +4,7 @@
 // prints the cgo tool's and gcc's commands as go does; so does a -work build, which keeps $WORK.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startHelper, launch, screenshotPath } from "./lib.mjs";
+import { startHelper, launch, screenshotPath, openPage, FULL_MODULE } from "./lib.mjs";
 
 // Each test has a browser of its own: the page keeps its command line and sample in the
 // profile, and the first build on load would otherwise run the last test's command.
@@ -18,11 +18,14 @@ after(async () => {
   helper?.stop();
 });
 
-/** A page in a fresh browser profile. */
+/** A page in a fresh browser profile, its first build done (see `openPage`). */
 async function freshPage() {
   const browser = await launch();
   browsers.push(browser);
-  return browser.context.newPage();
+  const opened = await openPage(browser, helper.url);
+  await opened.page.waitForSelector("body[data-first-build-ms]", { state: "attached", timeout: 30000 });
+  await opened.page.waitForFunction(() => document.body.dataset.building === "false", null, { timeout: 30000 });
+  return opened;
 }
 
 const data = (page) => page.evaluate(() => ({ ...document.body.dataset }));
@@ -43,26 +46,15 @@ async function lastOutput(page) {
 }
 
 test("a -work build runs on the full module and keeps $WORK", async () => {
-  const page = await freshPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(`console: ${m.text()}`);
-  });
-  const fetched = [];
-  page.on("request", (r) => fetched.push(new URL(r.url()).pathname));
-  const FULL = /\/buildlab-web-full(\.js|_bg\.wasm)\b/;
-  await page.goto(helper.url);
-  await page.waitForSelector("body[data-first-build-ms]", { state: "attached", timeout: 30000 });
-  await page.waitForFunction(() => document.body.dataset.building === "false", null, { timeout: 30000 });
+  const { page, errors, fetched } = await freshPage();
   // The first test of a fresh profile: the page opens hello.
   assert.match(await page.textContent("#editor-file"), /main\.go/);
-  assert.doesNotMatch(fetched.join(" "), FULL);
+  assert.doesNotMatch(fetched.join(" "), FULL_MODULE);
 
   const d = await build(page, "go build -a -work .");
   const out = await lastOutput(page);
   assert.equal(d.lastExit, "0", out);
-  assert.match(fetched.join(" "), FULL, "the full module was fetched for -work");
+  assert.match(fetched.join(" "), FULL_MODULE, "the full module was fetched for -work");
   // go prints WORK= first and keeps the directory: the main package's importcfg is in it.
   assert.match(out, /^WORK=\/tmp\/go-build\d+$/m, out);
   await page.click("#tab-work");
@@ -76,18 +68,7 @@ test("a -work build runs on the full module and keeps $WORK", async () => {
 });
 
 test("a -n build with cgo steps runs on the full module and prints cgo's commands", async () => {
-  const page = await freshPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(`console: ${m.text()}`);
-  });
-  const fetched = [];
-  page.on("request", (r) => fetched.push(new URL(r.url()).pathname));
-  const FULL = /\/buildlab-web-full(\.js|_bg\.wasm)\b/;
-  await page.goto(helper.url);
-  await page.waitForSelector("body[data-first-build-ms]", { state: "attached", timeout: 30000 });
-  await page.waitForFunction(() => document.body.dataset.building === "false", null, { timeout: 30000 });
+  const { page, errors, fetched } = await freshPage();
 
   // hello has no cgo step: -n stays on the first-load module (-a: hello was built on load).
   let d = await build(page, "go build -a -n .");
@@ -95,7 +76,7 @@ test("a -n build with cgo steps runs on the full module and prints cgo's command
   let out = await lastOutput(page);
   assert.match(out, /\/compile -o \$WORK\/b001\/_pkg_\.a /, out);
   assert.doesNotMatch(out, /\/cgo -objdir/, out);
-  assert.doesNotMatch(fetched.join(" "), FULL, "no cgo step, no full module");
+  assert.doesNotMatch(fetched.join(" "), FULL_MODULE, "no cgo step, no full module");
 
   // webjson pulls in net and runtime/cgo: the same command needs cgo's commands.
   await page.selectOption("#sample", "webjson");
@@ -103,7 +84,7 @@ test("a -n build with cgo steps runs on the full module and prints cgo's command
   d = await build(page, "go build -a -n .");
   out = await lastOutput(page);
   assert.equal(d.lastExit, "0", out);
-  assert.match(fetched.join(" "), FULL, "the full module was fetched for cgo's commands");
+  assert.match(fetched.join(" "), FULL_MODULE, "the full module was fetched for cgo's commands");
   // go's lines for runtime/cgo (compare tests/fixtures/cgo/expect/build-n.txt): the cgo tool,
   // then gcc's probes, which -n prints and answers no.
   assert.match(out, /^TERM='dumb' CGO_LDFLAGS='' \S+\/pkg\/tool\/linux_amd64\/cgo -objdir \$WORK\/b\d+\/ -importpath runtime\/cgo -import_runtime_cgo=false -import_syscall=false /m, out);

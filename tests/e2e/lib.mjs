@@ -68,17 +68,25 @@ export async function ready(page) {
   await page.waitForSelector("body[data-ready=true]", { state: "attached", timeout: 20000 });
 }
 
-/** Opens a page and collects console errors and uncaught exceptions into `errors`. */
+/** The full wasm module's two files, as requested paths: the page fetches them on first use. */
+export const FULL_MODULE = /\/buildlab-web-full(\.js|_bg\.wasm)\b/;
+
+/**
+ * Opens a page and collects console errors and uncaught exceptions into `errors` and every
+ * requested path, in order, into `fetched` (from before navigation: what the first load took).
+ */
 export async function openPage(browser, url) {
   const page = await browser.context.newPage();
   const errors = [];
+  const fetched = [];
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
   page.on("console", (m) => {
     if (m.type() === "error") errors.push(`console: ${m.text()}`);
   });
+  page.on("request", (r) => fetched.push(new URL(r.url()).pathname));
   await page.goto(url);
   await ready(page);
-  return { page, errors };
+  return { page, errors, fetched };
 }
 
 /** Runs axe-core (from node_modules) in the page; returns the serious and critical violations. */

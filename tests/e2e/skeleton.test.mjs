@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { blake3 } from "@noble/hashes/blake3.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
-import { ROOT, startHelper, launch, ready, screenshotPath } from "./lib.mjs";
+import { ROOT, startHelper, launch, ready, screenshotPath, openPage, FULL_MODULE } from "./lib.mjs";
 
 /** Parses a txtar archive independently of the Rust code. */
 function txtar(text) {
@@ -63,17 +63,8 @@ test("the page hashes the sample module and keeps an IndexedDB record across rel
 });
 
 test("the first load fetches only the build path; the editor, the graph layout and the full module come on first use", async () => {
-  const page = await browser.context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(`console: ${m.text()}`);
-  });
-  const fetched = [];
-  page.on("request", (r) => fetched.push(new URL(r.url()).pathname));
+  const { page, errors, fetched } = await openPage(browser, helper.url);
   const since = (n) => fetched.slice(n).join(" ");
-  const FULL = /\/buildlab-web-full(\.js|_bg\.wasm)\b/;
-  await page.goto(helper.url);
   await page.waitForSelector("body[data-first-build-ms]", { state: "attached", timeout: 30000 });
 
   // What started before the first build was on screen (Resource Timing, on the page's clock):
@@ -84,7 +75,7 @@ test("the first load fetches only the build path; the editor, the graph layout a
   });
   assert.match(first, /\/buildlab-web-lean-[0-9a-f]+_bg\.wasm/, first);
   assert.match(first, /\/ui-[0-9a-f]+\.js/, first);
-  assert.doesNotMatch(first, FULL, "the full wasm module is not part of the first load");
+  assert.doesNotMatch(first, FULL_MODULE, "the full wasm module is not part of the first load");
   assert.doesNotMatch(first, /\/chunks\//, "no lazily loaded chunk is part of the first load");
   // linux/amd64's std graph is data, not wasm: preloaded by index.html, taken over by Lab.open
   // (one request: the preload's response is the one the module reads).
@@ -102,14 +93,14 @@ test("the first load fetches only the build path; the editor, the graph layout a
   await page.click("#tab-graph");
   await page.waitForSelector("#graph .gnode", { timeout: 30000 });
   assert.match(since(n), /\/chunks\/dagre[^ ]*\.js/);
-  assert.doesNotMatch(fetched.join(" "), FULL);
+  assert.doesNotMatch(fetched.join(" "), FULL_MODULE);
 
   // Lessons switch the session to the full module, which keeps the build history: a share link
   // made right after holds the first build.
   n = fetched.length;
   await page.click("#lessons-toggle");
   await page.waitForSelector("#lessons:not([hidden]) button, #lessons:not([hidden]) a", { timeout: 30000 });
-  assert.match(since(n), FULL);
+  assert.match(since(n), FULL_MODULE);
   await page.click("#share");
   await page.waitForFunction(() => document.body.dataset.shareUrl, null, { timeout: 30000 });
   const shared = await page.evaluate(() => document.body.dataset.shareUrl);
