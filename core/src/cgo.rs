@@ -1029,34 +1029,25 @@ mod tests {
 
     #[test]
     fn bad_lines_are_go_s_errors() {
+        let cases: [(&[u8], &str); 3] = [
+            (
+                b"package p\n// #cgo CFLAGS -O2\nimport \"C\"\n",
+                "d/a.go: invalid #cgo line: #cgo CFLAGS -O2",
+            ),
+            (
+                b"package p\n// #cgo BOGUS: x\nimport \"C\"\n",
+                "d/a.go: invalid #cgo verb: #cgo BOGUS: x",
+            ),
+            (
+                b"package p\n// #cgo CFLAGS: -D`x`\nimport \"C\"\n",
+                "d/a.go: malformed #cgo argument: -D`x`",
+            ),
+        ];
         let mut f = CgoFlags::default();
-        let e = read_cgo_lines(
-            b"package p\n// #cgo CFLAGS -O2\nimport \"C\"\n",
-            "d/a.go",
-            "/d",
-            &ctx(),
-            &mut f,
-        )
-        .unwrap_err();
-        assert_eq!(e, "d/a.go: invalid #cgo line: #cgo CFLAGS -O2");
-        let e = read_cgo_lines(
-            b"package p\n// #cgo BOGUS: x\nimport \"C\"\n",
-            "d/a.go",
-            "/d",
-            &ctx(),
-            &mut f,
-        )
-        .unwrap_err();
-        assert_eq!(e, "d/a.go: invalid #cgo verb: #cgo BOGUS: x");
-        let e = read_cgo_lines(
-            b"package p\n// #cgo CFLAGS: -D`x`\nimport \"C\"\n",
-            "d/a.go",
-            "/d",
-            &ctx(),
-            &mut f,
-        )
-        .unwrap_err();
-        assert_eq!(e, "d/a.go: malformed #cgo argument: -D`x`");
+        for (src, want) in cases {
+            let e = read_cgo_lines(src, "d/a.go", "/d", &ctx(), &mut f).unwrap_err();
+            assert_eq!(e, want);
+        }
     }
 
     #[test]
