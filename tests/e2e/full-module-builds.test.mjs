@@ -77,6 +77,8 @@ test("a -n build with cgo steps runs on the full module and prints cgo's command
   assert.match(out, /\/compile -o \$WORK\/b001\/_pkg_\.a /, out);
   assert.doesNotMatch(out, /\/cgo -objdir/, out);
   assert.doesNotMatch(fetched.join(" "), FULL_MODULE, "no cgo step, no full module");
+  // go ran nothing: the status line says what it would have rebuilt, not that it did.
+  assert.match(await page.textContent("#status"), /^Build #\d+ \(-n\): would rebuild [1-9]\d*, nothing ran, 0 from the cache; /);
 
   // webjson pulls in net and runtime/cgo: the same command needs cgo's commands.
   await page.selectOption("#sample", "webjson");

@@ -422,7 +422,7 @@ async function runBuild(c, echo = () => {}) {
       status(`Build #${run.n} (real tools) failed: ${r.helperError}. ${run.hits} actions came from the cache; what finished is kept.`, true);
       return;
     }
-    status(`Build #${run.n} (real tools): ${run.misses} rebuilt, ${run.hits} from the cache; ${sent}; ${ms(run.totalMs)} wall${failed}.`, Boolean(result.exitCode));
+    status(`Build #${run.n} (real tools${c.flags.n ? ", -n" : ""}): ${outcomes(run, c.flags.n)}; ${sent}; ${ms(run.totalMs)} wall${failed}.`, Boolean(result.exitCode));
     return;
   }
   delete document.body.dataset.lastToolRuns;
@@ -435,7 +435,17 @@ async function runBuild(c, echo = () => {}) {
     const m = result.marks || {};
     document.body.dataset.lastSimPhases = JSON.stringify({ plan: p.planMs, dry: p.dryMs, before: p.beforeMs, drive: p.driveMs, confirm: p.confirmMs, flush: p.flushMs, events: eventsMs, load: m.loadMs, lab: m.labMs, engine: tEngine - t0, page: pageMs });
   }
-  status(`Build #${run.n}: ${run.misses} rebuilt, ${run.hits} from the cache; ${ms(run.totalMs)} simulated, ${Math.round(pageMs)} ms of page time${failed}.`, Boolean(result.exitCode));
+  status(`Build #${run.n}${c.flags.n ? " (-n)" : ""}: ${outcomes(run, c.flags.n)}; ${ms(run.totalMs)} simulated, ${Math.round(pageMs)} ms of page time${failed}.`, Boolean(result.exitCode));
+}
+
+/**
+ * A build's misses and hits in words. Under -n go runs nothing: it prints the commands of the
+ * actions it would run, so those are "would rebuild", and the time is go's own (loading,
+ * planning, hashing), with no tool in it.
+ */
+function outcomes(run, printOnly) {
+  const hits = `${run.hits} from the cache`;
+  return printOnly ? `would rebuild ${run.misses}, nothing ran, ${hits}` : `${run.misses} rebuilt, ${hits}`;
 }
 
 /**
