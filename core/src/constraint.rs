@@ -950,20 +950,49 @@ pub struct DirFiles<'a> {
     pub other_files: Vec<(OtherKind, String)>,
     /// Every file given, in order, with its role.
     pub verdicts: Vec<FileVerdict>,
-    /// The scanned headers of the Go files that are part of the package (go, cgo, test, xtest),
-    /// each with the index of its file in `verdicts` (which has the name). Each header's
-    /// imports are sorted by path, each path once at its first position ([`sort_imports`]).
-    pub headers: Vec<(usize, FileHeader<'a>)>,
+    /// What the loader needs of the scanned headers of the package's own Go files
+    /// (`go_files` and `cgo_files`, not tests) besides their imports: of those with
+    /// `//go:embed` lines, or of every one in a `main` package (its `//go:debug` lines).
+    pub headers: Vec<KeptHeader<'a>>,
+    /// The imports of the package's own files as go list's `Imports` has them: sorted by path,
+    /// each path once at its first position (the earliest file's), without `C`. Merged here,
+    /// right after the scans, while the files are in cache: the loader meets them again much
+    /// later, when they are not.
+    pub imports: Vec<DirImport<'a>>,
     /// What `go build` would say about the directory, if anything.
     pub error: Option<DirError>,
 }
 
-/// Sorts a file's imports by path and keeps each path once, at its first position (a stable
-/// sort, then the later duplicates dropped): the order the loader wants a package's imports in
-/// (go list's `Imports`). Done here, right after the scan, while the file's bytes are still in
-/// cache: the loader meets the headers again much later, when they are not, and a package whose
-/// imports all come from one file then needs no sort at all.
-pub fn sort_imports(imports: &mut Vec<crate::scan::Import<'_>>) {
+/// What the loader needs of one of the package's own files' headers (see
+/// [`DirFiles::headers`]; the imports are in [`DirFiles::imports`]): the file's name and bytes
+/// as given (borrowed: the loader reads positions and `//go:debug` lines from them without
+/// looking the file up again).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeptHeader<'a> {
+    pub name: &'a str,
+    pub data: &'a [u8],
+    /// The header's `//go:embed` patterns.
+    pub embeds: Vec<crate::scan::Embed>,
+    /// [`FileHeader::header_len`] (the loader reads `//go:debug` lines in it).
+    pub header_len: usize,
+}
+
+/// One import of a package ([`DirFiles::imports`]): the path, and the file (its name as given
+/// to [`classify_dir`]) and go's line and column where it is written (`ImportPos`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirImport<'a> {
+    pub path: std::borrow::Cow<'a, str>,
+    /// `""` for an import no file writes (the loader appends cmd/go's implicit ones).
+    pub file: &'a str,
+    pub line: usize,
+    pub col: usize,
+}
+
+/// Sorts a package's imports by path and keeps each path once, at its first position (a stable
+/// sort, then the later duplicates dropped): go list's `Imports` order. The standard sort (not
+/// `crate::sort`'s, which allocates its scratch): this runs for every directory, on a handful
+/// of imports, which it sorts in place.
+fn sort_imports(imports: &mut Vec<DirImport<'_>>) {
     if imports.len() > 1 {
         imports.sort_by(|a, b| a.path.cmp(&b.path));
         imports.dedup_by(|later, first| later.path == first.path);
@@ -1023,11 +1052,10 @@ pub fn classify_dir<'a>(
     let dir = || dir_text.get_or_init(|| dir_name.text()).as_str();
     let files = files.into_iter();
     let mut out = DirFiles::default();
-    // A directory's files are mostly Go files: one allocation each for the two lists that take
-    // every one of them (a header is a few hundred bytes: growing by doubling shows).
+    // A directory's files are mostly Go files: one allocation for the list that takes every one
+    // of them.
     let (n, _) = files.size_hint();
     out.verdicts.reserve_exact(n);
-    out.headers.reserve_exact(n);
     let mut first_error: Option<DirError> = None;
     // Borrowed: only an error of two packages in one directory names it.
     let mut first_file: &str = "";
@@ -1228,6 +1256,12 @@ pub fn classify_dir<'a>(
                 is_cgo = true;
             }
         }
+        // Pushed to `go_files` or `cgo_files` below (not a test).
+        let own = if is_cgo {
+            ctx.cgo_enabled
+        } else {
+            !is_xtest && !is_test
+        };
         let role = if is_cgo {
             if ctx.cgo_enabled {
                 out.cgo_files.push(name.to_string());
@@ -1251,13 +1285,38 @@ pub fn classify_dir<'a>(
             (_, Some(e)) => FileRole::Invalid(e),
             _ => role,
         };
-        if !matches!(role, FileRole::Excluded(_)) {
-            let mut header = header;
-            sort_imports(&mut header.imports);
-            out.headers.push((out.verdicts.len(), header));
+        // Only what the loader reads of the package's own files is kept (the rest of the
+        // header is dropped here). Excluded files are never the package's own.
+        if own && !matches!(role, FileRole::Excluded(_)) {
+            // Room for all of them at once (`C` is left out, so `extend` could not size it).
+            out.imports.reserve(header.imports.len());
+            for imp in header.imports {
+                if imp.path != "C" {
+                    out.imports.push(DirImport {
+                        path: imp.path,
+                        file: name,
+                        line: imp.pos.line,
+                        col: imp.pos.col,
+                    });
+                }
+            }
+            // Only a file with embeds, or any file of a `main` package (the package's name is
+            // its first file's, already known): most directories keep none, and allocate none.
+            if !header.embeds.is_empty() || out.name == "main" {
+                out.headers.push(KeptHeader {
+                    name,
+                    data,
+                    embeds: header.embeds,
+                    header_len: header.header_len,
+                });
+            }
         }
         out.verdicts.push(verdict(role));
     }
+
+    // One file's imports only need sorting; several files' are merged the same way (a stable
+    // sort keeps file order among equal paths, so each path stays at the earliest file's).
+    sort_imports(&mut out.imports);
 
     if out.cgo_files.is_empty() {
         out.ignored_other_files.extend(big_s.iter().cloned());

@@ -31,11 +31,10 @@ mod godebug;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::rc::Rc;
 
 use crate::constraint::{
-    classify_dir, BuildContext, DirError, DirFiles, DirName, FileError, FileRole, FileVerdict,
-    OtherKind,
+    classify_dir, BuildContext, DirError, DirFiles, DirImport, DirName, FileError, FileRole,
+    FileVerdict, OtherKind,
 };
 use crate::gomod::{self, GoMod, ReplaceTarget};
 use crate::plan::{BuildMode, ModuleInfo, PkgNode, PlanInput};
@@ -221,10 +220,12 @@ pub fn load(ws: &Workspace, req: &LoadRequest) -> Result<Loaded, LoadErrors> {
         // About one node per directory (the module's packages), plus std's.
         nodes: Vec::with_capacity(tree.dirs.len() + 512),
         // Every directory's package and std's (a few hundred): never rehashed while loading.
-        cache: FastMap::with_capacity_and_hasher(tree.dirs.len() + 512, Default::default()),
+        cache: PathTable::with_capacity(tree.dirs.len() + 512),
         stk: Vec::with_capacity(tree.dirs.len() + 512),
         frames: Vec::with_capacity(tree.dirs.len() + 512),
-        classified: FastMap::with_capacity_and_hasher(tree.dirs.len(), Default::default()),
+        classified: std::iter::repeat_with(|| None)
+            .take(tree.dirs.len())
+            .collect(),
     };
     let (roots, warnings) = l.match_patterns();
     l.finish(roots, warnings)
@@ -246,6 +247,10 @@ pub(crate) struct Entries<'w> {
     has_go: bool,
     /// A `go.mod` file is directly inside.
     has_gomod: bool,
+    /// The directory's number (0 to the number of directories, in no particular order): the
+    /// loader keeps what it learns about a directory in vectors by this number, so that once it
+    /// has a directory's entries it needs no further lookup by name.
+    index: usize,
 }
 
 /// Every directory of the workspace (including those that hold only directories) and its entries.
@@ -271,29 +276,40 @@ impl<'w> Tree<'w> {
         // Paths come in order, so each directory's files arrive in name order, and the files
         // directly inside a directory mostly one after another: a run of them takes one lookup.
         let mut files = ws.iter().peekable();
+        // The current run, gathered first so that a directory whose files are one run (most
+        // are) gets its list in one exact allocation: small enough for the allocator's fast
+        // bins, where a list grown by pushing was a mid-sized block to coalesce when freed.
+        let mut run: Vec<(&'w str, &'w [u8])> = Vec::new();
         while let Some((path, data)) = files.next() {
             let (dir, name) = split(path);
+            run.clear();
+            run.push((name, data));
+            while let Some((next, data)) = files.next_if(|(p, _)| split(p).0 == dir) {
+                run.push((split(next).1, data));
+            }
             if !dirs.contains_key(dir) {
                 Self::add_dir(&mut dirs, dir);
             }
             let e = dirs.get_mut(dir).expect("just added");
-            let mut add = |name: &'w str, data: &'w [u8]| {
+            for &(name, _) in &run {
                 e.has_go |= name.ends_with(".go");
                 if name == "go.mod" {
                     e.has_gomod = true;
                     gomod_dirs.push(dir);
                 }
-                e.files.push((name, data));
-            };
-            add(name, data);
-            while let Some((next, data)) = files.next_if(|(p, _)| split(p).0 == dir) {
-                add(split(next).1, data);
             }
+            // A later run of the same directory (its files interleaved with a subdirectory's)
+            // grows the list as pushing would.
+            if e.files.is_empty() {
+                e.files.reserve_exact(run.len());
+            }
+            e.files.extend_from_slice(&run);
         }
         // Subdirectories arrive in path order, which is not name order (`a-b/x` comes before
         // `a/x`, but `a` before `a-b`).
-        for e in dirs.values_mut() {
+        for (i, e) in dirs.values_mut().enumerate() {
             crate::sort::sort(&mut e.dirs);
+            e.index = i;
         }
         Tree { dirs, gomod_dirs }
     }
@@ -316,9 +332,10 @@ impl<'w> Tree<'w> {
         }
     }
 
-    /// The directory `dir` as the tree holds it (borrowed from the workspace), if it is one.
-    fn key(&self, dir: &str) -> Option<&'w str> {
-        self.dirs.get_key_value(dir).map(|(k, _)| *k)
+    /// The directory `dir` as the tree holds it (borrowed from the workspace) and its entries,
+    /// if it is one.
+    fn key(&self, dir: &str) -> Option<(&'w str, &Entries<'w>)> {
+        self.dirs.get_key_value(dir).map(|(k, e)| (*k, e))
     }
 
     pub(crate) fn entries(&self, dir: &str) -> Option<&Entries<'w>> {
@@ -359,12 +376,12 @@ impl<'w> Tree<'w> {
         )
     }
 
-    /// `dir` as the tree holds it (borrowed from the workspace) if it is a directory with Go
-    /// files (`fsys.IsDirWithGoFiles`: any `*.go` file directly inside).
-    fn go_dir(&self, dir: &str) -> Option<&'w str> {
+    /// `dir` as the tree holds it (borrowed from the workspace) and its entries, if it is a
+    /// directory with Go files (`fsys.IsDirWithGoFiles`: any `*.go` file directly inside).
+    fn go_dir(&self, dir: &str) -> Option<(&'w str, &Entries<'w>)> {
         self.dirs
             .get_key_value(dir)
-            .and_then(|(k, e)| e.has_go.then_some(*k))
+            .and_then(|(k, e)| e.has_go.then_some((*k, e)))
     }
 }
 
@@ -722,17 +739,17 @@ enum Kind<'a> {
         module: usize,
         /// Borrowed from the tree.
         dir: &'a str,
-        /// `None` while the package's imports are loading (its [`DirFrame`] holds the files).
-        files: Option<Box<DirFiles<'a>>>,
+        /// The directory's number ([`Entries::index`]): its files are in
+        /// [`Loader::classified`].
+        index: usize,
     },
     /// The import could not be resolved; the node only carries the error.
     Missing,
 }
 
 struct Node<'a> {
-    /// Shared with the node's key in [`Loader::cache`]: one allocation per package.
-    path: Rc<str>,
-    /// [`find_internal`] of `path`: checked on every import of the package, found once.
+    /// [`find_internal`] of the node's path ([`Paths::get`]): checked on every import of the
+    /// package, found once.
     internal: Option<usize>,
     kind: Kind<'a>,
     /// The package is named `main` (all the loader asks of its name; the name itself stays in
@@ -742,7 +759,16 @@ struct Node<'a> {
     imports: Option<Vec<usize>>,
     /// `Imports` as go list prints them (sorted, without `C`), as node indices.
     listed_imports: Listed,
-    error: Option<LoadError>,
+    /// Boxed, as is [`Node::rare`]: the walk reads every node again on each import of it
+    /// (`reuse`, the importer's checks), so nodes are kept small (a node with every field in
+    /// place was 416 bytes) and what most packages never have lives elsewhere.
+    error: Option<Box<LoadError>>,
+    rare: Option<Box<Rare>>,
+}
+
+/// What few packages have: set through [`Loader::rare`].
+#[derive(Default)]
+struct Rare {
     /// `go build` fails on it when it runs (`no non-test Go files in DIR`).
     build_error: Option<String>,
     embed_files: Vec<String>,
@@ -763,8 +789,9 @@ enum Listed {
 
 enum Resolved<'a> {
     Std(&'static StdPackage),
-    /// A module's package: the module and its directory, borrowed from the tree.
-    Dir(usize, &'a str),
+    /// A module's package: the module and its directory, borrowed from the tree, with the
+    /// directory's entries.
+    Dir(usize, &'a str, &'a Entries<'a>),
 }
 
 /// A pattern's packages, or its error as a synthetic package (go's `MatchError`).
@@ -801,12 +828,10 @@ enum Frame<'a> {
 
 struct DirFrame<'a> {
     p: usize,
-    module: usize,
     dir: &'a str,
-    files: Box<DirFiles<'a>>,
     /// The imports to load: the source imports sorted (without `C`; go list's `Imports`, the
-    /// first `listed` of them), then the implicit ones.
-    order: Vec<(Cow<'a, str>, Option<At<'a>>)>,
+    /// first `listed` of them: [`DirFiles::imports`]), then the implicit ones (no file).
+    order: Vec<DirImport<'a>>,
     listed: usize,
     next: usize,
     internal: Vec<usize>,
@@ -825,12 +850,18 @@ impl<'a> Frame<'a> {
     }
 
     /// The import being loaded (the last one handed out).
-    fn current(&self) -> (&str, Option<&At<'a>>) {
+    fn current(&self) -> (&str, Option<At<'a>>) {
         match self {
             Frame::Std { imports, next, .. } => (imports[next - 1], None),
             Frame::Dir(d) => {
-                let (path, at) = &d.order[d.next - 1];
-                (path, at.as_ref())
+                let imp = &d.order[d.next - 1];
+                let at = (!imp.file.is_empty()).then_some(At {
+                    dir: d.dir,
+                    name: imp.file,
+                    line: imp.line,
+                    col: imp.col,
+                });
+                (&imp.path, at)
             }
         }
     }
@@ -870,45 +901,53 @@ struct Loader<'a> {
     paths: &'a Paths,
     mods: &'a Modules,
     nodes: Vec<Node<'a>>,
-    cache: FastMap<Rc<str>, usize>,
+    /// Every node's import path, and the node of a path (cmd/go's package cache).
+    cache: PathTable,
     /// The import stack, as nodes (cmd/go's `ImportStack`); rendered only into errors.
     stk: Vec<usize>,
     /// The walk's frames ([`Loader::load_import`]), kept between walks and sized for the
     /// deepest one up front: a deep walk's stack grown by doubling is reallocated while the
     /// walk frees many small blocks, which makes glibc's allocator consolidate them.
     frames: Vec<Frame<'a>>,
-    /// `classify_dir` results by workspace directory, kept from pattern matching for loading.
-    /// Boxed: the table is sized for every directory up front and entries move out whole.
-    classified: FastMap<&'a str, Box<DirFiles<'a>>>,
+    /// `classify_dir` results by directory ([`Entries::index`]), from pattern matching or
+    /// loading, kept in place until the result is made. Not boxed: a box per directory, freed
+    /// with the others at the end, was a mid-sized block each for glibc's allocator to
+    /// coalesce (the vector's slots are written once, its pages touched as the directories
+    /// are classified).
+    classified: Vec<Option<DirFiles<'a>>>,
 }
 
 impl<'a> Loader<'a> {
     fn new_node(&mut self, path: &str, kind: Kind<'a>) -> usize {
         let i = self.nodes.len();
-        let path: Rc<str> = path.into();
         self.nodes.push(Node {
-            internal: find_internal(&path),
-            path: path.clone(),
+            internal: find_internal(path),
             kind,
             main: false,
             imports: None,
             listed_imports: Listed::Own(Vec::new()),
             error: None,
-            build_error: None,
-            embed_files: Vec::new(),
-            embed_patterns: Vec::new(),
-            directives: Vec::new(),
-            cgo_flags: Default::default(),
+            rare: None,
         });
-        self.cache.insert(path, i);
+        self.cache.insert(path);
         i
+    }
+
+    /// The import path of node `p`.
+    fn path(&self, p: usize) -> &str {
+        self.cache.get(p)
+    }
+
+    /// The node's [`Rare`] data, made on first use.
+    fn rare(&mut self, p: usize) -> &mut Rare {
+        self.nodes[p].rare.get_or_insert_with(Box::default)
     }
 
     /// The import stack as go prints it.
     fn stack(&self) -> Vec<String> {
         self.stk
             .iter()
-            .map(|&q| String::from(&*self.nodes[q].path))
+            .map(|&q| String::from(self.path(q)))
             .collect()
     }
 
@@ -920,9 +959,7 @@ impl<'a> Loader<'a> {
     }
 
     fn stack_top_is(&self, path: &str) -> bool {
-        self.stk
-            .last()
-            .is_some_and(|&q| &*self.nodes[q].path == path)
+        self.stk.last().is_some_and(|&q| self.path(q) == path)
     }
 
     fn set_pos(&self, e: &mut LoadError, pos: Option<&At>) {
@@ -946,7 +983,7 @@ impl<'a> Loader<'a> {
             }
         }
         // The available module with the longest path that is a prefix of `path`.
-        let mut best: Option<(usize, &'a str)> = None;
+        let mut best: Option<(usize, &'a str, &'a Entries<'a>)> = None;
         let tree: &'a Tree<'a> = self.tree;
         for (i, m) in self.mods.list.iter().enumerate() {
             let mp = &m.info.path;
@@ -963,18 +1000,18 @@ impl<'a> Loader<'a> {
             } else {
                 tree.go_dir(&join(&m.root, rest))
             };
-            let Some(dir) = dir else { continue };
+            let Some((dir, entries)) = dir else { continue };
             if self.mods.dir_in_module(tree, i, dir) {
                 let longer = best
                     .as_ref()
-                    .is_none_or(|(b, _)| self.mods.list[*b].info.path.len() < mp.len());
+                    .is_none_or(|(b, _, _)| self.mods.list[*b].info.path.len() < mp.len());
                 if longer {
-                    best = Some((i, dir));
+                    best = Some((i, dir, entries));
                 }
             }
         }
-        if let Some((m, dir)) = best {
-            return Ok(Resolved::Dir(m, dir));
+        if let Some((m, dir, entries)) = best {
+            return Ok(Resolved::Dir(m, dir, entries));
         }
         // A required module without a directory: go would have to download it.
         let providers: Vec<&(String, String)> = self
@@ -993,7 +1030,7 @@ impl<'a> Loader<'a> {
             let mut msg = format!("missing go.sum entry for module providing package {path}");
             match importer {
                 Some(i) => {
-                    let by = &self.nodes[i].path;
+                    let by = self.path(i);
                     msg.push_str(&format!(" (imported by {by}); to add:\n\tgo get {by}"));
                 }
                 None => {
@@ -1050,9 +1087,9 @@ impl<'a> Loader<'a> {
                 let top = frames.last().expect("just advanced");
                 let (imp, ipos) = top.current();
                 let importer = Some(top.package());
-                match self.begin(imp, importer, ipos) {
+                match self.begin(imp, importer, ipos.as_ref()) {
                     Begin::Done { p, checked } => {
-                        done = Some(self.checked(imp, importer, ipos, p, checked));
+                        done = Some(self.checked(imp, importer, ipos.as_ref(), p, checked));
                     }
                     Begin::Frame(f) => frames.push(f),
                 }
@@ -1067,7 +1104,7 @@ impl<'a> Loader<'a> {
                 }
                 Some(up) => {
                     let (imp, ipos) = up.current();
-                    done = Some(self.checked(imp, Some(up.package()), ipos, p, true));
+                    done = Some(self.checked(imp, Some(up.package()), ipos.as_ref(), p, true));
                 }
             }
         }
@@ -1075,7 +1112,7 @@ impl<'a> Loader<'a> {
 
     /// The start of `loadImport`: a package met again, an unresolvable import, or a new one.
     fn begin(&mut self, path: &str, parent: Option<usize>, pos: Option<&At>) -> Begin<'a> {
-        if let Some(&p) = self.cache.get(path) {
+        if let Some(p) = self.cache.find(path) {
             self.stk.push(p);
             self.reuse(p);
             self.stk.pop();
@@ -1088,7 +1125,7 @@ impl<'a> Loader<'a> {
                 if !self.stack_top_is(path) {
                     self.set_pos(&mut e, pos);
                 }
-                self.nodes[p].error = Some(e);
+                self.nodes[p].error = Some(Box::new(e));
                 self.nodes[p].imports = Some(Vec::new());
                 Begin::Done { p, checked: false }
             }
@@ -1104,7 +1141,9 @@ impl<'a> Loader<'a> {
                     next: 0,
                 })
             }
-            Ok(Resolved::Dir(m, dir)) => Begin::Frame(self.begin_dir(path, m, dir, pos)),
+            Ok(Resolved::Dir(m, dir, entries)) => {
+                Begin::Frame(self.begin_dir(path, m, dir, entries, pos))
+            }
         }
     }
 
@@ -1115,7 +1154,7 @@ impl<'a> Loader<'a> {
             Frame::Dir(d) => {
                 if let Some(perr) = perr {
                     if self.nodes[d.p].error.is_none() {
-                        self.nodes[d.p].error = Some(perr);
+                        self.nodes[d.p].error = Some(Box::new(perr));
                     }
                 }
                 d.internal.push(q);
@@ -1172,7 +1211,7 @@ impl<'a> Loader<'a> {
                     let mut err = LoadError::plain("import cycle not allowed");
                     err.import_stack = stack;
                     err.is_cycle = true;
-                    *e = Some(err);
+                    *e = Some(Box::new(err));
                 }
                 Some(e) => e.is_cycle = true,
             }
@@ -1193,7 +1232,7 @@ impl<'a> Loader<'a> {
             return self.stk.len() < b.len();
         }
         for (&x, y) in self.stk.iter().zip(b) {
-            let x = &*self.nodes[x].path;
+            let x = self.path(x);
             if x != y {
                 return x < y.as_str();
             }
@@ -1207,14 +1246,14 @@ impl<'a> Loader<'a> {
         if node.error.is_some() {
             return None;
         }
-        let path = &node.path;
+        let path = self.path(p);
         let i = node.internal?;
         let allowed = match node.kind {
             // Under GOROOT/src: only std itself may import it.
             Kind::Std(_) => matches!(self.nodes[parent].kind, Kind::Std(_)),
             _ => {
                 let parent_of = &path[..i.saturating_sub(1)];
-                has_path_prefix(&self.nodes[parent].path, parent_of)
+                has_path_prefix(self.path(parent), parent_of)
             }
         };
         if allowed {
@@ -1232,32 +1271,28 @@ impl<'a> Loader<'a> {
         path: &str,
         module: usize,
         dir: &'a str,
+        entries: &'a Entries<'a>,
         pos: Option<&At>,
     ) -> Frame<'a> {
-        let mut files = match self.classified.remove(dir) {
+        let index = entries.index;
+        // Out of its slot while the node is made (put back below).
+        let mut files = match self.classified[index].take() {
             Some(files) => files,
-            None => Box::new(classify_dir(
+            None => classify_dir(
                 self.paths.dir_name(dir),
-                self.dir_files(dir),
+                entries.files.iter().copied(),
                 &self.req.ctx,
-            )),
+            ),
         };
-        let p = self.new_node(
-            path,
-            Kind::Dir {
-                module,
-                dir,
-                files: None,
-            },
-        );
+        let p = self.new_node(path, Kind::Dir { module, dir, index });
         self.nodes[p].main = files.name == "main";
 
         // The directory's error (setLoadPackageDataError).
         if let Some(err) = &files.error {
             let e = self.dir_error(p, path, dir, &files, err, pos);
             match e {
-                DirErr::Load(e) => self.nodes[p].error = Some(e),
-                DirErr::Build(msg) => self.nodes[p].build_error = Some(msg),
+                DirErr::Load(e) => self.nodes[p].error = Some(Box::new(e)),
+                DirErr::Build(msg) => self.rare(p).build_error = Some(msg),
             }
         } else if !files.cgo_files.is_empty() {
             // go/build's saveCgo: a bad `#cgo` line is the package's error, at its import.
@@ -1265,88 +1300,23 @@ impl<'a> Loader<'a> {
             let ws = self.ws;
             let read = |f: &str| ws.get(&join(dir, f));
             match crate::cgo::package_flags(&abs, &files.cgo_files, &self.req.ctx, read) {
-                Ok(flags) => self.nodes[p].cgo_flags = flags,
+                Ok(flags) => self.rare(p).cgo_flags = flags,
                 Err(msg) => {
                     let mut e = self.error_here(msg);
                     if !self.stack_top_is(path) {
                         self.set_pos(&mut e, pos);
                     }
-                    self.nodes[p].error = Some(e);
+                    self.nodes[p].error = Some(Box::new(e));
                 }
             }
         }
 
-        // Imports of the package's files (not tests), sorted, with the first position of each.
-        // The headers are not needed after this.
-        let headers = std::mem::take(&mut files.headers);
-        // Every import with its position, file by file (each file's sorted and deduplicated
-        // already, see `sort_imports`); merged below when several files have imports.
-        // Room for the implicit imports too (at most four, appended below): one allocation.
-        let mut imports: Vec<(Cow<'a, str>, Option<At<'a>>)> =
-            Vec::with_capacity(headers.iter().map(|(_, h)| h.imports.len()).sum::<usize>() + 4);
-        let mut embeds: Vec<(String, At<'a>)> = Vec::new();
-        // The directory's files as the tree holds them: their names and bytes borrow the
-        // workspace, so positions need no string of their own.
-        let tree: &'a Tree<'a> = self.tree;
-        let entries = tree.dirs.get_key_value(dir);
-        let mut directives = Vec::new();
-        // Files that contributed imports.
-        let mut sources = 0;
-        for (v, h) in headers {
-            let name = files.verdicts[v].name.as_str();
-            // Only the package's own files (not tests): a directory has a handful, so a scan
-            // of the two lists is cheaper than a set.
-            if !files
-                .go_files
-                .iter()
-                .chain(&files.cgo_files)
-                .any(|f| f == name)
-            {
-                continue;
-            }
-            if h.imports.is_empty() && h.embeds.is_empty() && files.name != "main" {
-                continue;
-            }
-            // Headers come from the directory's files, which the tree lists by name.
-            let (tdir, e) = entries.expect("a scanned file's directory is in the tree");
-            let (name, data) = e.files[e
-                .files
-                .binary_search_by(|(f, _)| (*f).cmp(name))
-                .expect("a listed file")];
-            let at = |line, col| At {
-                dir: tdir,
-                name,
-                line,
-                col,
-            };
-            sources += usize::from(!h.imports.is_empty());
-            imports.extend(
-                h.imports
-                    .into_iter()
-                    .map(|imp| (imp.path, Some(at(imp.pos.line, imp.pos.col)))),
-            );
-            for e in h.embeds {
-                if let Err(i) = find_embed(&embeds, &e.pattern) {
-                    embeds.insert(i, (e.pattern, at(e.pos.line, e.pos.col)));
-                }
-            }
-            // `//go:debug` lines only matter in a main package.
-            if files.name == "main" {
-                directives.extend(godebug::directives(&data[..h.header_len.min(data.len())]));
-            }
-        }
-        let uses_cgo = !files.cgo_files.is_empty();
-        // Sorted by path, each at its first position, without `C`. One file's imports are
-        // already so (`classify_dir` sorted them while the file was in cache); several files'
-        // are merged here: a stable sort keeps file order among equal paths, and `dedup_by`
-        // drops the later ones.
-        if sources > 1 {
-            crate::sort::sort_by(&mut imports, |a, b| a.0.cmp(&b.0));
-            imports.dedup_by(|later, first| later.0 == first.0);
-        }
-        imports.retain(|(k, _)| k != "C");
-        let mut order = imports;
+        // The package's imports, sorted, each at its first position, without `C`
+        // (`classify_dir` merged them while the files were in cache), then cmd/go's implicit
+        // ones.
+        let mut order = std::mem::take(&mut files.imports);
         let listed = order.len();
+        let uses_cgo = !files.cgo_files.is_empty();
         let mut implicit = Vec::new();
         if uses_cgo {
             implicit.extend(["unsafe", "runtime/cgo", "syscall"]);
@@ -1355,18 +1325,49 @@ impl<'a> Loader<'a> {
             implicit.push("runtime");
         }
         for i in implicit {
-            if !order.iter().any(|(k, _)| k == i) {
-                order.push((Cow::Borrowed(i), None));
+            if !order.iter().any(|imp| imp.path == i) {
+                order.push(DirImport {
+                    path: Cow::Borrowed(i),
+                    file: "",
+                    line: 0,
+                    col: 0,
+                });
             }
         }
 
+        // Embeds and `//go:debug` lines of the package's own files. The headers are not needed
+        // after this.
+        let headers = std::mem::take(&mut files.headers);
+        let mut embeds: Vec<(String, At<'a>)> = Vec::new();
+        let mut directives = Vec::new();
+        for k in headers {
+            if k.embeds.is_empty() && files.name != "main" {
+                continue;
+            }
+            let at = |line, col| At {
+                dir,
+                name: k.name,
+                line,
+                col,
+            };
+            for e in k.embeds {
+                if let Err(i) = find_embed(&embeds, &e.pattern) {
+                    embeds.insert(i, (e.pattern, at(e.pos.line, e.pos.col)));
+                }
+            }
+            // `//go:debug` lines only matter in a main package.
+            if files.name == "main" {
+                let data = k.data;
+                directives.extend(godebug::directives(&data[..k.header_len.min(data.len())]));
+            }
+        }
+
+        self.classified[index] = Some(files);
         self.stk.push(p);
         let order_len = order.len();
         Frame::Dir(DirFrame {
             p,
-            module,
             dir,
-            files,
             order,
             listed,
             next: 0,
@@ -1388,7 +1389,7 @@ impl<'a> Loader<'a> {
                     .imports
                     .iter()
                     .filter(|i| **i != "C")
-                    .map(|i| self.cache[*i])
+                    .map(|i| self.cache.find(i).expect("a std import is loaded"))
                     .collect();
                 let node = &mut self.nodes[p];
                 node.listed_imports = Listed::Own(listed);
@@ -1398,9 +1399,7 @@ impl<'a> Loader<'a> {
             Frame::Dir(d) => {
                 let DirFrame {
                     p,
-                    module,
                     dir,
-                    files,
                     listed,
                     internal,
                     embeds,
@@ -1412,8 +1411,9 @@ impl<'a> Loader<'a> {
                     let patterns: Vec<String> = embeds.iter().map(|(k, _)| k.clone()).collect();
                     match embed::resolve(self.tree, dir, &patterns) {
                         Ok((all, pmap)) => {
-                            self.nodes[p].embed_files = all;
-                            self.nodes[p].embed_patterns = pmap;
+                            let rare = self.rare(p);
+                            rare.embed_files = all;
+                            rare.embed_patterns = pmap;
                         }
                         Err(e) => {
                             if self.nodes[p].error.is_none() {
@@ -1421,22 +1421,19 @@ impl<'a> Loader<'a> {
                                     self.error_here(format!("pattern {}: {}", e.pattern, e.msg));
                                 let at = find_embed(&embeds, &e.pattern).ok();
                                 self.set_pos(&mut err, at.map(|i| &embeds[i].1));
-                                self.nodes[p].error = Some(err);
+                                self.nodes[p].error = Some(Box::new(err));
                             }
                         }
                     }
                 }
                 self.stk.pop();
 
+                if !directives.is_empty() {
+                    self.rare(p).directives = directives;
+                }
                 let node = &mut self.nodes[p];
                 node.listed_imports = Listed::Prefix(listed);
                 node.imports = Some(internal);
-                node.directives = directives;
-                node.kind = Kind::Dir {
-                    module,
-                    dir,
-                    files: Some(files),
-                };
                 p
             }
         }
@@ -1460,7 +1457,7 @@ impl<'a> Loader<'a> {
         };
         let pushed = || {
             let mut s = self.stack();
-            s.push(String::from(&*self.nodes[p].path));
+            s.push(String::from(self.path(p)));
             s
         };
         let abs = self.paths.abs(dir);
@@ -1559,8 +1556,9 @@ impl<'a> Loader<'a> {
                 "directory {pat} outside main module or its selected dependencies"
             )));
         };
-        match self.tree.key(&dir) {
-            Some(dir) => self.resolve_dir(dir),
+        let tree: &'a Tree<'a> = self.tree;
+        match tree.key(&dir) {
+            Some((dir, entries)) => self.resolve_dir(dir, entries),
             None => Err(LoadError::plain(format!(
                 "stat {}: directory not found",
                 self.paths.abs(&dir)
@@ -1569,8 +1567,8 @@ impl<'a> Loader<'a> {
     }
 
     /// The rest of [`Loader::resolve_local`], for the directory `dir` of the tree.
-    fn resolve_dir(&mut self, dir: &'a str) -> Result<String, LoadError> {
-        let files = self.classify(dir);
+    fn resolve_dir(&mut self, dir: &'a str, entries: &'a Entries<'a>) -> Result<String, LoadError> {
+        let files = self.classify(dir, entries);
         let no_go = files.go_files.len()
             + files.cgo_files.len()
             + files.test_go_files.len()
@@ -1623,7 +1621,8 @@ impl<'a> Loader<'a> {
                 "pattern {pat}: directory outside main module"
             )));
         };
-        let Some(top) = self.tree.key(&top) else {
+        let tree: &'a Tree<'a> = self.tree;
+        let Some(top) = tree.key(&top) else {
             return Err(LoadError::plain(format!(
                 "pattern {pat}: lstat {}/: no such file or directory",
                 prefix
@@ -1635,7 +1634,7 @@ impl<'a> Loader<'a> {
         self.walk(top, true, &mut dirs);
         let mut out = Vec::with_capacity(dirs.len());
         let mut written = String::new();
-        for d in dirs {
+        for (d, entries) in dirs {
             // The pattern matches the directory as written (`./a/b`), relative to the cwd.
             written.clear();
             match in_dir(d, &self.paths.cwd) {
@@ -1650,7 +1649,7 @@ impl<'a> Loader<'a> {
                 continue;
             }
             // `resolve_local(written)`: `written` names `d` (it is inside the cwd).
-            if let Ok(p) = self.resolve_dir(d) {
+            if let Ok(p) = self.resolve_dir(d, entries) {
                 out.push(p);
             }
         }
@@ -1664,11 +1663,11 @@ impl<'a> Loader<'a> {
         let mut seen = HashSet::new();
         for m in 0..self.mods.list.len() {
             let mut dirs = Vec::new();
-            let mods = self.mods;
-            if let Some(root) = self.tree.key(&mods.list[m].root) {
+            let (mods, tree) = (self.mods, self.tree);
+            if let Some(root) = tree.key(&mods.list[m].root) {
                 self.walk(root, true, &mut dirs);
             }
-            for d in dirs {
+            for (d, _) in dirs {
                 let rest = in_dir(d, &self.mods.list[m].root).unwrap_or("");
                 let pkg = join(&self.mods.list[m].info.path, rest);
                 if matcher(&pkg) && seen.insert(pkg.clone()) {
@@ -1681,53 +1680,46 @@ impl<'a> Loader<'a> {
 
     /// `search.MatchDirs`' walk: directories in name order that would import without a
     /// "no Go files" error, skipping `.`/`_`-prefixed ones, `testdata` and nested modules.
-    fn walk(&mut self, dir: &'a str, top: bool, out: &mut Vec<&'a str>) {
-        let tree = self.tree;
-        // Looked up once: the `go.mod` test and the subdirectories below.
-        let entries = tree.entries(dir);
+    fn walk(
+        &mut self,
+        (dir, entries): (&'a str, &'a Entries<'a>),
+        top: bool,
+        out: &mut Vec<(&'a str, &'a Entries<'a>)>,
+    ) {
         if !top {
             let elem = split(dir).1;
             if elem.starts_with('.') || elem.starts_with('_') || elem == "testdata" {
                 return;
             }
-            if entries.is_some_and(|e| e.has_gomod) {
+            if entries.has_gomod {
                 return;
             }
         }
-        let files = self.classify(dir);
+        let files = self.classify(dir, entries);
         let no_go = matches!(
             files.error,
             Some(DirError::NoGoFiles { .. } | DirError::ExcludedByConstraints { .. })
         ) && files.invalid_go_files.is_empty();
         if !no_go {
-            out.push(dir);
+            out.push((dir, entries));
         }
-        if let Some(e) = entries {
-            for &sub in &e.dirs {
+        let tree: &'a Tree<'a> = self.tree;
+        for &sub in &entries.dirs {
+            // Every subdirectory listed is in the tree.
+            if let Some(sub) = tree.key(sub) {
                 self.walk(sub, false, out);
             }
         }
     }
 
-    /// The files directly inside `dir`, in name order, with their bytes.
-    fn dir_files(&self, dir: &str) -> impl Iterator<Item = (&'a str, &'a [u8])> + 'a {
-        let tree: &'a Tree<'a> = self.tree;
-        // A slice iterator (not a flattened option): it tells `classify_dir` how many there are.
-        tree.entries(dir)
-            .map_or(&[][..], |e| &e.files[..])
-            .iter()
-            .copied()
-    }
-
-    /// `classify_dir` of a workspace directory, memoized: matching `./...` and then loading
-    /// would otherwise classify (and scan) each directory three times.
-    fn classify(&mut self, dir: &'a str) -> &DirFiles<'a> {
+    /// `classify_dir` of the workspace directory `dir` (with its entries), memoized: matching
+    /// `./...` and then loading would otherwise classify (and scan) each directory three times.
+    fn classify(&mut self, dir: &'a str, entries: &'a Entries<'a>) -> &DirFiles<'a> {
         let (paths, req) = (self.paths, self.req);
-        let files = self.dir_files(dir);
-        // One lookup, found or added (the walk asks first, then `resolve_dir`).
-        self.classified
-            .entry(dir)
-            .or_insert_with(|| Box::new(classify_dir(paths.dir_name(dir), files, &req.ctx)))
+        // A slice iterator: it tells `classify_dir` how many files there are.
+        let files = entries.files.iter().copied();
+        self.classified[entries.index]
+            .get_or_insert_with(|| classify_dir(paths.dir_name(dir), files, &req.ctx))
     }
 
     // -- the result -------------------------------------------------------------------------
@@ -1774,7 +1766,7 @@ impl<'a> Loader<'a> {
         let mut seen_root = vec![false; self.nodes.len()];
         for &p in &list {
             if let Some(e) = &self.nodes[p].error {
-                errors.push(e.clone());
+                errors.push(LoadError::clone(e));
             }
             if let Some(&at) = root_at.get(p).filter(|&&at| at != NOT_ROOT) {
                 if !std::mem::replace(&mut seen_root[p], true) {
@@ -1797,7 +1789,7 @@ impl<'a> Loader<'a> {
                     && !literal[p]
                     && self.test_only(p)
                     && !self.imported(p, &list);
-                if let Some(msg) = &node.build_error {
+                if let Some(msg) = node.rare.as_ref().and_then(|r| r.build_error.as_ref()) {
                     if !dropped {
                         errors.push(LoadError::plain(msg.clone()));
                     }
@@ -1824,7 +1816,7 @@ impl<'a> Loader<'a> {
 
     fn test_only(&self, p: usize) -> bool {
         match &self.nodes[p].kind {
-            Kind::Dir { files, .. } => files
+            Kind::Dir { index, .. } => self.classified[*index]
                 .as_ref()
                 .is_some_and(|f| f.go_files.is_empty() && f.cgo_files.is_empty()),
             _ => false,
@@ -1888,7 +1880,9 @@ impl<'a> Loader<'a> {
             .collect();
         if let Some(&m) = main_roots.first() {
             let mut settings = self.mods.godebug.clone();
-            settings.extend(self.nodes[m].directives.iter().cloned());
+            if let Some(r) = &self.nodes[m].rare {
+                settings.extend(r.directives.iter().cloned());
+            }
             default_godebug = godebug::default_godebug(&self.mods.main_go_version, &settings);
         }
         let mut packages = Vec::with_capacity(list.len());
@@ -1911,10 +1905,12 @@ impl<'a> Loader<'a> {
                 *q = index[*q];
             }
             let kind = std::mem::replace(&mut n.kind, Kind::Missing);
-            let embed_patterns = std::mem::take(&mut n.embed_patterns);
-            let embed_files = std::mem::take(&mut n.embed_files);
-            let cgo_flags = std::mem::take(&mut n.cgo_flags);
-            let n = &self.nodes[p];
+            let Rare {
+                embed_patterns,
+                embed_files,
+                cgo_flags,
+                ..
+            } = n.rare.take().map(|r| *r).unwrap_or_default();
             let (node, info) = match kind {
                 Kind::Std(sp) => {
                     let names = |v: &[crate::stdlib::SrcFile]| {
@@ -1938,9 +1934,9 @@ impl<'a> Loader<'a> {
                     embed_patterns.dedup_by(|later, first| later.0 == first.0);
                     (
                         PkgNode {
-                            import_path: String::from(&*n.path),
+                            import_path: String::from(self.cache.get(p)),
                             name: sp.name.to_string(),
-                            dir: format!("{}/src/{}", self.req.goroot, n.path),
+                            dir: format!("{}/src/{}", self.req.goroot, self.cache.get(p)),
                             standard: true,
                             imports,
                             import_map: sp
@@ -1964,7 +1960,7 @@ impl<'a> Loader<'a> {
                             module: None,
                         },
                         PackageInfo {
-                            import_path: String::from(&*n.path),
+                            import_path: String::from(self.cache.get(p)),
                             ws_dir: None,
                             module: None,
                             files: Vec::new(),
@@ -1972,8 +1968,10 @@ impl<'a> Loader<'a> {
                         },
                     )
                 }
-                Kind::Dir { module, dir, files } => {
-                    let files = *files.expect("a listed package is loaded");
+                Kind::Dir { module, dir, index } => {
+                    let files = self.classified[index]
+                        .take()
+                        .expect("a listed package is loaded");
                     let other = |k: OtherKind| {
                         if files.other_files.is_empty() {
                             return Vec::new();
@@ -1987,7 +1985,7 @@ impl<'a> Loader<'a> {
                     };
                     (
                         PkgNode {
-                            import_path: String::from(&*n.path),
+                            import_path: String::from(self.cache.get(p)),
                             name: files.name,
                             dir: self.paths.abs(dir),
                             standard: false,
@@ -2005,7 +2003,7 @@ impl<'a> Loader<'a> {
                             module: Some(module),
                         },
                         PackageInfo {
-                            import_path: String::from(&*n.path),
+                            import_path: String::from(self.cache.get(p)),
                             ws_dir: Some(dir.to_string()),
                             module: Some(module),
                             files: files.verdicts,
@@ -2030,6 +2028,98 @@ impl<'a> Loader<'a> {
             packages: infos,
             warnings,
         }
+    }
+}
+
+/// The loader's nodes' import paths, back to back in one string, and the node of each path
+/// (cmd/go's package cache). A path is met again on every import of its package (tens of
+/// thousands of lookups in a large module): a table keyed by a string per node compared each
+/// found key against its own allocation, scattered over the heap and cold; here the table holds
+/// only each path's 64-bit hash and node, and the one comparison that confirms a match reads
+/// the dense string of all paths.
+struct PathTable {
+    text: String,
+    /// Where each node's path ends in `text` (it starts where the previous one ends).
+    ends: Vec<usize>,
+    /// A path's hash → the last node added with that hash (a collision chains to earlier
+    /// ones through `next`).
+    first: HashMap<u64, u32, BuildIdentity>,
+    /// The node added before this one with the same hash (`NONE` if none).
+    next: Vec<u32>,
+}
+
+impl PathTable {
+    const NONE: u32 = u32::MAX;
+
+    fn with_capacity(n: usize) -> Self {
+        PathTable {
+            // Module paths are a few dozen bytes.
+            text: String::with_capacity(n * 32),
+            ends: Vec::with_capacity(n),
+            first: HashMap::with_capacity_and_hasher(n, BuildIdentity),
+            next: Vec::with_capacity(n),
+        }
+    }
+
+    #[inline]
+    fn hash(path: &str) -> u64 {
+        use std::hash::BuildHasher;
+        foldhash::fast::FixedState::default().hash_one(path)
+    }
+
+    /// Node `p`'s path.
+    #[inline]
+    fn get(&self, p: usize) -> &str {
+        let start = if p == 0 { 0 } else { self.ends[p - 1] };
+        &self.text[start..self.ends[p]]
+    }
+
+    /// The node whose path is `path`.
+    #[inline]
+    fn find(&self, path: &str) -> Option<usize> {
+        let mut i = *self.first.get(&Self::hash(path))?;
+        while i != Self::NONE {
+            if self.get(i as usize) == path {
+                return Some(i as usize);
+            }
+            i = self.next[i as usize];
+        }
+        None
+    }
+
+    /// Adds the path of the next node.
+    fn insert(&mut self, path: &str) {
+        let i = u32::try_from(self.ends.len()).expect("fewer than 2^32 packages");
+        self.text.push_str(path);
+        self.ends.push(self.text.len());
+        let prev = self.first.insert(Self::hash(path), i);
+        self.next.push(prev.unwrap_or(Self::NONE));
+    }
+}
+
+/// Hashes a `u64` that is already a hash ([`PathTable`]'s keys) as itself.
+#[derive(Clone, Copy, Default)]
+struct BuildIdentity;
+
+#[derive(Default)]
+struct Identity(u64);
+
+impl std::hash::BuildHasher for BuildIdentity {
+    type Hasher = Identity;
+    fn build_hasher(&self) -> Identity {
+        Identity(0)
+    }
+}
+
+impl std::hash::Hasher for Identity {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only u64 keys are hashed")
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
