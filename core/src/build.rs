@@ -350,6 +350,9 @@ pub struct Session<'a> {
     finished: Vec<JobId>,
     ready_at: Dense<f64>,
     report: BuildReport,
+    /// This build's records in the order its actions finished, joined to the last build's
+    /// (`report.record`) by [`Session::finish`].
+    recorded: Vec<(String, ActionRecord)>,
     binary: Option<Binary>,
     now_us: f64,
 }
@@ -484,6 +487,7 @@ impl<'a> Session<'a> {
                 target: target.map(str::to_string),
                 ..BuildReport::default()
             },
+            recorded: Vec::new(),
             binary: None,
             now_us: cfg.do_start_us,
             cfg,
@@ -666,6 +670,8 @@ impl<'a> Session<'a> {
             // -n changes nothing: the record and the binary stay as they were.
             report.record = self.prev.clone();
             report.target = self.target.clone();
+        } else {
+            report.record.actions.extend(self.recorded);
         }
         let transcript = transcript::render(&RenderInput {
             plan,
@@ -761,14 +767,14 @@ impl<'a> Session<'a> {
         };
         let ix = self.run_of[&a];
         if let Some(bid) = self.main_up_to_date(a, &inputs) {
-            let export = self.prev.actions[&inputs.key]
+            let export = self.prev.actions[inputs.key.as_str()]
                 .export
                 .clone()
                 .unwrap_or(ExportData {
                     api: Digest::of(b""),
                     inline: Default::default(),
                 });
-            let output = self.prev.actions[&inputs.key].output;
+            let output = self.prev.actions[inputs.key.as_str()].output;
             self.runs[ix].outcome = RunOutcome::UpToDate;
             self.built(a, inputs, bid, export, output, Outcome::TargetUpToDate);
             self.finish_now(
@@ -1090,7 +1096,7 @@ impl<'a> Session<'a> {
     ) {
         self.ids.insert(a, bid);
         self.exports.insert(a, export.clone());
-        self.report.record.actions.insert(
+        self.recorded.push((
             inputs.key.clone(),
             ActionRecord {
                 inputs: inputs.clone(),
@@ -1100,12 +1106,12 @@ impl<'a> Session<'a> {
                 export: Some(export),
                 output,
             },
-        );
+        ));
         self.push_report(a, inputs, outcome, bid.render());
     }
 
     fn linked(&mut self, a: ActionIx, inputs: HashedInputs, rendered: String, outcome: Outcome) {
-        self.report.record.actions.insert(
+        self.recorded.push((
             inputs.key.clone(),
             ActionRecord {
                 content: link_content(&inputs),
@@ -1115,7 +1121,7 @@ impl<'a> Session<'a> {
                 export: None,
                 output: None,
             },
-        );
+        ));
         self.push_report(a, inputs, outcome, rendered);
     }
 

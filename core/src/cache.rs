@@ -349,16 +349,6 @@ impl<F: CacheFs> DirCache<F> {
         &mut self.fs
     }
 
-    /// go's `used`: refresh the mtime unless it is under an hour old.
-    fn used(&mut self, path: &str, now: UnixNanos) {
-        if let Some(m) = self.fs.mtime(path) {
-            if now - m < MTIME_INTERVAL {
-                return;
-            }
-            self.fs.set_mtime(path, now);
-        }
-    }
-
     /// The path of an output's data file, `ab/ab12…-d` (cmd/go's `OutputFile`).
     pub fn output_file(output: &Digest) -> String {
         file_name(output, 'd')
@@ -371,46 +361,108 @@ impl<F: CacheFs> DirCache<F> {
 
 impl<F: CacheFs> Cache for DirCache<F> {
     fn get(&mut self, id: &Digest, now: UnixNanos) -> Result<Entry, Miss> {
-        let path = file_name(id, 'a');
-        let data = self.fs.read(&path).ok_or(Miss::NoEntry)?;
-        let e = Entry::parse(id, &data).map_err(Miss::BadEntry)?;
-        self.used(&path, now);
-        Ok(e)
+        layout::get(&mut self.fs, id, now)
     }
 
     fn get_file(&mut self, id: &Digest, now: UnixNanos) -> Result<Entry, Miss> {
-        let r = self.peek_file(id);
+        layout::get_file(&mut self.fs, id, now)
+    }
+
+    fn peek_file(&self, id: &Digest) -> Result<Entry, Miss> {
+        layout::peek_file(&self.fs, id)
+    }
+
+    fn get_data(&mut self, id: &Digest, now: UnixNanos) -> Result<(Entry, Vec<u8>), Miss> {
+        layout::get_data(&mut self.fs, id, now)
+    }
+
+    fn peek_data(&self, id: &Digest) -> Result<(Entry, Vec<u8>), Miss> {
+        layout::peek_data(&self.fs, id)
+    }
+
+    fn put(&mut self, id: &Digest, data: &[u8], now: UnixNanos) -> Entry {
+        layout::put(&mut self.fs, id, data, now)
+    }
+
+    fn list(&self) -> Vec<Listed> {
+        layout::list(&self.fs)
+    }
+
+    fn clear(&mut self) {
+        layout::clear(&mut self.fs)
+    }
+
+    fn trim(&mut self, now: UnixNanos) -> TrimReport {
+        layout::trim(&mut self.fs, now)
+    }
+}
+
+/// [`DirCache`]'s operations over any [`CacheFs`], written once: the page's module has a
+/// `DirCache` of two file system types, and methods generic over `F` would put each of these
+/// bodies in it twice (docs/benchmarks.md, Page weight). A file operation is a dynamic call,
+/// next to which the work it does (IndexedDB's pages in memory, a disk) is large.
+mod layout {
+    use super::*;
+
+    /// go's `used`: refresh the mtime unless it is under an hour old.
+    pub(super) fn used(fs: &mut dyn CacheFs, path: &str, now: UnixNanos) {
+        if let Some(m) = fs.mtime(path) {
+            if now - m < MTIME_INTERVAL {
+                return;
+            }
+            fs.set_mtime(path, now);
+        }
+    }
+
+    pub(super) fn get(fs: &mut dyn CacheFs, id: &Digest, now: UnixNanos) -> Result<Entry, Miss> {
+        let path = file_name(id, 'a');
+        let data = fs.read(&path).ok_or(Miss::NoEntry)?;
+        let e = Entry::parse(id, &data).map_err(Miss::BadEntry)?;
+        used(fs, &path, now);
+        Ok(e)
+    }
+
+    pub(super) fn get_file(
+        fs: &mut dyn CacheFs,
+        id: &Digest,
+        now: UnixNanos,
+    ) -> Result<Entry, Miss> {
+        let r = peek_file(fs, id);
         if let Ok(e) = &r {
-            self.used(&file_name(id, 'a'), now);
-            self.used(&file_name(&e.output, 'd'), now);
+            used(fs, &file_name(id, 'a'), now);
+            used(fs, &file_name(&e.output, 'd'), now);
         }
         r
     }
 
-    fn peek_file(&self, id: &Digest) -> Result<Entry, Miss> {
-        let data = self.fs.read(&file_name(id, 'a')).ok_or(Miss::NoEntry)?;
+    pub(super) fn peek_file(fs: &dyn CacheFs, id: &Digest) -> Result<Entry, Miss> {
+        let data = fs.read(&file_name(id, 'a')).ok_or(Miss::NoEntry)?;
         let e = Entry::parse(id, &data).map_err(Miss::BadEntry)?;
-        match self.fs.size(&file_name(&e.output, 'd')) {
+        match fs.size(&file_name(&e.output, 'd')) {
             None => Err(Miss::DataMissing),
             Some(got) if got != e.size => Err(Miss::DataSize { want: e.size, got }),
             Some(_) => Ok(e),
         }
     }
 
-    fn get_data(&mut self, id: &Digest, now: UnixNanos) -> Result<(Entry, Vec<u8>), Miss> {
-        let r = self.peek_data(id);
+    pub(super) fn get_data(
+        fs: &mut dyn CacheFs,
+        id: &Digest,
+        now: UnixNanos,
+    ) -> Result<(Entry, Vec<u8>), Miss> {
+        let r = peek_data(fs, id);
         if let Ok((e, _)) = &r {
-            self.used(&file_name(id, 'a'), now);
-            self.used(&file_name(&e.output, 'd'), now);
+            used(fs, &file_name(id, 'a'), now);
+            used(fs, &file_name(&e.output, 'd'), now);
         }
         r
     }
 
-    fn peek_data(&self, id: &Digest) -> Result<(Entry, Vec<u8>), Miss> {
-        let data = self.fs.read(&file_name(id, 'a')).ok_or(Miss::NoEntry)?;
+    pub(super) fn peek_data(fs: &dyn CacheFs, id: &Digest) -> Result<(Entry, Vec<u8>), Miss> {
+        let data = fs.read(&file_name(id, 'a')).ok_or(Miss::NoEntry)?;
         let e = Entry::parse(id, &data).map_err(Miss::BadEntry)?;
         let path = file_name(&e.output, 'd');
-        let data = self.fs.read(&path).ok_or(Miss::DataMissing)?;
+        let data = fs.read(&path).ok_or(Miss::DataMissing)?;
         if data.len() as u64 != e.size {
             return Err(Miss::DataSize {
                 want: e.size,
@@ -423,48 +475,46 @@ impl<F: CacheFs> Cache for DirCache<F> {
         Ok((e, data))
     }
 
-    fn put(&mut self, id: &Digest, data: &[u8], now: UnixNanos) -> Entry {
+    pub(super) fn put(fs: &mut dyn CacheFs, id: &Digest, data: &[u8], now: UnixNanos) -> Entry {
         let output = Digest::of(data);
         let dpath = file_name(&output, 'd');
         // After `go clean -cache` the next go command's Open recreates the subdirectories.
-        self.fs.mkdir(&dpath[..2]);
-        self.fs.mkdir(&id.to_hex()[..2]);
+        fs.mkdir(&dpath[..2]);
+        fs.mkdir(&id.to_hex()[..2]);
         // copyFile: keep an existing data file of the right size and hash.
-        let keep = self
-            .fs
+        let keep = fs
             .read(&dpath)
             .is_some_and(|d| d.len() == data.len() && Digest::of(&d) == output);
         if keep {
-            self.used(&dpath, now);
+            used(fs, &dpath, now);
         } else {
-            self.fs.write(&dpath, data, now);
+            fs.write(&dpath, data, now);
         }
         let e = Entry {
             output,
             size: data.len() as u64,
             time: now,
         };
-        self.fs
-            .write(&file_name(id, 'a'), e.render(id).as_bytes(), now);
+        fs.write(&file_name(id, 'a'), e.render(id).as_bytes(), now);
         e
     }
 
-    fn list(&self) -> Vec<Listed> {
+    pub(super) fn list(fs: &dyn CacheFs) -> Vec<Listed> {
         let mut v = Vec::new();
-        for d in self.fs.dirs() {
-            for n in self.fs.list(&d) {
+        for d in fs.dirs() {
+            for n in fs.list(&d) {
                 let path = format!("{d}/{n}");
                 v.push(Listed {
-                    size: self.fs.read(&path).map_or(0, |b| b.len() as u64),
-                    mtime: self.fs.mtime(&path).unwrap_or(0),
+                    size: fs.read(&path).map_or(0, |b| b.len() as u64),
+                    mtime: fs.mtime(&path).unwrap_or(0),
                     path,
                 });
             }
         }
-        for n in self.fs.list("") {
+        for n in fs.list("") {
             v.push(Listed {
-                size: self.fs.read(&n).map_or(0, |b| b.len() as u64),
-                mtime: self.fs.mtime(&n).unwrap_or(0),
+                size: fs.read(&n).map_or(0, |b| b.len() as u64),
+                mtime: fs.mtime(&n).unwrap_or(0),
                 path: n,
             });
         }
@@ -472,17 +522,17 @@ impl<F: CacheFs> Cache for DirCache<F> {
         v
     }
 
-    fn clear(&mut self) {
+    pub(super) fn clear(fs: &mut dyn CacheFs) {
         // go clean -cache removes the subdirectories only; README and trim.txt stay.
-        for d in self.fs.dirs() {
+        for d in fs.dirs() {
             if d.len() == 2 && d.bytes().all(|b| b.is_ascii_hexdigit()) {
-                self.fs.remove_dir(&d);
+                fs.remove_dir(&d);
             }
         }
     }
 
-    fn trim(&mut self, now: UnixNanos) -> TrimReport {
-        if let Some(data) = self.fs.read("trim.txt") {
+    pub(super) fn trim(fs: &mut dyn CacheFs, now: UnixNanos) -> TrimReport {
+        if let Some(data) = fs.read("trim.txt") {
             if let Ok(t) = String::from_utf8_lossy(&data).trim().parse::<i64>() {
                 let d = now - t.saturating_mul(NANOS_PER_SEC);
                 if d < TRIM_INTERVAL && d > -MTIME_INTERVAL {
@@ -492,20 +542,20 @@ impl<F: CacheFs> Cache for DirCache<F> {
         }
         let cutoff = now - TRIM_LIMIT - MTIME_INTERVAL;
         let mut removed = Vec::new();
-        for d in self.fs.dirs() {
-            for n in self.fs.list(&d) {
+        for d in fs.dirs() {
+            for n in fs.list(&d) {
                 if !(n.ends_with("-a") || n.ends_with("-d")) {
                     continue;
                 }
                 let path = format!("{d}/{n}");
-                if self.fs.mtime(&path).is_some_and(|m| m < cutoff) {
-                    self.fs.remove(&path);
+                if fs.mtime(&path).is_some_and(|m| m < cutoff) {
+                    fs.remove(&path);
                     removed.push(path);
                 }
             }
         }
         let secs = now.div_euclid(NANOS_PER_SEC);
-        self.fs.write("trim.txt", secs.to_string().as_bytes(), now);
+        fs.write("trim.txt", secs.to_string().as_bytes(), now);
         TrimReport { ran: true, removed }
     }
 }

@@ -63,7 +63,7 @@
 //! BODY CALLS`). The content ID is the blake3 of the body, i.e. of the output with the build ID
 //! left out, as cmd/go's content ID is the hash of the archive with its build ID zeroed.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use crate::hash::Digest;
 use crate::scan::{self, Lexer, Tok, Token};
@@ -96,7 +96,113 @@ pub struct ExportData {
     /// tags of the exported functions' parameters (see the module doc).
     pub api: Digest,
     /// Inlinable functions by key: `F` for a function, `T.M` for a method.
-    pub inline: BTreeMap<String, Inlinable>,
+    pub inline: Keyed<Inlinable>,
+}
+
+/// A map from names to values, kept as a vector sorted by name: what the object model's
+/// tables (inlinable bodies, inline costs, escape tags, dependencies by local name), the
+/// why-rebuilt record ([`crate::rebuild::Record`]) and `why`'s chains need — lookups by name,
+/// iteration in name order, replacing on insert — as a `BTreeMap<String, V>` gives them, but
+/// without a B-tree's insert, search, rebalance and drop code for each value type in the
+/// page's wasm (about 3 KB raw each; docs/benchmarks.md, Page weight). The object model's
+/// tables hold tens to hundreds of names per package; a build's records, one per action, come
+/// in through [`Keyed::extend`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Keyed<V>(Vec<(String, V)>);
+
+impl<V> Default for Keyed<V> {
+    fn default() -> Self {
+        Keyed(Vec::new())
+    }
+}
+
+impl<V> Keyed<V> {
+    /// An empty table.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Where `key` is, or where it would go.
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        search(self.0.len(), &|i| self.0[i].0.as_str(), key)
+    }
+
+    /// Sets `key` to `value`, replacing what it had (as `BTreeMap::insert`).
+    pub fn insert(&mut self, key: String, value: V) {
+        match self.find(&key) {
+            Ok(i) => self.0[i].1 = value,
+            Err(i) => self.0.insert(i, (key, value)),
+        }
+    }
+
+    /// Sets each `(key, value)` of `entries` as [`Keyed::insert`] would one after the other
+    /// (the last of equal keys wins), in key order: into an empty table (a cold build's
+    /// records) or over the same keys (a warm build's) each insert appends or replaces, where
+    /// the given order would shift the vector at each one.
+    pub fn extend(&mut self, mut entries: Vec<(String, V)>) {
+        // Stable: equal keys keep their order, so the last given is inserted last.
+        crate::sort::sort_by(&mut entries, |a, b| a.0.cmp(&b.0));
+        for (k, v) in entries {
+            self.insert(k, v);
+        }
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&V> {
+        self.find(key).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.find(key).is_ok()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The entries in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    /// The names in order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    /// The values in their names' order.
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.iter().map(|(_, v)| v)
+    }
+}
+
+/// A binary search over `len` names in order, `name_at(i)` the `i`th: `binary_search_by`'s
+/// answer, written once for every [`Keyed`] value type rather than once per type.
+#[inline(never)]
+fn search<'a>(len: usize, name_at: &dyn Fn(usize) -> &'a str, key: &str) -> Result<usize, usize> {
+    let (mut lo, mut hi) = (0, len);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match name_at(mid).cmp(key) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return Ok(mid),
+        }
+    }
+    Err(lo)
+}
+
+impl<V> std::ops::Index<&str> for Keyed<V> {
+    type Output = V;
+
+    /// The value of `key`; panics if there is none, as a map's index does.
+    fn index(&self, key: &str) -> &V {
+        self.get(key).expect("no entry for the key")
+    }
 }
 
 /// A compiled package, as far as its identity goes.
@@ -196,7 +302,7 @@ impl Object {
             body: Vec::new(),
             export: ExportData {
                 api: content,
-                inline: BTreeMap::new(),
+                inline: Keyed::new(),
             },
             archive: Some(Archive {
                 bytes,
@@ -216,7 +322,7 @@ impl Object {
             body: Vec::new(),
             export: ExportData {
                 api: content,
-                inline: BTreeMap::new(),
+                inline: Keyed::new(),
             },
             archive: Some(Archive {
                 bytes: Vec::new(),
@@ -274,7 +380,7 @@ impl Object {
         let build_id = lines.next()?.strip_prefix("buildid ")?.to_string();
         let body: Vec<String> = lines.map(str::to_string).collect();
         let mut api = None;
-        let mut inline = BTreeMap::new();
+        let mut inline = Keyed::new();
         for l in &body {
             if let Some(h) = l.strip_prefix("api ") {
                 api = Some(parse_hex(h)?);
@@ -363,7 +469,7 @@ pub fn std_object(go_version: &str, import_path: &str, files: &[(&str, u64)]) ->
         ],
         export: ExportData {
             api,
-            inline: BTreeMap::new(),
+            inline: Keyed::new(),
         },
         archive: None,
     }
@@ -875,10 +981,9 @@ fn type_declarations(t: &[Tk], names: &mut BTreeSet<String>, scalars: &mut BTree
 /// carries), by key.
 fn exported_tags(
     per_file: &[(Vec<FuncDecl>, Vec<SpecDecl>)],
-    tags: &BTreeMap<String, escape::Tags>,
-) -> BTreeMap<String, String> {
-    // Inserted one by one: collecting into a map would add a sort of its own (Page weight).
-    let mut out = BTreeMap::new();
+    tags: &Keyed<escape::Tags>,
+) -> Keyed<String> {
+    let mut out = Keyed::new();
     for f in per_file.iter().flat_map(|(funcs, _)| funcs) {
         if f.exported && exported(f.key.rsplit('.').next().unwrap_or("")) {
             if let Some(t) = tags.get(&f.key) {
@@ -889,14 +994,25 @@ fn exported_tags(
     out
 }
 
+/// Adds `s` to the sorted set `v`; whether it was new (as `BTreeSet::insert`).
+fn insert_sorted<'a>(v: &mut Vec<&'a str>, s: &'a str) -> bool {
+    match v.binary_search(&s) {
+        Ok(_) => false,
+        Err(i) => {
+            v.insert(i, s);
+            true
+        }
+    }
+}
+
 /// The export data's fingerprint (cmd/compile's `Ctxt.Fingerprint`, the hash of the export data
 /// written): declarations, their positions, the inlinable bodies reachable from exported
 /// functions, and the exported functions' escape tags.
 fn fingerprint(
     decls: blake3::Hasher,
     positions: &blake3::Hasher,
-    inline: &BTreeMap<String, Inlinable>,
-    tags: &BTreeMap<String, String>,
+    inline: &Keyed<Inlinable>,
+    tags: &Keyed<String>,
 ) -> Digest {
     let mut h = blake3::Hasher::new();
     h.update(
@@ -915,19 +1031,18 @@ fn fingerprint(
         )
         .as_bytes(),
     );
-    // Bodies of exported functions, and of what they call (closed over the calls).
-    // Inserted one by one: collecting into a set would add a sort of its own (Page weight).
-    let mut reach: BTreeSet<&str> = BTreeSet::new();
-    for k in inline.keys() {
-        if exported(k.rsplit('.').next().unwrap_or("")) {
-            reach.insert(k);
-        }
-    }
-    let mut stack: Vec<&str> = reach.iter().copied().collect();
+    // Bodies of exported functions, and of what they call (closed over the calls). The keys
+    // come in order, so `reach` starts sorted.
+    let mut reach: Vec<&str> = inline
+        .keys()
+        .map(String::as_str)
+        .filter(|k| exported(k.rsplit('.').next().unwrap_or("")))
+        .collect();
+    let mut stack = reach.clone();
     while let Some(k) = stack.pop() {
         for c in inline.get(k).map_or(&[][..], |i| &i.calls[..]) {
-            if reach.insert(c.as_str()) {
-                stack.push(c.as_str());
+            if insert_sorted(&mut reach, c) {
+                stack.push(c);
             }
         }
     }
@@ -944,7 +1059,7 @@ fn fingerprint(
             );
         }
     }
-    for (k, t) in tags {
+    for (k, t) in tags.iter() {
         h.update(
             format!(
                 "escape {k} {t}
@@ -1015,7 +1130,10 @@ pub fn compile(src: &Source<'_>) -> Object {
             }
         }
     }
+    // Every import's local name (for the escape analysis: `x.F` with another `x` is a
+    // variable's), and the local names of the dependencies; one scan of each file for both.
     let mut import_names = BTreeSet::new();
+    let mut local: Keyed<&Dep<'_>> = Keyed::new();
     for (_, data) in &src.go_files {
         for imp in scan::scan("", data).imports {
             let resolved = src
@@ -1023,37 +1141,19 @@ pub fn compile(src: &Source<'_>) -> Object {
                 .iter()
                 .find(|(raw, _)| *raw == imp.path)
                 .map_or(&*imp.path, |(_, r)| r.as_str());
-            let name = imp.alias.as_deref().map(str::to_string).or_else(|| {
-                src.deps
-                    .iter()
-                    .find(|d| d.import_path == resolved)
-                    .map(|d| d.name.to_string())
-            });
-            import_names.insert(
-                name.unwrap_or_else(|| imp.path.rsplit('/').next().unwrap_or("").to_string()),
-            );
+            let dep = src.deps.iter().find(|d| d.import_path == resolved);
+            let name = match (imp.alias.as_deref(), dep) {
+                (Some(alias), _) => alias.to_string(),
+                (None, Some(d)) => d.name.to_string(),
+                (None, None) => imp.path.rsplit('/').next().unwrap_or("").to_string(),
+            };
+            if let Some(d) = dep {
+                local.insert(name.clone(), d);
+            }
+            import_names.insert(name);
         }
     }
     let tags = escape::analyze(&escape_funcs, &type_names, &scalar_types, &import_names);
-
-    // Local import names → dependency.
-    let mut local: BTreeMap<String, &Dep<'_>> = BTreeMap::new();
-    for (_, data) in &src.go_files {
-        for imp in scan::scan("", data).imports {
-            let resolved = src
-                .import_map
-                .iter()
-                .find(|(raw, _)| *raw == imp.path)
-                .map_or(&*imp.path, |(_, r)| r.as_str());
-            if let Some(d) = src.deps.iter().find(|d| d.import_path == resolved) {
-                let name = imp
-                    .alias
-                    .as_deref()
-                    .map_or_else(|| d.name.to_string(), str::to_string);
-                local.insert(name, d);
-            }
-        }
-    }
 
     // Inline costs, to a fixpoint over same-package calls.
     struct F<'t> {
@@ -1076,16 +1176,16 @@ pub fn compile(src: &Source<'_>) -> Object {
             });
         }
     }
-    let method_of = |name: &str, costs: &BTreeMap<String, u32>| -> Option<u32> {
+    let method_of = |name: &str, costs: &Keyed<u32>| -> Option<u32> {
         costs
             .iter()
             .filter(|(k, _)| k.rsplit_once('.').is_some_and(|(_, m)| m == name))
             .map(|(_, &c)| c)
             .max()
     };
-    let mut costs: BTreeMap<String, u32> = BTreeMap::new();
+    let mut costs: Keyed<u32> = Keyed::new();
     for _round in 0..8 {
-        let mut next = BTreeMap::new();
+        let mut next = Keyed::new();
         for f in &fs {
             if f.fixed.is_some() {
                 continue;
@@ -1143,7 +1243,7 @@ pub fn compile(src: &Source<'_>) -> Object {
             exportpos.update(format!("{} {}:{}:{}\n", n.lit, n.file, n.line, n.col).as_bytes());
         }
     }
-    let mut inline = BTreeMap::new();
+    let mut inline = Keyed::new();
     for f in &fs {
         let Some(&cost) = costs.get(&f.key) else {
             continue;
@@ -1181,51 +1281,50 @@ pub fn compile(src: &Source<'_>) -> Object {
 
     // What this package took from its dependencies: each one's export data fingerprint (the
     // object records it for the linker), and the bodies it inlined (they are in its code).
-    let mut selectors: BTreeSet<(Option<String>, String)> = BTreeSet::new();
+    let mut selectors: Vec<(Option<&str>, &str)> = Vec::new();
     for (toks, _) in &files {
         for k in 1..toks.len() {
             if toks[k - 1].is(".") {
                 if let Some(n) = toks[k].ident() {
-                    let q = (k >= 2)
-                        .then(|| toks[k - 2].ident())
-                        .flatten()
-                        .map(str::to_string);
-                    selectors.insert((q, n.to_string()));
+                    selectors.push(((k >= 2).then(|| toks[k - 2].ident()).flatten(), n));
                 }
             }
         }
     }
+    crate::sort::sort(&mut selectors);
+    selectors.dedup();
     let mut deps = blake3::Hasher::new();
     for d in &src.deps {
         deps.update(format!("dep {} {}\n", d.import_path, d.export.api.to_hex()).as_bytes());
-        let locals: Vec<&String> = local
+        let locals: Vec<&str> = local
             .iter()
             .filter(|(_, x)| x.import_path == d.import_path)
-            .map(|(n, _)| n)
+            .map(|(n, _)| n.as_str())
             .collect();
-        let mut want: BTreeSet<String> = BTreeSet::new();
-        for (q, n) in &selectors {
-            if q.as_ref().is_some_and(|q| locals.contains(&q)) && d.export.inline.contains_key(n) {
-                want.insert(n.clone());
+        // The names of the dependency's bodies this package inlined, sorted.
+        let mut want: Vec<&str> = Vec::new();
+        for &(q, n) in &selectors {
+            if q.is_some_and(|q| locals.contains(&q)) && d.export.inline.contains_key(n) {
+                insert_sorted(&mut want, n);
             }
             for k in d.export.inline.keys() {
                 if k.rsplit_once('.').is_some_and(|(_, m)| m == n) {
-                    want.insert(k.clone());
+                    insert_sorted(&mut want, k);
                 }
             }
         }
         // Close over the calls inside the dependency.
-        let mut stack: Vec<String> = want.iter().cloned().collect();
+        let mut stack = want.clone();
         while let Some(k) = stack.pop() {
-            if let Some(i) = d.export.inline.get(&k) {
+            if let Some(i) = d.export.inline.get(k) {
                 for c in &i.calls {
-                    if want.insert(c.clone()) {
-                        stack.push(c.clone());
+                    if insert_sorted(&mut want, c) {
+                        stack.push(c);
                     }
                 }
             }
         }
-        for k in &want {
+        for k in want {
             if let Some(i) = d.export.inline.get(k) {
                 deps.update(format!("inlined {k} {}\n", i.body.to_hex()).as_bytes());
             }
@@ -1245,7 +1344,7 @@ pub fn compile(src: &Source<'_>) -> Object {
             Digest(*exportpos.finalize().as_bytes()).to_hex()
         ),
     ];
-    for (k, i) in &inline {
+    for (k, i) in inline.iter() {
         let calls = if i.calls.is_empty() {
             "-".to_string()
         } else {
@@ -1435,5 +1534,126 @@ mod tests {
         assert_eq!(id, "aaaa/bbbb");
         assert_eq!(back, o);
         assert_eq!(back.content(), o.content());
+    }
+
+    /// A dependency (two files, assembly, an embedded file, methods, inlinable bodies calling
+    /// each other, escaping parameters, a closure) and its importer (an alias, an import map,
+    /// selectors and method calls into the dependency, a loop under two `-lang`s), compiled:
+    /// objects and fingerprints as the object model wrote them before its tables became sorted
+    /// vectors (2026-11-27, printed by aa17d73's `compile`), byte for byte.
+    fn pinned_objects() -> Vec<(&'static str, String)> {
+        use crate::object::{compile, Dep, Source};
+        let d1 = "package dep\n\nimport \"strings\"\n\ntype T struct{ n int }\n\ntype Kind int\n\nconst Max = 3\n\nvar Names, other []string\n\nfunc (t *T) Get() int { return t.n }\n\nfunc (t T) Name() string { return helper(t.n) }\n\nfunc helper(n int) string { return strings.Repeat(\"x\", n) }\n\nfunc Small() string { return \"s\" }\n\nfunc Calls() string { return Small() + helper(2) }\n\nfunc Keep(xs []string, p *T) *T {\n\tNames = append(Names[:0], xs...)\n\tf := func() int { return p.n }\n\t_ = f\n\treturn p\n}\n\n//go:noinline\nfunc Marked(k Kind) Kind { return k }\n\nfunc Loop(xs []int) (s int) {\n\tfor _, x := range xs {\n\t\ts += x\n\t}\n\treturn\n}\n";
+        let d2 = "package dep\n\nfunc (t *T) Set(n int) { t.n = n }\n\nfunc Deferred() { defer println() }\n\nfunc Leak(s *string) { Sink = s }\n\nvar Sink *string\n";
+        let dep = compile(&Source {
+            import_path: "example.com/m/dep",
+            dir: "/m/dep",
+            lang: "1.23",
+            go_files: vec![("a.go", d1.as_bytes()), ("b.go", d2.as_bytes())],
+            s_files: vec![("x.s", b"TEXT \xc2\xb7Add(SB), $0 // c\n\tRET\n".as_slice())],
+            embed_files: vec![("e.txt", b"hello".as_slice())],
+            ..Default::default()
+        });
+        let u1 = "package main\n\nimport (\n\td \"example.com/m/dep\"\n\t\"example.com/m/vend\"\n)\n\nfunc main() {\n\tvar t d.T\n\tt.Set(d.Max)\n\tprintln(d.Small(), d.Calls(), t.Get(), t.Name(), vend.V)\n}\n";
+        let u2 = "package main\n\nimport dep \"example.com/m/dep\"\n\nfunc other() string {\n\tfor i := 0; i < 1; i++ {\n\t}\n\treturn dep.Small()\n}\n\nfunc Exported(x *int) *int { return x }\n";
+        let deps = vec![Dep {
+            import_path: "example.com/m/dep",
+            name: "dep",
+            export: &dep.export,
+        }];
+        let user = |lang: &'static str| {
+            compile(&Source {
+                import_path: "example.com/m",
+                dir: "/m",
+                lang,
+                go_files: vec![("main.go", u1.as_bytes()), ("o.go", u2.as_bytes())],
+                import_map: vec![(
+                    "example.com/m/vend".into(),
+                    "vendor/example.com/m/vend".into(),
+                )],
+                deps: deps.clone(),
+                ..Default::default()
+            })
+        };
+        let hex = |o: &crate::object::Object| crate::hash::Digest::of(&o.to_bytes("A/C")).to_hex();
+        vec![
+            ("dep", hex(&dep)),
+            ("dep content", dep.content().to_hex()),
+            ("dep api", dep.export.api.to_hex()),
+            (
+                "dep inline",
+                dep.export
+                    .inline
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            ("user", hex(&user("1.23"))),
+            ("user 1.21", hex(&user("1.21"))),
+        ]
+    }
+
+    proptest::proptest! {
+        /// A table takes inserts, and `extend` (a sort and a merge), as a `BTreeMap` does:
+        /// the same entries in the same order, the last value of a repeated key kept.
+        #[test]
+        fn keyed_is_a_map(
+            first in proptest::collection::vec((0u8..20, 0u16..100), 0..40),
+            then in proptest::collection::vec((0u8..20, 0u16..100), 0..40),
+        ) {
+            let mut map = std::collections::BTreeMap::new();
+            let mut keyed = Keyed::new();
+            for &(k, v) in &first {
+                map.insert(format!("k{k}"), v);
+                keyed.insert(format!("k{k}"), v);
+            }
+            let mut extended = keyed.clone();
+            for &(k, v) in &then {
+                map.insert(format!("k{k}"), v);
+                keyed.insert(format!("k{k}"), v);
+            }
+            extended.extend(then.iter().map(|&(k, v)| (format!("k{k}"), v)).collect());
+            let want: Vec<(&String, &u16)> = map.iter().collect();
+            proptest::prop_assert_eq!(keyed.iter().collect::<Vec<_>>(), want.clone());
+            proptest::prop_assert_eq!(extended.iter().collect::<Vec<_>>(), want);
+            for k in 0..20u8 {
+                let k = format!("k{k}");
+                proptest::prop_assert_eq!(keyed.get(&k), map.get(&k));
+            }
+        }
+    }
+
+    #[test]
+    fn objects_are_pinned_byte_for_byte() {
+        let want = [
+            (
+                "dep",
+                "08d14ff1c31dcf8ec125ec85079fd7d81cf25456b485689d196b87ef2b4a1350",
+            ),
+            (
+                "dep content",
+                "3f6befbb37f11f1651a6e3ad65ae421620a463221b4cc4ae38c615c652295444",
+            ),
+            (
+                "dep api",
+                "8e88fd9ff633c02ed4ea860327166641459e13a2366dab040e56a6a61c327c54",
+            ),
+            (
+                "dep inline",
+                "Calls,Keep,Leak,Small,T.Get,T.Name,T.Set,helper",
+            ),
+            (
+                "user",
+                "efc4b1cef5874f76609d67a19e7e658ceb65876f243084c329bb0a9db7abf11a",
+            ),
+            (
+                "user 1.21",
+                "b5a79724df8db5476716ed9a0fb9c425e628065a09ae05587ffc355c6a85d200",
+            ),
+        ];
+        let got = pinned_objects();
+        let got: Vec<(&str, &str)> = got.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(got, want);
     }
 }

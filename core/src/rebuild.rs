@@ -17,8 +17,6 @@
 //! record's versioned JSON ([`Record::to_json`]). Not here: timing, parallelism, transcripts and
 //! the real tools.
 
-use std::collections::BTreeMap;
-
 use crate::actionid::{BuildId, HashedInputs, IdConfig, SourceFiles};
 use crate::build::{self, Config, ReadOnly, Session, Simulated};
 use crate::cache::{Cache, UnixNanos};
@@ -41,7 +39,8 @@ pub struct Flags {
 /// what changed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Record {
-    pub actions: BTreeMap<String, ActionRecord>,
+    /// By action key (`build P`, `link P`), in key order (a sorted vector: `object::Keyed`).
+    pub actions: object::Keyed<ActionRecord>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -332,7 +331,7 @@ impl Record {
             let export = match &a["export"] {
                 Value::Null => None,
                 e => {
-                    let mut inline = BTreeMap::new();
+                    let mut inline = object::Keyed::new();
                     for f in e["inline"].as_array().ok_or_else(|| bad("inline"))? {
                         inline.insert(
                             f["key"]
@@ -729,7 +728,7 @@ mod tests {
             "file \"quoted\" \\back\\slash\ttab\u{1}ctl\u{1f} é ✓ 🦀",
             "",
         ];
-        let mut inline = BTreeMap::new();
+        let mut inline = object::Keyed::new();
         for (k, calls) in [("F", vec!["G".to_string()]), ("T.M", vec![])] {
             inline.insert(
                 k.to_string(),

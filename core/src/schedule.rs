@@ -238,12 +238,19 @@ pub fn for_plan(plan: &Plan, workers: usize) -> Scheduler<ActionIx> {
     let mut by_prio: Vec<(usize, ActionIx)> =
         plan.actions().map(|(a, x)| (x.priority, a)).collect();
     crate::sort::sort(&mut by_prio);
-    let mut job_of = std::collections::HashMap::new();
+    // Each action's job by its index in the plan's graph (a vector, not a hash map: one table
+    // type fewer in the page's wasm). Dependencies come first in priority order.
+    let mut job_of: Vec<Option<JobId>> = vec![None; plan.graph().node_count()];
     let mut s = Scheduler::new(workers);
     for (prio, a) in by_prio {
-        let deps: Vec<JobId> = plan.action(a).deps.iter().map(|d| job_of[d]).collect();
+        let deps: Vec<JobId> = plan
+            .action(a)
+            .deps
+            .iter()
+            .map(|d| job_of[d.index()].expect("a dependency is scheduled before its dependents"))
+            .collect();
         let id = s.add(a, prio, &deps);
-        job_of.insert(a, id);
+        job_of[a.index()] = Some(id);
     }
     s
 }

@@ -57,7 +57,7 @@
 //! objects, symabis, the compiler's `go_asm.h`, copied headers, cgo's and gcc's files) are listed
 //! with unknown size unless the caller fills it in. No IO, no clock, no threads.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use crate::cgo;
 use crate::plan::{
@@ -341,13 +341,26 @@ impl Timed {
     }
 }
 
+/// Each action's run outcome by its index in the plan's graph; the last run of an action wins.
+fn outcomes_by_action<'a>(input: &'a RenderInput<'a>) -> Vec<Option<&'a RunOutcome>> {
+    let mut v = vec![None; input.plan.graph().node_count()];
+    for r in input.runs {
+        if let Some(slot) = v.get_mut(r.action.index()) {
+            *slot = Some(&r.outcome);
+        }
+    }
+    v
+}
+
 /// What every action's commands are made of: the plan, the flags, where outputs are.
 struct Script<'a> {
     input: &'a RenderInput<'a>,
     plan: &'a Plan,
     /// `$WORK` under `-n`, the real directory otherwise.
     work: String,
-    outcomes: HashMap<ActionIx, &'a RunOutcome>,
+    /// Each action's outcome, by its index in the plan's graph (a vector rather than a hash
+    /// map: one table type fewer in the page's wasm).
+    outcomes: Vec<Option<&'a RunOutcome>>,
 }
 
 impl<'a> Script<'a> {
@@ -360,8 +373,13 @@ impl<'a> Script<'a> {
             } else {
                 input.work_dir.to_string()
             },
-            outcomes: input.runs.iter().map(|r| (r.action, &r.outcome)).collect(),
+            outcomes: outcomes_by_action(input),
         }
+    }
+
+    /// The outcome of `a`'s run, if it has one.
+    fn outcome(&self, a: ActionIx) -> Option<&'a RunOutcome> {
+        self.outcomes.get(a.index()).copied().flatten()
     }
 
     /// A `$WORK` path as the process sees it.
@@ -371,7 +389,7 @@ impl<'a> Script<'a> {
 
     /// Where a dependency's output is, as the process sees it.
     fn output_path(&self, a: ActionIx) -> String {
-        match self.outcomes.get(&a) {
+        match self.outcome(a) {
             Some(RunOutcome::Hit { output_hex }) => cache_file(self.input.gocache, output_hex),
             _ => self.abs(&self.plan.cold_built(a)),
         }
@@ -381,7 +399,7 @@ impl<'a> Script<'a> {
     fn installs_current_target(&self, a: ActionIx) -> bool {
         let x = self.plan.action(a);
         matches!(x.mode, Mode::LinkInstall | Mode::BuildInstall)
-            && x.deps.first().and_then(|d| self.outcomes.get(d)) == Some(&&RunOutcome::UpToDate)
+            && x.deps.first().and_then(|&d| self.outcome(d)) == Some(&RunOutcome::UpToDate)
     }
 
     /// Every run's ops in the order go prints them: by issue time, ties in dispatch order.
@@ -464,7 +482,7 @@ impl<'a> Script<'a> {
             }
         }
         // Dependencies whose output is not where the plan assumed (cache hits).
-        let moved: HashMap<String, String> = x
+        let moved: Vec<(String, String)> = x
             .deps
             .iter()
             .map(|&d| (plan.cold_built(d), d))
@@ -580,13 +598,14 @@ impl<'a> Script<'a> {
     fn step(
         &self,
         step: &Step,
-        moved: &HashMap<String, String>,
+        moved: &[(String, String)],
         build_id: Option<&str>,
         generated: Option<&cgo::CgoSteps>,
     ) -> Option<Op> {
         let relocate = |s: &String| -> String {
-            match moved.get(s) {
-                Some(p) => p.clone(),
+            // The last dependency with that output wins, as when these pairs filled a map.
+            match moved.iter().rev().find(|(cold, _)| cold == s) {
+                Some((_, p)) => p.clone(),
                 None => self.abs(s),
             }
         };

@@ -6,11 +6,12 @@
 //! lines it hashed ([`crate::actionid::HashedInputs`]), so the diff is always available.
 //! Prediction of the rebuild set before a build lives in [`crate::rebuild::predict`].
 
-use std::collections::BTreeMap;
+use std::cmp::Ordering;
 use std::fmt;
 
 use crate::actionid::HashedInputs;
 use crate::cache::Miss;
+use crate::object::Keyed;
 
 /// The cache outcome of one action.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -155,35 +156,58 @@ fn classify(index: usize, line: &str) -> (InputKind, String, String) {
 /// subjects are shown as `file_prefix + name` (e.g. `util/` + `util.go`). Sorted: files first,
 /// then imports, then the rest.
 pub fn diff(old: &HashedInputs, new: &HashedInputs, file_prefix: &str) -> Vec<InputChange> {
-    let index = |h: &HashedInputs| {
-        let mut m: BTreeMap<(InputKind, String), Vec<String>> = BTreeMap::new();
-        for (i, l) in h.lines().enumerate() {
-            let (k, s, v) = classify(i, l);
-            m.entry((k, s)).or_default().push(v);
-        }
-        m
-    };
-    let (a, b) = (index(old), index(new));
-    let mut keys: Vec<&(InputKind, String)> = a.keys().chain(b.keys()).collect();
-    crate::sort::sort(&mut keys);
-    keys.dedup();
+    let (a, b) = (grouped(old), grouped(new));
+    let (mut i, mut j) = (0, 0);
     let mut out = Vec::new();
-    for k in keys {
-        let (x, y) = (a.get(k), b.get(k));
-        if x == y {
+    // A merge of the two sorted groupings: every key of either side once, in order.
+    while i < a.len() || j < b.len() {
+        let order = match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) => x.0.cmp(&y.0),
+            (Some(_), None) => Ordering::Less,
+            (None, _) => Ordering::Greater,
+        };
+        let (x, y) = match order {
+            Ordering::Less => (Some(&a[i]), None),
+            Ordering::Greater => (None, Some(&b[j])),
+            Ordering::Equal => (Some(&a[i]), Some(&b[j])),
+        };
+        i += usize::from(x.is_some());
+        j += usize::from(y.is_some());
+        let (xv, yv) = (x.map(|g| &g.1), y.map(|g| &g.1));
+        if xv == yv {
             continue;
         }
-        let subject = if k.0 == InputKind::File {
-            format!("{file_prefix}{}", k.1)
+        let (kind, subject) = &x.or(y).expect("a key of either side").0;
+        let subject = if *kind == InputKind::File {
+            format!("{file_prefix}{subject}")
         } else {
-            k.1.clone()
+            subject.clone()
         };
         out.push(InputChange {
-            kind: k.0,
+            kind: *kind,
             subject,
-            old: x.map(|v| v.join(",")),
-            new: y.map(|v| v.join(",")),
+            old: xv.map(|v| v.join(",")),
+            new: yv.map(|v| v.join(",")),
         });
+    }
+    out
+}
+
+/// One side's hashed lines grouped by (kind, subject), sorted by it, each group's values in
+/// line order. Sorted vectors rather than a B-tree map keyed by the pair: the map's code for
+/// that key type was in the page's first module for this one use (docs/benchmarks.md, Page
+/// weight).
+fn grouped(h: &HashedInputs) -> Vec<((InputKind, String), Vec<String>)> {
+    let mut lines: Vec<(InputKind, String, String)> =
+        h.lines().enumerate().map(|(i, l)| classify(i, l)).collect();
+    // Stable: equal keys keep their lines' order.
+    crate::sort::sort_by(&mut lines, |x, y| (x.0, &x.1).cmp(&(y.0, &y.1)));
+    let mut out: Vec<((InputKind, String), Vec<String>)> = Vec::new();
+    for (kind, subject, value) in lines {
+        match out.last_mut() {
+            Some(((k, s), values)) if *k == kind && *s == subject => values.push(value),
+            _ => out.push(((kind, subject), vec![value])),
+        }
     }
     out
 }
@@ -200,14 +224,14 @@ pub trait Explain {
 /// inputs include a file or configuration line is a root; otherwise the chain continues through
 /// the changed dependency with the longest chain (ties: the first in input order).
 pub fn chain(ex: &dyn Explain, key: &str) -> Vec<String> {
-    let mut memo = BTreeMap::new();
+    let mut memo = Keyed::new();
     chain_memo(ex, key, &mut memo, 0)
 }
 
 fn chain_memo(
     ex: &dyn Explain,
     key: &str,
-    memo: &mut BTreeMap<String, Vec<String>>,
+    memo: &mut Keyed<Vec<String>>,
     depth: usize,
 ) -> Vec<String> {
     if let Some(c) = memo.get(key) {
@@ -293,6 +317,67 @@ pub fn explain(ex: &dyn Explain, key: &str) -> String {
 mod tests {
     use super::*;
     use crate::hash::Digest;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    /// `diff` as it was written over a B-tree map of the two sides' lines.
+    fn diff_by_map(old: &HashedInputs, new: &HashedInputs, prefix: &str) -> Vec<InputChange> {
+        let index = |h: &HashedInputs| {
+            let mut m: BTreeMap<(InputKind, String), Vec<String>> = BTreeMap::new();
+            for (i, l) in h.lines().enumerate() {
+                let (k, s, v) = classify(i, l);
+                m.entry((k, s)).or_default().push(v);
+            }
+            m
+        };
+        let (a, b) = (index(old), index(new));
+        let mut keys: Vec<&(InputKind, String)> = a.keys().chain(b.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        let mut out = Vec::new();
+        for k in keys {
+            let (x, y) = (a.get(k), b.get(k));
+            if x != y {
+                out.push(InputChange {
+                    kind: k.0,
+                    subject: if k.0 == InputKind::File {
+                        format!("{prefix}{}", k.1)
+                    } else {
+                        k.1.clone()
+                    },
+                    old: x.map(|v| v.join(",")),
+                    new: y.map(|v| v.join(",")),
+                });
+            }
+        }
+        out
+    }
+
+    proptest! {
+        /// The merge of sorted groupings finds what the map did, in the same order, over
+        /// lines of every kind with repeated subjects (go hashes several `file` lines of one
+        /// name under cgo, and config words repeat).
+        #[test]
+        fn diff_is_the_maps_diff(
+            old in proptest::collection::vec((0usize..6, 0u8..3, 0u8..3), 0..12),
+            new in proptest::collection::vec((0usize..6, 0u8..3, 0u8..3), 0..12),
+        ) {
+            const SHAPES: [&str; 6] = ["file f{}.go H{}", "import p{} C{}", "packagefile p{}=C{}",
+                "packagemain M{}{}", "flag{} v{}", "GO{}=x{}"];
+            let lines = |v: &[(usize, u8, u8)]| -> Vec<String> {
+                let mut out = vec!["go1.23.5".to_string()];
+                out.extend(v.iter().map(|&(k, a, b)| {
+                    SHAPES[k].replacen("{}", &a.to_string(), 1).replacen("{}", &b.to_string(), 1)
+                }));
+                out
+            };
+            let (o, n) = (lines(&old), lines(&new));
+            let o: Vec<&str> = o.iter().map(String::as_str).collect();
+            let n: Vec<&str> = n.iter().map(String::as_str).collect();
+            let (o, n) = (inputs(&o), inputs(&n));
+            prop_assert_eq!(diff(&o, &n, "d/"), diff_by_map(&o, &n, "d/"));
+        }
+    }
 
     fn inputs(lines: &[&str]) -> HashedInputs {
         HashedInputs::from_lines(

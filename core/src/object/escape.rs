@@ -50,9 +50,9 @@
 //! them to the call when it can see every call). The tests compare the tags with `go build -gcflags=-m` on
 //! snippets (`core/tests/escape.rs`).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
-use super::{Tk, BUILTINS, PREDECLARED_TYPES};
+use super::{Keyed, Tk, BUILTINS, PREDECLARED_TYPES};
 
 /// go's `numEscResults`.
 const RESULTS: usize = 5;
@@ -169,13 +169,13 @@ pub(super) struct Func<'t> {
 
 /// The tags of every function of one Go file (keys `F`, `T.M`), as the simulated compiler
 /// computes them: for tests and for showing them.
-pub fn file_tags(src: &str) -> BTreeMap<String, Tags> {
+pub fn file_tags(src: &str) -> Keyed<Tags> {
     package_tags(&[src])
 }
 
 /// The tags of every function of a package's Go files, analysed together (calls between its
 /// files go through the callees' tags), as [`super::compile`] computes them.
-pub fn package_tags(files: &[&str]) -> BTreeMap<String, Tags> {
+pub fn package_tags(files: &[&str]) -> Keyed<Tags> {
     let lexed: Vec<_> = files
         .iter()
         .enumerate()
@@ -229,14 +229,14 @@ pub(super) fn analyze(
     types: &BTreeSet<String>,
     scalars: &BTreeSet<String>,
     imports: &BTreeSet<String>,
-) -> BTreeMap<String, Tags> {
+) -> Keyed<Tags> {
     let sigs: Vec<Sig> = funcs
         .iter()
         .map(|f| Sig::parse(f.sig, scalars, false))
         .collect();
-    let mut tags: BTreeMap<String, Tags> = BTreeMap::new();
+    let mut tags: Keyed<Tags> = Keyed::new();
     for _round in 0..8 {
-        let mut next = BTreeMap::new();
+        let mut next = Keyed::new();
         for (f, sig) in funcs.iter().zip(&sigs) {
             let ctx = Known {
                 tags: &tags,
@@ -256,7 +256,7 @@ pub(super) fn analyze(
 
 /// What the analysis of one function knows about the rest of the package.
 struct Known<'a> {
-    tags: &'a BTreeMap<String, Tags>,
+    tags: &'a Keyed<Tags>,
     types: &'a BTreeSet<String>,
     scalars: &'a BTreeSet<String>,
     /// The local names of the imported packages (`x.F` with another `x` is a variable's).
@@ -484,7 +484,8 @@ struct Analysis<'a, 'k> {
     kinds: Vec<Kind>,
     /// Incoming edges per location: (source, derefs).
     edges: Vec<Vec<(Loc, i32)>>,
-    names: HashMap<String, Loc>,
+    /// Names in scope and their locations (sorted: the object model's one table type).
+    names: Keyed<Loc>,
     /// Locals known to hold struct or array values (declared `var x T`, or assigned a
     /// composite literal); other locals may hold pointers. Indexed by location (a flag per
     /// location rather than a set: no B-tree code of its own in the page's wasm).
@@ -504,7 +505,7 @@ impl<'a, 'k> Analysis<'a, 'k> {
         let mut a = Analysis {
             kinds: vec![Kind::Heap, Kind::Mutator, Kind::Callee],
             edges: vec![Vec::new(); 3],
-            names: HashMap::new(),
+            names: Keyed::new(),
             values: Vec::new(),
             sig,
             known,
@@ -1060,7 +1061,8 @@ impl<'a, 'k> Analysis<'a, 'k> {
             params.push(l);
         }
         let saved = std::mem::take(&mut self.results);
-        let before: BTreeSet<String> = self.names.keys().cloned().collect();
+        // The names bound before the closure, sorted (the table's order).
+        let before: Vec<String> = self.names.keys().cloned().collect();
         self.block(&t[open + 1..end - 1]);
         self.results = saved;
         // The closure captures the outer variables its body names.
@@ -1068,7 +1070,7 @@ impl<'a, 'k> Analysis<'a, 'k> {
         let captured: Val = t[open + 1..end - 1]
             .iter()
             .filter_map(Tk::ident)
-            .filter(|n| before.contains(*n))
+            .filter(|n| before.binary_search_by(|b| b.as_str().cmp(n)).is_ok())
             .filter_map(|n| self.names.get(n).map(|&l| (l, 0)))
             .filter(|(l, _)| !params.contains(l))
             .collect();
