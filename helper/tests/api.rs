@@ -770,17 +770,27 @@ fn api_hostile_requests_are_refused_and_leave_nothing() {
         let _ = s.read_to_end(&mut out);
         parse_response(&out).0
     });
-    let mut saw_429 = false;
-    for _ in 0..50 {
-        std::thread::sleep(Duration::from_millis(20));
-        let (s, _) = h.api("POST", "/api/v1/build", &ok_req);
-        if s == 429 {
-            saw_429 = true;
+    // The first build holds the slot once its directory is in the temporary root (made after
+    // the slot is taken, removed before it is given back; its compile hangs until the 1 s tool
+    // timeout). Waiting for that, not a fixed time, keeps the second request from overtaking
+    // the first on a busy machine.
+    let mut started = false;
+    for _ in 0..500 {
+        if !h.tmp_entries().is_empty() {
+            started = true;
             break;
         }
+        std::thread::sleep(Duration::from_millis(10));
     }
+    assert!(started, "the first build started within 5 s");
+    let (second, body) = h.api("POST", "/api/v1/build", &ok_req);
+    assert_eq!(
+        second,
+        429,
+        "a second concurrent build is refused: {}",
+        String::from_utf8_lossy(&body)
+    );
     assert_eq!(first.join().unwrap(), 200);
-    assert!(saw_429, "a second concurrent build is refused with 429");
     std::thread::sleep(Duration::from_millis(100));
     assert_eq!(h.tmp_entries(), Vec::<String>::new());
     // Nothing was written where the helper runs, nor next to the fake Go.
