@@ -874,10 +874,13 @@ pub enum FileError {
     OtherPackage { name: String },
 }
 
-/// One file and where it went.
+/// One file and where it went. The name is borrowed from the directory listing given to
+/// [`classify_dir`]: a verdict lives only as long as the classification (the loader reads a
+/// directory's verdicts for its first syntax error), so an owned copy per file would be one
+/// allocation and one free per file for nothing.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FileVerdict {
-    pub name: String,
+pub struct FileVerdict<'a> {
+    pub name: &'a str,
     pub role: FileRole,
 }
 
@@ -949,7 +952,7 @@ pub struct DirFiles<'a> {
     pub s_files: Vec<String>,
     pub other_files: Vec<(OtherKind, String)>,
     /// Every file given, in order, with its role.
-    pub verdicts: Vec<FileVerdict>,
+    pub verdicts: Vec<FileVerdict<'a>>,
     /// What the loader needs of the scanned headers of the package's own Go files
     /// (`go_files` and `cgo_files`, not tests) besides their imports: of those with
     /// `//go:embed` lines, or of every one in a `main` package (its `//go:debug` lines).
@@ -1070,10 +1073,7 @@ pub fn classify_dir<'a>(
     };
 
     for (name, data) in files {
-        let verdict = |role| FileVerdict {
-            name: name.to_string(),
-            role,
-        };
+        let verdict = |role| FileVerdict { name, role };
         if name.starts_with('_') || name.starts_with('.') {
             out.verdicts
                 .push(verdict(FileRole::Excluded(Exclusion::Hidden)));
@@ -1087,14 +1087,14 @@ pub fn classify_dir<'a>(
                 .push(verdict(FileRole::Excluded(Exclusion::NotSource)));
             continue;
         }
-        let ignore = |out: &mut DirFiles, why: Exclusion| {
+        let ignore = |out: &mut DirFiles<'a>, why: Exclusion| {
             if is_go {
                 out.ignored_go_files.push(name.to_string());
             } else {
                 out.ignored_other_files.push(name.to_string());
             }
             out.verdicts.push(FileVerdict {
-                name: name.to_string(),
+                name,
                 role: FileRole::Excluded(why),
             });
         };
@@ -1118,7 +1118,7 @@ pub fn classify_dir<'a>(
         } else {
             scan::scan_comments(data)
         };
-        let mut bad = |out: &mut DirFiles, err: FileError, msg: String| {
+        let mut bad = |out: &mut DirFiles<'a>, err: FileError, msg: String| {
             if first_error.is_none() {
                 first_error = Some(DirError::BadFile {
                     file: name.to_string(),
@@ -1129,7 +1129,7 @@ pub fn classify_dir<'a>(
                 out.invalid_go_files.push(name.to_string());
             }
             out.verdicts.push(FileVerdict {
-                name: name.to_string(),
+                name,
                 role: FileRole::Invalid(err),
             });
         };
@@ -1322,7 +1322,7 @@ pub fn classify_dir<'a>(
         out.ignored_other_files.extend(big_s.iter().cloned());
         crate::sort::sort(&mut out.ignored_other_files);
         for v in &mut out.verdicts {
-            if big_s.contains(&v.name) {
+            if big_s.iter().any(|s| s == v.name) {
                 v.role = FileRole::Excluded(Exclusion::NeedsCgo);
             }
         }
@@ -1360,7 +1360,7 @@ pub fn classify_dir<'a>(
                 .collect();
             out.other_files.retain(|(_, n)| !drop.contains(n));
             for v in &mut out.verdicts {
-                if drop.contains(&v.name) {
+                if drop.iter().any(|d| d == v.name) {
                     v.role = FileRole::Excluded(Exclusion::CgoDisabledSource);
                 }
             }

@@ -34,7 +34,7 @@ use std::fmt;
 
 use crate::constraint::{
     classify_dir, BuildContext, DirError, DirFiles, DirImport, DirName, FileError, FileRole,
-    FileVerdict, OtherKind,
+    OtherKind,
 };
 use crate::gomod::{self, GoMod, ReplaceTarget};
 use crate::plan::{BuildMode, ModuleInfo, PkgNode, PlanInput};
@@ -89,7 +89,10 @@ pub struct Loaded {
     pub warnings: Vec<String>,
 }
 
-/// What the loader learned about one package, beyond what the planner needs.
+/// What the loader learned about one package, beyond what the planner needs. (Each file's
+/// verdict is not kept: nothing read it, and copying every file's name into the result and
+/// freeing it again was a measurable part of a load; `DirFiles::verdicts` has them while the
+/// loader runs.)
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PackageInfo {
     pub import_path: String,
@@ -97,8 +100,6 @@ pub struct PackageInfo {
     pub ws_dir: Option<String>,
     /// Index into `input.modules`; `None` for the standard library.
     pub module: Option<usize>,
-    /// Every file of the directory and where go/build put it (empty for std).
-    pub files: Vec<FileVerdict>,
     /// Named on the command line (directly or through a pattern).
     pub root: bool,
 }
@@ -1963,7 +1964,6 @@ impl<'a> Loader<'a> {
                             import_path: String::from(self.cache.get(p)),
                             ws_dir: None,
                             module: None,
-                            files: Vec::new(),
                             root: is_root[p],
                         },
                     )
@@ -2006,7 +2006,6 @@ impl<'a> Loader<'a> {
                             import_path: String::from(self.cache.get(p)),
                             ws_dir: Some(dir.to_string()),
                             module: Some(module),
-                            files: files.verdicts,
                             root: is_root[p],
                         },
                     )
