@@ -542,15 +542,21 @@ impl Build {
     }
 }
 
+/// `simulated`, `go-trace` or `go-actiongraph`.
+fn origin_word(o: buildlab_core::trace::Origin) -> &'static str {
+    use buildlab_core::trace::Origin;
+    match o {
+        Origin::Simulated => "simulated",
+        Origin::GoTrace => "go-trace",
+        Origin::GoActionGraph => "go-actiongraph",
+    }
+}
+
 impl From<&buildlab_core::trace::Trace> for Trace {
     fn from(t: &buildlab_core::trace::Trace) -> Self {
-        use buildlab_core::trace::{Origin, Status};
+        use buildlab_core::trace::Status;
         Trace {
-            origin: match t.origin {
-                Origin::Simulated => "simulated",
-                Origin::GoTrace => "go-trace",
-                Origin::GoActionGraph => "go-actiongraph",
-            },
+            origin: origin_word(t.origin),
             root: t.root.clone(),
             lanes: t.lanes,
             wall_ms: t.wall_ms(),
@@ -846,12 +852,37 @@ fn status_word(s: Status) -> &'static str {
 }
 
 /// `b001` of every action, by `-debug-actiongraph` ID.
-pub fn workdirs(p: &Planned) -> std::collections::HashMap<usize, String> {
-    p.plan
-        .summary()
-        .into_iter()
-        .filter_map(|a| Some((a.id, a.workdir?)))
-        .collect()
+pub fn workdirs(p: &Planned) -> ById<String> {
+    let mut dirs = ById::default();
+    for a in p.plan.summary() {
+        if let Some(w) = a.workdir {
+            dirs.insert(a.id, w);
+        }
+    }
+    dirs
+}
+
+/// A map from `-debug-actiongraph` IDs (a plan's: 0 to its number of actions) to values, as a
+/// vector indexed by ID. Not a `HashMap`: each key and value type of one is its own copy of
+/// hashbrown's insert and rehash in the page's wasm (docs/benchmarks.md, Page weight).
+pub struct ById<T>(Vec<Option<T>>);
+
+impl<T> Default for ById<T> {
+    fn default() -> Self {
+        ById(Vec::new())
+    }
+}
+
+impl<T> ById<T> {
+    pub fn insert(&mut self, id: usize, v: T) {
+        if id >= self.0.len() {
+            self.0.resize_with(id + 1, || None);
+        }
+        self.0[id] = Some(v);
+    }
+    pub fn get(&self, id: usize) -> Option<&T> {
+        self.0.get(id)?.as_ref()
+    }
 }
 
 impl BuildAction {
@@ -935,18 +966,17 @@ impl BuildRun {
         let report = &r.report;
         let dirs = workdirs(p);
         // Per action: its report entry (action ID, build ID, why).
-        let by_id: std::collections::HashMap<usize, &buildlab_core::rebuild::ActionReport> = report
-            .actions
-            .iter()
-            .map(|a| (p.plan.action(a.action).id, a))
-            .collect();
+        let mut by_id = ById::default();
+        for a in &report.actions {
+            by_id.insert(p.plan.action(a.action).id, a);
+        }
         let actions = r
             .trace
             .actions
             .iter()
             .map(|a| {
-                let mut x = BuildAction::of(a, dirs.get(&a.id).cloned());
-                if let Some(rep) = by_id.get(&a.id) {
+                let mut x = BuildAction::of(a, dirs.get(a.id).cloned());
+                if let Some(rep) = by_id.get(a.id) {
                     x.action_id = Some(rep.inputs.id.to_hex());
                     x.build_id = Some(rep.build_id.clone()).filter(|s| !s.is_empty());
                     if rep.outcome.ran() {
@@ -1471,6 +1501,250 @@ impl SharedDto {
                 })
                 .collect(),
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The hand-off from the first-load module to the full one (`Lab.handoff` → `Lab.adopt`)
+// ---------------------------------------------------------------------------------------------
+
+/// One build of the session's history as the first-load module hands it over: its label and
+/// every field of its trace (the timeline's [`BuildTrace`], plus where it came from and its
+/// root). Plain JS values, not a share link's JSON: the first module then needs no JSON writer,
+/// txtar or wire format, only the serializer its build results use already; and a JS number
+/// carries an `f64` exactly, so the full module's history is the first module's, bit for bit.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HandoffBuild<'a> {
+    pub label: &'a str,
+    pub origin: &'static str,
+    pub root: &'a str,
+    pub trace: BuildTrace,
+}
+
+impl<'a> HandoffBuild<'a> {
+    pub fn of((label, t): &'a (String, buildlab_core::trace::Trace)) -> Self {
+        HandoffBuild {
+            label,
+            origin: origin_word(t.origin),
+            root: &t.root,
+            trace: BuildTrace::of(t),
+        }
+    }
+}
+
+/// The workspace's files as `[{path, bytes}]` (`bytes` a `Uint8Array`), built by hand: through
+/// serde, bytes would become an array of numbers.
+pub fn files_to_js(ws: &buildlab_core::workspace::Workspace) -> JsValue {
+    let out = js_sys::Array::new();
+    for (path, data) in ws.iter() {
+        let f = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&f, &"path".into(), &path.into());
+        let _ = js_sys::Reflect::set(&f, &"bytes".into(), &js_sys::Uint8Array::from(data).into());
+        out.push(&f);
+    }
+    out.into()
+}
+
+/// What `Lab.adopt` takes: the first module's workspace and history (`Lab.handoff`).
+#[cfg(feature = "extras")]
+pub struct Handoff {
+    pub workspace: buildlab_core::workspace::Workspace,
+    pub builds: Vec<(String, buildlab_core::trace::Trace)>,
+}
+
+#[cfg(feature = "extras")]
+impl Handoff {
+    /// Reads `{files: [{path, bytes}], builds: [HandoffBuild]}`; an error names what is wrong.
+    pub fn from_js(v: &JsValue) -> Result<Handoff, JsError> {
+        let files = jsread::field(v, "files")
+            .and_then(|f| jsread::array(&f))
+            .ok_or_else(|| JsError::new("invalid hand-off: `files` must be an array"))?;
+        let mut workspace = buildlab_core::workspace::Workspace::new();
+        for f in files.iter() {
+            let path = jsread::required_string(&f, "path")?;
+            let bytes = jsread::field(&f, "bytes")
+                .filter(|b| wasm_bindgen::JsCast::is_instance_of::<js_sys::Uint8Array>(b))
+                .ok_or_else(|| JsError::new("invalid hand-off: `bytes` must be a Uint8Array"))?;
+            workspace
+                .insert(&path, js_sys::Uint8Array::from(bytes).to_vec())
+                .map_err(|e| JsError::new(&e.to_string()))?;
+        }
+        let builds: Vec<BuildIn> = match jsread::field(v, "builds") {
+            Some(b) => serde_wasm_bindgen::from_value(b)
+                .map_err(|e| JsError::new(&format!("invalid hand-off: {e}")))?,
+            None => Vec::new(),
+        };
+        let builds = builds
+            .into_iter()
+            .map(BuildIn::into_build)
+            .collect::<Result<_, String>>()
+            .map_err(|e| JsError::new(&format!("invalid hand-off: {e}")))?;
+        Ok(Handoff { workspace, builds })
+    }
+}
+
+/// [`HandoffBuild`] read back.
+#[cfg(feature = "extras")]
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BuildIn {
+    label: String,
+    origin: String,
+    root: String,
+    trace: TraceIn,
+}
+
+/// [`BuildTrace`] read back.
+#[cfg(feature = "extras")]
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TraceIn {
+    lanes: usize,
+    do_start_us: f64,
+    do_end_us: f64,
+    end_us: f64,
+    actions: Vec<ActionIn>,
+}
+
+/// [`BuildAction`] read back (its page-only fields, `workDir`, `actionId`, `buildId` and the
+/// cache's `why`, are not the trace's and are left out of a handed-off build anyway).
+#[cfg(feature = "extras")]
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ActionIn {
+    id: usize,
+    mode: String,
+    package: String,
+    deps: Vec<usize>,
+    lane: Option<usize>,
+    ready_us: Option<f64>,
+    start_us: f64,
+    end_us: f64,
+    kind: String,
+    status: String,
+    cache: CacheIn,
+    spans: Vec<SpanIn>,
+}
+
+#[cfg(feature = "extras")]
+#[derive(Deserialize)]
+struct CacheIn {
+    outcome: String,
+    reason: Option<String>,
+}
+
+#[cfg(feature = "extras")]
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SpanIn {
+    kind: String,
+    start_us: f64,
+    end_us: f64,
+}
+
+/// The variant of `all` that `word` names (the words the DTOs write), or an error naming it.
+#[cfg(feature = "extras")]
+fn by_word<T: Copy>(
+    all: &[T],
+    word: &str,
+    of: fn(T) -> &'static str,
+    what: &str,
+) -> Result<T, String> {
+    all.iter()
+        .copied()
+        .find(|&x| of(x) == word)
+        .ok_or_else(|| format!("unknown {what} `{word}`"))
+}
+
+#[cfg(feature = "extras")]
+fn kind_of(word: &str) -> Result<buildlab_core::trace::Kind, String> {
+    use buildlab_core::trace::Kind as K;
+    const ALL: [K; 9] = [
+        K::Compile,
+        K::Asm,
+        K::Pack,
+        K::Cgo,
+        K::Link,
+        K::Install,
+        K::Go,
+        K::CacheHit,
+        K::Other,
+    ];
+    by_word(&ALL, word, K::as_str, "kind")
+}
+
+#[cfg(feature = "extras")]
+impl BuildIn {
+    fn into_build(self) -> Result<(String, buildlab_core::trace::Trace), String> {
+        use buildlab_core::trace::{Origin, Span, Trace, TraceAction};
+        let origin = by_word(
+            &[Origin::Simulated, Origin::GoTrace, Origin::GoActionGraph],
+            &self.origin,
+            origin_word,
+            "origin",
+        )?;
+        let actions = self
+            .trace
+            .actions
+            .into_iter()
+            .map(|a| {
+                let cache = match (a.cache.outcome.as_str(), a.cache.reason) {
+                    ("unknown", _) => TraceCache::Unknown,
+                    ("hit", _) => TraceCache::Hit,
+                    ("up-to-date", _) => TraceCache::UpToDate,
+                    ("miss", reason) => TraceCache::Miss {
+                        reason: reason.unwrap_or_default(),
+                    },
+                    (w, _) => return Err(format!("unknown cache outcome `{w}`")),
+                };
+                let spans = a
+                    .spans
+                    .into_iter()
+                    .map(|s| {
+                        Ok(Span {
+                            kind: kind_of(&s.kind)?,
+                            start_us: s.start_us,
+                            end_us: s.end_us,
+                        })
+                    })
+                    .collect::<Result<_, String>>()?;
+                Ok(TraceAction {
+                    id: a.id,
+                    mode: a.mode,
+                    package: a.package,
+                    deps: a.deps,
+                    lane: a.lane,
+                    ready_us: a.ready_us,
+                    start_us: a.start_us,
+                    end_us: a.end_us,
+                    kind: kind_of(&a.kind)?,
+                    status: by_word(
+                        &[
+                            Status::Ran,
+                            Status::Failed,
+                            Status::Skipped,
+                            Status::NoActor,
+                        ],
+                        &a.status,
+                        status_word,
+                        "status",
+                    )?,
+                    spans,
+                    cache,
+                })
+            })
+            .collect::<Result<_, String>>()?;
+        let trace = Trace {
+            origin,
+            root: self.root,
+            lanes: self.trace.lanes,
+            actions,
+            end_us: self.trace.end_us,
+            do_start_us: self.trace.do_start_us,
+            do_end_us: self.trace.do_end_us,
+        };
+        Ok((self.label, trace))
     }
 }
 

@@ -61,10 +61,12 @@ pub fn sample_txtar() -> String {
 #[wasm_bindgen(js_name = recordVisit)]
 pub fn record_visit(digest: String) -> js_sys::Promise {
     promise(async move {
-        let db = store::open(store::DB_NAME).await.map_err(store::js_error)?;
+        let db = store::open(store::DB_NAME)
+            .await
+            .map_err(store::StoreError::into_js)?;
         let out = store::record_visit(&db, &digest)
             .await
-            .map_err(store::js_error);
+            .map_err(store::StoreError::into_js);
         db.close();
         dto::to_js(&out?)
     })
@@ -116,6 +118,7 @@ pub fn now() -> UnixNanos {
 }
 
 /// The cache in IndexedDB database `name` (in memory, saying why, when it cannot be opened).
+#[cfg(feature = "extras")]
 async fn open_cache(name: &str) -> session::CacheSide<IdbBackend> {
     match store::open(name).await {
         Ok(db) => {
@@ -125,7 +128,7 @@ async fn open_cache(name: &str) -> session::CacheSide<IdbBackend> {
         }
         Err(e) => session::CacheSide::new(
             None,
-            Some(format!("IndexedDB: {}", store::describe(&e))),
+            Some(format!("IndexedDB: {}", e.describe())),
             &Default::default(),
         ),
     }
@@ -151,7 +154,9 @@ const NEEDS_FULL_MODULE: &str =
 #[wasm_bindgen]
 pub struct Lab {
     session: Rc<RefCell<Session<IdbBackend>>>,
-    /// The simulation's IndexedDB database; the real toolchain's is `<name>-real`.
+    /// The simulation's IndexedDB database; the real toolchain's is `<name>-real` (opened by
+    /// the full module only: the first refuses real builds).
+    #[cfg(feature = "extras")]
     db_name: String,
 }
 
@@ -206,7 +211,7 @@ impl Lab {
             }
             Err(e) => Session::new(
                 None,
-                Some(format!("IndexedDB: {}", store::describe(&e))),
+                Some(format!("IndexedDB: {}", e.describe())),
                 Default::default(),
             ),
         };
@@ -215,6 +220,7 @@ impl Lab {
         }
         Lab {
             session: Rc::new(RefCell::new(session)),
+            #[cfg(feature = "extras")]
             db_name: name,
         }
     }
@@ -303,9 +309,12 @@ impl Lab {
         executor: Option<JsValue>,
     ) -> js_sys::Promise {
         let s = self.session.clone();
+        #[cfg(feature = "extras")]
         let real_db = format!("{}-real", self.db_name);
         promise(async move {
             let o = dto::RunOptions::from_js(&options)?;
+            // The first module refuses a real build below: it opens no cache for one.
+            #[cfg(feature = "extras")]
             if o.real.is_some() && !s.borrow().has_real_cache() {
                 let side = open_cache(&real_db).await;
                 s.borrow_mut().attach_real_cache(side);
@@ -789,25 +798,30 @@ impl Lab {
     }
 
     /// The session handed to the page's full wasm module (lessons, share links, traces in and
-    /// out, the real toolchain), which the page loads on their first use: the workspace and the
-    /// last builds' traces as a share link's payload before compression (`core::share::to_json`),
-    /// for that module's `adopt`. The cache, the why-rebuilt record and the binaries are in
-    /// IndexedDB, which both modules open.
-    pub fn handoff(&self) -> String {
-        let shared = shared_of(&self.session.borrow(), dto::ShareOptions::default());
-        buildlab_core::share::to_json(&shared)
+    /// out, the real toolchain), which the page loads on their first use, for that module's
+    /// `adopt`: `{files: [{path, bytes}], builds: [{label, origin, root, trace}]}` as plain JS
+    /// values (`dto::HandoffBuild`; not a share link's JSON, whose writer and wire format would
+    /// be in this module for nothing else). The cache, the why-rebuilt record and the binaries
+    /// are in IndexedDB, which both modules open.
+    pub fn handoff(&self) -> Result<JsValue, JsError> {
+        let s = self.session.borrow();
+        let builds: Vec<dto::HandoffBuild> = s.history.iter().map(dto::HandoffBuild::of).collect();
+        let out = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&out, &"files".into(), &dto::files_to_js(s.workspace()));
+        let _ = js_sys::Reflect::set(&out, &"builds".into(), &dto::to_js(&builds)?);
+        Ok(out.into())
     }
 
     /// Takes over a session handed off by the first-load module (`handoff`): its workspace, its
     /// builds as the history, the last one as the last build's trace (so exports and share links
-    /// made right after the switch show it). Throws the codec's sentence when the payload is
-    /// refused (a workspace beyond a share link's caps); the page then goes on without history.
+    /// made right after the switch show it). Throws, changing nothing, when `handoff` is not
+    /// what `Lab.handoff` makes (the page then goes on without the history).
     #[cfg(feature = "extras")]
-    pub fn adopt(&self, json: &str) -> Result<(), JsError> {
-        let shared =
-            buildlab_core::share::from_json(json).map_err(|e| JsError::new(&e.to_string()))?;
+    pub fn adopt(&self, handoff: JsValue) -> Result<(), JsError> {
+        let h = dto::Handoff::from_js(&handoff)?;
         let mut s = self.session.borrow_mut();
-        take_shared(&mut s, shared);
+        s.load(h.workspace);
+        s.history = h.builds;
         let last = s.history.last().map(|b| b.1.clone());
         if let (Some(t), Ok(p)) = (last, s.planned()) {
             s.last_build = Some((p, t));
@@ -832,8 +846,8 @@ impl Lab {
     }
 }
 
-/// Makes a shared session (a share link's, or the first-load module's handoff) this session's:
-/// its workspace loaded, its recorded builds the history, oldest first.
+/// Makes a share link's session this session's: its workspace loaded, its recorded builds the
+/// history, oldest first.
 #[cfg(feature = "extras")]
 fn take_shared<B: Backend + Clone>(s: &mut Session<B>, shared: buildlab_core::share::Shared) {
     s.load(shared.workspace);
@@ -846,6 +860,7 @@ fn take_shared<B: Backend + Clone>(s: &mut Session<B>, shared: buildlab_core::sh
 
 /// The session's workspace and last builds as a share link holds them, with the page's command
 /// line, toolchain and CPUs from `o`.
+#[cfg(feature = "extras")]
 fn shared_of<B: Backend + Clone>(
     s: &Session<B>,
     o: dto::ShareOptions,
@@ -987,7 +1002,7 @@ fn action_batches(
             &dto::Progress::Actions {
                 actions: done
                     .iter()
-                    .map(|a| dto::BuildAction::of(a, dirs.get(&a.id).cloned()))
+                    .map(|a| dto::BuildAction::of(a, dirs.get(a.id).cloned()))
                     .collect(),
             },
         );

@@ -127,8 +127,10 @@ pub struct Session<B> {
     /// that toolchain (its GOROOT, version, CPUs, `CGO_ENABLED`), as the helper makes them.
     real: Option<RealGo>,
     /// Target path → the real binary there (its build ID and its content hash in the helper's
-    /// store), for this page's lifetime: the working directory of real builds.
-    real_binaries: BTreeMap<String, RealBinary>,
+    /// store), for this page's lifetime: the working directory of real builds. A few paths at
+    /// most: a vector, not a B-tree map of its own value type (its own copy of the B-tree code
+    /// in the page's first module, which only ever looks one up: docs/benchmarks.md).
+    real_binaries: Vec<(String, RealBinary)>,
     /// A real build's cache entries whose outputs are still on the helper, with the cache they
     /// go to: saved after the build ([`crate::real::save_outputs`]).
     pub(crate) unsaved: Option<(B, Vec<crate::real::Unsaved>)>,
@@ -264,7 +266,7 @@ impl<B: Backend + Clone> Session<B> {
             known: Rc::new(OverlayFs::default()),
             settled: None,
             real: None,
-            real_binaries: BTreeMap::new(),
+            real_binaries: Vec::new(),
             unsaved: None,
             other: None,
             ahead: None,
@@ -312,9 +314,11 @@ impl<B: Backend + Clone> Session<B> {
     /// Builds from now on with the helper's real Go (`Some`) or the simulation (`None`). The
     /// plan is redone when this changes (the toolchain is hashed into every action ID), and
     /// switching between the two switches caches. A real cache not attached yet starts empty in
-    /// memory.
+    /// memory. The first module builds with the simulation only (it refuses a real build and
+    /// the page loads the full module): there this is never asked to change anything.
     pub fn set_real(&mut self, real: Option<RealGo>) {
-        if real == self.real {
+        if real == self.real || !cfg!(feature = "extras") {
+            debug_assert!(real == self.real, "the first module builds no real builds");
             return;
         }
         if real.is_some() != self.real.is_some() {
@@ -335,15 +339,20 @@ impl<B: Backend + Clone> Session<B> {
         self.drop_ahead();
     }
 
+    /// The real Go this session builds with, if it builds with one: never in the first module
+    /// (see [`Session::set_real`]), where the real paths below then compile away.
     pub fn real(&self) -> Option<&RealGo> {
-        self.real.as_ref()
+        match cfg!(feature = "extras") {
+            true => self.real.as_ref(),
+            false => None,
+        }
     }
 
     /// The real binary the current plan installs, if a real build left it in place.
     #[cfg(feature = "extras")]
     pub fn real_binary(&mut self) -> Option<(String, RealBinary)> {
         let path = self.planned().ok()?.binary_path()?;
-        let b = self.real_binaries.get(&path)?.clone();
+        let b = self.real_binary_at(&path)?.clone();
         Some((path, b))
     }
 
@@ -428,7 +437,7 @@ impl<B: Backend + Clone> Session<B> {
         if let Some(p) = &self.planned {
             return Ok(p.clone());
         }
-        let (req, tc) = match &self.real {
+        let (req, tc) = match self.real() {
             Some(r) => r.request(&self.req, self.parallel),
             None => (
                 self.req.clone(),
@@ -456,10 +465,18 @@ impl<B: Backend + Clone> Session<B> {
     /// working directory: a simulated binary is not a real one).
     fn target(&self, p: &Planned) -> Option<String> {
         let path = p.binary_path()?;
-        match self.real {
-            Some(_) => self.real_binaries.get(&path).map(|b| b.build_id.clone()),
+        match self.real() {
+            Some(_) => self.real_binary_at(&path).map(|b| b.build_id.clone()),
             None => self.binaries.get(&path).cloned(),
         }
+    }
+
+    /// The real binary a real build left at `path`.
+    fn real_binary_at(&self, path: &str) -> Option<&RealBinary> {
+        self.real_binaries
+            .iter()
+            .find(|b| b.0 == path)
+            .map(|b| &b.1)
     }
 
     /// The memory cache's files (what a fallback kept).
@@ -1090,15 +1107,16 @@ pub(crate) async fn flush<B: Backend + Clone>(
                 // Linked now, or the one in place still current.
                 let hex = r.binary_hex.clone().or_else(|| {
                     (i.target.as_deref() == Some(build_id.as_str()))
-                        .then(|| s.real_binaries.get(&path).map(|b| b.hex.clone()))
+                        .then(|| s.real_binary_at(&path).map(|b| b.hex.clone()))
                         .flatten()
                 });
                 match hex {
                     Some(hex) => {
-                        s.real_binaries.insert(path, RealBinary { build_id, hex });
+                        s.real_binaries.retain(|b| b.0 != path);
+                        s.real_binaries.push((path, RealBinary { build_id, hex }));
                     }
                     None => {
-                        s.real_binaries.remove(&path);
+                        s.real_binaries.retain(|b| b.0 != path);
                     }
                 }
             }

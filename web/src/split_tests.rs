@@ -46,8 +46,14 @@ async fn a_session_handed_off_keeps_its_workspace_builds_and_last_trace() {
     build(&first, "warm").await;
 
     let full = crate::Lab::opened(Some("buildlab-test-handoff".to_string())).await;
-    full.adopt(&first.handoff()).ok().unwrap();
+    full.adopt(first.handoff().ok().unwrap()).ok().unwrap();
     assert_eq!(full.workspace_txtar(), first.workspace_txtar());
+    // Every field of every trace crosses exactly (JS numbers are f64s).
+    assert!(
+        full.session.borrow().history == first.session.borrow().history,
+        "the history differs"
+    );
+    assert_eq!(full.session.borrow().history.len(), 2);
 
     // The builds are the history a share link carries.
     let share =
@@ -65,7 +71,7 @@ async fn a_session_handed_off_keeps_its_workspace_builds_and_last_trace() {
 
     // The last build is the last build's trace, with its plan: it exports in both formats.
     let other = crate::Lab::opened(Some("buildlab-test-handoff".to_string())).await;
-    other.adopt(&first.handoff()).ok().unwrap();
+    other.adopt(first.handoff().ok().unwrap()).ok().unwrap();
     let graph = other.export_trace("actiongraph").ok().unwrap();
     assert!(graph.contains("\"Mode\": \"link\""), "{graph}");
     assert!(other
@@ -80,24 +86,68 @@ async fn a_session_handed_off_keeps_its_workspace_builds_and_last_trace() {
 }
 
 #[wasm_bindgen_test]
-async fn a_workspace_beyond_a_share_links_caps_is_refused_and_changes_nothing() {
+async fn a_workspace_beyond_a_share_links_caps_moves_over_and_its_link_is_refused() {
     let first = fresh_lab("buildlab-test-handoff-big").await;
     let mut txtar = String::from("-- go.mod --\nmodule example.com/big\n\ngo 1.23\n");
     for i in 0..buildlab_core::share::MAX_FILES {
         txtar.push_str(&format!("-- p{i}.go --\npackage main\n"));
     }
     first.load_txtar(&txtar).ok().unwrap();
+    // A file that is not UTF-8 crosses as its bytes.
+    let mut ws = first.session.borrow().workspace().clone();
+    ws.insert("data.bin", vec![0xff, 0x00, 0xfe]).unwrap();
+    first.session.borrow_mut().load(ws);
     let full = crate::Lab::opened(Some("buildlab-test-handoff-big".to_string())).await;
+    full.adopt(first.handoff().ok().unwrap()).ok().unwrap();
+    assert!(full.session.borrow().workspace() == first.session.borrow().workspace());
+    assert_eq!(
+        full.session.borrow().workspace().get("data.bin"),
+        Some(&[0xff, 0x00, 0xfe][..])
+    );
+    let share = js_sys::JSON::parse(r#"{"argv":["go","build","."]}"#).unwrap();
+    let e = full.share_link(share).expect_err("refused");
+    let msg = get(&JsValue::from(e), &["message"]).as_string().unwrap();
+    assert!(msg.starts_with("cannot share: "), "{msg}");
+    assert!(msg.contains("2000"), "{msg}");
+}
+
+#[wasm_bindgen_test]
+async fn a_handoff_that_is_not_one_is_refused_and_changes_nothing() {
+    let full = fresh_lab("buildlab-test-handoff-bad").await;
     full.load_txtar(buildlab_core::sample::HELLO_TXTAR)
         .ok()
         .unwrap();
-    let e = full.adopt(&first.handoff()).expect_err("refused");
+    let before = full.workspace_txtar();
+    for (bad, says) in [
+        ("null", "`files` must be an array"),
+        (
+            r#"{"files":[{"path":"a.go","text":"package a"}]}"#,
+            "`bytes` must be a Uint8Array",
+        ),
+        (
+            r#"{"files":[],"builds":[{"label":"x"}]}"#,
+            "missing field `origin`",
+        ),
+    ] {
+        let e = full
+            .adopt(js_sys::JSON::parse(bad).unwrap())
+            .expect_err(bad);
+        let msg = get(&JsValue::from(e), &["message"]).as_string().unwrap();
+        assert!(msg.contains(says), "{bad}: {msg}");
+    }
+    // A trace word the DTOs never write.
+    let first = fresh_lab("buildlab-test-handoff-bad-2").await;
+    first
+        .load_txtar(buildlab_core::sample::HELLO_TXTAR)
+        .ok()
+        .unwrap();
+    build(&first, "cold").await;
+    let h = first.handoff().ok().unwrap();
+    let action = get(&h, &["builds", "0", "trace", "actions", "0"]);
+    js_sys::Reflect::set(&action, &"kind".into(), &"teleport".into()).unwrap();
+    let e = full.adopt(h).expect_err("unknown kind");
     let msg = get(&JsValue::from(e), &["message"]).as_string().unwrap();
-    assert!(msg.contains("over 2000 files"), "{msg}");
-    assert_eq!(full.workspace_txtar(), {
-        let (_, ws) =
-            buildlab_core::workspace::Workspace::from_txtar(buildlab_core::sample::HELLO_TXTAR)
-                .unwrap();
-        ws.to_txtar("")
-    });
+    assert_eq!(msg, "invalid hand-off: unknown kind `teleport`");
+    assert_eq!(full.workspace_txtar(), before);
+    assert!(full.session.borrow().history.is_empty());
 }

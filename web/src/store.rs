@@ -1,5 +1,10 @@
-//! Buildlab's IndexedDB database, through the `idb` crate: the schema (version, upgrade steps),
-//! the skeleton's visit record, and [`IdbBackend`], the persistent half of the build cache.
+//! Buildlab's IndexedDB database, through the `idb` crate's typed API (factory, database,
+//! transactions, object stores, key ranges) without its `futures` feature: every request is
+//! awaited as the one future type [`Asked`] (idb's own futures, closures and tokio channels, a
+//! future type per request kind, were ≈ 5.8 KB gzip of the page's first module; the rest of
+//! idb costs 2.2 KB; docs/benchmarks.md, Page weight). Here: the schema (version, upgrade
+//! steps), the skeleton's visit record, and [`IdbBackend`], the persistent half of the build
+//! cache.
 //!
 //! # Schema (version 2)
 //!
@@ -42,19 +47,23 @@
 //! the verification of what is read (the core's `DirCache` does it over the loaded records).
 
 use std::collections::BTreeSet;
-use std::future::IntoFuture;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll};
 
 use buildlab_core::cache::{
     CacheFs, DirCache, UnixNanos, HOUR, MTIME_INTERVAL, NANOS_PER_SEC, TRIM_INTERVAL, TRIM_LIMIT,
 };
+use idb::request::OpenDatabaseRequest;
 use idb::{
     Database, DatabaseEvent, Factory, KeyPath, KeyRange, ObjectStore, ObjectStoreParams, Query,
     Transaction, TransactionMode,
 };
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsError, JsValue};
-use web_sys::{DomException, IdbTransaction};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{DomException, IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransaction};
 
 use crate::dto::{Visit, VisitRecord};
 use crate::overlay::{Batch, OverlayFs};
@@ -75,32 +84,185 @@ const BINARY_PREFIX: &str = "workdir/binary/";
 const RECORD_KEY: &str = "workdir/record";
 const NANOS_PER_MS: i64 = 1_000_000;
 
-pub fn js_error(e: idb::Error) -> JsError {
-    JsError::new(&format!("IndexedDB: {}", describe(&e)))
+/// Opens (creating or upgrading) the database `name`. Its request is answered as every other
+/// ([`Asked`]); the upgrade runs in idb's `upgradeneeded` callback.
+pub async fn open(name: &str) -> Result<Database, StoreError> {
+    let factory =
+        Factory::new().map_err(|_| StoreError::Other("this browser has no IndexedDB".into()))?;
+    // idb drops a request's callbacks with the request, and awaiting takes the request apart
+    // (into the raw handle): the callback goes on a second handle of the same request, kept
+    // until the answer.
+    let raw = IdbOpenDbRequest::from(factory.open(name, Some(SCHEMA_VERSION))?);
+    let mut req = OpenDatabaseRequest::from(raw.clone());
+    req.on_upgrade_needed(|event| {
+        if let Ok(db) = event.database() {
+            upgrade(&db, event.old_version().unwrap_or(0));
+        }
+    });
+    let db = asked(raw.into(), |db| {
+        Database::from(db.unchecked_into::<IdbDatabase>())
+    })
+    .await;
+    // `upgradeneeded` comes before the answer, or not at all.
+    drop(req);
+    db
 }
 
-/// What an `idb` error says, in the browser's words: the DOM exception's `name: message`, or
-/// the JS value that came with the failure as JS prints it, or which step failed.
+/// The upgrade steps, from `old` to [`SCHEMA_VERSION`]. Each step is idempotent.
+fn upgrade(db: &Database, old: u32) {
+    let has = |s: &str| db.store_names().iter().any(|n| n == s);
+    if old < 1 && !has(META) {
+        // Keys are given explicitly (no key path): `meta` holds a few named records.
+        let _ = db.create_object_store(META, ObjectStoreParams::new());
+    }
+    if old < 2 {
+        for name in [ACTIONS, OUTPUTS] {
+            if !has(name) {
+                if let Ok(s) = db.create_object_store(name, ObjectStoreParams::new()) {
+                    let _ = s.create_index(USED, KeyPath::new_single("used"), None);
+                }
+            }
+        }
+    }
+}
+
+/// Reads the previous visit record and writes the next one, in one read-write transaction.
+pub async fn record_visit(db: &Database, digest: &str) -> Result<Visit, StoreError> {
+    let tx = db.transaction(&[META], TransactionMode::ReadWrite)?;
+    let store = Store(tx.object_store(META)?);
+    let key = JsValue::from_str(VISIT_KEY);
+    let previous: Option<VisitRecord> = store
+        .get(key.clone())?
+        .await?
+        .and_then(|v| VisitRecord::from_js(&v));
+    let current = VisitRecord {
+        digest: digest.to_string(),
+        visits: previous.as_ref().map_or(1, |p| p.visits + 1),
+    };
+    let value = serde_wasm_bindgen::to_value(&current)
+        .map_err(|e| StoreError::Other(format!("the visit record: {e}")))?;
+    store.put(&value, &key)?.await?;
+    // Nothing else is asked: the transaction commits by itself.
+    finish(tx).await?;
+    Ok(Visit { previous, current })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+// ---------------------------------------------------------------------------------------------
+
+/// An object store of an open transaction (idb's), whose requests are answered as [`Asked`]
+/// futures.
 ///
-/// Not `idb::Error`'s own `Display`: its 45 sentences (2.9 KB of code and their text) made
-/// the page's first module 1.1 KB gzip bigger for messages seen only when IndexedDB fails
-/// (docs/benchmarks.md, Page weight).
-pub fn describe(e: &idb::Error) -> String {
-    if let Some(d) = dom_exception(e) {
-        return format!("{}: {}", d.name(), d.message());
+/// Not idb's request futures (its `futures` feature): each of its request types (get, put,
+/// delete, count, …) is then a future of its own, with two Rust closures and a tokio `oneshot`
+/// channel per request, each its own code in the page's first module (docs/benchmarks.md, Page
+/// weight). Without that feature idb's requests are typed values that convert into the
+/// browser's `IDBRequest`; here its `onsuccess` and `onerror` are a JS promise's `resolve` and
+/// `reject`: no Rust closure is made, and every request is the same future.
+struct Store(ObjectStore);
+
+impl Store {
+    fn put(&self, value: &JsValue, key: &JsValue) -> Result<Asked<()>, StoreError> {
+        ask(self.0.put(value, Some(key)), drop)
     }
-    match js_value(e) {
-        Some(v) if v.is_undefined() || v.is_null() => "request failed".into(),
-        Some(v) => match v.as_string() {
-            Some(s) => s,
-            None => String::from(v.unchecked_ref::<js_sys::Object>().to_string()),
-        },
-        None => "request failed without an error from the browser".into(),
+    /// The value under `key`, `None` when there is none.
+    fn get(&self, key: JsValue) -> Result<Asked<Option<JsValue>>, StoreError> {
+        ask(self.0.get(key), |v| (!v.is_undefined()).then_some(v))
+    }
+    fn delete(&self, key: JsValue) -> Result<Asked<()>, StoreError> {
+        ask(self.0.delete(key), drop)
+    }
+    /// Every key, in key order.
+    fn keys(&self) -> Result<Asked<Vec<JsValue>>, StoreError> {
+        ask(self.0.get_all_keys(None, None), items)
+    }
+    /// Every value, in key order; those whose keys are in `range` with one.
+    fn values(&self, range: Option<KeyRange>) -> Result<Asked<Vec<JsValue>>, StoreError> {
+        ask(self.0.get_all(range.map(Query::from), None), items)
+    }
+    /// The keys of the records whose `used` time is in `range` (the [`USED`] index).
+    fn keys_used_in(&self, range: &KeyRange) -> Result<Asked<Vec<JsValue>>, StoreError> {
+        let index = self.0.index(USED)?;
+        ask(index.get_all_keys(Some(range.clone().into()), None), items)
+    }
+    fn count(&self) -> Result<Asked<u32>, StoreError> {
+        ask(self.0.count(None), |v| v.as_f64().unwrap_or(0.0) as u32)
+    }
+    fn clear(&self) -> Result<Asked<()>, StoreError> {
+        ask(self.0.clear(), drop)
     }
 }
 
-/// The JS value an `idb` error carries (the request's or the call's error), if it has one.
-fn js_value(e: &idb::Error) -> Option<&JsValue> {
+/// An array's items.
+fn items(v: JsValue) -> Vec<JsValue> {
+    js_sys::Array::from(&v).to_vec()
+}
+
+/// An issued request: its answer, once awaited, the request's `result` mapped by `map`.
+struct Asked<T> {
+    req: IdbRequest,
+    done: JsFuture,
+    map: fn(JsValue) -> T,
+}
+
+/// Issues a request (`req` is the idb call that made it, any of its request types) and returns
+/// its answer to await.
+fn ask<R: Into<IdbRequest>, T>(
+    req: Result<R, idb::Error>,
+    map: fn(JsValue) -> T,
+) -> Result<Asked<T>, StoreError> {
+    Ok(asked(req?.into(), map))
+}
+
+/// [`ask`] for the raw request: its `onsuccess` and `onerror` a promise's `resolve`/`reject`.
+fn asked<T>(req: IdbRequest, map: fn(JsValue) -> T) -> Asked<T> {
+    let done = JsFuture::from(js_sys::Promise::new(&mut |resolve, reject| {
+        req.set_onsuccess(Some(&resolve));
+        req.set_onerror(Some(&reject));
+    }));
+    Asked { req, done, map }
+}
+
+impl<T> Future for Asked<T> {
+    type Output = Result<T, StoreError>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let ok = match Pin::new(&mut self.done).poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(r) => r.is_ok(),
+        };
+        Poll::Ready(answer(&self.req, ok).map(self.map))
+    }
+}
+
+/// A settled request's result, or its error in the browser's words.
+fn answer(req: &IdbRequest, ok: bool) -> Result<JsValue, StoreError> {
+    if ok {
+        return req.result().map_err(thrown);
+    }
+    Err(match req.error() {
+        Ok(Some(d)) => classify_dom(&d),
+        _ => StoreError::Other("request failed without an error from the browser".into()),
+    })
+}
+
+/// What a call that threw says: a DOM exception sorted as [`classify_dom`] does, else the JS
+/// value's text.
+fn thrown(e: JsValue) -> StoreError {
+    if let Some(d) = e.dyn_ref::<DomException>() {
+        return classify_dom(d);
+    }
+    StoreError::Other(match e.as_string() {
+        Some(s) => s,
+        // No value to print (`toString` of `undefined` would throw).
+        None if e.is_undefined() || e.is_null() => "request failed".into(),
+        None => String::from(e.unchecked_ref::<js_sys::Object>().to_string()),
+    })
+}
+
+/// The JS value an `idb` error carries (what the browser threw, or the value of the wrong
+/// type), if it has one.
+fn js_value(e: idb::Error) -> Option<JsValue> {
     use idb::Error as E;
     match e {
         E::AddFailed(v)
@@ -139,57 +301,28 @@ fn js_value(e: &idb::Error) -> Option<&JsValue> {
         | E::TransactionOpenFailed(v)
         | E::UnexpectedJsType(_, v)
         | E::UpdateFailed(v) => Some(v),
+        E::DomException(d) => Some(d.into()),
         _ => None,
     }
 }
 
-/// Opens (creating or upgrading) the database `name`.
-pub async fn open(name: &str) -> Result<Database, idb::Error> {
-    let factory = Factory::new()?;
-    let mut req = factory.open(name, Some(SCHEMA_VERSION))?;
-    req.on_upgrade_needed(|event| {
-        let Ok(db) = event.database() else { return };
-        upgrade(&db, event.old_version().unwrap_or(0));
-    });
-    req.await
-}
-
-/// The upgrade steps, from `old` to [`SCHEMA_VERSION`]. Each step is idempotent.
-fn upgrade(db: &Database, old: u32) {
-    let has = |s: &str| db.store_names().iter().any(|n| n == s);
-    if old < 1 && !has(META) {
-        // Keys are given explicitly (no key path): `meta` holds a few named records.
-        let _ = db.create_object_store(META, ObjectStoreParams::new());
-    }
-    if old < 2 {
-        for name in [ACTIONS, OUTPUTS] {
-            if !has(name) {
-                if let Ok(s) = db.create_object_store(name, ObjectStoreParams::new()) {
-                    let _ = s.create_index(USED, KeyPath::new_single("used"), None);
-                }
-            }
-        }
+/// Sorts an `idb` error into [`StoreError`] by what the browser threw, in its words: a DOM
+/// exception as [`classify_dom`] does (`QuotaExceededError` the one the session recovers from).
+///
+/// Not `idb::Error`'s own `Display`: its 45 sentences (2.9 KB of code and their text) made
+/// the page's first module 1.1 KB gzip bigger for messages seen only when IndexedDB fails
+/// (docs/benchmarks.md, Page weight).
+pub fn classify(e: idb::Error) -> StoreError {
+    match js_value(e) {
+        Some(v) => thrown(v),
+        None => StoreError::Other("request failed without an error from the browser".into()),
     }
 }
 
-/// Reads the previous visit record and writes the next one, in one read-write transaction.
-pub async fn record_visit(db: &Database, digest: &str) -> Result<Visit, idb::Error> {
-    let tx = db.transaction(&[META], TransactionMode::ReadWrite)?;
-    let store = tx.object_store(META)?;
-    let key = JsValue::from_str(VISIT_KEY);
-    let previous: Option<VisitRecord> = store
-        .get(key.clone())?
-        .await?
-        .and_then(|v| VisitRecord::from_js(&v));
-    let current = VisitRecord {
-        digest: digest.to_string(),
-        visits: previous.as_ref().map_or(1, |p| p.visits + 1),
-    };
-    let value = serde_wasm_bindgen::to_value(&current)
-        .map_err(|e| idb::Error::UnexpectedJsType("VisitRecord", e.into()))?;
-    store.put(&value, Some(&key))?.await?;
-    tx.commit()?.await?;
-    Ok(Visit { previous, current })
+impl From<idb::Error> for StoreError {
+    fn from(e: idb::Error) -> Self {
+        classify(e)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -215,22 +348,9 @@ impl std::fmt::Display for StoreError {
     }
 }
 
-fn dom_exception(e: &idb::Error) -> Option<DomException> {
-    use idb::Error as E;
-    let v = match e {
-        E::DomException(d) => return Some(d.clone()),
-        E::AddFailed(v)
-        | E::UpdateFailed(v)
-        | E::DeleteFailed(v)
-        | E::ClearFailed(v)
-        | E::GetFailed(v) => v,
-        E::TransactionCommitError(v) | E::TransactionOpenFailed(v) | E::IndexedDbOpenFailed(v) => v,
-        _ => return None,
-    };
-    v.dyn_ref::<DomException>().cloned()
-}
-
-fn classify_dom(d: &DomException) -> StoreError {
+/// A DOM exception as [`StoreError`], by its name: `QuotaExceededError` is the one the session
+/// recovers from.
+pub fn classify_dom(d: &DomException) -> StoreError {
     if d.name() == "QuotaExceededError" {
         StoreError::Quota(d.message())
     } else {
@@ -238,17 +358,18 @@ fn classify_dom(d: &DomException) -> StoreError {
     }
 }
 
-/// Sorts an `idb` error into [`StoreError`], by the DOM exception's name.
-pub fn classify(e: &idb::Error) -> StoreError {
-    match dom_exception(e) {
-        Some(d) => classify_dom(&d),
-        None => StoreError::Other(describe(e)),
+impl StoreError {
+    /// The browser's words: the DOM exception's `name: message`, or what failed.
+    pub fn describe(&self) -> String {
+        match self {
+            StoreError::Quota(m) => format!("QuotaExceededError: {m}"),
+            StoreError::Other(m) => m.clone(),
+        }
     }
-}
 
-impl From<idb::Error> for StoreError {
-    fn from(e: idb::Error) -> Self {
-        classify(&e)
+    /// The error an export throws: `IndexedDB: ` and the browser's words.
+    pub fn into_js(self) -> JsError {
+        JsError::new(&format!("IndexedDB: {}", self.describe()))
     }
 }
 
@@ -559,79 +680,73 @@ impl IdbBackend {
         &self.db
     }
 
-    /// A transaction over the cache's stores, and the raw handle for reading its error after an
-    /// abort.
-    fn transaction(
-        &self,
-        mode: TransactionMode,
-    ) -> Result<(Transaction, IdbTransaction), StoreError> {
-        let tx = self.db.transaction(&[ACTIONS, OUTPUTS, META], mode)?;
-        let raw: IdbTransaction = tx.into();
-        Ok((Transaction::from(raw.clone()), raw))
+    /// A transaction over the cache's stores.
+    fn transaction(&self, mode: TransactionMode) -> Result<Transaction, StoreError> {
+        Ok(self.db.transaction(&[ACTIONS, OUTPUTS, META], mode)?)
     }
 
     /// A read-write transaction over the three stores, ended by [`end_write`], and the stats
     /// of the write it starts (one transaction; the caller counts its puts and deletes).
     fn begin_write(&self) -> Result<Write, StoreError> {
-        let (tx, raw) = self.transaction(TransactionMode::ReadWrite)?;
+        let tx = self.transaction(TransactionMode::ReadWrite)?;
         let stores = open_stores(&tx)?;
         let stats = WriteStats {
             transactions: 1,
             ..Default::default()
         };
-        Ok(Write {
-            tx,
-            raw,
-            stores,
-            stats,
-        })
+        Ok(Write { tx, stores, stats })
     }
 }
 
 /// A read-write transaction as [`IdbBackend::begin_write`] opens it.
 struct Write {
     tx: Transaction,
-    /// The raw handle, for reading the transaction's error after an abort.
-    raw: IdbTransaction,
-    stores: [ObjectStore; 3],
+    stores: [Store; 3],
     stats: WriteStats,
 }
 
-/// Waits for a transaction to commit; an abort reports the transaction's error.
-async fn finish(tx: Transaction, raw: &IdbTransaction) -> Result<(), StoreError> {
-    let abort = |raw: &IdbTransaction| match raw.error() {
-        Some(d) => classify_dom(&d),
-        None => StoreError::Other("transaction aborted".into()),
-    };
-    match tx.await {
-        Ok(r) if r.is_committed() => Ok(()),
-        Ok(_) => Err(abort(raw)),
-        Err(e) => Err(match raw.error() {
+/// Waits for a transaction to commit; an abort reports the transaction's error. The end is
+/// watched on the raw handle idb gives back (`From<Transaction>`): its `complete` and `abort`
+/// events are a promise's `resolve` and `reject` (not idb's transaction future, its own type
+/// with three channels); its `error` event is not waited for: a failed request aborts the
+/// transaction after it, and the abort carries the error.
+fn finish(tx: Transaction) -> impl Future<Output = Result<(), StoreError>> {
+    settled(tx.into())
+}
+
+/// [`finish`] on the raw handle.
+async fn settled(raw: IdbTransaction) -> Result<(), StoreError> {
+    let done = JsFuture::from(js_sys::Promise::new(&mut |resolve, reject| {
+        raw.set_oncomplete(Some(&resolve));
+        raw.set_onabort(Some(&reject));
+    }));
+    match done.await {
+        Ok(_) => Ok(()),
+        Err(_) => Err(match raw.error() {
             Some(d) => classify_dom(&d),
-            None => classify(&e),
+            None => StoreError::Other("transaction aborted".into()),
         }),
     }
 }
 
 /// Ends a read-write transaction once its requests are issued and awaited: commits it when
 /// they all succeeded (`run`), else aborts it and reports the transaction's own error when it
-/// has one (a quota failure can surface either way).
-async fn end_write(
-    tx: Transaction,
-    raw: &IdbTransaction,
-    run: Result<(), StoreError>,
-) -> Result<(), StoreError> {
+/// has one (a quota failure can surface either way). On the raw handle: idb's `abort` takes
+/// the transaction, and its error is read after the abort (one the browser aborted already
+/// keeps its cause; the abort then throws, and is ignored).
+async fn end_write(tx: Transaction, run: Result<(), StoreError>) -> Result<(), StoreError> {
+    let raw = IdbTransaction::from(tx);
     if let Err(e) = run {
-        let _ = tx.abort();
+        let _ = raw.abort();
         return Err(match raw.error() {
             Some(d) => classify_dom(&d),
             None => e,
         });
     }
-    finish(tx, raw).await
+    settled(raw).await
 }
 
-fn store_for<'a>(stores: &'a [ObjectStore; 3], name: &str) -> &'a ObjectStore {
+fn store_for<'a>(stores: &'a [Store; 3], name: &str) -> &'a Store {
     match name {
         ACTIONS => &stores[0],
         OUTPUTS => &stores[1],
@@ -639,12 +754,9 @@ fn store_for<'a>(stores: &'a [ObjectStore; 3], name: &str) -> &'a ObjectStore {
     }
 }
 
-fn open_stores(tx: &Transaction) -> Result<[ObjectStore; 3], StoreError> {
-    Ok([
-        tx.object_store(ACTIONS)?,
-        tx.object_store(OUTPUTS)?,
-        tx.object_store(META)?,
-    ])
+fn open_stores(tx: &Transaction) -> Result<[Store; 3], StoreError> {
+    let store = |name| tx.object_store(name).map(Store).map_err(StoreError::from);
+    Ok([store(ACTIONS)?, store(OUTPUTS)?, store(META)?])
 }
 
 impl Backend for IdbBackend {
@@ -654,7 +766,7 @@ impl Backend for IdbBackend {
         known: Option<&OverlayFs>,
         wanted: &mut dyn FnMut(&OverlayFs) -> Vec<String>,
     ) -> Result<ReadStats, StoreError> {
-        let (mut tx, _raw) = self.transaction(TransactionMode::ReadOnly)?;
+        let mut tx = self.transaction(TransactionMode::ReadOnly)?;
         let mut stores = open_stores(&tx)?;
         let mut stats = ReadStats {
             transactions: 1,
@@ -664,10 +776,7 @@ impl Backend for IdbBackend {
         let mut stale = false;
         // What the store holds, keys only: which known records are still there, and which
         // outputs an entry names can be taken as present without reading them.
-        let lists = [
-            (ACTIONS, stores[0].get_all_keys(None, None)?.into_future()),
-            (OUTPUTS, stores[1].get_all_keys(None, None)?.into_future()),
-        ];
+        let lists = [(ACTIONS, stores[0].keys()?), (OUTPUTS, stores[1].keys()?)];
         let mut present = BTreeSet::new();
         for (store, keys) in lists {
             for k in keys.await? {
@@ -709,7 +818,7 @@ impl Backend for IdbBackend {
             if std::mem::take(&mut stale) {
                 // Outputs are content-addressed and verified when used, and an entry names its
                 // output: one removed between the two transactions reads as a miss.
-                tx = self.transaction(TransactionMode::ReadOnly)?.0;
+                tx = self.transaction(TransactionMode::ReadOnly)?;
                 stores = open_stores(&tx)?;
                 stats.transactions += 1;
             }
@@ -717,7 +826,7 @@ impl Backend for IdbBackend {
             let mut pending = Vec::new();
             for (path, store, key) in next {
                 let req = store_for(&stores, store).get(JsValue::from_str(&key))?;
-                pending.push((path, req.into_future()));
+                pending.push((path, req));
             }
             stats.rounds += 1;
             stats.gets += pending.len() as u32;
@@ -750,12 +859,9 @@ impl Backend for IdbBackend {
     }
 
     fn list(&self) -> Result<Listing, StoreError> {
-        let (tx, _raw) = self.transaction(TransactionMode::ReadOnly)?;
+        let tx = self.transaction(TransactionMode::ReadOnly)?;
         let stores = open_stores(&tx)?;
-        let lists = [
-            (ACTIONS, stores[0].get_all_keys(None, None)?.into_future()),
-            (OUTPUTS, stores[1].get_all_keys(None, None)?.into_future()),
-        ];
+        let lists = [(ACTIONS, stores[0].keys()?), (OUTPUTS, stores[1].keys()?)];
         Ok(Box::pin(async move {
             let _tx = tx;
             let [(_, actions), (_, outputs)] = lists;
@@ -767,7 +873,6 @@ impl Backend for IdbBackend {
     async fn write(&self, batch: &Batch) -> Result<WriteStats, StoreError> {
         let Write {
             tx,
-            raw,
             stores,
             mut stats,
         } = self.begin_write()?;
@@ -777,8 +882,7 @@ impl Backend for IdbBackend {
                 if let Some((store, key)) = slot(path) {
                     puts.push(
                         store_for(&stores, store)
-                            .put(&encode(data, *mtime), Some(&JsValue::from_str(&key)))?
-                            .into_future(),
+                            .put(&encode(data, *mtime), &JsValue::from_str(&key))?,
                     );
                 }
             }
@@ -787,21 +891,10 @@ impl Backend for IdbBackend {
                 let _ = Reflect::set(&o, &"path".into(), &JsValue::from_str(path));
                 let _ = Reflect::set(&o, &"buildId".into(), &JsValue::from_str(build_id));
                 let key = format!("{BINARY_PREFIX}{path}");
-                puts.push(
-                    stores[2]
-                        .put(&o, Some(&JsValue::from_str(&key)))?
-                        .into_future(),
-                );
+                puts.push(stores[2].put(&o, &JsValue::from_str(&key))?);
             }
             if let Some(json) = &batch.record {
-                puts.push(
-                    stores[2]
-                        .put(
-                            &JsValue::from_str(json),
-                            Some(&JsValue::from_str(RECORD_KEY)),
-                        )?
-                        .into_future(),
-                );
+                puts.push(stores[2].put(&JsValue::from_str(json), &JsValue::from_str(RECORD_KEY))?);
             }
             // Compare-and-delete: a corrupt record is removed only if it is still the bytes this
             // build read (another tab may have replaced it with a good one meanwhile).
@@ -813,13 +906,10 @@ impl Backend for IdbBackend {
                 };
                 let s = store_for(&stores, store);
                 match was {
-                    Some(bytes) => checks.push((
-                        s,
-                        key.clone(),
-                        bytes,
-                        s.get(JsValue::from_str(&key))?.into_future(),
-                    )),
-                    None => deletes.push(s.delete(JsValue::from_str(&key))?.into_future()),
+                    Some(bytes) => {
+                        checks.push((s, key.clone(), bytes, s.get(JsValue::from_str(&key))?))
+                    }
+                    None => deletes.push(s.delete(JsValue::from_str(&key))?),
                 }
             }
             for (s, key, bytes, get) in checks {
@@ -832,7 +922,7 @@ impl Backend for IdbBackend {
                     None => decode(v).0 == *bytes,
                 };
                 if get.await?.is_some_and(|v| same(&v)) {
-                    deletes.push(s.delete(JsValue::from_str(&key))?.into_future());
+                    deletes.push(s.delete(JsValue::from_str(&key))?);
                 }
             }
             // An mtime refresh of a record whose bytes this page did not read: read it here, in
@@ -841,7 +931,7 @@ impl Backend for IdbBackend {
             for (path, mtime) in &batch.touches {
                 if let Some((store, key)) = slot(path) {
                     let s = store_for(&stores, store);
-                    let get = s.get(JsValue::from_str(&key))?.into_future();
+                    let get = s.get(JsValue::from_str(&key))?;
                     touches.push((s, key, *mtime, get));
                 }
             }
@@ -852,7 +942,7 @@ impl Backend for IdbBackend {
                         &"used".into(),
                         &JsValue::from_f64((mtime / NANOS_PER_MS) as f64),
                     );
-                    puts.push(s.put(&v, Some(&JsValue::from_str(&key)))?.into_future());
+                    puts.push(s.put(&v, &JsValue::from_str(&key))?);
                 }
             }
             stats.puts = puts.len() as u32;
@@ -868,14 +958,13 @@ impl Backend for IdbBackend {
             }
             Ok::<(), StoreError>(())
         };
-        end_write(tx, &raw, run.await).await?;
+        end_write(tx, run.await).await?;
         Ok(stats)
     }
 
     async fn save_outputs(&self, saves: &[Save]) -> Result<WriteStats, StoreError> {
         let Write {
             tx,
-            raw,
             stores,
             mut stats,
         } = self.begin_write()?;
@@ -886,19 +975,11 @@ impl Backend for IdbBackend {
                     continue;
                 };
                 let mtime = s.entries.first().map_or(0, |e| e.2);
-                puts.push(
-                    stores[1]
-                        .put(&encode_blob(&s.blob, mtime), Some(&JsValue::from_str(&key)))?
-                        .into_future(),
-                );
+                puts.push(stores[1].put(&encode_blob(&s.blob, mtime), &JsValue::from_str(&key))?);
                 // Requests of one transaction run in order: each entry after its output.
                 for (path, line, mtime) in &s.entries {
                     if let Some((ACTIONS, key)) = slot(path) {
-                        puts.push(
-                            stores[0]
-                                .put(&encode(line, *mtime), Some(&JsValue::from_str(&key)))?
-                                .into_future(),
-                        );
+                        puts.push(stores[0].put(&encode(line, *mtime), &JsValue::from_str(&key))?);
                     }
                 }
             }
@@ -908,26 +989,18 @@ impl Backend for IdbBackend {
             }
             Ok::<(), StoreError>(())
         };
-        end_write(tx, &raw, run.await).await?;
+        end_write(tx, run.await).await?;
         Ok(stats)
     }
 
     async fn snapshot(&self) -> Result<OverlayFs, StoreError> {
-        let (_tx, _raw) = self.transaction(TransactionMode::ReadOnly)?;
-        let stores = open_stores(&_tx)?;
+        let tx = self.transaction(TransactionMode::ReadOnly)?;
+        let stores = open_stores(&tx)?;
         let reqs = [
-            (
-                ACTIONS,
-                stores[0].get_all_keys(None, None)?.into_future(),
-                stores[0].get_all(None, None)?.into_future(),
-            ),
-            (
-                OUTPUTS,
-                stores[1].get_all_keys(None, None)?.into_future(),
-                stores[1].get_all(None, None)?.into_future(),
-            ),
+            (ACTIONS, stores[0].keys()?, stores[0].values(None)?),
+            (OUTPUTS, stores[1].keys()?, stores[1].values(None)?),
         ];
-        let trim = stores[2].get(JsValue::from_str(TRIM_KEY))?.into_future();
+        let trim = stores[2].get(JsValue::from_str(TRIM_KEY))?;
         let mut fs = OverlayFs::default();
         let mut blobs = Vec::new();
         for (store, keys, values) in reqs {
@@ -957,16 +1030,10 @@ impl Backend for IdbBackend {
     }
 
     async fn clear(&self) -> Result<u32, StoreError> {
-        let (tx, raw) = self.transaction(TransactionMode::ReadWrite)?;
+        let tx = self.transaction(TransactionMode::ReadWrite)?;
         let stores = open_stores(&tx)?;
-        let counts = [
-            stores[0].count(None)?.into_future(),
-            stores[1].count(None)?.into_future(),
-        ];
-        let clears = [
-            stores[0].clear()?.into_future(),
-            stores[1].clear()?.into_future(),
-        ];
+        let counts = [stores[0].count()?, stores[1].count()?];
+        let clears = [stores[0].clear()?, stores[1].clear()?];
         let mut n = 0;
         for c in counts {
             n += c.await?;
@@ -974,22 +1041,22 @@ impl Backend for IdbBackend {
         for c in clears {
             c.await?;
         }
-        finish(tx, &raw).await?;
+        finish(tx).await?;
         Ok(n)
     }
 
     async fn workdir(&self) -> Result<Workdir, StoreError> {
         let tx = self.db.transaction(&[META], TransactionMode::ReadOnly)?;
-        let meta = tx.object_store(META)?;
+        let meta = Store(tx.object_store(META)?);
         let range = KeyRange::bound(
             &JsValue::from_str(BINARY_PREFIX),
             &JsValue::from_str(&format!("{BINARY_PREFIX}\u{ffff}")),
             None,
             None,
         )?;
-        let bins = meta.get_all(Some(Query::from(range)), None)?.into_future();
-        let old = meta.get(JsValue::from_str(OLD_BINARY_KEY))?.into_future();
-        let record = meta.get(JsValue::from_str(RECORD_KEY))?.into_future();
+        let bins = meta.values(Some(range))?;
+        let old = meta.get(JsValue::from_str(OLD_BINARY_KEY))?;
+        let record = meta.get(JsValue::from_str(RECORD_KEY))?;
         let field =
             |v: &JsValue, k: &str| Reflect::get(v, &k.into()).ok().and_then(|x| x.as_string());
         let mut w = Workdir::default();
@@ -1006,7 +1073,7 @@ impl Backend for IdbBackend {
 
 /// go's `Cache.Trim` inside the write transaction: at most once every 24 h (per `trim.txt`; a time
 /// more than an hour ahead counts as corrupt), remove records unused for five days plus an hour.
-async fn trim(stores: &[ObjectStore; 3], now: UnixNanos) -> Result<Vec<String>, StoreError> {
+async fn trim(stores: &[Store; 3], now: UnixNanos) -> Result<Vec<String>, StoreError> {
     if let Some(v) = stores[2].get(JsValue::from_str(TRIM_KEY))?.await? {
         let (data, _) = decode(&v);
         if let Ok(t) = String::from_utf8_lossy(&data).trim().parse::<i64>() {
@@ -1020,15 +1087,7 @@ async fn trim(stores: &[ObjectStore; 3], now: UnixNanos) -> Result<Vec<String>, 
     let range = KeyRange::upper_bound(&JsValue::from_f64(cutoff_ms), Some(true))?;
     let mut old = Vec::new();
     for (i, store) in [ACTIONS, OUTPUTS].into_iter().enumerate() {
-        let q = Query::from(range.clone());
-        old.push((
-            store,
-            i,
-            stores[i]
-                .index(USED)?
-                .get_all_keys(Some(q), None)?
-                .into_future(),
-        ));
+        old.push((store, i, stores[i].keys_used_in(&range)?));
     }
     let mut removed = Vec::new();
     let mut deletes = Vec::new();
@@ -1037,16 +1096,11 @@ async fn trim(stores: &[ObjectStore; 3], now: UnixNanos) -> Result<Vec<String>, 
             if let Some(p) = k.as_string().and_then(|k| path_of(store, &k)) {
                 removed.push(p);
             }
-            deletes.push(stores[i].delete(k)?.into_future());
+            deletes.push(stores[i].delete(k)?);
         }
     }
     let secs = now.div_euclid(NANOS_PER_SEC).to_string();
-    let put = stores[2]
-        .put(
-            &encode(secs.as_bytes(), now),
-            Some(&JsValue::from_str(TRIM_KEY)),
-        )?
-        .into_future();
+    let put = stores[2].put(&encode(secs.as_bytes(), now), &JsValue::from_str(TRIM_KEY))?;
     for d in deletes {
         d.await?;
     }
@@ -1177,5 +1231,158 @@ mod blob_tests {
         b.write(&del(corrupt)).await.unwrap();
         assert!(output_value(&b, &key).await.is_none(), "deleted");
         b.database().close();
+    }
+}
+
+#[cfg(test)]
+mod request_tests {
+    //! Requests through [`Store`] (idb's requests awaited as [`Asked`]): an answer with its
+    //! result, or the browser's error, whether the call is refused at once (an `idb::Error`) or
+    //! the request fails later; a transaction's end; and `idb::Error`s in the browser's words.
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    #[wasm_bindgen_test]
+    async fn requests_answer_with_their_result_or_the_browsers_error() {
+        let name = "buildlab-store-request-test";
+        Factory::new().unwrap().delete(name).unwrap().await.unwrap();
+        let db = open(name).await.unwrap();
+        let tx = db.transaction(&[META], TransactionMode::ReadWrite).unwrap();
+        let meta = Store(tx.object_store(META).unwrap());
+        let key = JsValue::from_str("k");
+        assert_eq!(
+            meta.get(key.clone()).unwrap().await,
+            Ok(None),
+            "no value: None"
+        );
+        meta.put(&JsValue::from_str("v"), &key)
+            .unwrap()
+            .await
+            .unwrap();
+        let v = meta.get(key.clone()).unwrap().await.unwrap();
+        assert_eq!(v.and_then(|v| v.as_string()).as_deref(), Some("v"));
+        assert_eq!(meta.count().unwrap().await, Ok(1));
+        let keys = meta.keys().unwrap().await.unwrap();
+        assert_eq!(
+            keys.iter().map(|k| k.as_string()).collect::<Vec<_>>(),
+            [Some("k".into())]
+        );
+        // Calls the browser refuses at once, as idb reports them: `null` is no key; `meta`
+        // has no `used` index.
+        let e = meta.get(JsValue::NULL).err().expect("refused");
+        assert!(
+            matches!(&e, StoreError::Other(m) if m.starts_with("DataError: ")),
+            "{e:?}"
+        );
+        let range = KeyRange::upper_bound(&JsValue::from_f64(0.0), None).unwrap();
+        let e = meta.keys_used_in(&range).err().expect("no index");
+        assert!(
+            matches!(&e, StoreError::Other(m) if m.starts_with("NotFoundError: ")),
+            "{e:?}"
+        );
+        // A request that fails later: its transaction is aborted while it is pending.
+        let pending = meta.get(key.clone()).unwrap();
+        let _tx = tx.abort().unwrap();
+        let e = pending.await.expect_err("aborted");
+        assert!(
+            matches!(&e, StoreError::Other(m) if m.starts_with("AbortError: ")),
+            "{e:?}"
+        );
+        // A transaction's end: committed, or aborted (by the page here: no error of its own).
+        let tx = db.transaction(&[META], TransactionMode::ReadWrite).unwrap();
+        let meta = Store(tx.object_store(META).unwrap());
+        meta.put(&JsValue::from_str("w"), &key)
+            .unwrap()
+            .await
+            .unwrap();
+        assert_eq!(finish(tx).await, Ok(()), "committed");
+        let tx = db.transaction(&[META], TransactionMode::ReadWrite).unwrap();
+        let _put = Store(tx.object_store(META).unwrap()).put(&JsValue::from_str("x"), &key);
+        let tx = tx.abort().unwrap();
+        assert_eq!(
+            finish(tx).await,
+            Err(StoreError::Other("transaction aborted".into()))
+        );
+        let tx = db.transaction(&[META], TransactionMode::ReadOnly).unwrap();
+        let v = Store(tx.object_store(META).unwrap())
+            .get(key)
+            .unwrap()
+            .await;
+        assert_eq!(
+            v.unwrap().and_then(|v| v.as_string()).as_deref(),
+            Some("w"),
+            "the commit's"
+        );
+        // A transaction that does not exist: idb's error, in the browser's words.
+        let e = StoreError::from(
+            db.transaction(&["nope"], TransactionMode::ReadOnly)
+                .err()
+                .unwrap(),
+        );
+        assert!(
+            matches!(&e, StoreError::Other(m) if m.starts_with("NotFoundError: ")),
+            "{e:?}"
+        );
+        db.close();
+    }
+
+    /// A page without `indexedDB` (a browser without it, or one that hides it) is told so in
+    /// those words, which the page shows.
+    #[wasm_bindgen_test]
+    async fn a_browser_without_indexeddb_is_told_so() {
+        let global: Object = js_sys::global().unchecked_into();
+        let name = JsValue::from_str("indexedDB");
+        let was = Object::get_own_property_descriptor(&global, &name);
+        let hidden = Object::new();
+        Reflect::set(&hidden, &"value".into(), &JsValue::UNDEFINED).unwrap();
+        Reflect::set(&hidden, &"configurable".into(), &JsValue::TRUE).unwrap();
+        Object::define_property(&global, &name, &hidden);
+        let e = open("buildlab-store-hidden-test").await.err();
+        match was.is_undefined() {
+            true => Reflect::delete_property(&global, &name).map(drop).unwrap(),
+            false => drop(Object::define_property(&global, &name, was.unchecked_ref())),
+        }
+        assert!(Factory::new().is_ok(), "indexedDB is back");
+        assert_eq!(
+            e.map(|e| format!("IndexedDB: {}", e.describe())),
+            Some("IndexedDB: this browser has no IndexedDB".to_string())
+        );
+    }
+
+    /// `idb::Error`s that carry no DOM exception: what they carry, as JS prints it, or which
+    /// step failed; a quota failure, however it comes, is the one the session recovers from.
+    #[wasm_bindgen_test]
+    fn idb_errors_are_told_in_the_browsers_words() {
+        use idb::Error as E;
+        let quota = DomException::new_with_message_and_name("full", "QuotaExceededError").unwrap();
+        assert_eq!(
+            classify(E::DomException(quota.clone())),
+            StoreError::Quota("full".into())
+        );
+        assert_eq!(
+            classify(E::UpdateFailed(quota.into())),
+            StoreError::Quota("full".into())
+        );
+        assert_eq!(
+            classify(E::GetFailed(JsValue::from_str("gone"))),
+            StoreError::Other("gone".into())
+        );
+        assert_eq!(
+            classify(E::IndexedDbNotFound(JsValue::UNDEFINED)),
+            StoreError::Other("request failed".into())
+        );
+        let e = classify(E::UnexpectedJsType(
+            "IdbFactory",
+            js_sys::Error::new("odd").into(),
+        ));
+        assert_eq!(e, StoreError::Other("Error: odd".into()));
+        assert_eq!(
+            classify(E::CursorFinished),
+            StoreError::Other("request failed without an error from the browser".into())
+        );
+        assert_eq!(
+            StoreError::from(E::ClearFailed(JsValue::from_str("x"))).describe(),
+            "x"
+        );
     }
 }

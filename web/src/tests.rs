@@ -844,7 +844,7 @@ impl Backend for QuotaOnWrite {
             "QuotaExceededError",
         )
         .unwrap();
-        Err(classify(&idb::Error::DomException(e)))
+        Err(classify(idb::Error::DomException(e)))
     }
     async fn snapshot(&self) -> Result<OverlayFs, StoreError> {
         self.0.snapshot().await

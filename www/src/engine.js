@@ -231,10 +231,10 @@ export class Engine {
 
   /**
    * Switches to the full wasm module (once; later calls get the same promise). The session
-   * moves over as plain data: the first module's `handoff` (workspace and last builds' traces)
-   * into the new Lab's `adopt`; the cache, the why-rebuilt record and the binaries are in
-   * IndexedDB, which the new Lab opens. A payload the codec refuses (a workspace beyond a share
-   * link's caps) leaves the new session without that history, as `handoffError` says.
+   * moves over as plain JS values: the first module's `handoff` (the workspace's files and the
+   * last builds' traces) into the new Lab's `adopt`; the cache, the why-rebuilt record and the
+   * binaries are in IndexedDB, which the new Lab opens. A hand-off `adopt` refuses (one that is
+   * not what `handoff` makes) leaves the new session without that history, as `handoffError` says.
    */
   full() {
     if (typeof this.b?.parseLesson === "function") return Promise.resolve(this);
