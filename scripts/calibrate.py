@@ -33,7 +33,13 @@ What is fitted (all times in ms; KB = 1024 bytes of .go + .s source, as the CSVs
              from the second core), and `scaling` = 2 / slowdown2 - 1 is the throughput gained
              per extra busy core, which cost.rs generalises to N workers on C cores.
   command  = command_ms + command_per_package_ms * packages: the go command's time outside
-             Builder.Do (start, package loading, exit), from the two traces
+             Builder.Do (start, package loading, exit), from the two traces. Both are of cold
+             builds, whose GOCACHE had no module index yet: go reads and indexes every std
+             package directory it loads, and writes the index to GOCACHE (even under -n).
+  warm     = command_warm_ms + command_warm_per_package_ms * packages: the whole go command
+             when GOCACHE has the index, from the two warm no-op builds (multi/timings.txt's
+             warm-binpresent median, webjson/wall.txt's cgo=1 warm no-op): everything is a
+             cache hit, so their wall time is the go command's own
 
 Run from the repository root: `python3 scripts/calibrate.py` (stdlib only; no numpy). It prints
 the fitted values and the fit quality and rewrites core/data/cost-model.json.
@@ -43,6 +49,7 @@ import csv
 import datetime
 import json
 import pathlib
+import re
 import statistics
 import sys
 
@@ -167,6 +174,15 @@ def trace_outside_do(path):
     return (total - do) / 1000
 
 
+def warm_noop_ms():
+    """The real go's warm no-op builds, ms: (multi's median, webjson's with cgo)."""
+    multi = re.search(r"^SUMMARY warm-binpresent: .* median (\d+) ms",
+                      (ORACLE / "multi" / "timings.txt").read_text(), re.M)
+    web = re.search(r"^cgo=1 warm no-op wall: (\d+) ms",
+                    (ORACLE / "webjson" / "wall.txt").read_text(), re.M)
+    return float(multi.group(1)), float(web.group(1))
+
+
 def main():
     p1 = rows("cost-cgo0-p1-actions.csv")
     builds = [r for r in p1 if r["mode"] == "build" and r["srcbytes"]]
@@ -274,6 +290,9 @@ def main():
     before = [trace_before_after_do(ORACLE / p) for p in
               ("multi/trace-cold.json", "webjson/trace-a-cold-cgo1.json")]
     command_before = statistics.fmean(b / (b + a) for b, a in before)
+    warm_m, warm_w = warm_noop_ms()
+    warm_per_pkg = (warm_w - warm_m) / (n_w - n_m)
+    warm_ms = warm_m - warm_per_pkg * n_m
 
     r3 = lambda x: round(x, 3)
     model = {
@@ -296,6 +315,8 @@ def main():
         "command_ms": r3(command_ms),
         "command_per_package_ms": r3(command_per_pkg),
         "command_before_fraction": r3(command_before),
+        "command_warm_ms": r3(warm_ms),
+        "command_warm_per_package_ms": r3(warm_per_pkg),
         "fit": {
             "compile_r2": r3(compile_r2),
             "compile_samples": len(plain),
@@ -304,6 +325,7 @@ def main():
             "slowdown2": r3(slowdown2),
             "link_points_kb_ms": [[r3(kb_m), r3(link_m)], [r3(kb_w), r3(link_w)]],
             "command_points_pkgs_ms": [[n_m, r3(o_m)], [n_w, r3(o_w)]],
+            "warm_points_pkgs_ms": [[n_m, warm_m], [n_w, warm_w]],
             "cgo_extra_ms": {k: r3(v) for k, v in sorted(extra.items())},
         },
     }

@@ -83,6 +83,12 @@ pub struct Config {
     pub do_start_us: f64,
     /// The go command's time after `Builder.Do`, µs.
     pub after_us: f64,
+    /// GOCACHE holds go's module index: some go command wrote it since the cache was made or
+    /// last cleaned (any command that loads packages does, `-n` too). The simulation then takes
+    /// the cost model's warm command time ([`crate::cost::CostModel::command_with`]); without
+    /// it, go indexes every std package it loads first. The driver knows its cache: the page
+    /// and the CLI set it when their GOCACHE holds any entry.
+    pub index_cached: bool,
 }
 
 impl Default for Config {
@@ -97,6 +103,7 @@ impl Default for Config {
             gocache: "/home/gopher/.cache/go-build".into(),
             do_start_us: 0.0,
             after_us: 0.0,
+            index_cached: false,
         }
     }
 }
@@ -1508,7 +1515,7 @@ impl<'a> Simulation<'a> {
             .actions()
             .filter(|(_, x)| matches!(x.mode, Mode::Build | Mode::BuiltIn))
             .count();
-        let (before_ms, after_ms) = CostModel::calibrated().command(packages);
+        let (before_ms, after_ms) = CostModel::calibrated().command_with(packages, cfg.index_cached);
         cfg.do_start_us = before_ms * 1000.0;
         cfg.after_us = after_ms * 1000.0;
         Simulation {

@@ -219,6 +219,11 @@ pub trait Cache {
     }
     /// Every cache file, sorted by path.
     fn list(&self) -> Vec<Listed>;
+    /// Whether any entry (`xx/<hex>-a` or `-d`) is in the cache, not only its README and
+    /// `trim.txt`: a GOCACHE some go command has used since it was made or cleaned.
+    fn has_entries(&self) -> bool {
+        self.list().iter().any(|l| l.path.contains('/'))
+    }
     /// Total bytes of the cache files (see [`du_size`] for `du -sh`).
     fn size(&self) -> u64 {
         self.list().iter().map(|l| l.size).sum()
@@ -386,6 +391,11 @@ impl<F: CacheFs> Cache for DirCache<F> {
 
     fn list(&self) -> Vec<Listed> {
         layout::list(&self.fs)
+    }
+
+    fn has_entries(&self) -> bool {
+        // Names only: `list` reads every file for its size.
+        self.fs.dirs().iter().any(|d| !self.fs.list(d).is_empty())
     }
 
     fn clear(&mut self) {

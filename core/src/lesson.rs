@@ -26,7 +26,7 @@ use serde_json::Value as Json;
 
 use crate::actionid::WorkspaceFiles;
 use crate::build::{simulate, BuildResult, Config};
-use crate::cache::MemoryCache;
+use crate::cache::{Cache, MemoryCache};
 use crate::cost::{CostModel, Machine};
 use crate::load::{load, LoadRequest};
 use crate::plan::{plan, Toolchain};
@@ -1478,6 +1478,8 @@ impl Lab {
             workers: schedule::workers(b.p, b.cpus, b.n),
             now: self.now,
             gocache: self.gocache.clone(),
+            // As the page sets it: a GOCACHE with entries has go's module index.
+            index_cached: self.cache.has_entries(),
             ..Config::default()
         };
         let machine = Machine {

@@ -221,13 +221,16 @@ fn build_simulated(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
     let kept = Kept::read(&plan, cwd, &gocache, &found.root);
     let now = diskcache::now();
     let work = work_dir(flags, false, now)?;
-    let cfg = config(
+    let mut cfg = config(
         flags,
         schedule::workers(flags.p, tc.cpus, flags.n),
         now,
         &work,
         &gocache,
     );
+    // A GOCACHE with any entry has go's module index too (the go command that wrote the entry
+    // wrote it): the simulated go command then spends its warm time outside Builder.Do.
+    cfg.index_cached = cache.has_entries();
     let machine = Machine {
         cores: tc.cpus,
         scaling: CostModel::calibrated().scaling,

@@ -139,6 +139,9 @@ pub struct Session<B> {
     other: Option<CacheSide<B>>,
     /// The key listing asked for when the Build button was pressed ([`Session::list_ahead`]).
     ahead: Option<Ahead>,
+    /// A simulated build ran since the page opened or the cache was last cleaned: the go it
+    /// stands for wrote its module index into GOCACHE then (`-n` too, which stores no entry).
+    index_written: bool,
 }
 
 /// A key listing asked for ahead of a build, and when (page ms).
@@ -270,6 +273,7 @@ impl<B: Backend + Clone> Session<B> {
             unsaved: None,
             other: None,
             ahead: None,
+            index_written: false,
         };
         s.put_side(side);
         s
@@ -494,6 +498,7 @@ impl<B: Backend + Clone> Session<B> {
         self.mem = OverlayFs::default();
         self.known = Rc::new(OverlayFs::default());
         self.drop_ahead();
+        self.index_written = false;
         n as u32
     }
 
@@ -579,6 +584,7 @@ pub(crate) struct Inputs<B> {
     backend: Option<B>,
     mem: OverlayFs,
     persistent: bool,
+    index_written: bool,
 }
 
 impl<B> Inputs<B> {
@@ -637,8 +643,22 @@ fn inputs<B: Backend + Clone>(cell: &RefCell<Session<B>>) -> Result<Inputs<B>, P
         backend: s.backend.clone(),
         mem: s.mem.clone(),
         persistent: s.storage == Storage::IndexedDb,
+        index_written: s.index_written,
         planned,
     })
+}
+
+/// Whether the simulated GOCACHE holds go's module index ([`Config::index_cached`]): a build
+/// ran in this page since it opened or the cache was cleaned, or the cache holds entries (the
+/// memory cache's, records this page knows IndexedDB holds, or what this build's read listed
+/// there). Only after `go clean -cache`, or in a new browser profile, is it missing.
+fn index_cached<B>(i: &Inputs<B>, read: &ReadStats, holding: bool) -> bool {
+    i.index_written
+        || holding
+        || read.listed > 0
+        || !i.known.is_empty()
+        || i.known.stubs().next().is_some()
+        || !i.mem.is_empty()
 }
 
 /// Loads every record the build will look up: the memory cache, then what IndexedDB has, in one
@@ -829,6 +849,7 @@ pub async fn build<B: Backend + Clone>(
         // Set by the simulation, from the cost model.
         do_start_us: 0.0,
         after_us: 0.0,
+        index_cached: index_cached(&i, &read, holding),
     };
     let machine = Machine {
         cores: req.cpus.max(1),
@@ -857,6 +878,7 @@ pub async fn build<B: Backend + Clone>(
         }
     }
     let result = sim.finish();
+    cell.borrow_mut().index_written = true;
     let corrupt = std::mem::take(&mut checked.corrupt);
     let t_wait = page_ms();
     if let Some(listing) = listing {

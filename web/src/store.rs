@@ -383,6 +383,8 @@ pub struct ReadStats {
     pub found: u32,
     /// Time spent planning what to read (the caller's dry runs), µs.
     pub dry_us: u64,
+    /// Records the store listed (action entries and outputs): none after `go clean -cache`.
+    pub listed: u32,
 }
 
 /// What one write did.
@@ -786,6 +788,7 @@ impl Backend for IdbBackend {
             }
         }
         stats.rounds += 1;
+        stats.listed = present.len() as u32;
         if let Some(known) = known {
             for (path, data, mtime) in known.files() {
                 if present.contains(path) && !fs.is_loaded(path) {

@@ -163,6 +163,8 @@ async fn entries_round_trip_with_their_used_time() {
             gets: 7,
             found: 6,
             dry_us: 0,
+            // Three entries and their three outputs.
+            listed: 6,
         }
     );
     let mut c = DirCache::open(fs);
@@ -216,6 +218,7 @@ async fn a_thousand_lookups_take_one_transaction() {
             gets: 2000,
             found: 2000,
             dry_us: 0,
+            listed: 2000,
         }
     );
     let c = DirCache::open(fs);
@@ -742,6 +745,9 @@ async fn the_page_builds_as_core_simulates() {
             gocache: crate::gocache(),
             do_start_us: 0.0,
             after_us: 0.0,
+            // Cold, then warm: the second build's go has its module index (the page: a build
+            // ran; here: the cache holds entries).
+            index_cached: mem.has_entries(),
         };
         let machine = Machine {
             cores: 2,
@@ -770,6 +776,47 @@ async fn the_page_builds_as_core_simulates() {
         target = core.report.target.clone();
     }
     assert!(record.actions.len() > 50);
+    s.borrow().backend().unwrap().database().close();
+}
+
+/// go's own time (before `Builder.Do`) is the cost model's cold one only while GOCACHE has no
+/// module index: the first build in a new profile, and the first after `go clean -cache`. A
+/// page opened over a cache with records, and any build after another, take the warm one.
+#[wasm_bindgen_test]
+async fn go_is_slow_to_start_only_while_gocache_has_no_module_index() {
+    use buildlab_core::cost::CostModel;
+    use buildlab_core::plan::Mode;
+    let name = "buildlab-test-index";
+    fresh(name).await.close();
+    let s = session_over(name).await;
+    s.borrow_mut().load(multi());
+    let packages = |b: &session::Built| {
+        b.planned
+            .plan
+            .actions()
+            .filter(|(_, x)| matches!(x.mode, Mode::Build | Mode::BuiltIn))
+            .count()
+    };
+    let start_ms = |b: &session::Built| b.result.trace.do_start_us / 1000.0;
+    let model = CostModel::calibrated();
+    let (cold, _) = go_build(&s, "", T0).await;
+    let n = packages(&cold);
+    assert_eq!(start_ms(&cold), model.command_with(n, false).0, "a new profile: cold");
+    let (warm, _) = go_build(&s, "", T0 + 1).await;
+    assert_eq!(start_ms(&warm), model.command_with(n, true).0, "after a build: warm");
+    assert!(start_ms(&warm) < start_ms(&cold) / 2.0);
+
+    // A reload: a new session over the same IndexedDB, which lists records: warm, with -a too.
+    s.borrow().backend().unwrap().database().close();
+    let s = session_over(name).await;
+    s.borrow_mut().load(multi());
+    let (forced, _) = go_build(&s, "-a", T0 + 2).await;
+    assert_eq!(start_ms(&forced), model.command_with(n, true).0, "reloaded over records");
+
+    // go clean -cache removes the index with the rest: the next build is cold again.
+    assert!(session::clean_cache(&s).await.unwrap() > 0);
+    let (again, _) = go_build(&s, "", T0 + 3).await;
+    assert_eq!(start_ms(&again), model.command_with(n, false).0, "after a clean: cold");
     s.borrow().backend().unwrap().database().close();
 }
 
