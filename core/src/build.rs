@@ -1515,7 +1515,8 @@ impl<'a> Simulation<'a> {
             .actions()
             .filter(|(_, x)| matches!(x.mode, Mode::Build | Mode::BuiltIn))
             .count();
-        let (before_ms, after_ms) = CostModel::calibrated().command_with(packages, cfg.index_cached);
+        let (before_ms, after_ms) =
+            CostModel::calibrated().command_with(packages, cfg.index_cached);
         cfg.do_start_us = before_ms * 1000.0;
         cfg.after_us = after_ms * 1000.0;
         Simulation {

@@ -358,7 +358,11 @@ fn multi_cold_warm_binremoved_forced() {
     if let Some(t) = oracle("multi/timings.txt") {
         let real = median_ms(&t, "warm-binpresent");
         let err = warm.wall_ms / real - 1.0;
-        assert!(err.abs() <= 0.15, "warm no-op {} ms against go's {real} ms", warm.wall_ms);
+        assert!(
+            err.abs() <= 0.15,
+            "warm no-op {} ms against go's {real} ms",
+            warm.wall_ms
+        );
     }
     assert!(warm.report.compiled().is_empty() && warm.report.link_runs() == 0);
     assert!(warm.binary.is_none());
@@ -393,7 +397,11 @@ fn multi_cold_warm_binremoved_forced() {
     if let Some(t) = oracle("multi/timings.txt") {
         let real = median_ms(&t, "warm-binremoved(relink)");
         let err = removed.wall_ms / real - 1.0;
-        assert!((0.0..=0.45).contains(&err), "relink {} ms against go's {real} ms", removed.wall_ms);
+        assert!(
+            (0.0..=0.45).contains(&err),
+            "relink {} ms against go's {real} ms",
+            removed.wall_ms
+        );
     }
     if let Some(want) = oracle("multi/build-x-warm-binremoved.txt") {
         assert_eq!(normalize(&removed.transcript.text()), normalize(&want));

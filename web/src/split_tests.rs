@@ -17,6 +17,15 @@ async fn fresh_lab(name: &str) -> crate::Lab {
     crate::Lab::opened(Some(name.to_string())).await
 }
 
+/// A Lab over a new database, with the hello sample loaded.
+async fn hello_lab(name: &str) -> crate::Lab {
+    let lab = fresh_lab(name).await;
+    lab.load_txtar(buildlab_core::sample::HELLO_TXTAR)
+        .ok()
+        .unwrap();
+    lab
+}
+
 fn get(v: &JsValue, path: &[&str]) -> JsValue {
     path.iter().fold(v.clone(), |v, k| {
         js_sys::Reflect::get(&v, &JsValue::from_str(k)).unwrap()
@@ -37,11 +46,7 @@ async fn build(lab: &crate::Lab, label: &str) -> JsValue {
 
 #[wasm_bindgen_test]
 async fn a_session_handed_off_keeps_its_workspace_builds_and_last_trace() {
-    let first = fresh_lab("buildlab-test-handoff").await;
-    first
-        .load_txtar(buildlab_core::sample::HELLO_TXTAR)
-        .ok()
-        .unwrap();
+    let first = hello_lab("buildlab-test-handoff").await;
     build(&first, "cold").await;
     build(&first, "warm").await;
 
@@ -113,10 +118,7 @@ async fn a_workspace_beyond_a_share_links_caps_moves_over_and_its_link_is_refuse
 
 #[wasm_bindgen_test]
 async fn a_handoff_that_is_not_one_is_refused_and_changes_nothing() {
-    let full = fresh_lab("buildlab-test-handoff-bad").await;
-    full.load_txtar(buildlab_core::sample::HELLO_TXTAR)
-        .ok()
-        .unwrap();
+    let full = hello_lab("buildlab-test-handoff-bad").await;
     let before = full.workspace_txtar();
     for (bad, says) in [
         ("null", "`files` must be an array"),
@@ -136,11 +138,7 @@ async fn a_handoff_that_is_not_one_is_refused_and_changes_nothing() {
         assert!(msg.contains(says), "{bad}: {msg}");
     }
     // A trace word the DTOs never write.
-    let first = fresh_lab("buildlab-test-handoff-bad-2").await;
-    first
-        .load_txtar(buildlab_core::sample::HELLO_TXTAR)
-        .ok()
-        .unwrap();
+    let first = hello_lab("buildlab-test-handoff-bad-2").await;
     build(&first, "cold").await;
     let h = first.handoff().ok().unwrap();
     let action = get(&h, &["builds", "0", "trace", "actions", "0"]);

@@ -356,6 +356,12 @@ fn multi() -> Workspace {
     ws
 }
 
+/// A session over a new, empty database `name`.
+async fn fresh_session(name: &str) -> RefCell<Session<IdbBackend>> {
+    fresh(name).await.close();
+    session_over(name).await
+}
+
 async fn session_over(name: &str) -> RefCell<Session<IdbBackend>> {
     let b = IdbBackend::new(store::open(name).await.unwrap());
     let workdir = b.workdir().await.unwrap();
@@ -413,8 +419,7 @@ fn all_hits(b: &session::Built) -> bool {
 #[wasm_bindgen_test]
 async fn multi_builds_then_rebuilds_from_indexeddb_after_reopening() {
     let name = "buildlab-test-multi";
-    fresh(name).await.close();
-    let s = session_over(name).await;
+    let s = fresh_session(name).await;
     s.borrow_mut().load(multi());
     let planned = s
         .borrow_mut()
@@ -548,8 +553,7 @@ async fn multi_builds_then_rebuilds_from_indexeddb_after_reopening() {
 #[wasm_bindgen_test]
 async fn warm_builds_read_entries_only_and_see_records_removed_meanwhile() {
     let name = "buildlab-test-entries-only";
-    fresh(name).await.close();
-    let s = session_over(name).await;
+    let s = fresh_session(name).await;
     s.borrow_mut().load(multi());
     let (cold, _) = go_build(&s, "", T0).await;
     assert_eq!(cold.result.exit_status, 0);
@@ -670,8 +674,7 @@ async fn sleep(ms: i32) {
 #[wasm_bindgen_test]
 async fn a_listing_asked_for_on_press_is_the_builds_only_within_its_window() {
     let name = "buildlab-test-ahead";
-    fresh(name).await.close();
-    let s = session_over(name).await;
+    let s = fresh_session(name).await;
     s.borrow_mut().load(multi());
     let (cold, _) = go_build(&s, "", T0).await;
     assert_eq!(cold.result.exit_status, 0);
@@ -722,8 +725,7 @@ async fn the_page_builds_as_core_simulates() {
     use buildlab_core::cost::{CostModel, Machine};
     use buildlab_core::rebuild::{Flags, Record};
     let name = "buildlab-test-as-core";
-    fresh(name).await.close();
-    let s = session_over(name).await;
+    let s = fresh_session(name).await;
     s.borrow_mut().load(multi());
     let mut mem = DirCache::open(buildlab_core::cache::MemFs::default());
     let mut record = Record::default();
@@ -787,8 +789,7 @@ async fn go_is_slow_to_start_only_while_gocache_has_no_module_index() {
     use buildlab_core::cost::CostModel;
     use buildlab_core::plan::Mode;
     let name = "buildlab-test-index";
-    fresh(name).await.close();
-    let s = session_over(name).await;
+    let s = fresh_session(name).await;
     s.borrow_mut().load(multi());
     let packages = |b: &session::Built| {
         b.planned
@@ -801,9 +802,17 @@ async fn go_is_slow_to_start_only_while_gocache_has_no_module_index() {
     let model = CostModel::calibrated();
     let (cold, _) = go_build(&s, "", T0).await;
     let n = packages(&cold);
-    assert_eq!(start_ms(&cold), model.command_with(n, false).0, "a new profile: cold");
+    assert_eq!(
+        start_ms(&cold),
+        model.command_with(n, false).0,
+        "a new profile: cold"
+    );
     let (warm, _) = go_build(&s, "", T0 + 1).await;
-    assert_eq!(start_ms(&warm), model.command_with(n, true).0, "after a build: warm");
+    assert_eq!(
+        start_ms(&warm),
+        model.command_with(n, true).0,
+        "after a build: warm"
+    );
     assert!(start_ms(&warm) < start_ms(&cold) / 2.0);
 
     // A reload: a new session over the same IndexedDB, which lists records: warm, with -a too.
@@ -811,20 +820,27 @@ async fn go_is_slow_to_start_only_while_gocache_has_no_module_index() {
     let s = session_over(name).await;
     s.borrow_mut().load(multi());
     let (forced, _) = go_build(&s, "-a", T0 + 2).await;
-    assert_eq!(start_ms(&forced), model.command_with(n, true).0, "reloaded over records");
+    assert_eq!(
+        start_ms(&forced),
+        model.command_with(n, true).0,
+        "reloaded over records"
+    );
 
     // go clean -cache removes the index with the rest: the next build is cold again.
     assert!(session::clean_cache(&s).await.unwrap() > 0);
     let (again, _) = go_build(&s, "", T0 + 3).await;
-    assert_eq!(start_ms(&again), model.command_with(n, false).0, "after a clean: cold");
+    assert_eq!(
+        start_ms(&again),
+        model.command_with(n, false).0,
+        "after a clean: cold"
+    );
     s.borrow().backend().unwrap().database().close();
 }
 
 #[wasm_bindgen_test]
 async fn work_keeps_b001_with_its_importcfg_and_clean_cache_makes_the_next_build_cold() {
     let name = "buildlab-test-work";
-    fresh(name).await.close();
-    let s = session_over(name).await;
+    let s = fresh_session(name).await;
     let mut ws = Workspace::new();
     ws.insert("go.mod", "module example.com/hello\n\ngo 1.23\n")
         .unwrap();
@@ -1123,8 +1139,7 @@ async fn a_real_go_trace_imports_and_exports() {
 #[wasm_bindgen_test]
 async fn v_and_o_print_and_name_as_go_does() {
     let name = "buildlab-test-v-o";
-    fresh(name).await.close();
-    let s = session_over(name).await;
+    let s = fresh_session(name).await;
     s.borrow_mut().load(multi());
     let (b, _) = go_build(&s, "-v -x -o hi .", 1_000_000_000).await;
     let text = b.result.transcript.text();
@@ -1467,8 +1482,7 @@ fn request(args: &str) -> session::Request {
 #[wasm_bindgen_test]
 async fn only_work_and_cgo_commands_go_to_the_full_module() {
     let name = "buildlab-test-full-module";
-    fresh(name).await.close();
-    let s = session_over(name).await;
+    let s = fresh_session(name).await;
     let needs = |args: &str| session::needs_full_module(&s, &request(args));
     s.borrow_mut().load(multi());
     for args in [".", "-n .", "-x .", "-a -v -p 1 ."] {
