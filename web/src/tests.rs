@@ -324,8 +324,7 @@ async fn a_corrupt_record_replaced_meanwhile_is_not_deleted() {
 // ---------------------------------------------------------------------------------------------
 
 fn multi() -> Workspace {
-    let mut ws = Workspace::new();
-    for (p, t) in [
+    files(&[
         (
             "go.mod",
             include_str!("../../tests/fixtures/multi/src/go.mod"),
@@ -350,8 +349,14 @@ fn multi() -> Workspace {
             "asmadd/add_amd64.s",
             include_str!("../../tests/fixtures/multi/src/asmadd/add_amd64.s"),
         ),
-    ] {
-        ws.insert(p, t).unwrap();
+    ])
+}
+
+/// A workspace of these `(path, text)` files.
+fn files(list: &[(&str, &str)]) -> Workspace {
+    let mut ws = Workspace::new();
+    for (p, t) in list {
+        ws.insert(p, *t).unwrap();
     }
     ws
 }
@@ -841,14 +846,13 @@ async fn go_is_slow_to_start_only_while_gocache_has_no_module_index() {
 async fn work_keeps_b001_with_its_importcfg_and_clean_cache_makes_the_next_build_cold() {
     let name = "buildlab-test-work";
     let s = fresh_session(name).await;
-    let mut ws = Workspace::new();
-    ws.insert("go.mod", "module example.com/hello\n\ngo 1.23\n")
-        .unwrap();
-    ws.insert(
-        "main.go",
-        "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hi\") }\n",
-    )
-    .unwrap();
+    let mut ws = files(&[
+        ("go.mod", "module example.com/hello\n\ngo 1.23\n"),
+        (
+            "main.go",
+            "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hi\") }\n",
+        ),
+    ]);
     s.borrow_mut().load(ws.clone());
     let (b, _) = go_build(&s, "-work", T0).await;
     let w = b.work.as_ref().expect("-work keeps $WORK");
@@ -1489,14 +1493,13 @@ async fn only_work_and_cgo_commands_go_to_the_full_module() {
         assert!(!needs(args), "multi {args}");
     }
     assert!(needs("-work ."), "multi -work");
-    let mut ws = Workspace::new();
-    ws.insert("go.mod", "module example.com/c\n\ngo 1.23\n")
-        .unwrap();
-    ws.insert(
-        "main.go",
-        "package main\n\n// int one(void) { return 1; }\nimport \"C\"\n\nfunc main() { println(C.one()) }\n",
-    )
-    .unwrap();
+    let ws = files(&[
+        ("go.mod", "module example.com/c\n\ngo 1.23\n"),
+        (
+            "main.go",
+            "package main\n\n// int one(void) { return 1; }\nimport \"C\"\n\nfunc main() { println(C.one()) }\n",
+        ),
+    ]);
     s.borrow_mut().load(ws);
     for args in [".", "-a -v ."] {
         assert!(!needs(args), "cgo {args}");
