@@ -4,7 +4,7 @@
 // rebuilds exactly what the real go rebuilds; two pages building at once keep the cache sound).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startHelper, launch, openPage, screenshotPath } from "./lib.mjs";
+import { startHelper, launch, openPage, screenshotPath, pageData, afterRun, buildLine, lastOutput } from "./lib.mjs";
 
 let helper;
 before(async () => {
@@ -12,31 +12,17 @@ before(async () => {
 });
 after(() => helper?.stop());
 
-const data = (page) => page.evaluate(() => ({ ...document.body.dataset }));
+const data = pageData;
 
 /** Waits for build number `n` of this page load to be rendered. */
-async function builds(page, n) {
-  await page.waitForFunction((n) => Number(document.body.dataset.runs || 0) >= n && document.body.dataset.building !== "true", n, { timeout: 30000 });
-  return data(page);
-}
+const builds = (page, n) => afterRun(page, n - 1, 30000);
 
 /**
  * Runs the command line as typed, with the Build button pressed as a hand presses it (down, 60 ms,
  * up: the page asks IndexedDB for its key listing on the way down), and waits for it to be
  * rendered.
  */
-async function build(page, line) {
-  if (line !== undefined) await page.fill("#cmdline", line);
-  const n = Number((await data(page)).runs || 0);
-  await page.click("#run", { delay: 60 });
-  return builds(page, n + 1);
-}
-
-/** The terminal's text since the last `$ ` command echo. */
-async function lastOutput(page) {
-  const t = await page.textContent("#terminal");
-  return t.slice(t.lastIndexOf("\n$ ") + 1);
-}
+const build = (page, line) => buildLine(page, line, { delay: 60, timeout: 30000 });
 
 async function tab(page, id) {
   await page.click(`#tab-${id}`);

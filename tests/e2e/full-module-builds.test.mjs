@@ -4,7 +4,7 @@
 // prints the cgo tool's and gcc's commands as go does; so does a -work build, which keeps $WORK.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startHelper, launch, screenshotPath, openPage, FULL_MODULE } from "./lib.mjs";
+import { startHelper, launch, screenshotPath, openPage, FULL_MODULE, buildLine, lastOutput } from "./lib.mjs";
 
 // Each test has a browser of its own: the page keeps its command line and sample in the
 // profile, and the first build on load would otherwise run the last test's command.
@@ -28,22 +28,8 @@ async function freshPage() {
   return opened;
 }
 
-const data = (page) => page.evaluate(() => ({ ...document.body.dataset }));
-
 /** Runs the command line as typed and waits for its build to be rendered. */
-async function build(page, line) {
-  await page.fill("#cmdline", line);
-  const n = Number((await data(page)).runs || 0);
-  await page.click("#run");
-  await page.waitForFunction((n) => Number(document.body.dataset.runs || 0) > n && document.body.dataset.building !== "true", n, { timeout: 60000 });
-  return data(page);
-}
-
-/** The terminal's text since the last `$ ` command echo. */
-async function lastOutput(page) {
-  const t = await page.textContent("#terminal");
-  return t.slice(t.lastIndexOf("\n$ ") + 1);
-}
+const build = (page, line) => buildLine(page, line);
 
 test("a -work build runs on the full module and keeps $WORK", async () => {
   const { page, errors, fetched } = await freshPage();

@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { startHelper, launch, openPage, screenshotPath, axeSerious } from "./lib.mjs";
+import { startHelper, launch, openPage, screenshotPath, axeSerious, pageData, afterRun } from "./lib.mjs";
 
 let helper;
 let base;
@@ -16,12 +16,10 @@ before(async () => {
 });
 after(() => helper?.stop());
 
-const data = (page) => page.evaluate(() => ({ ...document.body.dataset }));
+const data = pageData;
 
-async function builds(page, n) {
-  await page.waitForFunction((n) => Number(document.body.dataset.runs || 0) >= n && document.body.dataset.building !== "true", n, { timeout: 60000 });
-  return data(page);
-}
+/** Waits for build number `n` of this page load to be rendered. */
+const builds = (page, n) => afterRun(page, n - 1, 60000);
 
 /** The file tree's paths as shown (text), sorted. */
 const treeFiles = (page) => page.$$eval("#filetree .file", (els) => els.map((e) => e.textContent.trim()).sort());

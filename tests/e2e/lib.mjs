@@ -110,3 +110,29 @@ export async function bundleForPage(contents) {
   return out.outputFiles[0].text;
 }
 
+
+/** The page's state as its `data-*` attributes show it (`document.body.dataset`). */
+export const pageData = (page) => page.evaluate(() => ({ ...document.body.dataset }));
+
+/** Waits until a build after run `n` of this page load is rendered; returns the page's state. */
+export async function afterRun(page, n, timeout = 60000) {
+  await page.waitForFunction((n) => Number(document.body.dataset.runs || 0) > n && document.body.dataset.building !== "true", n, { timeout });
+  return pageData(page);
+}
+
+/**
+ * Runs the command line (`line` typed first, when given) and waits for its build to be
+ * rendered. `delay`: ms the Build button is held down (a hand's press is 60–150 ms).
+ */
+export async function buildLine(page, line, { timeout = 60000, delay = 0 } = {}) {
+  if (line !== undefined) await page.fill("#cmdline", line);
+  const n = Number((await pageData(page)).runs || 0);
+  await page.click("#run", { delay });
+  return afterRun(page, n, timeout);
+}
+
+/** The terminal's text since the last `$ ` command echo. */
+export async function lastOutput(page) {
+  const t = await page.textContent("#terminal");
+  return t.slice(t.lastIndexOf("\n$ ") + 1);
+}

@@ -5,7 +5,7 @@
 // are ignored; a blocked pop-up and a silent window are reported.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { ROOT, startHelper, launch, openPage, bundleForPage } from "./lib.mjs";
+import { ROOT, startHelper, launch, openPage, bundleForPage, afterRun } from "./lib.mjs";
 
 let helper, browser, bundle;
 before(async () => {
@@ -92,7 +92,7 @@ test("a blocked pop-up, a window that never answers and a closed window are repo
 
 test("the page's Open in Perfetto button uses the handshake (window.open stubbed: blocked)", async () => {
   const { page, errors } = await openPage(browser, helper.url);
-  await page.waitForFunction(() => Number(document.body.dataset.runs || 0) >= 1 && document.body.dataset.building !== "true", null, { timeout: 60000 });
+  await afterRun(page, 0);
   const opened = await page.evaluate(() => {
     window.__opened = [];
     window.open = (u) => { window.__opened.push(u); return null; };

@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { startHelper, launch, openPage, screenshotPath } from "./lib.mjs";
+import { startHelper, launch, openPage, screenshotPath, pageData, afterRun, lastOutput } from "./lib.mjs";
 
 function goInstalled() {
   const onPath = (process.env.PATH || "").split(delimiter).some((d) => d && existsSync(join(d, "go")));
@@ -28,7 +28,7 @@ let stores;
 before(() => { stores = mkdtempSync(join(tmpdir(), "buildlab-e2e-save-")); });
 after(() => rmSync(stores, { recursive: true, force: true }));
 
-const data = (page) => page.evaluate(() => ({ ...document.body.dataset }));
+const data = pageData;
 
 /** Clicks Build with `line` and resolves once the page took the click (not when it is done). */
 async function click(page, line) {
@@ -39,15 +39,8 @@ async function click(page, line) {
 }
 
 /** Waits for the build after run `n` to be rendered. */
-async function rendered(page, n) {
-  await page.waitForFunction((n) => Number(document.body.dataset.runs || 0) > n && document.body.dataset.building !== "true", n, { timeout: 180000 });
-  return data(page);
-}
+const rendered = (page, n) => afterRun(page, n, 180000);
 
-async function lastOutput(page) {
-  const t = await page.textContent("#terminal");
-  return t.slice(t.lastIndexOf("\n$ ") + 1);
-}
 
 const counters = (page) => page.evaluate(async () => {
   const r = await fetch("/api/v1/info", { headers: { "X-Buildlab-Token": sessionStorage.getItem("buildlab.helperToken") } });
@@ -107,7 +100,7 @@ async function holdOutputs(page, beforeRelease = async () => {}) {
 
 async function openReal(browser, url) {
   const { page, errors } = await openPage(browser, url);
-  await page.waitForFunction(() => Number(document.body.dataset.runs || 0) >= 1 && document.body.dataset.building !== "true", null, { timeout: 60000 });
+  await afterRun(page, 0);
   await page.selectOption("#toolchain", "real");
   return { page, errors };
 }

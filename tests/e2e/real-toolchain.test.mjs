@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { startHelper, launch, openPage, screenshotPath } from "./lib.mjs";
+import { startHelper, launch, openPage, screenshotPath, pageData, afterRun, buildLine, lastOutput } from "./lib.mjs";
 
 /** Where the helper looks for Go (helper/src/godetect.rs): PATH, then the usual places. */
 function goInstalled() {
@@ -25,22 +25,10 @@ before(async () => {
 });
 after(() => helper?.stop());
 
-const data = (page) => page.evaluate(() => ({ ...document.body.dataset }));
+const data = pageData;
 
 /** Runs the command line as typed and waits for its build to be rendered (real builds take seconds). */
-async function build(page, line) {
-  await page.fill("#cmdline", line);
-  const n = Number((await data(page)).runs || 0);
-  await page.click("#run");
-  await page.waitForFunction((n) => Number(document.body.dataset.runs || 0) > n && document.body.dataset.building !== "true", n, { timeout: 180000 });
-  return data(page);
-}
-
-/** The terminal's text since the last `$ ` command echo. */
-async function lastOutput(page) {
-  const t = await page.textContent("#terminal");
-  return t.slice(t.lastIndexOf("\n$ ") + 1);
-}
+const build = (page, line) => buildLine(page, line, { timeout: 180000 });
 
 /** Back to the hello sample (after a share link replaced the workspace). */
 async function openHello(page) {
@@ -61,7 +49,7 @@ test("real toolchain: cold build of hello on the helper, warm build runs no tool
     const { page, errors } = await openPage(browser, helper.url);
     // The token left the address bar once the page kept it.
     assert.ok(!page.url().includes("token="), `token removed from the URL: ${page.url()}`);
-    await page.waitForFunction(() => Number(document.body.dataset.runs || 0) >= 1 && document.body.dataset.building !== "true", null, { timeout: 60000 });
+    await afterRun(page, 0);
     assert.equal((await data(page)).realToolchain, "available");
     const label = await page.textContent('#toolchain option[value="real"]');
     assert.match(label, /^real \(go1\.23\.\d+\)$/);
@@ -195,7 +183,7 @@ test("a helper restarted with an empty store: the page sends it the archives its
   try {
     const port = Number(new URL(first.url).port);
     const { page, errors } = await openPage(browser, first.url);
-    await page.waitForFunction(() => Number(document.body.dataset.runs || 0) >= 1 && document.body.dataset.building !== "true", null, { timeout: 60000 });
+    await afterRun(page, 0);
     await page.selectOption("#toolchain", "real");
     const cold = await build(page, "go build .");
     assert.equal(cold.lastExit, "0", await lastOutput(page));
@@ -263,7 +251,7 @@ test("without the helper's token, or with a helper that has no Go, the page says
     const b = await openPage(browser, noGo.url);
     assert.equal((await data(b.page)).realToolchain, "absent");
     assert.match(await b.page.textContent("#toolchain-note"), /^The helper found no Go \(no Go installation found \(\/nonexistent\/go: not found\); the playground uses the simulated toolchain\), so builds use the simulation\.$/);
-    await b.page.waitForFunction(() => Number(document.body.dataset.runs || 0) >= 1 && document.body.dataset.building !== "true", null, { timeout: 60000 });
+    await afterRun(b.page, 0);
     assert.equal((await data(b.page)).lastExit, "0", "the simulated build ran");
     await b.page.screenshot({ path: screenshotPath("real-toolchain-absent"), fullPage: true });
     assert.deepEqual(a.errors.concat(b.errors), []);
