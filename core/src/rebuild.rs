@@ -538,47 +538,49 @@ pub(crate) mod json {
             v
         }
         fn array(&mut self) -> Result<Value, String> {
+            let items = self.items(b']', "expected `,` or `]`", Self::value)?;
+            Ok(Value::Array(items))
+        }
+        fn object(&mut self) -> Result<Value, String> {
+            let members = self.items(b'}', "expected `,` or `}`", Self::member)?;
+            Ok(Value::Object(members))
+        }
+        /// An object's `"key": value`.
+        fn member(&mut self) -> Result<(String, Value), String> {
+            self.space();
+            if self.b.get(self.at) != Some(&b'"') {
+                return Err(self.error("key must be a string"));
+            }
+            let key = self.string()?;
+            self.space();
+            if !self.eat(b':') {
+                return Err(self.error("expected `:`"));
+            }
+            Ok((key, self.value()?))
+        }
+        /// The items of an array or object from its opening bracket to `close`, separated by
+        /// commas, each read by `item`; `expected` is the error after an item that is followed
+        /// by neither.
+        fn items<T>(
+            &mut self,
+            close: u8,
+            expected: &str,
+            item: fn(&mut Self) -> Result<T, String>,
+        ) -> Result<Vec<T>, String> {
             self.at += 1;
             let mut items = Vec::new();
             self.space();
-            if self.eat(b']') {
-                return Ok(Value::Array(items));
+            if self.eat(close) {
+                return Ok(items);
             }
             loop {
-                items.push(self.value()?);
+                items.push(item(self)?);
                 self.space();
-                if self.eat(b']') {
-                    return Ok(Value::Array(items));
+                if self.eat(close) {
+                    return Ok(items);
                 }
                 if !self.eat(b',') {
-                    return Err(self.error("expected `,` or `]`"));
-                }
-            }
-        }
-        fn object(&mut self) -> Result<Value, String> {
-            self.at += 1;
-            let mut members = Vec::new();
-            self.space();
-            if self.eat(b'}') {
-                return Ok(Value::Object(members));
-            }
-            loop {
-                self.space();
-                if self.b.get(self.at) != Some(&b'"') {
-                    return Err(self.error("key must be a string"));
-                }
-                let key = self.string()?;
-                self.space();
-                if !self.eat(b':') {
-                    return Err(self.error("expected `:`"));
-                }
-                members.push((key, self.value()?));
-                self.space();
-                if self.eat(b'}') {
-                    return Ok(Value::Object(members));
-                }
-                if !self.eat(b',') {
-                    return Err(self.error("expected `,` or `}`"));
+                    return Err(self.error(expected));
                 }
             }
         }
