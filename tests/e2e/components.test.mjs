@@ -96,7 +96,12 @@ test("cold vs warm shows both runs on one time scale with their totals and count
 
 test("the package graph is layered top to bottom, shows a node's details and the predicted rebuild set", async () => {
   const { page, errors } = await withViews();
+  // The page's own graph draws into the same element: once its first build is on screen, the
+  // tab loads the sample's packages (on the full module, which the tab switches to) and draws
+  // them; the fixture's graph replaces that one, not the other way round.
+  await page.waitForSelector("body[data-first-build-ms]", { state: "attached", timeout: 30000 });
   await page.click("#tab-graph");
+  await page.waitForSelector('#graph .gnode[data-pkg="example.com/hello"]', { timeout: 30000 });
   await page.evaluate((f) => {
     const g = window.__views.createGraph(document.getElementById("graph"));
     g.setPackages(f.packages);

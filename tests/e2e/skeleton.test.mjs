@@ -40,6 +40,11 @@ after(async () => {
   helper?.stop();
 });
 
+/** Waits until the page shows the skeleton's facts (`showAbout` in www/src/main.js). */
+async function about(page) {
+  await page.waitForSelector("body[data-about=true]", { state: "attached", timeout: 30000 });
+}
+
 test("the page hashes the sample module and keeps an IndexedDB record across reloads", async () => {
   const files = txtar(readFileSync(join(ROOT, "core", "samples", "hello.txtar"), "utf8"));
   assert.deepEqual([...files.keys()], ["go.mod", "main.go"]);
@@ -50,19 +55,23 @@ test("the page hashes the sample module and keeps an IndexedDB record across rel
   page.on("pageerror", (e) => errors.push(e.message));
   await page.goto(helper.url);
   await ready(page);
+  // The skeleton's facts are the full module's: shown once the first build is on screen and the
+  // page has prefetched that module.
+  await about(page);
   assert.equal(await page.textContent("#module"), "example.com/hello");
   assert.equal(await page.textContent("#digest"), want);
   assert.equal(await page.getAttribute("#visit", "data-visits"), "1");
 
   await page.reload();
   await ready(page);
+  await about(page);
   assert.equal(await page.getAttribute("#visit", "data-visits"), "2");
   assert.match(await page.textContent("#visit"), new RegExp(`previous visit.*${want.slice(0, 16)}`));
   await page.screenshot({ path: screenshotPath("skeleton-reloaded"), fullPage: true });
   assert.deepEqual(errors, []);
 });
 
-test("the first load fetches only the build path; the editor, the graph layout and the full module come on first use", async () => {
+test("the first load fetches only the build path; the editor, the graph layout and the full module come after it", async () => {
   const { page, errors, fetched } = await openPage(browser, helper.url);
   const since = (n) => fetched.slice(n).join(" ");
   await page.waitForSelector("body[data-first-build-ms]", { state: "attached", timeout: 30000 });
@@ -88,19 +97,26 @@ test("the first load fetches only the build path; the editor, the graph layout a
   assert.match(fetched.join(" "), /\/chunks\/codemirror-[^ ]+\.js/);
   assert.match(await page.textContent(".cm-content"), /package main/);
 
-  // The graph tab fetches dagre.
+  // The full module is fetched once the first build is on screen, when the browser is idle, and
+  // not switched to.
+  await page.waitForSelector("body[data-full-prefetched=true]", { state: "attached", timeout: 30000 });
+  assert.match(fetched.join(" "), FULL_MODULE);
+  assert.equal(await page.evaluate(() => document.body.dataset.wasmModule), "first");
+
+  // The graph tab fetches dagre; the loader's view is the full module's: the session switches to
+  // the prefetched one, fetching nothing more of it.
   let n = fetched.length;
   await page.click("#tab-graph");
   await page.waitForSelector("#graph .gnode", { timeout: 30000 });
   assert.match(since(n), /\/chunks\/dagre[^ ]*\.js/);
-  assert.doesNotMatch(fetched.join(" "), FULL_MODULE);
+  assert.doesNotMatch(since(n), FULL_MODULE);
+  assert.equal(await page.evaluate(() => document.body.dataset.wasmModule), "full");
 
-  // Lessons switch the session to the full module, which keeps the build history: a share link
-  // made right after holds the first build.
+  // The switch kept the build history: a share link made after it holds the first build.
   n = fetched.length;
   await page.click("#lessons-toggle");
   await page.waitForSelector("#lessons:not([hidden]) button, #lessons:not([hidden]) a", { timeout: 30000 });
-  assert.match(since(n), FULL_MODULE);
+  assert.doesNotMatch(since(n), FULL_MODULE);
   await page.click("#share");
   await page.waitForFunction(() => document.body.dataset.shareUrl, null, { timeout: 30000 });
   const shared = await page.evaluate(() => document.body.dataset.shareUrl);

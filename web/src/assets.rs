@@ -87,7 +87,9 @@ fn describe(v: JsValue) -> String {
 }
 
 /// `ensureStdGraph(goos, goarch, cgo)`: what [`ensure_std`] does, for a page that wants the
-/// graph before its first real build (the build itself calls it too).
+/// graph before its first real build (the build itself calls it too). Real builds are the full
+/// module's, so is this.
+#[cfg(feature = "extras")]
 #[wasm_bindgen(js_name = ensureStdGraph)]
 pub async fn ensure_std_graph(goos: String, goarch: String, cgo: bool) -> Result<(), JsError> {
     ensure_std(&goos, &goarch, cgo).await

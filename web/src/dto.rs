@@ -1546,11 +1546,35 @@ pub fn files_to_js(ws: &buildlab_core::workspace::Workspace) -> JsValue {
     out.into()
 }
 
+/// The lines each `build P` action of `report` hashed into its action ID, as `[{key, lines}]`
+/// (built by hand: the first module carries no serializer for them). The graph's detail asks
+/// for them (`Lab.actionInputs`) on the full module, after the first module built.
+pub fn inputs_to_js(report: &buildlab_core::rebuild::BuildReport) -> JsValue {
+    let out = js_sys::Array::new();
+    for a in report
+        .actions
+        .iter()
+        .filter(|a| a.key.starts_with("build "))
+    {
+        let lines = js_sys::Array::new();
+        for l in a.inputs.lines() {
+            lines.push(&l.into());
+        }
+        let o = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&o, &"key".into(), &a.key.as_str().into());
+        let _ = js_sys::Reflect::set(&o, &"lines".into(), &lines);
+        out.push(&o);
+    }
+    out.into()
+}
+
 /// What `Lab.adopt` takes: the first module's workspace and history (`Lab.handoff`).
 #[cfg(feature = "extras")]
 pub struct Handoff {
     pub workspace: buildlab_core::workspace::Workspace,
     pub builds: Vec<(String, buildlab_core::trace::Trace)>,
+    /// The last build's `build P` inputs, by action key, sorted ([`inputs_to_js`]).
+    pub inputs: Vec<(String, Vec<String>)>,
 }
 
 #[cfg(feature = "extras")]
@@ -1580,7 +1604,22 @@ impl Handoff {
             .map(BuildIn::into_build)
             .collect::<Result<_, String>>()
             .map_err(|e| JsError::new(&format!("invalid hand-off: {e}")))?;
-        Ok(Handoff { workspace, builds })
+        let mut inputs = Vec::new();
+        for i in jsread::field(v, "inputs")
+            .and_then(|i| jsread::array(&i))
+            .iter()
+            .flat_map(|a| a.iter())
+        {
+            let key = jsread::required_string(&i, "key")?;
+            let lines = jsread::strings(&i, "lines")?.unwrap_or_default();
+            inputs.push((key, lines));
+        }
+        inputs.sort();
+        Ok(Handoff {
+            workspace,
+            builds,
+            inputs,
+        })
     }
 }
 

@@ -5,10 +5,11 @@
 //!
 //! Domain logic stays in `buildlab-core`; this crate only adapts it to the browser.
 //!
-//! The page loads it twice over: first built without the `extras` feature (the build path only,
-//! what the first build needs), then, on the first use of lessons, share links, trace
-//! import/export or the real toolchain, the full build, into which the session moves with
-//! [`Lab::handoff`] and `Lab::adopt` (www/src/engine.js).
+//! The page loads it twice over: first built without the `extras` feature (the first build and
+//! nothing else: `Lab.open`, `loadFiles`, `build`, `listAhead`, `handoff`), then the full build,
+//! prefetched once that build is on screen, into which the session moves with [`Lab::handoff`]
+//! and `Lab::adopt` on the first use of anything else (an edit's prediction, the graph, the
+//! commands, the cache panel, lessons, share links, traces, the real toolchain; www/src/engine.js).
 
 pub mod assets;
 pub mod dto;
@@ -28,7 +29,9 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
 
-use buildlab_core::cache::{du_size, gocache_dir, human_size, Cache, DirCache, UnixNanos};
+#[cfg(feature = "extras")]
+use buildlab_core::cache::{du_size, human_size, Cache, DirCache};
+use buildlab_core::cache::{gocache_dir, UnixNanos};
 use buildlab_core::workspace::Workspace;
 use wasm_bindgen::prelude::*;
 
@@ -40,7 +43,10 @@ use crate::store::{Backend, IdbBackend};
 pub fn start() {}
 
 /// The walking skeleton's summary of the built-in sample module: module path, file hashes and
-/// the combined digest.
+/// the combined digest. The page shows it once its first build is visible, from the full module
+/// it prefetches then without switching to it (www/src/engine.js `about`): the first module is
+/// the first build and nothing else.
+#[cfg(feature = "extras")]
 #[wasm_bindgen(js_name = sampleSummary)]
 pub fn sample_summary() -> Result<JsValue, JsError> {
     let summary = buildlab_core::sample::summarize(&buildlab_core::sample::hello())
@@ -57,7 +63,8 @@ pub fn sample_txtar() -> String {
 }
 
 /// Records this visit in IndexedDB and returns the record stored by the previous visit (if any)
-/// and the new one.
+/// and the new one. The full module's only, like `sampleSummary`.
+#[cfg(feature = "extras")]
 #[wasm_bindgen(js_name = recordVisit)]
 pub fn record_visit(digest: String) -> js_sys::Promise {
     promise(async move {
@@ -265,7 +272,9 @@ impl Lab {
     }
 
     /// Loads and plans `go build [patterns]` in `cwd` (`{patterns?, cwd?}`, default `.` at the
-    /// root). Returns the plan DTO: `{ok, packages, actions, errors, errorText, warnings}`.
+    /// root). Returns the plan DTO: `{ok, packages, actions, errors, errorText, warnings}`. The
+    /// package graph's: the full module's only (the first module's build plans by itself).
+    #[cfg(feature = "extras")]
     pub fn plan(&self, options: JsValue) -> Result<JsValue, JsError> {
         let o = dto::PlanOptions::from_js(&options)?;
         let r = self.session.borrow_mut().plan(o.patterns, o.cwd);
@@ -276,7 +285,8 @@ impl Lab {
     }
 
     /// Predicts the rebuild set against the cache (`{force?}`), changing nothing. Resolves to
-    /// the build DTO with `predicted: true`.
+    /// the build DTO with `predicted: true`. Asked on the first edit: the full module's only.
+    #[cfg(feature = "extras")]
     pub fn predict(&self, options: JsValue) -> js_sys::Promise {
         let s = self.session.clone();
         promise(async move {
@@ -421,16 +431,23 @@ impl Lab {
     }
 
     /// The lines the last build hashed into the action ID of `build <importPath>` (what the
-    /// graph's detail lists), or `null` when that build had no such action.
+    /// graph's detail lists), or `null` when that build had no such action. The graph is the full
+    /// module's: the first module hands its last build's inputs over with `handoff`.
+    #[cfg(feature = "extras")]
     #[wasm_bindgen(js_name = actionInputs)]
     pub fn action_inputs(&self, import_path: &str) -> JsValue {
         let s = self.session.borrow();
         let key = format!("build {import_path}");
-        let lines = s
-            .last_report
-            .as_ref()
-            .and_then(|r| r.get(&key))
-            .map(|a| a.inputs.lines().map(String::from).collect::<Vec<_>>());
+        let lines = match &s.last_report {
+            Some(r) => r
+                .get(&key)
+                .map(|a| a.inputs.lines().map(String::from).collect::<Vec<_>>()),
+            None => s
+                .handed_inputs
+                .binary_search_by(|(k, _)| k.as_str().cmp(&key))
+                .ok()
+                .map(|i| s.handed_inputs[i].1.clone()),
+        };
         match lines {
             Some(l) => dto::to_js(&l).unwrap_or(JsValue::NULL),
             None => JsValue::NULL,
@@ -504,7 +521,9 @@ impl Lab {
         self.session.borrow_mut().list_ahead();
     }
 
-    /// `go clean -cache`. Resolves to `{removed}` (the number of records removed).
+    /// `go clean -cache`. Resolves to `{removed}` (the number of records removed). This and the
+    /// cache panel's exports below are the full module's: the page switches to it for them.
+    #[cfg(feature = "extras")]
     #[wasm_bindgen(js_name = cleanCache)]
     pub fn clean_cache(&self) -> js_sys::Promise {
         let s = self.session.clone();
@@ -520,12 +539,14 @@ impl Lab {
 
     /// `go env NAME` for the simulated environment (`GOCACHE`, `GOROOT`, `GOOS`, `GOARCH`,
     /// `GOVERSION`); `undefined` for anything else.
+    #[cfg(feature = "extras")]
     #[wasm_bindgen(js_name = goEnv)]
     pub fn go_env(&self, name: &str) -> Option<String> {
         go_env(name)
     }
 
     /// The cache's size: `{bytes, duBytes, du, files, storage}` (`du` as `du -sh` prints it).
+    #[cfg(feature = "extras")]
     #[wasm_bindgen(js_name = cacheSize)]
     pub fn cache_size(&self) -> js_sys::Promise {
         let s = self.session.clone();
@@ -544,6 +565,7 @@ impl Lab {
     }
 
     /// Every cache file: `[{name: "xx/<hex>-a", size, usedMs}]`, sorted by name.
+    #[cfg(feature = "extras")]
     #[wasm_bindgen(js_name = cacheList)]
     pub fn cache_list(&self) -> js_sys::Promise {
         let s = self.session.clone();
@@ -563,6 +585,7 @@ impl Lab {
     }
 
     /// `{storage, persisted, usage, quota}` from `navigator.storage`.
+    #[cfg(feature = "extras")]
     pub fn storage(&self) -> js_sys::Promise {
         let s = self.session.clone();
         promise(async move {
@@ -797,11 +820,12 @@ impl Lab {
         Ok(share::encode(&shared))
     }
 
-    /// The session handed to the page's full wasm module (lessons, share links, traces in and
-    /// out, the real toolchain), which the page loads on their first use, for that module's
-    /// `adopt`: `{files: [{path, bytes}], builds: [{label, origin, root, trace}]}` as plain JS
-    /// values (`dto::HandoffBuild`; not a share link's JSON, whose writer and wire format would
-    /// be in this module for nothing else). The cache, the why-rebuilt record and the binaries
+    /// The session handed to the page's full wasm module (everything but the first build:
+    /// www/src/engine.js switches to it on the first use of anything else), for that module's
+    /// `adopt`: `{files: [{path, bytes}], builds: [{label, origin, root, trace}], inputs?: [{key,
+    /// lines}]}` (`inputs`: the last build's, [`dto::inputs_to_js`]) as plain JS values
+    /// (`dto::HandoffBuild`; not a share link's JSON, whose writer and wire format would be in
+    /// this module for nothing else). The cache, the why-rebuilt record and the binaries
     /// are in IndexedDB, which both modules open.
     pub fn handoff(&self) -> Result<JsValue, JsError> {
         let s = self.session.borrow();
@@ -809,12 +833,16 @@ impl Lab {
         let out = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&out, &"files".into(), &dto::files_to_js(s.workspace()));
         let _ = js_sys::Reflect::set(&out, &"builds".into(), &dto::to_js(&builds)?);
+        if let Some(r) = &s.last_report {
+            let _ = js_sys::Reflect::set(&out, &"inputs".into(), &dto::inputs_to_js(r));
+        }
         Ok(out.into())
     }
 
     /// Takes over a session handed off by the first-load module (`handoff`): its workspace, its
     /// builds as the history, the last one as the last build's trace (so exports and share links
-    /// made right after the switch show it). Throws, changing nothing, when `handoff` is not
+    /// made right after the switch show it), its last build's inputs (`actionInputs` answers
+    /// them until this module builds). Throws, changing nothing, when `handoff` is not
     /// what `Lab.handoff` makes (the page then goes on without the history).
     #[cfg(feature = "extras")]
     pub fn adopt(&self, handoff: JsValue) -> Result<(), JsError> {
@@ -822,6 +850,7 @@ impl Lab {
         let mut s = self.session.borrow_mut();
         s.load(h.workspace);
         s.history = h.builds;
+        s.handed_inputs = h.inputs;
         let last = s.history.last().map(|b| b.1.clone());
         if let (Some(t), Ok(p)) = (last, s.planned()) {
             s.last_build = Some((p, t));
@@ -922,6 +951,7 @@ fn simulated_trace(p: &session::Planned) -> buildlab_core::trace::Trace {
 }
 
 /// Every cache file: IndexedDB's records under the memory cache's, as a GOCACHE directory.
+#[cfg(feature = "extras")]
 async fn snapshot<B: Backend + Clone>(
     s: &RefCell<Session<B>>,
 ) -> Result<(DirCache<overlay::OverlayFs>, dto::Storage), JsError> {
@@ -951,7 +981,9 @@ async fn snapshot<B: Backend + Clone>(
 /// PERFORMANCE.md's reference (the page's hashing must reach 0.9× of it, simd128 on); `from_js`
 /// is `Digest::of` over the bytes handed in from a JS `Uint8Array`, as a cache file comes from
 /// IndexedDB, the copy into wasm memory included. The three are timed in turn each round so
-/// that load on the machine falls on all of them alike.
+/// that load on the machine falls on all of them alike. The full module's (the benchmark asks
+/// it): the first module carries the first build only.
+#[cfg(feature = "extras")]
 #[wasm_bindgen(js_name = benchBlake3)]
 pub fn bench_blake3(mib: u32, rounds: u32) -> Vec<f64> {
     let data: Vec<u8> = (0..(mib as usize) << 20)

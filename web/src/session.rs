@@ -33,7 +33,9 @@ use buildlab_core::transcript::{self, WorkTree};
 use buildlab_core::workspace::Workspace;
 
 use crate::goflags::BuildFlags;
-use crate::overlay::{Checked, Corrupt, Discover, OverlayFs, View};
+#[cfg(feature = "extras")]
+use crate::overlay::View;
+use crate::overlay::{Checked, Corrupt, Discover, OverlayFs};
 use crate::real::RealGo;
 use crate::store::{Backend, Listing, ReadStats, StoreError, Workdir, WriteStats};
 
@@ -106,6 +108,10 @@ pub struct Session<B> {
     /// The last build's report: the lines each action hashed, asked for when the page shows
     /// them (`Lab.actionInputs`) rather than sent with every build.
     pub last_report: Option<BuildReport>,
+    /// The first module's last build's `build P` inputs (`Lab.adopt`), answered by
+    /// `Lab.actionInputs` until this module builds (its report then answers).
+    #[cfg(feature = "extras")]
+    pub handed_inputs: Vec<(String, Vec<String>)>,
     /// The traces of the last builds, labelled, oldest first (what a share link records).
     pub history: Vec<(String, Trace)>,
     /// The lesson step that ran last and its builds, for the answers' checks.
@@ -261,6 +267,8 @@ impl<B: Backend + Clone> Session<B> {
             trace: None,
             last_build: None,
             last_report: None,
+            #[cfg(feature = "extras")]
+            handed_inputs: Vec::new(),
             history: Vec::new(),
             step: None,
             record_note: None,
@@ -694,6 +702,7 @@ pub(crate) async fn prefetch<B: Backend>(i: &Inputs<B>, flags: &Flags) -> (Overl
 }
 
 /// Predicts the rebuild set against the cache, changing nothing.
+#[cfg(feature = "extras")]
 pub async fn predict<B: Backend + Clone>(
     cell: &RefCell<Session<B>>,
     force: bool,

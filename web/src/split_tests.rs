@@ -59,6 +59,18 @@ async fn a_session_handed_off_keeps_its_workspace_builds_and_last_trace() {
         "the history differs"
     );
     assert_eq!(full.session.borrow().history.len(), 2);
+    // The lines the first module's last build hashed, which the graph's detail shows after the
+    // switch: the main package's and a standard one's, as the first module answers them.
+    for pkg in ["example.com/hello", "fmt"] {
+        let want = first.action_inputs(pkg);
+        assert!(js_sys::Array::is_array(&want), "{pkg}: no inputs");
+        assert_eq!(
+            js_sys::JSON::stringify(&full.action_inputs(pkg)).unwrap(),
+            js_sys::JSON::stringify(&want).unwrap(),
+            "{pkg}"
+        );
+    }
+    assert!(full.action_inputs("example.com/nothere").is_null());
 
     // The builds are the history a share link carries.
     let share =
@@ -88,6 +100,11 @@ async fn a_session_handed_off_keeps_its_workspace_builds_and_last_trace() {
     // And the cache is IndexedDB's: the full module's next build of the same files is all hits.
     let run = build(&full, "again").await;
     assert_eq!(get(&run, &["misses"]).as_f64(), Some(0.0));
+    // Its own report answers from then on: the same lines for the same files.
+    assert_eq!(
+        js_sys::JSON::stringify(&full.action_inputs("example.com/hello")).unwrap(),
+        js_sys::JSON::stringify(&first.action_inputs("example.com/hello")).unwrap()
+    );
 }
 
 #[wasm_bindgen_test]
@@ -129,6 +146,10 @@ async fn a_handoff_that_is_not_one_is_refused_and_changes_nothing() {
         (
             r#"{"files":[],"builds":[{"label":"x"}]}"#,
             "missing field `origin`",
+        ),
+        (
+            r#"{"files":[],"inputs":[{"lines":[]}]}"#,
+            "missing field `key`",
         ),
     ] {
         let e = full

@@ -6,8 +6,10 @@
 // The exports this adapter expects (camelCase DTOs from web/src/dto.rs). Each operation lists the
 // export names it accepts, first found wins, so a rename on the Rust side is a one-word change here.
 //
-//   sampleSummary() -> { module, files: [{ path, blake3 }], digest }                   [exists]
-//   recordVisit(digest) -> Promise<{ previous?: VisitRecord, current: { digest, visits } }>   [exists]
+//   sampleSummary() -> { module, files: [{ path, blake3 }], digest }                   [full module]
+//   recordVisit(digest) -> Promise<{ previous?: VisitRecord, current: { digest, visits } }>   [full module]
+//       Free functions of the full module: `summary`/`recordVisit` ask the prefetched one
+//       (`prefetch`) without moving the session to it.
 //   load(files) -> { module, packages: [Package], errors: [UserError] }
 //       files: [{ path, text }] (the page's workspace, sorted by path)
 //       Package: { importPath, dir, name, files: [string], imports: [string], std: bool }
@@ -30,6 +32,9 @@
 //       PackageOutcome: { importPath, outcome: "hit"|"miss", reason?, actionId?, inputs?: [string] }  (the engine leaves inputs out: actionInputs(importPath) asks)
 //   run(argv) -> Promise<{ exitCode, output }>      `go clean -cache`, `go env GOCACHE`, `du -sh $GOCACHE`
 //   cacheListing() -> Promise<{ root, entries: [{ path, size }], totalBytes }>
+//   load, predict, run and cacheListing are the full module's (FULL_OPS): on the first module
+//   the engine switches first (`full`). The first module is the first build: `build`, `listAhead`
+//   and `handoff`, nothing else.
 //   toolchains() -> { real: { available: bool, version?: string, cpus?: number, cgo?: bool, reason?: string } }
 //       answered from the helper (www/src/helper.js) once connectHelper() ran; request.toolchain
 //       "real" then builds through Lab.build's executor (web/src/real.rs).
@@ -45,6 +50,13 @@ const FULL_MODULE = "buildlab-web-full.js";
 
 /** The first module's refusal of a build that needs `-work`'s tree or cgo's commands (web/src/lib.rs). */
 const NEEDS_FULL_MODULE = "this module has no -work tree nor cgo commands: the page loads the full module for them";
+
+/**
+ * What only the full module serves: the first module is the first build and nothing else. The
+ * graph's loader view, the prediction on edit, the commands (`go clean -cache`, `go env`, `du`)
+ * and the cache panel's listing switch to the full module first (`Engine.full`), as lessons do.
+ */
+const FULL_OPS = new Set(["load", "predict", "run", "cacheListing"]);
 
 const NAMES = {
   summary: ["sampleSummary"],
@@ -193,6 +205,7 @@ export class Engine {
   /** Opens the engine's session (the Lab and its IndexedDB cache) when the module has one. */
   async open() {
     if (typeof this.b?.Lab?.open === "function") this.lab = await this.b.Lab.open();
+    document.body.dataset.wasmModule = this.isFull() ? "full" : "first";
     return this;
   }
 
@@ -213,20 +226,76 @@ export class Engine {
     return f(...args);
   }
 
-  summary() {
-    return this.call("summary");
+  /** Whether the full module is the one in use (lessons, share links, the graph, …). */
+  isFull() {
+    return typeof this.b?.parseLesson === "function";
   }
 
-  recordVisit(digest) {
-    return this.call("recordVisit", digest);
+  /** `call`, on the full module for what only it serves (FULL_OPS): switches to it first. */
+  async callFull(op, ...args) {
+    if (FULL_OPS.has(op) && this.lab && !this.isFull()) await this.full();
+    return await this.call(op, ...args);
   }
 
-  load(files) {
-    return this.call("load", files);
+  /**
+   * The sample module's digest (the page's skeleton facts): a free function of the full module,
+   * so the first module asks the prefetched one (`prefetch`) without switching the session.
+   */
+  async summary() {
+    return (await this.about()).sampleSummary();
+  }
+
+  /** This visit's IndexedDB record, from the full module like `summary`. */
+  async recordVisit(digest) {
+    return await (await this.about()).recordVisit(digest);
+  }
+
+  /** The module whose free functions answer the skeleton's facts: the one in use, or the full one fetched. */
+  async about() {
+    if (this.isFull() || !this.lab) {
+      for (const op of ["summary", "recordVisit"]) if (!this.fn(op)) throw new Unavailable(op);
+      return this.b;
+    }
+    return await this.prefetch();
+  }
+
+  async load(files) {
+    return await this.callFull("load", files);
   }
 
   async predict(files) {
-    return await this.call("predict", files);
+    return await this.callFull("predict", files);
+  }
+
+  /**
+   * Fetches, compiles and initializes the full module (once; later calls get the same promise)
+   * without moving the session to it: the first module keeps building until a use of the full
+   * one switches (`full`), which then finds it ready.
+   */
+  prefetch() {
+    this.fetched ??= (async () => {
+      const m = await import(new URL(FULL_MODULE, document.baseURI).href);
+      await m.default();
+      return m;
+    })().catch((e) => {
+      this.fetched = null; // a failed fetch is tried again on the next use
+      throw e;
+    });
+    return this.fetched;
+  }
+
+  /**
+   * Prefetches the full module when the browser is next idle (the page calls it once its first
+   * build is on screen), so that the first action that needs it does not wait for the network
+   * and the compile. Resolves to the module, or null when the fetch failed (the next use tries again).
+   */
+  prefetchWhenIdle() {
+    if (this.isFull() || !this.lab) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const go = () => this.prefetch().then(resolve, () => resolve(null));
+      if (typeof requestIdleCallback === "function") requestIdleCallback(go, { timeout: 2000 });
+      else setTimeout(go, 0);
+    });
   }
 
   /**
@@ -237,10 +306,9 @@ export class Engine {
    * not what `handoff` makes) leaves the new session without that history, as `handoffError` says.
    */
   full() {
-    if (typeof this.b?.parseLesson === "function") return Promise.resolve(this);
+    if (this.isFull()) return Promise.resolve(this);
     this.upgrade ??= (async () => {
-      const m = await import(new URL(FULL_MODULE, document.baseURI).href);
-      await m.default();
+      const m = await this.prefetch();
       // A build still running on the first module's Lab ends there first: freeing a Lab
       // while its build awaits IndexedDB would pull the session from under it, and the new
       // Lab reads the store (the why-rebuilt record, the binaries) as that build's flush left
@@ -260,6 +328,8 @@ export class Engine {
       }
       this.b = m;
       this.lab = lab;
+      // Which module serves the page, for the journeys and anyone inspecting it.
+      document.body.dataset.wasmModule = "full";
       return this;
     })().catch((e) => {
       this.upgrade = null; // a failed fetch is tried again on the next use
@@ -304,11 +374,11 @@ export class Engine {
   }
 
   async run(argv) {
-    return await this.call("run", argv);
+    return await this.callFull("run", argv);
   }
 
   async cacheListing() {
-    return await this.call("cacheListing");
+    return await this.callFull("cacheListing");
   }
 
   /** Asks the helper serving the page (if any) for its Go; what `toolchains()` then reports. */
@@ -413,8 +483,9 @@ export class Engine {
     return this.lab.exportTrace(format);
   }
 
-  /** IndexedDB usage and quota as the browser reports them (not an engine export). */
+  /** IndexedDB usage and quota as the browser reports them: the full module's Lab asks (the page switches to it). */
   async storage() {
+    if (this.lab && !this.isFull()) await this.full();
     if (this.lab) return await this.lab.storage();
     if (!navigator.storage?.estimate) return null;
     const { usage, quota } = await navigator.storage.estimate();

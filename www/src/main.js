@@ -143,8 +143,17 @@ async function refreshAnalysis(edit) {
     ui.graphRoot.replaceChildren(unavailable(new Unavailable("load").message, "The graph draws the packages the loader finds, coloured by the last build's outcomes."));
     return;
   }
+  // The loader's view is the full module's (engine.js, FULL_OPS): on the first module, a sample
+  // opened (the page's own on load, or the learner's) leaves the hidden graph to be drawn when its
+  // tab is shown, and the page builds on the first module until something needs the full one.
+  // An edit does (its prediction), and so does showing the graph.
+  if (!edit && !engine.isFull() && $("view-graph").hidden) {
+    state.graphStale = true;
+    return;
+  }
+  state.graphStale = false;
   try {
-    const loaded = engine.load(files);
+    const loaded = await engine.load(files);
     ui.graph.setPackages(loaded.packages);
     if (loaded.errors?.length) status(loaded.errors.map((e) => `${e.file}:${e.line}:${e.col}: ${e.message}`).join("\n"), true);
     if (edit && state.runs.length && engine.has("predict")) ui.graph.setPredicted(await engine.predict(files));
@@ -592,7 +601,10 @@ function setupTabs() {
     if (focus) tab.focus();
     if (tab.id === "tab-timeline") ui.timeline.redraw();
     if (tab.id === "tab-compare") ui.compare.show();
-    if (tab.id === "tab-graph") ui.graph.show();
+    if (tab.id === "tab-graph") {
+      if (state.graphStale) refreshAnalysis(false);
+      ui.graph.show();
+    }
     if (tab.id === "tab-cache" && state.cacheStale !== false) {
       ui.cache.render({ listing: null, last: state.lastBuild || null, storage: null });
       refreshCache();
@@ -612,7 +624,13 @@ function setupTabs() {
 // the skeleton's facts: the built-in module's digest and this page's IndexedDB record
 
 async function showAbout() {
-  const summary = engine.summary();
+  let summary;
+  try {
+    summary = await engine.summary();
+  } catch (e) {
+    $("visit").textContent = `The sample's digest is unavailable: ${e.message || e}`;
+    return;
+  }
   $("module").textContent = summary.module;
   $("digest").textContent = summary.digest;
   let visitText;
@@ -1065,7 +1083,6 @@ async function main(bindings) {
     ? "Press Build (or Ctrl/⌘+Enter) to run the command line above."
     : "The build engine has not landed in this wasm build yet; commands are echoed and the engine's absence is reported.");
   setupLinks();
-  await showAbout();
   const frag = readFragment();
   // A lesson or preset works on top of the default sample; a share link replaces it (or, broken,
   // leaves it as it is).
@@ -1079,7 +1096,16 @@ async function main(bindings) {
   }
   refreshCache();
   document.body.dataset.ready = "true";
-  if (plain && engine.has("build")) runLine($("cmdline").value);
+  const first = plain && engine.has("build") ? runLine($("cmdline").value) : Promise.resolve();
+  // Once the first build is on screen: the full module is fetched and compiled while the browser
+  // is idle (not switched to: the next action that needs it does), and the skeleton's facts,
+  // which are its, are shown.
+  first.catch(() => {}).then(async () => {
+    const full = await engine.prefetchWhenIdle();
+    document.body.dataset.fullPrefetched = String(Boolean(full) || engine.isFull());
+    await showAbout();
+    document.body.dataset.about = "true";
+  }).catch(fail);
 }
 
 function fail(e) {

@@ -1,0 +1,86 @@
+// Journey: the first module is the first build. The page builds hello on load with the
+// first-load wasm module (no full module requested before that build is on screen); then, while
+// the browser is idle, it fetches and compiles the full module without switching to it (the
+// skeleton's facts, free functions of the full module, are shown from it); the first edit
+// switches the session to it (the prediction is the full module's) with nothing lost: the build
+// history, the action ID inputs the first module's build hashed, and the cache in IndexedDB,
+// which the next build hits.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startHelper, launch, screenshotPath, openPage, FULL_MODULE, buildLine, pageData } from "./lib.mjs";
+
+let helper;
+let browser;
+before(async () => {
+  helper = await startHelper();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  helper?.stop();
+});
+
+/** How many times the full module's wasm and script were requested. */
+const fullRequests = (fetched) => fetched.filter((p) => FULL_MODULE.test(p)).length;
+
+test("the first module builds, the full one is prefetched when idle, and the first edit switches to it with nothing lost", async () => {
+  const { page, errors, fetched } = await openPage(browser, helper.url);
+  await page.waitForSelector("body[data-first-build-ms]", { state: "attached", timeout: 30000 });
+  let d = await pageData(page);
+  assert.equal(d.wasmModule, "first", "the first build runs on the first-load module");
+  assert.equal(d.lastExit, "0");
+  assert.equal(d.runs, "1");
+  const firstCompiled = d.lastCompiled;
+  assert.match(firstCompiled, /\bexample\.com\/hello\b/);
+
+  // Nothing of the full module started before the first build was on screen.
+  const early = await page.evaluate(() => {
+    const shown = Number(document.body.dataset.firstBuildMs);
+    return performance.getEntriesByType("resource").filter((e) => e.startTime < shown).map((e) => new URL(e.name).pathname).join(" ");
+  });
+  assert.doesNotMatch(early, FULL_MODULE, early);
+
+  // The prefetch: the full module's two files, once each, and no switch.
+  await page.waitForSelector("body[data-full-prefetched=true]", { state: "attached", timeout: 30000 });
+  assert.equal(fullRequests(fetched), 2, fetched.join(" "));
+  assert.equal((await pageData(page)).wasmModule, "first", "the prefetch does not switch the session");
+  // The skeleton's facts come from the prefetched module.
+  await page.waitForSelector("body[data-about=true]", { state: "attached", timeout: 30000 });
+  assert.equal(await page.textContent("#module"), "example.com/hello");
+  assert.match(await page.textContent("#digest"), /^[0-9a-f]{64}$/);
+  assert.match(await page.textContent("#visit"), /^First visit: a record was written to IndexedDB\./);
+
+  // The first edit: the prediction needs the full module, which the session switches to.
+  await page.waitForSelector(".cm-content", { timeout: 30000 });
+  await page.click(".cm-content");
+  await page.keyboard.press("Control+End");
+  await page.keyboard.type("\nvar edited = 1\n");
+  await page.waitForFunction(() => document.body.dataset.wasmModule === "full", null, { timeout: 30000 });
+  assert.equal(fullRequests(fetched), 2, `the switch used the prefetched module: ${fetched.join(" ")}`);
+
+  // Nothing lost: the graph shows the first build's outcome and the inputs it hashed, then the
+  // prediction of the edit; the compare view still has the first build.
+  await page.click("#tab-graph");
+  await page.waitForSelector('#graph .gnode[data-pkg="example.com/hello"].predicted', { timeout: 30000 });
+  await page.click('#graph .gnode[data-pkg="example.com/hello"]');
+  const detail = await page.textContent("#graph .node-detail");
+  assert.match(detail, /Action ID inputs/, detail);
+  assert.match(detail, /main\.go/, detail);
+  assert.match(detail, /Predicted/, detail);
+  await page.screenshot({ path: screenshotPath("first-module-switched"), fullPage: true });
+
+  // The next build is on the full module, over the cache the first one wrote: only the edited
+  // package and the link run; std comes from the cache.
+  d = await buildLine(page, "go build -x .");
+  assert.equal(d.lastExit, "0");
+  assert.equal(d.wasmModule, "full");
+  assert.equal(d.runs, "2");
+  assert.equal(d.lastCompiled, "example.com/hello");
+  assert.ok(Number(d.lastHits) > 0, `hits: ${d.lastHits}`);
+  await page.click("#tab-compare");
+  assert.match(await page.textContent("#compare"), /#1/);
+  assert.match(await page.textContent("#compare"), /#2/);
+  await page.screenshot({ path: screenshotPath("first-module-second-build"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
