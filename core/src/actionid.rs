@@ -544,10 +544,12 @@ pub fn compile_id(
     let x: &Action = plan.action(a);
     let pi = x.package.expect("build action has a package");
     let p = &plan.input().packages[pi];
+    // The plan's dense copy of the path (the package's own `String` is a cache miss apart).
+    let import_path = plan.import_path(pi);
     let module = p.module.map(|m| &plan.input().modules[m]);
-    let mut key = String::with_capacity("build ".len() + p.import_path.len());
+    let mut key = String::with_capacity("build ".len() + import_path.len());
     key.push_str("build ");
-    key.push_str(&p.import_path);
+    key.push_str(import_path);
     let mut h = HashedInputs::start(key, &tc.version);
     h.line("compile\n");
     if cfg.trimpath {
@@ -567,7 +569,7 @@ pub fn compile_id(
         h.line_of(&["go ", v, "\n"]);
     }
     h.line_of(&["goos ", &tc.goos, " goarch ", &tc.goarch, "\n"]);
-    h.import_line(&p.import_path);
+    h.import_line(import_path);
     omitdebug_line(&mut h, cfg, p.standard);
     if cfg.trimpath {
         h.line("trimpath\n");
@@ -620,8 +622,8 @@ pub fn compile_id(
         h.line_with_id("file ", f, b' ', d.as_ref());
     }
     for &d in &x.deps {
-        if let Some(q) = plan.action(d).package {
-            let path = &plan.input().packages[q].import_path;
+        if let Some(q) = plan.package_index(d) {
+            let path = plan.import_path(q);
             let b = dep_id(d);
             h.line_with_id("import ", path, b' ', b.as_ref().map(|b| &b.content));
         }
@@ -665,15 +667,14 @@ pub fn link_id(
     ));
     h.line(&format!("GO_EXTLINK_ENABLED={}\n", cfg.go_extlink_enabled));
     for &d in &x.deps {
-        let Some(q) = plan.action(d).package else {
+        let Some(q) = plan.package_index(d) else {
             continue;
         };
-        let p1 = &plan.input().packages[q];
         let id = dep_id(d);
         if let Some(b) = id {
-            h.line_with_id("packagefile ", &p1.import_path, b'=', Some(&b.content));
+            h.line_with_id("packagefile ", plan.import_path(q), b'=', Some(&b.content));
         }
-        if p1.name == "main" {
+        if plan.is_main(q) {
             h.line(&format!(
                 "packagemain {}\n",
                 id.map(|b| b.render()).unwrap_or_default()

@@ -285,13 +285,21 @@ impl<'w> Tree<'w> {
             let (dir, name) = split(path);
             run.clear();
             run.push((name, data));
-            while let Some((next, data)) = files.next_if(|(p, _)| split(p).0 == dir) {
-                run.push((split(next).1, data));
+            // Each path split once (the next one's directory decides whether it is in the run).
+            while let Some(&(next, data)) = files.peek() {
+                let (d, n) = split(next);
+                if d != dir {
+                    break;
+                }
+                run.push((n, data));
+                files.next();
             }
-            if !dirs.contains_key(dir) {
-                Self::add_dir(&mut dirs, dir);
-            }
-            let e = dirs.get_mut(dir).expect("just added");
+            // One lookup for the run's directory (its parents are listed after, if it is new).
+            let mut new = false;
+            let e = dirs.entry(dir).or_insert_with(|| {
+                new = true;
+                Entries::default()
+            });
             for &(name, _) in &run {
                 e.has_go |= name.ends_with(".go");
                 if name == "go.mod" {
@@ -305,6 +313,9 @@ impl<'w> Tree<'w> {
                 e.files.reserve_exact(run.len());
             }
             e.files.extend_from_slice(&run);
+            if new {
+                Self::list_in_parents(&mut dirs, dir);
+            }
         }
         // Subdirectories arrive in path order, which is not name order (`a-b/x` comes before
         // `a/x`, but `a` before `a-b`).
@@ -315,10 +326,9 @@ impl<'w> Tree<'w> {
         Tree { dirs, gomod_dirs }
     }
 
-    /// Adds the new directory `dir` and lists it in its parent, adding the parents that are
-    /// new too: each directory is listed once, when it first appears.
-    fn add_dir(dirs: &mut FastMap<&'w str, Entries<'w>>, dir: &'w str) {
-        dirs.insert(dir, Entries::default());
+    /// Lists the new directory `dir` in its parent, adding the parents that are new too: each
+    /// directory is listed once, when it first appears.
+    fn list_in_parents(dirs: &mut FastMap<&'w str, Entries<'w>>, dir: &'w str) {
         let mut d = dir;
         while !d.is_empty() {
             let parent = split(d).0;

@@ -449,7 +449,63 @@ pub struct ActionGraph<S> {
     /// Each action's steps, by node index, rendered on first use ([`Plan::steps`]): most plans
     /// are hashed and looked up in the cache without ever running (or printing) most actions.
     steps: Vec<OnceLock<Vec<Step>>>,
+    /// Each action's package and every package's import path, dense ([`PackagePaths`]).
+    paths: PackagePaths,
     _state: std::marker::PhantomData<S>,
+}
+
+/// Every package's import path back to back in one string, each action's package, and which
+/// packages are `main`, all read by index. Action IDs write an `import` line for every
+/// dependency of every action (a link, a `packagefile` line for every package of the program):
+/// read through the graph's node, the package's `PkgNode` and its own `String`, that was three
+/// cache misses per dependency, scattered over the heap (60,000 dependencies in a
+/// 10,000-package build); these tables are small and dense, made once per plan in package
+/// order (docs/benchmarks.md, session 18).
+#[derive(Debug, Default)]
+struct PackagePaths {
+    text: String,
+    /// Where each package's path ends in `text` (it starts where the previous one ends).
+    ends: Vec<u32>,
+    /// By action node index: its package's index, [`PackagePaths::NONE`] for none.
+    of_action: Vec<u32>,
+    /// By package: it is named `main` (a link writes a `packagemain` line for it).
+    main: Vec<bool>,
+}
+
+impl PackagePaths {
+    const NONE: u32 = u32::MAX;
+
+    fn new(input: &PlanInput, graph: &DiGraph<Action, ()>) -> Self {
+        let len = input.packages.iter().map(|p| p.import_path.len()).sum();
+        let mut text = String::with_capacity(len);
+        let mut ends = Vec::with_capacity(input.packages.len());
+        let mut main = Vec::with_capacity(input.packages.len());
+        for p in &input.packages {
+            text.push_str(&p.import_path);
+            ends.push(u32::try_from(text.len()).expect("import paths under 4 GiB"));
+            main.push(p.name == "main");
+        }
+        let of_action = graph
+            .node_weights()
+            .map(|x| x.package.map_or(Self::NONE, |p| p as u32))
+            .collect();
+        PackagePaths {
+            text,
+            ends,
+            of_action,
+            main,
+        }
+    }
+
+    fn package(&self, a: ActionIx) -> Option<usize> {
+        let p = self.of_action[a.index()];
+        (p != Self::NONE).then_some(p as usize)
+    }
+
+    fn path(&self, p: usize) -> &str {
+        let start = if p == 0 { 0 } else { self.ends[p - 1] as usize };
+        &self.text[start..self.ends[p] as usize]
+    }
 }
 
 /// A finished plan.
@@ -466,6 +522,7 @@ pub fn plan(input: PlanInput, toolchain: &Toolchain) -> Result<Plan, Vec<PlanErr
         toolchain: toolchain.clone(),
         by_id: Vec::new(),
         steps: Vec::new(),
+        paths: PackagePaths::default(),
         _state: std::marker::PhantomData,
     };
     Ok(building.seal())
@@ -522,6 +579,7 @@ impl ActionGraph<Building> {
         let steps = (0..self.graph.node_count())
             .map(|_| OnceLock::new())
             .collect();
+        let paths = PackagePaths::new(&self.input, &self.graph);
         ActionGraph {
             graph: self.graph,
             root: self.root,
@@ -529,6 +587,7 @@ impl ActionGraph<Building> {
             toolchain: self.toolchain,
             by_id: self.by_id,
             steps,
+            paths,
             _state: std::marker::PhantomData,
         }
     }
@@ -604,11 +663,22 @@ impl ActionGraph<Sealed> {
     pub fn package(&self, a: ActionIx) -> Option<&PkgNode> {
         self.graph[a].package.map(|p| &self.input.packages[p])
     }
+    /// The action's package (its [`Action::package`]), read from a dense table.
+    pub fn package_index(&self, a: ActionIx) -> Option<usize> {
+        self.paths.package(a)
+    }
+    /// The import path of package `p` (an index into [`PlanInput::packages`]), read from a
+    /// dense table.
+    pub fn import_path(&self, p: usize) -> &str {
+        self.paths.path(p)
+    }
+    /// Package `p` is named `main`, read from a dense table.
+    pub fn is_main(&self, p: usize) -> bool {
+        self.paths.main[p]
+    }
     /// The action's package import path, `""` when none (as in the JSON).
     pub fn package_path(&self, a: ActionIx) -> &str {
-        self.package(a)
-            .map(|p| p.import_path.as_str())
-            .unwrap_or("")
+        self.package_index(a).map_or("", |p| self.import_path(p))
     }
     /// A digest of everything this plan would run: each action's id, mode, package and steps
     /// (tool command lines with their placeholders, importcfg files, copies). The page and the
@@ -1906,6 +1976,28 @@ mod tests {
             p.action(p.build_action("runtime").unwrap()).objdir,
             Some(WorkDir(4))
         );
+    }
+
+    #[test]
+    fn dense_package_tables_agree_with_the_packages() {
+        let pk = vec![
+            pkg("m", "main", vec![1]),
+            pkg("m/lib", "lib", vec![2]),
+            pkg("unsafe", "unsafe", vec![]),
+            pkg("runtime", "runtime", vec![2]),
+        ];
+        let p = plan(input(pk, vec![0], BuildMode::Build), &Toolchain::default()).unwrap();
+        for (a, x) in p.actions() {
+            assert_eq!(p.package_index(a), x.package, "{a:?}");
+            let path = p.package(a).map_or("", |k| k.import_path.as_str());
+            assert_eq!(p.package_path(a), path);
+            if let Some(k) = x.package {
+                assert_eq!(p.import_path(k), path);
+                assert_eq!(p.is_main(k), p.input().packages[k].name == "main");
+            }
+        }
+        // Actions without a package (the nop) have none.
+        assert!(p.actions().any(|(a, _)| p.package_index(a).is_none()));
     }
 
     #[test]
