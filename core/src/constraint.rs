@@ -10,9 +10,10 @@
 //! with Rust's `char::is_alphabetic` / `is_numeric`, close to but not exactly Go's
 //! `unicode.IsLetter` / `IsDigit`.
 
+use std::borrow::Cow;
 use std::fmt;
 
-use crate::scan::{self, FileHeader, HeaderError};
+use crate::scan::{self, FileHeader, HeaderError, Pos};
 
 // ---------------------------------------------------------------------------------------------
 // Expressions
@@ -958,12 +959,15 @@ pub struct DirFiles<'a> {
     /// `//go:embed` lines, or of every one in a `main` package (its `//go:debug` lines).
     pub headers: Vec<KeptHeader<'a>>,
     /// The imports of the package's own files as go list's `Imports` has them: sorted by path,
-    /// each path once at its first position (the earliest file's), without `C`. Merged here,
-    /// right after the scans, while the files are in cache: the loader meets them again much
-    /// later, when they are not.
-    pub imports: Vec<DirImport<'a>>,
-    /// What `go build` would say about the directory, if anything.
-    pub error: Option<DirError>,
+    /// each path once at its first position (the earliest file's), without `C`: this range of
+    /// [`DirImports::list`] (the [`DirImports`] given to [`classify_dir`]). Merged there, right
+    /// after the scans, while the files are in cache: the loader meets them again much later,
+    /// when they are not, and then reads them from dense memory rather than from the files.
+    pub imports: std::ops::Range<u32>,
+    /// What `go build` would say about the directory, if anything. Boxed: most directories
+    /// have none, and the loader keeps a [`DirFiles`] per directory (the largest error was a
+    /// quarter of it).
+    pub error: Option<Box<DirError>>,
 }
 
 /// What the loader needs of one of the package's own files' headers (see
@@ -980,26 +984,86 @@ pub struct KeptHeader<'a> {
     pub header_len: usize,
 }
 
-/// One import of a package ([`DirFiles::imports`]): the path, and the file (its name as given
-/// to [`classify_dir`]) and go's line and column where it is written (`ImportPos`).
+/// One import of a package ([`DirFiles::imports`]): the path (a range of
+/// [`DirImports::text`]), and the file (its name as given to [`classify_dir`]) and go's line and
+/// column where it is written (`ImportPos`). 32 bytes: a workspace has ~8 per package, and the
+/// loader reads them long after they are made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DirImport<'a> {
-    pub path: std::borrow::Cow<'a, str>,
-    /// `""` for an import no file writes (the loader appends cmd/go's implicit ones).
+    pub start: u32,
+    pub end: u32,
     pub file: &'a str,
-    pub line: usize,
-    pub col: usize,
+    pub line: u32,
+    pub col: u32,
 }
 
-/// Sorts a package's imports by path and keeps each path once, at its first position (a stable
-/// sort, then the later duplicates dropped): go list's `Imports` order. The standard sort (not
-/// `crate::sort`'s, which allocates its scratch): this runs for every directory, on a handful
-/// of imports, which it sorts in place.
-fn sort_imports(imports: &mut Vec<DirImport<'_>>) {
-    if imports.len() > 1 {
-        imports.sort_by(|a, b| a.path.cmp(&b.path));
-        imports.dedup_by(|later, first| later.path == first.path);
+/// The imports of every directory classified with it ([`DirFiles::imports`]), in one list and
+/// their paths in one string: what the loader keeps of the headers, dense, and made while the
+/// headers are in cache (a vector and a path per import, borrowed from the scattered files,
+/// were most of the cache misses of the loader's import walk).
+#[derive(Clone, Debug, Default)]
+pub struct DirImports<'a> {
+    /// Every path, back to back, each directory's in sorted order.
+    pub text: String,
+    pub list: Vec<DirImport<'a>>,
+    /// One directory's imports while they are merged (kept: reused by every directory).
+    pending: Vec<(Cow<'a, str>, &'a str, Pos)>,
+    /// The vector the next header's imports are scanned into ([`scan::scan_into`]).
+    spare: Vec<scan::Import<'a>>,
+}
+
+impl<'a> DirImports<'a> {
+    /// Room for `imports` imports whose paths take `bytes` bytes in all: a list grown by
+    /// doubling copies itself several times while it is made.
+    pub fn with_capacity(imports: usize, bytes: usize) -> Self {
+        DirImports {
+            text: String::with_capacity(bytes),
+            list: Vec::with_capacity(imports),
+            pending: Vec::new(),
+            spare: Vec::new(),
+        }
     }
+
+    /// The imports of one directory ([`DirFiles::imports`]).
+    pub fn of(&self, range: &std::ops::Range<u32>) -> &[DirImport<'a>] {
+        &self.list[range.start as usize..range.end as usize]
+    }
+
+    /// The path of an import.
+    pub fn path(&self, imp: &DirImport<'_>) -> &str {
+        &self.text[imp.start as usize..imp.end as usize]
+    }
+
+    /// Sorts the pending imports by path and keeps each path once, at its first position (a
+    /// stable sort, then the later duplicates dropped): go list's `Imports` order; then moves
+    /// them to the list. The standard sort (not `crate::sort`'s, which allocates its scratch):
+    /// this runs for every directory, on a handful of imports, which it sorts in place.
+    fn seal(&mut self) -> std::ops::Range<u32> {
+        let pending = &mut self.pending;
+        if pending.len() > 1 {
+            pending.sort_by(|a, b| a.0.cmp(&b.0));
+            pending.dedup_by(|later, first| later.0 == first.0);
+        }
+        let first = offset(self.list.len());
+        self.list.reserve(pending.len());
+        for (path, file, pos) in pending.drain(..) {
+            let start = offset(self.text.len());
+            self.text.push_str(&path);
+            self.list.push(DirImport {
+                start,
+                end: offset(self.text.len()),
+                file,
+                line: offset(pos.line),
+                col: offset(pos.col),
+            });
+        }
+        first..offset(self.list.len())
+    }
+}
+
+/// An index, offset, line or column as the dense import records keep it.
+fn offset(n: usize) -> u32 {
+    u32::try_from(n).expect("a workspace's imports fit in 4 GiB")
 }
 
 fn other_kind(ext: &str) -> Option<OtherKind> {
@@ -1048,6 +1112,7 @@ pub fn classify_dir<'a>(
     dir_name: DirName<'_>,
     files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
     ctx: &BuildContext,
+    imports: &mut DirImports<'a>,
 ) -> DirFiles<'a> {
     // The directory's text, made by the first message that needs it (most directories have
     // none).
@@ -1113,8 +1178,8 @@ pub fn classify_dir<'a>(
             continue;
         }
 
-        let header = if is_go {
-            scan::scan(name, data)
+        let mut header = if is_go {
+            scan::scan_into(data, std::mem::take(&mut imports.spare))
         } else {
             scan::scan_comments(data)
         };
@@ -1288,18 +1353,13 @@ pub fn classify_dir<'a>(
         // Only what the loader reads of the package's own files is kept (the rest of the
         // header is dropped here). Excluded files are never the package's own.
         if own && !matches!(role, FileRole::Excluded(_)) {
-            // Room for all of them at once (`C` is left out, so `extend` could not size it).
-            out.imports.reserve(header.imports.len());
-            for imp in header.imports {
+            for imp in header.imports.drain(..) {
                 if imp.path != "C" {
-                    out.imports.push(DirImport {
-                        path: imp.path,
-                        file: name,
-                        line: imp.pos.line,
-                        col: imp.pos.col,
-                    });
+                    imports.pending.push((imp.path, name, imp.pos));
                 }
             }
+            // Emptied, for the next file's scan (other files' go with their headers).
+            imports.spare = header.imports;
             // Only a file with embeds, or any file of a `main` package (the package's name is
             // its first file's, already known): most directories keep none, and allocate none.
             if !header.embeds.is_empty() || out.name == "main" {
@@ -1316,7 +1376,7 @@ pub fn classify_dir<'a>(
 
     // One file's imports only need sorting; several files' are merged the same way (a stable
     // sort keeps file order among equal paths, so each path stays at the earliest file's).
-    sort_imports(&mut out.imports);
+    out.imports = imports.seal();
 
     if out.cgo_files.is_empty() {
         out.ignored_other_files.extend(big_s.iter().cloned());
@@ -1391,7 +1451,7 @@ pub fn classify_dir<'a>(
             }
         }
     }
-    out.error = first_error;
+    out.error = first_error.map(Box::new);
     out
 }
 
@@ -1764,6 +1824,7 @@ mod tests {
                 DirName::whole("DIR"),
                 files.iter().map(|(n, d)| (*n, d.as_bytes())),
                 ctx,
+                &mut DirImports::default(),
             );
             assert_eq!(listing(&dir), *want, "{name}");
         }
@@ -1783,6 +1844,7 @@ mod tests {
             DirName::whole("p"),
             files.iter().copied(),
             &BuildContext::default(),
+            &mut DirImports::default(),
         );
         let got: Vec<String> = dir
             .verdicts
@@ -1819,7 +1881,42 @@ mod tests {
         #[test]
         fn headers_of_arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..120)) {
             let _ = file_constraints(&data);
-            let _ = classify_dir(DirName::whole("d"), [("a.go", data.as_slice()), ("b.s", data.as_slice())], &BuildContext::default());
+            let _ = classify_dir(DirName::whole("d"), [("a.go", data.as_slice()), ("b.s", data.as_slice())], &BuildContext::default(), &mut DirImports::default());
         }
+    }
+
+    /// Each directory's imports are sorted, each path once at its earliest file's position,
+    /// without `C` or tests' imports, and two directories share the list and its text.
+    #[test]
+    fn dir_imports_are_merged_into_one_dense_list() {
+        let mut imports = DirImports::default();
+        let a: &[(&str, &[u8])] = &[
+            (
+                "a.go",
+                b"package a\nimport (\n\t\"z\"\n\t\"C\"\n\t\"m\"\n)\n",
+            ),
+            ("a_test.go", b"package a\nimport \"t\"\n"),
+            (
+                "b.go",
+                b"package a\nimport (\n\tq \"m\"\n\t\"b\\x2fc\"\n)\n",
+            ),
+        ];
+        let b: &[(&str, &[u8])] = &[("c.go", b"package c\nimport \"z\"\n")];
+        let ctx = BuildContext {
+            cgo_enabled: true,
+            ..BuildContext::default()
+        };
+        let da = classify_dir(DirName::whole("a"), a.iter().copied(), &ctx, &mut imports);
+        let db = classify_dir(DirName::whole("b"), b.iter().copied(), &ctx, &mut imports);
+        let show = |d: &DirFiles| {
+            imports
+                .of(&d.imports)
+                .iter()
+                .map(|i| format!("{} {}:{}:{}", imports.path(i), i.file, i.line, i.col))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(show(&da), ["b/c b.go:4:2", "m a.go:5:2", "z a.go:3:2"]);
+        assert_eq!(show(&db), ["z c.go:2:8"]);
+        assert_eq!(imports.text, "b/cmzz");
     }
 }

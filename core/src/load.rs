@@ -28,12 +28,11 @@
 mod embed;
 mod godebug;
 
-use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::constraint::{
-    classify_dir, BuildContext, DirError, DirFiles, DirImport, DirName, FileError, FileRole,
+    classify_dir, BuildContext, DirError, DirFiles, DirImports, DirName, FileError, FileRole,
     OtherKind,
 };
 use crate::gomod::{self, GoMod, ReplaceTarget};
@@ -227,6 +226,10 @@ pub fn load(ws: &Workspace, req: &LoadRequest) -> Result<Loaded, LoadErrors> {
         classified: std::iter::repeat_with(|| None)
             .take(tree.dirs.len())
             .collect(),
+        // A guess (three imports per file, 32 bytes per path) that saves most regrowing: only
+        // the pages written are touched.
+        imports: DirImports::with_capacity(3 * ws.len(), 96 * ws.len()),
+        import_path: String::new(),
     };
     let (roots, warnings) = l.match_patterns();
     l.finish(roots, warnings)
@@ -841,8 +844,10 @@ struct DirFrame<'a> {
     p: usize,
     dir: &'a str,
     /// The imports to load: the source imports sorted (without `C`; go list's `Imports`, the
-    /// first `listed` of them: [`DirFiles::imports`]), then the implicit ones (no file).
-    order: Vec<DirImport<'a>>,
+    /// first `listed` of them: [`DirFiles::imports`], a range of [`Loader::imports`]), then
+    /// the implicit ones (no file).
+    source: std::ops::Range<u32>,
+    implicit: Implicit,
     listed: usize,
     next: usize,
     internal: Vec<usize>,
@@ -850,6 +855,21 @@ struct DirFrame<'a> {
     /// has a few, and a map type of its own would add its B-tree code to the page's wasm).
     embeds: Vec<(String, At<'a>)>,
     directives: Vec<(String, String)>,
+}
+
+/// cmd/go's implicit imports of a package (`unsafe`, `runtime/cgo` and `syscall` for cgo,
+/// `runtime` for a main package) that its files do not write: at most four, kept in place.
+#[derive(Default)]
+struct Implicit {
+    paths: [&'static str; 4],
+    len: usize,
+}
+
+impl Implicit {
+    fn push(&mut self, path: &'static str) {
+        self.paths[self.len] = path;
+        self.len += 1;
+    }
 }
 
 impl<'a> Frame<'a> {
@@ -860,19 +880,24 @@ impl<'a> Frame<'a> {
         }
     }
 
-    /// The import being loaded (the last one handed out).
-    fn current(&self) -> (&str, Option<At<'a>>) {
+    /// The import being loaded (the last one handed out); a module package's source imports
+    /// are in `imports`.
+    fn current<'s>(&'s self, imports: &'s DirImports<'a>) -> (&'s str, Option<At<'a>>) {
         match self {
             Frame::Std { imports, next, .. } => (imports[next - 1], None),
             Frame::Dir(d) => {
-                let imp = &d.order[d.next - 1];
-                let at = (!imp.file.is_empty()).then_some(At {
+                let i = d.next - 1;
+                if i >= d.listed {
+                    return (d.implicit.paths[i - d.listed], None);
+                }
+                let imp = &imports.list[d.source.start as usize + i];
+                let at = At {
                     dir: d.dir,
                     name: imp.file,
-                    line: imp.line,
-                    col: imp.col,
-                });
-                (&imp.path, at)
+                    line: imp.line as usize,
+                    col: imp.col as usize,
+                };
+                (imports.path(imp), Some(at))
             }
         }
     }
@@ -882,7 +907,7 @@ impl<'a> Frame<'a> {
         let (next, len) = match self {
             Frame::Std { imports, next, .. } => (next, imports.len()),
             Frame::Dir(d) => {
-                let len = d.order.len();
+                let len = d.listed + d.implicit.len;
                 (&mut d.next, len)
             }
         };
@@ -926,6 +951,11 @@ struct Loader<'a> {
     /// coalesce (the vector's slots are written once, its pages touched as the directories
     /// are classified).
     classified: Vec<Option<DirFiles<'a>>>,
+    /// Every classified directory's imports ([`DirFiles::imports`]).
+    imports: DirImports<'a>,
+    /// The import being started, copied out of [`Loader::imports`] (which starting it may
+    /// grow); kept between walks.
+    import_path: String,
 }
 
 impl<'a> Loader<'a> {
@@ -1096,7 +1126,13 @@ impl<'a> Loader<'a> {
             }
             if top.advance() {
                 let top = frames.last().expect("just advanced");
-                let (imp, ipos) = top.current();
+                let (imp, ipos) = top.current(&self.imports);
+                // Copied: starting a new package may classify its directory, which adds to
+                // `self.imports`.
+                let mut imp_buf = std::mem::take(&mut self.import_path);
+                imp_buf.clear();
+                imp_buf.push_str(imp);
+                let imp = imp_buf.as_str();
                 let importer = Some(top.package());
                 match self.begin(imp, importer, ipos.as_ref()) {
                     Begin::Done { p, checked } => {
@@ -1104,6 +1140,7 @@ impl<'a> Loader<'a> {
                     }
                     Begin::Frame(f) => frames.push(f),
                 }
+                self.import_path = imp_buf;
                 continue;
             }
             let f = frames.pop().expect("top exists");
@@ -1114,7 +1151,7 @@ impl<'a> Loader<'a> {
                     return self.checked(path, parent, pos, p, true);
                 }
                 Some(up) => {
-                    let (imp, ipos) = up.current();
+                    let (imp, ipos) = up.current(&self.imports);
                     done = Some(self.checked(imp, Some(up.package()), ipos.as_ref(), p, true));
                 }
             }
@@ -1293,6 +1330,7 @@ impl<'a> Loader<'a> {
                 self.paths.dir_name(dir),
                 entries.files.iter().copied(),
                 &self.req.ctx,
+                &mut self.imports,
             ),
         };
         let p = self.new_node(path, Kind::Dir { module, dir, index });
@@ -1325,24 +1363,23 @@ impl<'a> Loader<'a> {
         // The package's imports, sorted, each at its first position, without `C`
         // (`classify_dir` merged them while the files were in cache), then cmd/go's implicit
         // ones.
-        let mut order = std::mem::take(&mut files.imports);
-        let listed = order.len();
-        let uses_cgo = !files.cgo_files.is_empty();
-        let mut implicit = Vec::new();
-        if uses_cgo {
-            implicit.extend(["unsafe", "runtime/cgo", "syscall"]);
-        }
-        if files.name == "main" {
-            implicit.push("runtime");
-        }
-        for i in implicit {
-            if !order.iter().any(|imp| imp.path == i) {
-                order.push(DirImport {
-                    path: Cow::Borrowed(i),
-                    file: "",
-                    line: 0,
-                    col: 0,
-                });
+        let source = files.imports.clone();
+        let listed = source.len();
+        let mut implicit = Implicit::default();
+        let cgo: &[&'static str] = if files.cgo_files.is_empty() {
+            &[]
+        } else {
+            &["unsafe", "runtime/cgo", "syscall"]
+        };
+        let main: &[&'static str] = if files.name == "main" {
+            &["runtime"]
+        } else {
+            &[]
+        };
+        let written = self.imports.of(&source);
+        for &i in cgo.iter().chain(main) {
+            if !written.iter().any(|imp| self.imports.path(imp) == i) {
+                implicit.push(i);
             }
         }
 
@@ -1375,11 +1412,12 @@ impl<'a> Loader<'a> {
 
         self.classified[index] = Some(files);
         self.stk.push(p);
-        let order_len = order.len();
+        let order_len = listed + implicit.len;
         Frame::Dir(DirFrame {
             p,
             dir,
-            order,
+            source,
+            implicit,
             listed,
             next: 0,
             internal: Vec::with_capacity(order_len),
@@ -1708,7 +1746,7 @@ impl<'a> Loader<'a> {
         }
         let files = self.classify(dir, entries);
         let no_go = matches!(
-            files.error,
+            files.error.as_deref(),
             Some(DirError::NoGoFiles { .. } | DirError::ExcludedByConstraints { .. })
         ) && files.invalid_go_files.is_empty();
         if !no_go {
@@ -1729,8 +1767,9 @@ impl<'a> Loader<'a> {
         let (paths, req) = (self.paths, self.req);
         // A slice iterator: it tells `classify_dir` how many files there are.
         let files = entries.files.iter().copied();
+        let imports = &mut self.imports;
         self.classified[entries.index]
-            .get_or_insert_with(|| classify_dir(paths.dir_name(dir), files, &req.ctx))
+            .get_or_insert_with(|| classify_dir(paths.dir_name(dir), files, &req.ctx, imports))
     }
 
     // -- the result -------------------------------------------------------------------------

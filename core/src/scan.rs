@@ -176,19 +176,40 @@ impl HeaderError {
 /// Scans the header of the Go file `name`. Positions are relative to the file; the name only
 /// appears in rendered errors, through [`HeaderError::render`].
 pub fn scan<'a>(_name: &str, data: &'a [u8]) -> FileHeader<'a> {
-    let src = data.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(data);
-    scan_plain(src).unwrap_or_else(|| scan_general(src))
+    scan_into(data, Vec::new())
 }
 
-/// [`scan`] in go/build's three steps: the import reader, the lexer and parser, the embeds.
+/// [`scan`] that puts the imports in `imports` (cleared first) and returns it as the header's:
+/// a caller that scans thousands of headers passes the same vector back each time, instead of
+/// allocating and growing one per file.
+pub fn scan_into<'a>(data: &'a [u8], mut imports: Vec<Import<'a>>) -> FileHeader<'a> {
+    let src = data.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(data);
+    imports.clear();
+    match scan_plain_into(src, &mut imports) {
+        Some(header) => header,
+        None => {
+            imports.clear();
+            scan_general_into(src, imports)
+        }
+    }
+}
+
+/// [`scan_general_into`] with a new vector (the tests compare it with [`scan_plain`]).
+#[cfg(test)]
 fn scan_general(src: &[u8]) -> FileHeader<'_> {
+    scan_general_into(src, Vec::new())
+}
+
+/// [`scan`] in go/build's three steps: the import reader, the lexer and parser, the embeds;
+/// the imports go in `imports` (empty).
+fn scan_general_into<'a>(src: &'a [u8], imports: Vec<Import<'a>>) -> FileHeader<'a> {
     let mut r = ImportReader::new(src);
     r.read_go_info();
 
     let mut header = FileHeader {
         package: Cow::Borrowed(""),
         package_pos: Pos::default(),
-        imports: Vec::new(),
+        imports,
         constraints: Ok(FileConstraints::default()),
         embeds: Vec::new(),
         is_cgo: false,
@@ -277,10 +298,16 @@ fn scan_general(src: &[u8]) -> FileHeader<'_> {
 // The plain header: what the three steps above give, in one pass, for the shape nearly every
 // file has.
 
+/// [`scan_plain_into`] with a new vector (the tests compare it with [`scan_general`]).
+#[cfg(test)]
+fn scan_plain(src: &[u8]) -> Option<FileHeader<'_>> {
+    scan_plain_into(src, &mut Vec::new())
+}
+
 /// [`scan`] of a file whose header has the plain shape nearly every Go file has, in one pass
 /// (no import reader, lexer, positions table or `String` per token); `None` for any other file,
-/// which then takes the general route ([`scan_general`]; a property test checks that both give
-/// the same whenever this one answers).
+/// which then takes the general route ([`scan_general_into`]; a property test checks that both
+/// give the same whenever this one answers).
 ///
 /// The plain shape: printable ASCII, tabs and newlines only; `//` comments; `package NAME`;
 /// import declarations, single or grouped, whose specs are an optional name or `.` and a path
@@ -291,8 +318,10 @@ fn scan_general(src: &[u8]) -> FileHeader<'_> {
 /// and its blanks that is not `i`. Block comments, raw strings, escapes, stray semicolons,
 /// carriage returns, non-ASCII, an error or an import of "embed" (whose search keeps the
 /// reader's state) all go the general way.
-fn scan_plain(src: &[u8]) -> Option<FileHeader<'_>> {
-    let (package, package_pos, imports, header_len) = parse_plain_header(src)?;
+///
+/// The imports go in `imports` (empty), which the header takes if this answers.
+fn scan_plain_into<'a>(src: &'a [u8], imports: &mut Vec<Import<'a>>) -> Option<FileHeader<'a>> {
+    let (package, package_pos, header_len) = parse_plain_header(src, imports)?;
     let head = &src[..header_len];
     if imports.iter().any(|i| i.path == "embed") {
         return None;
@@ -301,7 +330,7 @@ fn scan_plain(src: &[u8]) -> Option<FileHeader<'_>> {
         package: Cow::Borrowed(package),
         package_pos,
         is_cgo: imports.iter().any(|i| i.path == "C"),
-        imports,
+        imports: std::mem::take(imports),
         constraints: constraint::file_constraints(head),
         embeds: Vec::new(),
         error: None,
@@ -309,11 +338,14 @@ fn scan_plain(src: &[u8]) -> Option<FileHeader<'_>> {
     })
 }
 
-/// The package clause, the imports and the header's length (where go/build's import reader
-/// stops) of a file with a plain header (see [`scan_plain`]); `None` for any other. Every byte
-/// of the header is checked on the way: blanks, words, path literals and punctuation by what
-/// they may be, comments by [`PlainCursor::skip_comment`].
-fn parse_plain_header(src: &[u8]) -> Option<(&str, Pos, Vec<Import<'_>>, usize)> {
+/// The package clause, the imports (into `imports`, empty) and the header's length (where
+/// go/build's import reader stops) of a file with a plain header (see [`scan_plain_into`]);
+/// `None` for any other. Every byte of the header is checked on the way: blanks, words, path
+/// literals and punctuation by what they may be, comments by [`PlainCursor::skip_comment`].
+fn parse_plain_header<'a>(
+    src: &'a [u8],
+    imports: &mut Vec<Import<'a>>,
+) -> Option<(&'a str, Pos, usize)> {
     let mut c = PlainCursor {
         src,
         i: 0,
@@ -332,21 +364,20 @@ fn parse_plain_header(src: &[u8]) -> Option<(&str, Pos, Vec<Import<'_>>, usize)>
     if !c.semi() {
         return None;
     }
-    let mut imports = Vec::new();
     loop {
         c.skip_blank()?;
         match c.peek() {
             None => {
-                c.fill_paths(&mut imports)?;
-                return Some((package, package_pos, imports, src.len()));
+                c.fill_paths(imports)?;
+                return Some((package, package_pos, src.len()));
             }
             Some(b'i') => {}
             // The reader would skip these (or fail on NUL) and read on.
             Some(0 | 0x0c | b'\r' | b';') => return None,
             // Where the reader stops: the header is everything before.
             Some(_) => {
-                c.fill_paths(&mut imports)?;
-                return Some((package, package_pos, imports, c.i));
+                c.fill_paths(imports)?;
+                return Some((package, package_pos, c.i));
             }
         }
         if c.word()? != "import" {
@@ -2620,6 +2651,24 @@ mod tests {
         ];
         for (src, want) in cases {
             assert_eq!(lex(src), *want, "lexing {src:?}");
+        }
+    }
+
+    /// A vector handed back to [`scan_into`] after another file's scan (on either route) gives
+    /// the same header as a new one: nothing of the earlier file stays in it.
+    #[test]
+    fn scan_into_a_used_vector_is_scan() {
+        let files: [&[u8]; 4] = [
+            b"package a\nimport (\n\t\"x\"\n\ty \"p/y\"\n)\n",
+            b"package b\n/* block */ import \"q\"\n",
+            b"package c\n",
+            b"package d\nimport \"e\\x2f\"\n",
+        ];
+        let mut spare = Vec::new();
+        for (i, f) in files.iter().cycle().take(8).enumerate() {
+            let h = scan_into(f, spare);
+            assert_eq!(h, scan("f.go", f), "file {i}");
+            spare = h.imports;
         }
     }
 
