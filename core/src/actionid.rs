@@ -378,6 +378,84 @@ fn quote_list(v: &[String]) -> String {
 pub trait SourceFiles {
     /// The bytes of file `name` of package `pkg` (a name in one of its file lists).
     fn read(&self, pkg: &PkgNode, name: &str) -> Option<&[u8]>;
+
+    /// The digest of file `name` of package `pkg`, package `index` of the plan's
+    /// [`PlanInput::packages`](crate::plan::PlanInput), where `name` is file `ordinal` of
+    /// [`input_files`]: its bytes hashed, or a digest taken beforehand ([`DigestedFiles`]).
+    fn digest(&self, index: usize, pkg: &PkgNode, ordinal: usize, name: &str) -> Option<Digest> {
+        let _ = (index, ordinal);
+        self.read(pkg, name).map(Digest::of)
+    }
+}
+
+/// [`SourceFiles`] whose module files were all looked up, then all hashed, before the first
+/// action ID asks for one: the digests of every input file of every module package of a plan,
+/// by package and position. Each lookup is a few cache misses (the path's hash slot, its key,
+/// the package's names) that overlap when lookups follow one another, but not when a hash of
+/// a few kilobytes runs between two of them (docs/benchmarks.md, issue 3); each file is hashed
+/// once either way, as every compile action hashes its own package's files.
+pub struct DigestedFiles<'a> {
+    files: &'a dyn SourceFiles,
+    packages: &'a [PkgNode],
+    /// Where each package's digests start in `digests` (one more entry than packages).
+    starts: Vec<usize>,
+    digests: Vec<Option<Digest>>,
+}
+
+impl<'a> DigestedFiles<'a> {
+    /// Looks up, then hashes, every input file of every module package of `plan` (std
+    /// packages have stand-ins, not read).
+    pub fn new(plan: &'a Plan, files: &'a dyn SourceFiles) -> Self {
+        let packages = &plan.input().packages[..];
+        let mut starts = Vec::with_capacity(packages.len() + 1);
+        let mut bytes: Vec<Option<&[u8]>> = Vec::with_capacity(packages.len() * 2);
+        for p in packages {
+            starts.push(bytes.len());
+            if !p.standard {
+                bytes.extend(input_file_lists(p).flatten().map(|f| files.read(p, f)));
+            }
+        }
+        starts.push(bytes.len());
+        // Hashed in the order the bytes lie in the heap (mostly the order the workspace was
+        // filled in): the next file is then often in the lines the hardware already fetched.
+        // Where each digest goes does not depend on the order.
+        let mut order: Vec<(usize, u32)> = bytes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| b.map(|b| (b.as_ptr() as usize, i as u32)))
+            .collect();
+        order.sort_unstable();
+        let mut digests = vec![None; bytes.len()];
+        for (_, i) in order {
+            digests[i as usize] = bytes[i as usize].map(Digest::of);
+        }
+        DigestedFiles {
+            files,
+            packages,
+            starts,
+            digests,
+        }
+    }
+}
+
+impl SourceFiles for DigestedFiles<'_> {
+    fn read(&self, pkg: &PkgNode, name: &str) -> Option<&[u8]> {
+        self.files.read(pkg, name)
+    }
+
+    /// The digest taken beforehand when `pkg` is package `index` of the plan it was made for
+    /// (the same node, not an equal one), else the bytes hashed now.
+    fn digest(&self, index: usize, pkg: &PkgNode, ordinal: usize, name: &str) -> Option<Digest> {
+        let ours = self
+            .packages
+            .get(index)
+            .is_some_and(|p| std::ptr::eq(p, pkg));
+        let at = self.starts.get(index).map(|s| s + ordinal);
+        match at {
+            Some(i) if ours && i < self.starts[index + 1] => self.digests[i],
+            _ => self.files.digest(index, pkg, ordinal, name),
+        }
+    }
 }
 
 /// [`SourceFiles`] over a [`Workspace`] whose paths are relative to `root` (package directories
@@ -617,8 +695,12 @@ pub fn compile_id(
             go_quote(cfg.goexperiment.as_bytes())
         ));
     }
-    for f in input_file_lists(p).flat_map(|l| l.iter()) {
-        let d = file_digest(tc, p, f, files);
+    for (i, f) in input_file_lists(p).flatten().enumerate() {
+        let d = if p.standard {
+            file_digest(tc, p, f, files)
+        } else {
+            files.digest(pi, p, i, f)
+        };
         h.line_with_id("file ", f, b' ', d.as_ref());
     }
     for &d in &x.deps {
@@ -791,21 +873,26 @@ mod cgo_tests {
         ] {
             ws.insert(path, text.as_bytes()).unwrap();
         }
+        let p = plan_of(&ws, cc_id);
+        (ws, p)
+    }
+
+    /// The cgo plan of `ws` (loaded with cgo on, for linux/amd64).
+    fn plan_of(ws: &Workspace, cc_id: &str) -> Plan {
         let mut ctx = crate::constraint::BuildContext::new("linux", "amd64");
         ctx.cgo_enabled = true;
         let req = LoadRequest {
             ctx,
             ..LoadRequest::default()
         };
-        let loaded = load(&ws, &req).unwrap_or_else(|e| panic!("{e}"));
+        let loaded = load(ws, &req).unwrap_or_else(|e| panic!("{e}"));
         let tc = Toolchain {
             cgo_enabled: true,
             cc_id: cc_id.into(),
             arch_env: Some(("GOAMD64".into(), "v1".into())),
             ..Toolchain::default()
         };
-        let p = crate::plan::plan(loaded.input, &tc).unwrap_or_else(|e| panic!("{e:?}"));
-        (ws, p)
+        crate::plan::plan(loaded.input, &tc).unwrap_or_else(|e| panic!("{e:?}"))
     }
 
     /// The hashed lines of `pkg`'s compile (dependencies' IDs left out: not what is checked).
@@ -816,6 +903,47 @@ mod cgo_tests {
         };
         let a = plan.build_action(pkg).unwrap_or_else(|| panic!("{pkg}"));
         compile_id(plan, a, &files, &|_| None, &IdConfig::default())
+    }
+
+    /// Every build action's inputs and ID, reading files through `files`.
+    fn compile_ids(plan: &Plan, files: &dyn SourceFiles) -> Vec<HashedInputs> {
+        plan.actions()
+            .filter(|(_, x)| x.mode == Mode::Build)
+            .map(|(a, _)| compile_id(plan, a, files, &|_| None, &IdConfig::default()))
+            .collect()
+    }
+
+    #[test]
+    fn digests_taken_beforehand_give_the_same_ids() {
+        let (ws, plan) = planned(
+            include_str!("../../tests/fixtures/cgo/src/calc/calc.go"),
+            "",
+        );
+        let files = WorkspaceFiles {
+            ws: &ws,
+            root: "/home/gopher/work/".into(),
+        };
+        let digested = DigestedFiles::new(&plan, &files);
+        let want = compile_ids(&plan, &files);
+        assert!(want
+            .iter()
+            .any(|h| h.lines().any(|l| l.starts_with("file calc.c "))));
+        assert_eq!(compile_ids(&plan, &digested), want);
+        // Another plan's nodes, whose lists differ (a file added first in `calc`): read and
+        // hashed now, not given this plan's digests by position.
+        let mut ws2 = ws.clone();
+        ws2.insert("calc/aaa.go", "package calc\n").unwrap();
+        let plan2 = plan_of(&ws2, "");
+        let files2 = WorkspaceFiles {
+            ws: &ws2,
+            root: "/home/gopher/work/".into(),
+        };
+        let stale = DigestedFiles::new(&plan, &files2);
+        let want2 = compile_ids(&plan2, &files2);
+        assert!(want2
+            .iter()
+            .any(|h| h.lines().any(|l| l.starts_with("file aaa.go "))));
+        assert_eq!(compile_ids(&plan2, &stale), want2);
     }
 
     fn cc_lines(h: &HashedInputs) -> Vec<&str> {

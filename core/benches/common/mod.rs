@@ -148,12 +148,15 @@ pub fn load_and_plan(g: &Generated) -> (Loaded, Plan) {
 
 /// Every action ID of the plan, in priority order, with each output's content ID standing in
 /// as its action ID (no simulated compile): what cmd/go hashes before it looks in the cache.
+/// The files are looked up and hashed first, once each ([`actionid::DigestedFiles`]), inside the
+/// timed call as the reference's hashes are.
 /// Returns a digest of all IDs, so nothing is optimised away.
 pub fn action_ids(p: &Plan, ws: &Workspace) -> u8 {
-    let files = WorkspaceFiles {
+    let ws_files = WorkspaceFiles {
         ws,
         root: ROOT.into(),
     };
+    let files = actionid::DigestedFiles::new(p, &ws_files);
     let cfg = IdConfig::default();
     let mut order: Vec<_> = p.actions().map(|(a, x)| (x.priority, a)).collect();
     order.sort_unstable();
