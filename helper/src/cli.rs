@@ -26,7 +26,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use buildlab_core::actionid::WorkspaceFiles;
+use buildlab_core::actionid::{DigestedFiles, WorkspaceFiles};
 use buildlab_core::build::{simulate, BuildResult, Config};
 use buildlab_core::cache::Cache;
 use buildlab_core::cost::{CostModel, Machine};
@@ -235,10 +235,11 @@ fn build_simulated(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
         cores: tc.cpus,
         scaling: CostModel::calibrated().scaling,
     };
-    let files = WorkspaceFiles {
+    let ws_files = WorkspaceFiles {
         ws: &found.ws,
         root: plan.input().cwd.clone(),
     };
+    let files = DigestedFiles::new(&plan, &ws_files);
     let result = simulate(
         &plan,
         &files,

@@ -20,7 +20,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use buildlab_core::actionid::WorkspaceFiles;
+use buildlab_core::actionid::{DigestedFiles, WorkspaceFiles};
 use buildlab_core::build::{self, BuildResult, Config};
 use buildlab_core::cache::{CacheFs, DirCache, UnixNanos};
 use buildlab_core::cost::Machine;
@@ -678,7 +678,9 @@ pub(crate) async fn prefetch<B: Backend>(i: &Inputs<B>, flags: &Flags) -> (Overl
     let mut stats = ReadStats::default();
     if let Some(b) = &i.backend {
         let p = &i.planned;
-        let files = p.files();
+        let ws_files = p.files();
+        // Every dry run hashes the same files: digested once, at the first dry run that runs.
+        let mut digested: Option<DigestedFiles> = None;
         let mut dry_ms = 0.0;
         let settled = i.settled.as_ref() == Some(&i.dry_key(flags));
         let mut first = true;
@@ -688,7 +690,8 @@ pub(crate) async fn prefetch<B: Backend>(i: &Inputs<B>, flags: &Flags) -> (Overl
             }
             let t = page_ms();
             let d = Discover::new(fs);
-            rebuild::predict(&p.plan, &files, &d, &i.record, i.target.as_deref(), flags);
+            let files = digested.get_or_insert_with(|| DigestedFiles::new(&p.plan, &ws_files));
+            rebuild::predict(&p.plan, files, &d, &i.record, i.target.as_deref(), flags);
             let w = d.into_wanted();
             dry_ms += page_ms() - t;
             w
@@ -715,9 +718,10 @@ pub async fn predict<B: Backend + Clone>(
     let (fs, read) = prefetch(&i, &flags).await;
     let p = &i.planned;
     let cache = DirCache::open(View(&fs));
+    let ws_files = p.files();
     let report = rebuild::predict(
         &p.plan,
-        &p.files(),
+        &DigestedFiles::new(&p.plan, &ws_files),
         &cache,
         &i.record,
         i.target.as_deref(),
@@ -839,7 +843,8 @@ pub async fn build<B: Backend + Clone>(
     };
     let t_drive = page_ms();
     let p = &i.planned;
-    let files = p.files();
+    let ws_files = p.files();
+    let files = DigestedFiles::new(&p.plan, &ws_files);
     let gocache = crate::gocache();
     let work_dir = work_dir(now);
     let print = print_flags(f);
