@@ -424,7 +424,7 @@ impl<'a> DigestedFiles<'a> {
             .enumerate()
             .filter_map(|(i, b)| b.map(|b| (b.as_ptr() as usize, i as u32)))
             .collect();
-        order.sort_unstable();
+        crate::sort::sort_by_key(&mut order, |o| o.0);
         let mut digests = vec![None; bytes.len()];
         for (_, i) in order {
             digests[i as usize] = bytes[i as usize].map(Digest::of);
