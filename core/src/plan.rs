@@ -1944,16 +1944,20 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn plan_single_main_is_rooted_at_link_install() {
-        // 0 m (main) imports 1 m/lib; lib imports unsafe(2); runtime(3) imports unsafe.
+    /// `go build m`: 0 m (main) imports 1 m/lib; lib imports unsafe(2); runtime(3) imports unsafe.
+    fn single_main_plan() -> Plan {
         let pk = vec![
             pkg("m", "main", vec![1]),
             pkg("m/lib", "lib", vec![2]),
             pkg("unsafe", "unsafe", vec![]),
             pkg("runtime", "runtime", vec![2]),
         ];
-        let p = plan(input(pk, vec![0], BuildMode::Build), &Toolchain::default()).unwrap();
+        plan(input(pk, vec![0], BuildMode::Build), &Toolchain::default()).unwrap()
+    }
+
+    #[test]
+    fn plan_single_main_is_rooted_at_link_install() {
+        let p = single_main_plan();
         assert_eq!(
             shape(&p),
             [
@@ -1980,13 +1984,7 @@ mod tests {
 
     #[test]
     fn dense_package_tables_agree_with_the_packages() {
-        let pk = vec![
-            pkg("m", "main", vec![1]),
-            pkg("m/lib", "lib", vec![2]),
-            pkg("unsafe", "unsafe", vec![]),
-            pkg("runtime", "runtime", vec![2]),
-        ];
-        let p = plan(input(pk, vec![0], BuildMode::Build), &Toolchain::default()).unwrap();
+        let p = single_main_plan();
         for (a, x) in p.actions() {
             assert_eq!(p.package_index(a), x.package, "{a:?}");
             let path = p.package(a).map_or("", |k| k.import_path.as_str());
