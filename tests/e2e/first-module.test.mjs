@@ -5,20 +5,12 @@
 // switches the session to it (the prediction is the full module's) with nothing lost: the build
 // history, the action ID inputs the first module's build hashed, and the cache in IndexedDB,
 // which the next build hits.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startHelper, launch, screenshotPath, openPage, FULL_MODULE, buildLine, pageData } from "./lib.mjs";
+import { withHelperAndBrowser, screenshotPath, openPage, FULL_MODULE, buildLine, pageData } from "./lib.mjs";
 
-let helper;
-let browser;
-before(async () => {
-  helper = await startHelper();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  helper?.stop();
-});
+let helper, browser;
+withHelperAndBrowser((h, b) => ([helper, browser] = [h, b]));
 
 /** How many times the full module's wasm and script were requested. */
 const fullRequests = (fetched) => fetched.filter((p) => FULL_MODULE.test(p)).length;

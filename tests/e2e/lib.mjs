@@ -6,6 +6,7 @@ import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { before, after } from "node:test";
 import { chromium } from "playwright-core";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -34,6 +35,23 @@ export async function startHelper(args = [], { port = 0, env = process.env } = {
     child.on("exit", (code) => reject(new Error(`helper exited early with ${code}`)));
   });
   return { url, stop: () => child.kill() };
+}
+
+/**
+ * Registers a journey file's usual hooks: before its tests, the helper over dist/ and one
+ * browser, handed to `use(helper, browser)`; after them, both stopped.
+ */
+export function withHelperAndBrowser(use) {
+  let helper, browser;
+  before(async () => {
+    helper = await startHelper();
+    browser = await launch();
+    use(helper, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    helper?.stop();
+  });
 }
 
 /** Launches headless Chromium with the flags this machine needs and a fresh profile. */

@@ -2,19 +2,12 @@
 // loads cleanly, samples switch, CodeMirror edits and undoes, Ctrl+Enter runs the command line,
 // the flag toggles and the command line stay in step, the theme toggles, files are added, renamed
 // and deleted, and axe-core finds no serious or critical accessibility violation.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startHelper, launch, openPage, axeSerious, screenshotPath } from "./lib.mjs";
+import { withHelperAndBrowser, openPage, axeSerious, screenshotPath } from "./lib.mjs";
 
 let helper, browser;
-before(async () => {
-  helper = await startHelper();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  helper?.stop();
-});
+withHelperAndBrowser((h, b) => ([helper, browser] = [h, b]));
 
 const treeFiles = (page) => page.$$eval("#filetree li[data-path]", (lis) => lis.map((li) => li.dataset.path));
 

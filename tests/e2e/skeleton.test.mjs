@@ -1,12 +1,12 @@
 // Journey: open the playground, see the sample module hashed by the wasm core, reload and find
 // the IndexedDB record from the first visit.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { blake3 } from "@noble/hashes/blake3.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
-import { ROOT, startHelper, launch, ready, screenshotPath, openPage, FULL_MODULE } from "./lib.mjs";
+import { ROOT, withHelperAndBrowser, ready, screenshotPath, openPage, FULL_MODULE } from "./lib.mjs";
 
 /** Parses a txtar archive independently of the Rust code. */
 function txtar(text) {
@@ -31,14 +31,7 @@ function digest(files) {
 }
 
 let helper, browser;
-before(async () => {
-  helper = await startHelper();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  helper?.stop();
-});
+withHelperAndBrowser((h, b) => ([helper, browser] = [h, b]));
 
 /** Waits until the page shows the skeleton's facts (`showAbout` in www/src/main.js). */
 async function about(page) {
