@@ -759,7 +759,8 @@ pub async fn build<B: Backend + Clone + 'static>(
         ..req.clone()
     };
     let (i, flags) = session::prepare(cell, &req)?;
-    let (fs, read) = session::prefetch(&i, &flags).await;
+    let ws_files = i.planned.files();
+    let (fs, read) = session::prefetch(&i, &flags, &ws_files, &mut None).await;
     let p = i.planned.clone();
     let files = p.files();
     let digest = p.plan.digest();

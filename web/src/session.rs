@@ -672,15 +672,20 @@ fn index_cached<B>(i: &Inputs<B>, read: &ReadStats, holding: bool) -> bool {
 /// Loads every record the build will look up: the memory cache, then what IndexedDB has, in one
 /// read transaction driven by dry runs of the build ([`Discover`]). A failed read leaves only
 /// the memory cache (the build then misses; nothing is lost).
-pub(crate) async fn prefetch<B: Backend>(i: &Inputs<B>, flags: &Flags) -> (OverlayFs, ReadStats) {
+///
+/// The dry runs hash the module's files once, into `digested` (over `ws_files`, the planned
+/// workspace's files), which the caller's build then reuses: a build hashes each file once.
+pub(crate) async fn prefetch<'a, B: Backend>(
+    i: &'a Inputs<B>,
+    flags: &Flags,
+    ws_files: &'a WorkspaceFiles<'a>,
+    digested: &mut Option<DigestedFiles<'a>>,
+) -> (OverlayFs, ReadStats) {
     let mut fs = OverlayFs::default();
     fs.overlay(&i.mem);
     let mut stats = ReadStats::default();
     if let Some(b) = &i.backend {
         let p = &i.planned;
-        let ws_files = p.files();
-        // Every dry run hashes the same files: digested once, at the first dry run that runs.
-        let mut digested: Option<DigestedFiles> = None;
         let mut dry_ms = 0.0;
         let settled = i.settled.as_ref() == Some(&i.dry_key(flags));
         let mut first = true;
@@ -690,7 +695,7 @@ pub(crate) async fn prefetch<B: Backend>(i: &Inputs<B>, flags: &Flags) -> (Overl
             }
             let t = page_ms();
             let d = Discover::new(fs);
-            let files = digested.get_or_insert_with(|| DigestedFiles::new(&p.plan, &ws_files));
+            let files = digested.get_or_insert_with(|| DigestedFiles::new(&p.plan, ws_files));
             rebuild::predict(&p.plan, files, &d, &i.record, i.target.as_deref(), flags);
             let w = d.into_wanted();
             dry_ms += page_ms() - t;
@@ -715,13 +720,14 @@ pub async fn predict<B: Backend + Clone>(
         force,
         ..Default::default()
     };
-    let (fs, read) = prefetch(&i, &flags).await;
     let p = &i.planned;
-    let cache = DirCache::open(View(&fs));
     let ws_files = p.files();
+    let mut digested = None;
+    let (fs, read) = prefetch(&i, &flags, &ws_files, &mut digested).await;
+    let cache = DirCache::open(View(&fs));
     let report = rebuild::predict(
         &p.plan,
-        &DigestedFiles::new(&p.plan, &ws_files),
+        &digested.unwrap_or_else(|| DigestedFiles::new(&p.plan, &ws_files)),
         &cache,
         &i.record,
         i.target.as_deref(),
@@ -825,6 +831,9 @@ pub async fn build<B: Backend + Clone>(
         }
     };
     let holding = listing.is_some();
+    let p = &i.planned;
+    let ws_files = p.files();
+    let mut digested = None;
     let (fs, read) = match holding {
         true => (
             known_overlay(&i),
@@ -834,7 +843,7 @@ pub async fn build<B: Backend + Clone>(
                 ..Default::default()
             },
         ),
-        false => prefetch(&i, &flags).await,
+        false => prefetch(&i, &flags, &ws_files, &mut digested).await,
     };
     let mut held: Vec<Vec<TraceAction>> = Vec::new();
     let mut report = |p: &Planned, done: Vec<TraceAction>| match holding {
@@ -842,9 +851,7 @@ pub async fn build<B: Backend + Clone>(
         false => progress(p, done),
     };
     let t_drive = page_ms();
-    let p = &i.planned;
-    let ws_files = p.files();
-    let files = DigestedFiles::new(&p.plan, &ws_files);
+    let files = digested.unwrap_or_else(|| DigestedFiles::new(&p.plan, &ws_files));
     let gocache = crate::gocache();
     let work_dir = work_dir(now);
     let print = print_flags(f);
