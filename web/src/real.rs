@@ -42,6 +42,7 @@ use std::rc::Rc;
 use std::task::Poll;
 use std::task::Waker;
 
+use buildlab_core::actionid::DigestedFiles;
 use buildlab_core::build::{self, Config, Job, Timing, ToolResult};
 use buildlab_core::cache::{CacheFs, DirCache, Miss, UnixNanos};
 use buildlab_core::constraint::BuildContext;
@@ -759,10 +760,11 @@ pub async fn build<B: Backend + Clone + 'static>(
         ..req.clone()
     };
     let (i, flags) = session::prepare(cell, &req)?;
-    let ws_files = i.planned.files();
-    let (fs, read) = session::prefetch(&i, &flags, &ws_files, &mut None).await;
     let p = i.planned.clone();
-    let files = p.files();
+    let ws_files = p.files();
+    let mut digested = None;
+    let (fs, read) = session::prefetch(&i, &flags, &ws_files, &mut digested).await;
+    let files = digested.unwrap_or_else(|| DigestedFiles::new(&p.plan, &ws_files));
     let digest = p.plan.digest();
     let work_dir = session::work_dir(now);
     let do_start_us = (session::page_ms() - t0) * 1e3;
