@@ -945,14 +945,16 @@ pub struct DirFiles<'a> {
     pub name: String,
     pub go_files: Vec<String>,
     pub cgo_files: Vec<String>,
-    pub test_go_files: Vec<String>,
-    pub xtest_go_files: Vec<String>,
-    pub ignored_go_files: Vec<String>,
-    pub invalid_go_files: Vec<String>,
-    pub ignored_other_files: Vec<String>,
-    pub s_files: Vec<String>,
-    pub other_files: Vec<(OtherKind, String)>,
-    /// Every file given, in order, with its role.
+    /// The lists most directories have empty, boxed (`None` when all are: see
+    /// [`DirFiles::more`]): the loader keeps a [`DirFiles`] per directory and reads it on
+    /// several visits, each a cache miss per line of it, and seven empty vectors were more than
+    /// half of it.
+    pub more: Option<Box<MoreFiles>>,
+    /// Every file given, in order, with its role; left empty when every file is one of the
+    /// package's Go files (each `FileRole::Go`: then `go_files` lists them all, in order), as
+    /// for nearly every directory of a module. Only error messages read verdicts, and a vector
+    /// per directory, made, walked and freed for every package of a large module, was a tenth
+    /// of the loader's time.
     pub verdicts: Vec<FileVerdict<'a>>,
     /// What the loader needs of the scanned headers of the package's own Go files
     /// (`go_files` and `cgo_files`, not tests) besides their imports: of those with
@@ -968,6 +970,92 @@ pub struct DirFiles<'a> {
     /// have none, and the loader keeps a [`DirFiles`] per directory (the largest error was a
     /// quarter of it).
     pub error: Option<Box<DirError>>,
+}
+
+/// A directory's lists besides its package's own Go files ([`DirFiles::more`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MoreFiles {
+    pub test_go_files: Vec<String>,
+    pub xtest_go_files: Vec<String>,
+    pub ignored_go_files: Vec<String>,
+    pub invalid_go_files: Vec<String>,
+    pub ignored_other_files: Vec<String>,
+    pub s_files: Vec<String>,
+    pub other_files: Vec<(OtherKind, String)>,
+}
+
+/// Every list of [`MoreFiles`] empty: what [`DirFiles::more`] shows when there is no box.
+static NO_MORE_FILES: MoreFiles = MoreFiles {
+    test_go_files: Vec::new(),
+    xtest_go_files: Vec::new(),
+    ignored_go_files: Vec::new(),
+    invalid_go_files: Vec::new(),
+    ignored_other_files: Vec::new(),
+    s_files: Vec::new(),
+    other_files: Vec::new(),
+};
+
+impl MoreFiles {
+    fn is_empty(&self) -> bool {
+        self.test_go_files.is_empty()
+            && self.xtest_go_files.is_empty()
+            && self.ignored_go_files.is_empty()
+            && self.invalid_go_files.is_empty()
+            && self.ignored_other_files.is_empty()
+            && self.s_files.is_empty()
+            && self.other_files.is_empty()
+    }
+}
+
+impl DirFiles<'_> {
+    /// The lists besides the package's own Go files (all empty when there is no box).
+    pub fn more(&self) -> &MoreFiles {
+        self.more.as_deref().unwrap_or(&NO_MORE_FILES)
+    }
+}
+
+/// [`DirFiles`] while [`classify_dir`] fills it: every list in place.
+#[derive(Default)]
+struct Lists<'a> {
+    name: String,
+    go_files: Vec<String>,
+    cgo_files: Vec<String>,
+    test_go_files: Vec<String>,
+    xtest_go_files: Vec<String>,
+    ignored_go_files: Vec<String>,
+    invalid_go_files: Vec<String>,
+    ignored_other_files: Vec<String>,
+    s_files: Vec<String>,
+    other_files: Vec<(OtherKind, String)>,
+    verdicts: Vec<FileVerdict<'a>>,
+    headers: Vec<KeptHeader<'a>>,
+    imports: std::ops::Range<u32>,
+    error: Option<Box<DirError>>,
+}
+
+impl<'a> Lists<'a> {
+    /// The lists as [`DirFiles`] keeps them: the rarely used ones boxed, if any is not empty.
+    fn finish(self) -> DirFiles<'a> {
+        let more = MoreFiles {
+            test_go_files: self.test_go_files,
+            xtest_go_files: self.xtest_go_files,
+            ignored_go_files: self.ignored_go_files,
+            invalid_go_files: self.invalid_go_files,
+            ignored_other_files: self.ignored_other_files,
+            s_files: self.s_files,
+            other_files: self.other_files,
+        };
+        DirFiles {
+            name: self.name,
+            go_files: self.go_files,
+            cgo_files: self.cgo_files,
+            more: (!more.is_empty()).then(|| Box::new(more)),
+            verdicts: self.verdicts,
+            headers: self.headers,
+            imports: self.imports,
+            error: self.error,
+        }
+    }
 }
 
 /// What the loader needs of one of the package's own files' headers (see
@@ -1006,6 +1094,9 @@ pub struct DirImports<'a> {
     /// Every path, back to back, each directory's in sorted order.
     pub text: String,
     pub list: Vec<DirImport<'a>>,
+    /// One directory's verdicts while it is classified (kept: reused by every directory),
+    /// copied into [`DirFiles::verdicts`] only if they are not all `FileRole::Go`.
+    verdicts: Vec<FileVerdict<'a>>,
     /// One directory's imports while they are merged (kept: reused by every directory).
     pending: Vec<(Cow<'a, str>, &'a str, Pos)>,
     /// The vector the next header's imports are scanned into ([`scan::scan_into`]).
@@ -1019,6 +1110,7 @@ impl<'a> DirImports<'a> {
         DirImports {
             text: String::with_capacity(bytes),
             list: Vec::with_capacity(imports),
+            verdicts: Vec::new(),
             pending: Vec::new(),
             spare: Vec::new(),
         }
@@ -1119,11 +1211,11 @@ pub fn classify_dir<'a>(
     let dir_text = std::cell::OnceCell::new();
     let dir = || dir_text.get_or_init(|| dir_name.text()).as_str();
     let files = files.into_iter();
-    let mut out = DirFiles::default();
-    // A directory's files are mostly Go files: one allocation for the list that takes every one
-    // of them.
-    let (n, _) = files.size_hint();
-    out.verdicts.reserve_exact(n);
+    let mut out = Lists::default();
+    // The reused list, out of `imports` while the directory's files are judged (put back at
+    // the end).
+    let mut verdicts = std::mem::take(&mut imports.verdicts);
+    verdicts.clear();
     let mut first_error: Option<DirError> = None;
     // Borrowed: only an error of two packages in one directory names it.
     let mut first_file: &str = "";
@@ -1140,25 +1232,23 @@ pub fn classify_dir<'a>(
     for (name, data) in files {
         let verdict = |role| FileVerdict { name, role };
         if name.starts_with('_') || name.starts_with('.') {
-            out.verdicts
-                .push(verdict(FileRole::Excluded(Exclusion::Hidden)));
+            verdicts.push(verdict(FileRole::Excluded(Exclusion::Hidden)));
             continue;
         }
         let ext = name.rfind('.').map_or("", |i| &name[i..]);
         let is_go = ext == ".go";
         let kind = other_kind(ext);
         if !is_go && kind.is_none() {
-            out.verdicts
-                .push(verdict(FileRole::Excluded(Exclusion::NotSource)));
+            verdicts.push(verdict(FileRole::Excluded(Exclusion::NotSource)));
             continue;
         }
-        let ignore = |out: &mut DirFiles<'a>, why: Exclusion| {
+        let ignore = |out: &mut Lists<'a>, verdicts: &mut Vec<FileVerdict<'a>>, why: Exclusion| {
             if is_go {
                 out.ignored_go_files.push(name.to_string());
             } else {
                 out.ignored_other_files.push(name.to_string());
             }
-            out.verdicts.push(FileVerdict {
+            verdicts.push(FileVerdict {
                 name,
                 role: FileRole::Excluded(why),
             });
@@ -1169,12 +1259,12 @@ pub fn classify_dir<'a>(
                 .into_iter()
                 .map(String::from)
                 .collect();
-            ignore(&mut out, Exclusion::OtherOsArch { tags });
+            ignore(&mut out, &mut verdicts, Exclusion::OtherOsArch { tags });
             continue;
         }
         if ext == ".syso" {
             out.other_files.push((OtherKind::Syso, name.to_string()));
-            out.verdicts.push(verdict(FileRole::Other(OtherKind::Syso)));
+            verdicts.push(verdict(FileRole::Other(OtherKind::Syso)));
             continue;
         }
 
@@ -1183,7 +1273,10 @@ pub fn classify_dir<'a>(
         } else {
             scan::scan_comments(data)
         };
-        let mut bad = |out: &mut DirFiles<'a>, err: FileError, msg: String| {
+        let mut bad = |out: &mut Lists<'a>,
+                       verdicts: &mut Vec<FileVerdict<'a>>,
+                       err: FileError,
+                       msg: String| {
             if first_error.is_none() {
                 first_error = Some(DirError::BadFile {
                     file: name.to_string(),
@@ -1193,7 +1286,7 @@ pub fn classify_dir<'a>(
             if !out.invalid_go_files.iter().any(|n| n == name) {
                 out.invalid_go_files.push(name.to_string());
             }
-            out.verdicts.push(FileVerdict {
+            verdicts.push(FileVerdict {
                 name,
                 role: FileRole::Invalid(err),
             });
@@ -1202,7 +1295,7 @@ pub fn classify_dir<'a>(
         if let Some(e @ HeaderError::Read { .. }) = &header.error {
             if is_go {
                 let msg = e.render(dir(), name);
-                bad(&mut out, FileError::Header(e.clone()), msg);
+                bad(&mut out, &mut verdicts, FileError::Header(e.clone()), msg);
                 continue;
             }
         }
@@ -1212,16 +1305,16 @@ pub fn classify_dir<'a>(
                 if is_go {
                     bad(
                         &mut out,
+                        &mut verdicts,
                         FileError::Constraint(e.clone()),
                         format!("{name}: {e}"),
                     );
                 }
                 // go drops non-Go files with a bad //go:build line silently.
                 if !is_go {
-                    out.verdicts
-                        .push(verdict(FileRole::Excluded(Exclusion::BuildConstraint {
-                            line: e.to_string(),
-                        })));
+                    verdicts.push(verdict(FileRole::Excluded(Exclusion::BuildConstraint {
+                        line: e.to_string(),
+                    })));
                 }
                 continue;
             }
@@ -1238,14 +1331,14 @@ pub fn classify_dir<'a>(
                         .map_or_else(String::new, |l| l.text.clone())
                 }
             };
-            ignore(&mut out, Exclusion::BuildConstraint { line });
+            ignore(&mut out, &mut verdicts, Exclusion::BuildConstraint { line });
             continue;
         }
 
         if !is_go {
             if matches!(ext, ".S" | ".sx") {
                 big_s.push(name.to_string());
-                out.verdicts.push(verdict(FileRole::Other(OtherKind::S)));
+                verdicts.push(verdict(FileRole::Other(OtherKind::S)));
             } else {
                 let kind = kind.unwrap_or(OtherKind::S);
                 if kind == OtherKind::S {
@@ -1253,7 +1346,7 @@ pub fn classify_dir<'a>(
                 } else {
                     out.other_files.push((kind, name.to_string()));
                 }
-                out.verdicts.push(verdict(FileRole::Other(kind)));
+                verdicts.push(verdict(FileRole::Other(kind)));
             }
             continue;
         }
@@ -1274,8 +1367,7 @@ pub fn classify_dir<'a>(
         let mut pkg: &str = &header.package;
         if pkg == "documentation" {
             out.ignored_go_files.push(name.to_string());
-            out.verdicts
-                .push(verdict(FileRole::Excluded(Exclusion::Documentation)));
+            verdicts.push(verdict(FileRole::Excluded(Exclusion::Documentation)));
             continue;
         }
         let is_test = name.ends_with("_test.go");
@@ -1371,7 +1463,7 @@ pub fn classify_dir<'a>(
                 });
             }
         }
-        out.verdicts.push(verdict(role));
+        verdicts.push(verdict(role));
     }
 
     // One file's imports only need sorting; several files' are merged the same way (a stable
@@ -1381,7 +1473,7 @@ pub fn classify_dir<'a>(
     if out.cgo_files.is_empty() {
         out.ignored_other_files.extend(big_s.iter().cloned());
         crate::sort::sort(&mut out.ignored_other_files);
-        for v in &mut out.verdicts {
+        for v in &mut verdicts {
             if big_s.iter().any(|s| s == v.name) {
                 v.role = FileRole::Excluded(Exclusion::NeedsCgo);
             }
@@ -1419,7 +1511,7 @@ pub fn classify_dir<'a>(
                 .map(|(_, n)| n.clone())
                 .collect();
             out.other_files.retain(|(_, n)| !drop.contains(n));
-            for v in &mut out.verdicts {
+            for v in &mut verdicts {
                 if drop.iter().any(|d| d == v.name) {
                     v.role = FileRole::Excluded(Exclusion::CgoDisabledSource);
                 }
@@ -1452,10 +1544,14 @@ pub fn classify_dir<'a>(
         }
     }
     out.error = first_error.map(Box::new);
-    out
+    if verdicts.iter().any(|v| v.role != FileRole::Go) {
+        out.verdicts = verdicts.drain(..).collect();
+    }
+    imports.verdicts = verdicts;
+    out.finish()
 }
 
-fn no_go_error(dir: &str, out: &DirFiles) -> DirError {
+fn no_go_error(dir: &str, out: &Lists) -> DirError {
     if !out.ignored_go_files.is_empty() {
         DirError::ExcludedByConstraints {
             dir: dir.to_string(),
@@ -1700,12 +1796,12 @@ mod tests {
                 .map_or("<nil>".to_string(), |e| e.to_string()),
             dir.go_files,
             dir.cgo_files,
-            dir.ignored_go_files,
-            dir.test_go_files,
-            dir.xtest_go_files,
-            dir.invalid_go_files,
-            dir.s_files,
-            dir.ignored_other_files,
+            dir.more().ignored_go_files,
+            dir.more().test_go_files,
+            dir.more().xtest_go_files,
+            dir.more().invalid_go_files,
+            dir.more().s_files,
+            dir.more().ignored_other_files,
         )
         .replace('"', "")
     }
@@ -1828,6 +1924,49 @@ mod tests {
             );
             assert_eq!(listing(&dir), *want, "{name}");
         }
+    }
+
+    /// A directory of plain Go files keeps neither verdicts nor the box of other lists; one
+    /// other file brings both back, whole.
+    #[test]
+    fn plain_directories_keep_no_verdicts_and_no_other_lists() {
+        let ctx = BuildContext::default();
+        let mut imports = DirImports::default();
+        let plain: &[(&str, &[u8])] = &[("a.go", b"package a\n"), ("b.go", b"package a\n")];
+        let dir = classify_dir(
+            DirName::whole("p"),
+            plain.iter().copied(),
+            &ctx,
+            &mut imports,
+        );
+        assert_eq!(dir.go_files, ["a.go", "b.go"]);
+        assert!(dir.verdicts.is_empty());
+        assert!(dir.more.is_none());
+        assert_eq!(dir.more(), &MoreFiles::default());
+
+        let mixed: &[(&str, &[u8])] = &[
+            ("a.go", b"package a\n"),
+            ("a_test.go", b"package a\n"),
+            ("b.go", b"package a\n"),
+        ];
+        let dir = classify_dir(
+            DirName::whole("p"),
+            mixed.iter().copied(),
+            &ctx,
+            &mut imports,
+        );
+        let roles: Vec<(&str, &FileRole)> =
+            dir.verdicts.iter().map(|v| (v.name, &v.role)).collect();
+        assert_eq!(
+            roles,
+            [
+                ("a.go", &FileRole::Go),
+                ("a_test.go", &FileRole::Test),
+                ("b.go", &FileRole::Go)
+            ]
+        );
+        assert_eq!(dir.more().test_go_files, ["a_test.go"]);
+        assert_eq!(dir.go_files, ["a.go", "b.go"]);
     }
 
     #[test]

@@ -231,8 +231,8 @@ pub fn load(ws: &Workspace, req: &LoadRequest) -> Result<Loaded, LoadErrors> {
         imports: DirImports::with_capacity(3 * ws.len(), 96 * ws.len()),
         import_path: String::new(),
     };
-    let (roots, warnings) = l.match_patterns();
-    l.finish(roots, warnings)
+    let (roots, root_paths, warnings) = l.match_patterns();
+    l.finish(roots, root_paths, warnings)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -245,8 +245,10 @@ pub(crate) struct Entries<'w> {
     /// they share the prefix).
     pub dirs: Vec<&'w str>,
     /// The files directly inside, in name order, with their bytes (what
-    /// [`Workspace::dir_files`] gives, without searching the workspace again).
-    pub files: Vec<(&'w str, &'w [u8])>,
+    /// [`Workspace::dir_files`] gives, without searching the workspace again): this range of
+    /// the tree's one list ([`Tree::files`]), not a vector per directory (thousands of small
+    /// blocks made and freed per load).
+    files: std::ops::Range<u32>,
     /// A `*.go` file is directly inside (`fsys.IsDirWithGoFiles`).
     has_go: bool,
     /// A `go.mod` file is directly inside.
@@ -267,6 +269,8 @@ pub(crate) struct Tree<'w> {
     /// The directories that hold a `go.mod`, in path order: usually one or a few, which lets
     /// [`Modules::dir_in_module`] answer without a lookup per path element.
     gomod_dirs: Vec<&'w str>,
+    /// Every directory's files ([`Entries::files`]), each directory's in one run.
+    files: Vec<(&'w str, &'w [u8])>,
 }
 
 impl<'w> Tree<'w> {
@@ -276,49 +280,39 @@ impl<'w> Tree<'w> {
         let mut dirs: FastMap<&'w str, Entries<'w>> =
             FastMap::with_capacity_and_hasher(ws.len() / 2 + 1, Default::default());
         let mut gomod_dirs = Vec::new();
+        let mut all_files = Vec::with_capacity(ws.len());
         dirs.entry("").or_default();
         // Paths come in order, so each directory's files arrive in name order, and the files
         // directly inside a directory mostly one after another: a run of them takes one lookup.
-        let mut files = ws.iter().peekable();
         // The current run, gathered first so that a directory whose files are one run (most
         // are) gets its list in one exact allocation: small enough for the allocator's fast
         // bins, where a list grown by pushing was a mid-sized block to coalesce when freed.
         let mut run: Vec<(&'w str, &'w [u8])> = Vec::new();
-        while let Some((path, data)) = files.next() {
-            let (dir, name) = split(path);
-            run.clear();
-            run.push((name, data));
-            // Each path split once (the next one's directory decides whether it is in the run).
-            while let Some(&(next, data)) = files.peek() {
-                let (d, n) = split(next);
-                if d != dir {
-                    break;
+        let mut run_dir = "";
+        // The paths are taken a batch at a time and their bytes touched together before they
+        // are split ([`touch_paths`]).
+        let mut files = ws.iter();
+        let mut batch: Vec<(&'w str, &'w [u8])> = Vec::with_capacity(PATH_BATCH);
+        loop {
+            batch.clear();
+            batch.extend(files.by_ref().take(PATH_BATCH));
+            if batch.is_empty() {
+                break;
+            }
+            std::hint::black_box(touch_paths(&batch));
+            for &(path, data) in &batch {
+                // Each path split once.
+                let (dir, name) = split(path);
+                if dir != run_dir && !run.is_empty() {
+                    Self::add_run(&mut dirs, &mut gomod_dirs, &mut all_files, run_dir, &run);
+                    run.clear();
                 }
-                run.push((n, data));
-                files.next();
+                run_dir = dir;
+                run.push((name, data));
             }
-            // One lookup for the run's directory (its parents are listed after, if it is new).
-            let mut new = false;
-            let e = dirs.entry(dir).or_insert_with(|| {
-                new = true;
-                Entries::default()
-            });
-            for &(name, _) in &run {
-                e.has_go |= name.ends_with(".go");
-                if name == "go.mod" {
-                    e.has_gomod = true;
-                    gomod_dirs.push(dir);
-                }
-            }
-            // A later run of the same directory (its files interleaved with a subdirectory's)
-            // grows the list as pushing would.
-            if e.files.is_empty() {
-                e.files.reserve_exact(run.len());
-            }
-            e.files.extend_from_slice(&run);
-            if new {
-                Self::list_in_parents(&mut dirs, dir);
-            }
+        }
+        if !run.is_empty() {
+            Self::add_run(&mut dirs, &mut gomod_dirs, &mut all_files, run_dir, &run);
         }
         // Subdirectories arrive in path order, which is not name order (`a-b/x` comes before
         // `a/x`, but `a` before `a-b`).
@@ -326,7 +320,55 @@ impl<'w> Tree<'w> {
             crate::sort::sort(&mut e.dirs);
             e.index = i;
         }
-        Tree { dirs, gomod_dirs }
+        Tree {
+            dirs,
+            gomod_dirs,
+            files: all_files,
+        }
+    }
+
+    /// The files directly inside a directory of the tree, in name order, with their bytes.
+    pub(crate) fn files(&self, e: &Entries<'w>) -> &[(&'w str, &'w [u8])] {
+        &self.files[e.files.start as usize..e.files.end as usize]
+    }
+
+    /// Adds a run of files directly inside `dir` (in name order) to its entries: one lookup
+    /// for the run's directory (its parents are listed after, if it is new).
+    fn add_run(
+        dirs: &mut FastMap<&'w str, Entries<'w>>,
+        gomod_dirs: &mut Vec<&'w str>,
+        files: &mut Vec<(&'w str, &'w [u8])>,
+        dir: &'w str,
+        run: &[(&'w str, &'w [u8])],
+    ) {
+        let mut new = false;
+        let e = dirs.entry(dir).or_insert_with(|| {
+            new = true;
+            Entries::default()
+        });
+        for &(name, _) in run {
+            e.has_go |= name.ends_with(".go");
+            if name == "go.mod" {
+                e.has_gomod = true;
+                gomod_dirs.push(dir);
+            }
+        }
+        // A later run of the same directory (its files interleaved with a subdirectory's)
+        // moves the directory's earlier files to the end first (their old places are left
+        // unused), so that its files stay one run.
+        let end = offset32(files.len());
+        if e.files.is_empty() {
+            e.files = end..end;
+        } else if e.files.end != end {
+            let earlier = e.files.start as usize..e.files.end as usize;
+            files.extend_from_within(earlier);
+            e.files = end..offset32(files.len());
+        }
+        files.extend_from_slice(run);
+        e.files.end = offset32(files.len());
+        if new {
+            Self::list_in_parents(dirs, dir);
+        }
     }
 
     /// Lists the new directory `dir` in its parent, adding the parents that are new too: each
@@ -371,7 +413,9 @@ impl<'w> Tree<'w> {
             if name == "go.mod" {
                 e.has_gomod
             } else {
-                e.files.binary_search_by(|(f, _)| (*f).cmp(name)).is_ok()
+                self.files(e)
+                    .binary_search_by(|(f, _)| (*f).cmp(name))
+                    .is_ok()
             }
         })
     }
@@ -399,6 +443,45 @@ impl<'w> Tree<'w> {
     }
 }
 
+/// How many sibling directories [`touch_headers`] reads ahead of the `...` walk.
+const TOUCH_BATCH: usize = 16;
+
+/// Reads the first cache lines (where the package clause and imports are) of every file of
+/// the directories `dirs`, folded into one byte for `black_box`. The walk scans each file's
+/// header, and the files' bytes are cold: the walk meets them in name order, which is not the
+/// order they lie in memory (`p10` comes after `p1`, `p100` after `p10`), so the hardware
+/// prefetcher does not guess them, and each scan waited for its file's first miss in turn.
+/// Issued back to back for a batch of directories, these loads' misses overlap; the scans
+/// then find the lines in cache. (Safe code has no prefetch instruction; a load is one.)
+fn touch_headers(tree: &Tree<'_>, dirs: &[(&str, &Entries<'_>)]) -> u8 {
+    let mut acc = 0;
+    for (_, e) in dirs {
+        for (_, data) in tree.files(e) {
+            for at in (0..data.len().min(256)).step_by(64) {
+                acc ^= data[at];
+            }
+        }
+    }
+    acc
+}
+
+/// How many workspace paths [`Tree::new`] touches at a time ([`touch_paths`]).
+const PATH_BATCH: usize = 32;
+
+/// Reads the first byte of each path, folded into one byte for `black_box`. Each path is its
+/// own small block next to its file's bytes, so one path after another is a cache miss after
+/// another; issued back to back for a batch, the misses overlap.
+fn touch_paths(files: &[(&str, &[u8])]) -> u8 {
+    files.iter().fold(0, |acc, (path, _)| {
+        acc ^ path.as_bytes().first().copied().unwrap_or(0)
+    })
+}
+
+/// A position in the tree's list of files.
+fn offset32(n: usize) -> u32 {
+    u32::try_from(n).expect("fewer than 2^32 files")
+}
+
 fn split(path: &str) -> (&str, &str) {
     path.rsplit_once('/').unwrap_or(("", path))
 }
@@ -406,17 +489,18 @@ fn split(path: &str) -> (&str, &str) {
 /// `a/b`, or either alone when the other is empty. Written out by hand: `concat` over a slice
 /// of parts costs several times more, and this runs for every package (its path, its directory).
 fn join(a: &str, b: &str) -> String {
-    match (a.is_empty(), b.is_empty()) {
-        (true, _) => b.to_string(),
-        (_, true) => a.to_string(),
-        _ => {
-            let mut s = String::with_capacity(a.len() + 1 + b.len());
-            s.push_str(a);
-            s.push('/');
-            s.push_str(b);
-            s
-        }
+    let mut s = String::with_capacity(a.len() + 1 + b.len());
+    push_joined(&mut s, a, b);
+    s
+}
+
+/// [`join`] written at the end of `out`.
+fn push_joined(out: &mut String, a: &str, b: &str) {
+    out.push_str(a);
+    if !a.is_empty() && !b.is_empty() {
+        out.push('/');
     }
+    out.push_str(b);
 }
 
 /// Cleans a relative slash path (`a/./b/../c` → `a/c`); `None` if it climbs above the root.
@@ -810,8 +894,37 @@ enum Resolved<'a> {
 
 /// A pattern's packages, or its error as a synthetic package (go's `MatchError`).
 enum Root {
-    Path(String),
-    Error(LoadError),
+    /// The package's import path: this range of the roots' one string ([`RootPaths`]).
+    Path(std::ops::Range<usize>),
+    /// Boxed: a root is nearly always a path, and a `./...` has thousands.
+    Error(Box<LoadError>),
+}
+
+/// The import paths of the packages the patterns matched, back to back in one string (a
+/// `./...` matches thousands: a string each was an allocation and a free per package).
+#[derive(Default)]
+struct RootPaths {
+    text: String,
+}
+
+impl RootPaths {
+    /// Adds `path`, returning its range.
+    fn push(&mut self, path: &str) -> std::ops::Range<usize> {
+        let start = self.text.len();
+        self.text.push_str(path);
+        start..self.text.len()
+    }
+
+    /// Adds `a/b` ([`join`]), returning its range.
+    fn push_joined(&mut self, a: &str, b: &str) -> std::ops::Range<usize> {
+        let start = self.text.len();
+        push_joined(&mut self.text, a, b);
+        start..self.text.len()
+    }
+
+    fn get(&self, r: &std::ops::Range<usize>) -> &str {
+        &self.text[r.clone()]
+    }
 }
 
 /// Where an import or `//go:embed` pattern is written: a workspace file (its directory and
@@ -840,6 +953,9 @@ enum Frame<'a> {
     Dir(DirFrame<'a>),
 }
 
+/// A [`DirFrame::internal`] slot whose import is not loaded yet.
+const UNKNOWN: usize = usize::MAX;
+
 struct DirFrame<'a> {
     p: usize,
     dir: &'a str,
@@ -850,6 +966,8 @@ struct DirFrame<'a> {
     implicit: Implicit,
     listed: usize,
     next: usize,
+    /// cmd/go's `Internal.Imports`, one slot per import in order: the import's node once it is
+    /// recorded, before that the node found when the frame began, or [`UNKNOWN`].
     internal: Vec<usize>,
     /// `//go:embed` patterns, sorted, each with its first position (a sorted vector: a package
     /// has a few, and a map type of its own would add its B-tree code to the page's wasm).
@@ -899,6 +1017,15 @@ impl<'a> Frame<'a> {
                 };
                 (imports.path(imp), Some(at))
             }
+        }
+    }
+
+    /// The package of the import handed out last, if it was loaded when the frame began (a
+    /// module package's frame looks them up then: see [`Loader::begin_dir`]).
+    fn known(&self) -> Option<usize> {
+        match self {
+            Frame::Std { .. } => None,
+            Frame::Dir(d) => Some(d.internal[d.next - 1]).filter(|&p| p != UNKNOWN),
         }
     }
 
@@ -1126,6 +1253,16 @@ impl<'a> Loader<'a> {
             }
             if top.advance() {
                 let top = frames.last().expect("just advanced");
+                if let Some(p) = top.known() {
+                    // `begin`'s first case, found when the frame began.
+                    self.stk.push(p);
+                    self.reuse(p);
+                    self.stk.pop();
+                    let top = frames.last().expect("just advanced");
+                    let (imp, ipos) = top.current(&self.imports);
+                    done = Some(self.checked(imp, Some(top.package()), ipos.as_ref(), p, true));
+                    continue;
+                }
                 let (imp, ipos) = top.current(&self.imports);
                 // Copied: starting a new package may classify its directory, which adds to
                 // `self.imports`.
@@ -1205,7 +1342,7 @@ impl<'a> Loader<'a> {
                         self.nodes[d.p].error = Some(Box::new(perr));
                     }
                 }
-                d.internal.push(q);
+                d.internal[d.next - 1] = q;
             }
         }
     }
@@ -1323,22 +1460,120 @@ impl<'a> Loader<'a> {
         pos: Option<&At>,
     ) -> Frame<'a> {
         let index = entries.index;
-        // Out of its slot while the node is made (put back below).
-        let mut files = match self.classified[index].take() {
-            Some(files) => files,
-            None => classify_dir(
+        if self.classified[index].is_none() {
+            let files = classify_dir(
                 self.paths.dir_name(dir),
-                entries.files.iter().copied(),
+                self.tree.files(entries).iter().copied(),
                 &self.req.ctx,
                 &mut self.imports,
-            ),
-        };
+            );
+            self.classified[index] = Some(files);
+        }
+        // Read in place: the few fields a package without errors or cgo needs (moving the
+        // whole classification, ~300 bytes, out of its slot and back for every package showed
+        // in the profile).
+        let files = self.classified[index]
+            .as_mut()
+            .expect("classified just above");
+        let main = files.name == "main";
+        let cgo = !files.cgo_files.is_empty();
+        let bad = files.error.is_some();
+        let source = files.imports.clone();
+        // The headers are not needed after this.
+        let headers = std::mem::take(&mut files.headers);
         let p = self.new_node(path, Kind::Dir { module, dir, index });
-        self.nodes[p].main = files.name == "main";
+        self.nodes[p].main = main;
 
+        if bad || cgo {
+            // Out of its slot while the messages are made (put back below).
+            let files = self.classified[index].take().expect("classified above");
+            self.dir_or_cgo_error(p, path, dir, &files, pos);
+            self.classified[index] = Some(files);
+        }
+
+        // The package's imports, sorted, each at its first position, without `C`
+        // (`classify_dir` merged them while the files were in cache), then cmd/go's implicit
+        // ones.
+        let listed = source.len();
+        let mut implicit = Implicit::default();
+        let cgo: &[&'static str] = if cgo {
+            &["unsafe", "runtime/cgo", "syscall"]
+        } else {
+            &[]
+        };
+        let main_imports: &[&'static str] = if main { &["runtime"] } else { &[] };
+        let written = self.imports.of(&source);
+        for &i in cgo.iter().chain(main_imports) {
+            if !written.iter().any(|imp| self.imports.path(imp) == i) {
+                implicit.push(i);
+            }
+        }
+
+        // Embeds and `//go:debug` lines of the package's own files.
+        let mut embeds: Vec<(String, At<'a>)> = Vec::new();
+        let mut directives = Vec::new();
+        for k in headers {
+            if k.embeds.is_empty() && !main {
+                continue;
+            }
+            let at = |line, col| At {
+                dir,
+                name: k.name,
+                line,
+                col,
+            };
+            for e in k.embeds {
+                if let Err(i) = find_embed(&embeds, &e.pattern) {
+                    embeds.insert(i, (e.pattern, at(e.pos.line, e.pos.col)));
+                }
+            }
+            // `//go:debug` lines only matter in a main package.
+            if main {
+                let data = k.data;
+                directives.extend(godebug::directives(&data[..k.header_len.min(data.len())]));
+            }
+        }
+
+        // Every import already loaded, looked up now, one after another: the lookups' cache
+        // misses (the path's hash slot, its text, the node) overlap here, where one at a time,
+        // each between two packages' work, they did not. The others are `UNKNOWN` until
+        // loaded; every slot is overwritten with the import's node as it is recorded.
+        let mut internal = Vec::with_capacity(listed + implicit.len);
+        let written = self.imports.of(&source);
+        for imp in written {
+            let found = self.cache.find(self.imports.path(imp));
+            internal.push(found.unwrap_or(UNKNOWN));
+        }
+        for &i in &implicit.paths[..implicit.len] {
+            internal.push(self.cache.find(i).unwrap_or(UNKNOWN));
+        }
+        self.stk.push(p);
+        Frame::Dir(DirFrame {
+            p,
+            dir,
+            source,
+            implicit,
+            listed,
+            next: 0,
+            internal,
+            embeds,
+            directives,
+        })
+    }
+
+    /// The package's error from its directory's classification (setLoadPackageDataError), or
+    /// from its `#cgo` lines.
+    fn dir_or_cgo_error(
+        &mut self,
+        p: usize,
+        path: &str,
+        dir: &'a str,
+        files: &DirFiles<'a>,
+        pos: Option<&At>,
+    ) {
         // The directory's error (setLoadPackageDataError).
         if let Some(err) = &files.error {
-            let e = self.dir_error(p, path, dir, &files, err, pos);
+            let e = self.dir_error(p, path, dir, files, err, pos);
             match e {
                 DirErr::Load(e) => self.nodes[p].error = Some(Box::new(e)),
                 DirErr::Build(msg) => self.rare(p).build_error = Some(msg),
@@ -1359,71 +1594,6 @@ impl<'a> Loader<'a> {
                 }
             }
         }
-
-        // The package's imports, sorted, each at its first position, without `C`
-        // (`classify_dir` merged them while the files were in cache), then cmd/go's implicit
-        // ones.
-        let source = files.imports.clone();
-        let listed = source.len();
-        let mut implicit = Implicit::default();
-        let cgo: &[&'static str] = if files.cgo_files.is_empty() {
-            &[]
-        } else {
-            &["unsafe", "runtime/cgo", "syscall"]
-        };
-        let main: &[&'static str] = if files.name == "main" {
-            &["runtime"]
-        } else {
-            &[]
-        };
-        let written = self.imports.of(&source);
-        for &i in cgo.iter().chain(main) {
-            if !written.iter().any(|imp| self.imports.path(imp) == i) {
-                implicit.push(i);
-            }
-        }
-
-        // Embeds and `//go:debug` lines of the package's own files. The headers are not needed
-        // after this.
-        let headers = std::mem::take(&mut files.headers);
-        let mut embeds: Vec<(String, At<'a>)> = Vec::new();
-        let mut directives = Vec::new();
-        for k in headers {
-            if k.embeds.is_empty() && files.name != "main" {
-                continue;
-            }
-            let at = |line, col| At {
-                dir,
-                name: k.name,
-                line,
-                col,
-            };
-            for e in k.embeds {
-                if let Err(i) = find_embed(&embeds, &e.pattern) {
-                    embeds.insert(i, (e.pattern, at(e.pos.line, e.pos.col)));
-                }
-            }
-            // `//go:debug` lines only matter in a main package.
-            if files.name == "main" {
-                let data = k.data;
-                directives.extend(godebug::directives(&data[..k.header_len.min(data.len())]));
-            }
-        }
-
-        self.classified[index] = Some(files);
-        self.stk.push(p);
-        let order_len = listed + implicit.len;
-        Frame::Dir(DirFrame {
-            p,
-            dir,
-            source,
-            implicit,
-            listed,
-            next: 0,
-            internal: Vec::with_capacity(order_len),
-            embeds,
-            directives,
-        })
     }
 
     /// The end of `Package.load`, once every import is loaded.
@@ -1556,8 +1726,9 @@ impl<'a> Loader<'a> {
 
     // -- patterns -----------------------------------------------------------------------------
 
-    fn match_patterns(&mut self) -> (Vec<(Root, bool)>, Vec<String>) {
+    fn match_patterns(&mut self) -> (Vec<(Root, bool)>, RootPaths, Vec<String>) {
         let mut roots: Vec<(Root, bool)> = Vec::new();
+        let mut paths = RootPaths::default();
         let mut warnings = Vec::new();
         let patterns = if self.req.patterns.is_empty() {
             vec![".".to_string()]
@@ -1569,37 +1740,41 @@ impl<'a> Loader<'a> {
                 pat == "." || pat == ".." || pat.starts_with("./") || pat.starts_with("../");
             let wild = pat.contains("...");
             if local && wild {
-                match self.match_local_wild(pat) {
+                match self.match_local_wild(pat, &mut paths) {
                     Ok(list) if list.is_empty() => {
                         warnings.push(format!("go: warning: \"{pat}\" matched no packages"))
                     }
                     Ok(list) => roots.extend(list.into_iter().map(|p| (Root::Path(p), false))),
-                    Err(e) => roots.push((Root::Error(e), false)),
+                    Err(e) => roots.push((Root::Error(Box::new(e)), false)),
                 }
             } else if local {
-                match self.resolve_local(pat) {
+                match self.resolve_local(pat, &mut paths) {
                     Ok(p) => roots.push((Root::Path(p), true)),
-                    Err(e) => roots.push((Root::Error(e), true)),
+                    Err(e) => roots.push((Root::Error(Box::new(e)), true)),
                 }
             } else if wild {
                 let list = self.match_module_wild(pat);
                 if list.is_empty() {
                     warnings.push(format!("go: warning: \"{pat}\" matched no packages"));
                 }
-                roots.extend(list.into_iter().map(|p| (Root::Path(p), false)));
+                roots.extend(list.iter().map(|p| (Root::Path(paths.push(p)), false)));
             } else {
-                roots.push((Root::Path(pat.clone()), true));
+                roots.push((Root::Path(paths.push(pat)), true));
             }
         }
-        (roots, warnings)
+        (roots, paths, warnings)
     }
 
     fn local_dir(&self, pat: &str) -> Option<String> {
         clean_rel(&join(&self.paths.cwd, pat))
     }
 
-    /// `resolveLocalPackage` for a literal `./dir`.
-    fn resolve_local(&mut self, pat: &str) -> Result<String, LoadError> {
+    /// `resolveLocalPackage` for a literal `./dir`: its import path, added to `out`.
+    fn resolve_local(
+        &mut self,
+        pat: &str,
+        out: &mut RootPaths,
+    ) -> Result<std::ops::Range<usize>, LoadError> {
         let Some(dir) = self.local_dir(pat) else {
             return Err(LoadError::plain(format!(
                 "directory {pat} outside main module or its selected dependencies"
@@ -1607,7 +1782,7 @@ impl<'a> Loader<'a> {
         };
         let tree: &'a Tree<'a> = self.tree;
         match tree.key(&dir) {
-            Some((dir, entries)) => self.resolve_dir(dir, entries),
+            Some((dir, entries)) => self.resolve_dir(dir, entries, out),
             None => Err(LoadError::plain(format!(
                 "stat {}: directory not found",
                 self.paths.abs(&dir)
@@ -1616,15 +1791,20 @@ impl<'a> Loader<'a> {
     }
 
     /// The rest of [`Loader::resolve_local`], for the directory `dir` of the tree.
-    fn resolve_dir(&mut self, dir: &'a str, entries: &'a Entries<'a>) -> Result<String, LoadError> {
+    fn resolve_dir(
+        &mut self,
+        dir: &'a str,
+        entries: &'a Entries<'a>,
+        out: &mut RootPaths,
+    ) -> Result<std::ops::Range<usize>, LoadError> {
         let files = self.classify(dir, entries);
         let no_go = files.go_files.len()
             + files.cgo_files.len()
-            + files.test_go_files.len()
-            + files.xtest_go_files.len()
-            + files.invalid_go_files.len()
+            + files.more().test_go_files.len()
+            + files.more().xtest_go_files.len()
+            + files.more().invalid_go_files.len()
             == 0;
-        if no_go && files.ignored_go_files.is_empty() {
+        if no_go && files.more().ignored_go_files.is_empty() {
             return Err(LoadError::plain(format!(
                 "no Go files in {}",
                 self.paths.abs(dir)
@@ -1650,19 +1830,27 @@ impl<'a> Loader<'a> {
                 "{what} outside main module or its selected dependencies"
             )));
         };
-        let mp = &self.mods.list[m].info.path;
-        let pkg = join(mp, rest);
+        let pkg = out.push_joined(&self.mods.list[m].info.path, rest);
         if !self.mods.dir_in_module(self.tree, m, dir) {
-            return Err(LoadError::plain(format!(
-                "main module ({}) does not contain package {pkg}",
-                self.mods.main().info.path
-            )));
+            let msg = format!(
+                "main module ({}) does not contain package {}",
+                self.mods.main().info.path,
+                out.get(&pkg)
+            );
+            out.text.truncate(pkg.start);
+            return Err(LoadError::plain(msg));
         }
         Ok(pkg)
     }
 
-    /// `./dir/...`: the directories under `dir`, in walk order, that hold a package.
-    fn match_local_wild(&mut self, pat: &str) -> Result<Vec<String>, LoadError> {
+    /// `./dir/...`: the directories under `dir`, in walk order, that hold a package; their
+    /// import paths added to `out`. Each directory is resolved as the walk meets it, while its
+    /// classification is in cache.
+    fn match_local_wild(
+        &mut self,
+        pat: &str,
+        out: &mut RootPaths,
+    ) -> Result<Vec<std::ops::Range<usize>>, LoadError> {
         let i = pat.find("...").unwrap_or(pat.len());
         let prefix = pat[..i].trim_end_matches('/');
         let Some(top) = self.local_dir(if prefix.is_empty() { "." } else { prefix }) else {
@@ -1679,30 +1867,28 @@ impl<'a> Loader<'a> {
         };
         let matcher = pattern_matcher(pat);
         // Sized up front (see `finish`): at most every directory.
-        let mut dirs = Vec::with_capacity(self.tree.dirs.len());
-        self.walk(top, true, &mut dirs);
-        let mut out = Vec::with_capacity(dirs.len());
+        let mut found = Vec::with_capacity(self.tree.dirs.len());
         let mut written = String::new();
-        for (d, entries) in dirs {
+        self.walk(top, true, &mut |l: &mut Self, d, entries| {
             // The pattern matches the directory as written (`./a/b`), relative to the cwd.
             written.clear();
-            match in_dir(d, &self.paths.cwd) {
+            match in_dir(d, &l.paths.cwd) {
                 Some("") => written.push('.'),
                 Some(r) => {
                     written.push_str("./");
                     written.push_str(r);
                 }
-                None => continue,
+                None => return,
             }
             if !(matcher(&written) || written == "." && matcher("./")) {
-                continue;
+                return;
             }
             // `resolve_local(written)`: `written` names `d` (it is inside the cwd).
-            if let Ok(p) = self.resolve_dir(d, entries) {
-                out.push(p);
+            if let Ok(p) = l.resolve_dir(d, entries, out) {
+                found.push(p);
             }
-        }
-        Ok(out)
+        });
+        Ok(found)
     }
 
     /// `example.com/m/...`: the packages of the available modules whose path matches.
@@ -1714,9 +1900,9 @@ impl<'a> Loader<'a> {
             let mut dirs = Vec::new();
             let (mods, tree) = (self.mods, self.tree);
             if let Some(root) = tree.key(&mods.list[m].root) {
-                self.walk(root, true, &mut dirs);
+                self.walk(root, true, &mut |_: &mut Self, d, _| dirs.push(d));
             }
-            for (d, _) in dirs {
+            for d in dirs {
                 let rest = in_dir(d, &self.mods.list[m].root).unwrap_or("");
                 let pkg = join(&self.mods.list[m].info.path, rest);
                 if matcher(&pkg) && seen.insert(pkg.clone()) {
@@ -1728,12 +1914,13 @@ impl<'a> Loader<'a> {
     }
 
     /// `search.MatchDirs`' walk: directories in name order that would import without a
-    /// "no Go files" error, skipping `.`/`_`-prefixed ones, `testdata` and nested modules.
+    /// "no Go files" error, skipping `.`/`_`-prefixed ones, `testdata` and nested modules;
+    /// `visit` is called with each, in that order.
     fn walk(
         &mut self,
         (dir, entries): (&'a str, &'a Entries<'a>),
         top: bool,
-        out: &mut Vec<(&'a str, &'a Entries<'a>)>,
+        visit: &mut dyn FnMut(&mut Self, &'a str, &'a Entries<'a>),
     ) {
         if !top {
             let elem = split(dir).1;
@@ -1748,15 +1935,22 @@ impl<'a> Loader<'a> {
         let no_go = matches!(
             files.error.as_deref(),
             Some(DirError::NoGoFiles { .. } | DirError::ExcludedByConstraints { .. })
-        ) && files.invalid_go_files.is_empty();
+        ) && files.more().invalid_go_files.is_empty();
         if !no_go {
-            out.push((dir, entries));
+            visit(self, dir, entries);
         }
         let tree: &'a Tree<'a> = self.tree;
-        for &sub in &entries.dirs {
-            // Every subdirectory listed is in the tree.
-            if let Some(sub) = tree.key(sub) {
-                self.walk(sub, false, out);
+        // Every subdirectory listed is in the tree. Looked up first (a leaf has none: no
+        // vector), so that each batch's files can be touched before the batch is walked.
+        let subs: Vec<(&'a str, &'a Entries<'a>)> = entries
+            .dirs
+            .iter()
+            .filter_map(|sub| tree.key(sub))
+            .collect();
+        for batch in subs.chunks(TOUCH_BATCH) {
+            std::hint::black_box(touch_headers(tree, batch));
+            for &sub in batch {
+                self.walk(sub, false, visit);
             }
         }
     }
@@ -1766,7 +1960,8 @@ impl<'a> Loader<'a> {
     fn classify(&mut self, dir: &'a str, entries: &'a Entries<'a>) -> &DirFiles<'a> {
         let (paths, req) = (self.paths, self.req);
         // A slice iterator: it tells `classify_dir` how many files there are.
-        let files = entries.files.iter().copied();
+        let tree: &'a Tree<'a> = self.tree;
+        let files = tree.files(entries).iter().copied();
         let imports = &mut self.imports;
         self.classified[entries.index]
             .get_or_insert_with(|| classify_dir(paths.dir_name(dir), files, &req.ctx, imports))
@@ -1777,6 +1972,7 @@ impl<'a> Loader<'a> {
     fn finish(
         mut self,
         roots: Vec<(Root, bool)>,
+        root_paths: RootPaths,
         warnings: Vec<String>,
     ) -> Result<Loaded, LoadErrors> {
         // Load every root (loadImport with no parent, an empty stack), deduplicated. The tables
@@ -1794,7 +1990,7 @@ impl<'a> Loader<'a> {
         for (root, lit) in roots {
             match root {
                 Root::Path(path) => {
-                    let (p, _) = self.load_import(&path, None, None);
+                    let (p, _) = self.load_import(root_paths.get(&path), None, None);
                     root_at.resize(self.nodes.len(), NOT_ROOT);
                     literal.resize(self.nodes.len(), false);
                     if root_at[p] == NOT_ROOT {
@@ -1803,7 +1999,7 @@ impl<'a> Loader<'a> {
                     }
                     literal[p] |= lit;
                 }
-                Root::Error(e) => synthetic.push((order.len(), e)),
+                Root::Error(e) => synthetic.push((order.len(), *e)),
             }
         }
 
@@ -2021,12 +2217,12 @@ impl<'a> Loader<'a> {
                     let files = self.classified[index]
                         .take()
                         .expect("a listed package is loaded");
+                    let more = files.more.map(|m| *m).unwrap_or_default();
                     let other = |k: OtherKind| {
-                        if files.other_files.is_empty() {
+                        if more.other_files.is_empty() {
                             return Vec::new();
                         }
-                        files
-                            .other_files
+                        more.other_files
                             .iter()
                             .filter(|(kk, _)| *kk == k)
                             .map(|(_, n)| n.clone())
@@ -2041,7 +2237,7 @@ impl<'a> Loader<'a> {
                             imports,
                             import_map: Vec::new(),
                             go_files: files.go_files,
-                            s_files: files.s_files,
+                            s_files: more.s_files,
                             h_files: other(OtherKind::H),
                             cgo_files: files.cgo_files,
                             c_files: other(OtherKind::C),

@@ -107,8 +107,8 @@ fn walk(tree: &Tree, pkg: &str, rel: &str, all: bool, out: &mut dyn FnMut(String
         return;
     };
     // fsys.Walk visits entries in name order, files and directories interleaved.
-    let mut names: Vec<(&str, bool)> = entries
-        .files
+    let mut names: Vec<(&str, bool)> = tree
+        .files(entries)
         .iter()
         .map(|(f, _)| (*f, false))
         .chain(entries.dirs.iter().map(|d| (base_name(d), true)))
@@ -142,8 +142,8 @@ fn glob_in(tree: &Tree, pkg: &str, glob: &str) -> Vec<String> {
             let Some(entries) = tree.entries(&full) else {
                 continue;
             };
-            let mut names: Vec<(&str, bool)> = entries
-                .files
+            let mut names: Vec<(&str, bool)> = tree
+                .files(entries)
                 .iter()
                 .map(|(f, _)| (*f, false))
                 .chain(entries.dirs.iter().map(|d| (base_name(d), true)))
