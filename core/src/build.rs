@@ -46,7 +46,7 @@
 //! outer loop, the binary goes out as bytes for the caller to write.
 
 use crate::actionid::{self, short, BuildId, HashedInputs, LinkBuildId, SourceFiles};
-use crate::cache::{Cache, Entry, Listed, Miss, TrimReport, UnixNanos};
+use crate::cache::{Cache, Entry, Miss, TrimReport, UnixNanos};
 use crate::cost::{self, Clock, CostModel, Machine, Sizes};
 use crate::hash::Digest;
 use crate::object::{self, Dep, ExportData, Object};
@@ -281,10 +281,6 @@ impl Cache for ReadOnly<'_> {
             time: now,
         }
     }
-    fn list(&self) -> Vec<Listed> {
-        self.0.list()
-    }
-    fn clear(&mut self) {}
     fn trim(&mut self, _: UnixNanos) -> TrimReport {
         TrimReport::default()
     }

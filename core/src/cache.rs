@@ -217,19 +217,6 @@ pub trait Cache {
             time: now,
         }
     }
-    /// Every cache file, sorted by path.
-    fn list(&self) -> Vec<Listed>;
-    /// Whether any entry (`xx/<hex>-a` or `-d`) is in the cache, not only its README and
-    /// `trim.txt`: a GOCACHE some go command has used since it was made or cleaned.
-    fn has_entries(&self) -> bool {
-        self.list().iter().any(|l| l.path.contains('/'))
-    }
-    /// Total bytes of the cache files (see [`du_size`] for `du -sh`).
-    fn size(&self) -> u64 {
-        self.list().iter().map(|l| l.size).sum()
-    }
-    /// `go clean -cache`.
-    fn clear(&mut self);
     /// go's `Cache.Trim`.
     fn trim(&mut self, now: UnixNanos) -> TrimReport;
 }
@@ -362,6 +349,33 @@ impl<F: CacheFs> DirCache<F> {
     pub fn action_file(id: &Digest) -> String {
         file_name(id, 'a')
     }
+
+    // The cache-wide operations below are not [`Cache`] methods: the builds drive their
+    // caches as `dyn Cache`, whose vtables would carry them for every adapter the page's
+    // first module builds through, though only the CLI, lessons and the full module's cache
+    // panel call them, each on its directory cache (docs/benchmarks.md, Page weight).
+
+    /// Every cache file, sorted by path.
+    pub fn list(&self) -> Vec<Listed> {
+        layout::list(&self.fs)
+    }
+
+    /// Whether any entry (`xx/<hex>-a` or `-d`) is in the cache, not only its README and
+    /// `trim.txt`: a GOCACHE some go command has used since it was made or cleaned.
+    pub fn has_entries(&self) -> bool {
+        // Names only: `list` reads every file for its size.
+        self.fs.dirs().iter().any(|d| !self.fs.list(d).is_empty())
+    }
+
+    /// Total bytes of the cache files (see [`du_size`] for `du -sh`).
+    pub fn size(&self) -> u64 {
+        self.list().iter().map(|l| l.size).sum()
+    }
+
+    /// `go clean -cache`.
+    pub fn clear(&mut self) {
+        layout::clear(&mut self.fs)
+    }
 }
 
 impl<F: CacheFs> Cache for DirCache<F> {
@@ -387,19 +401,6 @@ impl<F: CacheFs> Cache for DirCache<F> {
 
     fn put(&mut self, id: &Digest, data: &[u8], now: UnixNanos) -> Entry {
         layout::put(&mut self.fs, id, data, now)
-    }
-
-    fn list(&self) -> Vec<Listed> {
-        layout::list(&self.fs)
-    }
-
-    fn has_entries(&self) -> bool {
-        // Names only: `list` reads every file for its size.
-        self.fs.dirs().iter().any(|d| !self.fs.list(d).is_empty())
-    }
-
-    fn clear(&mut self) {
-        layout::clear(&mut self.fs)
     }
 
     fn trim(&mut self, now: UnixNanos) -> TrimReport {

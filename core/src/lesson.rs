@@ -26,7 +26,7 @@ use serde_json::Value as Json;
 
 use crate::actionid::WorkspaceFiles;
 use crate::build::{simulate, BuildResult, Config};
-use crate::cache::{Cache, MemoryCache};
+use crate::cache::MemoryCache;
 use crate::cost::{CostModel, Machine};
 use crate::load::{load, LoadRequest};
 use crate::plan::{plan, Toolchain};

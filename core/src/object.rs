@@ -63,8 +63,6 @@
 //! BODY CALLS`). The content ID is the blake3 of the body, i.e. of the output with the build ID
 //! left out, as cmd/go's content ID is the hash of the archive with its build ID zeroed.
 
-use std::collections::BTreeSet;
-
 use crate::hash::Digest;
 use crate::scan::{self, Lexer, Tok, Token};
 
@@ -202,6 +200,74 @@ impl<V> std::ops::Index<&str> for Keyed<V> {
     /// The value of `key`; panics if there is none, as a map's index does.
     fn index(&self, key: &str) -> &V {
         self.get(key).expect("no entry for the key")
+    }
+}
+
+/// A set of names, kept as a vector in name order: a `BTreeSet<String>`'s inserts, lookups,
+/// removals and order (the object model's type, scalar and import names; the page's cache
+/// directories and the keys IndexedDB listed) through [`search`], the one binary search of
+/// [`Keyed`], without the B-tree's own insert, search, removal, clone and drop code for
+/// `String` keys in the page's wasm (docs/benchmarks.md, Page weight). The sets hold tens to
+/// a few thousand names, filled once and then looked up.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Names(Vec<String>);
+
+impl Names {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Where `name` is, or where it would go.
+    fn find(&self, name: &str) -> Result<usize, usize> {
+        search(self.0.len(), &|i| self.0[i].as_str(), name)
+    }
+
+    /// The set of `names` (duplicates once): one sort, where inserting them one by one into
+    /// the middle of the vector would shift it at each.
+    pub fn from_vec(mut names: Vec<String>) -> Self {
+        crate::sort::sort(&mut names);
+        names.dedup();
+        Names(names)
+    }
+
+    /// Adds `name`; whether it was new (as `BTreeSet::insert`).
+    pub fn insert(&mut self, name: String) -> bool {
+        match self.find(&name) {
+            Ok(_) => false,
+            Err(i) => {
+                self.0.insert(i, name);
+                true
+            }
+        }
+    }
+
+    /// Removes `name`; whether it was there (as `BTreeSet::remove`).
+    pub fn remove(&mut self, name: &str) -> bool {
+        match self.find(name) {
+            Ok(i) => {
+                self.0.remove(i);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.find(name).is_ok()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The names in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.0.iter()
     }
 }
 
@@ -935,7 +1001,7 @@ fn asm_lines(src: &[u8]) -> Vec<(usize, String)> {
 
 /// The type names a file declares, and those whose type is a predeclared scalar
 /// (`type Kind int`), for the escape analysis.
-fn type_declarations(t: &[Tk], names: &mut BTreeSet<String>, scalars: &mut BTreeSet<String>) {
+fn type_declarations(t: &[Tk], names: &mut Names, scalars: &mut Names) {
     let mut one = |spec: &[Tk]| {
         let code: Vec<&Tk> = spec.iter().filter(|x| is_code(x)).collect();
         let Some(name) = code.first().and_then(|x| x.ident()) else {
@@ -1112,8 +1178,8 @@ pub fn compile(src: &Source<'_>) -> Object {
     }
 
     // Escape analysis: the parameter tags of every function.
-    let mut type_names = BTreeSet::new();
-    let mut scalar_types = BTreeSet::new();
+    let mut type_names = Names::new();
+    let mut scalar_types = Names::new();
     for (toks, _) in &files {
         type_declarations(toks, &mut type_names, &mut scalar_types);
     }
@@ -1132,7 +1198,7 @@ pub fn compile(src: &Source<'_>) -> Object {
     }
     // Every import's local name (for the escape analysis: `x.F` with another `x` is a
     // variable's), and the local names of the dependencies; one scan of each file for both.
-    let mut import_names = BTreeSet::new();
+    let mut import_names = Names::new();
     let mut local: Keyed<&Dep<'_>> = Keyed::new();
     for (_, data) in &src.go_files {
         for imp in scan::scan("", data).imports {
@@ -1621,6 +1687,34 @@ mod tests {
                 let k = format!("k{k}");
                 proptest::prop_assert_eq!(keyed.get(&k), map.get(&k));
             }
+        }
+
+        /// A `Names` takes inserts, removals and a whole vector (`from_vec`: a sort and a
+        /// dedup) as a `BTreeSet<String>` does: the same answers, the same names in order.
+        #[test]
+        fn names_are_a_set(
+            ops in proptest::collection::vec((proptest::bool::ANY, 0u8..20), 0..60),
+            whole in proptest::collection::vec(0u8..20, 0..40),
+        ) {
+            let mut set = std::collections::BTreeSet::new();
+            let mut names = Names::new();
+            for &(add, k) in &ops {
+                let k = format!("k{k}");
+                match add {
+                    true => proptest::prop_assert_eq!(names.insert(k.clone()), set.insert(k)),
+                    false => proptest::prop_assert_eq!(names.remove(&k), set.remove(&k)),
+                }
+            }
+            proptest::prop_assert_eq!(names.iter().collect::<Vec<_>>(), set.iter().collect::<Vec<_>>());
+            proptest::prop_assert_eq!(names.len(), set.len());
+            for k in 0..20u8 {
+                let k = format!("k{k}");
+                proptest::prop_assert_eq!(names.contains(&k), set.contains(&k));
+            }
+            let whole: Vec<String> = whole.iter().map(|k| format!("k{k}")).collect();
+            let set: std::collections::BTreeSet<String> = whole.iter().cloned().collect();
+            let names = Names::from_vec(whole);
+            proptest::prop_assert_eq!(names.iter().collect::<Vec<_>>(), set.iter().collect::<Vec<_>>());
         }
     }
 

@@ -67,7 +67,6 @@
 //! out from the package path). A package whose `h` files end in `_GOARCH`/`_GOOS` gets them copied
 //! into its object dir (runtime: `cp .../asm_amd64.h $WORK/b012/asm_GOARCH.h`), as for any package.
 
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// The go version every embedded graph was taken from.
@@ -468,22 +467,18 @@ impl RawGraph {
 
     fn overlay_on(self, base: &StdLib) -> Result<StdLib, String> {
         // Every drop names a base package, once (a second drop of it is not in the base any
-        // more). The base is inserted one by one, without the dropped: collecting into a map
-        // would add a sort of its own, removing from it the B-tree's removal code (Page weight).
+        // more). The base is merged without the dropped: removing them after would add
+        // removal code of its own (Page weight).
         for (i, d) in self.drops.iter().enumerate() {
             if base.get(d).is_none() || self.drops[..i].contains(d) {
                 return Err(format!("drop {d}: not in the base"));
             }
         }
-        let mut merged: BTreeMap<&'static str, StdPackage> = BTreeMap::new();
-        for p in &base.packages {
-            if !self.drops.contains(&p.import_path) {
-                merged.insert(p.import_path, p.clone());
-            }
-        }
-        for p in self.packages {
-            merged.insert(p.import_path, p);
-        }
+        let base = base
+            .packages
+            .iter()
+            .filter(|p| !self.drops.contains(&p.import_path));
+        let merged = merge_by_path(base, self.packages);
         if merged.len() != self.count {
             return Err(format!(
                 "header says {} packages, overlay gives {}",
@@ -494,9 +489,30 @@ impl RawGraph {
         Ok(StdLib {
             target: self.target,
             arch_env: self.arch_env,
-            packages: merged.into_values().collect(),
+            packages: merged,
         })
     }
+}
+
+/// The packages of `base` (cloned) and `over`, both sorted by import path, in one list sorted
+/// by import path; where both have a path, `over`'s. A merge of the two sorted lists rather
+/// than a map: a `BTreeMap` of its own key and value type cost the page's first module its
+/// insertion and iteration code (docs/benchmarks.md, Page weight).
+fn merge_by_path<'a>(
+    base: impl Iterator<Item = &'a StdPackage>,
+    over: Vec<StdPackage>,
+) -> Vec<StdPackage> {
+    let mut merged = Vec::with_capacity(over.len());
+    let mut base = base.peekable();
+    for p in over {
+        while let Some(b) = base.next_if(|b| b.import_path < p.import_path) {
+            merged.push(b.clone());
+        }
+        base.next_if(|b| b.import_path == p.import_path);
+        merged.push(p);
+    }
+    merged.extend(base.cloned());
+    merged
 }
 
 fn parse_target(v: &'static str) -> Result<Target, String> {
@@ -612,29 +628,39 @@ fn parse(text: &'static str) -> Result<RawGraph, String> {
                 let p = packages
                     .last_mut()
                     .ok_or_else(|| at(format!("{key:?} outside a package")))?;
-                let words = || val.split(' ').collect::<Vec<_>>();
-                match key {
-                    "imports" => p.imports = words(),
-                    "importmap" => {
-                        let pairs: Option<Vec<_>> =
-                            val.split(' ').map(|kv| kv.split_once('=')).collect();
-                        p.import_map = pairs.ok_or_else(|| at(format!("bad importmap {val:?}")))?;
-                        if !p.import_map.windows(2).all(|w| w[0].0 < w[1].0) {
-                            return Err(at("importmap is not sorted".into()));
-                        }
+                // Each kind of line picks its field; one call parses it (one copy of the
+                // parse and its error path rather than one per field).
+                let files = match key {
+                    "go" => &mut p.go_files,
+                    "cgo" => &mut p.cgo_files,
+                    "s" => &mut p.s_files,
+                    "c" => &mut p.c_files,
+                    "h" => &mut p.h_files,
+                    "syso" => &mut p.syso_files,
+                    "embed" => &mut p.embed_files,
+                    _ => {
+                        let words = match key {
+                            "imports" => &mut p.imports,
+                            "embedpatterns" => &mut p.embed_patterns,
+                            "cgocflags" => &mut p.cgo_cflags,
+                            "cgoldflags" => &mut p.cgo_ldflags,
+                            "importmap" => {
+                                let pairs: Option<Vec<_>> =
+                                    val.split(' ').map(|kv| kv.split_once('=')).collect();
+                                p.import_map =
+                                    pairs.ok_or_else(|| at(format!("bad importmap {val:?}")))?;
+                                if !p.import_map.windows(2).all(|w| w[0].0 < w[1].0) {
+                                    return Err(at("importmap is not sorted".into()));
+                                }
+                                continue;
+                            }
+                            _ => return Err(at(format!("unknown line {key:?}"))),
+                        };
+                        *words = val.split(' ').collect();
+                        continue;
                     }
-                    "go" => p.go_files = parse_files(val).map_err(at)?,
-                    "cgo" => p.cgo_files = parse_files(val).map_err(at)?,
-                    "s" => p.s_files = parse_files(val).map_err(at)?,
-                    "c" => p.c_files = parse_files(val).map_err(at)?,
-                    "h" => p.h_files = parse_files(val).map_err(at)?,
-                    "syso" => p.syso_files = parse_files(val).map_err(at)?,
-                    "embed" => p.embed_files = parse_files(val).map_err(at)?,
-                    "embedpatterns" => p.embed_patterns = words(),
-                    "cgocflags" => p.cgo_cflags = words(),
-                    "cgoldflags" => p.cgo_ldflags = words(),
-                    _ => return Err(at(format!("unknown line {key:?}"))),
-                }
+                };
+                *files = parse_files(val).map_err(at)?;
             }
         }
     }
@@ -718,6 +744,46 @@ mod tests {
             overlay(twice).unwrap_err(),
             "drop runtime/cgo: not in the base"
         );
+    }
+
+    /// The overlay's merge: the base's packages and the overlay's in import path order, an
+    /// overlay package replacing the base's of its path, as inserting both into a map did.
+    #[test]
+    fn merge_by_path_is_a_map_of_both() {
+        let pkg = |path: &'static str, name: &'static str| {
+            StdPackage {
+                name,
+                ..lib("linux", "amd64", true).get("fmt").expect("fmt").clone()
+            }
+            .with_path(path)
+        };
+        let base = [pkg("b", "base"), pkg("d", "base"), pkg("f", "base")];
+        for over in [
+            vec![],
+            vec![pkg("a", "over")],
+            vec![pkg("d", "over")],
+            vec![
+                pkg("a", "over"),
+                pkg("c", "over"),
+                pkg("f", "over"),
+                pkg("g", "over"),
+            ],
+            vec![pkg("b", "over"), pkg("d", "over"), pkg("f", "over")],
+        ] {
+            let mut map = BTreeMap::new();
+            for p in base.iter().cloned().chain(over.iter().cloned()) {
+                map.insert(p.import_path, p);
+            }
+            let want: Vec<StdPackage> = map.into_values().collect();
+            assert_eq!(merge_by_path(base.iter(), over), want);
+        }
+    }
+
+    impl StdPackage {
+        fn with_path(mut self, path: &'static str) -> Self {
+            self.import_path = path;
+            self
+        }
     }
 
     /// What the page relies on: a target not compiled in is absent until its data file is

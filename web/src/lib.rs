@@ -30,7 +30,7 @@ use std::future::Future;
 use std::rc::Rc;
 
 #[cfg(feature = "extras")]
-use buildlab_core::cache::{du_size, human_size, Cache, DirCache};
+use buildlab_core::cache::{du_size, human_size, DirCache};
 use buildlab_core::cache::{gocache_dir, UnixNanos};
 use buildlab_core::workspace::Workspace;
 use wasm_bindgen::prelude::*;

@@ -21,10 +21,11 @@
 //! Not here: IndexedDB itself ([`crate::store`]) and the session's bookkeeping.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use buildlab_core::cache::{Cache, CacheFs, DirCache, Entry, Listed, Miss, TrimReport, UnixNanos};
+use buildlab_core::cache::{Cache, CacheFs, DirCache, Entry, Miss, TrimReport, UnixNanos};
 use buildlab_core::hash::Digest;
+use buildlab_core::object::Names;
 
 /// A pending change of one cache file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,7 +52,9 @@ pub struct OverlayFs {
     /// Every file with its mtime, read ones and listed ones in one map: in the page's wasm each
     /// B-tree map type is its own copy of the B-tree code (docs/benchmarks.md, Page weight).
     files: BTreeMap<String, (Body, UnixNanos)>,
-    dirs: BTreeSet<String>,
+    /// A sorted vector (core's `Names`), not a `BTreeSet<String>`: the B-tree code for
+    /// `String` keys would be in the page's wasm for this set alone.
+    dirs: Names,
     loaded: BTreeMap<String, Vec<u8>>,
     /// The journal, in the order the changes were made; a later change of a path replaces an
     /// earlier one ([`OverlayFs::take_batch`]). A vector, not a map: a B-tree map of its own
@@ -376,10 +379,6 @@ impl Cache for Discover<'_> {
             time: now,
         }
     }
-    fn list(&self) -> Vec<Listed> {
-        Vec::new()
-    }
-    fn clear(&mut self) {}
     fn trim(&mut self, _: UnixNanos) -> TrimReport {
         TrimReport::default()
     }
@@ -467,12 +466,6 @@ impl Cache for Checked<'_> {
         };
         self.held.push((*id, e));
         e
-    }
-    fn list(&self) -> Vec<Listed> {
-        self.cache.list()
-    }
-    fn clear(&mut self) {
-        self.cache.clear()
     }
     fn trim(&mut self, now: UnixNanos) -> TrimReport {
         self.cache.trim(now)

@@ -46,7 +46,6 @@
 //! Not here: which keys a build needs (the session's dry run decides, [`crate::overlay`]), and
 //! the verification of what is read (the core's `DirCache` does it over the loaded records).
 
-use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -55,6 +54,7 @@ use std::task::{Context, Poll};
 use buildlab_core::cache::{
     CacheFs, DirCache, UnixNanos, HOUR, MTIME_INTERVAL, NANOS_PER_SEC, TRIM_INTERVAL, TRIM_LIMIT,
 };
+use buildlab_core::object::Names;
 use idb::request::OpenDatabaseRequest;
 use idb::{
     Database, DatabaseEvent, Factory, KeyPath, KeyRange, ObjectStore, ObjectStoreParams, Query,
@@ -647,7 +647,7 @@ pub async fn decode_async(v: &JsValue) -> (Vec<u8>, UnixNanos) {
 /// from the entry: an entry and its output are written in one transaction, so the partial
 /// file go's size check catches cannot exist here; the bytes are checked in full (size and
 /// hash) whenever they are read. The mtime is the entry's: a lookup refreshes both together.
-fn stub_outputs(fs: &mut OverlayFs, present: &BTreeSet<String>, paths: Vec<String>) {
+fn stub_outputs(fs: &mut OverlayFs, present: &Names, paths: Vec<String>) {
     for path in paths {
         let Some((ACTIONS, key)) = slot(&path) else {
             continue;
@@ -779,14 +779,15 @@ impl Backend for IdbBackend {
         // What the store holds, keys only: which known records are still there, and which
         // outputs an entry names can be taken as present without reading them.
         let lists = [(ACTIONS, stores[0].keys()?), (OUTPUTS, stores[1].keys()?)];
-        let mut present = BTreeSet::new();
+        let mut listed = Vec::new();
         for (store, keys) in lists {
             for k in keys.await? {
                 if let Some(p) = k.as_string().and_then(|k| path_of(store, &k)) {
-                    present.insert(p);
+                    listed.push(p);
                 }
             }
         }
+        let present = Names::from_vec(listed);
         stats.rounds += 1;
         stats.listed = present.len() as u32;
         if let Some(known) = known {
@@ -808,7 +809,7 @@ impl Backend for IdbBackend {
             // before the first tool starts).
             return Ok(stats);
         }
-        let mut asked: BTreeSet<String> = BTreeSet::new();
+        let mut asked = Names::new();
         loop {
             let next: Vec<(String, &'static str, String)> = wanted(fs)
                 .into_iter()
@@ -1108,7 +1109,9 @@ async fn trim(stores: &[Store; 3], now: UnixNanos) -> Result<Vec<String>, StoreE
         d.await?;
     }
     put.await?;
-    removed.sort();
+    // Through core's one sort: the only `Vec<String>` sort left in the first module, whose own
+    // driftsort copy cost ≈ 3.6 KB raw (docs/benchmarks.md, Page weight).
+    buildlab_core::sort::sort(&mut removed);
     Ok(removed)
 }
 

@@ -50,9 +50,7 @@
 //! them to the call when it can see every call). The tests compare the tags with `go build -gcflags=-m` on
 //! snippets (`core/tests/escape.rs`).
 
-use std::collections::BTreeSet;
-
-use super::{Keyed, Tk, BUILTINS, PREDECLARED_TYPES};
+use super::{Keyed, Names, Tk, BUILTINS, PREDECLARED_TYPES};
 
 /// go's `numEscResults`.
 const RESULTS: usize = 5;
@@ -181,7 +179,7 @@ pub fn package_tags(files: &[&str]) -> Keyed<Tags> {
         .enumerate()
         .map(|(i, src)| super::lex(i, src.as_bytes()))
         .collect();
-    let (mut types, mut scalars) = (BTreeSet::new(), BTreeSet::new());
+    let (mut types, mut scalars) = (Names::new(), Names::new());
     let mut decls = Vec::new();
     for (toks, comments) in &lexed {
         let (mut funcs, mut specs) = (Vec::new(), Vec::new());
@@ -206,7 +204,7 @@ pub fn package_tags(files: &[&str]) -> Keyed<Tags> {
     // Imports by their local names (the default is the path's last element here; the compile
     // knows each dependency's package name).
     // Inserted one by one: collecting into a set would add a sort of its own (Page weight).
-    let mut imports: BTreeSet<String> = BTreeSet::new();
+    let mut imports = Names::new();
     for i in files
         .iter()
         .flat_map(|src| crate::scan::scan("", src.as_bytes()).imports)
@@ -226,9 +224,9 @@ pub fn package_tags(files: &[&str]) -> Keyed<Tags> {
 /// underlying type is a predeclared scalar, `imports` the local names of imported packages.
 pub(super) fn analyze(
     funcs: &[Func<'_>],
-    types: &BTreeSet<String>,
-    scalars: &BTreeSet<String>,
-    imports: &BTreeSet<String>,
+    types: &Names,
+    scalars: &Names,
+    imports: &Names,
 ) -> Keyed<Tags> {
     let sigs: Vec<Sig> = funcs
         .iter()
@@ -257,10 +255,10 @@ pub(super) fn analyze(
 /// What the analysis of one function knows about the rest of the package.
 struct Known<'a> {
     tags: &'a Keyed<Tags>,
-    types: &'a BTreeSet<String>,
-    scalars: &'a BTreeSet<String>,
+    types: &'a Names,
+    scalars: &'a Names,
     /// The local names of the imported packages (`x.F` with another `x` is a variable's).
-    imports: &'a BTreeSet<String>,
+    imports: &'a Names,
 }
 
 impl Known<'_> {
@@ -301,13 +299,13 @@ struct Sig {
     variadic: bool,
 }
 
-fn is_scalar_name(n: &str, types: &BTreeSet<String>) -> bool {
+fn is_scalar_name(n: &str, types: &Names) -> bool {
     (PREDECLARED_TYPES.contains(&n) && !matches!(n, "string" | "error" | "any"))
         || types.contains(n)
 }
 
 /// After how many dereferences a value of this type holds no pointers (0: it has none).
-fn scalar_depth(t: &[Tk], types: &BTreeSet<String>) -> u8 {
+fn scalar_depth(t: &[Tk], types: &Names) -> u8 {
     const NEVER: u8 = u8::MAX;
     match t {
         [] => NEVER,
@@ -329,7 +327,7 @@ fn scalar_depth(t: &[Tk], types: &BTreeSet<String>) -> u8 {
 impl Sig {
     /// A declaration's signature (`func (r T) Name[P any](params) results`), or a function
     /// literal's (`func(params) results`) when `literal`.
-    fn parse(t: &[Tk], types: &BTreeSet<String>, literal: bool) -> Sig {
+    fn parse(t: &[Tk], types: &Names, literal: bool) -> Sig {
         let mut sig = Sig::default();
         let mut i = usize::from(t.first().is_some_and(|x| x.is("func")));
         if !literal && t.get(i).is_some_and(|x| x.is("(")) {
@@ -380,7 +378,7 @@ impl Sig {
 }
 
 /// Splits `a, b int, c *T` (or `int, *T`) into parameters.
-fn param_list(t: &[Tk], types: &BTreeSet<String>) -> Vec<Param> {
+fn param_list(t: &[Tk], types: &Names) -> Vec<Param> {
     let items = split_top(t, ",");
     let named = items
         .iter()
