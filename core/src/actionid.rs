@@ -75,7 +75,7 @@
 //! all a std file's hash can do here (std sources never change under one toolchain).
 
 use crate::hash::Digest;
-use crate::plan::{go_quote, go_quote_is_plain, Action, ActionIx, Mode, PkgNode, Plan, Toolchain};
+use crate::plan::{go_quote, go_quote_is_plain, Action, ActionIx, PkgNode, Plan, Toolchain};
 use crate::stdlib::StdLib;
 use crate::workspace::Workspace;
 
@@ -162,9 +162,15 @@ pub struct HashedInputs {
     pub key: String,
     /// Every line, each with its newline, back to back.
     text: String,
-    /// The end of each line in `text`.
-    ends: Vec<usize>,
+    /// The end of each line in `text` (`u32`: half the bytes of `usize` in a record kept for
+    /// every action of the last build).
+    ends: Vec<u32>,
     pub id: Digest,
+}
+
+/// A position in a [`HashedInputs`]' text.
+fn text_end(n: usize) -> u32 {
+    u32::try_from(n).expect("hashed inputs under 4 GiB")
 }
 
 impl HashedInputs {
@@ -172,7 +178,7 @@ impl HashedInputs {
         let mut text = Vec::with_capacity(1024);
         text.extend_from_slice(salt.as_bytes());
         let mut ends = Vec::with_capacity(32);
-        ends.push(text.len());
+        ends.push(text_end(text.len()));
         Builder { key, text, ends }
     }
 
@@ -187,7 +193,7 @@ impl HashedInputs {
         let mut ends = Vec::new();
         for l in lines {
             text.push_str(l.as_ref());
-            ends.push(text.len());
+            ends.push(text_end(text.len()));
         }
         HashedInputs {
             key,
@@ -206,8 +212,8 @@ impl HashedInputs {
     /// The lines, each with its newline, in the order they were hashed.
     pub fn lines(&self) -> impl DoubleEndedIterator<Item = &str> + ExactSizeIterator + Clone + '_ {
         (0..self.ends.len()).map(move |i| {
-            let start = if i == 0 { 0 } else { self.ends[i - 1] };
-            &self.text[start..self.ends[i]]
+            let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+            &self.text[start..self.ends[i] as usize]
         })
     }
 
@@ -239,13 +245,13 @@ impl HashedInputs {
 struct Builder {
     key: String,
     text: Vec<u8>,
-    ends: Vec<usize>,
+    ends: Vec<u32>,
 }
 
 impl Builder {
     /// Ends the line being written.
     fn end_line(&mut self) {
-        self.ends.push(self.text.len());
+        self.ends.push(text_end(self.text.len()));
     }
 
     /// A whole line, its newline included.
@@ -260,6 +266,15 @@ impl Builder {
             self.text.extend_from_slice(p.as_bytes());
         }
         self.end_line();
+    }
+
+    /// Lines rendered beforehand, copied in one piece.
+    fn lines(&mut self, lines: FileLines<'_>) {
+        let base = text_end(self.text.len());
+        self.text.extend_from_slice(lines.text);
+        // Every end fits: the text, which holds them all, does.
+        text_end(self.text.len());
+        self.ends.extend(lines.ends.iter().map(|&e| base + e));
     }
 
     /// `PREFIX NAME ID\n` (`file`, `import` lines), the ID rendered with [`short`], or
@@ -379,63 +394,125 @@ pub trait SourceFiles {
     /// The bytes of file `name` of package `pkg` (a name in one of its file lists).
     fn read(&self, pkg: &PkgNode, name: &str) -> Option<&[u8]>;
 
-    /// The digest of file `name` of package `pkg`, package `index` of the plan's
-    /// [`PlanInput::packages`](crate::plan::PlanInput), where `name` is file `ordinal` of
-    /// [`input_files`]: its bytes hashed, or a digest taken beforehand ([`DigestedFiles`]).
-    fn digest(&self, index: usize, pkg: &PkgNode, ordinal: usize, name: &str) -> Option<Digest> {
-        let _ = (index, ordinal);
-        self.read(pkg, name).map(Digest::of)
+    /// The `file NAME ID` lines of package `pkg`, package `index` of the plan's
+    /// [`PlanInput::packages`](crate::plan::PlanInput), as [`compile_id`] writes them, when they
+    /// were rendered beforehand ([`DigestedFiles`]); `None` makes the caller write them.
+    fn file_lines(&self, index: usize, pkg: &PkgNode) -> Option<FileLines<'_>> {
+        let _ = (index, pkg);
+        None
     }
 }
 
+/// A package's `file` lines rendered beforehand ([`SourceFiles::file_lines`]).
+pub struct FileLines<'a> {
+    /// The lines back to back, each with its newline.
+    pub text: &'a [u8],
+    /// Where each line ends in `text`.
+    pub ends: &'a [u32],
+}
+
 /// [`SourceFiles`] whose module files were all looked up, then all hashed, before the first
-/// action ID asks for one: the digests of every input file of every module package of a plan,
-/// by package and position. Each lookup is a few cache misses (the path's hash slot, its key,
-/// the package's names) that overlap when lookups follow one another, but not when a hash of
-/// a few kilobytes runs between two of them (docs/benchmarks.md, issue 3); each file is hashed
-/// once either way, as every compile action hashes its own package's files.
+/// action ID asks for one, and whose `file NAME ID` lines are rendered then: the lines every
+/// compile action of a module package of a plan hashes for its files, by package. Each lookup
+/// is a few cache misses (the path's hash slot, its key, the package's names) that overlap when
+/// lookups follow one another, but not when a hash of a few kilobytes runs between two of them
+/// (docs/benchmarks.md, issue 3); each file is hashed once either way, as every compile action
+/// hashes its own package's files. The names are copied into the lines while the lookup has
+/// them in cache, so a compile ID copies its package's lines in one piece instead of reading
+/// each name where the loader left it ([`SourceFiles::file_lines`]).
 pub struct DigestedFiles<'a> {
     files: &'a dyn SourceFiles,
     packages: &'a [PkgNode],
-    /// Where each package's digests start in `digests` (one more entry than packages).
-    starts: Vec<usize>,
-    digests: Vec<Option<Digest>>,
+    /// Every module package's `file` lines, back to back, package after package.
+    text: Vec<u8>,
+    /// Where each package's lines start in `text` (one more entry than packages).
+    starts: Vec<u32>,
+    /// Where each package's files start in `ends` (one more entry than packages).
+    first_file: Vec<u32>,
+    /// The end of each file's line, from the start of its package's lines.
+    ends: Vec<u32>,
 }
 
 impl<'a> DigestedFiles<'a> {
-    /// Looks up, then hashes, every input file of every module package of `plan` (std
-    /// packages have stand-ins, not read).
+    /// Looks up every input file of every module package of `plan` (std packages have
+    /// stand-ins, not read) and writes its line with room for the ID, then hashes the files
+    /// and writes their IDs into the lines.
     pub fn new(plan: &'a Plan, files: &'a dyn SourceFiles) -> Self {
         let packages = &plan.input().packages[..];
+        let offset = |n: usize| u32::try_from(n).expect("file lines under 4 GiB");
         let mut starts = Vec::with_capacity(packages.len() + 1);
-        let mut bytes: Vec<Option<&[u8]>> = Vec::with_capacity(packages.len() * 2);
-        for p in packages {
-            starts.push(bytes.len());
-            if !p.standard {
-                bytes.extend(input_file_lists(p).flatten().map(|f| files.read(p, f)));
+        let mut first_file = Vec::with_capacity(packages.len() + 1);
+        // About two files a package, ~40 bytes a line.
+        let mut text = Vec::with_capacity(packages.len() * 80);
+        let mut ends = Vec::with_capacity(packages.len() * 2);
+        // Each file's bytes and where its ID goes in `text`.
+        let mut found: Vec<(&[u8], u32)> = Vec::with_capacity(packages.len() * 2);
+        for (i, p) in packages.iter().enumerate() {
+            let start = text.len();
+            starts.push(offset(start));
+            first_file.push(offset(ends.len()));
+            if plan.facts(i).standard() {
+                continue;
+            }
+            for f in input_file_lists(p).flatten() {
+                text.extend_from_slice(b"file ");
+                text.extend_from_slice(f.as_bytes());
+                text.push(b' ');
+                if let Some(b) = files.read(p, f) {
+                    found.push((b, offset(text.len())));
+                    text.extend_from_slice(&[b'?'; 20]);
+                }
+                text.push(b'\n');
+                ends.push(offset(text.len() - start));
             }
         }
-        starts.push(bytes.len());
+        starts.push(offset(text.len()));
+        first_file.push(offset(ends.len()));
         // Hashed in the order the bytes lie in the heap (mostly the order the workspace was
         // filled in): the next file is then often in the lines the hardware already fetched.
-        // Where each digest goes does not depend on the order.
-        let mut order: Vec<(usize, u32)> = bytes
-            .iter()
-            .enumerate()
-            .filter_map(|(i, b)| b.map(|b| (b.as_ptr() as usize, i as u32)))
-            .collect();
-        crate::sort::sort_by_key(&mut order, |o| o.0);
-        let mut digests = vec![None; bytes.len()];
-        for (_, i) in order {
-            digests[i as usize] = bytes[i as usize].map(Digest::of);
+        // Where each ID goes does not depend on the order.
+        for i in address_order(&found) {
+            let (b, at) = found[i as usize];
+            let at = at as usize;
+            text[at..at + 20].copy_from_slice(&Short(&Digest::of(b)).chars());
         }
         DigestedFiles {
             files,
             packages,
+            text,
             starts,
-            digests,
+            first_file,
+            ends,
         }
     }
+}
+
+/// The positions of `found` in the order of its bytes' addresses, to within a bucket about as
+/// wide as the average distance between two of them (a counting sort: no comparisons, no sort
+/// code of its own). The order only helps the hardware prefetcher; any order gives the same
+/// digests.
+fn address_order(found: &[(&[u8], u32)]) -> Vec<u32> {
+    let addr = |f: &(&[u8], u32)| f.0.as_ptr() as usize;
+    let lo = found.iter().map(addr).min().unwrap_or(0);
+    let span = found.iter().map(addr).max().unwrap_or(0) - lo;
+    // At most twice as many buckets as files: `span >> shift` has no more bits than their count.
+    let bits = |n: usize| usize::BITS - n.leading_zeros();
+    let shift = bits(span).saturating_sub(bits(found.len()));
+    let bucket = |f: &(&[u8], u32)| (addr(f) - lo) >> shift;
+    let mut next = vec![0u32; (span >> shift) + 2];
+    for f in found {
+        next[bucket(f) + 1] += 1;
+    }
+    for b in 1..next.len() {
+        next[b] += next[b - 1];
+    }
+    let mut order = vec![0u32; found.len()];
+    for (i, f) in found.iter().enumerate() {
+        let slot = &mut next[bucket(f)];
+        order[*slot as usize] = i as u32;
+        *slot += 1;
+    }
+    order
 }
 
 impl SourceFiles for DigestedFiles<'_> {
@@ -443,18 +520,19 @@ impl SourceFiles for DigestedFiles<'_> {
         self.files.read(pkg, name)
     }
 
-    /// The digest taken beforehand when `pkg` is package `index` of the plan it was made for
-    /// (the same node, not an equal one), else the bytes hashed now.
-    fn digest(&self, index: usize, pkg: &PkgNode, ordinal: usize, name: &str) -> Option<Digest> {
+    /// The lines rendered beforehand when `pkg` is package `index` of the plan they were made
+    /// for (the same node, not an equal one), else none (the caller reads and hashes).
+    fn file_lines(&self, index: usize, pkg: &PkgNode) -> Option<FileLines<'_>> {
         let ours = self
             .packages
             .get(index)
             .is_some_and(|p| std::ptr::eq(p, pkg));
-        let at = self.starts.get(index).map(|s| s + ordinal);
-        match at {
-            Some(i) if ours && i < self.starts[index + 1] => self.digests[i],
-            _ => self.files.digest(index, pkg, ordinal, name),
+        if !ours {
+            return None;
         }
+        let text = &self.text[self.starts[index] as usize..self.starts[index + 1] as usize];
+        let ends = &self.ends[self.first_file[index] as usize..self.first_file[index + 1] as usize];
+        Some(FileLines { text, ends })
     }
 }
 
@@ -582,9 +660,7 @@ fn input_file_lists(pkg: &PkgNode) -> impl Iterator<Item = &Vec<String>> {
 /// The build info of a main package, as the plan put it in the link's `importcfg.link` (the
 /// `modinfo` payload without go's 16-byte start and end markers).
 pub fn build_info(plan: &Plan, main_pkg: usize) -> Option<String> {
-    plan.actions()
-        .any(|(_, x)| x.mode == Mode::Link && x.package == Some(main_pkg))
-        .then(|| plan.build_info(main_pkg))
+    plan.is_linked(main_pkg).then(|| plan.build_info(main_pkg))
 }
 
 /// `omitdebug B standard B local false prefix ""`: one of four whole lines.
@@ -621,10 +697,13 @@ pub fn compile_id(
     let tc = plan.toolchain();
     let x: &Action = plan.action(a);
     let pi = x.package.expect("build action has a package");
+    // What is tested of the package, its path and its directory come from the plan's dense
+    // tables; its `PkgNode` (several cache lines, each a miss here) is read only for what few
+    // packages have (cgo flags) and for its files, when they were not digested beforehand.
     let p = &plan.input().packages[pi];
-    // The plan's dense copy of the path (the package's own `String` is a cache miss apart).
+    let facts = plan.facts(pi);
     let import_path = plan.import_path(pi);
-    let module = p.module.map(|m| &plan.input().modules[m]);
+    let module = facts.module().map(|m| &plan.input().modules[m]);
     let mut key = String::with_capacity("build ".len() + import_path.len());
     key.push_str("build ");
     key.push_str(import_path);
@@ -634,8 +713,8 @@ pub fn compile_id(
         if let Some(m) = module {
             h.line_of(&["module ", &m.path, "@", &m.version, "\n"]);
         }
-    } else if !p.standard {
-        h.line_of(&["dir ", &p.dir, "\n"]);
+    } else if !facts.standard() {
+        h.line_of(&["dir ", plan.dir(pi), "\n"]);
     }
     if let Some(m) = module {
         // cmd/go's p.Module.GoVersion: the main module defaults to 1.16 without a `go` line.
@@ -648,11 +727,11 @@ pub fn compile_id(
     }
     h.line_of(&["goos ", &tc.goos, " goarch ", &tc.goarch, "\n"]);
     h.import_line(import_path);
-    omitdebug_line(&mut h, cfg, p.standard);
+    omitdebug_line(&mut h, cfg, facts.standard());
     if cfg.trimpath {
         h.line("trimpath\n");
     }
-    if !p.cgo_files.is_empty() {
+    if facts.cgo() {
         h.line(&format!(
             "cgo {}\n",
             go_quote(tool_id(tc, "cgo").as_bytes())
@@ -663,7 +742,7 @@ pub fn compile_id(
             go_quote(crate::cgo::cc_id(tc).as_bytes())
         ));
     }
-    if p.name == "main" {
+    if facts.main() {
         if let Some(info) = build_info(plan, pi) {
             h.line(&format!("modinfo {}\n", go_quote(info.as_bytes())));
         }
@@ -681,7 +760,7 @@ pub fn compile_id(
         &gcflags,
         "\n",
     ]);
-    if !p.s_files.is_empty() {
+    if facts.asm() {
         h.line(&format!(
             "asm {} [] {}\n",
             go_quote(tool_id(tc, "asm").as_bytes()),
@@ -695,13 +774,19 @@ pub fn compile_id(
             go_quote(cfg.goexperiment.as_bytes())
         ));
     }
-    for (i, f) in input_file_lists(p).flatten().enumerate() {
-        let d = if p.standard {
-            file_digest(tc, p, f, files)
-        } else {
-            files.digest(pi, p, i, f)
-        };
-        h.line_with_id("file ", f, b' ', d.as_ref());
+    // A std package's files are stand-ins, never rendered beforehand.
+    let rendered = if facts.standard() {
+        None
+    } else {
+        files.file_lines(pi, p)
+    };
+    match rendered {
+        Some(lines) => h.lines(lines),
+        None => {
+            for f in input_file_lists(p).flatten() {
+                h.line_with_id("file ", f, b' ', file_digest(tc, p, f, files).as_ref());
+            }
+        }
     }
     for &d in &x.deps {
         if let Some(q) = plan.package_index(d) {
@@ -816,6 +901,28 @@ mod tests {
     }
 
     #[test]
+    fn address_order_is_a_permutation_by_address_buckets() {
+        let heap = vec![0u8; 1 << 16];
+        // Slices in no particular order, two at the same address, a wide gap.
+        let at = [40_000usize, 12, 7_000, 12, 65_000, 300, 39_999, 0];
+        let found: Vec<(&[u8], u32)> = at
+            .iter()
+            .enumerate()
+            .map(|(i, &a)| (&heap[a..a + 1], i as u32))
+            .collect();
+        let order = address_order(&found);
+        let mut seen = order.clone();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..at.len() as u32).collect::<Vec<_>>());
+        // Buckets of 2^12 bytes here (a 65,000-byte span of 16 bits, 8 slices of 4): ordered
+        // bucket by bucket, in the slices' own order within one.
+        let bucket: Vec<usize> = order.iter().map(|&i| at[i as usize] >> 12).collect();
+        assert!(bucket.windows(2).all(|w| w[0] <= w[1]), "{bucket:?}");
+        assert_eq!(order.iter().position(|&i| i == 1), Some(0));
+        assert!(address_order(&[]).is_empty());
+    }
+
+    #[test]
     fn quote_list_is_go_percent_q() {
         assert_eq!(quote_list(&[]), "[]");
         assert_eq!(quote_list(&["-N".into(), "-l".into()]), r#"["-N" "-l"]"#);
@@ -845,6 +952,7 @@ mod tests {
 mod cgo_tests {
     use super::*;
     use crate::load::{load, LoadRequest};
+    use crate::plan::Mode;
     use crate::why::{diff, InputKind};
 
     const CALC_GO: &str = include_str!("../../tests/fixtures/cgo/src/calc/calc.go");

@@ -449,52 +449,125 @@ pub struct ActionGraph<S> {
     /// Each action's steps, by node index, rendered on first use ([`Plan::steps`]): most plans
     /// are hashed and looked up in the cache without ever running (or printing) most actions.
     steps: Vec<OnceLock<Vec<Step>>>,
-    /// Each action's package and every package's import path, dense ([`PackagePaths`]).
+    /// Each action's package and every package's import path, directory and facts, dense
+    /// ([`PackagePaths`]).
     paths: PackagePaths,
     _state: std::marker::PhantomData<S>,
 }
 
-/// Every package's import path back to back in one string, each action's package, and which
-/// packages are `main`, all read by index. Action IDs write an `import` line for every
-/// dependency of every action (a link, a `packagefile` line for every package of the program):
-/// read through the graph's node, the package's `PkgNode` and its own `String`, that was three
-/// cache misses per dependency, scattered over the heap (60,000 dependencies in a
-/// 10,000-package build); these tables are small and dense, made once per plan in package
-/// order (docs/benchmarks.md, session 18).
+/// What the planner and action IDs read of every package, dense and by index: each import path
+/// and each directory back to back in one string each, a few facts per package ([`Facts`]), and
+/// each action's package. Action IDs write an `import` line for every dependency of every
+/// action (a link, a `packagefile` line for every package of the program) and a `dir` line and
+/// a handful of tests per package: read through the graph's node, the package's `PkgNode` (~450
+/// bytes, several cache lines) and its own `String`s, that was several cache misses per action
+/// and per dependency, scattered over the heap, in a loop whose hashing leaves the misses no
+/// room to overlap. The planner itself read each `PkgNode` four times (its imports, its implicit
+/// imports, its name, these tables). All of it is now read once, in one tight pass over the
+/// packages in [`Builder::new`], where the reads of one package do not wait for the previous
+/// one's (docs/benchmarks.md, sessions 18 and 19).
 #[derive(Debug, Default)]
 struct PackagePaths {
+    /// Each package's import path then its `dir`, package after package: a compile ID reads
+    /// both, and finds them side by side.
     text: String,
-    /// Where each package's path ends in `text` (it starts where the previous one ends).
+    /// Where each string ends in `text` (it starts where the previous one ends): package `p`'s
+    /// path at `2p`, its `dir` at `2p + 1`.
     ends: Vec<u32>,
-    /// By action node index: its package's index, [`PackagePaths::NONE`] for none.
+    facts: Vec<Facts>,
+    /// By action node index: its package's index, [`PackagePaths::NONE`] for none. Filled as
+    /// actions are added.
     of_action: Vec<u32>,
-    /// By package: it is named `main` (a link writes a `packagemain` line for it).
-    main: Vec<bool>,
+    /// The packages that have a `link` action, sorted.
+    linked: Vec<usize>,
+}
+
+/// What action IDs and the planner test of a package, read from [`PackagePaths`] instead of its
+/// `PkgNode`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Facts {
+    /// [`PkgNode::module`], [`PackagePaths::NONE`] for none.
+    module: u32,
+    flags: u8,
+}
+
+impl Facts {
+    const MAIN: u8 = 1;
+    const STANDARD: u8 = 2;
+    const CGO: u8 = 4;
+    const ASM: u8 = 8;
+    /// `builtin` or `unsafe` of the standard library: a `built-in package` action.
+    const BUILTIN: u8 = 16;
+
+    fn of(p: &PkgNode) -> Facts {
+        let mut flags = 0;
+        for (on, flag) in [
+            (p.name == "main", Facts::MAIN),
+            (p.standard, Facts::STANDARD),
+            (!p.cgo_files.is_empty(), Facts::CGO),
+            (!p.s_files.is_empty(), Facts::ASM),
+            (
+                p.standard && matches!(p.import_path.as_str(), "builtin" | "unsafe"),
+                Facts::BUILTIN,
+            ),
+        ] {
+            if on {
+                flags |= flag;
+            }
+        }
+        let module = p.module.map_or(PackagePaths::NONE, |m| {
+            u32::try_from(m).expect("fewer than 2^32 modules")
+        });
+        Facts { module, flags }
+    }
+
+    /// The package is named `main`.
+    pub(crate) fn main(self) -> bool {
+        self.flags & Facts::MAIN != 0
+    }
+    /// [`PkgNode::standard`].
+    pub(crate) fn standard(self) -> bool {
+        self.flags & Facts::STANDARD != 0
+    }
+    /// The package has cgo files.
+    pub(crate) fn cgo(self) -> bool {
+        self.flags & Facts::CGO != 0
+    }
+    /// The package has `.s` files.
+    pub(crate) fn asm(self) -> bool {
+        self.flags & Facts::ASM != 0
+    }
+    fn builtin(self) -> bool {
+        self.flags & Facts::BUILTIN != 0
+    }
+    /// [`PkgNode::module`].
+    pub(crate) fn module(self) -> Option<usize> {
+        (self.module != PackagePaths::NONE).then_some(self.module as usize)
+    }
 }
 
 impl PackagePaths {
     const NONE: u32 = u32::MAX;
 
-    fn new(input: &PlanInput, graph: &DiGraph<Action, ()>) -> Self {
-        let len = input.packages.iter().map(|p| p.import_path.len()).sum();
-        let mut text = String::with_capacity(len);
-        let mut ends = Vec::with_capacity(input.packages.len());
-        let mut main = Vec::with_capacity(input.packages.len());
-        for p in &input.packages {
-            text.push_str(&p.import_path);
-            ends.push(u32::try_from(text.len()).expect("import paths under 4 GiB"));
-            main.push(p.name == "main");
-        }
-        let of_action = graph
-            .node_weights()
-            .map(|x| x.package.map_or(Self::NONE, |p| p as u32))
-            .collect();
+    /// Room for `n` packages (their strings grow as they come).
+    fn with_capacity(n: usize) -> Self {
         PackagePaths {
-            text,
-            ends,
-            of_action,
-            main,
+            text: String::with_capacity(n * 64),
+            ends: Vec::with_capacity(2 * n),
+            facts: Vec::with_capacity(n),
+            of_action: Vec::with_capacity(n + 8),
+            linked: Vec::new(),
         }
+    }
+
+    /// Appends the next package's entries.
+    fn push(&mut self, p: &PkgNode) {
+        let end = |s: &String| u32::try_from(s.len()).expect("paths under 4 GiB");
+        self.text.push_str(&p.import_path);
+        self.ends.push(end(&self.text));
+        self.text.push_str(&p.dir);
+        self.ends.push(end(&self.text));
+        self.facts.push(Facts::of(p));
     }
 
     fn package(&self, a: ActionIx) -> Option<usize> {
@@ -502,9 +575,18 @@ impl PackagePaths {
         (p != Self::NONE).then_some(p as usize)
     }
 
+    /// String `i` of `text`.
+    fn string(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
     fn path(&self, p: usize) -> &str {
-        let start = if p == 0 { 0 } else { self.ends[p - 1] as usize };
-        &self.text[start..self.ends[p] as usize]
+        self.string(2 * p)
+    }
+
+    fn dir(&self, p: usize) -> &str {
+        self.string(2 * p + 1)
     }
 }
 
@@ -514,7 +596,7 @@ pub type Plan = ActionGraph<Sealed>;
 /// Plan `go build` for `input` on `toolchain`.
 pub fn plan(input: PlanInput, toolchain: &Toolchain) -> Result<Plan, Vec<PlanError>> {
     let builder = Builder::new(&input, toolchain)?;
-    let (graph, root) = builder.build()?;
+    let (graph, root, paths) = builder.build()?;
     let building = ActionGraph::<Building> {
         graph,
         root,
@@ -522,7 +604,7 @@ pub fn plan(input: PlanInput, toolchain: &Toolchain) -> Result<Plan, Vec<PlanErr
         toolchain: toolchain.clone(),
         by_id: Vec::new(),
         steps: Vec::new(),
-        paths: PackagePaths::default(),
+        paths,
         _state: std::marker::PhantomData,
     };
     Ok(building.seal())
@@ -579,7 +661,6 @@ impl ActionGraph<Building> {
         let steps = (0..self.graph.node_count())
             .map(|_| OnceLock::new())
             .collect();
-        let paths = PackagePaths::new(&self.input, &self.graph);
         ActionGraph {
             graph: self.graph,
             root: self.root,
@@ -587,7 +668,7 @@ impl ActionGraph<Building> {
             toolchain: self.toolchain,
             by_id: self.by_id,
             steps,
-            paths,
+            paths: self.paths,
             _state: std::marker::PhantomData,
         }
     }
@@ -674,7 +755,19 @@ impl ActionGraph<Sealed> {
     }
     /// Package `p` is named `main`, read from a dense table.
     pub fn is_main(&self, p: usize) -> bool {
-        self.paths.main[p]
+        self.paths.facts[p].main()
+    }
+    /// What action IDs test of package `p`, read from a dense table (not its `PkgNode`).
+    pub(crate) fn facts(&self, p: usize) -> Facts {
+        self.paths.facts[p]
+    }
+    /// The `dir` of package `p`, read from a dense table.
+    pub(crate) fn dir(&self, p: usize) -> &str {
+        self.paths.dir(p)
+    }
+    /// Whether package `p` has a `link` action (main packages built as programs).
+    pub(crate) fn is_linked(&self, p: usize) -> bool {
+        self.paths.linked.binary_search(&p).is_ok()
     }
     /// The action's package import path, `""` when none (as in the JSON).
     pub fn package_path(&self, a: ActionIx) -> &str {
@@ -853,21 +946,23 @@ struct Builder<'a> {
     /// `in_progress` as a membership table by package (the stack can be thousands deep).
     on_stack: Vec<bool>,
     errors: Vec<PlanError>,
+    /// The dense tables the sealed plan keeps, filled as the packages are read and the actions
+    /// added.
+    paths: PackagePaths,
 }
 
 impl<'a> Builder<'a> {
+    /// Reads every package once, in order: its imports into `internal`, what it is into the
+    /// dense tables. cmd/go's implicit imports (`runtime` for a main package, `unsafe`,
+    /// `runtime/cgo` and `syscall` for cgo) name packages that may come later in the list: they
+    /// are found by path during the same pass and added to the few lists that need them after
+    /// it ([`Builder::add_implicit`]), rather than through a map of every package's path.
     fn new(input: &'a PlanInput, tc: &'a Toolchain) -> Result<Self, Vec<PlanError>> {
         let mut errors = Vec::new();
         if input.roots.is_empty() {
             errors.push(PlanError::NoPackages);
         }
         let n = input.packages.len();
-        let by_path: FastMap<&str, usize> = input
-            .packages
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.import_path.as_str(), i))
-            .collect();
         for &r in &input.roots {
             if r >= n {
                 errors.push(PlanError::BadIndex {
@@ -876,10 +971,14 @@ impl<'a> Builder<'a> {
                 });
             }
         }
-        let mut internal =
-            Vec::with_capacity(input.packages.iter().map(|p| p.imports.len() + 2).sum());
+        let mut paths = PackagePaths::with_capacity(n);
+        let mut targets = Implicit::default();
+        // Packages with implicit imports (main packages, cgo): (package, the paths).
+        let mut wanting: Vec<(usize, Vec<&'static str>)> = Vec::new();
+        // About eight imports a package; grown if there are more.
+        let mut internal = Vec::with_capacity(n * 8);
         let mut internal_ends = Vec::with_capacity(n);
-        for p in &input.packages {
+        for (pi, p) in input.packages.iter().enumerate() {
             let start = internal.len();
             for &i in &p.imports {
                 if i >= n {
@@ -891,20 +990,25 @@ impl<'a> Builder<'a> {
                     internal.push(i);
                 }
             }
-            for path in implicit_imports(p, tc) {
-                match by_path.get(path) {
-                    Some(&i) => {
-                        if !internal[start..].contains(&i) {
-                            internal.push(i)
-                        }
-                    }
-                    None => errors.push(PlanError::MissingImplicit {
-                        package: p.import_path.clone(),
-                        import: path.to_string(),
-                    }),
-                }
-            }
             internal_ends.push(internal.len());
+            let implicit = implicit_imports(p, tc);
+            if !implicit.is_empty() {
+                wanting.push((pi, implicit));
+            }
+            targets.note(pi, &p.import_path);
+            paths.push(p);
+        }
+        if !wanting.is_empty() {
+            let (merged, ends) = Builder::add_implicit(
+                input,
+                &internal,
+                &internal_ends,
+                &wanting,
+                &targets,
+                &mut errors,
+            );
+            internal = merged;
+            internal_ends = ends;
         }
         if !errors.is_empty() {
             crate::sort::sort(&mut errors);
@@ -928,7 +1032,49 @@ impl<'a> Builder<'a> {
             in_progress: Vec::with_capacity(n),
             on_stack: vec![false; n],
             errors: Vec::new(),
+            paths,
         })
+    }
+
+    /// The internal import lists with each implicit import of the `wanting` packages appended
+    /// to its list (unless already there), as cmd/go appends them after the source imports.
+    /// (Kept apart instead, read through a check at the end of each list, the implicit imports
+    /// spared this copy but the walk was slower: docs/benchmarks.md, session 19.)
+    fn add_implicit(
+        input: &PlanInput,
+        internal: &[usize],
+        ends: &[usize],
+        wanting: &[(usize, Vec<&'static str>)],
+        targets: &Implicit,
+        errors: &mut Vec<PlanError>,
+    ) -> (Vec<usize>, Vec<usize>) {
+        let extra: usize = wanting.iter().map(|(_, v)| v.len()).sum();
+        let mut merged = Vec::with_capacity(internal.len() + extra);
+        let mut merged_ends = Vec::with_capacity(ends.len());
+        let mut next = wanting.iter().peekable();
+        let mut start = 0;
+        for (p, &end) in ends.iter().enumerate() {
+            let from = merged.len();
+            merged.extend_from_slice(&internal[start..end]);
+            start = end;
+            if let Some((_, paths)) = next.next_if(|(q, _)| *q == p) {
+                for &path in paths {
+                    match targets.get(path) {
+                        Some(i) => {
+                            if !merged[from..].contains(&i) {
+                                merged.push(i)
+                            }
+                        }
+                        None => errors.push(PlanError::MissingImplicit {
+                            package: input.packages[p].import_path.clone(),
+                            import: path.to_string(),
+                        }),
+                    }
+                }
+            }
+            merged_ends.push(merged.len());
+        }
+        (merged, merged_ends)
     }
 
     fn pkg(&self, p: usize) -> &'a PkgNode {
@@ -941,12 +1087,21 @@ impl<'a> Builder<'a> {
         &self.internal[start..self.internal_ends[p]]
     }
 
+    /// Records the package of the action about to be added ([`PackagePaths::of_action`]).
+    fn note_package(&mut self, package: Option<usize>) {
+        let p = package.map_or(PackagePaths::NONE, |p| {
+            u32::try_from(p).expect("fewer than 2^32 packages")
+        });
+        self.paths.of_action.push(p);
+    }
+
     fn new_objdir(&mut self) -> WorkDir {
         self.objdir_seq += 1;
         WorkDir(self.objdir_seq)
     }
 
     fn add(&mut self, mode: Mode, package: Option<usize>, deps: Vec<ActionIx>) -> ActionIx {
+        self.note_package(package);
         self.graph.add_node(Action {
             mode,
             package,
@@ -960,7 +1115,7 @@ impl<'a> Builder<'a> {
     }
 
     /// build.go runBuild.
-    fn build(mut self) -> Result<(DiGraph<Action, ()>, ActionIx), Vec<PlanError>> {
+    fn build(mut self) -> Result<(DiGraph<Action, ()>, ActionIx, PackagePaths), Vec<PlanError>> {
         let roots = self.input.roots.clone();
         let mut output = match &self.input.mode {
             BuildMode::Build => None,
@@ -1018,11 +1173,13 @@ impl<'a> Builder<'a> {
                 self.graph.add_edge(a, d, ());
             }
         }
-        Ok((self.graph, root))
+        self.paths.linked.sort_unstable();
+        self.paths.linked.dedup();
+        Ok((self.graph, root, self.paths))
     }
 
     fn auto_action(&mut self, mode: InstallMode, p: usize) -> ActionIx {
-        if self.pkg(p).name == "main" {
+        if self.paths.facts[p].main() {
             self.link_action(mode, p)
         } else {
             self.compile_action(mode, p)
@@ -1032,7 +1189,7 @@ impl<'a> Builder<'a> {
     /// action.go CompileAction (depMode is always ModeBuild for go build).
     fn compile_action(&mut self, mut mode: InstallMode, p: usize) -> ActionIx {
         if mode == InstallMode::Install
-            && (!self.targets.contains_key(&p) || self.pkg(p).name == "main")
+            && (!self.targets.contains_key(&p) || self.paths.facts[p].main())
         {
             mode = InstallMode::Build;
         }
@@ -1077,8 +1234,7 @@ impl<'a> Builder<'a> {
             } = frames.pop().expect("top exists");
             self.in_progress.pop();
             self.on_stack[p] = false;
-            let pk = self.pkg(p);
-            let builtin = pk.standard && matches!(pk.import_path.as_str(), "builtin" | "unsafe");
+            let builtin = self.paths.facts[p].builtin();
             let a = self.add(
                 if builtin { Mode::BuiltIn } else { Mode::Build },
                 Some(p),
@@ -1129,6 +1285,7 @@ impl<'a> Builder<'a> {
                 let a1 = self.compile_action(InstallMode::Build, p);
                 let objdir = self.graph[a1].objdir;
                 let a = self.add(Mode::Link, Some(p), vec![a1]);
+                self.paths.linked.push(p);
                 let target = format!(
                     "{}exe/a.out{}",
                     objdir.map(WorkDir::path).unwrap_or_default(),
@@ -1206,6 +1363,7 @@ impl<'a> Builder<'a> {
         }
         let build = self.graph[a1].clone();
         let objdir = build.objdir;
+        self.note_package(build.package);
         let b = self.graph.add_node(build);
         let target = self.targets.get(&p).cloned();
         let x = &mut self.graph[a1];
@@ -1216,6 +1374,34 @@ impl<'a> Builder<'a> {
         x.built = target;
         self.cache.insert((key, p), a1);
         a1
+    }
+}
+
+/// Every path [`implicit_imports`] can name.
+const IMPLICIT: [&str; 5] = ["unsafe", "runtime/cgo", "syscall", "runtime", "math"];
+
+/// Where each of the [`IMPLICIT`] paths is among the packages (the last package with that path,
+/// as a map filled in order would keep).
+#[derive(Default)]
+struct Implicit([Option<usize>; IMPLICIT.len()]);
+
+impl Implicit {
+    /// Package `p` has path `path`. (Compared by length first: module paths are rarely as short
+    /// as these, and their bytes are then not read.)
+    fn note(&mut self, p: usize, path: &str) {
+        if let Some(k) = IMPLICIT
+            .iter()
+            .position(|&i| i.len() == path.len() && i == path)
+        {
+            self.0[k] = Some(p);
+        }
+    }
+
+    fn get(&self, path: &str) -> Option<usize> {
+        IMPLICIT
+            .iter()
+            .position(|&i| i == path)
+            .and_then(|k| self.0[k])
     }
 }
 
@@ -1715,9 +1901,27 @@ impl Steps<'_> {
         // Modules of every package in the binary (other than the main module), sorted by path.
         // Each package is queued once (a flag per package: a large program has tens of
         // thousands of import edges, and this runs for the compile and the link of main).
-        let mut seen = vec![false; input.packages.len()];
-        seen[main] = true;
-        let mut q: VecDeque<usize> = VecDeque::from([main]);
+        // Without a module other than the main one (a workspace of one module, the page's
+        // usual case) there is none to find, and the walk (every package's imports, a cache
+        // miss or two per package of a large program) is skipped.
+        let main_path = main_mod.map(|x| x.path.as_str());
+        let other_modules = input
+            .modules
+            .iter()
+            .any(|mi| Some(mi.path.as_str()) != main_path);
+        let mut seen = vec![
+            false;
+            if other_modules {
+                input.packages.len()
+            } else {
+                0
+            }
+        ];
+        let mut q: VecDeque<usize> = VecDeque::new();
+        if other_modules {
+            seen[main] = true;
+            q.push_back(main);
+        }
         // (path, version, module) of each package, deduplicated after the walk: a vector and the
         // crate's one sort rather than a map type of its own (its B-tree code is page weight).
         let mut mods: Vec<(&str, &str, usize)> = Vec::new();
@@ -1725,7 +1929,7 @@ impl Steps<'_> {
             let pk = &input.packages[i];
             if let Some(m) = pk.module {
                 let mi = &input.modules[m];
-                if Some(mi.path.as_str()) != main_mod.map(|x| x.path.as_str()) {
+                if Some(mi.path.as_str()) != main_path {
                     mods.push((&mi.path, &mi.version, m));
                 }
             }
@@ -1996,6 +2200,58 @@ mod tests {
         }
         // Actions without a package (the nop) have none.
         assert!(p.actions().any(|(a, _)| p.package_index(a).is_none()));
+        for (k, pk) in p.input().packages.iter().enumerate() {
+            let f = p.facts(k);
+            assert_eq!(f.main(), pk.name == "main", "{k}");
+            assert_eq!(f.standard(), pk.standard, "{k}");
+            assert_eq!(f.module(), pk.module, "{k}");
+            assert_eq!(f.builtin(), pk.import_path == "unsafe", "{k}");
+            assert!(!f.cgo() && !f.asm(), "{k}");
+            assert_eq!(p.dir(k), pk.dir, "{k}");
+            assert_eq!(p.is_linked(k), k == 0, "{k}");
+        }
+    }
+
+    #[test]
+    fn cgo_and_asm_facts() {
+        let mut pk = vec![
+            pkg("m", "main", vec![1]),
+            pkg("m/lib", "lib", vec![2]),
+            pkg("unsafe", "unsafe", vec![]),
+            pkg("runtime", "runtime", vec![2]),
+            pkg("runtime/cgo", "cgo", vec![]),
+            pkg("syscall", "syscall", vec![]),
+        ];
+        pk[1].cgo_files = vec!["c.go".into()];
+        pk[1].s_files = vec!["a.s".into()];
+        let tc = Toolchain {
+            cgo_enabled: true,
+            ..Toolchain::default()
+        };
+        let p = plan(input(pk, vec![0], BuildMode::Build), &tc).unwrap();
+        assert!(p.facts(1).cgo() && p.facts(1).asm());
+        assert!(!p.facts(0).cgo() && !p.facts(0).asm());
+        // The implicit imports of a cgo package follow its own, found by path.
+        let lib = p.build_action("m/lib").unwrap();
+        let deps: Vec<&str> = p
+            .action(lib)
+            .deps
+            .iter()
+            .map(|&d| p.package_path(d))
+            .collect();
+        assert_eq!(deps, ["unsafe", "runtime/cgo", "syscall"]);
+    }
+
+    #[test]
+    fn a_missing_implicit_import_is_reported() {
+        let pk = vec![pkg("m", "main", vec![])];
+        assert_eq!(
+            plan(input(pk, vec![0], BuildMode::Build), &Toolchain::default()).unwrap_err(),
+            [PlanError::MissingImplicit {
+                package: "m".into(),
+                import: "runtime".into(),
+            }]
+        );
     }
 
     #[test]
