@@ -2341,12 +2341,13 @@ impl PathTable {
     }
 }
 
-/// Hashes a `u64` that is already a hash ([`PathTable`]'s keys) as itself.
+/// Hashes a `u64` that is already a hash ([`PathTable`]'s keys, the workspace's path index)
+/// as itself.
 #[derive(Clone, Copy, Default)]
-struct BuildIdentity;
+pub(crate) struct BuildIdentity;
 
 #[derive(Default)]
-struct Identity(u64);
+pub(crate) struct Identity(u64);
 
 impl std::hash::BuildHasher for BuildIdentity {
     type Hasher = Identity;

@@ -32,15 +32,28 @@ pub trait FileSource {
 /// index's code is 2.3 KB of gzipped wasm (docs/benchmarks.md).
 #[derive(Clone, Default)]
 pub struct Workspace {
-    files: BTreeMap<String, Bytes>,
+    files: BTreeMap<String, File>,
     #[cfg(feature = "path-index")]
-    index: HashMap<String, Bytes, foldhash::fast::FixedState>,
+    index: PathIndex,
 }
+
+/// A file's bytes and, with the feature `path-index`, where its path lies in the index's
+/// text (`NO_PATH` for a path whose hash another path holds), kept here so that
+/// [`Workspace::iter`] reads nothing more than the ordered map's own nodes.
+#[derive(Clone)]
+struct File {
+    bytes: Bytes,
+    #[cfg(feature = "path-index")]
+    path: (u32, u32),
+}
+
+#[cfg(feature = "path-index")]
+const NO_PATH: (u32, u32) = (u32::MAX, u32::MAX);
 
 impl PartialEq for Workspace {
     /// The same files with the same bytes (the index is a view of them).
     fn eq(&self, other: &Self) -> bool {
-        self.files == other.files
+        self.len() == other.len() && self.iter().eq(other.iter())
     }
 }
 
@@ -48,8 +61,15 @@ impl Eq for Workspace {}
 
 impl std::fmt::Debug for Workspace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        /// The files as a map from path to bytes.
+        struct Files<'a>(&'a Workspace);
+        impl std::fmt::Debug for Files<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_map().entries(self.0.iter()).finish()
+            }
+        }
         f.debug_struct("Workspace")
-            .field("files", &self.files)
+            .field("files", &Files(self))
             .finish()
     }
 }
@@ -84,22 +104,42 @@ impl Workspace {
     /// Adds or replaces a file. The path is normalized: `./a//b.go` becomes `a/b.go`.
     pub fn insert(&mut self, path: &str, data: impl Into<Vec<u8>>) -> Result<(), BadPath> {
         let norm = normalize(path).ok_or_else(|| BadPath(path.to_string()))?;
-        let data: Bytes = data.into().into();
+        let bytes: Bytes = data.into().into();
         #[cfg(feature = "path-index")]
-        self.index.insert(norm.clone(), data.clone());
-        self.files.insert(norm, data);
+        let file = File {
+            path: self.index.insert(&norm, bytes.clone()),
+            bytes,
+        };
+        #[cfg(not(feature = "path-index"))]
+        let file = File { bytes };
+        self.files.insert(norm, file);
         Ok(())
     }
 
     pub fn remove(&mut self, path: &str) -> Option<Vec<u8>> {
         let p = normalize(path)?;
+        let file = self.files.remove(&p)?;
         #[cfg(feature = "path-index")]
         {
             self.index.remove(&p);
-            self.files.remove(&p).map(|d| d.to_vec())
+            // Removed slots keep their text: rebuilt when they are most of the index.
+            if self.index.slots.len() > 2 * self.files.len() + 64 {
+                self.rebuild_index();
+            }
         }
+        #[cfg(feature = "path-index")]
+        return Some(file.bytes.to_vec());
         #[cfg(not(feature = "path-index"))]
-        self.files.remove(&p)
+        Some(file.bytes)
+    }
+
+    /// The index made again from the files, without the removed slots.
+    #[cfg(feature = "path-index")]
+    fn rebuild_index(&mut self) {
+        self.index = PathIndex::default();
+        for (p, f) in &mut self.files {
+            f.path = self.index.insert(p, f.bytes.clone());
+        }
     }
 
     #[cfg(feature = "path-index")]
@@ -109,16 +149,16 @@ impl Workspace {
         if let Some(d) = self.index.get(path) {
             return Some(d);
         }
-        normalize(path).and_then(|p| self.index.get(&p).map(|d| &d[..]))
+        normalize(path).and_then(|p| self.index.get(&p))
     }
 
     #[cfg(not(feature = "path-index"))]
     pub fn get(&self, path: &str) -> Option<&[u8]> {
         if is_normal(path) {
             // Already in normal form (the common case): no copy to look it up.
-            return self.files.get(path).map(Vec::as_slice);
+            return self.files.get(path).map(|f| &f.bytes[..]);
         }
-        normalize(path).and_then(|p| self.files.get(&p).map(Vec::as_slice))
+        normalize(path).and_then(|p| self.files.get(&p).map(|f| &f.bytes[..]))
     }
 
     pub fn len(&self) -> usize {
@@ -129,9 +169,25 @@ impl Workspace {
         self.files.is_empty()
     }
 
-    /// Every file in path order.
+    /// Every file in path order. With the index, each path is read from the index's one
+    /// string (the ordered map's own keys are small blocks scattered among the files' bytes):
+    /// the loader reads every path, and its tree keeps slices of them as directory keys.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.files.iter().map(|(k, v)| (k.as_str(), &v[..]))
+        self.files
+            .iter()
+            .map(|(k, f)| (self.path(k, f), &f.bytes[..]))
+    }
+
+    /// `key` as the index's text when it is there, else the key itself.
+    #[inline]
+    fn path<'a>(&'a self, key: &'a str, f: &File) -> &'a str {
+        #[cfg(feature = "path-index")]
+        if f.path != NO_PATH {
+            return &self.index.text[f.path.0 as usize..f.path.1 as usize];
+        }
+        #[cfg(not(feature = "path-index"))]
+        let _ = f;
+        key
     }
 
     /// Files directly inside `dir` (`""` is the root), in name order, as (file name, bytes).
@@ -149,7 +205,7 @@ impl Workspace {
             })
             .filter_map(move |(k, v)| {
                 let rest = &k[prefix.len()..];
-                (!rest.contains('/')).then_some((rest, &v[..]))
+                (!rest.contains('/')).then_some((rest, &v.bytes[..]))
             })
     }
 
@@ -198,7 +254,7 @@ impl Workspace {
         if !out.is_empty() && !out.ends_with('\n') {
             out.push('\n');
         }
-        for (name, data) in &self.files {
+        for (name, data) in self.iter() {
             out.push_str("-- ");
             out.push_str(name);
             out.push_str(" --\n");
@@ -209,6 +265,120 @@ impl Workspace {
             }
         }
         out
+    }
+}
+
+/// [`Workspace::get`]'s index (feature `path-index`): every path back to back in one string,
+/// a slot per path (where it lies in that string, and its bytes) and a table from each path's
+/// 64-bit hash to its slot. The action IDs look up every file of every package; with a
+/// `HashMap<String, _>` each lookup compared the path with its key's own small allocation,
+/// scattered among the files' bytes and cold (one cache miss per file, ~20,000 in a
+/// 10,000-package workspace). Here the keys of all files lie together, and so do the slots.
+/// Two paths with the same 64-bit hash are possible in principle: the later one is kept in
+/// `others`, a plain map, empty in practice.
+#[cfg(feature = "path-index")]
+#[derive(Clone, Default)]
+struct PathIndex {
+    text: String,
+    slots: Vec<Slot>,
+    by_hash: HashMap<u64, u32, crate::load::BuildIdentity>,
+    others: HashMap<String, Bytes, foldhash::fast::FixedState>,
+}
+
+/// A path of [`PathIndex::text`] and its bytes; `None` once the file is removed (the path's
+/// text stays until the index is rebuilt).
+#[cfg(feature = "path-index")]
+#[derive(Clone)]
+struct Slot {
+    start: u32,
+    end: u32,
+    bytes: Option<Bytes>,
+}
+
+#[cfg(feature = "path-index")]
+impl PathIndex {
+    fn hash(path: &str) -> u64 {
+        use std::hash::BuildHasher;
+        foldhash::fast::FixedState::default().hash_one(path)
+    }
+
+    fn key(&self, slot: u32) -> &str {
+        let s = &self.slots[slot as usize];
+        &self.text[s.start as usize..s.end as usize]
+    }
+
+    /// The slot whose path is `path` (of hash `h`), if `by_hash` holds it.
+    fn slot(&self, h: u64, path: &str) -> Option<u32> {
+        let &i = self.by_hash.get(&h)?;
+        (self.key(i) == path).then_some(i)
+    }
+
+    fn get(&self, path: &str) -> Option<&[u8]> {
+        self.get_hashed(Self::hash(path), path)
+    }
+
+    /// Adds or replaces `path`; where it lies in `text`, or `NO_PATH` when it went to
+    /// `others`.
+    fn insert(&mut self, path: &str, bytes: Bytes) -> (u32, u32) {
+        match self.insert_hashed(Self::hash(path), path, bytes) {
+            Some(i) => (self.slots[i as usize].start, self.slots[i as usize].end),
+            None => NO_PATH,
+        }
+    }
+
+    fn remove(&mut self, path: &str) {
+        self.remove_hashed(Self::hash(path), path)
+    }
+
+    /// [`PathIndex::get`] with the path's hash given (the tests give two paths one hash).
+    fn get_hashed(&self, h: u64, path: &str) -> Option<&[u8]> {
+        match self.slot(h, path) {
+            Some(i) => self.slots[i as usize].bytes.as_deref(),
+            None if self.others.is_empty() => None,
+            None => self.others.get(path).map(|d| &d[..]),
+        }
+    }
+
+    fn insert_hashed(&mut self, h: u64, path: &str, bytes: Bytes) -> Option<u32> {
+        if !self.others.is_empty() {
+            // A path moves to its own slot when that becomes free: never in both places.
+            self.others.remove(path);
+        }
+        match self.by_hash.get(&h) {
+            Some(&i) if self.key(i) == path => {
+                self.slots[i as usize].bytes = Some(bytes);
+                Some(i)
+            }
+            Some(_) => {
+                self.others.insert(path.to_string(), bytes);
+                None
+            }
+            None => {
+                let at = |n: usize| u32::try_from(n).expect("workspace paths under 4 GiB");
+                let start = at(self.text.len());
+                self.text.push_str(path);
+                let slot = at(self.slots.len());
+                self.slots.push(Slot {
+                    start,
+                    end: at(self.text.len()),
+                    bytes: Some(bytes),
+                });
+                self.by_hash.insert(h, slot);
+                Some(slot)
+            }
+        }
+    }
+
+    fn remove_hashed(&mut self, h: u64, path: &str) {
+        match self.slot(h, path) {
+            Some(i) => {
+                self.by_hash.remove(&h);
+                self.slots[i as usize].bytes = None;
+            }
+            None => {
+                self.others.remove(path);
+            }
+        }
     }
 }
 
@@ -246,6 +416,50 @@ pub fn normalize(path: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The index agrees with the ordered map through inserts, replacements, removals and the
+    /// rebuild they trigger, and two paths given one hash are both found, through the removal
+    /// of either.
+    #[cfg(feature = "path-index")]
+    #[test]
+    fn path_index_agrees_with_the_files() {
+        let mut ws = Workspace::new();
+        for round in 0..3u8 {
+            for i in 0..200 {
+                ws.insert(&format!("d{}/f{i}.go", i % 7), vec![round, i as u8])
+                    .unwrap();
+            }
+            for i in (0..200).step_by(3) {
+                ws.remove(&format!("d{}/f{i}.go", i % 7));
+            }
+            for (p, d) in ws.iter() {
+                assert_eq!(ws.index.get(p), Some(d), "{p}");
+            }
+            // The paths `iter` reads from the index are the map's keys.
+            assert!(ws.iter().map(|(p, _)| p).eq(ws.files.keys()));
+            assert_eq!(ws.get("d0/f0.go"), None);
+            assert_eq!(ws.get("./d1/f1.go"), Some(&[round, 1][..]));
+        }
+        // 3 × 67 removals: rebuilt at least once, removed slots not kept forever.
+        assert!(ws.index.slots.len() <= 2 * ws.index.by_hash.len() + 64);
+        let b = |x: u8| -> Bytes { vec![x].into() };
+        let mut ix = PathIndex::default();
+        ix.insert_hashed(7, "a", b(1));
+        ix.insert_hashed(7, "b", b(2));
+        assert_eq!(ix.get_hashed(7, "a"), Some(&[1][..]));
+        assert_eq!(ix.get_hashed(7, "b"), Some(&[2][..]));
+        assert_eq!(ix.get_hashed(7, "c"), None);
+        ix.remove_hashed(7, "a");
+        assert_eq!(ix.get_hashed(7, "a"), None);
+        assert_eq!(ix.get_hashed(7, "b"), Some(&[2][..]));
+        ix.insert_hashed(7, "b", b(3));
+        ix.insert_hashed(7, "a", b(4));
+        assert_eq!(ix.get_hashed(7, "b"), Some(&[3][..]));
+        assert_eq!(ix.get_hashed(7, "a"), Some(&[4][..]));
+        ix.remove_hashed(7, "b");
+        assert_eq!(ix.get_hashed(7, "b"), None);
+        assert_eq!(ix.get_hashed(7, "a"), Some(&[4][..]));
+    }
 
     #[test]
     fn txtar_round_trip() {
