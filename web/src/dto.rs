@@ -351,9 +351,9 @@ impl Plan {
             .iter()
             .zip(&p.plan.input().packages)
             .map(|(k, n)| Package {
-                import_path: k.import_path.clone(),
-                dir: k.ws_dir.clone(),
-                standard: k.ws_dir.is_none(),
+                import_path: n.import_path.clone(),
+                dir: k.ws_dir(n).map(String::from),
+                standard: k.is_standard(),
                 root: k.root,
                 files: [
                     &n.go_files,
