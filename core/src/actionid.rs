@@ -644,15 +644,15 @@ pub fn input_files(pkg: &PkgNode) -> Vec<&str> {
 
 /// The lists [`input_files`] concatenates, in its order: walked in place by [`compile_id`]
 /// (no vector per action).
-fn input_file_lists(pkg: &PkgNode) -> impl Iterator<Item = &Vec<String>> {
+fn input_file_lists(pkg: &PkgNode) -> impl Iterator<Item = &[String]> {
     [
-        &pkg.go_files,
-        &pkg.cgo_files,
-        &pkg.c_files,
-        &pkg.h_files,
-        &pkg.s_files,
-        &pkg.syso_files,
-        &pkg.embed_files,
+        pkg.go_files.as_slice(),
+        pkg.cgo_files(),
+        pkg.c_files(),
+        pkg.h_files(),
+        pkg.s_files(),
+        pkg.syso_files(),
+        pkg.embed_files(),
     ]
     .into_iter()
 }
@@ -736,7 +736,7 @@ pub fn compile_id(
             "cgo {}\n",
             go_quote(tool_id(tc, "cgo").as_bytes())
         ));
-        h.line(&cc_line(tc, &p.cgo_flags));
+        h.line(&cc_line(tc, &p.cgo_flags()));
         h.line(&format!(
             "CC ID={}\n",
             go_quote(crate::cgo::cc_id(tc).as_bytes())

@@ -1347,7 +1347,7 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
             _ => None,
         })?;
     let mut out = String::new();
-    for name in p.go_files.iter().chain(&p.cgo_files) {
+    for name in p.go_files.iter().chain(p.cgo_files()) {
         let Some(e) = files.read(p, name).and_then(crate::syntax::check) else {
             continue;
         };
@@ -1364,7 +1364,7 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
                 .find(|q| q.import_path == path)
                 .map(|q| q.name.clone())
         };
-        for name in p.go_files.iter().chain(&p.cgo_files) {
+        for name in p.go_files.iter().chain(p.cgo_files()) {
             let Some(src) = files.read(p, name) else {
                 continue;
             };
@@ -1430,9 +1430,9 @@ fn compile(plan: &Plan, files: &dyn SourceFiles, job: &Job) -> Object {
             .collect()
     };
     let mut go_files = read(&p.go_files);
-    go_files.extend(read(&p.cgo_files));
-    let s_files = read(&p.s_files);
-    let embed_files = read(&p.embed_files);
+    go_files.extend(read(p.cgo_files()));
+    let s_files = read(p.s_files());
+    let embed_files = read(p.embed_files());
     fn borrow(v: &[(String, Vec<u8>)]) -> Vec<(&str, &[u8])> {
         v.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect()
     }
@@ -1444,7 +1444,7 @@ fn compile(plan: &Plan, files: &dyn SourceFiles, job: &Job) -> Object {
         go_files: borrow(&go_files),
         s_files: borrow(&s_files),
         embed_files: borrow(&embed_files),
-        import_map: p.import_map.clone(),
+        import_map: p.import_map().to_vec(),
         deps: job
             .inputs
             .iter()

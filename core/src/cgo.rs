@@ -52,6 +52,15 @@ pub struct CgoFlags {
     pub ldflags: Vec<String>,
 }
 
+impl CgoFlags {
+    /// No flags (a `const` [`Default`]).
+    pub const EMPTY: CgoFlags = CgoFlags {
+        cppflags: Vec::new(),
+        cflags: Vec::new(),
+        ldflags: Vec::new(),
+    };
+}
+
 /// gcc's answers to go's `gccSupportsFlag` probes, in the order go asks them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CcSupport {
@@ -256,7 +265,7 @@ pub fn is_go_error(output: &str) -> bool {
 pub fn has_steps(plan: &Plan, a: ActionIx) -> bool {
     plan.toolchain().cgo_enabled
         && plan.action(a).objdir.is_some()
-        && plan.package(a).is_some_and(|p| !p.cgo_files.is_empty())
+        && plan.package(a).is_some_and(|p| !p.cgo_files().is_empty())
 }
 
 /// Whether any action of `plan` has cgo steps. The page's first-load module is built without
@@ -288,8 +297,8 @@ pub fn for_action(
         name: &p.name,
         dir: &p.dir,
         standard: p.standard,
-        cgo_files: &p.cgo_files,
-        gcc_files: gcc_files(&p.import_path, p.standard, &p.c_files, &p.s_files),
+        cgo_files: p.cgo_files(),
+        gcc_files: gcc_files(&p.import_path, p.standard, p.c_files(), p.s_files()),
         objdir: &objdir,
         cwd: &plan.input().cwd,
         goroot: &tc.goroot,
@@ -297,7 +306,7 @@ pub fn for_action(
         goarch: &tc.goarch,
         cgo_tool: cgo_tool(tc),
         cc: &tc.cc,
-        flags: &p.cgo_flags,
+        flags: &p.cgo_flags(),
         seed: build_id.split('/').next().unwrap_or_default(),
         syso: syso_files(plan, a),
         support,
@@ -377,7 +386,7 @@ pub fn syso_files(plan: &Plan, a: ActionIx) -> Vec<String> {
             continue;
         }
         if let Some(p) = plan.package(a) {
-            out.extend(p.syso_files.iter().map(|f| join(&p.dir, f)));
+            out.extend(p.syso_files().iter().map(|f| join(&p.dir, f)));
         }
         stack.extend(plan.action(a).deps.iter().copied());
     }

@@ -284,10 +284,10 @@ impl Sizes {
             PkgSize {
                 go_bytes: sum(&pkg.go_files),
                 go_files: pkg.go_files.len() as u32,
-                s_bytes: sum(&pkg.s_files),
-                s_files: pkg.s_files.len() as u32,
-                cgo_files: pkg.cgo_files.len() as u32,
-                c_files: pkg.c_files.len() as u32,
+                s_bytes: sum(pkg.s_files()),
+                s_files: pkg.s_files().len() as u32,
+                cgo_files: pkg.cgo_files().len() as u32,
+                c_files: pkg.c_files().len() as u32,
             },
         );
     }
@@ -311,10 +311,10 @@ impl Sizes {
             .unwrap_or(PkgSize {
                 go_bytes: pkg.go_files.len() as u64 * AVERAGE_GO_FILE,
                 go_files: pkg.go_files.len() as u32,
-                s_bytes: pkg.s_files.len() as u64 * AVERAGE_GO_FILE,
-                s_files: pkg.s_files.len() as u32,
-                cgo_files: pkg.cgo_files.len() as u32,
-                c_files: pkg.c_files.len() as u32,
+                s_bytes: pkg.s_files().len() as u64 * AVERAGE_GO_FILE,
+                s_files: pkg.s_files().len() as u32,
+                cgo_files: pkg.cgo_files().len() as u32,
+                c_files: pkg.c_files().len() as u32,
             })
     }
 }

@@ -36,7 +36,7 @@ use crate::constraint::{
     OtherKind,
 };
 use crate::gomod::{self, GoMod, ReplaceTarget};
-use crate::plan::{BuildMode, ModuleInfo, PkgNode, PlanInput};
+use crate::plan::{BuildMode, ModuleInfo, PkgMore, PkgNode, PlanInput};
 use crate::scan::HeaderError;
 use crate::stdlib::{is_std_path, StdLib, StdPackage};
 use crate::workspace::Workspace;
@@ -2202,12 +2202,16 @@ impl<'a> Loader<'a> {
                             dir: format!("{}/src/{}", self.req.goroot, self.cache.get(p)),
                             standard: true,
                             imports,
+                            go_files: names(&sp.go_files),
+                            module: None,
+                            more: None,
+                        }
+                        .with_more(PkgMore {
                             import_map: sp
                                 .import_map
                                 .iter()
                                 .map(|(a, b)| (a.to_string(), b.to_string()))
                                 .collect(),
-                            go_files: names(&sp.go_files),
                             s_files: names(&sp.s_files),
                             h_files: names(&sp.h_files),
                             cgo_files: names(&sp.cgo_files),
@@ -2220,8 +2224,7 @@ impl<'a> Loader<'a> {
                             },
                             embed_patterns,
                             embed_files,
-                            module: None,
-                        },
+                        }),
                         PackageInfo {
                             ws_dir_len: None,
                             module: None,
@@ -2251,8 +2254,12 @@ impl<'a> Loader<'a> {
                             dir: self.paths.abs(dir),
                             standard: false,
                             imports,
-                            import_map: Vec::new(),
                             go_files: files.go_files,
+                            module: Some(module),
+                            more: None,
+                        }
+                        .with_more(PkgMore {
+                            import_map: Vec::new(),
                             s_files: more.s_files,
                             h_files: other(OtherKind::H),
                             cgo_files: files.cgo_files,
@@ -2261,8 +2268,7 @@ impl<'a> Loader<'a> {
                             cgo_flags,
                             embed_patterns,
                             embed_files,
-                            module: Some(module),
-                        },
+                        }),
                         PackageInfo {
                             // `dir` above is the root joined with this directory.
                             ws_dir_len: Some(dir.len()),

@@ -48,7 +48,12 @@ pub const WORK: &str = "$WORK";
 // ---------------------------------------------------------------------------------------------
 
 /// One resolved package, as the loader hands it over (fields named after `go list -json`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// What most packages have is in place; the rest ([`PkgMore`]: assembly, cgo and other files,
+/// embeds, an import map) is boxed and absent when empty, which keeps a node at a third of
+/// its size: a large module's nodes are written by the loader, read by the planner and freed
+/// once each, so their size is memory traffic on every build.
+#[derive(Clone, Debug, Default)]
 pub struct PkgNode {
     pub import_path: String,
     /// Package clause name; `"main"` makes a command.
@@ -61,9 +66,20 @@ pub struct PkgNode {
     /// `Imports` order (sorted by the path as written; vendored paths resolved in place), without
     /// the pseudo-package `C`. The planner appends cmd/go's implicit imports itself.
     pub imports: Vec<usize>,
+    pub go_files: Vec<String>,
+    /// Index into [`PlanInput::modules`]; `None` for the standard library.
+    pub module: Option<usize>,
+    /// Read through [`PkgNode::more`] and its accessors (`s_files()`…); set with
+    /// [`PkgNode::set_more`], which leaves it `None` when all of it is empty. (`Some` of an
+    /// empty box is allowed and equal to `None`.)
+    pub more: Option<Box<PkgMore>>,
+}
+
+/// The parts of a [`PkgNode`] that most packages leave empty.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PkgMore {
     /// `go list`'s `ImportMap`: (path as written, resolved path) where they differ.
     pub import_map: Vec<(String, String)>,
-    pub go_files: Vec<String>,
     pub s_files: Vec<String>,
     pub h_files: Vec<String>,
     pub cgo_files: Vec<String>,
@@ -77,8 +93,95 @@ pub struct PkgNode {
     pub embed_patterns: Vec<(String, Vec<String>)>,
     /// All embedded files (`go list`'s `EmbedFiles`).
     pub embed_files: Vec<String>,
-    /// Index into [`PlanInput::modules`]; `None` for the standard library.
-    pub module: Option<usize>,
+}
+
+impl PkgMore {
+    const EMPTY: PkgMore = PkgMore {
+        import_map: Vec::new(),
+        s_files: Vec::new(),
+        h_files: Vec::new(),
+        cgo_files: Vec::new(),
+        c_files: Vec::new(),
+        syso_files: Vec::new(),
+        cgo_flags: crate::cgo::CgoFlags::EMPTY,
+        embed_patterns: Vec::new(),
+        embed_files: Vec::new(),
+    };
+
+    fn is_empty(&self) -> bool {
+        self == &Self::EMPTY
+    }
+}
+
+impl PartialEq for PkgNode {
+    fn eq(&self, o: &Self) -> bool {
+        self.import_path == o.import_path
+            && self.name == o.name
+            && self.dir == o.dir
+            && self.standard == o.standard
+            && self.imports == o.imports
+            && self.go_files == o.go_files
+            && self.module == o.module
+            && self.more() == o.more()
+    }
+}
+
+impl Eq for PkgNode {}
+
+impl PkgNode {
+    /// The node's less common parts (all empty for most packages).
+    pub fn more(&self) -> &PkgMore {
+        static EMPTY: PkgMore = PkgMore::EMPTY;
+        self.more.as_deref().unwrap_or(&EMPTY)
+    }
+
+    /// The node's less common parts, to change them.
+    pub fn more_mut(&mut self) -> &mut PkgMore {
+        self.more.get_or_insert_with(Default::default)
+    }
+
+    /// Sets the node's less common parts (kept only if not all empty).
+    pub fn set_more(&mut self, more: PkgMore) {
+        self.more = (!more.is_empty()).then(|| Box::new(more));
+    }
+
+    /// The node with these less common parts ([`PkgNode::set_more`]).
+    pub fn with_more(mut self, more: PkgMore) -> PkgNode {
+        self.set_more(more);
+        self
+    }
+
+    /// `go list`'s `ImportMap`: (path as written, resolved path) where they differ.
+    pub fn import_map(&self) -> &[(String, String)] {
+        &self.more().import_map
+    }
+    pub fn s_files(&self) -> &[String] {
+        &self.more().s_files
+    }
+    pub fn h_files(&self) -> &[String] {
+        &self.more().h_files
+    }
+    pub fn cgo_files(&self) -> &[String] {
+        &self.more().cgo_files
+    }
+    pub fn c_files(&self) -> &[String] {
+        &self.more().c_files
+    }
+    pub fn syso_files(&self) -> &[String] {
+        &self.more().syso_files
+    }
+    /// The flags of the `#cgo` lines of `cgo_files`.
+    pub fn cgo_flags(&self) -> &crate::cgo::CgoFlags {
+        &self.more().cgo_flags
+    }
+    /// `//go:embed` patterns and the files each matched, sorted by pattern, each once.
+    pub fn embed_patterns(&self) -> &[(String, Vec<String>)] {
+        &self.more().embed_patterns
+    }
+    /// All embedded files (`go list`'s `EmbedFiles`).
+    pub fn embed_files(&self) -> &[String] {
+        &self.more().embed_files
+    }
 }
 
 /// A module that provides packages (for `-lang` and the binary's build info).
@@ -504,8 +607,8 @@ impl Facts {
         for (on, flag) in [
             (p.name == "main", Facts::MAIN),
             (p.standard, Facts::STANDARD),
-            (!p.cgo_files.is_empty(), Facts::CGO),
-            (!p.s_files.is_empty(), Facts::ASM),
+            (!p.cgo_files().is_empty(), Facts::CGO),
+            (!p.s_files().is_empty(), Facts::ASM),
             (
                 p.standard && matches!(p.import_path.as_str(), "builtin" | "unsafe"),
                 Facts::BUILTIN,
@@ -1408,7 +1511,7 @@ impl Implicit {
 /// load.go: the imports cmd/go adds to what the source says.
 fn implicit_imports(p: &PkgNode, tc: &Toolchain) -> Vec<&'static str> {
     let mut v = Vec::new();
-    if !p.cgo_files.is_empty() && tc.cgo_enabled {
+    if !p.cgo_files().is_empty() && tc.cgo_enabled {
         v.push("unsafe");
         if !p.standard || p.import_path != "runtime/cgo" {
             v.push("runtime/cgo");
@@ -1591,11 +1694,11 @@ impl Steps<'_> {
         let objdir = x.objdir.expect("build has an objdir").path();
         let objdir_trim = objdir.trim_end_matches('/').to_string();
         let archive = format!("{objdir}_pkg_.a");
-        let uses_cgo = !p.cgo_files.is_empty() && tc.cgo_enabled;
+        let uses_cgo = !p.cgo_files().is_empty() && tc.cgo_enabled;
         let sfiles: Vec<&String> = if uses_cgo && !(p.standard && p.import_path == "runtime/cgo") {
             Vec::new() // cgo packages hand their .s files to gcc
         } else {
-            p.s_files
+            p.s_files()
                 .iter()
                 .filter(|f| !(uses_cgo && f.starts_with("gcc_")))
                 .collect()
@@ -1603,7 +1706,7 @@ impl Steps<'_> {
         let mut steps = vec![Step::Mkdir(objdir.clone())];
         if uses_cgo {
             steps.push(Step::Cgo {
-                files: p.cgo_files.clone(),
+                files: p.cgo_files().to_vec(),
             });
         }
 
@@ -1632,7 +1735,7 @@ impl Steps<'_> {
         // importcfg: importmap lines, then one packagefile per dependency with an output.
         let mut icfg = ImportCfg {
             header: true,
-            importmap: p.import_map.clone(),
+            importmap: p.import_map().to_vec(),
             ..Default::default()
         };
         for &d in &x.deps {
@@ -1650,7 +1753,7 @@ impl Steps<'_> {
             contents: FileContents::ImportCfg(icfg),
         });
 
-        let embedcfg = if p.embed_patterns.is_empty() {
+        let embedcfg = if p.embed_patterns().is_empty() {
             None
         } else {
             let path = format!("{objdir}embedcfg");
@@ -1690,7 +1793,8 @@ impl Steps<'_> {
         if p.standard {
             argv.push("-std".into());
         }
-        let mut ext = p.cgo_files.len() + p.c_files.len() + p.s_files.len() + p.syso_files.len();
+        let mut ext =
+            p.cgo_files().len() + p.c_files().len() + p.s_files().len() + p.syso_files().len();
         if p.standard
             && matches!(
                 p.import_path.as_str(),
@@ -1746,7 +1850,7 @@ impl Steps<'_> {
             format!("_{}", tc.goarch),
             format!("_{}", tc.goos),
         );
-        for h in &p.h_files {
+        for h in p.h_files() {
             let (name, ext) = match h.rfind('.') {
                 Some(i) => (&h[..i], &h[i + 1..]),
                 None => (h.as_str(), ""),
@@ -1781,7 +1885,7 @@ impl Steps<'_> {
             }));
             objects.push(o);
         }
-        objects.extend(p.syso_files.iter().map(|f| Self::abs(p, f)));
+        objects.extend(p.syso_files().iter().map(|f| Self::abs(p, f)));
         // A package using cgo always packs: gcc's objects are appended (crate::cgo).
         if !objects.is_empty() || uses_cgo {
             let mut argv = vec![tc.tool("pack"), "r".into(), archive.clone()];
@@ -2067,14 +2171,14 @@ fn embedcfg(p: &PkgNode) -> String {
         files: Vec<(&'a str, String)>,
     }
     let mut files: Vec<(&str, String)> = p
-        .embed_files
+        .embed_files()
         .iter()
         .map(|f| (f.as_str(), Steps::abs(p, f)))
         .collect();
     crate::sort::sort_by(&mut files, |a, b| a.0.cmp(b.0));
     files.dedup_by(|later, first| later.0 == first.0);
     wire::to_go_json(&Embed {
-        patterns: &p.embed_patterns,
+        patterns: p.embed_patterns(),
         files,
     })
 }
@@ -2222,8 +2326,8 @@ mod tests {
             pkg("runtime/cgo", "cgo", vec![]),
             pkg("syscall", "syscall", vec![]),
         ];
-        pk[1].cgo_files = vec!["c.go".into()];
-        pk[1].s_files = vec!["a.s".into()];
+        pk[1].more_mut().cgo_files = vec!["c.go".into()];
+        pk[1].more_mut().s_files = vec!["a.s".into()];
         let tc = Toolchain {
             cgo_enabled: true,
             ..Toolchain::default()

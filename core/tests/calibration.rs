@@ -14,7 +14,9 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use buildlab_core::cost::{simulate, Simulation, Sizes};
-use buildlab_core::plan::{plan, BuildMode, ModuleInfo, PkgNode, Plan, PlanInput, Toolchain};
+use buildlab_core::plan::{
+    plan, BuildMode, ModuleInfo, PkgMore, PkgNode, Plan, PlanInput, Toolchain,
+};
 use buildlab_core::stdlib::StdLib;
 use buildlab_core::trace::{from_actiongraph, from_chrome_trace};
 use serde_json::Value;
@@ -40,23 +42,28 @@ fn std_main_plan(name: &str, imports: &[&str], cgo: bool, parallel: usize) -> (P
         |f: &[buildlab_core::stdlib::SrcFile]| f.iter().map(|x| x.name.to_string()).collect();
     let mut packages: Vec<PkgNode> = deps
         .iter()
-        .map(|p| PkgNode {
-            import_path: p.import_path.into(),
-            name: p.name.into(),
-            dir: format!("/usr/lib/go-1.23/src/{}", p.import_path),
-            standard: true,
-            imports: p
-                .imports
-                .iter()
-                .filter(|i| **i != "C")
-                .map(|i| index[i])
-                .collect(),
-            go_files: files(&p.go_files),
-            s_files: files(&p.s_files),
-            h_files: files(&p.h_files),
-            cgo_files: files(&p.cgo_files),
-            c_files: files(&p.c_files),
-            ..Default::default()
+        .map(|p| {
+            PkgNode {
+                import_path: p.import_path.into(),
+                name: p.name.into(),
+                dir: format!("/usr/lib/go-1.23/src/{}", p.import_path),
+                standard: true,
+                imports: p
+                    .imports
+                    .iter()
+                    .filter(|i| **i != "C")
+                    .map(|i| index[i])
+                    .collect(),
+                go_files: files(&p.go_files),
+                ..Default::default()
+            }
+            .with_more(PkgMore {
+                s_files: files(&p.s_files),
+                h_files: files(&p.h_files),
+                cgo_files: files(&p.cgo_files),
+                c_files: files(&p.c_files),
+                ..Default::default()
+            })
         })
         .collect();
     let dir = format!("/tmp/gooracle/{name}");
@@ -123,21 +130,26 @@ fn multi_plan(parallel: usize) -> Option<(Plan, Sizes)> {
         .collect();
     let packages: Vec<PkgNode> = list
         .iter()
-        .map(|p| PkgNode {
-            import_path: st(p, "ImportPath"),
-            name: st(p, "Name"),
-            dir: st(p, "Dir"),
-            standard: p.get("Standard").is_some(),
-            imports: strs(p, "Imports")
-                .iter()
-                .filter(|i| *i != "C")
-                .map(|i| index[i])
-                .collect(),
-            go_files: strs(p, "GoFiles"),
-            s_files: strs(p, "SFiles"),
-            h_files: strs(p, "HFiles"),
-            module: p.get("Module").map(|_| 0),
-            ..Default::default()
+        .map(|p| {
+            PkgNode {
+                import_path: st(p, "ImportPath"),
+                name: st(p, "Name"),
+                dir: st(p, "Dir"),
+                standard: p.get("Standard").is_some(),
+                imports: strs(p, "Imports")
+                    .iter()
+                    .filter(|i| *i != "C")
+                    .map(|i| index[i])
+                    .collect(),
+                go_files: strs(p, "GoFiles"),
+                module: p.get("Module").map(|_| 0),
+                ..Default::default()
+            }
+            .with_more(PkgMore {
+                s_files: strs(p, "SFiles"),
+                h_files: strs(p, "HFiles"),
+                ..Default::default()
+            })
         })
         .collect();
     let main = index["example.com/multi"];

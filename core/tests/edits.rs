@@ -35,9 +35,9 @@ fn workspace(input: &PlanInput, src: &Path) -> Workspace {
         for f in p
             .go_files
             .iter()
-            .chain(&p.s_files)
-            .chain(&p.embed_files)
-            .chain(&p.h_files)
+            .chain(p.s_files())
+            .chain(p.embed_files())
+            .chain(p.h_files())
         {
             let path = if rel.is_empty() {
                 f.clone()

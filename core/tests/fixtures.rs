@@ -209,9 +209,9 @@ fn cfgtool_matches_go_list_and_the_action_graph() {
             .collect();
         assert_eq!(imports, want_imports, "{path}: Imports");
         assert_eq!(g.go_files, strs(p, "GoFiles"), "{path}: GoFiles");
-        assert_eq!(g.s_files, strs(p, "SFiles"), "{path}: SFiles");
-        assert_eq!(g.cgo_files, strs(p, "CgoFiles"), "{path}: CgoFiles");
-        assert_eq!(g.embed_files, strs(p, "EmbedFiles"), "{path}: EmbedFiles");
+        assert_eq!(g.s_files(), strs(p, "SFiles"), "{path}: SFiles");
+        assert_eq!(g.cgo_files(), strs(p, "CgoFiles"), "{path}: CgoFiles");
+        assert_eq!(g.embed_files(), strs(p, "EmbedFiles"), "{path}: EmbedFiles");
         let module = g.module.map(|m| &loaded.input.modules[m]);
         match p.get("Module") {
             Some(m) => {

@@ -142,11 +142,11 @@ fn prepare<'p>(plan: &'p Plan, action: ActionIx, cx: &ExecContext) -> Result<Pkg
         )));
     }
     for f in p
-        .cgo_files
+        .cgo_files()
         .iter()
-        .chain(&p.c_files)
-        .chain(&p.s_files)
-        .chain(&p.syso_files)
+        .chain(p.c_files())
+        .chain(p.s_files())
+        .chain(p.syso_files())
     {
         if !plain_file_name(f) {
             return Err(refused(format!("cgo input {f:?} is not a plain file name")));
@@ -164,14 +164,14 @@ fn prepare<'p>(plan: &'p Plan, action: ActionIx, cx: &ExecContext) -> Result<Pkg
     ctx.cgo_enabled = true;
     // The flags of the files on disk (what gcc will see), read as core's loader reads them.
     let mut sources = Vec::new();
-    for f in &p.cgo_files {
+    for f in p.cgo_files() {
         let path = dir.join(f);
         let src = std::fs::read(&path)
             .map_err(|e| Prep::Refused(ExecError::Io(format!("read {}: {e}", path.display()))))?;
         sources.push(src);
     }
-    let flags = cgo::package_flags(&dir.to_string_lossy(), &p.cgo_files, &ctx, |f| {
-        let i = p.cgo_files.iter().position(|g| g == f)?;
+    let flags = cgo::package_flags(&dir.to_string_lossy(), p.cgo_files(), &ctx, |f| {
+        let i = p.cgo_files().iter().position(|g| g == f)?;
         Some(sources[i].as_slice())
     })
     .map_err(Prep::GoError)?;
@@ -237,9 +237,9 @@ fn find_cc(name: &str) -> Option<PathBuf> {
 /// exec.go's `gccfiles` ([`cgo::gcc_files`]), after go's check that none of the assembly gcc
 /// gets is Go assembly (which only runtime/cgo, whose Go assembly `asm` assembles, may have).
 fn gcc_files(p: &PkgNode, dir: &Path) -> Result<Vec<String>, String> {
-    let files = cgo::gcc_files(&p.import_path, p.standard, &p.c_files, &p.s_files);
+    let files = cgo::gcc_files(&p.import_path, p.standard, p.c_files(), p.s_files());
     if !(p.standard && p.import_path == "runtime/cgo") {
-        for s in &p.s_files {
+        for s in p.s_files() {
             if let Ok(data) = std::fs::read(dir.join(s)) {
                 if is_go_assembly(&data) {
                     return Err(cgo::go_assembly_error(s));
@@ -271,7 +271,7 @@ fn syso_files(plan: &Plan, action: ActionIx, cx: &ExecContext) -> Vec<String> {
             continue;
         }
         if let Some(p) = plan.package(a) {
-            for f in p.syso_files.iter().filter(|f| plain_file_name(f)) {
+            for f in p.syso_files().iter().filter(|f| plain_file_name(f)) {
                 let path = clean_path(Path::new(&cx.subst(&format!("{}/{f}", p.dir))));
                 if cx.readable.iter().any(|r| path.starts_with(r)) {
                     out.insert(path.to_string_lossy().into_owned());
@@ -556,7 +556,7 @@ impl Pkg<'_> {
             name: &p.name,
             dir: &dir,
             standard: p.standard,
-            cgo_files: &p.cgo_files,
+            cgo_files: p.cgo_files(),
             gcc_files: self.gccfiles.clone(),
             objdir: &self.objdir,
             cwd: &cwd,

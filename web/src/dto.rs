@@ -356,12 +356,12 @@ impl Plan {
                 standard: k.is_standard(),
                 root: k.root,
                 files: [
-                    &n.go_files,
-                    &n.cgo_files,
-                    &n.s_files,
-                    &n.h_files,
-                    &n.c_files,
-                    &n.embed_files,
+                    n.go_files.as_slice(),
+                    n.cgo_files(),
+                    n.s_files(),
+                    n.h_files(),
+                    n.c_files(),
+                    n.embed_files(),
                 ]
                 .into_iter()
                 .flatten()

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use buildlab_core::plan::{BuildMode, ModuleInfo, PkgNode, PlanInput};
+use buildlab_core::plan::{BuildMode, ModuleInfo, PkgMore, PkgNode, PlanInput};
 use buildlab_core::workspace::Workspace;
 use serde_json::Value;
 
@@ -89,32 +89,37 @@ pub fn input_from_list(list: &[Value]) -> PlanInput {
             })
             .unwrap_or_default();
         import_map.sort();
-        packages.push(PkgNode {
-            import_path: s(p, "ImportPath"),
-            name: s(p, "Name"),
-            dir: s(p, "Dir"),
-            standard: p.get("Standard").and_then(Value::as_bool).unwrap_or(false),
-            imports: strs(p, "Imports")
-                .iter()
-                .filter(|i| *i != "C")
-                .map(|i| index[i])
-                .collect(),
-            import_map,
-            go_files: strs(p, "GoFiles"),
-            s_files: strs(p, "SFiles"),
-            h_files: strs(p, "HFiles"),
-            cgo_files: strs(p, "CgoFiles"),
-            c_files: strs(p, "CFiles"),
-            syso_files: strs(p, "SysoFiles"),
-            cgo_flags: buildlab_core::cgo::CgoFlags {
-                cppflags: strs(p, "CgoCPPFLAGS"),
-                cflags: strs(p, "CgoCFLAGS"),
-                ldflags: strs(p, "CgoLDFLAGS"),
-            },
-            embed_patterns: Default::default(),
-            embed_files: strs(p, "EmbedFiles"),
-            module,
-        });
+        packages.push(
+            PkgNode {
+                import_path: s(p, "ImportPath"),
+                name: s(p, "Name"),
+                dir: s(p, "Dir"),
+                standard: p.get("Standard").and_then(Value::as_bool).unwrap_or(false),
+                imports: strs(p, "Imports")
+                    .iter()
+                    .filter(|i| *i != "C")
+                    .map(|i| index[i])
+                    .collect(),
+                go_files: strs(p, "GoFiles"),
+                module,
+                more: None,
+            }
+            .with_more(PkgMore {
+                import_map,
+                s_files: strs(p, "SFiles"),
+                h_files: strs(p, "HFiles"),
+                cgo_files: strs(p, "CgoFiles"),
+                c_files: strs(p, "CFiles"),
+                syso_files: strs(p, "SysoFiles"),
+                cgo_flags: buildlab_core::cgo::CgoFlags {
+                    cppflags: strs(p, "CgoCPPFLAGS"),
+                    cflags: strs(p, "CgoCFLAGS"),
+                    ldflags: strs(p, "CgoLDFLAGS"),
+                },
+                embed_patterns: Default::default(),
+                embed_files: strs(p, "EmbedFiles"),
+            }),
+        );
     }
     // `go list -deps` prints dependencies first; the command line matches in path order.
     let mut roots: Vec<usize> = list
