@@ -768,6 +768,28 @@ pub struct Timing {
     pub simulated: bool,
 }
 
+/// `BuildRun.work`: `-work`'s tree, made by the full module only (the first module hands a
+/// `-work` build over: `session::needs_full_module`).
+#[cfg(feature = "extras")]
+pub type WorkField = WorkDto;
+/// In the first module the field is always absent: a type without values, so that its
+/// serializer is `None`'s alone (not `WorkDto`'s).
+#[cfg(not(feature = "extras"))]
+pub type WorkField = Never;
+
+/// `BuildRun.real`: a real build's work on the helper, in the full module only (the first
+/// module refuses real builds).
+#[cfg(feature = "extras")]
+pub type RealField = RealRunDto;
+/// Always absent in the first module, as [`WorkField`].
+#[cfg(not(feature = "extras"))]
+pub type RealField = Never;
+
+/// A type without values, for the fields above.
+#[cfg(not(feature = "extras"))]
+#[derive(Serialize)]
+pub enum Never {}
+
 /// What `Lab.build` resolves to.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -794,7 +816,7 @@ pub struct BuildRun {
     /// Keys of the actions that ran (`build P`, `link P`).
     pub ran: Vec<String>,
     pub packages: Vec<PackageOutcome>,
-    pub work: Option<WorkDto>,
+    pub work: Option<WorkField>,
     pub binary: Option<BinaryDto>,
     pub cache: Option<CacheTraffic>,
     pub storage: Storage,
@@ -803,7 +825,7 @@ pub struct BuildRun {
     /// Set when loading or planning failed.
     pub plan_errors: Option<Plan>,
     /// A real build's work on the helper; absent for a simulation.
-    pub real: Option<RealRunDto>,
+    pub real: Option<RealField>,
     /// Where a simulated build's page time went, ms: before the first action (plan, action
     /// IDs, the IndexedDB read), the drive, the flush. Absent for a real build (see `real`).
     pub phases: Option<PhasesDto>,
@@ -1026,7 +1048,7 @@ impl BuildRun {
             .collect();
         // Only the full module makes `-work`'s tree (`session::needs_full_module`).
         #[cfg(not(feature = "extras"))]
-        let work = None;
+        let work: Option<Never> = None;
         #[cfg(feature = "extras")]
         let work = b.work.as_ref().map(|w| WorkDto {
             dir: w.root.clone(),
@@ -1079,7 +1101,10 @@ impl BuildRun {
             }),
             timing: Some(Timing {
                 real_ms: r.wall_ms,
+                #[cfg(feature = "extras")]
                 simulated: b.real.is_none(),
+                #[cfg(not(feature = "extras"))]
+                simulated: true,
             }),
             hits,
             misses,
@@ -1113,7 +1138,11 @@ impl BuildRun {
             storage: (&b.storage).into(),
             events,
             plan_errors: None,
+            #[cfg(feature = "extras")]
             real: b.real.as_ref().map(RealRunDto::from),
+            // The first module builds with the simulation only.
+            #[cfg(not(feature = "extras"))]
+            real: None,
             phases: b.phases.as_ref().map(|p| PhasesDto {
                 plan_ms: p.plan_ms,
                 dry_ms: p.dry_ms,

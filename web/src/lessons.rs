@@ -114,7 +114,7 @@ pub async fn run_step<B: Backend + Clone>(
         .get(step)
         .ok_or_else(|| format!("lesson {} has no step {}", lesson.id, step + 1))?
         .clone();
-    cell.borrow_mut().step = None;
+    cell.borrow_mut().set_step(None);
     let mut builds: Vec<(String, BuildResult)> = Vec::new();
     let mut packages = Vec::new();
     let mut clock = now;
@@ -224,14 +224,14 @@ pub async fn run_step<B: Backend + Clone>(
     }
     let mut s = cell.borrow_mut();
     let module_root = s.module_root().to_string();
-    s.step = Some(StepRun {
+    s.set_step(Some(StepRun {
         lesson,
         step,
         builds,
         gocache: crate::gocache(),
         module_root,
         packages,
-    });
+    }));
     Ok(())
 }
 

@@ -55,7 +55,12 @@ pub struct OverlayFs {
     /// A sorted vector (core's `Names`), not a `BTreeSet<String>`: the B-tree code for
     /// `String` keys would be in the page's wasm for this set alone.
     dirs: Names,
-    loaded: BTreeMap<String, Vec<u8>>,
+    /// The bytes of each file as the store holds them (read, or written by a batch): what a
+    /// delete carries, so that it removes the record only while it is still those bytes. A map of
+    /// the same type as `files` (each held as `Body::Read` with mtime 0), not a
+    /// `BTreeMap<String, Vec<u8>>`: that type's B-tree code (insert, removal, search, clone,
+    /// ≈ 4 KB) was in the page's wasm for this map alone.
+    loaded: BTreeMap<String, (Body, UnixNanos)>,
     /// The journal, in the order the changes were made; a later change of a path replaces an
     /// earlier one ([`OverlayFs::take_batch`]). A vector, not a map: a B-tree map of its own
     /// value type would add its own copy of the B-tree code to the page's wasm.
@@ -93,7 +98,8 @@ impl Batch {
 impl OverlayFs {
     /// Adds a file read from the store, without journaling it.
     pub fn load(&mut self, path: &str, data: Vec<u8>, mtime: UnixNanos) {
-        self.loaded.insert(path.to_string(), data.clone());
+        self.loaded
+            .insert(path.to_string(), (Body::Read(data.clone()), 0));
         self.files
             .insert(path.to_string(), (Body::Read(data), mtime));
     }
@@ -171,7 +177,7 @@ impl OverlayFs {
                 Change::Write => {
                     if let Some((Body::Read(d), m)) = self.files.get(&path) {
                         b.writes.push((path.clone(), d.clone(), *m));
-                        self.loaded.insert(path, d.clone());
+                        self.loaded.insert(path, (Body::Read(d.clone()), 0));
                     }
                 }
                 Change::Delete(was) => {
@@ -224,7 +230,10 @@ impl CacheFs for OverlayFs {
     }
     fn remove(&mut self, path: &str) {
         let was = match self.files.remove(path) {
-            Some((Body::Read(_), _)) => self.loaded.get(path).cloned(),
+            Some((Body::Read(_), _)) => match self.loaded.get(path) {
+                Some((Body::Read(d), _)) => Some(d.clone()),
+                _ => None,
+            },
             Some((Body::Listed(_), _)) => None,
             None => return,
         };

@@ -1033,6 +1033,8 @@ pub async fn build<B: Backend + Clone + 'static>(
     run.phases.before_ms = do_start_us / 1e3;
     run.phases.drive_ms = (t_flush - t0) - run.phases.before_ms;
     let backend = early_backend.cloned();
+    // `built.real` is the full module's only (this function is compiled in both).
+    #[cfg_attr(not(feature = "extras"), allow(unused_mut))]
     let mut built = session::flush(
         cell,
         i,
@@ -1047,12 +1049,15 @@ pub async fn build<B: Backend + Clone + 'static>(
     )
     .await;
     // The flush's own time is known only after it (the early writes' wait included).
+    #[cfg(feature = "extras")]
     if let Some(r) = built.real.as_mut() {
         r.phases.flush_ms = session::page_ms() - t_flush;
     }
-    cell.borrow_mut().unsaved = backend
-        .filter(|_| !unsaved.is_empty())
-        .map(|b| (b, unsaved));
+    cell.borrow_mut().set_unsaved(
+        backend
+            .filter(|_| !unsaved.is_empty())
+            .map(|b| (b, unsaved)),
+    );
     Ok(built)
 }
 
@@ -1111,7 +1116,7 @@ pub async fn save_outputs<B: Backend + Clone + 'static>(
     fetcher: &JsValue,
     progress: &dyn Fn(u64, u64),
 ) -> Result<Saved, String> {
-    let Some((backend, unsaved)) = cell.borrow_mut().unsaved.take() else {
+    let Some((backend, unsaved)) = cell.borrow_mut().take_unsaved() else {
         return Ok(Saved::default());
     };
     let mut by_output: HashMap<String, Vec<Unsaved>> = HashMap::new();

@@ -17,7 +17,6 @@
 //! toolchain (the helper's).
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use buildlab_core::actionid::{DigestedFiles, WorkspaceFiles};
@@ -29,7 +28,9 @@ use buildlab_core::plan::{self, Plan, PlanError, Toolchain};
 use buildlab_core::rebuild::{self, BuildReport, Flags, Record};
 use buildlab_core::schedule;
 use buildlab_core::trace::{Trace, TraceAction};
-use buildlab_core::transcript::{self, WorkTree};
+use buildlab_core::transcript;
+#[cfg(feature = "extras")]
+use buildlab_core::transcript::WorkTree;
 use buildlab_core::workspace::Workspace;
 
 use crate::goflags::BuildFlags;
@@ -100,10 +101,12 @@ pub struct Session<B> {
     planned: Option<Rc<Planned>>,
     record: Rc<Record>,
     /// Target path → build ID of the simulated binary there.
-    binaries: BTreeMap<String, String>,
+    binaries: crate::store::Binaries,
     /// The last imported trace (cleared by a build: the timeline then shows the build's).
+    #[cfg(feature = "extras")]
     pub trace: Option<Trace>,
     /// The last build's trace with the plan it ran, for the exports.
+    #[cfg(feature = "extras")]
     pub last_build: Option<(Rc<Planned>, Trace)>,
     /// The last build's report: the lines each action hashed, asked for when the page shows
     /// them (`Lab.actionInputs`) rather than sent with every build.
@@ -115,6 +118,7 @@ pub struct Session<B> {
     /// The traces of the last builds, labelled, oldest first (what a share link records).
     pub history: Vec<(String, Trace)>,
     /// The lesson step that ran last and its builds, for the answers' checks.
+    #[cfg(feature = "extras")]
     pub step: Option<crate::lessons::StepRun>,
     /// Why the persisted record could not be used, if it could not.
     pub record_note: Option<String>,
@@ -131,17 +135,21 @@ pub struct Session<B> {
     settled: Option<DryKey>,
     /// The real Go the helper offers, when the page builds with it: plans are then made for
     /// that toolchain (its GOROOT, version, CPUs, `CGO_ENABLED`), as the helper makes them.
+    #[cfg(feature = "extras")]
     real: Option<RealGo>,
     /// Target path → the real binary there (its build ID and its content hash in the helper's
     /// store), for this page's lifetime: the working directory of real builds. A few paths at
     /// most: a vector, not a B-tree map of its own value type (its own copy of the B-tree code
     /// in the page's first module, which only ever looks one up: docs/benchmarks.md).
+    #[cfg(feature = "extras")]
     real_binaries: Vec<(String, RealBinary)>,
     /// A real build's cache entries whose outputs are still on the helper, with the cache they
     /// go to: saved after the build ([`crate::real::save_outputs`]).
+    #[cfg(feature = "extras")]
     pub(crate) unsaved: Option<(B, Vec<crate::real::Unsaved>)>,
     /// The cache of the toolchain not in use (see [`CacheSide`]); `None` until a real cache is
     /// attached ([`Session::attach_real_cache`]).
+    #[cfg(feature = "extras")]
     other: Option<CacheSide<B>>,
     /// The key listing asked for when the Build button was pressed ([`Session::list_ahead`]).
     ahead: Option<Ahead>,
@@ -264,21 +272,28 @@ impl<B: Backend + Clone> Session<B> {
             planned: None,
             record: Rc::new(Record::default()),
             binaries: workdir.binaries,
+            #[cfg(feature = "extras")]
             trace: None,
+            #[cfg(feature = "extras")]
             last_build: None,
             last_report: None,
             #[cfg(feature = "extras")]
             handed_inputs: Vec::new(),
             history: Vec::new(),
+            #[cfg(feature = "extras")]
             step: None,
             record_note: None,
             record_json: None,
             trim_checked: None,
             known: Rc::new(OverlayFs::default()),
             settled: None,
+            #[cfg(feature = "extras")]
             real: None,
+            #[cfg(feature = "extras")]
             real_binaries: Vec::new(),
+            #[cfg(feature = "extras")]
             unsaved: None,
+            #[cfg(feature = "extras")]
             other: None,
             ahead: None,
             index_written: false,
@@ -287,6 +302,7 @@ impl<B: Backend + Clone> Session<B> {
         s
     }
 
+    #[cfg(feature = "extras")]
     fn take_side(&mut self) -> CacheSide<B> {
         CacheSide {
             backend: self.backend.take(),
@@ -312,11 +328,13 @@ impl<B: Backend + Clone> Session<B> {
     }
 
     /// Whether the real toolchain's cache is attached (in use or set aside).
+    #[cfg(feature = "extras")]
     pub fn has_real_cache(&self) -> bool {
         self.real.is_some() || self.other.is_some()
     }
 
     /// Attaches the real toolchain's cache, set aside until a real build.
+    #[cfg(feature = "extras")]
     pub fn attach_real_cache(&mut self, side: CacheSide<B>) {
         if !self.has_real_cache() {
             self.other = Some(side);
@@ -326,11 +344,11 @@ impl<B: Backend + Clone> Session<B> {
     /// Builds from now on with the helper's real Go (`Some`) or the simulation (`None`). The
     /// plan is redone when this changes (the toolchain is hashed into every action ID), and
     /// switching between the two switches caches. A real cache not attached yet starts empty in
-    /// memory. The first module builds with the simulation only (it refuses a real build and
-    /// the page loads the full module): there this is never asked to change anything.
+    /// memory. Only in the full module: the first builds with the simulation only (it refuses a
+    /// real build and the page loads the full module).
+    #[cfg(feature = "extras")]
     pub fn set_real(&mut self, real: Option<RealGo>) {
-        if real == self.real || !cfg!(feature = "extras") {
-            debug_assert!(real == self.real, "the first module builds no real builds");
+        if real == self.real {
             return;
         }
         if real.is_some() != self.real.is_some() {
@@ -354,10 +372,10 @@ impl<B: Backend + Clone> Session<B> {
     /// The real Go this session builds with, if it builds with one: never in the first module
     /// (see [`Session::set_real`]), where the real paths below then compile away.
     pub fn real(&self) -> Option<&RealGo> {
-        match cfg!(feature = "extras") {
-            true => self.real.as_ref(),
-            false => None,
-        }
+        #[cfg(feature = "extras")]
+        return self.real.as_ref();
+        #[cfg(not(feature = "extras"))]
+        None
     }
 
     /// The real binary the current plan installs, if a real build left it in place.
@@ -407,13 +425,20 @@ impl<B: Backend + Clone> Session<B> {
     }
 
     /// Remembers a finished build for the exports and share links (at most [`HISTORY`] kept).
+    /// The first module keeps the history only (for `Lab.handoff`): the last build's plan and
+    /// trace are for the full module's exports.
     pub fn remember(&mut self, label: String, planned: Rc<Planned>, trace: Trace) {
-        self.trace = None;
-        self.history.push((label, trace.clone()));
+        #[cfg(feature = "extras")]
+        {
+            self.trace = None;
+            self.last_build = Some((planned, trace.clone()));
+        }
+        #[cfg(not(feature = "extras"))]
+        drop(planned);
+        self.history.push((label, trace));
         if self.history.len() > HISTORY {
             self.history.remove(0);
         }
-        self.last_build = Some((planned, trace));
     }
 
     /// Loads and plans the workspace for `go build` with these patterns and directory.
@@ -478,12 +503,44 @@ impl<B: Backend + Clone> Session<B> {
     fn target(&self, p: &Planned) -> Option<String> {
         let path = p.binary_path()?;
         match self.real() {
+            #[cfg(feature = "extras")]
             Some(_) => self.real_binary_at(&path).map(|b| b.build_id.clone()),
-            None => self.binaries.get(&path).cloned(),
+            _ => self.binaries.get(&path).cloned(),
         }
     }
 
+    /// Keeps a real build's entries whose outputs are still on the helper (none in the first
+    /// module, which runs no real builds).
+    pub(crate) fn set_unsaved(&mut self, unsaved: Option<(B, Vec<crate::real::Unsaved>)>) {
+        #[cfg(feature = "extras")]
+        {
+            self.unsaved = unsaved;
+        }
+        #[cfg(not(feature = "extras"))]
+        drop(unsaved);
+    }
+
+    /// Takes what [`Session::set_unsaved`] kept.
+    pub(crate) fn take_unsaved(&mut self) -> Option<(B, Vec<crate::real::Unsaved>)> {
+        #[cfg(feature = "extras")]
+        return self.unsaved.take();
+        #[cfg(not(feature = "extras"))]
+        None
+    }
+
+    /// Sets the lesson step that ran last (the first module keeps none: lessons are the full
+    /// module's).
+    pub fn set_step(&mut self, step: Option<crate::lessons::StepRun>) {
+        #[cfg(feature = "extras")]
+        {
+            self.step = step;
+        }
+        #[cfg(not(feature = "extras"))]
+        drop(step);
+    }
+
     /// The real binary a real build left at `path`.
+    #[cfg(feature = "extras")]
     fn real_binary_at(&self, path: &str) -> Option<&RealBinary> {
         self.real_binaries
             .iter()
@@ -762,7 +819,8 @@ pub struct Built {
     pub flags: BuildFlags,
     /// Transcript, trace, report, exit status, the simulated wall time.
     pub result: BuildResult,
-    /// `$WORK` as `-work` keeps it.
+    /// `$WORK` as `-work` keeps it (the first module hands `-work` builds over).
+    #[cfg(feature = "extras")]
     pub work: Option<WorkTree>,
     /// `WORK=` of this build.
     pub work_dir: String,
@@ -773,6 +831,7 @@ pub struct Built {
     /// Set when this build's flush failed and the session fell back to memory.
     pub fallback: Option<StoreError>,
     /// `None` for a simulation; what the real tools did otherwise.
+    #[cfg(feature = "extras")]
     pub real: Option<crate::real::RealRun>,
     /// Where a simulated build's page time went (a real build's is in `real`).
     pub phases: Option<crate::real::Phases>,
@@ -815,6 +874,7 @@ pub async fn build<B: Backend + Clone>(
     let f = &req.flags;
     let t0 = page_ms();
     // A simulated build plans for the simulated toolchain, whatever the last build used.
+    #[cfg(feature = "extras")]
     cell.borrow_mut().set_real(None);
     let (i, flags) = prepare(cell, req)?;
     let t_read = page_ms();
@@ -967,12 +1027,6 @@ fn kept_work_tree(
     })
 }
 
-/// None: the first module hands `-work` builds to the full module ([`needs_full_module`]).
-#[cfg(not(feature = "extras"))]
-fn kept_work_tree(_: &Planned, _: &BuildFlags, _: &str, _: &BuildResult) -> Option<WorkTree> {
-    None
-}
-
 /// Plans for this request's machine, patterns, directory and `-o` (kept when they are the last
 /// plan's).
 fn plan_request<B: Backend + Clone>(
@@ -1011,6 +1065,7 @@ pub fn needs_full_module<B: Backend + Clone>(cell: &RefCell<Session<B>>, req: &R
     if !(f.n || f.x) {
         return false;
     }
+    #[cfg(feature = "extras")]
     cell.borrow_mut().set_real(None);
     if plan_request(cell, req).is_err() {
         return false;
@@ -1048,6 +1103,8 @@ pub(crate) async fn flush<B: Backend + Clone>(
     real: Option<crate::real::RealRun>,
 ) -> Built {
     let p = &i.planned;
+    // None in the first module: it hands `-work` builds to the full one ([`needs_full_module`]).
+    #[cfg(feature = "extras")]
     let work = kept_work_tree(p, f, &work_dir, &result);
 
     let mut batch = cache.fs_mut().take_batch();
@@ -1170,6 +1227,7 @@ pub(crate) async fn flush<B: Backend + Clone>(
         planned: i.planned.clone(),
         flags: f.clone(),
         result,
+        #[cfg(feature = "extras")]
         work,
         work_dir,
         read,
@@ -1177,6 +1235,7 @@ pub(crate) async fn flush<B: Backend + Clone>(
         corrupt,
         storage: s.storage.clone(),
         fallback,
+        #[cfg(feature = "extras")]
         real,
         phases: None,
     }

@@ -500,9 +500,35 @@ impl Present {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Workdir {
     /// Target path → the build ID of the binary there.
-    pub binaries: std::collections::BTreeMap<String, String>,
+    pub binaries: Binaries,
     /// The why-rebuilt record's JSON.
     pub record: Option<String>,
+}
+
+/// Target path → the build ID of the simulated binary there: one per main package built, a few
+/// at most. A vector, not a `BTreeMap<String, String>`: that map type's B-tree code was in the
+/// page's first-load wasm for this map alone (docs/benchmarks.md, Page weight).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Binaries(Vec<(String, String)>);
+
+impl Binaries {
+    /// Sets the binary at `path`, replacing the one there.
+    pub fn insert(&mut self, path: String, build_id: String) {
+        match self.0.iter_mut().find(|b| b.0 == path) {
+            Some(b) => b.1 = build_id,
+            None => self.0.push((path, build_id)),
+        }
+    }
+    /// The build ID of the binary at `path`.
+    pub fn get(&self, path: &str) -> Option<&String> {
+        self.0.iter().find(|b| b.0 == path).map(|b| &b.1)
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// Where a cache path lives: (store, key).
