@@ -3,14 +3,16 @@
 //! `<[T]>::sort_by` is generic over the element type and the comparison closure, so every call
 //! site gets its own copy of the standard library's driftsort: about 3.6 KB of wasm each, 17
 //! copies in the page's first-load module (docs/benchmarks.md, Page weight), more than any
-//! function of ours. Here the standard sort runs once, non-generic, over `u32` indices with the
-//! comparison behind `dyn`, and the caller's elements are then moved into that order in place.
-//! What a call site keeps of its own is a few hundred bytes.
+//! function of ours. Here one small merge sort runs, non-generic, over `u32` indices with the
+//! comparison behind `dyn` (not the standard sort: even one copy of it is ≈ 4 KB), and the
+//! caller's elements are then moved into that order in place. What a call site keeps of its own
+//! is a few hundred bytes.
 //!
-//! Same result as `sort_by` (stable: equal elements keep their order), O(n log n) comparisons,
-//! one `Vec<u32>` of scratch, one dynamic call per comparison: noise next to what the lists
-//! sorted here feed (tens to thousands of items per build). Hot sorts of large inputs may stay
-//! on the standard library's.
+//! Same result as `sort_by` (stable: equal elements keep their order), O(n log n) comparisons
+//! (n − 1 for input already in order), two `Vec<u32>`s of scratch, one dynamic call per
+//! comparison: noise next to what the lists sorted here feed
+//! (tens to thousands of items per build). Hot sorts of large inputs may stay on the standard
+//! library's.
 
 use std::cmp::Ordering;
 
@@ -38,10 +40,54 @@ pub fn sort_by_key<T, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
     sort_by(v, |a, b| key(a).cmp(&key(b)));
 }
 
-/// The one instantiation of the standard library's stable sort.
+/// The one sorting routine: a bottom-up merge sort of the indices, stable (a tie takes the left
+/// run's index first). Not the standard library's sort: its driftsort, even once for `u32`, is
+/// ≈ 4 KB of wasm (quicksort, drift, small sorts), this a few hundred bytes. Comparisons: at
+/// most ⌈log₂ n⌉ passes of fewer than n each, and n − 1 in all for input already in order (two
+/// neighbouring runs in order are copied after one comparison).
 #[inline(never)]
 fn sort_indices(order: &mut [u32], cmp: &mut dyn FnMut(u32, u32) -> Ordering) {
-    order.sort_by(|a, b| cmp(*a, *b));
+    let n = order.len();
+    let mut scratch = vec![0u32; n];
+    let mut in_order = true;
+    {
+        let (mut src, mut dst): (&mut [u32], &mut [u32]) = (&mut *order, &mut scratch);
+        let mut width = 1;
+        while width < n {
+            let mut start = 0;
+            while start < n {
+                let mid = (start + width).min(n);
+                let end = (start + 2 * width).min(n);
+                merge(&src[start..end], &mut dst[start..end], mid - start, cmp);
+                start = end;
+            }
+            std::mem::swap(&mut src, &mut dst);
+            in_order = !in_order;
+            width *= 2;
+        }
+    }
+    if !in_order {
+        order.copy_from_slice(&scratch);
+    }
+}
+
+/// Merges `src[..mid]` and `src[mid..]`, each in order, into `dst` (the same length).
+fn merge(src: &[u32], dst: &mut [u32], mid: usize, cmp: &mut dyn FnMut(u32, u32) -> Ordering) {
+    if mid == src.len() || cmp(src[mid - 1], src[mid]) != Ordering::Greater {
+        dst.copy_from_slice(src);
+        return;
+    }
+    let (mut i, mut j) = (0, mid);
+    for out in dst.iter_mut() {
+        let left = j == src.len() || (i < mid && cmp(src[i], src[j]) != Ordering::Greater);
+        if left {
+            *out = src[i];
+            i += 1;
+        } else {
+            *out = src[j];
+            j += 1;
+        }
+    }
 }
 
 /// Rearranges `v` so that position `i` holds what was at `order[i]`, following each cycle of
@@ -78,6 +124,37 @@ mod tests {
             let mut got = tagged;
             sort_by(&mut got, |a, b| a.0.cmp(&b.0));
             prop_assert_eq!(got, want);
+        }
+    }
+
+    proptest! {
+        /// Any length (runs of every width, odd tails) and any comparison outcome pattern.
+        #[test]
+        fn same_as_std_stable_sort_long(keys in proptest::collection::vec(0u16..300, 0..2_000)) {
+            let tagged: Vec<(u16, usize)> = keys.iter().copied().zip(0..).collect();
+            let mut want = tagged.clone();
+            want.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut got = tagged;
+            sort_by(&mut got, |a, b| a.0.cmp(&b.0));
+            prop_assert_eq!(got, want);
+        }
+    }
+
+    /// Input in order costs n − 1 comparisons; reversed input is sorted too.
+    #[test]
+    fn sorted_input_is_one_comparison_per_element() {
+        for n in [2usize, 3, 7, 8, 9, 100, 1_000] {
+            let mut v: Vec<usize> = (0..n).collect();
+            let mut calls = 0;
+            sort_by(&mut v, |a, b| {
+                calls += 1;
+                a.cmp(b)
+            });
+            assert_eq!(v, (0..n).collect::<Vec<_>>());
+            assert_eq!(calls, n - 1, "n = {n}");
+            let mut r: Vec<usize> = (0..n).rev().collect();
+            sort(&mut r);
+            assert_eq!(r, v);
         }
     }
 

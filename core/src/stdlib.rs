@@ -191,17 +191,23 @@ fn graph(i: usize) -> Option<&'static StdLib> {
     }
     let text = text(i)?;
     let want = EMBEDDED[i].0;
-    let raw = parse(text).unwrap_or_else(|e| panic!("std graph for {want:?}: {e}"));
+    // The target by name, not `{:?}`: `Target`'s `Debug` would be in the page's wasm for these
+    // messages alone.
+    let name = format!(
+        "{}/{} cgo{}",
+        want.goos, want.goarch, want.cgo_enabled as u8
+    );
+    let raw = parse(text).unwrap_or_else(|e| panic!("std graph {name}: {e}"));
     let lib = match raw.base {
         None => raw.into_lib(),
         Some(base) => {
             let j = TARGETS.iter().position(|t| *t == base);
-            let j = j.unwrap_or_else(|| panic!("{want:?}: no base {base:?}"));
+            let j = j.unwrap_or_else(|| panic!("std graph {name}: its base is not a known target"));
             raw.overlay_on(graph(j)?)
-                .unwrap_or_else(|e| panic!("std graph for {want:?}: {e}"))
+                .unwrap_or_else(|e| panic!("std graph {name}: {e}"))
         }
     };
-    assert_eq!(lib.target, want, "std graph has the wrong target");
+    assert!(lib.target == want, "std graph {name} has the wrong target");
     Some(PARSED[i].get_or_init(|| lib))
 }
 

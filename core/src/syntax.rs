@@ -185,7 +185,9 @@ pub fn unused_imports(
     }
     let mut errs = Vec::new();
     let mut lx = Lexer::new(src, &mut errs);
-    let mut qualified = std::collections::BTreeSet::new();
+    // A sorted vector, not a `BTreeSet<String>`: that type's B-tree code was in the page's wasm
+    // for this set alone (docs/benchmarks.md, Page weight).
+    let mut qualified = crate::object::Names::new();
     let mut prev_ident: Option<String> = None;
     loop {
         let t = lx.scan(&mut errs);

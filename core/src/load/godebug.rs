@@ -2,8 +2,6 @@
 //! changed after the main module's `go` version, overridden by `godebug` lines in `go.mod` and
 //! `//go:debug` directives in the main package's files.
 
-use std::collections::BTreeMap;
-
 /// go1.23.5's `internal/godebugs.All`, the entries with a `Changed` version: (name, the minor
 /// version whose default changed, the old value).
 const CHANGED: &[(&str, u32, &str)] = &[
@@ -26,7 +24,7 @@ const CHANGED: &[(&str, u32, &str)] = &[
 ];
 
 /// `godebugForGoVersion`: the old defaults for a module at go version `v` (`1.21`, `1.21.3`).
-fn for_go_version(v: &str) -> Option<BTreeMap<String, String>> {
+fn for_go_version(v: &str) -> Option<Vec<(&'static str, &'static str)>> {
     let mut v = v;
     if v.matches('.').count() >= 2 {
         let i = v.find('.')?;
@@ -38,35 +36,49 @@ fn for_go_version(v: &str) -> Option<BTreeMap<String, String>> {
         CHANGED
             .iter()
             .filter(|(_, changed, _)| n < *changed)
-            .map(|(k, _, old)| (k.to_string(), old.to_string()))
+            .map(|(k, _, old)| (*k, *old))
             .collect(),
     )
 }
 
 /// `defaultGODEBUG` for a main package: `go_version` is the main module's (`1.16` when go.mod
 /// has no `go` line), `settings` the go.mod `godebug` pairs then the `//go:debug` pairs in order.
+///
+/// go keeps them in a map (a later pair of a key replaces an earlier one), takes `default` out
+/// of it, lays it over the go version's old defaults and prints it in key order. Here the pairs
+/// are sorted in a vector (stable: a key's pairs keep their order) and the last of each key is
+/// printed: no B-tree map of its own type and no removal code in the page's wasm for it.
 pub(crate) fn default_godebug(go_version: &str, settings: &[(String, String)]) -> String {
-    let mut m: BTreeMap<String, String> = BTreeMap::new();
-    for (k, v) in settings {
-        m.insert(k.clone(), v.clone());
-    }
     let mut version = go_version.to_string();
-    if let Some(v) = m.remove("default") {
-        let v = v.trim_start_matches("go").to_string();
+    if let Some((_, v)) = settings.iter().rev().find(|(k, _)| k == "default") {
+        let v = v.trim_start_matches("go");
         if v.split('.')
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
         {
-            version = v;
+            version = v.to_string();
         }
     }
-    if let Some(mut defaults) = for_go_version(&version) {
-        defaults.extend(m);
-        m = defaults;
+    let mut pairs: Vec<(&str, &str)> = for_go_version(&version).unwrap_or_default();
+    pairs.extend(
+        settings
+            .iter()
+            .filter(|(k, _)| k != "default")
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    crate::sort::sort_by(&mut pairs, |a, b| a.0.cmp(b.0));
+    let mut out = String::new();
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if pairs.get(i + 1).is_some_and(|next| next.0 == *k) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(k);
+        out.push('=');
+        out.push_str(v);
     }
-    m.iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(",")
+    out
 }
 
 /// The `//go:debug key=value` directives of a Go file: `//go:` line comments before the package
@@ -107,6 +119,79 @@ pub(crate) fn directives(src: &[u8]) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
+
+    /// The map-based version this file had before (go's own way), kept to hold the vector one to.
+    fn default_godebug_by_map(go_version: &str, settings: &[(String, String)]) -> String {
+        let mut m: BTreeMap<String, String> = BTreeMap::new();
+        for (k, v) in settings {
+            m.insert(k.clone(), v.clone());
+        }
+        let mut version = go_version.to_string();
+        if let Some(v) = m.remove("default") {
+            let v = v.trim_start_matches("go").to_string();
+            if v.split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+            {
+                version = v;
+            }
+        }
+        if let Some(defaults) = for_go_version(&version) {
+            let mut d: BTreeMap<String, String> = defaults
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            d.extend(m);
+            m = d;
+        }
+        m.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    #[test]
+    fn godebug_is_the_map_based_result() {
+        let keys = [
+            "panicnil",
+            "default",
+            "zz",
+            "asynctimerchan",
+            "aa",
+            "tls3des",
+        ];
+        let values = [
+            "1", "0", "go1.20", "1.22", "go1.21.3", "x", "", "go", "1..2",
+        ];
+        let versions = ["1.16", "1.21", "1.22.1", "1.23", "1.23.5", "2.0", "bad", ""];
+        // Every sequence of up to three settings over these keys and values, at every version.
+        let mut seqs: Vec<Vec<(String, String)>> = vec![Vec::new()];
+        for _ in 0..3 {
+            let mut next = Vec::new();
+            for s in &seqs {
+                for (i, k) in keys.iter().enumerate() {
+                    for v in values.iter().skip(i % 3).step_by(3) {
+                        let mut t = s.clone();
+                        t.push((k.to_string(), v.to_string()));
+                        next.push(t);
+                    }
+                }
+            }
+            seqs.extend(next.into_iter().filter(|t| t.len() <= 3));
+            seqs.sort();
+            seqs.dedup();
+        }
+        assert!(seqs.len() > 1_000, "{}", seqs.len());
+        for v in versions {
+            for s in &seqs {
+                assert_eq!(
+                    default_godebug(v, s),
+                    default_godebug_by_map(v, s),
+                    "{v} {s:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn load_godebug_defaults_follow_the_go_version() {
