@@ -1276,7 +1276,7 @@ impl<'a> Builder<'a> {
                 self.graph.add_edge(a, d, ());
             }
         }
-        self.paths.linked.sort_unstable();
+        crate::sort::sort(&mut self.paths.linked);
         self.paths.linked.dedup();
         Ok((self.graph, root, self.paths))
     }

@@ -30,6 +30,28 @@ pub fn sort_by<T>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) {
     permute(v, &mut order);
 }
 
+/// [`sort_by`] for slices that are nearly always short: up to [`SMALL`] elements are sorted in
+/// place by insertion (no scratch to allocate, a few dozen bytes of code per call site), longer
+/// ones by [`sort_by`]. Stable, as `sort_by`. For hot loops over tiny lists (a directory's
+/// imports), where `sort_by`'s two scratch vectors per call would cost more than the sort.
+/// (Tried for ~8 elements of 56 bytes: finding the place then `rotate_right`, and sorting
+/// positions on the stack then moving the elements once, both ran more instructions.)
+pub fn sort_small_by<T>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) {
+    if v.len() > SMALL {
+        return sort_by(v, cmp);
+    }
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && cmp(&v[j - 1], &v[j]) == Ordering::Greater {
+            v.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
+/// The longest slice [`sort_small_by`] sorts by insertion.
+pub const SMALL: usize = 24;
+
 /// Sorts `v` stably by its elements' order, as `v.sort()` would.
 pub fn sort<T: Ord>(v: &mut [T]) {
     sort_by(v, T::cmp);
@@ -155,6 +177,19 @@ mod tests {
             let mut r: Vec<usize> = (0..n).rev().collect();
             sort(&mut r);
             assert_eq!(r, v);
+        }
+    }
+
+    proptest! {
+        /// Short and long slices (either side of `SMALL`), many ties: the same as std's stable sort.
+        #[test]
+        fn sort_small_by_is_std_stable_sort(keys in proptest::collection::vec(0u8..6, 0..60)) {
+            let tagged: Vec<(u8, usize)> = keys.iter().copied().zip(0..).collect();
+            let mut want = tagged.clone();
+            want.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut got = tagged;
+            sort_small_by(&mut got, |a, b| a.0.cmp(&b.0));
+            prop_assert_eq!(got, want);
         }
     }
 
