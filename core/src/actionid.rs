@@ -736,7 +736,7 @@ pub fn compile_id(
             "cgo {}\n",
             go_quote(tool_id(tc, "cgo").as_bytes())
         ));
-        h.line(&cc_line(tc, &p.cgo_flags()));
+        h.line(&cc_line(tc, p.cgo_flags()));
         h.line(&format!(
             "CC ID={}\n",
             go_quote(crate::cgo::cc_id(tc).as_bytes())

@@ -306,7 +306,7 @@ pub fn for_action(
         goarch: &tc.goarch,
         cgo_tool: cgo_tool(tc),
         cc: &tc.cc,
-        flags: &p.cgo_flags(),
+        flags: p.cgo_flags(),
         seed: build_id.split('/').next().unwrap_or_default(),
         syso: syso_files(plan, a),
         support,

@@ -2530,7 +2530,7 @@ mod tests {
                 ..LoadRequest::default()
             };
             let l = load(&w, &req).unwrap();
-            let got: Vec<(&str, Option<&str>, bool)> = l
+            let mut got: Vec<(&str, Option<&str>, bool)> = l
                 .packages
                 .iter()
                 .zip(&l.input.packages)
@@ -2543,7 +2543,6 @@ mod tests {
                 ("example.com/lib", Some("lib"), false),
                 ("strings", None, true),
             ];
-            let mut got = got;
             got.sort();
             want.sort();
             assert_eq!(got, want, "root {root:?}");
