@@ -150,6 +150,28 @@ impl<V> Keyed<V> {
         self.find(key).ok().map(|i| &self.0[i].1)
     }
 
+    /// The value of `key`, to change in place.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
+        self.find(key).ok().map(|i| &mut self.0[i].1)
+    }
+
+    /// Takes `key` out, with its value (as `BTreeMap::remove`).
+    pub fn remove(&mut self, key: &str) -> Option<V> {
+        self.find(key).ok().map(|i| self.0.remove(i).1)
+    }
+
+    /// Keeps the entries `keep` says yes to (as `BTreeMap::retain`).
+    pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut V) -> bool) {
+        self.0.retain_mut(|(k, v)| keep(k, v));
+    }
+
+    /// The entries from the first key not below `key` on, in name order (as
+    /// `BTreeMap::range(key..)`).
+    pub fn iter_from(&self, key: &str) -> impl Iterator<Item = (&String, &V)> {
+        let at = self.find(key).unwrap_or_else(|i| i);
+        self.0[at..].iter().map(|(k, v)| (k, v))
+    }
+
     pub fn contains_key(&self, key: &str) -> bool {
         self.find(key).is_ok()
     }

@@ -5,9 +5,8 @@
 //! This module knows nothing about a real disk: a native front end fills a `Workspace` through
 //! [`FileSource`], the page fills it from the editor, a share link from a txtar archive.
 
-use std::collections::BTreeMap;
 #[cfg(feature = "path-index")]
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A file's bytes: shared with the hash index when there is one (feature `path-index`).
 #[cfg(feature = "path-index")]
@@ -32,10 +31,20 @@ pub trait FileSource {
 /// index's code is 2.3 KB of gzipped wasm (docs/benchmarks.md).
 #[derive(Clone, Default)]
 pub struct Workspace {
-    files: BTreeMap<String, File>,
+    files: Files,
     #[cfg(feature = "path-index")]
     index: PathIndex,
 }
+
+/// The files in path order. With `path-index` (native front ends: workspaces of tens of
+/// thousands of files, filled one insert at a time in any order) a B-tree map; without it (the
+/// page: tens of files) a sorted vector, core's [`Keyed`](crate::object::Keyed), whose inserts
+/// shift the vector but whose code is a binary search, where each B-tree map type adds its own
+/// insert, search, removal and drop code to the page's wasm (docs/benchmarks.md, Page weight).
+#[cfg(feature = "path-index")]
+type Files = BTreeMap<String, File>;
+#[cfg(not(feature = "path-index"))]
+type Files = crate::object::Keyed<File>;
 
 /// A file's bytes and, with the feature `path-index`, where its path lies in the index's
 /// text (`NO_PATH` for a path whose hash another path holds), kept here so that
@@ -197,16 +206,18 @@ impl Workspace {
         } else {
             format!("{dir}/")
         };
-        self.files
-            .range(prefix.clone()..)
-            .take_while({
-                let prefix = prefix.clone();
-                move |(k, _)| k.starts_with(&prefix)
-            })
-            .filter_map(move |(k, v)| {
-                let rest = &k[prefix.len()..];
-                (!rest.contains('/')).then_some((rest, &v.bytes[..]))
-            })
+        #[cfg(feature = "path-index")]
+        let from = self.files.range(prefix.clone()..);
+        #[cfg(not(feature = "path-index"))]
+        let from = self.files.iter_from(&prefix);
+        from.take_while({
+            let prefix = prefix.clone();
+            move |(k, _)| k.starts_with(&prefix)
+        })
+        .filter_map(move |(k, v)| {
+            let rest = &k[prefix.len()..];
+            (!rest.contains('/')).then_some((rest, &v.bytes[..]))
+        })
     }
 
     /// Every directory that holds at least one file, including the root `""`, sorted.
@@ -487,6 +498,53 @@ mod tests {
         assert!(ws.is_empty());
         for bad in ["/etc/passwd", "../x", "a/../../x", "", "a\\b"] {
             assert!(ws.insert(bad, "x").is_err(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Through any inserts, replacements and removals, the workspace (a B-tree map with
+        /// `path-index`, a sorted vector without: `./dev test` runs this both ways) holds what
+        /// a plain `BTreeMap` of the same paths holds: the same files in the same order, the
+        /// same lookups, the same directories and directory listings.
+        #[test]
+        fn workspace_agrees_with_a_plain_ordered_map(
+            ops in proptest::collection::vec(
+                (proptest::bool::weighted(0.75), "(a|ab|a/b|b)?/?[a-c.]{1,3}", 0u8..4),
+                0..80,
+            )
+        ) {
+            let mut ws = Workspace::new();
+            let mut model = std::collections::BTreeMap::<String, Vec<u8>>::new();
+            for (insert, path, byte) in ops {
+                let Some(norm) = normalize(&path) else {
+                    proptest::prop_assert!(ws.insert(&path, vec![byte]).is_err());
+                    continue;
+                };
+                if insert {
+                    ws.insert(&path, vec![byte]).unwrap();
+                    model.insert(norm, vec![byte]);
+                } else {
+                    proptest::prop_assert_eq!(ws.remove(&path), model.remove(&norm));
+                }
+            }
+            let files: Vec<(&str, &[u8])> = ws.iter().collect();
+            let want: Vec<(&str, &[u8])> =
+                model.iter().map(|(p, d)| (p.as_str(), d.as_slice())).collect();
+            proptest::prop_assert_eq!(&files, &want);
+            for (p, d) in &model {
+                proptest::prop_assert_eq!(ws.get(p), Some(d.as_slice()));
+            }
+            proptest::prop_assert_eq!(ws.get("a/zz"), None);
+            for dir in ws.dirs() {
+                let listed: Vec<&str> = ws.dir_files(dir).map(|(n, _)| n).collect();
+                let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+                let want: Vec<&str> = model
+                    .keys()
+                    .filter_map(|p| p.strip_prefix(prefix.as_str()))
+                    .filter(|rest| !rest.contains('/'))
+                    .collect();
+                proptest::prop_assert_eq!(listed, want, "{}", dir);
+            }
         }
     }
 

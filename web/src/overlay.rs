@@ -21,11 +21,10 @@
 //! Not here: IndexedDB itself ([`crate::store`]) and the session's bookkeeping.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 
 use buildlab_core::cache::{Cache, CacheFs, DirCache, Entry, Miss, TrimReport, UnixNanos};
 use buildlab_core::hash::Digest;
-use buildlab_core::object::Names;
+use buildlab_core::object::{Keyed, Names};
 
 /// A pending change of one cache file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,7 +50,7 @@ enum Body {
 pub struct OverlayFs {
     /// Every file with its mtime, read ones and listed ones in one map: in the page's wasm each
     /// B-tree map type is its own copy of the B-tree code (docs/benchmarks.md, Page weight).
-    files: BTreeMap<String, (Body, UnixNanos)>,
+    files: Keyed<(Body, UnixNanos)>,
     /// A sorted vector (core's `Names`), not a `BTreeSet<String>`: the B-tree code for
     /// `String` keys would be in the page's wasm for this set alone.
     dirs: Names,
@@ -60,7 +59,7 @@ pub struct OverlayFs {
     /// the same type as `files` (each held as `Body::Read` with mtime 0), not a
     /// `BTreeMap<String, Vec<u8>>`: that type's B-tree code (insert, removal, search, clone,
     /// ≈ 4 KB) was in the page's wasm for this map alone.
-    loaded: BTreeMap<String, (Body, UnixNanos)>,
+    loaded: Keyed<(Body, UnixNanos)>,
     /// The journal, in the order the changes were made; a later change of a path replaces an
     /// earlier one ([`OverlayFs::take_batch`]). A vector, not a map: a B-tree map of its own
     /// value type would add its own copy of the B-tree code to the page's wasm.
@@ -260,7 +259,7 @@ impl CacheFs for OverlayFs {
         };
         // Sorted already: one map holds read and listed files alike.
         self.files
-            .range(prefix.clone()..)
+            .iter_from(&prefix)
             .map(|(k, _)| k)
             .take_while(|k| k.starts_with(&prefix))
             .filter_map(|k| k.strip_prefix(&prefix))
