@@ -30,7 +30,7 @@
 //! the cgo/gcc commands of a package using cgo are one [`Step::Cgo`], detailed by
 //! [`crate::cgo`]. No IO, no clock, no threads: this builds for wasm32 too.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -1027,24 +1027,55 @@ enum InstallMode {
     Install,
 }
 
-/// Hash tables with a fast, fixed-seed hash (foldhash) for the builder's lookups by package index
-/// or path. Only ever queried, never iterated, so their order cannot reach the plan.
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+/// cmd/go's actionCache: the action made for (mode, package), for the four modes it caches
+/// (`build`, `link` and their installs), as a table by package index: packages are dense
+/// indices, so a lookup is an index, not a hash (and the page's wasm carries no hash table
+/// type for it).
+struct ActionCache(Vec<[u32; 4]>);
+
+impl ActionCache {
+    const NONE: u32 = u32::MAX;
+
+    fn new(packages: usize) -> Self {
+        ActionCache(vec![[Self::NONE; 4]; packages])
+    }
+
+    fn slot(mode: Mode) -> usize {
+        match mode {
+            Mode::Build => 0,
+            Mode::Link => 1,
+            Mode::BuildInstall => 2,
+            Mode::LinkInstall => 3,
+            m => unreachable!("cmd/go caches no {} action", m.as_str()),
+        }
+    }
+
+    fn get(&self, mode: Mode, p: usize) -> Option<ActionIx> {
+        let a = self.0[p][Self::slot(mode)];
+        (a != Self::NONE).then(|| ActionIx::new(a as usize))
+    }
+
+    fn insert(&mut self, mode: Mode, p: usize, a: ActionIx) {
+        let a = u32::try_from(a.index()).expect("fewer than 2^32 actions");
+        self.0[p][Self::slot(mode)] = a;
+    }
+}
 
 struct Builder<'a> {
     input: &'a PlanInput,
     tc: &'a Toolchain,
     graph: DiGraph<Action, ()>,
     /// cmd/go's actionCache, keyed by (mode, package).
-    cache: FastMap<(Mode, usize), ActionIx>,
+    cache: ActionCache,
     objdir_seq: u32,
     /// Internal imports per package (source imports + implicit ones), back to back: package
     /// `p`'s are `internal[internal_ends[p - 1]..internal_ends[p]]` ([`Builder::internal`]).
     /// One vector rather than one per package.
     internal: Vec<usize>,
     internal_ends: Vec<usize>,
-    /// Install targets (cmd/go's `p.Target`), set only by `-o`.
-    targets: FastMap<usize, String>,
+    /// Install targets (cmd/go's `p.Target`) by package, set only by `-o` (one, or one per
+    /// main package of the patterns with `-o DIR/`): a short list, searched.
+    targets: Vec<(usize, String)>,
     in_progress: Vec<usize>,
     /// `in_progress` as a membership table by package (the stack can be thousands deep).
     on_stack: Vec<bool>,
@@ -1126,11 +1157,11 @@ impl<'a> Builder<'a> {
             input,
             tc,
             graph: DiGraph::with_capacity(n + 8, edges),
-            cache: FastMap::with_capacity_and_hasher(n + 8, Default::default()),
+            cache: ActionCache::new(n),
             objdir_seq: 0,
             internal,
             internal_ends,
-            targets: FastMap::default(),
+            targets: Vec::new(),
             // The build walk's stack, sized for the deepest chain of imports.
             in_progress: Vec::with_capacity(n),
             on_stack: vec![false; n],
@@ -1240,7 +1271,7 @@ impl<'a> Builder<'a> {
                         continue;
                     }
                     let name = default_exec_name(&self.pkg(p).import_path) + self.tc.exe_suffix();
-                    self.targets.insert(p, format!("{dir}/{name}"));
+                    self.targets.push((p, format!("{dir}/{name}")));
                     deps.push(self.auto_action(InstallMode::Install, p));
                 }
                 if deps.is_empty() {
@@ -1252,7 +1283,7 @@ impl<'a> Builder<'a> {
                 if roots.len() > 1 {
                     return Err(vec![PlanError::MultipleToFile]);
                 }
-                self.targets.insert(roots[0], file);
+                self.targets.push((roots[0], file));
                 self.auto_action(InstallMode::Install, roots[0])
             }
             None => {
@@ -1292,7 +1323,7 @@ impl<'a> Builder<'a> {
     /// action.go CompileAction (depMode is always ModeBuild for go build).
     fn compile_action(&mut self, mut mode: InstallMode, p: usize) -> ActionIx {
         if mode == InstallMode::Install
-            && (!self.targets.contains_key(&p) || self.paths.facts[p].main())
+            && (self.target(p).is_none() || self.paths.facts[p].main())
         {
             mode = InstallMode::Build;
         }
@@ -1310,7 +1341,7 @@ impl<'a> Builder<'a> {
     /// The work directory is numbered when a package is entered, the action added when it is
     /// left, as in cmd/go.
     fn build_action(&mut self, p: usize) -> ActionIx {
-        if let Some(&a) = self.cache.get(&(Mode::Build, p)) {
+        if let Some(a) = self.cache.get(Mode::Build, p) {
             return a;
         }
         let mut frames = match self.enter_build(p) {
@@ -1323,8 +1354,8 @@ impl<'a> Builder<'a> {
                 .expect("the walk ends with its first frame");
             if let Some(&q) = self.internal(top.p).get(top.next) {
                 top.next += 1;
-                match self.cache.get(&(Mode::Build, q)) {
-                    Some(&a) => top.deps.push(a),
+                match self.cache.get(Mode::Build, q) {
+                    Some(a) => top.deps.push(a),
                     None => match self.enter_build(q) {
                         Ok(f) => frames.push(f),
                         Err(stand_in) => frames.last_mut().expect("top").deps.push(stand_in),
@@ -1344,7 +1375,7 @@ impl<'a> Builder<'a> {
                 deps,
             );
             self.graph[a].objdir = Some(objdir);
-            self.cache.insert((Mode::Build, p), a);
+            self.cache.insert(Mode::Build, p, a);
             match frames.last_mut() {
                 Some(up) => up.deps.push(a),
                 None => return a,
@@ -1382,8 +1413,8 @@ impl<'a> Builder<'a> {
 
     /// action.go LinkAction.
     fn link_action(&mut self, mode: InstallMode, p: usize) -> ActionIx {
-        let a = match self.cache.get(&(Mode::Link, p)) {
-            Some(&a) => a,
+        let a = match self.cache.get(Mode::Link, p) {
+            Some(a) => a,
             None => {
                 let a1 = self.compile_action(InstallMode::Build, p);
                 let objdir = self.graph[a1].objdir;
@@ -1401,7 +1432,7 @@ impl<'a> Builder<'a> {
                 let rest = self.graph[a].deps[1..].to_vec();
                 let nop = self.add(Mode::Nop, None, rest);
                 self.graph[a1].deps.push(nop);
-                self.cache.insert((Mode::Link, p), a);
+                self.cache.insert(Mode::Link, p, a);
                 a
             }
         };
@@ -1448,6 +1479,14 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// `-o`'s install target of package `p`, if it has one.
+    fn target(&self, p: usize) -> Option<&str> {
+        self.targets
+            .iter()
+            .find(|(q, _)| *q == p)
+            .map(|(_, t)| t.as_str())
+    }
+
     /// action.go installAction: the install overwrites `a1` in place and the build moves to a
     /// fresh node, so every earlier reference to the build now reaches the install.
     fn install_action(&mut self, a1: ActionIx) -> ActionIx {
@@ -1461,21 +1500,21 @@ impl<'a> Builder<'a> {
         } else {
             Mode::BuildInstall
         };
-        if let Some(&a) = self.cache.get(&(key, p)) {
+        if let Some(a) = self.cache.get(key, p) {
             return a;
         }
         let build = self.graph[a1].clone();
         let objdir = build.objdir;
         self.note_package(build.package);
         let b = self.graph.add_node(build);
-        let target = self.targets.get(&p).cloned();
+        let target = self.target(p).map(str::to_string);
         let x = &mut self.graph[a1];
         x.mode = key;
         x.deps = vec![b];
         x.objdir = objdir;
         x.target = target.clone();
         x.built = target;
-        self.cache.insert((key, p), a1);
+        self.cache.insert(key, p, a1);
         a1
     }
 }

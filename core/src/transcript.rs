@@ -57,9 +57,10 @@
 //! objects, symabis, the compiler's `go_asm.h`, copied headers, cgo's and gcc's files) are listed
 //! with unknown size unless the caller fills it in. No IO, no clock, no threads.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use crate::cgo;
+use crate::object::Names;
 use crate::plan::{
     go_quote, ActionIx, FileContents, Invocation, Mode, Plan, Step, Tool, BUILD_ID, WORK,
 };
@@ -251,7 +252,7 @@ pub struct Settled {
     pending: Vec<Timed>,
     /// The shell state after the ops printed so far.
     script_dir: String,
-    made: HashSet<String>,
+    made: Names,
     began: bool,
 }
 
@@ -811,7 +812,7 @@ struct Shell<'a> {
     /// The directory of the printed script (`scriptDir`).
     script_dir: String,
     /// `mkdirCache`, in `$WORK` form.
-    made: HashSet<String>,
+    made: Names,
     chunks: Vec<Chunk>,
     exit_status: u8,
 }
@@ -830,7 +831,7 @@ impl<'a> Shell<'a> {
         Shell {
             script,
             script_dir: String::new(),
-            made: HashSet::new(),
+            made: Names::new(),
             chunks: Vec::new(),
             exit_status: 0,
         }
