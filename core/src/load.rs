@@ -28,7 +28,7 @@
 mod embed;
 mod godebug;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 
 use crate::constraint::{
@@ -40,10 +40,6 @@ use crate::plan::{BuildMode, ModuleInfo, PkgMore, PkgNode, PlanInput};
 use crate::scan::HeaderError;
 use crate::stdlib::{is_std_path, StdLib, StdPackage};
 use crate::workspace::Workspace;
-
-/// A hash map with a fast, fixed-seed hash (foldhash) for the loader's string-keyed tables.
-/// Never iterated into output, so its order cannot leak.
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 // ---------------------------------------------------------------------------------------------
 // API
@@ -282,7 +278,11 @@ pub(crate) struct Entries<'w> {
 /// asks about each one several times (resolution, `dirInModule`, the `...` walk).
 #[derive(Debug)]
 pub(crate) struct Tree<'w> {
-    dirs: FastMap<&'w str, Entries<'w>>,
+    /// Every directory and its entries, in the order they were first met (path order, parents
+    /// after their first child): a directory's [`Entries::index`] is its place here.
+    dirs: Vec<(&'w str, Entries<'w>)>,
+    /// The directories by their paths' hashes ([`HashIndex`], as the loader's [`PathTable`]).
+    by_hash: HashIndex,
     /// The directories that hold a `go.mod`, in path order: usually one or a few, which lets
     /// [`Modules::dir_in_module`] answer without a lookup per path element.
     gomod_dirs: Vec<&'w str>,
@@ -292,13 +292,16 @@ pub(crate) struct Tree<'w> {
 
 impl<'w> Tree<'w> {
     fn new(ws: &'w Workspace) -> Self {
-        // Sized for a directory per two files (rehashing a table of thousands of directories,
-        // entries and all, showed in the load's time); it grows if there are more.
-        let mut dirs: FastMap<&'w str, Entries<'w>> =
-            FastMap::with_capacity_and_hasher(ws.len() / 2 + 1, Default::default());
+        // Sized for a directory per two files and their parents (one per sixteen); it grows if
+        // there are more. (Regrown, the list was a copy and a second large block per load.)
+        let guess = ws.len() / 2 + ws.len() / 16 + 1;
+        let mut dirs = Dirs {
+            list: Vec::with_capacity(guess),
+            by_hash: HashIndex::with_capacity(guess),
+        };
         let mut gomod_dirs = Vec::new();
         let mut all_files = Vec::with_capacity(ws.len());
-        dirs.entry("").or_default();
+        dirs.add("", Entries::default());
         // Paths come in order, so each directory's files arrive in name order, and the files
         // directly inside a directory mostly one after another: a run of them takes one lookup.
         // The current run, gathered first so that a directory whose files are one run (most
@@ -333,12 +336,13 @@ impl<'w> Tree<'w> {
         }
         // Subdirectories arrive in path order, which is not name order (`a-b/x` comes before
         // `a/x`, but `a` before `a-b`).
-        for (i, e) in dirs.values_mut().enumerate() {
+        for (i, (_, e)) in dirs.list.iter_mut().enumerate() {
             crate::sort::sort(&mut e.dirs);
             e.index = i;
         }
         Tree {
-            dirs,
+            dirs: dirs.list,
+            by_hash: dirs.by_hash,
             gomod_dirs,
             files: all_files,
         }
@@ -352,17 +356,17 @@ impl<'w> Tree<'w> {
     /// Adds a run of files directly inside `dir` (in name order) to its entries: one lookup
     /// for the run's directory (its parents are listed after, if it is new).
     fn add_run(
-        dirs: &mut FastMap<&'w str, Entries<'w>>,
+        dirs: &mut Dirs<'w>,
         gomod_dirs: &mut Vec<&'w str>,
         files: &mut Vec<(&'w str, &'w [u8])>,
         dir: &'w str,
         run: &[(&'w str, &'w [u8])],
     ) {
-        let mut new = false;
-        let e = dirs.entry(dir).or_insert_with(|| {
-            new = true;
-            Entries::default()
-        });
+        let (i, new) = match dirs.find(dir) {
+            Some(i) => (i, false),
+            None => (dirs.add(dir, Entries::default()), true),
+        };
+        let e = &mut dirs.list[i].1;
         for &(name, _) in run {
             e.has_go |= name.ends_with(".go");
             if name == "go.mod" {
@@ -390,17 +394,17 @@ impl<'w> Tree<'w> {
 
     /// Lists the new directory `dir` in its parent, adding the parents that are new too: each
     /// directory is listed once, when it first appears.
-    fn list_in_parents(dirs: &mut FastMap<&'w str, Entries<'w>>, dir: &'w str) {
+    fn list_in_parents(dirs: &mut Dirs<'w>, dir: &'w str) {
         let mut d = dir;
         while !d.is_empty() {
             let parent = split(d).0;
-            if let Some(e) = dirs.get_mut(parent) {
-                e.dirs.push(d);
+            if let Some(i) = dirs.find(parent) {
+                dirs.list[i].1.dirs.push(d);
                 return;
             }
             let mut e = Entries::default();
             e.dirs.push(d);
-            dirs.insert(parent, e);
+            dirs.add(parent, e);
             d = parent;
         }
     }
@@ -408,15 +412,19 @@ impl<'w> Tree<'w> {
     /// The directory `dir` as the tree holds it (borrowed from the workspace) and its entries,
     /// if it is one.
     fn key(&self, dir: &str) -> Option<(&'w str, &Entries<'w>)> {
-        self.dirs.get_key_value(dir).map(|(k, e)| (*k, e))
+        let i = self
+            .by_hash
+            .find(HashIndex::hash(dir), |i| self.dirs[i].0 == dir)?;
+        let (k, e) = &self.dirs[i];
+        Some((*k, e))
     }
 
     pub(crate) fn entries(&self, dir: &str) -> Option<&Entries<'w>> {
-        self.dirs.get(dir)
+        self.key(dir).map(|(_, e)| e)
     }
 
     pub(crate) fn is_dir(&self, dir: &str) -> bool {
-        self.dirs.contains_key(dir)
+        self.key(dir).is_some()
     }
 
     pub(crate) fn is_file(&self, path: &str) -> bool {
@@ -426,7 +434,7 @@ impl<'w> Tree<'w> {
 
     /// `dir/name` is a file.
     pub(crate) fn has_file(&self, dir: &str, name: &str) -> bool {
-        self.dirs.get(dir).is_some_and(|e| {
+        self.entries(dir).is_some_and(|e| {
             if name == "go.mod" {
                 e.has_gomod
             } else {
@@ -454,9 +462,27 @@ impl<'w> Tree<'w> {
     /// `dir` as the tree holds it (borrowed from the workspace) and its entries, if it is a
     /// directory with Go files (`fsys.IsDirWithGoFiles`: any `*.go` file directly inside).
     fn go_dir(&self, dir: &str) -> Option<(&'w str, &Entries<'w>)> {
-        self.dirs
-            .get_key_value(dir)
-            .and_then(|(k, e)| e.has_go.then_some((*k, e)))
+        self.key(dir).filter(|(_, e)| e.has_go)
+    }
+}
+
+/// The tree's directories while [`Tree::new`] gathers them.
+struct Dirs<'w> {
+    list: Vec<(&'w str, Entries<'w>)>,
+    by_hash: HashIndex,
+}
+
+impl<'w> Dirs<'w> {
+    fn find(&self, dir: &str) -> Option<usize> {
+        self.by_hash
+            .find(HashIndex::hash(dir), |i| self.list[i].0 == dir)
+    }
+
+    /// Adds `dir` (not there yet); its place in the list.
+    fn add(&mut self, dir: &'w str, e: Entries<'w>) -> usize {
+        let i = self.by_hash.insert(HashIndex::hash(dir));
+        self.list.push((dir, e));
+        i
     }
 }
 
@@ -1912,7 +1938,7 @@ impl<'a> Loader<'a> {
     fn match_module_wild(&mut self, pat: &str) -> Vec<String> {
         let matcher = pattern_matcher(pat);
         let mut out = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = crate::object::Names::new();
         for m in 0..self.mods.list.len() {
             let mut dirs = Vec::new();
             let (mods, tree) = (self.mods, self.tree);
@@ -2301,36 +2327,23 @@ impl<'a> Loader<'a> {
 /// (cmd/go's package cache). A path is met again on every import of its package (tens of
 /// thousands of lookups in a large module): a table keyed by a string per node compared each
 /// found key against its own allocation, scattered over the heap and cold; here the table holds
-/// only each path's 64-bit hash and node, and the one comparison that confirms a match reads
-/// the dense string of all paths.
+/// only each path's 64-bit hash and node ([`HashIndex`]), and the one comparison that confirms a
+/// match reads the dense string of all paths.
 struct PathTable {
     text: String,
     /// Where each node's path ends in `text` (it starts where the previous one ends).
     ends: Vec<usize>,
-    /// A path's hash → the last node added with that hash (a collision chains to earlier
-    /// ones through `next`).
-    first: HashMap<u64, u32, BuildIdentity>,
-    /// The node added before this one with the same hash (`NONE` if none).
-    next: Vec<u32>,
+    by_hash: HashIndex,
 }
 
 impl PathTable {
-    const NONE: u32 = u32::MAX;
-
     fn with_capacity(n: usize) -> Self {
         PathTable {
             // Module paths are a few dozen bytes.
             text: String::with_capacity(n * 32),
             ends: Vec::with_capacity(n),
-            first: HashMap::with_capacity_and_hasher(n, BuildIdentity),
-            next: Vec::with_capacity(n),
+            by_hash: HashIndex::with_capacity(n),
         }
-    }
-
-    #[inline]
-    fn hash(path: &str) -> u64 {
-        use std::hash::BuildHasher;
-        foldhash::fast::FixedState::default().hash_one(path)
     }
 
     /// Node `p`'s path.
@@ -2343,9 +2356,54 @@ impl PathTable {
     /// The node whose path is `path`.
     #[inline]
     fn find(&self, path: &str) -> Option<usize> {
-        let mut i = *self.first.get(&Self::hash(path))?;
+        self.by_hash
+            .find(HashIndex::hash(path), |i| self.get(i) == path)
+    }
+
+    /// Adds the path of the next node.
+    fn insert(&mut self, path: &str) {
+        self.by_hash.insert(HashIndex::hash(path));
+        self.text.push_str(path);
+        self.ends.push(self.text.len());
+    }
+}
+
+/// Places in a list of strings kept beside it (the loader's node paths, the tree's
+/// directories) by the strings' 64-bit hashes: one hash table type, of `u64` keys hashed as
+/// themselves and `u32` places, for both (in the page's wasm each hash table type is its own
+/// copy of the table's code). Two strings with one hash chain through `next`. A lookup hashes
+/// its string once, probes the small table and compares the string with the candidate's, in
+/// the caller's dense list.
+#[derive(Debug)]
+struct HashIndex {
+    /// A hash → the last place added with that hash.
+    first: HashMap<u64, u32, BuildIdentity>,
+    /// The place added before this one with the same hash (`NONE` if none).
+    next: Vec<u32>,
+}
+
+impl HashIndex {
+    const NONE: u32 = u32::MAX;
+
+    fn with_capacity(n: usize) -> Self {
+        HashIndex {
+            first: HashMap::with_capacity_and_hasher(n, BuildIdentity),
+            next: Vec::with_capacity(n),
+        }
+    }
+
+    #[inline]
+    fn hash(s: &str) -> u64 {
+        use std::hash::BuildHasher;
+        foldhash::fast::FixedState::default().hash_one(s)
+    }
+
+    /// The place, among those added with hash `h`, that `is` says is the one.
+    #[inline]
+    fn find(&self, h: u64, is: impl Fn(usize) -> bool) -> Option<usize> {
+        let mut i = *self.first.get(&h)?;
         while i != Self::NONE {
-            if self.get(i as usize) == path {
+            if is(i as usize) {
                 return Some(i as usize);
             }
             i = self.next[i as usize];
@@ -2353,13 +2411,12 @@ impl PathTable {
         None
     }
 
-    /// Adds the path of the next node.
-    fn insert(&mut self, path: &str) {
-        let i = u32::try_from(self.ends.len()).expect("fewer than 2^32 packages");
-        self.text.push_str(path);
-        self.ends.push(self.text.len());
-        let prev = self.first.insert(Self::hash(path), i);
+    /// Adds the next place, for a string of hash `h`; that place (0, 1, 2, …).
+    fn insert(&mut self, h: u64) -> usize {
+        let i = u32::try_from(self.next.len()).expect("fewer than 2^32 strings");
+        let prev = self.first.insert(h, i);
         self.next.push(prev.unwrap_or(Self::NONE));
+        i as usize
     }
 }
 
