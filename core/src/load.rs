@@ -255,8 +255,9 @@ pub fn load(ws: &Workspace, req: &LoadRequest) -> Result<Loaded, LoadErrors> {
 #[derive(Default, Debug)]
 pub(crate) struct Entries<'w> {
     /// The subdirectories, as workspace paths (`dir/name`), sorted (which sorts them by name:
-    /// they share the prefix).
-    pub dirs: Vec<&'w str>,
+    /// they share the prefix), each with its place in the tree's list ([`Tree::at`]): the `...`
+    /// walk goes down without looking each one up by name.
+    pub dirs: Vec<(&'w str, u32)>,
     /// The files directly inside, in name order, with their bytes (what
     /// [`Workspace::dir_files`] gives, without searching the workspace again): this range of
     /// the tree's one list ([`Tree::files`]), not a vector per directory (thousands of small
@@ -266,9 +267,10 @@ pub(crate) struct Entries<'w> {
     has_go: bool,
     /// A `go.mod` file is directly inside.
     has_gomod: bool,
-    /// The directory's number (0 to the number of directories, in no particular order): the
-    /// loader keeps what it learns about a directory in vectors by this number, so that once it
-    /// has a directory's entries it needs no further lookup by name.
+    /// The directory's number (0 to the number of directories, in the order the tree met them:
+    /// path order, parents after their first child): the loader keeps what it learns about a
+    /// directory in vectors by this number, so that once it has a directory's entries it needs
+    /// no further lookup by name.
     index: usize,
 }
 
@@ -388,25 +390,31 @@ impl<'w> Tree<'w> {
         files.extend_from_slice(run);
         e.files.end = offset32(files.len());
         if new {
-            Self::list_in_parents(dirs, dir);
+            Self::list_in_parents(dirs, dir, i);
         }
     }
 
     /// Lists the new directory `dir` in its parent, adding the parents that are new too: each
     /// directory is listed once, when it first appears.
-    fn list_in_parents(dirs: &mut Dirs<'w>, dir: &'w str) {
-        let mut d = dir;
+    fn list_in_parents(dirs: &mut Dirs<'w>, dir: &'w str, at: usize) {
+        let (mut d, mut at) = (dir, offset32(at));
         while !d.is_empty() {
             let parent = split(d).0;
             if let Some(i) = dirs.find(parent) {
-                dirs.list[i].1.dirs.push(d);
+                dirs.list[i].1.dirs.push((d, at));
                 return;
             }
             let mut e = Entries::default();
-            e.dirs.push(d);
-            dirs.add(parent, e);
+            e.dirs.push((d, at));
+            at = offset32(dirs.add(parent, e));
             d = parent;
         }
+    }
+
+    /// The directory at place `i` of the tree's list ([`Entries::dirs`]' places).
+    fn at(&self, i: u32) -> (&'w str, &Entries<'w>) {
+        let (k, e) = &self.dirs[i as usize];
+        (*k, e)
     }
 
     /// The directory `dir` as the tree holds it (borrowed from the workspace) and its entries,
@@ -1983,13 +1991,10 @@ impl<'a> Loader<'a> {
             visit(self, dir, entries);
         }
         let tree: &'a Tree<'a> = self.tree;
-        // Every subdirectory listed is in the tree. Looked up first (a leaf has none: no
-        // vector), so that each batch's files can be touched before the batch is walked.
-        let subs: Vec<(&'a str, &'a Entries<'a>)> = entries
-            .dirs
-            .iter()
-            .filter_map(|sub| tree.key(sub))
-            .collect();
+        // Every subdirectory listed is in the tree, at its place. Gathered first (a leaf has
+        // none: no vector), so that each batch's files can be touched before it is walked.
+        let subs: Vec<(&'a str, &'a Entries<'a>)> =
+            entries.dirs.iter().map(|&(_, i)| tree.at(i)).collect();
         for batch in subs.chunks(TOUCH_BATCH) {
             std::hint::black_box(touch_headers(tree, batch));
             for &sub in batch {

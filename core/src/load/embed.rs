@@ -111,7 +111,7 @@ fn walk(tree: &Tree, pkg: &str, rel: &str, all: bool, out: &mut dyn FnMut(String
         .files(entries)
         .iter()
         .map(|(f, _)| (*f, false))
-        .chain(entries.dirs.iter().map(|d| (base_name(d), true)))
+        .chain(entries.dirs.iter().map(|(d, _)| (base_name(d), true)))
         .collect();
     crate::sort::sort(&mut names);
     for (name, is_dir) in names {
@@ -146,7 +146,7 @@ fn glob_in(tree: &Tree, pkg: &str, glob: &str) -> Vec<String> {
                 .files(entries)
                 .iter()
                 .map(|(f, _)| (*f, false))
-                .chain(entries.dirs.iter().map(|d| (base_name(d), true)))
+                .chain(entries.dirs.iter().map(|(d, _)| (base_name(d), true)))
                 .collect();
             crate::sort::sort(&mut names);
             for (name, is_dir) in names {
