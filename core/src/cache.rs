@@ -139,6 +139,28 @@ pub enum EntryFault {
     BadTime,
 }
 
+impl fmt::Display for EntryFault {
+    /// The variant's name (`BadHex`, `UnknownVersion("v2")`), as its `Debug` would print it,
+    /// without the `Debug` formatting machinery in the page's wasm.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            EntryFault::Empty => "Empty",
+            EntryFault::TooLong => "TooLong",
+            EntryFault::Incomplete => "Incomplete",
+            EntryFault::InvalidHeader => "InvalidHeader",
+            EntryFault::UnknownVersion(v) => {
+                let v = crate::plan::go_quote(v.as_bytes());
+                return write!(f, "UnknownVersion({v})");
+            }
+            EntryFault::MismatchedId => "MismatchedId",
+            EntryFault::BadHex => "BadHex",
+            EntryFault::BadSize => "BadSize",
+            EntryFault::BadTime => "BadTime",
+        };
+        f.write_str(name)
+    }
+}
+
 /// Why a lookup found nothing usable.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Miss {
@@ -160,7 +182,7 @@ impl fmt::Display for Miss {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Miss::NoEntry => write!(f, "no cache entry"),
-            Miss::BadEntry(e) => write!(f, "corrupt cache entry: {e:?}"),
+            Miss::BadEntry(e) => write!(f, "corrupt cache entry: {e}"),
             Miss::DataMissing => write!(f, "cache entry without its output data"),
             Miss::DataSize { want, got } => {
                 write!(f, "cached output has {got} bytes, entry says {want}")
@@ -643,6 +665,26 @@ mod tests {
         assert_eq!(line.len(), 175);
         assert!(line.ends_with("                   46  1795544806894553781\n"));
         assert_eq!(Entry::parse(&id(1), line.as_bytes()), Ok(e));
+    }
+
+    /// A corrupt entry's reason reads as it did when it was the fault's `Debug`.
+    #[test]
+    fn entry_faults_display_as_their_debug() {
+        for e in [
+            EntryFault::Empty,
+            EntryFault::TooLong,
+            EntryFault::Incomplete,
+            EntryFault::InvalidHeader,
+            EntryFault::UnknownVersion("v2".into()),
+            EntryFault::MismatchedId,
+            EntryFault::BadHex,
+            EntryFault::BadSize,
+            EntryFault::BadTime,
+        ] {
+            assert_eq!(e.to_string(), format!("{e:?}"));
+            let m = Miss::BadEntry(e.clone()).to_string();
+            assert_eq!(m, format!("corrupt cache entry: {e:?}"));
+        }
     }
 
     #[test]

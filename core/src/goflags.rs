@@ -10,7 +10,7 @@
 //! Not here: splitting a line into words (the page does it shell-style, the terminal before us)
 //! and what the flags do.
 
-use crate::plan::BuildMode;
+use crate::plan::{go_quote, BuildMode};
 
 /// What `go build` was asked to do.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -85,7 +85,8 @@ impl BuildFlags {
                     None => true,
                     Some(v) => parse_bool(v).ok_or_else(|| {
                         usage(format!(
-                            "invalid boolean value {v:?} for -{name}: parse error"
+                            "invalid boolean value {} for -{name}: parse error",
+                            go_quote(v.as_bytes())
                         ))
                     })?,
                 };
@@ -166,7 +167,10 @@ fn parse_p(value: &str) -> Result<usize, FlagError> {
             }
             _ => "parse error",
         };
-        usage(format!("invalid value {value:?} for flag -p: {why}"))
+        usage(format!(
+            "invalid value {} for flag -p: {why}",
+            go_quote(value.as_bytes())
+        ))
     })?;
     if n <= 0 {
         return Err(FlagError(
@@ -227,6 +231,16 @@ mod tests {
                 2
             )
         );
+        // Quoted as go's %q quotes (real go 1.23: `go build -p $'\x01ü' .`), not as Rust's
+        // `{:?}` (`"\u{1}ü"`).
+        assert!(parse("-p \u{1}ü")
+            .unwrap_err()
+            .0
+            .starts_with("invalid value \"\\x01ü\" for flag -p: parse error\n"));
+        assert!(parse("-x=\u{1}")
+            .unwrap_err()
+            .0
+            .starts_with("invalid boolean value \"\\x01\" for -x: parse error\n"));
         assert_eq!(
             parse("-p 0").unwrap_err(),
             FlagError("go: -p must be a positive integer: 0".into(), 1)

@@ -521,15 +521,20 @@ fn merge_by_path<'a>(
     merged
 }
 
+/// `s` quoted as go's `%q` quotes it, for the parser's messages.
+fn q(s: &str) -> String {
+    crate::plan::go_quote(s.as_bytes())
+}
+
 fn parse_target(v: &'static str) -> Result<Target, String> {
     let f: Vec<&'static str> = v.split(' ').collect();
     let cgo_enabled = match f.get(2) {
         Some(&"cgo1") => true,
         Some(&"cgo0") => false,
-        _ => return Err(format!("bad target {v:?}, want `GOOS GOARCH cgo0|cgo1`")),
+        _ => return Err(format!("bad target {}, want `GOOS GOARCH cgo0|cgo1`", q(v))),
     };
     if f.len() != 3 {
-        return Err(format!("bad target {v:?}, want `GOOS GOARCH cgo0|cgo1`"));
+        return Err(format!("bad target {}, want `GOOS GOARCH cgo0|cgo1`", q(v)));
     }
     Ok(Target {
         goos: f[0],
@@ -543,10 +548,10 @@ fn parse_files(v: &'static str) -> Result<Vec<SrcFile>, String> {
         .map(|tok| {
             let (name, size) = tok
                 .rsplit_once(':')
-                .ok_or_else(|| format!("file {tok:?} has no :size"))?;
+                .ok_or_else(|| format!("file {} has no :size", q(tok)))?;
             let size = size
                 .parse()
-                .map_err(|_| format!("file {tok:?} has a bad size"))?;
+                .map_err(|_| format!("file {} has a bad size", q(tok)))?;
             Ok(SrcFile { name, size })
         })
         .collect()
@@ -565,14 +570,14 @@ fn parse(text: &'static str) -> Result<RawGraph, String> {
         }
         let (key, val) = line
             .split_once(' ')
-            .ok_or_else(|| at(format!("no value: {line:?}")))?;
+            .ok_or_else(|| at(format!("no value: {}", q(line))))?;
         if version.is_none() {
             if key != "stdgraph" {
                 return Err(at("the first line must be `stdgraph <version>`".into()));
             }
             let v: u32 = val
                 .parse()
-                .map_err(|_| at(format!("bad version {val:?}")))?;
+                .map_err(|_| at(format!("bad version {}", q(val))))?;
             if v != FORMAT_VERSION {
                 return Err(at(format!(
                     "format version {v}; this build reads version {FORMAT_VERSION}"
@@ -585,7 +590,10 @@ fn parse(text: &'static str) -> Result<RawGraph, String> {
         match key {
             // After the first package, `go` lists a package's Go files.
             "base" | "target" | "env" | "packages" if header_done => {
-                return Err(at(format!("header line {key:?} after the first package")));
+                return Err(at(format!(
+                    "header line {} after the first package",
+                    q(key)
+                )));
             }
             "go" if !header_done => go = Some(val),
             "base" => base = Some(parse_target(val).map_err(at)?),
@@ -593,13 +601,13 @@ fn parse(text: &'static str) -> Result<RawGraph, String> {
             "env" => {
                 let kv = val
                     .split_once('=')
-                    .ok_or_else(|| at(format!("bad env {val:?}")))?;
+                    .ok_or_else(|| at(format!("bad env {}", q(val))))?;
                 arch_env = Some(kv);
             }
             "packages" => {
                 count = Some(
                     val.parse::<usize>()
-                        .map_err(|_| at(format!("bad count {val:?}")))?,
+                        .map_err(|_| at(format!("bad count {}", q(val))))?,
                 )
             }
             "drop" => drops.push(val),
@@ -633,7 +641,7 @@ fn parse(text: &'static str) -> Result<RawGraph, String> {
             _ => {
                 let p = packages
                     .last_mut()
-                    .ok_or_else(|| at(format!("{key:?} outside a package")))?;
+                    .ok_or_else(|| at(format!("{} outside a package", q(key))))?;
                 // Each kind of line picks its field; one call parses it (one copy of the
                 // parse and its error path rather than one per field).
                 let files = match key {
@@ -654,13 +662,13 @@ fn parse(text: &'static str) -> Result<RawGraph, String> {
                                 let pairs: Option<Vec<_>> =
                                     val.split(' ').map(|kv| kv.split_once('=')).collect();
                                 p.import_map =
-                                    pairs.ok_or_else(|| at(format!("bad importmap {val:?}")))?;
+                                    pairs.ok_or_else(|| at(format!("bad importmap {}", q(val))))?;
                                 if !p.import_map.windows(2).all(|w| w[0].0 < w[1].0) {
                                     return Err(at("importmap is not sorted".into()));
                                 }
                                 continue;
                             }
-                            _ => return Err(at(format!("unknown line {key:?}"))),
+                            _ => return Err(at(format!("unknown line {}", q(key)))),
                         };
                         *words = val.split(' ').collect();
                         continue;
@@ -675,7 +683,8 @@ fn parse(text: &'static str) -> Result<RawGraph, String> {
     }
     match go {
         Some(GO_VERSION) => {}
-        other => return Err(format!("go version {other:?}, want {GO_VERSION}")),
+        Some(other) => return Err(format!("go version {}, want {GO_VERSION}", q(other))),
+        None => return Err(format!("no `go` line, want {GO_VERSION}")),
     }
     let target = target.ok_or("no `target` line")?;
     let count = count.ok_or("no `packages` line")?;
@@ -1179,7 +1188,7 @@ mod tests {
             ),
             (
                 "stdgraph 1\ngo go1.22.0\ntarget linux amd64 cgo1\npackages 0\n",
-                "go version Some(\"go1.22.0\"), want go1.23.5",
+                "go version \"go1.22.0\", want go1.23.5",
             ),
             (
                 "stdgraph 1\ngo go1.23.5\ntarget linux amd64\n",

@@ -91,8 +91,8 @@ impl std::fmt::Display for BadPath {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "invalid file path {:?}: must be relative, without `..`, empty or backslash elements",
-            self.0
+            "invalid file path {}: must be relative, without `..`, empty or backslash elements",
+            crate::plan::go_quote(self.0.as_bytes())
         )
     }
 }
