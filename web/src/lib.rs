@@ -25,6 +25,13 @@ pub mod store;
 #[cfg(test)]
 mod tests;
 
+/// The allocator in the browser: talc's, configured for wasm (its memory grows the module's
+/// linear memory on demand), in place of the standard library's dlmalloc, which was 7 KB of
+/// the first module's code (docs/benchmarks.md, Page weight). The page has no threads.
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
