@@ -231,13 +231,13 @@ pub fn load(ws: &Workspace, req: &LoadRequest) -> Result<Loaded, LoadErrors> {
         paths: &paths,
         mods: &modules,
         // About one node per directory (the module's packages), plus std's.
-        nodes: Vec::with_capacity(tree.dirs.len() + 512),
+        nodes: Vec::with_capacity(tree.dirs.list.len() + 512),
         // Every directory's package and std's (a few hundred): never rehashed while loading.
-        cache: PathTable::with_capacity(tree.dirs.len() + 512),
-        stk: Vec::with_capacity(tree.dirs.len() + 512),
-        frames: Vec::with_capacity(tree.dirs.len() + 512),
+        cache: PathTable::with_capacity(tree.dirs.list.len() + 512),
+        stk: Vec::with_capacity(tree.dirs.list.len() + 512),
+        frames: Vec::with_capacity(tree.dirs.list.len() + 512),
         classified: std::iter::repeat_with(|| None)
-            .take(tree.dirs.len())
+            .take(tree.dirs.list.len())
             .collect(),
         // A guess (three imports per file, 32 bytes per path) that saves most regrowing: only
         // the pages written are touched.
@@ -281,10 +281,8 @@ pub(crate) struct Entries<'w> {
 #[derive(Debug)]
 pub(crate) struct Tree<'w> {
     /// Every directory and its entries, in the order they were first met (path order, parents
-    /// after their first child): a directory's [`Entries::index`] is its place here.
-    dirs: Vec<(&'w str, Entries<'w>)>,
-    /// The directories by their paths' hashes ([`HashIndex`], as the loader's [`PathTable`]).
-    by_hash: HashIndex,
+    /// after their first child; a directory's [`Entries::index`] is its place), found by hash.
+    dirs: Dirs<'w>,
     /// The directories that hold a `go.mod`, in path order: usually one or a few, which lets
     /// [`Modules::dir_in_module`] answer without a lookup per path element.
     gomod_dirs: Vec<&'w str>,
@@ -343,8 +341,7 @@ impl<'w> Tree<'w> {
             e.index = i;
         }
         Tree {
-            dirs: dirs.list,
-            by_hash: dirs.by_hash,
+            dirs,
             gomod_dirs,
             files: all_files,
         }
@@ -413,18 +410,14 @@ impl<'w> Tree<'w> {
 
     /// The directory at place `i` of the tree's list ([`Entries::dirs`]' places).
     fn at(&self, i: u32) -> (&'w str, &Entries<'w>) {
-        let (k, e) = &self.dirs[i as usize];
+        let (k, e) = &self.dirs.list[i as usize];
         (*k, e)
     }
 
     /// The directory `dir` as the tree holds it (borrowed from the workspace) and its entries,
     /// if it is one.
     fn key(&self, dir: &str) -> Option<(&'w str, &Entries<'w>)> {
-        let i = self
-            .by_hash
-            .find(HashIndex::hash(dir), |i| self.dirs[i].0 == dir)?;
-        let (k, e) = &self.dirs[i];
-        Some((*k, e))
+        self.dirs.find(dir).map(|i| self.at(offset32(i)))
     }
 
     pub(crate) fn entries(&self, dir: &str) -> Option<&Entries<'w>> {
@@ -474,7 +467,9 @@ impl<'w> Tree<'w> {
     }
 }
 
-/// The tree's directories while [`Tree::new`] gathers them.
+/// The tree's directories, in the order met, and their places by their paths' hashes
+/// ([`HashIndex`], as the loader's [`PathTable`]).
+#[derive(Debug)]
 struct Dirs<'w> {
     list: Vec<(&'w str, Entries<'w>)>,
     by_hash: HashIndex,
@@ -1918,7 +1913,7 @@ impl<'a> Loader<'a> {
         };
         let matcher = pattern_matcher(pat);
         // Sized up front (see `finish`): at most every directory.
-        let mut found = Vec::with_capacity(self.tree.dirs.len());
+        let mut found = Vec::with_capacity(self.tree.dirs.list.len());
         let mut written = String::new();
         self.walk(top, true, &mut |l: &mut Self, d, entries| {
             // The pattern matches the directory as written (`./a/b`), relative to the cwd.

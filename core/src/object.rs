@@ -160,11 +160,6 @@ impl<V> Keyed<V> {
         self.find(key).ok().map(|i| self.0.remove(i).1)
     }
 
-    /// Keeps the entries `keep` says yes to (as `BTreeMap::retain`).
-    pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut V) -> bool) {
-        self.0.retain_mut(|(k, v)| keep(k, v));
-    }
-
     /// The entries from the first key not below `key` on, in name order (as
     /// `BTreeMap::range(key..)`).
     pub fn iter_from(&self, key: &str) -> impl Iterator<Item = (&String, &V)> {
