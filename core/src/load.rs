@@ -2394,8 +2394,7 @@ impl HashIndex {
 
     #[inline]
     fn hash(s: &str) -> u64 {
-        use std::hash::BuildHasher;
-        foldhash::fast::FixedState::default().hash_one(s)
+        str_hash(s)
     }
 
     /// The place, among those added with hash `h`, that `is` says is the one.
@@ -2418,6 +2417,14 @@ impl HashIndex {
         self.next.push(prev.unwrap_or(Self::NONE));
         i as usize
     }
+}
+
+/// A string's 64-bit hash (foldhash, fixed seed) as the loader's [`HashIndex`] and the
+/// workspace's path index key their tables by it.
+#[inline]
+pub(crate) fn str_hash(s: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::default().hash_one(s)
 }
 
 /// Hashes a `u64` that is already a hash ([`PathTable`]'s keys, the workspace's path index)

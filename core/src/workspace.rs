@@ -309,8 +309,7 @@ struct Slot {
 #[cfg(feature = "path-index")]
 impl PathIndex {
     fn hash(path: &str) -> u64 {
-        use std::hash::BuildHasher;
-        foldhash::fast::FixedState::default().hash_one(path)
+        crate::load::str_hash(path)
     }
 
     fn key(&self, slot: u32) -> &str {
