@@ -1073,14 +1073,15 @@ pub struct KeptHeader<'a> {
 }
 
 /// One import of a package ([`DirFiles::imports`]): the path (a range of
-/// [`DirImports::text`]), and the file (its name as given to [`classify_dir`]) and go's line and
-/// column where it is written (`ImportPos`). 32 bytes: a workspace has ~8 per package, and the
-/// loader reads them long after they are made.
+/// [`DirImports::text`]), and the file (an index into [`DirImports::files`]: read through
+/// [`DirImports::file`]) and go's line and column where it is written (`ImportPos`). 20 bytes
+/// (32 with the file name's `&str`): a workspace has ~8 per package, and the loader reads them
+/// long after they are made.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DirImport<'a> {
+pub struct DirImport {
     pub start: u32,
     pub end: u32,
-    pub file: &'a str,
+    pub file: u32,
     pub line: u32,
     pub col: u32,
 }
@@ -1093,12 +1094,15 @@ pub struct DirImport<'a> {
 pub struct DirImports<'a> {
     /// Every path, back to back, each directory's in sorted order.
     pub text: String,
-    pub list: Vec<DirImport<'a>>,
+    pub list: Vec<DirImport>,
+    /// The files the imports are written in, in the order they were classified (each file
+    /// with imports once).
+    pub files: Vec<&'a str>,
     /// One directory's verdicts while it is classified (kept: reused by every directory),
     /// copied into [`DirFiles::verdicts`] only if they are not all `FileRole::Go`.
     verdicts: Vec<FileVerdict<'a>>,
     /// One directory's imports while they are merged (kept: reused by every directory).
-    pending: Vec<(Cow<'a, str>, &'a str, Pos)>,
+    pending: Vec<(Cow<'a, str>, u32, Pos)>,
     /// The vector the next header's imports are scanned into ([`scan::scan_into`]).
     spare: Vec<scan::Import<'a>>,
 }
@@ -1110,6 +1114,7 @@ impl<'a> DirImports<'a> {
         DirImports {
             text: String::with_capacity(bytes),
             list: Vec::with_capacity(imports),
+            files: Vec::new(),
             verdicts: Vec::new(),
             pending: Vec::new(),
             spare: Vec::new(),
@@ -1117,13 +1122,18 @@ impl<'a> DirImports<'a> {
     }
 
     /// The imports of one directory ([`DirFiles::imports`]).
-    pub fn of(&self, range: &std::ops::Range<u32>) -> &[DirImport<'a>] {
+    pub fn of(&self, range: &std::ops::Range<u32>) -> &[DirImport] {
         &self.list[range.start as usize..range.end as usize]
     }
 
     /// The path of an import.
-    pub fn path(&self, imp: &DirImport<'_>) -> &str {
+    pub fn path(&self, imp: &DirImport) -> &str {
         &self.text[imp.start as usize..imp.end as usize]
+    }
+
+    /// The name of the file an import is written in.
+    pub fn file(&self, imp: &DirImport) -> &'a str {
+        self.files[imp.file as usize]
     }
 
     /// Sorts the pending imports by path and keeps each path once, at its first position (a
@@ -1447,10 +1457,14 @@ pub fn classify_dir<'a>(
         // Only what the loader reads of the package's own files is kept (the rest of the
         // header is dropped here). Excluded files are never the package's own.
         if own && !matches!(role, FileRole::Excluded(_)) {
+            let (file, before) = (offset(imports.files.len()), imports.pending.len());
             for imp in header.imports.drain(..) {
                 if imp.path != "C" {
-                    imports.pending.push((imp.path, name, imp.pos));
+                    imports.pending.push((imp.path, file, imp.pos));
                 }
+            }
+            if imports.pending.len() > before {
+                imports.files.push(name);
             }
             // Emptied, for the next file's scan (other files' go with their headers).
             imports.spare = header.imports;
@@ -2053,11 +2067,22 @@ mod tests {
             imports
                 .of(&d.imports)
                 .iter()
-                .map(|i| format!("{} {}:{}:{}", imports.path(i), i.file, i.line, i.col))
+                .map(|i| {
+                    format!(
+                        "{} {}:{}:{}",
+                        imports.path(i),
+                        imports.file(i),
+                        i.line,
+                        i.col
+                    )
+                })
                 .collect::<Vec<_>>()
         };
         assert_eq!(show(&da), ["b/c b.go:4:2", "m a.go:5:2", "z a.go:3:2"]);
         assert_eq!(show(&db), ["z c.go:2:8"]);
         assert_eq!(imports.text, "b/cmzz");
+        // Each file with imports once, in the order classified (a.go's `C` alone would not
+        // count; a_test.go's imports are not the package's).
+        assert_eq!(imports.files, ["a.go", "b.go", "c.go"]);
     }
 }

@@ -240,7 +240,9 @@ pub fn load(ws: &Workspace, req: &LoadRequest) -> Result<Loaded, LoadErrors> {
             .take(tree.dirs.list.len())
             .collect(),
         // A guess (three imports per file, 32 bytes per path) that saves most regrowing: only
-        // the pages written are touched.
+        // the pages written are touched. (A larger guess is not free natively: glibc serves
+        // blocks this large with fresh pages, faulted in again on every load, until a block as
+        // large has been freed.)
         imports: DirImports::with_capacity(3 * ws.len(), 96 * ws.len()),
         import_path: String::new(),
     };
@@ -1057,7 +1059,7 @@ impl<'a> Frame<'a> {
                 let imp = &imports.list[d.source.start as usize + i];
                 let at = At {
                     dir: d.dir,
-                    name: imp.file,
+                    name: imports.file(imp),
                     line: imp.line as usize,
                     col: imp.col as usize,
                 };

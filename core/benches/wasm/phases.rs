@@ -3,7 +3,10 @@
 //! what `native`'s `load+plan+ids` times, the drop included), then times the reference. One
 //! warm-up round, then `rounds` rounds (default 11); prints each phase's minimum and median,
 //! and once how many allocations (and KiB asked for) load, plan and IDs make, counted by a
-//! wrapper around the system allocator. Usage: `cargo build --release --manifest-path
+//! wrapper around the system allocator. With `SKIP_IDS` set in the environment, the IDs and
+//! the reference are left out: each round is then `load_plan`'s `load+plan` (the drop timed
+//! apart), with no hashing of every source between rounds to evict the loader's tables from
+//! the caches. Usage: `cargo build --release --manifest-path
 //! core/benches/wasm/Cargo.toml --target-dir target/wasm-bench --bin phases`, then
 //! `target/wasm-bench/release/phases [rounds [packages]]`.
 
@@ -60,12 +63,16 @@ fn main() {
         let input = std::mem::take(&mut loaded.input);
         let plan = buildlab_core::plan::plan(input, &Default::default()).expect("plans");
         let t2 = Instant::now();
-        black_box(common::action_ids(&plan, &g.ws));
+        if std::env::var_os("SKIP_IDS").is_none() {
+            black_box(common::action_ids(&plan, &g.ws));
+        }
         let t3 = Instant::now();
         drop(black_box(plan));
         drop(black_box(loaded));
         let t4 = Instant::now();
-        black_box(common::reference(&g));
+        if std::env::var_os("SKIP_IDS").is_none() {
+            black_box(common::reference(&g));
+        }
         let t5 = Instant::now();
         if round == 0 {
             continue;
