@@ -13,6 +13,7 @@ pub mod cgo;
 pub mod constraint;
 pub mod cost;
 pub mod goflags;
+pub mod gojson;
 pub mod gomod;
 pub mod hash;
 pub mod lesson;

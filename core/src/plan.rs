@@ -37,6 +37,8 @@ use std::sync::OnceLock;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 
+use crate::gojson;
+
 /// Stands for a build ID in argv: `ACTIONID/ACTIONID` for compile, the four-part link ID for link.
 pub const BUILD_ID: &str = "@BUILDID@";
 
@@ -1000,11 +1002,11 @@ mod wire {
         let fmt = serde_json::ser::PrettyFormatter::with_indent(b"\t");
         let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
         // A plain panic, not `expect`: `expect` would keep serde_json's error `Debug` (and std's
-        // I/O error texts) in the page's first module for a failure that cannot happen.
+        // I/O error texts) in the wasm for a failure that cannot happen.
         if v.serialize(&mut ser).is_err() {
             panic!("serializing plain data cannot fail");
         }
-        String::from_utf8(out).expect("serde_json writes UTF-8")
+        crate::gojson::html_escaped(String::from_utf8(out).expect("serde_json writes UTF-8"))
     }
 }
 
@@ -1322,8 +1324,7 @@ impl<'a> Builder<'a> {
 
     /// action.go CompileAction (depMode is always ModeBuild for go build).
     fn compile_action(&mut self, mut mode: InstallMode, p: usize) -> ActionIx {
-        if mode == InstallMode::Install
-            && (self.target(p).is_none() || self.paths.facts[p].main())
+        if mode == InstallMode::Install && (self.target(p).is_none() || self.paths.facts[p].main())
         {
             mode = InstallMode::Build;
         }
@@ -2200,15 +2201,9 @@ pub fn go_quote(b: &[u8]) -> String {
     s
 }
 
-/// exec.go: the embedcfg JSON (`json.MarshalIndent`, tab-indented, keys sorted).
+/// exec.go: the embedcfg JSON (`json.MarshalIndent`, tab-indented, keys sorted), written by
+/// hand as Go writes it ([`crate::gojson`]: a file `a&b.txt` is `"a\u0026b.txt"`).
 fn embedcfg(p: &PkgNode) -> String {
-    #[derive(serde::Serialize)]
-    struct Embed<'a> {
-        #[serde(rename = "Patterns", serialize_with = "as_map")]
-        patterns: &'a [(String, Vec<String>)],
-        #[serde(rename = "Files", serialize_with = "as_map")]
-        files: Vec<(&'a str, String)>,
-    }
     let mut files: Vec<(&str, String)> = p
         .embed_files()
         .iter()
@@ -2216,22 +2211,20 @@ fn embedcfg(p: &PkgNode) -> String {
         .collect();
     crate::sort::sort_by(&mut files, |a, b| a.0.cmp(b.0));
     files.dedup_by(|later, first| later.0 == first.0);
-    wire::to_go_json(&Embed {
-        patterns: p.embed_patterns(),
-        files,
-    })
-}
-
-/// Writes (key, value) pairs, sorted by key and each key once, as an object: what a `BTreeMap`
-/// of them would write, without a map type of its own in the page's wasm.
-fn as_map<S, K, V, T>(pairs: &T, s: S) -> Result<S::Ok, S::Error>
-where
-    S: serde::Serializer,
-    K: serde::Serialize,
-    V: serde::Serialize,
-    T: AsRef<[(K, V)]>,
-{
-    s.collect_map(pairs.as_ref().iter().map(|(k, v)| (k, v)))
+    let patterns: Vec<(&str, Vec<&str>)> = p
+        .embed_patterns()
+        .iter()
+        .map(|(pat, matched)| (pat.as_str(), matched.iter().map(String::as_str).collect()))
+        .collect();
+    let mut out = String::from("{\n\t\"Patterns\": ");
+    gojson::push_object(&mut out, 1, &patterns, |o, d, v| {
+        gojson::push_strings(o, d, v)
+    });
+    out.push_str(",\n\t\"Files\": ");
+    let files: Vec<(&str, &str)> = files.iter().map(|(f, abs)| (*f, abs.as_str())).collect();
+    gojson::push_object(&mut out, 1, &files, |o, _, v| gojson::push_string(o, v));
+    out.push_str("\n}");
+    out
 }
 
 #[cfg(test)]

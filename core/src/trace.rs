@@ -746,7 +746,7 @@ pub fn to_actiongraph_json(plan: &Plan, trace: &Trace, work_dir: &str, epoch_ns:
     let fmt = serde_json::ser::PrettyFormatter::with_indent(b"\t");
     let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
     list.serialize(&mut ser).expect("plain data");
-    String::from_utf8(out).expect("serde_json writes UTF-8")
+    crate::gojson::html_escaped(String::from_utf8(out).expect("serde_json writes UTF-8"))
 }
 
 /// Problems with a Chrome Trace Event document, against the format's required fields: every

@@ -534,50 +534,71 @@ fn cli_x_interleaves_at_p2() {
     assert!(split(&p1.stderr) <= 1, "{}", p1.stderr);
 }
 
-/// The cgo fixture's `build -n` on a cold cache is the real go's as `capture-fixtures.py`
-/// captured it (`expect/build-n.txt`: the module directory as `$SRC`, build IDs as `BUILDID`):
-/// runtime/cgo's and the module's cgo steps line for line — the `cgo` command with its flags,
-/// gcc's probes (go prints them under `-n` and takes every answer as no), each gcc compile,
-/// the `_cgo_.o` link, `cgo -dynimport`, the compile listing the generated files and `pack r`
-/// appending gcc's objects.
+/// Every fixture's `build -n` on a cold cache is the real go's as `capture-fixtures.py`
+/// captured it (`expect/build-n.txt`: the module directory as `$SRC`, build IDs as `BUILDID`),
+/// line for line. The cgo fixture's has runtime/cgo's and the module's cgo steps — the `cgo`
+/// command with its flags, gcc's probes (go prints them under `-n` and takes every answer as
+/// no), each gcc compile, the `_cgo_.o` link, `cgo -dynimport`, the compile listing the
+/// generated files and `pack r` appending gcc's objects; the embed fixture's an embedcfg with
+/// Go's JSON escapes (`assets/a\u0026b.css`).
 #[test]
-fn cli_cgo_fixture_dry_run_is_go_s() {
-    let sb = Sandbox::new("cgo", "cgo-n");
-    let out = Command::new(env!("CARGO_BIN_EXE_buildlab"))
-        .args(["build", "-n", "."])
-        .current_dir(&sb.module)
-        .env("GOCACHE", sb.gocache())
-        .env("CGO_ENABLED", "1")
-        .output()
-        .expect("run buildlab");
-    assert_eq!(out.status.code(), Some(0));
-    let text = String::from_utf8_lossy(&out.stderr).replace(&*sb.module.to_string_lossy(), "$SRC");
-    // `-buildid ID` and `-buildid=ID` as the capture writes them.
-    let got: Vec<String> = text
-        .lines()
-        .map(|l| {
-            let mut words: Vec<String> = Vec::new();
-            for w in l.split(' ') {
-                let w = if words.last().is_some_and(|p| p == "-buildid") && w != "-w" {
-                    "BUILDID".to_string()
-                } else if w.starts_with("-buildid=") {
-                    "-buildid=BUILDID".to_string()
-                } else {
-                    w.to_string()
-                };
-                words.push(w);
-            }
-            words.join(" ")
-        })
+fn cli_fixture_dry_runs_are_go_s() {
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+    let mut names: Vec<String> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| fixtures.join(n).join("expect/build-n.txt").is_file())
         .collect();
-    let want_text = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/cgo/expect/build-n.txt"),
-    )
-    .unwrap();
-    let want: Vec<&str> = want_text.lines().collect();
-    assert!(want.iter().any(|l| l.ends_with(" || true")));
-    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-        assert_eq!(g, w, "line {}", i + 1);
+    names.sort();
+    assert!(
+        names.len() >= 9 && names.iter().any(|n| n == "cgo"),
+        "{names:?}"
+    );
+    for name in &names {
+        let sb = Sandbox::new(name, &format!("{name}-n"));
+        let rundir = std::fs::read_to_string(fixtures.join(name).join("rundir")).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_buildlab"))
+            .args(["build", "-n", "."])
+            .current_dir(sb.module.join(rundir.trim()))
+            .env("GOCACHE", sb.gocache())
+            .env("CGO_ENABLED", "1")
+            .output()
+            .expect("run buildlab");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text =
+            String::from_utf8_lossy(&out.stderr).replace(&*sb.module.to_string_lossy(), "$SRC");
+        // `-buildid ID` and `-buildid=ID` as the capture writes them.
+        let got: Vec<String> = text
+            .lines()
+            .map(|l| {
+                let mut words: Vec<String> = Vec::new();
+                for w in l.split(' ') {
+                    let w = if words.last().is_some_and(|p| p == "-buildid") && w != "-w" {
+                        "BUILDID".to_string()
+                    } else if w.starts_with("-buildid=") {
+                        "-buildid=BUILDID".to_string()
+                    } else {
+                        w.to_string()
+                    };
+                    words.push(w);
+                }
+                words.join(" ")
+            })
+            .collect();
+        let want_text =
+            std::fs::read_to_string(fixtures.join(name).join("expect/build-n.txt")).unwrap();
+        let want: Vec<&str> = want_text.lines().collect();
+        if name == "cgo" {
+            assert!(want.iter().any(|l| l.ends_with(" || true")));
+        }
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(g, w, "{name}: line {}", i + 1);
+        }
+        assert_eq!(got.len(), want.len(), "{name}");
     }
-    assert_eq!(got.len(), want.len());
 }
