@@ -88,7 +88,7 @@ fn main() {
     for (n, t) in names.iter().zip(times.iter_mut()) {
         t.sort_by(f64::total_cmp);
         println!(
-            "  {n:<9} min {:7.1} ms  median {:7.1} ms",
+            "  {n:<9} min {:7.2} ms  median {:7.2} ms",
             t[0],
             t[t.len() / 2]
         );
