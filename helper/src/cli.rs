@@ -7,7 +7,8 @@
 //! `-x` / `-n` transcript and compile errors on stderr, usage errors with status 2, build
 //! failures with 1. The binary is written where go writes it (the package's default name in the
 //! current directory, or `-o`), carrying its simulated build ID so that the next build finds it
-//! current; the why-rebuilt record is kept beside the cache.
+//! current; the why-rebuilt record is kept beside the cache. The simulated machine has gcc, so
+//! cgo is on unless `CGO_ENABLED=0` (go's rule: `0` or `1` decides, other values are ignored).
 //!
 //! `build --real` runs the same session with the real Go tools ([`crate::realbuild`]): the plan
 //! is made for the detected Go ([`crate::godetect`]) with its own `CGO_ENABLED` (go's rule: the
@@ -203,18 +204,24 @@ pub fn build(args: &[String], cwd: &Path) -> Output {
 /// `buildlab build` with the simulated toolchain.
 fn build_simulated(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
     let found = discover(cwd).map_err(|e| Output::err(format!("go: {e}"), 1))?;
-    let req = LoadRequest {
+    let mut req = LoadRequest {
         cwd: found.cwd.clone(),
         patterns: flags.patterns.clone(),
         mode: output_mode(flags, cwd),
         module_root_display: found.root.to_string_lossy().into_owned(),
         ..LoadRequest::default()
     };
-    let tc = Toolchain {
+    let mut tc = Toolchain {
         cpus: cpus(),
         parallel: flags.p,
         ..Toolchain::default()
     };
+    // The simulated machine has gcc (cgo on, go's default there); `CGO_ENABLED` of `0` or `1`
+    // decides, as go's cfg does (other values are ignored).
+    if let Some(on) = cgo_enabled_env(std::env::var("CGO_ENABLED").ok().as_deref()) {
+        req.ctx.cgo_enabled = on;
+        tc.cgo_enabled = on;
+    }
     let plan = load_and_plan(&found.ws, &req, &tc)?;
     let gocache = cache_dir()?;
     let mut cache = DiskCache::open(DiskFs::new(&gocache));
@@ -451,6 +458,15 @@ pub fn make_work_dir(parent: &Path) -> std::io::Result<PathBuf> {
         }
     }
     Err(std::io::Error::other("no free $WORK name"))
+}
+
+/// `CGO_ENABLED` as go's cfg reads it: `0` or `1`, anything else as if unset.
+fn cgo_enabled_env(v: Option<&str>) -> Option<bool> {
+    match v {
+        Some("0") => Some(false),
+        Some("1") => Some(true),
+        _ => None,
+    }
 }
 
 /// `buildlab build --real`.

@@ -264,6 +264,32 @@ fn cli_real_cgo_enabled_from_the_environment() {
 /// `-o DIR/` makes the directory and installs the binary in it under its default name, as go
 /// does, with the real tools (whose executor leaves the install's mkdir to the driver) and the
 /// simulated ones; a warm build with it in place links nothing.
+/// The simulated build reads `CGO_ENABLED` as go does: with `0` a package whose only file
+/// imports "C" has no files left (go 1.23's words), with `1` (or unset: the simulated machine
+/// has gcc) it builds with cgo's steps.
+#[test]
+fn cli_simulated_cgo_enabled_from_the_environment() {
+    let s = Sandbox::new("cgo", "cgo-env");
+    let off = s.run_with(&["build", "-n", "."], &[("CGO_ENABLED", Path::new("0"))]);
+    assert_eq!(off.status, 1, "{}", off.stderr);
+    let want = format!(
+        "package example.com/cgocalc\n\timports example.com/cgocalc/calc: build constraints \
+         exclude all Go files in {}\n",
+        s.module.join("calc").display()
+    );
+    assert_eq!(off.stderr, want);
+    for on in [Some("1"), None, Some("yes")] {
+        let env: Vec<(&str, &Path)> = on.iter().map(|v| ("CGO_ENABLED", Path::new(v))).collect();
+        let run = s.run_with(&["build", "-n", "."], &env);
+        assert_eq!(run.status, 0, "{on:?}: {}", run.stderr);
+        assert!(
+            count(&run.stderr, "/cgo -objdir") >= 1,
+            "{on:?}: {}",
+            run.stderr
+        );
+    }
+}
+
 #[test]
 fn cli_o_dir_installs_into_the_directory() {
     let real = Path::new("/usr/lib/go-1.23/bin/go").is_file();
