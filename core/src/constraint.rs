@@ -1200,7 +1200,7 @@ impl<'s> DirName<'s> {
         DirName { root: dir, rel: "" }
     }
 
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         match (self.root.is_empty(), self.rel.is_empty()) {
             (true, _) => self.rel.to_string(),
             (_, true) => self.root.to_string(),

@@ -1412,8 +1412,23 @@ fn check_path_major(v: &str, path_major: &str) -> Result<(), String> {
     ))
 }
 
-/// go's `module.CheckPath`; the error is what follows `malformed module path "p": `.
-fn check_module_path(path: &str) -> Result<(), String> {
+/// go's `module.CheckImportPath`: `Err` holds its whole message (`malformed import path
+/// "fmt/": trailing slash`). Import paths are module paths that may also have elements with a
+/// leading dot and a `+`.
+pub fn check_import_path(path: &str) -> Result<(), String> {
+    check_path(path, PathKind::Import)
+        .map_err(|e| format!("malformed import path {}: {e}", quote(path)))
+}
+
+/// golang.org/x/mod/module's `pathKind` (file paths are not checked here).
+#[derive(Clone, Copy, PartialEq)]
+enum PathKind {
+    Module,
+    Import,
+}
+
+/// x/mod's `checkPath`: the error is what follows `malformed ... path "p": `.
+fn check_path(path: &str, kind: PathKind) -> Result<(), String> {
     if path.is_empty() {
         return Err("empty string".into());
     }
@@ -1427,8 +1442,14 @@ fn check_module_path(path: &str) -> Result<(), String> {
         return Err("trailing slash".into());
     }
     for elem in path.split('/') {
-        check_elem(elem)?;
+        check_elem(elem, kind)?;
     }
+    Ok(())
+}
+
+/// go's `module.CheckPath`; the error is what follows `malformed module path "p": `.
+fn check_module_path(path: &str) -> Result<(), String> {
+    check_path(path, PathKind::Module)?;
     let first = path.split('/').next().unwrap_or("");
     if first.is_empty() {
         return Err("leading slash".into());
@@ -1454,23 +1475,25 @@ fn check_module_path(path: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn check_elem(elem: &str) -> Result<(), String> {
+fn check_elem(elem: &str, kind: PathKind) -> Result<(), String> {
     if elem.is_empty() {
         return Err("empty path element".into());
     }
     if elem.bytes().all(|b| b == b'.') {
         return Err(format!("invalid path element {}", quote(elem)));
     }
-    if elem.starts_with('.') {
+    if elem.starts_with('.') && kind == PathKind::Module {
         return Err("leading dot in path element".into());
     }
     if elem.ends_with('.') {
         return Err("trailing dot in path element".into());
     }
-    if let Some(c) = elem
-        .chars()
-        .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~')))
-    {
+    let ok = |c: char| {
+        c.is_ascii_alphanumeric()
+            || matches!(c, '-' | '.' | '_' | '~')
+            || (c == '+' && kind == PathKind::Import)
+    };
+    if let Some(c) = elem.chars().find(|&c| !ok(c)) {
         return Err(format!("invalid char {}", quote_rune(c)));
     }
     let short = elem.split('.').next().unwrap_or(elem);

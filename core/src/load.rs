@@ -36,7 +36,7 @@ use crate::constraint::{
     OtherKind,
 };
 use crate::gomod::{self, GoMod, ReplaceTarget};
-use crate::plan::{BuildMode, ModuleInfo, PkgMore, PkgNode, PlanInput};
+use crate::plan::{go_quote, BuildMode, ModuleInfo, PkgMore, PkgNode, PlanInput};
 use crate::scan::HeaderError;
 use crate::stdlib::{is_std_path, StdLib, StdPackage};
 use crate::workspace::Workspace;
@@ -549,6 +549,34 @@ fn push_joined(out: &mut String, a: &str, b: &str) {
         out.push('/');
     }
     out.push_str(b);
+}
+
+/// go/build's `IsLocalImport`: `.`, `..`, or a path starting `./` or `../`.
+fn is_local_import(path: &str) -> bool {
+    matches!(path, "." | "..") || path.starts_with("./") || path.starts_with("../")
+}
+
+/// cmd/go's `FindVendor`: where the effective import path starts after the last non-final
+/// `vendor` element (`x/vendor/y` → the index of `y`… minus `vendor/`: of `vendor/y`).
+fn find_vendor(path: &str) -> Option<usize> {
+    if let Some(i) = path.rfind("/vendor/") {
+        return Some(i + 1);
+    }
+    path.starts_with("vendor/").then_some(0)
+}
+
+/// `loadPackageData`'s refusals of a path before it is looked up anywhere.
+fn refused_path(path: &str) -> Option<String> {
+    if path.starts_with("mod/") {
+        return Some(format!("disallowed import path {}", go_quote(path.as_bytes())));
+    }
+    if path.contains('@') {
+        return Some(
+            "can only use path@version syntax with 'go get' and 'go install' in module-aware mode"
+                .into(),
+        );
+    }
+    None
 }
 
 /// Cleans a relative slash path (`a/./b/../c` → `a/c`); `None` if it climbs above the root.
@@ -1193,6 +1221,26 @@ impl<'a> Loader<'a> {
     // -- resolution (modload's importFromModules) -------------------------------------------
 
     fn resolve(&self, path: &str, importer: Option<usize>) -> Result<Resolved<'a>, String> {
+        // importFromModules' checks before any lookup.
+        if is_local_import(path) {
+            return Err(format!(
+                "{} is relative, but relative import paths are not supported in module mode",
+                go_quote(path.as_bytes())
+            ));
+        }
+        if path.starts_with('/') {
+            return Err(format!(
+                "{} is not a package path; see 'go help packages'",
+                go_quote(path.as_bytes())
+            ));
+        }
+        if matches!(path, "std" | "cmd" | "all") {
+            return Err(format!(
+                "{} is not an importable package; see 'go help packages'",
+                go_quote(path.as_bytes())
+            ));
+        }
+        crate::gomod::check_import_path(path)?;
         if is_std_path(path) {
             if let Some(p) = self.std.get(path) {
                 return Ok(Resolved::Std(p));
@@ -1351,6 +1399,17 @@ impl<'a> Loader<'a> {
             self.stk.pop();
             return Begin::Done { p, checked: true };
         }
+        // `loadPackageData`'s refusals, before any lookup: the package has no data at all, and
+        // its error no position (go prints the import stack, the path on it).
+        if let Some(msg) = refused_path(path) {
+            let p = self.new_node(path, Kind::Missing);
+            self.stk.push(p);
+            let e = self.error_here(msg);
+            self.stk.pop();
+            self.nodes[p].error = Some(Box::new(e));
+            self.nodes[p].imports = Some(Vec::new());
+            return Begin::Done { p, checked: false };
+        }
         match self.resolve(path, parent) {
             Err(msg) => {
                 let p = self.new_node(path, Kind::Missing);
@@ -1360,7 +1419,9 @@ impl<'a> Loader<'a> {
                 }
                 self.nodes[p].error = Some(Box::new(e));
                 self.nodes[p].imports = Some(Vec::new());
-                Begin::Done { p, checked: false }
+                // The importer's checks still apply (a relative import is also a local import
+                // in a non-local package).
+                Begin::Done { p, checked: true }
             }
             Ok(Resolved::Std(sp)) => {
                 let p = self.new_node(path, Kind::Std(sp));
@@ -1413,6 +1474,11 @@ impl<'a> Loader<'a> {
                 self.set_pos(&mut perr, pos);
                 return (p, Some(perr));
             }
+            if let Some(msg) = self.disallow_vendor(path, parent, p) {
+                let mut perr = self.error_here(msg);
+                self.set_pos(&mut perr, pos);
+                return (p, Some(perr));
+            }
             let pn = &self.nodes[p];
             if pn.main && pn.error.is_none() && self.dir_of(parent) != self.dir_of(p) {
                 let mut perr = self.error_here(format!(
@@ -1421,8 +1487,50 @@ impl<'a> Loader<'a> {
                 self.set_pos(&mut perr, pos);
                 return (p, Some(perr));
             }
+            // In module mode no package is local (named by a relative path): every relative
+            // import is one in a non-local package.
+            if is_local_import(path) {
+                let mut perr = self.error_here(match path {
+                    "." => ".: cannot import current directory".to_string(),
+                    _ => format!("local import \"{path}\" in non-local package"),
+                });
+                self.set_pos(&mut perr, pos);
+                return (p, Some(perr));
+            }
         }
         (p, None)
+    }
+
+    /// `disallowVendor` for an import written in a module package's file: a package under a
+    /// `vendor` directory is visible only below that directory's parent (std's, under
+    /// GOROOT/src, only to std), and is never imported by its path through `vendor/`.
+    fn disallow_vendor(&self, path: &str, parent: usize, p: usize) -> Option<String> {
+        let Kind::Dir { dir: parent_dir, .. } = &self.nodes[parent].kind else {
+            // std's imports are resolved already (`vendor/…` from `golang.org/x/…`).
+            return None;
+        };
+        let ip = self.path(p);
+        if let Some(i) = find_vendor(ip) {
+            // The directory that holds the `vendor` directory: the package's directory without
+            // the import path's tail from `/vendor/` on.
+            let tail = ip.len() - i.saturating_sub(1);
+            let visible = match &self.nodes[p].kind {
+                Kind::Std(_) => false,
+                Kind::Dir { dir, .. } => {
+                    let full = self.paths.dir_name(dir).text();
+                    let from = self.paths.dir_name(parent_dir).text();
+                    full.len()
+                        .checked_sub(tail)
+                        .is_none_or(|t| has_path_prefix(&from, &full[..t]))
+                }
+                Kind::Missing => true,
+            };
+            if !visible {
+                return Some("use of vendored package not allowed".into());
+            }
+        }
+        find_vendor(path)
+            .map(|i| format!("{path} must be imported as {}", &path[i + "vendor/".len()..]))
     }
 
     fn dir_of(&self, p: usize) -> Option<&str> {

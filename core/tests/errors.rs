@@ -126,3 +126,104 @@ fn errors_are_located() {
     let loc = e.errors[0].location.clone().expect("a location");
     assert_eq!((loc.path.as_str(), loc.line, loc.col), ("main.go", 3, 8));
 }
+
+/// Imports go refuses before it looks anywhere (cmd/go's `loadPackageData` and modload's
+/// `importFromModules`), and the importer-side checks of relative and vendored imports: each
+/// a one-file module `example.com/m` whose main.go imports the path on line 3, column 8. The
+/// wanted texts are go 1.23.5's (`go build` with `GOPROXY=off`), printed by the real toolchain.
+#[test]
+fn refused_import_paths_are_go_s() {
+    use buildlab_core::workspace::Workspace;
+    let cases: &[(&str, &str)] = &[
+        (
+            "fmt@v1",
+            "package example.com/m\n\timports fmt@v1: can only use path@version syntax with \
+             'go get' and 'go install' in module-aware mode",
+        ),
+        (
+            "mod/x",
+            "package example.com/m\n\timports mod/x: disallowed import path \"mod/x\"",
+        ),
+        (
+            "/abs/x",
+            "main.go:3:8: \"/abs/x\" is not a package path; see 'go help packages'",
+        ),
+        (
+            "std",
+            "main.go:3:8: \"std\" is not an importable package; see 'go help packages'",
+        ),
+        (
+            "example.com//m",
+            "main.go:3:8: malformed import path \"example.com//m\": double slash",
+        ),
+        (
+            "-x",
+            "main.go:3:8: malformed import path \"-x\": leading dash",
+        ),
+        (
+            "internal/abi/",
+            "main.go:3:8: malformed import path \"internal/abi/\": trailing slash",
+        ),
+        (
+            "a/b.",
+            "main.go:3:8: malformed import path \"a/b.\": trailing dot in path element",
+        ),
+        (
+            "COM1/x",
+            "main.go:3:8: malformed import path \"COM1/x\": \"COM1\" disallowed as path element \
+             component on Windows",
+        ),
+        (
+            "x~1/y",
+            "main.go:3:8: malformed import path \"x~1/y\": trailing tilde and digits in path \
+             element",
+        ),
+        (
+            "../x",
+            "main.go:3:8: \"../x\" is relative, but relative import paths are not supported in \
+             module mode\nmain.go:3:8: local import \"../x\" in non-local package",
+        ),
+        (
+            ".",
+            "main.go:3:8: \".\" is relative, but relative import paths are not supported in \
+             module mode\nmain.go:3:8: .: cannot import current directory",
+        ),
+        (
+            "vendor/golang.org/x/net/idna",
+            "main.go:3:8: use of vendored package not allowed",
+        ),
+        (
+            "example.com/m/vendor/v",
+            "main.go:3:8: example.com/m/vendor/v must be imported as v",
+        ),
+        // Allowed in an import path (not in a module path): a `+`, an element's leading dot.
+        (
+            "example.com/m/a+b",
+            "main.go:3:8: no required module provides package example.com/m/a+b; to add it:\n\
+             \tgo get example.com/m/a+b",
+        ),
+        (
+            "example.com/m/.hid",
+            "main.go:3:8: no required module provides package example.com/m/.hid; to add it:\n\
+             \tgo get example.com/m/.hid",
+        ),
+    ];
+    for (path, want) in cases {
+        let mut ws = Workspace::new();
+        ws.insert("go.mod", "module example.com/m\n\ngo 1.23\n")
+            .unwrap();
+        let main = format!("package main\n\nimport _ \"{path}\"\n\nfunc main() {{}}\n");
+        ws.insert("main.go", main).unwrap();
+        if path.contains("/vendor/") {
+            ws.insert("vendor/v/v.go", "package v\n").unwrap();
+        }
+        let req = LoadRequest {
+            module_root_display: "/tmp/m".into(),
+            ..LoadRequest::default()
+        };
+        match load(&ws, &req) {
+            Ok(_) => panic!("{path}: loaded, want:\n{want}"),
+            Err(e) => assert_eq!(e.to_string(), *want, "import {path:?}"),
+        }
+    }
+}
