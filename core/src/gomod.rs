@@ -1421,7 +1421,7 @@ pub fn check_import_path(path: &str) -> Result<(), String> {
 }
 
 /// golang.org/x/mod/module's `pathKind` (file paths are not checked here).
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum PathKind {
     Module,
     Import,
@@ -1429,6 +1429,16 @@ enum PathKind {
 
 /// x/mod's `checkPath`: the error is what follows `malformed ... path "p": `.
 fn check_path(path: &str, kind: PathKind) -> Result<(), String> {
+    // The loader checks every import path it resolves: nearly all are plain, and pass in one
+    // pass over their bytes; the others are judged in x/mod's order, for its first error.
+    if plain_path(path.as_bytes()) {
+        return Ok(());
+    }
+    check_path_exact(path, kind)
+}
+
+/// x/mod's `checkPath` step by step (see [`check_path`]).
+fn check_path_exact(path: &str, kind: PathKind) -> Result<(), String> {
     if path.is_empty() {
         return Err("empty string".into());
     }
@@ -1441,10 +1451,16 @@ fn check_path(path: &str, kind: PathKind) -> Result<(), String> {
     if path.ends_with('/') {
         return Err("trailing slash".into());
     }
-    for elem in path.split('/') {
-        check_elem(elem, kind)?;
+    // Split by hand: `split` builds a searcher per call, and this runs for every import path
+    // the loader resolves.
+    let mut start = 0;
+    for (i, &b) in path.as_bytes().iter().enumerate() {
+        if b == b'/' {
+            check_elem(&path[start..i], kind)?;
+            start = i + 1;
+        }
     }
-    Ok(())
+    check_elem(&path[start..], kind)
 }
 
 /// go's `module.CheckPath`; the error is what follows `malformed module path "p": `.
@@ -1475,7 +1491,65 @@ fn check_module_path(path: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A path every kind accepts, judged in one pass: not starting with `-`, elements of ASCII
+/// letters, digits, `-`, `_` and inner dots, none empty, none a Windows device's name.
+fn plain_path(b: &[u8]) -> bool {
+    // Each byte's class: 0 not plain, 1 plain, 2 a dot, 3 a slash.
+    const CLASS: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut c = 0;
+        while c < 256 {
+            let b = c as u8;
+            t[c] = match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' => 1,
+                b'.' => 2,
+                b'/' => 3,
+                _ => 0,
+            };
+            c += 1;
+        }
+        t
+    };
+    // An element ending at `end`: not empty, no dot at either end, its name not a device's.
+    let elem_ok = |start: usize, end: usize, dot: Option<usize>| {
+        end > start
+            && b[start] != b'.'
+            && b[end - 1] != b'.'
+            && !windows_device(&b[start..dot.unwrap_or(end)])
+    };
+    if b.first().is_none_or(|&c| c == b'-') {
+        return false;
+    }
+    let (mut start, mut dot) = (0, None);
+    for (i, &c) in b.iter().enumerate() {
+        match CLASS[c as usize] {
+            1 => {}
+            2 => dot = dot.or(Some(i)),
+            3 => {
+                if !elem_ok(start, i, dot) {
+                    return false;
+                }
+                (start, dot) = (i + 1, None);
+            }
+            _ => return false,
+        }
+    }
+    elem_ok(start, b.len(), dot)
+}
+
+/// x/mod's `badWindowsNames`, in any case: CON, PRN, AUX, NUL, COM1…COM9, LPT1…LPT9.
+#[inline]
+fn windows_device(short: &[u8]) -> bool {
+    let up = |i: usize| short[i].to_ascii_uppercase();
+    match short.len() {
+        3 => matches!(&[up(0), up(1), up(2)], b"CON" | b"PRN" | b"AUX" | b"NUL"),
+        4 => matches!(&[up(0), up(1), up(2)], b"COM" | b"LPT") && matches!(short[3], b'1'..=b'9'),
+        _ => false,
+    }
+}
+
 fn check_elem(elem: &str, kind: PathKind) -> Result<(), String> {
+    let short_len = elem.find('.').unwrap_or(elem.len());
     if elem.is_empty() {
         return Err("empty path element".into());
     }
@@ -1496,21 +1570,14 @@ fn check_elem(elem: &str, kind: PathKind) -> Result<(), String> {
     if let Some(c) = elem.chars().find(|&c| !ok(c)) {
         return Err(format!("invalid char {}", quote_rune(c)));
     }
-    let short = elem.split('.').next().unwrap_or(elem);
-    const BAD_WINDOWS_NAMES: [&str; 22] = [
-        "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
-        "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
-    ];
-    if BAD_WINDOWS_NAMES
-        .iter()
-        .any(|bad| bad.eq_ignore_ascii_case(short))
-    {
+    let short = &elem[..short_len];
+    if windows_device(short.as_bytes()) {
         return Err(format!(
             "{} disallowed as path element component on Windows",
             quote(short)
         ));
     }
-    if let Some(tilde) = short.rfind('~') {
+    if let Some(tilde) = short.bytes().rposition(|c| c == b'~') {
         let suffix = &short[tilde + 1..];
         if !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_digit()) {
             return Err("trailing tilde and digits in path element".into());
@@ -2047,6 +2114,22 @@ mod tests {
                 }
             }
             let _ = parse_lax("go.mod", src.as_bytes());
+        }
+
+        /// The one-pass check of plain paths accepts only what x/mod's step-by-step check
+        /// accepts, for import and module paths alike.
+        #[test]
+        fn plain_paths_pass_the_exact_check(parts in proptest::collection::vec(prop_oneof![
+            Just("a"), Just("Z9"), Just("."), Just("/"), Just("-"), Just("_"), Just("~1"), Just("+"),
+            Just("con"), Just("COM1"), Just("lpt0"), Just("aux."), Just("nul"), Just("é"), Just(" "),
+        ], 0..10)) {
+            let path: String = parts.concat();
+            let plain = plain_path(path.as_bytes());
+            for kind in [PathKind::Import, PathKind::Module] {
+                let exact = check_path_exact(&path, kind);
+                prop_assert!(!plain || exact.is_ok(), "{path:?} {kind:?}: {exact:?}");
+                prop_assert_eq!(check_path(&path, kind), exact);
+            }
         }
     }
 }
