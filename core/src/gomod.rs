@@ -8,10 +8,14 @@
 //! (retraction errors found by the version fixer come last, as in go). Errors render exactly as
 //! go 1.23 prints them, given the path go would print (its "short path" of the file).
 //!
+//! [`parse`] also refuses a `go` line newer than the go command (go 1.23.5 under
+//! `GOTOOLCHAIN=local`: `go.mod requires go >= 1.99 (running go 1.23.5; GOTOOLCHAIN=local)`), as
+//! modload's `ReadModFile` does; [`godebug_error`] is cmd/go's `CheckGodebug`, which the loader
+//! applies to the main module's `godebug` lines.
+//!
 //! It deliberately does not: read files or the network (a version that is not canonical semver
-//! would need a module query; we answer as the go command does with `GOPROXY=off`), check that the
-//! `go` version is newer than the toolchain (`go.mod requires go >= ...`, a toolchain question),
-//! validate the main module path or godebug keys (go does that later, outside the parser), keep
+//! would need a module query; we answer as the go command does with `GOPROXY=off`), validate the
+//! main module path (go does that later, outside the parser), keep
 //! comments beyond what the directives need (`// indirect`, retraction rationale, deprecation), or
 //! format files back out. Two known gaps in the error texts: invalid UTF-8 inside a token becomes
 //! U+FFFD (go prints the raw byte, or `\xff` inside quotes), and unassigned code points count as
@@ -190,6 +194,9 @@ pub enum ModError {
     },
     /// The main module's `go.mod` parsed but has no `module` line.
     MissingModule { file: String },
+    /// The main module's `go` line is newer than the go command (go 1.23.5, run with
+    /// `GOTOOLCHAIN=local`: it does not switch toolchains).
+    TooNew { file: String, version: String },
 }
 
 impl ModError {
@@ -197,7 +204,7 @@ impl ModError {
     pub fn errors(&self) -> &[ParseError] {
         match self {
             ModError::Parse { errors, .. } | ModError::Dependency { errors, .. } => errors,
-            ModError::MissingModule { .. } => &[],
+            ModError::MissingModule { .. } | ModError::TooNew { .. } => &[],
         }
     }
 }
@@ -223,6 +230,7 @@ impl fmt::Display for ModError {
                 f,
                 "go: error reading {file}: missing module declaration. To specify the module path:\n\tgo mod edit -module=example.com/mod"
             ),
+            ModError::TooNew { file, version } => write!(f, "go: {}", too_new(file, version)),
         }
     }
 }
@@ -237,12 +245,116 @@ pub fn parse(file: &str, data: &[u8]) -> Result<GoMod, ModError> {
         file: file.to_string(),
         errors,
     })?;
+    // modload's ReadModFile: a `go` line newer than the go command, before the module line.
+    if let Some(go) = m.go.as_ref().filter(|g| newer_than_local(&g.version)) {
+        return Err(ModError::TooNew {
+            file: file.to_string(),
+            version: go.version.clone(),
+        });
+    }
     if m.module.is_none() {
         return Err(ModError::MissingModule {
             file: file.to_string(),
         });
     }
     Ok(m)
+}
+
+/// The go command's own version (`gover.Local()`), the one the std graph was made with.
+pub fn local_version() -> &'static str {
+    crate::stdlib::GO_VERSION.trim_start_matches("go")
+}
+
+/// `gover.TooNewError` as go prints it, under `GOTOOLCHAIN=local`: `what` is `go.mod` (its
+/// short path) or `module ./dep`.
+pub fn too_new(what: &str, version: &str) -> String {
+    format!(
+        "{what} requires go >= {version} (running go {}; GOTOOLCHAIN=local)",
+        local_version()
+    )
+}
+
+/// `gover.Compare(v, gover.Local()) > 0`.
+pub fn newer_than_local(v: &str) -> bool {
+    gover_key(v) > gover_key(local_version())
+}
+
+/// `gover.Compare(v, gover.GoStrictVersion) >= 0`: from go1.21 a module's `go` line is a
+/// requirement on the go command.
+pub fn strict_go_version(v: &str) -> bool {
+    gover_key(v) >= gover_key("1.21")
+}
+
+/// A go version as `gover.Compare` orders them: major, minor, patch (none before `.0`; none is
+/// `.0` before go1.21), pre-release kind (none < alpha < beta < rc), its number. Versions the
+/// parser rejects order first.
+fn gover_key(v: &str) -> (u64, u64, i64, u8, u64) {
+    fn int(s: &str) -> (Option<u64>, &str) {
+        let n = s.bytes().take_while(u8::is_ascii_digit).count();
+        (s[..n].parse().ok(), &s[n..])
+    }
+    let (Some(major), rest) = int(v) else {
+        return (0, 0, -1, 0, 0);
+    };
+    let Some(rest) = rest.strip_prefix('.') else {
+        return (major, 0, 0, 0, 0);
+    };
+    let (minor, rest) = int(rest);
+    let minor = minor.unwrap_or(0);
+    if let Some(p) = rest.strip_prefix('.') {
+        return (major, minor, int(p).0.map_or(-1, |p| p as i64), 0, 0);
+    }
+    let patch = if rest.is_empty() && major == 1 && minor < 21 { 0 } else { -1 };
+    let kinds = [("alpha", 1), ("beta", 2), ("rc", 3)];
+    let (kind, pre) = kinds
+        .iter()
+        .find_map(|(k, r)| rest.strip_prefix(k).map(|p| (*r, int(p).0.unwrap_or(0))))
+        .unwrap_or((0, 0));
+    (major, minor, patch, kind, pre)
+}
+
+/// cmd/go's `CheckGodebug` of a `godebug` line (go 1.23.5's settings): `None` when accepted.
+pub fn godebug_error(key: &str, value: &str) -> Option<String> {
+    const KNOWN: &[&str] = &[
+        "asynctimerchan", "execerrdot", "gocachehash", "gocachetest", "gocacheverify",
+        "gotypesalias", "http2client", "http2debug", "http2server", "httplaxcontentlength",
+        "httpmuxgo121", "httpservecontentkeepheaders", "installgoroot", "jstmpllitinterp",
+        "multipartfiles", "multipartmaxheaders", "multipartmaxparts", "multipathtcp", "netdns",
+        "netedns0", "panicnil", "randautoseed", "tarinsecurepath", "tls10server", "tls3des",
+        "tlskyber", "tlsmaxrsasize", "tlsrsakex", "tlsunsafeekm", "winreadlinkvolume",
+        "winsymlink", "x509keypairleaf", "x509negativeserial", "x509sha1",
+        "x509usefallbackroots", "x509usepolicies", "zipinsecurepath",
+    ];
+    let blank = |s: &str| s.contains([' ', '\t']);
+    if blank(key) {
+        return Some("key contains space".into());
+    }
+    if blank(value) {
+        return Some("value contains space".into());
+    }
+    if key.contains(',') {
+        return Some("key contains comma".into());
+    }
+    if value.contains(',') {
+        return Some("value contains comma".into());
+    }
+    if key == "default" {
+        let v = value.strip_prefix("go").filter(|v| is_gover(v));
+        return match v {
+            None => Some("value for default= must be goVERSION".into()),
+            Some(v) if newer_than_local(v) => Some(format!(
+                "default={value} too new (toolchain is go{})",
+                local_version()
+            )),
+            Some(_) => None,
+        };
+    }
+    (!KNOWN.contains(&key)).then(|| format!("unknown godebug {}", quote(key)))
+}
+
+/// `gover.IsValid`: `1`, `1.21`, `1.21.3`, `1.21rc1`…
+fn is_gover(v: &str) -> bool {
+    is_go_version(v) || (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) && !v.starts_with('0'))
 }
 
 /// Parses `data` as a dependency's `go.mod`: only `module`, `go`, `require` and `retract` are

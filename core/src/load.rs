@@ -730,6 +730,19 @@ impl Modules {
         let data = ws.get(&gomod_rel).unwrap_or_default();
         let main = gomod::parse(&paths.short(&gomod_rel), data)
             .map_err(|e| LoadError::plain(e.to_string()))?;
+        // modload's loadModFile: every `godebug` line checked (each error its own message).
+        let short = paths.short(&gomod_rel);
+        let godebug_errors: Vec<String> = main
+            .godebugs()
+            .iter()
+            .filter_map(|g| {
+                let e = gomod::godebug_error(&g.key, &g.value)?;
+                Some(format!("go: error loading go.mod:\n{short}:{}: {e}", g.pos.line))
+            })
+            .collect();
+        if !godebug_errors.is_empty() {
+            return Err(LoadError::plain(godebug_errors.join("\n")));
+        }
         let main_path = main.module_path().unwrap_or_default().to_string();
         let main_go = main.go_version().unwrap_or("").to_string();
         let mut list = vec![Module {
@@ -774,6 +787,15 @@ impl Modules {
                         .get(&dep_mod)
                         .and_then(|d| gomod::parse_lax(&paths.abs(&dep_mod), d).ok())
                         .unwrap_or_default();
+                    // From go1.21 a module's `go` line is a requirement on the go command.
+                    if let Some(v) = dep.go_version().filter(|v| {
+                        gomod::strict_go_version(v) && gomod::newer_than_local(v)
+                    }) {
+                        return Err(LoadError::plain(format!(
+                            "go: {}",
+                            gomod::too_new(&format!("module {written}"), v)
+                        )));
+                    }
                     for r in dep.requires() {
                         queue.push((r.path.clone(), r.version.clone()));
                     }
@@ -1908,8 +1930,10 @@ impl<'a> Loader<'a> {
             DirError::NoNonTestGoFiles { .. } => {
                 DirErr::Build(format!("{path}: no non-test Go files in {abs}"))
             }
-            DirError::MultiplePackages { .. } | DirError::ForeignSources { .. } => {
-                at_import(err.to_string())
+            DirError::MultiplePackages { .. } => at_import(err.to_string()),
+            // Found by cmd/go's `Package.load` with the package on the stack: no position.
+            DirError::ForeignSources { .. } => {
+                DirErr::Load(LoadError::with_stack(&pushed(), err.to_string()))
             }
         }
     }

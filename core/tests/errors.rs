@@ -227,3 +227,125 @@ fn refused_import_paths_are_go_s() {
         }
     }
 }
+
+/// What go 1.23.5 (run with `GOTOOLCHAIN=local`, as the oracle is) says of a module whose
+/// `go` line is newer than itself, of `godebug` lines it does not know, and of C files in a
+/// package without cgo; each a module `example.com/m` with a main package, the wanted text
+/// printed by the real go command.
+#[test]
+fn go_mod_versions_godebugs_and_foreign_sources_are_go_s() {
+    use buildlab_core::workspace::Workspace;
+    const MAIN: &str = "package main\n\nfunc main() {}\n";
+    let cases: &[(&[(&str, &str)], &str, &str)] = &[
+        (
+            &[("go.mod", "module example.com/m\n\ngo 1.23.9\n")],
+            "",
+            "go: go.mod requires go >= 1.23.9 (running go 1.23.5; GOTOOLCHAIN=local)",
+        ),
+        (
+            &[("go.mod", "module example.com/m\n\ngo 1.24rc1\n")],
+            "",
+            "go: go.mod requires go >= 1.24rc1 (running go 1.23.5; GOTOOLCHAIN=local)",
+        ),
+        // Before the missing module line; after the parse errors.
+        (
+            &[("go.mod", "go 1.99\n")],
+            "",
+            "go: go.mod requires go >= 1.99 (running go 1.23.5; GOTOOLCHAIN=local)",
+        ),
+        (
+            &[("go.mod", "module example.com/m\n\ngo 1.99\n\nfoo bar\n")],
+            "",
+            "go: errors parsing go.mod:\ngo.mod:5: unknown directive: foo",
+        ),
+        // From a subdirectory: go.mod's short path.
+        (
+            &[("go.mod", "module example.com/m\n\ngo 1.99\n")],
+            "sub",
+            "go: ../go.mod requires go >= 1.99 (running go 1.23.5; GOTOOLCHAIN=local)",
+        ),
+        // A replaced dependency's `go` line (from go1.21 a requirement), named as written.
+        (
+            &[
+                (
+                    "go.mod",
+                    "module example.com/m\n\ngo 1.23\n\nrequire example.com/d v0.0.0\n\n\
+                     replace example.com/d => ./d\n",
+                ),
+                ("d/go.mod", "module example.com/d\n\ngo 1.99\n"),
+                ("d/d.go", "package d\n"),
+            ],
+            "",
+            "go: module ./d requires go >= 1.99 (running go 1.23.5; GOTOOLCHAIN=local)",
+        ),
+        (
+            &[(
+                "go.mod",
+                "module example.com/m\n\ngo 1.23\n\ngodebug nosuch=1\n",
+            )],
+            "",
+            "go: error loading go.mod:\ngo.mod:5: unknown godebug \"nosuch\"",
+        ),
+        (
+            &[(
+                "go.mod",
+                "module example.com/m\n\ngo 1.23\n\ngodebug (\n\ta=1\n\tdefault=go1.99\n\t\
+                 panicnil=1\n\tdefault=go1.21\n\tasynctimerchan=x\n)\n",
+            )],
+            "",
+            "go: error loading go.mod:\ngo.mod:6: unknown godebug \"a\"\ngo: error loading \
+             go.mod:\ngo.mod:7: default=go1.99 too new (toolchain is go1.23.5)",
+        ),
+        // Accepted: a newer toolchain line alone, an older pre-release, known settings.
+        (
+            &[(
+                "go.mod",
+                "module example.com/m\n\ngo 1.23rc1\n\ntoolchain go1.99.1\n\ngodebug (\n\t\
+                 panicnil=1\n\tdefault=go1.21\n)\n",
+            )],
+            "",
+            "",
+        ),
+        (
+            &[
+                ("go.mod", "module example.com/m\n\ngo 1.23\n"),
+                ("x.c", "int x;\n"),
+            ],
+            "",
+            "package example.com/m: C source files not allowed when not using cgo or SWIG: x.c",
+        ),
+        (
+            &[
+                ("go.mod", "module example.com/m\n\ngo 1.23\n"),
+                ("imp.go", "package main\n\nimport _ \"example.com/m/c\"\n"),
+                ("c/c.go", "package c\n"),
+                ("c/x.c", "int x;\n"),
+                ("c/y.cc", "int y;\n"),
+            ],
+            "",
+            "package example.com/m\n\timports example.com/m/c: C source files not allowed when \
+             not using cgo or SWIG: x.c",
+        ),
+    ];
+    for (files, cwd, want) in cases {
+        let mut ws = Workspace::new();
+        for (path, text) in *files {
+            ws.insert(path, *text).unwrap();
+        }
+        let main = if cwd.is_empty() {
+            "main.go".to_string()
+        } else {
+            format!("{cwd}/main.go")
+        };
+        ws.insert(&main, MAIN).unwrap();
+        let req = LoadRequest {
+            cwd: cwd.to_string(),
+            module_root_display: "/tmp/m".into(),
+            ..LoadRequest::default()
+        };
+        match load(&ws, &req) {
+            Ok(_) => assert_eq!(*want, "", "{files:?}: loaded"),
+            Err(e) => assert_eq!(e.to_string(), *want, "{files:?}"),
+        }
+    }
+}
