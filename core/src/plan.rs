@@ -319,7 +319,7 @@ pub enum PlanError {
         cycle: Vec<String>,
     },
     /// `-o FILE` with several packages.
-    MultipleToFile,
+    MultipleToFile { output: String },
     /// `-o DIR/` with no main package among them.
     NoMainPackages,
 }
@@ -340,8 +340,8 @@ impl fmt::Display for PlanError {
             PlanError::ImportCycle { cycle } => {
                 write!(f, "import cycle not allowed: {}", cycle.join(" -> "))
             }
-            PlanError::MultipleToFile => {
-                write!(f, "go: cannot write multiple packages to non-directory")
+            PlanError::MultipleToFile { output } => {
+                write!(f, "go: cannot write multiple packages to non-directory {output}")
             }
             PlanError::NoMainPackages => write!(f, "go: no main packages to build"),
         }
@@ -1283,7 +1283,7 @@ impl<'a> Builder<'a> {
             }
             Some((file, false)) => {
                 if roots.len() > 1 {
-                    return Err(vec![PlanError::MultipleToFile]);
+                    return Err(vec![PlanError::MultipleToFile { output: file }]);
                 }
                 self.targets.push((roots[0], file));
                 self.auto_action(InstallMode::Install, roots[0])

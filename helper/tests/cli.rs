@@ -168,6 +168,16 @@ fn cli_env_real_and_flag_errors() {
         (p0.status, p0.stderr.as_str()),
         (1, "go: -p must be a positive integer: 0\n")
     );
+    // go 1.23.5's words, the -o value as given.
+    let m = Sandbox::new("multi", "env-o");
+    let two = m.run(&["build", "-o", "out/x", "./...", "fmt"]);
+    assert_eq!(
+        (two.status, two.stderr.as_str()),
+        (
+            1,
+            "go: cannot write multiple packages to non-directory out/x\n"
+        )
+    );
 }
 
 #[test]
