@@ -2110,6 +2110,25 @@ impl<'a> Loader<'a> {
         let matcher = pattern_matcher(pat);
         let mut out = Vec::new();
         let mut seen = crate::object::Names::new();
+        // modload's matchPackages walks GOROOT/src too (`includeStd`): std's packages that
+        // match, but for the vendored ones only a pattern naming `vendor/…` past `vendor/...`
+        // matches them (pkgpattern's vendor exclusion), and runtime/cgo not without cgo.
+        for sp in self.std.packages() {
+            let p: &str = &sp.import_path;
+            let vendored = p.starts_with("vendor/");
+            if vendored && !(pat.starts_with("vendor/") && pat != "vendor/...") {
+                continue;
+            }
+            // Only directories with files to build for the target (runtime/internal/wasitest
+            // has none on linux).
+            let no_go = sp.go_files.is_empty() && sp.cgo_files.is_empty();
+            if no_go || (p == "runtime/cgo" && !self.req.ctx.cgo_enabled) {
+                continue;
+            }
+            if matcher(p) && seen.insert(p.to_string()) {
+                out.push(p.to_string());
+            }
+        }
         for m in 0..self.mods.list.len() {
             let mut dirs = Vec::new();
             let (mods, tree) = (self.mods, self.tree);
@@ -2124,6 +2143,8 @@ impl<'a> Loader<'a> {
                 }
             }
         }
+        // matchPackages sorts what it found.
+        crate::sort::sort(&mut out);
         out
     }
 

@@ -1095,7 +1095,9 @@ impl<'a> Builder<'a> {
     /// it ([`Builder::add_implicit`]), rather than through a map of every package's path.
     fn new(input: &'a PlanInput, tc: &'a Toolchain) -> Result<Self, Vec<PlanError>> {
         let mut errors = Vec::new();
-        if input.roots.is_empty() {
+        // build.go: only `-o FILE` wants a package; otherwise nothing matched builds nothing
+        // (after the loader's `matched no packages` warning).
+        if input.roots.is_empty() && matches!(input.mode, BuildMode::BuildTo(_)) {
             errors.push(PlanError::NoPackages);
         }
         let n = input.packages.len();

@@ -349,3 +349,86 @@ fn go_mod_versions_godebugs_and_foreign_sources_are_go_s() {
         }
     }
 }
+
+/// Import-path wildcards reach std as cmd/go's matchPackages does (`net/http/...`, sorted; not
+/// std's vendored packages unless the pattern names `vendor/…` past `vendor/...`; not a
+/// directory with nothing to build for the target), and one that matches nothing is a warning,
+/// not an error: `go build` then builds nothing and succeeds. The lists are go 1.23.5's (its
+/// `go build -n` of each pattern builds exactly these).
+#[test]
+fn std_wildcards_match_as_go_s() {
+    use buildlab_core::plan::{plan, Toolchain};
+    use buildlab_core::workspace::Workspace;
+    let mut ws = Workspace::new();
+    ws.insert("go.mod", "module example.com/m\n\ngo 1.23\n")
+        .unwrap();
+    ws.insert("main.go", "package main\n\nfunc main() {}\n")
+        .unwrap();
+    let cases: &[(&str, &[&str], &str)] = &[
+        (
+            "net/http/...",
+            &[
+                "net/http",
+                "net/http/cgi",
+                "net/http/cookiejar",
+                "net/http/fcgi",
+                "net/http/httptest",
+                "net/http/httptrace",
+                "net/http/httputil",
+                "net/http/internal",
+                "net/http/internal/ascii",
+                "net/http/internal/testcert",
+                "net/http/pprof",
+            ],
+            "",
+        ),
+        (
+            "runtime/internal/...",
+            &[
+                "runtime/internal/math",
+                "runtime/internal/startlinetest",
+                "runtime/internal/sys",
+            ],
+            "",
+        ),
+        (
+            "vendor/golang.org/x/text/...",
+            &[
+                "vendor/golang.org/x/text/secure/bidirule",
+                "vendor/golang.org/x/text/transform",
+                "vendor/golang.org/x/text/unicode/bidi",
+                "vendor/golang.org/x/text/unicode/norm",
+            ],
+            "",
+        ),
+        (
+            "vendor/...",
+            &[],
+            "go: warning: \"vendor/...\" matched no packages",
+        ),
+        (
+            "std/...",
+            &[],
+            "go: warning: \"std/...\" matched no packages",
+        ),
+    ];
+    for (pattern, want, warning) in cases {
+        let req = LoadRequest {
+            patterns: vec![pattern.to_string()],
+            module_root_display: "/tmp/m".into(),
+            ..LoadRequest::default()
+        };
+        let loaded = load(&ws, &req).unwrap();
+        let roots: Vec<&str> = loaded
+            .input
+            .roots
+            .iter()
+            .map(|&r| loaded.input.packages[r].import_path.as_str())
+            .collect();
+        assert_eq!(roots, *want, "{pattern}");
+        assert_eq!(loaded.warnings.join("\n"), *warning, "{pattern}");
+        // Nothing matched: nothing to build, and no error.
+        let p = plan(loaded.input, &Toolchain::default()).unwrap();
+        assert_eq!(p.len() > 1, !want.is_empty(), "{pattern}");
+    }
+}

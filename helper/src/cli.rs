@@ -87,13 +87,20 @@ fn output_mode(flags: &BuildFlags, cwd: &Path) -> BuildMode {
     flags.mode(|o| cwd.join(o).is_dir())
 }
 
-/// Load and plan, with go's load and plan errors (exit status 1).
-fn load_and_plan(ws: &Workspace, req: &LoadRequest, tc: &Toolchain) -> Result<Plan, Output> {
+/// Load and plan, with go's load and plan errors (exit status 1), and the load's warnings
+/// (`go: warning: "x/..." matched no packages`) as go prints them, first on stderr.
+fn load_and_plan(
+    ws: &Workspace,
+    req: &LoadRequest,
+    tc: &Toolchain,
+) -> Result<(Plan, String), Output> {
     let loaded = load(ws, req).map_err(|e| Output::err(e.to_string(), 1))?;
-    plan(loaded.input, tc).map_err(|errs| {
+    let warnings: String = loaded.warnings.iter().map(|w| format!("{w}\n")).collect();
+    let p = plan(loaded.input, tc).map_err(|errs| {
         let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-        Output::err(text.join("\n"), 1)
-    })
+        Output::err(format!("{warnings}{}", text.join("\n")), 1)
+    })?;
+    Ok((p, warnings))
 }
 
 /// What a build keeps between runs: the binary in place and the why-rebuilt record.
@@ -222,7 +229,7 @@ fn build_simulated(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
         req.ctx.cgo_enabled = on;
         tc.cgo_enabled = on;
     }
-    let plan = load_and_plan(&found.ws, &req, &tc)?;
+    let (plan, warnings) = load_and_plan(&found.ws, &req, &tc)?;
     let gocache = cache_dir()?;
     let mut cache = DiskCache::open(DiskFs::new(&gocache));
     let kept = Kept::read(&plan, cwd, &gocache, &found.root);
@@ -277,6 +284,7 @@ fn build_simulated(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
             out.status = 1;
         }
     }
+    out.stderr.insert_str(0, &warnings);
     Ok(out)
 }
 
@@ -493,7 +501,7 @@ fn build_real_result(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
         module_root_display: found.root.to_string_lossy().into_owned(),
     };
     let tc = real_toolchain(&go, flags.p);
-    let plan = load_and_plan(&found.ws, &req, &tc)?;
+    let (plan, warnings) = load_and_plan(&found.ws, &req, &tc)?;
     let gocache = cache_dir()?;
     let real_root = real_cache_dir(&gocache);
     let mut cache = DiskCache::open(DiskFs::new(&real_root));
@@ -527,10 +535,11 @@ fn build_real_result(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
         &mut |_| {},
     );
     let binary = outcome.exe.as_ref().map(std::fs::read);
-    let out = finish(flags, &outcome.result, binary, &kept, &mut cache, now);
+    let mut out = finish(flags, &outcome.result, binary, &kept, &mut cache, now);
     if !flags.work && !flags.n {
         let _ = std::fs::remove_dir_all(&work);
     }
+    out.stderr.insert_str(0, &warnings);
     Ok(out)
 }
 

@@ -168,6 +168,15 @@ fn cli_env_real_and_flag_errors() {
         (p0.status, p0.stderr.as_str()),
         (1, "go: -p must be a positive integer: 0\n")
     );
+    // A pattern that matches nothing: go 1.23.5 warns, builds nothing and succeeds.
+    let none = s.run(&["build", "-x", "std/..."]);
+    assert_eq!(none.status, 0, "{}", none.stderr);
+    assert!(
+        none.stderr
+            .starts_with("go: warning: \"std/...\" matched no packages\nWORK="),
+        "{}",
+        none.stderr
+    );
     // go 1.23.5's words, the -o value as given.
     let m = Sandbox::new("multi", "env-o");
     let two = m.run(&["build", "-o", "out/x", "./...", "fmt"]);

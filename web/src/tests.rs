@@ -1140,6 +1140,20 @@ async fn a_real_go_trace_imports_and_exports() {
 
 /// The page's `go build -v -o NAME`: go's import path lines and the binary moved to, and kept
 /// under, `NAME`; the next build without `-o` plans for the default name again.
+/// A pattern that matches no package builds nothing and succeeds (go 1.23.5 warns and exits
+/// 0): the page's session runs an empty plan without an action, an entry or a binary.
+#[wasm_bindgen_test]
+async fn a_pattern_matching_nothing_builds_nothing() {
+    let name = "buildlab-test-empty";
+    let s = fresh_session(name).await;
+    s.borrow_mut().load(multi());
+    let (b, seen) = go_build(&s, "-x example.com/multi/nosuch/...", 1_000_000_000).await;
+    assert!(seen.len() <= 1, "{seen:?}");
+    assert!(b.result.report.actions.is_empty());
+    assert!(b.result.binary.is_none());
+    assert_eq!(b.result.transcript.text(), "WORK=/tmp/go-build1000000\n");
+}
+
 #[wasm_bindgen_test]
 async fn v_and_o_print_and_name_as_go_does() {
     let name = "buildlab-test-v-o";
