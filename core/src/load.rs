@@ -737,7 +737,10 @@ impl Modules {
             .iter()
             .filter_map(|g| {
                 let e = gomod::godebug_error(&g.key, &g.value)?;
-                Some(format!("go: error loading go.mod:\n{short}:{}: {e}", g.pos.line))
+                Some(format!(
+                    "go: error loading go.mod:\n{short}:{}: {e}",
+                    g.pos.line
+                ))
             })
             .collect();
         if !godebug_errors.is_empty() {
@@ -788,9 +791,10 @@ impl Modules {
                         .and_then(|d| gomod::parse_lax(&paths.abs(&dep_mod), d).ok())
                         .unwrap_or_default();
                     // From go1.21 a module's `go` line is a requirement on the go command.
-                    if let Some(v) = dep.go_version().filter(|v| {
-                        gomod::strict_go_version(v) && gomod::newer_than_local(v)
-                    }) {
+                    if let Some(v) = dep
+                        .go_version()
+                        .filter(|v| gomod::strict_go_version(v) && gomod::newer_than_local(v))
+                    {
                         return Err(LoadError::plain(format!(
                             "go: {}",
                             gomod::too_new(&format!("module {written}"), v)
@@ -1564,24 +1568,22 @@ impl<'a> Loader<'a> {
         let i = self.nodes[p].rare.as_ref()?.vendor?;
         let ip = self.path(p);
         debug_assert_eq!(ip, path);
-        {
-            // The directory that holds the `vendor` directory: the package's directory without
-            // the import path's tail from `/vendor/` on.
-            let tail = ip.len() - i.saturating_sub(1);
-            let visible = match &self.nodes[p].kind {
-                Kind::Std(_) => false,
-                Kind::Dir { dir, .. } => {
-                    let full = self.paths.dir_name(dir).text();
-                    let from = self.paths.dir_name(parent_dir).text();
-                    full.len()
-                        .checked_sub(tail)
-                        .is_none_or(|t| has_path_prefix(&from, &full[..t]))
-                }
-                Kind::Missing => true,
-            };
-            if !visible {
-                return Some("use of vendored package not allowed".into());
+        // The directory that holds the `vendor` directory: the package's directory without the
+        // import path's tail from `/vendor/` on.
+        let tail = ip.len() - i.saturating_sub(1);
+        let visible = match &self.nodes[p].kind {
+            Kind::Std(_) => false,
+            Kind::Dir { dir, .. } => {
+                let full = self.paths.dir_name(dir).text();
+                let from = self.paths.dir_name(parent_dir).text();
+                full.len()
+                    .checked_sub(tail)
+                    .is_none_or(|t| has_path_prefix(&from, &full[..t]))
             }
+            Kind::Missing => true,
+        };
+        if !visible {
+            return Some("use of vendored package not allowed".into());
         }
         Some(format!(
             "{path} must be imported as {}",
@@ -1950,8 +1952,7 @@ impl<'a> Loader<'a> {
             self.req.patterns.clone()
         };
         for pat in &patterns {
-            let local =
-                pat == "." || pat == ".." || pat.starts_with("./") || pat.starts_with("../");
+            let local = is_local_import(pat);
             let wild = pat.contains("...");
             if local && wild {
                 match self.match_local_wild(pat, &mut paths) {
