@@ -98,6 +98,21 @@ fn newline(out: &mut String, depth: usize) {
     }
 }
 
+/// `json.MarshalIndent(v, "", "\t")` of a serializable value: serde_json's pretty printer with
+/// a tab indent, its text made Go's ([`html_escaped`]); fields in serde's order (the Go
+/// struct's), maps sorted by the caller.
+pub fn marshal_indent<T: serde::Serialize>(v: &T) -> String {
+    let mut out = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"\t");
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+    // A plain panic, not `expect`: `expect` would keep serde_json's error `Debug` (and std's
+    // I/O error texts) in the wasm for a failure that cannot happen.
+    if v.serialize(&mut ser).is_err() {
+        panic!("serializing plain data cannot fail");
+    }
+    html_escaped(String::from_utf8(out).expect("serde_json writes UTF-8"))
+}
+
 /// serde_json's text of a value made Go's: `<`, `>`, `&`, U+2028 and U+2029 escaped as
 /// `json.Marshal` escapes them. serde_json already escapes the rest as go1.22+ does (`\b`, `\f`,
 /// `\u00XX`), and none of these characters can stand outside a string in JSON text, so escaping

@@ -957,7 +957,7 @@ impl ActionGraph<Sealed> {
                 cmd: None,
             })
             .collect();
-        wire::to_go_json(&list)
+        gojson::marshal_indent(&list)
     }
 }
 
@@ -994,19 +994,6 @@ mod wire {
         pub need_build: bool,
         #[serde(rename = "Cmd")]
         pub cmd: Option<Vec<String>>,
-    }
-
-    /// `json.MarshalIndent(v, "", "\t")`.
-    pub fn to_go_json<T: Serialize>(v: &T) -> String {
-        let mut out = Vec::new();
-        let fmt = serde_json::ser::PrettyFormatter::with_indent(b"\t");
-        let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
-        // A plain panic, not `expect`: `expect` would keep serde_json's error `Debug` (and std's
-        // I/O error texts) in the wasm for a failure that cannot happen.
-        if v.serialize(&mut ser).is_err() {
-            panic!("serializing plain data cannot fail");
-        }
-        crate::gojson::html_escaped(String::from_utf8(out).expect("serde_json writes UTF-8"))
     }
 }
 

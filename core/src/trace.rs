@@ -742,11 +742,7 @@ pub fn to_actiongraph_json(plan: &Plan, trace: &Trace, work_dir: &str, epoch_ns:
             }
         })
         .collect();
-    let mut out = Vec::new();
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"\t");
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
-    list.serialize(&mut ser).expect("plain data");
-    crate::gojson::html_escaped(String::from_utf8(out).expect("serde_json writes UTF-8"))
+    crate::gojson::marshal_indent(&list)
 }
 
 /// Problems with a Chrome Trace Event document, against the format's required fields: every
