@@ -49,46 +49,47 @@ pub fn push_escaped(out: &mut String, s: &str) {
 /// `json.MarshalIndent(v, "", "\t")` of a `map[string]V`, sorted by key as Go sorts maps:
 /// `pairs` must be sorted and unique (the caller's order is written). `value` writes one value
 /// at the given depth. An empty map is `{}`, as Go writes it.
-pub fn push_object<T>(
+pub fn push_object<K: AsRef<str>, T>(
     out: &mut String,
     depth: usize,
-    pairs: &[(&str, T)],
+    pairs: &[(K, T)],
     mut value: impl FnMut(&mut String, usize, &T),
 ) {
-    if pairs.is_empty() {
-        out.push_str("{}");
-        return;
-    }
-    out.push('{');
-    for (i, (k, v)) in pairs.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        newline(out, depth + 1);
-        push_string(out, k);
+    push_seq(out, depth, ('{', '}'), pairs, |out, (k, v)| {
+        push_string(out, k.as_ref());
         out.push_str(": ");
         value(out, depth + 1, v);
-    }
-    newline(out, depth);
-    out.push('}');
+    });
 }
 
 /// `json.MarshalIndent(v, "", "\t")` of a non-nil `[]string` at `depth`: `[]` when empty.
-pub fn push_strings(out: &mut String, depth: usize, items: &[&str]) {
-    if items.is_empty() {
-        out.push_str("[]");
-        return;
-    }
-    out.push('[');
-    for (i, s) in items.iter().enumerate() {
+pub fn push_strings<S: AsRef<str>>(out: &mut String, depth: usize, items: &[S]) {
+    push_seq(out, depth, ('[', ']'), items, |out, s| {
+        push_string(out, s.as_ref())
+    });
+}
+
+/// An object's or array's items at `depth`, each on its own line one tab deeper; empty, the
+/// brackets alone.
+fn push_seq<T>(
+    out: &mut String,
+    depth: usize,
+    (open, close): (char, char),
+    items: &[T],
+    mut item: impl FnMut(&mut String, &T),
+) {
+    out.push(open);
+    for (i, x) in items.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
         newline(out, depth + 1);
-        push_string(out, s);
+        item(out, x);
     }
-    newline(out, depth);
-    out.push(']');
+    if !items.is_empty() {
+        newline(out, depth);
+    }
+    out.push(close);
 }
 
 fn newline(out: &mut String, depth: usize) {

@@ -2200,17 +2200,11 @@ fn embedcfg(p: &PkgNode) -> String {
         .collect();
     crate::sort::sort_by(&mut files, |a, b| a.0.cmp(b.0));
     files.dedup_by(|later, first| later.0 == first.0);
-    let patterns: Vec<(&str, Vec<&str>)> = p
-        .embed_patterns()
-        .iter()
-        .map(|(pat, matched)| (pat.as_str(), matched.iter().map(String::as_str).collect()))
-        .collect();
     let mut out = String::from("{\n\t\"Patterns\": ");
-    gojson::push_object(&mut out, 1, &patterns, |o, d, v| {
+    gojson::push_object(&mut out, 1, p.embed_patterns(), |o, d, v| {
         gojson::push_strings(o, d, v)
     });
     out.push_str(",\n\t\"Files\": ");
-    let files: Vec<(&str, &str)> = files.iter().map(|(f, abs)| (*f, abs.as_str())).collect();
     gojson::push_object(&mut out, 1, &files, |o, _, v| gojson::push_string(o, v));
     out.push_str("\n}");
     out
