@@ -201,6 +201,31 @@ impl Transcript {
     pub fn text(&self) -> String {
         self.chunks.iter().map(|c| c.text.as_str()).collect()
     }
+
+    /// Puts the load's warnings (`go: warning: "./x/..." matched no packages`) where go prints
+    /// them: before everything but `WORK=`, which go's builder prints before it loads anything.
+    pub fn insert_warnings(&mut self, warnings: &[String]) {
+        if warnings.is_empty() {
+            return;
+        }
+        let at = match self.chunks.first() {
+            Some(c) if c.kind == ChunkKind::WorkDir => 1,
+            _ => 0,
+        };
+        let text = warnings.iter().map(|w| format!("{w}\n")).collect();
+        let chunk = Chunk {
+            action: None,
+            kind: ChunkKind::ToolOutput,
+            text,
+        };
+        self.chunks.insert(at, chunk);
+    }
+}
+
+/// The `WORK=` line go prints first under `-x` or `-work` (never `-n`): its builder makes the
+/// work directory before loading, so the line comes before load errors and warnings too.
+pub fn work_line(flags: Flags, work_dir: &str) -> Option<String> {
+    (!flags.n && (flags.x || flags.work)).then(|| format!("WORK={work_dir}\n"))
 }
 
 /// A cache file's path: `$GOCACHE/<first 2 hex>/<hex>-d`.
@@ -820,9 +845,8 @@ struct Shell<'a> {
 impl<'a> Shell<'a> {
     /// `WORK=` first, under `-x` or `-work` (never `-n`).
     fn work_line(&mut self) {
-        let f = self.script.input.flags;
-        if !f.n && (f.x || f.work) {
-            let text = format!("WORK={}\n", self.script.input.work_dir);
+        let input = self.script.input;
+        if let Some(text) = work_line(input.flags, input.work_dir) {
             self.push(None, ChunkKind::WorkDir, text);
         }
     }

@@ -87,20 +87,39 @@ fn output_mode(flags: &BuildFlags, cwd: &Path) -> BuildMode {
     flags.mode(|o| cwd.join(o).is_dir())
 }
 
-/// Load and plan, with go's load and plan errors (exit status 1), and the load's warnings
-/// (`go: warning: "x/..." matched no packages`) as go prints them, first on stderr.
+/// Load and plan, with go's load and plan errors (exit status 1) after `WORK=` (go's builder
+/// makes the work directory, and prints the line under `-x` or `-work`, before it loads), and
+/// the load's warnings (`go: warning: "x/..." matched no packages`) for the transcript.
 fn load_and_plan(
     ws: &Workspace,
     req: &LoadRequest,
     tc: &Toolchain,
-) -> Result<(Plan, String), Output> {
-    let loaded = load(ws, req).map_err(|e| Output::err(e.to_string(), 1))?;
-    let warnings: String = loaded.warnings.iter().map(|w| format!("{w}\n")).collect();
+    flags: &BuildFlags,
+    work: &Path,
+) -> Result<(Plan, Vec<String>), Output> {
+    let failed = |text: String| {
+        let line = transcript::work_line(print_flags(flags), &work.to_string_lossy());
+        Output::err(line.unwrap_or_default() + &text, 1)
+    };
+    let loaded = load(ws, req).map_err(|e| failed(e.to_string()))?;
+    let warnings = loaded.warnings;
     let p = plan(loaded.input, tc).map_err(|errs| {
-        let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-        Output::err(format!("{warnings}{}", text.join("\n")), 1)
+        let text: Vec<String> = warnings
+            .iter()
+            .cloned()
+            .chain(errs.iter().map(|e| e.to_string()))
+            .collect();
+        failed(text.join("\n"))
     })?;
     Ok((p, warnings))
+}
+
+fn print_flags(flags: &BuildFlags) -> transcript::Flags {
+    transcript::Flags {
+        x: flags.x,
+        n: flags.n,
+        work: flags.work,
+    }
 }
 
 /// What a build keeps between runs: the binary in place and the why-rebuilt record.
@@ -137,11 +156,7 @@ impl Kept {
 /// The session's settings from the flags.
 fn config(flags: &BuildFlags, workers: usize, now: i64, work: &Path, gocache: &Path) -> Config {
     let mut cfg = Config {
-        print: transcript::Flags {
-            x: flags.x,
-            n: flags.n,
-            work: flags.work,
-        },
+        print: print_flags(flags),
         verbose: flags.v,
         workers,
         now,
@@ -229,12 +244,12 @@ fn build_simulated(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
         req.ctx.cgo_enabled = on;
         tc.cgo_enabled = on;
     }
-    let (plan, warnings) = load_and_plan(&found.ws, &req, &tc)?;
+    let now = diskcache::now();
+    let work = work_dir(flags, false, now)?;
+    let (plan, warnings) = load_and_plan(&found.ws, &req, &tc, flags, &work)?;
     let gocache = cache_dir()?;
     let mut cache = DiskCache::open(DiskFs::new(&gocache));
     let kept = Kept::read(&plan, cwd, &gocache, &found.root);
-    let now = diskcache::now();
-    let work = work_dir(flags, false, now)?;
     let mut cfg = config(
         flags,
         schedule::workers(flags.p, tc.cpus, flags.n),
@@ -254,7 +269,7 @@ fn build_simulated(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
         root: plan.input().cwd.clone(),
     };
     let files = DigestedFiles::new(&plan, &ws_files);
-    let result = simulate(
+    let mut result = simulate(
         &plan,
         &files,
         &mut cache,
@@ -263,6 +278,7 @@ fn build_simulated(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
         cfg,
         machine,
     );
+    result.transcript.insert_warnings(&warnings);
     let binary = result.binary.as_ref().map(|b| Ok(b.bytes.clone()));
     let mut out = finish(flags, &result, binary, &kept, &mut cache, now);
     if flags.work && !flags.n {
@@ -284,7 +300,6 @@ fn build_simulated(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
             out.status = 1;
         }
     }
-    out.stderr.insert_str(0, &warnings);
     Ok(out)
 }
 
@@ -501,13 +516,17 @@ fn build_real_result(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
         module_root_display: found.root.to_string_lossy().into_owned(),
     };
     let tc = real_toolchain(&go, flags.p);
-    let (plan, warnings) = load_and_plan(&found.ws, &req, &tc)?;
+    let now = diskcache::now();
+    let work = work_dir(flags, true, now)?;
+    let planned = load_and_plan(&found.ws, &req, &tc, flags, &work);
+    if planned.is_err() && !flags.work && !flags.n {
+        let _ = std::fs::remove_dir_all(&work);
+    }
+    let (plan, warnings) = planned?;
     let gocache = cache_dir()?;
     let real_root = real_cache_dir(&gocache);
     let mut cache = DiskCache::open(DiskFs::new(&real_root));
     let kept = Kept::read(&plan, cwd, &real_root, &found.root);
-    let now = diskcache::now();
-    let work = work_dir(flags, true, now)?;
     let workers = schedule::workers(flags.p, tc.cpus, flags.n);
     let cfg = config(flags, workers, now, &work, &real_root);
     let files = WorkspaceFiles {
@@ -524,7 +543,7 @@ fn build_real_result(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
         workers,
         only: None,
     };
-    let outcome = crate::realbuild::run(
+    let mut outcome = crate::realbuild::run(
         &plan,
         &files,
         &mut cache,
@@ -534,12 +553,12 @@ fn build_real_result(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
         &setup,
         &mut |_| {},
     );
+    outcome.result.transcript.insert_warnings(&warnings);
     let binary = outcome.exe.as_ref().map(std::fs::read);
-    let mut out = finish(flags, &outcome.result, binary, &kept, &mut cache, now);
+    let out = finish(flags, &outcome.result, binary, &kept, &mut cache, now);
     if !flags.work && !flags.n {
         let _ = std::fs::remove_dir_all(&work);
     }
-    out.stderr.insert_str(0, &warnings);
     Ok(out)
 }
 

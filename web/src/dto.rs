@@ -986,6 +986,9 @@ impl BuildRun {
         let p = &b.planned;
         let r = &b.result;
         let report = &r.report;
+        // go's stderr: the load's warnings go after `WORK=`, before the build's lines.
+        let mut transcript = r.transcript.clone();
+        transcript.insert_warnings(&p.loaded.warnings);
         let dirs = workdirs(p);
         // Per action: its report entry (action ID, build ID, why).
         let mut by_id = ById::default();
@@ -1089,8 +1092,8 @@ impl BuildRun {
             version: BUILD_VERSION,
             ok: true,
             exit_code: r.exit_status,
-            output: r.transcript.text(),
-            chunks: BuildRun::chunks(p, &r.transcript),
+            output: transcript.text(),
+            chunks: BuildRun::chunks(p, &transcript),
             flags: (&b.flags).into(),
             trace: Some(BuildTrace {
                 lanes: r.trace.lanes,

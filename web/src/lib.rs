@@ -40,6 +40,7 @@ use std::rc::Rc;
 use buildlab_core::cache::{du_size, human_size, DirCache};
 use buildlab_core::cache::{gocache_dir, UnixNanos};
 use buildlab_core::workspace::Workspace;
+use buildlab_core::transcript;
 use wasm_bindgen::prelude::*;
 
 use crate::session::Session;
@@ -418,9 +419,12 @@ impl Lab {
                 }
                 Err(f) => {
                     let plan = dto::Plan::failed(&f);
+                    // go's builder printed `WORK=` before it loaded anything.
+                    let work = session::work_dir(now());
+                    let work = transcript::work_line(session::print_flags(&flags), &work);
                     dto::BuildRun::stopped(
                         (&flags).into(),
-                        plan.error_text.clone(),
+                        work.unwrap_or_default() + &plan.error_text,
                         1,
                         Some(plan),
                         &storage,

@@ -1063,6 +1063,34 @@ async fn a_lesson_step_runs_on_the_session_and_answers_are_checked_against_it() 
     drop(on_event);
 }
 
+/// A load error under `-x` or `-work`: go 1.23.5 prints `WORK=` first (its builder made the
+/// work directory before loading), under `-n` the error alone.
+#[wasm_bindgen_test]
+async fn load_errors_follow_work_as_in_go() {
+    let lab = fresh_lab("buildlab-test-load-error-work").await;
+    let files = js_sys::JSON::parse(
+        r#"[{"path":"go.mod","text":"module m\n\ngo 1.23\n"},
+            {"path":"main.go","text":"package main\n\nimport \"m/nope\"\n\nfunc main() {}\n"}]"#,
+    )
+    .unwrap();
+    lab.load_files(files).ok().unwrap();
+    let error = "main.go:3:8: package m/nope is not in std (/usr/lib/go-1.23/src/m/nope)\n";
+    for (argv, work) in [("-x", true), ("-work", true), ("-n", false), ("-v", false)] {
+        let opts = format!(r#"{{"argv":["go","build","{argv}","."],"cpus":2}}"#);
+        let opts = js_sys::JSON::parse(&opts).unwrap();
+        let run = resolve(lab.build(opts, None, None)).await.unwrap();
+        assert_eq!(get(&run, &["exitCode"]).as_f64(), Some(1.0));
+        let output = get(&run, &["output"]).as_string().unwrap();
+        match output.split_once('\n') {
+            Some((line, rest)) if work => {
+                assert!(line.starts_with("WORK=/tmp/go-build"), "{output}");
+                assert_eq!(rest, error);
+            }
+            _ => assert_eq!(output, error, "{argv}"),
+        }
+    }
+}
+
 #[wasm_bindgen_test]
 async fn share_links_round_trip_and_hostile_ones_change_nothing() {
     let lab = fresh_lab("buildlab-test-share").await;
@@ -1138,10 +1166,9 @@ async fn a_real_go_trace_imports_and_exports() {
     assert!(!m.is_empty());
 }
 
-/// The page's `go build -v -o NAME`: go's import path lines and the binary moved to, and kept
-/// under, `NAME`; the next build without `-o` plans for the default name again.
 /// A pattern that matches no package builds nothing and succeeds (go 1.23.5 warns and exits
-/// 0): the page's session runs an empty plan without an action, an entry or a binary.
+/// 0): the page's session runs an empty plan without an action, an entry or a binary, and the
+/// terminal gets go's warning first.
 #[wasm_bindgen_test]
 async fn a_pattern_matching_nothing_builds_nothing() {
     let name = "buildlab-test-empty";
@@ -1152,8 +1179,14 @@ async fn a_pattern_matching_nothing_builds_nothing() {
     assert!(b.result.report.actions.is_empty());
     assert!(b.result.binary.is_none());
     assert_eq!(b.result.transcript.text(), "WORK=/tmp/go-build1000000\n");
+    let warning = "go: warning: \"example.com/multi/nosuch/...\" matched no packages\n";
+    let run = crate::dto::BuildRun::of(&b);
+    assert_eq!(run.output, format!("WORK=/tmp/go-build1000000\n{warning}"));
+    assert_eq!(run.chunks[1].text, warning);
 }
 
+/// The page's `go build -v -o NAME`: go's import path lines and the binary moved to, and kept
+/// under, `NAME`; the next build without `-o` plans for the default name again.
 #[wasm_bindgen_test]
 async fn v_and_o_print_and_name_as_go_does() {
     let name = "buildlab-test-v-o";
