@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Capture (or check) what the real go command does with each fixture module.
 
-For every tests/fixtures/NAME/ (module sources in src/, the directory to build from in rundir)
-this runs the installed Go on a fresh copy with an empty GOCACHE and writes NAME/expect/:
-  deps.txt     `go list -deps -f {{.ImportPath}} .`           the package set, in go's order
-  plan.txt     `go build -n -debug-actiongraph` reduced to one line an action:
+For every tests/fixtures/NAME/ (module sources in src/, the directory to build from in rundir,
+and optionally the command line's package arguments in args, `.` without it) this runs the
+installed Go on a fresh copy with an empty GOCACHE and writes NAME/expect/:
+  deps.txt     `go list -deps -f {{.ImportPath}} ARGS`        the package set, in go's order
+  plan.txt     `go build -n -debug-actiongraph ARGS` reduced to one line an action:
                ID MODE PACKAGE objdir=bNNN prio=N deps=[...]
-  build-n.txt  `go build -n .` with the module dir written as $MOD and build IDs as BUILDID
+  build-n.txt  `go build -n ARGS` with the module dir written as $MOD and build IDs as BUILDID
 
 usage: capture-fixtures.py [--check] [NAME ...]
   --check  compare the real go's output with the committed expect/ files instead of writing;
@@ -34,16 +35,18 @@ def capture(name):
         src = os.path.join(tmp, "src")
         shutil.copytree(os.path.join(fx, "src"), src)
         rundir = open(os.path.join(fx, "rundir")).read().strip()
+        args_file = os.path.join(fx, "args")
+        args = open(args_file).read().split() if os.path.exists(args_file) else ["."]
         mod = os.path.normpath(os.path.join(src, rundir))
         env = {k: v for k, v in os.environ.items() if not k.startswith("GO")}
         env.update(GOTOOLCHAIN="local", GOPROXY="off", GOFLAGS="", GOCACHE=os.path.join(tmp, "cache"),
                    GOPATH=os.path.join(tmp, "gopath"), HOME=tmp, GOOS="linux", GOARCH="amd64", GOAMD64="v1",
                    CGO_ENABLED="1")
         out = {}
-        deps, _ = go(["list", "-deps", "-f", "{{.ImportPath}}", "."], mod, env)
+        deps, _ = go(["list", "-deps", "-f", "{{.ImportPath}}"] + args, mod, env)
         out["deps.txt"] = deps
         ag = os.path.join(tmp, "actiongraph.json")
-        _, script = go(["build", "-n", f"-debug-actiongraph={ag}", "."], mod, env)
+        _, script = go(["build", "-n", f"-debug-actiongraph={ag}"] + args, mod, env)
         lines = []
         for a in json.load(open(ag)):
             objdir = re.search(r"/(b\d{3})/$", a.get("Objdir") or "")

@@ -645,6 +645,10 @@ pub struct BuildContext {
     pub tool_tags: Vec<String>,
     /// `-tags` given by the user.
     pub build_tags: Vec<String>,
+    /// go/build's `UseAllFiles`: files are used whatever their `//go:build` lines and
+    /// `_GOOS`/`_GOARCH` name suffixes say. cmd/go sets it for the files named on the command
+    /// line (`go build gen.go` builds a `//go:build ignore` file).
+    pub use_all_files: bool,
 }
 
 impl Default for BuildContext {
@@ -693,6 +697,7 @@ impl BuildContext {
             compiler: "gc".into(),
             tool_tags,
             build_tags: Vec::new(),
+            use_all_files: false,
         }
     }
 
@@ -1265,7 +1270,7 @@ pub fn classify_dir<'a>(
                 role: FileRole::Excluded(why),
             });
         };
-        if !good_os_arch_file(name, ctx) {
+        if !ctx.use_all_files && !good_os_arch_file(name, ctx) {
             let tags = os_arch_suffix(name)
                 .unwrap_or_default()
                 .into_iter()
@@ -1331,7 +1336,7 @@ pub fn classify_dir<'a>(
                 continue;
             }
         };
-        if !constraints.matches(ctx) {
+        if !ctx.use_all_files && !constraints.matches(ctx) {
             let line = match &constraints.go_build {
                 Some(g) => g.text.clone(),
                 None => {

@@ -245,6 +245,7 @@ pub fn load(ws: &Workspace, req: &LoadRequest) -> Result<Loaded, LoadErrors> {
         // large has been freed.)
         imports: DirImports::with_capacity(3 * ws.len(), 96 * ws.len()),
         import_path: String::new(),
+        cmdline: None,
     };
     let (roots, root_paths, warnings) = l.match_patterns();
     l.finish(roots, root_paths, warnings)
@@ -611,6 +612,64 @@ fn clean_rel(path: &str) -> Option<String> {
     Some(out.join("/"))
 }
 
+/// search.CleanPatterns for one pattern: cleaned as a path (a leading `./` kept), a version
+/// suffix (`@v1`) left as it is.
+fn clean_pattern(a: &str) -> String {
+    let (p, v) = match a.find('@') {
+        Some(i) if !is_local_import(a) && !a.starts_with('/') => a.split_at(i),
+        _ => (a, ""),
+    };
+    let p = match p.strip_prefix("./") {
+        Some(_) if !p.starts_with('/') => match go_clean(p).as_str() {
+            "." => ".".to_string(),
+            c => format!("./{c}"),
+        },
+        _ => go_clean(p),
+    };
+    p + v
+}
+
+/// filepath.Dir: the path up to its last slash, cleaned (`.` for a bare name).
+fn file_dir(path: &str) -> String {
+    match path.rfind('/') {
+        Some(0) => "/".to_string(),
+        Some(i) => go_clean(&path[..i]),
+        None => ".".to_string(),
+    }
+}
+
+/// filepath.Clean.
+fn go_clean(path: &str) -> String {
+    let rooted = path.starts_with('/');
+    let mut out: Vec<&str> = Vec::new();
+    for e in path.split('/') {
+        match e {
+            "" | "." => {}
+            ".." if out.last().is_some_and(|l| *l != "..") => {
+                out.pop();
+            }
+            ".." if rooted => {}
+            e => out.push(e),
+        }
+    }
+    match (rooted, out.is_empty()) {
+        (true, _) => format!("/{}", out.join("/")),
+        (false, true) => ".".to_string(),
+        (false, false) => out.join("/"),
+    }
+}
+
+/// str.FoldDup: the first name equal under case folding (here: lower case) to an earlier one,
+/// and that earlier one, in sorted order.
+fn fold_dup<'s>(names: &[&'s str]) -> Option<(&'s str, &'s str)> {
+    let folded: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    (0..names.len()).find_map(|j| {
+        (0..j)
+            .find(|&i| folded[i] == folded[j])
+            .map(|i| (names[i].min(names[j]), names[i].max(names[j])))
+    })
+}
+
 /// `rel` is `dir` or inside it (both workspace-relative).
 fn in_dir<'a>(rel: &'a str, dir: &str) -> Option<&'a str> {
     if dir.is_empty() {
@@ -633,6 +692,12 @@ impl Paths {
         join(&self.root, rel)
     }
 
+    /// The working directory as an absolute path (rooted at `/` when the display root is
+    /// empty), for resolving command-line paths.
+    fn abs_cwd(&self) -> String {
+        go_clean(&format!("/{}/{}", self.root, self.cwd))
+    }
+
     /// [`Paths::abs`] unjoined, for [`classify_dir`]'s messages.
     fn dir_name<'s>(&'s self, rel: &'s str) -> DirName<'s> {
         DirName {
@@ -643,22 +708,26 @@ impl Paths {
 
     /// `base.ShortPath`: the path relative to the working directory when that is shorter.
     fn short(&self, rel: &str) -> String {
-        let abs = self.abs(rel);
-        let cwd: Vec<&str> = self.cwd.split('/').filter(|s| !s.is_empty()).collect();
-        let to: Vec<&str> = rel.split('/').filter(|s| !s.is_empty()).collect();
-        let common = cwd.iter().zip(&to).take_while(|(a, b)| a == b).count();
-        let mut parts: Vec<&str> = vec![".."; cwd.len() - common];
-        parts.extend(&to[common..]);
-        let r = if parts.is_empty() {
-            ".".to_string()
-        } else {
-            parts.join("/")
-        };
-        if r.len() < abs.len() {
-            r
-        } else {
-            abs
-        }
+        short_abs(&self.abs(&self.cwd), &self.abs(rel))
+    }
+}
+
+/// `base.ShortPath` of the absolute path `abs` from the absolute working directory `cwd`.
+fn short_abs(cwd: &str, abs: &str) -> String {
+    let from: Vec<&str> = cwd.split('/').filter(|s| !s.is_empty()).collect();
+    let to: Vec<&str> = abs.split('/').filter(|s| !s.is_empty()).collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<&str> = vec![".."; from.len() - common];
+    parts.extend(&to[common..]);
+    let r = if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    };
+    if r.len() < abs.len() {
+        r
+    } else {
+        abs.to_string()
     }
 }
 
@@ -995,6 +1064,10 @@ struct Rare {
     directives: Vec<(String, String)>,
     /// The `#cgo` lines' flags ([`crate::cgo::package_flags`]).
     cgo_flags: crate::cgo::CgoFlags,
+    /// The package of the files named on the command line: the import path of their directory
+    /// in the main module (modload's `DirImportPath`), which its imports of internal packages
+    /// are checked against. Such a package has no module.
+    cmdline_dir_path: Option<String>,
 }
 
 /// A node's `Imports` ([`Node::listed_imports`]).
@@ -1019,6 +1092,20 @@ enum Root {
     Path(std::ops::Range<usize>),
     /// Boxed: a root is nearly always a path, and a `./...` has thousands.
     Error(Box<LoadError>),
+    /// The package of the files named on the command line ([`Loader::cmdline`]).
+    Files,
+}
+
+/// The import path cmd/go gives the package it makes of the `.go` files named on the command
+/// line (`go build main.go util.go`: load.GoFilesPackage).
+pub const COMMAND_LINE_ARGUMENTS: &str = "command-line-arguments";
+
+/// The package `go build a.go b.go` makes of the files it names.
+struct CmdlineFiles<'a> {
+    /// The files' directory, borrowed from the tree.
+    dir: &'a str,
+    /// Its classification's slot in [`Loader::classified`] (after the directories').
+    index: usize,
 }
 
 /// The import paths of the packages the patterns matched, back to back in one string (a
@@ -1204,6 +1291,8 @@ struct Loader<'a> {
     /// The import being started, copied out of [`Loader::imports`] (which starting it may
     /// grow); kept between walks.
     import_path: String,
+    /// `go build a.go b.go`: the package of the named files.
+    cmdline: Option<CmdlineFiles<'a>>,
 }
 
 impl<'a> Loader<'a> {
@@ -1380,7 +1469,20 @@ impl<'a> Loader<'a> {
         parent: Option<usize>,
         pos: Option<&At>,
     ) -> (usize, Option<LoadError>) {
-        let first = match self.begin(path, parent, pos) {
+        let first = self.begin(path, parent, pos);
+        self.walk_imports(first, path, parent, pos)
+    }
+
+    /// The rest of [`Loader::load_import`], from its start (`first`): the walk through the
+    /// package's imports, depth first.
+    fn walk_imports(
+        &mut self,
+        first: Begin<'a>,
+        path: &str,
+        parent: Option<usize>,
+        pos: Option<&At>,
+    ) -> (usize, Option<LoadError>) {
+        let first = match first {
             Begin::Done { p, checked } => return self.checked(path, parent, pos, p, checked),
             Begin::Frame(f) => f,
         };
@@ -1652,7 +1754,16 @@ impl<'a> Loader<'a> {
             Kind::Std(_) => matches!(self.nodes[parent].kind, Kind::Std(_)),
             _ => {
                 let parent_of = &path[..i.saturating_sub(1)];
-                has_path_prefix(self.path(parent), parent_of)
+                // The named files' package is checked as its directory's path (load.go's
+                // disallowInternal, for an importer with CmdlineFiles).
+                let importer = match self.nodes[parent].rare.as_deref() {
+                    Some(Rare {
+                        cmdline_dir_path: Some(d),
+                        ..
+                    }) => d.as_str(),
+                    _ => self.path(parent),
+                };
+                has_path_prefix(importer, parent_of)
             }
         };
         if allowed {
@@ -1683,6 +1794,19 @@ impl<'a> Loader<'a> {
             );
             self.classified[index] = Some(files);
         }
+        self.begin_classified(path, module, dir, index, pos)
+    }
+
+    /// The rest of [`Loader::begin_dir`], once the package's files are classified in slot
+    /// `index` of [`Loader::classified`].
+    fn begin_classified(
+        &mut self,
+        path: &str,
+        module: usize,
+        dir: &'a str,
+        index: usize,
+        pos: Option<&At>,
+    ) -> Frame<'a> {
         // Read in place: the few fields a package without errors or cgo needs (moving the
         // whole classification, ~300 bytes, out of its slot and back for every package showed
         // in the profile).
@@ -1951,8 +2075,22 @@ impl<'a> Loader<'a> {
         } else {
             self.req.patterns.clone()
         };
+        // load.PackagesAndErrors: one pattern ending in `.go` that names a file makes every
+        // pattern a file of the one package GoFilesPackage makes of them.
+        if patterns
+            .iter()
+            .any(|p| p.ends_with(".go") && self.names_file(p))
+        {
+            let root = match self.go_files_package(&patterns) {
+                Ok(()) => Root::Files,
+                Err(e) => Root::Error(Box::new(e)),
+            };
+            return (vec![(root, true)], paths, warnings);
+        }
+        let patterns: Vec<String> = patterns.iter().map(|p| clean_pattern(p)).collect();
         for pat in &patterns {
-            let local = is_local_import(pat);
+            // An absolute path names a directory, as a relative one does.
+            let local = is_local_import(pat) || pat.starts_with('/');
             let wild = pat.contains("...");
             if local && wild {
                 match self.match_local_wild(pat, &mut paths) {
@@ -1980,8 +2118,125 @@ impl<'a> Loader<'a> {
         (roots, paths, warnings)
     }
 
+    /// The workspace path a command-line path names (relative to the working directory, or
+    /// absolute), `None` outside the workspace. Resolved as an absolute path, as go does: a
+    /// path may climb out of the workspace's root and back in (`../work/util`).
     fn local_dir(&self, pat: &str) -> Option<String> {
-        clean_rel(&join(&self.paths.cwd, pat))
+        let abs = match pat.starts_with('/') {
+            true => go_clean(pat),
+            false => go_clean(&format!("{}/{pat}", self.paths.abs_cwd())),
+        };
+        let root = self.paths.root.as_str();
+        match abs.strip_prefix(root)? {
+            "" => Some(String::new()),
+            rest => Some(rest.strip_prefix('/')?.to_string()),
+        }
+    }
+
+    /// `fsys.Stat(f)` finds a file (not a directory).
+    fn names_file(&self, f: &str) -> bool {
+        self.local_dir(f)
+            .is_some_and(|rel| self.ws.get(&rel).is_some())
+    }
+
+    /// load.GoFilesPackage: the package `command-line-arguments` of the named files, all in one
+    /// directory, classified as go/build's `UseAllFiles` does (whatever their build
+    /// constraints and name suffixes), in the order named. Its errors are go's, for the first
+    /// file that has one.
+    fn go_files_package(&mut self, files: &[String]) -> Result<(), LoadError> {
+        if let Some(f) = files.iter().find(|f| !f.ends_with(".go")) {
+            return Err(LoadError::plain(format!(
+                "named files must be .go files: {f}"
+            )));
+        }
+        // The directory as filepath.Dir spells it (which is what go compares), and the workspace's.
+        let mut dir: Option<(String, String)> = None;
+        let mut names: Vec<String> = Vec::with_capacity(files.len());
+        for f in files {
+            let rel = self.local_dir(f);
+            let Some(rel) = rel.filter(|r| self.ws.get(r).is_some()) else {
+                let is_dir = self
+                    .local_dir(f)
+                    .is_some_and(|r| self.tree.key(&r).is_some());
+                return Err(LoadError::plain(match is_dir {
+                    true => format!("{f} is a directory, should be a Go file"),
+                    false => format!("stat {f}: no such file or directory"),
+                }));
+            };
+            let shown = file_dir(f);
+            let (ws_dir, name) = split(&rel);
+            match &dir {
+                None => dir = Some((shown, ws_dir.to_string())),
+                Some((d, _)) if *d != shown => {
+                    return Err(LoadError::plain(format!(
+                        "named files must all be in one directory; have {d} and {shown}"
+                    )))
+                }
+                Some(_) => {}
+            }
+            names.push(name.to_string());
+        }
+        let (_, ws_dir) = dir.expect("go build names at least one pattern");
+        let tree: &'a Tree<'a> = self.tree;
+        let (dir, entries) = tree
+            .key(&ws_dir)
+            .expect("a file's directory is in the tree");
+        let listed = tree.files(entries);
+        let files: Vec<(&'a str, &'a [u8])> = names
+            .iter()
+            .map(|n| {
+                *listed
+                    .iter()
+                    .find(|(name, _)| name == n)
+                    .expect("a named file is in its directory")
+            })
+            .collect();
+        let ctx = BuildContext {
+            use_all_files: true,
+            ..self.req.ctx.clone()
+        };
+        let classified = classify_dir(self.paths.dir_name(dir), files, &ctx, &mut self.imports);
+        let index = self.classified.len();
+        self.classified.push(Some(classified));
+        self.cmdline = Some(CmdlineFiles { dir, index });
+        Ok(())
+    }
+
+    /// Loads the package of the named files ([`Root::Files`]) and its imports.
+    fn load_files_root(&mut self) -> usize {
+        let c = self.cmdline.as_ref().expect("a Files root has its files");
+        let (dir, index) = (c.dir, c.index);
+        let files = self.classified[index].as_ref().expect("classified");
+        let names: Vec<&str> = files.go_files.iter().map(String::as_str).collect();
+        let collision = fold_dup(&names).map(|(a, b)| format!("{a:?} and {b:?}"));
+        // modload's DirImportPath: the directory's path in the main module.
+        let main = self.mods.main();
+        let dir_path = match in_dir(dir, &main.root) {
+            Some(rest) => join(&main.info.path, rest),
+            None => ".".to_string(),
+        };
+        if let Some(pair) = collision {
+            // Package.load stops there, before any import is loaded.
+            let kind = Kind::Dir {
+                module: 0,
+                dir,
+                index,
+            };
+            let p = self.new_node(COMMAND_LINE_ARGUMENTS, kind);
+            let msg = format!("case-insensitive file name collision: {pair}");
+            let stack = [COMMAND_LINE_ARGUMENTS.to_string()];
+            self.nodes[p].error = Some(Box::new(LoadError::with_stack(&stack, msg)));
+            self.nodes[p].imports = Some(Vec::new());
+            return p;
+        }
+        let first = self.begin_classified(COMMAND_LINE_ARGUMENTS, 0, dir, index, None);
+        let Frame::Dir(d) = &first else {
+            unreachable!("the named files are a directory's package")
+        };
+        let p = d.p;
+        self.rare(p).cmdline_dir_path = Some(dir_path);
+        self.walk_imports(Begin::Frame(first), COMMAND_LINE_ARGUMENTS, None, None)
+            .0
     }
 
     /// `resolveLocalPackage` for a literal `./dir`: its import path, added to `out`.
@@ -2067,30 +2322,78 @@ impl<'a> Loader<'a> {
         out: &mut RootPaths,
     ) -> Result<Vec<std::ops::Range<usize>>, LoadError> {
         let i = pat.find("...").unwrap_or(pat.len());
-        let prefix = pat[..i].trim_end_matches('/');
+        // The walk starts from the directory part of what comes before `...` (`./u...` walks
+        // `./` for `./util`), as search.MatchDirs does.
+        let prefix = pat[..i].rfind('/').map_or("", |j| &pat[..j]);
+        let prefix = if prefix.is_empty() && pat.starts_with('/') {
+            "/"
+        } else {
+            prefix
+        };
+        // modload's matchLocalDirs: the module holding the directory the walk starts from must
+        // be the main module (no walk of `/var` or `/etc`).
+        let start = match file_dir(&pat[..(i + 3).min(pat.len())]) {
+            d if d.starts_with('/') => d,
+            d => go_clean(&format!("{}/{d}", self.paths.abs_cwd())),
+        };
+        let main_root = self.mods.main().root.as_str();
+        let in_main = self.local_dir(&start).is_some_and(|rel| {
+            let tree = self.tree;
+            // findModuleRoot: the nearest directory at or above `rel` with a go.mod.
+            let mut d = rel.as_str();
+            loop {
+                if tree.has_file(d, "go.mod") {
+                    break d == main_root;
+                }
+                if d.is_empty() {
+                    break false;
+                }
+                d = split(d).0;
+            }
+        });
+        if !in_main {
+            return Err(LoadError::plain(format!(
+                "pattern {pat}: directory prefix {} does not contain main module or its selected dependencies",
+                short_abs(&self.paths.abs_cwd(), &start)
+            )));
+        }
         let Some(top) = self.local_dir(if prefix.is_empty() { "." } else { prefix }) else {
             return Err(LoadError::plain(format!(
-                "pattern {pat}: directory outside main module"
+                "pattern {pat}: lstat {prefix}/: no such file or directory"
             )));
+        };
+        // The directories' names as the pattern is matched against them (search.MatchDirs):
+        // the pattern's own directory, then the path below it.
+        let shown_top = match prefix {
+            "" => ".".to_string(),
+            p if p.starts_with("./") => match go_clean(p).as_str() {
+                "." => ".".to_string(),
+                c => format!("./{c}"),
+            },
+            p => go_clean(p),
         };
         let tree: &'a Tree<'a> = self.tree;
         let Some(top) = tree.key(&top) else {
             return Err(LoadError::plain(format!(
                 "pattern {pat}: lstat {}/: no such file or directory",
-                prefix
+                prefix.trim_end_matches('/')
             )));
         };
+        let top_dir = top.0;
         let matcher = pattern_matcher(pat);
         // Sized up front (see `finish`): at most every directory.
         let mut found = Vec::with_capacity(self.tree.dirs.list.len());
         let mut written = String::new();
         self.walk(top, true, &mut |l: &mut Self, d, entries| {
-            // The pattern matches the directory as written (`./a/b`), relative to the cwd.
+            // The pattern matches the directory as written (`./a/b`, `../m/a/b`).
             written.clear();
-            match in_dir(d, &l.paths.cwd) {
-                Some("") => written.push('.'),
+            written.push_str(&shown_top);
+            match in_dir(d, top_dir) {
+                Some("") => {}
                 Some(r) => {
-                    written.push_str("./");
+                    if shown_top != "/" {
+                        written.push('/');
+                    }
                     written.push_str(r);
                 }
                 None => return,
@@ -2221,19 +2524,21 @@ impl<'a> Loader<'a> {
         let mut literal: Vec<bool> = Vec::with_capacity(self.nodes.capacity());
         let mut synthetic: Vec<(usize, LoadError)> = Vec::new();
         for (root, lit) in roots {
-            match root {
-                Root::Path(path) => {
-                    let (p, _) = self.load_import(root_paths.get(&path), None, None);
-                    root_at.resize(self.nodes.len(), NOT_ROOT);
-                    literal.resize(self.nodes.len(), false);
-                    if root_at[p] == NOT_ROOT {
-                        root_at[p] = order.len();
-                        order.push(p);
-                    }
-                    literal[p] |= lit;
+            let p = match root {
+                Root::Path(path) => self.load_import(root_paths.get(&path), None, None).0,
+                Root::Files => self.load_files_root(),
+                Root::Error(e) => {
+                    synthetic.push((order.len(), *e));
+                    continue;
                 }
-                Root::Error(e) => synthetic.push((order.len(), *e)),
+            };
+            root_at.resize(self.nodes.len(), NOT_ROOT);
+            literal.resize(self.nodes.len(), false);
+            if root_at[p] == NOT_ROOT {
+                root_at[p] = order.len();
+                order.push(p);
             }
+            literal[p] |= lit;
         }
 
         // PackageList: depth-first post-order over Internal.Imports from the roots.
@@ -2388,6 +2693,7 @@ impl<'a> Loader<'a> {
                 embed_patterns,
                 embed_files,
                 cgo_flags,
+                cmdline_dir_path,
                 ..
             } = n.rare.take().map(|r| *r).unwrap_or_default();
             let (node, info) = match kind {
@@ -2449,6 +2755,9 @@ impl<'a> Loader<'a> {
                     )
                 }
                 Kind::Dir { module, dir, index } => {
+                    // The named files' package has no module (its compile's -lang is the
+                    // toolchain's, its binary's build info names the main module as a dep).
+                    let module = cmdline_dir_path.is_none().then_some(module);
                     let files = self.classified[index]
                         .take()
                         .expect("a listed package is loaded");
@@ -2471,7 +2780,7 @@ impl<'a> Loader<'a> {
                             standard: false,
                             imports,
                             go_files: files.go_files,
-                            module: Some(module),
+                            module,
                             more: None,
                         }
                         .with_more(PkgMore {
@@ -2488,7 +2797,7 @@ impl<'a> Loader<'a> {
                         PackageInfo {
                             // `dir` above is the root joined with this directory.
                             ws_dir_len: Some(dir.len()),
-                            module: Some(module),
+                            module,
                             root: is_root[p],
                         },
                     )

@@ -38,6 +38,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 
 use crate::gojson;
+use crate::load::COMMAND_LINE_ARGUMENTS;
 
 /// Stands for a build ID in argv: `ACTIONID/ACTIONID` for compile, the four-part link ID for link.
 pub const BUILD_ID: &str = "@BUILDID@";
@@ -131,6 +132,12 @@ impl PartialEq for PkgNode {
 impl Eq for PkgNode {}
 
 impl PkgNode {
+    /// The package cmd/go makes of the `.go` files named on the command line (`go build
+    /// main.go`): `command-line-arguments`, outside the standard library and any module.
+    pub fn is_cmdline_files(&self) -> bool {
+        !self.standard && self.module.is_none() && self.import_path == COMMAND_LINE_ARGUMENTS
+    }
+
     /// The node's less common parts (all empty for most packages).
     pub fn more(&self) -> &PkgMore {
         static EMPTY: PkgMore = PkgMore::EMPTY;
@@ -319,7 +326,9 @@ pub enum PlanError {
         cycle: Vec<String>,
     },
     /// `-o FILE` with several packages.
-    MultipleToFile { output: String },
+    MultipleToFile {
+        output: String,
+    },
     /// `-o DIR/` with no main package among them.
     NoMainPackages,
 }
@@ -341,7 +350,10 @@ impl fmt::Display for PlanError {
                 write!(f, "import cycle not allowed: {}", cycle.join(" -> "))
             }
             PlanError::MultipleToFile { output } => {
-                write!(f, "go: cannot write multiple packages to non-directory {output}")
+                write!(
+                    f,
+                    "go: cannot write multiple packages to non-directory {output}"
+                )
             }
             PlanError::NoMainPackages => write!(f, "go: no main packages to build"),
         }
@@ -1248,10 +1260,7 @@ impl<'a> Builder<'a> {
             BuildMode::BuildToDir(d) => Some((d.clone(), true)),
         };
         if output.is_none() && roots.len() == 1 && self.pkg(roots[0]).name == "main" {
-            output = Some((
-                default_exec_name(&self.pkg(roots[0]).import_path) + self.tc.exe_suffix(),
-                false,
-            ));
+            output = Some((exec_name(self.pkg(roots[0])) + self.tc.exe_suffix(), false));
         }
         let root = match output {
             Some((dir, true)) => {
@@ -1261,7 +1270,7 @@ impl<'a> Builder<'a> {
                     if self.pkg(p).name != "main" {
                         continue;
                     }
-                    let name = default_exec_name(&self.pkg(p).import_path) + self.tc.exe_suffix();
+                    let name = exec_name(self.pkg(p)) + self.tc.exe_suffix();
                     self.targets.push((p, format!("{dir}/{name}")));
                     deps.push(self.auto_action(InstallMode::Install, p));
                 }
@@ -1562,6 +1571,19 @@ fn implicit_imports(p: &PkgNode, tc: &Toolchain) -> Vec<&'static str> {
         }
     }
     v
+}
+
+/// load.go DefaultExecName: the first Go (or cgo) file's name without `.go` for the package of
+/// the files named on the command line (exeFromFiles), else [`default_exec_name`].
+pub fn exec_name(p: &PkgNode) -> String {
+    if !p.is_cmdline_files() {
+        return default_exec_name(&p.import_path);
+    }
+    let first = p.go_files.first().or(p.cgo_files().first());
+    first.map_or_else(String::new, |f| {
+        let name = f.rsplit('/').next().unwrap_or(f);
+        name.strip_suffix(".go").unwrap_or(name).to_string()
+    })
 }
 
 /// load.go exeFromImportPath: the last element, skipping a major-version suffix.

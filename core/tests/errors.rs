@@ -432,3 +432,121 @@ fn std_wildcards_match_as_go_s() {
         assert_eq!(p.len() > 1, !want.is_empty(), "{pattern}");
     }
 }
+
+/// `go build a.go b.go` and patterns written as paths, each answered as go 1.23.5 answers it
+/// (probed with `go build -n` on this module): the files' package `command-line-arguments` or
+/// go's words for what it refuses, and paths cleaned, absolute, or climbing out of the module and
+/// back (`../m/util`), resolved to the same packages. (The named files' plan, transcript and
+/// action graph are the `cmdfiles` fixture's.)
+#[test]
+fn named_files_and_path_patterns_are_go_s() {
+    use buildlab_core::workspace::Workspace;
+    let mut ws = Workspace::new();
+    for (path, text) in [
+        ("go.mod", "module example.com/m\n\ngo 1.23\n"),
+        (
+            "main.go",
+            "package main\n\nimport \"example.com/m/util\"\n\nfunc main() { util.Hi() }\n",
+        ),
+        ("extra.go", "package main\n"),
+        ("dup/a.go", "package dup\n"),
+        ("dup/A.go", "package dup\n"),
+        ("util/util.go", "package util\n\nfunc Hi() {}\n"),
+        ("util/u.go.d/x.txt", "a directory named like a Go file\n"),
+        (
+            "cmd/c.go",
+            "package main\n\nimport _ \"example.com/m/internal/sec\"\n\nfunc main() {}\n",
+        ),
+        ("internal/sec/s.go", "package sec\n"),
+        ("nested/go.mod", "module example.com/nested\n\ngo 1.23\n"),
+        ("nested/n.go", "package main\n\nfunc main() {}\n"),
+    ] {
+        ws.insert(path, text).unwrap();
+    }
+    let run = |cwd: &str, args: &[&str]| {
+        let req = LoadRequest {
+            cwd: cwd.into(),
+            patterns: args.iter().map(|a| a.to_string()).collect(),
+            module_root_display: "/home/gopher/m".into(),
+            ..LoadRequest::default()
+        };
+        match load(&ws, &req) {
+            Ok(l) => l
+                .input
+                .roots
+                .iter()
+                .map(|&r| l.input.packages[r].import_path.clone())
+                .collect::<Vec<_>>()
+                .join(" "),
+            Err(e) => e.to_string(),
+        }
+    };
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("", &["main.go", "extra.go"], "command-line-arguments"),
+        ("", &["./main.go"], "command-line-arguments"),
+        ("", &["/home/gopher/m/main.go"], "command-line-arguments"),
+        ("util", &["../main.go", "../extra.go"], "command-line-arguments"),
+        ("", &["cmd/c.go"], "command-line-arguments"),
+        ("", &["nested/n.go"], "command-line-arguments"),
+        ("", &["main.go", "foo"], "named files must be .go files: foo"),
+        ("", &["main.go", "nosuch.go"], "stat nosuch.go: no such file or directory"),
+        ("", &["main.go", "util/u.go.d"], "named files must be .go files: util/u.go.d"),
+        ("", &["main.go", "util"], "named files must be .go files: util"),
+        (
+            "",
+            &["main.go", "util/util.go"],
+            "named files must all be in one directory; have . and util",
+        ),
+        (
+            "",
+            &["main.go", "../m/extra.go"],
+            "named files must all be in one directory; have . and ../m",
+        ),
+        (
+            "",
+            &["main.go", "main.go"],
+            "package command-line-arguments: case-insensitive file name collision: \"main.go\" and \"main.go\"",
+        ),
+        (
+            "",
+            &["dup/a.go", "dup/A.go"],
+            "package command-line-arguments: case-insensitive file name collision: \"A.go\" and \"a.go\"",
+        ),
+        // Not a file: a package path that ends in .go.
+        (
+            "",
+            &["nosuch.go"],
+            "no required module provides package nosuch.go; to add it:\n\tgo get nosuch.go",
+        ),
+        ("", &["util/"], "package util is not in std (/usr/lib/go-1.23/src/util)"),
+        ("", &["./util/", "example.com/m//util/."], "example.com/m/util"),
+        ("", &["../m/util"], "example.com/m/util"),
+        ("", &["/home/gopher/m/util/"], "example.com/m/util"),
+        ("util", &["../u..."], "example.com/m/util"),
+        ("", &["./u..."], "example.com/m/util"),
+        (
+            "util",
+            &["/home/gopher/m/util/../i...", "../c..."],
+            "example.com/m/internal/sec example.com/m/cmd",
+        ),
+        (
+            "",
+            &["/home/gopher/..."],
+            "pattern /home/gopher/...: directory prefix .. does not contain main module or its selected dependencies",
+        ),
+        (
+            "",
+            &["./nested/..."],
+            "pattern ./nested/...: directory prefix nested does not contain main module or its selected dependencies",
+        ),
+        ("", &["./nosuch/..."], "pattern ./nosuch/...: lstat ./nosuch/: no such file or directory"),
+    ];
+    for (cwd, args, want) in cases {
+        assert_eq!(
+            run(cwd, args),
+            *want,
+            "go build {} (in ./{cwd})",
+            args.join(" ")
+        );
+    }
+}

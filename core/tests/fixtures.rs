@@ -16,9 +16,13 @@ use buildlab_core::workspace::Workspace;
 use serde_json::Value;
 
 fn load_dir(ws: &Workspace, cwd: &str, display: &str) -> Loaded {
+    load_args(ws, cwd, display, vec![".".into()])
+}
+
+fn load_args(ws: &Workspace, cwd: &str, display: &str, patterns: Vec<String>) -> Loaded {
     let req = LoadRequest {
         cwd: cwd.into(),
-        patterns: vec![".".into()],
+        patterns,
         module_root_display: display.into(),
         ..LoadRequest::default()
     };
@@ -68,7 +72,7 @@ fn check_fixture(dir: &Path) {
     let rundir = std::fs::read_to_string(dir.join("rundir")).unwrap();
     let cwd = rundir.trim().trim_start_matches("./").trim_end_matches('/');
     let cwd = if cwd == "." { "" } else { cwd };
-    let loaded = load_dir(&ws, cwd, "/tmp/buildlab-fx/src");
+    let loaded = load_args(&ws, cwd, "/tmp/buildlab-fx/src", fixture_args(dir));
 
     let want_deps = std::fs::read_to_string(dir.join("expect/deps.txt")).unwrap();
     let got_deps: Vec<&str> = loaded
@@ -93,6 +97,13 @@ fn check_fixture(dir: &Path) {
     assert_eq!(got.len(), want.len(), "{name}: action count");
 }
 
+/// The package arguments the fixture is built with (its `args` file), `.` without one.
+fn fixture_args(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("args"))
+        .map(|a| a.split_whitespace().map(String::from).collect())
+        .unwrap_or_else(|_| vec![".".into()])
+}
+
 fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
 }
@@ -109,6 +120,7 @@ macro_rules! fixture {
 fixture!(
     asm,
     cgo,
+    cmdfiles,
     constraints,
     diamond,
     embed,
@@ -132,6 +144,7 @@ fn every_fixture_is_tested() {
         [
             "asm",
             "cgo",
+            "cmdfiles",
             "constraints",
             "diamond",
             "embed",

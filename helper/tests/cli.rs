@@ -609,8 +609,12 @@ fn cli_fixture_dry_runs_are_go_s() {
     for name in &names {
         let sb = Sandbox::new(name, &format!("{name}-n"));
         let rundir = std::fs::read_to_string(fixtures.join(name).join("rundir")).unwrap();
+        // The fixture's package arguments (`args`), `.` without them.
+        let args = std::fs::read_to_string(fixtures.join(name).join("args"))
+            .unwrap_or_else(|_| ".".into());
         let out = Command::new(env!("CARGO_BIN_EXE_buildlab"))
-            .args(["build", "-n", "."])
+            .args(["build", "-n"])
+            .args(args.split_whitespace())
             .current_dir(sb.module.join(rundir.trim()))
             .env("GOCACHE", sb.gocache())
             .env("CGO_ENABLED", "1")
