@@ -1577,6 +1577,12 @@ impl<'a> Loader<'a> {
             Ok(Resolved::Std(sp)) => {
                 let p = self.new_node(path, Kind::Std(sp));
                 self.nodes[p].main = sp.name == "main";
+                if sp.go_files.is_empty() && sp.cgo_files.is_empty() {
+                    // Only test files (embed/internal/embedtest): its build action fails.
+                    let dir = format!("{}/src/{path}", self.req.goroot);
+                    let msg = format!("{path}: no non-test Go files in {dir}");
+                    self.rare(p).build_error = Some(msg);
+                }
                 self.stk.push(p);
                 let imports = sp.build_imports();
                 Begin::Frame(Frame::Std {
@@ -2105,6 +2111,9 @@ impl<'a> Loader<'a> {
                     Ok(p) => roots.push((Root::Path(p), true)),
                     Err(e) => roots.push((Root::Error(Box::new(e)), true)),
                 }
+            } else if pat == "std" {
+                let list = self.match_std(|_| true);
+                roots.extend(list.iter().map(|p| (Root::Path(paths.push(p)), false)));
             } else if wild {
                 let list = self.match_module_wild(pat);
                 if list.is_empty() {
@@ -2410,28 +2419,37 @@ impl<'a> Loader<'a> {
     }
 
     /// `example.com/m/...`: the packages of the available modules whose path matches.
+    /// modload's matchPackages over GOROOT/src: std's packages that `matches` takes, sorted.
+    /// `std` is all of them, std's vendored packages included. The graph holds what `go list
+    /// std` lists: packages with only test files too (runtime/internal/wasitest on linux),
+    /// which match (no "matched no packages" warning) and are then left out of the build as
+    /// test-only; runtime/cgo not without cgo.
+    fn match_std(&self, matches: impl Fn(&str) -> bool) -> Vec<String> {
+        let mut out = Vec::new();
+        for sp in self.std.packages() {
+            let p: &str = &sp.import_path;
+            if p == "runtime/cgo" && !self.req.ctx.cgo_enabled {
+                continue;
+            }
+            if matches(p) {
+                out.push(p.to_string());
+            }
+        }
+        crate::sort::sort(&mut out);
+        out.dedup();
+        out
+    }
+
     fn match_module_wild(&mut self, pat: &str) -> Vec<String> {
         let matcher = pattern_matcher(pat);
-        let mut out = Vec::new();
         let mut seen = crate::object::Names::new();
         // modload's matchPackages walks GOROOT/src too (`includeStd`): std's packages that
         // match, but for the vendored ones only a pattern naming `vendor/…` past `vendor/...`
-        // matches them (pkgpattern's vendor exclusion), and runtime/cgo not without cgo.
-        for sp in self.std.packages() {
-            let p: &str = &sp.import_path;
-            let vendored = p.starts_with("vendor/");
-            if vendored && !(pat.starts_with("vendor/") && pat != "vendor/...") {
-                continue;
-            }
-            // Only directories with files to build for the target (runtime/internal/wasitest
-            // has none on linux).
-            let no_go = sp.go_files.is_empty() && sp.cgo_files.is_empty();
-            if no_go || (p == "runtime/cgo" && !self.req.ctx.cgo_enabled) {
-                continue;
-            }
-            if matcher(p) && seen.insert(p.to_string()) {
-                out.push(p.to_string());
-            }
+        // matches them (pkgpattern's vendor exclusion).
+        let vendor = pat.starts_with("vendor/") && pat != "vendor/...";
+        let mut out = self.match_std(|p| (vendor || !p.starts_with("vendor/")) && matcher(p));
+        for p in &out {
+            seen.insert(p.clone());
         }
         for m in 0..self.mods.list.len() {
             let mut dirs = Vec::new();
@@ -2603,7 +2621,8 @@ impl<'a> Loader<'a> {
             Kind::Dir { index, .. } => self.classified[*index]
                 .as_ref()
                 .is_some_and(|f| f.go_files.is_empty() && f.cgo_files.is_empty()),
-            _ => false,
+            Kind::Std(sp) => sp.go_files.is_empty() && sp.cgo_files.is_empty(),
+            Kind::Missing => false,
         }
     }
 

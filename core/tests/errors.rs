@@ -431,6 +431,47 @@ fn std_wildcards_match_as_go_s() {
         let p = plan(loaded.input, &Toolchain::default()).unwrap();
         assert_eq!(p.len() > 1, !want.is_empty(), "{pattern}");
     }
+    // `std`: every std package, std's vendored ones included (go list std: 305 on linux/amd64
+    // with cgo, 304 without: no runtime/cgo), less the four with only test files, which go
+    // build leaves out (omitTestOnly); `go build -n std`'s transcript is go's line for line
+    // (5,965 and 5,554 lines, checked by hand).
+    for (cgo, count) in [(true, 301), (false, 300)] {
+        let mut req = LoadRequest {
+            patterns: vec!["std".into()],
+            module_root_display: "/tmp/m".into(),
+            ..LoadRequest::default()
+        };
+        req.ctx.cgo_enabled = cgo;
+        let loaded = load(&ws, &req).unwrap();
+        let roots: Vec<&str> = loaded
+            .input
+            .roots
+            .iter()
+            .map(|&r| loaded.input.packages[r].import_path.as_str())
+            .collect();
+        assert_eq!(roots.len(), count, "std with cgo {cgo}");
+        assert_eq!(roots.first(), Some(&"archive/tar"));
+        assert_eq!(roots.last(), Some(&"vendor/golang.org/x/text/unicode/norm"));
+        assert_eq!(roots.contains(&"runtime/cgo"), cgo);
+        assert!(roots.windows(2).all(|w| w[0] < w[1]), "sorted, each once");
+        assert!(!roots.contains(&"embed/internal/embedtest"));
+    }
+    // A std package with only test files: matched (no warning), not built; named, its build
+    // fails with go's words.
+    let load_one = |pattern: &str| {
+        let req = LoadRequest {
+            patterns: vec![pattern.into()],
+            module_root_display: "/tmp/m".into(),
+            ..LoadRequest::default()
+        };
+        load(&ws, &req)
+    };
+    let matched = load_one("embed/internal/...").unwrap();
+    assert!(matched.input.roots.is_empty() && matched.warnings.is_empty());
+    assert_eq!(
+        load_one("embed/internal/embedtest").unwrap_err().to_string(),
+        "embed/internal/embedtest: no non-test Go files in /usr/lib/go-1.23/src/embed/internal/embedtest"
+    );
 }
 
 /// `go build a.go b.go` and patterns written as paths, each answered as go 1.23.5 answers it
