@@ -1091,6 +1091,54 @@ async fn load_errors_follow_work_as_in_go() {
     }
 }
 
+/// `go build main.go extra.go` in the page: go's `command-line-arguments` package of the named
+/// files (a `//go:build ignore` one included), its binary named after the first file; the next
+/// build of the same files is all hits.
+#[wasm_bindgen_test]
+async fn named_files_build_as_in_go() {
+    let lab = fresh_lab("buildlab-test-named-files").await;
+    let files = js_sys::JSON::parse(
+        r#"[{"path":"go.mod","text":"module m\n\ngo 1.21\n"},
+            {"path":"main.go","text":"package main\n\nfunc main() { println(x) }\n"},
+            {"path":"extra.go","text":"//go:build ignore\n\npackage main\n\nvar x = 1\n"}]"#,
+    )
+    .unwrap();
+    lab.load_files(files).ok().unwrap();
+    let argv = r#"{"argv":["go","build","-x","main.go","extra.go"],"cpus":2}"#;
+    let run = resolve(lab.build(js_sys::JSON::parse(argv).unwrap(), None, None))
+        .await
+        .unwrap();
+    assert_eq!(get(&run, &["exitCode"]).as_f64(), Some(0.0));
+    let output = get(&run, &["output"]).as_string().unwrap();
+    assert!(
+        output.contains(" -p main -lang=go1.23 ") && output.contains(" ./main.go ./extra.go\n"),
+        "{output}"
+    );
+    assert!(
+        output.contains(
+            "/b001/importcfg.link << 'EOF' # internal\npackagefile command-line-arguments="
+        ),
+        "{output}"
+    );
+    assert!(
+        output.contains("mv $WORK/b001/exe/a.out main\n"),
+        "{output}"
+    );
+    let warm = resolve(lab.build(js_sys::JSON::parse(argv).unwrap(), None, None))
+        .await
+        .unwrap();
+    assert_eq!(get(&warm, &["misses"]).as_f64(), Some(0.0));
+    let bad = r#"{"argv":["go","build","main.go","go.mod"],"cpus":2}"#;
+    let run = resolve(lab.build(js_sys::JSON::parse(bad).unwrap(), None, None))
+        .await
+        .unwrap();
+    assert_eq!(get(&run, &["exitCode"]).as_f64(), Some(1.0));
+    assert_eq!(
+        get(&run, &["output"]).as_string().unwrap(),
+        "named files must be .go files: go.mod\n"
+    );
+}
+
 #[wasm_bindgen_test]
 async fn share_links_round_trip_and_hostile_ones_change_nothing() {
     let lab = fresh_lab("buildlab-test-share").await;
