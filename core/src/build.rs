@@ -50,7 +50,7 @@ use crate::cache::{Cache, Entry, Miss, TrimReport, UnixNanos};
 use crate::cost::{self, Clock, CostModel, Machine, Sizes};
 use crate::hash::Digest;
 use crate::object::{self, Dep, ExportData, Object};
-use crate::plan::{ActionIx, Mode, Plan, Step, Tool};
+use crate::plan::{ActionIx, Mode, PkgNode, Plan, Step, Tool};
 use crate::rebuild::{ActionRecord, ActionReport, BuildReport, Flags, Record};
 use crate::schedule::{self, Dispatch, JobId, Scheduler};
 use crate::stdlib::StdLib;
@@ -790,6 +790,22 @@ impl<'a> Session<'a> {
             return None;
         }
         match self.look_up(a, &inputs, cache) {
+            Err(reason) if plan.package(a).and_then(PkgNode::build_error).is_some() => {
+                // exec.go build: (no cache entry holds it) the object directory is made (step
+                // 0), then the build fails with go's own error, under -n too; its dependents
+                // are not run.
+                let msg = plan.package(a).and_then(PkgNode::build_error).unwrap_or("");
+                self.runs[ix].outcome = RunOutcome::Failed {
+                    step: 0,
+                    output: format!("{msg}\n"),
+                };
+                let cache_outcome = CacheOutcome::Miss {
+                    reason: reason.to_string(),
+                };
+                self.push_report(a, inputs, Outcome::Miss(reason), String::new());
+                self.finish_now(j, Some(lane), Status::Failed, Kind::Compile, cache_outcome);
+                None
+            }
             Ok((entry, bid, export)) => {
                 let hex = entry.output.to_hex();
                 self.output_hex.insert(a, hex.clone());

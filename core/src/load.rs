@@ -2583,21 +2583,8 @@ impl<'a> Loader<'a> {
             }
         }
         errors.extend(syn.map(|(_, e)| e));
-        if errors.is_empty() {
-            // Build-time failures of packages without non-test files that are built.
-            for &p in &list {
-                let node = &self.nodes[p];
-                let dropped = root_at.get(p).is_some_and(|&at| at != NOT_ROOT)
-                    && !literal[p]
-                    && self.test_only(p)
-                    && !self.imported(p, &list);
-                if let Some(msg) = node.rare.as_ref().and_then(|r| r.build_error.as_ref()) {
-                    if !dropped {
-                        errors.push(LoadError::plain(msg.clone()));
-                    }
-                }
-            }
-        }
+        // A package without non-test files is no load error: its build action fails when it
+        // runs (`PkgMore::build_error`), unless omitTestOnly leaves it out below.
         if !errors.is_empty() {
             return Err(LoadErrors { errors, warnings });
         }
@@ -2624,15 +2611,6 @@ impl<'a> Loader<'a> {
             Kind::Std(sp) => sp.go_files.is_empty() && sp.cgo_files.is_empty(),
             Kind::Missing => false,
         }
-    }
-
-    fn imported(&self, p: usize, list: &[usize]) -> bool {
-        list.iter().any(|&q| {
-            self.nodes[q]
-                .imports
-                .as_ref()
-                .is_some_and(|i| i.contains(&p))
-        })
     }
 
     fn package_list(&self, roots: &[usize]) -> Vec<usize> {
@@ -2713,6 +2691,7 @@ impl<'a> Loader<'a> {
                 embed_files,
                 cgo_flags,
                 cmdline_dir_path,
+                build_error,
                 ..
             } = n.rare.take().map(|r| *r).unwrap_or_default();
             let (node, info) = match kind {
@@ -2765,6 +2744,7 @@ impl<'a> Loader<'a> {
                             },
                             embed_patterns,
                             embed_files,
+                            build_error,
                         }),
                         PackageInfo {
                             ws_dir_len: None,
@@ -2812,6 +2792,7 @@ impl<'a> Loader<'a> {
                             cgo_flags,
                             embed_patterns,
                             embed_files,
+                            build_error,
                         }),
                         PackageInfo {
                             // `dir` above is the root joined with this directory.
@@ -3197,9 +3178,17 @@ mod tests {
             errors(&w, "", &["./..."]),
             "ok [\"example.com/w/a\", \"example.com/w/a/c\", \"example.com/w/a-b\"]"
         );
+        // Named, a package without non-test files loads; its build action fails when it runs.
+        assert_eq!(errors(&w, "", &["./tonly"]), "ok [\"example.com/w/tonly\"]");
+        let req = LoadRequest {
+            patterns: vec!["./tonly".into()],
+            module_root_display: "/m".into(),
+            ..LoadRequest::default()
+        };
+        let l = load(&w, &req).unwrap();
         assert_eq!(
-            errors(&w, "", &["./tonly"]),
-            "example.com/w/tonly: no non-test Go files in /m/tonly"
+            l.input.packages[l.input.roots[0]].build_error(),
+            Some("example.com/w/tonly: no non-test Go files in /m/tonly")
         );
         assert_eq!(
             errors(&w, "", &["./nest"]),

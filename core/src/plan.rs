@@ -96,6 +96,10 @@ pub struct PkgMore {
     pub embed_patterns: Vec<(String, Vec<String>)>,
     /// All embedded files (`go list`'s `EmbedFiles`).
     pub embed_files: Vec<String>,
+    /// Why the package's build action fails when it runs, in go's words (`m/t: no non-test Go
+    /// files in /home/gopher/m/t`): go loads such a package without error and its build action
+    /// fails after making its object directory, while the other packages build.
+    pub build_error: Option<String>,
 }
 
 impl PkgMore {
@@ -109,6 +113,7 @@ impl PkgMore {
         cgo_flags: crate::cgo::CgoFlags::EMPTY,
         embed_patterns: Vec::new(),
         embed_files: Vec::new(),
+        build_error: None,
     };
 
     fn is_empty(&self) -> bool {
@@ -132,6 +137,11 @@ impl PartialEq for PkgNode {
 impl Eq for PkgNode {}
 
 impl PkgNode {
+    /// Why the package's build action fails when it runs ([`PkgMore::build_error`]).
+    pub fn build_error(&self) -> Option<&str> {
+        self.more().build_error.as_deref()
+    }
+
     /// The package cmd/go makes of the `.go` files named on the command line (`go build
     /// main.go`): `command-line-arguments`, outside the standard library and any module.
     pub fn is_cmdline_files(&self) -> bool {
@@ -1755,6 +1765,10 @@ impl Steps<'_> {
                 .collect()
         };
         let mut steps = vec![Step::Mkdir(objdir.clone())];
+        if p.more().build_error.is_some() {
+            // exec.go build: the object directory is made, then the NoGoError.
+            return steps;
+        }
         if uses_cgo {
             steps.push(Step::Cgo {
                 files: p.cgo_files().to_vec(),

@@ -578,6 +578,12 @@ impl<'a> Script<'a> {
                 }
                 ops.push((At::End, Op::Report(text)));
             }
+            // go's own error for the package (no non-test Go files): already in its words.
+            RunOutcome::Failed { output, .. }
+                if plan.package(a).is_some_and(|p| p.build_error().is_some()) =>
+            {
+                ops.push((At::End, Op::Report(output.clone())));
+            }
             RunOutcome::Failed { output, .. } => {
                 ops.push((At::End, Op::Report(self.report(a, output))));
             }

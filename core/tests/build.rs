@@ -524,6 +524,97 @@ fn syntax_error_fails_like_go() {
     assert!(!cache.list().is_empty());
 }
 
+/// A package with only test files, imported by main (probed with go 1.23.5, module `m` in
+/// /tmp/to): go loads it, and its build action fails after making its object directory, with
+/// go's own words and no `# m/t` header; the other packages build, main's compile and the link
+/// do not run; exit status 1. Under -n the same: the banner, the mkdir, the error.
+#[test]
+fn a_package_without_non_test_files_fails_its_build_like_go() {
+    let mut ws = Workspace::new();
+    ws.insert(
+        "go.mod",
+        "module m
+
+go 1.23
+",
+    )
+    .unwrap();
+    ws.insert(
+        "t/t_test.go",
+        "package t
+
+import \"testing\"
+
+func TestX(t *testing.T) {}
+",
+    )
+    .unwrap();
+    ws.insert(
+        "u/u.go",
+        "package u
+
+func U() {}
+",
+    )
+    .unwrap();
+    ws.insert(
+        "main.go",
+        "package main
+
+import (
+	_ \"m/t\"
+	_ \"m/u\"
+)
+
+func main() {}
+",
+    )
+    .unwrap();
+    let p = plan_ws(&ws, "/tmp/to");
+    let f = files(&ws, &p);
+    let error = "m/t: no non-test Go files in /tmp/to/t\n";
+    for (print, head) in [
+        (Flags::default(), error.to_string()),
+        (
+            Flags {
+                n: true,
+                ..Flags::default()
+            },
+            format!("\n#\n# m/t\n#\n\nmkdir -p $WORK/b002/\n{error}\n#\n# m/u\n#\n"),
+        ),
+    ] {
+        let mut cache = MemoryCache::new();
+        let r = simulate(
+            &p,
+            &f,
+            &mut cache,
+            &Record::default(),
+            None,
+            Config {
+                print,
+                workers: 1,
+                ..Config::default()
+            },
+            Machine::oracle(),
+        );
+        assert_eq!(r.exit_status, 1);
+        let text = r.transcript.text();
+        assert!(text.starts_with(&head), "{text}");
+        assert_eq!(text.matches("no non-test Go files").count(), 1, "{text}");
+        assert!(
+            !text.contains("# m\n") && !text.contains("/link "),
+            "{text}"
+        );
+        assert!(r.binary.is_none());
+        if !print.n {
+            let compiled = r.report.compiled();
+            assert!(compiled.contains(&"m/u".to_string()), "{compiled:?}");
+            // m/t's build action ran (and failed, as a syntax error's does); main's did not.
+            assert!(!compiled.iter().any(|c| c == "m"), "{compiled:?}");
+        }
+    }
+}
+
 #[test]
 fn record_round_trips_through_json() {
     let mut m = Multi::new();

@@ -118,6 +118,7 @@ pub fn input_from_list(list: &[Value]) -> PlanInput {
                 },
                 embed_patterns: Default::default(),
                 embed_files: strs(p, "EmbedFiles"),
+                build_error: None,
             }),
         );
     }
