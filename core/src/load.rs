@@ -659,13 +659,13 @@ fn go_clean(path: &str) -> String {
     }
 }
 
-/// str.FoldDup: the first name equal under case folding (here: lower case) to an earlier one,
-/// and that earlier one, in sorted order.
+/// str.FoldDup: the first name equal under case folding to an earlier one, and that earlier
+/// one, in sorted order. ASCII case only: go folds all of Unicode, whose tables would weigh
+/// more in the page's wasm than every non-ASCII file name collision is worth.
 fn fold_dup<'s>(names: &[&'s str]) -> Option<(&'s str, &'s str)> {
-    let folded: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
     (0..names.len()).find_map(|j| {
         (0..j)
-            .find(|&i| folded[i] == folded[j])
+            .find(|&i| names[i].eq_ignore_ascii_case(names[j]))
             .map(|i| (names[i].min(names[j]), names[i].max(names[j])))
     })
 }
@@ -1469,20 +1469,7 @@ impl<'a> Loader<'a> {
         parent: Option<usize>,
         pos: Option<&At>,
     ) -> (usize, Option<LoadError>) {
-        let first = self.begin(path, parent, pos);
-        self.walk_imports(first, path, parent, pos)
-    }
-
-    /// The rest of [`Loader::load_import`], from its start (`first`): the walk through the
-    /// package's imports, depth first.
-    fn walk_imports(
-        &mut self,
-        first: Begin<'a>,
-        path: &str,
-        parent: Option<usize>,
-        pos: Option<&At>,
-    ) -> (usize, Option<LoadError>) {
-        let first = match first {
+        let first = match self.begin(path, parent, pos) {
             Begin::Done { p, checked } => return self.checked(path, parent, pos, p, checked),
             Begin::Frame(f) => f,
         };
@@ -1549,6 +1536,12 @@ impl<'a> Loader<'a> {
             self.reuse(p);
             self.stk.pop();
             return Begin::Done { p, checked: true };
+        }
+        // The root of `go build a.go b.go` (only a root: an import of that path is not it).
+        if parent.is_none() && path == COMMAND_LINE_ARGUMENTS {
+            if let Some(c) = self.cmdline.take() {
+                return self.begin_files(c);
+            }
         }
         // `loadPackageData`'s refusals, before any lookup: the package has no data at all, and
         // its error no position (go prints the import stack, the path on it).
@@ -2204,6 +2197,9 @@ impl<'a> Loader<'a> {
             use_all_files: true,
             ..self.req.ctx.clone()
         };
+        // A slice iterator, as the directories' classification has (one copy of classify_dir
+        // in the page's wasm, not two).
+        let files = files.iter().copied();
         let classified = classify_dir(self.paths.dir_name(dir), files, &ctx, &mut self.imports);
         let index = self.classified.len();
         self.classified.push(Some(classified));
@@ -2211,19 +2207,14 @@ impl<'a> Loader<'a> {
         Ok(())
     }
 
-    /// Loads the package of the named files ([`Root::Files`]) and its imports.
-    fn load_files_root(&mut self) -> usize {
-        let c = self.cmdline.as_ref().expect("a Files root has its files");
+    /// The start of loading the package of the named files ([`Root::Files`]): [`Loader::begin`]
+    /// for the root `command-line-arguments` once the files are classified.
+    fn begin_files(&mut self, c: CmdlineFiles<'a>) -> Begin<'a> {
         let (dir, index) = (c.dir, c.index);
         let files = self.classified[index].as_ref().expect("classified");
         let names: Vec<&str> = files.go_files.iter().map(String::as_str).collect();
-        let collision = fold_dup(&names).map(|(a, b)| format!("{a:?} and {b:?}"));
-        // modload's DirImportPath: the directory's path in the main module.
-        let main = self.mods.main();
-        let dir_path = match in_dir(dir, &main.root) {
-            Some(rest) => join(&main.info.path, rest),
-            None => ".".to_string(),
-        };
+        let collision = fold_dup(&names)
+            .map(|(a, b)| format!("{} and {}", go_quote(a.as_bytes()), go_quote(b.as_bytes())));
         if let Some(pair) = collision {
             // Package.load stops there, before any import is loaded.
             let kind = Kind::Dir {
@@ -2236,16 +2227,20 @@ impl<'a> Loader<'a> {
             let stack = [COMMAND_LINE_ARGUMENTS.to_string()];
             self.nodes[p].error = Some(Box::new(LoadError::with_stack(&stack, msg)));
             self.nodes[p].imports = Some(Vec::new());
-            return p;
+            return Begin::Done { p, checked: false };
         }
-        let first = self.begin_classified(COMMAND_LINE_ARGUMENTS, 0, dir, index, None);
-        let Frame::Dir(d) = &first else {
-            unreachable!("the named files are a directory's package")
+        // modload's DirImportPath: the directory's path in the main module.
+        let main = self.mods.main();
+        let dir_path = match in_dir(dir, &main.root) {
+            Some(rest) => join(&main.info.path, rest),
+            None => ".".to_string(),
         };
-        let p = d.p;
-        self.rare(p).cmdline_dir_path = Some(dir_path);
-        self.walk_imports(Begin::Frame(first), COMMAND_LINE_ARGUMENTS, None, None)
-            .0
+        let first = self.begin_classified(COMMAND_LINE_ARGUMENTS, 0, dir, index, None);
+        if let Frame::Dir(d) = &first {
+            let p = d.p;
+            self.rare(p).cmdline_dir_path = Some(dir_path);
+        }
+        Begin::Frame(first)
     }
 
     /// `resolveLocalPackage` for a literal `./dir`: its import path, added to `out`.
@@ -2542,14 +2537,17 @@ impl<'a> Loader<'a> {
         let mut literal: Vec<bool> = Vec::with_capacity(self.nodes.capacity());
         let mut synthetic: Vec<(usize, LoadError)> = Vec::new();
         for (root, lit) in roots {
-            let p = match root {
-                Root::Path(path) => self.load_import(root_paths.get(&path), None, None).0,
-                Root::Files => self.load_files_root(),
-                Root::Error(e) => {
-                    synthetic.push((order.len(), *e));
-                    continue;
-                }
+            let path = match &root {
+                Root::Path(path) => root_paths.get(path),
+                Root::Files => COMMAND_LINE_ARGUMENTS,
+                Root::Error(_) => "",
             };
+            if let Root::Error(e) = root {
+                synthetic.push((order.len(), *e));
+                continue;
+            }
+            // One call (its walk inlined here once).
+            let p = self.load_import(path, None, None).0;
             root_at.resize(self.nodes.len(), NOT_ROOT);
             literal.resize(self.nodes.len(), false);
             if root_at[p] == NOT_ROOT {
