@@ -975,6 +975,8 @@ pub(crate) struct OpenWorkspace {
     /// Action id (as the page names it) → the action.
     pub(crate) by_id: HashMap<usize, buildlab_core::plan::ActionIx>,
     pub(crate) last_used: Mutex<Instant>,
+    /// When the workspace was opened: the clock of the exec replies' `slotMs`.
+    pub(crate) opened: Instant,
     /// The build's `-p` slots: a page keeps more actions in flight than that (so that the tools
     /// never wait for the page's own work between two actions), and the helper runs at most
     /// `-p` at once, in the order they came, as go's workers would.
@@ -1048,6 +1050,7 @@ fn open_blocking(
         by_id: plan.actions().map(|(a, x)| (x.id, a)).collect(),
         plan,
         last_used: Mutex::new(Instant::now()),
+        opened: Instant::now(),
         slots: Arc::new(Semaphore::new(workers)),
         lanes: Mutex::new(vec![false; workers]),
         files: v.ws.clone(),
@@ -1192,6 +1195,8 @@ async fn exec_action(
         .await
         .map_err(|_| no_workspace(n))?;
     let queued_ms = queued.elapsed().as_secs_f64() * 1e3;
+    let since_open = |t: Instant| t.duration_since(ws.opened).as_secs_f64() * 1e3;
+    let acquired_ms = since_open(Instant::now());
     let lane = Lane::take(&ws);
     api.execs.fetch_add(1, Ordering::Relaxed);
     let api2 = api.clone();
@@ -1203,6 +1208,9 @@ async fn exec_action(
     .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
     r["queuedMs"] = json!(queued_ms);
     r["lane"] = json!(lane.0 + 1);
+    // When the action held its slot, in ms since the workspace was opened: one clock for all
+    // of a build's actions, so that which ran at once can be told from the replies.
+    r["slotMs"] = json!([acquired_ms, since_open(Instant::now())]);
     drop((lane, slot));
     match archive.filter(|_| req.inline) {
         Some(bytes) => {

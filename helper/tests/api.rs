@@ -1229,12 +1229,15 @@ fn api_page_driven_exec_waits_for_a_p_slot() {
     } else {
         (&replies[1], &replies[0])
     };
-    let wall = first["wallMs"].as_f64().unwrap();
+    // The second held the slot only once the first had let it go (the helper's own clock: how
+    // long the second queued depends on when its request arrived, which a loaded machine
+    // delays).
+    let slot = |v: &Value, i: usize| v["slotMs"][i].as_f64().unwrap();
     assert!(
-        q(second) >= wall * 0.5,
-        "the second waited for the first's slot: queued {} ms, the first ran {wall} ms",
-        q(second)
+        slot(second, 0) >= slot(first, 1),
+        "the second waited for the first's slot: {first} / {second}"
     );
+    assert!(q(second) > 0.0, "{second}");
     let (st, _) = h.api("DELETE", &format!("/api/v1/workspace/{id}"), b"");
     assert_eq!(st, 204);
 }
