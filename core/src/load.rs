@@ -39,6 +39,7 @@ use crate::gomod::{self, GoMod, ReplaceTarget};
 use crate::plan::{go_quote, BuildMode, ModuleInfo, PkgMore, PkgNode, PlanInput};
 use crate::scan::HeaderError;
 use crate::stdlib::{is_std_path, StdLib, StdPackage};
+use crate::transcript::short_path;
 use crate::workspace::Workspace;
 
 // ---------------------------------------------------------------------------------------------
@@ -708,26 +709,7 @@ impl Paths {
 
     /// `base.ShortPath`: the path relative to the working directory when that is shorter.
     fn short(&self, rel: &str) -> String {
-        short_abs(&self.abs(&self.cwd), &self.abs(rel))
-    }
-}
-
-/// `base.ShortPath` of the absolute path `abs` from the absolute working directory `cwd`.
-fn short_abs(cwd: &str, abs: &str) -> String {
-    let from: Vec<&str> = cwd.split('/').filter(|s| !s.is_empty()).collect();
-    let to: Vec<&str> = abs.split('/').filter(|s| !s.is_empty()).collect();
-    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<&str> = vec![".."; from.len() - common];
-    parts.extend(&to[common..]);
-    let r = if parts.is_empty() {
-        ".".to_string()
-    } else {
-        parts.join("/")
-    };
-    if r.len() < abs.len() {
-        r
-    } else {
-        abs.to_string()
+        short_path(&self.abs(rel), &self.abs(&self.cwd))
     }
 }
 
@@ -2358,7 +2340,7 @@ impl<'a> Loader<'a> {
         if !in_main {
             return Err(LoadError::plain(format!(
                 "pattern {pat}: directory prefix {} does not contain main module or its selected dependencies",
-                short_abs(&self.paths.abs_cwd(), &start)
+                short_path(&start, &self.paths.abs_cwd())
             )));
         }
         let Some(top) = self.local_dir(if prefix.is_empty() { "." } else { prefix }) else {

@@ -1014,7 +1014,7 @@ fn replace_prefix(s: &str, old: &str, new: &str) -> String {
 }
 
 /// base.ShortPath: the path relative to `cwd` when that is shorter (both absolute, lexical).
-fn short_path(path: &str, cwd: &str) -> String {
+pub(crate) fn short_path(path: &str, cwd: &str) -> String {
     if !path.starts_with('/') || !cwd.starts_with('/') {
         return path.to_string();
     }

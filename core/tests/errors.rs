@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use buildlab_core::load::{load, LoadRequest};
+use buildlab_core::load::{load, LoadRequest, Loaded};
 
 mod common;
 use common::read_tree;
@@ -419,12 +419,7 @@ fn std_wildcards_match_as_go_s() {
             ..LoadRequest::default()
         };
         let loaded = load(&ws, &req).unwrap();
-        let roots: Vec<&str> = loaded
-            .input
-            .roots
-            .iter()
-            .map(|&r| loaded.input.packages[r].import_path.as_str())
-            .collect();
+        let roots = root_paths(&loaded);
         assert_eq!(roots, *want, "{pattern}");
         assert_eq!(loaded.warnings.join("\n"), *warning, "{pattern}");
         // Nothing matched: nothing to build, and no error.
@@ -443,12 +438,7 @@ fn std_wildcards_match_as_go_s() {
         };
         req.ctx.cgo_enabled = cgo;
         let loaded = load(&ws, &req).unwrap();
-        let roots: Vec<&str> = loaded
-            .input
-            .roots
-            .iter()
-            .map(|&r| loaded.input.packages[r].import_path.as_str())
-            .collect();
+        let roots = root_paths(&loaded);
         assert_eq!(roots.len(), count, "std with cgo {cgo}");
         assert_eq!(roots.first(), Some(&"archive/tar"));
         assert_eq!(roots.last(), Some(&"vendor/golang.org/x/text/unicode/norm"));
@@ -513,13 +503,7 @@ fn named_files_and_path_patterns_are_go_s() {
             ..LoadRequest::default()
         };
         match load(&ws, &req) {
-            Ok(l) => l
-                .input
-                .roots
-                .iter()
-                .map(|&r| l.input.packages[r].import_path.clone())
-                .collect::<Vec<_>>()
-                .join(" "),
+            Ok(l) => root_paths(&l).join(" "),
             Err(e) => e.to_string(),
         }
     };
@@ -591,4 +575,13 @@ fn named_files_and_path_patterns_are_go_s() {
             args.join(" ")
         );
     }
+}
+
+/// The import paths of the packages the command line named, in order.
+fn root_paths(l: &Loaded) -> Vec<&str> {
+    l.input
+        .roots
+        .iter()
+        .map(|&r| l.input.packages[r].import_path.as_str())
+        .collect()
 }
