@@ -789,15 +789,15 @@ impl<'a> Session<'a> {
             );
             return None;
         }
+        let build_error = plan.package(a).and_then(PkgNode::build_error);
         match self.look_up(a, &inputs, cache) {
-            Err(reason) if plan.package(a).and_then(PkgNode::build_error).is_some() => {
+            Err(reason) if build_error.is_some() => {
                 // exec.go build: (no cache entry holds it) the object directory is made (step
                 // 0), then the build fails with go's own error, under -n too; its dependents
                 // are not run.
-                let msg = plan.package(a).and_then(PkgNode::build_error).unwrap_or("");
                 self.runs[ix].outcome = RunOutcome::Failed {
                     step: 0,
-                    output: format!("{msg}\n"),
+                    output: format!("{}\n", build_error.unwrap_or_default()),
                 };
                 let cache_outcome = CacheOutcome::Miss {
                     reason: reason.to_string(),
