@@ -1264,12 +1264,17 @@ impl<'a> Builder<'a> {
     /// build.go runBuild.
     fn build(mut self) -> Result<(DiGraph<Action, ()>, ActionIx, PackagePaths), Vec<PlanError>> {
         let roots = self.input.roots.clone();
+        // base.IsNull: `-o /dev/null` builds and writes nothing, not even to a default name
+        // (go clears the output after choosing it): every main package is linked in $WORK only,
+        // as when several packages are built.
+        let null = matches!(&self.input.mode, BuildMode::BuildTo(f) if f == "/dev/null");
         let mut output = match &self.input.mode {
             BuildMode::Build => None,
+            BuildMode::BuildTo(_) if null => None,
             BuildMode::BuildTo(f) => Some((f.clone(), false)),
             BuildMode::BuildToDir(d) => Some((d.clone(), true)),
         };
-        if output.is_none() && roots.len() == 1 && self.pkg(roots[0]).name == "main" {
+        if output.is_none() && !null && roots.len() == 1 && self.pkg(roots[0]).name == "main" {
             output = Some((exec_name(self.pkg(roots[0])) + self.tc.exe_suffix(), false));
         }
         let root = match output {

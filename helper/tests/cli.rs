@@ -359,6 +359,19 @@ fn cli_never_replaces_dev_null_or_other_special_files() {
         .unwrap()
         .file_type()
         .is_char_device());
+    // go 1.23.5 links in $WORK and installs nothing (runBuild clears a null -o): no move.
+    let n = s.run(&["build", "-n", "-o", "/dev/null", "."]);
+    assert_eq!(n.status, 0, "{}", n.stderr);
+    assert!(
+        n.stderr.contains("/link -o $WORK/b001/exe/a.out "),
+        "{}",
+        n.stderr
+    );
+    assert!(
+        !n.stderr.contains("/dev/null") && !n.stderr.contains("\nmv "),
+        "{}",
+        n.stderr
+    );
     // A FIFO (or any non-regular file) in the way is refused, not renamed over.
     let fifo = s.module.join("out.fifo");
     assert!(Command::new("mkfifo")
