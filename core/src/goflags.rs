@@ -58,6 +58,15 @@ fn parse_bool(v: &str) -> Option<bool> {
 }
 
 impl BuildFlags {
+    /// The flags that change what the transcript prints (`-x`, `-n`, `-work`).
+    pub fn print(&self) -> crate::transcript::Flags {
+        crate::transcript::Flags {
+            x: self.x,
+            n: self.n,
+            work: self.work,
+        }
+    }
+
     /// Parses the words after `go build`.
     pub fn parse(args: &[String]) -> Result<BuildFlags, FlagError> {
         let mut f = BuildFlags::default();

@@ -1770,7 +1770,7 @@ impl Steps<'_> {
                 .collect()
         };
         let mut steps = vec![Step::Mkdir(objdir.clone())];
-        if p.more().build_error.is_some() {
+        if p.build_error().is_some() {
             // exec.go build: the object directory is made, then the NoGoError.
             return steps;
         }

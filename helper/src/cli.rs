@@ -98,7 +98,7 @@ fn load_and_plan(
     work: &Path,
 ) -> Result<(Plan, Vec<String>), Output> {
     let failed = |text: String| {
-        let line = transcript::work_line(print_flags(flags), &work.to_string_lossy());
+        let line = transcript::work_line(flags.print(), &work.to_string_lossy());
         Output::err(line.unwrap_or_default() + &text, 1)
     };
     let loaded = load(ws, req).map_err(|e| failed(e.to_string()))?;
@@ -112,14 +112,6 @@ fn load_and_plan(
         failed(text.join("\n"))
     })?;
     Ok((p, warnings))
-}
-
-fn print_flags(flags: &BuildFlags) -> transcript::Flags {
-    transcript::Flags {
-        x: flags.x,
-        n: flags.n,
-        work: flags.work,
-    }
 }
 
 /// What a build keeps between runs: the binary in place and the why-rebuilt record.
@@ -156,7 +148,7 @@ impl Kept {
 /// The session's settings from the flags.
 fn config(flags: &BuildFlags, workers: usize, now: i64, work: &Path, gocache: &Path) -> Config {
     let mut cfg = Config {
-        print: print_flags(flags),
+        print: flags.print(),
         verbose: flags.v,
         workers,
         now,

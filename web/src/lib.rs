@@ -421,7 +421,7 @@ impl Lab {
                     let plan = dto::Plan::failed(&f);
                     // go's builder printed `WORK=` before it loaded anything.
                     let work = session::work_dir(now());
-                    let work = transcript::work_line(session::print_flags(&flags), &work);
+                    let work = transcript::work_line(flags.print(), &work);
                     dto::BuildRun::stopped(
                         (&flags).into(),
                         work.unwrap_or_default() + &plan.error_text,

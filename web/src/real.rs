@@ -772,7 +772,7 @@ pub async fn build<B: Backend + Clone + 'static>(
     let gocache = crate::gocache();
     let cfg = Config {
         flags,
-        print: session::print_flags(f),
+        print: f.print(),
         // Twice the helper's slots in flight (see above); -n runs nothing.
         workers: if f.n { workers } else { workers * 2 },
         verbose: f.v,
@@ -784,7 +784,7 @@ pub async fn build<B: Backend + Clone + 'static>(
     };
     let live_input = RenderInput {
         plan: &p.plan,
-        flags: session::print_flags(f),
+        flags: f.print(),
         verbose: f.v,
         work_dir: &work_dir,
         gocache: &gocache,

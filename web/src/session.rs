@@ -914,7 +914,7 @@ pub async fn build<B: Backend + Clone>(
     let files = digested.unwrap_or_else(|| DigestedFiles::new(&p.plan, &ws_files));
     let gocache = crate::gocache();
     let work_dir = work_dir(now);
-    let print = print_flags(f);
+    let print = f.print();
 
     // Core's simulation (`build::simulate`), a step at a time: the page yields to the browser
     // between steps (unless the progress is held anyway) and reports what each step finished.
@@ -1019,7 +1019,7 @@ fn kept_work_tree(
     }
     transcript::work_tree(&transcript::RenderInput {
         plan: &p.plan,
-        flags: print_flags(f),
+        flags: f.print(),
         verbose: f.v,
         work_dir,
         gocache: &crate::gocache(),
@@ -1077,14 +1077,6 @@ pub fn needs_full_module<B: Backend + Clone>(cell: &RefCell<Session<B>>, req: &R
 /// `WORK=` of a build started at `now`.
 pub(crate) fn work_dir(now: UnixNanos) -> String {
     format!("/tmp/go-build{}", (now / 1000).rem_euclid(10_000_000_000))
-}
-
-pub(crate) fn print_flags(f: &BuildFlags) -> transcript::Flags {
-    transcript::Flags {
-        x: f.x,
-        n: f.n,
-        work: f.work,
-    }
 }
 
 /// After the build: the cache changes, the record and the binary's build ID flushed in one

@@ -744,7 +744,7 @@ async fn the_page_builds_as_core_simulates() {
                 force: f.a,
                 ..Default::default()
             },
-            print: session::print_flags(f),
+            print: f.print(),
             verbose: f.v,
             workers: buildlab_core::schedule::workers(f.p, 2, f.n),
             now,
