@@ -215,6 +215,50 @@ def overlay_text(header, pkgs, base_target, base_pkgs):
     return "\n".join(header) + "\n" + "".join(drops) + "".join(changed)
 
 
+# Identifiers of //go:build lines that are not tags a user sets: the known GOOS and GOARCH values
+# (go/build's knownOS and knownArch), release tags, and the tags go sets itself.
+KNOWN_OS = set("aix android darwin dragonfly freebsd hurd illumos ios js linux nacl netbsd openbsd "
+               "plan9 solaris wasip1 windows zos".split())
+KNOWN_ARCH = set("386 amd64 amd64p32 arm armbe arm64 arm64be loong64 mips mipsle mips64 mips64le "
+                 "mips64p32 mips64p32le ppc ppc64 ppc64le riscv riscv64 s390 s390x sparc sparc64 "
+                 "wasm".split())
+IMPLIED = {"cgo", "gc", "gccgo", "unix"}
+
+
+def constraint_tags(goroot):
+    """The tags that some non-test .go or .s file of the standard library (GOROOT/src without cmd,
+    testdata and directories go ignores) tests in its //go:build line: setting one with -tags can
+    change which files a std package builds from."""
+    import re
+    src = os.path.join(goroot, "src")
+    tags = set()
+    for root, dirs, files in os.walk(src):
+        rel = os.path.relpath(root, src)
+        dirs[:] = sorted(d for d in dirs if not (d.startswith((".", "_")) or d == "testdata"
+                                                 or (rel == "." and d == "cmd")))
+        for f in sorted(files):
+            if not f.endswith((".go", ".s")) or f.endswith("_test.go"):
+                continue
+            with open(os.path.join(root, f), errors="replace") as fh:
+                for line in fh:
+                    if line.startswith("//go:build "):
+                        for t in re.findall(r"[A-Za-z0-9_.]+", line[len("//go:build "):]):
+                            if (t not in KNOWN_OS and t not in KNOWN_ARCH and t not in IMPLIED
+                                    and not re.fullmatch(r"go1\.[0-9]+", t)
+                                    and not t.startswith("goexperiment.")):
+                                tags.add(t)
+                        break
+                    if line.startswith("package "):
+                        break
+    return sorted(tags)
+
+
+def tags_text(go, tags):
+    return (f"# The build tags the standard library's //go:build lines test ({GO_VERSION}, every target,\n"
+            f"# goexperiment.* left out: every one of those counts). Written by scripts/gen-stdgraph.py.\n"
+            + "\n".join(tags) + "\n")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--go", default=DEFAULT_GO)
@@ -224,6 +268,10 @@ def main():
     stale = []
     with tempfile.TemporaryDirectory(prefix="gen-stdgraph-") as tmp:
         rendered = {t: render(args.go, tmp, t) for t in TARGETS}
+        goroot = subprocess.run([args.go, "env", "GOROOT"], capture_output=True, text=True,
+                                check=True).stdout.strip()
+        outputs = [(os.path.join(args.out, f"std-{GO_VERSION}-tags.txt"),
+                    tags_text(args.go, constraint_tags(goroot)))]
         base_header, base_pkgs = rendered[BASE]
         for target in TARGETS:
             header, pkgs = rendered[target]
@@ -231,7 +279,8 @@ def main():
                 text = full_text(header, pkgs)
             else:
                 text = overlay_text(header, pkgs, BASE, base_pkgs)
-            dest = os.path.join(args.out, file_name(target))
+            outputs.append((os.path.join(args.out, file_name(target)), text))
+        for dest, text in outputs:
             data = text.encode()
             gz = len(gzip.compress(data, compresslevel=9, mtime=0))
             print(f"{os.path.relpath(dest, REPO)}: {len(data)} bytes, {gz} gzip", file=sys.stderr)

@@ -325,15 +325,11 @@ pub fn subkey(parent: &Digest, desc: &str) -> Digest {
     Digest(*h.finalize().as_bytes())
 }
 
-/// The build flags that reach action IDs. `Default` is a plain `go build`.
+/// The settings that reach action IDs and are not the plan's (`-trimpath` and the per-package
+/// flags are: [`PlanInput::settings`](crate::plan::PlanInput), [`crate::plan::PkgMore`]).
+/// `Default` is a plain `go build`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IdConfig {
-    /// `-gcflags` for the package (cmd/go's `p.Internal.Gcflags`).
-    pub gcflags: Vec<String>,
-    pub asmflags: Vec<String>,
-    /// `-ldflags` (`p.Internal.Ldflags`).
-    pub ldflags: Vec<String>,
-    pub trimpath: bool,
     /// `go run` omits debug info (`-s -w`).
     pub omit_debug: bool,
     /// `GOEXPERIMENT`, cleaned; empty when unset.
@@ -347,10 +343,6 @@ pub struct IdConfig {
 impl Default for IdConfig {
     fn default() -> Self {
         IdConfig {
-            gcflags: Vec::new(),
-            asmflags: Vec::new(),
-            ldflags: Vec::new(),
-            trimpath: false,
             omit_debug: false,
             goexperiment: String::new(),
             go_extlink_enabled: String::new(),
@@ -708,8 +700,9 @@ pub fn compile_id(
     key.push_str("build ");
     key.push_str(import_path);
     let mut h = HashedInputs::start(key, &tc.version);
+    let trimpath = plan.input().settings.trimpath;
     h.line("compile\n");
-    if cfg.trimpath {
+    if trimpath {
         if let Some(m) = module {
             h.line_of(&["module ", &m.path, "@", &m.version, "\n"]);
         }
@@ -728,7 +721,7 @@ pub fn compile_id(
     h.line_of(&["goos ", &tc.goos, " goarch ", &tc.goarch, "\n"]);
     h.import_line(import_path);
     omitdebug_line(&mut h, cfg, facts.standard());
-    if cfg.trimpath {
+    if trimpath {
         h.line("trimpath\n");
     }
     if facts.cgo() {
@@ -748,10 +741,15 @@ pub fn compile_id(
         }
     }
     // `[]` without a string in a plain build (no -gcflags).
-    let gcflags = if cfg.gcflags.is_empty() {
+    // (The node is read only when some package has flags: see above.)
+    let own: &[String] = match plan.input().settings.has_package_flags() {
+        true => &p.more().gcflags,
+        false => &[],
+    };
+    let gcflags = if own.is_empty() {
         std::borrow::Cow::Borrowed("[]")
     } else {
-        std::borrow::Cow::Owned(quote_list(&cfg.gcflags))
+        std::borrow::Cow::Owned(quote_list(own))
     };
     h.line_of(&[
         "compile compile version ",
@@ -764,7 +762,7 @@ pub fn compile_id(
         h.line(&format!(
             "asm {} [] {}\n",
             go_quote(tool_id(tc, "asm").as_bytes()),
-            quote_list(&cfg.asmflags)
+            quote_list(&p.more().asmflags)
         ));
     }
     arch_env_line(&mut h, tc);
@@ -815,12 +813,13 @@ pub fn link_id(
         cfg.buildmode, tc.goos, tc.goarch
     ));
     h.import_line(&p.import_path);
+    let trimpath = plan.input().settings.trimpath;
     omitdebug_line(&mut h, cfg, p.standard);
-    if cfg.trimpath {
+    if trimpath {
         h.line("trimpath\n");
     }
     h.line(&format!("link {} [] exe\n", tool_id(tc, "link")));
-    h.line(&format!("linkflags {}\n", quote_list(&cfg.ldflags)));
+    h.line(&format!("linkflags {}\n", quote_list(&p.more().ldflags)));
     arch_env_line(&mut h, tc);
     if !cfg.goexperiment.is_empty() {
         h.line(&format!(
@@ -830,7 +829,7 @@ pub fn link_id(
     }
     h.line(&format!(
         "GOROOT={}\n",
-        if cfg.trimpath { "" } else { &tc.goroot }
+        if trimpath { "" } else { &tc.goroot }
     ));
     h.line(&format!("GO_EXTLINK_ENABLED={}\n", cfg.go_extlink_enabled));
     for &d in &x.deps {

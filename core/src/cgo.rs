@@ -311,9 +311,32 @@ pub fn for_action(
         syso: syso_files(plan, a),
         support,
         trimpath: None,
-        prefix_maps: Vec::new(),
+        prefix_maps: trimpath_map(plan, p).into_iter().collect(),
     };
     Some(steps(&input))
+}
+
+/// exec.go `ccompile`'s map under `-trimpath` for a package outside GOROOT (whose map is always
+/// there): its module's directory shown as `/_/PATH@VERSION`, or the directory of the files named
+/// on the command line as `/_/command-line-arguments`.
+#[cfg(feature = "cgo-commands")]
+fn trimpath_map(plan: &Plan, p: &crate::plan::PkgNode) -> Option<(String, String)> {
+    if !plan.input().settings.trimpath || p.standard {
+        return None;
+    }
+    Some(match p.module.map(|m| &plan.input().modules[m]) {
+        Some(m) => {
+            // The module's directory: the package's, less its path below the module's.
+            let below = p.import_path.strip_prefix(m.path.as_str()).unwrap_or("");
+            let dir = p.dir.strip_suffix(below).unwrap_or(&p.dir);
+            let at = match m.version.is_empty() {
+                true => String::new(),
+                false => format!("@{}", m.version),
+            };
+            (dir.to_string(), format!("/_/{}{at}", m.path))
+        }
+        None => (p.dir.clone(), format!("/_/{}", p.import_path)),
+    })
 }
 
 /// Without `cgo-commands` (the page's first-load module) no cgo command is rendered: the page

@@ -7,6 +7,11 @@
 //! One Buildlab flag rides along: `--real` (run the real Go tools). Hosts that cannot honour it
 //! (the page) reject it as go rejects any unknown flag ([`BuildFlags::reject_real`]).
 //!
+//! The flags that change what is built are gathered in [`BuildSettings`]: `-trimpath`, `-tags`
+//! and the per-package `-gcflags`, `-asmflags` and `-ldflags` (go's `load.PerPackageFlag`: a
+//! value `-N -l` is for the packages named on the command line, `PATTERN=-N -l` for the packages
+//! the pattern matches, the last matching value wins). The loader carries them into the plan.
+//!
 //! Not here: splitting a line into words (the page does it shell-style, the terminal before us)
 //! and what the flags do.
 
@@ -31,8 +36,119 @@ pub struct BuildFlags {
     pub o: Option<String>,
     /// Buildlab's own `--real`: run the real Go tools instead of the simulation.
     pub real: bool,
+    /// `-trimpath`, `-tags`, `-gcflags`, `-asmflags`, `-ldflags`.
+    pub settings: BuildSettings,
     /// The package patterns; `.` when none are given.
     pub patterns: Vec<String>,
+}
+
+/// The flags that change what is built, as go's `cfg` and `load` packages keep them. `Default`
+/// is a plain `go build`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BuildSettings {
+    /// `-trimpath`: file paths in the outputs are import paths, not directories.
+    pub trimpath: bool,
+    /// `-tags`: the build tags, in order (go's `BuildContext.BuildTags`).
+    pub tags: Vec<String>,
+    pub gcflags: PerPackageFlag,
+    pub asmflags: PerPackageFlag,
+    pub ldflags: PerPackageFlag,
+}
+
+impl BuildSettings {
+    /// Whether any per-package flag was given (a plain build skips matching them).
+    pub fn has_package_flags(&self) -> bool {
+        self.gcflags.present || self.asmflags.present || self.ldflags.present
+    }
+}
+
+/// A per-package flag (go's `load.PerPackageFlag`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PerPackageFlag {
+    /// The last value as given (what the build info records).
+    pub raw: String,
+    /// Whether the flag was given at all.
+    pub present: bool,
+    /// Each value in order: its pattern (`None`: the packages named on the command line) and
+    /// its flags.
+    pub values: Vec<(Option<String>, Vec<String>)>,
+}
+
+impl PerPackageFlag {
+    /// go's `PerPackageFlag.set`.
+    fn set(&mut self, v: &str) -> Result<(), String> {
+        self.raw = v.to_string();
+        self.present = true;
+        let v = v.trim_matches(|c: char| c.is_ascii_whitespace());
+        if v.is_empty() {
+            self.values.push((None, Vec::new()));
+            return Ok(());
+        }
+        let (pattern, v) = if v.starts_with('-') {
+            (None, v)
+        } else {
+            let Some(i) = v.find('=') else {
+                return Err("missing =<value> in <pattern>=<value>".into());
+            };
+            if i == 0 {
+                return Err("missing <pattern> in <pattern>=<value>".into());
+            }
+            if v.starts_with(['\'', '"']) {
+                return Err(format!(
+                    "parameter may not start with quote character {}",
+                    &v[..1]
+                ));
+            }
+            (Some(v[..i].trim().to_string()), &v[i + 1..])
+        };
+        self.values.push((pattern, split_quoted(v)?));
+        Ok(())
+    }
+
+    /// go's `For`: the flags of the last value whose pattern `matches` (`None` asks whether the
+    /// package was named on the command line); none when no value does.
+    pub fn for_package(&self, matches: impl Fn(Option<&str>) -> bool) -> &[String] {
+        self.values
+            .iter()
+            .rev()
+            .find(|(pat, _)| matches(pat.as_deref()))
+            .map_or(&[], |(_, f)| f.as_slice())
+    }
+}
+
+/// `cmd/internal/quoted.Split`: words separated by spaces, a word may be quoted whole in `'…'`
+/// or `"…"` (no escapes inside).
+pub fn split_quoted(mut s: &str) -> Result<Vec<String>, String> {
+    let space = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r');
+    let mut out = Vec::new();
+    loop {
+        s = s.trim_start_matches(|c: char| c.is_ascii() && space(c as u8));
+        let Some(&first) = s.as_bytes().first() else {
+            return Ok(out);
+        };
+        if first == b'"' || first == b'\'' {
+            let Some(end) = s[1..].find(first as char) else {
+                return Err(format!("unterminated {} string", first as char));
+            };
+            out.push(s[1..1 + end].to_string());
+            s = &s[2 + end..];
+        } else {
+            let end = s.bytes().position(space).unwrap_or(s.len());
+            out.push(s[..end].to_string());
+            s = &s[end..];
+        }
+    }
+}
+
+/// go's `tagsFlag.Set`: comma-separated, or (Go 1.12's form) space-separated and quoted.
+fn parse_tags(v: &str) -> Result<Vec<String>, String> {
+    if v.contains([' ', '\'']) {
+        return split_quoted(v);
+    }
+    Ok(v.split(',')
+        .filter(|t| !t.is_empty())
+        .map(String::from)
+        .collect())
 }
 
 /// A flag error as go prints it, and its exit status (2 for usage errors, 1 for values go
@@ -108,6 +224,28 @@ impl BuildFlags {
                 "v" => boolean(&mut f.v)?,
                 "work" => boolean(&mut f.work)?,
                 "real" => boolean(&mut f.real)?,
+                "trimpath" => boolean(&mut f.settings.trimpath)?,
+                "tags" | "gcflags" | "asmflags" | "ldflags" => {
+                    let value = match inline {
+                        Some(v) => v,
+                        None => it
+                            .next()
+                            .ok_or_else(|| usage(format!("flag needs an argument: -{name}")))?,
+                    };
+                    let s = &mut f.settings;
+                    let set = match name {
+                        "tags" => parse_tags(value).map(|t| s.tags = t),
+                        "gcflags" => s.gcflags.set(value),
+                        "asmflags" => s.asmflags.set(value),
+                        _ => s.ldflags.set(value),
+                    };
+                    set.map_err(|e| {
+                        usage(format!(
+                            "invalid value {} for flag -{name}: {e}",
+                            go_quote(value.as_bytes())
+                        ))
+                    })?;
+                }
                 "p" | "o" => {
                     let value = match inline {
                         Some(v) => v.to_string(),
@@ -265,6 +403,74 @@ mod tests {
             parse("--real").unwrap().reject_real().unwrap_err(),
             FlagError(format!("flag provided but not defined: -real\n{USAGE}"), 2)
         );
+    }
+
+    #[test]
+    fn build_settings_as_go_parses_them() {
+        let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let f = BuildFlags::parse(&args(&[
+            "-trimpath",
+            "-tags=pro,,beta",
+            "-gcflags=-N -l",
+            "-gcflags",
+            " ./... = '-m' \"-l\" ",
+            "-ldflags=-s -w",
+            ".",
+        ]))
+        .unwrap();
+        let s = &f.settings;
+        assert!(s.trimpath);
+        assert_eq!(s.tags, ["pro", "beta"]);
+        assert_eq!(s.gcflags.raw, " ./... = '-m' \"-l\" ");
+        assert_eq!(
+            s.gcflags.values,
+            [
+                (None, args(&["-N", "-l"])),
+                (Some("./...".to_string()), args(&["-m", "-l"]))
+            ]
+        );
+        assert!(s.ldflags.present && !s.asmflags.present && s.has_package_flags());
+        assert_eq!(f.patterns, ["."]);
+        // Go 1.12's form: space-separated, quotes allowed; an empty value clears.
+        let t = |v: &str| {
+            BuildFlags::parse(&args(&["-tags", v]))
+                .unwrap()
+                .settings
+                .tags
+        };
+        assert_eq!(t("'a' b"), ["a", "b"]);
+        assert_eq!(t(""), Vec::<String>::new());
+        // The last value whose pattern matches wins; `None` asks for the named packages.
+        let g = &s.gcflags;
+        assert_eq!(g.for_package(|p| p.is_none()), ["-N", "-l"]);
+        assert_eq!(g.for_package(|_| true), ["-m", "-l"]);
+        assert!(g.for_package(|_| false).is_empty());
+        // -gcflags= means no flags for the named packages (it overrides an earlier value).
+        let cleared = BuildFlags::parse(&args(&["-gcflags=-N", "-gcflags="])).unwrap();
+        assert!(cleared.settings.gcflags.for_package(|_| true).is_empty());
+        assert!(cleared.settings.gcflags.present);
+    }
+
+    #[test]
+    fn build_settings_errors_are_go_s() {
+        // Each text is go 1.23.5's (`go build -n FLAG .`), exit status 2.
+        for (flag, why) in [
+            ("-gcflags=foo", "invalid value \"foo\" for flag -gcflags: missing =<value> in <pattern>=<value>"),
+            ("-gcflags==x", "invalid value \"=x\" for flag -gcflags: missing <pattern> in <pattern>=<value>"),
+            ("-ldflags='a=b", "invalid value \"'a=b\" for flag -ldflags: parameter may not start with quote character '"),
+            ("-gcflags=-N 'x", "invalid value \"-N 'x\" for flag -gcflags: unterminated ' string"),
+            ("-trimpath=maybe", "invalid boolean value \"maybe\" for -trimpath: parse error"),
+        ] {
+            assert_eq!(
+                BuildFlags::parse(&[flag.to_string()]).unwrap_err(),
+                FlagError(format!("{why}\n{USAGE}"), 2),
+                "{flag}"
+            );
+        }
+        assert!(BuildFlags::parse(&["-asmflags".to_string()])
+            .unwrap_err()
+            .0
+            .starts_with("flag needs an argument: -asmflags\n"));
     }
 
     #[test]

@@ -27,6 +27,7 @@
 
 mod embed;
 mod godebug;
+mod pkgflags;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -35,6 +36,7 @@ use crate::constraint::{
     classify_dir, BuildContext, DirError, DirFiles, DirImports, DirName, FileError, FileRole,
     OtherKind,
 };
+use crate::goflags::BuildSettings;
 use crate::gomod::{self, GoMod, ReplaceTarget};
 use crate::plan::{go_quote, BuildMode, ModuleInfo, PkgMore, PkgNode, PlanInput};
 use crate::scan::HeaderError;
@@ -60,6 +62,9 @@ pub struct LoadRequest {
     pub goroot: String,
     /// How the workspace root is shown in messages and package directories (`/home/gopher/hello`).
     pub module_root_display: String,
+    /// `-trimpath`, `-tags` (which the loader adds to `ctx`'s build tags) and the per-package
+    /// flags, which it hands to each package it matches.
+    pub settings: BuildSettings,
 }
 
 impl Default for LoadRequest {
@@ -71,6 +76,7 @@ impl Default for LoadRequest {
             ctx: BuildContext::default(),
             goroot: "/usr/lib/go-1.23".into(),
             module_root_display: "/home/gopher/work".into(),
+            settings: BuildSettings::default(),
         }
     }
 }
@@ -141,7 +147,8 @@ pub struct LoadError {
 }
 
 impl LoadError {
-    fn plain(message: impl Into<String>) -> Self {
+    /// An error with no position or import stack (go prints the message alone).
+    pub fn plain(message: impl Into<String>) -> Self {
         LoadError {
             import_stack: Vec::new(),
             pos: String::new(),
@@ -210,6 +217,30 @@ impl From<LoadError> for LoadErrors {
 
 /// Loads the packages `req` names from `ws`, as `go build` would before planning.
 pub fn load(ws: &Workspace, req: &LoadRequest) -> Result<Loaded, LoadErrors> {
+    let mut loaded = if req.settings.tags.is_empty() {
+        load_for(ws, req)
+    } else {
+        // `-tags`: the module's files are judged with them (std's graph has its files for the
+        // default tags, so a tag its constraints test is refused).
+        if let Some(t) = pkgflags::std_changing_tag(&req.settings.tags) {
+            return Err(LoadError::plain(format!(
+                "buildlab: -tags {t}: the standard library builds other files under this tag, \
+                 and Buildlab's std graph (go1.23.5) has them for the default tags only"
+            ))
+            .into());
+        }
+        let mut tagged = req.clone();
+        tagged
+            .ctx
+            .build_tags
+            .extend(req.settings.tags.iter().cloned());
+        load_for(ws, &tagged)
+    }?;
+    pkgflags::apply(&mut loaded.input);
+    Ok(loaded)
+}
+
+fn load_for(ws: &Workspace, req: &LoadRequest) -> Result<Loaded, LoadErrors> {
     let std = StdLib::for_target(&req.ctx.goos, &req.ctx.goarch, req.ctx.cgo_enabled).ok_or_else(
         || {
             LoadError::plain(format!(
@@ -2725,6 +2756,7 @@ impl<'a> Loader<'a> {
                             embed_patterns,
                             embed_files,
                             build_error,
+                            ..PkgMore::default()
                         }),
                         PackageInfo {
                             ws_dir_len: None,
@@ -2773,6 +2805,7 @@ impl<'a> Loader<'a> {
                             embed_patterns,
                             embed_files,
                             build_error,
+                            ..PkgMore::default()
                         }),
                         PackageInfo {
                             // `dir` above is the root joined with this directory.
@@ -2795,6 +2828,7 @@ impl<'a> Loader<'a> {
                 cwd: self.paths.abs(&self.paths.cwd),
                 modules: self.mods.list.iter().map(|m| m.info.clone()).collect(),
                 default_godebug,
+                settings: self.req.settings.clone(),
             },
             packages: infos,
             warnings,

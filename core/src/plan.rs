@@ -37,6 +37,7 @@ use std::sync::OnceLock;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 
+use crate::goflags::BuildSettings;
 use crate::gojson;
 use crate::load::COMMAND_LINE_ARGUMENTS;
 
@@ -100,6 +101,11 @@ pub struct PkgMore {
     /// files in /home/gopher/m/t`): go loads such a package without error and its build action
     /// fails after making its object directory, while the other packages build.
     pub build_error: Option<String>,
+    /// The package's `-gcflags`, `-asmflags` and `-ldflags` (cmd/go's `p.Internal.Gcflags`…:
+    /// the flags of the last value whose pattern matched it).
+    pub gcflags: Vec<String>,
+    pub asmflags: Vec<String>,
+    pub ldflags: Vec<String>,
 }
 
 impl PkgMore {
@@ -114,6 +120,9 @@ impl PkgMore {
         embed_patterns: Vec::new(),
         embed_files: Vec::new(),
         build_error: None,
+        gcflags: Vec::new(),
+        asmflags: Vec::new(),
+        ldflags: Vec::new(),
     };
 
     fn is_empty(&self) -> bool {
@@ -245,6 +254,9 @@ pub struct PlanInput {
     /// Non-empty when the main module's go version or `//go:debug` lines change GODEBUG
     /// defaults (the loader computes it); passed to the linker and recorded in the build info.
     pub default_godebug: String,
+    /// `-trimpath`, `-tags` and the per-package flags as given (each package's own share of
+    /// the per-package flags is in its [`PkgMore`]).
+    pub settings: BuildSettings,
 }
 
 /// The toolchain and machine the plan is for. `Default` is the oracle machine.
@@ -1723,6 +1735,27 @@ impl Steps<'_> {
         }
     }
 
+    /// gc.go `Action.trimpath`: the object directory dropped from file paths, and under
+    /// `-trimpath` the package directory rewritten to its import path (with the module's version
+    /// when it has one; `.` for the files named on the command line).
+    fn trimpath(&self, p: &PkgNode, objdir: &str) -> String {
+        let objdir = objdir.trim_end_matches('/');
+        if !self.input.settings.trimpath {
+            return format!("{objdir}=>");
+        }
+        let to = match p.module.map(|m| &self.input.modules[m]) {
+            Some(m) if !m.version.is_empty() => format!(
+                "{}@{}{}",
+                m.path,
+                m.version,
+                p.import_path.strip_prefix(m.path.as_str()).unwrap_or("")
+            ),
+            _ if p.is_cmdline_files() => ".".into(),
+            _ => p.import_path.clone(),
+        };
+        format!("{}=>{to};{objdir}=>", p.dir)
+    }
+
     fn asm_args(&self, p: &PkgNode, objdir: &str) -> Vec<String> {
         let tc = self.toolchain;
         let mut v = vec![
@@ -1730,7 +1763,7 @@ impl Steps<'_> {
             "-p".into(),
             Self::pkg_path(p).into(),
             "-trimpath".into(),
-            format!("{}=>", objdir.trim_end_matches('/')),
+            self.trimpath(p, objdir),
             "-I".into(),
             objdir.into(),
             "-I".into(),
@@ -1740,6 +1773,7 @@ impl Steps<'_> {
             "-D".into(),
             format!("GOARCH_{}", tc.goarch),
         ];
+        v.extend(p.more().asmflags.iter().cloned());
         if let Some((k, val)) = &tc.arch_env {
             // gc.go asmArgs defines GO386_, GOAMD64_, GOMIPS_… from the arch env.
             if matches!(
@@ -1758,7 +1792,6 @@ impl Steps<'_> {
         let x = &g.graph[a];
         let p = &g.input.packages[x.package.expect("build has a package")];
         let objdir = x.objdir.expect("build has an objdir").path();
-        let objdir_trim = objdir.trim_end_matches('/').to_string();
         let archive = format!("{objdir}_pkg_.a");
         let uses_cgo = !p.cgo_files().is_empty() && tc.cgo_enabled;
         let sfiles: Vec<&String> = if uses_cgo && !(p.standard && p.import_path == "runtime/cgo") {
@@ -1855,7 +1888,7 @@ impl Steps<'_> {
             "-o".into(),
             archive.clone(),
             "-trimpath".into(),
-            format!("{objdir_trim}=>"),
+            self.trimpath(p, &objdir),
             "-p".into(),
             Self::pkg_path(p).into(),
             format!("-lang=go{vers}"),
@@ -1897,6 +1930,7 @@ impl Steps<'_> {
         if c > 1 {
             argv.push(format!("-c={c}"));
         }
+        argv.extend(p.more().gcflags.iter().cloned());
         argv.extend(["-nolocalimports".into(), "-importcfg".into(), importcfg]);
         if let Some(e) = embedcfg {
             argv.extend(["-embedcfg".into(), e]);
@@ -2019,12 +2053,25 @@ impl Steps<'_> {
         }
         argv.push("-buildmode=exe".into());
         argv.push(format!("-buildid={BUILD_ID}"));
-        argv.push(format!("-extld={}", tc.cc));
+        // The main package's -ldflags, then gcc unless they name a linker (gc.go setextld).
+        let ldflags = &g.input.packages[main].more().ldflags;
+        argv.extend(ldflags.iter().cloned());
+        if !ldflags
+            .iter()
+            .any(|f| f == "-extld" || f.starts_with("-extld="))
+        {
+            argv.push(format!("-extld={}", tc.cc));
+        }
         argv.push(self.cold_built(x.deps[0]));
+        // GOROOT is cleared under -trimpath (gc.go ld).
+        let goroot = match g.input.settings.trimpath {
+            true => String::new(),
+            false => tc.goroot.clone(),
+        };
         steps.push(Step::Run(Invocation {
             tool: Tool::Link,
             dir: ".".into(),
-            env: vec![("GOROOT".into(), tc.goroot.clone())],
+            env: vec![("GOROOT".into(), goroot)],
             argv,
             internal: false,
         }));
@@ -2133,14 +2180,41 @@ impl Steps<'_> {
                 mi.replace.as_ref(),
             );
         }
-        let mut set = |k: &str, v: &str| s.push_str(&format!("build\t{k}={v}\n"));
+        // runtime/debug quotes a value with spaces, tabs, newlines or quotes.
+        let mut set = |k: &str, v: &str| {
+            let q;
+            let v = if v.contains([' ', '\t', '\r', '\n', '"', '`']) {
+                q = go_quote(v.as_bytes());
+                q.as_str()
+            } else {
+                v
+            };
+            s.push_str(&format!("build\t{k}={v}\n"))
+        };
+        let st = &input.settings;
+        if st.asmflags.present {
+            set("-asmflags", &st.asmflags.raw);
+        }
         set("-buildmode", "exe");
         set("-compiler", "gc");
+        if !st.gcflags.raw.is_empty() {
+            set("-gcflags", &st.gcflags.raw);
+        }
+        // Not under -trimpath: linker flags may name system paths (go.dev/issue/52372).
+        if !st.ldflags.raw.is_empty() && !st.trimpath {
+            set("-ldflags", &st.ldflags.raw);
+        }
+        if !st.tags.is_empty() {
+            set("-tags", &st.tags.join(","));
+        }
+        if st.trimpath {
+            set("-trimpath", "true");
+        }
         if !input.default_godebug.is_empty() {
             set("DefaultGODEBUG", &input.default_godebug);
         }
         set("CGO_ENABLED", if tc.cgo_enabled { "1" } else { "0" });
-        if tc.cgo_enabled {
+        if tc.cgo_enabled && !st.trimpath {
             for k in ["CGO_CFLAGS", "CGO_CPPFLAGS", "CGO_CXXFLAGS", "CGO_LDFLAGS"] {
                 set(k, "");
             }
@@ -2289,6 +2363,7 @@ mod tests {
                 ..Default::default()
             }],
             default_godebug: String::new(),
+            settings: Default::default(),
         }
     }
 

@@ -88,6 +88,7 @@ fn std_main_plan(name: &str, imports: &[&str], cgo: bool, parallel: usize) -> (P
             ..Default::default()
         }],
         default_godebug: String::new(),
+        settings: Default::default(),
     };
     let tc = Toolchain {
         cgo_enabled: cgo,
@@ -165,6 +166,7 @@ fn multi_plan(parallel: usize) -> Option<(Plan, Sizes)> {
             ..Default::default()
         }],
         default_godebug: String::new(),
+        settings: Default::default(),
     };
     let tc = Toolchain {
         parallel: Some(parallel),

@@ -19,11 +19,14 @@ fn load_dir(ws: &Workspace, cwd: &str, display: &str) -> Loaded {
     load_args(ws, cwd, display, vec![".".into()])
 }
 
-fn load_args(ws: &Workspace, cwd: &str, display: &str, patterns: Vec<String>) -> Loaded {
+fn load_args(ws: &Workspace, cwd: &str, display: &str, args: Vec<String>) -> Loaded {
+    // The arguments as go parses them: build flags (`-tags`, `-trimpath`…), then patterns.
+    let flags = buildlab_core::goflags::BuildFlags::parse(&args).expect("fixture flags");
     let req = LoadRequest {
         cwd: cwd.into(),
-        patterns,
+        patterns: flags.patterns,
         module_root_display: display.into(),
+        settings: flags.settings,
         ..LoadRequest::default()
     };
     load(ws, &req).unwrap_or_else(|e| panic!("load failed:\n{e}"))
@@ -97,7 +100,8 @@ fn check_fixture(dir: &Path) {
     assert_eq!(got.len(), want.len(), "{name}: action count");
 }
 
-/// The package arguments the fixture is built with (its `args` file), `.` without one.
+/// The arguments the fixture is built with (its `args` file: flags and patterns), `.` without
+/// one.
 fn fixture_args(dir: &Path) -> Vec<String> {
     std::fs::read_to_string(dir.join("args"))
         .map(|a| a.split_whitespace().map(String::from).collect())
@@ -119,6 +123,7 @@ macro_rules! fixture {
 
 fixture!(
     asm,
+    buildflags,
     cgo,
     cmdfiles,
     constraints,
@@ -143,6 +148,7 @@ fn every_fixture_is_tested() {
         names,
         [
             "asm",
+            "buildflags",
             "cgo",
             "cmdfiles",
             "constraints",
@@ -257,4 +263,85 @@ fn cfgtool_matches_go_list_and_the_action_graph() {
         assert_eq!(g, w, "cfgtool: first differing action");
     }
     assert_eq!(got.len(), want.len(), "cfgtool: action count");
+}
+
+/// The `buildflags` fixture's flags reach the action IDs as go hashes them: the lines of
+/// `GODEBUG=gocachehash=1 go build -trimpath -tags=pro,beta -gcflags=./edition=-N
+/// -asmflags=all=-S -ldflags=-w .` (go 1.23.5) for two packages and the link, without the
+/// files', imports' and dependencies' lines (values there differ: blake3, stand-ins for std).
+#[test]
+fn buildflags_reach_the_action_ids_as_go_hashes_them() {
+    use buildlab_core::actionid::{compile_id, link_id, IdConfig, WorkspaceFiles};
+    use buildlab_core::plan::Mode;
+    let dir = fixtures_dir().join("buildflags");
+    let ws = read_tree(&dir.join("src"));
+    let root = "/tmp/buildlab-fx/src";
+    let loaded = load_args(&ws, "", root, fixture_args(&dir));
+    let p = our_plan(&loaded);
+    let files = WorkspaceFiles {
+        ws: &ws,
+        root: format!("{root}/"),
+    };
+    let shown = |lines: Vec<&str>| -> Vec<String> {
+        lines
+            .into_iter()
+            .filter(|l| {
+                !["file ", "import ", "packagefile ", "packagemain "]
+                    .iter()
+                    .any(|k| l.starts_with(k))
+            })
+            .map(|l| l.trim_end_matches('\n').to_string())
+            .collect()
+    };
+    let common = [
+        "go1.23.5",
+        "compile",
+        "module example.com/buildflags@",
+        "go 1.23",
+        "goos linux goarch amd64",
+        "omitdebug false standard false local false prefix \"\"",
+        "trimpath",
+    ];
+    let want = |extra: &[&str]| -> Vec<String> {
+        common.iter().chain(extra).map(|s| s.to_string()).collect()
+    };
+    let id = |pkg: &str| {
+        let a = p.build_action(pkg).unwrap();
+        compile_id(&p, a, &files, &|_| None, &IdConfig::default())
+    };
+    let asmsum = id("example.com/buildflags/asmsum");
+    assert_eq!(
+        shown(asmsum.lines().collect()),
+        want(&[
+            "compile compile version go1.23.5 [] []",
+            "asm \"asm version go1.23.5\" [] [\"-S\"]",
+            "GOAMD64=v1"
+        ])
+    );
+    let edition = id("example.com/buildflags/edition");
+    assert_eq!(
+        shown(edition.lines().collect()),
+        want(&["compile compile version go1.23.5 [] [\"-N\"]", "GOAMD64=v1"])
+    );
+    let link = p
+        .actions()
+        .find(|(_, x)| x.mode == Mode::Link)
+        .map(|(a, _)| a)
+        .unwrap();
+    let l = link_id(&p, link, &|_| None, &IdConfig::default());
+    assert_eq!(
+        shown(l.lines().collect()),
+        [
+            "go1.23.5",
+            "link",
+            "buildmode default goos linux goarch amd64",
+            "omitdebug false standard false local false prefix \"\"",
+            "trimpath",
+            "link link version go1.23.5 [] exe",
+            "linkflags [\"-w\"]",
+            "GOAMD64=v1",
+            "GOROOT=",
+            "GO_EXTLINK_ENABLED=",
+        ]
+    );
 }

@@ -943,6 +943,7 @@ fn plan_workspace(go: &GoInstall, v: &Validated) -> Result<buildlab_core::plan::
         goroot: go.goroot.clone(),
         module_root_display: PLANNED_ROOT.into(),
         mode: v.flags.mode(&v.ws, &v.cwd),
+        settings: Default::default(),
     };
     let loaded = load(&v.ws, &req).map_err(|e| format!("{e}\n"))?;
     let tc = crate::cli::real_toolchain(go, v.flags.p);

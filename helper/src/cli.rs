@@ -223,6 +223,7 @@ fn build_simulated(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
         patterns: flags.patterns.clone(),
         mode: output_mode(flags, cwd),
         module_root_display: found.root.to_string_lossy().into_owned(),
+        settings: flags.settings.clone(),
         ..LoadRequest::default()
     };
     let mut tc = Toolchain {
@@ -506,6 +507,7 @@ fn build_real_result(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
         ctx,
         goroot: go.goroot.clone(),
         module_root_display: found.root.to_string_lossy().into_owned(),
+        settings: flags.settings.clone(),
     };
     let tc = real_toolchain(&go, flags.p);
     let now = diskcache::now();

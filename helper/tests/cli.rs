@@ -671,3 +671,73 @@ fn cli_fixture_dry_runs_are_go_s() {
         assert_eq!(got.len(), want.len(), "{name}");
     }
 }
+
+/// `-tags`, `-trimpath` and `-gcflags` are part of what is built: a warm build with the same
+/// flags runs nothing, a different tag set recompiles the package whose files it changes (and
+/// the link), `-trimpath` every package (go hashes it into every compile); a tag std's own
+/// constraints test is refused (the std graph has std's files for the default tags only).
+#[test]
+fn cli_build_settings_change_what_is_rebuilt() {
+    let s = Sandbox::new("buildflags", "settings");
+    let compiled = |r: &Run| -> Vec<String> {
+        r.stderr
+            .lines()
+            .filter(|l| l.contains("/compile -o "))
+            .map(|l| {
+                l.split(" -p ")
+                    .nth(1)
+                    .unwrap()
+                    .split(' ')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    let cold = s.run(&["build", "-x", "-tags=pro", "."]);
+    assert_eq!(cold.status, 0, "{}", cold.stderr);
+    assert!(cold.stderr.contains("./edition/pro.go"), "{}", cold.stderr);
+    assert!(!cold.stderr.contains("./edition/free.go"));
+    let warm = s.run(&["build", "-x", "-tags=pro", "."]);
+    assert_eq!(
+        (warm.status, compiled(&warm)),
+        (0, Vec::<String>::new()),
+        "{}",
+        warm.stderr
+    );
+    // Without the tag: edition builds from free.go; main's build info changed (no -tags line).
+    let untagged = s.run(&["build", "-x", "."]);
+    assert_eq!(
+        compiled(&untagged),
+        ["example.com/buildflags/edition", "main"],
+        "{}",
+        untagged.stderr
+    );
+    assert!(untagged.stderr.contains("./edition/free.go"));
+    // -gcflags for one package: that package and main (whose build info records the flag).
+    let gc = s.run(&["build", "-x", "-gcflags=./asmsum=-N", "."]);
+    assert_eq!(
+        compiled(&gc),
+        ["example.com/buildflags/asmsum", "main"],
+        "{}",
+        gc.stderr
+    );
+    assert!(
+        gc.stderr.contains("-c=2 -N -nolocalimports"),
+        "{}",
+        gc.stderr
+    );
+    // -trimpath: every package again, std's included.
+    let trim = s.run(&["build", "-x", "-trimpath", "."]);
+    assert!(compiled(&trim).len() > 40, "{}", trim.stderr);
+    assert!(trim.stderr.contains("GOROOT='' "), "{}", trim.stderr);
+    let netgo = s.run(&["build", "-tags=pro,netgo", "."]);
+    assert_eq!(
+        (netgo.status, netgo.stderr.as_str()),
+        (
+            1,
+            "buildlab: -tags netgo: the standard library builds other files under this tag, and \
+             Buildlab's std graph (go1.23.5) has them for the default tags only\n"
+        )
+    );
+}

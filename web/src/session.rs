@@ -83,6 +83,12 @@ impl Planned {
 }
 
 /// Why planning failed: go's load errors, or the planner's.
+/// The page's refusal of `-trimpath`, `-tags`, `-gcflags`, `-asmflags` and `-ldflags` with the
+/// real toolchain (the helper's API does not carry them).
+pub const REAL_SETTINGS_UNSUPPORTED: &str = "buildlab: -trimpath, -tags, -gcflags, -asmflags and \
+     -ldflags are simulated only in the page: the helper's real toolchain does not take them yet \
+     (the CLI's `buildlab build --real` does)";
+
 pub enum PlanFailure {
     Load(LoadErrors),
     Plan(Vec<PlanError>),
@@ -475,6 +481,12 @@ impl<B: Backend + Clone> Session<B> {
             return Ok(p.clone());
         }
         let (req, tc) = match self.real() {
+            // The helper's API takes no build settings yet: refused rather than built without.
+            Some(_) if self.req.settings != Default::default() => {
+                return Err(PlanFailure::Load(
+                    load::LoadError::plain(REAL_SETTINGS_UNSUPPORTED).into(),
+                ));
+            }
             Some(r) => r.request(&self.req, self.parallel),
             None => (
                 self.req.clone(),
@@ -1045,8 +1057,13 @@ fn plan_request<B: Backend + Clone>(
         };
         s.ws.iter().any(|(path, _)| path.starts_with(&dir))
     });
-    if s.req.patterns != patterns || s.req.cwd != cwd || s.req.mode != mode {
+    if s.req.patterns != patterns
+        || s.req.cwd != cwd
+        || s.req.mode != mode
+        || s.req.settings != f.settings
+    {
         s.req.mode = mode;
+        s.req.settings = f.settings.clone();
         s.plan(patterns, cwd)?;
     }
     Ok(())

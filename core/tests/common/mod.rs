@@ -118,7 +118,7 @@ pub fn input_from_list(list: &[Value]) -> PlanInput {
                 },
                 embed_patterns: Default::default(),
                 embed_files: strs(p, "EmbedFiles"),
-                build_error: None,
+                ..Default::default()
             }),
         );
     }
@@ -137,6 +137,7 @@ pub fn input_from_list(list: &[Value]) -> PlanInput {
         cwd,
         modules,
         default_godebug: String::new(),
+        settings: Default::default(),
     }
 }
 
