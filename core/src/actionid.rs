@@ -74,6 +74,7 @@
 //! "\0" + size` (decimal). It is stable across builds and changes with the Go version, which is
 //! all a std file's hash can do here (std sources never change under one toolchain).
 
+use crate::goflags::SETTINGS;
 use crate::hash::Digest;
 use crate::plan::{go_quote, go_quote_is_plain, Action, ActionIx, PkgNode, Plan, Toolchain};
 use crate::stdlib::StdLib;
@@ -700,7 +701,7 @@ pub fn compile_id(
     key.push_str("build ");
     key.push_str(import_path);
     let mut h = HashedInputs::start(key, &tc.version);
-    let trimpath = plan.input().settings.trimpath;
+    let trimpath = SETTINGS && plan.input().settings.trimpath;
     h.line("compile\n");
     if trimpath {
         if let Some(m) = module {
@@ -742,7 +743,7 @@ pub fn compile_id(
     }
     // `[]` without a string in a plain build (no -gcflags).
     // (The node is read only when some package has flags: see above.)
-    let own: &[String] = match plan.input().settings.has_package_flags() {
+    let own: &[String] = match SETTINGS && plan.input().settings.has_package_flags() {
         true => &p.more().gcflags,
         false => &[],
     };
@@ -762,7 +763,7 @@ pub fn compile_id(
         h.line(&format!(
             "asm {} [] {}\n",
             go_quote(tool_id(tc, "asm").as_bytes()),
-            quote_list(&p.more().asmflags)
+            quote_list(if SETTINGS { &p.more().asmflags } else { &[] })
         ));
     }
     arch_env_line(&mut h, tc);
@@ -813,13 +814,14 @@ pub fn link_id(
         cfg.buildmode, tc.goos, tc.goarch
     ));
     h.import_line(&p.import_path);
-    let trimpath = plan.input().settings.trimpath;
+    let trimpath = SETTINGS && plan.input().settings.trimpath;
     omitdebug_line(&mut h, cfg, p.standard);
     if trimpath {
         h.line("trimpath\n");
     }
     h.line(&format!("link {} [] exe\n", tool_id(tc, "link")));
-    h.line(&format!("linkflags {}\n", quote_list(&p.more().ldflags)));
+    let ldflags: &[String] = if SETTINGS { &p.more().ldflags } else { &[] };
+    h.line(&format!("linkflags {}\n", quote_list(ldflags)));
     arch_env_line(&mut h, tc);
     if !cfg.goexperiment.is_empty() {
         h.line(&format!(

@@ -42,6 +42,11 @@ pub struct BuildFlags {
     pub patterns: Vec<String>,
 }
 
+/// Whether this build of core does what the build settings ask (its `build-settings` feature).
+/// Without it, a value of `-tags` or a per-package flag only marks the settings
+/// [`BuildSettings::unparsed`], and nothing reads them: the code that would is left out.
+pub const SETTINGS: bool = cfg!(feature = "build-settings");
+
 /// The flags that change what is built, as go's `cfg` and `load` packages keep them. `Default`
 /// is a plain `go build`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -53,9 +58,16 @@ pub struct BuildSettings {
     pub gcflags: PerPackageFlag,
     pub asmflags: PerPackageFlag,
     pub ldflags: PerPackageFlag,
+    /// Without [`SETTINGS`]: `-tags` or a per-package flag was given (and not parsed).
+    pub unparsed: bool,
 }
 
 impl BuildSettings {
+    /// Whether none was given: a plain `go build`.
+    pub fn is_default(&self) -> bool {
+        !self.trimpath && self.tags.is_empty() && !self.has_package_flags() && !self.unparsed
+    }
+
     /// Whether any per-package flag was given (a plain build skips matching them).
     pub fn has_package_flags(&self) -> bool {
         self.gcflags.present || self.asmflags.present || self.ldflags.present
@@ -233,6 +245,10 @@ impl BuildFlags {
                             .ok_or_else(|| usage(format!("flag needs an argument: -{name}")))?,
                     };
                     let s = &mut f.settings;
+                    if !SETTINGS {
+                        s.unparsed = true;
+                        continue;
+                    }
                     let set = match name {
                         "tags" => parse_tags(value).map(|t| s.tags = t),
                         "gcflags" => s.gcflags.set(value),
@@ -406,6 +422,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "build-settings")]
     fn build_settings_as_go_parses_them() {
         let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let f = BuildFlags::parse(&args(&[
@@ -451,7 +468,18 @@ mod tests {
         assert!(cleared.settings.gcflags.present);
     }
 
+    /// Without `build-settings` the flags are still flags (their values taken), only marked.
     #[test]
+    #[cfg(not(feature = "build-settings"))]
+    fn build_settings_are_marked_unparsed() {
+        let f = parse("-tags pro -gcflags=-N -trimpath ./x").unwrap();
+        assert!(f.settings.unparsed && f.settings.trimpath && !f.settings.is_default());
+        assert_eq!(f.patterns, ["./x"]);
+        assert!(parse("-x .").unwrap().settings.is_default());
+    }
+
+    #[test]
+    #[cfg(feature = "build-settings")]
     fn build_settings_errors_are_go_s() {
         // Each text is go 1.23.5's (`go build -n FLAG .`), exit status 2.
         for (flag, why) in [

@@ -36,7 +36,7 @@ use crate::constraint::{
     classify_dir, BuildContext, DirError, DirFiles, DirImports, DirName, FileError, FileRole,
     OtherKind,
 };
-use crate::goflags::BuildSettings;
+use crate::goflags::{BuildSettings, SETTINGS};
 use crate::gomod::{self, GoMod, ReplaceTarget};
 use crate::plan::{go_quote, BuildMode, ModuleInfo, PkgMore, PkgNode, PlanInput};
 use crate::scan::HeaderError;
@@ -217,7 +217,7 @@ impl From<LoadError> for LoadErrors {
 
 /// Loads the packages `req` names from `ws`, as `go build` would before planning.
 pub fn load(ws: &Workspace, req: &LoadRequest) -> Result<Loaded, LoadErrors> {
-    let mut loaded = if req.settings.tags.is_empty() {
+    let mut loaded = if !SETTINGS || req.settings.tags.is_empty() {
         load_for(ws, req)
     } else {
         // `-tags`: the module's files are judged with them (std's graph has its files for the
@@ -236,7 +236,9 @@ pub fn load(ws: &Workspace, req: &LoadRequest) -> Result<Loaded, LoadErrors> {
             .extend(req.settings.tags.iter().cloned());
         load_for(ws, &tagged)
     }?;
-    pkgflags::apply(&mut loaded.input);
+    if SETTINGS {
+        pkgflags::apply(&mut loaded.input);
+    }
     Ok(loaded)
 }
 

@@ -37,7 +37,7 @@ use std::sync::OnceLock;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 
-use crate::goflags::BuildSettings;
+use crate::goflags::{BuildSettings, SETTINGS};
 use crate::gojson;
 use crate::load::COMMAND_LINE_ARGUMENTS;
 
@@ -1740,7 +1740,7 @@ impl Steps<'_> {
     /// when it has one; `.` for the files named on the command line).
     fn trimpath(&self, p: &PkgNode, objdir: &str) -> String {
         let objdir = objdir.trim_end_matches('/');
-        if !self.input.settings.trimpath {
+        if !SETTINGS || !self.input.settings.trimpath {
             return format!("{objdir}=>");
         }
         let to = match p.module.map(|m| &self.input.modules[m]) {
@@ -1773,7 +1773,9 @@ impl Steps<'_> {
             "-D".into(),
             format!("GOARCH_{}", tc.goarch),
         ];
-        v.extend(p.more().asmflags.iter().cloned());
+        if SETTINGS {
+            v.extend(p.more().asmflags.iter().cloned());
+        }
         if let Some((k, val)) = &tc.arch_env {
             // gc.go asmArgs defines GO386_, GOAMD64_, GOMIPS_… from the arch env.
             if matches!(
@@ -1930,7 +1932,9 @@ impl Steps<'_> {
         if c > 1 {
             argv.push(format!("-c={c}"));
         }
-        argv.extend(p.more().gcflags.iter().cloned());
+        if SETTINGS {
+            argv.extend(p.more().gcflags.iter().cloned());
+        }
         argv.extend(["-nolocalimports".into(), "-importcfg".into(), importcfg]);
         if let Some(e) = embedcfg {
             argv.extend(["-embedcfg".into(), e]);
@@ -2054,7 +2058,10 @@ impl Steps<'_> {
         argv.push("-buildmode=exe".into());
         argv.push(format!("-buildid={BUILD_ID}"));
         // The main package's -ldflags, then gcc unless they name a linker (gc.go setextld).
-        let ldflags = &g.input.packages[main].more().ldflags;
+        let ldflags: &[String] = match SETTINGS {
+            true => &g.input.packages[main].more().ldflags,
+            false => &[],
+        };
         argv.extend(ldflags.iter().cloned());
         if !ldflags
             .iter()
@@ -2064,7 +2071,7 @@ impl Steps<'_> {
         }
         argv.push(self.cold_built(x.deps[0]));
         // GOROOT is cleared under -trimpath (gc.go ld).
-        let goroot = match g.input.settings.trimpath {
+        let goroot = match SETTINGS && g.input.settings.trimpath {
             true => String::new(),
             false => tc.goroot.clone(),
         };
@@ -2192,29 +2199,32 @@ impl Steps<'_> {
             s.push_str(&format!("build\t{k}={v}\n"))
         };
         let st = &input.settings;
-        if st.asmflags.present {
+        let st = SETTINGS.then_some(st);
+        if let Some(st) = st.filter(|s| s.asmflags.present) {
             set("-asmflags", &st.asmflags.raw);
         }
         set("-buildmode", "exe");
         set("-compiler", "gc");
-        if !st.gcflags.raw.is_empty() {
-            set("-gcflags", &st.gcflags.raw);
-        }
-        // Not under -trimpath: linker flags may name system paths (go.dev/issue/52372).
-        if !st.ldflags.raw.is_empty() && !st.trimpath {
-            set("-ldflags", &st.ldflags.raw);
-        }
-        if !st.tags.is_empty() {
-            set("-tags", &st.tags.join(","));
-        }
-        if st.trimpath {
-            set("-trimpath", "true");
+        if let Some(st) = st {
+            if !st.gcflags.raw.is_empty() {
+                set("-gcflags", &st.gcflags.raw);
+            }
+            // Not under -trimpath: linker flags may name system paths (go.dev/issue/52372).
+            if !st.ldflags.raw.is_empty() && !st.trimpath {
+                set("-ldflags", &st.ldflags.raw);
+            }
+            if !st.tags.is_empty() {
+                set("-tags", &st.tags.join(","));
+            }
+            if st.trimpath {
+                set("-trimpath", "true");
+            }
         }
         if !input.default_godebug.is_empty() {
             set("DefaultGODEBUG", &input.default_godebug);
         }
         set("CGO_ENABLED", if tc.cgo_enabled { "1" } else { "0" });
-        if tc.cgo_enabled && !st.trimpath {
+        if tc.cgo_enabled && !st.is_some_and(|s| s.trimpath) {
             for k in ["CGO_CFLAGS", "CGO_CPPFLAGS", "CGO_CXXFLAGS", "CGO_LDFLAGS"] {
                 set(k, "");
             }

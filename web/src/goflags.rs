@@ -1,8 +1,10 @@
 //! `go build`'s flag syntax for the page's command line (`go build -x -a -p 2 .`): core's parser
 //! ([`buildlab_core::goflags`]), the one the CLI uses, with go's error texts and exit statuses.
-//! The page honours `-x`, `-n`, `-a`, `-work`, `-p`, `-v` (the import paths go prints) and `-o`
-//! (the name the binary is moved to in the transcript and kept under); `--real` is Buildlab's
-//! CLI flag and, as go would say of it, not defined here.
+//! The page honours `-x`, `-n`, `-a`, `-work`, `-p`, `-v` (the import paths go prints), `-o`
+//! (the name the binary is moved to in the transcript and kept under) and the build settings
+//! (`-trimpath`, `-tags`, `-gcflags`, `-asmflags`, `-ldflags`: with the simulated toolchain, in
+//! the full module); `--real` is Buildlab's CLI flag and, as go would say of it, not defined
+//! here.
 
 pub use buildlab_core::goflags::{FlagError, USAGE};
 

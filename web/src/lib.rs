@@ -158,11 +158,11 @@ const NO_REAL_BUILD: &str =
     "this module has no real toolchain: the page loads the full module for it";
 
 /// Why the first-load module refuses a simulated build that needs what only the full module has
-/// (`-work`'s tree, cgo's commands: [`session::needs_full_module`]). `www/src/engine.js` knows
+/// (`-work`'s tree, the build settings, cgo's commands: [`session::needs_full_module`]). `www/src/engine.js` knows
 /// this text: it loads the full module and builds again.
 #[cfg(not(feature = "extras"))]
 const NEEDS_FULL_MODULE: &str =
-    "this module has no -work tree nor cgo commands: the page loads the full module for them";
+    "this module has no -work tree, build settings nor cgo commands: the page loads the full module for them";
 
 /// A Buildlab session: a workspace, its plan, and the build cache in IndexedDB (or in memory
 /// after a quota failure). Methods that touch IndexedDB return promises.

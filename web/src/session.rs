@@ -1070,13 +1070,13 @@ fn plan_request<B: Backend + Clone>(
 }
 
 /// Whether this simulated build needs what only the full module has: the tree `-work` keeps,
-/// or cgo's commands (`-n` or `-x` over a plan with a cgo step, planned for the simulated
-/// toolchain). The first-load module is built without them (core without `cgo-commands`; no
+/// the build settings (`-trimpath`, `-tags`, `-gcflags`…: core's `build-settings`), or cgo's
+/// commands (`-n` or `-x` over a plan with a cgo step, planned for the simulated toolchain). The first-load module is built without them (core without `cgo-commands`; no
 /// work tree): it refuses such a build before it reads or writes anything, and the page runs it
 /// again on the full module. A plan that fails is left to the build to report.
 pub fn needs_full_module<B: Backend + Clone>(cell: &RefCell<Session<B>>, req: &Request) -> bool {
     let f = &req.flags;
-    if f.work {
+    if f.work || !f.settings.is_default() {
         return true;
     }
     if !(f.n || f.x) {

@@ -1578,8 +1578,64 @@ fn request(args: &str) -> session::Request {
 /// `-work` (its tree), and `-n` / `-x` over a plan with a cgo step (cgo's commands). The full
 /// module renders them: go's cgo tool and gcc lines are in the `-n` transcript, and `-work`
 /// keeps the tree.
+/// The build settings through the page's command line (the full module's: the first hands
+/// them over): the files `-tags` selects, `-trimpath`'s rewrite and cleared GOROOT, the
+/// per-package flags, the build info; the same flags again build nothing, other tags rebuild.
 #[wasm_bindgen_test]
-async fn only_work_and_cgo_commands_go_to_the_full_module() {
+async fn build_settings_from_the_command_line_build_as_in_go() {
+    let lab = fresh_lab("buildlab-test-build-settings").await;
+    let files = js_sys::JSON::parse(
+        r#"[{"path":"go.mod","text":"module m\n\ngo 1.23\n"},
+            {"path":"main.go","text":"package main\n\nfunc main() { println(edition) }\n"},
+            {"path":"pro.go","text":"//go:build pro\n\npackage main\n\nconst edition = 2\n"},
+            {"path":"free.go","text":"//go:build !pro\n\npackage main\n\nconst edition = 1\n"}]"#,
+    )
+    .unwrap();
+    lab.load_files(files).ok().unwrap();
+    let build = |args: &str| {
+        let mut argv = vec!["go".to_string(), "build".to_string()];
+        argv.extend(args.split(' ').map(String::from));
+        let o = js_sys::Object::new();
+        let a: js_sys::Array = argv.iter().map(|s| JsValue::from_str(s)).collect();
+        js_sys::Reflect::set(&o, &"argv".into(), &a).unwrap();
+        js_sys::Reflect::set(&o, &"cpus".into(), &2.into()).unwrap();
+        lab.build(o.into(), None, None)
+    };
+    let run = resolve(build("-x -trimpath -tags=pro -gcflags=-N -ldflags=-s ."))
+        .await
+        .unwrap();
+    assert_eq!(get(&run, &["exitCode"]).as_f64(), Some(0.0));
+    let output = get(&run, &["output"]).as_string().unwrap();
+    for want in [
+        "=>m;$WORK/b001=>\" -p main ",
+        " -c=2 -N -nolocalimports ",
+        " ./main.go ./pro.go\n",
+        "build\\t-tags=pro\\nbuild\\t-trimpath=true\\n",
+        "GOROOT='' /usr/lib/go-1.23/pkg/tool/linux_amd64/link ",
+        " -buildid=",
+    ] {
+        assert!(output.contains(want), "{want}\n{output}");
+    }
+    assert!(output.contains(" -s -extld=gcc "), "{output}");
+    let warm = resolve(build("-trimpath -tags=pro -gcflags=-N -ldflags=-s ."))
+        .await
+        .unwrap();
+    assert_eq!(get(&warm, &["misses"]).as_f64(), Some(0.0));
+    let other = resolve(build("-x -trimpath -gcflags=-N -ldflags=-s ."))
+        .await
+        .unwrap();
+    let output = get(&other, &["output"]).as_string().unwrap();
+    assert!(output.contains(" ./free.go ./main.go\n"), "{output}");
+    let refused = resolve(build("-tags=osusergo .")).await.unwrap();
+    assert_eq!(get(&refused, &["exitCode"]).as_f64(), Some(1.0));
+    assert!(get(&refused, &["output"])
+        .as_string()
+        .unwrap()
+        .starts_with("buildlab: -tags osusergo: "));
+}
+
+#[wasm_bindgen_test]
+async fn only_work_settings_and_cgo_commands_go_to_the_full_module() {
     let name = "buildlab-test-full-module";
     let s = fresh_session(name).await;
     let needs = |args: &str| session::needs_full_module(&s, &request(args));
@@ -1588,6 +1644,14 @@ async fn only_work_and_cgo_commands_go_to_the_full_module() {
         assert!(!needs(args), "multi {args}");
     }
     assert!(needs("-work ."), "multi -work");
+    for args in [
+        "-trimpath .",
+        "-tags=pro .",
+        "-gcflags=-N .",
+        "-ldflags=-s -x .",
+    ] {
+        assert!(needs(args), "multi {args}");
+    }
     let ws = files(&[
         ("go.mod", "module example.com/c\n\ngo 1.23\n"),
         (

@@ -49,7 +49,7 @@ import { Helper } from "./helper.js";
 const FULL_MODULE = "buildlab-web-full.js";
 
 /** The first module's refusal of a build that needs `-work`'s tree or cgo's commands (web/src/lib.rs). */
-const NEEDS_FULL_MODULE = "this module has no -work tree nor cgo commands: the page loads the full module for them";
+const NEEDS_FULL_MODULE = "this module has no -work tree, build settings nor cgo commands: the page loads the full module for them";
 
 /**
  * What only the full module serves: the first module is the first build and nothing else. The
