@@ -1424,6 +1424,13 @@ fn lang_of(plan: &Plan, a: ActionIx) -> String {
 fn compile(plan: &Plan, files: &dyn SourceFiles, job: &Job) -> Object {
     let tc = plan.toolchain();
     let p = plan.package(job.action).expect("build has a package");
+    let flags = match crate::goflags::SETTINGS {
+        true => {
+            let m = p.more();
+            object::output_flags(plan.input().settings.trimpath, &m.gcflags, &m.asmflags)
+        }
+        false => String::new(),
+    };
     if p.standard {
         let sizes: Vec<(&str, u64)> = StdLib::for_target(&tc.goos, &tc.goarch, tc.cgo_enabled)
             .and_then(|s| s.get(&p.import_path))
@@ -1437,7 +1444,7 @@ fn compile(plan: &Plan, files: &dyn SourceFiles, job: &Job) -> Object {
                     .collect()
             })
             .unwrap_or_default();
-        return object::std_object(&tc.version, &p.import_path, &sizes);
+        return object::std_object(&tc.version, &p.import_path, &sizes, &flags);
     }
     let read = |names: &[String]| -> Vec<(String, Vec<u8>)> {
         names
@@ -1470,6 +1477,7 @@ fn compile(plan: &Plan, files: &dyn SourceFiles, job: &Job) -> Object {
                 export: &d.export,
             })
             .collect(),
+        flags,
     })
 }
 

@@ -534,13 +534,53 @@ pub struct Source<'a> {
     /// Path as written → resolved path (`go list`'s ImportMap).
     pub import_map: Vec<(String, String)>,
     pub deps: Vec<Dep<'a>>,
+    /// The build settings that change what the tools write ([`output_flags`]); empty in a
+    /// plain build.
+    pub flags: String,
 }
 
-/// The stand-in object of a std package (see the module doc).
-pub fn std_object(go_version: &str, import_path: &str, files: &[(&str, u64)]) -> Object {
+/// What of a package's settings reaches its object: `-trimpath` (the positions' file names),
+/// its `-gcflags` and `-asmflags` but those that only print (`-S`, `-m`, `-live`, `-json`): go
+/// 1.23.5 recompiles a package's importers after `-gcflags=P=-N`, `-l` or `-B`, not after `-m`
+/// or `-S` (its content ID unchanged).
+pub fn output_flags(trimpath: bool, gcflags: &[String], asmflags: &[String]) -> String {
+    let prints = |f: &&String| {
+        let f = f.as_str();
+        matches!(f, "-S" | "-live" | "-m") || f.starts_with("-m=") || f.starts_with("-json=")
+    };
+    let mut out = Vec::new();
+    if trimpath {
+        out.push("trimpath".to_string());
+    }
+    out.extend(
+        gcflags
+            .iter()
+            .filter(|f| !prints(f))
+            .map(|f| format!("gc:{f}")),
+    );
+    out.extend(
+        asmflags
+            .iter()
+            .filter(|f| *f != "-S")
+            .map(|f| format!("asm:{f}")),
+    );
+    out.join(" ")
+}
+
+/// The stand-in object of a std package (see the module doc), compiled with `flags`
+/// ([`Source::flags`]).
+pub fn std_object(
+    go_version: &str,
+    import_path: &str,
+    files: &[(&str, u64)],
+    flags: &str,
+) -> Object {
     let mut s = format!("std {go_version} {import_path}");
     for (n, size) in files {
         s.push_str(&format!(" {n}:{size}"));
+    }
+    if !flags.is_empty() {
+        s.push_str(&format!(" flags {flags}"));
     }
     let d = Digest::of(s.as_bytes());
     let api = Digest::of(format!("api {s}").as_bytes());
@@ -1165,6 +1205,9 @@ pub fn compile(src: &Source<'_>) -> Object {
     // Code: all non-semicolon tokens with their lines, per file.
     let mut code = blake3::Hasher::new();
     code.update(format!("dir {}\n", src.dir).as_bytes());
+    if !src.flags.is_empty() {
+        code.update(format!("flags {}\n", src.flags).as_bytes());
+    }
     let mut has_for = false;
     for (i, (toks, _)) in files.iter().enumerate() {
         code.update(format!("file {}\n", src.go_files[i].0).as_bytes());

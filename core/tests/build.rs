@@ -62,7 +62,7 @@ impl Toolchain for Fake {
             };
         }
         let output = (job.mode == buildlab_core::plan::Mode::Build)
-            .then(|| object::std_object("fake", &job.import_path, &[]));
+            .then(|| object::std_object("fake", &job.import_path, &[], ""));
         ToolResult::ok(output, vec![(Kind::Compile, 1.0)])
     }
 }

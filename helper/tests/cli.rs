@@ -741,3 +741,63 @@ fn cli_build_settings_change_what_is_rebuilt() {
         )
     );
 }
+
+/// A package's flags reach its object as they reach go's: after `-gcflags=P=-N` (other code)
+/// P's importers recompile, as go 1.23.5 recompiles them; after `-gcflags=P=-m` (diagnostics
+/// only) the object is the same and only P (its action ID has the flag) and main (its build
+/// info) do.
+#[test]
+fn cli_gcflags_that_change_the_code_rebuild_the_importers() {
+    let s = Sandbox::new("multi", "gcflags");
+    let compiled = |r: &Run| -> Vec<String> {
+        let mut v: Vec<String> = r
+            .stderr
+            .lines()
+            .filter(|l| l.contains("/compile -o "))
+            .map(|l| {
+                l.split(" -p ")
+                    .nth(1)
+                    .unwrap()
+                    .split(' ')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(s.run(&["build", "-o", "/dev/null", "."]).status, 0);
+    let n = s.run(&[
+        "build",
+        "-x",
+        "-o",
+        "/dev/null",
+        "-gcflags=example.com/multi/util=-N",
+        ".",
+    ]);
+    assert_eq!(
+        compiled(&n),
+        [
+            "example.com/multi/internal/a",
+            "example.com/multi/util",
+            "main"
+        ],
+        "{}",
+        n.stderr
+    );
+    let m = s.run(&[
+        "build",
+        "-x",
+        "-o",
+        "/dev/null",
+        "-gcflags=example.com/multi/util=-m",
+        ".",
+    ]);
+    assert_eq!(
+        compiled(&m),
+        ["example.com/multi/util", "main"],
+        "{}",
+        m.stderr
+    );
+}
