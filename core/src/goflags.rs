@@ -237,6 +237,19 @@ impl BuildFlags {
                 "work" => boolean(&mut f.work)?,
                 "real" => boolean(&mut f.real)?,
                 "trimpath" => boolean(&mut f.settings.trimpath)?,
+                // VCS stamping: Buildlab stamps no VCS information (the page's workspaces are
+                // in no repository; the CLI reads none), as go with `-buildvcs=false` or
+                // outside a repository: only the value is checked.
+                "buildvcs" => match inline {
+                    None | Some("" | "auto") => {}
+                    Some(v) if parse_bool(v).is_some() => {}
+                    Some(v) => {
+                        return Err(usage(format!(
+                            "invalid boolean value {} for -buildvcs: value is neither 'auto' nor a valid bool",
+                            go_quote(v.as_bytes())
+                        )))
+                    }
+                },
                 "tags" | "gcflags" | "asmflags" | "ldflags" => {
                     let value = match inline {
                         Some(v) => v,
@@ -448,6 +461,17 @@ mod tests {
         );
         assert!(s.ldflags.present && !s.asmflags.present && s.has_package_flags());
         assert_eq!(f.patterns, ["."]);
+        for v in [
+            "-buildvcs",
+            "-buildvcs=false",
+            "-buildvcs=auto",
+            "-buildvcs=",
+        ] {
+            assert_eq!(
+                BuildFlags::parse(&args(&[v, "."])).unwrap(),
+                BuildFlags::parse(&args(&["."])).unwrap()
+            );
+        }
         // Go 1.12's form: space-separated, quotes allowed; an empty value clears.
         let t = |v: &str| {
             BuildFlags::parse(&args(&["-tags", v]))
@@ -488,6 +512,7 @@ mod tests {
             ("-ldflags='a=b", "invalid value \"'a=b\" for flag -ldflags: parameter may not start with quote character '"),
             ("-gcflags=-N 'x", "invalid value \"-N 'x\" for flag -gcflags: unterminated ' string"),
             ("-trimpath=maybe", "invalid boolean value \"maybe\" for -trimpath: parse error"),
+            ("-buildvcs=maybe", "invalid boolean value \"maybe\" for -buildvcs: value is neither 'auto' nor a valid bool"),
         ] {
             assert_eq!(
                 BuildFlags::parse(&[flag.to_string()]).unwrap_err(),
