@@ -12,6 +12,8 @@
 //!   byte in a `.s` file re-runs asm and compile (the file hash is in the action ID) but yields
 //!   an identical object.
 //! - **Embedded files**: names and bytes.
+//! - **Build settings** that change what the tools write ([`output_flags`]): `-trimpath` and the
+//!   package's `-gcflags`/`-asmflags` but the print-only ones (`-m`, `-S`, `-live`, `-json`).
 //! - **Language semantics**: `-lang` only matters where it changes code: crossing go1.22 changes
 //!   loop-variable semantics, so the object records "per-iteration loop variables" when the
 //!   package has a `for`. A new `go` line that crosses nothing recompiles to an identical object.
