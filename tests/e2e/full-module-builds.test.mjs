@@ -1,7 +1,8 @@
 // Journey: cgo's commands and -work's tree live in the full wasm module. The first-load module
 // builds a module without cgo under -n as before; a -n build whose plan has cgo steps (webjson:
 // net and runtime/cgo) makes the page fetch the full module and run the build there, which
-// prints the cgo tool's and gcc's commands as go does; so does a -work build, which keeps $WORK.
+// prints the cgo tool's and gcc's commands as go does; so does a -work build, which keeps $WORK,
+// and a build with settings (-trimpath, -tags, -gcflags…), whose command lines change.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startHelper, launch, screenshotPath, openPage, FULL_MODULE, buildLine, lastOutput, pageData } from "./lib.mjs";
@@ -86,6 +87,32 @@ test("a -n build with cgo steps runs on the full module and prints cgo's command
   assert.equal(d.lastExit, "0", await lastOutput(page));
   d = await build(page, "go build .");
   assert.equal(d.lastMisses, "0", JSON.stringify(d));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a build with -trimpath and -gcflags runs on the full module as go would", async () => {
+  const { page, errors, fetched } = await freshPage();
+  assert.equal((await pageData(page)).wasmModule, "first");
+  let d = await build(page, "go build -x -trimpath -gcflags=all=-N -ldflags=-s .");
+  let out = await lastOutput(page);
+  assert.equal(d.lastExit, "0", out);
+  assert.match(fetched.join(" "), FULL_MODULE);
+  assert.equal(d.wasmModule, "full", "the build ran on the full module for its settings");
+  // hello's main: the directory rewritten to the import path, -N after -c, the link's GOROOT
+  // cleared and -s before -extld (go 1.23.5's lines for this command).
+  assert.match(out, /compile -o \$WORK\/b001\/_pkg_\.a -trimpath "[^"]+=>example\.com\/hello;\$WORK\/b001=>" -p main .* -c=\d+ -N -nolocalimports /, out);
+  assert.match(out, /^GOROOT='' \S+\/link .* -s -extld=gcc /m, out);
+  await page.screenshot({ path: screenshotPath("full-module-settings"), fullPage: true });
+  // The same settings again: nothing to rebuild. A tag std tests is refused in so many words.
+  d = await build(page, "go build -trimpath -gcflags=all=-N -ldflags=-s .");
+  assert.equal(d.lastMisses, "0", JSON.stringify(d));
+  // (A load error is not a run: wait for its words.)
+  await page.fill("#cmdline", "go build -tags=netgo .");
+  await page.click("#run");
+  await page.waitForFunction(() => document.querySelector("#terminal").textContent.includes("buildlab: -tags netgo"), null, { timeout: 30000 });
+  await page.waitForFunction(() => document.body.dataset.building === "false");
+  assert.match(await lastOutput(page), /^buildlab: -tags netgo: the standard library builds other files under this tag, and Buildlab's std graph \(go1\.23\.5\) has them for the default tags only\n# exit status 1\n/m);
   assert.deepEqual(errors, []);
   await page.close();
 });
