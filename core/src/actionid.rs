@@ -744,7 +744,7 @@ pub fn compile_id(
     // `[]` without a string in a plain build (no -gcflags).
     // (The node is read only when some package has flags: see above.)
     let own: &[String] = match SETTINGS && plan.input().settings.has_package_flags() {
-        true => &p.more().gcflags,
+        true => &p.flags().gcflags,
         false => &[],
     };
     let gcflags = if own.is_empty() {
@@ -763,7 +763,7 @@ pub fn compile_id(
         h.line(&format!(
             "asm {} [] {}\n",
             go_quote(tool_id(tc, "asm").as_bytes()),
-            quote_list(if SETTINGS { &p.more().asmflags } else { &[] })
+            quote_list(if SETTINGS { &p.flags().asmflags } else { &[] })
         ));
     }
     arch_env_line(&mut h, tc);
@@ -820,7 +820,7 @@ pub fn link_id(
         h.line("trimpath\n");
     }
     h.line(&format!("link {} [] exe\n", tool_id(tc, "link")));
-    let ldflags: &[String] = if SETTINGS { &p.more().ldflags } else { &[] };
+    let ldflags: &[String] = if SETTINGS { &p.flags().ldflags } else { &[] };
     h.line(&format!("linkflags {}\n", quote_list(ldflags)));
     arch_env_line(&mut h, tc);
     if !cfg.goexperiment.is_empty() {

@@ -1426,8 +1426,8 @@ fn compile(plan: &Plan, files: &dyn SourceFiles, job: &Job) -> Object {
     let p = plan.package(job.action).expect("build has a package");
     let flags = match crate::goflags::SETTINGS {
         true => {
-            let m = p.more();
-            object::output_flags(plan.input().settings.trimpath, &m.gcflags, &m.asmflags)
+            let f = p.flags();
+            object::output_flags(plan.input().settings.trimpath, &f.gcflags, &f.asmflags)
         }
         false => String::new(),
     };

@@ -101,8 +101,15 @@ pub struct PkgMore {
     /// files in /home/gopher/m/t`): go loads such a package without error and its build action
     /// fails after making its object directory, while the other packages build.
     pub build_error: Option<String>,
-    /// The package's `-gcflags`, `-asmflags` and `-ldflags` (cmd/go's `p.Internal.Gcflags`…:
-    /// the flags of the last value whose pattern matched it).
+    /// The package's share of the per-package flags, when it has any (boxed: a plain build
+    /// has none, and every node's `PkgMore` is moved and compared).
+    pub flags: Option<Box<PkgFlags>>,
+}
+
+/// A package's `-gcflags`, `-asmflags` and `-ldflags` (cmd/go's `p.Internal.Gcflags`…: the
+/// flags of the last value whose pattern matched it).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PkgFlags {
     pub gcflags: Vec<String>,
     pub asmflags: Vec<String>,
     pub ldflags: Vec<String>,
@@ -120,9 +127,7 @@ impl PkgMore {
         embed_patterns: Vec::new(),
         embed_files: Vec::new(),
         build_error: None,
-        gcflags: Vec::new(),
-        asmflags: Vec::new(),
-        ldflags: Vec::new(),
+        flags: None,
     };
 
     fn is_empty(&self) -> bool {
@@ -146,6 +151,17 @@ impl PartialEq for PkgNode {
 impl Eq for PkgNode {}
 
 impl PkgNode {
+    /// The package's `-gcflags`, `-asmflags` and `-ldflags` ([`PkgMore::flags`]), empty when
+    /// it has none.
+    pub fn flags(&self) -> &PkgFlags {
+        static NONE: PkgFlags = PkgFlags {
+            gcflags: Vec::new(),
+            asmflags: Vec::new(),
+            ldflags: Vec::new(),
+        };
+        self.more().flags.as_deref().unwrap_or(&NONE)
+    }
+
     /// Why the package's build action fails when it runs ([`PkgMore::build_error`]).
     pub fn build_error(&self) -> Option<&str> {
         self.more().build_error.as_deref()
@@ -1774,7 +1790,7 @@ impl Steps<'_> {
             format!("GOARCH_{}", tc.goarch),
         ];
         if SETTINGS {
-            v.extend(p.more().asmflags.iter().cloned());
+            v.extend(p.flags().asmflags.iter().cloned());
         }
         if let Some((k, val)) = &tc.arch_env {
             // gc.go asmArgs defines GO386_, GOAMD64_, GOMIPS_… from the arch env.
@@ -1933,7 +1949,7 @@ impl Steps<'_> {
             argv.push(format!("-c={c}"));
         }
         if SETTINGS {
-            argv.extend(p.more().gcflags.iter().cloned());
+            argv.extend(p.flags().gcflags.iter().cloned());
         }
         argv.extend(["-nolocalimports".into(), "-importcfg".into(), importcfg]);
         if let Some(e) = embedcfg {
@@ -2059,7 +2075,7 @@ impl Steps<'_> {
         argv.push(format!("-buildid={BUILD_ID}"));
         // The main package's -ldflags, then gcc unless they name a linker (gc.go setextld).
         let ldflags: &[String] = match SETTINGS {
-            true => &g.input.packages[main].more().ldflags,
+            true => &g.input.packages[main].flags().ldflags,
             false => &[],
         };
         argv.extend(ldflags.iter().cloned());

@@ -1,7 +1,7 @@
 //! The build settings' share of each package (cmd/go's `load.PerPackageFlag.For`, matched by
 //! `load.MatchPackage`), and the `-tags` the standard library's graph cannot follow.
 
-use crate::plan::PlanInput;
+use crate::plan::{PkgFlags, PlanInput};
 
 /// The tags some standard-library file's `//go:build` line tests (go1.23.5, every target),
 /// written by `scripts/gen-stdgraph.py`: with one of them set, std builds from other files than
@@ -46,10 +46,11 @@ pub(crate) fn apply(input: &mut PlanInput) {
         if gc.is_empty() && asm.is_empty() && ld.is_empty() {
             continue;
         }
-        let m = p.more_mut();
-        m.gcflags = gc;
-        m.asmflags = asm;
-        m.ldflags = ld;
+        p.more_mut().flags = Some(Box::new(PkgFlags {
+            gcflags: gc,
+            asmflags: asm,
+            ldflags: ld,
+        }));
     }
 }
 
