@@ -28,6 +28,7 @@ use buildlab_core::plan::{self, Plan, PlanError, Toolchain};
 use buildlab_core::rebuild::{self, BuildReport, Flags, Record};
 use buildlab_core::schedule;
 use buildlab_core::trace::{Trace, TraceAction};
+#[cfg(feature = "extras")]
 use buildlab_core::transcript;
 #[cfg(feature = "extras")]
 use buildlab_core::transcript::WorkTree;
