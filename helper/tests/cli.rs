@@ -62,6 +62,15 @@ impl Drop for Sandbox {
     }
 }
 
+/// The `-p` of each compile a `-x` run shows, in its order.
+fn compiled_packages(r: &Run) -> Vec<String> {
+    r.stderr
+        .lines()
+        .filter(|l| l.contains("/compile -o "))
+        .filter_map(|l| l.split(" -p ").nth(1)?.split(' ').next().map(String::from))
+        .collect()
+}
+
 fn count(text: &str, needle: &str) -> usize {
     text.lines().filter(|l| l.contains(needle)).count()
 }
@@ -679,21 +688,7 @@ fn cli_fixture_dry_runs_are_go_s() {
 #[test]
 fn cli_build_settings_change_what_is_rebuilt() {
     let s = Sandbox::new("buildflags", "settings");
-    let compiled = |r: &Run| -> Vec<String> {
-        r.stderr
-            .lines()
-            .filter(|l| l.contains("/compile -o "))
-            .map(|l| {
-                l.split(" -p ")
-                    .nth(1)
-                    .unwrap()
-                    .split(' ')
-                    .next()
-                    .unwrap()
-                    .to_string()
-            })
-            .collect()
-    };
+    let compiled = compiled_packages;
     let cold = s.run(&["build", "-x", "-tags=pro", "."]);
     assert_eq!(cold.status, 0, "{}", cold.stderr);
     assert!(cold.stderr.contains("./edition/pro.go"), "{}", cold.stderr);
@@ -749,21 +744,8 @@ fn cli_build_settings_change_what_is_rebuilt() {
 #[test]
 fn cli_gcflags_that_change_the_code_rebuild_the_importers() {
     let s = Sandbox::new("multi", "gcflags");
-    let compiled = |r: &Run| -> Vec<String> {
-        let mut v: Vec<String> = r
-            .stderr
-            .lines()
-            .filter(|l| l.contains("/compile -o "))
-            .map(|l| {
-                l.split(" -p ")
-                    .nth(1)
-                    .unwrap()
-                    .split(' ')
-                    .next()
-                    .unwrap()
-                    .to_string()
-            })
-            .collect();
+    let compiled = |r: &Run| {
+        let mut v = compiled_packages(r);
         v.sort();
         v
     };
