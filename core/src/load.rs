@@ -48,6 +48,10 @@ use crate::workspace::Workspace;
 // API
 // ---------------------------------------------------------------------------------------------
 
+/// modload's error when a pattern or an import needs the main module and there is none.
+const NO_GO_MOD: &str =
+    "go.mod file not found in current directory or any parent directory; see 'go help modules'";
+
 /// A `go build` command to load for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadRequest {
@@ -804,9 +808,15 @@ impl Modules {
                 break dir;
             }
             if dir.is_empty() {
-                return Err(LoadError::plain(
-                    "go: go.mod file not found in current directory or any parent directory; see 'go help modules'",
-                ));
+                // No main module: go still builds std's packages and named files; what needs
+                // the main module fails with NO_GO_MOD.
+                return Ok(Modules {
+                    list: Vec::new(),
+                    unavailable: Vec::new(),
+                    sums: Vec::new(),
+                    main_go_version: String::new(),
+                    godebug: Vec::new(),
+                });
             }
             dir = split(&dir).0.to_string();
         };
@@ -941,8 +951,9 @@ impl Modules {
         })
     }
 
-    fn main(&self) -> &Module {
-        &self.list[0]
+    /// The main module (the first of the list); `None` outside any module.
+    fn main(&self) -> Option<&Module> {
+        self.list.first()
     }
 
     /// `dirInModule`: whether `dir` (workspace-relative) is a directory of module `m` — inside its
@@ -1466,6 +1477,11 @@ impl<'a> Loader<'a> {
                 self.req.goroot
             ));
         }
+        if self.mods.main().is_none() {
+            return Err(format!(
+                "no required module provides package {path}: {NO_GO_MOD}"
+            ));
+        }
         Err(format!(
             "no required module provides package {path}; to add it:\n\tgo get {path}"
         ))
@@ -1652,9 +1668,14 @@ impl<'a> Loader<'a> {
                 self.set_pos(&mut perr, pos);
                 return (p, Some(perr));
             }
-            // In module mode no package is local (named by a relative path): every relative
-            // import is one in a non-local package.
-            if is_local_import(path) {
+            // In module mode no package is local (named by a relative path) but the named
+            // files' (GoFilesPackage's `Internal.Local`): every other relative import is one in
+            // a non-local package.
+            let parent_local = self.nodes[parent]
+                .rare
+                .as_ref()
+                .is_some_and(|r| r.cmdline_dir_path.is_some());
+            if is_local_import(path) && !parent_local {
                 let mut perr = self.error_here(match path {
                     "." => ".: cannot import current directory".to_string(),
                     _ => format!("local import \"{path}\" in non-local package"),
@@ -2245,9 +2266,12 @@ impl<'a> Loader<'a> {
             return Begin::Done { p, checked: false };
         }
         // modload's DirImportPath: the directory's path in the main module.
-        let main = self.mods.main();
-        let dir_path = match in_dir(dir, &main.root) {
-            Some(rest) => join(&main.info.path, rest),
+        let dir_path = match self
+            .mods
+            .main()
+            .and_then(|m| Some((m, in_dir(dir, &m.root)?)))
+        {
+            Some((main, rest)) => join(&main.info.path, rest),
             None => ".".to_string(),
         };
         let first = self.begin_classified(COMMAND_LINE_ARGUMENTS, 0, dir, index, None);
@@ -2264,6 +2288,9 @@ impl<'a> Loader<'a> {
         pat: &str,
         out: &mut RootPaths,
     ) -> Result<std::ops::Range<usize>, LoadError> {
+        if self.mods.main().is_none() {
+            return Err(LoadError::plain(format!("go: {NO_GO_MOD}")));
+        }
         let Some(dir) = self.local_dir(pat) else {
             return Err(LoadError::plain(format!(
                 "directory {pat} outside main module or its selected dependencies"
@@ -2323,7 +2350,7 @@ impl<'a> Loader<'a> {
         if !self.mods.dir_in_module(self.tree, m, dir) {
             let msg = format!(
                 "main module ({}) does not contain package {}",
-                self.mods.main().info.path,
+                self.mods.main().map_or("", |m| m.info.path.as_str()),
                 out.get(&pkg)
             );
             out.text.truncate(pkg.start);
@@ -2355,14 +2382,14 @@ impl<'a> Loader<'a> {
             d if d.starts_with('/') => d,
             d => go_clean(&format!("{}/{d}", self.paths.abs_cwd())),
         };
-        let main_root = self.mods.main().root.as_str();
+        let main_root = self.mods.main().map(|m| m.root.as_str());
         let in_main = self.local_dir(&start).is_some_and(|rel| {
             let tree = self.tree;
             // findModuleRoot: the nearest directory at or above `rel` with a go.mod.
             let mut d = rel.as_str();
             loop {
                 if tree.has_file(d, "go.mod") {
-                    break d == main_root;
+                    break Some(d) == main_root;
                 }
                 if d.is_empty() {
                     break false;
@@ -2672,7 +2699,7 @@ impl<'a> Loader<'a> {
             .filter(|&&r| self.nodes[r].main)
             .copied()
             .collect();
-        if let Some(&m) = main_roots.first() {
+        if let Some(&m) = main_roots.first().filter(|_| self.mods.main().is_some()) {
             let mut settings = self.mods.godebug.clone();
             if let Some(r) = &self.nodes[m].rare {
                 settings.extend(r.directives.iter().cloned());

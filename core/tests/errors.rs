@@ -577,6 +577,69 @@ fn named_files_and_path_patterns_are_go_s() {
     }
 }
 
+/// Outside any module (no go.mod here or above) go 1.23.5 still builds std's packages and named
+/// files, and refuses what needs a main module in modload's words (each text taken from go run in
+/// a directory without go.mod).
+#[test]
+fn outside_a_module_std_and_named_files_build_as_go_s() {
+    use buildlab_core::workspace::Workspace;
+    let mut ws = Workspace::new();
+    for (path, text) in [
+        (
+            "main.go",
+            "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println() }\n",
+        ),
+        (
+            "imp.go",
+            "package main\n\nimport _ \"example.com/x\"\nimport _ \"./sub\"\n\nfunc main() {}\n",
+        ),
+        ("sub/s.go", "package main\n\nfunc main() {}\n"),
+    ] {
+        ws.insert(path, text).unwrap();
+    }
+    let run = |args: &[&str]| {
+        let req = LoadRequest {
+            patterns: args.iter().map(|a| a.to_string()).collect(),
+            module_root_display: "/home/gopher/nomod".into(),
+            ..LoadRequest::default()
+        };
+        match load(&ws, &req) {
+            Ok(l) => {
+                assert!(l.input.modules.is_empty(), "{args:?}");
+                assert_eq!(l.input.default_godebug, "", "{args:?}");
+                root_paths(&l).join(" ")
+            }
+            Err(e) => e.to_string(),
+        }
+    };
+    let no_gomod =
+        "go.mod file not found in current directory or any parent directory; see 'go help modules'";
+    let cases: &[(&[&str], String)] = &[
+        (&["main.go"], "command-line-arguments".into()),
+        (&["fmt"], "fmt".into()),
+        (&["."], format!("go: {no_gomod}")),
+        (&["./sub"], format!("go: {no_gomod}")),
+        (
+            &["./..."],
+            "pattern ./...: directory prefix . does not contain main module or its selected dependencies".into(),
+        ),
+        (
+            &["example.com/x"],
+            format!("no required module provides package example.com/x: {no_gomod}"),
+        ),
+        (
+            &["imp.go"],
+            format!(
+                "imp.go:4:8: \"./sub\" is relative, but relative import paths are not supported in module mode\n\
+                 imp.go:3:8: no required module provides package example.com/x: {no_gomod}"
+            ),
+        ),
+    ];
+    for (args, want) in cases {
+        assert_eq!(run(args), *want, "go build {}", args.join(" "));
+    }
+}
+
 /// The import paths of the packages the command line named, in order.
 fn root_paths(l: &Loaded) -> Vec<&str> {
     l.input

@@ -783,3 +783,49 @@ fn cli_gcflags_that_change_the_code_rebuild_the_importers() {
         m.stderr
     );
 }
+
+/// `go build main.go` in a directory outside any module builds (the named files' package, with
+/// no module: its build info a `path` line and no `mod` line, as go 1.23.5's), while `go build
+/// .` there is go's "go.mod file not found".
+#[test]
+fn cli_named_files_build_outside_a_module() {
+    let base = std::env::temp_dir().join(format!("buildlab-cli-nomod-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).unwrap();
+    std::fs::write(
+        base.join("main.go"),
+        "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hi\") }\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_buildlab"))
+            .args(args)
+            .current_dir(&base)
+            .env("GOCACHE", base.join("gocache"))
+            .output()
+            .expect("run buildlab");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (status, text) = run(&["build", "-n", "main.go"]);
+    assert_eq!(status, 0, "{text}");
+    assert!(
+        text.contains("modinfo \"0w\\xaf\\f\\x92t\\b\\x02A\\xe1\\xc1\\a\\xe6\\xd6\\x18\\xe6path\\tcommand-line-arguments\\nbuild\\t-buildmode=exe\\n"),
+        "{text}"
+    );
+    assert!(text.contains("mv $WORK/b001/exe/a.out main\n"), "{text}");
+    let (status, text) = run(&["build", "main.go"]);
+    assert_eq!((status, text.as_str()), (0, ""));
+    assert!(base.join("main").is_file());
+    let (status, text) = run(&["build", "."]);
+    assert_eq!(
+        (status, text.as_str()),
+        (
+            1,
+            "go: go.mod file not found in current directory or any parent directory; see 'go help modules'\n"
+        )
+    );
+    let _ = std::fs::remove_dir_all(&base);
+}
