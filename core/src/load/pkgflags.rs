@@ -22,35 +22,33 @@ pub(crate) fn std_changing_tag(tags: &[String]) -> Option<&str> {
 
 /// Gives each package its `-gcflags`, `-asmflags` and `-ldflags` (nothing to do without them).
 pub(crate) fn apply(input: &mut PlanInput) {
-    let s = &input.settings;
+    let PlanInput {
+        packages,
+        roots,
+        cwd,
+        settings: s,
+        ..
+    } = input;
     if !s.has_package_flags() {
         return;
     }
-    let mut named = vec![false; input.packages.len()];
-    for &r in &input.roots {
+    let mut named = vec![false; packages.len()];
+    for &r in roots.iter() {
         named[r] = true;
     }
-    let mut flags = Vec::with_capacity(input.packages.len());
-    for (i, p) in input.packages.iter().enumerate() {
+    for (p, named) in packages.iter_mut().zip(named) {
         let matches = |pat: Option<&str>| match pat {
-            None => named[i],
-            Some(pat) => match_package(pat, &input.cwd, &p.import_path, &p.dir, p.standard),
+            None => named,
+            Some(pat) => match_package(pat, cwd, &p.import_path, &p.dir, p.standard),
         };
-        flags.push([
-            s.gcflags.for_package(matches).to_vec(),
-            s.asmflags.for_package(matches).to_vec(),
-            s.ldflags.for_package(matches).to_vec(),
-        ]);
-    }
-    for (p, [gc, asm, ld]) in input.packages.iter_mut().zip(flags) {
-        if gc.is_empty() && asm.is_empty() && ld.is_empty() {
-            continue;
+        let f = PkgFlags {
+            gcflags: s.gcflags.for_package(matches).to_vec(),
+            asmflags: s.asmflags.for_package(matches).to_vec(),
+            ldflags: s.ldflags.for_package(matches).to_vec(),
+        };
+        if f != PkgFlags::default() {
+            p.more_mut().flags = Some(Box::new(f));
         }
-        p.more_mut().flags = Some(Box::new(PkgFlags {
-            gcflags: gc,
-            asmflags: asm,
-            ldflags: ld,
-        }));
     }
 }
 
@@ -58,8 +56,8 @@ pub(crate) fn apply(input: &mut PlanInput) {
 /// (below `cwd`), `all` every package, `std` the standard library's, `cmd` none here (no
 /// package of cmd is ever loaded), any other the import path.
 fn match_package(pattern: &str, cwd: &str, path: &str, dir: &str, standard: bool) -> bool {
-    if pattern == "." || pattern == ".." || pattern.starts_with("./") || pattern.starts_with("../")
-    {
+    // search.IsRelativePath is build.IsLocalImport's test.
+    if super::is_local_import(pattern) {
         let (base, rest) = match pattern.find("...") {
             None => (pattern, ""),
             Some(i) => {
