@@ -60,6 +60,10 @@ pub struct BuildSettings {
     pub ldflags: PerPackageFlag,
     /// Without [`SETTINGS`]: `-tags` or a per-package flag was given (and not parsed).
     pub unparsed: bool,
+    /// With [`SETTINGS`]: every one of these flags as given, in order, each one word
+    /// (`-trimpath=true`, `-gcflags=all=-N -l`): parsed again, they give these settings (what
+    /// the page sends the helper, [`BuildSettings::args`]).
+    pub given: Vec<String>,
 }
 
 impl BuildSettings {
@@ -71,6 +75,11 @@ impl BuildSettings {
     /// Whether any per-package flag was given (a plain build skips matching them).
     pub fn has_package_flags(&self) -> bool {
         self.gcflags.present || self.asmflags.present || self.ldflags.present
+    }
+
+    /// The flags as words that [`BuildFlags::parse`] turns back into these settings.
+    pub fn args(&self) -> &[String] {
+        &self.given
     }
 }
 
@@ -236,7 +245,13 @@ impl BuildFlags {
                 "v" => boolean(&mut f.v)?,
                 "work" => boolean(&mut f.work)?,
                 "real" => boolean(&mut f.real)?,
-                "trimpath" => boolean(&mut f.settings.trimpath)?,
+                "trimpath" => {
+                    boolean(&mut f.settings.trimpath)?;
+                    if SETTINGS {
+                        let word = format!("-trimpath={}", f.settings.trimpath);
+                        f.settings.given.push(word);
+                    }
+                }
                 // VCS stamping: Buildlab stamps no VCS information (the page's workspaces are
                 // in no repository; the CLI reads none), as go with `-buildvcs=false` or
                 // outside a repository: only the value is checked.
@@ -274,6 +289,7 @@ impl BuildFlags {
                             go_quote(value.as_bytes())
                         ))
                     })?;
+                    s.given.push(format!("-{name}={value}"));
                 }
                 "p" | "o" => {
                     let value = match inline {
@@ -461,6 +477,19 @@ mod tests {
         );
         assert!(s.ldflags.present && !s.asmflags.present && s.has_package_flags());
         assert_eq!(f.patterns, ["."]);
+        // The words given back parse to the same settings, each value whole (its quotes and
+        // spaces kept), a flag and its value in one word.
+        assert_eq!(
+            s.args(),
+            [
+                "-trimpath=true",
+                "-tags=pro,,beta",
+                "-gcflags=-N -l",
+                "-gcflags= ./... = '-m' \"-l\" ",
+                "-ldflags=-s -w",
+            ]
+        );
+        assert_eq!(&BuildFlags::parse(s.args()).unwrap().settings, s);
         for v in [
             "-buildvcs",
             "-buildvcs=false",

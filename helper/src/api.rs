@@ -9,7 +9,8 @@
 //! | `POST /api/v1/run/<hex>`     | runs a binary this helper built; its stdout/stderr (JSON)   |
 //!
 //! Every route is behind [`crate::guard`] (Host, Origin, token). The request carries files and a
-//! closed set of flags, never a command line: the helper loads and plans the workspace itself
+//! closed set of flags, never a command line (the build settings' tool flags allow-listed,
+//! [`crate::toolflags`]): the helper loads and plans the workspace itself
 //! with core, at one planned root ([`PLANNED_ROOT`]) so that action IDs do not depend on where it
 //! really is, and runs the plan with the real tools ([`crate::realbuild`]) in a private `$WORK`
 //! under a per-build temporary directory that is removed afterwards. Outputs go to a
@@ -380,10 +381,12 @@ struct FileIn {
     text: String,
 }
 
-/// The go build flags the page may set. `-work`, `-toolexec`, `-gcflags`… do not exist here.
+/// The go build flags the page may set. `-work`, `-toolexec`… do not exist here.
 /// `-o` only names where the page puts the binary: it changes the plan (the link-install's
 /// target, so the plan digest), never what the helper writes (the binary stays in `$WORK` and
-/// the store).
+/// the store). `settings`: `-trimpath`, `-tags`, `-gcflags`, `-asmflags`, `-ldflags`, one word
+/// each as the page parsed them, the tools' flags among them allow-listed
+/// ([`crate::toolflags`]).
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct FlagsIn {
@@ -397,6 +400,8 @@ struct FlagsIn {
     p: Option<usize>,
     #[serde(default)]
     o: Option<String>,
+    #[serde(default)]
+    settings: Vec<String>,
 }
 
 impl FlagsIn {
@@ -421,6 +426,7 @@ impl FlagsIn {
 struct Validated {
     ws: Workspace,
     flags: FlagsIn,
+    settings: buildlab_core::goflags::BuildSettings,
     patterns: Vec<String>,
     cwd: String,
     binary: Option<String>,
@@ -555,6 +561,7 @@ fn validate(body: &[u8], limits: &Limits) -> Result<Validated, ApiError> {
             check_rel_path("flags.o", rel, limits)?;
         }
     }
+    let settings = crate::toolflags::parse(&req.flags.settings).map_err(bad)?;
     if let Some(h) = &req.binary {
         if !is_hex64(h) {
             return Err(bad("binary: not a 64-digit lowercase hex content hash"));
@@ -573,6 +580,7 @@ fn validate(body: &[u8], limits: &Limits) -> Result<Validated, ApiError> {
     Ok(Validated {
         ws,
         flags: req.flags,
+        settings,
         patterns,
         cwd: req.cwd,
         binary: req.binary,
@@ -943,7 +951,7 @@ fn plan_workspace(go: &GoInstall, v: &Validated) -> Result<buildlab_core::plan::
         goroot: go.goroot.clone(),
         module_root_display: PLANNED_ROOT.into(),
         mode: v.flags.mode(&v.ws, &v.cwd),
-        settings: Default::default(),
+        settings: v.settings.clone(),
     };
     let loaded = load(&v.ws, &req).map_err(|e| format!("{e}\n"))?;
     let tc = crate::cli::real_toolchain(go, v.flags.p);

@@ -15,3 +15,4 @@ pub mod realbuild;
 pub mod realcgo;
 pub mod realtools;
 pub mod serve;
+pub mod toolflags;

@@ -174,6 +174,58 @@ fn cold_warm_run(name: &str, want: &str) {
     assert_eq!(h.tmp_entries(), Vec::<String>::new());
 }
 
+/// The build settings reach the real tools: `-tags` picks the file, `-ldflags=-X` sets the
+/// variable, `-gcflags` reaches compile, and `-trimpath` makes the binary's file names import
+/// paths (the helper's own rewrite of its real directory to the planned root must not get in
+/// the way of go's rule). Each checked by running the binary.
+#[test]
+fn api_real_build_with_build_settings() {
+    let Some((_, h)) = helper_with_go("settings") else {
+        return;
+    };
+    let files = vec![
+        json!({"path": "go.mod", "text": "module example.com/settings\n\ngo 1.23\n"}),
+        json!({"path": "main.go", "text": "package main\n\nimport (\n\t\"fmt\"\n\t\"runtime\"\n)\n\nvar version = \"dev\"\n\nvar edition = \"community\"\n\nfunc main() {\n\t_, file, _, _ := runtime.Caller(0)\n\tfmt.Println(version, edition, file)\n}\n"}),
+        json!({"path": "pro.go", "text": "//go:build pro\n\npackage main\n\nfunc init() { edition = \"pro\" }\n"}),
+    ];
+    let run = |settings: Value| -> (String, String) {
+        let (done, _, _) = build(
+            &h,
+            &files,
+            json!({"flags": {"x": true, "settings": settings}}),
+        );
+        let text = done["transcript"].as_str().unwrap().to_string();
+        assert_eq!(done["exitStatus"], 0, "{text}");
+        let hex = done["binary"]["hex"]
+            .as_str()
+            .expect("a binary")
+            .to_string();
+        let (s, out) = h.api("POST", &format!("/api/v1/run/{hex}"), b"");
+        assert_eq!(s, 200);
+        let out: Value = serde_json::from_slice(&out).unwrap();
+        (out["stdout"].as_str().unwrap().to_string(), text)
+    };
+    let (plain, _) = run(json!([]));
+    assert_eq!(plain, "dev community /home/gopher/work/main.go\n");
+    let (set, text) = run(json!([
+        "-trimpath",
+        "-tags=pro",
+        "-ldflags=-X main.version=1.2",
+        "-gcflags=-N -l"
+    ]));
+    assert_eq!(set, "1.2 pro example.com/settings/main.go\n");
+    assert!(text.contains(" -N -l "), "-gcflags reach compile: {text}");
+    assert!(
+        text.contains("-X main.version=1.2"),
+        "-ldflags reach link: {text}"
+    );
+    assert!(
+        text.contains("-trimpath \"/home/gopher/work=>example.com/settings;$WORK/b001=>\""),
+        "go's -trimpath rule, as go prints it: {text}"
+    );
+    assert_eq!(h.tmp_entries(), Vec::<String>::new());
+}
+
 #[test]
 fn api_real_build_hello_cold_warm_and_run() {
     cold_warm_run("hello", "hi\n");
@@ -577,6 +629,62 @@ fn api_hostile_requests_are_refused_and_leave_nothing() {
             "/api/v1/build".into(),
             good.clone(),
             build_req(hello.clone(), json!({"flags": {"ldflags": "-o /tmp/x"}})),
+            400,
+        ),
+        // The build settings: allow-listed tool flags only (helper/src/toolflags.rs).
+        (
+            "settings: -gcflags=-o",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            build_req(
+                hello.clone(),
+                json!({"flags": {"settings": ["-gcflags=-o=/tmp/evil"]}}),
+            ),
+            400,
+        ),
+        (
+            "settings: -ldflags=-extld",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            build_req(
+                hello.clone(),
+                json!({"flags": {"settings": ["-ldflags=-extld=/bin/sh -linkmode=external"]}}),
+            ),
+            400,
+        ),
+        (
+            "settings: a file to compile",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            build_req(
+                hello.clone(),
+                json!({"flags": {"settings": ["-gcflags=all=-N /etc/passwd"]}}),
+            ),
+            400,
+        ),
+        (
+            "settings: -toolexec as a word",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            build_req(
+                hello.clone(),
+                json!({"flags": {"settings": ["-toolexec=/bin/sh"]}}),
+            ),
+            400,
+        ),
+        (
+            "settings: a flag and its value in two words",
+            "POST",
+            "/api/v1/build".into(),
+            good.clone(),
+            build_req(
+                hello.clone(),
+                json!({"flags": {"settings": ["-ldflags", "-s"]}}),
+            ),
             400,
         ),
         (

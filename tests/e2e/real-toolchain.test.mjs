@@ -120,6 +120,23 @@ test("real toolchain: cold build of hello on the helper, warm build runs no tool
     assert.match(await page.textContent("#status"), /real tools\): \d+ rebuilt, \d+ from the cache; the helper ran \d+ tools? for \d+ actions?/);
     assert.ok(Number(named.lastHits) > 10, `the archives came from the cache: ${named.lastHits}`);
 
+    // Build settings reach the helper's tools: -gcflags for the named package recompiles only
+    // it, -ldflags reach the link, and the binary still runs. A flag that would write outside
+    // $WORK is refused by the helper's allow-list, in words the terminal shows.
+    const set = await build(page, 'go build -x -gcflags="-N -l" -ldflags="-s -w" .');
+    const setOut = await lastOutput(page);
+    assert.equal(set.lastExit, "0", setOut);
+    assert.match(setOut, /\/compile -o \$WORK\/b001\/_pkg_\.a .* -N -l /);
+    assert.match(setOut, /\/link -o \$WORK\/b001\/exe\/a\.out .* -s -w /);
+    assert.deepEqual(set.lastCompiled.split(" "), ["example.com/hello"], "only the named package recompiled");
+    await page.click("#run-binary");
+    await page.waitForFunction(() => /ran on the helper/.test(document.querySelector("#status").textContent), null, { timeout: 30000 });
+    assert.equal((await data(page)).lastRunOutput, "hi\n");
+    await page.screenshot({ path: screenshotPath("real-toolchain-settings"), fullPage: true });
+    const refused = await build(page, "go build -gcflags=-o=/tmp/x .");
+    assert.equal(refused.lastExit, "1");
+    assert.match(await lastOutput(page), /-gcflags: "-o=\/tmp\/x": the helper passes compile only -B -C -N /);
+
     // cgo: the helper's go has cgo on (gcc is installed here, and go's default then is
     // CGO_ENABLED=1), so the page plans with it and the helper runs cgo and gcc as go does: the
     // program builds and prints what its C function returns.

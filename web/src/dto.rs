@@ -1883,6 +1883,9 @@ pub struct ExecRequest {
     pub p: Option<usize>,
     /// `-o`: the link-install's target is part of the plan the helper checks.
     pub o: Option<String>,
+    /// The build settings as words (`-trimpath=true`, `-gcflags=all=-N -l`): the helper plans
+    /// with them too, and allow-lists the tools' flags among them.
+    pub settings: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -1906,6 +1909,7 @@ pub struct RunRequest {
     pub cwd: String,
     pub p: Option<usize>,
     pub o: Option<String>,
+    pub settings: Vec<String>,
 }
 
 /// One of the page's cache entries: action ID → output hash and size.

@@ -82,7 +82,7 @@ pub struct RealGo {
 impl RealGo {
     /// The load request and toolchain the helper uses for the same build: this Go's GOROOT,
     /// version, target, `CGO_ENABLED` and gcc identity, the helper's CPUs, the planned root, and the
-    /// page's `-o`.
+    /// page's `-o` and build settings.
     pub fn request(&self, base: &LoadRequest, parallel: Option<usize>) -> (LoadRequest, Toolchain) {
         let mut ctx = BuildContext::new(&self.goos, &self.goarch);
         ctx.cgo_enabled = self.cgo_enabled;
@@ -94,7 +94,9 @@ impl RealGo {
             module_root_display: self.planned_root.clone(),
             // -o: the install's target is part of the plan (and of its digest).
             mode: base.mode.clone(),
-            ..LoadRequest::default()
+            // The helper plans with the same settings (its allow-list refuses the tools'
+            // flags it will not run).
+            settings: base.settings.clone(),
         };
         let tc = Toolchain {
             goroot: self.goroot.clone(),
@@ -322,6 +324,7 @@ fn exec_request(
         cwd: req.cwd.clone(),
         p: req.flags.p,
         o: req.flags.o.clone(),
+        settings: req.flags.settings.args().to_vec(),
     }
 }
 
@@ -538,6 +541,7 @@ fn run_request(
         cwd: req.cwd.clone(),
         p: req.flags.p,
         o: req.flags.o.clone(),
+        settings: req.flags.settings.args().to_vec(),
     }
 }
 

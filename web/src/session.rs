@@ -83,12 +83,6 @@ impl Planned {
     }
 }
 
-/// The page's refusal of `-trimpath`, `-tags`, `-gcflags`, `-asmflags` and `-ldflags` with the
-/// real toolchain (the helper's API does not carry them).
-pub const REAL_SETTINGS_UNSUPPORTED: &str = "buildlab: -trimpath, -tags, -gcflags, -asmflags and \
-     -ldflags are simulated only in the page: the helper's real toolchain does not take them yet \
-     (the CLI's `buildlab build --real` does)";
-
 /// Why planning failed: go's load errors, or the planner's.
 pub enum PlanFailure {
     Load(LoadErrors),
@@ -482,12 +476,6 @@ impl<B: Backend + Clone> Session<B> {
             return Ok(p.clone());
         }
         let (req, tc) = match self.real() {
-            // The helper's API takes no build settings yet: refused rather than built without.
-            Some(_) if !self.req.settings.is_default() => {
-                return Err(PlanFailure::Load(
-                    load::LoadError::plain(REAL_SETTINGS_UNSUPPORTED).into(),
-                ));
-            }
             Some(r) => r.request(&self.req, self.parallel),
             None => (
                 self.req.clone(),

@@ -272,7 +272,7 @@ export class Helper {
       opened ??= helper.json("POST", "/workspace", {
         version: 1,
         files,
-        flags: { ...(req.p ? { p: req.p } : {}), ...(req.o != null ? { o: req.o } : {}) },
+        flags: { ...(req.p ? { p: req.p } : {}), ...(req.o != null ? { o: req.o } : {}), ...(req.settings?.length ? { settings: req.settings } : {}) },
         packages: req.packages,
         cwd: req.cwd,
         planDigest: req.planDigest,
