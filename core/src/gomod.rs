@@ -197,6 +197,9 @@ pub enum ModError {
     /// The main module's `go` line is newer than the go command (go 1.23.5, run with
     /// `GOTOOLCHAIN=local`: it does not switch toolchains).
     TooNew { file: String, version: String },
+    /// Without [`FULL_GRAMMAR`]: the file is more than [`parse_common`] reads (renders as
+    /// [`UNSUPPORTED`]).
+    Unsupported,
 }
 
 impl ModError {
@@ -204,7 +207,9 @@ impl ModError {
     pub fn errors(&self) -> &[ParseError] {
         match self {
             ModError::Parse { errors, .. } | ModError::Dependency { errors, .. } => errors,
-            ModError::MissingModule { .. } | ModError::TooNew { .. } => &[],
+            ModError::MissingModule { .. } | ModError::TooNew { .. } | ModError::Unsupported => {
+                &[]
+            }
         }
     }
 }
@@ -231,6 +236,7 @@ impl fmt::Display for ModError {
                 "go: error reading {file}: missing module declaration. To specify the module path:\n\tgo mod edit -module=example.com/mod"
             ),
             ModError::TooNew { file, version } => write!(f, "go: {}", too_new(file, version)),
+            ModError::Unsupported => f.write_str(UNSUPPORTED),
         }
     }
 }
@@ -241,9 +247,12 @@ impl std::error::Error for ModError {}
 /// path relative to the working directory when that is shorter (`go.mod`, `../go.mod`), else
 /// absolute. Fails if there is no `module` line, as the go command does.
 pub fn parse(file: &str, data: &[u8]) -> Result<GoMod, ModError> {
-    let m = parse_to_file(file, data, Mode::Strict).map_err(|errors| ModError::Parse {
-        file: file.to_string(),
-        errors,
+    let m = parse_to_file(file, data, Mode::Strict).map_err(|errors| match errors.is_empty() {
+        true => ModError::Unsupported,
+        false => ModError::Parse {
+            file: file.to_string(),
+            errors,
+        },
     })?;
     // modload's ReadModFile: a `go` line newer than the go command, before the module line.
     if let Some(go) = m.go.as_ref().filter(|g| newer_than_local(&g.version)) {
@@ -360,10 +369,85 @@ fn is_gover(v: &str) -> bool {
 /// Parses `data` as a dependency's `go.mod`: only `module`, `go`, `require` and `retract` are
 /// read, anything else is skipped, and versions must already be canonical.
 pub fn parse_lax(file: &str, data: &[u8]) -> Result<GoMod, ModError> {
-    parse_to_file(file, data, Mode::Lax).map_err(|errors| ModError::Dependency {
-        file: file.to_string(),
-        errors,
+    parse_to_file(file, data, Mode::Lax).map_err(|errors| match errors.is_empty() {
+        true => ModError::Unsupported,
+        false => ModError::Dependency {
+            file: file.to_string(),
+            errors,
+        },
     })
+}
+
+/// Whether this build of core reads the whole `go.mod` grammar (its `gomod-grammar` feature):
+/// blocks, `require`, `replace`, `exclude`, `retract`, `godebug`, `toolchain`, and every error
+/// go reports in them. Without it, [`parse`] and [`parse_lax`] read only what [`parse_common`]
+/// does and answer anything else with [`ModError::Unsupported`]: the page's first-load module
+/// (which builds the page's first module, and every sample is one `module` line and one `go`
+/// line) hands such a workspace to the full module.
+pub const FULL_GRAMMAR: bool = cfg!(feature = "gomod-grammar");
+
+/// [`ModError::Unsupported`]'s text (the loader's error for it; the page's first module looks
+/// for it, `LoadErrors::needs_gomod_grammar`).
+pub const UNSUPPORTED: &str =
+    "buildlab: this go.mod needs more of go.mod's grammar than this build of Buildlab reads";
+
+/// The common `go.mod`: a `module` line, a `go` line and `//` comments, in printable ASCII; the
+/// same [`GoMod`] the whole grammar makes of it, or `None` for anything else (another
+/// directive, a block, a quoted or unusual path, a `go` version go would refuse, a repeated
+/// line, no `module` line, a `Deprecated` comment, a character outside printable ASCII), which
+/// the whole grammar may accept or report: the caller cannot tell, and hands it on.
+pub fn parse_common(data: &[u8]) -> Option<GoMod> {
+    if !data
+        .iter()
+        .all(|&b| b == b'\n' || b == b'\t' || (b' '..=b'~').contains(&b))
+    {
+        return None;
+    }
+    let text = std::str::from_utf8(data).ok()?;
+    let mut out = GoMod::default();
+    for (i, line) in text.split('\n').enumerate() {
+        let (code, comment) = match line.find("//") {
+            Some(c) => line.split_at(c),
+            None => (line, ""),
+        };
+        if comment.contains("eprecated") {
+            return None;
+        }
+        let column = 1 + code.len() - code.trim_start_matches([' ', '\t']).len();
+        let mut words = code.split([' ', '\t']).filter(|w| !w.is_empty());
+        let Some(verb) = words.next() else {
+            continue;
+        };
+        let (Some(arg), None) = (words.next(), words.next()) else {
+            return None;
+        };
+        let pos = Pos {
+            line: i + 1,
+            column,
+        };
+        match verb {
+            "module" if out.module.is_none() => {
+                let plain = |b: u8| b.is_ascii_alphanumeric() || b"._~/+-".contains(&b);
+                if !arg.bytes().all(plain) || arg.contains("/*") {
+                    return None;
+                }
+                out.module = Some(Module {
+                    path: arg.to_string(),
+                    deprecated: None,
+                    pos,
+                });
+            }
+            "go" if out.go.is_none() && is_go_version(arg) => {
+                out.go = Some(GoDirective {
+                    version: arg.to_string(),
+                    pos,
+                });
+            }
+            _ => return None,
+        }
+    }
+    out.module.as_ref()?;
+    Some(out)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -837,6 +921,10 @@ struct Builder<'a> {
 }
 
 fn parse_to_file(file: &str, data: &[u8], mode: Mode) -> Result<GoMod, Vec<ParseError>> {
+    if !FULL_GRAMMAR {
+        // No error list: the callers' `ModError::Unsupported`.
+        return parse_common(data).ok_or_else(Vec::new);
+    }
     let stmts = Parser::new(file, data).parse_file().map_err(|e| vec![e])?;
     let mut b = Builder {
         file,
@@ -2173,6 +2261,81 @@ mod tests {
         }
     }
 
+    /// Without the grammar, `parse` and `parse_lax` read the common go.mod and nothing more.
+    #[test]
+    #[cfg(not(feature = "gomod-grammar"))]
+    fn without_the_grammar_only_the_common_go_mod_is_read() {
+        let m = parse("go.mod", b"module example.com/m\n\ngo 1.23\n").unwrap();
+        assert_eq!(m.module_path(), Some("example.com/m"));
+        assert_eq!(m.go_version(), Some("1.23"));
+        for src in [
+            "module m\nrequire x.com/y v1.0.0\n",
+            "go 1.23\n",
+            "module m\nfoo\n",
+        ] {
+            assert_eq!(
+                parse("go.mod", src.as_bytes()),
+                Err(ModError::Unsupported),
+                "{src:?}"
+            );
+            assert_eq!(
+                parse_lax("go.mod", src.as_bytes()),
+                Err(ModError::Unsupported)
+            );
+        }
+        // A go line newer than the go command is still refused in go's words.
+        let e = parse("go.mod", b"module m\ngo 1.99\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("go.mod requires go >= 1.99"), "{e}");
+    }
+
+    /// `parse_common` reads what it reads as the whole grammar does (positions included), and
+    /// hands on everything it does not read.
+    #[test]
+    fn common_go_mods_read_as_the_whole_grammar_reads_them() {
+        for src in [
+            "module example.com/hello\n\ngo 1.23.5\n",
+            "module example.com/m\ngo 1.23",
+            "// A module.\nmodule example.com/m // its path\n\n\tgo 1.21rc1//x\n",
+            "  module  a.b/c-d_e~f+g\n",
+            "go 1.22\nmodule m\n",
+        ] {
+            let common = parse_common(src.as_bytes()).unwrap_or_else(|| panic!("{src:?}"));
+            assert_eq!(
+                Ok(common),
+                parse_to_file("go.mod", src.as_bytes(), Mode::Strict),
+                "{src:?}"
+            );
+        }
+        for src in [
+            "",
+            "go 1.23\n",
+            "module m\nmodule m\n",
+            "module m\ngo 1.23\ngo 1.23\n",
+            "module \"m\"\n",
+            "module `m`\n",
+            "module m\ngo one.two\n",
+            "module m\ngo 01.23\n",
+            "module m\ngo 1.23 1.24\n",
+            "module\n",
+            "module m x\n",
+            "module m/*x*/\n",
+            "module m\nrequire x.com/y v1.0.0\n",
+            "module m\nreplace x.com/y => ./y\n",
+            "module m\ntoolchain go1.23.5\n",
+            "module m\ngodebug panicnil=1\n",
+            "module (\n\tm\n)\n",
+            "module m\r\ngo 1.23\r\n",
+            "\u{feff}module m\n",
+            "module m\u{e9}\n",
+            "// Deprecated: use n.\nmodule m\n",
+            "module m // Deprecated: use n.\n",
+        ] {
+            assert_eq!(parse_common(src.as_bytes()), None, "{src:?}");
+        }
+    }
+
     fn token() -> impl Strategy<Value = String> {
         prop_oneof![
             Just("module".to_string()),
@@ -2226,6 +2389,29 @@ mod tests {
                 }
             }
             let _ = parse_lax("go.mod", src.as_bytes());
+        }
+
+        /// Whatever `parse_common` reads, the whole grammar reads the same: lines made of a
+        /// directive, spacing, an argument and a comment, most of them ones it reads.
+        #[test]
+        fn common_reading_agrees(lines in proptest::collection::vec((
+            prop_oneof![Just(""), Just(" "), Just("\t"), Just("  \t")],
+            prop_oneof![Just("module"), Just("module"), Just("go"), Just("go"), Just("require"), Just("//"), Just("")],
+            prop_oneof![Just(" "), Just("\t"), Just(""), Just(" ( ")],
+            prop_oneof![
+                Just("example.com/m"), Just("m"), Just("a.b/c-d_e~f+g"), Just("1.23"), Just("1.23.5"),
+                Just("1.21rc1"), Just("1.0"), Just("01.2"), Just("\"m\""), Just("x/*y"), Just("é"),
+                Just("v1.0.0"), Just(""),
+            ].prop_map(String::from).boxed().prop_union("[a-z0-9./~+-]{1,6}".boxed()),
+            prop_oneof![Just(""), Just(""), Just(" // note"), Just("//x"), Just(" // Deprecated: y"), Just(" z")],
+        ), 0..6)) {
+            let src: String = lines
+                .iter()
+                .map(|(a, b, c, d, e)| format!("{a}{b}{c}{d}{e}\n"))
+                .collect();
+            if let Some(common) = parse_common(src.as_bytes()) {
+                prop_assert_eq!(Ok(common), parse_to_file("go.mod", src.as_bytes(), Mode::Strict), "{:?}", src);
+            }
         }
 
         /// The one-pass check of plain paths accepts only what x/mod's step-by-step check

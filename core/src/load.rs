@@ -208,6 +208,14 @@ impl fmt::Display for LoadErrors {
     }
 }
 
+impl LoadErrors {
+    /// Whether the load stopped at a `go.mod` this build of core does not read: built without
+    /// its `gomod-grammar` feature, at one beyond [`gomod::parse_common`] ([`gomod::UNSUPPORTED`]).
+    pub fn needs_gomod_grammar(&self) -> bool {
+        !gomod::FULL_GRAMMAR && self.errors.iter().any(|e| e.message == gomod::UNSUPPORTED)
+    }
+}
+
 impl std::error::Error for LoadErrors {}
 
 impl From<LoadError> for LoadErrors {
@@ -3116,6 +3124,36 @@ mod tests {
             ),
             Err(e) => e.to_string(),
         }
+    }
+
+    /// Without `gomod-grammar` (the page's first module) a go.mod beyond a `module` and a `go`
+    /// line stops the load with the error the page hands to its full module, and nothing else
+    /// does (`./dev test` runs this without default features).
+    #[test]
+    #[cfg(not(feature = "gomod-grammar"))]
+    fn without_the_gomod_grammar_a_richer_go_mod_is_handed_on() {
+        let main = ("main.go", "package main\n\nfunc main() {}\n");
+        let graph = include_str!("../data/std-go1.23.5-linux-amd64-cgo1.txt");
+        crate::stdlib::StdLib::provide(graph.to_string()).expect("the std graph");
+        let req = LoadRequest {
+            patterns: vec![".".into()],
+            ..LoadRequest::default()
+        };
+        for gomod in [
+            "module m\n\nrequire x.com/y v1.0.0\n",
+            "module m\ngo 1.23\ntoolchain go1.23.5\n",
+            "module m\ngo one.two\n",
+            "// Deprecated: no.\nmodule m\n",
+        ] {
+            let e = load(&ws(&[("go.mod", gomod), main]), &req)
+                .err()
+                .expect(gomod);
+            assert!(e.needs_gomod_grammar(), "{gomod:?}: {e}");
+            assert_eq!(e.to_string(), gomod::UNSUPPORTED);
+        }
+        // A common go.mod loads.
+        let l = load(&ws(&[("go.mod", "module m\ngo 1.23\n"), main]), &req).expect("loads");
+        assert_eq!(l.input.modules[0].path, "m");
     }
 
     #[test]

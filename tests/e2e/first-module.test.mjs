@@ -73,6 +73,29 @@ test("the first module builds, the full one is prefetched when idle, and the fir
   assert.match(await page.textContent("#compare"), /#1/);
   assert.match(await page.textContent("#compare"), /#2/);
   await page.screenshot({ path: screenshotPath("first-module-second-build"), fullPage: true });
+
+  // The first module reads a go.mod of a `module` and a `go` line (every sample's) and hands
+  // a richer one to the full module (engine.js builds again there, as for -work), before it
+  // reads or writes anything; the full module builds it.
+  const gomodBuild = (bindings) => page.evaluate(async (which) => {
+    const m = which === "first" ? window.wasmBindings : await import(new URL("buildlab-web-full.js", document.baseURI).href);
+    if (which !== "first") await m.default();
+    const lab = await m.Lab.open(`e2e-gomod-${which}`);
+    lab.loadFiles([
+      { path: "go.mod", text: "module example.com/app\n\ngo 1.23\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ./lib\n" },
+      { path: "main.go", text: 'package main\n\nimport "example.com/lib"\n\nfunc main() { lib.F() }\n' },
+      { path: "lib/go.mod", text: "module example.com/lib\n\ngo 1.23\n" },
+      { path: "lib/lib.go", text: "package lib\n\nfunc F() {}\n" },
+    ]);
+    try {
+      const r = await lab.build({ argv: ["go", "build", "."], cpus: 2 }, () => {});
+      return `exit ${r.exitCode}: ${r.compiled.filter((p) => p.startsWith("example.com/")).join(" ")}`;
+    } catch (e) {
+      return e.message || String(e);
+    }
+  }, bindings);
+  assert.equal(await gomodBuild("first"), "this module has no -work tree, build settings, cgo commands nor go.mod's whole grammar: the page loads the full module for them");
+  assert.equal(await gomodBuild("full"), "exit 0: example.com/app example.com/lib");
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -39,8 +39,8 @@ use std::rc::Rc;
 #[cfg(feature = "extras")]
 use buildlab_core::cache::{du_size, human_size, DirCache};
 use buildlab_core::cache::{gocache_dir, UnixNanos};
-use buildlab_core::workspace::Workspace;
 use buildlab_core::transcript;
+use buildlab_core::workspace::Workspace;
 use wasm_bindgen::prelude::*;
 
 use crate::session::Session;
@@ -158,11 +158,12 @@ const NO_REAL_BUILD: &str =
     "this module has no real toolchain: the page loads the full module for it";
 
 /// Why the first-load module refuses a simulated build that needs what only the full module has
-/// (`-work`'s tree, the build settings, cgo's commands: [`session::needs_full_module`]). `www/src/engine.js` knows
-/// this text: it loads the full module and builds again.
+/// (`-work`'s tree, the build settings, cgo's commands: [`session::needs_full_module`]; a
+/// `go.mod` beyond a `module` and a `go` line: `LoadErrors::needs_gomod_grammar`).
+/// `www/src/engine.js` knows this text: it loads the full module and builds again.
 #[cfg(not(feature = "extras"))]
 const NEEDS_FULL_MODULE: &str =
-    "this module has no -work tree, build settings nor cgo commands: the page loads the full module for them";
+    "this module has no -work tree, build settings, cgo commands nor go.mod's whole grammar: the page loads the full module for them";
 
 /// A Buildlab session: a workspace, its plan, and the build cache in IndexedDB (or in memory
 /// after a quota failure). Methods that touch IndexedDB return promises.
@@ -418,6 +419,11 @@ impl Lab {
                     run
                 }
                 Err(f) => {
+                    // Before anything was read or written: the full module reads this go.mod.
+                    #[cfg(not(feature = "extras"))]
+                    if matches!(&f, session::PlanFailure::Load(e) if e.needs_gomod_grammar()) {
+                        return Err(JsError::new(NEEDS_FULL_MODULE));
+                    }
                     let plan = dto::Plan::failed(&f);
                     // go's builder printed `WORK=` before it loaded anything.
                     let work = session::work_dir(now());

@@ -48,8 +48,8 @@ import { Helper } from "./helper.js";
  */
 const FULL_MODULE = "buildlab-web-full.js";
 
-/** The first module's refusal of a build that needs `-work`'s tree or cgo's commands (web/src/lib.rs). */
-const NEEDS_FULL_MODULE = "this module has no -work tree, build settings nor cgo commands: the page loads the full module for them";
+/** The first module's refusal of a build that needs what only the full module has (web/src/lib.rs NEEDS_FULL_MODULE). */
+const NEEDS_FULL_MODULE = "this module has no -work tree, build settings, cgo commands nor go.mod's whole grammar: the page loads the full module for them";
 
 /**
  * What only the full module serves: the first module is the first build and nothing else. The
