@@ -7,8 +7,8 @@
 //! One Buildlab flag rides along: `--real` (run the real Go tools). Hosts that cannot honour it
 //! (the page) reject it as go rejects any unknown flag ([`BuildFlags::reject_real`]).
 //!
-//! The flags that change what is built are gathered in [`BuildSettings`]: `-trimpath`, `-tags`
-//! and the per-package `-gcflags`, `-asmflags` and `-ldflags` (go's `load.PerPackageFlag`: a
+//! The flags that change what is built are gathered in [`BuildSettings`]: `-trimpath`, `-tags`,
+//! `-mod` and the per-package `-gcflags`, `-asmflags` and `-ldflags` (go's `load.PerPackageFlag`: a
 //! value `-N -l` is for the packages named on the command line, `PATTERN=-N -l` for the packages
 //! the pattern matches, the last matching value wins). The loader carries them into the plan.
 //!
@@ -60,6 +60,8 @@ pub struct BuildSettings {
     pub ldflags: PerPackageFlag,
     /// Without [`SETTINGS`]: `-tags` or a per-package flag was given (and not parsed).
     pub unparsed: bool,
+    /// `-mod`: how go may use `go.mod` and the vendor directory.
+    pub mod_flag: ModFlag,
     /// With [`SETTINGS`]: every one of these flags as given, in order, each one word
     /// (`-trimpath=true`, `-gcflags=all=-N -l`): parsed again, they give these settings (what
     /// the page sends the helper, [`BuildSettings::args`]).
@@ -69,7 +71,11 @@ pub struct BuildSettings {
 impl BuildSettings {
     /// Whether none was given: a plain `go build`.
     pub fn is_default(&self) -> bool {
-        !self.trimpath && self.tags.is_empty() && !self.has_package_flags() && !self.unparsed
+        !self.trimpath
+            && self.tags.is_empty()
+            && !self.has_package_flags()
+            && !self.unparsed
+            && self.mod_flag == ModFlag::Unset
     }
 
     /// Whether any per-package flag was given (a plain build skips matching them).
@@ -80,6 +86,29 @@ impl BuildSettings {
     /// The flags as words that [`BuildFlags::parse`] turns back into these settings.
     pub fn args(&self) -> &[String] {
         &self.given
+    }
+}
+
+/// `-mod` (go's `cfg.BuildMod` as the flag sets it): unset (or `-mod=`) lets go choose,
+/// `readonly` unless a vendor directory is there to use.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ModFlag {
+    #[default]
+    Unset,
+    Mod,
+    Readonly,
+    Vendor,
+}
+
+impl ModFlag {
+    /// The flag's value as go names it (`cfg.BuildMod`), `""` when unset.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModFlag::Unset => "",
+            ModFlag::Mod => "mod",
+            ModFlag::Readonly => "readonly",
+            ModFlag::Vendor => "vendor",
+        }
     }
 }
 
@@ -207,6 +236,10 @@ impl BuildFlags {
     /// Parses the words after `go build`.
     pub fn parse(args: &[String]) -> Result<BuildFlags, FlagError> {
         let mut f = BuildFlags::default();
+        // Checked once every flag is parsed, as go's `BuildInit` does (`-mod` before `-p`): a
+        // usage error later on the line comes first.
+        let mut mod_value: Option<String> = None;
+        let mut p_value: Option<i64> = None;
         let mut it = args.iter();
         while let Some(arg) = it.next() {
             if arg == "--" {
@@ -265,7 +298,7 @@ impl BuildFlags {
                         )))
                     }
                 },
-                "tags" | "gcflags" | "asmflags" | "ldflags" => {
+                "tags" | "gcflags" | "asmflags" | "ldflags" | "mod" => {
                     let value = match inline {
                         Some(v) => v,
                         None => it
@@ -275,6 +308,11 @@ impl BuildFlags {
                     let s = &mut f.settings;
                     if !SETTINGS {
                         s.unparsed = true;
+                        continue;
+                    }
+                    if name == "mod" {
+                        mod_value = Some(value.to_string());
+                        s.given.push(format!("-mod={value}"));
                         continue;
                     }
                     let set = match name {
@@ -302,7 +340,7 @@ impl BuildFlags {
                     if name == "o" {
                         f.o = Some(value);
                     } else {
-                        f.p = Some(parse_p(&value)?);
+                        p_value = Some(parse_p(&value)?);
                     }
                 }
                 _ => return Err(usage(format!("flag provided but not defined: -{name}"))),
@@ -310,6 +348,30 @@ impl BuildFlags {
         }
         if f.patterns.is_empty() {
             f.patterns.push(".".into());
+        }
+        if let Some(v) = mod_value {
+            f.settings.mod_flag =
+                match v.as_str() {
+                    "" => ModFlag::Unset,
+                    "mod" => ModFlag::Mod,
+                    "readonly" => ModFlag::Readonly,
+                    "vendor" => ModFlag::Vendor,
+                    _ => return Err(FlagError(
+                        format!(
+                            "-mod={v} not supported (can be '', 'mod', 'readonly', or 'vendor')"
+                        ),
+                        1,
+                    )),
+                };
+        }
+        if let Some(n) = p_value {
+            if n <= 0 {
+                return Err(FlagError(
+                    format!("go: -p must be a positive integer: {n}"),
+                    1,
+                ));
+            }
+            f.p = Some(n as usize);
         }
         Ok(f)
     }
@@ -349,9 +411,9 @@ impl BuildFlags {
     }
 }
 
-/// `-p`'s value: an integer (the flag package's error otherwise), then positive (cmd/go's check,
-/// exit status 1).
-fn parse_p(value: &str) -> Result<usize, FlagError> {
+/// `-p`'s value: an integer (the flag package's error otherwise; whether it is positive is
+/// cmd/go's later check, in [`BuildFlags::parse`]).
+fn parse_p(value: &str) -> Result<i64, FlagError> {
     let n: i64 = value.parse().map_err(|e: std::num::ParseIntError| {
         let why = match e.kind() {
             std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => {
@@ -364,13 +426,7 @@ fn parse_p(value: &str) -> Result<usize, FlagError> {
             go_quote(value.as_bytes())
         ))
     })?;
-    if n <= 0 {
-        return Err(FlagError(
-            format!("go: -p must be a positive integer: {n}"),
-            1,
-        ));
-    }
-    Ok(n as usize)
+    Ok(n)
 }
 
 #[cfg(test)]

@@ -288,6 +288,11 @@ pub fn newer_than_local(v: &str) -> bool {
     gover_key(v) > gover_key(local_version())
 }
 
+/// `gover.Compare(v, min) >= 0`.
+pub fn go_at_least(v: &str, min: &str) -> bool {
+    gover_key(v) >= gover_key(min)
+}
+
 /// `gover.Compare(v, gover.GoStrictVersion) >= 0`: from go1.21 a module's `go` line is a
 /// requirement on the go command.
 pub fn strict_go_version(v: &str) -> bool {

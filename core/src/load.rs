@@ -22,8 +22,11 @@
 //!
 //! What it deliberately does not do: it reads no disk and no module cache (a required module
 //! without a directory replacement is unavailable, and importing from it fails as go 1.23 fails
-//! with `GOPROXY=off` and an empty cache), it knows no `go.work`, vendoring, `-mod` flags, GOPATH
-//! mode or test packages, and it does not type-check: compile errors belong to the compiler.
+//! with `GOPROXY=off` and an empty cache), it knows no `go.work`, GOPATH mode or test packages,
+//! and it does not type-check: compile errors belong to the compiler. Of `-mod` and vendor
+//! directories it knows what go decides before it reads a vendored package ([`Lookup`]: the
+//! mode, the consistency of an empty `vendor/modules.txt` with `go.mod`, how a missing package
+//! is then reported); a vendor directory that holds modules is refused in so many words.
 
 mod embed;
 mod godebug;
@@ -36,7 +39,7 @@ use crate::constraint::{
     classify_dir, BuildContext, DirError, DirFiles, DirImports, DirName, FileError, FileRole,
     OtherKind,
 };
-use crate::goflags::{BuildSettings, SETTINGS};
+use crate::goflags::{BuildSettings, ModFlag, SETTINGS};
 use crate::gomod::{self, GoMod, ReplaceTarget};
 use crate::plan::{go_quote, BuildMode, ModuleInfo, PkgMore, PkgNode, PlanInput};
 use crate::scan::HeaderError;
@@ -268,7 +271,7 @@ fn load_for(ws: &Workspace, req: &LoadRequest) -> Result<Loaded, LoadErrors> {
         root: req.module_root_display.trim_end_matches('/').to_string(),
         cwd: clean_rel(&req.cwd).unwrap_or_default(),
     };
-    let modules = Modules::find(ws, &tree, &paths)?;
+    let modules = Modules::find(ws, &tree, &paths, req.settings.mod_flag)?;
     let mut l = Loader {
         ws,
         tree: &tree,
@@ -780,6 +783,35 @@ struct Modules {
     sums: Vec<String>,
     main_go_version: String,
     godebug: Vec<(String, String)>,
+    /// How imports outside the build list fail (see [`Modules::missing`]).
+    lookup: Lookup,
+}
+
+/// `cfg.BuildMod` as modload settles it, and why (`cfg.BuildModReason`): what a missing
+/// package's error says.
+#[derive(Default)]
+struct Lookup {
+    /// `-mod=mod`: go would look the package up (with `GOPROXY=off`, in vain).
+    query: bool,
+    /// `-mod` was given (go then says only that lookups are disabled).
+    explicit: bool,
+    /// `readonly` or `vendor`.
+    mode: &'static str,
+    /// Why go chose the mode, when a vendor directory was there to consider.
+    reason: Option<String>,
+    /// What go prints on stderr as it resolves imports, before the errors (`-mod=mod`: `go:
+    /// finding module for package P`, `go: downloading M V`; vendor mode: a vendored package it
+    /// ignores); each once, in the order met.
+    said: std::cell::RefCell<Vec<String>>,
+}
+
+impl Lookup {
+    fn say(&self, line: String) {
+        let mut said = self.said.borrow_mut();
+        if !said.contains(&line) {
+            said.push(line);
+        }
+    }
 }
 
 /// Where `path` is in a vector sorted by module path (`Ok`), or where it would go (`Err`).
@@ -807,8 +839,100 @@ fn find_embed(embeds: &[(String, At<'_>)], pattern: &str) -> Result<usize, usize
     embeds.binary_search_by(|(k, _)| k.as_str().cmp(pattern))
 }
 
+impl Lookup {
+    /// modload's `setDefaultBuildMod` and, in vendor mode, `checkVendorConsistency` for the
+    /// main module at `root`. Buildlab reads no vendored packages: a vendor directory with
+    /// anything in it (or a `modules.txt` that lists something) used in vendor mode is refused in
+    /// so many words; an empty one is what go checks against the requirements and replacements.
+    fn settle(
+        ws: &Workspace,
+        tree: &Tree,
+        paths: &Paths,
+        root: &str,
+        main: &GoMod,
+        flag: ModFlag,
+    ) -> Result<Lookup, LoadError> {
+        let mut l = Lookup {
+            query: flag == ModFlag::Mod,
+            explicit: flag != ModFlag::Unset,
+            mode: if flag == ModFlag::Vendor {
+                "vendor"
+            } else {
+                "readonly"
+            },
+            reason: None,
+            said: Default::default(),
+        };
+        let vendor = join(root, "vendor");
+        let go = main.go_version();
+        if flag == ModFlag::Unset && tree.is_dir(&vendor) {
+            match go {
+                Some(v) if gomod::go_at_least(v, "1.14") => {
+                    l.mode = "vendor";
+                    l.reason = Some(
+                        "Go version in go.mod is at least 1.14 and vendor directory exists.".into(),
+                    );
+                }
+                v => {
+                    let v = v.unwrap_or("unspecified");
+                    l.reason = Some(format!(
+                        "Go version in go.mod is {v}, so vendor directory was not used."
+                    ));
+                }
+            }
+        }
+        if l.mode != "vendor" {
+            return Ok(l);
+        }
+        // What modules.txt lists is what go would build from: Buildlab reads no vendored
+        // module (a vendored package an import reaches is refused in `Loader::resolve`).
+        let listed = ws
+            .get(&join(&vendor, "modules.txt"))
+            .is_some_and(|d| d.iter().any(|b| !b.is_ascii_whitespace()));
+        if listed {
+            return Err(LoadError::plain(format!(
+                "buildlab: -mod=vendor: {}/modules.txt lists vendored modules, and Buildlab does not build from a vendor directory; build with -mod=mod or -mod=readonly",
+                paths.short(&vendor)
+            )));
+        }
+        // Before go 1.14, modules.txt did not say enough to check against (go checks only what
+        // an empty one cannot contradict).
+        if !go.is_some_and(|v| gomod::go_at_least(v, "1.14")) {
+            return Ok(l);
+        }
+        let mut errs = String::new();
+        for r in main.requires() {
+            errs.push_str(&format!(
+                "\n\t{}@{}: is explicitly required in go.mod, but not marked as explicit in vendor/modules.txt",
+                r.path, r.version
+            ));
+        }
+        for r in &main.replace {
+            let old = match &r.old_version {
+                Some(v) => format!("{}@{v}", r.old_path),
+                None => r.old_path.clone(),
+            };
+            errs.push_str(&format!(
+                "\n\t{old}: is replaced in go.mod, but not marked as replaced in vendor/modules.txt"
+            ));
+        }
+        if errs.is_empty() {
+            return Ok(l);
+        }
+        Err(LoadError::plain(format!(
+            "go: inconsistent vendoring in {}:{errs}\n\n\tTo ignore the vendor directory, use -mod=readonly or -mod=mod.\n\tTo sync the vendor directory, run:\n\t\tgo mod vendor",
+            paths.abs(root)
+        )))
+    }
+}
+
 impl Modules {
-    fn find(ws: &Workspace, tree: &Tree, paths: &Paths) -> Result<Modules, LoadError> {
+    fn find(
+        ws: &Workspace,
+        tree: &Tree,
+        paths: &Paths,
+        mod_flag: ModFlag,
+    ) -> Result<Modules, LoadError> {
         // Walk up from the working directory to the first go.mod.
         let mut dir = paths.cwd.clone();
         let root = loop {
@@ -824,6 +948,7 @@ impl Modules {
                     sums: Vec::new(),
                     main_go_version: String::new(),
                     godebug: Vec::new(),
+                    lookup: Lookup::default(),
                 });
             }
             dir = split(&dir).0.to_string();
@@ -850,6 +975,7 @@ impl Modules {
         }
         let main_path = main.module_path().unwrap_or_default().to_string();
         let main_go = main.go_version().unwrap_or("").to_string();
+        let lookup = Lookup::settle(ws, tree, paths, &root, &main, mod_flag)?;
         let mut list = vec![Module {
             info: ModuleInfo {
                 path: main_path,
@@ -866,9 +992,13 @@ impl Modules {
         // Three small maps by module path, as sorted vectors (`by_path`): their own B-tree types
         // would each add insert, search and remove code to the page's wasm.
         let mut required: Vec<(String, String)> = Vec::new();
+        // In vendor mode go's build list is vendor/modules.txt's (`Lookup::settle` let none
+        // through): the requirements' go.mod files are not read.
+        let vendor = lookup.mode == "vendor";
         let mut queue: Vec<(String, String)> = main
             .requires()
             .iter()
+            .filter(|_| !vendor)
             .map(|r| (r.path.clone(), r.version.clone()))
             .collect();
         let mut available: Vec<(String, Module)> = Vec::new();
@@ -956,6 +1086,7 @@ impl Modules {
                 .iter()
                 .map(|g| (g.key.clone(), g.value.clone()))
                 .collect(),
+            lookup,
         })
     }
 
@@ -1418,6 +1549,21 @@ impl<'a> Loader<'a> {
             }
         }
         crate::gomod::check_import_path(path)?;
+        // -mod=vendor: a package in the vendor directory is built only when vendor/modules.txt
+        // lists it (`Lookup::settle` lets no listing through); go says it ignores it.
+        if self.mods.lookup.mode == "vendor" {
+            if let Some(m) = self.mods.main() {
+                if self
+                    .tree
+                    .go_dir(&join(&join(&m.root, "vendor"), path))
+                    .is_some()
+                {
+                    self.mods.lookup.say(format!(
+                        "go: ignoring package {path} which exists in the vendor directory but is missing from vendor/modules.txt. To sync the vendor directory run go mod vendor."
+                    ));
+                }
+            }
+        }
         // The available module with the longest path that is a prefix of `path`.
         let mut best: Option<(usize, &'a str, &'a Entries<'a>)> = None;
         let tree: &'a Tree<'a> = self.tree;
@@ -1457,9 +1603,16 @@ impl<'a> Loader<'a> {
             .filter(|(mp, _)| path == mp || path.starts_with(&format!("{mp}/")))
             .collect();
         if !providers.is_empty() {
-            if providers
-                .iter()
-                .all(|(p, v)| self.mods.sums.binary_search(&format!("{p} {v}")).is_ok())
+            // -mod=mod: go downloads the providers (go.sum or not), in vain.
+            if self.mods.lookup.query {
+                for (p, v) in &providers {
+                    self.mods.lookup.say(format!("go: downloading {p} {v}"));
+                }
+            }
+            if self.mods.lookup.query
+                || providers
+                    .iter()
+                    .all(|(p, v)| self.mods.sums.binary_search(&format!("{p} {v}")).is_ok())
             {
                 return Err("module lookup disabled by GOPROXY=off".into());
             }
@@ -1490,9 +1643,26 @@ impl<'a> Loader<'a> {
                 "no required module provides package {path}: {NO_GO_MOD}"
             ));
         }
-        Err(format!(
-            "no required module provides package {path}; to add it:\n\tgo get {path}"
-        ))
+        let l = &self.mods.lookup;
+        if l.query {
+            l.say(format!("go: finding module for package {path}"));
+            return Err(format!(
+                "cannot find module providing package {path}: module lookup disabled by GOPROXY=off"
+            ));
+        }
+        if !l.explicit && l.reason.is_none() {
+            return Err(format!(
+                "no required module provides package {path}; to add it:\n\tgo get {path}"
+            ));
+        }
+        let mut msg = format!(
+            "cannot find module providing package {path}: import lookup disabled by -mod={}",
+            l.mode
+        );
+        if let Some(r) = l.reason.as_ref().filter(|_| !l.explicit) {
+            msg.push_str(&format!("\n\t({r})"));
+        }
+        Err(msg)
     }
 
     // -- loadImport -------------------------------------------------------------------------
@@ -2634,6 +2804,8 @@ impl<'a> Loader<'a> {
         // A package without non-test files is no load error: its build action fails when it
         // runs (`PkgMore::build_error`), unless omitTestOnly leaves it out below.
         if !errors.is_empty() {
+            let said = std::mem::take(&mut *self.mods.lookup.said.borrow_mut());
+            let warnings = said.into_iter().chain(warnings).collect();
             return Err(LoadErrors { errors, warnings });
         }
         // omitTestOnly: packages matched only by a wildcard with no non-test files are not built.
@@ -2648,6 +2820,8 @@ impl<'a> Loader<'a> {
         } else {
             self.package_list(&roots)
         };
+        let said = std::mem::take(&mut *self.mods.lookup.said.borrow_mut());
+        let warnings = said.into_iter().chain(warnings).collect();
         Ok(self.into_loaded(list, roots, warnings))
     }
 

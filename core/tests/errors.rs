@@ -648,3 +648,99 @@ fn root_paths(l: &Loaded) -> Vec<&str> {
         .map(|&r| l.input.packages[r].import_path.as_str())
         .collect()
 }
+
+/// `-mod` as go 1.23.5 takes it (each text checked with `go build -n ARGS .` in the module): a
+/// value it does not know is refused after every flag is parsed (exit 1); a missing package is
+/// reported in the words of the mode go settled on (and why, when a vendor directory was there
+/// to consider); vendor mode, given or chosen for a `go 1.14`+ module with a `vendor`
+/// directory, first checks the requirements and replacements against `vendor/modules.txt`.
+/// Buildlab builds no vendored modules: a vendor directory with any in it is refused in so many
+/// words.
+#[test]
+fn mod_flag_and_vendor_directories_are_go_s() {
+    use buildlab_core::goflags::BuildFlags;
+    use buildlab_core::workspace::Workspace;
+    let flags =
+        |args: &[&str]| BuildFlags::parse(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    for (args, want) in [
+        (
+            &["-mod=bogus", "."][..],
+            "-mod=bogus not supported (can be '', 'mod', 'readonly', or 'vendor')",
+        ),
+        (
+            &["-mod", "."],
+            "-mod=. not supported (can be '', 'mod', 'readonly', or 'vendor')",
+        ),
+        (
+            &["-p", "0", "-mod=bogus", "."],
+            "-mod=bogus not supported (can be '', 'mod', 'readonly', or 'vendor')",
+        ),
+    ] {
+        let e = flags(args).unwrap_err();
+        assert_eq!((e.0.as_str(), e.1), (want, 1), "{args:?}");
+    }
+    // A usage error anywhere on the line comes first (go parses every flag before it checks).
+    assert_eq!(flags(&["-mod=bogus", "-zzz", "."]).unwrap_err().1, 2);
+    assert_eq!(flags(&["-p", "0", "-zzz", "."]).unwrap_err().1, 2);
+
+    const MISSING: &str =
+        "package main\n\nimport \"example.com/nope\"\n\nfunc main() { nope.F() }\n";
+    const GO123: &str = "module example.com/hello\n\ngo 1.23.5\n";
+    const REPLACE: &str = "module example.com/replace\n\ngo 1.22\n\nrequire example.com/greet v1.2.3\n\nreplace example.com/greet v1.2.3 => ./greet\n";
+    let inconsistent = "go: inconsistent vendoring in /tmp/m:\n\
+        \texample.com/greet@v1.2.3: is explicitly required in go.mod, but not marked as explicit in vendor/modules.txt\n\
+        \texample.com/greet@v1.2.3: is replaced in go.mod, but not marked as replaced in vendor/modules.txt\n\n\
+        \tTo ignore the vendor directory, use -mod=readonly or -mod=mod.\n\
+        \tTo sync the vendor directory, run:\n\t\tgo mod vendor";
+    let greet = [
+        ("greet/go.mod", "module example.com/greet\n\ngo 1.18\n"),
+        ("greet/greet.go", "package greet\n\nfunc Hi() {}\n"),
+        (
+            "main.go",
+            "package main\n\nimport \"example.com/greet\"\n\nfunc main() { greet.Hi() }\n",
+        ),
+    ];
+    let replace113 = REPLACE.replace("go 1.22", "go 1.13");
+    let cases: Vec<(Vec<(&str, &str)>, &[&str], &str)> = vec![
+        (vec![("go.mod", GO123), ("main.go", MISSING)], &[], "main.go:3:8: no required module provides package example.com/nope; to add it:\n\tgo get example.com/nope"),
+        (vec![("go.mod", GO123), ("main.go", MISSING)], &["-mod=readonly"], "main.go:3:8: cannot find module providing package example.com/nope: import lookup disabled by -mod=readonly"),
+        (vec![("go.mod", GO123), ("main.go", MISSING)], &["-mod=vendor"], "main.go:3:8: cannot find module providing package example.com/nope: import lookup disabled by -mod=vendor"),
+        (vec![("go.mod", GO123), ("main.go", MISSING)], &["-mod=mod"], "go: finding module for package example.com/nope\nmain.go:3:8: cannot find module providing package example.com/nope: module lookup disabled by GOPROXY=off"),
+        // A vendor directory (an empty modules.txt): used from go 1.14, and said so.
+        (vec![("go.mod", GO123), ("main.go", MISSING), ("vendor/modules.txt", "")], &[], "main.go:3:8: cannot find module providing package example.com/nope: import lookup disabled by -mod=vendor\n\t(Go version in go.mod is at least 1.14 and vendor directory exists.)"),
+        (vec![("go.mod", "module example.com/hello\n\ngo 1.13\n"), ("main.go", MISSING), ("vendor/modules.txt", "")], &[], "main.go:3:8: cannot find module providing package example.com/nope: import lookup disabled by -mod=readonly\n\t(Go version in go.mod is 1.13, so vendor directory was not used.)"),
+        (vec![("go.mod", "module example.com/hello\n"), ("main.go", MISSING), ("vendor/modules.txt", "")], &[], "main.go:3:8: cannot find module providing package example.com/nope: import lookup disabled by -mod=readonly\n\t(Go version in go.mod is unspecified, so vendor directory was not used.)"),
+        (vec![("go.mod", GO123), ("main.go", MISSING), ("vendor/modules.txt", "")], &["-mod=mod"], "go: finding module for package example.com/nope\nmain.go:3:8: cannot find module providing package example.com/nope: module lookup disabled by GOPROXY=off"),
+        // Requirements and replacements an empty vendor directory does not list.
+        ([greet.to_vec(), vec![("go.mod", REPLACE)]].concat(), &["-mod=vendor"], inconsistent),
+        ([greet.to_vec(), vec![("go.mod", REPLACE), ("vendor/modules.txt", "\n")]].concat(), &[], inconsistent),
+        ([greet.to_vec(), vec![("go.mod", REPLACE), ("vendor/modules.txt", "")]].concat(), &["-mod=mod"], ""),
+        ([greet.to_vec(), vec![("go.mod", REPLACE)]].concat(), &["-mod=readonly"], ""),
+        // Before go 1.14 nothing is checked; the import is then not looked up.
+        ([greet.to_vec(), vec![("go.mod", replace113.as_str())]].concat(), &["-mod=vendor"], "main.go:3:8: cannot find module providing package example.com/greet: import lookup disabled by -mod=vendor"),
+        // A required module without a directory: -mod=mod downloads it, in vain.
+        (vec![("go.mod", "module example.com/hello\n\ngo 1.23.5\n\nrequire example.com/x v1.0.0\n"), ("main.go", "package main\n\nimport \"example.com/x\"\n\nfunc main() { x.F() }\n")], &["-mod=mod"], "go: downloading example.com/x v1.0.0\nmain.go:3:8: module lookup disabled by GOPROXY=off"),
+        // Vendored modules: Buildlab's own refusal.
+        ([greet.to_vec(), vec![("go.mod", REPLACE), ("vendor/modules.txt", "# example.com/greet v1.2.3 => ./greet\n## explicit\n")]].concat(), &[], "buildlab: -mod=vendor: vendor/modules.txt lists vendored modules, and Buildlab does not build from a vendor directory; build with -mod=mod or -mod=readonly"),
+        (vec![("go.mod", GO123), ("main.go", "package main\n\nimport \"v\"\n\nfunc main() { v.F() }\n"), ("vendor/v/v.go", "package v\n\nfunc F() {}\n")], &[], "go: ignoring package v which exists in the vendor directory but is missing from vendor/modules.txt. To sync the vendor directory run go mod vendor.\nmain.go:3:8: package v is not in std (/usr/lib/go-1.23/src/v)"),
+    ];
+    for (files, args, want) in &cases {
+        let mut ws = Workspace::new();
+        for (path, text) in files {
+            ws.insert(path, *text).unwrap();
+        }
+        let mut argv: Vec<&str> = args.to_vec();
+        argv.push(".");
+        let f = flags(&argv).unwrap();
+        let req = LoadRequest {
+            patterns: f.patterns.clone(),
+            module_root_display: "/tmp/m".into(),
+            settings: f.settings.clone(),
+            ..LoadRequest::default()
+        };
+        match load(&ws, &req) {
+            Ok(_) => assert_eq!(*want, "", "{files:?} {args:?}: loaded"),
+            Err(e) => assert_eq!(e.to_string(), *want, "{files:?} {args:?}"),
+        }
+    }
+}

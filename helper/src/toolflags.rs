@@ -1,5 +1,5 @@
 //! The build settings the API takes from the page (`-trimpath`, `-tags`, `-gcflags`,
-//! `-asmflags`, `-ldflags`), and what it refuses among them.
+//! `-asmflags`, `-ldflags`, `-mod`), and what it refuses among them.
 //!
 //! The page sends them as the words it parsed (`BuildSettings::args`: one word a flag,
 //! `-gcflags=all=-N -l`); the helper parses them again with core's parser, so that it plans what
@@ -70,12 +70,14 @@ pub fn parse(words: &[String]) -> Result<BuildSettings, String> {
             ));
         }
         let name = w.split_once('=').map_or(w.as_str(), |(n, _)| n);
-        let whole =
-            matches!(name, "-tags" | "-gcflags" | "-asmflags" | "-ldflags") && w.len() > name.len();
+        let whole = matches!(
+            name,
+            "-tags" | "-gcflags" | "-asmflags" | "-ldflags" | "-mod"
+        ) && w.len() > name.len();
         if !(whole || name == "-trimpath") {
             return Err(format!(
-                "flags.settings: {w:?}: only -trimpath, -tags=…, -gcflags=…, -asmflags=… and \
-                 -ldflags=… are taken, each one word"
+                "flags.settings: {w:?}: only -trimpath, -tags=…, -gcflags=…, -asmflags=…, \
+                 -ldflags=… and -mod=… are taken, each one word"
             ));
         }
     }
@@ -146,9 +148,14 @@ mod tests {
             "-gcflags=./edition=-m=2 -live",
             "-asmflags=-D GOOS_x -S",
             "-ldflags=-s -w -X main.version=1.2 -X=main.who=me",
+            "-mod=mod",
         ]))
         .unwrap();
         assert!(s.trimpath);
+        assert_eq!(s.mod_flag, buildlab_core::goflags::ModFlag::Mod);
+        // go's own refusal of a -mod value, in its words.
+        let e = parse(&words(&["-mod=bogus"])).unwrap_err();
+        assert_eq!(e, "-mod=bogus not supported (can be '', 'mod', 'readonly', or 'vendor')");
         assert_eq!(s.tags, ["pro", "beta"]);
         assert_eq!(s.gcflags.values.len(), 2);
         assert_eq!(
