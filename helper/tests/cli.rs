@@ -177,6 +177,20 @@ fn cli_env_real_and_flag_errors() {
         (p0.status, p0.stderr.as_str()),
         (1, "go: -p must be a positive integer: 0\n")
     );
+    // -mod: a value go does not know, exit 1 before WORK=; the known ones build hello as a
+    // plain build does (no vendor directory, nothing to look up).
+    let bogus = s.run(&["build", "-x", "-mod=bogus"]);
+    assert_eq!(
+        (bogus.status, bogus.stderr.as_str()),
+        (
+            1,
+            "-mod=bogus not supported (can be '', 'mod', 'readonly', or 'vendor')\n"
+        )
+    );
+    for m in ["-mod=mod", "-mod=readonly", "-mod=vendor"] {
+        let r = s.run(&["build", m]);
+        assert_eq!((r.status, r.stderr.as_str()), (0, ""), "{m}");
+    }
     // A pattern that matches nothing: go 1.23.5 warns, builds nothing and succeeds.
     let none = s.run(&["build", "-x", "std/..."]);
     assert_eq!(none.status, 0, "{}", none.stderr);
