@@ -113,6 +113,14 @@ test("a build with -trimpath and -gcflags runs on the full module as go would", 
   await page.waitForFunction(() => document.querySelector("#terminal").textContent.includes("buildlab: -tags netgo"), null, { timeout: 30000 });
   await page.waitForFunction(() => document.body.dataset.building === "false");
   assert.match(await lastOutput(page), /^buildlab: -tags netgo: the standard library builds other files under this tag, and Buildlab's std graph \(go1\.23\.5\) has them for the default tags only\n# exit status 1\n/m);
+  // -mod as go takes it: a known value changes nothing for hello; an unknown one, go's words.
+  d = await build(page, "go build -mod=readonly .");
+  assert.equal(d.lastExit, "0", await lastOutput(page));
+  await page.fill("#cmdline", "go build -mod=bogus .");
+  await page.click("#run");
+  await page.waitForFunction(() => document.querySelector("#terminal").textContent.includes("-mod=bogus not supported"), null, { timeout: 30000 });
+  await page.waitForFunction(() => document.body.dataset.building === "false");
+  assert.match(await lastOutput(page), /^-mod=bogus not supported \(can be '', 'mod', 'readonly', or 'vendor'\)$/m);
   assert.deepEqual(errors, []);
   await page.close();
 });
