@@ -606,6 +606,14 @@ fn is_local_import(path: &str) -> bool {
     matches!(path, "." | "..") || path.starts_with("./") || path.starts_with("../")
 }
 
+/// Why a package of GOROOT/src/cmd cannot be loaded.
+fn no_cmd() -> String {
+    format!(
+        "Buildlab's std graph ({}) has the standard library's packages, not the go command's own (cmd/...)",
+        crate::stdlib::GO_VERSION
+    )
+}
+
 /// cmd/go's `FindVendor`: the index of the last `vendor/` that starts a path element (`x/vendor/y`
 /// → 2; the effective import path, `y`, follows it).
 fn find_vendor(path: &str) -> Option<usize> {
@@ -1633,6 +1641,9 @@ impl<'a> Loader<'a> {
             return Err(e);
         }
         if is_std_path(path) {
+            if path == "cmd" || path.starts_with("cmd/") {
+                return Err(format!("buildlab: {path}: {}", no_cmd()));
+            }
             return Err(format!(
                 "package {path} is not in std ({}/src/{path})",
                 self.req.goroot
@@ -2321,6 +2332,18 @@ impl<'a> Loader<'a> {
             } else if pat == "std" {
                 let list = self.match_std(|_| true);
                 roots.extend(list.iter().map(|p| (Root::Path(paths.push(p)), false)));
+            } else if pat == "cmd" || pat.starts_with("cmd/") || pat == "..." || pat == "all" {
+                // Patterns go answers with packages Buildlab has no data for: the go command's
+                // own (GOROOT/src/cmd; `...` matches them too), or, for `all`, test files'
+                // imports, which the loader does not follow.
+                let why = match pat.as_str() {
+                    "all" => "Buildlab does not expand `all` (the main module's packages, their \
+                              imports and their tests' imports); name the packages, or ./..."
+                        .to_string(),
+                    _ => no_cmd(),
+                };
+                let e = LoadError::plain(format!("buildlab: {pat}: {why}"));
+                roots.push((Root::Error(Box::new(e)), !pat.contains("...")));
             } else if wild {
                 let list = self.match_module_wild(pat);
                 if list.is_empty() {

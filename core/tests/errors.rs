@@ -744,3 +744,35 @@ fn mod_flag_and_vendor_directories_are_go_s() {
         }
     }
 }
+
+/// Patterns and imports that reach packages Buildlab has no data for are refused in so many
+/// words (go would build the go command's own packages, or follow test files' imports for
+/// `all`), rather than answered with an error go never gives.
+#[test]
+fn cmd_packages_and_all_are_refused_in_so_many_words() {
+    use buildlab_core::workspace::Workspace;
+    let mut ws = Workspace::new();
+    ws.insert("go.mod", "module example.com/m\n\ngo 1.23\n")
+        .unwrap();
+    ws.insert("main.go", "package main\n\nfunc main() {}\n")
+        .unwrap();
+    ws.insert("c/c.go", "package c\n\nimport _ \"cmd/internal/obj\"\n")
+        .unwrap();
+    let no_cmd = "Buildlab's std graph (go1.23.5) has the standard library's packages, not the go command's own (cmd/...)";
+    for (pat, want) in [
+        ("cmd", format!("buildlab: cmd: {no_cmd}")),
+        ("cmd/go", format!("buildlab: cmd/go: {no_cmd}")),
+        ("cmd/...", format!("buildlab: cmd/...: {no_cmd}")),
+        ("...", format!("buildlab: ...: {no_cmd}")),
+        ("all", "buildlab: all: Buildlab does not expand `all` (the main module's packages, their imports and their tests' imports); name the packages, or ./...".to_string()),
+        ("./c", format!("c/c.go:3:8: buildlab: cmd/internal/obj: {no_cmd}")),
+    ] {
+        let req = LoadRequest {
+            patterns: vec![pat.to_string()],
+            module_root_display: "/tmp/m".into(),
+            ..LoadRequest::default()
+        };
+        let e = load(&ws, &req).err().unwrap_or_else(|| panic!("{pat}: loaded"));
+        assert_eq!(e.to_string(), want, "{pat}");
+    }
+}
