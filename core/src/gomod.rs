@@ -392,7 +392,7 @@ pub fn parse_lax(file: &str, data: &[u8]) -> Result<GoMod, ModError> {
 pub const FULL_GRAMMAR: bool = cfg!(feature = "gomod-grammar");
 
 /// [`ModError::Unsupported`]'s text (the loader's error for it; the page's first module looks
-/// for it, `LoadErrors::needs_gomod_grammar`).
+/// for it, `LoadErrors::needs_full_loader`).
 pub const UNSUPPORTED: &str =
     "buildlab: this go.mod needs more of go.mod's grammar than this build of Buildlab reads";
 

@@ -212,11 +212,34 @@ impl fmt::Display for LoadErrors {
 }
 
 impl LoadErrors {
-    /// Whether the load stopped at a `go.mod` this build of core does not read: built without
-    /// its `gomod-grammar` feature, at one beyond [`gomod::parse_common`] ([`gomod::UNSUPPORTED`]).
-    pub fn needs_gomod_grammar(&self) -> bool {
-        !gomod::FULL_GRAMMAR && self.errors.iter().any(|e| e.message == gomod::UNSUPPORTED)
+    /// Whether the load stopped at what this build of core leaves out: a `go.mod` beyond
+    /// [`gomod::parse_common`] or a vendor directory (without `gomod-grammar`,
+    /// [`gomod::UNSUPPORTED`]), or a pattern only [`ALL_PATTERNS`] matches
+    /// ([`PATTERNS_UNSUPPORTED`]). The page's first module hands such a build to the full one.
+    pub fn needs_full_loader(&self) -> bool {
+        (!gomod::FULL_GRAMMAR || !ALL_PATTERNS)
+            && self
+                .errors
+                .iter()
+                .any(|e| e.message == gomod::UNSUPPORTED || e.message == PATTERNS_UNSUPPORTED)
     }
+}
+
+/// Whether this build of core matches every package pattern go takes (its `all-patterns`
+/// feature): named `.go` files, `std`, import-path wildcards, and the patterns it refuses in
+/// so many words (`cmd`, `...`, `all`). Without it (the page's first module, whose first build
+/// is a sample's `.`, `./...` or a directory) such a pattern stops the load with
+/// [`PATTERNS_UNSUPPORTED`].
+pub const ALL_PATTERNS: bool = cfg!(feature = "all-patterns");
+
+/// The load error of a pattern this build does not match ([`ALL_PATTERNS`]).
+pub const PATTERNS_UNSUPPORTED: &str =
+    "buildlab: this build of Buildlab matches only directory patterns (., ./..., ./dir)";
+
+/// Whether `pat` is a pattern only [`ALL_PATTERNS`] matches.
+fn needs_all_patterns(pat: &str) -> bool {
+    let local = is_local_import(pat) || pat.starts_with('/');
+    pat.ends_with(".go") || !local
 }
 
 impl std::error::Error for LoadErrors {}
@@ -872,6 +895,13 @@ impl Lookup {
             said: Default::default(),
         };
         let vendor = join(root, "vendor");
+        if !gomod::FULL_GRAMMAR {
+            // The first module's loader: a vendor directory goes to the full one.
+            return match tree.is_dir(&vendor) {
+                true => Err(LoadError::plain(gomod::UNSUPPORTED)),
+                false => Ok(l),
+            };
+        }
         let go = main.go_version();
         if flag == ModFlag::Unset && tree.is_dir(&vendor) {
             match go {
@@ -1559,7 +1589,7 @@ impl<'a> Loader<'a> {
         crate::gomod::check_import_path(path)?;
         // -mod=vendor: a package in the vendor directory is built only when vendor/modules.txt
         // lists it (`Lookup::settle` lets no listing through); go says it ignores it.
-        if self.mods.lookup.mode == "vendor" {
+        if gomod::FULL_GRAMMAR && self.mods.lookup.mode == "vendor" {
             if let Some(m) = self.mods.main() {
                 if self
                     .tree
@@ -1612,12 +1642,13 @@ impl<'a> Loader<'a> {
             .collect();
         if !providers.is_empty() {
             // -mod=mod: go downloads the providers (go.sum or not), in vain.
-            if self.mods.lookup.query {
+            let query = gomod::FULL_GRAMMAR && self.mods.lookup.query;
+            if query {
                 for (p, v) in &providers {
                     self.mods.lookup.say(format!("go: downloading {p} {v}"));
                 }
             }
-            if self.mods.lookup.query
+            if query
                 || providers
                     .iter()
                     .all(|(p, v)| self.mods.sums.binary_search(&format!("{p} {v}")).is_ok())
@@ -1655,6 +1686,11 @@ impl<'a> Loader<'a> {
             ));
         }
         let l = &self.mods.lookup;
+        if !gomod::FULL_GRAMMAR {
+            return Err(format!(
+                "no required module provides package {path}; to add it:\n\tgo get {path}"
+            ));
+        }
         if l.query {
             l.say(format!("go: finding module for package {path}"));
             return Err(format!(
@@ -2299,11 +2335,16 @@ impl<'a> Loader<'a> {
         } else {
             self.req.patterns.clone()
         };
+        if !ALL_PATTERNS && patterns.iter().any(|p| needs_all_patterns(p)) {
+            let e = LoadError::plain(PATTERNS_UNSUPPORTED);
+            return (vec![(Root::Error(Box::new(e)), true)], paths, warnings);
+        }
         // load.PackagesAndErrors: one pattern ending in `.go` that names a file makes every
         // pattern a file of the one package GoFilesPackage makes of them.
-        if patterns
-            .iter()
-            .any(|p| p.ends_with(".go") && self.names_file(p))
+        if ALL_PATTERNS
+            && patterns
+                .iter()
+                .any(|p| p.ends_with(".go") && self.names_file(p))
         {
             let root = match self.go_files_package(&patterns) {
                 Ok(()) => Root::Files,
@@ -2329,6 +2370,8 @@ impl<'a> Loader<'a> {
                     Ok(p) => roots.push((Root::Path(p), true)),
                     Err(e) => roots.push((Root::Error(Box::new(e)), true)),
                 }
+            } else if !ALL_PATTERNS {
+                unreachable!("patterns refused above");
             } else if pat == "std" {
                 let list = self.match_std(|_| true);
                 roots.extend(list.iter().map(|p| (Root::Path(paths.push(p)), false)));
@@ -3345,12 +3388,54 @@ mod tests {
             let e = load(&ws(&[("go.mod", gomod), main]), &req)
                 .err()
                 .expect(gomod);
-            assert!(e.needs_gomod_grammar(), "{gomod:?}: {e}");
+            assert!(e.needs_full_loader(), "{gomod:?}: {e}");
             assert_eq!(e.to_string(), gomod::UNSUPPORTED);
         }
+        // A vendor directory goes to the full module too (-mod and vendoring are its own).
+        let vendored = ws(&[
+            ("go.mod", "module m\ngo 1.23\n"),
+            main,
+            ("vendor/modules.txt", ""),
+        ]);
+        assert!(load(&vendored, &req).unwrap_err().needs_full_loader());
         // A common go.mod loads.
         let l = load(&ws(&[("go.mod", "module m\ngo 1.23\n"), main]), &req).expect("loads");
         assert_eq!(l.input.modules[0].path, "m");
+    }
+
+    /// Without `all-patterns` only directory patterns load; the others (named files, `std`,
+    /// import paths and their wildcards, `cmd`, `...`, `all`) go to the full module.
+    #[test]
+    #[cfg(not(feature = "all-patterns"))]
+    fn without_all_patterns_only_directories_load() {
+        let graph = include_str!("../data/std-go1.23.5-linux-amd64-cgo1.txt");
+        crate::stdlib::StdLib::provide(graph.to_string()).expect("the std graph");
+        let w = ws(&[
+            ("go.mod", "module example.com/m\ngo 1.23\n"),
+            ("main.go", "package main\n\nfunc main() {}\n"),
+            ("util/u.go", "package util\n"),
+        ]);
+        let req = |pats: &[&str]| LoadRequest {
+            patterns: pats.iter().map(|p| p.to_string()).collect(),
+            ..LoadRequest::default()
+        };
+        for pats in [&["."][..], &["./..."], &["./util"], &[".", "./util"]] {
+            load(&w, &req(pats)).unwrap_or_else(|e| panic!("{pats:?}: {e}"));
+        }
+        for pats in [
+            &["main.go"][..],
+            &["std"],
+            &["fmt"],
+            &["example.com/m/..."],
+            &["cmd"],
+            &["..."],
+            &["all"],
+            &[".", "fmt"],
+        ] {
+            let e = load(&w, &req(pats)).unwrap_err();
+            assert!(e.needs_full_loader(), "{pats:?}: {e}");
+            assert_eq!(e.to_string(), PATTERNS_UNSUPPORTED);
+        }
     }
 
     #[test]

@@ -94,8 +94,23 @@ test("the first module builds, the full one is prefetched when idle, and the fir
       return e.message || String(e);
     }
   }, bindings);
-  assert.equal(await gomodBuild("first"), "this module has no -work tree, build settings, cgo commands nor go.mod's whole grammar: the page loads the full module for them");
+  assert.equal(await gomodBuild("first"), "this module builds only what a sample's first build needs (no -work tree, build settings, cgo commands, go.mod beyond module and go lines, or package patterns beyond directories): the page loads the full module for the rest");
   assert.equal(await gomodBuild("full"), "exit 0: example.com/app example.com/lib");
+  // So does a pattern other than a directory's (named files here).
+  const named = await page.evaluate(async () => {
+    const lab = await window.wasmBindings.Lab.open("e2e-named-first");
+    lab.loadFiles([
+      { path: "go.mod", text: "module example.com/hello\n\ngo 1.23\n" },
+      { path: "main.go", text: 'package main\n\nfunc main() {}\n' },
+    ]);
+    try {
+      await lab.build({ argv: ["go", "build", "main.go"], cpus: 2 }, () => {});
+      return "built";
+    } catch (e) {
+      return e.message || String(e);
+    }
+  });
+  assert.match(named, /^this module builds only what a sample's first build needs/);
   assert.deepEqual(errors, []);
   await page.close();
 });

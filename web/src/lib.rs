@@ -159,11 +159,12 @@ const NO_REAL_BUILD: &str =
 
 /// Why the first-load module refuses a simulated build that needs what only the full module has
 /// (`-work`'s tree, the build settings, cgo's commands: [`session::needs_full_module`]; a
-/// `go.mod` beyond a `module` and a `go` line: `LoadErrors::needs_gomod_grammar`).
+/// `go.mod` beyond a `module` and a `go` line, a vendor directory, a pattern other than a
+/// directory's: `LoadErrors::needs_full_loader`).
 /// `www/src/engine.js` knows this text: it loads the full module and builds again.
 #[cfg(not(feature = "extras"))]
 const NEEDS_FULL_MODULE: &str =
-    "this module has no -work tree, build settings, cgo commands nor go.mod's whole grammar: the page loads the full module for them";
+    "this module builds only what a sample's first build needs (no -work tree, build settings, cgo commands, go.mod beyond module and go lines, or package patterns beyond directories): the page loads the full module for the rest";
 
 /// A Buildlab session: a workspace, its plan, and the build cache in IndexedDB (or in memory
 /// after a quota failure). Methods that touch IndexedDB return promises.
@@ -419,9 +420,9 @@ impl Lab {
                     run
                 }
                 Err(f) => {
-                    // Before anything was read or written: the full module reads this go.mod.
+                    // Before anything was read or written: the full module loads this.
                     #[cfg(not(feature = "extras"))]
-                    if matches!(&f, session::PlanFailure::Load(e) if e.needs_gomod_grammar()) {
+                    if matches!(&f, session::PlanFailure::Load(e) if e.needs_full_loader()) {
                         return Err(JsError::new(NEEDS_FULL_MODULE));
                     }
                     let plan = dto::Plan::failed(&f);
