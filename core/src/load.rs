@@ -26,7 +26,7 @@
 //! and it does not type-check: compile errors belong to the compiler. Of `-mod` and vendor
 //! directories it knows what go decides before it reads a vendored package ([`Lookup`]: the
 //! mode, the consistency of an empty `vendor/modules.txt` with `go.mod`, how a missing package
-//! is then reported); a vendor directory that holds modules is refused in so many words.
+//! is then reported); a `vendor/modules.txt` that lists modules is refused in so many words.
 
 mod embed;
 mod godebug;
@@ -814,7 +814,7 @@ struct Modules {
     sums: Vec<String>,
     main_go_version: String,
     godebug: Vec<(String, String)>,
-    /// How imports outside the build list fail (see [`Modules::missing`]).
+    /// How an import outside the build list fails (the end of `Loader::resolve`).
     lookup: Lookup,
 }
 
@@ -834,15 +834,6 @@ struct Lookup {
     /// finding module for package P`, `go: downloading M V`; vendor mode: a vendored package it
     /// ignores); each once, in the order met.
     said: std::cell::RefCell<Vec<String>>,
-}
-
-impl Lookup {
-    fn say(&self, line: String) {
-        let mut said = self.said.borrow_mut();
-        if !said.contains(&line) {
-            said.push(line);
-        }
-    }
 }
 
 /// Where `path` is in a vector sorted by module path (`Ok`), or where it would go (`Err`).
@@ -871,10 +862,19 @@ fn find_embed(embeds: &[(String, At<'_>)], pattern: &str) -> Result<usize, usize
 }
 
 impl Lookup {
+    /// Says `line` on stderr before the load's errors (once).
+    fn say(&self, line: String) {
+        let mut said = self.said.borrow_mut();
+        if !said.contains(&line) {
+            said.push(line);
+        }
+    }
+
     /// modload's `setDefaultBuildMod` and, in vendor mode, `checkVendorConsistency` for the
-    /// main module at `root`. Buildlab reads no vendored packages: a vendor directory with
-    /// anything in it (or a `modules.txt` that lists something) used in vendor mode is refused in
-    /// so many words; an empty one is what go checks against the requirements and replacements.
+    /// main module at `root`. Buildlab builds no vendored module: a `vendor/modules.txt` that
+    /// lists any is refused in so many words; an empty one (or none) is what go checks against
+    /// the requirements and replacements, and a vendored package it does not list go ignores
+    /// (`Loader::resolve` says so as go does).
     fn settle(
         ws: &Workspace,
         tree: &Tree,
@@ -923,7 +923,7 @@ impl Lookup {
             return Ok(l);
         }
         // What modules.txt lists is what go would build from: Buildlab reads no vendored
-        // module (a vendored package an import reaches is refused in `Loader::resolve`).
+        // module.
         let listed = ws
             .get(&join(&vendor, "modules.txt"))
             .is_some_and(|d| d.iter().any(|b| !b.is_ascii_whitespace()));
