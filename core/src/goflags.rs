@@ -58,7 +58,7 @@ pub struct BuildSettings {
     pub gcflags: PerPackageFlag,
     pub asmflags: PerPackageFlag,
     pub ldflags: PerPackageFlag,
-    /// Without [`SETTINGS`]: `-tags` or a per-package flag was given (and not parsed).
+    /// Without [`SETTINGS`]: `-tags`, `-mod` or a per-package flag was given (and not parsed).
     pub unparsed: bool,
     /// `-mod`: how go may use `go.mod` and the vendor directory.
     pub mod_flag: ModFlag,
@@ -98,18 +98,6 @@ pub enum ModFlag {
     Mod,
     Readonly,
     Vendor,
-}
-
-impl ModFlag {
-    /// The flag's value as go names it (`cfg.BuildMod`), `""` when unset.
-    pub fn name(self) -> &'static str {
-        match self {
-            ModFlag::Unset => "",
-            ModFlag::Mod => "mod",
-            ModFlag::Readonly => "readonly",
-            ModFlag::Vendor => "vendor",
-        }
-    }
 }
 
 /// A per-package flag (go's `load.PerPackageFlag`).
