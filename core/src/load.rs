@@ -238,8 +238,12 @@ pub const PATTERNS_UNSUPPORTED: &str =
 
 /// Whether `pat` is a pattern only [`ALL_PATTERNS`] matches.
 fn needs_all_patterns(pat: &str) -> bool {
-    let local = is_local_import(pat) || pat.starts_with('/');
-    pat.ends_with(".go") || !local
+    pat.ends_with(".go") || !is_local_pattern(pat)
+}
+
+/// Whether the pattern `pat` names a directory (relative or absolute), not an import path.
+fn is_local_pattern(pat: &str) -> bool {
+    is_local_import(pat) || pat.starts_with('/')
 }
 
 impl std::error::Error for LoadErrors {}
@@ -868,6 +872,12 @@ impl Lookup {
         if !said.contains(&line) {
             said.push(line);
         }
+    }
+
+    /// What was said, then `warnings` (the pattern warnings go prints after loading).
+    fn before(&self, warnings: Vec<String>) -> Vec<String> {
+        let said = std::mem::take(&mut *self.said.borrow_mut());
+        said.into_iter().chain(warnings).collect()
     }
 
     /// modload's `setDefaultBuildMod` and, in vendor mode, `checkVendorConsistency` for the
@@ -1686,7 +1696,7 @@ impl<'a> Loader<'a> {
             ));
         }
         let l = &self.mods.lookup;
-        if !gomod::FULL_GRAMMAR {
+        if !gomod::FULL_GRAMMAR || (!l.query && !l.explicit && l.reason.is_none()) {
             return Err(format!(
                 "no required module provides package {path}; to add it:\n\tgo get {path}"
             ));
@@ -1695,11 +1705,6 @@ impl<'a> Loader<'a> {
             l.say(format!("go: finding module for package {path}"));
             return Err(format!(
                 "cannot find module providing package {path}: module lookup disabled by GOPROXY=off"
-            ));
-        }
-        if !l.explicit && l.reason.is_none() {
-            return Err(format!(
-                "no required module provides package {path}; to add it:\n\tgo get {path}"
             ));
         }
         let mut msg = format!(
@@ -2355,7 +2360,7 @@ impl<'a> Loader<'a> {
         let patterns: Vec<String> = patterns.iter().map(|p| clean_pattern(p)).collect();
         for pat in &patterns {
             // An absolute path names a directory, as a relative one does.
-            let local = is_local_import(pat) || pat.starts_with('/');
+            let local = is_local_pattern(pat);
             let wild = pat.contains("...");
             if local && wild {
                 match self.match_local_wild(pat, &mut paths) {
@@ -2870,8 +2875,7 @@ impl<'a> Loader<'a> {
         // A package without non-test files is no load error: its build action fails when it
         // runs (`PkgMore::build_error`), unless omitTestOnly leaves it out below.
         if !errors.is_empty() {
-            let said = std::mem::take(&mut *self.mods.lookup.said.borrow_mut());
-            let warnings = said.into_iter().chain(warnings).collect();
+            let warnings = self.mods.lookup.before(warnings);
             return Err(LoadErrors { errors, warnings });
         }
         // omitTestOnly: packages matched only by a wildcard with no non-test files are not built.
@@ -2886,8 +2890,7 @@ impl<'a> Loader<'a> {
         } else {
             self.package_list(&roots)
         };
-        let said = std::mem::take(&mut *self.mods.lookup.said.borrow_mut());
-        let warnings = said.into_iter().chain(warnings).collect();
+        let warnings = self.mods.lookup.before(warnings);
         Ok(self.into_loaded(list, roots, warnings))
     }
 
