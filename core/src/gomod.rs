@@ -296,7 +296,7 @@ pub fn go_at_least(v: &str, min: &str) -> bool {
 /// `gover.Compare(v, gover.GoStrictVersion) >= 0`: from go1.21 a module's `go` line is a
 /// requirement on the go command.
 pub fn strict_go_version(v: &str) -> bool {
-    gover_key(v) >= gover_key("1.21")
+    go_at_least(v, "1.21")
 }
 
 /// A go version as `gover.Compare` orders them: major, minor, patch (none before `.0`; none is
