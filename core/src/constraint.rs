@@ -1205,9 +1205,10 @@ impl<'s> DirName<'s> {
         DirName { root: dir, rel: "" }
     }
 
+    /// The joined text; an empty root is `/` (the loader's display root `/`).
     pub(crate) fn text(&self) -> String {
         match (self.root.is_empty(), self.rel.is_empty()) {
-            (true, _) => self.rel.to_string(),
+            (true, _) => ["/", self.rel].concat(),
             (_, true) => self.root.to_string(),
             _ => [self.root, "/", self.rel].concat(),
         }

@@ -413,6 +413,13 @@ impl<'w> Tree<'w> {
         if !run.is_empty() {
             Self::add_run(&mut dirs, &mut gomod_dirs, &mut all_files, run_dir, &run);
         }
+        // Directories without files (from a disk): there, and empty.
+        for d in ws.empty_dirs() {
+            if dirs.find(d).is_none() {
+                let i = dirs.add(d, Entries::default());
+                Self::list_in_parents(&mut dirs, d, i);
+            }
+        }
         // Subdirectories arrive in path order, which is not name order (`a-b/x` comes before
         // `a/x`, but `a` before `a-b`).
         for (i, (_, e)) in dirs.list.iter_mut().enumerate() {
@@ -772,8 +779,12 @@ struct Paths {
 }
 
 impl Paths {
+    /// `rel` under the display root (an empty root is `/`: the one a root of `/` leaves).
     fn abs(&self, rel: &str) -> String {
-        join(&self.root, rel)
+        match self.root.is_empty() {
+            true => ["/", rel].concat(),
+            false => join(&self.root, rel),
+        }
     }
 
     /// The working directory as an absolute path (rooted at `/` when the display root is
@@ -2409,14 +2420,19 @@ impl<'a> Loader<'a> {
     /// absolute), `None` outside the workspace. Resolved as an absolute path, as go does: a
     /// path may climb out of the workspace's root and back in (`../work/util`).
     fn local_dir(&self, pat: &str) -> Option<String> {
-        let abs = match pat.starts_with('/') {
-            true => go_clean(pat),
-            false => go_clean(&format!("{}/{pat}", self.paths.abs_cwd())),
-        };
+        let abs = self.abs_dir(pat);
         let root = self.paths.root.as_str();
         match abs.strip_prefix(root)? {
             "" => Some(String::new()),
             rest => Some(rest.strip_prefix('/')?.to_string()),
+        }
+    }
+
+    /// A local path as an absolute, clean one (resolveLocalPackage's `absDir`).
+    fn abs_dir(&self, pat: &str) -> String {
+        match pat.starts_with('/') {
+            true => go_clean(pat),
+            false => go_clean(&format!("{}/{pat}", self.paths.abs_cwd())),
         }
     }
 
@@ -2540,9 +2556,12 @@ impl<'a> Loader<'a> {
         if self.mods.main().is_none() {
             return Err(LoadError::plain(format!("go: {NO_GO_MOD}")));
         }
+        // Outside the workspace's root there is nothing: the root holds every directory a
+        // build can see (the CLI reads the directories its patterns name into it).
         let Some(dir) = self.local_dir(pat) else {
             return Err(LoadError::plain(format!(
-                "directory {pat} outside main module or its selected dependencies"
+                "stat {}: directory not found",
+                self.abs_dir(pat)
             )));
         };
         let tree: &'a Tree<'a> = self.tree;
@@ -3568,6 +3587,74 @@ mod tests {
         assert_eq!(
             errors(&w, "", &["./excl/..."]),
             "go: warning: \"./excl/...\" matched no packages\nok []"
+        );
+    }
+
+    /// resolveLocalPackage's order for a directory: missing (`stat`), then without Go files,
+    /// then outside every module. Empty directories come from a disk ([`Listing::empty_dirs`]);
+    /// outside the workspace's root there is no directory at all.
+    ///
+    /// [`Listing::empty_dirs`]: crate::workspace::Listing::empty_dirs
+    #[cfg(feature = "empty-dirs")]
+    #[test]
+    fn local_directories_missing_empty_or_outside_the_module() {
+        let mut w = ws(&[
+            ("m/go.mod", "module example.com/w\n\ngo 1.23\n"),
+            ("m/main.go", "package main\n\nfunc main() {}\n"),
+            ("out/x.go", "package x\n"),
+            ("out/docs/readme", "text\n"),
+        ]);
+        for d in ["m/empty/inner", "gone"] {
+            w.insert_empty_dir(d).unwrap();
+        }
+        let at = |pats: &[&str], root: &str| {
+            let req = LoadRequest {
+                cwd: "m".into(),
+                patterns: pats.iter().map(|s| s.to_string()).collect(),
+                module_root_display: root.into(),
+                ..LoadRequest::default()
+            };
+            match load(&w, &req) {
+                Ok(l) => format!("{:?} ok", l.warnings),
+                Err(e) => e.to_string(),
+            }
+        };
+        assert_eq!(at(&["./empty"], "/rt"), "no Go files in /rt/m/empty");
+        assert_eq!(
+            at(&["./empty/inner"], "/rt"),
+            "no Go files in /rt/m/empty/inner"
+        );
+        assert_eq!(
+            at(&["./empty/..."], "/rt"),
+            "[\"go: warning: \\\"./empty/...\\\" matched no packages\"] ok"
+        );
+        assert_eq!(at(&["../gone"], "/rt"), "no Go files in /rt/gone");
+        assert_eq!(at(&["../out/docs"], "/rt"), "no Go files in /rt/out/docs");
+        assert_eq!(
+            at(&["../out"], "/rt"),
+            "directory ../out outside main module or its selected dependencies"
+        );
+        assert_eq!(
+            at(&["/rt/out"], "/rt"),
+            "directory ../out outside main module or its selected dependencies"
+        );
+        // Shown by go's ShortPath: relative only when shorter.
+        assert_eq!(
+            at(&["../out"], "/a"),
+            "directory /a/out outside main module or its selected dependencies"
+        );
+        // Above the root: nothing there.
+        assert_eq!(
+            at(&["../../elsewhere"], "/rt"),
+            "stat /elsewhere: directory not found"
+        );
+        assert_eq!(at(&["/rt/../x"], "/rt"), "stat /x: directory not found");
+        // A workspace rooted at `/` (the CLI, for `go build /`): paths stay absolute.
+        assert_eq!(at(&["./empty"], "/"), "no Go files in /m/empty");
+        assert_eq!(at(&["/"], "/"), "no Go files in /");
+        assert_eq!(
+            at(&["./nowhere"], "/"),
+            "stat /m/nowhere: directory not found"
         );
     }
 

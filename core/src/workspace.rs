@@ -16,8 +16,20 @@ type Bytes = Vec<u8>;
 
 /// Where a native front end gets files from. `core` never implements it over a real disk.
 pub trait FileSource {
-    /// Every file under the root as `(relative/slash/path, bytes)`, in any order.
-    fn files(&self) -> Vec<(String, Vec<u8>)>;
+    /// Everything under the root.
+    fn list(&self) -> Listing;
+}
+
+/// What a [`FileSource`] holds.
+#[derive(Default)]
+pub struct Listing {
+    /// Every file as `(relative/slash/path, bytes)`, in any order.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// Directories that hold no file and no directory (a disk has them; a txtar archive
+    /// cannot), in any order. The loader tells an empty directory from a missing one as go
+    /// does (`no Go files in DIR` against `stat DIR: directory not found`). Left out of the
+    /// workspace without the feature `empty-dirs`.
+    pub empty_dirs: Vec<String>,
 }
 
 /// A set of files keyed by a normalized relative path (`dir/file.go`, no leading `./` or `/`).
@@ -34,6 +46,10 @@ pub struct Workspace {
     files: Files,
     #[cfg(feature = "path-index")]
     index: PathIndex,
+    /// Directories that exist without any file below them ([`Listing::empty_dirs`]),
+    /// normalized, sorted, without repeats (feature `empty-dirs`).
+    #[cfg(feature = "empty-dirs")]
+    empty_dirs: Vec<String>,
 }
 
 /// The files in path order. With `path-index` (native front ends: workspaces of tens of
@@ -60,9 +76,12 @@ struct File {
 const NO_PATH: (u32, u32) = (u32::MAX, u32::MAX);
 
 impl PartialEq for Workspace {
-    /// The same files with the same bytes (the index is a view of them).
+    /// The same files with the same bytes (the index is a view of them), and the same empty
+    /// directories.
     fn eq(&self, other: &Self) -> bool {
-        self.len() == other.len() && self.iter().eq(other.iter())
+        self.len() == other.len()
+            && self.iter().eq(other.iter())
+            && self.empty_dirs() == other.empty_dirs()
     }
 }
 
@@ -104,10 +123,36 @@ impl Workspace {
 
     pub fn from_source(src: &dyn FileSource) -> Result<Self, BadPath> {
         let mut ws = Self::new();
-        for (p, data) in src.files() {
+        let listing = src.list();
+        for (p, data) in listing.files {
             ws.insert(&p, data)?;
         }
+        #[cfg(feature = "empty-dirs")]
+        for d in listing.empty_dirs {
+            ws.insert_empty_dir(&d)?;
+        }
         Ok(ws)
+    }
+
+    /// Records a directory that holds nothing (see [`Listing::empty_dirs`]). A file later
+    /// inserted below it does not remove it: the loader's directory tree holds each directory
+    /// once either way.
+    #[cfg(feature = "empty-dirs")]
+    pub fn insert_empty_dir(&mut self, path: &str) -> Result<(), BadPath> {
+        let norm = normalize(path).ok_or_else(|| BadPath(path.to_string()))?;
+        if let Err(i) = self.empty_dirs.binary_search(&norm) {
+            self.empty_dirs.insert(i, norm);
+        }
+        Ok(())
+    }
+
+    /// The directories recorded by `insert_empty_dir`, sorted; none without the feature
+    /// `empty-dirs`.
+    pub fn empty_dirs(&self) -> &[String] {
+        #[cfg(feature = "empty-dirs")]
+        return &self.empty_dirs;
+        #[cfg(not(feature = "empty-dirs"))]
+        &[]
     }
 
     /// Adds or replaces a file. The path is normalized: `./a//b.go` becomes `a/b.go`.

@@ -217,7 +217,7 @@ pub fn build(args: &[String], cwd: &Path) -> Output {
 
 /// `buildlab build` with the simulated toolchain.
 fn build_simulated(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
-    let found = discover(cwd).map_err(|e| Output::err(format!("go: {e}"), 1))?;
+    let found = discover(cwd, &flags.patterns).map_err(|e| Output::err(format!("go: {e}"), 1))?;
     let mut req = LoadRequest {
         cwd: found.cwd.clone(),
         patterns: flags.patterns.clone(),
@@ -496,7 +496,7 @@ fn build_real_result(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
     let explicit = std::env::var_os("BUILDLAB_GO").map(PathBuf::from);
     let go = crate::godetect::detect(explicit.as_deref())
         .map_err(|e| Output::err(format!("buildlab: --real: {e}"), 2))?;
-    let found = discover(cwd).map_err(|e| Output::err(format!("go: {e}"), 1))?;
+    let found = discover(cwd, &flags.patterns).map_err(|e| Output::err(format!("go: {e}"), 1))?;
     // CGO_ENABLED as go decides it here (the environment's, else on when gcc is found).
     let mut ctx = buildlab_core::constraint::BuildContext::new(&go.goos, &go.goarch);
     ctx.cgo_enabled = go.cgo_enabled;

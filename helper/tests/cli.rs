@@ -256,6 +256,41 @@ fn cli_load_errors_exit_1() {
     assert_eq!(s.run(&["build", "-n", "-x", "."]).stderr, error);
 }
 
+/// Directories named on the command line are judged as go judges them, from the disk: missing
+/// (`stat`), empty or without Go files, outside the main module (shown by go's ShortPath),
+/// and an empty directory's `...` matches nothing. Texts from go 1.23.5 in the same layout.
+#[test]
+fn cli_directories_missing_empty_or_outside_the_module() {
+    let s = Sandbox::new("hello", "dirs");
+    std::fs::create_dir_all(s.module.join("empty")).unwrap();
+    std::fs::create_dir_all(s.base.join("outside-empty")).unwrap();
+    std::fs::create_dir_all(s.base.join("outside-go")).unwrap();
+    std::fs::write(s.base.join("outside-go/x.go"), "package x\n").unwrap();
+    let base = s.base.to_string_lossy().into_owned();
+    let module = s.module.to_string_lossy().into_owned();
+    let cases: Vec<(String, String, i32)> = vec![
+        ("./empty".into(), format!("no Go files in {module}/empty\n"), 1),
+        ("./absent".into(), format!("stat {module}/absent: directory not found\n"), 1),
+        ("./empty/...".into(), "go: warning: \"./empty/...\" matched no packages\n".into(), 0),
+        ("../outside-empty".into(), format!("no Go files in {base}/outside-empty\n"), 1),
+        ("../absent".into(), format!("stat {base}/absent: directory not found\n"), 1),
+        (
+            "../outside-go".into(),
+            "directory ../outside-go outside main module or its selected dependencies\n".into(),
+            1,
+        ),
+        (
+            format!("{base}/outside-go"),
+            "directory ../outside-go outside main module or its selected dependencies\n".into(),
+            1,
+        ),
+    ];
+    for (pat, want, status) in cases {
+        let r = s.run(&["build", &pat]);
+        assert_eq!((r.status, r.stderr.as_str()), (status, want.as_str()), "go build {pat}");
+    }
+}
+
 #[test]
 fn cli_real_toolchain_cold_warm_and_relink() {
     if !Path::new("/usr/lib/go-1.23/bin/go").is_file() {
