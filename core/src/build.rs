@@ -1362,13 +1362,23 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
             Step::Run(inv) if inv.tool == Tool::Compile => Some((i, inv)),
             _ => None,
         })?;
+    let names: Vec<&String> = p.go_files.iter().chain(p.cgo_files()).collect();
+    #[cfg(feature = "embed-directives")]
+    let embeds = embed_directives(p, files, &names);
     let mut out = String::new();
-    for name in p.go_files.iter().chain(p.cgo_files()) {
-        let Some(e) = files.read(p, name).and_then(crate::syntax::check) else {
-            continue;
-        };
-        out.push_str(&e.render(&shown_name(inv, name)));
-        out.push('\n');
+    // Parsing: each file's first syntax error, and the directives' errors the parser gave
+    // before it.
+    for (_i, name) in names.iter().enumerate() {
+        let syntax = files.read(p, name).and_then(crate::syntax::check);
+        #[cfg(feature = "embed-directives")]
+        let errs = with_parse_errors(syntax, &embeds[_i].parse);
+        #[cfg(not(feature = "embed-directives"))]
+        let errs = syntax.into_iter();
+        let shown = shown_name(inv, name);
+        for e in errs {
+            out.push_str(&e.render(&shown));
+            out.push('\n');
+        }
     }
     if out.is_empty() {
         // No syntax error: the one type-check error the simulation is sure of (cmd/compile
@@ -1380,7 +1390,7 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
                 .find(|q| q.import_path == path)
                 .map(|q| q.name.clone())
         };
-        for name in p.go_files.iter().chain(p.cgo_files()) {
+        for name in &names {
             let Some(src) = files.read(p, name) else {
                 continue;
             };
@@ -1391,7 +1401,58 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
             }
         }
     }
+    #[cfg(feature = "embed-directives")]
+    if out.is_empty() {
+        // Type-checked: the declarations' directives.
+        for (name, embed) in names.iter().zip(&embeds) {
+            let shown = shown_name(inv, name);
+            for e in &embed.decls {
+                out.push_str(&e.render(&shown));
+                out.push('\n');
+            }
+        }
+    }
     (!out.is_empty()).then_some((step, out))
+}
+
+/// What cmd/compile says about each file's `//go:embed` directives, or nothing for any file
+/// if any file's are unsure ([`crate::syntax::embed_directives`]).
+#[cfg(feature = "embed-directives")]
+fn embed_directives(
+    p: &PkgNode,
+    files: &dyn SourceFiles,
+    names: &[&String],
+) -> Vec<crate::syntax::EmbedDirectives> {
+    names
+        .iter()
+        .map(|name| {
+            files
+                .read(p, name)
+                .map_or(Some(Default::default()), crate::syntax::embed_directives)
+        })
+        .collect::<Option<_>>()
+        .unwrap_or_else(|| vec![Default::default(); names.len()])
+}
+
+/// A file's parse-time errors: its first syntax error (if [`crate::syntax::check`] finds one)
+/// and the directives' errors the parser gave before it, in position order.
+#[cfg(feature = "embed-directives")]
+fn with_parse_errors(
+    syntax: Option<crate::syntax::SyntaxError>,
+    directives: &[crate::syntax::SyntaxError],
+) -> Vec<crate::syntax::SyntaxError> {
+    let mut errs: Vec<_> = directives
+        .iter()
+        .filter(|e| {
+            syntax
+                .as_ref()
+                .is_none_or(|s| (e.line, e.col) < (s.line, s.col))
+        })
+        .cloned()
+        .collect();
+    errs.extend(syntax);
+    crate::sort::sort_small_by(&mut errs, |a, b| (a.line, a.col).cmp(&(b.line, b.col)));
+    errs
 }
 
 /// The file as the compiler was given it (`./util/util.go`), which is how it prints it.

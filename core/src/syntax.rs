@@ -10,6 +10,9 @@
 //! `return`, …), a closing `}` or `]` that does not match, or a line break right after an
 //! argument (go inserts a semicolon there: `unexpected newline`).
 //!
+//! Also the one type-check error it is sure of ([`unused_imports`]) and what cmd/compile says
+//! about `//go:embed` directives ([`EmbedDirectives`]).
+//!
 //! Deliberately not here: anything the check is not sure of. It reports nothing when the lexer
 //! itself complains (go/scanner's words differ from cmd/compile's), when a mismatch is not inside
 //! a call's parentheses (go's message depends on the construct), and it stops at the first error
@@ -234,6 +237,217 @@ pub fn unused_imports(
     out
 }
 
+/// What cmd/compile says about a file's `//go:embed` directives, split by when it says it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EmbedDirectives {
+    /// Reported while parsing, with the syntax errors: a directive after code on its line
+    /// (`misplaced compiler directive`), one without patterns (`usage: //go:embed
+    /// pattern...`), and one that no declaration takes (`misplaced go:embed directive`: before
+    /// a statement, a `}`, a grouped declaration's `(`, the end of the file).
+    pub parse: Vec<SyntaxError>,
+    /// Reported after type checking, as the declarations are collected (noder's
+    /// `declCollector`): a directive taken by a `func`, `const`, `type` or `import`
+    /// declaration (`misplaced go:embed directive`, for each), or by a `var` declaration in a
+    /// file that does not import "embed" (`go:embed only allowed in Go files that import
+    /// "embed"`, at the first of its directives).
+    pub decls: Vec<SyntaxError>,
+}
+
+/// An open bracket, and for a `(` the grouped declaration it opens, if any.
+#[cfg(feature = "embed-directives")]
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bracket {
+    Brace,
+    Square,
+    Paren(Option<&'static str>),
+}
+
+/// cmd/compile's checks of `//go:embed` directives (the parser's pragma handling, then
+/// `checkPragmas` and `checkEmbed`), for the cases the simulation is sure of. A directive is
+/// taken by the declaration that begins right after it (comments between do not matter,
+/// blank lines neither): the parser hands each `var`, `const`, `type`, `import` spec and each
+/// `func` the directives met since the last one, and reports the rest as misplaced when a
+/// statement or a declaration ends.
+///
+/// `None` when unsure, and the caller then claims nothing about directives: the lexer
+/// complains, a directive's patterns are quoted, a `//go:embed` is followed by something other
+/// than a space, a directive before the package clause or before code outside any function.
+/// In a file that imports "embed", `checkEmbed`'s rules for the `var` (one name, no
+/// initializer, outside functions) are applied; its `-lang` rule (go1.16) and the checks of
+/// the variable's type are not modelled.
+///
+/// Behind the feature `embed-directives` (≈ 3 KB of gzipped wasm): the page's first-load module
+/// leaves it out and hands a workspace with a `//go:embed` to the full module.
+#[cfg(feature = "embed-directives")]
+pub fn embed_directives(src: &[u8]) -> Option<EmbedDirectives> {
+    if !src.windows(10).any(|w| w == b"//go:embed") {
+        return Some(EmbedDirectives::default());
+    }
+    let header = crate::scan::scan("", src);
+    if header.error.is_some() {
+        return None;
+    }
+    let imports_embed = header.imports.iter().any(|i| i.path == "embed");
+    let mut errs = Vec::new();
+    let mut lx = Lexer::new(src, &mut errs);
+    let mut toks = Vec::new();
+    loop {
+        let t = lx.scan(&mut errs);
+        if !errs.is_empty() {
+            return None;
+        }
+        if t.tok == Tok::Eof {
+            toks.push(t);
+            break;
+        }
+        toks.push(t);
+    }
+    let at = |offset: usize, msg: &str| {
+        let (line, col) = position(src, offset + 2);
+        SyntaxError {
+            line,
+            col,
+            msg: msg.to_string(),
+        }
+    };
+    const MISPLACED: &str = "misplaced go:embed directive";
+    let mut out = EmbedDirectives::default();
+    let mut open: Vec<Bracket> = Vec::new();
+    // The directives waiting for a declaration (their offsets).
+    let mut pending: Vec<usize> = Vec::new();
+    let mut prev: Option<Tok> = None;
+    for (i, t) in toks.iter().enumerate() {
+        if t.tok == Tok::Comment {
+            let Some(text) = t.lit.strip_prefix("//") else {
+                continue;
+            };
+            let Some(args) = text.strip_prefix("go:embed") else {
+                continue;
+            };
+            if !(args.is_empty() || args.starts_with(' ')) {
+                return None;
+            }
+            let line_start = src[..t.offset]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |j| j + 1);
+            let before = &src[line_start..t.offset];
+            if !before.iter().all(|b| b.is_ascii_whitespace()) {
+                if before.windows(2).any(|w| w == b"/*") {
+                    return None;
+                }
+                out.parse.push(at(t.offset, "misplaced compiler directive"));
+                continue;
+            }
+            if args.contains(['"', '`']) {
+                return None;
+            }
+            if args.trim().is_empty() {
+                out.parse.push(at(t.offset, "usage: //go:embed pattern..."));
+                continue;
+            }
+            pending.push(t.offset);
+            continue;
+        }
+        if !pending.is_empty() && t.tok != Tok::Op(";") {
+            let next = toks[i + 1..]
+                .iter()
+                .find(|x| x.tok != Tok::Comment)
+                .map(|x| x.tok);
+            let in_group = match open.last() {
+                Some(Bracket::Paren(g)) => *g,
+                _ => None,
+            };
+            let top = open.is_empty();
+            // Who takes the directives.
+            enum Taker {
+                Var { top: bool },
+                Other,
+                Nobody,
+            }
+            let taker = match (t.tok, next) {
+                (Tok::Keyword("package"), _) => return None,
+                (Tok::Keyword("var" | "const" | "type"), Some(Tok::Op("("))) => Taker::Nobody,
+                (Tok::Keyword("import"), Some(Tok::Op("("))) if top => Taker::Nobody,
+                (Tok::Keyword("var"), _) => Taker::Var { top },
+                (Tok::Keyword("const" | "type"), _) => Taker::Other,
+                (Tok::Keyword("import" | "func"), _) if top => Taker::Other,
+                (Tok::Ident, _) if in_group == Some("var") => Taker::Var {
+                    top: open.len() == 1,
+                },
+                (Tok::Ident | Tok::String | Tok::Op("."), _)
+                    if matches!(in_group, Some("const" | "type" | "import")) =>
+                {
+                    Taker::Other
+                }
+                (Tok::Eof, _) => Taker::Nobody,
+                // Code outside any function is a syntax error of its own.
+                _ if top => return None,
+                _ => Taker::Nobody,
+            };
+            match taker {
+                Taker::Var { top } if imports_embed => {
+                    // checkEmbed's rules, in its order, over the spec `names [Type] [= values]`.
+                    let names = if t.tok == Tok::Ident { i } else { i + 1 };
+                    let mut spec = toks[names..].iter().filter(|x| x.tok != Tok::Comment);
+                    if spec.next().map(|x| x.tok) != Some(Tok::Ident) {
+                        return None;
+                    }
+                    let several = spec.clone().next().map(|x| x.tok) == Some(Tok::Op(","));
+                    let mut depth = 0usize;
+                    let mut values = false;
+                    for x in spec {
+                        match x.tok {
+                            Tok::Op("(" | "[" | "{") => depth += 1,
+                            Tok::Op(")" | "]" | "}") if depth == 0 => break,
+                            Tok::Op(")" | "]" | "}") => depth -= 1,
+                            Tok::Op(";") | Tok::Eof if depth == 0 => break,
+                            Tok::Op("=") if depth == 0 => values = true,
+                            _ => {}
+                        }
+                    }
+                    let msg = if several {
+                        "go:embed cannot apply to multiple vars"
+                    } else if values {
+                        "go:embed cannot apply to var with initializer"
+                    } else if !top {
+                        "go:embed cannot apply to var inside func"
+                    } else {
+                        ""
+                    };
+                    if !msg.is_empty() {
+                        out.decls.push(at(pending[0], msg));
+                    }
+                }
+                Taker::Var { .. } => out.decls.push(at(
+                    pending[0],
+                    "go:embed only allowed in Go files that import \"embed\"",
+                )),
+                Taker::Other => out.decls.extend(pending.iter().map(|&o| at(o, MISPLACED))),
+                Taker::Nobody => out.parse.extend(pending.iter().map(|&o| at(o, MISPLACED))),
+            }
+            pending.clear();
+        }
+        match t.tok {
+            Tok::Op("{") => open.push(Bracket::Brace),
+            Tok::Op("[") => open.push(Bracket::Square),
+            Tok::Op("(") => open.push(Bracket::Paren(match prev {
+                Some(Tok::Keyword(k @ ("var" | "const" | "type" | "import"))) => Some(k),
+                _ => None,
+            })),
+            Tok::Op("}") | Tok::Op("]") | Tok::Op(")") => {
+                open.pop();
+            }
+            _ => {}
+        }
+        prev = Some(t.tok);
+    }
+    for list in [&mut out.parse, &mut out.decls] {
+        crate::sort::sort_small_by(list, |a, b| (a.line, a.col).cmp(&(b.line, b.col)));
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod unused_import_tests {
     use super::*;
@@ -285,5 +499,116 @@ mod unused_import_tests {
             &names
         )
         .is_empty());
+    }
+}
+
+#[cfg(all(test, feature = "embed-directives"))]
+mod embed_directive_tests {
+    use super::*;
+
+    fn shown(errs: &[SyntaxError]) -> Vec<String> {
+        errs.iter().map(|e| e.render("./b.go")).collect()
+    }
+
+    /// Each case's texts are go 1.23.5's for the same file (`go build` of a module holding it).
+    #[test]
+    fn directives_as_cmd_compile_reports_them() {
+        let only = "go:embed only allowed in Go files that import \"embed\"";
+        // Without the import: a `var` takes the directives (blank lines and comments between
+        // do not matter), at the top level, in a group or in a function; the first directive
+        // of each declaration is named. A `func` takes them and calls each misplaced.
+        let e = embed_directives(
+            b"package main\n\n//go:embed a.txt\n\nvar s string\n\n// doc\n//go:embed a.txt\n//go:embed b.txt\n// more\nvar t, u string\n\nvar (\n\t//go:embed a.txt\n\th string\n)\n\nfunc f() {\n\t//go:embed a.txt\n\tvar x string\n\t_ = x\n}\n\n//go:embed a.txt\nfunc g() {}\n",
+        )
+        .unwrap();
+        assert!(e.parse.is_empty());
+        assert_eq!(
+            shown(&e.decls),
+            [
+                format!("./b.go:3:3: {only}"),
+                format!("./b.go:8:3: {only}"),
+                format!("./b.go:14:4: {only}"),
+                format!("./b.go:19:4: {only}"),
+                "./b.go:24:3: misplaced go:embed directive".to_string(),
+            ]
+        );
+        // What the parser itself reports: a grouped declaration's `(` and a statement take no
+        // directive, nor does a block's end; a directive after code; one without patterns.
+        let parse = |src: &[u8]| shown(&embed_directives(src).unwrap().parse);
+        assert_eq!(
+            parse(b"package main\n\n//go:embed a.txt\nvar (\n\tg string\n)\n"),
+            ["./b.go:3:3: misplaced go:embed directive"]
+        );
+        assert_eq!(
+            parse(b"package main\n\nfunc f() {\n\t//go:embed a.txt\n\tx := 1\n\t_ = x\n\tif x > 0 {\n\t\t//go:embed a.txt\n\t}\n}\n"),
+            [
+                "./b.go:4:4: misplaced go:embed directive",
+                "./b.go:8:5: misplaced go:embed directive"
+            ]
+        );
+        assert_eq!(
+            parse(b"package main\n\nvar y = 1 //go:embed a.txt\n"),
+            ["./b.go:3:13: misplaced compiler directive"]
+        );
+        assert_eq!(
+            parse(b"package main\n\n//go:embed\nvar s string\n"),
+            ["./b.go:3:3: usage: //go:embed pattern..."]
+        );
+        assert_eq!(
+            parse(b"package main\n\ntype S struct {\n\t//go:embed a.txt\n\tF int\n}\n"),
+            ["./b.go:4:4: misplaced go:embed directive"]
+        );
+        // const, type and import specs take them, each one misplaced.
+        let e = embed_directives(
+            b"package main\n\nimport (\n\t//go:embed a.txt\n\t\"fmt\"\n)\n\n//go:embed a.txt\nconst c = 1\n\n//go:embed a.txt\n//go:embed b.txt\ntype T int\n\nvar _ = fmt.Sprint\n",
+        )
+        .unwrap();
+        assert_eq!(
+            shown(&e.decls),
+            [
+                "./b.go:4:4: misplaced go:embed directive",
+                "./b.go:8:3: misplaced go:embed directive",
+                "./b.go:11:3: misplaced go:embed directive",
+                "./b.go:12:3: misplaced go:embed directive",
+            ]
+        );
+        // With the import: checkEmbed's rules.
+        let decls = |src: &str| {
+            let src = format!("package main\n\nimport _ \"embed\"\n\n{src}");
+            shown(&embed_directives(src.as_bytes()).unwrap().decls)
+        };
+        assert!(decls("//go:embed a.txt\nvar s string\n").is_empty());
+        assert_eq!(
+            decls("var (\n\t//go:embed a.txt\n\ts, t string\n\t//go:embed b.txt\n\tu map[string]int\n\t//go:embed b.txt\n\tv = []int{1}\n)\n"),
+            [
+                "./b.go:6:4: go:embed cannot apply to multiple vars",
+                "./b.go:10:4: go:embed cannot apply to var with initializer"
+            ]
+        );
+        assert_eq!(
+            decls("func f() {\n\t//go:embed a.txt\n\tvar s string\n\t_ = s\n}\n"),
+            ["./b.go:6:4: go:embed cannot apply to var inside func"]
+        );
+        assert_eq!(
+            decls("//go:embed b.txt\nfunc h() {}\n"),
+            ["./b.go:5:3: misplaced go:embed directive"]
+        );
+    }
+
+    #[test]
+    fn silent_when_unsure() {
+        assert_eq!(
+            embed_directives(b"package main\n\nfunc main() {}\n"),
+            Some(EmbedDirectives::default())
+        );
+        for src in [
+            // Quoted patterns, a tab after the verb, a lexer error, code outside a function.
+            "package main\n\n//go:embed \"a b.txt\"\nvar s string\n",
+            "package main\n\n//go:embed\ta.txt\nvar s string\n",
+            "package main\n\n//go:embed a.txt\nvar s = \"unterminated\n",
+            "package main\n\n//go:embed a.txt\nx := 1\n",
+        ] {
+            assert_eq!(embed_directives(src.as_bytes()), None, "{src}");
+        }
     }
 }

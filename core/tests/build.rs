@@ -524,6 +524,46 @@ fn syntax_error_fails_like_go() {
     assert!(!cache.list().is_empty());
 }
 
+/// A `//go:embed` in a file that does not import "embed": go's loader reads no patterns from
+/// it, and the compile fails (go 1.23.5, the same module in /tmp/embx). With the import back
+/// the same program builds.
+#[test]
+fn go_embed_without_importing_embed_fails_like_go() {
+    let mut ws = Workspace::new();
+    ws.insert("go.mod", "module example.com/embx\n\ngo 1.23\n")
+        .unwrap();
+    ws.insert("hello.txt", "hi\n").unwrap();
+    let main = "package main\n\nimport \"fmt\"\n\n//go:embed hello.txt\nvar greeting string\n\nfunc main() { fmt.Print(greeting) }\n";
+    ws.insert("main.go", main).unwrap();
+    let run = |ws: &Workspace| {
+        let p = plan_ws(ws, "/tmp/embx");
+        let f = files(ws, &p);
+        simulate(
+            &p,
+            &f,
+            &mut MemoryCache::new(),
+            &Record::default(),
+            None,
+            Config::default(),
+            Machine::oracle(),
+        )
+    };
+    let r = run(&ws);
+    assert_eq!(r.exit_status, 1);
+    assert_eq!(
+        r.transcript.text(),
+        "# example.com/embx\n./main.go:5:3: go:embed only allowed in Go files that import \"embed\"\n"
+    );
+    assert!(r.binary.is_none());
+    ws.insert(
+        "main.go",
+        main.replace("import \"fmt\"", "import (\n\t_ \"embed\"\n\t\"fmt\"\n)"),
+    )
+    .unwrap();
+    let r = run(&ws);
+    assert_eq!((r.exit_status, r.transcript.text()), (0, String::new()));
+}
+
 /// A package with only test files, imported by main (probed with go 1.23.5, module `m` in
 /// /tmp/to): go loads it, and its build action fails after making its object directory, with
 /// go's own words and no `# m/t` header; the other packages build, main's compile and the link

@@ -94,7 +94,7 @@ test("the first module builds, the full one is prefetched when idle, and the fir
       return e.message || String(e);
     }
   }, bindings);
-  assert.equal(await gomodBuild("first"), "this module builds only what a sample's first build needs (no -work tree, build settings, cgo commands, go.mod beyond module and go lines, or package patterns beyond directories): the page loads the full module for the rest");
+  assert.equal(await gomodBuild("first"), "this module builds only what a sample's first build needs (no -work tree, build settings, cgo commands, //go:embed directives, go.mod beyond module and go lines, or package patterns beyond directories): the page loads the full module for the rest");
   assert.equal(await gomodBuild("full"), "exit 0: example.com/app example.com/lib");
   // So does a pattern other than a directory's (named files here).
   const named = await page.evaluate(async () => {
@@ -111,6 +111,26 @@ test("the first module builds, the full one is prefetched when idle, and the fir
     }
   });
   assert.match(named, /^this module builds only what a sample's first build needs/);
+  // And a `//go:embed` directive (cmd/compile's checks of them are the full module's), which
+  // the full module judges as go 1.23.5 does: this file does not import "embed".
+  const embedBuild = (bindings) => page.evaluate(async (which) => {
+    const m = which === "first" ? window.wasmBindings : await import(new URL("buildlab-web-full.js", document.baseURI).href);
+    if (which !== "first") await m.default();
+    const lab = await m.Lab.open(`e2e-embed-${which}`);
+    lab.loadFiles([
+      { path: "go.mod", text: "module example.com/embx\n\ngo 1.23\n" },
+      { path: "hello.txt", text: "hi\n" },
+      { path: "main.go", text: 'package main\n\nimport "fmt"\n\n//go:embed hello.txt\nvar greeting string\n\nfunc main() { fmt.Print(greeting) }\n' },
+    ]);
+    try {
+      const r = await lab.build({ argv: ["go", "build", "."], cpus: 2 }, () => {});
+      return `exit ${r.exitCode}: ${r.output}`;
+    } catch (e) {
+      return e.message || String(e);
+    }
+  }, bindings);
+  assert.match(await embedBuild("first"), /^this module builds only what a sample's first build needs/);
+  assert.equal(await embedBuild("full"), 'exit 1: # example.com/embx\n./main.go:5:3: go:embed only allowed in Go files that import "embed"\n');
   assert.deepEqual(errors, []);
   await page.close();
 });

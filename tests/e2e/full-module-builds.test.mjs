@@ -124,3 +124,18 @@ test("a build with -trimpath and -gcflags runs on the full module as go would", 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("the embed sample builds on the full module, which checks //go:embed directives", async () => {
+  const { page, errors, fetched } = await freshPage();
+  assert.equal((await pageData(page)).wasmModule, "first");
+  await page.selectOption("#sample", "embed");
+  await page.waitForFunction(() => [...document.querySelectorAll("#filetree li[data-path]")].some((li) => li.dataset.path === "greeting.txt"), null, { timeout: 30000 });
+  const d = await build(page, "go build .");
+  const out = await lastOutput(page);
+  assert.equal(d.lastExit, "0", out);
+  assert.match(fetched.join(" "), FULL_MODULE);
+  assert.equal(d.wasmModule, "full", "a workspace with //go:embed builds on the full module");
+  await page.screenshot({ path: screenshotPath("full-module-embed"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -1059,13 +1059,24 @@ fn plan_request<B: Backend + Clone>(
 }
 
 /// Whether this simulated build needs what only the full module has: the tree `-work` keeps,
-/// the build settings (`-trimpath`, `-tags`, `-gcflags`…: core's `build-settings`), or cgo's
-/// commands (`-n` or `-x` over a plan with a cgo step, planned for the simulated toolchain). The first-load module is built without them (core without `cgo-commands`; no
+/// the build settings (`-trimpath`, `-tags`, `-gcflags`…: core's `build-settings`), the checks
+/// of `//go:embed` directives (core's `embed-directives`), or cgo's commands (`-n` or `-x` over a plan with a cgo step, planned for the simulated toolchain). The first-load module is built without them (core without `cgo-commands`; no
 /// work tree): it refuses such a build before it reads or writes anything, and the page runs it
 /// again on the full module. A plan that fails is left to the build to report.
 pub fn needs_full_module<B: Backend + Clone>(cell: &RefCell<Session<B>>, req: &Request) -> bool {
     let f = &req.flags;
     if f.work || !f.settings.is_default() {
+        return true;
+    }
+    // cmd/compile's checks of `//go:embed` directives are the full module's (core's
+    // `embed-directives`): any Go file holding one goes there (the embed sample's builds too).
+    #[cfg(not(feature = "extras"))]
+    if cell
+        .borrow()
+        .workspace()
+        .iter()
+        .any(|(p, d)| p.ends_with(".go") && d.windows(10).any(|w| w == b"//go:embed"))
+    {
         return true;
     }
     if !(f.n || f.x) {
