@@ -173,7 +173,8 @@ mod tests {
 /// referred to. A package can only be used qualified (`fmt.Println`), so a file with no
 /// `name .` token pair for an import's local name certainly does not use it, and cmd/compile
 /// (types2) reports `"os" imported and not used` at the import spec — or `"fmt" imported as f
-/// and not used` when the spec renames it. A `name .` that is really a shadowing variable makes
+/// and not used` when the local name is not the path's last element (a rename, or
+/// `"math/rand/v2" imported as rand and not used`). A `name .` that is really a shadowing variable makes
 /// this check stay silent, never wrong. Blank, dot and `"C"` imports are not checked.
 ///
 /// `package_name` gives the package clause name of an imported path (it is not always the last
@@ -224,9 +225,12 @@ pub fn unused_imports(
         if qualified.contains(&local) {
             continue;
         }
-        let msg = match imp.alias.as_deref() {
-            Some(a) if a != pkg => format!("\"{}\" imported as {a} and not used", imp.path),
-            _ => format!("\"{}\" imported and not used", imp.path),
+        // types2's errorUnusedPkg: the local name is shown when it is not the path's last
+        // element (a rename, or a package clause unlike its directory: `math/rand/v2`).
+        let elem = imp.path.rsplit('/').next().unwrap_or(&imp.path);
+        let msg = match local == elem {
+            true => format!("\"{}\" imported and not used", imp.path),
+            false => format!("\"{}\" imported as {local} and not used", imp.path),
         };
         out.push(SyntaxError {
             line: imp.pos.line,
@@ -480,9 +484,22 @@ mod unused_import_tests {
             e[0].render("x.go"),
             "x.go:4:2: \"fmt\" imported as f and not used"
         );
-        // A package renamed to its own name is worded as if not renamed.
-        let e = unused_imports(b"package p\nimport fmt \"fmt\"\n", &names);
-        assert_eq!(e[0].msg, "\"fmt\" imported and not used");
+        // A package renamed to its own name is worded as if not renamed; the local name is
+        // shown whenever it is not the path's last element (go 1.23.5's texts).
+        let e = unused_imports(
+            b"package p\n\nimport (\n\t\"math/rand/v2\"\n\tr2 \"math/rand/v2\"\n\tfmt \"fmt\"\n\tv2 \"math/rand/v2\"\n)\n",
+            &names,
+        );
+        let msgs: Vec<_> = e.iter().map(|e| e.render("./main.go")).collect();
+        assert_eq!(
+            msgs,
+            [
+                "./main.go:4:2: \"math/rand/v2\" imported as rand and not used",
+                "./main.go:5:2: \"math/rand/v2\" imported as r2 and not used",
+                "./main.go:6:2: \"fmt\" imported and not used",
+                "./main.go:7:2: \"math/rand/v2\" imported and not used",
+            ]
+        );
     }
 
     #[test]
