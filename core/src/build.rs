@@ -1330,6 +1330,18 @@ impl Simulated<'static> {
 impl Toolchain for Simulated<'_> {
     fn run(&mut self, plan: &Plan, files: &dyn SourceFiles, job: &Job) -> ToolResult {
         let runs = cost::action_runs(plan, job.action, &self.sizes, self.model);
+        if job.mode == Mode::Link {
+            if let Some((step, stderr)) = link_errors(plan, files, job.action) {
+                // The linker loads every package before it finds out: its whole run counts.
+                return ToolResult {
+                    stderr,
+                    status: 1,
+                    failed_step: Some(step),
+                    runs,
+                    ..ToolResult::default()
+                };
+            }
+        }
         if job.mode != Mode::Build {
             return ToolResult::ok(None, runs);
         }
@@ -1453,6 +1465,26 @@ fn with_parse_errors(
     errs.extend(syntax);
     crate::sort::sort_small_by(&mut errs, |a, b| (a.line, a.col).cmp(&(b.line, b.col)));
     errs
+}
+
+/// The link step's index and what the linker prints, when the simulation is sure it fails: a
+/// main package that declares no `func main` ([`crate::syntax::declares_main`]).
+fn link_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(usize, String)> {
+    let p = plan.package(a)?;
+    let step = plan
+        .steps(a)
+        .iter()
+        .position(|s| matches!(s, Step::Run(inv) if inv.tool == Tool::Link))?;
+    let mut declared = false;
+    for name in p.go_files.iter().chain(p.cgo_files()) {
+        declared |= crate::syntax::declares_main(files.read(p, name)?)?;
+    }
+    (!declared).then(|| {
+        (
+            step,
+            "runtime.main_main·f: function main is undeclared in the main package\n".to_string(),
+        )
+    })
 }
 
 /// The file as the compiler was given it (`./util/util.go`), which is how it prints it.

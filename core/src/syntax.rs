@@ -241,6 +241,39 @@ pub fn unused_imports(
     out
 }
 
+/// Whether a file of package main declares `func main` at the top level: `Some(true)` when it
+/// does, `Some(false)` when `main` names nothing at its top level, `None` when unsure (the
+/// lexer complains, or `main` is declared as something else, which the compiler rejects
+/// before any link). A main package none of whose files declares it links to go's
+/// `function main is undeclared in the main package`.
+pub fn declares_main(src: &[u8]) -> Option<bool> {
+    let mut errs = Vec::new();
+    let mut lx = Lexer::new(src, &mut errs);
+    let mut depth = 0usize;
+    let mut prev = Tok::Eof;
+    let mut found = false;
+    loop {
+        let t = lx.scan(&mut errs);
+        if !errs.is_empty() {
+            return None;
+        }
+        match t.tok {
+            Tok::Eof => return Some(found),
+            Tok::Comment => continue,
+            Tok::Op("{" | "(" | "[") => depth += 1,
+            Tok::Op("}" | ")" | "]") => depth = depth.saturating_sub(1),
+            Tok::Ident if depth == 0 && t.lit == "main" => match prev {
+                Tok::Keyword("func") => found = true,
+                // The package clause; a method's name (after its receiver).
+                Tok::Keyword("package") | Tok::Op(")") => {}
+                _ => return None,
+            },
+            _ => {}
+        }
+        prev = t.tok;
+    }
+}
+
 /// What cmd/compile says about a file's `//go:embed` directives, split by when it says it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EmbedDirectives {
@@ -627,5 +660,28 @@ mod embed_directive_tests {
         ] {
             assert_eq!(embed_directives(src.as_bytes()), None, "{src}");
         }
+    }
+}
+
+#[cfg(test)]
+mod declares_main_tests {
+    use super::*;
+
+    #[test]
+    fn top_level_func_main_only() {
+        assert_eq!(
+            declares_main(b"package main\n\nfunc main() {}\n"),
+            Some(true)
+        );
+        // A method, a nested name, a comment, another function: not `func main`.
+        assert_eq!(
+            declares_main(
+                b"package main\n\n// func main\ntype T int\n\nfunc (T) main() {}\n\nfunc Main() { main := 1; _ = main }\n"
+            ),
+            Some(false)
+        );
+        // `main` declared as something else is the compiler's error, not the linker's.
+        assert_eq!(declares_main(b"package main\n\nvar main = 1\n"), None);
+        assert_eq!(declares_main(b"package main\n\nvar s = \"open\n"), None);
     }
 }

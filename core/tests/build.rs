@@ -564,6 +564,41 @@ fn go_embed_without_importing_embed_fails_like_go() {
     assert_eq!((r.exit_status, r.transcript.text()), (0, String::new()));
 }
 
+/// A main package without `func main` compiles and fails to link, with the linker's words
+/// (go 1.23.5, the same module in /tmp/fy; `-x -p 1` lists the same steps, the link last). The
+/// compile's output is cached: the next build reuses it and fails at the link again.
+#[test]
+fn main_package_without_func_main_fails_to_link_like_go() {
+    let mut ws = Workspace::new();
+    ws.insert("go.mod", "module example.com/fy\n\ngo 1.23\n")
+        .unwrap();
+    ws.insert("main.go", "package main\n\nfunc Main() {}\n")
+        .unwrap();
+    let p = plan_ws(&ws, "/tmp/fy");
+    let f = files(&ws, &p);
+    let mut cache = MemoryCache::new();
+    let mut run = |cfg: Config| {
+        simulate(
+            &p,
+            &f,
+            &mut cache,
+            &Record::default(),
+            None,
+            cfg,
+            Machine::oracle(),
+        )
+    };
+    let want =
+        "# example.com/fy\nruntime.main_main·f: function main is undeclared in the main package\n";
+    let r = run(Config::default());
+    assert_eq!((r.exit_status, r.transcript.text()), (1, want.to_string()));
+    assert!(r.binary.is_none());
+    assert!(r.report.compiled().contains(&"example.com/fy".to_string()));
+    let r = run(Config::default());
+    assert_eq!((r.exit_status, r.transcript.text()), (1, want.to_string()));
+    assert!(r.report.compiled().is_empty(), "{:?}", r.report.compiled());
+}
+
 /// A package with only test files, imported by main (probed with go 1.23.5, module `m` in
 /// /tmp/to): go loads it, and its build action fails after making its object directory, with
 /// go's own words and no `# m/t` header; the other packages build, main's compile and the link
