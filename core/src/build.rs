@@ -1393,8 +1393,10 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
         }
     }
     if out.is_empty() {
-        // No syntax error: the one type-check error the simulation is sure of (cmd/compile
-        // type-checks only files that parse).
+        // No syntax error: the type-check errors the simulation is sure of (cmd/compile
+        // type-checks only files that parse). types2 reports each function's unused variables
+        // as it checks the bodies (in file order), then the unused imports; cmd/compile prints
+        // them by file, the files in the order of their first report, then by position.
         let name_of = |path: &str| {
             plan.input()
                 .packages
@@ -1402,12 +1404,22 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
                 .find(|q| q.import_path == path)
                 .map(|q| q.name.clone())
         };
-        for name in &names {
+        let mut by_file = Vec::new();
+        for (i, name) in names.iter().enumerate() {
             let Some(src) = files.read(p, name) else {
                 continue;
             };
-            let shown = shown_name(inv, name);
-            for e in crate::syntax::unused_imports(src, &name_of) {
+            let mut errs = crate::syntax::unused_vars(src).unwrap_or_default();
+            let rank = if errs.is_empty() { names.len() + i } else { i };
+            errs.extend(crate::syntax::unused_imports(src, &name_of));
+            if !errs.is_empty() {
+                crate::sort::sort_small_by(&mut errs, |a, b| (a.line, a.col).cmp(&(b.line, b.col)));
+                by_file.push((rank, shown_name(inv, name), errs));
+            }
+        }
+        crate::sort::sort_small_by(&mut by_file, |a, b| a.0.cmp(&b.0));
+        for (_, shown, errs) in by_file {
+            for e in errs {
                 out.push_str(&e.render(&shown));
                 out.push('\n');
             }

@@ -10,8 +10,9 @@
 //! `return`, …), a closing `}` or `]` that does not match, or a line break right after an
 //! argument (go inserts a semicolon there: `unexpected newline`).
 //!
-//! Also the one type-check error it is sure of ([`unused_imports`]) and what cmd/compile says
-//! about `//go:embed` directives ([`EmbedDirectives`]).
+//! Also the type-check errors it is sure of ([`unused_imports`], [`unused_vars`]), what
+//! cmd/compile says about `//go:embed` directives ([`EmbedDirectives`]), and whether package
+//! main declares `func main` ([`declares_main`]: the linker's error).
 //!
 //! Deliberately not here: anything the check is not sure of. It reports nothing when the lexer
 //! itself complains (go/scanner's words differ from cmd/compile's), when a mismatch is not inside
@@ -179,6 +180,25 @@ mod tests {
 ///
 /// `package_name` gives the package clause name of an imported path (it is not always the last
 /// path element). Returns nothing when the lexer reports an error.
+/// A file's tokens without its comments, or `None` when the lexer complains (go's messages for
+/// that are the scanner's, which these checks do not claim to know).
+fn code_tokens(src: &[u8]) -> Option<Vec<crate::scan::Token>> {
+    let mut errs = Vec::new();
+    let mut lx = Lexer::new(src, &mut errs);
+    let mut toks = Vec::new();
+    loop {
+        let t = lx.scan(&mut errs);
+        if !errs.is_empty() {
+            return None;
+        }
+        match t.tok {
+            Tok::Eof => return Some(toks),
+            Tok::Comment => {}
+            _ => toks.push(t),
+        }
+    }
+}
+
 pub fn unused_imports(
     src: &[u8],
     package_name: &dyn Fn(&str) -> Option<String>,
@@ -187,27 +207,15 @@ pub fn unused_imports(
     if header.error.is_some() {
         return Vec::new();
     }
-    let mut errs = Vec::new();
-    let mut lx = Lexer::new(src, &mut errs);
+    let Some(toks) = code_tokens(src) else {
+        return Vec::new();
+    };
     // A sorted vector, not a `BTreeSet<String>`: that type's B-tree code was in the page's wasm
     // for this set alone (docs/benchmarks.md, Page weight).
     let mut qualified = crate::object::Names::new();
-    let mut prev_ident: Option<String> = None;
-    loop {
-        let t = lx.scan(&mut errs);
-        if !errs.is_empty() {
-            return Vec::new();
-        }
-        match t.tok {
-            Tok::Eof => break,
-            Tok::Comment => continue,
-            Tok::Op(".") => {
-                if let Some(id) = prev_ident.take() {
-                    qualified.insert(id);
-                }
-            }
-            Tok::Ident => prev_ident = Some(t.lit),
-            _ => prev_ident = None,
+    for w in toks.windows(2) {
+        if w[0].tok == Tok::Ident && w[1].tok == Tok::Op(".") {
+            qualified.insert(w[0].lit.clone());
         }
     }
     let mut out = Vec::new();
@@ -241,25 +249,124 @@ pub fn unused_imports(
     out
 }
 
+/// The other type-check error the simulation can be sure of: a variable declared in a function
+/// and never mentioned again. types2 reports `declared and not used: x` at the name of a
+/// variable no expression reads; here only the certain cases: a statement `x := …` (one name)
+/// or `var x, y …` inside a function body whose name no later token of the enclosing block
+/// spells (a mention that is not a read, such as `x = 2` or `x++`, or a shadowing variable of
+/// the same name, keeps this check silent, never wrong). `None` when the lexer complains.
+pub fn unused_vars(src: &[u8]) -> Option<Vec<SyntaxError>> {
+    let toks = code_tokens(src)?;
+    let is = |i: usize, op: &'static str| toks.get(i).is_some_and(|t| t.tok == Tok::Op(op));
+    // A statement begins after `{`, `;` or a case clause's (or label's) `:`.
+    let stmt_start = |i: usize| i > 0 && (is(i - 1, "{") || is(i - 1, ";") || is(i - 1, ":"));
+    // `name, name, …` from `j`: the names' indices.
+    let name_list = |mut j: usize, out: &mut Vec<usize>| {
+        while toks.get(j).is_some_and(|t| t.tok == Tok::Ident) {
+            out.push(j);
+            if !is(j + 1, ",") {
+                break;
+            }
+            j += 2;
+        }
+    };
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    // Where the current top-level declaration began (its `func`, with the parameters).
+    let mut decl = 0;
+    let mut names = Vec::new();
+    for i in 0..toks.len() {
+        match toks[i].tok {
+            Tok::Op("{") => depth += 1,
+            Tok::Keyword("func" | "var") if depth == 0 => decl = i,
+            Tok::Op("}") => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth == 0 || !stmt_start(i) {
+            continue;
+        }
+        // Declared here: `x := …`, `x, y := …` (names not seen before in the function, its
+        // parameters included: the others may be assigned, not declared, or not be new),
+        // `var x, y …`, `var ( x …; y … )`.
+        names.clear();
+        match toks[i].tok {
+            Tok::Ident => {
+                let mut list = Vec::new();
+                name_list(i, &mut list);
+                let after = list.last().map_or(i, |&l| l + 1);
+                if !is(after, ":=") {
+                    continue;
+                }
+                let seen = |n: usize| {
+                    toks[decl..i]
+                        .iter()
+                        .any(|t| t.tok == Tok::Ident && t.lit == toks[n].lit)
+                };
+                names.extend(list.iter().copied().filter(|&n| !seen(n)));
+            }
+            Tok::Keyword("var") if is(i + 1, "(") => {
+                let mut j = i + 2;
+                while j < toks.len() && !is(j, ")") {
+                    if is(j - 1, "(") || is(j - 1, ";") {
+                        name_list(j, &mut names);
+                    }
+                    if is(j, "(") || is(j, "{") || is(j, "[") {
+                        return None; // a nested bracket in a group: not followed here
+                    }
+                    j += 1;
+                }
+            }
+            Tok::Keyword("var") => name_list(i + 1, &mut names),
+            _ => continue,
+        }
+        // The rest of the enclosing block.
+        let mut end = i;
+        let mut d = 0usize;
+        while end < toks.len() {
+            match toks[end].tok {
+                Tok::Op("{") => d += 1,
+                Tok::Op("}") if d == 0 => break,
+                Tok::Op("}") => d -= 1,
+                _ => {}
+            }
+            end += 1;
+        }
+        for &n in &names {
+            let name = &toks[n].lit;
+            if name == "_" {
+                continue;
+            }
+            // Any later mention may read it, but a plain assignment statement `x = …`.
+            let read = (n + 1..end).any(|m| {
+                toks[m].tok == Tok::Ident
+                    && &toks[m].lit == name
+                    && !(stmt_start(m) && is(m + 1, "="))
+                    && !names.contains(&m)
+            });
+            if !read {
+                let (line, col) = position(src, toks[n].offset);
+                out.push(SyntaxError {
+                    line,
+                    col,
+                    msg: format!("declared and not used: {name}"),
+                });
+            }
+        }
+    }
+    Some(out)
+}
+
 /// Whether a file of package main declares `func main` at the top level: `Some(true)` when it
 /// does, `Some(false)` when `main` names nothing at its top level, `None` when unsure (the
 /// lexer complains, or `main` is declared as something else, which the compiler rejects
 /// before any link). A main package none of whose files declares it links to go's
 /// `function main is undeclared in the main package`.
 pub fn declares_main(src: &[u8]) -> Option<bool> {
-    let mut errs = Vec::new();
-    let mut lx = Lexer::new(src, &mut errs);
     let mut depth = 0usize;
     let mut prev = Tok::Eof;
     let mut found = false;
-    loop {
-        let t = lx.scan(&mut errs);
-        if !errs.is_empty() {
-            return None;
-        }
+    for t in code_tokens(src)? {
         match t.tok {
-            Tok::Eof => return Some(found),
-            Tok::Comment => continue,
             Tok::Op("{" | "(" | "[") => depth += 1,
             Tok::Op("}" | ")" | "]") => depth = depth.saturating_sub(1),
             Tok::Ident if depth == 0 && t.lit == "main" => match prev {
@@ -272,6 +379,7 @@ pub fn declares_main(src: &[u8]) -> Option<bool> {
         }
         prev = t.tok;
     }
+    Some(found)
 }
 
 /// What cmd/compile says about a file's `//go:embed` directives, split by when it says it.
@@ -683,5 +791,54 @@ mod declares_main_tests {
         // `main` declared as something else is the compiler's error, not the linker's.
         assert_eq!(declares_main(b"package main\n\nvar main = 1\n"), None);
         assert_eq!(declares_main(b"package main\n\nvar s = \"open\n"), None);
+    }
+}
+
+#[cfg(test)]
+mod unused_var_tests {
+    use super::*;
+
+    fn shown(src: &str) -> Vec<String> {
+        unused_vars(src.as_bytes())
+            .unwrap()
+            .iter()
+            .map(|e| e.render("./main.go"))
+            .collect()
+    }
+
+    /// Texts and positions from go 1.23.5 for the same files.
+    #[test]
+    fn the_certain_cases() {
+        assert_eq!(
+            shown("package main\n\nfunc main() {\n\tx := 1\n\tx = 2\n\tvar q int\n\tvar a, b = 1, 2\n\t_ = a\n}\n"),
+            [
+                "./main.go:4:2: declared and not used: x",
+                "./main.go:6:6: declared and not used: q",
+                "./main.go:7:9: declared and not used: b",
+            ]
+        );
+        // Blocks, case clauses, closures, groups, several names.
+        assert_eq!(
+            shown("package main\n\nfunc main() {\n\tswitch v := 1; v {\n\tcase 1:\n\t\tw := 3\n\tdefault:\n\t}\n\tf := func() int {\n\t\tk := 4\n\t\treturn 1\n\t}\n\t_ = f\n\tvar (\n\t\tg1 = 1\n\t)\n\tx, err := 1, 2\n}\n"),
+            [
+                "./main.go:6:3: declared and not used: w",
+                "./main.go:10:3: declared and not used: k",
+                "./main.go:15:3: declared and not used: g1",
+                "./main.go:17:2: declared and not used: x",
+                "./main.go:17:5: declared and not used: err",
+            ]
+        );
+        // Reads, in any form but a plain assignment; a receiver or a parameter assigned
+        // again; a name seen before in the function (maybe not new); top-level variables.
+        assert!(shown(
+            "package main\n\nvar top = 1\n\ntype T struct{ f int }\n\nfunc (r *T) M(a int) (err error) {\n\tr, e2 := nil, 1\n\ta, b := 1, 2\n\t_, _ = e2, b\n\tp := &T{}\n\tp.f = 1\n\ty := 3\n\ty++\n\tz := 1\n\tz = z + 1\n\treturn\n}\n"
+        )
+        .is_empty());
+        // A shadowing variable of the same name: silent, never wrong.
+        assert!(shown(
+            "package main\n\nfunc main() {\n\tx := 1\n\t{\n\t\tx := 2\n\t\t_ = x\n\t}\n}\n"
+        )
+        .is_empty());
+        assert_eq!(unused_vars(b"package main\n\nvar s = \"open\n"), None);
     }
 }

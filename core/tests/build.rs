@@ -564,6 +564,50 @@ fn go_embed_without_importing_embed_fails_like_go() {
     assert_eq!((r.exit_status, r.transcript.text()), (0, String::new()));
 }
 
+/// Unused variables and imports in several files, printed as cmd/compile prints types2's
+/// reports: the files in the order of their first report (the function bodies' unused
+/// variables come before the unused imports), each file's by position (go 1.23.5, the same
+/// files in /tmp/fy).
+#[test]
+fn unused_variables_and_imports_are_ordered_like_go() {
+    let mut ws = Workspace::new();
+    ws.insert("go.mod", "module example.com/fy\n\ngo 1.23\n")
+        .unwrap();
+    ws.insert("a.go", "package main\n\nimport \"os\"\n\nfunc main() {}\n")
+        .unwrap();
+    ws.insert(
+        "b.go",
+        "package main\n\nfunc f() {\n\tx := 1\n}\n\nfunc g() {\n\tvar y, z = 1, 2\n\t_ = z\n}\n",
+    )
+    .unwrap();
+    ws.insert(
+        "c.go",
+        "package main\n\nimport \"fmt\"\n\nfunc h() {\n\tw := 1\n}\n",
+    )
+    .unwrap();
+    let p = plan_ws(&ws, "/tmp/fy");
+    let f = files(&ws, &p);
+    let r = simulate(
+        &p,
+        &f,
+        &mut MemoryCache::new(),
+        &Record::default(),
+        None,
+        Config::default(),
+        Machine::oracle(),
+    );
+    assert_eq!(r.exit_status, 1);
+    assert_eq!(
+        r.transcript.text(),
+        "# example.com/fy\n\
+         ./b.go:4:2: declared and not used: x\n\
+         ./b.go:8:6: declared and not used: y\n\
+         ./c.go:3:8: \"fmt\" imported and not used\n\
+         ./c.go:6:2: declared and not used: w\n\
+         ./a.go:3:8: \"os\" imported and not used\n"
+    );
+}
+
 /// A main package without `func main` compiles and fails to link, with the linker's words
 /// (go 1.23.5, the same module in /tmp/fy; `-x -p 1` lists the same steps, the link last). The
 /// compile's output is cached: the next build reuses it and fails at the link again.
