@@ -1410,6 +1410,10 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
                 continue;
             };
             let mut errs = crate::syntax::unused_vars(src).unwrap_or_default();
+            errs.extend(crate::syntax::undefined_selectors(
+                src,
+                &module_imports(plan, files, src),
+            ));
             let rank = if errs.is_empty() { names.len() + i } else { i };
             errs.extend(crate::syntax::unused_imports(src, &name_of));
             if !errs.is_empty() {
@@ -1477,6 +1481,40 @@ fn with_parse_errors(
     errs.extend(syntax);
     crate::sort::sort_small_by(&mut errs, |a, b| (a.line, a.col).cmp(&(b.line, b.col)));
     errs
+}
+
+/// A file's imports of packages whose sources the build has (not the standard library's), by
+/// local name, each with the names its package declares at the top level; an import whose
+/// package cannot be read whole is left out.
+fn module_imports(plan: &Plan, files: &dyn SourceFiles, src: &[u8]) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for imp in crate::scan::scan("", src).imports {
+        if imp.path == "C" || matches!(imp.alias.as_deref(), Some("_" | ".")) {
+            continue;
+        }
+        let Some(q) = plan
+            .input()
+            .packages
+            .iter()
+            .find(|q| q.import_path == imp.path && !q.standard)
+        else {
+            continue;
+        };
+        let names: Option<Vec<Vec<String>>> = q
+            .go_files
+            .iter()
+            .chain(q.cgo_files())
+            .map(|f| files.read(q, f).and_then(crate::syntax::top_level_names))
+            .collect();
+        if let Some(names) = names {
+            let local = imp
+                .alias
+                .as_ref()
+                .map_or_else(|| q.name.clone(), |a| a.as_str().to_string());
+            out.push((local, names.concat()));
+        }
+    }
+    out
 }
 
 /// The link step's index and what the linker prints, when the simulation is sure it fails: a

@@ -10,7 +10,8 @@
 //! `return`, …), a closing `}` or `]` that does not match, or a line break right after an
 //! argument (go inserts a semicolon there: `unexpected newline`).
 //!
-//! Also the type-check errors it is sure of ([`unused_imports`], [`unused_vars`]), what
+//! Also the type-check errors it is sure of ([`unused_imports`], [`unused_vars`],
+//! [`undefined_selectors`] over another package's [`top_level_names`]), what
 //! cmd/compile says about `//go:embed` directives ([`EmbedDirectives`]), and whether package
 //! main declares `func main` ([`declares_main`]: the linker's error).
 //!
@@ -354,6 +355,127 @@ pub fn unused_vars(src: &[u8]) -> Option<Vec<SyntaxError>> {
         }
     }
     Some(out)
+}
+
+/// The names a file declares at the top level (functions, but not methods; types; variables
+/// and constants, grouped or not, a constant group's implicit repetitions included), or `None`
+/// when the lexer complains. With every file of a package, what `pkg.Name` may name.
+pub fn top_level_names(src: &[u8]) -> Option<Vec<String>> {
+    let toks = code_tokens(src)?;
+    let is = |i: usize, op: &'static str| toks.get(i).is_some_and(|t| t.tok == Tok::Op(op));
+    let ident = |i: usize| toks.get(i).filter(|t| t.tok == Tok::Ident);
+    let mut out = Vec::new();
+    // `name, name, …` from `j`.
+    let name_list = |mut j: usize, out: &mut Vec<String>| {
+        while let Some(t) = ident(j) {
+            out.push(t.lit.clone());
+            if !is(j + 1, ",") {
+                break;
+            }
+            j += 2;
+        }
+    };
+    let mut depth = 0usize;
+    for i in 0..toks.len() {
+        match toks[i].tok {
+            Tok::Op("{" | "(" | "[") => depth += 1,
+            Tok::Op("}" | ")" | "]") => depth = depth.saturating_sub(1),
+            Tok::Keyword("func") if depth == 0 => {
+                if let Some(t) = ident(i + 1) {
+                    out.push(t.lit.clone());
+                }
+            }
+            Tok::Keyword("var" | "const" | "type") if depth == 0 => {
+                if !is(i + 1, "(") {
+                    name_list(i + 1, &mut out);
+                    continue;
+                }
+                // A group: a spec begins after its `(` or a `;` at its own level.
+                let mut d = 0usize;
+                for j in i + 1..toks.len() {
+                    match toks[j].tok {
+                        Tok::Op("{" | "(" | "[") => d += 1,
+                        Tok::Op("}" | ")" | "]") => {
+                            d -= 1;
+                            if d == 0 {
+                                break;
+                            }
+                        }
+                        _ if d == 1 && (is(j - 1, "(") && j == i + 2 || is(j - 1, ";")) => {
+                            name_list(j, &mut out)
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(out)
+}
+
+/// types2's `undefined: util.Helper` for a qualified name, inside a function body, that the
+/// imported package does not declare at its top level (unexported names are undefined too,
+/// seen from another package). `imports` are the file's imports of packages whose sources are
+/// known: local name → their top-level names. A local name that the file spells other than
+/// as `name.X` (a variable or parameter of the same name may shadow it) is not checked; nor
+/// are selectors outside function bodies (types2 reports those at another time).
+pub fn undefined_selectors(src: &[u8], imports: &[(String, Vec<String>)]) -> Vec<SyntaxError> {
+    let Some(toks) = code_tokens(src) else {
+        return Vec::new();
+    };
+    let is = |i: usize, op: &'static str| toks.get(i).is_some_and(|t| t.tok == Tok::Op(op));
+    let mut out = Vec::new();
+    for (local, names) in imports {
+        // Every use of the name, outside selectors: `local . Ident` and nothing else.
+        let uses: Vec<usize> = (0..toks.len())
+            .filter(|&i| toks[i].tok == Tok::Ident && &toks[i].lit == local)
+            .filter(|&i| i == 0 || !is(i - 1, "."))
+            // Not the import spec's own name (`u "example.com/m/util"`).
+            .filter(|&i| toks.get(i + 1).is_none_or(|t| t.tok != Tok::String))
+            .collect();
+        let qualified =
+            |i: usize| is(i + 1, ".") && toks.get(i + 2).is_some_and(|t| t.tok == Tok::Ident);
+        if !uses.iter().all(|&i| qualified(i)) {
+            continue;
+        }
+        // Function bodies: the first `{` at depth 0 after a top-level `func`, to its `}`.
+        let (mut depth, mut after_func, mut body) = (0usize, false, None);
+        for i in 0..toks.len() {
+            match toks[i].tok {
+                Tok::Keyword("func") if depth == 0 => after_func = true,
+                Tok::Op("{") if depth == 0 && after_func => {
+                    body = Some(i);
+                    after_func = false;
+                    depth += 1;
+                    continue;
+                }
+                Tok::Op("{" | "(" | "[") => depth += 1,
+                Tok::Op("}" | ")" | "]") => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        body = None;
+                    }
+                }
+                _ => {}
+            }
+            if body.is_none() || !uses.contains(&i) {
+                continue;
+            }
+            let name = &toks[i + 2];
+            let exported = name.lit.starts_with(|c: char| c.is_uppercase());
+            if !exported || !names.contains(&name.lit) {
+                let (line, col) = position(src, name.offset);
+                out.push(SyntaxError {
+                    line,
+                    col,
+                    msg: format!("undefined: {local}.{}", name.lit),
+                });
+            }
+        }
+    }
+    crate::sort::sort_small_by(&mut out, |a, b| (a.line, a.col).cmp(&(b.line, b.col)));
+    out
 }
 
 /// Whether a file of package main declares `func main` at the top level: `Some(true)` when it
@@ -840,5 +962,68 @@ mod unused_var_tests {
         )
         .is_empty());
         assert_eq!(unused_vars(b"package main\n\nvar s = \"open\n"), None);
+    }
+}
+
+#[cfg(test)]
+mod undefined_selector_tests {
+    use super::*;
+
+    #[test]
+    fn top_level_names_of_a_package() {
+        let names = top_level_names(
+            b"package util\n\nfunc helper() int { return 1 }\n\nfunc Exported() int { return 2 }\n\nfunc (T) M() {}\n\ntype (\n\tT struct{ A int }\n\tu int\n)\n\nconst (\n\tC = iota\n\tD\n)\n\nvar V, W = 1, 2\n\ntype G[P any] struct{ f func() }\n",
+        )
+        .unwrap();
+        assert_eq!(
+            names,
+            ["helper", "Exported", "T", "u", "C", "D", "V", "W", "G"]
+        );
+    }
+
+    /// go 1.23.5's texts for the same files (util declares `helper` and `Exported`).
+    #[test]
+    fn undefined_or_unexported_names_of_an_imported_package() {
+        let util = || {
+            vec![(
+                "util".to_string(),
+                vec!["helper".to_string(), "Exported".to_string()],
+            )]
+        };
+        let shown = |src: &str, imports: &[(String, Vec<String>)]| -> Vec<String> {
+            undefined_selectors(src.as_bytes(), imports)
+                .iter()
+                .map(|e| e.render("./main.go"))
+                .collect()
+        };
+        assert_eq!(
+            shown(
+                "package main\n\nimport \"example.com/fy/util\"\n\nfunc main() {\n\t_ = util.helper()\n\t_ = util.Missing\n\t_ = util.Exported()\n}\n",
+                &util()
+            ),
+            [
+                "./main.go:6:11: undefined: util.helper",
+                "./main.go:7:11: undefined: util.Missing"
+            ]
+        );
+        let u = vec![("u".to_string(), util().remove(0).1)];
+        assert_eq!(
+            shown(
+                "package main\n\nimport u \"example.com/fy/util\"\n\nfunc main() {\n\tu.helper()\n}\n",
+                &u
+            ),
+            ["./main.go:6:4: undefined: u.helper"]
+        );
+        // Silent: a name that may shadow the import; a selector outside a function body.
+        assert!(shown(
+            "package main\n\nimport \"example.com/fy/util\"\n\ntype S struct{ util int }\n\nfunc main() {\n\t_ = util.Missing\n}\n",
+            &util()
+        )
+        .is_empty());
+        assert!(shown(
+            "package main\n\nimport \"example.com/fy/util\"\n\nvar top = util.nope\n\nfunc main() {}\n",
+            &util()
+        )
+        .is_empty());
     }
 }

@@ -608,6 +608,48 @@ fn unused_variables_and_imports_are_ordered_like_go() {
     );
 }
 
+/// An unexported name of another package of the module is undefined from main; util itself
+/// builds (go 1.23.5, the same module in /tmp/fy).
+#[test]
+fn unexported_names_of_a_module_package_are_undefined_like_go() {
+    let mut ws = Workspace::new();
+    ws.insert("go.mod", "module example.com/fy\n\ngo 1.23\n")
+        .unwrap();
+    ws.insert(
+        "util/u.go",
+        "package util\n\nfunc helper() int { return 1 }\n\nfunc Exported() int { return 2 }\n",
+    )
+    .unwrap();
+    ws.insert(
+        "main.go",
+        "package main\n\nimport \"example.com/fy/util\"\n\nfunc main() {\n\tx := util.helper()\n\ty := 1\n}\n",
+    )
+    .unwrap();
+    let p = plan_ws(&ws, "/tmp/fy");
+    let f = files(&ws, &p);
+    let r = simulate(
+        &p,
+        &f,
+        &mut MemoryCache::new(),
+        &Record::default(),
+        None,
+        Config::default(),
+        Machine::oracle(),
+    );
+    assert_eq!(r.exit_status, 1);
+    assert_eq!(
+        r.transcript.text(),
+        "# example.com/fy\n\
+         ./main.go:6:2: declared and not used: x\n\
+         ./main.go:6:12: undefined: util.helper\n\
+         ./main.go:7:2: declared and not used: y\n"
+    );
+    assert!(r
+        .report
+        .compiled()
+        .contains(&"example.com/fy/util".to_string()));
+}
+
 /// A main package without `func main` compiles and fails to link, with the linker's words
 /// (go 1.23.5, the same module in /tmp/fy; `-x -p 1` lists the same steps, the link last). The
 /// compile's output is cached: the next build reuses it and fails at the link again.
