@@ -392,8 +392,8 @@ pub fn top_level_names(src: &[u8]) -> Option<Vec<String>> {
                 }
                 // A group: a spec begins after its `(` or a `;` at its own level.
                 let mut d = 0usize;
-                for j in i + 1..toks.len() {
-                    match toks[j].tok {
+                for (j, t) in toks.iter().enumerate().skip(i + 1) {
+                    match t.tok {
                         Tok::Op("{" | "(" | "[") => d += 1,
                         Tok::Op("}" | ")" | "]") => {
                             d -= 1;
