@@ -247,6 +247,13 @@ test("errors reach the terminal in go's words: a syntax error and a bad flag", a
     await page.waitForFunction(() => document.querySelector("#terminal").textContent.includes("flag provided but not defined: -foo"));
     await page.waitForFunction(() => document.body.dataset.building === "false");
     assert.match(await lastOutput(page), /^\$ go build -foo \.\nflag provided but not defined: -foo\nusage: go build \[-o output\] \[build flags\] \[packages\]\nRun 'go help build' for details\.\n# exit status 2\n/);
+    // The compiler's most common complaint, as go 1.23.5 words it for this file.
+    await page.click(".cm-content");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("package main\n\nfunc main() { x := 1 }\n");
+    const unused = await build(page, "go build .");
+    assert.equal(unused.lastExit, "1");
+    assert.match(await lastOutput(page), /^\$ go build \.\n# example\.com\/hello\n\.\/main\.go:3:15: declared and not used: x\n/);
     await page.screenshot({ path: screenshotPath("build-errors"), fullPage: true });
     assert.deepEqual(errors, []);
   } finally {
