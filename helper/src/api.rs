@@ -870,9 +870,10 @@ fn run_build(
             "deps": x.deps.iter().map(|&d| plan.action(d).id).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     }));
+    // Workspace paths are relative to the planned root, not to the request's cwd.
     let files = WorkspaceFiles {
         ws: &v.ws,
-        root: plan.input().cwd.clone(),
+        root: PLANNED_ROOT.into(),
     };
     let setup = api.page_setup(go, &work, &src, workers, None);
     let mut on = |e: Event| match e {

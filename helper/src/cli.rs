@@ -257,9 +257,10 @@ fn build_simulated(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
         cores: tc.cpus,
         scaling: CostModel::calibrated().scaling,
     };
+    // Workspace paths are relative to the workspace's root, not to the directory go runs in.
     let ws_files = WorkspaceFiles {
         ws: &found.ws,
-        root: plan.input().cwd.clone(),
+        root: found.root.to_string_lossy().into_owned(),
     };
     let files = DigestedFiles::new(&plan, &ws_files);
     let mut result = simulate(
@@ -525,7 +526,7 @@ fn build_real_result(flags: &BuildFlags, cwd: &Path) -> Result<Output, Output> {
     let cfg = config(flags, workers, now, &work, &real_root);
     let files = WorkspaceFiles {
         ws: &found.ws,
-        root: plan.input().cwd.clone(),
+        root: found.root.to_string_lossy().into_owned(),
     };
     let setup = crate::realbuild::Setup {
         tooldir: Path::new(&go.tooldir),

@@ -41,9 +41,14 @@ impl Sandbox {
 
     /// With more environment (e.g. `TMPDIR`).
     fn run_with(&self, args: &[&str], env: &[(&str, &Path)]) -> Run {
+        self.run_in(&self.module, args, env)
+    }
+
+    /// In directory `dir` (the module's or one below it).
+    fn run_in(&self, dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Run {
         let out = Command::new(env!("CARGO_BIN_EXE_buildlab"))
             .args(args)
-            .current_dir(&self.module)
+            .current_dir(dir)
             .env("GOCACHE", self.gocache())
             .envs(env.iter().map(|(k, v)| (*k, v.as_os_str())))
             .output()
@@ -289,6 +294,33 @@ fn cli_directories_missing_empty_or_outside_the_module() {
         let r = s.run(&["build", &pat]);
         assert_eq!((r.status, r.stderr.as_str()), (status, want.as_str()), "go build {pat}");
     }
+}
+
+/// From a package's own directory, the build reads the package's files where the workspace
+/// holds them (it hashed nothing before: an edit there rebuilt nothing), and the compile's
+/// checks see them: go's `./util.go` names, as go prints them from there.
+#[test]
+fn cli_in_a_package_directory_sees_its_files() {
+    let s = Sandbox::new("multi", "subdir");
+    let util = s.module.join("util");
+    let build = |args: &[&str]| s.run_in(&util, args, &[]);
+    let r = build(&["build", "-v", "."]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    assert!(r.stderr.lines().any(|l| l == "example.com/multi/util"), "{}", r.stderr);
+    let path = util.join("util.go");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{text}\nfunc Added() int {{ return 1 }}\n")).unwrap();
+    let r = build(&["build", "-v", "."]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    assert!(r.stderr.lines().any(|l| l == "example.com/multi/util"), "the edit rebuilds util: {}", r.stderr);
+    std::fs::write(&path, format!("{text}\nfunc Added() {{ x := 1 }}\n")).unwrap();
+    let r = build(&["build", "."]);
+    assert_eq!(r.status, 1);
+    let line = text.lines().count() + 2;
+    assert_eq!(
+        r.stderr,
+        format!("# example.com/multi/util\n./util.go:{line}:16: declared and not used: x\n")
+    );
 }
 
 #[test]
