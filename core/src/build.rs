@@ -1394,7 +1394,8 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
     }
     if out.is_empty() {
         // No syntax error: the type-check errors the simulation is sure of (cmd/compile
-        // type-checks only files that parse). types2 reports each function's unused variables
+        // type-checks only files that parse). types2 reports the package block's
+        // redeclarations first, then each function body's undefined names and unused variables
         // as it checks the bodies (in file order), then the unused imports; cmd/compile prints
         // them by file, the files in the order of their first report, then by position.
         let name_of = |path: &str| {
@@ -1404,21 +1405,41 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
                 .find(|q| q.import_path == path)
                 .map(|q| q.name.clone())
         };
+        let shown: Vec<String> = names.iter().map(|n| shown_name(inv, n)).collect();
+        let sources: Option<Vec<(&str, &[u8])>> = names
+            .iter()
+            .zip(&shown)
+            .map(|(n, s)| Some((s.as_str(), files.read(p, n)?)))
+            .collect();
+        let mut redeclared = sources
+            .as_deref()
+            .and_then(crate::syntax::redeclarations)
+            .unwrap_or_default();
         let mut by_file = Vec::new();
         for (i, name) in names.iter().enumerate() {
             let Some(src) = files.read(p, name) else {
                 continue;
             };
-            let mut errs = crate::syntax::unused_vars(src).unwrap_or_default();
-            errs.extend(crate::syntax::undefined_selectors(
+            let mut errs = redeclared
+                .get_mut(i)
+                .map(std::mem::take)
+                .unwrap_or_default();
+            let mut body = crate::syntax::unused_vars(src).unwrap_or_default();
+            body.extend(crate::syntax::undefined_selectors(
                 src,
                 &module_imports(plan, files, src),
             ));
-            let rank = if errs.is_empty() { names.len() + i } else { i };
+            let n = names.len();
+            let rank = match (errs.is_empty(), body.is_empty()) {
+                (false, _) => i,
+                (true, false) => n + i,
+                (true, true) => 2 * n + i,
+            };
+            errs.extend(body);
             errs.extend(crate::syntax::unused_imports(src, &name_of));
             if !errs.is_empty() {
                 crate::sort::sort_small_by(&mut errs, |a, b| (a.line, a.col).cmp(&(b.line, b.col)));
-                by_file.push((rank, shown_name(inv, name), errs));
+                by_file.push((rank, shown[i].clone(), errs));
             }
         }
         crate::sort::sort_small_by(&mut by_file, |a, b| a.0.cmp(&b.0));
@@ -1500,7 +1521,7 @@ fn module_imports(plan: &Plan, files: &dyn SourceFiles, src: &[u8]) -> Vec<(Stri
         else {
             continue;
         };
-        let names: Option<Vec<Vec<String>>> = q
+        let names: Option<Vec<Vec<(String, usize)>>> = q
             .go_files
             .iter()
             .chain(q.cgo_files())
@@ -1511,7 +1532,7 @@ fn module_imports(plan: &Plan, files: &dyn SourceFiles, src: &[u8]) -> Vec<(Stri
                 .alias
                 .as_ref()
                 .map_or_else(|| q.name.clone(), |a| a.as_str().to_string());
-            out.push((local, names.concat()));
+            out.push((local, names.into_iter().flatten().map(|(n, _)| n).collect()));
         }
     }
     out

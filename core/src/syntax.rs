@@ -10,8 +10,8 @@
 //! `return`, …), a closing `}` or `]` that does not match, or a line break right after an
 //! argument (go inserts a semicolon there: `unexpected newline`).
 //!
-//! Also the type-check errors it is sure of ([`unused_imports`], [`unused_vars`],
-//! [`undefined_selectors`] over another package's [`top_level_names`]), what
+//! Also the type-check errors it is sure of ([`redeclarations`], [`unused_imports`],
+//! [`unused_vars`], [`undefined_selectors`] over another package's [`top_level_names`]), what
 //! cmd/compile says about `//go:embed` directives ([`EmbedDirectives`]), and whether package
 //! main declares `func main` ([`declares_main`]: the linker's error).
 //!
@@ -358,17 +358,18 @@ pub fn unused_vars(src: &[u8]) -> Option<Vec<SyntaxError>> {
 }
 
 /// The names a file declares at the top level (functions, but not methods; types; variables
-/// and constants, grouped or not, a constant group's implicit repetitions included), or `None`
-/// when the lexer complains. With every file of a package, what `pkg.Name` may name.
-pub fn top_level_names(src: &[u8]) -> Option<Vec<String>> {
+/// and constants, grouped or not, a constant group's implicit repetitions included), each with
+/// its offset, in source order, or `None` when the lexer complains. With every file of a
+/// package, what `pkg.Name` may name, and what may be declared twice.
+pub fn top_level_names(src: &[u8]) -> Option<Vec<(String, usize)>> {
     let toks = code_tokens(src)?;
     let is = |i: usize, op: &'static str| toks.get(i).is_some_and(|t| t.tok == Tok::Op(op));
     let ident = |i: usize| toks.get(i).filter(|t| t.tok == Tok::Ident);
     let mut out = Vec::new();
     // `name, name, …` from `j`.
-    let name_list = |mut j: usize, out: &mut Vec<String>| {
+    let name_list = |mut j: usize, out: &mut Vec<(String, usize)>| {
         while let Some(t) = ident(j) {
-            out.push(t.lit.clone());
+            out.push((t.lit.clone(), t.offset));
             if !is(j + 1, ",") {
                 break;
             }
@@ -382,7 +383,7 @@ pub fn top_level_names(src: &[u8]) -> Option<Vec<String>> {
             Tok::Op("}" | ")" | "]") => depth = depth.saturating_sub(1),
             Tok::Keyword("func") if depth == 0 => {
                 if let Some(t) = ident(i + 1) {
-                    out.push(t.lit.clone());
+                    out.push((t.lit.clone(), t.offset));
                 }
             }
             Tok::Keyword("var" | "const" | "type") if depth == 0 => {
@@ -409,6 +410,37 @@ pub fn top_level_names(src: &[u8]) -> Option<Vec<String>> {
                 }
             }
             _ => {}
+        }
+    }
+    Some(out)
+}
+
+/// types2's first check of a package (collectObjects): a top-level name declared again, in
+/// any file, is reported at the later declaration, `F redeclared in this block`, with the
+/// first one's position on a second line (`\t./a.go:9:6: other declaration of F`). `files`
+/// are the package's files in the compiler's order, as it names them, with their bytes; the
+/// errors are by file. Methods, `init` and `_` are not names of the package block; `None`
+/// when a file does not lex.
+pub fn redeclarations(files: &[(&str, &[u8])]) -> Option<Vec<Vec<SyntaxError>>> {
+    let mut first: Vec<(String, usize, usize, usize)> = Vec::new();
+    let mut out = vec![Vec::new(); files.len()];
+    for (f, (_, src)) in files.iter().enumerate() {
+        for (name, offset) in top_level_names(src)? {
+            if name == "_" || name == "init" {
+                continue;
+            }
+            let (line, col) = position(src, offset);
+            match first.iter().find(|d| d.0 == name) {
+                Some(&(_, g, l, c)) => out[f].push(SyntaxError {
+                    line,
+                    col,
+                    msg: format!(
+                        "{name} redeclared in this block\n\t{}:{l}:{c}: other declaration of {name}",
+                        files[g].0
+                    ),
+                }),
+                None => first.push((name, f, line, col)),
+            }
         }
     }
     Some(out)
@@ -971,10 +1003,13 @@ mod undefined_selector_tests {
 
     #[test]
     fn top_level_names_of_a_package() {
-        let names = top_level_names(
+        let names: Vec<String> = top_level_names(
             b"package util\n\nfunc helper() int { return 1 }\n\nfunc Exported() int { return 2 }\n\nfunc (T) M() {}\n\ntype (\n\tT struct{ A int }\n\tu int\n)\n\nconst (\n\tC = iota\n\tD\n)\n\nvar V, W = 1, 2\n\ntype G[P any] struct{ f func() }\n",
         )
-        .unwrap();
+        .unwrap()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
         assert_eq!(
             names,
             ["helper", "Exported", "T", "u", "C", "D", "V", "W", "G"]
@@ -1025,5 +1060,33 @@ mod undefined_selector_tests {
             &util()
         )
         .is_empty());
+    }
+}
+
+#[cfg(test)]
+mod redeclaration_tests {
+    use super::*;
+
+    /// go 1.23.5's texts for the same two files (`init`, `_` and methods are not names of
+    /// the package block).
+    #[test]
+    fn later_declarations_of_a_top_level_name() {
+        let a: &[u8] = b"package main\n\nimport \"os\"\n\ntype T int\n\nfunc F() {}\n\nvar V, W = 1, 2\n\nfunc main() {}\n";
+        let b: &[u8] = b"package main\n\nfunc F() {}\n\nconst V = 3\n\ntype F2 int\n\nvar F2 = 1\nfunc init() {}\nfunc init() {}\nvar _ = 1\nvar _ = 2\n\nfunc (T) M() {}\n";
+        let errs = redeclarations(&[("./a.go", a), ("./b.go", b)]).unwrap();
+        assert!(errs[0].is_empty());
+        let shown: Vec<String> = errs[1].iter().map(|e| e.render("./b.go")).collect();
+        assert_eq!(
+            shown,
+            [
+                "./b.go:3:6: F redeclared in this block\n\t./a.go:7:6: other declaration of F",
+                "./b.go:5:7: V redeclared in this block\n\t./a.go:9:5: other declaration of V",
+                "./b.go:9:5: F2 redeclared in this block\n\t./b.go:7:6: other declaration of F2",
+            ]
+        );
+        assert_eq!(
+            redeclarations(&[("./a.go", a), ("./c.go", b"var s = \"open\n")]),
+            None
+        );
     }
 }

@@ -650,6 +650,49 @@ fn unexported_names_of_a_module_package_are_undefined_like_go() {
         .contains(&"example.com/fy/util".to_string()));
 }
 
+/// A name declared in two files: types2's first report, so its file's errors come first (go
+/// 1.23.5, the same files in /tmp/rd).
+#[test]
+fn redeclarations_come_first_like_go() {
+    let mut ws = Workspace::new();
+    ws.insert("go.mod", "module example.com/rd\n\ngo 1.23\n")
+        .unwrap();
+    ws.insert(
+        "a.go",
+        "package main\n\nimport \"os\"\n\ntype T int\n\nfunc F() {}\n\nvar V, W = 1, 2\n\nfunc main() {}\n",
+    )
+    .unwrap();
+    ws.insert(
+        "b.go",
+        "package main\n\nfunc F() {}\n\nconst V = 3\n\ntype F2 int\n\nvar F2 = 1\nfunc init() {}\nfunc init() {}\nvar _ = 1\nvar _ = 2\n\nfunc g() {\n\tx := 1\n}\n",
+    )
+    .unwrap();
+    let p = plan_ws(&ws, "/tmp/rd");
+    let f = files(&ws, &p);
+    let r = simulate(
+        &p,
+        &f,
+        &mut MemoryCache::new(),
+        &Record::default(),
+        None,
+        Config::default(),
+        Machine::oracle(),
+    );
+    assert_eq!(r.exit_status, 1);
+    assert_eq!(
+        r.transcript.text(),
+        "# example.com/rd\n\
+         ./b.go:3:6: F redeclared in this block\n\
+         \t./a.go:7:6: other declaration of F\n\
+         ./b.go:5:7: V redeclared in this block\n\
+         \t./a.go:9:5: other declaration of V\n\
+         ./b.go:9:5: F2 redeclared in this block\n\
+         \t./b.go:7:6: other declaration of F2\n\
+         ./b.go:16:2: declared and not used: x\n\
+         ./a.go:3:8: \"os\" imported and not used\n"
+    );
+}
+
 /// A main package without `func main` compiles and fails to link, with the linker's words
 /// (go 1.23.5, the same module in /tmp/fy; `-x -p 1` lists the same steps, the link last). The
 /// compile's output is cached: the next build reuses it and fails at the link again.
