@@ -171,19 +171,10 @@ mod tests {
     }
 }
 
-/// The one type-check error the simulation can be sure of: an import whose package is never
-/// referred to. A package can only be used qualified (`fmt.Println`), so a file with no
-/// `name .` token pair for an import's local name certainly does not use it, and cmd/compile
-/// (types2) reports `"os" imported and not used` at the import spec — or `"fmt" imported as f
-/// and not used` when the local name is not the path's last element (a rename, or
-/// `"math/rand/v2" imported as rand and not used`). A `name .` that is really a shadowing variable makes
-/// this check stay silent, never wrong. Blank, dot and `"C"` imports are not checked.
-///
-/// `package_name` gives the package clause name of an imported path (it is not always the last
-/// path element). Returns nothing when the lexer reports an error.
-/// A file's tokens without its comments, or `None` when the lexer complains (go's messages for
-/// that are the scanner's, which these checks do not claim to know).
-fn code_tokens(src: &[u8]) -> Option<Vec<crate::scan::Token>> {
+/// A file's tokens, without its comments unless `comments`, or `None` when the lexer
+/// complains (go's messages for that are the scanner's, which these checks do not claim to
+/// know). The last token is not the end of file.
+fn tokens(src: &[u8], comments: bool) -> Option<Vec<crate::scan::Token>> {
     let mut errs = Vec::new();
     let mut lx = Lexer::new(src, &mut errs);
     let mut toks = Vec::new();
@@ -194,12 +185,22 @@ fn code_tokens(src: &[u8]) -> Option<Vec<crate::scan::Token>> {
         }
         match t.tok {
             Tok::Eof => return Some(toks),
-            Tok::Comment => {}
+            Tok::Comment if !comments => {}
             _ => toks.push(t),
         }
     }
 }
 
+/// A type-check error the simulation can be sure of: an import whose package is never
+/// referred to. A package can only be used qualified (`fmt.Println`), so a file with no
+/// `name .` token pair for an import's local name certainly does not use it, and cmd/compile
+/// (types2) reports `"os" imported and not used` at the import spec — or `"fmt" imported as f
+/// and not used` when the local name is not the path's last element (a rename, or
+/// `"math/rand/v2" imported as rand and not used`). A `name .` that is really a shadowing variable makes
+/// this check stay silent, never wrong. Blank, dot and `"C"` imports are not checked.
+///
+/// `package_name` gives the package clause name of an imported path (it is not always the last
+/// path element). Returns nothing when the lexer reports an error.
 pub fn unused_imports(
     src: &[u8],
     package_name: &dyn Fn(&str) -> Option<String>,
@@ -208,7 +209,7 @@ pub fn unused_imports(
     if header.error.is_some() {
         return Vec::new();
     }
-    let Some(toks) = code_tokens(src) else {
+    let Some(toks) = tokens(src, false) else {
         return Vec::new();
     };
     // A sorted vector, not a `BTreeSet<String>`: that type's B-tree code was in the page's wasm
@@ -257,7 +258,7 @@ pub fn unused_imports(
 /// spells (a mention that is not a read, such as `x = 2` or `x++`, or a shadowing variable of
 /// the same name, keeps this check silent, never wrong). `None` when the lexer complains.
 pub fn unused_vars(src: &[u8]) -> Option<Vec<SyntaxError>> {
-    let toks = code_tokens(src)?;
+    let toks = tokens(src, false)?;
     let is = |i: usize, op: &'static str| toks.get(i).is_some_and(|t| t.tok == Tok::Op(op));
     // A statement begins after `{`, `;` or a case clause's (or label's) `:`.
     let stmt_start = |i: usize| i > 0 && (is(i - 1, "{") || is(i - 1, ";") || is(i - 1, ":"));
@@ -362,7 +363,7 @@ pub fn unused_vars(src: &[u8]) -> Option<Vec<SyntaxError>> {
 /// its offset, in source order, or `None` when the lexer complains. With every file of a
 /// package, what `pkg.Name` may name, and what may be declared twice.
 pub fn top_level_names(src: &[u8]) -> Option<Vec<(String, usize)>> {
-    let toks = code_tokens(src)?;
+    let toks = tokens(src, false)?;
     let is = |i: usize, op: &'static str| toks.get(i).is_some_and(|t| t.tok == Tok::Op(op));
     let ident = |i: usize| toks.get(i).filter(|t| t.tok == Tok::Ident);
     let mut out = Vec::new();
@@ -453,7 +454,7 @@ pub fn redeclarations(files: &[(&str, &[u8])]) -> Option<Vec<Vec<SyntaxError>>> 
 /// as `name.X` (a variable or parameter of the same name may shadow it) is not checked; nor
 /// are selectors outside function bodies (types2 reports those at another time).
 pub fn undefined_selectors(src: &[u8], imports: &[(String, Vec<String>)]) -> Vec<SyntaxError> {
-    let Some(toks) = code_tokens(src) else {
+    let Some(toks) = tokens(src, false) else {
         return Vec::new();
     };
     let is = |i: usize, op: &'static str| toks.get(i).is_some_and(|t| t.tok == Tok::Op(op));
@@ -519,7 +520,7 @@ pub fn declares_main(src: &[u8]) -> Option<bool> {
     let mut depth = 0usize;
     let mut prev = Tok::Eof;
     let mut found = false;
-    for t in code_tokens(src)? {
+    for t in tokens(src, false)? {
         match t.tok {
             Tok::Op("{" | "(" | "[") => depth += 1,
             Tok::Op("}" | ")" | "]") => depth = depth.saturating_sub(1),
@@ -587,20 +588,12 @@ pub fn embed_directives(src: &[u8]) -> Option<EmbedDirectives> {
         return None;
     }
     let imports_embed = header.imports.iter().any(|i| i.path == "embed");
-    let mut errs = Vec::new();
-    let mut lx = Lexer::new(src, &mut errs);
-    let mut toks = Vec::new();
-    loop {
-        let t = lx.scan(&mut errs);
-        if !errs.is_empty() {
-            return None;
-        }
-        if t.tok == Tok::Eof {
-            toks.push(t);
-            break;
-        }
-        toks.push(t);
-    }
+    let mut toks = tokens(src, true)?;
+    toks.push(crate::scan::Token {
+        offset: src.len(),
+        tok: Tok::Eof,
+        lit: String::new(),
+    });
     let at = |offset: usize, msg: &str| {
         let (line, col) = position(src, offset + 2);
         SyntaxError {

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use buildlab_core::actionid::{SourceFiles, WorkspaceFiles};
 use buildlab_core::build::{
-    binary_build_id, simulate, Config, Job, Session, Timing, ToolResult, Toolchain,
+    binary_build_id, simulate, BuildResult, Config, Job, Session, Timing, ToolResult, Toolchain,
 };
 use buildlab_core::cache::{Cache, MemoryCache};
 use buildlab_core::cost::Machine;
@@ -40,6 +40,20 @@ fn files<'a>(ws: &'a Workspace, p: &Plan) -> WorkspaceFiles<'a> {
         ws,
         root: p.input().cwd.clone(),
     }
+}
+
+/// A simulated build of `ws` (planned at `display`) into `cache`, on the oracle's machine.
+fn build_into(ws: &Workspace, display: &str, cache: &mut MemoryCache) -> BuildResult {
+    let p = plan_ws(ws, display);
+    simulate(
+        &p,
+        &files(ws, &p),
+        cache,
+        &Record::default(),
+        None,
+        Config::default(),
+        Machine::oracle(),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -535,19 +549,7 @@ fn go_embed_without_importing_embed_fails_like_go() {
     ws.insert("hello.txt", "hi\n").unwrap();
     let main = "package main\n\nimport \"fmt\"\n\n//go:embed hello.txt\nvar greeting string\n\nfunc main() { fmt.Print(greeting) }\n";
     ws.insert("main.go", main).unwrap();
-    let run = |ws: &Workspace| {
-        let p = plan_ws(ws, "/tmp/embx");
-        let f = files(ws, &p);
-        simulate(
-            &p,
-            &f,
-            &mut MemoryCache::new(),
-            &Record::default(),
-            None,
-            Config::default(),
-            Machine::oracle(),
-        )
-    };
+    let run = |ws: &Workspace| build_into(ws, "/tmp/embx", &mut MemoryCache::new());
     let r = run(&ws);
     assert_eq!(r.exit_status, 1);
     assert_eq!(
@@ -585,17 +587,7 @@ fn unused_variables_and_imports_are_ordered_like_go() {
         "package main\n\nimport \"fmt\"\n\nfunc h() {\n\tw := 1\n}\n",
     )
     .unwrap();
-    let p = plan_ws(&ws, "/tmp/fy");
-    let f = files(&ws, &p);
-    let r = simulate(
-        &p,
-        &f,
-        &mut MemoryCache::new(),
-        &Record::default(),
-        None,
-        Config::default(),
-        Machine::oracle(),
-    );
+    let r = build_into(&ws, "/tmp/fy", &mut MemoryCache::new());
     assert_eq!(r.exit_status, 1);
     assert_eq!(
         r.transcript.text(),
@@ -625,17 +617,7 @@ fn unexported_names_of_a_module_package_are_undefined_like_go() {
         "package main\n\nimport \"example.com/fy/util\"\n\nfunc main() {\n\tx := util.helper()\n\ty := 1\n}\n",
     )
     .unwrap();
-    let p = plan_ws(&ws, "/tmp/fy");
-    let f = files(&ws, &p);
-    let r = simulate(
-        &p,
-        &f,
-        &mut MemoryCache::new(),
-        &Record::default(),
-        None,
-        Config::default(),
-        Machine::oracle(),
-    );
+    let r = build_into(&ws, "/tmp/fy", &mut MemoryCache::new());
     assert_eq!(r.exit_status, 1);
     assert_eq!(
         r.transcript.text(),
@@ -667,17 +649,7 @@ fn redeclarations_come_first_like_go() {
         "package main\n\nfunc F() {}\n\nconst V = 3\n\ntype F2 int\n\nvar F2 = 1\nfunc init() {}\nfunc init() {}\nvar _ = 1\nvar _ = 2\n\nfunc g() {\n\tx := 1\n}\n",
     )
     .unwrap();
-    let p = plan_ws(&ws, "/tmp/rd");
-    let f = files(&ws, &p);
-    let r = simulate(
-        &p,
-        &f,
-        &mut MemoryCache::new(),
-        &Record::default(),
-        None,
-        Config::default(),
-        Machine::oracle(),
-    );
+    let r = build_into(&ws, "/tmp/rd", &mut MemoryCache::new());
     assert_eq!(r.exit_status, 1);
     assert_eq!(
         r.transcript.text(),
@@ -703,27 +675,14 @@ fn main_package_without_func_main_fails_to_link_like_go() {
         .unwrap();
     ws.insert("main.go", "package main\n\nfunc Main() {}\n")
         .unwrap();
-    let p = plan_ws(&ws, "/tmp/fy");
-    let f = files(&ws, &p);
     let mut cache = MemoryCache::new();
-    let mut run = |cfg: Config| {
-        simulate(
-            &p,
-            &f,
-            &mut cache,
-            &Record::default(),
-            None,
-            cfg,
-            Machine::oracle(),
-        )
-    };
     let want =
         "# example.com/fy\nruntime.main_main·f: function main is undeclared in the main package\n";
-    let r = run(Config::default());
+    let r = build_into(&ws, "/tmp/fy", &mut cache);
     assert_eq!((r.exit_status, r.transcript.text()), (1, want.to_string()));
     assert!(r.binary.is_none());
     assert!(r.report.compiled().contains(&"example.com/fy".to_string()));
-    let r = run(Config::default());
+    let r = build_into(&ws, "/tmp/fy", &mut cache);
     assert_eq!((r.exit_status, r.transcript.text()), (1, want.to_string()));
     assert!(r.report.compiled().is_empty(), "{:?}", r.report.compiled());
 }

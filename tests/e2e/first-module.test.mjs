@@ -77,60 +77,46 @@ test("the first module builds, the full one is prefetched when idle, and the fir
   // The first module reads a go.mod of a `module` and a `go` line (every sample's) and hands
   // a richer one to the full module (engine.js builds again there, as for -work), before it
   // reads or writes anything; the full module builds it.
-  const gomodBuild = (bindings) => page.evaluate(async (which) => {
+  // One build of `files` on a fresh Lab of the first module or the full one: `exit N:` and
+  // what `show` picks of the result ("compiled" module packages, or the "output"), or the
+  // refusal's message.
+  const buildOn = (which, name, files, argv, show) => page.evaluate(async ({ which, name, files, argv, show }) => {
     const m = which === "first" ? window.wasmBindings : await import(new URL("buildlab-web-full.js", document.baseURI).href);
     if (which !== "first") await m.default();
-    const lab = await m.Lab.open(`e2e-gomod-${which}`);
-    lab.loadFiles([
-      { path: "go.mod", text: "module example.com/app\n\ngo 1.23\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ./lib\n" },
-      { path: "main.go", text: 'package main\n\nimport "example.com/lib"\n\nfunc main() { lib.F() }\n' },
-      { path: "lib/go.mod", text: "module example.com/lib\n\ngo 1.23\n" },
-      { path: "lib/lib.go", text: "package lib\n\nfunc F() {}\n" },
-    ]);
+    const lab = await m.Lab.open(`e2e-${name}-${which}`);
+    lab.loadFiles(files);
     try {
-      const r = await lab.build({ argv: ["go", "build", "."], cpus: 2 }, () => {});
-      return `exit ${r.exitCode}: ${r.compiled.filter((p) => p.startsWith("example.com/")).join(" ")}`;
+      const r = await lab.build({ argv, cpus: 2 }, () => {});
+      const shown = show === "output" ? r.output : r.compiled.filter((p) => p.startsWith("example.com/")).join(" ");
+      return `exit ${r.exitCode}: ${shown}`;
     } catch (e) {
       return e.message || String(e);
     }
-  }, bindings);
-  assert.equal(await gomodBuild("first"), "this module builds only what a sample's first build needs (no -work tree, build settings, cgo commands, //go:embed directives, go.mod beyond module and go lines, or package patterns beyond directories): the page loads the full module for the rest");
-  assert.equal(await gomodBuild("full"), "exit 0: example.com/app example.com/lib");
+  }, { which, name, files, argv, show });
+  const gomod = [
+    { path: "go.mod", text: "module example.com/app\n\ngo 1.23\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ./lib\n" },
+    { path: "main.go", text: 'package main\n\nimport "example.com/lib"\n\nfunc main() { lib.F() }\n' },
+    { path: "lib/go.mod", text: "module example.com/lib\n\ngo 1.23\n" },
+    { path: "lib/lib.go", text: "package lib\n\nfunc F() {}\n" },
+  ];
+  const build = ["go", "build", "."];
+  assert.equal(await buildOn("first", "gomod", gomod, build, "compiled"), "this module builds only what a sample's first build needs (no -work tree, build settings, cgo commands, //go:embed directives, go.mod beyond module and go lines, or package patterns beyond directories): the page loads the full module for the rest");
+  assert.equal(await buildOn("full", "gomod", gomod, build, "compiled"), "exit 0: example.com/app example.com/lib");
   // So does a pattern other than a directory's (named files here).
-  const named = await page.evaluate(async () => {
-    const lab = await window.wasmBindings.Lab.open("e2e-named-first");
-    lab.loadFiles([
-      { path: "go.mod", text: "module example.com/hello\n\ngo 1.23\n" },
-      { path: "main.go", text: 'package main\n\nfunc main() {}\n' },
-    ]);
-    try {
-      await lab.build({ argv: ["go", "build", "main.go"], cpus: 2 }, () => {});
-      return "built";
-    } catch (e) {
-      return e.message || String(e);
-    }
-  });
-  assert.match(named, /^this module builds only what a sample's first build needs/);
+  const hello = [
+    { path: "go.mod", text: "module example.com/hello\n\ngo 1.23\n" },
+    { path: "main.go", text: "package main\n\nfunc main() {}\n" },
+  ];
+  assert.match(await buildOn("first", "named", hello, ["go", "build", "main.go"], "compiled"), /^this module builds only what a sample's first build needs/);
   // And a `//go:embed` directive (cmd/compile's checks of them are the full module's), which
   // the full module judges as go 1.23.5 does: this file does not import "embed".
-  const embedBuild = (bindings) => page.evaluate(async (which) => {
-    const m = which === "first" ? window.wasmBindings : await import(new URL("buildlab-web-full.js", document.baseURI).href);
-    if (which !== "first") await m.default();
-    const lab = await m.Lab.open(`e2e-embed-${which}`);
-    lab.loadFiles([
-      { path: "go.mod", text: "module example.com/embx\n\ngo 1.23\n" },
-      { path: "hello.txt", text: "hi\n" },
-      { path: "main.go", text: 'package main\n\nimport "fmt"\n\n//go:embed hello.txt\nvar greeting string\n\nfunc main() { fmt.Print(greeting) }\n' },
-    ]);
-    try {
-      const r = await lab.build({ argv: ["go", "build", "."], cpus: 2 }, () => {});
-      return `exit ${r.exitCode}: ${r.output}`;
-    } catch (e) {
-      return e.message || String(e);
-    }
-  }, bindings);
-  assert.match(await embedBuild("first"), /^this module builds only what a sample's first build needs/);
-  assert.equal(await embedBuild("full"), 'exit 1: # example.com/embx\n./main.go:5:3: go:embed only allowed in Go files that import "embed"\n');
+  const embed = [
+    { path: "go.mod", text: "module example.com/embx\n\ngo 1.23\n" },
+    { path: "hello.txt", text: "hi\n" },
+    { path: "main.go", text: 'package main\n\nimport "fmt"\n\n//go:embed hello.txt\nvar greeting string\n\nfunc main() { fmt.Print(greeting) }\n' },
+  ];
+  assert.match(await buildOn("first", "embed", embed, build, "output"), /^this module builds only what a sample's first build needs/);
+  assert.equal(await buildOn("full", "embed", embed, build, "output"), 'exit 1: # example.com/embx\n./main.go:5:3: go:embed only allowed in Go files that import "embed"\n');
   assert.deepEqual(errors, []);
   await page.close();
 });
