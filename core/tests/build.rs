@@ -42,6 +42,17 @@ fn files<'a>(ws: &'a Workspace, p: &Plan) -> WorkspaceFiles<'a> {
     }
 }
 
+/// A workspace of `go.mod` for `module` (go 1.23) and `files`.
+fn module_ws(module: &str, files: &[(&str, &str)]) -> Workspace {
+    let mut ws = Workspace::new();
+    ws.insert("go.mod", format!("module {module}\n\ngo 1.23\n"))
+        .unwrap();
+    for (path, text) in files {
+        ws.insert(path, *text).unwrap();
+    }
+    ws
+}
+
 /// A simulated build of `ws` (planned at `display`) into `cache`, on the oracle's machine.
 fn build_into(ws: &Workspace, display: &str, cache: &mut MemoryCache) -> BuildResult {
     let p = plan_ws(ws, display);
@@ -543,10 +554,7 @@ fn syntax_error_fails_like_go() {
 /// the same program builds.
 #[test]
 fn go_embed_without_importing_embed_fails_like_go() {
-    let mut ws = Workspace::new();
-    ws.insert("go.mod", "module example.com/embx\n\ngo 1.23\n")
-        .unwrap();
-    ws.insert("hello.txt", "hi\n").unwrap();
+    let mut ws = module_ws("example.com/embx", &[("hello.txt", "hi\n")]);
     let main = "package main\n\nimport \"fmt\"\n\n//go:embed hello.txt\nvar greeting string\n\nfunc main() { fmt.Print(greeting) }\n";
     ws.insert("main.go", main).unwrap();
     let run = |ws: &Workspace| build_into(ws, "/tmp/embx", &mut MemoryCache::new());
@@ -572,21 +580,14 @@ fn go_embed_without_importing_embed_fails_like_go() {
 /// files in /tmp/fy).
 #[test]
 fn unused_variables_and_imports_are_ordered_like_go() {
-    let mut ws = Workspace::new();
-    ws.insert("go.mod", "module example.com/fy\n\ngo 1.23\n")
-        .unwrap();
-    ws.insert("a.go", "package main\n\nimport \"os\"\n\nfunc main() {}\n")
-        .unwrap();
-    ws.insert(
-        "b.go",
-        "package main\n\nfunc f() {\n\tx := 1\n}\n\nfunc g() {\n\tvar y, z = 1, 2\n\t_ = z\n}\n",
-    )
-    .unwrap();
-    ws.insert(
-        "c.go",
-        "package main\n\nimport \"fmt\"\n\nfunc h() {\n\tw := 1\n}\n",
-    )
-    .unwrap();
+    let ws = module_ws(
+        "example.com/fy",
+        &[
+            ("a.go", "package main\n\nimport \"os\"\n\nfunc main() {}\n"),
+            ("b.go", "package main\n\nfunc f() {\n\tx := 1\n}\n\nfunc g() {\n\tvar y, z = 1, 2\n\t_ = z\n}\n"),
+            ("c.go", "package main\n\nimport \"fmt\"\n\nfunc h() {\n\tw := 1\n}\n"),
+        ],
+    );
     let r = build_into(&ws, "/tmp/fy", &mut MemoryCache::new());
     assert_eq!(r.exit_status, 1);
     assert_eq!(
@@ -604,19 +605,13 @@ fn unused_variables_and_imports_are_ordered_like_go() {
 /// builds (go 1.23.5, the same module in /tmp/fy).
 #[test]
 fn unexported_names_of_a_module_package_are_undefined_like_go() {
-    let mut ws = Workspace::new();
-    ws.insert("go.mod", "module example.com/fy\n\ngo 1.23\n")
-        .unwrap();
-    ws.insert(
-        "util/u.go",
-        "package util\n\nfunc helper() int { return 1 }\n\nfunc Exported() int { return 2 }\n",
-    )
-    .unwrap();
-    ws.insert(
-        "main.go",
-        "package main\n\nimport \"example.com/fy/util\"\n\nfunc main() {\n\tx := util.helper()\n\ty := 1\n}\n",
-    )
-    .unwrap();
+    let ws = module_ws(
+        "example.com/fy",
+        &[
+            ("util/u.go", "package util\n\nfunc helper() int { return 1 }\n\nfunc Exported() int { return 2 }\n"),
+            ("main.go", "package main\n\nimport \"example.com/fy/util\"\n\nfunc main() {\n\tx := util.helper()\n\ty := 1\n}\n"),
+        ],
+    );
     let r = build_into(&ws, "/tmp/fy", &mut MemoryCache::new());
     assert_eq!(r.exit_status, 1);
     assert_eq!(
@@ -636,19 +631,13 @@ fn unexported_names_of_a_module_package_are_undefined_like_go() {
 /// 1.23.5, the same files in /tmp/rd).
 #[test]
 fn redeclarations_come_first_like_go() {
-    let mut ws = Workspace::new();
-    ws.insert("go.mod", "module example.com/rd\n\ngo 1.23\n")
-        .unwrap();
-    ws.insert(
-        "a.go",
-        "package main\n\nimport \"os\"\n\ntype T int\n\nfunc F() {}\n\nvar V, W = 1, 2\n\nfunc main() {}\n",
-    )
-    .unwrap();
-    ws.insert(
-        "b.go",
-        "package main\n\nfunc F() {}\n\nconst V = 3\n\ntype F2 int\n\nvar F2 = 1\nfunc init() {}\nfunc init() {}\nvar _ = 1\nvar _ = 2\n\nfunc g() {\n\tx := 1\n}\n",
-    )
-    .unwrap();
+    let ws = module_ws(
+        "example.com/rd",
+        &[
+            ("a.go", "package main\n\nimport \"os\"\n\ntype T int\n\nfunc F() {}\n\nvar V, W = 1, 2\n\nfunc main() {}\n"),
+            ("b.go", "package main\n\nfunc F() {}\n\nconst V = 3\n\ntype F2 int\n\nvar F2 = 1\nfunc init() {}\nfunc init() {}\nvar _ = 1\nvar _ = 2\n\nfunc g() {\n\tx := 1\n}\n"),
+        ],
+    );
     let r = build_into(&ws, "/tmp/rd", &mut MemoryCache::new());
     assert_eq!(r.exit_status, 1);
     assert_eq!(
@@ -670,11 +659,10 @@ fn redeclarations_come_first_like_go() {
 /// compile's output is cached: the next build reuses it and fails at the link again.
 #[test]
 fn main_package_without_func_main_fails_to_link_like_go() {
-    let mut ws = Workspace::new();
-    ws.insert("go.mod", "module example.com/fy\n\ngo 1.23\n")
-        .unwrap();
-    ws.insert("main.go", "package main\n\nfunc Main() {}\n")
-        .unwrap();
+    let ws = module_ws(
+        "example.com/fy",
+        &[("main.go", "package main\n\nfunc Main() {}\n")],
+    );
     let mut cache = MemoryCache::new();
     let want =
         "# example.com/fy\nruntime.main_main·f: function main is undeclared in the main package\n";
