@@ -1406,18 +1406,21 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
                 .map(|q| q.name.clone())
         };
         let shown: Vec<String> = names.iter().map(|n| shown_name(inv, n)).collect();
-        let sources: Option<Vec<(&str, &[u8])>> = names
+        let sources: Vec<Option<&[u8]>> = names.iter().map(|n| files.read(p, n)).collect();
+        let all: Option<Vec<(&str, &[u8])>> = shown
             .iter()
-            .zip(&shown)
-            .map(|(n, s)| Some((s.as_str(), files.read(p, n)?)))
+            .zip(&sources)
+            .map(|(n, s)| Some((n.as_str(), (*s)?)))
             .collect();
-        let mut redeclared = sources
+        let mut redeclared = all
             .as_deref()
             .and_then(crate::syntax::redeclarations)
             .unwrap_or_default();
+        // The top-level names of each imported package, read once for all the files.
+        let mut imported = Vec::new();
         let mut by_file = Vec::new();
-        for (i, name) in names.iter().enumerate() {
-            let Some(src) = files.read(p, name) else {
+        for (i, src) in sources.iter().enumerate() {
+            let Some(src) = *src else {
                 continue;
             };
             let mut errs = redeclared
@@ -1427,7 +1430,7 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
             let mut body = crate::syntax::unused_vars(src).unwrap_or_default();
             body.extend(crate::syntax::undefined_selectors(
                 src,
-                &module_imports(plan, files, src),
+                &module_imports(plan, files, src, &mut imported),
             ));
             let n = names.len();
             let rank = match (errs.is_empty(), body.is_empty()) {
@@ -1506,8 +1509,14 @@ fn with_parse_errors(
 
 /// A file's imports of packages whose sources the build has (not the standard library's), by
 /// local name, each with the names its package declares at the top level; an import whose
-/// package cannot be read whole is left out.
-fn module_imports(plan: &Plan, files: &dyn SourceFiles, src: &[u8]) -> Vec<(String, Vec<String>)> {
+/// package cannot be read whole is left out. `known` keeps each package's names by import
+/// path between the calls for one package's files.
+fn module_imports(
+    plan: &Plan,
+    files: &dyn SourceFiles,
+    src: &[u8],
+    known: &mut Vec<(String, Option<Vec<String>>)>,
+) -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
     for imp in crate::scan::scan("", src).imports {
         if imp.path == "C" || matches!(imp.alias.as_deref(), Some("_" | ".")) {
@@ -1521,18 +1530,26 @@ fn module_imports(plan: &Plan, files: &dyn SourceFiles, src: &[u8]) -> Vec<(Stri
         else {
             continue;
         };
-        let names: Option<Vec<Vec<(String, usize)>>> = q
-            .go_files
-            .iter()
-            .chain(q.cgo_files())
-            .map(|f| files.read(q, f).and_then(crate::syntax::top_level_names))
-            .collect();
-        if let Some(names) = names {
+        let at = match known.iter().position(|(path, _)| *path == imp.path) {
+            Some(at) => at,
+            None => {
+                let names: Option<Vec<Vec<(String, usize)>>> = q
+                    .go_files
+                    .iter()
+                    .chain(q.cgo_files())
+                    .map(|f| files.read(q, f).and_then(crate::syntax::top_level_names))
+                    .collect();
+                let names = names.map(|n| n.into_iter().flatten().map(|(n, _)| n).collect());
+                known.push((imp.path.to_string(), names));
+                known.len() - 1
+            }
+        };
+        if let Some(names) = &known[at].1 {
             let local = imp
                 .alias
                 .as_ref()
                 .map_or_else(|| q.name.clone(), |a| a.as_str().to_string());
-            out.push((local, names.into_iter().flatten().map(|(n, _)| n).collect()));
+            out.push((local, names.clone()));
         }
     }
     out
