@@ -191,6 +191,30 @@ fn tokens(src: &[u8], comments: bool) -> Option<Vec<crate::scan::Token>> {
     }
 }
 
+/// Whether token `i` is the operator `op`.
+fn is_op(toks: &[crate::scan::Token], i: usize, op: &'static str) -> bool {
+    toks.get(i).is_some_and(|t| t.tok == Tok::Op(op))
+}
+
+/// The indices of the names of `name, name, …` from token `j` (none when `j` is no name).
+fn name_list(toks: &[crate::scan::Token], mut j: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    while toks.get(j).is_some_and(|t| t.tok == Tok::Ident) {
+        out.push(j);
+        if !is_op(toks, j + 1, ",") {
+            break;
+        }
+        j += 2;
+    }
+    out
+}
+
+/// Whether a file holds a `//go:embed` anywhere: the quick test before the directives are
+/// judged, and the first module's reason to hand a workspace to the full one.
+pub fn has_embed_directive(src: &[u8]) -> bool {
+    src.windows(10).any(|w| w == b"//go:embed")
+}
+
 /// A type-check error the simulation can be sure of: an import whose package is never
 /// referred to. A package can only be used qualified (`fmt.Println`), so a file with no
 /// `name .` token pair for an import's local name certainly does not use it, and cmd/compile
@@ -251,27 +275,18 @@ pub fn unused_imports(
     out
 }
 
-/// The other type-check error the simulation can be sure of: a variable declared in a function
-/// and never mentioned again. types2 reports `declared and not used: x` at the name of a
-/// variable no expression reads; here only the certain cases: a statement `x := …` (one name)
-/// or `var x, y …` inside a function body whose name no later token of the enclosing block
-/// spells (a mention that is not a read, such as `x = 2` or `x++`, or a shadowing variable of
-/// the same name, keeps this check silent, never wrong). `None` when the lexer complains.
+/// A type-check error the simulation can be sure of: a variable declared in a function and
+/// never read. types2 reports `declared and not used: x` at the name of a variable no
+/// expression reads; here only the certain cases: a statement `x := …`, `x, y := …` (names new
+/// to the function), `var x, y …` or `var ( … )` inside a function body, whose name no later
+/// token of the enclosing block spells but as the target of a plain assignment statement
+/// `x = …`. Any other mention (`x++`, `x.f = 1`, a shadowing variable of the same name) keeps
+/// this check silent, never wrong. `None` when the lexer complains.
 pub fn unused_vars(src: &[u8]) -> Option<Vec<SyntaxError>> {
     let toks = tokens(src, false)?;
-    let is = |i: usize, op: &'static str| toks.get(i).is_some_and(|t| t.tok == Tok::Op(op));
+    let is = |i: usize, op: &'static str| is_op(&toks, i, op);
     // A statement begins after `{`, `;` or a case clause's (or label's) `:`.
     let stmt_start = |i: usize| i > 0 && (is(i - 1, "{") || is(i - 1, ";") || is(i - 1, ":"));
-    // `name, name, …` from `j`: the names' indices.
-    let name_list = |mut j: usize, out: &mut Vec<usize>| {
-        while toks.get(j).is_some_and(|t| t.tok == Tok::Ident) {
-            out.push(j);
-            if !is(j + 1, ",") {
-                break;
-            }
-            j += 2;
-        }
-    };
     let mut out = Vec::new();
     let mut depth = 0usize;
     // Where the current top-level declaration began (its `func`, with the parameters).
@@ -293,8 +308,7 @@ pub fn unused_vars(src: &[u8]) -> Option<Vec<SyntaxError>> {
         names.clear();
         match toks[i].tok {
             Tok::Ident => {
-                let mut list = Vec::new();
-                name_list(i, &mut list);
+                let list = name_list(&toks, i);
                 let after = list.last().map_or(i, |&l| l + 1);
                 if !is(after, ":=") {
                     continue;
@@ -310,7 +324,7 @@ pub fn unused_vars(src: &[u8]) -> Option<Vec<SyntaxError>> {
                 let mut j = i + 2;
                 while j < toks.len() && !is(j, ")") {
                     if is(j - 1, "(") || is(j - 1, ";") {
-                        name_list(j, &mut names);
+                        names.extend(name_list(&toks, j));
                     }
                     if is(j, "(") || is(j, "{") || is(j, "[") {
                         return None; // a nested bracket in a group: not followed here
@@ -318,7 +332,7 @@ pub fn unused_vars(src: &[u8]) -> Option<Vec<SyntaxError>> {
                     j += 1;
                 }
             }
-            Tok::Keyword("var") => name_list(i + 1, &mut names),
+            Tok::Keyword("var") => names.extend(name_list(&toks, i + 1)),
             _ => continue,
         }
         // The rest of the enclosing block.
@@ -364,32 +378,21 @@ pub fn unused_vars(src: &[u8]) -> Option<Vec<SyntaxError>> {
 /// package, what `pkg.Name` may name, and what may be declared twice.
 pub fn top_level_names(src: &[u8]) -> Option<Vec<(String, usize)>> {
     let toks = tokens(src, false)?;
-    let is = |i: usize, op: &'static str| toks.get(i).is_some_and(|t| t.tok == Tok::Op(op));
-    let ident = |i: usize| toks.get(i).filter(|t| t.tok == Tok::Ident);
+    let is = |i: usize, op: &'static str| is_op(&toks, i, op);
     let mut out = Vec::new();
-    // `name, name, …` from `j`.
-    let name_list = |mut j: usize, out: &mut Vec<(String, usize)>| {
-        while let Some(t) = ident(j) {
-            out.push((t.lit.clone(), t.offset));
-            if !is(j + 1, ",") {
-                break;
-            }
-            j += 2;
-        }
-    };
+    let named = |k: usize| (toks[k].lit.clone(), toks[k].offset);
     let mut depth = 0usize;
     for i in 0..toks.len() {
         match toks[i].tok {
             Tok::Op("{" | "(" | "[") => depth += 1,
             Tok::Op("}" | ")" | "]") => depth = depth.saturating_sub(1),
+            // A function's name (a method's receiver comes first: no name there).
             Tok::Keyword("func") if depth == 0 => {
-                if let Some(t) = ident(i + 1) {
-                    out.push((t.lit.clone(), t.offset));
-                }
+                out.extend(name_list(&toks, i + 1).into_iter().map(named))
             }
             Tok::Keyword("var" | "const" | "type") if depth == 0 => {
                 if !is(i + 1, "(") {
-                    name_list(i + 1, &mut out);
+                    out.extend(name_list(&toks, i + 1).into_iter().map(named));
                     continue;
                 }
                 // A group: a spec begins after its `(` or a `;` at its own level.
@@ -404,7 +407,7 @@ pub fn top_level_names(src: &[u8]) -> Option<Vec<(String, usize)>> {
                             }
                         }
                         _ if d == 1 && (is(j - 1, "(") && j == i + 2 || is(j - 1, ";")) => {
-                            name_list(j, &mut out)
+                            out.extend(name_list(&toks, j).into_iter().map(named))
                         }
                         _ => {}
                     }
@@ -457,7 +460,7 @@ pub fn undefined_selectors(src: &[u8], imports: &[(String, Vec<String>)]) -> Vec
     let Some(toks) = tokens(src, false) else {
         return Vec::new();
     };
-    let is = |i: usize, op: &'static str| toks.get(i).is_some_and(|t| t.tok == Tok::Op(op));
+    let is = |i: usize, op: &'static str| is_op(&toks, i, op);
     let mut out = Vec::new();
     for (local, names) in imports {
         // Every use of the name, outside selectors: `local . Ident` and nothing else.
@@ -580,7 +583,7 @@ enum Bracket {
 /// leaves it out and hands a workspace with a `//go:embed` to the full module.
 #[cfg(feature = "embed-directives")]
 pub fn embed_directives(src: &[u8]) -> Option<EmbedDirectives> {
-    if !src.windows(10).any(|w| w == b"//go:embed") {
+    if !has_embed_directive(src) {
         return Some(EmbedDirectives::default());
     }
     let header = crate::scan::scan("", src);

@@ -1075,7 +1075,7 @@ pub fn needs_full_module<B: Backend + Clone>(cell: &RefCell<Session<B>>, req: &R
         .borrow()
         .workspace()
         .iter()
-        .any(|(p, d)| p.ends_with(".go") && d.windows(10).any(|w| w == b"//go:embed"))
+        .any(|(p, d)| p.ends_with(".go") && buildlab_core::syntax::has_embed_directive(d))
     {
         return true;
     }
