@@ -1394,64 +1394,9 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
     }
     if out.is_empty() {
         // No syntax error: the type-check errors the simulation is sure of (cmd/compile
-        // type-checks only files that parse). types2 reports the package block's
-        // redeclarations first, then each function body's undefined names and unused variables
-        // as it checks the bodies (in file order), then the unused imports; cmd/compile prints
-        // them by file, the files in the order of their first report, then by position.
-        let name_of = |path: &str| {
-            plan.input()
-                .packages
-                .iter()
-                .find(|q| q.import_path == path)
-                .map(|q| q.name.clone())
-        };
+        // type-checks only files that parse).
         let shown: Vec<String> = names.iter().map(|n| shown_name(inv, n)).collect();
-        let sources: Vec<Option<&[u8]>> = names.iter().map(|n| files.read(p, n)).collect();
-        let all: Option<Vec<(&str, &[u8])>> = shown
-            .iter()
-            .zip(&sources)
-            .map(|(n, s)| Some((n.as_str(), (*s)?)))
-            .collect();
-        let mut redeclared = all
-            .as_deref()
-            .and_then(crate::syntax::redeclarations)
-            .unwrap_or_default();
-        // The top-level names of each imported package, read once for all the files.
-        let mut imported = Vec::new();
-        let mut by_file = Vec::new();
-        for (i, src) in sources.iter().enumerate() {
-            let Some(src) = *src else {
-                continue;
-            };
-            let mut errs = redeclared
-                .get_mut(i)
-                .map(std::mem::take)
-                .unwrap_or_default();
-            let mut body = crate::syntax::unused_vars(src).unwrap_or_default();
-            body.extend(crate::syntax::undefined_selectors(
-                src,
-                &module_imports(plan, files, src, &mut imported),
-            ));
-            let n = names.len();
-            let rank = match (errs.is_empty(), body.is_empty()) {
-                (false, _) => i,
-                (true, false) => n + i,
-                (true, true) => 2 * n + i,
-            };
-            errs.extend(body);
-            errs.extend(crate::syntax::unused_imports(src, &name_of));
-            if !errs.is_empty() {
-                crate::sort::sort_small_by(&mut errs, |a, b| (a.line, a.col).cmp(&(b.line, b.col)));
-                by_file.push((rank, shown[i].clone(), errs));
-            }
-        }
-        crate::sort::sort_small_by(&mut by_file, |a, b| a.0.cmp(&b.0));
-        for (_, shown, errs) in by_file {
-            for e in errs {
-                out.push_str(&e.render(&shown));
-                out.push('\n');
-            }
-        }
+        out = type_errors(plan, files, &names, &shown, p);
     }
     #[cfg(feature = "embed-directives")]
     if out.is_empty() {
@@ -1465,6 +1410,130 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
         }
     }
     (!out.is_empty()).then_some((step, out))
+}
+
+/// The type-check errors of a package's files that the simulation is sure of, as cmd/compile
+/// prints them. types2 reports the package block's redeclarations first, then each type's
+/// methods declared twice, then each function body's undefined names followed by its unused
+/// variables (the bodies in source order, the files in the compiler's order), then the unused
+/// imports. cmd/compile drops a report on the line of the one before with the same text, stops
+/// at the tenth (`too many errors` at its position), and prints them by file, the files in the
+/// order of their first report, then by position.
+fn type_errors(
+    plan: &Plan,
+    files: &dyn SourceFiles,
+    names: &[&String],
+    shown: &[String],
+    p: &PkgNode,
+) -> String {
+    use crate::syntax::SyntaxError;
+    let name_of = |path: &str| {
+        plan.input()
+            .packages
+            .iter()
+            .find(|q| q.import_path == path)
+            .map(|q| q.name.clone())
+    };
+    let sources: Vec<Option<&[u8]>> = names.iter().map(|n| files.read(p, n)).collect();
+    let all: Option<Vec<(&str, &[u8])>> = shown
+        .iter()
+        .zip(&sources)
+        .map(|(n, s)| Some((n.as_str(), (*s)?)))
+        .collect();
+    // (report order, file, error); the order packed in one number: phase, then the file or
+    // type, then the body, then (in a body) undefined names before unused variables, then the
+    // position. Positions pack as `line << 20 | column`.
+    let mut reported: Vec<(u128, usize, SyntaxError)> = Vec::new();
+    let at = |e: &SyntaxError| ((e.line as u128) << 20) | e.col as u128;
+    let key = |phase: u128, major: usize, body: u128, kind: u128, e: &SyntaxError| {
+        phase << 120 | (major as u128) << 100 | body << 50 | kind << 49 | at(e)
+    };
+    if let Some(all) = &all {
+        let redeclared = crate::syntax::redeclarations(all).unwrap_or_default();
+        for (f, errs) in redeclared.into_iter().enumerate() {
+            reported.extend(errs.into_iter().map(|e| (key(0, f, 0, 0, &e), f, e)));
+        }
+        let methods = crate::syntax::duplicate_methods(all).unwrap_or_default();
+        for (f, errs) in methods.into_iter().enumerate() {
+            reported.extend(errs.into_iter().map(|(ty, e)| (key(1, ty, 0, 0, &e), f, e)));
+        }
+    }
+    // The package block's names, for each body's undefined names.
+    let package: Option<Vec<String>> = sources
+        .iter()
+        .map(|s| crate::syntax::top_level_names((*s)?))
+        .collect::<Option<Vec<_>>>()
+        .map(|files| files.into_iter().flatten().map(|t| t.name).collect());
+    // The top-level names of each imported package, read once for all the files.
+    let mut imported = Vec::new();
+    for (f, src) in sources.iter().enumerate() {
+        let Some(src) = *src else {
+            continue;
+        };
+        let spans = crate::syntax::function_spans(src).unwrap_or_default();
+        // The body an error is in: the function's beginning (a package variable's function
+        // literal is checked in its place among them).
+        let body = |e: &SyntaxError| {
+            spans
+                .iter()
+                .find(|(from, to)| (*from..=*to).contains(&(e.line, e.col)))
+                .map_or(at(e), |s| (s.0 .0 as u128) << 20 | s.0 .1 as u128)
+        };
+        let mut undefined = package
+            .as_deref()
+            .and_then(|pkg| crate::syntax::undefined_names(src, pkg, &name_of))
+            .unwrap_or_default();
+        undefined.extend(crate::syntax::undefined_selectors(
+            src,
+            &module_imports(plan, files, src, &mut imported),
+        ));
+        for e in undefined {
+            reported.push((key(2, f, body(&e), 0, &e), f, e));
+        }
+        for e in crate::syntax::unused_vars(src).unwrap_or_default() {
+            reported.push((key(2, f, body(&e), 1, &e), f, e));
+        }
+        for e in crate::syntax::unused_imports(src, &name_of) {
+            reported.push((key(3, f, 0, 0, &e), f, e));
+        }
+    }
+    crate::sort::sort_small_by(&mut reported, |a, b| a.0.cmp(&b.0));
+    // What cmd/compile keeps: base.ErrorfAt's filter and its limit.
+    let mut kept: Vec<(usize, SyntaxError)> = Vec::new();
+    let mut too_many = None;
+    for (_, f, e) in reported {
+        let last = kept.last();
+        if last.is_some_and(|(g, l)| *g == f && l.line == e.line && l.msg == e.msg) {
+            continue;
+        }
+        kept.push((f, e));
+        if kept.len() == 10 {
+            let (f, e) = &kept[9];
+            too_many = Some(format!(
+                "{}:{}:{}: too many errors\n",
+                shown[*f], e.line, e.col
+            ));
+            break;
+        }
+    }
+    // The files in the order of their first report, then by position.
+    let mut rank: Vec<usize> = Vec::new();
+    for (f, _) in &kept {
+        if !rank.contains(f) {
+            rank.push(*f);
+        }
+    }
+    let order = |(f, e): &(usize, SyntaxError)| {
+        (rank.iter().position(|r| r == f).unwrap_or(0) as u128) << 100 | at(e)
+    };
+    crate::sort::sort_small_by(&mut kept, |a, b| order(a).cmp(&order(b)));
+    let mut out = String::new();
+    for (f, e) in kept {
+        out.push_str(&e.render(&shown[f]));
+        out.push('\n');
+    }
+    out.extend(too_many);
+    out
 }
 
 /// What cmd/compile says about each file's `//go:embed` directives, or nothing for any file
@@ -1533,13 +1602,13 @@ fn module_imports(
         let at = match known.iter().position(|(path, _)| *path == imp.path) {
             Some(at) => at,
             None => {
-                let names: Option<Vec<Vec<(String, usize)>>> = q
+                let names: Option<Vec<Vec<crate::syntax::TopLevel>>> = q
                     .go_files
                     .iter()
                     .chain(q.cgo_files())
                     .map(|f| files.read(q, f).and_then(crate::syntax::top_level_names))
                     .collect();
-                let names = names.map(|n| n.into_iter().flatten().map(|(n, _)| n).collect());
+                let names = names.map(|n| n.into_iter().flatten().map(|t| t.name).collect());
                 known.push((imp.path.to_string(), names));
                 known.len() - 1
             }

@@ -23,6 +23,9 @@
 
 use crate::scan::{Lexer, Tok};
 
+/// A position: 1-based line and byte column.
+pub type LineCol = (usize, usize);
+
 /// A compile error at a position (1-based line and byte column).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyntaxError {
@@ -372,15 +375,27 @@ pub fn unused_vars(src: &[u8]) -> Option<Vec<SyntaxError>> {
     Some(out)
 }
 
+/// A name a file declares at the top level: its offset, and whether it names a type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopLevel {
+    pub name: String,
+    pub offset: usize,
+    pub is_type: bool,
+}
+
 /// The names a file declares at the top level (functions, but not methods; types; variables
-/// and constants, grouped or not, a constant group's implicit repetitions included), each with
-/// its offset, in source order, or `None` when the lexer complains. With every file of a
-/// package, what `pkg.Name` may name, and what may be declared twice.
-pub fn top_level_names(src: &[u8]) -> Option<Vec<(String, usize)>> {
+/// and constants, grouped or not, a constant group's implicit repetitions included), in source
+/// order, or `None` when the lexer complains. With every file of a package, what `pkg.Name`
+/// may name, what may be declared twice, and the package block's names in a function body.
+pub fn top_level_names(src: &[u8]) -> Option<Vec<TopLevel>> {
     let toks = tokens(src, false)?;
     let is = |i: usize, op: &'static str| is_op(&toks, i, op);
     let mut out = Vec::new();
-    let named = |k: usize| (toks[k].lit.clone(), toks[k].offset);
+    let named = |k: usize, is_type: bool| TopLevel {
+        name: toks[k].lit.clone(),
+        offset: toks[k].offset,
+        is_type,
+    };
     let mut depth = 0usize;
     for i in 0..toks.len() {
         match toks[i].tok {
@@ -388,11 +403,16 @@ pub fn top_level_names(src: &[u8]) -> Option<Vec<(String, usize)>> {
             Tok::Op("}" | ")" | "]") => depth = depth.saturating_sub(1),
             // A function's name (a method's receiver comes first: no name there).
             Tok::Keyword("func") if depth == 0 => {
-                out.extend(name_list(&toks, i + 1).into_iter().map(named))
+                out.extend(name_list(&toks, i + 1).into_iter().map(|k| named(k, false)))
             }
-            Tok::Keyword("var" | "const" | "type") if depth == 0 => {
+            Tok::Keyword(kw @ ("var" | "const" | "type")) if depth == 0 => {
+                let is_type = kw == "type";
                 if !is(i + 1, "(") {
-                    out.extend(name_list(&toks, i + 1).into_iter().map(named));
+                    out.extend(
+                        name_list(&toks, i + 1)
+                            .into_iter()
+                            .map(|k| named(k, is_type)),
+                    );
                     continue;
                 }
                 // A group: a spec begins after its `(` or a `;` at its own level.
@@ -407,7 +427,7 @@ pub fn top_level_names(src: &[u8]) -> Option<Vec<(String, usize)>> {
                             }
                         }
                         _ if d == 1 && (is(j - 1, "(") && j == i + 2 || is(j - 1, ";")) => {
-                            out.extend(name_list(&toks, j).into_iter().map(named))
+                            out.extend(name_list(&toks, j).into_iter().map(|k| named(k, is_type)))
                         }
                         _ => {}
                     }
@@ -419,6 +439,349 @@ pub fn top_level_names(src: &[u8]) -> Option<Vec<(String, usize)>> {
     Some(out)
 }
 
+/// The token index of the bracket that closes the one at `i`.
+fn closing(toks: &[crate::scan::Token], i: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (j, t) in toks.iter().enumerate().skip(i) {
+        match t.tok {
+            Tok::Op("{" | "(" | "[") => depth += 1,
+            Tok::Op("}" | ")" | "]") => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(j);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A top-level `func` declaration or function literal, as token indices.
+struct FuncDecl {
+    /// The `func` keyword.
+    func: usize,
+    /// A method's receiver base type (`T` of `(t *T[K])`).
+    receiver: Option<usize>,
+    /// The function's name.
+    name: Option<usize>,
+    /// The body's `{` and `}`; none for a function implemented elsewhere (assembly).
+    body: Option<(usize, usize)>,
+}
+
+/// The file's top-level `func` declarations and the function literals of its package
+/// variables' values (outside brackets), in source order; `None` when one is not understood
+/// (the caller then stays silent).
+fn func_decls(toks: &[crate::scan::Token]) -> Option<Vec<FuncDecl>> {
+    let is = |i: usize, op: &'static str| is_op(toks, i, op);
+    let ident = |i: usize| toks.get(i).is_some_and(|t| t.tok == Tok::Ident);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        match toks[i].tok {
+            Tok::Op("{" | "(" | "[") => i = closing(toks, i)? + 1,
+            // A declaration begins the file or follows a `;`; elsewhere, a function literal
+            // (a package variable's value) or a function type (`type F func()`, no body).
+            Tok::Keyword("func") => {
+                let func = i;
+                let declared = i == 0 || is(i - 1, ";");
+                let mut receiver = None;
+                let mut j = i + 1;
+                if declared && is(j, "(") {
+                    let close = closing(toks, j)?;
+                    // The receiver's base type: the name just before its `)` or its type
+                    // parameters' `[`.
+                    receiver =
+                        (j + 1..close).find(|&k| ident(k) && (is(k + 1, ")") || is(k + 1, "[")));
+                    j = close + 1;
+                }
+                let name = (declared && ident(j)).then_some(j);
+                // The signature runs to the body's `{` (one not opening a struct or interface
+                // type), or to the `;` of a declaration without a body.
+                let mut body = None;
+                while j < toks.len() {
+                    match toks[j].tok {
+                        Tok::Op("(" | "[") => j = closing(toks, j)?,
+                        Tok::Keyword("struct" | "interface") if is(j + 1, "{") => {
+                            j = closing(toks, j + 1)?
+                        }
+                        Tok::Op("{") => {
+                            body = Some((j, closing(toks, j)?));
+                            break;
+                        }
+                        Tok::Op(";") => break,
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                i = body.map_or(j, |(_, close)| close) + 1;
+                out.push(FuncDecl {
+                    func,
+                    receiver,
+                    name,
+                    body,
+                });
+            }
+            _ => i += 1,
+        }
+    }
+    Some(out)
+}
+
+/// types2's collectMethods: a method declared twice on one type is reported at the later one,
+/// `method T.M already declared at ./a.go:7:10` (the first one's name). `files` as for
+/// [`redeclarations`]; errors by file, in the order types2 reports them (by the receiver
+/// type's declaration, then the methods' order); `None` when a file does not lex or a
+/// receiver's type is not one of the package's (types2 says something else then).
+pub fn duplicate_methods(files: &[(&str, &[u8])]) -> Option<Vec<Vec<(usize, SyntaxError)>>> {
+    // Each file's types and methods, in file order: types2 collects them in that order.
+    let mut types: Vec<(String, usize)> = Vec::new();
+    let mut methods: Vec<(String, String, usize, usize)> = Vec::new();
+    for (f, (_, src)) in files.iter().enumerate() {
+        for t in top_level_names(src)?.into_iter().filter(|t| t.is_type) {
+            types.push((t.name, types.len()));
+        }
+        let toks = tokens(src, false)?;
+        for d in func_decls(&toks)? {
+            if let (Some(r), Some(n)) = (d.receiver, d.name) {
+                if toks[n].lit != "_" {
+                    methods.push((toks[r].lit.clone(), toks[n].lit.clone(), f, toks[n].offset));
+                }
+            }
+        }
+    }
+    // The receiver types' order; a receiver the package does not declare as a type: unsure.
+    crate::sort::sort_by(&mut types, |a, b| a.0.cmp(&b.0));
+    let mut order = Vec::with_capacity(methods.len());
+    for m in &methods {
+        let at = types.binary_search_by(|t| t.0.as_str().cmp(&m.0)).ok()?;
+        order.push(types[at].1);
+    }
+    let keys: Vec<String> = methods.iter().map(|m| format!("{}.{}", m.0, m.1)).collect();
+    let mut out = vec![Vec::new(); files.len()];
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    for (first, again) in later_ones(&keys) {
+        let ((_, _, g, at), (recv, name, f, offset)) = (&methods[first], &methods[again]);
+        let (line, col) = position(files[*f].1, *offset);
+        let (l, c) = position(files[*g].1, *at);
+        out[*f].push((
+            order[again],
+            SyntaxError {
+                line,
+                col,
+                msg: format!(
+                    "method {recv}.{name} already declared at {}:{l}:{c}",
+                    files[*g].0
+                ),
+            },
+        ));
+    }
+    for errs in &mut out {
+        crate::sort::sort_small_by(errs, |a, b| (a.1.line, a.1.col).cmp(&(b.1.line, b.1.col)));
+    }
+    Some(out)
+}
+
+/// The names go predeclares (the universe block) that a function body may use.
+const UNIVERSE: &[&str] = &[
+    "any",
+    "bool",
+    "byte",
+    "comparable",
+    "complex64",
+    "complex128",
+    "error",
+    "float32",
+    "float64",
+    "int",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "rune",
+    "string",
+    "uint",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "uintptr",
+    "true",
+    "false",
+    "iota",
+    "nil",
+    "append",
+    "cap",
+    "clear",
+    "close",
+    "complex",
+    "copy",
+    "delete",
+    "imag",
+    "len",
+    "make",
+    "max",
+    "min",
+    "new",
+    "panic",
+    "print",
+    "println",
+    "real",
+    "recover",
+    "_",
+];
+
+/// types2's `undefined: x` for a name a function body uses that nothing declares: not the
+/// package block (`package`: every file's [`top_level_names`]), not the file's imports (their
+/// local names, by `package_name` as for [`unused_imports`]), not the universe, and no
+/// declaration anywhere in the same top-level function (its signature, `x :=`, `var`,
+/// `const`, `type`, a function literal's parameters) — scopes are not followed, so a name
+/// declared in one block and used in another is not reported, never wrongly reported. Not
+/// checked either: selectors' names (`x.f`), names before a `:` (keys, labels, cases, slice
+/// bounds), labels after `break`, `continue`, `goto`, and struct and interface types' bodies.
+/// Errors in source order. `None` when the lexer complains, a dot import brings unknown names
+/// in, or an import's package name is unknown.
+pub fn undefined_names(
+    src: &[u8],
+    package: &[String],
+    package_name: &dyn Fn(&str) -> Option<String>,
+) -> Option<Vec<SyntaxError>> {
+    let header = crate::scan::scan("", src);
+    if header.error.is_some() {
+        return None;
+    }
+    let mut imported = Vec::new();
+    for imp in &header.imports {
+        match imp.alias.as_deref() {
+            Some(".") => return None,
+            Some("_") => {}
+            Some(alias) => imported.push(alias.to_string()),
+            None if imp.path == "C" => imported.push("C".to_string()),
+            None => imported.push(package_name(&imp.path)?),
+        }
+    }
+    let toks = tokens(src, false)?;
+    let is = |i: usize, op: &'static str| is_op(&toks, i, op);
+    let ident = |i: usize| toks.get(i).is_some_and(|t| t.tok == Tok::Ident);
+    let mut package: Vec<&str> = package.iter().map(String::as_str).collect();
+    crate::sort::sort(&mut package);
+    let mut out = Vec::new();
+    for decl in func_decls(&toks)? {
+        let Some((open, close)) = decl.body else {
+            continue;
+        };
+        // What the function declares, anywhere in it; and what is not a use to check.
+        let mut declared: Vec<&str> = toks[decl.func..open]
+            .iter()
+            .filter(|t| t.tok == Tok::Ident)
+            .map(|t| t.lit.as_str())
+            .collect();
+        let mut skip = vec![false; close - open];
+        let mut i = open + 1;
+        while i < close {
+            match toks[i].tok {
+                Tok::Op(":=") => {
+                    let mut j = i;
+                    while j > open + 1 && ident(j - 1) {
+                        declared.push(&toks[j - 1].lit);
+                        if !(j > open + 2 && is(j - 2, ",")) {
+                            break;
+                        }
+                        j -= 2;
+                    }
+                }
+                Tok::Keyword("var" | "const" | "type") if is(i + 1, "(") => {
+                    let end = closing(&toks, i + 1)?;
+                    for j in i + 2..end {
+                        if is(j - 1, "(") && j == i + 2 || is(j - 1, ";") {
+                            declared
+                                .extend(name_list(&toks, j).iter().map(|&k| toks[k].lit.as_str()));
+                        }
+                    }
+                }
+                Tok::Keyword("var" | "const" | "type") => declared.extend(
+                    name_list(&toks, i + 1)
+                        .iter()
+                        .map(|&k| toks[k].lit.as_str()),
+                ),
+                // A function literal's or type's parameters and parenthesized results.
+                Tok::Keyword("func") if is(i + 1, "(") => {
+                    let mut j = i + 1;
+                    for _ in 0..2 {
+                        if !is(j, "(") {
+                            break;
+                        }
+                        let end = closing(&toks, j)?.min(close);
+                        for k in j..end {
+                            skip[k - open] = true;
+                            if ident(k) {
+                                declared.push(&toks[k].lit);
+                            }
+                        }
+                        j = end + 1;
+                    }
+                }
+                Tok::Keyword("struct" | "interface") if is(i + 1, "{") => {
+                    let end = closing(&toks, i + 1)?.min(close);
+                    skip[i - open..end - open]
+                        .iter_mut()
+                        .for_each(|s| *s = true);
+                    i = end;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        crate::sort::sort(&mut declared);
+        for m in open + 1..close {
+            let t = &toks[m];
+            if t.tok != Tok::Ident
+                || skip[m - open]
+                || is(m - 1, ".")
+                || is(m + 1, ":")
+                || matches!(toks[m - 1].tok, Tok::Keyword("break" | "continue" | "goto"))
+            {
+                continue;
+            }
+            let name = t.lit.as_str();
+            if declared.binary_search(&name).is_ok()
+                || package.binary_search(&name).is_ok()
+                || imported.iter().any(|p| p == name)
+                || UNIVERSE.contains(&name)
+            {
+                continue;
+            }
+            let (line, col) = position(src, t.offset);
+            out.push(SyntaxError {
+                line,
+                col,
+                msg: format!("undefined: {name}"),
+            });
+        }
+    }
+    Some(out)
+}
+
+/// Where each top-level function with a body (and each package variable's function literal)
+/// begins (its `func`) and ends (its body's `}`), as (line, column), in source order; `None` when the lexer complains. Which function a body's
+/// error belongs to: types2 checks the bodies one after another, each one's unused variables
+/// reported at its end.
+pub fn function_spans(src: &[u8]) -> Option<Vec<(LineCol, LineCol)>> {
+    let toks = tokens(src, false)?;
+    Some(
+        func_decls(&toks)?
+            .iter()
+            .filter_map(|d| {
+                let end = d.body?.1;
+                Some((
+                    position(src, toks[d.func].offset),
+                    position(src, toks[end].offset),
+                ))
+            })
+            .collect(),
+    )
+}
+
 /// types2's first check of a package (collectObjects): a top-level name declared again, in
 /// any file, is reported at the later declaration, `F redeclared in this block`, with the
 /// first one's position on a second line (`\t./a.go:9:6: other declaration of F`). `files`
@@ -426,28 +789,48 @@ pub fn top_level_names(src: &[u8]) -> Option<Vec<(String, usize)>> {
 /// errors are by file. Methods, `init` and `_` are not names of the package block; `None`
 /// when a file does not lex.
 pub fn redeclarations(files: &[(&str, &[u8])]) -> Option<Vec<Vec<SyntaxError>>> {
-    let mut first: Vec<(String, usize, usize, usize)> = Vec::new();
-    let mut out = vec![Vec::new(); files.len()];
+    // (name, file, offset) in the order types2 collects them.
+    let mut decls = Vec::new();
     for (f, (_, src)) in files.iter().enumerate() {
-        for (name, offset) in top_level_names(src)? {
-            if name == "_" || name == "init" {
-                continue;
-            }
-            let (line, col) = position(src, offset);
-            match first.iter().find(|d| d.0 == name) {
-                Some(&(_, g, l, c)) => out[f].push(SyntaxError {
-                    line,
-                    col,
-                    msg: format!(
-                        "{name} redeclared in this block\n\t{}:{l}:{c}: other declaration of {name}",
-                        files[g].0
-                    ),
-                }),
-                None => first.push((name, f, line, col)),
+        for TopLevel { name, offset, .. } in top_level_names(src)? {
+            if name != "_" && name != "init" {
+                decls.push((name, f, offset));
             }
         }
     }
+    let mut out = vec![Vec::new(); files.len()];
+    let keys: Vec<&str> = decls.iter().map(|d| d.0.as_str()).collect();
+    for (first, again) in later_ones(&keys) {
+        let ((name, g, at), (_, f, offset)) = (&decls[first], &decls[again]);
+        let (line, col) = position(files[*f].1, *offset);
+        let (l, c) = position(files[*g].1, *at);
+        out[*f].push(SyntaxError {
+            line,
+            col,
+            msg: format!(
+                "{name} redeclared in this block\n\t{}:{l}:{c}: other declaration of {name}",
+                files[*g].0
+            ),
+        });
+    }
+    for errs in &mut out {
+        crate::sort::sort_small_by(errs, |a, b| (a.line, a.col).cmp(&(b.line, b.col)));
+    }
     Some(out)
+}
+
+/// For each key an earlier one equals: (the first one's index, its index), in no particular
+/// order. One sort, not a search of all the earlier ones per key (a package of thousands of
+/// names).
+fn later_ones(keys: &[&str]) -> Vec<(usize, usize)> {
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    // Stable: equal keys keep their order, the first one first.
+    crate::sort::sort_by(&mut order, |&a, &b| keys[a].cmp(keys[b]));
+    let mut out = Vec::new();
+    for group in order.chunk_by(|&a, &b| keys[a] == keys[b]) {
+        out.extend(group[1..].iter().map(|&again| (group[0], again)));
+    }
+    out
 }
 
 /// types2's `undefined: util.Helper` for a qualified name, inside a function body, that the
@@ -461,6 +844,10 @@ pub fn undefined_selectors(src: &[u8], imports: &[(String, Vec<String>)]) -> Vec
         return Vec::new();
     };
     let is = |i: usize, op: &'static str| is_op(&toks, i, op);
+    let Some(decls) = func_decls(&toks) else {
+        return Vec::new();
+    };
+    let bodies: Vec<(usize, usize)> = decls.iter().filter_map(|d| d.body).collect();
     let mut out = Vec::new();
     for (local, names) in imports {
         // Every use of the name, outside selectors: `local . Ident` and nothing else.
@@ -475,27 +862,8 @@ pub fn undefined_selectors(src: &[u8], imports: &[(String, Vec<String>)]) -> Vec
         if !uses.iter().all(|&i| qualified(i)) {
             continue;
         }
-        // Function bodies: the first `{` at depth 0 after a top-level `func`, to its `}`.
-        let (mut depth, mut after_func, mut body) = (0usize, false, None);
-        for i in 0..toks.len() {
-            match toks[i].tok {
-                Tok::Keyword("func") if depth == 0 => after_func = true,
-                Tok::Op("{") if depth == 0 && after_func => {
-                    body = Some(i);
-                    after_func = false;
-                    depth += 1;
-                    continue;
-                }
-                Tok::Op("{" | "(" | "[") => depth += 1,
-                Tok::Op("}" | ")" | "]") => {
-                    depth = depth.saturating_sub(1);
-                    if depth == 0 {
-                        body = None;
-                    }
-                }
-                _ => {}
-            }
-            if body.is_none() || !uses.contains(&i) {
+        for &i in &uses {
+            if !bodies.iter().any(|&(open, close)| open < i && i < close) {
                 continue;
             }
             let name = &toks[i + 2];
@@ -1004,7 +1372,7 @@ mod undefined_selector_tests {
         )
         .unwrap()
         .into_iter()
-        .map(|(n, _)| n)
+        .map(|t| t.name)
         .collect();
         assert_eq!(
             names,
@@ -1083,6 +1451,125 @@ mod redeclaration_tests {
         assert_eq!(
             redeclarations(&[("./a.go", a), ("./c.go", b"var s = \"open\n")]),
             None
+        );
+    }
+}
+
+#[cfg(test)]
+mod undefined_name_tests {
+    use super::*;
+
+    fn undefined(src: &str, package: &[&str]) -> Option<Vec<String>> {
+        let package: Vec<String> = package.iter().map(|s| s.to_string()).collect();
+        let name_of = |path: &str| match path {
+            "example.com/u/lib" => Some("mylib".to_string()),
+            "math/rand/v2" => Some("rand".to_string()),
+            "unknown.org/x" => None,
+            p => Some(p.rsplit('/').next().unwrap().to_string()),
+        };
+        undefined_names(src.as_bytes(), &package, &name_of)
+            .map(|errs| errs.iter().map(|e| e.render("./main.go")).collect())
+    }
+
+    /// go 1.23.5's texts for the same file (a typo in a name, a package that is not imported,
+    /// a function of another function's body, a closure's free name).
+    #[test]
+    fn names_nothing_declares() {
+        let src = "package main\n\nimport (\n\t\"fmt\"\n\t\"strings\"\n)\n\ntype T struct{ Name string }\n\nfunc (t T) Hello(n int) string { return strings.Repeat(t.Name, n) }\n\nfunc main() {\n\tmsg := \"hi\"\n\tfmt.Println(mesage)\n\tt := T{Name: msg}\n\tfor i, c := range \"ab\" {\n\t\tfmt.Println(i, c, t.Hello(cnt))\n\t}\n\tx := 3\n\tfmtt.Println(helper(x))\nL:\n\tfor {\n\t\tbreak L\n\t}\n\tfunc(a int) { fmt.Println(a, b) }(1)\n}\n";
+        assert_eq!(
+            undefined(src, &["T", "main"]).unwrap(),
+            [
+                "./main.go:14:14: undefined: mesage",
+                "./main.go:17:29: undefined: cnt",
+                "./main.go:20:2: undefined: fmtt",
+                "./main.go:20:15: undefined: helper",
+                "./main.go:25:31: undefined: b",
+            ]
+        );
+        // The package clause's name of an import, not its path's last element.
+        let src = "package main\n\nimport (\n\t\"fmt\"\n\t\"example.com/u/lib\"\n)\n\nfunc main() {\n\tfmt.Println(mylib.F(), lib.F(), Q)\n}\n";
+        assert_eq!(
+            undefined(src, &["main"]).unwrap(),
+            [
+                "./main.go:9:25: undefined: lib",
+                "./main.go:9:34: undefined: Q"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_kind_of_declaration_is_seen() {
+        let src = "package main\n\nimport (\n\t\"fmt\"\n\tstr \"strings\"\n\t\"math/rand/v2\"\n\t_ \"embed\"\n)\n\nfunc (l *List[T]) Len() (n int) {\n\tn = len(l.items)\n\treturn\n}\n\nfunc apply[E any](f func(E) E, xs ...E) (out []E) {\n\tfor _, x := range xs {\n\t\tout = append(out, f(x))\n\t}\n\treturn out\n}\n\nfunc main() {\n\ttype point struct{ x, y int }\n\tp := point{x: 1, y: 2}\n\tvar (\n\t\ta, b = 1, 2\n\t\tc    int\n\t)\n\tconst k = 3\n\tsq := func(v int) (r int) { r = v * v; return }\n\tvar i interface{ M(q int) }\n\tswitch t := any(i).(type) {\n\tcase fmt.Stringer:\n\t\t_ = t\n\t}\nouter:\n\tfor j := range 3 {\n\t\tif j > c {\n\t\t\tcontinue outer\n\t\t}\n\t\tgoto done\n\t}\ndone:\n\tfmt.Println(str.ToUpper(\"a\"), rand.IntN(k), p.x, a+b, sq(2), apply(sq), List[int]{}, min(1, 2), nil, true, iota)\n}\n";
+        assert_eq!(
+            undefined(src, &["List", "apply", "main"]).unwrap(),
+            Vec::<String>::new()
+        );
+        // A struct type's fields and a function type's parameters at the top level are no bodies.
+        let src = "package main\n\ntype F func(x int) bool\n\ntype S struct{ a F }\n\nfunc main() { _ = S{} }\n";
+        assert_eq!(
+            undefined(src, &["F", "S", "main"]).unwrap(),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn silent_when_unsure() {
+        // A dot import's names, an import whose package name is unknown, a file that does not lex.
+        assert_eq!(
+            undefined(
+                "package main\n\nimport . \"fmt\"\n\nfunc main() { Println(zz) }\n",
+                &[]
+            ),
+            None
+        );
+        assert_eq!(
+            undefined(
+                "package main\n\nimport \"unknown.org/x\"\n\nfunc main() { zz() }\n",
+                &[]
+            ),
+            None
+        );
+        assert_eq!(
+            undefined("package main\n\nfunc main() { s := \"open\n}\n", &[]),
+            None
+        );
+        // Scopes are not followed: `w` of the `if` used after it.
+        assert_eq!(
+            undefined(
+                "package main\n\nfunc main() {\n\tif w := 2; w > 1 {\n\t}\n\tprintln(w)\n}\n",
+                &[]
+            )
+            .unwrap(),
+            Vec::<String>::new()
+        );
+    }
+
+    /// go 1.23.5: `./b.go:7:10: method T.M already declared at ./a.go:9:13` (the methods in
+    /// source order, the files in the compiler's order).
+    #[test]
+    fn a_method_declared_twice() {
+        let a: &[u8] = b"package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(ma)\n}\n\nfunc (t *T) M() { fmt.Println(mb) }\n";
+        let b: &[u8] = b"package main\n\nimport \"fmt\"\n\ntype T struct{}\n\nfunc (T) M() {}\n\nfunc (T) N() { fmt.Println(mc); x := 1 }\n\nfunc (T) N() {}\n\nvar f = func() { fmt.Println(md) }\n";
+        let errs = duplicate_methods(&[("./a.go", a), ("./b.go", b)]).unwrap();
+        assert!(errs[0].is_empty());
+        let shown: Vec<String> = errs[1].iter().map(|(_, e)| e.render("./b.go")).collect();
+        assert_eq!(
+            shown,
+            [
+                "./b.go:7:10: method T.M already declared at ./a.go:9:13",
+                "./b.go:11:10: method T.N already declared at ./b.go:9:10",
+            ]
+        );
+        // A receiver type the package does not declare: types2 says something else.
+        assert_eq!(duplicate_methods(&[("./a.go", a)]), None);
+        assert_eq!(
+            function_spans(b).unwrap(),
+            [
+                ((7, 1), (7, 15)),
+                ((9, 1), (9, 40)),
+                ((11, 1), (11, 15)),
+                ((13, 9), (13, 34))
+            ]
         );
     }
 }

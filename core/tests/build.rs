@@ -627,6 +627,75 @@ fn unexported_names_of_a_module_package_are_undefined_like_go() {
         .contains(&"example.com/fy/util".to_string()));
 }
 
+/// Names nothing declares, as go 1.23.5 reports them for the same files (in /tmp/udt): each
+/// body's undefined names then its unused variables, the bodies in source order (methods among
+/// the functions), a method declared twice before any body, one report per line and text, the
+/// files in the order of their first report.
+#[test]
+fn undefined_names_and_methods_declared_twice_like_go() {
+    let ws = module_ws(
+        "example.com/u",
+        &[
+            ("a.go", "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(ma, ma)\n}\n\nfunc (t *T) M() { fmt.Println(mb) }\n"),
+            ("b.go", "package main\n\nimport \"fmt\"\n\ntype T struct{}\n\nfunc (T) M() {}\n\nfunc (T) N() { fmt.Println(mc); x := 1 }\n\nfunc (T) N() {}\n\nvar f = func() { fmt.Println(md) }\n"),
+        ],
+    );
+    let r = build_into(&ws, "/tmp/udt/methods", &mut MemoryCache::new());
+    assert_eq!(r.exit_status, 1);
+    assert_eq!(
+        r.transcript.text(),
+        "# example.com/u\n\
+         ./b.go:7:10: method T.M already declared at ./a.go:9:13\n\
+         ./b.go:9:28: undefined: mc\n\
+         ./b.go:9:33: declared and not used: x\n\
+         ./b.go:11:10: method T.N already declared at ./b.go:9:10\n\
+         ./b.go:13:30: undefined: md\n\
+         ./a.go:6:14: undefined: ma\n\
+         ./a.go:9:31: undefined: mb\n"
+    );
+    // b.go's function is checked first (the files in the compiler's order): its unused import
+    // comes last, after every body's reports.
+    let ws = module_ws(
+        "example.com/u",
+        &[
+            ("main.go", "package main\n\nimport \"fmt\"\n\nfunc main() {\n\ty := 2\n\tfmt.Println(a1, a2, a3)\n}\n"),
+            ("b.go", "package main\n\nimport \"os\"\n\nfunc g() {\n\tfmt.Println(zz)\n}\n"),
+        ],
+    );
+    let r = build_into(&ws, "/tmp/udt/twofiles", &mut MemoryCache::new());
+    assert_eq!(
+        r.transcript.text(),
+        "# example.com/u\n\
+         ./b.go:3:8: \"os\" imported and not used\n\
+         ./b.go:6:2: undefined: fmt\n\
+         ./b.go:6:14: undefined: zz\n\
+         ./main.go:6:2: declared and not used: y\n\
+         ./main.go:7:14: undefined: a1\n\
+         ./main.go:7:18: undefined: a2\n\
+         ./main.go:7:22: undefined: a3\n"
+    );
+}
+
+/// cmd/compile stops at its tenth error: the unused variable, reported at the end of the body,
+/// is never reached (go 1.23.5, the same file in /tmp/udt/cap).
+#[test]
+fn ten_errors_then_too_many_errors_like_go() {
+    let ws = module_ws(
+        "example.com/u",
+        &[("main.go", "package main\n\nimport \"fmt\"\n\nfunc main() {\n\ty := 2\n\tfmt.Println(a1, a2, a3, a4, a5)\n\tfmt.Println(a6, a7, a8, a9, a10, a11)\n}\n")],
+    );
+    let r = build_into(&ws, "/tmp/udt/cap", &mut MemoryCache::new());
+    let mut want = "# example.com/u\n".to_string();
+    for (i, col) in [14, 18, 22, 26, 30].iter().enumerate() {
+        want += &format!("./main.go:7:{col}: undefined: a{}\n", i + 1);
+    }
+    for (i, col) in [14, 18, 22, 26, 30].iter().enumerate() {
+        want += &format!("./main.go:8:{col}: undefined: a{}\n", i + 6);
+    }
+    want += "./main.go:8:30: too many errors\n";
+    assert_eq!((r.exit_status, r.transcript.text()), (1, want));
+}
+
 /// A name declared in two files: types2's first report, so its file's errors come first (go
 /// 1.23.5, the same files in /tmp/rd).
 #[test]

@@ -1,0 +1,200 @@
+//! The simulated compiler's checks (`buildlab_core::syntax`) over code that compiles: every
+//! non-test file of the installed go 1.23's standard library and commands, package by package
+//! as `go list std cmd` gives them. Each check is meant to report only what cmd/compile
+//! certainly reports, so any report here is a false one (a learner's correct program failing
+//! in the simulation). Skipped, with a note, when `/usr/lib/go-1.23/bin/go` is absent.
+
+use std::collections::HashMap;
+use std::process::Command;
+
+use buildlab_core::syntax;
+
+const GO: &str = "/usr/lib/go-1.23/bin/go";
+
+struct Package {
+    path: String,
+    name: String,
+    /// `./name` as the compiler is given it, and the bytes.
+    files: Vec<(String, Vec<u8>)>,
+}
+
+fn go_list() -> Option<Vec<Package>> {
+    if !std::path::Path::new(GO).exists() {
+        eprintln!("note: {GO} not installed; the checks were not run over go's own sources");
+        return None;
+    }
+    let out = Command::new(GO)
+        .args([
+            "list",
+            "-e",
+            "-f",
+            "{{.ImportPath}}\t{{.Name}}\t{{.Dir}}\t{{join .GoFiles \" \"}} {{join .CgoFiles \" \"}}",
+            "std",
+            "cmd",
+        ])
+        .env("GOTOOLCHAIN", "local")
+        .env("GOPROXY", "off")
+        .env("GOFLAGS", "")
+        .output()
+        .expect("go list runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let packages: Vec<Package> = text
+        .lines()
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            let [path, name, dir, files] = f[..] else {
+                return None;
+            };
+            let files = files
+                .split(' ')
+                .filter(|f| !f.is_empty())
+                .map(|f| {
+                    (
+                        format!("./{f}"),
+                        std::fs::read(format!("{dir}/{f}")).unwrap(),
+                    )
+                })
+                .collect();
+            Some(Package {
+                path: path.to_string(),
+                name: name.to_string(),
+                files,
+            })
+        })
+        .collect();
+    assert!(
+        packages.len() > 500,
+        "go list std cmd: {} packages",
+        packages.len()
+    );
+    Some(packages)
+}
+
+// Two halves, run side by side.
+#[test]
+fn no_check_reports_anything_in_std() {
+    no_check_reports_anything(|path| !path.starts_with("cmd"));
+}
+
+#[test]
+fn no_check_reports_anything_in_cmd() {
+    no_check_reports_anything(|path| path.starts_with("cmd"));
+}
+
+/// Every check over the packages `judged` picks; the others give names only.
+fn no_check_reports_anything(judged: fn(&str) -> bool) {
+    let Some(packages) = go_list() else {
+        return;
+    };
+    let names: HashMap<&str, &str> = packages
+        .iter()
+        .map(|p| (p.path.as_str(), p.name.as_str()))
+        .collect();
+    let name_of = |path: &str| names.get(path).map(|n| n.to_string());
+    // Each package's top-level names, for the selectors of the packages importing it.
+    let top: HashMap<&str, Option<Vec<String>>> = packages
+        .iter()
+        .map(|p| {
+            let all: Option<Vec<Vec<syntax::TopLevel>>> = p
+                .files
+                .iter()
+                .map(|(_, src)| syntax::top_level_names(src))
+                .collect();
+            let names = all.map(|f| f.into_iter().flatten().map(|t| t.name).collect());
+            (p.path.as_str(), names)
+        })
+        .collect();
+    let (mut files, mut checked) = (0, 0);
+    let mut false_reports = Vec::new();
+    for p in packages.iter().filter(|p| judged(&p.path)) {
+        let all: Vec<(&str, &[u8])> = p
+            .files
+            .iter()
+            .map(|(n, s)| (n.as_str(), s.as_slice()))
+            .collect();
+        let mut report = |file: &str, e: &syntax::SyntaxError| {
+            false_reports.push(format!("{} {}", p.path, e.render(file)))
+        };
+        for (i, errs) in syntax::redeclarations(&all)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            errs.iter().for_each(|e| report(all[i].0, e));
+        }
+        for (i, errs) in syntax::duplicate_methods(&all)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            errs.iter().for_each(|(_, e)| report(all[i].0, e));
+        }
+        let package = top[p.path.as_str()].as_deref();
+        if p.name == "main" && !all.is_empty() {
+            let mains: Option<Vec<bool>> =
+                all.iter().map(|(_, s)| syntax::declares_main(s)).collect();
+            assert_ne!(
+                mains.map(|m| m.contains(&true)),
+                Some(false),
+                "{}: func main",
+                p.path
+            );
+        }
+        for (file, src) in &all {
+            files += 1;
+            if let Some(e) = syntax::check(src) {
+                report(file, &e);
+            }
+            for e in syntax::unused_imports(src, &name_of) {
+                report(file, &e);
+            }
+            for e in syntax::unused_vars(src).unwrap_or_default() {
+                report(file, &e);
+            }
+            if let Some(errs) = package.and_then(|pkg| syntax::undefined_names(src, pkg, &name_of))
+            {
+                checked += 1;
+                errs.iter().for_each(|e| report(file, e));
+            }
+            // The file's imports that go list knows, with their packages' top-level names.
+            let imports: Vec<(String, Vec<String>)> = buildlab_core::scan::scan("", src)
+                .imports
+                .iter()
+                .filter(|imp| !matches!(imp.alias.as_deref(), Some("_" | ".")))
+                .filter_map(|imp| {
+                    let names = top.get(imp.path.as_ref())?.clone()?;
+                    let local = imp
+                        .alias
+                        .as_deref()
+                        .map(str::to_string)
+                        .or_else(|| name_of(&imp.path))?;
+                    Some((local, names))
+                })
+                .collect();
+            for e in syntax::undefined_selectors(src, &imports) {
+                report(file, &e);
+            }
+            #[cfg(feature = "embed-directives")]
+            if let Some(d) = syntax::embed_directives(src) {
+                d.parse.iter().chain(&d.decls).for_each(|e| report(file, e));
+            }
+        }
+    }
+    assert!(
+        false_reports.is_empty(),
+        "{} false reports:\n{}",
+        false_reports.len(),
+        false_reports.join("\n")
+    );
+    // Most files are judged: the undefined-name check gives up only on dot imports, cgo's and
+    // vendored packages' unknown names and the like.
+    assert!(
+        checked * 10 > files * 8,
+        "undefined names checked in {checked} of {files} files"
+    );
+}
