@@ -4,7 +4,9 @@
 It runs the real `go list -deps -json std` once per target and keeps, for every package, what the
 loader needs to resolve std imports and what the planner needs to render the exact compile, asm and
 cgo command lines of std packages: the import list as go lists it, the import map of vendored
-packages, and the names and byte sizes of the Go, cgo, assembly, C, header, syso and embedded files.
+packages, and the names and byte sizes of the Go, cgo, assembly, C, header, syso and embedded files;
+and, for the packages a module can import, the names they export (for the simulated compiler's
+`undefined: fmt.Prinln`), read by go/parser (scripts/stdexports/main.go, run with `go run`).
 
 Targets (one file each; the first is written in full, the others as overlays on it that list only
 the packages that differ, which keeps the four files small in the wasm bundle):
@@ -36,7 +38,7 @@ import sys
 import tempfile
 
 GO_VERSION = "go1.23.5"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 DEFAULT_GO = "/usr/lib/go-1.23/bin/go"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT_DIR = os.path.join(REPO, "core", "data")
@@ -65,6 +67,11 @@ FILE_LISTS = [
     ("SysoFiles", "syso"),
     ("EmbedFiles", "embed"),
 ]
+
+
+# A package exporting more names than this is left without an `exports` line (its selectors go
+# unchecked): syscall and debug/elf, half of all the names, and no tutorial calls into them.
+MAX_EXPORTS = 1000
 
 
 def file_name(target):
@@ -119,7 +126,7 @@ def check_token(s, what):
     return s
 
 
-def render(go, tmp, target):
+def render(go, tmp, target, pkgs, exports):
     goos, goarch, cgo = target
     env = run(go, tmp, target, "env", "-json", "GOVERSION", "GOROOT", "GOAMD64", "GOARM64", "CGO_ENABLED")
     env = json.loads(env)
@@ -128,7 +135,6 @@ def render(go, tmp, target):
     if env["CGO_ENABLED"] != str(int(cgo)):
         sys.exit(f"CGO_ENABLED={env['CGO_ENABLED']} for {target}")
     goroot = env["GOROOT"]
-    pkgs = decode_stream(run(go, tmp, target, "list", "-deps", "-json", "std"))
 
     # The target's architecture level, as go passes it to asm (-D GOAMD64_v1); GOARM64 only adds
     # -D GOARM64_LSE when it enables LSE, which the default v8.0 does not.
@@ -170,6 +176,9 @@ def render(go, tmp, target):
             flags = p.get(field) or []
             if flags:
                 body.append(tag + " " + " ".join(check_token(x, "flag") for x in flags))
+        names = exported(p, exports)
+        if names:
+            body.append("exports " + " ".join(names))
         count += 1
 
     header = [
@@ -185,6 +194,45 @@ def render(go, tmp, target):
         header.append(f"env {arch_env}={env[arch_env]}")
     header.append(f"packages {count}")
     return header, blocks(body)
+
+
+def importable(path):
+    """Whether a module can import the std package: not internal, not vendored (go refuses both)."""
+    parts = path.split("/")
+    return "internal" not in parts and parts[0] != "vendor"
+
+
+def compiled_files(p):
+    """The package's files the compiler is given on this target (cgo's only with cgo on)."""
+    return [os.path.join(p["Dir"], f) for f in (p.get("GoFiles") or []) + (p.get("CgoFiles") or [])]
+
+
+def exported(p, exports):
+    """The names the package exports on this target, sorted, or none when it is not importable or
+    exports more than MAX_EXPORTS."""
+    if not importable(p["ImportPath"]):
+        return []
+    names = sorted({n for f in compiled_files(p) for n in exports[f]})
+    return [] if len(names) > MAX_EXPORTS else names
+
+
+def go_exports(go, tmp, paths):
+    """{file: [exported top-level names]} for every file in paths, from scripts/stdexports."""
+    env = go_env(tmp, BASE)
+    for k in ("GOOS", "GOARCH", "CGO_ENABLED"):
+        env.pop(k)
+    prog = os.path.join(REPO, "scripts", "stdexports", "main.go")
+    p = subprocess.run([go, "run", prog], input="\n".join(sorted(paths)) + "\n", env=env,
+                       cwd=os.path.join(tmp, "empty"), capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"go run {prog} failed:\n{p.stderr}")
+    out = {}
+    for line in p.stdout.splitlines():
+        path, _, names = line.partition("\t")
+        out[path] = [check_token(n, "name") for n in names.split()]
+    if set(out) != set(paths):
+        sys.exit("scripts/stdexports did not report every file")
+    return out
 
 
 def blocks(lines):
@@ -267,7 +315,10 @@ def main():
     args = ap.parse_args()
     stale = []
     with tempfile.TemporaryDirectory(prefix="gen-stdgraph-") as tmp:
-        rendered = {t: render(args.go, tmp, t) for t in TARGETS}
+        listed = {t: decode_stream(run(args.go, tmp, t, "list", "-deps", "-json", "std")) for t in TARGETS}
+        paths = {f for t in TARGETS for p in listed[t] if importable(p["ImportPath"]) for f in compiled_files(p)}
+        exports = go_exports(args.go, tmp, paths)
+        rendered = {t: render(args.go, tmp, t, listed[t], exports) for t in TARGETS}
         goroot = subprocess.run([args.go, "env", "GOROOT"], capture_output=True, text=True,
                                 check=True).stdout.strip()
         outputs = [(os.path.join(args.out, f"std-{GO_VERSION}-tags.txt"),

@@ -1485,7 +1485,7 @@ fn type_errors(
             .unwrap_or_default();
         undefined.extend(crate::syntax::undefined_selectors(
             src,
-            &module_imports(plan, files, src, &mut imported),
+            &imported_names(plan, files, src, &mut imported),
         ));
         for e in undefined {
             reported.push((key(2, f, body(&e), 0, &e), f, e));
@@ -1576,11 +1576,12 @@ fn with_parse_errors(
     errs
 }
 
-/// A file's imports of packages whose sources the build has (not the standard library's), by
-/// local name, each with the names its package declares at the top level; an import whose
-/// package cannot be read whole is left out. `known` keeps each package's names by import
-/// path between the calls for one package's files.
-fn module_imports(
+/// A file's imports by local name, each with the names its package declares at the top level:
+/// read from the sources the build has, or, for the standard library, the names the std graph
+/// lists as exported on the plan's target ([`StdPackage::exports`](crate::stdlib::StdPackage)).
+/// An import whose package cannot be read whole, or whose std package lists none, is left out.
+/// `known` keeps each package's names by import path between the calls for one package's files.
+fn imported_names(
     plan: &Plan,
     files: &dyn SourceFiles,
     src: &[u8],
@@ -1595,12 +1596,21 @@ fn module_imports(
             .input()
             .packages
             .iter()
-            .find(|q| q.import_path == imp.path && !q.standard)
+            .find(|q| q.import_path == imp.path)
         else {
             continue;
         };
         let at = match known.iter().position(|(path, _)| *path == imp.path) {
             Some(at) => at,
+            None if q.standard => {
+                let tc = plan.toolchain();
+                let names = StdLib::for_target(&tc.goos, &tc.goarch, tc.cgo_enabled)
+                    .and_then(|l| l.get(&q.import_path))
+                    .filter(|p| !p.exports.is_empty())
+                    .map(|p| p.exports.iter().map(|n| n.to_string()).collect());
+                known.push((imp.path.to_string(), names));
+                known.len() - 1
+            }
             None => {
                 let names: Option<Vec<Vec<crate::syntax::TopLevel>>> = q
                     .go_files

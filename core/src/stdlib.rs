@@ -21,12 +21,12 @@
 //!
 //! The cross targets are listed with cgo off, as go does by default when cross-compiling.
 //!
-//! # Data format (version 1)
+//! # Data format (version 2)
 //!
 //! Line-oriented text; `#` starts a comment line. A header of `key value` lines comes first:
 //!
 //! ```text
-//! stdgraph 1                    format version; always the first non-comment line
+//! stdgraph 2                    format version; always the first non-comment line
 //! base linux amd64 cgo1         only in an overlay (below)
 //! go go1.23.5                   the toolchain the data came from
 //! target linux amd64 cgo1       GOOS GOARCH CGO_ENABLED
@@ -46,7 +46,12 @@
 //! embedpatterns p256_asm_table.bin
 //! cgocflags -fno-stack-protector    the #cgo CFLAGS / LDFLAGS directives, as go lists them
 //! cgoldflags -lresolv
+//! exports Errorf Formatter ...  the names the package exports on this target, sorted
 //! ```
+//!
+//! `exports` (new in version 2) is there for the packages a module may import (not internal,
+//! not vendored) that export at most 1,000 names (syscall and debug/elf export more): the
+//! simulated compiler's `undefined: fmt.Prinln` ([`StdPackage::exports`]).
 //!
 //! `imports` keeps go's order: sorted by the path written in the source, with a vendored import
 //! replaced in place by its `vendor/...` path, and with the pseudo-import `C` and `unsafe` included.
@@ -73,7 +78,7 @@ use std::sync::OnceLock;
 pub const GO_VERSION: &str = "go1.23.5";
 
 /// The newest format version this module reads.
-const FORMAT_VERSION: u32 = 1;
+const FORMAT_VERSION: u32 = 2;
 
 /// A GOOS/GOARCH/CGO_ENABLED combination with an embedded graph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -112,6 +117,9 @@ pub struct StdPackage {
     pub embed_patterns: Vec<&'static str>,
     pub cgo_cflags: Vec<&'static str>,
     pub cgo_ldflags: Vec<&'static str>,
+    /// The names the package exports on this target, sorted; empty when the data does not
+    /// list them (see the module doc), which callers take as unknown.
+    pub exports: Vec<&'static str>,
 }
 
 /// The std packages of one target, sorted by import path.
@@ -636,6 +644,7 @@ fn parse(text: &'static str) -> Result<RawGraph, String> {
                     embed_patterns: Vec::new(),
                     cgo_cflags: Vec::new(),
                     cgo_ldflags: Vec::new(),
+                    exports: Vec::new(),
                 });
             }
             _ => {
@@ -658,6 +667,7 @@ fn parse(text: &'static str) -> Result<RawGraph, String> {
                             "embedpatterns" => &mut p.embed_patterns,
                             "cgocflags" => &mut p.cgo_cflags,
                             "cgoldflags" => &mut p.cgo_ldflags,
+                            "exports" => &mut p.exports,
                             "importmap" => {
                                 let pairs: Option<Vec<_>> =
                                     val.split(' ').map(|kv| kv.split_once('=')).collect();
@@ -761,6 +771,38 @@ mod tests {
         );
     }
 
+    /// The exported names of the packages a module may import, per target (go/parser's reading
+    /// of the target's files, scripts/stdexports): sorted, exported only, none for internal or
+    /// vendored packages nor for the two that export over 1,000 names.
+    #[test]
+    fn exports_are_what_a_module_may_name() {
+        let linux = lib("linux", "amd64", true);
+        let fmt = &linux.get("fmt").unwrap().exports;
+        for name in ["Println", "Errorf", "Stringer", "Formatter"] {
+            assert!(fmt.contains(&name), "fmt exports {name}");
+        }
+        assert!(!fmt.contains(&"newPrinter") && !fmt.contains(&"Prinln"));
+        for p in linux.packages() {
+            assert!(
+                p.exports.windows(2).all(|w| w[0] < w[1]),
+                "{}: sorted",
+                p.import_path
+            );
+            assert!(
+                p.exports
+                    .iter()
+                    .all(|n| n.starts_with(|c: char| c.is_uppercase())),
+                "{}: exported names only",
+                p.import_path
+            );
+        }
+        assert!(linux.get("internal/poll").unwrap().exports.is_empty());
+        assert!(linux.get("syscall").unwrap().exports.is_empty());
+        // An overlay's packages carry their own target's list.
+        let windows = lib("windows", "amd64", false);
+        assert!(windows.get("os").unwrap().exports.contains(&"Getpid"));
+    }
+
     /// The overlay's merge: the base's packages and the overlay's in import path order, an
     /// overlay package replacing the base's of its path, as inserting both into a map did.
     #[test]
@@ -833,7 +875,7 @@ mod tests {
         let available = StdLib::data_file("windows", "amd64", false).is_none();
         let short = text.replace("packages 306", "packages 300");
         assert!(StdLib::provide(short).unwrap_err().contains("306"));
-        assert!(StdLib::provide("stdgraph 1\ngo go1.22.0\n".into()).is_err());
+        assert!(StdLib::provide("stdgraph 2\ngo go1.22.0\n".into()).is_err());
         let arm = text.replace("target windows amd64 cgo0", "target linux arm64 cgo0");
         assert_eq!(
             StdLib::provide(arm).unwrap_err(),
@@ -1183,39 +1225,39 @@ mod tests {
                 "line 1: the first line must be `stdgraph <version>`",
             ),
             (
-                "stdgraph 2\n",
-                "line 1: format version 2; this build reads version 1",
+                "stdgraph 3\n",
+                "line 1: format version 3; this build reads version 2",
             ),
             (
-                "stdgraph 1\ngo go1.22.0\ntarget linux amd64 cgo1\npackages 0\n",
+                "stdgraph 2\ngo go1.22.0\ntarget linux amd64 cgo1\npackages 0\n",
                 "go version \"go1.22.0\", want go1.23.5",
             ),
             (
-                "stdgraph 1\ngo go1.23.5\ntarget linux amd64\n",
+                "stdgraph 2\ngo go1.23.5\ntarget linux amd64\n",
                 "line 3: bad target \"linux amd64\", want `GOOS GOARCH cgo0|cgo1`",
             ),
             (
-                "stdgraph 1\nimports fmt\n",
+                "stdgraph 2\nimports fmt\n",
                 "line 2: \"imports\" outside a package",
             ),
             (
-                "stdgraph 1\npkg fmt\ngo a.go\n",
+                "stdgraph 2\npkg fmt\ngo a.go\n",
                 "line 3: file \"a.go\" has no :size",
             ),
             (
-                "stdgraph 1\npkg fmt\nfrob x\n",
+                "stdgraph 2\npkg fmt\nfrob x\n",
                 "line 3: unknown line \"frob\"",
             ),
             (
-                "stdgraph 1\npkg io\npkg fmt\n",
+                "stdgraph 2\npkg io\npkg fmt\n",
                 "line 3: package fmt is out of order",
             ),
             (
-                "stdgraph 1\ngo go1.23.5\ntarget linux amd64 cgo1\npackages 2\npkg fmt\n",
+                "stdgraph 2\ngo go1.23.5\ntarget linux amd64 cgo1\npackages 2\npkg fmt\n",
                 "header says 2 packages, file has 1",
             ),
             (
-                "stdgraph 1\ngo go1.23.5\ntarget linux amd64 cgo1\npackages 0\ndrop fmt\n",
+                "stdgraph 2\ngo go1.23.5\ntarget linux amd64 cgo1\npackages 0\ndrop fmt\n",
                 "`drop` lines in a file without a `base`",
             ),
         ];
@@ -1325,6 +1367,8 @@ mod tests {
                         .into_iter()
                         .map(|s| &*s.to_string().leak())
                         .collect(),
+                    // go list has no such field: see `exports_are_what_a_module_may_name`.
+                    exports: p.exports.clone(),
                 };
                 assert_eq!(p.name, o["Name"].as_str().unwrap(), "{t:?} {path}");
                 assert_eq!(*p, want, "{t:?} {path}");

@@ -10,8 +10,9 @@
 //! `return`, …), a closing `}` or `]` that does not match, or a line break right after an
 //! argument (go inserts a semicolon there: `unexpected newline`).
 //!
-//! Also the type-check errors it is sure of ([`redeclarations`], [`unused_imports`],
-//! [`unused_vars`], [`undefined_selectors`] over another package's [`top_level_names`]), what
+//! Also the type-check errors it is sure of ([`redeclarations`], [`duplicate_methods`],
+//! [`unused_imports`], [`unused_vars`], [`undefined_names`], [`undefined_selectors`] over another
+//! package's [`top_level_names`] or std's exported names), what
 //! cmd/compile says about `//go:embed` directives ([`EmbedDirectives`]), and whether package
 //! main declares `func main` ([`declares_main`]: the linker's error).
 //!
@@ -835,8 +836,8 @@ fn later_ones(keys: &[&str]) -> Vec<(usize, usize)> {
 
 /// types2's `undefined: util.Helper` for a qualified name, inside a function body, that the
 /// imported package does not declare at its top level (unexported names are undefined too,
-/// seen from another package). `imports` are the file's imports of packages whose sources are
-/// known: local name → their top-level names. A local name that the file spells other than
+/// seen from another package). `imports` are the file's imports of packages whose names are
+/// known (from their sources, or std's exported names): local name → their top-level names. A local name that the file spells other than
 /// as `name.X` (a variable or parameter of the same name may shadow it) is not checked; nor
 /// are selectors outside function bodies (types2 reports those at another time).
 pub fn undefined_selectors(src: &[u8], imports: &[(String, Vec<String>)]) -> Vec<SyntaxError> {

@@ -676,6 +676,29 @@ fn undefined_names_and_methods_declared_twice_like_go() {
     );
 }
 
+/// A standard package's name that it does not export, by the std graph's exported names (go
+/// 1.23.5, the same file in /tmp/udt/stdsel): misspelt or unexported alike.
+#[test]
+fn names_a_std_package_does_not_export_are_undefined_like_go() {
+    let ws = module_ws(
+        "example.com/u",
+        &[("main.go", "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\t\"strings\"\n)\n\nfunc main() {\n\tfmt.Prinln(\"hi\")\n\tfmt.newPrinter()\n\t_ = strings.Contain(\"a\", \"b\")\n\tos.Exitt(1)\n\tfmt.Println(strings.ToUpper(\"ok\"))\n}\n")],
+    );
+    let r = build_into(&ws, "/tmp/udt/stdsel", &mut MemoryCache::new());
+    assert_eq!(
+        (r.exit_status, r.transcript.text()),
+        (
+            1,
+            "# example.com/u\n\
+             ./main.go:10:6: undefined: fmt.Prinln\n\
+             ./main.go:11:6: undefined: fmt.newPrinter\n\
+             ./main.go:12:14: undefined: strings.Contain\n\
+             ./main.go:13:5: undefined: os.Exitt\n"
+                .to_string()
+        )
+    );
+}
+
 /// cmd/compile stops at its tenth error: the unused variable, reported at the end of the body,
 /// is never reached (go 1.23.5, the same file in /tmp/udt/cap).
 #[test]

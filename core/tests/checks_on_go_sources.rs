@@ -1,6 +1,7 @@
 //! The simulated compiler's checks (`buildlab_core::syntax`) over code that compiles: every
 //! non-test file of the installed go 1.23's standard library and commands, package by package
-//! as `go list std cmd` gives them. Each check is meant to report only what cmd/compile
+//! as `go list std cmd` gives them (linux/amd64, the std graph's target: its exported names are
+//! checked the same way). Each check is meant to report only what cmd/compile
 //! certainly reports, so any report here is a false one (a learner's correct program failing
 //! in the simulation). Skipped, with a note, when `/usr/lib/go-1.23/bin/go` is absent.
 
@@ -109,6 +110,7 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
             (p.path.as_str(), names)
         })
         .collect();
+    let std = buildlab_core::stdlib::StdLib::for_target("linux", "amd64", true).unwrap();
     let (mut files, mut checked) = (0, 0);
     let mut false_reports = Vec::new();
     for p in packages.iter().filter(|p| judged(&p.path)) {
@@ -177,6 +179,24 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
                 })
                 .collect();
             for e in syntax::undefined_selectors(src, &imports) {
+                report(file, &e);
+            }
+            // The same selectors against the std graph's exported names, as a build uses them.
+            let exported: Vec<(String, Vec<String>)> = buildlab_core::scan::scan("", src)
+                .imports
+                .iter()
+                .filter(|imp| {
+                    imp.alias.as_deref() != Some("_") && imp.alias.as_deref() != Some(".")
+                })
+                .filter_map(|imp| {
+                    let p = std
+                        .get(imp.path.as_ref())
+                        .filter(|p| !p.exports.is_empty())?;
+                    let local = imp.alias.as_deref().unwrap_or(p.name).to_string();
+                    Some((local, p.exports.iter().map(|n| n.to_string()).collect()))
+                })
+                .collect();
+            for e in syntax::undefined_selectors(src, &exported) {
                 report(file, &e);
             }
             #[cfg(feature = "embed-directives")]

@@ -254,13 +254,13 @@ test("errors reach the terminal in go's words: a syntax error and a bad flag", a
     const unused = await build(page, "go build .");
     assert.equal(unused.lastExit, "1");
     assert.match(await lastOutput(page), /^\$ go build \.\n# example\.com\/hello\n\.\/main\.go:3:15: declared and not used: x\n/);
-    // A misspelt name: go 1.23.5's two reports for this file, by position.
+    // Misspelt names, a variable's and fmt's: go 1.23.5's three reports for this file, by position.
     await page.click(".cm-content");
     await page.keyboard.press("Control+A");
-    await page.keyboard.type('package main\n\nimport "fmt"\n\nfunc main() { msg := "hi"; fmt.Println(mesage) }\n');
+    await page.keyboard.type('package main\n\nimport "fmt"\n\nfunc main() { msg := "hi"; fmt.Prinln(mesage) }\n');
     const typo = await build(page, "go build .");
     assert.equal(typo.lastExit, "1");
-    assert.match(await lastOutput(page), /^\$ go build \.\n# example\.com\/hello\n\.\/main\.go:5:15: declared and not used: msg\n\.\/main\.go:5:40: undefined: mesage\n/);
+    assert.match(await lastOutput(page), /^\$ go build \.\n# example\.com\/hello\n\.\/main\.go:5:15: declared and not used: msg\n\.\/main\.go:5:32: undefined: fmt\.Prinln\n\.\/main\.go:5:39: undefined: mesage\n/);
     await page.screenshot({ path: screenshotPath("build-errors"), fullPage: true });
     assert.deepEqual(errors, []);
   } finally {
