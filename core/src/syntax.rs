@@ -531,9 +531,10 @@ fn func_decls(toks: &[crate::scan::Token]) -> Option<Vec<FuncDecl>> {
 
 /// types2's collectMethods: a method declared twice on one type is reported at the later one,
 /// `method T.M already declared at ./a.go:7:10` (the first one's name). `files` as for
-/// [`redeclarations`]; errors by file, in the order types2 reports them (by the receiver
-/// type's declaration, then the methods' order); `None` when a file does not lex or a
-/// receiver's type is not one of the package's (types2 says something else then).
+/// [`redeclarations`]; errors by file, by position, each with its receiver type's place among
+/// the package's types (types2 reports them type by type, as it declares the types); `None`
+/// when a file does not lex or a receiver's type is not one of the package's (types2 says
+/// something else then).
 pub fn duplicate_methods(files: &[(&str, &[u8])]) -> Option<Vec<Vec<(usize, SyntaxError)>>> {
     // Each file's types and methods, in file order: types2 collects them in that order.
     let mut types: Vec<(String, usize)> = Vec::new();
@@ -584,52 +585,13 @@ pub fn duplicate_methods(files: &[(&str, &[u8])]) -> Option<Vec<Vec<(usize, Synt
 }
 
 /// The names go predeclares (the universe block) that a function body may use.
+#[rustfmt::skip]
 const UNIVERSE: &[&str] = &[
-    "any",
-    "bool",
-    "byte",
-    "comparable",
-    "complex64",
-    "complex128",
-    "error",
-    "float32",
-    "float64",
-    "int",
-    "int8",
-    "int16",
-    "int32",
-    "int64",
-    "rune",
-    "string",
-    "uint",
-    "uint8",
-    "uint16",
-    "uint32",
-    "uint64",
-    "uintptr",
-    "true",
-    "false",
-    "iota",
-    "nil",
-    "append",
-    "cap",
-    "clear",
-    "close",
-    "complex",
-    "copy",
-    "delete",
-    "imag",
-    "len",
-    "make",
-    "max",
-    "min",
-    "new",
-    "panic",
-    "print",
-    "println",
-    "real",
-    "recover",
-    "_",
+    "any", "bool", "byte", "comparable", "complex64", "complex128", "error", "float32",
+    "float64", "int", "int8", "int16", "int32", "int64", "rune", "string", "uint", "uint8",
+    "uint16", "uint32", "uint64", "uintptr", "true", "false", "iota", "nil", "append", "cap",
+    "clear", "close", "complex", "copy", "delete", "imag", "len", "make", "max", "min", "new",
+    "panic", "print", "println", "real", "recover", "_",
 ];
 
 /// types2's `undefined: x` for a name a function body uses that nothing declares: not the
@@ -764,9 +726,9 @@ pub fn undefined_names(
 }
 
 /// Where each top-level function with a body (and each package variable's function literal)
-/// begins (its `func`) and ends (its body's `}`), as (line, column), in source order; `None` when the lexer complains. Which function a body's
-/// error belongs to: types2 checks the bodies one after another, each one's unused variables
-/// reported at its end.
+/// begins (its `func`) and ends (its body's `}`), in source order; `None` when the lexer
+/// complains. Which function a body's error belongs to: types2 checks the bodies one after
+/// another, each one's unused variables reported at its end.
 pub fn function_spans(src: &[u8]) -> Option<Vec<(LineCol, LineCol)>> {
     let toks = tokens(src, false)?;
     Some(
