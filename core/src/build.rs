@@ -1414,8 +1414,8 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
 
 /// The type-check errors of a package's files that the simulation is sure of, as cmd/compile
 /// prints them. types2 reports the package block's redeclarations first, then each type's
-/// methods declared twice, then each function body's undefined names followed by its unused
-/// variables (the bodies in source order, the files in the compiler's order), then the unused
+/// methods declared twice, then each function body's undefined names, its `missing return` and
+/// its unused variables (the bodies in source order, the files in the compiler's order), then the unused
 /// imports. cmd/compile drops a report on the line of the one before with the same text, stops
 /// at the tenth (`too many errors` at its position), and prints them by file, the files in the
 /// order of their first report, then by position.
@@ -1441,12 +1441,12 @@ fn type_errors(
         .map(|(n, s)| Some((n.as_str(), (*s)?)))
         .collect();
     // (report order, file, error); the order packed in one number: phase, then the file or
-    // type, then the body, then (in a body) undefined names before unused variables, then the
-    // position. Positions pack as `line << 20 | column`.
+    // type, then the body, then (in a body) undefined names, its missing return, its unused
+    // variables, then the position. Positions pack as `line << 20 | column`.
     let mut reported: Vec<(u128, usize, SyntaxError)> = Vec::new();
     let at = |e: &SyntaxError| ((e.line as u128) << 20) | e.col as u128;
     let key = |phase: u128, major: usize, body: u128, kind: u128, e: &SyntaxError| {
-        phase << 120 | (major as u128) << 100 | body << 50 | kind << 49 | at(e)
+        phase << 120 | (major as u128) << 100 | body << 51 | kind << 49 | at(e)
     };
     if let Some(all) = &all {
         let redeclared = crate::syntax::redeclarations(all).unwrap_or_default();
@@ -1490,8 +1490,11 @@ fn type_errors(
         for e in undefined {
             reported.push((key(2, f, body(&e), 0, &e), f, e));
         }
-        for e in crate::syntax::unused_vars(src).unwrap_or_default() {
+        for e in crate::syntax::missing_returns(src).unwrap_or_default() {
             reported.push((key(2, f, body(&e), 1, &e), f, e));
+        }
+        for e in crate::syntax::unused_vars(src).unwrap_or_default() {
+            reported.push((key(2, f, body(&e), 2, &e), f, e));
         }
         for e in crate::syntax::unused_imports(src, &name_of) {
             reported.push((key(3, f, 0, 0, &e), f, e));

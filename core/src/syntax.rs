@@ -725,6 +725,242 @@ pub fn undefined_names(
     Some(out)
 }
 
+/// types2's `missing return`, at the closing `}` of a function that has results and whose body
+/// does not end in a terminating statement (the spec's list: `return`, `goto`, a `panic` call, a
+/// block, an `if` with an `else` whose branches both terminate, a `for` without a condition and
+/// without a `break`, …). Reported only where the last statement certainly does not terminate:
+/// a simple statement, an `if` without `else`, a `for` with a condition or a `range`, a
+/// `switch` without `default`; the rest (`select`, a `switch` with `default`, a loop holding a
+/// `break`) keeps the check silent. `None` when the lexer complains.
+pub fn missing_returns(src: &[u8]) -> Option<Vec<SyntaxError>> {
+    let toks = tokens(src, false)?;
+    let mut out = Vec::new();
+    for d in func_decls(&toks)? {
+        let (Some(name), Some((open, close))) = (d.name, d.body) else {
+            continue;
+        };
+        // The parameters follow the name and its type parameters; any token between their `)`
+        // and the body is a result.
+        let mut j = name + 1;
+        if is_op(&toks, j, "[") {
+            j = closing(&toks, j)? + 1;
+        }
+        let results = is_op(&toks, j, "(") && closing(&toks, j)? + 1 < open;
+        if results && terminates(&toks, open, close) == Some(false) {
+            let (line, col) = position(src, toks[close].offset);
+            out.push(SyntaxError {
+                line,
+                col,
+                msg: "missing return".to_string(),
+            });
+        }
+    }
+    Some(out)
+}
+
+/// Whether the statement list between the braces at `open` and `close` ends in a terminating
+/// statement: `Some` when sure, `None` when not.
+fn terminates(toks: &[crate::scan::Token], open: usize, close: usize) -> Option<bool> {
+    // The last statement of this level: after the last `;` that has tokens before it (not one
+    // of an `if`, `for` or `switch` header).
+    let (mut start, mut last) = (open + 1, None);
+    let mut i = open + 1;
+    while i < close {
+        let labelled = i == start + 2 && is_op(toks, i - 1, ":");
+        match toks[i].tok {
+            Tok::Keyword("if" | "for" | "switch" | "select") if i == start || labelled => {
+                i = compound_end(toks, i, close)?
+            }
+            Tok::Op("{" | "(" | "[") => i = closing(toks, i)?,
+            Tok::Op(";") => {
+                if i > start {
+                    last = Some((start, i));
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if close > start {
+        last = Some((start, close));
+    }
+    match last {
+        Some((from, to)) => statement_terminates(toks, from, to),
+        None => Some(false),
+    }
+}
+
+/// Whether the header `from..brace` of an `if`, `for` or `switch` may end in a composite
+/// literal, whose `{` would then be the one at `brace` (go allows `[]int{1}`, `map[K]V{}` and
+/// `struct{…}{}` there unparenthesized): a `map` or `struct` outside brackets, or a `[` that
+/// indexes nothing.
+fn composite_in_header(toks: &[crate::scan::Token], from: usize, brace: usize) -> bool {
+    let mut i = from;
+    while i < brace {
+        match toks[i].tok {
+            Tok::Keyword("map" | "struct") => return true,
+            Tok::Op("[")
+                if i == from || !matches!(toks[i - 1].tok, Tok::Ident | Tok::Op(")" | "]")) =>
+            {
+                return true
+            }
+            Tok::Op("(" | "[") => match closing(toks, i) {
+                Some(c) => i = c,
+                None => return true,
+            },
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
+/// The last `}` of the `if` (with its `else`s), `for`, `switch` or `select` statement whose
+/// keyword is at `i`, in a block ending at `close`; `None` when unsure where it ends (a
+/// composite or function literal in a header).
+fn compound_end(toks: &[crate::scan::Token], mut i: usize, close: usize) -> Option<usize> {
+    loop {
+        let mut j = i + 1;
+        while !is_op(toks, j, "{") {
+            match toks.get(j)?.tok {
+                Tok::Op("(" | "[") => j = closing(toks, j)?,
+                Tok::Keyword("func") => return None,
+                _ => {}
+            }
+            j += 1;
+            if j >= close {
+                return None;
+            }
+        }
+        if composite_in_header(toks, i + 1, j) {
+            return None;
+        }
+        let end = closing(toks, j)?;
+        if toks
+            .get(end + 1)
+            .is_some_and(|t| t.tok == Tok::Keyword("else"))
+        {
+            if toks
+                .get(end + 2)
+                .is_some_and(|t| t.tok == Tok::Keyword("if"))
+            {
+                i = end + 2;
+                continue;
+            }
+            is_op(toks, end + 2, "{").then_some(())?;
+            let end = closing(toks, end + 2)?;
+            return (end + 1 == close || is_op(toks, end + 1, ";")).then_some(end);
+        }
+        return (end + 1 == close || is_op(toks, end + 1, ";")).then_some(end);
+    }
+}
+
+/// Whether the statement of tokens `from..to` is a terminating statement (see
+/// [`missing_returns`]): `Some` when sure, `None` when not.
+fn statement_terminates(toks: &[crate::scan::Token], from: usize, to: usize) -> Option<bool> {
+    let t = &toks[from];
+    match t.tok {
+        Tok::Keyword("return" | "goto") => Some(true),
+        Tok::Ident if t.lit == "panic" && is_op(toks, from + 1, "(") => {
+            (closing(toks, from + 1)? + 1 == to).then_some(true)
+        }
+        // A labelled statement.
+        Tok::Ident if is_op(toks, from + 1, ":") && from + 2 < to => {
+            statement_terminates(toks, from + 2, to)
+        }
+        Tok::Op("{") => {
+            let close = closing(toks, from)?;
+            (close + 1 == to).then_some(())?;
+            terminates(toks, from, close)
+        }
+        Tok::Keyword("if") => {
+            let (open, close) = block(toks, from + 1, to, true)?;
+            if close + 1 == to {
+                return Some(false);
+            }
+            // `else` and a block or another `if`.
+            let then = terminates(toks, open, close);
+            let other = statement_terminates(toks, close + 2, to);
+            match (then, other) {
+                (Some(false), _) | (_, Some(false)) => Some(false),
+                (Some(true), Some(true)) => Some(true),
+                _ => None,
+            }
+        }
+        Tok::Keyword("for") => {
+            let (open, close) = block(toks, from + 1, to, false)?;
+            let header = &toks[from + 1..open];
+            if header.iter().any(|t| t.tok == Tok::Keyword("range")) {
+                return Some(false);
+            }
+            let semis: Vec<usize> = (from + 1..open).filter(|&k| is_op(toks, k, ";")).collect();
+            let condition = match semis[..] {
+                [] => !header.is_empty(),
+                [a, b] => b > a + 1,
+                _ => return None,
+            };
+            if condition {
+                return Some(false);
+            }
+            // No condition: it terminates unless a `break` may leave it.
+            let breaks = toks[open..close]
+                .iter()
+                .any(|t| t.tok == Tok::Keyword("break"));
+            (!breaks).then_some(true)
+        }
+        Tok::Keyword("switch") => {
+            let (open, close) = block(toks, from + 1, to, false)?;
+            // A `default` clause of this switch (not of one nested in it).
+            let (mut depth, mut default) = (0usize, false);
+            for t in &toks[open + 1..close] {
+                match t.tok {
+                    Tok::Op("{" | "(" | "[") => depth += 1,
+                    Tok::Op("}" | ")" | "]") => depth = depth.saturating_sub(1),
+                    Tok::Keyword("default") if depth == 0 => default = true,
+                    _ => {}
+                }
+            }
+            (!default).then_some(false)
+        }
+        Tok::Keyword("select" | "break" | "continue" | "fallthrough") => None,
+        // A simple statement, a declaration, `go`, `defer`.
+        _ => Some(false),
+    }
+}
+
+/// The braces of the block of an `if`, `for` or `switch` whose header starts at `from`, the
+/// statement ending at `to`: the first `{` outside brackets, if its block ends the statement
+/// (or, for an `if`, is followed by `else`); `None` when unsure (a composite literal or a
+/// function literal in the header).
+fn block(
+    toks: &[crate::scan::Token],
+    from: usize,
+    to: usize,
+    is_if: bool,
+) -> Option<(usize, usize)> {
+    let mut i = from;
+    while i < to {
+        match toks[i].tok {
+            Tok::Op("(" | "[") => i = closing(toks, i)?,
+            Tok::Keyword("func") => return None,
+            Tok::Op("{") if composite_in_header(toks, from, i) => return None,
+            Tok::Op("{") => {
+                let close = closing(toks, i)?;
+                let ends = close + 1 == to
+                    || is_if
+                        && toks
+                            .get(close + 1)
+                            .is_some_and(|t| t.tok == Tok::Keyword("else"));
+                return ends.then_some((i, close));
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Where each top-level function with a body (and each package variable's function literal)
 /// begins (its `func`) and ends (its body's `}`), in source order; `None` when the lexer
 /// complains. Which function a body's error belongs to: types2 checks the bodies one after
@@ -1534,5 +1770,62 @@ mod undefined_name_tests {
                 ((13, 9), (13, 34))
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod missing_return_tests {
+    use super::*;
+
+    fn missing(body: &str) -> Option<Vec<usize>> {
+        let src = format!("package p\n\nfunc f(x int, xs []int) (int, error) {{\n{body}\n}}\n");
+        missing_returns(src.as_bytes()).map(|errs| errs.iter().map(|e| e.line).collect())
+    }
+
+    #[test]
+    fn bodies_that_certainly_fall_off_the_end() {
+        for body in [
+            "",
+            "\tprintln(x)",
+            "\tif x > 0 {\n\t\treturn 1, nil\n\t}",
+            "\tif x > 0 {\n\t\treturn 1, nil\n\t} else if x < 0 {\n\t\treturn 2, nil\n\t}",
+            "\tfor x > 0 {\n\t\treturn 1, nil\n\t}",
+            "\tfor i := 0; i < x; i++ {\n\t\treturn 1, nil\n\t}",
+            "\tfor _, v := range xs {\n\t\treturn v, nil\n\t}",
+            "\tswitch x {\n\tcase 1:\n\t\treturn 1, nil\n\t}",
+            "\tdefer println()",
+        ] {
+            assert_eq!(
+                missing(body),
+                Some(vec![5 + body.matches('\n').count()]),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn terminating_or_unsure_bodies_are_not_reported() {
+        for body in [
+            "\treturn 1, nil",
+            "\tpanic(\"no\")",
+            "\t{\n\t\treturn 1, nil\n\t}",
+            "\tif x > 0 {\n\t\treturn 1, nil\n\t} else {\n\t\tpanic(x)\n\t}",
+            "\tif v := x; v > 0 {\n\t\treturn 1, nil\n\t} else if v < 0 {\n\t\treturn 2, nil\n\t} else {\n\t\treturn 0, nil\n\t}",
+            "\tfor {\n\t}",
+            "\tfor i := 0; ; i++ {\n\t\tif i > x {\n\t\t\treturn i, nil\n\t\t}\n\t}",
+            "L:\n\tfor {\n\t\tcontinue L\n\t}",
+            "\tgoto L\nL:\n\treturn 0, nil",
+            // Unsure, so silent: a break that may leave the loop, a switch with a default, a select.
+            "\tfor {\n\t\tbreak\n\t}",
+            "\tswitch v := x; v {\n\tdefault:\n\t\treturn 0, nil\n\t}",
+            "\tselect {}",
+            "\tswitch v := []int{1}; len(v) {\n\tdefault:\n\t\treturn 0, nil\n\t}",
+            "\tfor v := range map[int]int{} {\n\t\treturn v, nil\n\t}\n\treturn 0, nil",
+        ] {
+            assert_eq!(missing(body), Some(vec![]), "{body}");
+        }
+        // A function without results, a method, a function literal's body.
+        let src = b"package p\n\nfunc f() {}\n\nfunc (T) g() int { return 1 }\n\nvar h = func() int { println() }\n";
+        assert_eq!(missing_returns(src), Some(vec![]));
     }
 }

@@ -699,6 +699,23 @@ fn names_a_std_package_does_not_export_are_undefined_like_go() {
     );
 }
 
+/// Functions with results that can end without returning, as go 1.23.5 reports them for the
+/// same file (/tmp/udt/mret): each body's undefined names, then its `missing return` (at the
+/// body's `}`), then its unused variables. `d`, `e`, `g` end in terminating statements.
+#[test]
+fn missing_returns_like_go() {
+    let ws = module_ws("example.com/u", &[("main.go", MRET)]);
+    let r = build_into(&ws, "/tmp/udt/mret", &mut MemoryCache::new());
+    let mut want = "# example.com/u\n".to_string();
+    for line in [12, 16, 22, 39, 50, 56, 64] {
+        want += &format!("./main.go:{line}:1: missing return\n");
+    }
+    want += "./main.go:67:2: declared and not used: y\n./main.go:68:67: undefined: zz\n";
+    assert_eq!((r.exit_status, r.transcript.text()), (1, want));
+}
+
+const MRET: &str = "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc a(x int) int {\n\tif x > 0 {\n\t\treturn 1\n\t}\n}\n\nfunc b(x int) int {\n\tfmt.Println(x)\n}\n\nfunc c(x int) (n int, err error) {\n\tfor x > 0 {\n\t\treturn 1, nil\n\t}\n}\n\nfunc d(x int) int {\n\tif x > 0 {\n\t\treturn 1\n\t} else {\n\t\treturn 2\n\t}\n}\n\nfunc e() int {\n\tfor {\n\t}\n}\n\nfunc f() int {\n\tos.Exit(1)\n}\n\nfunc g() int {\n\tpanic(\"x\")\n}\n\nfunc h(x int) int {\n\tswitch x {\n\tcase 1:\n\t\treturn 1\n\t}\n}\n\nfunc i(xs []int) int {\n\tfor _, x := range xs {\n\t\treturn x\n\t}\n}\n\nfunc j(x int) int {\n\tif x > 0 {\n\t\treturn 1\n\t} else if x < 0 {\n\t\treturn 2\n\t}\n}\n\nfunc main() {\n\ty := 1\n\tfmt.Println(a(1), b(1), d(1), e(), f(), g(), h(1), i(nil), j(1), zz)\n\tc(1)\n}\n\n";
+
 /// cmd/compile stops at its tenth error: the unused variable, reported at the end of the body,
 /// is never reached (go 1.23.5, the same file in /tmp/udt/cap).
 #[test]

@@ -158,6 +158,9 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
             for e in syntax::unused_vars(src).unwrap_or_default() {
                 report(file, &e);
             }
+            for e in syntax::missing_returns(src).unwrap_or_default() {
+                report(file, &e);
+            }
             if let Some(errs) = package.and_then(|pkg| syntax::undefined_names(src, pkg, &name_of))
             {
                 checked += 1;
