@@ -1414,8 +1414,8 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
 
 /// The type-check errors of a package's files that the simulation is sure of, as cmd/compile
 /// prints them. types2 reports the package block's redeclarations first, then each type's
-/// methods declared twice, then each function body's undefined names, its `missing return` and
-/// its unused variables (the bodies in source order, the files in the compiler's order), then the unused
+/// methods declared twice, then the undefined type names of the functions' signatures, then
+/// each function body's undefined names, its `missing return` and its unused variables (the bodies in source order, the files in the compiler's order), then the unused
 /// imports. cmd/compile drops a report on the line of the one before with the same text, stops
 /// at the tenth (`too many errors` at its position), and prints them by file, the files in the
 /// order of their first report, then by position.
@@ -1440,9 +1440,10 @@ fn type_errors(
         .zip(&sources)
         .map(|(n, s)| Some((n.as_str(), (*s)?)))
         .collect();
-    // (report order, file, error); the order packed in one number: phase, then the file or
-    // type, then the body, then (in a body) undefined names, its missing return, its unused
-    // variables, then the position. Positions pack as `line << 20 | column`.
+    // (report order, file, error); the order packed in one number: the phase (package block,
+    // methods, signatures, bodies, unused imports), then the file or type, then the body, then
+    // (in a body) undefined names, its missing return, its unused variables, then the
+    // position. Positions pack as `line << 20 | column`.
     let mut reported: Vec<(u128, usize, SyntaxError)> = Vec::new();
     let at = |e: &SyntaxError| ((e.line as u128) << 20) | e.col as u128;
     let key = |phase: u128, major: usize, body: u128, kind: u128, e: &SyntaxError| {
@@ -1479,6 +1480,12 @@ fn type_errors(
                 .find(|(from, to)| (*from..=*to).contains(&(e.line, e.col)))
                 .map_or(at(e), |s| (s.0 .0 as u128) << 20 | s.0 .1 as u128)
         };
+        let signatures = package
+            .as_deref()
+            .and_then(|pkg| crate::syntax::undefined_in_signatures(src, pkg, &name_of));
+        for e in signatures.unwrap_or_default() {
+            reported.push((key(2, f, 0, 0, &e), f, e));
+        }
         let mut undefined = package
             .as_deref()
             .and_then(|pkg| crate::syntax::undefined_names(src, pkg, &name_of))
@@ -1488,16 +1495,16 @@ fn type_errors(
             &imported_names(plan, files, src, &mut imported),
         ));
         for e in undefined {
-            reported.push((key(2, f, body(&e), 0, &e), f, e));
+            reported.push((key(3, f, body(&e), 0, &e), f, e));
         }
         for e in crate::syntax::missing_returns(src).unwrap_or_default() {
-            reported.push((key(2, f, body(&e), 1, &e), f, e));
+            reported.push((key(3, f, body(&e), 1, &e), f, e));
         }
         for e in crate::syntax::unused_vars(src).unwrap_or_default() {
-            reported.push((key(2, f, body(&e), 2, &e), f, e));
+            reported.push((key(3, f, body(&e), 2, &e), f, e));
         }
         for e in crate::syntax::unused_imports(src, &name_of) {
-            reported.push((key(3, f, 0, 0, &e), f, e));
+            reported.push((key(4, f, 0, 0, &e), f, e));
         }
     }
     crate::sort::sort_small_by(&mut reported, |a, b| a.0.cmp(&b.0));

@@ -609,20 +609,7 @@ pub fn undefined_names(
     package: &[String],
     package_name: &dyn Fn(&str) -> Option<String>,
 ) -> Option<Vec<SyntaxError>> {
-    let header = crate::scan::scan("", src);
-    if header.error.is_some() {
-        return None;
-    }
-    let mut imported = Vec::new();
-    for imp in &header.imports {
-        match imp.alias.as_deref() {
-            Some(".") => return None,
-            Some("_") => {}
-            Some(alias) => imported.push(alias.to_string()),
-            None if imp.path == "C" => imported.push("C".to_string()),
-            None => imported.push(package_name(&imp.path)?),
-        }
-    }
+    let imported = imported_names(src, package_name)?;
     let toks = tokens(src, false)?;
     let is = |i: usize, op: &'static str| is_op(&toks, i, op);
     let ident = |i: usize| toks.get(i).is_some_and(|t| t.tok == Tok::Ident);
@@ -723,6 +710,163 @@ pub fn undefined_names(
         }
     }
     Some(out)
+}
+
+/// The local names a file's imports give their packages (`package_name` as for
+/// [`unused_imports`]); `None` when the header does not scan, a dot import brings unknown
+/// names in, or a package's name is unknown.
+fn imported_names(
+    src: &[u8],
+    package_name: &dyn Fn(&str) -> Option<String>,
+) -> Option<Vec<String>> {
+    let header = crate::scan::scan("", src);
+    if header.error.is_some() {
+        return None;
+    }
+    let mut imported = Vec::new();
+    for imp in &header.imports {
+        match imp.alias.as_deref() {
+            Some(".") => return None,
+            Some("_") => {}
+            Some(alias) => imported.push(alias.to_string()),
+            None if imp.path == "C" => imported.push("C".to_string()),
+            None => imported.push(package_name(&imp.path)?),
+        }
+    }
+    Some(imported)
+}
+
+/// types2's `undefined: strng` for a type name in a top-level function's or method's signature
+/// (receiver, parameters, results) that nothing declares: not the package block, the file's
+/// imports, the universe, nor the function's (or its receiver's) type parameters. Checked as
+/// types2 checks signatures, before any body. A parameter whose type holds a function,
+/// struct or interface type is not checked (its own parameter names are not types).
+/// Errors in source order; `None` as for [`undefined_names`].
+pub fn undefined_in_signatures(
+    src: &[u8],
+    package: &[String],
+    package_name: &dyn Fn(&str) -> Option<String>,
+) -> Option<Vec<SyntaxError>> {
+    let imported = imported_names(src, package_name)?;
+    let toks = tokens(src, false)?;
+    let is = |i: usize, op: &'static str| is_op(&toks, i, op);
+    let mut out = Vec::new();
+    for d in func_decls(&toks)? {
+        let (Some(name), Some((open, _))) = (d.name, d.body) else {
+            continue;
+        };
+        // Type parameters, the function's and its receiver's: declared here.
+        let mut declared: Vec<&str> = Vec::new();
+        let mut params = name + 1;
+        if is(params, "[") {
+            let end = closing(&toks, params)?;
+            declared.extend(
+                toks[params..end]
+                    .iter()
+                    .filter(|t| t.tok == Tok::Ident)
+                    .map(|t| t.lit.as_str()),
+            );
+            params = end + 1;
+        }
+        // Each type of the signature as a token range.
+        let mut types: Vec<(usize, usize)> = Vec::new();
+        if let Some(r) = d.receiver {
+            types.push((r, r + 1));
+            if is(r + 1, "[") {
+                let end = closing(&toks, r + 1)?;
+                declared.extend(
+                    toks[r + 1..end]
+                        .iter()
+                        .filter(|t| t.tok == Tok::Ident)
+                        .map(|t| t.lit.as_str()),
+                );
+            }
+        }
+        if !is(params, "(") {
+            continue;
+        }
+        let params_end = closing(&toks, params)?;
+        param_types(&toks, params, params_end, &mut types)?;
+        if is(params_end + 1, "(") {
+            let end = closing(&toks, params_end + 1)?;
+            param_types(&toks, params_end + 1, end, &mut types)?;
+        } else if params_end + 1 < open {
+            types.push((params_end + 1, open));
+        }
+        for (from, to) in types {
+            let kinds = toks[from..to].iter();
+            if kinds
+                .clone()
+                .any(|t| matches!(t.tok, Tok::Keyword("func" | "struct" | "interface")))
+            {
+                continue;
+            }
+            for k in from..to {
+                let t = &toks[k];
+                if t.tok != Tok::Ident || is(k - 1, ".") {
+                    continue;
+                }
+                let name = t.lit.as_str();
+                if declared.contains(&name)
+                    || package.iter().any(|p| p == name)
+                    || imported.iter().any(|p| p == name)
+                    || UNIVERSE.contains(&name)
+                {
+                    continue;
+                }
+                let (line, col) = position(src, t.offset);
+                out.push(SyntaxError {
+                    line,
+                    col,
+                    msg: format!("undefined: {name}"),
+                });
+            }
+        }
+    }
+    Some(out)
+}
+
+/// The types of a parameter list between the parentheses at `open` and `close`, as token
+/// ranges: each entry's tokens after its name when the parameters are named (go: all or
+/// none), or each entry whole.
+fn param_types(
+    toks: &[crate::scan::Token],
+    open: usize,
+    close: usize,
+    types: &mut Vec<(usize, usize)>,
+) -> Option<()> {
+    let mut entries = Vec::new();
+    let (mut start, mut i) = (open + 1, open + 1);
+    while i < close {
+        match toks[i].tok {
+            Tok::Op("(" | "[" | "{") => i = closing(toks, i)?,
+            Tok::Op(",") => {
+                entries.push((start, i));
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if close > start {
+        entries.push((start, close));
+    }
+    // Named when an entry is a name and a type: `x int`, `x []int`, `x pkg.T` — not `pkg.T`
+    // nor an instantiation `List[int]`.
+    let named = entries.iter().any(|&(from, to)| {
+        to - from >= 2
+            && toks[from].tok == Tok::Ident
+            && !is_op(toks, from + 1, ".")
+            && !(is_op(toks, from + 1, "[") && closing(toks, from + 1).is_some_and(|c| c + 1 == to))
+    });
+    for (from, to) in entries {
+        match named {
+            true if to - from >= 2 => types.push((from + 1, to)),
+            true => {}
+            false => types.push((from, to)),
+        }
+    }
+    Some(())
 }
 
 /// types2's `missing return`, at the closing `}` of a function that has results and whose body
@@ -1827,5 +1971,46 @@ mod missing_return_tests {
         // A function without results, a method, a function literal's body.
         let src = b"package p\n\nfunc f() {}\n\nfunc (T) g() int { return 1 }\n\nvar h = func() int { println() }\n";
         assert_eq!(missing_returns(src), Some(vec![]));
+    }
+}
+
+#[cfg(test)]
+mod signature_tests {
+    use super::*;
+
+    fn undefined(src: &str, package: &[&str]) -> Vec<String> {
+        let package: Vec<String> = package.iter().map(|s| s.to_string()).collect();
+        let name_of = |path: &str| Some(path.rsplit('/').next().unwrap().to_string());
+        undefined_in_signatures(src.as_bytes(), &package, &name_of)
+            .unwrap()
+            .iter()
+            .map(|e| e.render("./main.go"))
+            .collect()
+    }
+
+    /// go 1.23.5's texts for the same file (/tmp/udt/sig).
+    #[test]
+    fn type_names_nothing_declares() {
+        let src = "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(greet(\"x\"), zz)\n}\n\nfunc greet(name strng) (out Strin, err eror) {\n\treturn name + qq, nil\n}\n\nfunc (t *Tt) M(a, b int, c []flot, f func(int) bool, m map[strng]int) {}\n";
+        assert_eq!(
+            undefined(src, &["main", "greet"]),
+            [
+                "./main.go:9:17: undefined: strng",
+                "./main.go:9:29: undefined: Strin",
+                "./main.go:9:40: undefined: eror",
+                "./main.go:13:10: undefined: Tt",
+                "./main.go:13:30: undefined: flot",
+                "./main.go:13:60: undefined: strng",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_declared_type_name_is_seen() {
+        let src = "package main\n\nimport (\n\t\"io\"\n\tstr \"strings\"\n)\n\nfunc (l *List[E]) Map(f func(E) E) *List[E] { return l }\n\nfunc Keys[K comparable, V any](m map[K]V) []K { return nil }\n\nfunc g(List[int], *str.Builder, ...io.Reader) (int, error) { return 0, nil }\n\nfunc h(xs []T, n [N]byte, ch <-chan T) T { return xs[0] }\n";
+        assert_eq!(
+            undefined(src, &["List", "Keys", "g", "h", "T", "N"]),
+            Vec::<String>::new()
+        );
     }
 }

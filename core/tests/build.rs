@@ -716,6 +716,30 @@ fn missing_returns_like_go() {
 
 const MRET: &str = "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc a(x int) int {\n\tif x > 0 {\n\t\treturn 1\n\t}\n}\n\nfunc b(x int) int {\n\tfmt.Println(x)\n}\n\nfunc c(x int) (n int, err error) {\n\tfor x > 0 {\n\t\treturn 1, nil\n\t}\n}\n\nfunc d(x int) int {\n\tif x > 0 {\n\t\treturn 1\n\t} else {\n\t\treturn 2\n\t}\n}\n\nfunc e() int {\n\tfor {\n\t}\n}\n\nfunc f() int {\n\tos.Exit(1)\n}\n\nfunc g() int {\n\tpanic(\"x\")\n}\n\nfunc h(x int) int {\n\tswitch x {\n\tcase 1:\n\t\treturn 1\n\t}\n}\n\nfunc i(xs []int) int {\n\tfor _, x := range xs {\n\t\treturn x\n\t}\n}\n\nfunc j(x int) int {\n\tif x > 0 {\n\t\treturn 1\n\t} else if x < 0 {\n\t\treturn 2\n\t}\n}\n\nfunc main() {\n\ty := 1\n\tfmt.Println(a(1), b(1), d(1), e(), f(), g(), h(1), i(nil), j(1), zz)\n\tc(1)\n}\n\n";
 
+/// Misspelt type names in signatures, reported with the bodies' undefined names (go 1.23.5,
+/// the same file in /tmp/udt/sig).
+#[test]
+fn undefined_types_in_signatures_like_go() {
+    let ws = module_ws("example.com/u", &[("main.go", "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(greet(\"x\"), zz)\n}\n\nfunc greet(name strng) (out Strin, err eror) {\n\treturn name + qq, nil\n}\n\nfunc (t *Tt) M(a, b int, c []flot, f func(int) bool, m map[strng]int) {}\n\n")]);
+    let r = build_into(&ws, "/tmp/udt/sig", &mut MemoryCache::new());
+    assert_eq!(
+        (r.exit_status, r.transcript.text()),
+        (
+            1,
+            "# example.com/u\n\
+             ./main.go:6:26: undefined: zz\n\
+             ./main.go:9:17: undefined: strng\n\
+             ./main.go:9:29: undefined: Strin\n\
+             ./main.go:9:40: undefined: eror\n\
+             ./main.go:10:16: undefined: qq\n\
+             ./main.go:13:10: undefined: Tt\n\
+             ./main.go:13:30: undefined: flot\n\
+             ./main.go:13:60: undefined: strng\n"
+                .to_string()
+        )
+    );
+}
+
 /// cmd/compile stops at its tenth error: the unused variable, reported at the end of the body,
 /// is never reached (go 1.23.5, the same file in /tmp/udt/cap).
 #[test]

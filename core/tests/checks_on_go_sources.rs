@@ -161,6 +161,11 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
             for e in syntax::missing_returns(src).unwrap_or_default() {
                 report(file, &e);
             }
+            let signatures =
+                package.and_then(|pkg| syntax::undefined_in_signatures(src, pkg, &name_of));
+            for e in signatures.unwrap_or_default() {
+                report(file, &e);
+            }
             if let Some(errs) = package.and_then(|pkg| syntax::undefined_names(src, pkg, &name_of))
             {
                 checked += 1;
