@@ -609,12 +609,10 @@ pub fn undefined_names(
     package: &[String],
     package_name: &dyn Fn(&str) -> Option<String>,
 ) -> Option<Vec<SyntaxError>> {
-    let imported = imported_names(src, package_name)?;
+    let scope = FileScope::new(src, package, package_name)?;
     let toks = tokens(src, false)?;
     let is = |i: usize, op: &'static str| is_op(&toks, i, op);
     let ident = |i: usize| toks.get(i).is_some_and(|t| t.tok == Tok::Ident);
-    let mut package: Vec<&str> = package.iter().map(String::as_str).collect();
-    crate::sort::sort(&mut package);
     let mut out = Vec::new();
     for decl in func_decls(&toks)? {
         let Some((open, close)) = decl.body else {
@@ -693,23 +691,50 @@ pub fn undefined_names(
             {
                 continue;
             }
-            let name = t.lit.as_str();
-            if declared.binary_search(&name).is_ok()
-                || package.binary_search(&name).is_ok()
-                || imported.iter().any(|p| p == name)
-                || UNIVERSE.contains(&name)
-            {
-                continue;
+            if declared.binary_search(&t.lit.as_str()).is_err() && !scope.has(&t.lit) {
+                out.push(undefined(src, t));
             }
-            let (line, col) = position(src, t.offset);
-            out.push(SyntaxError {
-                line,
-                col,
-                msg: format!("undefined: {name}"),
-            });
         }
     }
     Some(out)
+}
+
+/// What a file's functions may name without declaring it: the package block, the file's
+/// imports (their local names), the universe.
+struct FileScope<'p> {
+    /// Sorted.
+    package: Vec<&'p str>,
+    imported: Vec<String>,
+}
+
+impl<'p> FileScope<'p> {
+    /// `None` as for [`imported_names`].
+    fn new(
+        src: &[u8],
+        package: &'p [String],
+        package_name: &dyn Fn(&str) -> Option<String>,
+    ) -> Option<Self> {
+        let imported = imported_names(src, package_name)?;
+        let mut package: Vec<&str> = package.iter().map(String::as_str).collect();
+        crate::sort::sort(&mut package);
+        Some(FileScope { package, imported })
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.package.binary_search(&name).is_ok()
+            || self.imported.iter().any(|p| p == name)
+            || UNIVERSE.contains(&name)
+    }
+}
+
+/// types2's `undefined: x` at the name token `t`.
+fn undefined(src: &[u8], t: &crate::scan::Token) -> SyntaxError {
+    let (line, col) = position(src, t.offset);
+    SyntaxError {
+        line,
+        col,
+        msg: format!("undefined: {}", t.lit),
+    }
 }
 
 /// The local names a file's imports give their packages (`package_name` as for
@@ -747,7 +772,7 @@ pub fn undefined_in_signatures(
     package: &[String],
     package_name: &dyn Fn(&str) -> Option<String>,
 ) -> Option<Vec<SyntaxError>> {
-    let imported = imported_names(src, package_name)?;
+    let scope = FileScope::new(src, package, package_name)?;
     let toks = tokens(src, false)?;
     let is = |i: usize, op: &'static str| is_op(&toks, i, op);
     let mut out = Vec::new();
@@ -801,25 +826,14 @@ pub fn undefined_in_signatures(
             {
                 continue;
             }
-            for k in from..to {
-                let t = &toks[k];
-                if t.tok != Tok::Ident || is(k - 1, ".") {
-                    continue;
-                }
-                let name = t.lit.as_str();
-                if declared.contains(&name)
-                    || package.iter().any(|p| p == name)
-                    || imported.iter().any(|p| p == name)
-                    || UNIVERSE.contains(&name)
+            for (k, t) in toks.iter().enumerate().take(to).skip(from) {
+                if t.tok == Tok::Ident
+                    && !is(k - 1, ".")
+                    && !declared.contains(&t.lit.as_str())
+                    && !scope.has(&t.lit)
                 {
-                    continue;
+                    out.push(undefined(src, t));
                 }
-                let (line, col) = position(src, t.offset);
-                out.push(SyntaxError {
-                    line,
-                    col,
-                    msg: format!("undefined: {name}"),
-                });
             }
         }
     }
