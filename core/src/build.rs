@@ -1414,11 +1414,13 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
 
 /// The type-check errors of a package's files that the simulation is sure of, as cmd/compile
 /// prints them. types2 reports the package block's redeclarations first, then each type's
-/// methods declared twice, then the undefined type names of the functions' signatures, then
-/// each function body's undefined names, its `missing return` and its unused variables (the bodies in source order, the files in the compiler's order), then the unused
-/// imports. cmd/compile drops a report on the line of the one before with the same text, stops
-/// at the tenth (`too many errors` at its position), and prints them by file, the files in the
-/// order of their first report, then by position.
+/// undefined names and methods declared twice, then the undefined names of the variables,
+/// constants and functions' signatures in source order, then each function body's undefined
+/// names, its `missing return` and its unused variables (the bodies in source order, the files
+/// in the compiler's order), then the unused imports. cmd/compile drops a report on the line
+/// of the one before with the same text, stops at the tenth (`too many errors` at its
+/// position), and prints them by file, the files in the order of their first report, then by
+/// position.
 fn type_errors(
     plan: &Plan,
     files: &dyn SourceFiles,
@@ -1441,7 +1443,8 @@ fn type_errors(
         .map(|(n, s)| Some((n.as_str(), (*s)?)))
         .collect();
     // (report order, file, error); the order packed in one number: the phase (package block,
-    // methods, signatures, bodies, unused imports), then the file or type, then the body, then
+    // types with their methods, values and signatures, bodies, unused imports), then the file
+    // or type (its undefined names before its methods declared twice), then the body, then
     // (in a body) undefined names, its missing return, its unused variables, then the
     // position. Positions pack as `line << 20 | column`.
     let mut reported: Vec<(u128, usize, SyntaxError)> = Vec::new();
@@ -1456,15 +1459,26 @@ fn type_errors(
         }
         let methods = crate::syntax::duplicate_methods(all).unwrap_or_default();
         for (f, errs) in methods.into_iter().enumerate() {
-            reported.extend(errs.into_iter().map(|(ty, e)| (key(1, ty, 0, 0, &e), f, e)));
+            reported.extend(errs.into_iter().map(|(ty, e)| (key(1, ty, 0, 1, &e), f, e)));
         }
     }
-    // The package block's names, for each body's undefined names.
-    let package: Option<Vec<String>> = sources
+    // The package block's names, for each body's undefined names; and how many types the
+    // files before each declare (types2 numbers the package's types across its files).
+    let tops: Option<Vec<Vec<crate::syntax::TopLevel>>> = sources
         .iter()
         .map(|s| crate::syntax::top_level_names((*s)?))
-        .collect::<Option<Vec<_>>>()
-        .map(|files| files.into_iter().flatten().map(|t| t.name).collect());
+        .collect();
+    let types_before: Vec<usize> = tops
+        .iter()
+        .flatten()
+        .scan(0, |n, file| {
+            let before = *n;
+            *n += file.iter().filter(|t| t.is_type).count();
+            Some(before)
+        })
+        .collect();
+    let package: Option<Vec<String>> =
+        tops.map(|files| files.into_iter().flatten().map(|t| t.name).collect());
     // The top-level names of each imported package, read once for all the files.
     let mut imported = Vec::new();
     for (f, src) in sources.iter().enumerate() {
@@ -1480,6 +1494,15 @@ fn type_errors(
                 .find(|(from, to)| (*from..=*to).contains(&(e.line, e.col)))
                 .map_or(at(e), |s| (s.0 .0 as u128) << 20 | s.0 .1 as u128)
         };
+        let declarations = package
+            .as_deref()
+            .and_then(|pkg| crate::syntax::undefined_in_declarations(src, pkg, &name_of));
+        for (ty, e) in declarations.unwrap_or_default() {
+            reported.push(match ty {
+                Some(ty) => (key(1, types_before[f] + ty, 0, 0, &e), f, e),
+                None => (key(2, f, 0, 0, &e), f, e),
+            });
+        }
         let signatures = package
             .as_deref()
             .and_then(|pkg| crate::syntax::undefined_in_signatures(src, pkg, &name_of));

@@ -840,6 +840,169 @@ pub fn undefined_in_signatures(
     Some(out)
 }
 
+/// types2's `undefined: x` in the package block's declarations: a type declaration's type (a
+/// struct's field types included), a variable's or constant's type and value (not a function
+/// literal's, whose body [`undefined_names`] checks). Each error with, for a type
+/// declaration, the type's index among the file's type declarations (types2 declares the types
+/// first, one by one, each with its methods; the variables and constants later, in source
+/// order with the functions' signatures). Struct tags, selectors' names, keys before `:` and
+/// interface and function types are not checked. `None` as for [`undefined_names`].
+pub fn undefined_in_declarations(
+    src: &[u8],
+    package: &[String],
+    package_name: &dyn Fn(&str) -> Option<String>,
+) -> Option<Vec<(Option<usize>, SyntaxError)>> {
+    let scope = FileScope::new(src, package, package_name)?;
+    let toks = tokens(src, false)?;
+    let is = |i: usize, op: &'static str| is_op(&toks, i, op);
+    let mut out = Vec::new();
+    let mut types = 0;
+    // Reports the names of `from..to` nothing declares, but those in `declared`.
+    let mut check = |from: usize, to: usize, declared: &[&str], ty: Option<usize>| {
+        let mut k = from;
+        while k < to {
+            let t = &toks[k];
+            match t.tok {
+                Tok::Keyword("func" | "interface") => return,
+                Tok::Ident
+                    if !is(k.wrapping_sub(1), ".")
+                        && !is(k + 1, ":")
+                        && !declared.contains(&t.lit.as_str())
+                        && !scope.has(&t.lit) =>
+                {
+                    out.push((ty, undefined(src, t)))
+                }
+                _ => {}
+            }
+            k += 1;
+        }
+    };
+    let mut i = 0;
+    while i < toks.len() {
+        let kw = match toks[i].tok {
+            Tok::Keyword(kw @ ("type" | "var" | "const")) if i == 0 || is(i - 1, ";") => kw,
+            Tok::Op("{" | "(" | "[") => {
+                i = closing(&toks, i)? + 1;
+                continue;
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        // The specs: one, or a group's, each as a token range.
+        let mut specs = Vec::new();
+        let end;
+        if is(i + 1, "(") {
+            end = closing(&toks, i + 1)?;
+            let (mut start, mut j) = (i + 2, i + 2);
+            while j < end {
+                match toks[j].tok {
+                    Tok::Op("{" | "(" | "[") => j = closing(&toks, j)?,
+                    Tok::Op(";") => {
+                        specs.push((start, j));
+                        start = j + 1;
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            if end > start {
+                specs.push((start, end));
+            }
+        } else {
+            let mut j = i + 1;
+            while j < toks.len() && !is(j, ";") {
+                if matches!(toks[j].tok, Tok::Op("{" | "(" | "[")) {
+                    j = closing(&toks, j)?;
+                }
+                j += 1;
+            }
+            end = j;
+            specs.push((i + 1, j));
+        }
+        for (from, to) in specs.into_iter().filter(|(f, t)| t > f) {
+            if kw == "type" {
+                let ty = Some(types);
+                types += 1;
+                // `Name [P any] = Type` or `Name Type`; the type parameters are declared.
+                let mut k = from + 1;
+                let mut declared = Vec::new();
+                if is(k, "[") && !is(k + 1, "]") {
+                    let close = closing(&toks, k)?;
+                    // `type A [N]int` is an array type, not type parameters: those have a
+                    // name then a constraint.
+                    if toks[k + 1].tok == Tok::Ident && close > k + 2 && !is(k + 2, "]") {
+                        declared.extend(
+                            toks[k..close]
+                                .iter()
+                                .filter(|t| t.tok == Tok::Ident)
+                                .map(|t| t.lit.as_str()),
+                        );
+                        k = close + 1;
+                    }
+                }
+                if is(k, "=") {
+                    k += 1;
+                }
+                if toks.get(k).is_some_and(|t| t.tok == Tok::Keyword("struct")) {
+                    let close = closing(&toks, k + 1)?;
+                    // Fields: `A, B T`, an embedded `T`, `*T` or `pkg.T`, a tag after.
+                    let (mut start, mut j) = (k + 2, k + 2);
+                    while j <= close {
+                        match toks[j].tok {
+                            Tok::Op("{" | "(" | "[") if j < close => j = closing(&toks, j)?,
+                            Tok::Op(";" | "}") => {
+                                if j > start {
+                                    let names = name_list(&toks, start);
+                                    let embedded = names.len() == 1
+                                        && (start + 1 == j
+                                            || is(start + 1, ".")
+                                            || toks[start + 1].tok == Tok::String);
+                                    let typ = match embedded {
+                                        true => start,
+                                        false => names.last().map_or(start, |&n| n + 1),
+                                    };
+                                    let typ_end = if toks[j - 1].tok == Tok::String {
+                                        j - 1
+                                    } else {
+                                        j
+                                    };
+                                    if !toks[typ..typ_end]
+                                        .iter()
+                                        .any(|t| t.tok == Tok::Keyword("struct"))
+                                    {
+                                        check(typ, typ_end, &declared, ty);
+                                    }
+                                }
+                                start = j + 1;
+                            }
+                            _ => {}
+                        }
+                        j += 1;
+                    }
+                } else if !toks[k..to].iter().any(|t| t.tok == Tok::Keyword("struct")) {
+                    check(k, to, &declared, ty);
+                }
+            } else {
+                // `A, B T = x, y`: the type and the values.
+                let names = name_list(&toks, from);
+                let after = names.last().map_or(from, |&n| n + 1);
+                let values = (after..to).find(|&k| is(k, "=")).unwrap_or(to);
+                let literal = toks[after..to]
+                    .iter()
+                    .any(|t| matches!(t.tok, Tok::Keyword("struct")));
+                if !literal {
+                    check(after, values, &[], None);
+                    check((values + 1).min(to), to, &[], None);
+                }
+            }
+        }
+        i = end + 1;
+    }
+    Some(out)
+}
+
 /// The types of a parameter list between the parentheses at `open` and `close`, as token
 /// ranges: each entry's tokens after its name when the parameters are named (go: all or
 /// none), or each entry whole.
@@ -2025,6 +2188,53 @@ mod signature_tests {
         assert_eq!(
             undefined(src, &["List", "Keys", "g", "h", "T", "N"]),
             Vec::<String>::new()
+        );
+    }
+}
+
+#[cfg(test)]
+mod declaration_tests {
+    use super::*;
+
+    fn undefined(src: &str, package: &[&str]) -> Vec<(Option<usize>, String)> {
+        let package: Vec<String> = package.iter().map(|s| s.to_string()).collect();
+        let name_of = |path: &str| Some(path.rsplit('/').next().unwrap().to_string());
+        undefined_in_declarations(src.as_bytes(), &package, &name_of)
+            .unwrap()
+            .into_iter()
+            .map(|(ty, e)| (ty, e.render("./b.go")))
+            .collect()
+    }
+
+    /// go 1.23.5's texts for the same declarations (/tmp/udt/decl): a struct's field types, a
+    /// slice type's element, a variable's value; the type's index among the file's types.
+    #[test]
+    fn names_the_package_block_uses_that_nothing_declares() {
+        let src = "package main\n\nimport \"io\"\n\ntype Config struct {\n\tName strng\n\tPort int\n\tio.Reader\n\tnext *Confg\n\ttags map[strng]bool `json:\"tags\"`\n}\n\ntype List []Itm\n\nvar cfg = Config{Name: defaultName, Port: prt}\n\nconst limit = max(3, lim)\n\nvar f = func(x int) int { return x + yy }\n";
+        let package = ["Config", "List", "cfg", "limit", "f"];
+        assert_eq!(
+            undefined(src, &package),
+            [
+                (Some(0), "./b.go:6:7: undefined: strng".to_string()),
+                (Some(0), "./b.go:9:8: undefined: Confg".to_string()),
+                (Some(0), "./b.go:10:11: undefined: strng".to_string()),
+                (Some(1), "./b.go:13:13: undefined: Itm".to_string()),
+                (None, "./b.go:15:24: undefined: defaultName".to_string()),
+                (None, "./b.go:15:43: undefined: prt".to_string()),
+                (None, "./b.go:17:22: undefined: lim".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn declared_names_and_unsure_forms_are_not_reported() {
+        let src = "package main\n\nimport \"sync\"\n\ntype (\n\tPair[K comparable, V any] struct {\n\t\tKey K\n\t\tVal V\n\t}\n\tArr [N]byte\n\tAlias = Pair[string, int]\n\tI interface{ M(x Whatever) }\n\tF func(x Nope) Nope\n\tS struct {\n\t\tmu sync.Mutex\n\t\tin struct{ x Nope }\n\t\t*Arr\n\t}\n)\n\nconst (\n\tN = iota + 4\n\tM\n)\n\nvar (\n\tx, y int = N, len(\"ab\")\n\tz    struct{ a Nope }\n\tg    = func() Nope { return nil }\n)\n";
+        let package = [
+            "Pair", "Arr", "Alias", "I", "F", "S", "N", "M", "x", "y", "z", "g",
+        ];
+        assert_eq!(
+            undefined(src, &package),
+            Vec::<(Option<usize>, String)>::new()
         );
     }
 }

@@ -740,6 +740,37 @@ fn undefined_types_in_signatures_like_go() {
     );
 }
 
+/// Undefined names in the package block's declarations: each type's with its methods first,
+/// then the values' in source order, then the bodies; the tenth report stops the compiler (go
+/// 1.23.5, the same files in /tmp/udt/decl).
+#[test]
+fn undefined_names_in_declarations_like_go() {
+    let ws = module_ws(
+        "example.com/u",
+        &[("a.go", "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(zz, cfg)\n}\n\nvar cfg = Config{Name: defaultName, Port: prt}\n\nconst limit = max(3, lim)\n"), ("b.go", "package main\n\nimport \"io\"\n\ntype Config struct {\n\tName strng\n\tPort int\n\tio.Reader\n\tnext *Confg\n\ttags map[strng]bool `json:\"tags\"`\n}\n\nfunc (c Config) M() {}\nfunc (c Config) M() {}\n\ntype List []Itm\n\nvar f = func(x int) int { return x + yy }\n\n")],
+    );
+    let r = build_into(&ws, "/tmp/udt/decl", &mut MemoryCache::new());
+    assert_eq!(
+        (r.exit_status, r.transcript.text()),
+        (
+            1,
+            "# example.com/u\n\
+             ./b.go:6:7: undefined: strng\n\
+             ./b.go:9:8: undefined: Confg\n\
+             ./b.go:10:11: undefined: strng\n\
+             ./b.go:14:17: method Config.M already declared at ./b.go:13:17\n\
+             ./b.go:16:13: undefined: Itm\n\
+             ./b.go:18:38: undefined: yy\n\
+             ./a.go:6:14: undefined: zz\n\
+             ./a.go:9:24: undefined: defaultName\n\
+             ./a.go:9:43: undefined: prt\n\
+             ./a.go:11:22: undefined: lim\n\
+             ./b.go:18:38: too many errors\n"
+                .to_string()
+        )
+    );
+}
+
 /// cmd/compile stops at its tenth error: the unused variable, reported at the end of the body,
 /// is never reached (go 1.23.5, the same file in /tmp/udt/cap).
 #[test]

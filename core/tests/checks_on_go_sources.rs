@@ -166,6 +166,11 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
             for e in signatures.unwrap_or_default() {
                 report(file, &e);
             }
+            let declarations =
+                package.and_then(|pkg| syntax::undefined_in_declarations(src, pkg, &name_of));
+            for (_, e) in declarations.unwrap_or_default() {
+                report(file, &e);
+            }
             if let Some(errs) = package.and_then(|pkg| syntax::undefined_names(src, pkg, &name_of))
             {
                 checked += 1;
