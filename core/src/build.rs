@@ -1377,27 +1377,40 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
     let names: Vec<&String> = p.go_files.iter().chain(p.cgo_files()).collect();
     #[cfg(feature = "embed-directives")]
     let embeds = embed_directives(p, files, &names);
-    let mut out = String::new();
-    // Parsing: each file's first syntax error, and the directives' errors the parser gave
-    // before it.
+    // Parsing: cmd/compile's parser over each file (`crate::parse`; where it is unsure, the
+    // narrower `crate::syntax::check`), with the directives' errors the parser gives.
+    let mut parsed: Vec<(usize, crate::syntax::SyntaxError)> = Vec::new();
     for (_i, name) in names.iter().enumerate() {
-        let syntax = files.read(p, name).and_then(crate::syntax::check);
+        let Some(src) = files.read(p, name) else {
+            continue;
+        };
+        let errs: Vec<crate::syntax::SyntaxError> = match crate::parse::errors(src) {
+            Some(errs) => errs
+                .into_iter()
+                .map(|e| crate::syntax::SyntaxError {
+                    line: e.pos.0 as usize,
+                    col: e.pos.1 as usize,
+                    msg: e.msg,
+                })
+                .collect(),
+            None => crate::syntax::check(src).into_iter().collect(),
+        };
         #[cfg(feature = "embed-directives")]
-        let errs = with_parse_errors(syntax, &embeds[_i].parse);
-        #[cfg(not(feature = "embed-directives"))]
-        let errs = syntax.into_iter();
-        let shown = shown_name(inv, name);
-        for e in errs {
-            out.push_str(&e.render(&shown));
-            out.push('\n');
-        }
+        let errs = with_parse_errors(errs, &embeds[_i].parse);
+        parsed.extend(errs.into_iter().map(|e| (_i, e)));
     }
-    if out.is_empty() {
-        // No syntax error: the type-check errors the simulation is sure of (cmd/compile
-        // type-checks only files that parse).
-        let shown: Vec<String> = names.iter().map(|n| shown_name(inv, n)).collect();
-        out = type_errors(plan, files, &names, &shown, p);
-    }
+    let shown: Vec<String> = names.iter().map(|n| shown_name(inv, n)).collect();
+    // A syntax error stops the compiler before type checking; the scanner's other errors (an
+    // invalid character, a rune literal with two) are reported with the type checker's.
+    #[cfg_attr(not(feature = "embed-directives"), allow(unused_mut))]
+    let mut out = if parsed
+        .iter()
+        .any(|(_, e)| e.msg.starts_with("syntax error"))
+    {
+        kept_reports(parsed, &shown)
+    } else {
+        type_errors(plan, files, &names, &shown, p, parsed)
+    };
     #[cfg(feature = "embed-directives")]
     if out.is_empty() {
         // Type-checked: the declarations' directives.
@@ -1427,6 +1440,7 @@ fn type_errors(
     names: &[&String],
     shown: &[String],
     p: &PkgNode,
+    parsed: Vec<(usize, crate::syntax::SyntaxError)>,
 ) -> String {
     use crate::syntax::SyntaxError;
     let name_of = |path: &str| {
@@ -1531,10 +1545,26 @@ fn type_errors(
         }
     }
     crate::sort::sort_small_by(&mut reported, |a, b| a.0.cmp(&b.0));
-    // What cmd/compile keeps: base.ErrorfAt's filter and its limit.
+    let parsed = parsed.into_iter();
+    kept_reports(
+        parsed.chain(reported.into_iter().map(|(_, f, e)| (f, e))),
+        shown,
+    )
+}
+
+/// What cmd/compile prints of `reports` (file index and error, in the order it finds them):
+/// base.ErrorfAt's filter (a report on the line of the one before with the same text is
+/// dropped) and its limit (at the tenth, `too many errors` at its position), then the files in
+/// the order of their first report, each by position.
+fn kept_reports(
+    reports: impl IntoIterator<Item = (usize, crate::syntax::SyntaxError)>,
+    shown: &[String],
+) -> String {
+    use crate::syntax::SyntaxError;
+    let at = |e: &SyntaxError| ((e.line as u128) << 20) | e.col as u128;
     let mut kept: Vec<(usize, SyntaxError)> = Vec::new();
     let mut too_many = None;
-    for (_, f, e) in reported {
+    for (f, e) in reports {
         let last = kept.last();
         if last.is_some_and(|(g, l)| *g == f && l.line == e.line && l.msg == e.msg) {
             continue;
@@ -1588,23 +1618,14 @@ fn embed_directives(
         .unwrap_or_else(|| vec![Default::default(); names.len()])
 }
 
-/// A file's parse-time errors: its first syntax error (if [`crate::syntax::check`] finds one)
-/// and the directives' errors the parser gave before it, in position order.
+/// A file's parse-time errors: the parser's and the directives' errors it gives as it reads
+/// them, in position order.
 #[cfg(feature = "embed-directives")]
 fn with_parse_errors(
-    syntax: Option<crate::syntax::SyntaxError>,
+    mut errs: Vec<crate::syntax::SyntaxError>,
     directives: &[crate::syntax::SyntaxError],
 ) -> Vec<crate::syntax::SyntaxError> {
-    let mut errs: Vec<_> = directives
-        .iter()
-        .filter(|e| {
-            syntax
-                .as_ref()
-                .is_none_or(|s| (e.line, e.col) < (s.line, s.col))
-        })
-        .cloned()
-        .collect();
-    errs.extend(syntax);
+    errs.extend(directives.iter().cloned());
     crate::sort::sort_small_by(&mut errs, |a, b| (a.line, a.col).cmp(&(b.line, b.col)));
     errs
 }

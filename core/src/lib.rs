@@ -19,6 +19,7 @@ pub mod hash;
 pub mod lesson;
 pub mod load;
 pub mod object;
+pub mod parse;
 pub mod plan;
 pub mod rebuild;
 pub mod sample;

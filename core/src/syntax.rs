@@ -1,6 +1,8 @@
-//! The compile errors the simulated toolchain can report honestly: a narrow bracket check over
-//! [`crate::scan::Lexer`]'s tokens that recognises one shape of body syntax error and words it as
-//! cmd/compile's parser (`cmd/compile/internal/syntax`) does:
+//! The compile errors the simulated toolchain can report honestly. Syntax errors are
+//! [`crate::parse`]'s (cmd/compile's parser); [`check`] here is the narrow fallback for a file
+//! that parser is unsure of: a bracket check over [`crate::scan::Lexer`]'s tokens that
+//! recognises one shape of body syntax error and words it as cmd/compile's parser
+//! (`cmd/compile/internal/syntax`) does:
 //!
 //! ```text
 //! ./main.go:5:31: syntax error: unexpected } in argument list; possibly missing comma or )
@@ -2259,6 +2261,7 @@ mod never_panic_tests {
             let name_of = |p: &str| Some(p.rsplit('/').next().unwrap_or(p).to_string());
             let pkg = vec!["Pair".to_string(), "main".to_string()];
             let _ = check(s);
+            let _ = crate::parse::errors(s);
             let _ = unused_imports(s, &name_of);
             let _ = unused_vars(s);
             let _ = undefined_names(s, &pkg, &name_of);

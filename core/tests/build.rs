@@ -1063,3 +1063,32 @@ fn archive_outputs_are_cached_and_located() {
         .count();
     assert_eq!(hits, builds);
 }
+
+/// Syntax errors in two files, as cmd/compile's parser finds and words them, with its recovery
+/// (each file goes on after its first error) and the scanner's own report beside the parser's
+/// (go 1.23.5, the same files in /tmp/udt/synt2). A syntax error stops the compiler before
+/// type checking: `x` and `y` are not reported.
+#[test]
+fn syntax_errors_like_go() {
+    let ws = module_ws(
+        "example.com/u",
+        &[
+            ("a.go", "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tx := 3\n\tif x > 2\n\t\tfmt.Println(\"big\")\n\t}\n\ty := x > 0 ? 1 : 2\n\tfmt.Println(y)\n}\n"),
+            ("b.go", "package main\n\nfunc helper() {\n\tfor (i := 0; i < 3; i++) {\n\t}\n}\n\nfunc other() {\n\txs := []int{\n\t\t1,\n\t\t2\n\t}\n\t_ = xs\n}\n"),
+        ],
+    );
+    let r = build_into(&ws, "/tmp/udt/synt2", &mut MemoryCache::new());
+    assert_eq!(
+        (r.exit_status, r.transcript.text()),
+        (
+            1,
+            "# example.com/u\n\
+             ./a.go:8:21: syntax error: unexpected newline, expected { after if clause\n\
+             ./a.go:10:13: invalid character U+003F '?'\n\
+             ./a.go:10:15: syntax error: unexpected literal 1 at end of statement\n\
+             ./b.go:4:9: syntax error: unexpected :=, expected )\n\
+             ./b.go:11:4: syntax error: unexpected newline in composite literal; possibly missing comma or }\n"
+                .to_string()
+        )
+    );
+}

@@ -1,0 +1,2640 @@
+//! cmd/compile's parse of one Go file, for its errors only: the syntax errors
+//! (`syntax error: unexpected newline, expected { after if clause`) and the scanner's
+//! (`newline in string`, `invalid character U+003F '?'`) that `go build` prints when a file does
+//! not parse, in the compiler's words, at its positions, and with its recovery, so that a file
+//! with two mistakes gets the two reports go gives.
+//!
+//! The grammar decisions follow cmd/compile's own recursive-descent parser
+//! (`cmd/compile/internal/syntax`): which production is tried at each token, what it says when
+//! the token does not fit (`unexpected X, expected Y`, `X at end of statement`, `in argument
+//! list; possibly missing comma or )`), and which tokens it skips to before going on. No syntax
+//! tree is kept: each expression is reduced to what a later decision looks at (its kind, its
+//! position, the names it splits into).
+//!
+//! Anything the scanner here does not model exactly (a malformed number, an escape it does not
+//! know, a non-ASCII character outside a literal or comment, invalid UTF-8) makes the whole
+//! answer `None`: unsure, so the caller reports nothing rather than something go would not say.
+
+/// A position: 1-based line and byte column.
+pub type Pos = (u32, u32);
+
+/// One error, in order of discovery, as the compiler words it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    pub pos: Pos,
+    pub msg: String,
+}
+
+/// The errors cmd/compile reports for `src` (empty if it parses), in the order it finds them,
+/// or `None` when the file holds something this parser does not model. As the compiler's
+/// error list keeps them: one syntax error per line (the first), and a repeated other error
+/// on the line of the one before it once.
+pub fn errors(src: &[u8]) -> Option<Vec<ParseError>> {
+    let text = std::str::from_utf8(src).ok()?;
+    if text.contains('\0') {
+        return None;
+    }
+    let mut p = Parser::new(text);
+    p.next();
+    p.file();
+    if p.unsure {
+        return None;
+    }
+    let mut kept: Vec<ParseError> = Vec::with_capacity(p.errs.len());
+    let (mut last_syntax, mut last_other): (Option<u32>, Option<(u32, usize)>) = (None, None);
+    for e in p.errs {
+        if e.msg.starts_with("syntax error") {
+            if last_syntax == Some(e.pos.0) {
+                continue;
+            }
+            last_syntax = Some(e.pos.0);
+        } else {
+            if last_other.is_some_and(|(line, i)| line == e.pos.0 && kept[i].msg == e.msg) {
+                continue;
+            }
+            last_other = Some((e.pos.0, kept.len()));
+        }
+        kept.push(e);
+    }
+    Some(kept)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+enum T {
+    Eof,
+    Name,
+    Literal,
+    Operator,
+    AssignOp,
+    IncOp,
+    Assign,
+    Define,
+    Arrow,
+    Star,
+    Lparen,
+    Lbrack,
+    Lbrace,
+    Rparen,
+    Rbrack,
+    Rbrace,
+    Comma,
+    Semi,
+    Colon,
+    Dot,
+    DotDotDot,
+    Break,
+    Case,
+    Chan,
+    Const,
+    Continue,
+    Default,
+    Defer,
+    Else,
+    Fallthrough,
+    For,
+    Func,
+    Go,
+    Goto,
+    If,
+    Import,
+    Interface,
+    Map,
+    Package,
+    Range,
+    Return,
+    Select,
+    Struct,
+    Switch,
+    Type,
+    Var,
+}
+
+const KEYWORDS: [(&str, T); 25] = [
+    ("break", T::Break),
+    ("case", T::Case),
+    ("chan", T::Chan),
+    ("const", T::Const),
+    ("continue", T::Continue),
+    ("default", T::Default),
+    ("defer", T::Defer),
+    ("else", T::Else),
+    ("fallthrough", T::Fallthrough),
+    ("for", T::For),
+    ("func", T::Func),
+    ("go", T::Go),
+    ("goto", T::Goto),
+    ("if", T::If),
+    ("import", T::Import),
+    ("interface", T::Interface),
+    ("map", T::Map),
+    ("package", T::Package),
+    ("range", T::Range),
+    ("return", T::Return),
+    ("select", T::Select),
+    ("struct", T::Struct),
+    ("switch", T::Switch),
+    ("type", T::Type),
+    ("var", T::Var),
+];
+
+impl T {
+    /// The token's name in messages (cmd/compile's `tokstring`).
+    fn text(self) -> &'static str {
+        match self {
+            T::Eof => "EOF",
+            T::Name => "name",
+            T::Literal => "literal",
+            T::Operator => "op",
+            T::AssignOp => "op=",
+            T::IncOp => "opop",
+            T::Assign => "=",
+            T::Define => ":=",
+            T::Arrow => "<-",
+            T::Star => "*",
+            T::Lparen => "(",
+            T::Lbrack => "[",
+            T::Lbrace => "{",
+            T::Rparen => ")",
+            T::Rbrack => "]",
+            T::Rbrace => "}",
+            T::Comma => "comma",
+            T::Semi => "semicolon or newline",
+            T::Colon => ":",
+            T::Dot => ".",
+            T::DotDotDot => "...",
+            k => KEYWORDS
+                .iter()
+                .find(|(_, t)| *t == k)
+                .map_or("?", |(s, _)| s),
+        }
+    }
+
+    fn bit(self) -> u64 {
+        1 << self as u8
+    }
+}
+
+/// Keywords that start a statement: inside a function, recovery stops at them.
+const STOPSET: u64 = 1 << T::Break as u8
+    | 1 << T::Const as u8
+    | 1 << T::Continue as u8
+    | 1 << T::Defer as u8
+    | 1 << T::Fallthrough as u8
+    | 1 << T::For as u8
+    | 1 << T::Go as u8
+    | 1 << T::Goto as u8
+    | 1 << T::If as u8
+    | 1 << T::Return as u8
+    | 1 << T::Select as u8
+    | 1 << T::Switch as u8
+    | 1 << T::Type as u8
+    | 1 << T::Var as u8;
+
+/// How deeply expressions, types and blocks may nest before the parse gives up (unsure).
+const MAX_DEPTH: u32 = 150;
+
+/// An expression, reduced to what the parser's later decisions and messages need.
+#[derive(Debug)]
+struct E<'a> {
+    k: K<'a>,
+    /// The node's position as cmd/compile gives it (an operator's, a call's `(`…).
+    pos: Pos,
+    /// Its leftmost token's position (`StartPos`).
+    start: Pos,
+}
+
+#[derive(Debug)]
+enum K<'a> {
+    Bad,
+    Name(&'a str),
+    Lit(&'a str),
+    Composite,
+    FuncLit,
+    Paren(Box<E<'a>>),
+    Selector(Box<E<'a>>, &'a str),
+    Index(Box<E<'a>>, Box<E<'a>>),
+    Slice,
+    Assert,
+    Guard,
+    Call(Box<E<'a>>, Vec<E<'a>>, bool),
+    Op(&'static str, Box<E<'a>>, Option<Box<E<'a>>>),
+    List(Vec<E<'a>>),
+    ArrayType,
+    SliceType,
+    StructType,
+    FuncType,
+    InterfaceType,
+    MapType,
+    ChanType,
+}
+
+impl<'a> E<'a> {
+    fn new(k: K<'a>, pos: Pos) -> Self {
+        E { k, pos, start: pos }
+    }
+
+    fn bad(pos: Pos) -> Self {
+        E::new(K::Bad, pos)
+    }
+
+    fn unparen(&self) -> &E<'a> {
+        match &self.k {
+            K::Paren(x) => x.unparen(),
+            _ => self,
+        }
+    }
+
+    fn is_name(&self) -> bool {
+        matches!(self.k, K::Name(_))
+    }
+
+    fn is_list(&self) -> bool {
+        matches!(self.k, K::List(_))
+    }
+
+    /// A (possibly parenthesized) type element: not also an ordinary expression.
+    fn is_type_elem(&self) -> bool {
+        match &self.k {
+            K::ArrayType
+            | K::StructType
+            | K::FuncType
+            | K::InterfaceType
+            | K::SliceType
+            | K::MapType
+            | K::ChanType => true,
+            K::Op(op, x, y) => {
+                x.is_type_elem() || y.as_ref().is_some_and(|y| y.is_type_elem()) || *op == "~"
+            }
+            K::Paren(x) => x.is_type_elem(),
+            _ => false,
+        }
+    }
+
+    /// Certainly a value, not a type (a composite literal may not follow it).
+    fn is_value(&self) -> bool {
+        match &self.k {
+            K::Lit(_)
+            | K::Composite
+            | K::FuncLit
+            | K::Slice
+            | K::Assert
+            | K::Guard
+            | K::Call(..) => true,
+            K::Op(op, _, y) => *op != "*" || y.is_some(),
+            K::Paren(x) => x.is_value(),
+            K::Index(x, i) => x.is_value() || i.is_value(),
+            _ => false,
+        }
+    }
+
+    /// The expression as cmd/compile's printer writes it (short form), if this module knows how.
+    fn print(&self, out: &mut String) -> Option<()> {
+        match &self.k {
+            K::Name(s) | K::Lit(s) => out.push_str(s),
+            K::Paren(x) => {
+                out.push('(');
+                x.print(out)?;
+                out.push(')');
+            }
+            K::Selector(x, s) => {
+                x.print(out)?;
+                out.push('.');
+                out.push_str(s);
+            }
+            K::Index(x, i) => {
+                x.print(out)?;
+                out.push('[');
+                i.print(out)?;
+                out.push(']');
+            }
+            K::Call(f, args, dots) => {
+                f.print(out)?;
+                out.push('(');
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    a.print(out)?;
+                }
+                if *dots {
+                    out.push_str("...");
+                }
+                out.push(')');
+            }
+            K::Op(op, x, None) => {
+                out.push_str(op);
+                x.print(out)?;
+            }
+            K::Op(op, x, Some(y)) => {
+                x.print(out)?;
+                out.push(' ');
+                out.push_str(op);
+                out.push(' ');
+                y.print(out)?;
+            }
+            K::List(xs) => {
+                for (i, x) in xs.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    x.print(out)?;
+                }
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+
+    /// Splits `name expr` (a type parameter and its constraint) as cmd/compile's
+    /// `extractName` does: `Some(true)` for a name and a type, `Some(false)` for a lone name,
+    /// `None` when it is not split.
+    fn extract_name(&self, force: bool) -> Option<bool> {
+        match &self.k {
+            K::Name(_) => Some(false),
+            K::Op("*", x, Some(y)) if x.is_name() && (force || y.is_type_elem()) => Some(true),
+            K::Op("|", x, Some(y)) => match x.extract_name(force || y.is_type_elem()) {
+                Some(true) => Some(true),
+                _ => None,
+            },
+            K::Call(f, args, dots)
+                if f.is_name() && args.len() == 1 && !dots && (force || args[0].is_type_elem()) =>
+            {
+                Some(true)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A parameter or field: whether it has a name, and its type's leftmost position.
+struct Field {
+    name: Option<Pos>,
+    typ: Option<Pos>,
+}
+
+/// A simple statement, reduced to what `header` looks at.
+enum Simple<'a> {
+    Expr,
+    /// An assignment: its operator's position, its operator (`""` for `=`, `":"` for `:=`,
+    /// `"+"` for `+=` and, with no right side, for `++`), its sides.
+    Assign(Pos, &'static str, E<'a>, Option<E<'a>>),
+    Send,
+    Range,
+}
+
+struct Parser<'a> {
+    src: &'a str,
+    b: &'a [u8],
+    /// The scanner's read position, line and the offset its line starts at.
+    at: usize,
+    cur_line: u32,
+    line_start: usize,
+    nlsemi: bool,
+    // The current token.
+    tok: T,
+    lit: &'a str,
+    op: &'static str,
+    prec: u8,
+    line: u32,
+    col: u32,
+    lit_string: bool,
+    // The parser's state.
+    xnest: i32,
+    fnest: i32,
+    depth: u32,
+    errs: Vec<ParseError>,
+    unsure: bool,
+}
+
+impl<'a> Parser<'a> {
+    fn new(src: &'a str) -> Self {
+        let at = if src.starts_with('\u{feff}') { 3 } else { 0 };
+        Parser {
+            src,
+            b: src.as_bytes(),
+            at,
+            cur_line: 1,
+            line_start: 0,
+            nlsemi: false,
+            tok: T::Eof,
+            lit: "",
+            op: "",
+            prec: 0,
+            line: 1,
+            col: 1,
+            lit_string: false,
+            xnest: 0,
+            fnest: 0,
+            depth: 0,
+            errs: Vec::new(),
+            unsure: false,
+        }
+    }
+
+    // ---- Scanner -------------------------------------------------------------------------
+
+    fn ch(&self) -> Option<u8> {
+        self.b.get(self.at).copied()
+    }
+
+    fn peek(&self, k: usize) -> Option<u8> {
+        self.b.get(self.at + k).copied()
+    }
+
+    fn bump(&mut self) {
+        if self.ch() == Some(b'\n') {
+            self.cur_line += 1;
+            self.line_start = self.at + 1;
+        }
+        self.at += 1;
+    }
+
+    fn here(&self) -> Pos {
+        (self.cur_line, (self.at - self.line_start + 1) as u32)
+    }
+
+    fn scan_error(&mut self, pos: Pos, msg: String) {
+        self.error_at(pos, msg);
+    }
+
+    fn next(&mut self) {
+        if self.unsure {
+            // Nothing more to say: end the parse.
+            self.tok = T::Eof;
+            return;
+        }
+        let nlsemi = self.nlsemi;
+        self.nlsemi = false;
+        loop {
+            while let Some(c) = self.ch() {
+                if c == b' ' || c == b'\t' || c == b'\r' || (c == b'\n' && !nlsemi) {
+                    self.bump();
+                } else {
+                    break;
+                }
+            }
+            (self.line, self.col) = self.here();
+            let start = self.at;
+            let Some(c) = self.ch() else {
+                if nlsemi {
+                    self.set(T::Semi, "EOF");
+                } else {
+                    self.tok = T::Eof;
+                }
+                return;
+            };
+            if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 {
+                self.ident(start);
+                return;
+            }
+            self.bump();
+            let tok = match c {
+                b'\n' => {
+                    self.set(T::Semi, "newline");
+                    return;
+                }
+                b'0'..=b'9' => return self.number(start, false),
+                b'"' => return self.string(start),
+                b'`' => return self.raw_string(start),
+                b'\'' => return self.rune(start),
+                b'(' => T::Lparen,
+                b'[' => T::Lbrack,
+                b'{' => T::Lbrace,
+                b',' => T::Comma,
+                b';' => {
+                    self.set(T::Semi, "semicolon");
+                    return;
+                }
+                b')' | b']' | b'}' => {
+                    self.nlsemi = true;
+                    match c {
+                        b')' => T::Rparen,
+                        b']' => T::Rbrack,
+                        _ => T::Rbrace,
+                    }
+                }
+                b':' => {
+                    if self.ch() == Some(b'=') {
+                        self.bump();
+                        T::Define
+                    } else {
+                        T::Colon
+                    }
+                }
+                b'.' => {
+                    if self.ch().is_some_and(|c| c.is_ascii_digit()) {
+                        return self.number(start, true);
+                    }
+                    if self.ch() == Some(b'.') && self.peek(1) == Some(b'.') {
+                        self.bump();
+                        self.bump();
+                        T::DotDotDot
+                    } else {
+                        T::Dot
+                    }
+                }
+                b'+' | b'-' => {
+                    self.op = if c == b'+' { "+" } else { "-" };
+                    self.prec = 4;
+                    if self.ch() == Some(c) {
+                        self.bump();
+                        self.nlsemi = true;
+                        T::IncOp
+                    } else {
+                        self.assign_op()
+                    }
+                }
+                b'*' => {
+                    (self.op, self.prec) = ("*", 5);
+                    if self.ch() == Some(b'=') {
+                        self.bump();
+                        T::AssignOp
+                    } else {
+                        T::Star
+                    }
+                }
+                b'/' => match self.ch() {
+                    Some(b'/') => {
+                        while self.ch().is_some_and(|c| c != b'\n') {
+                            self.bump();
+                        }
+                        continue;
+                    }
+                    Some(b'*') => {
+                        self.bump();
+                        let line = self.line;
+                        let pos = (self.line, self.col);
+                        loop {
+                            match self.ch() {
+                                None => {
+                                    self.scan_error(pos, "comment not terminated".into());
+                                    break;
+                                }
+                                Some(b'*') if self.peek(1) == Some(b'/') => {
+                                    self.bump();
+                                    self.bump();
+                                    break;
+                                }
+                                _ => self.bump(),
+                            }
+                        }
+                        if self.cur_line > line && nlsemi {
+                            self.set(T::Semi, "newline");
+                            return;
+                        }
+                        continue;
+                    }
+                    _ => {
+                        (self.op, self.prec) = ("/", 5);
+                        self.assign_op()
+                    }
+                },
+                b'%' => {
+                    (self.op, self.prec) = ("%", 5);
+                    self.assign_op()
+                }
+                b'&' => {
+                    if self.ch() == Some(b'&') {
+                        self.bump();
+                        (self.op, self.prec) = ("&&", 2);
+                        T::Operator
+                    } else {
+                        (self.op, self.prec) = ("&", 5);
+                        if self.ch() == Some(b'^') {
+                            self.bump();
+                            self.op = "&^";
+                        }
+                        self.assign_op()
+                    }
+                }
+                b'|' => {
+                    if self.ch() == Some(b'|') {
+                        self.bump();
+                        (self.op, self.prec) = ("||", 1);
+                        T::Operator
+                    } else {
+                        (self.op, self.prec) = ("|", 4);
+                        self.assign_op()
+                    }
+                }
+                b'^' => {
+                    (self.op, self.prec) = ("^", 4);
+                    self.assign_op()
+                }
+                b'<' => match self.ch() {
+                    Some(b'=') => {
+                        self.bump();
+                        (self.op, self.prec) = ("<=", 3);
+                        T::Operator
+                    }
+                    Some(b'<') => {
+                        self.bump();
+                        (self.op, self.prec) = ("<<", 5);
+                        self.assign_op()
+                    }
+                    Some(b'-') => {
+                        self.bump();
+                        T::Arrow
+                    }
+                    _ => {
+                        (self.op, self.prec) = ("<", 3);
+                        T::Operator
+                    }
+                },
+                b'>' => match self.ch() {
+                    Some(b'=') => {
+                        self.bump();
+                        (self.op, self.prec) = (">=", 3);
+                        T::Operator
+                    }
+                    Some(b'>') => {
+                        self.bump();
+                        (self.op, self.prec) = (">>", 5);
+                        self.assign_op()
+                    }
+                    _ => {
+                        (self.op, self.prec) = (">", 3);
+                        T::Operator
+                    }
+                },
+                b'=' => {
+                    if self.ch() == Some(b'=') {
+                        self.bump();
+                        (self.op, self.prec) = ("==", 3);
+                        T::Operator
+                    } else {
+                        T::Assign
+                    }
+                }
+                b'!' => {
+                    if self.ch() == Some(b'=') {
+                        self.bump();
+                        (self.op, self.prec) = ("!=", 3);
+                    } else {
+                        (self.op, self.prec) = ("!", 0);
+                    }
+                    T::Operator
+                }
+                b'~' => {
+                    (self.op, self.prec) = ("~", 0);
+                    T::Operator
+                }
+                c if c.is_ascii_graphic() => {
+                    let pos = (self.line, self.col);
+                    self.scan_error(
+                        pos,
+                        format!("invalid character U+{:04X} '{}'", c, c as char),
+                    );
+                    continue;
+                }
+                _ => {
+                    // Control characters: go prints them without the quoted character.
+                    self.unsure = true;
+                    continue;
+                }
+            };
+            self.tok = tok;
+            return;
+        }
+    }
+
+    fn set(&mut self, tok: T, lit: &'a str) {
+        self.tok = tok;
+        self.lit = lit;
+    }
+
+    fn assign_op(&mut self) -> T {
+        if self.ch() == Some(b'=') {
+            self.bump();
+            T::AssignOp
+        } else {
+            T::Operator
+        }
+    }
+
+    fn ident(&mut self, start: usize) {
+        loop {
+            match self.ch() {
+                Some(c) if c.is_ascii_alphanumeric() || c == b'_' => self.bump(),
+                Some(c) if c >= 0x80 => {
+                    let ch = self.src[self.at..].chars().next().unwrap_or('\0');
+                    if !ch.is_alphabetic() || ch == '\u{feff}' {
+                        // A digit outside ASCII, or a character go calls invalid: its message
+                        // depends on Unicode tables this module does not carry.
+                        self.unsure = true;
+                    }
+                    for _ in 0..ch.len_utf8() {
+                        self.bump();
+                    }
+                }
+                _ => break,
+            }
+        }
+        let lit = &self.src[start..self.at];
+        if lit.len() >= 2 {
+            if let Some((_, t)) = KEYWORDS.iter().find(|(k, _)| *k == lit) {
+                self.nlsemi = matches!(t, T::Break | T::Continue | T::Fallthrough | T::Return);
+                self.tok = *t;
+                return;
+            }
+        }
+        self.nlsemi = true;
+        self.set(T::Name, lit);
+    }
+
+    fn literal(&mut self, start: usize, string: bool) {
+        self.nlsemi = true;
+        self.tok = T::Literal;
+        self.lit = &self.src[start..self.at];
+        self.lit_string = string;
+    }
+
+    /// A number literal; anything but a well-formed one leaves the answer unsure.
+    fn number(&mut self, start: usize, point: bool) {
+        let digits = |p: &mut Self, ok: fn(u8) -> bool| {
+            let from = p.at;
+            while p.ch().is_some_and(|c| ok(c) || c == b'_') {
+                p.bump();
+            }
+            p.at > from
+        };
+        let dec = |c: u8| c.is_ascii_digit();
+        let mut float = point;
+        if point {
+            digits(self, dec);
+        } else {
+            let prefix = if self.b[start] == b'0' {
+                self.ch().map(|c| c.to_ascii_lowercase())
+            } else {
+                None
+            };
+            match prefix {
+                Some(b'x') => {
+                    self.bump();
+                    let mut any = digits(self, |c| c.is_ascii_hexdigit());
+                    if self.ch() == Some(b'.') {
+                        self.bump();
+                        any |= digits(self, |c| c.is_ascii_hexdigit());
+                        float = true;
+                    }
+                    if !any {
+                        self.unsure = true;
+                    }
+                    if matches!(self.ch(), Some(b'p' | b'P')) {
+                        self.exponent();
+                    } else if float {
+                        self.unsure = true;
+                    }
+                    return self.finish_number(start);
+                }
+                Some(b'o' | b'b') => {
+                    let base = self.ch();
+                    self.bump();
+                    let ok = if base.is_some_and(|c| c.eq_ignore_ascii_case(&b'o')) {
+                        |c: u8| (b'0'..=b'7').contains(&c)
+                    } else {
+                        |c: u8| c == b'0' || c == b'1'
+                    };
+                    if !digits(self, ok) || self.ch().is_some_and(|c| c.is_ascii_digit()) {
+                        self.unsure = true;
+                    }
+                    return self.finish_number(start);
+                }
+                _ => {
+                    digits(self, dec);
+                    if self.ch() == Some(b'.') {
+                        self.bump();
+                        digits(self, dec);
+                        float = true;
+                    }
+                }
+            }
+        }
+        if matches!(self.ch(), Some(b'e' | b'E')) {
+            self.exponent();
+            float = true;
+        }
+        let text = &self.b[start..self.at];
+        if !float && text.len() > 1 && text[0] == b'0' && self.ch() != Some(b'i') {
+            // A legacy octal literal: go reports an 8 or 9 in it.
+            if text.iter().any(|&c| c == b'8' || c == b'9') {
+                self.unsure = true;
+            }
+        }
+        self.finish_number(start)
+    }
+
+    fn exponent(&mut self) {
+        self.bump();
+        if matches!(self.ch(), Some(b'+' | b'-')) {
+            self.bump();
+        }
+        let from = self.at;
+        while self.ch().is_some_and(|c| c.is_ascii_digit() || c == b'_') {
+            self.bump();
+        }
+        if self.at == from {
+            self.unsure = true;
+        }
+    }
+
+    fn finish_number(&mut self, start: usize) {
+        if self.ch() == Some(b'i') {
+            self.bump();
+        }
+        // '_' only between digits (or right after a base prefix).
+        let text = &self.b[start..self.at];
+        for (i, &c) in text.iter().enumerate() {
+            if c == b'_' {
+                let before = if i > 0 { text[i - 1] } else { b'.' };
+                let after = text.get(i + 1).copied().unwrap_or(b'.');
+                let digitish = |c: u8| c.is_ascii_hexdigit();
+                let prefix = i == 2 && matches!(before | 0x20, b'x' | b'o' | b'b');
+                if !(digitish(before) || prefix) || !digitish(after) {
+                    self.unsure = true;
+                }
+            }
+        }
+        self.literal(start, false);
+    }
+
+    /// One escape after `\`; `quote` is the literal's delimiter.
+    fn escape(&mut self, quote: u8) {
+        let Some(c) = self.ch() else { return };
+        let hex = |n: usize, p: &mut Self| {
+            for _ in 0..n {
+                if !p.ch().is_some_and(|c| c.is_ascii_hexdigit()) {
+                    p.unsure = true;
+                    return;
+                }
+                p.bump();
+            }
+        };
+        match c {
+            b'a' | b'b' | b'f' | b'n' | b'r' | b't' | b'v' | b'\\' => self.bump(),
+            c if c == quote => self.bump(),
+            b'0'..=b'7' => {
+                let mut v = 0u32;
+                for _ in 0..3 {
+                    match self.ch() {
+                        Some(d @ b'0'..=b'7') => {
+                            v = v * 8 + (d - b'0') as u32;
+                            self.bump();
+                        }
+                        _ => {
+                            self.unsure = true;
+                            return;
+                        }
+                    }
+                }
+                if v > 255 {
+                    self.unsure = true;
+                }
+            }
+            b'x' => {
+                self.bump();
+                hex(2, self);
+            }
+            b'u' | b'U' => {
+                self.bump();
+                let n = if c == b'u' { 4 } else { 8 };
+                let from = self.at;
+                hex(n, self);
+                if !self.unsure {
+                    let v = u32::from_str_radix(&self.src[from..self.at], 16).unwrap_or(u32::MAX);
+                    if char::from_u32(v).is_none() {
+                        self.unsure = true;
+                    }
+                }
+            }
+            _ => self.unsure = true,
+        }
+    }
+
+    fn string(&mut self, start: usize) {
+        let pos = (self.line, self.col);
+        loop {
+            match self.ch() {
+                Some(b'"') => {
+                    self.bump();
+                    break;
+                }
+                Some(b'\\') => {
+                    self.bump();
+                    self.escape(b'"');
+                }
+                Some(b'\n') => {
+                    let here = self.here();
+                    self.scan_error(here, "newline in string".into());
+                    break;
+                }
+                None => {
+                    self.scan_error(pos, "string not terminated".into());
+                    break;
+                }
+                _ => self.bump(),
+            }
+        }
+        self.literal(start, true);
+    }
+
+    fn raw_string(&mut self, start: usize) {
+        let pos = (self.line, self.col);
+        loop {
+            match self.ch() {
+                Some(b'`') => {
+                    self.bump();
+                    break;
+                }
+                None => {
+                    self.scan_error(pos, "string not terminated".into());
+                    break;
+                }
+                _ => self.bump(),
+            }
+        }
+        self.literal(start, true);
+    }
+
+    fn rune(&mut self, start: usize) {
+        let pos = (self.line, self.col);
+        let mut ok = true;
+        let mut n = 0;
+        loop {
+            match self.ch() {
+                Some(b'\'') => {
+                    if ok && n == 0 {
+                        let here = self.here();
+                        self.scan_error(here, "empty rune literal or unescaped '".into());
+                    } else if ok && n != 1 {
+                        self.scan_error(pos, "more than one character in rune literal".into());
+                    }
+                    self.bump();
+                    break;
+                }
+                Some(b'\\') => {
+                    self.bump();
+                    self.escape(b'\'');
+                }
+                Some(b'\n') => {
+                    if ok {
+                        let here = self.here();
+                        self.scan_error(here, "newline in rune literal".into());
+                        ok = false;
+                    }
+                    let _ = ok;
+                    break;
+                }
+                None => {
+                    if ok {
+                        self.scan_error(pos, "rune literal not terminated".into());
+                    }
+                    break;
+                }
+                Some(c) => {
+                    self.bump();
+                    // One character: skip the rest of its UTF-8 bytes.
+                    if c >= 0xc0 {
+                        while self.ch().is_some_and(|c| (0x80..0xc0).contains(&c)) {
+                            self.bump();
+                        }
+                    }
+                }
+            }
+            n += 1;
+        }
+        self.literal(start, false);
+    }
+
+    /// Runs `f` one level deeper. Past [`MAX_DEPTH`] (a hostile or generated file: hundreds
+    /// of nested parentheses or blocks) the parse ends unsure rather than exhaust the stack.
+    fn nested<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            self.unsure = true;
+            self.tok = T::Eof;
+        }
+        let r = f(self);
+        self.depth -= 1;
+        r
+    }
+
+    // ---- Errors --------------------------------------------------------------------------
+
+    fn pos(&self) -> Pos {
+        (self.line, self.col)
+    }
+
+    fn error_at(&mut self, pos: Pos, msg: String) {
+        self.errs.push(ParseError { pos, msg });
+    }
+
+    fn error(&mut self, msg: &str) {
+        self.error_at(self.pos(), msg.to_string());
+    }
+
+    fn syntax_error(&mut self, msg: &str) {
+        self.syntax_error_at(self.pos(), msg);
+    }
+
+    fn syntax_error_at(&mut self, pos: Pos, msg: &str) {
+        if self.tok == T::Eof && !self.errs.is_empty() {
+            return; // go: no follow-up errors at the end of the file
+        }
+        let msg = if msg.is_empty() {
+            String::new()
+        } else if msg.starts_with("in ") || msg.starts_with("at ") || msg.starts_with("after ") {
+            format!(" {msg}")
+        } else if msg.starts_with("expected ") {
+            format!(", {msg}")
+        } else {
+            return self.error_at(pos, format!("syntax error: {msg}"));
+        };
+        let tok = match self.tok {
+            T::Name => format!("name {}", self.lit),
+            T::Semi => self.lit.to_string(),
+            T::Literal => format!("literal {}", self.lit),
+            T::Operator => self.op.to_string(),
+            T::AssignOp => format!("{}=", self.op),
+            T::IncOp => format!("{0}{0}", self.op),
+            t => t.text().to_string(),
+        };
+        self.error_at(pos, format!("syntax error: unexpected {tok}{msg}"));
+    }
+
+    fn got(&mut self, t: T) -> bool {
+        if self.tok == t {
+            self.next();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn want(&mut self, t: T) {
+        if !self.got(t) {
+            self.syntax_error(&format!("expected {}", t.text()));
+            self.advance(&[]);
+        }
+    }
+
+    fn got_assign(&mut self) -> bool {
+        match self.tok {
+            T::Define => {
+                self.syntax_error("expected =");
+                self.next();
+                true
+            }
+            T::Assign => {
+                self.next();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Skips to a token of `follow` (or, inside a function, a statement keyword); with no
+    /// follow list, one token.
+    fn advance(&mut self, follow: &[T]) {
+        let mut set = T::Eof.bit();
+        if !follow.is_empty() {
+            if self.fnest > 0 {
+                set |= STOPSET;
+            }
+            for t in follow {
+                set |= t.bit();
+            }
+        }
+        while set & self.tok.bit() == 0 {
+            self.next();
+            if follow.is_empty() {
+                break;
+            }
+            if self.unsure {
+                return;
+            }
+        }
+    }
+
+    // ---- Declarations --------------------------------------------------------------------
+
+    fn file(&mut self) {
+        if !self.got(T::Package) {
+            self.syntax_error("package statement must be first");
+            return;
+        }
+        self.name();
+        self.want(T::Semi);
+        if !self.errs.is_empty() {
+            return;
+        }
+        let mut prev = T::Import;
+        // Whether the last declaration is a function without a body.
+        let mut bodiless = false;
+        while self.tok != T::Eof && !self.unsure {
+            if self.tok == T::Import && prev != T::Import {
+                self.syntax_error("imports must appear before other declarations");
+            }
+            prev = self.tok;
+            match self.tok {
+                T::Import | T::Const | T::Type | T::Var => {
+                    let t = self.tok;
+                    self.next();
+                    self.group(|p| match t {
+                        T::Import => p.import_decl(),
+                        T::Const => p.const_decl(),
+                        T::Type => p.type_decl(),
+                        _ => p.var_decl(),
+                    });
+                    bodiless = false;
+                }
+                T::Func => {
+                    self.next();
+                    bodiless = !self.func_decl();
+                }
+                _ => {
+                    if self.tok == T::Lbrace && bodiless {
+                        self.syntax_error("unexpected semicolon or newline before {");
+                    } else {
+                        self.syntax_error("non-declaration statement outside function body");
+                    }
+                    self.advance(&[T::Import, T::Const, T::Type, T::Var, T::Func]);
+                    continue;
+                }
+            }
+            if self.tok != T::Eof && !self.got(T::Semi) {
+                self.syntax_error("after top level declaration");
+                self.advance(&[T::Import, T::Const, T::Type, T::Var, T::Func]);
+            }
+        }
+    }
+
+    /// `list = [ f { sep f } [sep] ] close .`
+    /// Returns the closing token's position.
+    fn list(
+        &mut self,
+        context: &str,
+        sep: T,
+        close: T,
+        mut f: impl FnMut(&mut Self) -> bool,
+    ) -> Pos {
+        let mut done = false;
+        while self.tok != T::Eof && self.tok != close && !done && !self.unsure {
+            done = f(self);
+            if !self.got(sep) && self.tok != close {
+                self.syntax_error(&format!(
+                    "in {context}; possibly missing {} or {}",
+                    sep.text(),
+                    close.text()
+                ));
+                self.advance(&[T::Rparen, T::Rbrack, T::Rbrace]);
+                if self.tok != close {
+                    return self.pos();
+                }
+            }
+        }
+        let pos = self.pos();
+        self.want(close);
+        pos
+    }
+
+    fn group(&mut self, mut f: impl FnMut(&mut Self)) {
+        if self.tok == T::Lparen {
+            self.next();
+            let _ = self.list("grouped declaration", T::Semi, T::Rparen, |p| {
+                f(p);
+                false
+            });
+        } else {
+            f(self);
+        }
+    }
+
+    fn import_decl(&mut self) {
+        match self.tok {
+            T::Name | T::Dot => self.next(),
+            _ => {}
+        }
+        if self.tok != T::Literal {
+            self.syntax_error("missing import path");
+            self.advance(&[T::Semi, T::Rparen]);
+            return;
+        }
+        if !self.lit_string {
+            self.syntax_error("import path must be a string");
+        }
+        self.next();
+    }
+
+    fn const_decl(&mut self) {
+        self.name_list();
+        if !matches!(self.tok, T::Eof | T::Semi | T::Rparen) {
+            self.type_or_nil();
+            if self.got_assign() {
+                self.expr_list();
+            }
+        }
+    }
+
+    fn type_decl(&mut self) {
+        self.name();
+        let mut typed = true;
+        if self.tok == T::Lbrack {
+            let pos = self.pos();
+            self.next();
+            match self.tok {
+                T::Name => {
+                    let mut x = self.name_expr();
+                    if self.tok != T::Lbrack {
+                        self.xnest += 1;
+                        let px = self.pexpr(Some(x), false);
+                        x = self.binary_expr(Some(px), 0);
+                        self.xnest -= 1;
+                    }
+                    let split = x.extract_name(self.tok == T::Comma);
+                    if let Some(has_type) = split.filter(|&t| t || self.tok != T::Rbrack) {
+                        let first = Field {
+                            name: Some(x.start),
+                            typ: has_type.then_some(x.start),
+                        };
+                        self.param_list(Some(first), has_type, T::Rbrack, true);
+                        self.got_assign();
+                        typed = self.type_or_nil().is_some();
+                    } else {
+                        self.array_type(pos, Some(x));
+                    }
+                }
+                T::Rbrack => {
+                    self.next();
+                    self.type_();
+                }
+                _ => {
+                    self.array_type(pos, None);
+                }
+            }
+        } else {
+            self.got_assign();
+            typed = self.type_or_nil().is_some();
+        }
+        if !typed {
+            self.syntax_error("in type declaration");
+            self.advance(&[T::Semi, T::Rparen]);
+        }
+    }
+
+    fn var_decl(&mut self) {
+        self.name_list();
+        if self.got_assign() {
+            self.expr_list();
+        } else {
+            self.type_();
+            if self.got_assign() {
+                self.expr_list();
+            }
+        }
+    }
+
+    /// A function declaration after `func`; returns whether it has a body.
+    fn func_decl(&mut self) -> bool {
+        let mut context = "";
+        if self.got(T::Lparen) {
+            context = "method";
+            match self.param_list(None, false, T::Rparen, false) {
+                0 => self.error("method has no receiver"),
+                1 => {}
+                _ => self.error("method has multiple receivers"),
+            }
+        }
+        if self.tok == T::Name {
+            self.next();
+            self.func_type(context);
+        } else {
+            self.syntax_error(if context.is_empty() {
+                "expected name or ("
+            } else {
+                "expected name"
+            });
+            self.advance(&[T::Lbrace, T::Semi]);
+        }
+        if self.tok == T::Lbrace {
+            self.func_body();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn func_body(&mut self) {
+        self.fnest += 1;
+        self.block_stmt("");
+        self.fnest -= 1;
+    }
+
+    // ---- Expressions ---------------------------------------------------------------------
+
+    fn expr(&mut self) -> E<'a> {
+        self.binary_expr(None, 0)
+    }
+
+    fn binary_expr(&mut self, x: Option<E<'a>>, prec: u8) -> E<'a> {
+        self.nested(|p| p.binary_expr_in(x, prec))
+    }
+
+    fn binary_expr_in(&mut self, x: Option<E<'a>>, prec: u8) -> E<'a> {
+        let mut x = match x {
+            Some(x) => x,
+            None => self.unary_expr(),
+        };
+        while matches!(self.tok, T::Operator | T::Star) && self.prec > prec && !self.unsure {
+            let pos = self.pos();
+            let (op, tprec) = (self.op, self.prec);
+            self.next();
+            let y = self.binary_expr(None, tprec);
+            let start = x.start;
+            x = E {
+                k: K::Op(op, Box::new(x), Some(Box::new(y))),
+                pos,
+                start,
+            };
+        }
+        x
+    }
+
+    fn unary_expr(&mut self) -> E<'a> {
+        self.nested(Self::unary_expr_in)
+    }
+
+    fn unary_expr_in(&mut self) -> E<'a> {
+        match self.tok {
+            T::Operator | T::Star if matches!(self.op, "*" | "+" | "-" | "!" | "^" | "~" | "&") => {
+                let pos = self.pos();
+                let op = self.op;
+                self.next();
+                let x = self.unary_expr();
+                let mut x = x;
+                while op == "&" && matches!(x.k, K::Paren(_)) {
+                    let K::Paren(inner) = x.k else { unreachable!() };
+                    x = *inner;
+                }
+                E::new(K::Op(op, Box::new(x), None), pos)
+            }
+            T::Arrow => {
+                let pos = self.pos();
+                self.next();
+                let x = self.unary_expr();
+                if matches!(x.k, K::ChanType) {
+                    // `<-chan T`, or a misplaced arrow: go's messages for the latter depend
+                    // on the channel types' directions, which are not kept here.
+                    return x;
+                }
+                E::new(K::Op("<-", Box::new(x), None), pos)
+            }
+            _ => self.pexpr(None, true),
+        }
+    }
+
+    fn call_stmt(&mut self) {
+        let keyword = if self.tok == T::Go { "go" } else { "defer" };
+        self.next();
+        let keep = self.tok == T::Lparen;
+        let x = self.pexpr(None, keep);
+        if matches!(x.k, K::Paren(_)) {
+            self.error_at(
+                x.pos,
+                format!("expression in {keyword} must not be parenthesized"),
+            );
+        }
+    }
+
+    fn name_expr(&mut self) -> E<'a> {
+        let pos = self.pos();
+        let lit = self.lit;
+        self.next();
+        E::new(K::Name(lit), pos)
+    }
+
+    fn operand(&mut self, keep_parens: bool) -> E<'a> {
+        let pos = self.pos();
+        match self.tok {
+            T::Name => self.name_expr(),
+            T::Literal => {
+                let lit = self.lit;
+                self.next();
+                E::new(K::Lit(lit), pos)
+            }
+            T::Lparen => {
+                self.next();
+                self.xnest += 1;
+                let x = self.expr();
+                self.xnest -= 1;
+                self.want(T::Rparen);
+                if keep_parens || self.tok == T::Lbrace {
+                    E::new(K::Paren(Box::new(x)), pos)
+                } else {
+                    x
+                }
+            }
+            T::Func => {
+                self.next();
+                // A function type's position is its parameters' `(` (cmd/compile's funcType).
+                let params = self.pos();
+                self.func_type("function type");
+                if self.tok == T::Lbrace {
+                    self.xnest += 1;
+                    self.func_body();
+                    self.xnest -= 1;
+                    E::new(K::FuncLit, pos)
+                } else {
+                    E::new(K::FuncType, params)
+                }
+            }
+            T::Lbrack | T::Chan | T::Map | T::Struct | T::Interface => self.type_(),
+            _ => {
+                self.syntax_error("expected expression");
+                self.advance(&[T::Rparen, T::Rbrack, T::Rbrace]);
+                E::bad(pos)
+            }
+        }
+    }
+
+    fn pexpr(&mut self, x: Option<E<'a>>, keep_parens: bool) -> E<'a> {
+        let mut x = match x {
+            Some(x) => x,
+            None => self.operand(keep_parens),
+        };
+        loop {
+            if self.unsure {
+                return x;
+            }
+            let pos = self.pos();
+            let start = x.start;
+            match self.tok {
+                T::Dot => {
+                    self.next();
+                    match self.tok {
+                        T::Name => {
+                            let sel = self.lit;
+                            self.next();
+                            x = E {
+                                k: K::Selector(Box::new(x), sel),
+                                pos,
+                                start,
+                            };
+                        }
+                        T::Lparen => {
+                            self.next();
+                            let k = if self.got(T::Type) {
+                                K::Guard
+                            } else {
+                                self.type_();
+                                K::Assert
+                            };
+                            self.want(T::Rparen);
+                            x = E { k, pos, start };
+                        }
+                        _ => {
+                            self.syntax_error("expected name or (");
+                            self.advance(&[T::Semi, T::Rparen]);
+                        }
+                    }
+                }
+                T::Lbrack => {
+                    self.next();
+                    let mut index = None;
+                    if self.tok != T::Colon {
+                        let (i, comma) = if self.tok == T::Rbrack {
+                            self.syntax_error("expected operand");
+                            (E::bad(self.pos()), false)
+                        } else {
+                            self.type_list(false)
+                        };
+                        if comma || self.tok == T::Rbrack {
+                            self.want(T::Rbrack);
+                            x = E {
+                                k: K::Index(Box::new(x), Box::new(i)),
+                                pos,
+                                start,
+                            };
+                            continue;
+                        }
+                        index = Some(i);
+                    }
+                    if !self.got(T::Colon) {
+                        self.syntax_error("expected comma, : or ]");
+                        self.advance(&[T::Comma, T::Colon, T::Rbrack]);
+                    }
+                    self.xnest += 1;
+                    let _ = index;
+                    let mut middle = false;
+                    if self.tok != T::Colon && self.tok != T::Rbrack {
+                        self.expr();
+                        middle = true;
+                    }
+                    if self.tok == T::Colon {
+                        if !middle {
+                            self.error("middle index required in 3-index slice");
+                        }
+                        self.next();
+                        if self.tok != T::Rbrack {
+                            self.expr();
+                        } else {
+                            self.error("final index required in 3-index slice");
+                        }
+                    }
+                    self.xnest -= 1;
+                    self.want(T::Rbrack);
+                    x = E {
+                        k: K::Slice,
+                        pos,
+                        start,
+                    };
+                }
+                T::Lparen => {
+                    self.next();
+                    let (args, dots) = self.arg_list();
+                    x = E {
+                        k: K::Call(Box::new(x), args, dots),
+                        pos,
+                        start,
+                    };
+                }
+                T::Lbrace => {
+                    let t = x.unparen();
+                    let ok = match &t.k {
+                        K::Name(_) | K::Selector(..) => self.xnest >= 0,
+                        K::Index(..) => self.xnest >= 0 && !t.is_value(),
+                        K::ArrayType | K::SliceType | K::StructType | K::MapType => true,
+                        _ => false,
+                    };
+                    if !ok {
+                        return x;
+                    }
+                    if matches!(x.k, K::Paren(_)) {
+                        self.syntax_error("cannot parenthesize type in composite literal");
+                    }
+                    self.complit();
+                    x = E {
+                        k: K::Composite,
+                        pos,
+                        start,
+                    };
+                }
+                _ => return x,
+            }
+        }
+    }
+
+    fn bare_complit(&mut self) -> E<'a> {
+        if self.tok == T::Lbrace {
+            let pos = self.pos();
+            self.complit();
+            E::new(K::Composite, pos)
+        } else {
+            self.expr()
+        }
+    }
+
+    fn complit(&mut self) {
+        self.xnest += 1;
+        self.want(T::Lbrace);
+        self.list("composite literal", T::Comma, T::Rbrace, |p| {
+            p.bare_complit();
+            if p.tok == T::Colon {
+                p.next();
+                p.bare_complit();
+            }
+            false
+        });
+        self.xnest -= 1;
+    }
+
+    // ---- Types ---------------------------------------------------------------------------
+
+    fn type_(&mut self) -> E<'a> {
+        match self.type_or_nil() {
+            Some(t) => t,
+            None => {
+                let pos = self.pos();
+                self.syntax_error("expected type");
+                self.advance(&[T::Comma, T::Colon, T::Semi, T::Rparen, T::Rbrack, T::Rbrace]);
+                E::bad(pos)
+            }
+        }
+    }
+
+    fn type_or_nil(&mut self) -> Option<E<'a>> {
+        self.nested(Self::type_or_nil_in)
+    }
+
+    fn type_or_nil_in(&mut self) -> Option<E<'a>> {
+        let pos = self.pos();
+        let k = match self.tok {
+            T::Star => {
+                self.next();
+                let t = self.type_();
+                K::Op("*", Box::new(t), None)
+            }
+            T::Arrow => {
+                self.next();
+                self.want(T::Chan);
+                self.chan_elem();
+                K::ChanType
+            }
+            T::Func => {
+                self.next();
+                let params = self.pos();
+                self.func_type("function type");
+                return Some(E::new(K::FuncType, params));
+            }
+            T::Lbrack => {
+                self.next();
+                if self.got(T::Rbrack) {
+                    self.type_();
+                    K::SliceType
+                } else {
+                    return Some(self.array_type(pos, None));
+                }
+            }
+            T::Chan => {
+                self.next();
+                self.got(T::Arrow);
+                self.chan_elem();
+                K::ChanType
+            }
+            T::Map => {
+                self.next();
+                self.want(T::Lbrack);
+                self.type_();
+                self.want(T::Rbrack);
+                self.type_();
+                K::MapType
+            }
+            T::Struct => {
+                self.struct_type();
+                K::StructType
+            }
+            T::Interface => {
+                self.interface_type();
+                K::InterfaceType
+            }
+            T::Name => return Some(self.qualified_name(None)),
+            T::Lparen => {
+                self.next();
+                let t = self.type_();
+                self.want(T::Rparen);
+                return Some(t);
+            }
+            _ => return None,
+        };
+        Some(E::new(k, pos))
+    }
+
+    fn type_instance(&mut self, x: E<'a>) -> E<'a> {
+        let pos = self.pos();
+        let start = x.start;
+        self.want(T::Lbrack);
+        let i = if self.tok == T::Rbrack {
+            self.syntax_error("expected type argument list");
+            E::bad(self.pos())
+        } else {
+            self.type_list(true).0
+        };
+        self.want(T::Rbrack);
+        E {
+            k: K::Index(Box::new(x), Box::new(i)),
+            pos,
+            start,
+        }
+    }
+
+    fn func_type(&mut self, context: &str) {
+        let pos = self.pos();
+        if self.got(T::Lbrack) {
+            if !context.is_empty() {
+                self.syntax_error_at(pos, &format!("{context} must have no type parameters"));
+            }
+            if self.tok == T::Rbrack {
+                self.syntax_error("empty type parameter list");
+                self.next();
+            } else {
+                self.param_list(None, false, T::Rbrack, true);
+            }
+        }
+        self.want(T::Lparen);
+        self.param_list(None, false, T::Rparen, false);
+        self.func_result();
+    }
+
+    fn array_type(&mut self, pos: Pos, len: Option<E<'a>>) -> E<'a> {
+        if len.is_none() && !self.got(T::DotDotDot) {
+            self.xnest += 1;
+            self.expr();
+            self.xnest -= 1;
+        }
+        if self.tok == T::Comma {
+            self.syntax_error("unexpected comma; expected ]");
+            self.next();
+        }
+        self.want(T::Rbrack);
+        self.type_();
+        E::new(K::ArrayType, pos)
+    }
+
+    fn chan_elem(&mut self) {
+        if self.type_or_nil().is_none() {
+            self.syntax_error("missing channel element type");
+        }
+    }
+
+    fn struct_type(&mut self) {
+        self.want(T::Struct);
+        self.want(T::Lbrace);
+        self.list("struct type", T::Semi, T::Rbrace, |p| {
+            p.field_decl();
+            false
+        });
+    }
+
+    fn interface_type(&mut self) {
+        self.want(T::Interface);
+        self.want(T::Lbrace);
+        self.list("interface type", T::Semi, T::Rbrace, |p| {
+            let named = if p.tok == T::Name {
+                p.method_decl()
+            } else {
+                None
+            };
+            match named {
+                Some(true) => {}
+                Some(false) => p.embedded_elem(true),
+                None => p.embedded_elem(false),
+            }
+            false
+        });
+    }
+
+    fn func_result(&mut self) {
+        if self.got(T::Lparen) {
+            self.param_list(None, false, T::Rparen, false);
+        } else {
+            self.type_or_nil();
+        }
+    }
+
+    fn field_decl(&mut self) {
+        match self.tok {
+            T::Name => {
+                let name = self.name_expr();
+                if matches!(self.tok, T::Dot | T::Literal | T::Semi | T::Rbrace) {
+                    self.qualified_name(Some(name));
+                    self.oliteral();
+                    return;
+                }
+                let n = 1 + self.more_names();
+                if n == 1 && self.tok == T::Lbrack {
+                    self.array_or_targs();
+                } else {
+                    self.type_();
+                }
+                self.oliteral();
+            }
+            T::Star => {
+                self.next();
+                if self.tok == T::Lparen {
+                    self.syntax_error("cannot parenthesize embedded type");
+                    self.next();
+                    self.qualified_name(None);
+                    self.got(T::Rparen);
+                } else {
+                    self.qualified_name(None);
+                }
+                self.oliteral();
+            }
+            T::Lparen => {
+                self.syntax_error("cannot parenthesize embedded type");
+                self.next();
+                if self.tok == T::Star {
+                    self.next();
+                }
+                self.qualified_name(None);
+                self.got(T::Rparen);
+                self.oliteral();
+            }
+            _ => {
+                self.syntax_error("expected field name or embedded type");
+                self.advance(&[T::Semi, T::Rbrace]);
+            }
+        }
+    }
+
+    /// `[` after a name: an array or slice type (`true`), or type arguments (`false`).
+    fn array_or_targs(&mut self) -> bool {
+        self.want(T::Lbrack);
+        if self.got(T::Rbrack) {
+            self.type_();
+            return true;
+        }
+        let (_, comma) = self.type_list(false);
+        self.want(T::Rbrack);
+        !comma && self.type_or_nil().is_some()
+    }
+
+    fn oliteral(&mut self) {
+        if self.tok == T::Literal {
+            self.next();
+        }
+    }
+
+    /// An interface element starting with a name: `Some(true)` for a method, `Some(false)`
+    /// for a type the caller goes on with (`A | B`).
+    fn method_decl(&mut self) -> Option<bool> {
+        self.next();
+        const CONTEXT: &str = "interface method";
+        match self.tok {
+            T::Lparen => {
+                self.func_type(CONTEXT);
+                Some(true)
+            }
+            T::Lbrack => {
+                let pos = self.pos();
+                self.next();
+                if self.tok == T::Rbrack {
+                    let at = self.pos();
+                    self.next();
+                    if self.tok == T::Lparen {
+                        self.error_at(at, "empty type parameter list".into());
+                        self.func_type(CONTEXT);
+                        return Some(true);
+                    }
+                    self.error_at(at, "empty type argument list".into());
+                    return Some(false);
+                }
+                let (n, first_named) = self.param_list_named(T::Rbrack);
+                if n == 0 {
+                    if self.tok == T::Lparen {
+                        self.func_type(CONTEXT);
+                        return Some(true);
+                    }
+                    return Some(false);
+                }
+                if first_named {
+                    self.func_type(CONTEXT);
+                    self.error_at(pos, "interface method must have no type parameters".into());
+                    return Some(true);
+                }
+                Some(false)
+            }
+            _ => {
+                // `Name` or `pkg.Name`, maybe instantiated.
+                let pos = self.pos();
+                if self.tok == T::Dot {
+                    self.next();
+                    self.name();
+                }
+                if self.tok == T::Lbrack {
+                    self.type_instance(E::bad(pos));
+                }
+                Some(false)
+            }
+        }
+    }
+
+    /// `Term { "|" Term }`; `have_first` when the first term is already read.
+    fn embedded_elem(&mut self, have_first: bool) {
+        if !have_first {
+            self.embedded_term();
+        }
+        while self.tok == T::Operator && self.op == "|" && !self.unsure {
+            self.next();
+            self.embedded_term();
+        }
+    }
+
+    fn embedded_term(&mut self) {
+        if self.tok == T::Operator && self.op == "~" {
+            self.next();
+            self.type_();
+            return;
+        }
+        if self.type_or_nil().is_none() {
+            self.syntax_error("expected ~ term or type");
+            self.advance(&[T::Operator, T::Semi, T::Rparen, T::Rbrack, T::Rbrace]);
+        }
+    }
+
+    fn param_decl_or_nil(&mut self, name: Option<E<'a>>, follow: T) -> Option<Field> {
+        let type_sets = follow == T::Rbrack;
+        let mut pos = self.pos();
+        if let Some(n) = &name {
+            pos = n.pos;
+        } else if type_sets && self.tok == T::Operator && self.op == "~" {
+            self.embedded_elem(false);
+            return Some(Field {
+                name: None,
+                typ: Some(pos),
+            });
+        }
+        let mut f = Field {
+            name: None,
+            typ: None,
+        };
+        if self.tok == T::Name || name.is_some() {
+            let name = match name {
+                Some(n) => n,
+                None => self.name_expr(),
+            };
+            let or_follows = |p: &Self| type_sets && p.tok == T::Operator && p.op == "|";
+            if self.tok == T::Lbrack {
+                if self.array_or_targs() {
+                    f.name = Some(name.pos);
+                    f.typ = Some(name.pos); // an array type: not read by callers
+                } else {
+                    f.typ = Some(name.start);
+                }
+                if or_follows(self) {
+                    self.embedded_elem(true);
+                }
+                return Some(f);
+            }
+            if self.tok == T::Dot {
+                self.qualified_name(Some(name));
+                f.typ = Some(pos);
+                if or_follows(self) {
+                    self.embedded_elem(true);
+                }
+                return Some(f);
+            }
+            if or_follows(self) {
+                self.embedded_elem(true);
+                f.typ = Some(pos);
+                return Some(f);
+            }
+            f.name = Some(name.pos);
+        }
+        if self.tok == T::DotDotDot {
+            let at = self.pos();
+            self.next();
+            if self.type_or_nil().is_none() {
+                self.syntax_error("... is missing type");
+            }
+            f.typ = Some(at);
+            return Some(f);
+        }
+        if type_sets && self.tok == T::Operator && self.op == "~" {
+            let at = self.pos();
+            self.embedded_elem(false);
+            f.typ = Some(at);
+            return Some(f);
+        }
+        if let Some(t) = self.type_or_nil() {
+            f.typ = Some(t.start);
+            if type_sets && self.tok == T::Operator && self.op == "|" {
+                self.embedded_elem(true);
+            }
+        }
+        if f.name.is_some() || f.typ.is_some() {
+            return Some(f);
+        }
+        self.syntax_error(&format!("expected {}", follow.text()));
+        self.advance(&[T::Comma, follow]);
+        None
+    }
+
+    /// The parameter list up to `close`; `first` is a parameter already read (a type
+    /// parameter's name, with its type when `first_typed`). Returns how many there are.
+    fn param_list(
+        &mut self,
+        first: Option<Field>,
+        first_typed: bool,
+        close: T,
+        require_names: bool,
+    ) -> usize {
+        self.param_list_full(first, first_typed, close, require_names)
+            .0
+    }
+
+    fn param_list_named(&mut self, close: T) -> (usize, bool) {
+        let (n, first_named) = self.param_list_full(None, false, close, false);
+        (n, first_named)
+    }
+
+    fn param_list_full(
+        &mut self,
+        first: Option<Field>,
+        first_typed: bool,
+        close: T,
+        require_names: bool,
+    ) -> (usize, bool) {
+        if first_typed && self.tok == close {
+            self.next();
+            return (1, true);
+        }
+        let mut pending_name: Option<E<'a>> = None;
+        let mut pending_field: Option<Field> = None;
+        if let Some(f) = first {
+            if first_typed {
+                pending_field = Some(f);
+            } else if let Some(pos) = f.name {
+                pending_name = Some(E::new(K::Name("_"), pos));
+            }
+        }
+        let mut list: Vec<Field> = Vec::new();
+        let (mut named, mut typed) = (0, 0);
+        let end = self.list("parameter list", T::Comma, close, |p| {
+            let par = match pending_field.take() {
+                Some(f) => Some(f),
+                None => p.param_decl_or_nil(pending_name.take(), close),
+            };
+            pending_name = None;
+            if let Some(par) = par {
+                if par.name.is_some() && par.typ.is_some() {
+                    named += 1;
+                }
+                if par.typ.is_some() {
+                    typed += 1;
+                }
+                list.push(par);
+            }
+            false
+        });
+        if list.is_empty() {
+            return (0, false);
+        }
+        let first_named = list[0].name.is_some();
+        if named == 0 && !require_names {
+            // All types: names are type names.
+        } else if named != list.len() {
+            let mut err: Option<Pos> = None;
+            let mut typ = false;
+            for par in list.iter().rev() {
+                if let Some(t) = par.typ {
+                    typ = true;
+                    if par.name.is_none() {
+                        err = Some(t);
+                    }
+                } else if !typ {
+                    err = par.name;
+                }
+            }
+            if let Some(mut at) = err {
+                let msg = if require_names {
+                    if named == typed {
+                        at = end;
+                        "missing type constraint".to_string()
+                    } else if list.len() == 1 {
+                        "missing type parameter name or invalid array length".to_string()
+                    } else {
+                        "missing type parameter name".to_string()
+                    }
+                } else {
+                    "mixed named and unnamed parameters".to_string()
+                };
+                self.syntax_error_at(at, &msg);
+            }
+        }
+        (list.len(), first_named)
+    }
+
+    // ---- Statements ----------------------------------------------------------------------
+
+    fn simple_stmt(&mut self, lhs: Option<E<'a>>, keyword: T) -> Simple<'a> {
+        if keyword == T::For && self.tok == T::Range {
+            self.next();
+            self.expr();
+            return Simple::Range;
+        }
+        let lhs = match lhs {
+            Some(l) => l,
+            None => self.expr_list(),
+        };
+        if !lhs.is_list() && self.tok != T::Assign && self.tok != T::Define {
+            let pos = self.pos();
+            match self.tok {
+                T::AssignOp => {
+                    let op = self.op;
+                    self.next();
+                    let rhs = self.expr();
+                    return Simple::Assign(pos, op, lhs, Some(rhs));
+                }
+                T::IncOp => {
+                    let op = self.op;
+                    self.next();
+                    return Simple::Assign(pos, op, lhs, None);
+                }
+                T::Arrow => {
+                    self.next();
+                    self.expr();
+                    return Simple::Send;
+                }
+                _ => return Simple::Expr,
+            }
+        }
+        match self.tok {
+            T::Assign | T::Define => {
+                let pos = self.pos();
+                let op = if self.tok == T::Define { ":" } else { "" };
+                self.next();
+                if keyword == T::For && self.tok == T::Range {
+                    self.next();
+                    self.expr();
+                    return Simple::Range;
+                }
+                let rhs = self.expr_list();
+                if matches!(rhs.k, K::Guard) && keyword == T::Switch && op == ":" && lhs.is_name() {
+                    return Simple::Expr;
+                }
+                Simple::Assign(pos, op, lhs, Some(rhs))
+            }
+            _ => {
+                self.syntax_error("expected := or = or comma");
+                self.advance(&[T::Semi, T::Rbrace]);
+                Simple::Expr
+            }
+        }
+    }
+
+    fn labeled_stmt(&mut self, label: Pos) -> bool {
+        self.want(T::Colon);
+        if self.tok == T::Rbrace {
+            return true;
+        }
+        if self.stmt_or_nil() {
+            return true;
+        }
+        self.syntax_error_at(label, "missing statement after label");
+        false
+    }
+
+    fn block_stmt(&mut self, context: &str) {
+        self.nested(|p| p.block_stmt_in(context))
+    }
+
+    fn block_stmt_in(&mut self, context: &str) {
+        if !self.got(T::Lbrace) {
+            self.syntax_error(&format!("expected {{ after {context}"));
+            self.advance(&[T::Name, T::Rbrace]);
+            if self.got(T::Rbrace) {
+                return;
+            }
+        }
+        self.stmt_list();
+        self.want(T::Rbrace);
+    }
+
+    fn decl_stmt(&mut self) {
+        let t = self.tok;
+        self.next();
+        self.group(|p| match t {
+            T::Var => p.var_decl(),
+            T::Const => p.const_decl(),
+            _ => p.type_decl(),
+        });
+    }
+
+    fn header(&mut self, keyword: T) {
+        self.want(keyword);
+        if self.tok == T::Lbrace {
+            if keyword == T::If {
+                self.syntax_error("missing condition in if statement");
+            }
+            return;
+        }
+        let outer = self.xnest;
+        self.xnest = -1;
+        let mut init = None;
+        if self.tok != T::Semi {
+            if self.got(T::Var) {
+                let kw = keyword.text();
+                self.syntax_error(&format!("var declaration not allowed in {kw} initializer"));
+            }
+            let s = self.simple_stmt(None, keyword);
+            if matches!(s, Simple::Range) {
+                self.xnest = outer;
+                return;
+            }
+            init = Some(s);
+        }
+        let mut cond: Option<Simple<'a>> = None;
+        let mut semi: Option<(Pos, &'a str)> = None;
+        if self.tok != T::Lbrace {
+            if self.tok == T::Semi {
+                semi = Some((self.pos(), self.lit));
+                self.next();
+            } else {
+                self.want(T::Lbrace);
+                if self.tok != T::Lbrace {
+                    self.advance(&[T::Lbrace, T::Rbrace]);
+                }
+            }
+            if keyword == T::For {
+                let mut done = false;
+                if self.tok != T::Semi {
+                    if self.tok == T::Lbrace {
+                        self.syntax_error("expected for loop condition");
+                        done = true;
+                    } else {
+                        cond = Some(self.simple_stmt(None, T::Eof));
+                    }
+                }
+                if !done {
+                    self.want(T::Semi);
+                    if self.tok != T::Lbrace {
+                        if let Simple::Assign(pos, ":", ..) = self.simple_stmt(None, T::Eof) {
+                            self.syntax_error_at(
+                                pos,
+                                "cannot declare in post statement of for loop",
+                            );
+                        }
+                    }
+                }
+            } else if self.tok != T::Lbrace {
+                cond = Some(self.simple_stmt(None, keyword));
+            }
+        } else {
+            cond = init.take();
+        }
+        match cond {
+            None => {
+                if let (T::If, Some((pos, lit))) = (keyword, semi) {
+                    if lit != "semicolon" {
+                        self.syntax_error_at(
+                            pos,
+                            &format!("unexpected {lit}, expected {{ after if clause"),
+                        );
+                    } else {
+                        self.syntax_error_at(pos, "missing condition in if statement");
+                    }
+                }
+            }
+            Some(Simple::Expr) => {}
+            Some(Simple::Assign(pos, op, lhs, rhs)) => {
+                let mut s = String::new();
+                let printed = if op.is_empty() {
+                    s.push_str("assignment ");
+                    emphasize(&lhs, &mut s).and_then(|_| {
+                        s.push_str(" = ");
+                        rhs.as_ref().map_or(Some(()), |r| emphasize(r, &mut s))
+                    })
+                } else {
+                    lhs.print(&mut s).and_then(|_| match &rhs {
+                        None => {
+                            s.push_str(op);
+                            s.push_str(op);
+                            Some(())
+                        }
+                        Some(r) => {
+                            s.push(' ');
+                            s.push_str(op);
+                            s.push_str("= ");
+                            r.print(&mut s)
+                        }
+                    })
+                };
+                if printed.is_some() {
+                    self.syntax_error_at(pos, &format!("cannot use {s} as value"));
+                } else {
+                    self.unsure = true;
+                }
+            }
+            Some(Simple::Send) | Some(Simple::Range) => self.unsure = true,
+        }
+        self.xnest = outer;
+    }
+
+    fn if_stmt(&mut self) {
+        self.header(T::If);
+        self.block_stmt("if clause");
+        if self.got(T::Else) {
+            match self.tok {
+                T::If => self.if_stmt(),
+                T::Lbrace => self.block_stmt(""),
+                _ => {
+                    self.syntax_error("else must be followed by if or statement block");
+                    self.advance(&[T::Name, T::Rbrace]);
+                }
+            }
+        }
+    }
+
+    fn switch_stmt(&mut self) {
+        self.header(T::Switch);
+        self.clauses("switch", true);
+    }
+
+    fn select_stmt(&mut self) {
+        self.want(T::Select);
+        self.clauses("select", false);
+    }
+
+    fn clauses(&mut self, what: &str, switch: bool) {
+        if !self.got(T::Lbrace) {
+            self.syntax_error(&format!("missing {{ after {what} clause"));
+            self.advance(&[T::Case, T::Default, T::Rbrace]);
+        }
+        while self.tok != T::Eof && self.tok != T::Rbrace && !self.unsure {
+            match self.tok {
+                T::Case => {
+                    self.next();
+                    if switch {
+                        self.expr_list();
+                    } else {
+                        self.simple_stmt(None, T::Eof);
+                    }
+                }
+                T::Default => self.next(),
+                _ => {
+                    self.syntax_error("expected case or default or }");
+                    self.advance(&[T::Colon, T::Case, T::Default, T::Rbrace]);
+                }
+            }
+            self.want(T::Colon);
+            self.stmt_list();
+        }
+        self.want(T::Rbrace);
+    }
+
+    /// One statement; `false` where none starts.
+    fn stmt_or_nil(&mut self) -> bool {
+        if self.tok == T::Name {
+            let lhs = self.expr_list();
+            if lhs.is_name() && self.tok == T::Colon {
+                return self.labeled_stmt(lhs.pos);
+            }
+            self.simple_stmt(Some(lhs), T::Eof);
+            return true;
+        }
+        match self.tok {
+            T::Var | T::Const | T::Type => self.decl_stmt(),
+            T::Lbrace => self.block_stmt(""),
+            T::Operator | T::Star => {
+                if matches!(self.op, "+" | "-" | "*" | "&" | "^" | "!") {
+                    self.simple_stmt(None, T::Eof);
+                } else {
+                    return false;
+                }
+            }
+            T::Literal
+            | T::Func
+            | T::Lparen
+            | T::Lbrack
+            | T::Struct
+            | T::Map
+            | T::Chan
+            | T::Interface
+            | T::Arrow => {
+                self.simple_stmt(None, T::Eof);
+            }
+            T::For => {
+                self.header(T::For);
+                self.block_stmt("for clause");
+            }
+            T::Switch => self.switch_stmt(),
+            T::Select => self.select_stmt(),
+            T::If => self.if_stmt(),
+            T::Fallthrough => self.next(),
+            T::Break | T::Continue => {
+                self.next();
+                if self.tok == T::Name {
+                    self.next();
+                }
+            }
+            T::Go | T::Defer => self.call_stmt(),
+            T::Goto => {
+                self.next();
+                self.name();
+            }
+            T::Return => {
+                self.next();
+                if self.tok != T::Semi && self.tok != T::Rbrace {
+                    self.expr_list();
+                }
+            }
+            T::Semi => {}
+            _ => return false,
+        }
+        true
+    }
+
+    fn stmt_list(&mut self) {
+        while !matches!(self.tok, T::Eof | T::Rbrace | T::Case | T::Default) && !self.unsure {
+            if !self.stmt_or_nil() {
+                break;
+            }
+            if !self.got(T::Semi) && self.tok != T::Rbrace {
+                self.syntax_error("at end of statement");
+                self.advance(&[T::Semi, T::Rbrace, T::Case, T::Default]);
+                self.got(T::Semi);
+            }
+        }
+    }
+
+    fn arg_list(&mut self) -> (Vec<E<'a>>, bool) {
+        let mut args = Vec::new();
+        let mut dots = false;
+        self.xnest += 1;
+        self.list("argument list", T::Comma, T::Rparen, |p| {
+            args.push(p.expr());
+            dots = p.got(T::DotDotDot);
+            dots
+        });
+        self.xnest -= 1;
+        (args, dots)
+    }
+
+    fn name(&mut self) {
+        if self.tok == T::Name {
+            self.next();
+        } else {
+            self.syntax_error("expected name");
+            self.advance(&[]);
+        }
+    }
+
+    fn name_list(&mut self) {
+        self.name();
+        self.more_names();
+    }
+
+    /// `{ "," name }`: how many.
+    fn more_names(&mut self) -> usize {
+        let mut n = 0;
+        while self.got(T::Comma) {
+            self.name();
+            n += 1;
+        }
+        n
+    }
+
+    fn qualified_name(&mut self, name: Option<E<'a>>) -> E<'a> {
+        let mut x = match name {
+            Some(n) => n,
+            None if self.tok == T::Name => self.name_expr(),
+            None => {
+                let pos = self.pos();
+                self.syntax_error("expected name");
+                self.advance(&[T::Dot, T::Semi, T::Rbrace]);
+                E::new(K::Name("_"), pos)
+            }
+        };
+        if self.tok == T::Dot {
+            let pos = self.pos();
+            self.next();
+            let sel = if self.tok == T::Name { self.lit } else { "_" };
+            self.name();
+            let start = x.start;
+            x = E {
+                k: K::Selector(Box::new(x), sel),
+                pos,
+                start,
+            };
+        }
+        if self.tok == T::Lbrack {
+            x = self.type_instance(x);
+        }
+        x
+    }
+
+    fn expr_list(&mut self) -> E<'a> {
+        let x = self.expr();
+        if self.got(T::Comma) {
+            let (pos, start) = (x.pos, x.start);
+            let mut xs = vec![x, self.expr()];
+            while self.got(T::Comma) && !self.unsure {
+                xs.push(self.expr());
+            }
+            return E {
+                k: K::List(xs),
+                pos,
+                start,
+            };
+        }
+        x
+    }
+
+    fn type_list(&mut self, strict: bool) -> (E<'a>, bool) {
+        self.xnest += 1;
+        let mut x = if strict { self.type_() } else { self.expr() };
+        let mut comma = false;
+        if self.got(T::Comma) {
+            comma = true;
+            if let Some(t) = self.type_or_nil() {
+                let (pos, start) = (x.pos, x.start);
+                let mut xs = vec![x, t];
+                while self.got(T::Comma) && !self.unsure {
+                    match self.type_or_nil() {
+                        Some(t) => xs.push(t),
+                        None => break,
+                    }
+                }
+                x = E {
+                    k: K::List(xs),
+                    pos,
+                    start,
+                };
+            }
+        }
+        self.xnest -= 1;
+        (x, comma)
+    }
+}
+
+/// The printer's form of an assignment's side, in parentheses if it is a binary operation.
+fn emphasize(x: &E, out: &mut String) -> Option<()> {
+    let binary = matches!(x.k, K::Op(_, _, Some(_)));
+    if binary {
+        out.push('(');
+    }
+    x.print(out)?;
+    if binary {
+        out.push(')');
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errs(src: &str) -> Vec<String> {
+        errors(src.as_bytes())
+            .expect("sure")
+            .into_iter()
+            .map(|e| format!("{}:{}: {}", e.pos.0, e.pos.1, e.msg))
+            .collect()
+    }
+
+    #[test]
+    fn valid_files_have_no_errors() {
+        assert!(
+            errs("package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hi\") }\n")
+                .is_empty()
+        );
+        assert!(errs(
+            "package p\n\ntype L[T any] struct{ next *L[T]; v T }\n\nfunc (l *L[T]) Len() int {\n\tn := 0\n\tfor x := l; x != nil; x = x.next {\n\t\tn++\n\t}\n\treturn n\n}\n\nfunc M[K comparable, V any](m map[K]V) []K {\n\tvar ks []K\n\tfor k := range m {\n\t\tks = append(ks, k)\n\t}\n\tswitch x := any(ks).(type) {\n\tcase nil:\n\t\t_ = x\n\t}\n\treturn ks\n}\n"
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn deep_nesting_ends_unsure_without_exhausting_the_stack() {
+        for (open, close) in [("(", ")"), ("{", "}"), ("[]", ""), ("*", "")] {
+            let deep = format!(
+                "package p\n\nvar x = {}1{}\n\nfunc f() {{ {}{} }}\n",
+                open.repeat(100_000),
+                close.repeat(100_000),
+                open.repeat(100_000),
+                close.repeat(100_000)
+            );
+            assert_eq!(errors(deep.as_bytes()), None, "{open}");
+        }
+        // Within the limit: parsed as go parses it.
+        let nested = format!(
+            "package p\n\nvar x = {}1{}\n",
+            "(".repeat(40),
+            ")".repeat(40)
+        );
+        assert_eq!(errors(nested.as_bytes()), Some(vec![]));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Any bytes at all: an answer, never a panic or an endless loop.
+        #[test]
+        fn any_bytes_end(src in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            let _ = errors(&src);
+        }
+        #[test]
+        fn any_go_tokens_end(src in "package p\n[a-z(){}\\[\\];,:=.<\n\"'`*&|!+\\- 0-9]{0,300}") {
+            let _ = errors(src.as_bytes());
+        }
+    }
+
+    #[test]
+    fn learner_mistakes_in_go_words() {
+        // Each checked against go 1.23.5's `go build`.
+        assert_eq!(
+            errs("package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"hi\")\n"),
+            ["7:1: syntax error: unexpected EOF, expected }"]
+        );
+        assert_eq!(
+            errs("package main\n\nx := 1\n\nfunc main() {}\n"),
+            ["3:1: syntax error: non-declaration statement outside function body"]
+        );
+        assert_eq!(
+            errs("package main\n\nfunc main() {\n\tx := 1\n\tif x > 0 {\n\t}\n\telse {\n\t}\n}\n"),
+            ["7:2: syntax error: unexpected else, expected }"]
+        );
+        assert_eq!(
+            errs("package main\n\nfunc main() {\n\ty := x > 0 ? 1 : 2\n}\n"),
+            [
+                "4:13: invalid character U+003F '?'",
+                "4:15: syntax error: unexpected literal 1 at end of statement"
+            ]
+        );
+        assert_eq!(
+            errs("package main\n\nfunc main() {\n\tfor (i := 0; i < 3; i++) {\n\t}\n}\n"),
+            ["4:9: syntax error: unexpected :=, expected )"]
+        );
+    }
+}
