@@ -1379,12 +1379,13 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
     let embeds = embed_directives(p, files, &names);
     // Parsing: cmd/compile's parser over each file (`crate::parse`; where it is unsure, the
     // narrower `crate::syntax::check`), with the directives' errors the parser gives.
+    let shown: Vec<String> = names.iter().map(|n| shown_name(inv, n)).collect();
     let mut parsed: Vec<(usize, crate::syntax::SyntaxError)> = Vec::new();
     for (_i, name) in names.iter().enumerate() {
         let Some(src) = files.read(p, name) else {
             continue;
         };
-        let errs: Vec<crate::syntax::SyntaxError> = match crate::parse::errors(src) {
+        let errs: Vec<crate::syntax::SyntaxError> = match crate::parse::errors(src, &shown[_i]) {
             Some(errs) => errs
                 .into_iter()
                 .map(|e| crate::syntax::SyntaxError {
@@ -1399,7 +1400,6 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
         let errs = with_parse_errors(errs, &embeds[_i].parse);
         parsed.extend(errs.into_iter().map(|e| (_i, e)));
     }
-    let shown: Vec<String> = names.iter().map(|n| shown_name(inv, n)).collect();
     // A syntax error stops the compiler before type checking; the scanner's other errors (an
     // invalid character, a rune literal with two) are reported with the type checker's.
     #[cfg_attr(not(feature = "embed-directives"), allow(unused_mut))]

@@ -29,12 +29,13 @@ pub struct ParseError {
 /// or `None` when the file holds something this parser does not model. As the compiler's
 /// error list keeps them: one syntax error per line (the first), and a repeated other error
 /// on the line of the one before it once.
-pub fn errors(src: &[u8]) -> Option<Vec<ParseError>> {
+pub fn errors(src: &[u8], file: &str) -> Option<Vec<ParseError>> {
     let text = std::str::from_utf8(src).ok()?;
-    if text.contains('\0') {
+    // `//line` and `/*line` directives move the positions go reports: not modelled.
+    if text.contains('\0') || text.contains("//line ") || text.contains("/*line ") {
         return None;
     }
-    let mut p = Parser::new(text);
+    let mut p = Parser::new(text, file);
     p.next();
     p.file();
     if p.unsure {
@@ -375,7 +376,8 @@ struct Field {
 
 /// A simple statement, reduced to what `header` looks at.
 enum Simple<'a> {
-    Expr,
+    /// An expression; `true` for a type switch's guard (`x := y.(type)`).
+    Expr(bool),
     /// An assignment: its operator's position, its operator (`""` for `=`, `":"` for `:=`,
     /// `"+"` for `+=` and, with no right side, for `++`), its sides.
     Assign(Pos, &'static str, E<'a>, Option<E<'a>>),
@@ -403,12 +405,16 @@ struct Parser<'a> {
     xnest: i32,
     fnest: i32,
     depth: u32,
+    /// The parser's and the scanner's errors so far (the branch checks' are not counted).
+    errcnt: usize,
+    /// The file's name as the compiler was given it, for positions inside messages.
+    file: &'a str,
     errs: Vec<ParseError>,
     unsure: bool,
 }
 
 impl<'a> Parser<'a> {
-    fn new(src: &'a str) -> Self {
+    fn new(src: &'a str, file: &'a str) -> Self {
         let at = if src.starts_with('\u{feff}') { 3 } else { 0 };
         Parser {
             src,
@@ -427,6 +433,8 @@ impl<'a> Parser<'a> {
             xnest: 0,
             fnest: 0,
             depth: 0,
+            errcnt: 0,
+            file,
             errs: Vec::new(),
             unsure: false,
         }
@@ -796,7 +804,13 @@ impl<'a> Parser<'a> {
                     } else {
                         |c: u8| c == b'0' || c == b'1'
                     };
-                    if !digits(self, ok) || self.ch().is_some_and(|c| c.is_ascii_digit()) {
+                    // No digits, a digit of another base, a radix point or an exponent: go's
+                    // messages for these are not modelled.
+                    if !digits(self, ok)
+                        || self.ch().is_some_and(|c| {
+                            c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'p' | b'P')
+                        })
+                    {
                         self.unsure = true;
                     }
                     return self.finish_number(start);
@@ -811,9 +825,14 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        if matches!(self.ch(), Some(b'e' | b'E')) {
-            self.exponent();
-            float = true;
+        match self.ch() {
+            Some(b'e' | b'E') => {
+                self.exponent();
+                float = true;
+            }
+            // go: "'p' exponent requires hexadecimal mantissa".
+            Some(b'p' | b'P') => self.unsure = true,
+            _ => {}
         }
         let text = &self.b[start..self.at];
         if !float && text.len() > 1 && text[0] == b'0' && self.ch() != Some(b'i') {
@@ -1027,6 +1046,7 @@ impl<'a> Parser<'a> {
     }
 
     fn error_at(&mut self, pos: Pos, msg: String) {
+        self.errcnt += 1;
         self.errs.push(ParseError { pos, msg });
     }
 
@@ -1039,7 +1059,7 @@ impl<'a> Parser<'a> {
     }
 
     fn syntax_error_at(&mut self, pos: Pos, msg: &str) {
-        if self.tok == T::Eof && !self.errs.is_empty() {
+        if self.tok == T::Eof && self.errcnt > 0 {
             return; // go: no follow-up errors at the end of the file
         }
         let msg = if msg.is_empty() {
@@ -1126,7 +1146,7 @@ impl<'a> Parser<'a> {
         }
         self.name();
         self.want(T::Semi);
-        if !self.errs.is_empty() {
+        if self.errcnt > 0 {
             return;
         }
         let mut prev = T::Import;
@@ -1145,7 +1165,9 @@ impl<'a> Parser<'a> {
                         T::Import => p.import_decl(),
                         T::Const => p.const_decl(),
                         T::Type => p.type_decl(),
-                        _ => p.var_decl(),
+                        _ => {
+                            p.var_decl();
+                        }
                     });
                     bodiless = false;
                 }
@@ -1283,7 +1305,9 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn var_decl(&mut self) {
+    /// A variable declaration: its first name and that name's position.
+    fn var_decl(&mut self) -> (Pos, &'a str) {
+        let first = (self.pos(), if self.tok == T::Name { self.lit } else { "_" });
         self.name_list();
         if self.got_assign() {
             self.expr_list();
@@ -1293,6 +1317,7 @@ impl<'a> Parser<'a> {
                 self.expr_list();
             }
         }
+        first
     }
 
     /// A function declaration after `func`; returns whether it has a body.
@@ -1327,8 +1352,23 @@ impl<'a> Parser<'a> {
 
     fn func_body(&mut self) {
         self.fnest += 1;
-        self.block_stmt("");
+        let errors = self.errcnt;
+        let (pos, body) = self.block_stmt("");
         self.fnest -= 1;
+        // As cmd/compile: only a function that parsed without error.
+        if errors == self.errcnt && !self.unsure {
+            let mut b = Branches {
+                file: self.file,
+                labels: Vec::new(),
+                blocks: Vec::new(),
+                errs: Vec::new(),
+                unsure: false,
+                gotos: 0,
+            };
+            b.check(pos, &body);
+            self.unsure |= b.unsure;
+            self.errs.extend(b.errs);
+        }
     }
 
     // ---- Expressions ---------------------------------------------------------------------
@@ -2061,7 +2101,9 @@ impl<'a> Parser<'a> {
         if list.is_empty() {
             return (0, false);
         }
-        let first_named = list[0].name.is_some();
+        // With no parameter both named and typed (and names not required), the names are
+        // types: the first has no name then.
+        let first_named = list[0].name.is_some() && (named > 0 || require_names);
         if named == 0 && !require_names {
             // All types: names are type names.
         } else if named != list.len() {
@@ -2127,7 +2169,7 @@ impl<'a> Parser<'a> {
                     self.expr();
                     return Simple::Send;
                 }
-                _ => return Simple::Expr,
+                _ => return Simple::Expr(matches!(lhs.k, K::Guard)),
             }
         }
         match self.tok {
@@ -2142,63 +2184,73 @@ impl<'a> Parser<'a> {
                 }
                 let rhs = self.expr_list();
                 if matches!(rhs.k, K::Guard) && keyword == T::Switch && op == ":" && lhs.is_name() {
-                    return Simple::Expr;
+                    return Simple::Expr(true);
                 }
                 Simple::Assign(pos, op, lhs, Some(rhs))
             }
             _ => {
                 self.syntax_error("expected := or = or comma");
                 self.advance(&[T::Semi, T::Rbrace]);
-                Simple::Expr
+                Simple::Expr(false)
             }
         }
     }
 
-    fn labeled_stmt(&mut self, label: Pos) -> bool {
+    fn labeled_stmt(&mut self, label: &'a str, pos: Pos) -> Option<St<'a>> {
         self.want(T::Colon);
-        if self.tok == T::Rbrace {
-            return true;
-        }
-        if self.stmt_or_nil() {
-            return true;
-        }
-        self.syntax_error_at(label, "missing statement after label");
-        false
+        let stmt = if self.tok == T::Rbrace {
+            St::Empty
+        } else if let Some(s) = self.stmt_or_nil() {
+            s
+        } else {
+            self.syntax_error_at(pos, "missing statement after label");
+            return None;
+        };
+        Some(St::Labeled(label, pos, Box::new(stmt)))
     }
 
-    fn block_stmt(&mut self, context: &str) {
+    /// A block: its `{`'s position and its statements.
+    fn block_stmt(&mut self, context: &str) -> (Pos, Vec<St<'a>>) {
         self.nested(|p| p.block_stmt_in(context))
     }
 
-    fn block_stmt_in(&mut self, context: &str) {
+    fn block_stmt_in(&mut self, context: &str) -> (Pos, Vec<St<'a>>) {
+        let pos = self.pos();
         if !self.got(T::Lbrace) {
             self.syntax_error(&format!("expected {{ after {context}"));
             self.advance(&[T::Name, T::Rbrace]);
             if self.got(T::Rbrace) {
-                return;
+                return (pos, Vec::new());
             }
         }
-        self.stmt_list();
+        let list = self.stmt_list();
         self.want(T::Rbrace);
+        (pos, list)
     }
 
-    fn decl_stmt(&mut self) {
+    fn decl_stmt(&mut self) -> St<'a> {
         let t = self.tok;
         self.next();
+        let mut first: Option<(Pos, &'a str)> = None;
         self.group(|p| match t {
-            T::Var => p.var_decl(),
+            T::Var => {
+                let v = p.var_decl();
+                first.get_or_insert(v);
+            }
             T::Const => p.const_decl(),
             _ => p.type_decl(),
         });
+        first.map_or(St::Other, |(pos, name)| St::Var(pos, name))
     }
 
-    fn header(&mut self, keyword: T) {
+    /// An `if`, `for` or `switch` header; whether it is a type switch's.
+    fn header(&mut self, keyword: T) -> bool {
         self.want(keyword);
         if self.tok == T::Lbrace {
             if keyword == T::If {
                 self.syntax_error("missing condition in if statement");
             }
-            return;
+            return false;
         }
         let outer = self.xnest;
         self.xnest = -1;
@@ -2211,7 +2263,7 @@ impl<'a> Parser<'a> {
             let s = self.simple_stmt(None, keyword);
             if matches!(s, Simple::Range) {
                 self.xnest = outer;
-                return;
+                return false;
             }
             init = Some(s);
         }
@@ -2254,6 +2306,7 @@ impl<'a> Parser<'a> {
         } else {
             cond = init.take();
         }
+        let mut guard = false;
         match cond {
             None => {
                 if let (T::If, Some((pos, lit))) = (keyword, semi) {
@@ -2267,7 +2320,7 @@ impl<'a> Parser<'a> {
                     }
                 }
             }
-            Some(Simple::Expr) => {}
+            Some(Simple::Expr(g)) => guard = g,
             Some(Simple::Assign(pos, op, lhs, rhs)) => {
                 let mut s = String::new();
                 let printed = if op.is_empty() {
@@ -2300,39 +2353,39 @@ impl<'a> Parser<'a> {
             Some(Simple::Send) | Some(Simple::Range) => self.unsure = true,
         }
         self.xnest = outer;
+        guard
     }
 
-    fn if_stmt(&mut self) {
+    fn if_stmt(&mut self) -> St<'a> {
+        let pos = self.pos();
         self.header(T::If);
-        self.block_stmt("if clause");
+        let (then_pos, then) = self.block_stmt("if clause");
+        let mut els = None;
         if self.got(T::Else) {
             match self.tok {
-                T::If => self.if_stmt(),
-                T::Lbrace => self.block_stmt(""),
+                T::If => els = Some(Box::new(self.if_stmt())),
+                T::Lbrace => {
+                    let (pos, list) = self.block_stmt("");
+                    els = Some(Box::new(St::Block(pos, list)));
+                }
                 _ => {
                     self.syntax_error("else must be followed by if or statement block");
                     self.advance(&[T::Name, T::Rbrace]);
                 }
             }
         }
+        St::If(pos, then_pos, then, els)
     }
 
-    fn switch_stmt(&mut self) {
-        self.header(T::Switch);
-        self.clauses("switch", true);
-    }
-
-    fn select_stmt(&mut self) {
-        self.want(T::Select);
-        self.clauses("select", false);
-    }
-
-    fn clauses(&mut self, what: &str, switch: bool) {
+    /// A switch's or select's clauses: each one's position and statements.
+    fn clauses(&mut self, what: &str, switch: bool) -> Vec<(Pos, Vec<St<'a>>)> {
+        let mut clauses = Vec::new();
         if !self.got(T::Lbrace) {
             self.syntax_error(&format!("missing {{ after {what} clause"));
             self.advance(&[T::Case, T::Default, T::Rbrace]);
         }
         while self.tok != T::Eof && self.tok != T::Rbrace && !self.unsure {
+            let pos = self.pos();
             match self.tok {
                 T::Case => {
                     self.next();
@@ -2349,30 +2402,34 @@ impl<'a> Parser<'a> {
                 }
             }
             self.want(T::Colon);
-            self.stmt_list();
+            clauses.push((pos, self.stmt_list()));
         }
         self.want(T::Rbrace);
+        clauses
     }
 
-    /// One statement; `false` where none starts.
-    fn stmt_or_nil(&mut self) -> bool {
+    /// One statement, reduced to what the branch checks read; `None` where none starts.
+    fn stmt_or_nil(&mut self) -> Option<St<'a>> {
         if self.tok == T::Name {
             let lhs = self.expr_list();
-            if lhs.is_name() && self.tok == T::Colon {
-                return self.labeled_stmt(lhs.pos);
+            if let (true, K::Name(label)) = (self.tok == T::Colon, &lhs.k) {
+                let label: &'a str = label;
+                return self.labeled_stmt(label, lhs.pos);
             }
-            self.simple_stmt(Some(lhs), T::Eof);
-            return true;
+            return Some(self.simple_stmt(Some(lhs), T::Eof).into());
         }
-        match self.tok {
+        let pos = self.pos();
+        Some(match self.tok {
             T::Var | T::Const | T::Type => self.decl_stmt(),
-            T::Lbrace => self.block_stmt(""),
+            T::Lbrace => {
+                let (pos, list) = self.block_stmt("");
+                St::Block(pos, list)
+            }
             T::Operator | T::Star => {
-                if matches!(self.op, "+" | "-" | "*" | "&" | "^" | "!") {
-                    self.simple_stmt(None, T::Eof);
-                } else {
-                    return false;
+                if !matches!(self.op, "+" | "-" | "*" | "&" | "^" | "!") {
+                    return None;
                 }
+                self.simple_stmt(None, T::Eof).into()
             }
             T::Literal
             | T::Func
@@ -2382,51 +2439,70 @@ impl<'a> Parser<'a> {
             | T::Map
             | T::Chan
             | T::Interface
-            | T::Arrow => {
-                self.simple_stmt(None, T::Eof);
-            }
+            | T::Arrow => self.simple_stmt(None, T::Eof).into(),
             T::For => {
                 self.header(T::For);
-                self.block_stmt("for clause");
+                let (pos, list) = self.block_stmt("for clause");
+                St::For(pos, list)
             }
-            T::Switch => self.switch_stmt(),
-            T::Select => self.select_stmt(),
+            T::Switch => {
+                let type_switch = self.header(T::Switch);
+                St::Switch(type_switch, self.clauses("switch", true))
+            }
+            T::Select => {
+                self.want(T::Select);
+                St::Select(self.clauses("select", false))
+            }
             T::If => self.if_stmt(),
-            T::Fallthrough => self.next(),
-            T::Break | T::Continue => {
+            T::Fallthrough | T::Break | T::Continue | T::Goto => {
+                let t = self.tok;
                 self.next();
-                if self.tok == T::Name {
-                    self.next();
-                }
+                let label = match t {
+                    T::Goto => {
+                        let at = self.pos();
+                        let name = if self.tok == T::Name { self.lit } else { "_" };
+                        self.name();
+                        Some((name, at))
+                    }
+                    T::Break | T::Continue if self.tok == T::Name => {
+                        let label = (self.lit, self.pos());
+                        self.next();
+                        Some(label)
+                    }
+                    _ => None,
+                };
+                St::Branch(t, pos, label)
             }
-            T::Go | T::Defer => self.call_stmt(),
-            T::Goto => {
-                self.next();
-                self.name();
+            T::Go | T::Defer => {
+                self.call_stmt();
+                St::Other
             }
             T::Return => {
                 self.next();
                 if self.tok != T::Semi && self.tok != T::Rbrace {
                     self.expr_list();
                 }
+                St::Other
             }
-            T::Semi => {}
-            _ => return false,
-        }
-        true
+            T::Semi => St::Empty,
+            _ => return None,
+        })
     }
 
-    fn stmt_list(&mut self) {
+    fn stmt_list(&mut self) -> Vec<St<'a>> {
+        let mut list = Vec::new();
         while !matches!(self.tok, T::Eof | T::Rbrace | T::Case | T::Default) && !self.unsure {
-            if !self.stmt_or_nil() {
+            let Some(s) = self.stmt_or_nil() else {
                 break;
-            }
+            };
+            list.push(s);
             if !self.got(T::Semi) && self.tok != T::Rbrace {
                 self.syntax_error("at end of statement");
                 self.advance(&[T::Semi, T::Rbrace, T::Case, T::Default]);
                 self.got(T::Semi);
             }
         }
+        list
     }
 
     fn arg_list(&mut self) -> (Vec<E<'a>>, bool) {
@@ -2552,12 +2628,382 @@ fn emphasize(x: &E, out: &mut String) -> Option<()> {
     Some(())
 }
 
+/// A statement, reduced to what cmd/compile's branch checks (`checkBranches`) read.
+enum St<'a> {
+    Other,
+    Empty,
+    /// A `var` declaration: its first name's position and the name.
+    Var(Pos, &'a str),
+    /// A `:=`: its position and its left side as the printer writes it (`None` if unknown).
+    Define(Pos, Option<String>),
+    /// A label (its name and position) and the statement it labels.
+    Labeled(&'a str, Pos, Box<St<'a>>),
+    /// `break`, `continue`, `goto` or `fallthrough`: its position and label.
+    Branch(T, Pos, Option<(&'a str, Pos)>),
+    Block(Pos, Vec<St<'a>>),
+    /// `if`: its position, its block's `{` and statements, its `else` (an `if` or a block).
+    If(Pos, Pos, Vec<St<'a>>, Option<Box<St<'a>>>),
+    /// `for`: its body's `{` and statements.
+    For(Pos, Vec<St<'a>>),
+    /// `switch` (a type switch or not): each clause's position and statements.
+    Switch(bool, Vec<(Pos, Vec<St<'a>>)>),
+    Select(Vec<(Pos, Vec<St<'a>>)>),
+}
+
+impl<'a> St<'a> {
+    fn pos(&self) -> Option<Pos> {
+        match self {
+            St::If(pos, ..) | St::Block(pos, _) => Some(*pos),
+            _ => None,
+        }
+    }
+}
+
+impl<'a> From<Simple<'a>> for St<'a> {
+    fn from(s: Simple<'a>) -> Self {
+        match s {
+            Simple::Assign(pos, ":", lhs, _) => {
+                let mut name = String::new();
+                St::Define(pos, lhs.print(&mut name).map(|_| name))
+            }
+            _ => St::Other,
+        }
+    }
+}
+
+/// What a `break` may leave: the statement kinds a label or a block can stand for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Target {
+    For,
+    /// A switch: whether a type switch, and how many clauses it has.
+    Switch(bool, usize),
+    Select,
+    Other,
+}
+
+/// The innermost statements a plain `break` and `continue` leave, and the clause a
+/// `fallthrough` is in (cmd/compile's `targets`).
+#[derive(Clone, Copy)]
+struct Targets {
+    breaks: Option<Target>,
+    continues: bool,
+    case: Option<usize>,
+}
+
+struct Label<'a> {
+    name: &'a str,
+    pos: Pos,
+    /// The block it is declared in.
+    block: usize,
+    /// Its labeled statement (a number per label declaration) and that statement's kind.
+    stmt: usize,
+    kind: Target,
+    used: bool,
+}
+
+struct Block {
+    parent: Option<usize>,
+    start: Pos,
+    /// The labeled statement whose body this block is.
+    stmt: Option<usize>,
+}
+
+/// A `goto` not resolved yet (its label comes later, or nowhere).
+struct Goto<'a> {
+    id: usize,
+    name: &'a str,
+    pos: Pos,
+}
+
+/// cmd/compile's checks of one function body's `break`, `continue`, `goto` and `fallthrough`
+/// statements and its labels, after a parse without error (`syntax.CheckBranches`).
+struct Branches<'a> {
+    file: &'a str,
+    labels: Vec<Label<'a>>,
+    blocks: Vec<Block>,
+    errs: Vec<ParseError>,
+    unsure: bool,
+    gotos: usize,
+}
+
+impl<'a> Branches<'a> {
+    fn err(&mut self, pos: Pos, msg: String) {
+        self.errs.push(ParseError { pos, msg });
+    }
+
+    fn at(&self, pos: Pos) -> String {
+        format!("{}:{}:{}", self.file, pos.0, pos.1)
+    }
+
+    fn label(&self, name: &str) -> Option<usize> {
+        self.labels.iter().position(|l| l.name == name)
+    }
+
+    fn check(&mut self, start: Pos, body: &[St<'a>]) {
+        let none = Targets {
+            breaks: None,
+            continues: false,
+            case: None,
+        };
+        let fwd = self.block(None, none, None, start, body);
+        for g in fwd {
+            match self.label(g.name) {
+                Some(l) => {
+                    self.labels[l].used = true;
+                    let at = self.at(self.blocks[self.labels[l].block].start);
+                    self.err(
+                        g.pos,
+                        format!("goto {} jumps into block starting at {at}", g.name),
+                    );
+                }
+                None => self.err(g.pos, format!("label {} not defined", g.name)),
+            }
+        }
+        let unused: Vec<(Pos, &str)> = self
+            .labels
+            .iter()
+            .filter(|l| !l.used)
+            .map(|l| (l.pos, l.name))
+            .collect();
+        for (pos, name) in unused {
+            self.err(pos, format!("label {name} defined and not used"));
+        }
+    }
+
+    fn block(
+        &mut self,
+        parent: Option<usize>,
+        ctxt: Targets,
+        stmt: Option<usize>,
+        start: Pos,
+        body: &[St<'a>],
+    ) -> Vec<Goto<'a>> {
+        let b = self.blocks.len();
+        self.blocks.push(Block {
+            parent,
+            start,
+            stmt,
+        });
+        // The last variable declared in this block and the gotos before it.
+        let mut var: Option<(Pos, Option<String>)> = None;
+        let mut bad: Vec<usize> = Vec::new();
+        let mut fwd: Vec<Goto<'a>> = Vec::new();
+        let len = body.len()
+            - body
+                .iter()
+                .rev()
+                .take_while(|s| matches!(s, St::Empty))
+                .count();
+        let list = &body[..len];
+        for (index, s) in list.iter().enumerate() {
+            let mut lstmt = None;
+            let mut s = s;
+            while let St::Labeled(name, pos, inner) = s {
+                if *name != "_" {
+                    let l = self.declare(b, name, *pos, kind_of(inner));
+                    let mut kept = Vec::new();
+                    for g in fwd.drain(..) {
+                        if g.name != *name {
+                            kept.push(g);
+                            continue;
+                        }
+                        self.labels[l].used = true;
+                        if let (Some((vpos, vname)), true) = (&var, bad.contains(&g.id)) {
+                            let Some(vname) = vname.clone() else {
+                                self.unsure = true;
+                                continue;
+                            };
+                            let at = self.at(*vpos);
+                            self.err(
+                                g.pos,
+                                format!("goto {name} jumps over declaration of {vname} at {at}"),
+                            );
+                        }
+                    }
+                    fwd = kept;
+                    lstmt = Some(self.labels[l].stmt);
+                    if self.labels[l].pos != *pos {
+                        // Declared twice: this statement is no label's.
+                        lstmt = Some(usize::MAX - self.gotos);
+                        self.gotos += 1;
+                    }
+                }
+                s = inner;
+            }
+            let inner = |breaks: Option<Target>, continues: bool, case: Option<usize>| Targets {
+                breaks,
+                continues,
+                case,
+            };
+            match s {
+                St::Var(pos, name) => {
+                    var = Some((*pos, Some(name.to_string())));
+                    bad = fwd.iter().map(|g| g.id).collect();
+                }
+                St::Define(pos, name) => {
+                    var = Some((*pos, name.clone()));
+                    bad = fwd.iter().map(|g| g.id).collect();
+                }
+                St::Branch(t, pos, label) => {
+                    if let Some(g) = self.branch(b, ctxt, *t, *pos, *label, index, list.len()) {
+                        fwd.push(g);
+                    }
+                }
+                St::Block(pos, list) => {
+                    let t = inner(ctxt.breaks, ctxt.continues, None);
+                    fwd.extend(self.block(Some(b), t, lstmt, *pos, list));
+                }
+                St::If(_, then_pos, then, els) => {
+                    let t = inner(ctxt.breaks, ctxt.continues, None);
+                    fwd.extend(self.block(Some(b), t, lstmt, *then_pos, then));
+                    if let Some(e) = els {
+                        let Some(at) = e.pos() else { continue };
+                        let one = std::slice::from_ref(e.as_ref());
+                        fwd.extend(self.block(Some(b), t, lstmt, at, one));
+                    }
+                }
+                St::For(pos, list) => {
+                    let t = inner(Some(Target::For), true, None);
+                    fwd.extend(self.block(Some(b), t, lstmt, *pos, list));
+                }
+                St::Switch(type_switch, clauses) => {
+                    let kind = Target::Switch(*type_switch, clauses.len());
+                    for (i, (pos, list)) in clauses.iter().enumerate() {
+                        let t = inner(Some(kind), ctxt.continues, Some(i));
+                        fwd.extend(self.block(Some(b), t, lstmt, *pos, list));
+                    }
+                }
+                St::Select(clauses) => {
+                    for (pos, list) in clauses {
+                        let t = inner(Some(Target::Select), ctxt.continues, None);
+                        fwd.extend(self.block(Some(b), t, lstmt, *pos, list));
+                    }
+                }
+                St::Other | St::Empty | St::Labeled(..) => {}
+            }
+        }
+        fwd
+    }
+
+    fn declare(&mut self, b: usize, name: &'a str, pos: Pos, kind: Target) -> usize {
+        if let Some(l) = self.label(name) {
+            let at = self.at(self.labels[l].pos);
+            self.err(pos, format!("label {name} already defined at {at}"));
+            return l;
+        }
+        let stmt = self.labels.len();
+        self.labels.push(Label {
+            name,
+            pos,
+            block: b,
+            stmt,
+            kind,
+            used: false,
+        });
+        stmt
+    }
+
+    /// One branch statement; a `goto` whose label is not known yet is returned.
+    #[allow(clippy::too_many_arguments)]
+    fn branch(
+        &mut self,
+        b: usize,
+        ctxt: Targets,
+        t: T,
+        pos: Pos,
+        label: Option<(&'a str, Pos)>,
+        index: usize,
+        len: usize,
+    ) -> Option<Goto<'a>> {
+        let Some((name, at)) = label else {
+            match t {
+                T::Break if ctxt.breaks.is_none() => {
+                    self.err(pos, "break is not in a loop, switch, or select".into())
+                }
+                T::Continue if !ctxt.continues => self.err(pos, "continue is not in a loop".into()),
+                T::Fallthrough => {
+                    let msg = match (ctxt.breaks, ctxt.case) {
+                        (Some(Target::Switch(true, _)), _) => "cannot fallthrough in type switch",
+                        (Some(Target::Switch(false, _)), Some(_)) if index + 1 < len => {
+                            "fallthrough statement out of place"
+                        }
+                        (Some(Target::Switch(false, n)), Some(case)) if case + 1 == n => {
+                            "cannot fallthrough final case in switch"
+                        }
+                        (Some(Target::Switch(false, _)), Some(_)) => return None,
+                        _ => "fallthrough statement out of place",
+                    };
+                    self.err(pos, msg.into());
+                }
+                _ => {}
+            }
+            return None;
+        };
+        match t {
+            T::Break | T::Continue => {
+                let word = if t == T::Break { "break" } else { "continue" };
+                match self.enclosing(b, name) {
+                    None => self.err(at, format!("{word} label not defined: {name}")),
+                    Some(Target::For) => {}
+                    Some(Target::Switch(..) | Target::Select) if t == T::Break => {}
+                    Some(_) => self.err(at, format!("invalid {word} label {name}")),
+                }
+                None
+            }
+            T::Goto => {
+                if let Some(l) = self.label(name) {
+                    self.labels[l].used = true;
+                    let mut up = Some(b);
+                    while let Some(x) = up {
+                        if self.labels[l].block == x {
+                            return None;
+                        }
+                        up = self.blocks[x].parent;
+                    }
+                }
+                self.gotos += 1;
+                Some(Goto {
+                    id: self.gotos,
+                    name,
+                    pos: at,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// The statement a labeled `break` or `continue` in block `b` leaves: the label's
+    /// statement if `b` is inside it, `Other` (invalid) if not; `None` for no such label.
+    fn enclosing(&mut self, b: usize, name: &str) -> Option<Target> {
+        let l = self.label(name)?;
+        self.labels[l].used = true;
+        let mut up = Some(b);
+        while let Some(x) = up {
+            if self.blocks[x].stmt == Some(self.labels[l].stmt) {
+                return Some(self.labels[l].kind);
+            }
+            up = self.blocks[x].parent;
+        }
+        Some(Target::Other)
+    }
+}
+
+/// What a labeled statement is, for its label's `break` and `continue`.
+fn kind_of(s: &St) -> Target {
+    match s {
+        St::For(..) => Target::For,
+        St::Switch(type_switch, clauses) => Target::Switch(*type_switch, clauses.len()),
+        St::Select(_) => Target::Select,
+        _ => Target::Other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn errs(src: &str) -> Vec<String> {
-        errors(src.as_bytes())
+        errors(src.as_bytes(), "x.go")
             .expect("sure")
             .into_iter()
             .map(|e| format!("{}:{}: {}", e.pos.0, e.pos.1, e.msg))
@@ -2586,7 +3032,7 @@ mod tests {
                 open.repeat(100_000),
                 close.repeat(100_000)
             );
-            assert_eq!(errors(deep.as_bytes()), None, "{open}");
+            assert_eq!(errors(deep.as_bytes(), "x.go"), None, "{open}");
         }
         // Within the limit: parsed as go parses it.
         let nested = format!(
@@ -2594,7 +3040,7 @@ mod tests {
             "(".repeat(40),
             ")".repeat(40)
         );
-        assert_eq!(errors(nested.as_bytes()), Some(vec![]));
+        assert_eq!(errors(nested.as_bytes(), "x.go"), Some(vec![]));
     }
 
     proptest::proptest! {
@@ -2602,11 +3048,11 @@ mod tests {
         /// Any bytes at all: an answer, never a panic or an endless loop.
         #[test]
         fn any_bytes_end(src in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
-            let _ = errors(&src);
+            let _ = errors(&src, "x.go");
         }
         #[test]
         fn any_go_tokens_end(src in "package p\n[a-z(){}\\[\\];,:=.<\n\"'`*&|!+\\- 0-9]{0,300}") {
-            let _ = errors(src.as_bytes());
+            let _ = errors(src.as_bytes(), "x.go");
         }
     }
 

@@ -2261,7 +2261,7 @@ mod never_panic_tests {
             let name_of = |p: &str| Some(p.rsplit('/').next().unwrap_or(p).to_string());
             let pkg = vec!["Pair".to_string(), "main".to_string()];
             let _ = check(s);
-            let _ = crate::parse::errors(s);
+            let _ = crate::parse::errors(s, "./a.go");
             let _ = unused_imports(s, &name_of);
             let _ = unused_vars(s);
             let _ = undefined_names(s, &pkg, &name_of);

@@ -1092,3 +1092,28 @@ fn syntax_errors_like_go() {
         )
     );
 }
+
+/// The parser's branch checks, after a function parses without error: labels, gotos, breaks,
+/// continues and fallthroughs go rejects, with positions inside the messages (go 1.23.5, the
+/// same file in /tmp/udt/br1).
+#[test]
+fn branch_errors_like_go() {
+    let ws = module_ws("example.com/u", &[("main.go", "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tgoto L\n\tx := 1\nL:\n\tfmt.Println(x)\nM:\n\tfor {\n\t\tbreak\n\t}\nM:\n\tfor i := 0; i < 2; i++ {\n\t\tif i > 0 {\n\t\t\tgoto N\n\t\t}\n\t\t{\n\t\tN:\n\t\t\tfmt.Println(i)\n\t\t}\n\t\tcontinue M\n\t}\n\tswitch {\n\tcase true:\n\t\tfallthrough\n\t}\n\tgoto Q\n\tbreak\n\tcontinue\n\tfunc() {\n\tR:\n\t\tfor {\n\t\t\tbreak R\n\t\t}\n\t}()\n}\n\n")]);
+    let r = build_into(&ws, "/tmp/udt/br1", &mut MemoryCache::new());
+    assert_eq!(
+        (r.exit_status, r.transcript.text()),
+        (
+            1,
+            "# example.com/u\n\
+             ./main.go:6:7: goto L jumps over declaration of x at ./main.go:7:4\n\
+             ./main.go:14:1: label M already defined at ./main.go:10:1\n\
+             ./main.go:17:9: goto N jumps into block starting at ./main.go:19:3\n\
+             ./main.go:23:12: invalid continue label M\n\
+             ./main.go:27:3: cannot fallthrough final case in switch\n\
+             ./main.go:29:7: label Q not defined\n\
+             ./main.go:30:2: break is not in a loop, switch, or select\n\
+             ./main.go:31:2: continue is not in a loop\n"
+                .to_string()
+        )
+    );
+}

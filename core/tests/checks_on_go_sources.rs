@@ -163,7 +163,7 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
                 report(file, &e);
             }
             // cmd/compile's parser: none of go's own files may give an error or leave it unsure.
-            match buildlab_core::parse::errors(src) {
+            match buildlab_core::parse::errors(src, file) {
                 None => report(file, &unsure()),
                 Some(errs) => errs.iter().for_each(|e| {
                     let (line, col) = (e.pos.0 as usize, e.pos.1 as usize);
