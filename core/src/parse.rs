@@ -31,8 +31,7 @@ pub struct ParseError {
 /// on the line of the one before it once.
 pub fn errors(src: &[u8], file: &str) -> Option<Vec<ParseError>> {
     let text = std::str::from_utf8(src).ok()?;
-    // `//line` and `/*line` directives move the positions go reports: not modelled.
-    if text.contains('\0') || text.contains("//line ") || text.contains("/*line ") {
+    if text.contains('\0') {
         return None;
     }
     let mut p = Parser::new(text, file);
@@ -563,6 +562,16 @@ impl<'a> Parser<'a> {
                     }
                 }
                 b'/' => match self.ch() {
+                    // A `//line` directive (a line's first column) or a `/*line` one moves the
+                    // positions go reports: not modelled.
+                    Some(b'/' | b'*')
+                        if self.src[start + 2..].starts_with("line ")
+                            && (self.ch() == Some(b'*') || self.col == 1) =>
+                    {
+                        self.unsure = true;
+                        self.tok = T::Eof;
+                        return;
+                    }
                     Some(b'/') => {
                         while self.ch().is_some_and(|c| c != b'\n') {
                             self.bump();
@@ -2197,13 +2206,15 @@ impl<'a> Parser<'a> {
     }
 
     fn labeled_stmt(&mut self, label: &'a str, pos: Pos) -> Option<St<'a>> {
+        // The labeled statement's position is its colon's.
+        let colon = self.pos();
         self.want(T::Colon);
         let stmt = if self.tok == T::Rbrace {
             St::Empty
         } else if let Some(s) = self.stmt_or_nil() {
             s
         } else {
-            self.syntax_error_at(pos, "missing statement after label");
+            self.syntax_error_at(colon, "missing statement after label");
             return None;
         };
         Some(St::Labeled(label, pos, Box::new(stmt)))

@@ -230,7 +230,7 @@ test("issue 6: multi cold, warm, reload still warm, a code byte in util rebuilds
   }
 });
 
-test("errors reach the terminal in go's words: a syntax error and a bad flag", async () => {
+test("errors reach the terminal in go's words: syntax errors and a bad flag", async () => {
   const browser = await launch();
   try {
     const { page, errors } = await openPage(browser, helper.url);
@@ -262,6 +262,15 @@ test("errors reach the terminal in go's words: a syntax error and a bad flag", a
     assert.equal(typo.lastExit, "1");
     assert.match(await lastOutput(page), /^\$ go build \.\n# example\.com\/hello\n\.\/main\.go:5:15: declared and not used: msg\n\.\/main\.go:5:32: undefined: fmt\.Prinln\n\.\/main\.go:5:39: undefined: mesage\n/);
     await page.screenshot({ path: screenshotPath("build-errors"), fullPage: true });
+    // Syntax errors as cmd/compile's parser finds them: C's ?: and a statement outside any
+    // function, each reported where go 1.23.5 reports it, with the scanner's own complaint.
+    await page.click(".cm-content");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type('package main\n\nimport "fmt"\n\nfunc main() { x := 1; y := x > 0 ? 1 : 2; fmt.Println(y) }\nfor i := 0; i < 3; i++ {}\n');
+    const syntax = await build(page, "go build .");
+    assert.equal(syntax.lastExit, "1");
+    assert.match(await lastOutput(page), /^\$ go build \.\n# example\.com\/hello\n\.\/main\.go:5:34: invalid character U\+003F '\?'\n\.\/main\.go:5:36: syntax error: unexpected literal 1 at end of statement\n\.\/main\.go:6:1: syntax error: non-declaration statement outside function body\n/);
+    await page.screenshot({ path: screenshotPath("build-syntax-errors"), fullPage: true });
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
