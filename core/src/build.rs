@@ -1345,6 +1345,7 @@ impl Toolchain for Simulated<'_> {
         if job.mode != Mode::Build {
             return ToolResult::ok(None, runs);
         }
+        #[cfg(feature = "compile-checks")]
         if let Some((step, stderr)) = syntax_errors(plan, files, job.action) {
             return ToolResult {
                 stderr,
@@ -1361,6 +1362,7 @@ impl Toolchain for Simulated<'_> {
 
 /// The compile step's index and the errors the compiler would print, if [`crate::syntax`] finds
 /// any in the package's Go files.
+#[cfg(feature = "compile-checks")]
 fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(usize, String)> {
     let p = plan.package(a)?;
     if p.standard {
@@ -1434,6 +1436,7 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
 /// of the one before with the same text, stops at the tenth (`too many errors` at its
 /// position), and prints them by file, the files in the order of their first report, then by
 /// position.
+#[cfg(feature = "compile-checks")]
 fn type_errors(
     plan: &Plan,
     files: &dyn SourceFiles,
@@ -1556,6 +1559,7 @@ fn type_errors(
 /// base.ErrorfAt's filter (a report on the line of the one before with the same text is
 /// dropped) and its limit (at the tenth, `too many errors` at its position), then the files in
 /// the order of their first report, each by position.
+#[cfg(feature = "compile-checks")]
 fn kept_reports(
     reports: impl IntoIterator<Item = (usize, crate::syntax::SyntaxError)>,
     shown: &[String],
@@ -1601,7 +1605,7 @@ fn kept_reports(
 
 /// What cmd/compile says about each file's `//go:embed` directives, or nothing for any file
 /// if any file's are unsure ([`crate::syntax::embed_directives`]).
-#[cfg(feature = "embed-directives")]
+#[cfg(all(feature = "compile-checks", feature = "embed-directives"))]
 fn embed_directives(
     p: &PkgNode,
     files: &dyn SourceFiles,
@@ -1620,7 +1624,7 @@ fn embed_directives(
 
 /// A file's parse-time errors: the parser's and the directives' errors it gives as it reads
 /// them, in position order.
-#[cfg(feature = "embed-directives")]
+#[cfg(all(feature = "compile-checks", feature = "embed-directives"))]
 fn with_parse_errors(
     mut errs: Vec<crate::syntax::SyntaxError>,
     directives: &[crate::syntax::SyntaxError],
@@ -1635,6 +1639,7 @@ fn with_parse_errors(
 /// lists as exported on the plan's target ([`StdPackage::exports`](crate::stdlib::StdPackage)).
 /// An import whose package cannot be read whole, or whose std package lists none, is left out.
 /// `known` keeps each package's names by import path between the calls for one package's files.
+#[cfg(feature = "compile-checks")]
 fn imported_names(
     plan: &Plan,
     files: &dyn SourceFiles,
@@ -1709,6 +1714,7 @@ fn link_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(usi
 }
 
 /// The file as the compiler was given it (`./util/util.go`), which is how it prints it.
+#[cfg(feature = "compile-checks")]
 fn shown_name(inv: &crate::plan::Invocation, name: &str) -> String {
     inv.argv
         .iter()

@@ -1117,3 +1117,29 @@ fn branch_errors_like_go() {
         )
     );
 }
+
+/// Every sample the page ships builds with every compile check on: the page's first module,
+/// which has none of them, builds exactly these Go files (web/src/samples.rs), and relies on
+/// this. A sample changed into one that does not compile fails here, not silently in the page.
+#[test]
+fn samples_compile_with_every_check() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../www/samples");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).expect("www/samples") {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("txtar") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (_, ws) = Workspace::from_txtar(&text).expect("a sample parses");
+        let r = build_into(&ws, "/home/gopher/sample", &mut MemoryCache::new());
+        assert_eq!(
+            (r.exit_status, r.transcript.text()),
+            (0, String::new()),
+            "{}",
+            path.display()
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, 5, "the samples web/src/samples.rs knows");
+}

@@ -74,6 +74,7 @@ test("the first module builds, the full one is prefetched when idle, and the fir
   assert.match(await page.textContent("#compare"), /#2/);
   await page.screenshot({ path: screenshotPath("first-module-second-build"), fullPage: true });
 
+
   // The first module reads a go.mod of a `module` and a `go` line (every sample's) and hands
   // a richer one to the full module (engine.js builds again there, as for -work), before it
   // reads or writes anything; the full module builds it.
@@ -100,7 +101,7 @@ test("the first module builds, the full one is prefetched when idle, and the fir
     { path: "lib/lib.go", text: "package lib\n\nfunc F() {}\n" },
   ];
   const build = ["go", "build", "."];
-  assert.equal(await buildOn("first", "gomod", gomod, build, "compiled"), "this module builds only what a sample's first build needs (no -work tree, build settings, cgo commands, //go:embed directives, go.mod beyond module and go lines, or package patterns beyond directories): the page loads the full module for the rest");
+  assert.equal(await buildOn("first", "gomod", gomod, build, "compiled"), "this module builds only what a sample's first build needs (the samples' Go files as they ship; no -work tree, build settings, cgo commands, //go:embed directives, go.mod beyond module and go lines, or package patterns beyond directories): the page loads the full module for the rest");
   assert.equal(await buildOn("full", "gomod", gomod, build, "compiled"), "exit 0: example.com/app example.com/lib");
   // So does a pattern other than a directory's (named files here).
   const hello = [
@@ -108,6 +109,14 @@ test("the first module builds, the full one is prefetched when idle, and the fir
     { path: "main.go", text: "package main\n\nfunc main() {}\n" },
   ];
   assert.match(await buildOn("first", "named", hello, ["go", "build", "main.go"], "compiled"), /^this module builds only what a sample's first build needs/);
+  // A Go file other than a sample's as it ships (the first module has no compile checks): the
+  // full module builds it, with cmd/compile's parser's errors in go 1.23.5's words.
+  const broken = [
+    { path: "go.mod", text: "module example.com/hello\n\ngo 1.23\n" },
+    { path: "main.go", text: 'package main\n\nimport "fmt"\n\nfunc main() {\n\tfmt.Println("hi")\n' },
+  ];
+  assert.match(await buildOn("first", "edited", broken, build, "output"), /^this module builds only what a sample's first build needs \(the samples' Go files as they ship;/);
+  assert.equal(await buildOn("full", "edited", broken, build, "output"), "exit 1: # example.com/hello\n./main.go:7:1: syntax error: unexpected EOF, expected }\n");
   // And a `//go:embed` directive (cmd/compile's checks of them are the full module's), which
   // the full module judges as go 1.23.5 does: this file does not import "embed".
   const embed = [

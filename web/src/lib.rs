@@ -18,6 +18,8 @@ pub mod jsread;
 pub mod lessons;
 pub mod overlay;
 pub mod real;
+#[cfg(any(test, not(feature = "extras")))]
+pub mod samples;
 pub mod session;
 #[cfg(test)]
 mod split_tests;
@@ -165,7 +167,7 @@ const NO_REAL_BUILD: &str =
 /// `www/src/engine.js` knows this text: it loads the full module and builds again.
 #[cfg(not(feature = "extras"))]
 const NEEDS_FULL_MODULE: &str =
-    "this module builds only what a sample's first build needs (no -work tree, build settings, cgo commands, //go:embed directives, go.mod beyond module and go lines, or package patterns beyond directories): the page loads the full module for the rest";
+    "this module builds only what a sample's first build needs (the samples' Go files as they ship; no -work tree, build settings, cgo commands, //go:embed directives, go.mod beyond module and go lines, or package patterns beyond directories): the page loads the full module for the rest";
 
 /// A Buildlab session: a workspace, its plan, and the build cache in IndexedDB (or in memory
 /// after a quota failure). Methods that touch IndexedDB return promises.

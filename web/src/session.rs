@@ -1059,7 +1059,8 @@ fn plan_request<B: Backend + Clone>(
 }
 
 /// Whether this simulated build needs what only the full module has: the tree `-work` keeps,
-/// the build settings (`-trimpath`, `-tags`, `-gcflags`…: core's `build-settings`), the checks
+/// the build settings (`-trimpath`, `-tags`, `-gcflags`…: core's `build-settings`), a Go file
+/// other than a sample's as it ships (core's `compile-checks`), the checks
 /// of `//go:embed` directives (core's `embed-directives`), or cgo's commands (`-n` or `-x` over a plan with a cgo step, planned for the simulated toolchain). The first-load module is built without them (core without `cgo-commands`; no
 /// work tree): it refuses such a build before it reads or writes anything, and the page runs it
 /// again on the full module. A plan that fails is left to the build to report.
@@ -1068,15 +1069,16 @@ pub fn needs_full_module<B: Backend + Clone>(cell: &RefCell<Session<B>>, req: &R
     if f.work || !f.settings.is_default() {
         return true;
     }
-    // cmd/compile's checks of `//go:embed` directives are the full module's (core's
-    // `embed-directives`): any Go file holding one goes there (the embed sample's builds too).
+    // The simulated compiler's checks are the full module's (core's `compile-checks`): the first
+    // module builds only the samples' Go files as they ship (`crate::samples`), which compile;
+    // any other Go file goes there. So do cmd/compile's checks of `//go:embed` directives
+    // (core's `embed-directives`): any Go file holding one (the embed sample's builds too).
     #[cfg(not(feature = "extras"))]
-    if cell
-        .borrow()
-        .workspace()
-        .iter()
-        .any(|(p, d)| p.ends_with(".go") && buildlab_core::syntax::has_embed_directive(d))
-    {
+    if cell.borrow().workspace().iter().any(|(p, d)| {
+        p.ends_with(".go")
+            && (!crate::samples::is_sample_go_file(d)
+                || buildlab_core::syntax::has_embed_directive(d))
+    }) {
         return true;
     }
     if !(f.n || f.x) {

@@ -1,0 +1,67 @@
+//! The samples' Go files as the page ships them (`www/samples/*.txtar`), for the first-load
+//! module: it has no compile checks (core without `compile-checks`), so it builds only Go
+//! files it knows to compile, these; a workspace holding any other Go file (an edit, a saved
+//! edited workspace) goes to the full module (`session::needs_full_module`). That the samples
+//! compile is a test of core's (`core/tests/build.rs`, `samples_compile_with_every_check`).
+
+const SAMPLES: [&str; 5] = [
+    include_str!("../../www/samples/hello.txtar"),
+    include_str!("../../www/samples/multi.txtar"),
+    include_str!("../../www/samples/diamond.txtar"),
+    include_str!("../../www/samples/embed.txtar"),
+    include_str!("../../www/samples/webjson.txtar"),
+];
+
+/// Whether `data` is, byte for byte, one of the samples' Go files.
+pub fn is_sample_go_file(data: &[u8]) -> bool {
+    SAMPLES
+        .iter()
+        .any(|txtar| go_files(txtar).any(|f| f == data))
+}
+
+/// The contents of a txtar archive's `.go` files: each from the line after its `-- name.go --`
+/// header to the next header's line.
+fn go_files(txtar: &str) -> impl Iterator<Item = &[u8]> {
+    let b = txtar.as_bytes();
+    let mut headers: Vec<(usize, usize, bool)> = Vec::new(); // (start, end of line, a .go file)
+    let mut at = 0;
+    for line in txtar.split_inclusive('\n') {
+        let name = line.trim_end_matches('\n');
+        if let Some(name) = name.strip_prefix("-- ").and_then(|n| n.strip_suffix(" --")) {
+            headers.push((at, at + line.len(), name.trim().ends_with(".go")));
+        }
+        at += line.len();
+    }
+    let ends: Vec<usize> = headers
+        .iter()
+        .skip(1)
+        .map(|h| h.0)
+        .chain([b.len()])
+        .collect();
+    headers
+        .into_iter()
+        .zip(ends)
+        .filter(|((_, _, go), _)| *go)
+        .map(move |((_, from, _), to)| &b[from..to])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_files_are_known_and_edits_are_not() {
+        let hello = go_files(SAMPLES[0]).next().expect("hello has a Go file");
+        assert!(hello.starts_with(b"package main"));
+        assert!(is_sample_go_file(hello));
+        let mut edited = hello.to_vec();
+        edited.extend_from_slice(b"\nvar edited = 1\n");
+        assert!(!is_sample_go_file(&edited));
+        assert!(!is_sample_go_file(&hello[..hello.len() - 1]));
+        // Every sample has Go files, and each ends where the next header starts.
+        for s in SAMPLES {
+            assert!(go_files(s).count() > 0);
+            assert!(go_files(s).all(|f| !f.windows(4).any(|w| w == b"\n-- ")));
+        }
+    }
+}
