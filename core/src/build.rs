@@ -1470,7 +1470,7 @@ fn type_errors(
         phase << 120 | (major as u128) << 100 | body << 51 | kind << 49 | at(e)
     };
     if let Some(all) = &all {
-        let redeclared = crate::syntax::redeclarations(all).unwrap_or_default();
+        let redeclared = crate::syntax::redeclarations(all, p.name == "main").unwrap_or_default();
         for (f, errs) in redeclared.into_iter().enumerate() {
             reported.extend(errs.into_iter().map(|e| (key(0, f, 0, 0, &e), f, e)));
         }
@@ -1494,8 +1494,11 @@ fn type_errors(
             Some(before)
         })
         .collect();
-    let package: Option<Vec<String>> =
-        tops.map(|files| files.into_iter().flatten().map(|t| t.name).collect());
+    // `init` is never declared: a body's `init()` is `undefined: init`.
+    let package: Option<Vec<String>> = tops.map(|files| {
+        let names = files.into_iter().flatten().map(|t| t.name);
+        names.filter(|n| n != "init").collect()
+    });
     // The top-level names of each imported package, read once for all the files.
     let mut imported = Vec::new();
     for (f, src) in sources.iter().enumerate() {
@@ -1511,6 +1514,9 @@ fn type_errors(
                 .find(|(from, to)| (*from..=*to).contains(&(e.line, e.col)))
                 .map_or(at(e), |s| (s.0 .0 as u128) << 20 | s.0 .1 as u128)
         };
+        for e in crate::syntax::special_names(src, p.name == "main").unwrap_or_default() {
+            reported.push((key(0, f, 0, 0, &e), f, e));
+        }
         let declarations = package
             .as_deref()
             .and_then(|pkg| crate::syntax::undefined_in_declarations(src, pkg, &name_of));

@@ -378,12 +378,14 @@ pub fn unused_vars(src: &[u8]) -> Option<Vec<SyntaxError>> {
     Some(out)
 }
 
-/// A name a file declares at the top level: its offset, and whether it names a type.
+/// A name a file declares at the top level: its offset, and whether it names a type or a
+/// function.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TopLevel {
     pub name: String,
     pub offset: usize,
     pub is_type: bool,
+    pub is_func: bool,
 }
 
 /// The names a file declares at the top level (functions, but not methods; types; variables
@@ -398,6 +400,7 @@ pub fn top_level_names(src: &[u8]) -> Option<Vec<TopLevel>> {
         name: toks[k].lit.clone(),
         offset: toks[k].offset,
         is_type,
+        is_func: toks[k.saturating_sub(1)].tok == Tok::Keyword("func"),
     };
     let mut depth = 0usize;
     for i in 0..toks.len() {
@@ -1299,12 +1302,23 @@ pub fn function_spans(src: &[u8]) -> Option<Vec<(LineCol, LineCol)>> {
 /// are the package's files in the compiler's order, as it names them, with their bytes; the
 /// errors are by file. Methods, `init` and `_` are not names of the package block; `None`
 /// when a file does not lex.
-pub fn redeclarations(files: &[(&str, &[u8])]) -> Option<Vec<Vec<SyntaxError>>> {
-    // (name, file, offset) in the order types2 collects them.
+pub fn redeclarations(
+    files: &[(&str, &[u8])],
+    main_package: bool,
+) -> Option<Vec<Vec<SyntaxError>>> {
+    // (name, file, offset) in the order types2 collects them. `init` is never declared, nor
+    // package main's `main` if it is not a function ([`special_names`] reports those).
     let mut decls = Vec::new();
     for (f, (_, src)) in files.iter().enumerate() {
-        for TopLevel { name, offset, .. } in top_level_names(src)? {
-            if name != "_" && name != "init" {
+        for TopLevel {
+            name,
+            offset,
+            is_func,
+            ..
+        } in top_level_names(src)?
+        {
+            let rejected = main_package && name == "main" && !is_func;
+            if name != "_" && name != "init" && !rejected {
                 decls.push((name, f, offset));
             }
         }
@@ -1327,6 +1341,51 @@ pub fn redeclarations(files: &[(&str, &[u8])]) -> Option<Vec<Vec<SyntaxError>>> 
     for errs in &mut out {
         crate::sort::sort_small_by(errs, |a, b| (a.line, a.col).cmp(&(b.line, b.col)));
     }
+    Some(out)
+}
+
+/// types2's rules for the package block's special names, as it collects the declarations:
+/// `init` (and, in package main, `main`) must be a function without parameters or results —
+/// `cannot declare init - must be func`, `func main must have no arguments and no return
+/// values` at the name. In position order; `None` when the file does not lex or a function
+/// is not understood.
+pub fn special_names(src: &[u8], main_package: bool) -> Option<Vec<SyntaxError>> {
+    let special = |name: &str| name == "init" || main_package && name == "main";
+    let mut out = Vec::new();
+    let at = |offset: usize, msg: String| {
+        let (line, col) = position(src, offset);
+        SyntaxError { line, col, msg }
+    };
+    for t in top_level_names(src)? {
+        if !t.is_func && special(&t.name) {
+            out.push(at(
+                t.offset,
+                format!("cannot declare {} - must be func", t.name),
+            ));
+        }
+    }
+    let toks = tokens(src, false)?;
+    for d in func_decls(&toks)? {
+        // Functions only: a method's `(` follows `func`.
+        let Some(name) = d.name.filter(|_| !is_op(&toks, d.func + 1, "(")) else {
+            continue;
+        };
+        let n = &toks[name].lit;
+        // Type parameters (`func main[T any]()`) are types2's other message: not modelled.
+        if !special(n) || !is_op(&toks, name + 1, "(") {
+            continue;
+        }
+        let close = closing(&toks, name + 1)?;
+        let params = close > name + 2;
+        let results = toks
+            .get(close + 1)
+            .is_some_and(|t| !matches!(t.tok, Tok::Op("{" | ";")));
+        if params || results {
+            let msg = format!("func {n} must have no arguments and no return values");
+            out.push(at(toks[name].offset, msg));
+        }
+    }
+    crate::sort::sort_small_by(&mut out, |a, b| (a.line, a.col).cmp(&(b.line, b.col)));
     Some(out)
 }
 
@@ -1948,7 +2007,7 @@ mod redeclaration_tests {
     fn later_declarations_of_a_top_level_name() {
         let a: &[u8] = b"package main\n\nimport \"os\"\n\ntype T int\n\nfunc F() {}\n\nvar V, W = 1, 2\n\nfunc main() {}\n";
         let b: &[u8] = b"package main\n\nfunc F() {}\n\nconst V = 3\n\ntype F2 int\n\nvar F2 = 1\nfunc init() {}\nfunc init() {}\nvar _ = 1\nvar _ = 2\n\nfunc (T) M() {}\n";
-        let errs = redeclarations(&[("./a.go", a), ("./b.go", b)]).unwrap();
+        let errs = redeclarations(&[("./a.go", a), ("./b.go", b)], false).unwrap();
         assert!(errs[0].is_empty());
         let shown: Vec<String> = errs[1].iter().map(|e| e.render("./b.go")).collect();
         assert_eq!(
@@ -1960,7 +2019,7 @@ mod redeclaration_tests {
             ]
         );
         assert_eq!(
-            redeclarations(&[("./a.go", a), ("./c.go", b"var s = \"open\n")]),
+            redeclarations(&[("./a.go", a), ("./c.go", b"var s = \"open\n")], false),
             None
         );
     }
@@ -2270,7 +2329,8 @@ mod never_panic_tests {
             let _ = missing_returns(s);
             let _ = function_spans(s);
             let _ = declares_main(s);
-            let _ = redeclarations(&[("./a.go", s), ("./b.go", SAMPLE.as_bytes())]);
+            let _ = redeclarations(&[("./a.go", s), ("./b.go", SAMPLE.as_bytes())], true);
+            let _ = special_names(s, true);
             let _ = duplicate_methods(&[("./a.go", s), ("./b.go", SAMPLE.as_bytes())]);
             let _ = undefined_selectors(s, &[("fmt".to_string(), vec!["Println".to_string()])]);
         }

@@ -1143,3 +1143,39 @@ fn samples_compile_with_every_check() {
     }
     assert_eq!(seen, 5, "the samples web/src/samples.rs knows");
 }
+
+/// types2's rules for `init` and package main's `main`, reported as it collects the package
+/// block (before the bodies' errors, by file): not functions, or functions with parameters or
+/// results; a `main` that is no function declares nothing, so `func main` is no redeclaration
+/// (go 1.23.5, the same files in /tmp/udt/spec).
+#[test]
+fn init_and_main_like_go() {
+    let ws = module_ws("example.com/u", &[("main.go", "package main\n\nimport \"fmt\"\n\ntype init struct{}\n\nfunc main(args []string) int {\n\tfmt.Println(args, zz)\n\treturn 0\n}\n\nfunc init() (err error) { return nil }\n\nfunc (t T) init(x int) {}\n\ntype T int\n"), ("b.go", "package main\n\nconst main = 1\n\nvar (\n\ta, init = 1, 2\n)\n")]);
+    let r = build_into(&ws, "/tmp/udt/spec", &mut MemoryCache::new());
+    assert_eq!(
+        (r.exit_status, r.transcript.text()),
+        (
+            1,
+            "# example.com/u\n\
+             ./b.go:3:7: cannot declare main - must be func\n\
+             ./b.go:6:5: cannot declare init - must be func\n\
+             ./main.go:5:6: cannot declare init - must be func\n\
+             ./main.go:7:6: func main must have no arguments and no return values\n\
+             ./main.go:8:20: undefined: zz\n\
+             ./main.go:12:6: func init must have no arguments and no return values\n"
+                .to_string()
+        )
+    );
+}
+
+/// An `init` function is never declared: calling it is `undefined: init` (go 1.23.5,
+/// /tmp/lm/init_called).
+#[test]
+fn calling_init_is_undefined_like_go() {
+    let ws = module_ws("example.com/u", &[("main.go", "package main\n\nimport \"fmt\"\n\nfunc init() {}\n\nfunc main() {\n\tinit()\n\tfmt.Println(\"x\")\n}\n")]);
+    let r = build_into(&ws, "/tmp/lm/init_called", &mut MemoryCache::new());
+    assert_eq!(
+        (r.exit_status, r.transcript.text()),
+        (1, "# example.com/u\n./main.go:8:2: undefined: init\n".to_string())
+    );
+}

@@ -132,7 +132,11 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
         let mut report = |file: &str, e: &syntax::SyntaxError| {
             false_reports.push(format!("{} {}", p.path, e.render(file)))
         };
-        for (i, errs) in syntax::redeclarations(&all)
+        for (file, src) in &all {
+            let special = syntax::special_names(src, p.name == "main").unwrap_or_default();
+            special.iter().for_each(|e| report(file, e));
+        }
+        for (i, errs) in syntax::redeclarations(&all, p.name == "main")
             .unwrap_or_default()
             .iter()
             .enumerate()
