@@ -1383,21 +1383,31 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
     // narrower `crate::syntax::check`), with the directives' errors the parser gives.
     let shown: Vec<String> = names.iter().map(|n| shown_name(inv, n)).collect();
     let mut parsed: Vec<(usize, crate::syntax::SyntaxError)> = Vec::new();
+    // What types2 will say of what the parser saw (`defer f` without a call).
+    let mut seen: Vec<(usize, crate::syntax::SyntaxError)> = Vec::new();
     for (_i, name) in names.iter().enumerate() {
         let Some(src) = files.read(p, name) else {
             continue;
         };
-        let errs: Vec<crate::syntax::SyntaxError> = match crate::parse::errors(src, &shown[_i]) {
-            Some(errs) => errs
-                .into_iter()
-                .map(|e| crate::syntax::SyntaxError {
-                    line: e.pos.0 as usize,
-                    col: e.pos.1 as usize,
-                    msg: e.msg,
-                })
-                .collect(),
-            None => crate::syntax::check(src).into_iter().collect(),
-        };
+        let mut errs: Vec<crate::syntax::SyntaxError> = Vec::new();
+        match crate::parse::errors(src, &shown[_i]) {
+            Some(all) => {
+                for e in all {
+                    let (line, col) = (e.pos.0 as usize, e.pos.1 as usize);
+                    let error = crate::syntax::SyntaxError {
+                        line,
+                        col,
+                        msg: e.msg,
+                    };
+                    if e.typecheck {
+                        seen.push((_i, error));
+                    } else {
+                        errs.push(error);
+                    }
+                }
+            }
+            None => errs.extend(crate::syntax::check(src)),
+        }
         #[cfg(feature = "embed-directives")]
         let errs = with_parse_errors(errs, &embeds[_i].parse);
         parsed.extend(errs.into_iter().map(|e| (_i, e)));
@@ -1411,7 +1421,7 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
     {
         kept_reports(parsed, &shown)
     } else {
-        type_errors(plan, files, &names, &shown, p, parsed)
+        type_errors(plan, files, &names, &shown, p, parsed, seen)
     };
     #[cfg(feature = "embed-directives")]
     if out.is_empty() {
@@ -1444,6 +1454,7 @@ fn type_errors(
     shown: &[String],
     p: &PkgNode,
     parsed: Vec<(usize, crate::syntax::SyntaxError)>,
+    seen: Vec<(usize, crate::syntax::SyntaxError)>,
 ) -> String {
     use crate::syntax::SyntaxError;
     let name_of = |path: &str| {
@@ -1542,6 +1553,9 @@ fn type_errors(
         ));
         for e in undefined {
             reported.push((key(3, f, body(&e), 0, &e), f, e));
+        }
+        for (_, e) in seen.iter().filter(|(g, _)| *g == f) {
+            reported.push((key(3, f, body(e), 0, e), f, e.clone()));
         }
         for e in crate::syntax::missing_returns(src).unwrap_or_default() {
             reported.push((key(3, f, body(&e), 1, &e), f, e));

@@ -23,6 +23,10 @@ pub type Pos = (u32, u32);
 pub struct ParseError {
     pub pos: Pos,
     pub msg: String,
+    /// An error types2 reports, not the parser: `expression in defer must be function call`.
+    /// The parser sees it; the caller places it among the type checker's errors, and drops
+    /// it when a syntax error stops the compile first.
+    pub typecheck: bool,
 }
 
 /// The errors cmd/compile reports for `src` (empty if it parses), in the order it finds them,
@@ -56,6 +60,7 @@ pub fn errors(src: &[u8], file: &str) -> Option<Vec<ParseError>> {
         }
         kept.push(e);
     }
+    kept.append(&mut p.type_errs);
     Some(kept)
 }
 
@@ -409,6 +414,8 @@ struct Parser<'a> {
     /// The file's name as the compiler was given it, for positions inside messages.
     file: &'a str,
     errs: Vec<ParseError>,
+    /// What types2 will say of what the parser saw ([`ParseError::typecheck`]).
+    type_errs: Vec<ParseError>,
     unsure: bool,
 }
 
@@ -435,6 +442,7 @@ impl<'a> Parser<'a> {
             errcnt: 0,
             file,
             errs: Vec::new(),
+            type_errs: Vec::new(),
             unsure: false,
         }
     }
@@ -1056,7 +1064,12 @@ impl<'a> Parser<'a> {
 
     fn error_at(&mut self, pos: Pos, msg: String) {
         self.errcnt += 1;
-        self.errs.push(ParseError { pos, msg });
+        let typecheck = false;
+        self.errs.push(ParseError {
+            pos,
+            msg,
+            typecheck,
+        });
     }
 
     fn error(&mut self, msg: &str) {
@@ -1453,6 +1466,14 @@ impl<'a> Parser<'a> {
                 x.pos,
                 format!("expression in {keyword} must not be parenthesized"),
             );
+        }
+        let x = x.unparen();
+        if !matches!(x.k, K::Call(..) | K::Bad) {
+            self.type_errs.push(ParseError {
+                pos: x.start,
+                msg: format!("expression in {keyword} must be function call"),
+                typecheck: true,
+            });
         }
     }
 
@@ -2739,7 +2760,12 @@ struct Branches<'a> {
 
 impl<'a> Branches<'a> {
     fn err(&mut self, pos: Pos, msg: String) {
-        self.errs.push(ParseError { pos, msg });
+        let typecheck = false;
+        self.errs.push(ParseError {
+            pos,
+            msg,
+            typecheck,
+        });
     }
 
     fn at(&self, pos: Pos) -> String {

@@ -1179,3 +1179,26 @@ fn calling_init_is_undefined_like_go() {
         (1, "# example.com/u\n./main.go:8:2: undefined: init\n".to_string())
     );
 }
+
+/// `defer` and `go` need a call: the parser sees it, types2 reports it while checking the
+/// body, with the parser's own complaint about parentheses beside it (go 1.23.5,
+/// /tmp/udt/defer2).
+#[test]
+fn defer_and_go_need_a_call_like_go() {
+    let ws = module_ws("example.com/u", &[("main.go", "package main\n\nimport \"fmt\"\n\nfunc f() func() { return nil }\n\nfunc main() {\n\tx := 1\n\tdefer fmt.Println\n\tgo f\n\tdefer (f())()\n\tdefer (f)\n\tfmt.Println(zz)\n}\n\n")]);
+    let r = build_into(&ws, "/tmp/udt/defer2", &mut MemoryCache::new());
+    assert_eq!(
+        (r.exit_status, r.transcript.text()),
+        (
+            1,
+            "# example.com/u\n\
+             ./main.go:8:2: declared and not used: x\n\
+             ./main.go:9:8: expression in defer must be function call\n\
+             ./main.go:10:5: expression in go must be function call\n\
+             ./main.go:12:8: expression in defer must not be parenthesized\n\
+             ./main.go:12:9: expression in defer must be function call\n\
+             ./main.go:13:14: undefined: zz\n"
+                .to_string()
+        )
+    );
+}
