@@ -510,8 +510,8 @@ impl<'a> Parser<'a> {
                     return;
                 }
                 b'0'..=b'9' => return self.number(start, false),
-                b'"' => return self.string(start),
-                b'`' => return self.raw_string(start),
+                b'"' => return self.string(start, false),
+                b'`' => return self.string(start, true),
                 b'\'' => return self.rune(start),
                 b'(' => T::Lparen,
                 b'[' => T::Lbrack,
@@ -948,39 +948,23 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn string(&mut self, start: usize) {
+    /// A string literal, interpreted (`"`) or `raw` (a backquote).
+    fn string(&mut self, start: usize, raw: bool) {
         let pos = (self.line, self.col);
+        let quote = if raw { b'`' } else { b'"' };
         loop {
             match self.ch() {
-                Some(b'"') => {
+                Some(c) if c == quote => {
                     self.bump();
                     break;
                 }
-                Some(b'\\') => {
+                Some(b'\\') if !raw => {
                     self.bump();
                     self.escape(b'"');
                 }
-                Some(b'\n') => {
+                Some(b'\n') if !raw => {
                     let here = self.here();
                     self.scan_error(here, "newline in string".into());
-                    break;
-                }
-                None => {
-                    self.scan_error(pos, "string not terminated".into());
-                    break;
-                }
-                _ => self.bump(),
-            }
-        }
-        self.literal(start, true);
-    }
-
-    fn raw_string(&mut self, start: usize) {
-        let pos = (self.line, self.col);
-        loop {
-            match self.ch() {
-                Some(b'`') => {
-                    self.bump();
                     break;
                 }
                 None => {
