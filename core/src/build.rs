@@ -1360,8 +1360,8 @@ impl Toolchain for Simulated<'_> {
     }
 }
 
-/// The compile step's index and the errors the compiler would print, if [`crate::syntax`] finds
-/// any in the package's Go files.
+/// The compile step's index and the errors the compiler would print, if [`crate::parse`] or
+/// [`crate::syntax`] finds any in the package's Go files.
 #[cfg(feature = "compile-checks")]
 fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(usize, String)> {
     let p = plan.package(a)?;
@@ -1385,12 +1385,12 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
     let mut parsed: Vec<(usize, crate::syntax::SyntaxError)> = Vec::new();
     // What types2 will say of what the parser saw (`defer f` without a call).
     let mut seen: Vec<(usize, crate::syntax::SyntaxError)> = Vec::new();
-    for (_i, name) in names.iter().enumerate() {
+    for (i, name) in names.iter().enumerate() {
         let Some(src) = files.read(p, name) else {
             continue;
         };
         let mut errs: Vec<crate::syntax::SyntaxError> = Vec::new();
-        match crate::parse::errors(src, &shown[_i]) {
+        match crate::parse::errors(src, &shown[i]) {
             Some(all) => {
                 for e in all {
                     let (line, col) = (e.pos.0 as usize, e.pos.1 as usize);
@@ -1400,7 +1400,7 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
                         msg: e.msg,
                     };
                     if e.typecheck {
-                        seen.push((_i, error));
+                        seen.push((i, error));
                     } else {
                         errs.push(error);
                     }
@@ -1409,8 +1409,8 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
             None => errs.extend(crate::syntax::check(src)),
         }
         #[cfg(feature = "embed-directives")]
-        let errs = with_parse_errors(errs, &embeds[_i].parse);
-        parsed.extend(errs.into_iter().map(|e| (_i, e)));
+        let errs = with_parse_errors(errs, &embeds[i].parse);
+        parsed.extend(errs.into_iter().map(|e| (i, e)));
     }
     // A syntax error stops the compiler before type checking; the scanner's other errors (an
     // invalid character, a rune literal with two) are reported with the type checker's.
