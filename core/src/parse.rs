@@ -416,6 +416,18 @@ struct Parser<'a> {
     errs: Vec<ParseError>,
     /// What types2 will say of what the parser saw ([`ParseError::typecheck`]).
     type_errs: Vec<ParseError>,
+    /// Inside functions, the names each open scope declares (the function's own scope holds
+    /// its receiver, type parameters, parameters and results): for `no new variables on left
+    /// side of :=`.
+    scopes: Vec<Vec<&'a str>>,
+    /// The parameter names of the signature being read (`sig_depth` 1: not a function type
+    /// inside it), for the body that follows.
+    sig: Vec<&'a str>,
+    sig_depth: u32,
+    /// The next block is a function's body: its scope is the signature's.
+    function_block: bool,
+    /// A type switch's `x` of `x := y.(type)`, declared in each clause.
+    guard: Option<&'a str>,
     unsure: bool,
 }
 
@@ -443,6 +455,11 @@ impl<'a> Parser<'a> {
             file,
             errs: Vec::new(),
             type_errs: Vec::new(),
+            scopes: Vec::new(),
+            sig: Vec::new(),
+            sig_depth: 0,
+            function_block: false,
+            guard: None,
             unsure: false,
         }
     }
@@ -1266,6 +1283,10 @@ impl<'a> Parser<'a> {
     }
 
     fn type_decl(&mut self) {
+        if self.tok == T::Name {
+            let name = self.lit;
+            self.declare(&[name]);
+        }
         self.name();
         let mut typed = true;
         if self.tok == T::Lbrack {
@@ -1329,9 +1350,13 @@ impl<'a> Parser<'a> {
     /// A function declaration after `func`; returns whether it has a body.
     fn func_decl(&mut self) -> bool {
         let mut context = "";
+        self.sig.clear();
         if self.got(T::Lparen) {
             context = "method";
-            match self.param_list(None, false, T::Rparen, false) {
+            self.sig_depth += 1;
+            let n = self.param_list(None, false, T::Rparen, false);
+            self.sig_depth -= 1;
+            match n {
                 0 => self.error("method has no receiver"),
                 1 => {}
                 _ => self.error("method has multiple receivers"),
@@ -1359,7 +1384,11 @@ impl<'a> Parser<'a> {
     fn func_body(&mut self) {
         self.fnest += 1;
         let errors = self.errcnt;
+        let params = std::mem::take(&mut self.sig);
+        self.scopes.push(params);
+        self.function_block = true;
         let (pos, body) = self.block_stmt("");
+        self.scopes.pop();
         self.fnest -= 1;
         // As cmd/compile: only a function that parsed without error.
         if errors == self.errcnt && !self.unsure {
@@ -1491,6 +1520,7 @@ impl<'a> Parser<'a> {
             }
             T::Func => {
                 self.next();
+                self.sig.clear();
                 // A function type's position is its parameters' `(` (cmd/compile's funcType).
                 let params = self.pos();
                 self.func_type("function type");
@@ -1763,6 +1793,12 @@ impl<'a> Parser<'a> {
     }
 
     fn func_type(&mut self, context: &str) {
+        self.sig_depth += 1;
+        self.func_type_in(context);
+        self.sig_depth -= 1;
+    }
+
+    fn func_type_in(&mut self, context: &str) {
         let pos = self.pos();
         if self.got(T::Lbrack) {
             if !context.is_empty() {
@@ -2002,6 +2038,7 @@ impl<'a> Parser<'a> {
             if self.tok == T::Lbrack {
                 if self.array_or_targs() {
                     f.name = Some(name.pos);
+                    self.sig_name(&name);
                     f.typ = Some(name.pos); // an array type: not read by callers
                 } else {
                     f.typ = Some(name.start);
@@ -2025,6 +2062,7 @@ impl<'a> Parser<'a> {
                 return Some(f);
             }
             f.name = Some(name.pos);
+            self.sig_name(&name);
         }
         if self.tok == T::DotDotDot {
             let at = self.pos();
@@ -2093,6 +2131,8 @@ impl<'a> Parser<'a> {
                 pending_name = Some(E::new(K::Name("_"), pos));
             }
         }
+        // The names this list records for the body: dropped below if they are types.
+        let mark = self.sig.len();
         let mut list: Vec<Field> = Vec::new();
         let (mut named, mut typed) = (0, 0);
         let end = self.list("parameter list", T::Comma, close, |p| {
@@ -2114,6 +2154,9 @@ impl<'a> Parser<'a> {
         });
         if list.is_empty() {
             return (0, false);
+        }
+        if named == 0 && !require_names {
+            self.sig.truncate(mark);
         }
         // With no parameter both named and typed (and names not required), the names are
         // types: the first has no name then.
@@ -2194,11 +2237,20 @@ impl<'a> Parser<'a> {
                 if keyword == T::For && self.tok == T::Range {
                     self.next();
                     self.expr();
+                    if op == ":" {
+                        self.define(&lhs, pos, false);
+                    }
                     return Simple::Range;
                 }
                 let rhs = self.expr_list();
                 if matches!(rhs.k, K::Guard) && keyword == T::Switch && op == ":" && lhs.is_name() {
+                    if let K::Name(x) = lhs.k {
+                        self.guard = Some(x);
+                    }
                     return Simple::Expr(true);
+                }
+                if op == ":" {
+                    self.define(&lhs, pos, true);
                 }
                 Simple::Assign(pos, op, lhs, Some(rhs))
             }
@@ -2227,7 +2279,10 @@ impl<'a> Parser<'a> {
 
     /// A block: its `{`'s position and its statements.
     fn block_stmt(&mut self, context: &str) -> (Pos, Vec<St<'a>>) {
-        self.nested(|p| p.block_stmt_in(context))
+        if std::mem::take(&mut self.function_block) {
+            return self.nested(|p| p.block_stmt_in(context));
+        }
+        self.scoped(|p| p.nested(|p| p.block_stmt_in(context)))
     }
 
     fn block_stmt_in(&mut self, context: &str) -> (Pos, Vec<St<'a>>) {
@@ -2373,6 +2428,10 @@ impl<'a> Parser<'a> {
     }
 
     fn if_stmt(&mut self) -> St<'a> {
+        self.scoped(Self::if_stmt_in)
+    }
+
+    fn if_stmt_in(&mut self) -> St<'a> {
         let pos = self.pos();
         self.header(T::If);
         let (then_pos, then) = self.block_stmt("if clause");
@@ -2394,7 +2453,13 @@ impl<'a> Parser<'a> {
     }
 
     /// A switch's or select's clauses: each one's position and statements.
-    fn clauses(&mut self, what: &str, switch: bool) -> Vec<(Pos, Vec<St<'a>>)> {
+    /// `guard`: a type switch's `x := y.(type)`, declared in each clause's scope.
+    fn clauses(
+        &mut self,
+        what: &str,
+        switch: bool,
+        guard: Option<&'a str>,
+    ) -> Vec<(Pos, Vec<St<'a>>)> {
         let mut clauses = Vec::new();
         if !self.got(T::Lbrace) {
             self.syntax_error(&format!("missing {{ after {what} clause"));
@@ -2402,6 +2467,8 @@ impl<'a> Parser<'a> {
         }
         while self.tok != T::Eof && self.tok != T::Rbrace && !self.unsure {
             let pos = self.pos();
+            // Each clause is a scope: a select case's `v := <-ch`, a type switch's `x`.
+            self.scopes.push(guard.into_iter().collect());
             match self.tok {
                 T::Case => {
                     self.next();
@@ -2419,6 +2486,7 @@ impl<'a> Parser<'a> {
             }
             self.want(T::Colon);
             clauses.push((pos, self.stmt_list()));
+            self.scopes.pop();
         }
         self.want(T::Rbrace);
         clauses
@@ -2456,19 +2524,21 @@ impl<'a> Parser<'a> {
             | T::Chan
             | T::Interface
             | T::Arrow => self.simple_stmt(None, T::Eof).into(),
-            T::For => {
-                self.header(T::For);
-                let (pos, list) = self.block_stmt("for clause");
+            T::For => self.scoped(|p| {
+                p.header(T::For);
+                let (pos, list) = p.block_stmt("for clause");
                 St::For(pos, list)
-            }
-            T::Switch => {
-                let type_switch = self.header(T::Switch);
-                St::Switch(type_switch, self.clauses("switch", true))
-            }
-            T::Select => {
-                self.want(T::Select);
-                St::Select(self.clauses("select", false))
-            }
+            }),
+            T::Switch => self.scoped(|p| {
+                p.guard = None;
+                let type_switch = p.header(T::Switch);
+                let guard = p.guard.take();
+                St::Switch(type_switch, p.clauses("switch", true, guard))
+            }),
+            T::Select => self.scoped(|p| {
+                p.want(T::Select);
+                St::Select(p.clauses("select", false, None))
+            }),
             T::If => self.if_stmt(),
             T::Fallthrough | T::Break | T::Continue | T::Goto => {
                 let t = self.tok;
@@ -2543,9 +2613,77 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// A parameter's name, for the body's scope, if it belongs to the signature being read.
+    fn sig_name(&mut self, name: &E<'a>) {
+        if let (1, K::Name(n)) = (self.sig_depth, &name.k) {
+            if *n != "_" {
+                self.sig.push(n);
+            }
+        }
+    }
+
+    /// `name { "," name }`: the names, declared in the current scope inside a function.
     fn name_list(&mut self) {
-        self.name();
-        self.more_names();
+        let mut names = Vec::new();
+        loop {
+            if self.tok == T::Name {
+                names.push(self.lit);
+            }
+            self.name();
+            if !self.got(T::Comma) {
+                break;
+            }
+        }
+        self.declare(&names);
+    }
+
+    /// Declares `names` in the innermost scope of the function being read (none outside one).
+    fn declare(&mut self, names: &[&'a str]) {
+        if self.fnest > 0 {
+            if let Some(scope) = self.scopes.last_mut() {
+                scope.extend(names.iter().filter(|n| **n != "_"));
+            }
+        }
+    }
+
+    /// A `:=`'s left side: types2's `no new variables on left side of :=` (at the `:=`) when
+    /// each name is blank or already declared in this scope; then the names are declared.
+    fn define(&mut self, lhs: &E<'a>, pos: Pos, check: bool) {
+        let names: Option<Vec<&'a str>> = match &lhs.k {
+            K::Name(n) => Some(vec![*n]),
+            K::List(xs) => xs
+                .iter()
+                .map(|x| match x.k {
+                    K::Name(n) => Some(n),
+                    _ => None,
+                })
+                .collect(),
+            _ => None,
+        };
+        let (Some(names), true) = (names, self.fnest > 0) else {
+            return;
+        };
+        let Some(scope) = self.scopes.last() else {
+            return;
+        };
+        let new = names.iter().any(|n| *n != "_" && !scope.contains(n));
+        if check && !new {
+            self.type_errs.push(ParseError {
+                pos,
+                msg: "no new variables on left side of :=".into(),
+                typecheck: true,
+            });
+        }
+        self.declare(&names);
+    }
+
+    /// Runs `f` in a scope of its own (an `if`, `for`, `switch` or `select` statement's, a
+    /// clause's, a block's).
+    fn scoped<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
+        self.scopes.push(Vec::new());
+        let r = f(self);
+        self.scopes.pop();
+        r
     }
 
     /// `{ "," name }`: how many.

@@ -1202,3 +1202,30 @@ fn defer_and_go_need_a_call_like_go() {
         )
     );
 }
+
+/// `:=` that declares nothing new in its scope: the function's parameters and results, an
+/// `if`'s, a `for`'s, a type switch clause's and a select clause's own variables, a function
+/// literal's parameters, a `var` before it (go 1.23.5, /tmp/udt/nonew); shadowing in an inner
+/// block is fine.
+#[test]
+fn no_new_variables_like_go() {
+    let ws = module_ws("example.com/u", &[("main.go", "package main\n\nimport \"fmt\"\n\nfunc f(a int) (n int, err error) {\n\ta := 2\n\tn, err := 3, fmt.Errorf(\"x\")\n\t_ := a\n\tif v, ok := any(a).(int); ok {\n\t\tv := v + 1\n\t\tfmt.Println(v)\n\t} else {\n\t\tok := !ok\n\t\tfmt.Println(ok)\n\t}\n\tfor i := range 3 {\n\t\ti := i\n\t\tfmt.Println(i)\n\t}\n\tx, y := 1, 2\n\tx, y := 3, 4\n\tfmt.Println(x, y)\n\tswitch t := any(n).(type) {\n\tcase int:\n\t\tt := 5\n\t\tfmt.Println(t)\n\t}\n\tch := make(chan int)\n\tselect {\n\tcase v := <-ch:\n\t\tv := 1\n\t\tfmt.Println(v)\n\t}\n\tg := func(p int) {\n\t\tp := 3\n\t\tq := 1\n\t\tq := 2\n\t\tfmt.Println(p, q)\n\t}\n\tg(1)\n\tvar z = 1\n\tz := 2\n\tfmt.Println(z)\n\treturn\n}\n\nfunc main() { f(1) }\n\n")]);
+    let r = build_into(&ws, "/tmp/udt/nonew", &mut MemoryCache::new());
+    assert_eq!(
+        (r.exit_status, r.transcript.text()),
+        (
+            1,
+            "# example.com/u\n\
+             ./main.go:6:4: no new variables on left side of :=\n\
+             ./main.go:7:9: no new variables on left side of :=\n\
+             ./main.go:8:4: no new variables on left side of :=\n\
+             ./main.go:21:7: no new variables on left side of :=\n\
+             ./main.go:25:5: no new variables on left side of :=\n\
+             ./main.go:31:5: no new variables on left side of :=\n\
+             ./main.go:35:5: no new variables on left side of :=\n\
+             ./main.go:37:5: no new variables on left side of :=\n\
+             ./main.go:42:4: no new variables on left side of :=\n"
+                .to_string()
+        )
+    );
+}
