@@ -486,10 +486,6 @@ impl<'a> Parser<'a> {
         (self.cur_line, (self.at - self.line_start + 1) as u32)
     }
 
-    fn scan_error(&mut self, pos: Pos, msg: String) {
-        self.error_at(pos, msg);
-    }
-
     fn next(&mut self) {
         if self.unsure {
             // Nothing more to say: end the parse.
@@ -610,7 +606,7 @@ impl<'a> Parser<'a> {
                         loop {
                             match self.ch() {
                                 None => {
-                                    self.scan_error(pos, "comment not terminated".into());
+                                    self.error_at(pos, "comment not terminated".into());
                                     break;
                                 }
                                 Some(b'*') if self.peek(1) == Some(b'/') => {
@@ -724,7 +720,7 @@ impl<'a> Parser<'a> {
                 }
                 c if c.is_ascii_graphic() => {
                     let pos = (self.line, self.col);
-                    self.scan_error(
+                    self.error_at(
                         pos,
                         format!("invalid character U+{:04X} '{}'", c, c as char),
                     );
@@ -981,11 +977,11 @@ impl<'a> Parser<'a> {
                 }
                 Some(b'\n') if !raw => {
                     let here = self.here();
-                    self.scan_error(here, "newline in string".into());
+                    self.error_at(here, "newline in string".into());
                     break;
                 }
                 None => {
-                    self.scan_error(pos, "string not terminated".into());
+                    self.error_at(pos, "string not terminated".into());
                     break;
                 }
                 _ => self.bump(),
@@ -996,16 +992,16 @@ impl<'a> Parser<'a> {
 
     fn rune(&mut self, start: usize) {
         let pos = (self.line, self.col);
-        let mut ok = true;
+        // Characters and escapes read; every error ends the literal, so none comes before.
         let mut n = 0;
         loop {
             match self.ch() {
                 Some(b'\'') => {
-                    if ok && n == 0 {
+                    if n == 0 {
                         let here = self.here();
-                        self.scan_error(here, "empty rune literal or unescaped '".into());
-                    } else if ok && n != 1 {
-                        self.scan_error(pos, "more than one character in rune literal".into());
+                        self.error_at(here, "empty rune literal or unescaped '".into());
+                    } else if n != 1 {
+                        self.error_at(pos, "more than one character in rune literal".into());
                     }
                     self.bump();
                     break;
@@ -1015,18 +1011,12 @@ impl<'a> Parser<'a> {
                     self.escape(b'\'');
                 }
                 Some(b'\n') => {
-                    if ok {
-                        let here = self.here();
-                        self.scan_error(here, "newline in rune literal".into());
-                        ok = false;
-                    }
-                    let _ = ok;
+                    let here = self.here();
+                    self.error_at(here, "newline in rune literal".into());
                     break;
                 }
                 None => {
-                    if ok {
-                        self.scan_error(pos, "rune literal not terminated".into());
-                    }
+                    self.error_at(pos, "rune literal not terminated".into());
                     break;
                 }
                 Some(c) => {
@@ -1585,7 +1575,6 @@ impl<'a> Parser<'a> {
                 }
                 T::Lbrack => {
                     self.next();
-                    let mut index = None;
                     if self.tok != T::Colon {
                         let (i, comma) = if self.tok == T::Rbrack {
                             self.syntax_error("expected operand");
@@ -1602,14 +1591,12 @@ impl<'a> Parser<'a> {
                             };
                             continue;
                         }
-                        index = Some(i);
                     }
                     if !self.got(T::Colon) {
                         self.syntax_error("expected comma, : or ]");
                         self.advance(&[T::Comma, T::Colon, T::Rbrack]);
                     }
                     self.xnest += 1;
-                    let _ = index;
                     let mut middle = false;
                     if self.tok != T::Colon && self.tok != T::Rbrack {
                         self.expr();
@@ -1960,7 +1947,7 @@ impl<'a> Parser<'a> {
                     self.error_at(at, "empty type argument list".into());
                     return Some(false);
                 }
-                let (n, first_named) = self.param_list_named(T::Rbrack);
+                let (n, first_named) = self.param_list_full(None, false, T::Rbrack, false);
                 if n == 0 {
                     if self.tok == T::Lparen {
                         self.func_type(CONTEXT);
@@ -2104,11 +2091,6 @@ impl<'a> Parser<'a> {
     ) -> usize {
         self.param_list_full(first, first_typed, close, require_names)
             .0
-    }
-
-    fn param_list_named(&mut self, close: T) -> (usize, bool) {
-        let (n, first_named) = self.param_list_full(None, false, close, false);
-        (n, first_named)
     }
 
     fn param_list_full(
