@@ -17,6 +17,7 @@ import { createCachePanel } from "./cachepanel.js";
 import { createWorkPanel } from "./workdir.js";
 import { createLessonPanel } from "./lessons.js";
 import * as settingsStore from "./settings.js";
+import * as drafts from "./drafts.js";
 import { openInPerfetto } from "./perfetto.js";
 
 const MAX_RUNS = 12;
@@ -27,6 +28,11 @@ const state = {
   comment: "",
   files: new Map(), // path -> text, the workspace being edited
   edited: new Map(), // sample name -> { comment, files } kept while switching samples
+  shipped: null, // the open sample's files as shipped (a Map), null for a workspace of a lesson or link
+  shippedComment: "",
+  shippedOnly: new Set(), // samples opened as shipped by a link: their edits are not kept as drafts
+  undo: null, // { name, comment, files } of the last revert, until undone or the sample changes
+  draftProblem: null, // the last sentence saying why a draft was not kept (each said once)
   selected: null,
   runs: [], // [{ n, command, trace, hits, misses, totalMs, result }]
   runCounter: 0,
@@ -82,24 +88,117 @@ async function fetchSample(name) {
   return txtar.parse(await res.text());
 }
 
-async function openSample(name) {
+/**
+ * Opens sample `name`: as the learner left it in this tab, else with the draft of their edits
+ * from an earlier visit (drafts.js), else as shipped. `asShipped` (a link naming the sample):
+ * as shipped, and this page load keeps no draft of it (an earlier draft stays stored). `quiet`:
+ * a draft brought back is not announced (a link is about to open something else).
+ */
+async function openSample(name, { asShipped = false, quiet = false } = {}) {
+  flushDraft();
   if (state.sample) state.edited.set(state.sample, { comment: state.comment, files: new Map(state.files) });
-  const kept = state.edited.get(name);
-  const ws = kept || (await fetchSample(name));
+  const shipped = await fetchSample(name);
+  state.shipped = new Map(shipped.files.map((f) => [f.path, f.text]));
+  state.shippedComment = shipped.comment;
+  if (asShipped) state.shippedOnly.add(name);
+  let ws = asShipped ? null : state.edited.get(name);
+  let restored = null;
+  if (!ws && !asShipped) {
+    const { draft, problem } = drafts.load(name);
+    if (problem) notice(problem, { error: true });
+    if (draft && !drafts.sameFiles(draft.files, state.shipped)) ws = restored = draft;
+  }
   state.sample = name;
-  state.comment = ws.comment;
-  state.files = kept ? new Map(kept.files) : new Map(ws.files.map((f) => [f.path, f.text]));
-  ui.editor.reset();
-  const first = [...state.files.keys()].find((p) => p === "main.go") || [...state.files.keys()].find((p) => p.endsWith(".go")) || [...state.files.keys()][0];
-  selectFile(first ?? null);
+  if (state.undo) notice(""); // the revert's Undo is for the sample left
+  state.undo = null;
+  state.comment = ws ? ws.comment : shipped.comment;
+  state.files = new Map(ws ? ws.files : state.shipped);
+  showFiles();
   $("sample").value = name;
   if (!VIRTUAL.has(name)) saveSettings({ sample: name });
-  status(ws.comment.trim() || `Sample ${name}.`);
+  status(state.comment.trim() || `Sample ${name}.`);
+  if (restored && !quiet) {
+    const when = new Date(restored.savedAt).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+    notice(`Your edits to ${name} from ${when} are back. Revert opens the sample as shipped.`);
+  }
   workspaceChanged({ edit: false });
+}
+
+/** A fresh editor on the workspace, with main.go (else the first Go file, else any) open. */
+function showFiles() {
+  ui.editor.reset();
+  const paths = [...state.files.keys()];
+  selectFile(paths.find((p) => p === "main.go") || paths.find((p) => p.endsWith(".go")) || paths[0] || null);
+}
+
+// ------------------------------------------------------------------------------------------------
+// drafts: the learner's edits to a sample, kept across reloads (drafts.js)
+
+let draftTimer = null;
+
+/** Whether the open workspace's edits are kept as a draft: a sample's, not opened by a link. */
+function draftable() {
+  return state.shipped !== null && !state.embed && !VIRTUAL.has(state.sample) && !state.shippedOnly.has(state.sample);
+}
+
+/** The open sample differs from the sample as shipped. */
+function isEdited() {
+  return state.shipped !== null && !drafts.sameFiles(state.files, state.shipped);
+}
+
+function scheduleDraft() {
+  clearTimeout(draftTimer);
+  draftTimer = setTimeout(flushDraft, 300);
+}
+
+/** Writes the open sample's draft now (or forgets it when the sample is as shipped). */
+function flushDraft() {
+  clearTimeout(draftTimer);
+  draftTimer = null;
+  if (!draftable()) return;
+  if (!isEdited()) {
+    drafts.remove(state.sample);
+    return;
+  }
+  const problem = drafts.save(state.sample, { comment: state.comment, files: state.files });
+  if (problem && problem !== state.draftProblem) notice(problem, { error: true });
+  state.draftProblem = problem;
+}
+
+function updateRevert() {
+  $("revert").hidden = !(state.shipped !== null && !VIRTUAL.has(state.sample) && isEdited());
+}
+
+/** Puts the open sample back as shipped; its draft is forgotten, and Undo brings the edits back. */
+function revert() {
+  if (!state.shipped) return;
+  clearTimeout(draftTimer);
+  state.undo = { name: state.sample, comment: state.comment, files: new Map(state.files) };
+  state.edited.delete(state.sample);
+  drafts.remove(state.sample);
+  state.files = new Map(state.shipped);
+  state.comment = state.shippedComment;
+  showFiles();
+  status(state.comment.trim() || `Sample ${state.sample}.`);
+  notice(`${state.sample} is as shipped again.`, { undo: true });
+  $("undo-revert").focus();
+  workspaceChanged({ edit: false });
+}
+
+function undoRevert() {
+  const u = state.undo;
+  state.undo = null;
+  notice("");
+  if (!u || u.name !== state.sample) return;
+  state.comment = u.comment;
+  state.files = u.files;
+  showFiles();
+  workspaceChanged({ edit: true });
 }
 
 /** Puts files that came from a lesson or a share link in the editor, as the workspace `name`. */
 function setWorkspace(name, label, files, comment) {
+  flushDraft();
   if (state.sample && state.sample !== name) state.edited.set(state.sample, { comment: state.comment, files: new Map(state.files) });
   let opt = $("sample").querySelector(`option[value="${name}"]`);
   if (!opt) {
@@ -111,9 +210,9 @@ function setWorkspace(name, label, files, comment) {
   state.comment = comment;
   state.files = new Map(files.map((f) => [f.path, f.text]));
   state.edited.delete(name);
-  ui.editor.reset();
-  const paths = [...state.files.keys()];
-  selectFile(paths.find((p) => p === "main.go") || paths.find((p) => p.endsWith(".go")) || paths[0] || null);
+  state.shipped = null;
+  state.undo = null;
+  showFiles();
   $("sample").value = name;
   workspaceChanged({ edit: false });
 }
@@ -133,6 +232,8 @@ function onEdit(path, text) {
 let changeTimer = null;
 /** After any change of the workspace: reload the graph and, after an edit, predict what rebuilds. */
 function workspaceChanged({ edit }) {
+  if (edit) scheduleDraft();
+  updateRevert();
   clearTimeout(changeTimer);
   changeTimer = setTimeout(() => refreshAnalysis(edit), edit ? 250 : 0);
 }
@@ -677,12 +778,13 @@ function setFragment(patch) {
 }
 
 /** A notice above the work area: the outcome of opening a link (text only). */
-function notice(text, { error = false, rebuild = false } = {}) {
+function notice(text, { error = false, rebuild = false, undo = false } = {}) {
   const el = $("shared-note");
   el.hidden = !text;
   el.classList.toggle("error", error);
   $("shared-text").textContent = text || "";
   $("rebuild").hidden = !rebuild;
+  $("undo-revert").hidden = !undo;
 }
 
 function setEmbed(kind) {
@@ -715,7 +817,7 @@ async function route(frag) {
       notice(`There is no preset named “${frag.preset}”; the presets are ${[...$("sample").options].filter((o) => !VIRTUAL.has(o.value)).map((o) => o.value).join(", ")}.`, { error: true });
       return false;
     }
-    await openSample(frag.preset);
+    await openSample(frag.preset, { asShipped: true });
     if (frag.run) runLine($("cmdline").value);
     return false;
   }
@@ -1078,6 +1180,11 @@ async function main(bindings) {
     applyTheme(next);
   });
   $("sample").addEventListener("change", (e) => openSample(e.target.value).catch((err) => status(err.message, true)));
+  $("revert").addEventListener("click", revert);
+  $("undo-revert").addEventListener("click", undoRevert);
+  // The last edits' draft is written when the tab is hidden or closed, not only after a pause.
+  addEventListener("pagehide", flushDraft);
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") flushDraft(); });
 
   ui.term.note(engine.has("build")
     ? "Press Build (or Ctrl/⌘+Enter) to run the command line above."
@@ -1086,7 +1193,13 @@ async function main(bindings) {
   const frag = readFragment();
   // A lesson or preset works on top of the default sample; a share link replaces it (or, broken,
   // leaves it as it is).
-  if (frag.share === null) await openSample(state.settings.sample);
+  // Opened as shipped under a lesson or a preset: the link's reader expects what its author saw.
+  if (frag.share === null) {
+    await openSample(state.settings.sample, {
+      asShipped: frag.lesson !== null || frag.preset === state.settings.sample,
+      quiet: frag.preset !== null,
+    });
+  }
   let plain = true;
   try {
     plain = await route(frag);
