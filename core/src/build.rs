@@ -1383,16 +1383,21 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
     // narrower `crate::syntax::check`), with the directives' errors the parser gives.
     let shown: Vec<String> = names.iter().map(|n| shown_name(inv, n)).collect();
     let mut parsed: Vec<(usize, crate::syntax::SyntaxError)> = Vec::new();
-    // What types2 will say of what the parser saw (`defer f` without a call).
-    let mut seen: Vec<(usize, crate::syntax::SyntaxError)> = Vec::new();
+    // What types2 will say of what the parser saw (`defer f` without a call), and the names
+    // each file's `:=` statements declare anew (for its unused variables).
+    let mut seen = FromParser {
+        errors: Vec::new(),
+        defined: vec![None; names.len()],
+    };
     for (i, name) in names.iter().enumerate() {
         let Some(src) = files.read(p, name) else {
             continue;
         };
         let mut errs: Vec<crate::syntax::SyntaxError> = Vec::new();
-        match crate::parse::errors(src, &shown[i]) {
-            Some(all) => {
-                for e in all {
+        match crate::parse::parse(src, &shown[i]) {
+            Some(crate::parse::Parsed { errors, defined }) => {
+                seen.defined[i] = Some(defined);
+                for e in errors {
                     let (line, col) = (e.pos.0 as usize, e.pos.1 as usize);
                     let error = crate::syntax::SyntaxError {
                         line,
@@ -1400,7 +1405,7 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
                         msg: e.msg,
                     };
                     if e.typecheck {
-                        seen.push((i, error));
+                        seen.errors.push((i, error));
                     } else {
                         errs.push(error);
                     }
@@ -1446,6 +1451,15 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
 /// of the one before with the same text, stops at the tenth (`too many errors` at its
 /// position), and prints them by file, the files in the order of their first report, then by
 /// position.
+/// What the parser saw that the type checks use: the errors types2 reports of it (by file
+/// index), and each file's [`crate::parse::Parsed::defined`] (`None` where the parser was
+/// unsure).
+#[cfg(feature = "compile-checks")]
+struct FromParser {
+    errors: Vec<(usize, crate::syntax::SyntaxError)>,
+    defined: Vec<Option<Vec<crate::parse::Pos>>>,
+}
+
 #[cfg(feature = "compile-checks")]
 fn type_errors(
     plan: &Plan,
@@ -1454,7 +1468,7 @@ fn type_errors(
     shown: &[String],
     p: &PkgNode,
     parsed: Vec<(usize, crate::syntax::SyntaxError)>,
-    seen: Vec<(usize, crate::syntax::SyntaxError)>,
+    seen: FromParser,
 ) -> String {
     use crate::syntax::SyntaxError;
     let name_of = |path: &str| {
@@ -1554,13 +1568,13 @@ fn type_errors(
         for e in undefined {
             reported.push((key(3, f, body(&e), 0, &e), f, e));
         }
-        for (_, e) in seen.iter().filter(|(g, _)| *g == f) {
+        for (_, e) in seen.errors.iter().filter(|(g, _)| *g == f) {
             reported.push((key(3, f, body(e), 0, e), f, e.clone()));
         }
         for e in crate::syntax::missing_returns(src).unwrap_or_default() {
             reported.push((key(3, f, body(&e), 1, &e), f, e));
         }
-        for e in crate::syntax::unused_vars(src).unwrap_or_default() {
+        for e in crate::syntax::unused_vars(src, seen.defined[f].as_deref()).unwrap_or_default() {
             reported.push((key(3, f, body(&e), 2, &e), f, e));
         }
         for e in crate::syntax::unused_imports(src, &name_of) {

@@ -34,6 +34,22 @@ pub struct ParseError {
 /// error list keeps them: one syntax error per line (the first), and a repeated other error
 /// on the line of the one before it once.
 pub fn errors(src: &[u8], file: &str) -> Option<Vec<ParseError>> {
+    parse(src, file).map(|p| p.errors)
+}
+
+/// What the parser learned of a file: its [`errors`], and where each name a `:=` declares anew
+/// in its scope stands (a name already declared in the same scope is assigned, not declared;
+/// one declared in an enclosing scope only is shadowed by a new variable). `None` as for
+/// [`errors`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Parsed {
+    pub errors: Vec<ParseError>,
+    /// Sorted.
+    pub defined: Vec<Pos>,
+}
+
+/// [`errors`], with what else the parser saw ([`Parsed`]).
+pub fn parse(src: &[u8], file: &str) -> Option<Parsed> {
     let text = std::str::from_utf8(src).ok()?;
     if text.contains('\0') {
         return None;
@@ -61,7 +77,11 @@ pub fn errors(src: &[u8], file: &str) -> Option<Vec<ParseError>> {
         kept.push(e);
     }
     kept.append(&mut p.type_errs);
-    Some(kept)
+    p.defined.sort_unstable();
+    Some(Parsed {
+        errors: kept,
+        defined: p.defined,
+    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -420,6 +440,8 @@ struct Parser<'a> {
     /// its receiver, type parameters, parameters and results): for `no new variables on left
     /// side of :=`.
     scopes: Vec<Vec<&'a str>>,
+    /// Where each name a `:=` declares new in its scope stands ([`Parsed::defined`]).
+    defined: Vec<Pos>,
     /// The parameter names of the signature being read (`sig_depth` 1: not a function type
     /// inside it), for the body that follows.
     sig: Vec<&'a str>,
@@ -456,6 +478,7 @@ impl<'a> Parser<'a> {
             errs: Vec::new(),
             type_errs: Vec::new(),
             scopes: Vec::new(),
+            defined: Vec::new(),
             sig: Vec::new(),
             sig_depth: 0,
             function_block: false,
@@ -2631,17 +2654,20 @@ impl<'a> Parser<'a> {
     /// A `:=`'s left side: types2's `no new variables on left side of :=` (at the `:=`) when
     /// each name is blank or already declared in this scope; then the names are declared.
     fn define(&mut self, lhs: &E<'a>, pos: Pos, check: bool) {
-        let names: Option<Vec<&'a str>> = match &lhs.k {
-            K::Name(n) => Some(vec![*n]),
+        let named: Option<Vec<(&'a str, Pos)>> = match &lhs.k {
+            K::Name(n) => Some(vec![(*n, lhs.pos)]),
             K::List(xs) => xs
                 .iter()
                 .map(|x| match x.k {
-                    K::Name(n) => Some(n),
+                    K::Name(n) => Some((n, x.pos)),
                     _ => None,
                 })
                 .collect(),
             _ => None,
         };
+        let names: Option<Vec<&'a str>> = named
+            .as_ref()
+            .map(|named| named.iter().map(|(n, _)| *n).collect());
         let (Some(names), true) = (names, self.fnest > 0) else {
             return;
         };
@@ -2649,6 +2675,11 @@ impl<'a> Parser<'a> {
             return;
         };
         let new = names.iter().any(|n| *n != "_" && !scope.contains(n));
+        if new {
+            let named = named.iter().flatten();
+            let fresh = named.filter(|(n, _)| *n != "_" && !scope.contains(n));
+            self.defined.extend(fresh.map(|(_, at)| *at));
+        }
         if check && !new {
             self.type_errs.push(ParseError {
                 pos,

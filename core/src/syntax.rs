@@ -284,11 +284,13 @@ pub fn unused_imports(
 /// A type-check error the simulation can be sure of: a variable declared in a function and
 /// never read. types2 reports `declared and not used: x` at the name of a variable no
 /// expression reads; here only the certain cases: a statement `x := …`, `x, y := …` (names new
-/// to the function), `var x, y …` or `var ( … )` inside a function body, whose name no later
+/// to the function; or, given `defined`, the parser's [`crate::parse::Parsed::defined`], the
+/// names it says the `:=` declares anew in its scope, a variable shadowing one of an enclosing
+/// block's included), `var x, y …` or `var ( … )` inside a function body, whose name no later
 /// token of the enclosing block spells but as the target of a plain assignment statement
 /// `x = …`. Any other mention (`x++`, `x.f = 1`, a shadowing variable of the same name) keeps
 /// this check silent, never wrong. `None` when the lexer complains.
-pub fn unused_vars(src: &[u8]) -> Option<Vec<SyntaxError>> {
+pub fn unused_vars(src: &[u8], defined: Option<&[crate::parse::Pos]>) -> Option<Vec<SyntaxError>> {
     let toks = tokens(src, false)?;
     let is = |i: usize, op: &'static str| is_op(&toks, i, op);
     // A statement begins after `{`, `;` or a case clause's (or label's) `:`.
@@ -319,12 +321,16 @@ pub fn unused_vars(src: &[u8]) -> Option<Vec<SyntaxError>> {
                 if !is(after, ":=") {
                     continue;
                 }
-                let seen = |n: usize| {
-                    toks[decl..i]
+                let new = |n: usize| match defined {
+                    Some(d) => {
+                        let (line, col) = position(src, toks[n].offset);
+                        d.binary_search(&(line as u32, col as u32)).is_ok()
+                    }
+                    None => !toks[decl..i]
                         .iter()
-                        .any(|t| t.tok == Tok::Ident && t.lit == toks[n].lit)
+                        .any(|t| t.tok == Tok::Ident && t.lit == toks[n].lit),
                 };
-                names.extend(list.iter().copied().filter(|&n| !seen(n)));
+                names.extend(list.iter().copied().filter(|&n| new(n)));
             }
             Tok::Keyword("var") if is(i + 1, "(") => {
                 let mut j = i + 2;
@@ -1887,7 +1893,7 @@ mod unused_var_tests {
     use super::*;
 
     fn shown(src: &str) -> Vec<String> {
-        unused_vars(src.as_bytes())
+        unused_vars(src.as_bytes(), None)
             .unwrap()
             .iter()
             .map(|e| e.render("./main.go"))
@@ -1927,7 +1933,7 @@ mod unused_var_tests {
             "package main\n\nfunc main() {\n\tx := 1\n\t{\n\t\tx := 2\n\t\t_ = x\n\t}\n}\n"
         )
         .is_empty());
-        assert_eq!(unused_vars(b"package main\n\nvar s = \"open\n"), None);
+        assert_eq!(unused_vars(b"package main\n\nvar s = \"open\n", None), None);
     }
 }
 
@@ -2322,7 +2328,7 @@ mod never_panic_tests {
             let _ = check(s);
             let _ = crate::parse::errors(s, "./a.go");
             let _ = unused_imports(s, &name_of);
-            let _ = unused_vars(s);
+            let _ = unused_vars(s, None);
             let _ = undefined_names(s, &pkg, &name_of);
             let _ = undefined_in_signatures(s, &pkg, &name_of);
             let _ = undefined_in_declarations(s, &pkg, &name_of);

@@ -1229,3 +1229,28 @@ fn no_new_variables_like_go() {
         )
     );
 }
+
+/// types2 reports a variable a `:=` declares anew and nothing reads, also where it shadows one
+/// of an enclosing block (`if … { x := 2 }`, `v, err := g()` inside an `if`, a closure's `x`);
+/// a name the same `:=` only assigns (`a, c := 3, 4` after `a, b := 1, 2`) is not a new
+/// variable (go 1.23.5 on this file: the same seven lines, /tmp/sh1).
+#[test]
+fn shadowed_unused_variables_like_go() {
+    let ws = module_ws("example.com/sh", &[("main.go", "package main\n\nimport (\n\t\"errors\"\n\t\"fmt\"\n)\n\nfunc g() (int, error) { return 1, errors.New(\"x\") }\n\nfunc main() {\n\tx := 1\n\tif true {\n\t\tx := 2\n\t}\n\terr := errors.New(\"a\")\n\tif x > 0 {\n\t\tv, err := g()\n\t\tfmt.Println(v)\n\t}\n\tfor i := 0; i < 2; i++ {\n\t\ty, err := g()\n\t\tfmt.Println(y, err)\n\t\tz := 3\n\t\tz = 4\n\t}\n\tswitch {\n\tcase x > 1:\n\t\tw := 5\n\tdefault:\n\t\tfmt.Println(err)\n\t}\n\tfunc() {\n\t\tx := 7\n\t\tx = 8\n\t}()\n\ta, b := 1, 2\n\ta, c := 3, 4\n\tfmt.Println(a, b)\n\t{\n\t\ta, b := 5, 6\n\t\t_ = b\n\t}\n\tfmt.Println(x)\n}\n")]);
+    let r = build_into(&ws, "/tmp/sh1", &mut MemoryCache::new());
+    assert_eq!(
+        (r.exit_status, r.transcript.text()),
+        (
+            1,
+            "# example.com/sh\n\
+             ./main.go:13:3: declared and not used: x\n\
+             ./main.go:17:6: declared and not used: err\n\
+             ./main.go:23:3: declared and not used: z\n\
+             ./main.go:28:3: declared and not used: w\n\
+             ./main.go:33:3: declared and not used: x\n\
+             ./main.go:37:5: declared and not used: c\n\
+             ./main.go:40:3: declared and not used: a\n"
+                .to_string()
+        )
+    );
+}

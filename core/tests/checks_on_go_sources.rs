@@ -167,9 +167,10 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
                 report(file, &e);
             }
             // cmd/compile's parser: none of go's own files may give an error or leave it unsure.
-            match buildlab_core::parse::errors(src, file) {
+            let parsed = buildlab_core::parse::parse(src, file);
+            match &parsed {
                 None => report(file, &unsure()),
-                Some(errs) => errs.iter().for_each(|e| {
+                Some(p) => p.errors.iter().for_each(|e| {
                     let (line, col) = (e.pos.0 as usize, e.pos.1 as usize);
                     let msg = e.msg.clone();
                     report(file, &syntax::SyntaxError { line, col, msg })
@@ -178,7 +179,12 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
             for e in syntax::unused_imports(src, &name_of) {
                 report(file, &e);
             }
-            for e in syntax::unused_vars(src).unwrap_or_default() {
+            // With and without the parser's `:=` declarations (without: where it is unsure).
+            let defined = parsed.as_ref().map(|p| p.defined.as_slice());
+            for e in syntax::unused_vars(src, defined).unwrap_or_default() {
+                report(file, &e);
+            }
+            for e in syntax::unused_vars(src, None).unwrap_or_default() {
                 report(file, &e);
             }
             for e in syntax::missing_returns(src).unwrap_or_default() {
