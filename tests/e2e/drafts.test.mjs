@@ -68,6 +68,27 @@ test("edits survive a reload; Revert opens the sample as shipped and Undo brings
   await page.close();
 });
 
+test("a second tab that only looked neither writes nor forgets the draft another tab wrote", async () => {
+  const b = await openPage(browser, helper.url);
+  await b.page.waitForSelector("body[data-first-build-ms]", { state: "attached", timeout: 60000 });
+  const { page, errors } = await openPage(browser, helper.url);
+  await page.waitForSelector("body[data-first-build-ms]", { state: "attached", timeout: 60000 });
+  await page.click(".cm-content");
+  await page.keyboard.press("Control+End");
+  await page.keyboard.type(`\n${MARK}\n`);
+  await page.waitForFunction((m) => (localStorage.getItem("buildlab.drafts") || "").includes(m), MARK, { timeout: 10000 });
+  // The other tab, still showing hello as shipped, is hidden and closed.
+  await b.page.evaluate(() => dispatchEvent(new PageTransitionEvent("pagehide")));
+  await b.page.close({ runBeforeUnload: true });
+  await page.waitForTimeout(300);
+  assert.match(await stored(page) || "", new RegExp(MARK), "the edits' draft is still there");
+  // Reverted here, so that the next test starts from hello as shipped.
+  await page.click("#revert");
+  assert.equal(await stored(page), null);
+  assert.deepEqual([...errors, ...b.errors], []);
+  await page.close();
+});
+
 test("a stored record the page cannot read is set aside with a note; the sample opens as shipped", async () => {
   const { page, errors } = await openPage(browser, helper.url);
   await page.waitForSelector("body[data-first-build-ms]", { state: "attached", timeout: 60000 });

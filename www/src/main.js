@@ -135,6 +135,9 @@ function showFiles() {
 // drafts: the learner's edits to a sample, kept across reloads (drafts.js)
 
 let draftTimer = null;
+// Whether this tab changed the open sample since its draft was last written: a tab that only
+// looked never writes (nor forgets) a draft another tab may have written since.
+let draftDirty = false;
 
 /** Whether the open workspace's edits are kept as a draft: a sample's, not opened by a link. */
 function draftable() {
@@ -147,6 +150,7 @@ function isEdited() {
 }
 
 function scheduleDraft() {
+  draftDirty = true;
   clearTimeout(draftTimer);
   draftTimer = setTimeout(flushDraft, 300);
 }
@@ -155,6 +159,8 @@ function scheduleDraft() {
 function flushDraft() {
   clearTimeout(draftTimer);
   draftTimer = null;
+  if (!draftDirty) return;
+  draftDirty = false;
   if (!draftable()) return;
   if (!isEdited()) {
     drafts.remove(state.sample);
@@ -173,6 +179,7 @@ function updateRevert() {
 function revert() {
   if (!state.shipped) return;
   clearTimeout(draftTimer);
+  draftDirty = false;
   state.undo = { name: state.sample, comment: state.comment, files: new Map(state.files) };
   state.edited.delete(state.sample);
   drafts.remove(state.sample);
