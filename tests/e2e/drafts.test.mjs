@@ -50,6 +50,18 @@ test("edits survive a reload; Revert opens the sample as shipped and Undo brings
   assert.equal(await stored(page), null, "a reverted sample has no draft");
   await page.screenshot({ path: screenshotPath("drafts-reverted"), fullPage: false });
 
+  // Another sample and back: the notice was about hello, and goes; hello's revert stays.
+  await page.selectOption("#sample", "diamond");
+  await page.waitForFunction(() => document.querySelector("#sample").value === "diamond");
+  assert.equal(await page.isHidden("#shared-note"), true);
+  await page.selectOption("#sample", "hello");
+  await page.waitForFunction(() => document.querySelector("#sample").value === "hello");
+  assert.doesNotMatch(await editorText(page), new RegExp(MARK));
+  // Undo, from a revert just made.
+  await page.click(".cm-content");
+  await page.keyboard.press("Control+End");
+  await page.keyboard.type(`\n${MARK}\n`);
+  await page.click("#revert");
   await page.click("#undo-revert");
   assert.match(await editorText(page), new RegExp(MARK));
   assert.equal(await page.isHidden("#shared-note"), true);

@@ -33,6 +33,7 @@ const state = {
   shippedOnly: new Set(), // samples opened as shipped by a link: their edits are not kept as drafts
   undo: null, // { name, comment, files } of the last revert, until undone or the sample changes
   draftProblem: null, // the last sentence saying why a draft was not kept (each said once)
+  sampleNotice: false, // the notice shown is about the open sample (its draft back, its revert)
   selected: null,
   runs: [], // [{ n, command, trace, hits, misses, totalMs, result }]
   runCounter: 0,
@@ -109,7 +110,7 @@ async function openSample(name, { asShipped = false, quiet = false } = {}) {
     if (draft && !drafts.sameFiles(draft.files, state.shipped)) ws = restored = draft;
   }
   state.sample = name;
-  if (state.undo) notice(""); // the revert's Undo is for the sample left
+  if (state.sampleNotice) notice(""); // a draft's return or a revert's Undo: the sample left's
   state.undo = null;
   state.comment = ws ? ws.comment : shipped.comment;
   state.files = new Map(ws ? ws.files : state.shipped);
@@ -120,6 +121,7 @@ async function openSample(name, { asShipped = false, quiet = false } = {}) {
   if (restored && !quiet) {
     const when = new Date(restored.savedAt).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
     notice(`Your edits to ${name} from ${when} are back. Revert opens the sample as shipped.`);
+    state.sampleNotice = true;
   }
   workspaceChanged({ edit: false });
 }
@@ -188,6 +190,7 @@ function revert() {
   showFiles();
   status(state.comment.trim() || `Sample ${state.sample}.`);
   notice(`${state.sample} is as shipped again.`, { undo: true });
+  state.sampleNotice = true;
   $("undo-revert").focus();
   workspaceChanged({ edit: false });
 }
@@ -792,6 +795,7 @@ function notice(text, { error = false, rebuild = false, undo = false } = {}) {
   $("shared-text").textContent = text || "";
   $("rebuild").hidden = !rebuild;
   $("undo-revert").hidden = !undo;
+  state.sampleNotice = false;
 }
 
 function setEmbed(kind) {
