@@ -2665,21 +2665,18 @@ impl<'a> Parser<'a> {
                 .collect(),
             _ => None,
         };
-        let names: Option<Vec<&'a str>> = named
-            .as_ref()
-            .map(|named| named.iter().map(|(n, _)| *n).collect());
-        let (Some(names), true) = (names, self.fnest > 0) else {
+        let (Some(named), true) = (named, self.fnest > 0) else {
             return;
         };
         let Some(scope) = self.scopes.last() else {
             return;
         };
-        let new = names.iter().any(|n| *n != "_" && !scope.contains(n));
-        if new {
-            let named = named.iter().flatten();
-            let fresh = named.filter(|(n, _)| *n != "_" && !scope.contains(n));
-            self.defined.extend(fresh.map(|(_, at)| *at));
-        }
+        let before = self.defined.len();
+        let fresh = named
+            .iter()
+            .filter(|(n, _)| *n != "_" && !scope.contains(n));
+        self.defined.extend(fresh.map(|(_, at)| *at));
+        let new = self.defined.len() > before;
         if check && !new {
             self.type_errs.push(ParseError {
                 pos,
@@ -2687,6 +2684,7 @@ impl<'a> Parser<'a> {
                 typecheck: true,
             });
         }
+        let names: Vec<&'a str> = named.iter().map(|(n, _)| *n).collect();
         self.declare(&names);
     }
 
