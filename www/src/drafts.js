@@ -15,27 +15,33 @@ export const MAX_DRAFT_CHARS = 1 << 20;
 
 /**
  * Reads every draft: `{ drafts: { [sample]: { savedAt, comment, files: [[path, text]] } }, problem }`.
- * `problem` is a sentence when the stored record could not be read; with `moveAside`, it was
- * moved aside (else it is left where it is, and `drafts` is empty).
+ * `problem` is a sentence when the stored record could not be read (it was moved aside).
  */
-export function readAll(storage = globalThis.localStorage, { moveAside = true } = {}) {
-  let raw;
+export function readAll(storage = globalThis.localStorage) {
+  const s = stored(storage);
+  if (!s) return { drafts: Object.create(null), problem: null };
+  if (s.drafts) return { drafts: s.drafts, problem: null };
   try {
-    raw = storage.getItem(KEY);
-  } catch {
-    return { drafts: Object.create(null), problem: null }; // storage disabled: no drafts, nothing to report
-  }
-  if (raw === null) return { drafts: Object.create(null), problem: null };
-  const drafts = parse(raw);
-  if (drafts) return { drafts, problem: null };
-  if (!moveAside) return { drafts: Object.create(null), problem: "unread" };
-  try {
-    storage.setItem(ASIDE, raw);
+    storage.setItem(ASIDE, s.raw);
     storage.removeItem(KEY);
   } catch {
     // Cannot move it aside: leave it where it is; it is reported again next time.
   }
   return { drafts: Object.create(null), problem: `Your saved edits could not be read (the stored record is not one this page writes); it was kept aside as “${ASIDE}” in this site's storage and the samples open as shipped.` };
+}
+
+/**
+ * The stored record as `{ raw, drafts }` (`drafts` null when it is not one this version writes),
+ * or null when there is none or storage is disabled.
+ */
+function stored(storage) {
+  let raw;
+  try {
+    raw = storage.getItem(KEY);
+  } catch {
+    return null;
+  }
+  return raw === null ? null : { raw, drafts: parse(raw) };
 }
 
 /** The record's drafts, or null when it is not a record this version writes. */
@@ -87,8 +93,8 @@ export function save(sample, { comment, files }, { now = Date.now(), storage = g
 /** Forgets the draft of `sample` (its edits were reverted, or match the sample as shipped). */
 export function remove(sample, storage = globalThis.localStorage) {
   // A record that cannot be read holds no draft to forget: it is left for `load` to report.
-  const { drafts } = readAll(storage, { moveAside: false });
-  if (!Object.hasOwn(drafts, sample)) return;
+  const drafts = stored(storage)?.drafts;
+  if (!drafts || !Object.hasOwn(drafts, sample)) return;
   delete drafts[sample];
   write(drafts, storage);
 }
