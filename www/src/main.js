@@ -83,10 +83,17 @@ function applyTheme(theme) {
 // ------------------------------------------------------------------------------------------------
 // workspace: samples, files, editor
 
+// The samples as shipped, once fetched: they do not change while the page is open, and opening
+// a sample (each switch back included) compares the workspace with its shipped files.
+const shippedSamples = new Map();
+
 async function fetchSample(name) {
+  if (shippedSamples.has(name)) return shippedSamples.get(name);
   const res = await fetch(`samples/${encodeURIComponent(name)}.txtar`);
   if (!res.ok) throw new Error(`sample ${name}: HTTP ${res.status}`);
-  return txtar.parse(await res.text());
+  const ws = txtar.parse(await res.text());
+  shippedSamples.set(name, ws);
+  return ws;
 }
 
 /**
