@@ -1388,6 +1388,8 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
     let mut seen = FromParser {
         errors: Vec::new(),
         defined: vec![None; names.len()],
+        funcs: Some(Vec::new()),
+        calls: vec![Vec::new(); names.len()],
     };
     for (i, name) in names.iter().enumerate() {
         let Some(src) = files.read(p, name) else {
@@ -1395,8 +1397,17 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
         };
         let mut errs: Vec<crate::syntax::SyntaxError> = Vec::new();
         match crate::parse::parse(src, &shown[i]) {
-            Some(crate::parse::Parsed { errors, defined }) => {
+            Some(crate::parse::Parsed {
+                errors,
+                defined,
+                funcs,
+                calls,
+            }) => {
                 seen.defined[i] = Some(defined);
+                if let Some(all) = &mut seen.funcs {
+                    all.extend(funcs);
+                }
+                seen.calls[i] = calls;
                 for e in errors {
                     let (line, col) = (e.pos.0 as usize, e.pos.1 as usize);
                     let error = crate::syntax::SyntaxError {
@@ -1411,7 +1422,10 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
                     }
                 }
             }
-            None => errs.extend(crate::syntax::check(src)),
+            None => {
+                seen.funcs = None;
+                errs.extend(crate::syntax::check(src));
+            }
         }
         #[cfg(feature = "embed-directives")]
         let errs = with_parse_errors(errs, &embeds[i].parse);
@@ -1458,6 +1472,10 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
 struct FromParser {
     errors: Vec<(usize, crate::syntax::SyntaxError)>,
     defined: Vec<Option<Vec<crate::parse::Pos>>>,
+    /// Every file's [`crate::parse::Parsed::funcs`] (`None` if the parser was unsure of one).
+    funcs: Option<Vec<(String, usize)>>,
+    /// Each file's [`crate::parse::Parsed::calls`].
+    calls: Vec<Vec<crate::parse::CallAssign>>,
 }
 
 #[cfg(feature = "compile-checks")]
@@ -1570,6 +1588,14 @@ fn type_errors(
         }
         for (_, e) in seen.errors.iter().filter(|(g, _)| *g == f) {
             reported.push((key(3, f, body(e), 0, e), f, e.clone()));
+        }
+        let mismatches = crate::syntax::assignment_mismatches(
+            &seen.calls[f],
+            seen.funcs.as_deref(),
+            package.as_deref(),
+        );
+        for e in mismatches {
+            reported.push((key(3, f, body(&e), 0, &e), f, e));
         }
         for e in crate::syntax::missing_returns(src).unwrap_or_default() {
             reported.push((key(3, f, body(&e), 1, &e), f, e));

@@ -46,6 +46,26 @@ pub struct Parsed {
     pub errors: Vec<ParseError>,
     /// Sorted.
     pub defined: Vec<Pos>,
+    /// The package-level functions the file declares that are neither methods nor generic,
+    /// with how many results each returns.
+    pub funcs: Vec<(String, usize)>,
+    /// Inside function bodies, the assignments (`=`, `:=`, and `var` without a type) whose
+    /// right side is one call of a name no enclosing scope declares: types2's assignment
+    /// mismatch, if the package declares a function of that name.
+    pub calls: Vec<CallAssign>,
+}
+
+/// `a, b := f(x)`: one call assigned to `vars` variables ([`Parsed::calls`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallAssign {
+    /// The call's position (its leftmost token's).
+    pub pos: Pos,
+    pub vars: usize,
+    /// The called name.
+    pub callee: String,
+    /// The call as types2 prints it, when its arguments are names, literals, selectors and
+    /// such calls (`none(1, "a")`).
+    pub text: Option<String>,
 }
 
 /// [`errors`], with what else the parser saw ([`Parsed`]).
@@ -81,6 +101,8 @@ pub fn parse(src: &[u8], file: &str) -> Option<Parsed> {
     Some(Parsed {
         errors: kept,
         defined: p.defined,
+        funcs: p.funcs,
+        calls: p.calls,
     })
 }
 
@@ -313,6 +335,17 @@ impl<'a> E<'a> {
         }
     }
 
+    /// Names, literals, selectors and calls of them only: printed as the source has them (no
+    /// operator whose parentheses the parser may have dropped).
+    fn is_plain(&self) -> bool {
+        match &self.k {
+            K::Name(_) | K::Lit(_) => true,
+            K::Selector(x, _) => x.is_plain(),
+            K::Call(f, args, false) => f.is_plain() && args.iter().all(E::is_plain),
+            _ => false,
+        }
+    }
+
     /// The expression as cmd/compile's printer writes it (short form), if this module knows how.
     fn print(&self, out: &mut String) -> Option<()> {
         match &self.k {
@@ -442,6 +475,8 @@ struct Parser<'a> {
     scopes: Vec<Vec<&'a str>>,
     /// Where each name a `:=` declares new in its scope stands ([`Parsed::defined`]).
     defined: Vec<Pos>,
+    funcs: Vec<(String, usize)>,
+    calls: Vec<CallAssign>,
     /// The parameter names of the signature being read (`sig_depth` 1: not a function type
     /// inside it), for the body that follows.
     sig: Vec<&'a str>,
@@ -479,6 +514,8 @@ impl<'a> Parser<'a> {
             type_errs: Vec::new(),
             scopes: Vec::new(),
             defined: Vec::new(),
+            funcs: Vec::new(),
+            calls: Vec::new(),
             sig: Vec::new(),
             sig_depth: 0,
             function_block: false,
@@ -1348,9 +1385,11 @@ impl<'a> Parser<'a> {
     /// A variable declaration: its first name and that name's position.
     fn var_decl(&mut self) -> (Pos, &'a str) {
         let first = (self.pos(), if self.tok == T::Name { self.lit } else { "_" });
-        self.name_list();
+        let vars = self.name_list();
         if self.got_assign() {
-            self.expr_list();
+            let at = self.pos();
+            let rhs = self.expr_list();
+            self.note_call(vars, &rhs, at);
         } else {
             self.type_();
             if self.got_assign() {
@@ -1376,8 +1415,12 @@ impl<'a> Parser<'a> {
             }
         }
         if self.tok == T::Name {
+            let name = self.lit;
             self.next();
-            self.func_type(context);
+            let (generic, results) = self.func_type(context);
+            if context.is_empty() && !generic && name != "init" && name != "_" {
+                self.funcs.push((name.to_string(), results));
+            }
         } else {
             self.syntax_error(if context.is_empty() {
                 "expected name or ("
@@ -1802,14 +1845,17 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn func_type(&mut self, context: &str) {
+    /// A signature: whether it has type parameters, and how many results.
+    fn func_type(&mut self, context: &str) -> (bool, usize) {
         self.sig_depth += 1;
-        self.func_type_in(context);
+        let r = self.func_type_in(context);
         self.sig_depth -= 1;
+        r
     }
 
-    fn func_type_in(&mut self, context: &str) {
+    fn func_type_in(&mut self, context: &str) -> (bool, usize) {
         let pos = self.pos();
+        let generic = self.tok == T::Lbrack;
         if self.got(T::Lbrack) {
             if !context.is_empty() {
                 self.syntax_error_at(pos, &format!("{context} must have no type parameters"));
@@ -1823,7 +1869,7 @@ impl<'a> Parser<'a> {
         }
         self.want(T::Lparen);
         self.param_list(None, false, T::Rparen, false);
-        self.func_result();
+        (generic, self.func_result())
     }
 
     fn array_type(&mut self, pos: Pos, len: Option<E<'a>>) -> E<'a> {
@@ -1874,11 +1920,12 @@ impl<'a> Parser<'a> {
         });
     }
 
-    fn func_result(&mut self) {
+    /// How many results.
+    fn func_result(&mut self) -> usize {
         if self.got(T::Lparen) {
-            self.param_list(None, false, T::Rparen, false);
+            self.param_list(None, false, T::Rparen, false)
         } else {
-            self.type_or_nil();
+            usize::from(self.type_or_nil().is_some())
         }
     }
 
@@ -2247,7 +2294,13 @@ impl<'a> Parser<'a> {
                     }
                     return Simple::Range;
                 }
+                let at = self.pos();
                 let rhs = self.expr_list();
+                let vars = match &lhs.k {
+                    K::List(xs) => xs.len(),
+                    _ => 1,
+                };
+                self.note_call(vars, &rhs, at);
                 if matches!(rhs.k, K::Guard) && keyword == T::Switch && op == ":" && lhs.is_name() {
                     if let K::Name(x) = lhs.k {
                         self.guard = Some(x);
@@ -2628,18 +2681,21 @@ impl<'a> Parser<'a> {
     }
 
     /// `name { "," name }`: the names, declared in the current scope inside a function.
-    fn name_list(&mut self) {
+    fn name_list(&mut self) -> usize {
         let mut names = Vec::new();
+        let mut n = 0;
         loop {
             if self.tok == T::Name {
                 names.push(self.lit);
             }
             self.name();
+            n += 1;
             if !self.got(T::Comma) {
                 break;
             }
         }
         self.declare(&names);
+        n
     }
 
     /// Declares `names` in the innermost scope of the function being read (none outside one).
@@ -2686,6 +2742,38 @@ impl<'a> Parser<'a> {
         }
         let names: Vec<&'a str> = named.iter().map(|(n, _)| *n).collect();
         self.declare(&names);
+    }
+
+    /// Notes an assignment of one call to `vars` variables ([`Parsed::calls`]): `rhs` begins
+    /// at `at`, which is where types2 reports it (a parenthesized call's parenthesis: the
+    /// parser drops the parentheses, so a call of a parenthesized name, `(f)()`, is told by
+    /// its `(` not right after the name, and left out).
+    fn note_call(&mut self, vars: usize, rhs: &E<'a>, at: Pos) {
+        let rhs = rhs.unparen();
+        let K::Call(fun, _, false) = &rhs.k else {
+            return;
+        };
+        let K::Name(callee) = fun.k else {
+            return;
+        };
+        let parenthesized = fun.start != at;
+        if self.fnest == 0
+            || (parenthesized && rhs.pos != (fun.start.0, fun.start.1 + callee.len() as u32))
+            || self.scopes.iter().any(|s| s.contains(&callee))
+        {
+            return;
+        }
+        let text = (!parenthesized && rhs.is_plain()).then(|| {
+            let mut out = String::new();
+            rhs.print(&mut out);
+            out
+        });
+        self.calls.push(CallAssign {
+            pos: at,
+            vars,
+            callee: callee.to_string(),
+            text,
+        });
     }
 
     /// Runs `f` in a scope of its own (an `if`, `for`, `switch` or `select` statement's, a

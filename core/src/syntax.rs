@@ -1046,6 +1046,48 @@ fn param_types(
     Some(())
 }
 
+/// types2's errors for one call assigned to a number of variables other than its results
+/// (`assignment mismatch: 1 variable but f returns 2 values`) or of no result
+/// (`f() (no value) used as value`), where the callee is a function of the package's
+/// (`funcs`: the package's non-generic functions and their result counts, `None` if a file
+/// was not parsed), declared once in the package block (`package`: its names).
+pub fn assignment_mismatches(
+    calls: &[crate::parse::CallAssign],
+    funcs: Option<&[(String, usize)]>,
+    package: Option<&[String]>,
+) -> Vec<SyntaxError> {
+    let (Some(funcs), Some(package)) = (funcs, package) else {
+        return Vec::new();
+    };
+    let measure = |n: usize, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    let mut out = Vec::new();
+    for c in calls {
+        let Some((_, results)) = funcs.iter().find(|(name, _)| *name == c.callee) else {
+            continue;
+        };
+        if package.iter().filter(|n| **n == c.callee).count() != 1 {
+            continue;
+        }
+        let msg = match (*results, &c.text) {
+            (0, Some(text)) => format!("{text} (no value) used as value"),
+            (0, None) => continue,
+            (r, _) if r == c.vars => continue,
+            (r, _) => format!(
+                "assignment mismatch: {} but {} returns {}",
+                measure(c.vars, "variable"),
+                c.callee,
+                measure(r, "value")
+            ),
+        };
+        out.push(SyntaxError {
+            line: c.pos.0 as usize,
+            col: c.pos.1 as usize,
+            msg,
+        });
+    }
+    out
+}
+
 /// types2's `missing return`, at the closing `}` of a function that has results and whose body
 /// does not end in a terminating statement (the spec's list: `return`, `goto`, a `panic` call, a
 /// block, an `if` with an `else` whose branches both terminate, a `for` without a condition and

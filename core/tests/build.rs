@@ -1254,3 +1254,29 @@ fn shadowed_unused_variables_like_go() {
         )
     );
 }
+
+/// One call assigned to a number of variables other than its results, or of no result, as
+/// types2 reports it (go 1.23.5 on /tmp/am2: these eight lines), where the callee is one of
+/// the package's functions (another file's too); a generic one, a parameter or a local
+/// variable of the same name, and a call of a parenthesized name are left alone.
+#[test]
+fn assignment_mismatches_like_go() {
+    let ws = module_ws("example.com/am", &[("main.go", "package main\n\nimport \"fmt\"\n\nfunc two(s string) (int, error) { return 1, nil }\n\nfunc named() (a, b int, err error) { return }\n\nfunc none(a ...any) {}\n\nfunc g[T any](x T) (T, T) { return x, x }\n\nfunc main() {\n\tx := two(\"s\")\n\ta, b := none()\n\tc, d := (named())\n\tvar e, f = named()\n\ti := none( 1,\"a\" ,'c', 2.5 )\n\tj, k := g(1)\n\tif l := two(\"u\"); l > 0 {\n\t}\n\tm := func(two func() int) int { n := two(); return n }\n\tvar o, p int\n\to, p = none(o)\n\tq, r := two(\"w\")\n\ty := pair()\n\t{\n\t\tpair := func() int { return 1 }\n\t\tz := pair()\n\t\tfmt.Println(z)\n\t}\n\tfmt.Println(x, a, b, c, d, e, f, i, j, k, m, o, p, q, r, y)\n}\n"), ("util.go", "package main\n\nfunc pair() (int, int) { return 1, 2 }\n")]);
+    let r = build_into(&ws, "/tmp/am2", &mut MemoryCache::new());
+    assert_eq!(
+        (r.exit_status, r.transcript.text()),
+        (
+            1,
+            "# example.com/am\n\
+             ./main.go:14:7: assignment mismatch: 1 variable but two returns 2 values\n\
+             ./main.go:15:10: none() (no value) used as value\n\
+             ./main.go:16:10: assignment mismatch: 2 variables but named returns 3 values\n\
+             ./main.go:17:13: assignment mismatch: 2 variables but named returns 3 values\n\
+             ./main.go:18:7: none(1, \"a\", 'c', 2.5) (no value) used as value\n\
+             ./main.go:20:10: assignment mismatch: 1 variable but two returns 2 values\n\
+             ./main.go:24:9: none(o) (no value) used as value\n\
+             ./main.go:26:7: assignment mismatch: 1 variable but pair returns 2 values\n"
+                .to_string()
+        )
+    );
+}

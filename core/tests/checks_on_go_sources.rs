@@ -121,7 +121,7 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
         })
         .collect();
     let std = buildlab_core::stdlib::StdLib::for_target("linux", "amd64", true).unwrap();
-    let (mut files, mut checked) = (0, 0);
+    let (mut files, mut checked, mut calls) = (0, 0, 0);
     let mut false_reports = Vec::new();
     for p in packages.iter().filter(|p| judged(&p.path)) {
         let all: Vec<(&str, &[u8])> = p
@@ -161,6 +161,32 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
                 p.path
             );
         }
+        // The package's functions and their result counts, for its assignments of one call
+        // (`None` if the parser is unsure of a file, as in a build).
+        let parsed_all: Vec<Option<buildlab_core::parse::Parsed>> = all
+            .iter()
+            .map(|(file, src)| buildlab_core::parse::parse(src, file))
+            .collect();
+        let funcs: Option<Vec<(String, usize)>> = parsed_all
+            .iter()
+            .map(|p| p.as_ref().map(|p| p.funcs.clone()))
+            .collect::<Option<Vec<_>>>()
+            .map(|f| f.concat());
+        for ((file, _), parsed) in all.iter().zip(&parsed_all) {
+            let calls = parsed.as_ref().map_or(&[][..], |p| p.calls.as_slice());
+            for e in syntax::assignment_mismatches(calls, funcs.as_deref(), package) {
+                report(file, &e);
+            }
+        }
+        // How many of them call one of the package's functions (what the check judges).
+        let ours = |c: &&buildlab_core::parse::CallAssign| {
+            funcs.iter().flatten().any(|(f, _)| *f == c.callee)
+        };
+        calls += parsed_all
+            .iter()
+            .flatten()
+            .map(|p| p.calls.iter().filter(ours).count())
+            .sum::<usize>();
         for (file, src) in &all {
             files += 1;
             if let Some(e) = syntax::check(src) {
@@ -258,5 +284,10 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
     assert!(
         checked * 10 > files * 8,
         "undefined names checked in {checked} of {files} files"
+    );
+    // And the assignment mismatch check is not idle: thousands of such calls in each half.
+    assert!(
+        calls > 2000,
+        "{calls} assignments of a call of the package's functions"
     );
 }
