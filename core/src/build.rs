@@ -1390,6 +1390,7 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
         defined: vec![None; names.len()],
         funcs: Some(Vec::new()),
         calls: vec![Vec::new(); names.len()],
+        args: vec![Vec::new(); names.len()],
     };
     for (i, name) in names.iter().enumerate() {
         let Some(src) = files.read(p, name) else {
@@ -1402,12 +1403,14 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
                 defined,
                 funcs,
                 calls,
+                args,
             }) => {
                 seen.defined[i] = Some(defined);
                 if let Some(all) = &mut seen.funcs {
                     all.extend(funcs);
                 }
                 seen.calls[i] = calls;
+                seen.args[i] = args;
                 for e in errors {
                     let (line, col) = (e.pos.0 as usize, e.pos.1 as usize);
                     let error = crate::syntax::SyntaxError {
@@ -1476,6 +1479,8 @@ struct FromParser {
     funcs: Option<Vec<(String, usize)>>,
     /// Each file's [`crate::parse::Parsed::calls`].
     calls: Vec<Vec<crate::parse::CallAssign>>,
+    /// Each file's [`crate::parse::Parsed::args`].
+    args: Vec<Vec<crate::parse::CallArgs>>,
 }
 
 #[cfg(feature = "compile-checks")]
@@ -1537,11 +1542,25 @@ fn type_errors(
             Some(before)
         })
         .collect();
+    // The package's type names, for the parameter types a call's error may print.
+    let package_types: Vec<String> = tops
+        .iter()
+        .flatten()
+        .flatten()
+        .filter(|t| t.is_type)
+        .map(|t| t.name.clone())
+        .collect();
     // `init` is never declared: a body's `init()` is `undefined: init`.
     let package: Option<Vec<String>> = tops.map(|files| {
         let names = files.into_iter().flatten().map(|t| t.name);
         names.filter(|n| n != "init").collect()
     });
+    // The package's functions' parameters, for the calls' argument counts.
+    let params: Option<Vec<(String, Option<crate::syntax::Params>)>> = sources
+        .iter()
+        .map(|s| crate::syntax::func_params((*s)?))
+        .collect::<Option<Vec<_>>>()
+        .map(|f| f.concat());
     // The top-level names of each imported package, read once for all the files.
     let mut imported = Vec::new();
     for (f, src) in sources.iter().enumerate() {
@@ -1588,6 +1607,17 @@ fn type_errors(
         }
         for (_, e) in seen.errors.iter().filter(|(g, _)| *g == f) {
             reported.push((key(3, f, body(e), 0, e), f, e.clone()));
+        }
+        // A call's arguments are checked before its results are assigned.
+        let params = params.as_deref();
+        let counts = crate::syntax::argument_counts(
+            &seen.args[f],
+            params,
+            package.as_deref(),
+            &package_types,
+        );
+        for e in counts {
+            reported.push((key(3, f, body(&e), 0, &e), f, e));
         }
         let mismatches = crate::syntax::assignment_mismatches(
             &seen.calls[f],

@@ -53,6 +53,20 @@ pub struct Parsed {
     /// right side is one call of a name no enclosing scope declares: types2's assignment
     /// mismatch, if the package declares a function of that name.
     pub calls: Vec<CallAssign>,
+    /// Inside function bodies, every call without `...` of a name no enclosing scope declares.
+    pub args: Vec<CallArgs>,
+}
+
+/// A call `f(x, 1)` in a function body of a name no enclosing scope declares
+/// ([`Parsed::args`]), for types2's `not enough arguments in call to f`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallArgs {
+    /// The call's position (its leftmost token's).
+    pub pos: Pos,
+    pub callee: String,
+    /// Each argument's position and, for a constant literal (or one with a sign), how types2
+    /// names its type in a `have (…)` list: `number` or `string`; `None` for other arguments.
+    pub args: Vec<(Pos, Option<&'static str>)>,
 }
 
 /// `a, b := f(x)`: one call assigned to `vars` variables ([`Parsed::calls`]).
@@ -103,6 +117,7 @@ pub fn parse(src: &[u8], file: &str) -> Option<Parsed> {
         defined: p.defined,
         funcs: p.funcs,
         calls: p.calls,
+        args: p.args,
     })
 }
 
@@ -477,6 +492,7 @@ struct Parser<'a> {
     defined: Vec<Pos>,
     funcs: Vec<(String, usize)>,
     calls: Vec<CallAssign>,
+    args: Vec<CallArgs>,
     /// The parameter names of the signature being read (`sig_depth` 1: not a function type
     /// inside it), for the body that follows.
     sig: Vec<&'a str>,
@@ -516,6 +532,7 @@ impl<'a> Parser<'a> {
             defined: Vec::new(),
             funcs: Vec::new(),
             calls: Vec::new(),
+            args: Vec::new(),
             sig: Vec::new(),
             sig_depth: 0,
             function_block: false,
@@ -1695,6 +1712,7 @@ impl<'a> Parser<'a> {
                         pos,
                         start,
                     };
+                    self.note_args(&x);
                 }
                 T::Lbrace => {
                     let t = x.unparen();
@@ -2773,6 +2791,38 @@ impl<'a> Parser<'a> {
             vars,
             callee: callee.to_string(),
             text,
+        });
+    }
+
+    /// Notes a call ([`Parsed::args`]): one of a name, not parenthesized (`(f)(x)`, whose
+    /// parentheses the parser drops, is told by its `(` not right after the name), without
+    /// `...`, in a body, that no enclosing scope declares.
+    fn note_args(&mut self, call: &E<'a>) {
+        let K::Call(fun, args, false) = &call.k else {
+            return;
+        };
+        let K::Name(callee) = fun.k else {
+            return;
+        };
+        if self.fnest == 0
+            || call.pos != (fun.start.0, fun.start.1 + callee.len() as u32)
+            || self.scopes.iter().any(|s| s.contains(&callee))
+        {
+            return;
+        }
+        let constant = |x: &E<'a>| match &x.k {
+            K::Lit(l) if l.starts_with(['"', '`']) => Some("string"),
+            K::Lit(_) => Some("number"),
+            K::Op("-" | "+", y, None) if matches!(&y.k, K::Lit(l) if !l.starts_with(['"', '`'])) => {
+                Some("number")
+            }
+            _ => None,
+        };
+        let args = args.iter().map(|a| (a.start, constant(a))).collect();
+        self.args.push(CallArgs {
+            pos: fun.start,
+            callee: callee.to_string(),
+            args,
         });
     }
 

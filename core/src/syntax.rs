@@ -1046,6 +1046,204 @@ fn param_types(
     Some(())
 }
 
+/// The universe's type names (`comparable` is only a constraint).
+const PREDECLARED_TYPES: &[&str] = &[
+    "any",
+    "bool",
+    "byte",
+    "complex64",
+    "complex128",
+    "error",
+    "float32",
+    "float64",
+    "int",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "rune",
+    "string",
+    "uint",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "uintptr",
+];
+
+/// A function's parameters as types2 prints them in a `want (…)` list ([`func_params`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Params {
+    /// Each parameter's type (`int`, `*Point`, `map[string][]int`; the last `...string` when
+    /// variadic).
+    pub types: Vec<String>,
+    pub variadic: bool,
+}
+
+/// The file's package-level functions (not methods, not generic ones) with their parameters,
+/// `None` for a function whose parameter types are not all of the forms [`type_text`] prints;
+/// `None` in all when the file does not lex or a declaration is not understood.
+pub fn func_params(src: &[u8]) -> Option<Vec<(String, Option<Params>)>> {
+    let toks = tokens(src, false)?;
+    let mut out = Vec::new();
+    for d in func_decls(&toks)? {
+        let (None, Some(name)) = (d.receiver, d.name) else {
+            continue;
+        };
+        if !is_op(&toks, name + 1, "(") {
+            continue; // type parameters
+        }
+        let close = closing(&toks, name + 1)?;
+        let entries = parts(&toks, name + 2, close, ",")?;
+        // Named entries (`a, b int`) when any entry is a name followed by a type; otherwise
+        // every entry is a type. A name alone takes the type of the entry after it.
+        let named = entries.iter().any(|&(from, to)| {
+            to - from > 1 && toks[from].tok == Tok::Ident && !is_op(&toks, from + 1, ".")
+        });
+        let mut types: Vec<Option<String>> = Vec::with_capacity(entries.len());
+        for &(from, to) in &entries {
+            let from = if named { from + 1 } else { from };
+            types.push((from < to).then(|| type_text(&toks[from..to])).flatten());
+        }
+        if named {
+            for i in (0..types.len()).rev() {
+                let (from, to) = entries[i];
+                if to - from == 1 && types[i].is_none() {
+                    types[i] = types.get(i + 1).cloned().flatten();
+                }
+            }
+        }
+        let types: Option<Vec<String>> = types.into_iter().collect();
+        let params = types.map(|types| Params {
+            variadic: types.last().is_some_and(|t| t.starts_with("...")),
+            types,
+        });
+        out.push((toks[name].lit.clone(), params));
+    }
+    Some(out)
+}
+
+/// A parameter's type as types2 prints it, for the forms whose printing is their tokens
+/// without spaces: a name, `*T`, `[]T`, `[N]T`, `map[K]V`, `interface{}`, a last `...T`
+/// (qualified names are left out: types2 prints the package's name, not an import's alias).
+fn type_text(toks: &[crate::scan::Token]) -> Option<String> {
+    fn rest(toks: &[crate::scan::Token], out: &mut String) -> Option<usize> {
+        let op =
+            |i: usize, o: &str| matches!(toks.get(i).map(|t| t.tok), Some(Tok::Op(x)) if x == o);
+        let first = toks.first()?;
+        match first.tok {
+            Tok::Ident => {
+                out.push_str(&first.lit);
+                Some(1)
+            }
+            Tok::Keyword("interface") if op(1, "{") && op(2, "}") => {
+                out.push_str("interface{}");
+                Some(3)
+            }
+            Tok::Op("*") => {
+                out.push('*');
+                Some(1 + rest(&toks[1..], out)?)
+            }
+            Tok::Op("[") if op(1, "]") => {
+                out.push_str("[]");
+                Some(2 + rest(&toks[2..], out)?)
+            }
+            Tok::Op("[") if toks.get(1).is_some_and(|t| t.tok == Tok::Int) && op(2, "]") => {
+                out.push('[');
+                out.push_str(&toks[1].lit);
+                out.push(']');
+                Some(3 + rest(&toks[3..], out)?)
+            }
+            Tok::Keyword("map") if op(1, "[") => {
+                out.push_str("map[");
+                let k = rest(&toks[2..], out)?;
+                if !op(2 + k, "]") {
+                    return None;
+                }
+                out.push(']');
+                Some(3 + k + rest(&toks[3 + k..], out)?)
+            }
+            _ => None,
+        }
+    }
+    let mut out = String::new();
+    let (toks, dots) = match toks.first() {
+        Some(t) if t.tok == Tok::Op("...") => (&toks[1..], true),
+        _ => (toks, false),
+    };
+    if dots {
+        out.push_str("...");
+    }
+    (rest(toks, &mut out)? == toks.len()).then_some(out)
+}
+
+/// types2's `not enough arguments in call to f` / `too many arguments in call to f`, with its
+/// `have (…)` and `want (…)` lines, for the calls (`calls`, one file's) of a function of the
+/// package's (`params`: every file's [`func_params`], `None` if a file was not understood)
+/// declared once in the package block (`package`: its names), where types2's `have` list is
+/// known (no argument, or only constant literals: `number`, `string`) and so is its `want`
+/// list (each type name predeclared or one of `types`, the package's: an undefined one is
+/// printed `unknown type`).
+pub fn argument_counts(
+    calls: &[crate::parse::CallArgs],
+    params: Option<&[(String, Option<Params>)]>,
+    package: Option<&[String]>,
+    types: &[String],
+) -> Vec<SyntaxError> {
+    let (Some(params), Some(package)) = (params, package) else {
+        return Vec::new();
+    };
+    let known = |t: &String| {
+        t.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty() && !w.starts_with(|c: char| c.is_ascii_digit()))
+            .all(|w| {
+                matches!(w, "map" | "interface")
+                    || PREDECLARED_TYPES.contains(&w)
+                    || types.iter().any(|n| n == w)
+            })
+    };
+    let mut out = Vec::new();
+    for c in calls {
+        let Some((_, Some(p))) = params.iter().find(|(name, _)| *name == c.callee) else {
+            continue;
+        };
+        if package.iter().filter(|n| **n == c.callee).count() != 1 || !p.types.iter().all(known) {
+            continue;
+        }
+        let (nargs, mut npars) = (c.args.len(), p.types.len());
+        if p.variadic {
+            if nargs + 1 >= npars {
+                continue;
+            }
+            npars -= 1;
+        }
+        if nargs == npars {
+            continue;
+        }
+        let Some(have): Option<Vec<&str>> = c.args.iter().map(|a| a.1).collect() else {
+            continue;
+        };
+        let (qualifier, at) = if nargs > npars {
+            ("too many", c.args[npars].0)
+        } else if nargs > 0 {
+            ("not enough", c.args[nargs - 1].0)
+        } else {
+            ("not enough", c.pos)
+        };
+        out.push(SyntaxError {
+            line: at.0 as usize,
+            col: at.1 as usize,
+            msg: format!(
+                "{qualifier} arguments in call to {}\n\thave ({})\n\twant ({})",
+                c.callee,
+                have.join(", "),
+                p.types.join(", ")
+            ),
+        });
+    }
+    out
+}
+
 /// types2's errors for one call assigned to a number of variables other than its results
 /// (`assignment mismatch: 1 variable but f returns 2 values`) or of no result
 /// (`f() (no value) used as value`), where the callee is a function of the package's
@@ -2341,6 +2539,56 @@ mod declaration_tests {
 /// mid-edit) returns, without panicking: a learner's half-typed line must give an error or
 /// nothing, never a crash. (The same mutations of 20,000 std files were run once by hand.)
 #[cfg(test)]
+mod call_tests {
+    use super::*;
+
+    #[test]
+    fn parameters_as_types2_prints_them() {
+        let src = b"package p\n\nfunc a(x, y int, s ...string) {}\nfunc b(int, *T, []map[K][2]V) {}\nfunc c(f func()) {}\nfunc d(w io.Writer) {}\nfunc (T) m(x int) {}\nfunc g[X any](x X) {}\nfunc e(b interface{}, _ any) {}\n";
+        let got = func_params(src).unwrap();
+        let want = |types: &[&str], variadic| {
+            Some(Params {
+                types: types.iter().map(|t| t.to_string()).collect(),
+                variadic,
+            })
+        };
+        assert_eq!(
+            got,
+            vec![
+                ("a".to_string(), want(&["int", "int", "...string"], true)),
+                ("b".to_string(), want(&["int", "*T", "[]map[K][2]V"], false)),
+                // A function type, a qualified name: not printed here.
+                ("c".to_string(), None),
+                ("d".to_string(), None),
+                ("e".to_string(), want(&["interface{}", "any"], false)),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unknown_parameter_type_leaves_the_call_alone() {
+        // go: `want (unknown type)` for an undefined type; a known one is printed.
+        let src =
+            b"package main\n\nfunc mine(int b) int { return 0 }\n\nfunc main() {\n\tmine()\n}\n";
+        let p = crate::parse::parse(src, "./main.go").unwrap();
+        let params = func_params(src);
+        let names = vec!["mine".to_string(), "main".to_string()];
+        assert_eq!(
+            argument_counts(&p.args, params.as_deref(), Some(&names), &[]),
+            []
+        );
+        let types = vec!["b".to_string()];
+        let errs = argument_counts(&p.args, params.as_deref(), Some(&names), &types);
+        assert_eq!(
+            errs.iter()
+                .map(|e| e.render("./main.go"))
+                .collect::<Vec<_>>(),
+            ["./main.go:6:2: not enough arguments in call to mine\n\thave ()\n\twant (b)"]
+        );
+    }
+}
+
+#[cfg(test)]
 mod never_panic_tests {
     use super::*;
     use proptest::prelude::*;
@@ -2381,6 +2629,11 @@ mod never_panic_tests {
             let _ = special_names(s, true);
             let _ = duplicate_methods(&[("./a.go", s), ("./b.go", SAMPLE.as_bytes())]);
             let _ = undefined_selectors(s, &[("fmt".to_string(), vec!["Println".to_string()])]);
+            let params = func_params(s);
+            if let Some(p) = crate::parse::parse(s, "./a.go") {
+                let _ = argument_counts(&p.args, params.as_deref(), Some(&pkg), &pkg);
+                let _ = assignment_mismatches(&p.calls, Some(&p.funcs), Some(&pkg));
+            }
         }
     }
 }

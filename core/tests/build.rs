@@ -1280,3 +1280,18 @@ fn assignment_mismatches_like_go() {
         )
     );
 }
+
+/// A call of one of the package's functions with too few or too many arguments, as types2
+/// reports it with its `have` and `want` lines (go 1.23.5 on /tmp/ac and /tmp/ai: these
+/// lines): a variadic parameter, types of several forms, constant arguments (`number`,
+/// `string`), `go` and `defer`, another file's call; a local function of the same name is
+/// left alone. The count is checked before the results are assigned.
+#[test]
+fn argument_counts_like_go() {
+    let ws = module_ws("example.com/ac", &[("main.go", "package main\n\nimport \"fmt\"\n\ntype Point struct{ X, Y int }\n\nfunc add(a, b int) int { return a + b }\n\nfunc greet(name string, times int) {}\n\nfunc join(sep string, parts ...string) string { return sep }\n\nfunc any2(a any, b interface{}, p *Point, m map[string][]int, s [3]byte) {}\n\nfunc none() {}\n\nfunc main() {\n\tfmt.Println(add(1))\n\tgreet(\"x\", 2, \"y\", 4)\n\tfmt.Println(join())\n\tfmt.Println(join(\",\", \"a\", \"b\"))\n\tany2(1)\n\tnone(2.5, 'c', -1)\n\tx := add()\n\tfmt.Println(x)\n\tgo greet(\"a\")\n\tdefer none(1i)\n\tfunc() {\n\t\tadd := func(a int) int { return a }\n\t\tfmt.Println(add(1))\n\t}()\n}\n"), ("util.go", "package main\n\nfunc triple(a, b, c float64) {}\n\nfunc use() { triple(1, 2) }\n")]);
+    let r = build_into(&ws, "/tmp/ac", &mut MemoryCache::new());
+    assert_eq!((r.exit_status, r.transcript.text()), (1, "# example.com/ac\n./main.go:18:18: not enough arguments in call to add\n\thave (number)\n\twant (int, int)\n./main.go:19:16: too many arguments in call to greet\n\thave (string, number, string, number)\n\twant (string, int)\n./main.go:20:14: not enough arguments in call to join\n\thave ()\n\twant (string, ...string)\n./main.go:22:7: not enough arguments in call to any2\n\thave (number)\n\twant (any, interface{}, *Point, map[string][]int, [3]byte)\n./main.go:23:7: too many arguments in call to none\n\thave (number, number, number)\n\twant ()\n./main.go:24:7: not enough arguments in call to add\n\thave ()\n\twant (int, int)\n./main.go:26:11: not enough arguments in call to greet\n\thave (string)\n\twant (string, int)\n./main.go:27:13: too many arguments in call to none\n\thave (number)\n\twant ()\n./util.go:5:24: not enough arguments in call to triple\n\thave (number, number)\n\twant (float64, float64, float64)\n".to_string()));
+    let ws = module_ws("example.com/ai", &[("main.go", "package main\n\nfunc two(s string) (int, error) { return 1, nil }\n\nfunc main() {\n\tc := two()\n\td, e := two(\"a\", 1)\n\t_, _, _ = c, d, e\n}\n")]);
+    let r = build_into(&ws, "/tmp/ai", &mut MemoryCache::new());
+    assert_eq!((r.exit_status, r.transcript.text()), (1, "# example.com/ai\n./main.go:6:7: not enough arguments in call to two\n\thave ()\n\twant (string)\n./main.go:6:7: assignment mismatch: 1 variable but two returns 2 values\n./main.go:7:19: too many arguments in call to two\n\thave (string, number)\n\twant (string)\n".to_string()));
+}

@@ -121,7 +121,7 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
         })
         .collect();
     let std = buildlab_core::stdlib::StdLib::for_target("linux", "amd64", true).unwrap();
-    let (mut files, mut checked, mut calls) = (0, 0, 0);
+    let (mut files, mut checked, mut calls, mut arg_calls) = (0, 0, 0, 0);
     let mut false_reports = Vec::new();
     for p in packages.iter().filter(|p| judged(&p.path)) {
         let all: Vec<(&str, &[u8])> = p
@@ -172,11 +172,37 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
             .map(|p| p.as_ref().map(|p| p.funcs.clone()))
             .collect::<Option<Vec<_>>>()
             .map(|f| f.concat());
+        let types: Vec<String> = all
+            .iter()
+            .filter_map(|(_, src)| syntax::top_level_names(src))
+            .flatten()
+            .filter(|t| t.is_type)
+            .map(|t| t.name)
+            .collect();
+        let params: Option<Vec<(String, Option<syntax::Params>)>> = all
+            .iter()
+            .map(|(_, src)| syntax::func_params(src))
+            .collect::<Option<Vec<_>>>()
+            .map(|f| f.concat());
         for ((file, _), parsed) in all.iter().zip(&parsed_all) {
             let calls = parsed.as_ref().map_or(&[][..], |p| p.calls.as_slice());
             for e in syntax::assignment_mismatches(calls, funcs.as_deref(), package) {
                 report(file, &e);
             }
+            let args = parsed.as_ref().map_or(&[][..], |p| p.args.as_slice());
+            for e in syntax::argument_counts(args, params.as_deref(), package, &types) {
+                report(file, &e);
+            }
+            // Calls of the package's functions whose parameters are known.
+            arg_calls += args
+                .iter()
+                .filter(|c| {
+                    params
+                        .iter()
+                        .flatten()
+                        .any(|(f, p)| *f == c.callee && p.is_some())
+                })
+                .count();
         }
         // How many of them call one of the package's functions (what the check judges).
         let ours = |c: &&buildlab_core::parse::CallAssign| {
@@ -284,6 +310,11 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
     assert!(
         checked * 10 > files * 8,
         "undefined names checked in {checked} of {files} files"
+    );
+    eprintln!("judged: {calls} assignments of one call, {arg_calls} calls' arguments");
+    assert!(
+        arg_calls > 10_000,
+        "{arg_calls} calls of the package's functions"
     );
     // And the assignment mismatch check is not idle: thousands of such calls in each half.
     assert!(
