@@ -1555,12 +1555,24 @@ fn type_errors(
         let names = files.into_iter().flatten().map(|t| t.name);
         names.filter(|n| n != "init").collect()
     });
-    // The package's functions' parameters, for the calls' argument counts.
+    // The package's functions, for the calls of them: their parameters, their results.
     let params: Option<Vec<(String, Option<crate::syntax::Params>)>> = sources
         .iter()
         .map(|s| crate::syntax::func_params((*s)?))
         .collect::<Option<Vec<_>>>()
         .map(|f| f.concat());
+    let own = match (&seen.funcs, &params, &package) {
+        (Some(results), Some(params), Some(names)) => Some(crate::syntax::PackageFuncs::new(
+            results,
+            params,
+            names,
+            &package_types,
+            None,
+        )),
+        _ => None,
+    };
+    // The functions of each imported module package, read once for all the files.
+    let mut imported_funcs = Vec::new();
     // The top-level names of each imported package, read once for all the files.
     let mut imported = Vec::new();
     for (f, src) in sources.iter().enumerate() {
@@ -1609,22 +1621,18 @@ fn type_errors(
             reported.push((key(3, f, body(e), 0, e), f, e.clone()));
         }
         // A call's arguments are checked before its results are assigned.
-        let params = params.as_deref();
-        let counts = crate::syntax::argument_counts(
-            &seen.args[f],
-            params,
-            package.as_deref(),
-            &package_types,
-        );
-        for e in counts {
+        let locals = module_imports(plan, files, src, &mut imported_funcs);
+        let funcs_of = |pkg: Option<&str>| match pkg {
+            None => own.as_ref(),
+            Some(local) => locals
+                .iter()
+                .find(|(n, _)| n == local)
+                .and_then(|(_, i)| imported_funcs[*i].1.as_ref()),
+        };
+        for e in crate::syntax::argument_counts(&seen.args[f], &funcs_of) {
             reported.push((key(3, f, body(&e), 0, &e), f, e));
         }
-        let mismatches = crate::syntax::assignment_mismatches(
-            &seen.calls[f],
-            seen.funcs.as_deref(),
-            package.as_deref(),
-        );
-        for e in mismatches {
+        for e in crate::syntax::assignment_mismatches(&seen.calls[f], &funcs_of) {
             reported.push((key(3, f, body(&e), 0, &e), f, e));
         }
         for e in crate::syntax::missing_returns(src).unwrap_or_default() {
@@ -1643,6 +1651,68 @@ fn type_errors(
         parsed.chain(reported.into_iter().map(|(_, f, e)| (f, e))),
         shown,
     )
+}
+
+/// The module packages (not std: their sources are not here) a file imports by name: each
+/// local name with its index in `known` (import path, the package's exported functions, read
+/// once per package, `None` where a file was not understood).
+#[cfg(feature = "compile-checks")]
+fn module_imports(
+    plan: &Plan,
+    files: &dyn SourceFiles,
+    src: &[u8],
+    known: &mut Vec<(String, Option<crate::syntax::PackageFuncs>)>,
+) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    for imp in crate::scan::scan("", src).imports {
+        if imp.path == "C" || matches!(imp.alias.as_deref(), Some("_" | ".")) {
+            continue;
+        }
+        let packages = &plan.input().packages;
+        let Some(q) = packages
+            .iter()
+            .find(|q| q.import_path == imp.path && !q.standard)
+        else {
+            continue;
+        };
+        let at = match known.iter().position(|(path, _)| *path == imp.path) {
+            Some(at) => at,
+            None => {
+                let sources: Option<Vec<&[u8]>> = q
+                    .go_files
+                    .iter()
+                    .chain(q.cgo_files())
+                    .map(|f| files.read(q, f))
+                    .collect();
+                // types2 prints another package's types with its name, or its path when two
+                // packages of the build share the name (left out).
+                let unique = packages.iter().filter(|p| p.name == q.name).count() == 1;
+                let funcs = sources.filter(|_| unique).and_then(|sources| {
+                    let (mut results, mut params, mut tops) = (Vec::new(), Vec::new(), Vec::new());
+                    for src in sources {
+                        results.extend(crate::parse::parse(src, "")?.funcs);
+                        params.extend(crate::syntax::func_params(src)?);
+                        tops.extend(crate::syntax::top_level_names(src)?);
+                    }
+                    let types: Vec<String> = tops
+                        .iter()
+                        .filter(|t| t.is_type)
+                        .map(|t| t.name.clone())
+                        .collect();
+                    let names: Vec<String> = tops.into_iter().map(|t| t.name).collect();
+                    let q = Some(q.name.as_str());
+                    Some(crate::syntax::PackageFuncs::new(
+                        &results, &params, &names, &types, q,
+                    ))
+                });
+                known.push((imp.path.to_string(), funcs));
+                known.len() - 1
+            }
+        };
+        let local = imp.alias.as_deref().unwrap_or(&q.name).to_string();
+        out.push((local, at));
+    }
+    out
 }
 
 /// What cmd/compile prints of `reports` (file index and error, in the order it finds them):

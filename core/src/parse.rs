@@ -50,19 +50,23 @@ pub struct Parsed {
     /// with how many results each returns.
     pub funcs: Vec<(String, usize)>,
     /// Inside function bodies, the assignments (`=`, `:=`, and `var` without a type) whose
-    /// right side is one call of a name no enclosing scope declares: types2's assignment
-    /// mismatch, if the package declares a function of that name.
+    /// right side is one call of a function `f` or `pkg.F` (a name no enclosing scope
+    /// declares): types2's assignment mismatch, if that function is known.
     pub calls: Vec<CallAssign>,
-    /// Inside function bodies, every call without `...` of a name no enclosing scope declares.
+    /// Inside function bodies, every call without `...` of such a function.
     pub args: Vec<CallArgs>,
 }
 
-/// A call `f(x, 1)` in a function body of a name no enclosing scope declares
-/// ([`Parsed::args`]), for types2's `not enough arguments in call to f`.
+/// A call `f(x, 1)` or `pkg.F(x, 1)` in a function body, of a name no enclosing scope
+/// declares ([`Parsed::args`]), for types2's `not enough arguments in call to f`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallArgs {
     /// The call's position (its leftmost token's).
     pub pos: Pos,
+    /// The local name of the package whose function is called (`util` of `util.F(x)`), or
+    /// `None` for the package's own.
+    pub package: Option<String>,
+    /// The function's name.
     pub callee: String,
     /// Each argument's position and, for a constant literal (or one with a sign), how types2
     /// names its type in a `have (…)` list: `number` or `string`; `None` for other arguments.
@@ -75,7 +79,9 @@ pub struct CallAssign {
     /// The call's position (its leftmost token's).
     pub pos: Pos,
     pub vars: usize,
-    /// The called name.
+    /// As [`CallArgs::package`].
+    pub package: Option<String>,
+    /// The function's name.
     pub callee: String,
     /// The call as types2 prints it, when its arguments are names, literals, selectors and
     /// such calls (`none(1, "a")`).
@@ -2762,26 +2768,37 @@ impl<'a> Parser<'a> {
         self.declare(&names);
     }
 
+    /// The function a call in a body names, if it is `f` or `pkg.F` written without spaces
+    /// or parentheses (the parser drops parentheses: `(f)(x)` is told by its `(` not right
+    /// after the name) and no enclosing scope declares `f` or `pkg`: the package's local name
+    /// (`None` for the package's own function) and the function's name.
+    fn callee(&self, call: &E<'a>) -> Option<(Option<&'a str>, &'a str)> {
+        let K::Call(fun, _, false) = &call.k else {
+            return None;
+        };
+        let (package, name, width) = match &fun.k {
+            K::Name(f) => (None, *f, f.len()),
+            K::Selector(x, f) => match x.k {
+                K::Name(p) => (Some(p), *f, p.len() + 1 + f.len()),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let declared = package.unwrap_or(name);
+        let ok = self.fnest > 0
+            && call.pos == (fun.start.0, fun.start.1 + width as u32)
+            && !self.scopes.iter().any(|s| s.contains(&declared));
+        ok.then_some((package, name))
+    }
+
     /// Notes an assignment of one call to `vars` variables ([`Parsed::calls`]): `rhs` begins
-    /// at `at`, which is where types2 reports it (a parenthesized call's parenthesis: the
-    /// parser drops the parentheses, so a call of a parenthesized name, `(f)()`, is told by
-    /// its `(` not right after the name, and left out).
+    /// at `at`, which is where types2 reports it (a parenthesized call's parenthesis).
     fn note_call(&mut self, vars: usize, rhs: &E<'a>, at: Pos) {
         let rhs = rhs.unparen();
-        let K::Call(fun, _, false) = &rhs.k else {
+        let Some((package, callee)) = self.callee(rhs) else {
             return;
         };
-        let K::Name(callee) = fun.k else {
-            return;
-        };
-        let parenthesized = fun.start != at;
-        if self.fnest == 0
-            || (parenthesized && rhs.pos != (fun.start.0, fun.start.1 + callee.len() as u32))
-            || self.scopes.iter().any(|s| s.contains(&callee))
-        {
-            return;
-        }
-        let text = (!parenthesized && rhs.is_plain()).then(|| {
+        let text = (rhs.start == at && rhs.is_plain()).then(|| {
             let mut out = String::new();
             rhs.print(&mut out);
             out
@@ -2789,27 +2806,17 @@ impl<'a> Parser<'a> {
         self.calls.push(CallAssign {
             pos: at,
             vars,
+            package: package.map(str::to_string),
             callee: callee.to_string(),
             text,
         });
     }
 
-    /// Notes a call ([`Parsed::args`]): one of a name, not parenthesized (`(f)(x)`, whose
-    /// parentheses the parser drops, is told by its `(` not right after the name), without
-    /// `...`, in a body, that no enclosing scope declares.
+    /// Notes a call ([`Parsed::args`]) of a function [`Self::callee`] names.
     fn note_args(&mut self, call: &E<'a>) {
-        let K::Call(fun, args, false) = &call.k else {
+        let (Some((package, callee)), K::Call(fun, args, _)) = (self.callee(call), &call.k) else {
             return;
         };
-        let K::Name(callee) = fun.k else {
-            return;
-        };
-        if self.fnest == 0
-            || call.pos != (fun.start.0, fun.start.1 + callee.len() as u32)
-            || self.scopes.iter().any(|s| s.contains(&callee))
-        {
-            return;
-        }
         let constant = |x: &E<'a>| match &x.k {
             K::Lit(l) if l.starts_with(['"', '`']) => Some("string"),
             K::Lit(_) => Some("number"),
@@ -2821,6 +2828,7 @@ impl<'a> Parser<'a> {
         let args = args.iter().map(|a| (a.start, constant(a))).collect();
         self.args.push(CallArgs {
             pos: fun.start,
+            package: package.map(str::to_string),
             callee: callee.to_string(),
             args,
         });

@@ -1177,39 +1177,102 @@ fn type_text(toks: &[crate::scan::Token]) -> Option<String> {
     (rest(toks, &mut out)? == toks.len()).then_some(out)
 }
 
-/// types2's `not enough arguments in call to f` / `too many arguments in call to f`, with its
-/// `have (…)` and `want (…)` lines, for the calls (`calls`, one file's) of a function of the
-/// package's (`params`: every file's [`func_params`], `None` if a file was not understood)
-/// declared once in the package block (`package`: its names), where types2's `have` list is
-/// known (no argument, or only constant literals: `number`, `string`) and so is its `want`
-/// list (each type name predeclared or one of `types`, the package's: an undefined one is
-/// printed `unknown type`).
-pub fn argument_counts(
-    calls: &[crate::parse::CallArgs],
-    params: Option<&[(String, Option<Params>)]>,
-    package: Option<&[String]>,
-    types: &[String],
-) -> Vec<SyntaxError> {
-    let (Some(params), Some(package)) = (params, package) else {
-        return Vec::new();
-    };
-    let known = |t: &String| {
-        t.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .filter(|w| !w.is_empty() && !w.starts_with(|c: char| c.is_ascii_digit()))
-            .all(|w| {
-                matches!(w, "map" | "interface")
-                    || PREDECLARED_TYPES.contains(&w)
-                    || types.iter().any(|n| n == w)
-            })
-    };
-    let mut out = Vec::new();
-    for c in calls {
-        let Some((_, Some(p))) = params.iter().find(|(name, _)| *name == c.callee) else {
-            continue;
+/// What a package declares of its functions, for the calls of them ([`argument_counts`],
+/// [`assignment_mismatches`]): each function (not a method, not generic) declared once in the
+/// package block, with how many results it returns and its parameters where types2's printing
+/// of them is certain.
+#[derive(Clone, Debug, Default)]
+pub struct PackageFuncs {
+    funcs: Vec<(String, usize, Option<Params>)>,
+}
+
+impl PackageFuncs {
+    /// From every file's [`crate::parse::Parsed::funcs`] (`results`) and [`func_params`]
+    /// (`params`), the package block's names (`names`) and type names (`types`), and, for
+    /// another package's functions, its name (`qualifier`: its types are printed `geo.Point`,
+    /// and only its exported functions can be called).
+    pub fn new(
+        results: &[(String, usize)],
+        params: &[(String, Option<Params>)],
+        names: &[String],
+        types: &[String],
+        qualifier: Option<&str>,
+    ) -> Self {
+        let exported = qualifier.is_some();
+        let known = |t: &String| {
+            t.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .filter(|w| !w.is_empty() && !w.starts_with(|c: char| c.is_ascii_digit()))
+                .all(|w| {
+                    matches!(w, "map" | "interface")
+                        || PREDECLARED_TYPES.contains(&w)
+                        || types.iter().any(|n| n == w)
+                })
         };
-        if package.iter().filter(|n| **n == c.callee).count() != 1 || !p.types.iter().all(known) {
+        let funcs = results
+            .iter()
+            .filter(|(name, _)| !exported || name.starts_with(|c: char| c.is_uppercase()))
+            .filter(|(name, _)| names.iter().filter(|n| *n == name).count() == 1)
+            .map(|(name, r)| {
+                let p = params
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .and_then(|(_, p)| p.clone());
+                let p = p.filter(|p| p.types.iter().all(known));
+                let p = match (p, qualifier) {
+                    (Some(p), Some(q)) => Some(Params {
+                        types: p.types.iter().map(|t| qualify(t, q, types)).collect(),
+                        variadic: p.variadic,
+                    }),
+                    (p, _) => p,
+                };
+                (name.clone(), *r, p)
+            })
+            .collect();
+        PackageFuncs { funcs }
+    }
+
+    /// The function `name`: how many results, and its parameters if their printing is known.
+    pub fn get(&self, name: &str) -> Option<(usize, Option<&Params>)> {
+        let (_, results, params) = self.funcs.iter().find(|(n, _, _)| n == name)?;
+        Some((*results, params.as_ref()))
+    }
+}
+
+/// `t` with each of `types` in it qualified by `q` (`[]Point` → `[]geo.Point`).
+fn qualify(t: &str, q: &str, types: &[String]) -> String {
+    let mut out = String::with_capacity(t.len());
+    let mut word = String::new();
+    for c in t.chars().chain(std::iter::once(' ')) {
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
             continue;
         }
+        if types.iter().any(|n| *n == word) {
+            out.push_str(q);
+            out.push('.');
+        }
+        out.push_str(&word);
+        word.clear();
+        out.push(c);
+    }
+    out.pop();
+    out
+}
+
+/// The function a call names: of the package's own ([`PackageFuncs`] for `None`) or of an
+/// imported one (for its local name), where known.
+pub type FuncsOf<'a> = dyn Fn(Option<&str>) -> Option<&'a PackageFuncs> + 'a;
+
+/// types2's `not enough arguments in call to f` / `too many arguments in call to f`, with its
+/// `have (…)` and `want (…)` lines, for the calls (`calls`, one file's) of a function `funcs`
+/// knows the parameters of, where types2's `have` list is known too: no argument, or only
+/// constant literals (`number`, `string`).
+pub fn argument_counts(calls: &[crate::parse::CallArgs], funcs: &FuncsOf) -> Vec<SyntaxError> {
+    let mut out = Vec::new();
+    for c in calls {
+        let Some((_, Some(p))) = funcs(c.package.as_deref()).and_then(|f| f.get(&c.callee)) else {
+            continue;
+        };
         let (nargs, mut npars) = (c.args.len(), p.types.len());
         if p.variadic {
             if nargs + 1 >= npars {
@@ -1235,7 +1298,7 @@ pub fn argument_counts(
             col: at.1 as usize,
             msg: format!(
                 "{qualifier} arguments in call to {}\n\thave ({})\n\twant ({})",
-                c.callee,
+                qualified(c.package.as_deref(), &c.callee),
                 have.join(", "),
                 p.types.join(", ")
             ),
@@ -1244,36 +1307,35 @@ pub fn argument_counts(
     out
 }
 
+/// A call's function as types2 prints it: `f`, `util.F`.
+fn qualified(package: Option<&str>, name: &str) -> String {
+    match package {
+        Some(p) => format!("{p}.{name}"),
+        None => name.to_string(),
+    }
+}
+
 /// types2's errors for one call assigned to a number of variables other than its results
 /// (`assignment mismatch: 1 variable but f returns 2 values`) or of no result
-/// (`f() (no value) used as value`), where the callee is a function of the package's
-/// (`funcs`: the package's non-generic functions and their result counts, `None` if a file
-/// was not parsed), declared once in the package block (`package`: its names).
+/// (`f() (no value) used as value`), where `funcs` knows the function called.
 pub fn assignment_mismatches(
     calls: &[crate::parse::CallAssign],
-    funcs: Option<&[(String, usize)]>,
-    package: Option<&[String]>,
+    funcs: &FuncsOf,
 ) -> Vec<SyntaxError> {
-    let (Some(funcs), Some(package)) = (funcs, package) else {
-        return Vec::new();
-    };
     let measure = |n: usize, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
     let mut out = Vec::new();
     for c in calls {
-        let Some((_, results)) = funcs.iter().find(|(name, _)| *name == c.callee) else {
+        let Some((results, _)) = funcs(c.package.as_deref()).and_then(|f| f.get(&c.callee)) else {
             continue;
         };
-        if package.iter().filter(|n| **n == c.callee).count() != 1 {
-            continue;
-        }
-        let msg = match (*results, &c.text) {
+        let msg = match (results, &c.text) {
             (0, Some(text)) => format!("{text} (no value) used as value"),
             (0, None) => continue,
             (r, _) if r == c.vars => continue,
             (r, _) => format!(
                 "assignment mismatch: {} but {} returns {}",
                 measure(c.vars, "variable"),
-                c.callee,
+                qualified(c.package.as_deref(), &c.callee),
                 measure(r, "value")
             ),
         };
@@ -2571,16 +2633,16 @@ mod call_tests {
         let src =
             b"package main\n\nfunc mine(int b) int { return 0 }\n\nfunc main() {\n\tmine()\n}\n";
         let p = crate::parse::parse(src, "./main.go").unwrap();
-        let params = func_params(src);
+        let params = func_params(src).unwrap();
         let names = vec!["mine".to_string(), "main".to_string()];
+        let counts = |types: &[String]| {
+            let own = PackageFuncs::new(&p.funcs, &params, &names, types, None);
+            argument_counts(&p.args, &|pkg: Option<&str>| pkg.is_none().then_some(&own))
+        };
+        assert_eq!(counts(&[]), []);
         assert_eq!(
-            argument_counts(&p.args, params.as_deref(), Some(&names), &[]),
-            []
-        );
-        let types = vec!["b".to_string()];
-        let errs = argument_counts(&p.args, params.as_deref(), Some(&names), &types);
-        assert_eq!(
-            errs.iter()
+            counts(&["b".to_string()])
+                .iter()
                 .map(|e| e.render("./main.go"))
                 .collect::<Vec<_>>(),
             ["./main.go:6:2: not enough arguments in call to mine\n\thave ()\n\twant (b)"]
@@ -2629,10 +2691,12 @@ mod never_panic_tests {
             let _ = special_names(s, true);
             let _ = duplicate_methods(&[("./a.go", s), ("./b.go", SAMPLE.as_bytes())]);
             let _ = undefined_selectors(s, &[("fmt".to_string(), vec!["Println".to_string()])]);
-            let params = func_params(s);
+            let params = func_params(s).unwrap_or_default();
             if let Some(p) = crate::parse::parse(s, "./a.go") {
-                let _ = argument_counts(&p.args, params.as_deref(), Some(&pkg), &pkg);
-                let _ = assignment_mismatches(&p.calls, Some(&p.funcs), Some(&pkg));
+                let own = PackageFuncs::new(&p.funcs, &params, &pkg, &pkg, None);
+                let funcs_of = |_: Option<&str>| Some(&own);
+                let _ = argument_counts(&p.args, &funcs_of);
+                let _ = assignment_mismatches(&p.calls, &funcs_of);
             }
         }
     }

@@ -1295,3 +1295,12 @@ fn argument_counts_like_go() {
     let r = build_into(&ws, "/tmp/ai", &mut MemoryCache::new());
     assert_eq!((r.exit_status, r.transcript.text()), (1, "# example.com/ai\n./main.go:6:7: not enough arguments in call to two\n\thave ()\n\twant (string)\n./main.go:6:7: assignment mismatch: 1 variable but two returns 2 values\n./main.go:7:19: too many arguments in call to two\n\thave (string, number)\n\twant (string)\n".to_string()));
 }
+
+/// Calls of an imported module package's functions (an alias, a type of that package printed
+/// with its name): go 1.23.5 on /tmp/ax prints these lines.
+#[test]
+fn calls_of_another_packages_functions_like_go() {
+    let ws = module_ws("example.com/ax", &[("main.go", "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/ax/geo\"\n\tu \"example.com/ax/util\"\n)\n\nfunc main() {\n\ta := u.Reverse()\n\tb := u.Split(\"abc\", 1)\n\tc, d := u.Reverse(\"x\")\n\tu.Log()\n\tp := geo.Move()\n\te := u.Split(\"abc\")\n\tfmt.Println(a, b, c, d, p, e)\n\tu := 3\n\tfmt.Println(u)\n}\n"), ("util/util.go", "package util\n\n// Reverse returns s reversed.\nfunc Reverse(s string) string { return s }\n\n// Split cuts s in two.\nfunc Split(s string, at int) (string, string) { return s[:at], s[at:] }\n\n// Log writes nothing.\nfunc Log(format string, args ...any) {}\n\nfunc helper() int { return 1 }\n"), ("geo/geo.go", "package geo\n\ntype Point struct{ X, Y int }\n\nfunc Move(p Point, dx int) Point { return p }\n")]);
+    let r = build_into(&ws, "/tmp/ax", &mut MemoryCache::new());
+    assert_eq!((r.exit_status, r.transcript.text()), (1, "# example.com/ax\n./main.go:11:7: not enough arguments in call to u.Reverse\n\thave ()\n\twant (string)\n./main.go:12:7: assignment mismatch: 1 variable but u.Split returns 2 values\n./main.go:13:10: assignment mismatch: 2 variables but u.Reverse returns 1 value\n./main.go:14:2: not enough arguments in call to u.Log\n\thave ()\n\twant (string, ...any)\n./main.go:15:7: not enough arguments in call to geo.Move\n\thave ()\n\twant (geo.Point, int)\n./main.go:16:7: assignment mismatch: 1 variable but u.Split returns 2 values\n./main.go:16:15: not enough arguments in call to u.Split\n\thave (string)\n\twant (string, int)\n".to_string()));
+}

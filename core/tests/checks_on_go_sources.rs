@@ -120,8 +120,18 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
             (p.path.as_str(), names)
         })
         .collect();
+    // Each package's functions, for the calls of its importers (as a build reads another
+    // module package's; a name two packages share is left out, as there).
+    let funcs_by_path: HashMap<&str, Option<syntax::PackageFuncs>> = packages
+        .iter()
+        .map(|p| {
+            let unique = packages.iter().filter(|q| q.name == p.name).count() == 1;
+            let funcs = unique.then(|| package_funcs(p, Some(&p.name))).flatten();
+            (p.path.as_str(), funcs)
+        })
+        .collect();
     let std = buildlab_core::stdlib::StdLib::for_target("linux", "amd64", true).unwrap();
-    let (mut files, mut checked, mut calls, mut arg_calls) = (0, 0, 0, 0);
+    let (mut files, mut checked, mut calls, mut arg_calls, mut imported_calls) = (0, 0, 0, 0, 0);
     let mut false_reports = Vec::new();
     for p in packages.iter().filter(|p| judged(&p.path)) {
         let all: Vec<(&str, &[u8])> = p
@@ -161,58 +171,57 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
                 p.path
             );
         }
-        // The package's functions and their result counts, for its assignments of one call
-        // (`None` if the parser is unsure of a file, as in a build).
-        let parsed_all: Vec<Option<buildlab_core::parse::Parsed>> = all
-            .iter()
-            .map(|(file, src)| buildlab_core::parse::parse(src, file))
-            .collect();
-        let funcs: Option<Vec<(String, usize)>> = parsed_all
-            .iter()
-            .map(|p| p.as_ref().map(|p| p.funcs.clone()))
-            .collect::<Option<Vec<_>>>()
-            .map(|f| f.concat());
-        let types: Vec<String> = all
-            .iter()
-            .filter_map(|(_, src)| syntax::top_level_names(src))
-            .flatten()
-            .filter(|t| t.is_type)
-            .map(|t| t.name)
-            .collect();
-        let params: Option<Vec<(String, Option<syntax::Params>)>> = all
-            .iter()
-            .map(|(_, src)| syntax::func_params(src))
-            .collect::<Option<Vec<_>>>()
-            .map(|f| f.concat());
-        for ((file, _), parsed) in all.iter().zip(&parsed_all) {
-            let calls = parsed.as_ref().map_or(&[][..], |p| p.calls.as_slice());
-            for e in syntax::assignment_mismatches(calls, funcs.as_deref(), package) {
+        // The package's own functions, and the calls of functions (its own, its imports').
+        let own = package_funcs(p, None);
+        for (file, src) in &all {
+            let Some(parsed) = buildlab_core::parse::parse(src, file) else {
+                continue;
+            };
+            let imports: Vec<(String, &str)> = buildlab_core::scan::scan("", src)
+                .imports
+                .iter()
+                .filter_map(|imp| {
+                    let (path, _) = funcs_by_path.get_key_value(imp.path.as_ref())?;
+                    let local = imp.alias.as_deref().map(str::to_string);
+                    Some((local.or_else(|| name_of(path))?, *path))
+                })
+                .collect();
+            let funcs_of = |pkg: Option<&str>| match pkg {
+                None => own.as_ref(),
+                Some(local) => imports
+                    .iter()
+                    .find(|(n, _)| n == local)
+                    .and_then(|(_, path)| funcs_by_path[path].as_ref()),
+            };
+            for e in syntax::assignment_mismatches(&parsed.calls, &funcs_of) {
                 report(file, &e);
             }
-            let args = parsed.as_ref().map_or(&[][..], |p| p.args.as_slice());
-            for e in syntax::argument_counts(args, params.as_deref(), package, &types) {
+            for e in syntax::argument_counts(&parsed.args, &funcs_of) {
                 report(file, &e);
             }
-            // Calls of the package's functions whose parameters are known.
-            arg_calls += args
+            // What the two checks judged: calls of functions known (with their parameters).
+            let known = |pkg: &Option<String>, name: &str| {
+                funcs_of(pkg.as_deref()).and_then(|f| f.get(name))
+            };
+            calls += parsed
+                .calls
+                .iter()
+                .filter(|c| known(&c.package, &c.callee).is_some())
+                .count();
+            arg_calls += parsed
+                .args
+                .iter()
+                .filter(|c| known(&c.package, &c.callee).is_some_and(|(_, p)| p.is_some()))
+                .count();
+            imported_calls += parsed
+                .args
                 .iter()
                 .filter(|c| {
-                    params
-                        .iter()
-                        .flatten()
-                        .any(|(f, p)| *f == c.callee && p.is_some())
+                    c.package.is_some()
+                        && known(&c.package, &c.callee).is_some_and(|(_, p)| p.is_some())
                 })
                 .count();
         }
-        // How many of them call one of the package's functions (what the check judges).
-        let ours = |c: &&buildlab_core::parse::CallAssign| {
-            funcs.iter().flatten().any(|(f, _)| *f == c.callee)
-        };
-        calls += parsed_all
-            .iter()
-            .flatten()
-            .map(|p| p.calls.iter().filter(ours).count())
-            .sum::<usize>();
         for (file, src) in &all {
             files += 1;
             if let Some(e) = syntax::check(src) {
@@ -311,7 +320,14 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
         checked * 10 > files * 8,
         "undefined names checked in {checked} of {files} files"
     );
-    eprintln!("judged: {calls} assignments of one call, {arg_calls} calls' arguments");
+    eprintln!(
+        "judged: {calls} assignments of one call, {arg_calls} calls' arguments \
+         ({imported_calls} of another package's functions)"
+    );
+    assert!(
+        imported_calls > 1000,
+        "{imported_calls} calls of imported functions"
+    );
     assert!(
         arg_calls > 10_000,
         "{arg_calls} calls of the package's functions"
@@ -321,4 +337,24 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
         calls > 2000,
         "{calls} assignments of a call of the package's functions"
     );
+}
+
+/// A package's functions as a build reads them ([`syntax::PackageFuncs`]; `qualifier`: its
+/// name, for its importers' calls), `None` where a file is not understood.
+fn package_funcs(p: &Package, qualifier: Option<&str>) -> Option<syntax::PackageFuncs> {
+    let (mut results, mut params, mut tops) = (Vec::new(), Vec::new(), Vec::new());
+    for (file, src) in &p.files {
+        results.extend(buildlab_core::parse::parse(src, file)?.funcs);
+        params.extend(syntax::func_params(src)?);
+        tops.extend(syntax::top_level_names(src)?);
+    }
+    let types: Vec<String> = tops
+        .iter()
+        .filter(|t| t.is_type)
+        .map(|t| t.name.clone())
+        .collect();
+    let names: Vec<String> = tops.into_iter().map(|t| t.name).collect();
+    Some(syntax::PackageFuncs::new(
+        &results, &params, &names, &types, qualifier,
+    ))
 }
