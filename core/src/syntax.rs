@@ -1247,7 +1247,7 @@ fn qualify(t: &str, q: &str, types: &[String]) -> String {
             word.push(c);
             continue;
         }
-        if types.iter().any(|n| *n == word) {
+        if types.contains(&word) {
             out.push_str(q);
             out.push('.');
         }
