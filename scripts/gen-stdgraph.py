@@ -38,7 +38,7 @@ import sys
 import tempfile
 
 GO_VERSION = "go1.23.5"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 DEFAULT_GO = "/usr/lib/go-1.23/bin/go"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT_DIR = os.path.join(REPO, "core", "data")
@@ -179,6 +179,9 @@ def render(go, tmp, target, pkgs, exports):
         names = exported(p, exports)
         if names:
             body.append("exports " + " ".join(names))
+        funcs = functions(p, exports)
+        if funcs:
+            body.append("funcs " + " ".join(funcs))
         count += 1
 
     header = [
@@ -212,8 +215,21 @@ def exported(p, exports):
     exports more than MAX_EXPORTS."""
     if not importable(p["ImportPath"]):
         return []
-    names = sorted({n for f in compiled_files(p) for n in exports[f]})
+    names = sorted({n for f in compiled_files(p) for n in exports[f][0]})
     return [] if len(names) > MAX_EXPORTS else names
+
+
+def functions(p, exports):
+    """The package's exported functions that are not generic, as `funcs` lists them: the name,
+    with `:N` when it returns N results other than one; sorted. Only beside `exports`."""
+    if not exported(p, exports):
+        return []
+    out = []
+    entries = {f for path in compiled_files(p) for f in exports[path][1]}
+    for entry in sorted(entries, key=lambda e: e.partition(":")[0]):
+        name, _, n = entry.partition(":")
+        out.append(name if n == "1" else entry)
+    return out
 
 
 def go_exports(go, tmp, paths):
@@ -228,8 +244,9 @@ def go_exports(go, tmp, paths):
         sys.exit(f"go run {prog} failed:\n{p.stderr}")
     out = {}
     for line in p.stdout.splitlines():
-        path, _, names = line.partition("\t")
-        out[path] = [check_token(n, "name") for n in names.split()]
+        path, names, funcs = line.split("\t")
+        out[path] = ([check_token(n, "name") for n in names.split()],
+                     [check_token(f, "function") for f in funcs.split()])
     if set(out) != set(paths):
         sys.exit("scripts/stdexports did not report every file")
     return out

@@ -1571,7 +1571,7 @@ fn type_errors(
         )),
         _ => None,
     };
-    // The functions of each imported module package, read once for all the files.
+    // The functions of each imported package, read once for all the files.
     let mut imported_funcs = Vec::new();
     // The top-level names of each imported package, read once for all the files.
     let mut imported = Vec::new();
@@ -1621,7 +1621,7 @@ fn type_errors(
             reported.push((key(3, f, body(e), 0, e), f, e.clone()));
         }
         // A call's arguments are checked before its results are assigned.
-        let locals = module_imports(plan, files, src, &mut imported_funcs);
+        let locals = import_funcs(plan, files, src, &mut imported_funcs);
         let funcs_of = |pkg: Option<&str>| match pkg {
             None => own.as_ref(),
             Some(local) => locals
@@ -1653,11 +1653,12 @@ fn type_errors(
     )
 }
 
-/// The module packages (not std: their sources are not here) a file imports by name: each
-/// local name with its index in `known` (import path, the package's exported functions, read
-/// once per package, `None` where a file was not understood).
+/// The packages a file imports by name: each local name with its index in `known` (import
+/// path, the package's exported functions, read once per package: a module package's from its
+/// sources, `None` where a file was not understood; a std package's result counts from the
+/// std graph, which has no parameters).
 #[cfg(feature = "compile-checks")]
-fn module_imports(
+fn import_funcs(
     plan: &Plan,
     files: &dyn SourceFiles,
     src: &[u8],
@@ -1669,14 +1670,28 @@ fn module_imports(
             continue;
         }
         let packages = &plan.input().packages;
-        let Some(q) = packages
-            .iter()
-            .find(|q| q.import_path == imp.path && !q.standard)
-        else {
+        let Some(q) = packages.iter().find(|q| q.import_path == imp.path) else {
             continue;
         };
         let at = match known.iter().position(|(path, _)| *path == imp.path) {
             Some(at) => at,
+            None if q.standard => {
+                let tc = plan.toolchain();
+                let funcs = StdLib::for_target(&tc.goos, &tc.goarch, tc.cgo_enabled)
+                    .and_then(|l| l.get(&q.import_path))
+                    .filter(|p| !p.exports.is_empty())
+                    .map(|p| {
+                        let results: Vec<(String, usize)> = p
+                            .funcs
+                            .iter()
+                            .map(|(f, n)| (f.to_string(), *n as usize))
+                            .collect();
+                        let names: Vec<String> = p.exports.iter().map(|n| n.to_string()).collect();
+                        crate::syntax::PackageFuncs::new(&results, &[], &names, &[], Some(&q.name))
+                    });
+                known.push((imp.path.to_string(), funcs));
+                known.len() - 1
+            }
             None => {
                 let sources: Option<Vec<&[u8]>> = q
                     .go_files

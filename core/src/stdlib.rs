@@ -21,12 +21,12 @@
 //!
 //! The cross targets are listed with cgo off, as go does by default when cross-compiling.
 //!
-//! # Data format (version 2)
+//! # Data format (version 3)
 //!
 //! Line-oriented text; `#` starts a comment line. A header of `key value` lines comes first:
 //!
 //! ```text
-//! stdgraph 2                    format version; always the first non-comment line
+//! stdgraph 3                    format version; always the first non-comment line
 //! base linux amd64 cgo1         only in an overlay (below)
 //! go go1.23.5                   the toolchain the data came from
 //! target linux amd64 cgo1       GOOS GOARCH CGO_ENABLED
@@ -47,11 +47,15 @@
 //! cgocflags -fno-stack-protector    the #cgo CFLAGS / LDFLAGS directives, as go lists them
 //! cgoldflags -lresolv
 //! exports Errorf Formatter ...  the names the package exports on this target, sorted
+//! funcs Atoi:2 Itoa Quote ...   its exported functions that are not generic, sorted, with
+//!                               `:N` where one returns N results other than one
 //! ```
 //!
 //! `exports` (new in version 2) is there for the packages a module may import (not internal,
 //! not vendored) that export at most 1,000 names (syscall and debug/elf export more): the
-//! simulated compiler's `undefined: fmt.Prinln` ([`StdPackage::exports`]).
+//! simulated compiler's `undefined: fmt.Prinln` ([`StdPackage::exports`]). `funcs` (new in
+//! version 3) is beside it: the simulated compiler's `assignment mismatch: 1 variable but
+//! strconv.Atoi returns 2 values` ([`StdPackage::funcs`]).
 //!
 //! `imports` keeps go's order: sorted by the path written in the source, with a vendored import
 //! replaced in place by its `vendor/...` path, and with the pseudo-import `C` and `unsafe` included.
@@ -78,7 +82,7 @@ use std::sync::OnceLock;
 pub const GO_VERSION: &str = "go1.23.5";
 
 /// The newest format version this module reads.
-const FORMAT_VERSION: u32 = 2;
+const FORMAT_VERSION: u32 = 3;
 
 /// A GOOS/GOARCH/CGO_ENABLED combination with an embedded graph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -120,6 +124,9 @@ pub struct StdPackage {
     /// The names the package exports on this target, sorted; empty when the data does not
     /// list them (see the module doc), which callers take as unknown.
     pub exports: Vec<&'static str>,
+    /// Its exported functions that are not generic, sorted, each with how many results it
+    /// returns; empty where `exports` is, and without the `compile-checks` feature.
+    pub funcs: Vec<(&'static str, u8)>,
 }
 
 /// The std packages of one target, sorted by import path.
@@ -645,6 +652,7 @@ fn parse(text: &'static str) -> Result<RawGraph, String> {
                     cgo_cflags: Vec::new(),
                     cgo_ldflags: Vec::new(),
                     exports: Vec::new(),
+                    funcs: Vec::new(),
                 });
             }
             _ => {
@@ -668,6 +676,23 @@ fn parse(text: &'static str) -> Result<RawGraph, String> {
                             "cgocflags" => &mut p.cgo_cflags,
                             "cgoldflags" => &mut p.cgo_ldflags,
                             "exports" => &mut p.exports,
+                            // Read only by the compile checks (the page's first module, which
+                            // has none, skips it).
+                            "funcs" => {
+                                #[cfg(feature = "compile-checks")]
+                                {
+                                    let funcs: Option<Vec<_>> = val
+                                        .split(' ')
+                                        .map(|f| match f.split_once(':') {
+                                            None => Some((f, 1)),
+                                            Some((name, n)) => Some((name, n.parse().ok()?)),
+                                        })
+                                        .collect();
+                                    p.funcs =
+                                        funcs.ok_or_else(|| at(format!("bad funcs {}", q(val))))?;
+                                }
+                                continue;
+                            }
                             "importmap" => {
                                 let pairs: Option<Vec<_>> =
                                     val.split(' ').map(|kv| kv.split_once('=')).collect();
@@ -798,6 +823,29 @@ mod tests {
         }
         assert!(linux.get("internal/poll").unwrap().exports.is_empty());
         assert!(linux.get("syscall").unwrap().exports.is_empty());
+        // Functions, with their result counts, among the names; generic ones left out.
+        let strconv = &linux.get("strconv").unwrap().funcs;
+        assert!(strconv.contains(&("Atoi", 2)) && strconv.contains(&("Itoa", 1)));
+        let os = &linux.get("os").unwrap().funcs;
+        assert!(os.contains(&("Exit", 0)) && os.contains(&("ReadFile", 2)));
+        assert!(!linux
+            .get("slices")
+            .unwrap()
+            .funcs
+            .iter()
+            .any(|f| f.0 == "Index"));
+        for p in linux.packages() {
+            assert!(
+                p.funcs.windows(2).all(|w| w[0].0 < w[1].0),
+                "{}",
+                p.import_path
+            );
+            assert!(
+                p.funcs.iter().all(|f| p.exports.contains(&f.0)),
+                "{}",
+                p.import_path
+            );
+        }
         // An overlay's packages carry their own target's list.
         let windows = lib("windows", "amd64", false);
         assert!(windows.get("os").unwrap().exports.contains(&"Getpid"));
@@ -875,7 +923,7 @@ mod tests {
         let available = StdLib::data_file("windows", "amd64", false).is_none();
         let short = text.replace("packages 306", "packages 300");
         assert!(StdLib::provide(short).unwrap_err().contains("306"));
-        assert!(StdLib::provide("stdgraph 2\ngo go1.22.0\n".into()).is_err());
+        assert!(StdLib::provide("stdgraph 3\ngo go1.22.0\n".into()).is_err());
         let arm = text.replace("target windows amd64 cgo0", "target linux arm64 cgo0");
         assert_eq!(
             StdLib::provide(arm).unwrap_err(),
@@ -1225,39 +1273,43 @@ mod tests {
                 "line 1: the first line must be `stdgraph <version>`",
             ),
             (
-                "stdgraph 3\n",
-                "line 1: format version 3; this build reads version 2",
+                "stdgraph 4\n",
+                "line 1: format version 4; this build reads version 3",
             ),
             (
-                "stdgraph 2\ngo go1.22.0\ntarget linux amd64 cgo1\npackages 0\n",
+                "stdgraph 3\ngo go1.22.0\ntarget linux amd64 cgo1\npackages 0\n",
                 "go version \"go1.22.0\", want go1.23.5",
             ),
             (
-                "stdgraph 2\ngo go1.23.5\ntarget linux amd64\n",
+                "stdgraph 3\ngo go1.23.5\ntarget linux amd64\n",
                 "line 3: bad target \"linux amd64\", want `GOOS GOARCH cgo0|cgo1`",
             ),
             (
-                "stdgraph 2\nimports fmt\n",
+                "stdgraph 3\nimports fmt\n",
                 "line 2: \"imports\" outside a package",
             ),
             (
-                "stdgraph 2\npkg fmt\ngo a.go\n",
+                "stdgraph 3\npkg fmt\ngo a.go\n",
                 "line 3: file \"a.go\" has no :size",
             ),
             (
-                "stdgraph 2\npkg fmt\nfrob x\n",
+                "stdgraph 3\npkg strconv\nfuncs Atoi:two Itoa\n",
+                "line 3: bad funcs \"Atoi:two Itoa\"",
+            ),
+            (
+                "stdgraph 3\npkg fmt\nfrob x\n",
                 "line 3: unknown line \"frob\"",
             ),
             (
-                "stdgraph 2\npkg io\npkg fmt\n",
+                "stdgraph 3\npkg io\npkg fmt\n",
                 "line 3: package fmt is out of order",
             ),
             (
-                "stdgraph 2\ngo go1.23.5\ntarget linux amd64 cgo1\npackages 2\npkg fmt\n",
+                "stdgraph 3\ngo go1.23.5\ntarget linux amd64 cgo1\npackages 2\npkg fmt\n",
                 "header says 2 packages, file has 1",
             ),
             (
-                "stdgraph 2\ngo go1.23.5\ntarget linux amd64 cgo1\npackages 0\ndrop fmt\n",
+                "stdgraph 3\ngo go1.23.5\ntarget linux amd64 cgo1\npackages 0\ndrop fmt\n",
                 "`drop` lines in a file without a `base`",
             ),
         ];
@@ -1369,6 +1421,7 @@ mod tests {
                         .collect(),
                     // go list has no such field: see `exports_are_what_a_module_may_name`.
                     exports: p.exports.clone(),
+                    funcs: p.funcs.clone(),
                 };
                 assert_eq!(p.name, o["Name"].as_str().unwrap(), "{t:?} {path}");
                 assert_eq!(*p, want, "{t:?} {path}");

@@ -1304,3 +1304,13 @@ fn calls_of_another_packages_functions_like_go() {
     let r = build_into(&ws, "/tmp/ax", &mut MemoryCache::new());
     assert_eq!((r.exit_status, r.transcript.text()), (1, "# example.com/ax\n./main.go:11:7: not enough arguments in call to u.Reverse\n\thave ()\n\twant (string)\n./main.go:12:7: assignment mismatch: 1 variable but u.Split returns 2 values\n./main.go:13:10: assignment mismatch: 2 variables but u.Reverse returns 1 value\n./main.go:14:2: not enough arguments in call to u.Log\n\thave ()\n\twant (string, ...any)\n./main.go:15:7: not enough arguments in call to geo.Move\n\thave ()\n\twant (geo.Point, int)\n./main.go:16:7: assignment mismatch: 1 variable but u.Split returns 2 values\n./main.go:16:15: not enough arguments in call to u.Split\n\thave (string)\n\twant (string, int)\n".to_string()));
 }
+
+/// One call of a std function assigned to a number of variables other than its results, as
+/// types2 reports it (go 1.23.5 on /tmp/am: these lines); std's result counts come from the std
+/// graph (`funcs`), as std has no sources here.
+#[test]
+fn std_functions_results_like_go() {
+    let ws = module_ws("example.com/am", &[("main.go", "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\t\"strconv\"\n\tstr \"strings\"\n)\n\nfunc main() {\n\tn := strconv.Atoi(\"12\")\n\tdata := os.ReadFile(\"x\")\n\ta, b := str.ToUpper(\"x\")\n\tx, err := strconv.Itoa(3)\n\tv := os.Exit(1)\n\tfmt.Println(n, data, a, b, x, err, v)\n}\n")]);
+    let r = build_into(&ws, "/tmp/am", &mut MemoryCache::new());
+    assert_eq!((r.exit_status, r.transcript.text()), (1, "# example.com/am\n./main.go:11:7: assignment mismatch: 1 variable but strconv.Atoi returns 2 values\n./main.go:12:10: assignment mismatch: 1 variable but os.ReadFile returns 2 values\n./main.go:13:10: assignment mismatch: 2 variables but str.ToUpper returns 1 value\n./main.go:14:12: assignment mismatch: 2 variables but strconv.Itoa returns 1 value\n./main.go:15:7: os.Exit(1) (no value) used as value\n".to_string()));
+}

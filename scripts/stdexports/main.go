@@ -1,7 +1,8 @@
 // Command stdexports prints the exported top-level names each Go file declares, for
 // scripts/gen-stdgraph.py: it reads absolute file paths from stdin, one per line, and writes
-// "path<TAB>Name Name ..." for each (functions, not methods; types; variables and constants),
-// as go/parser reads the file. Run with `go run scripts/stdexports/main.go`.
+// "path<TAB>Name Name ...<TAB>Func:N Func:N ..." for each: the names (functions, not methods;
+// types; variables and constants), then the functions that are not generic with how many
+// results each returns, as go/parser reads the file. Run with `go run scripts/stdexports/main.go`.
 package main
 
 import (
@@ -26,7 +27,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		var names []string
+		var names, funcs []string
 		add := func(id *ast.Ident) {
 			if id.IsExported() {
 				names = append(names, id.Name)
@@ -37,6 +38,9 @@ func main() {
 			case *ast.FuncDecl:
 				if d.Recv == nil {
 					add(d.Name)
+					if d.Name.IsExported() && d.Type.TypeParams == nil {
+						funcs = append(funcs, fmt.Sprintf("%s:%d", d.Name.Name, d.Type.Results.NumFields()))
+					}
 				}
 			case *ast.GenDecl:
 				for _, s := range d.Specs {
@@ -51,6 +55,6 @@ func main() {
 				}
 			}
 		}
-		fmt.Fprintf(out, "%s\t%s\n", path, strings.Join(names, " "))
+		fmt.Fprintf(out, "%s\t%s\t%s\n", path, strings.Join(names, " "), strings.Join(funcs, " "))
 	}
 }

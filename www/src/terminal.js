@@ -101,7 +101,7 @@ export function createTerminal(pre, copyButton, clearButton) {
         if (!toldLimits) {
           // Said once a session: what the simulated compiler can and cannot catch.
           toldLimits = true;
-          append("# the simulated compile reports only the errors it is sure of (syntax errors and misplaced labels or branches as go's parser words them, unused imports and variables, a name or method declared twice, undefined names, a missing return, init or main declared wrongly, defer or go without a call, := with no new variables, a call of a function of the module's with the wrong number of arguments or assigned to the wrong number of variables, misplaced //go:embed, a missing func main); other type and compile errors are beyond the simulation — the real toolchain reports them\n", "note");
+          append("# the simulated compile reports only the errors it is sure of (syntax errors and misplaced labels or branches as go's parser words them, unused imports and variables, a name or method declared twice, undefined names, a missing return, init or main declared wrongly, defer or go without a call, := with no new variables, a call of a function of the module's with the wrong number of arguments, or of any function assigned to the wrong number of variables, misplaced //go:embed, a missing func main); other type and compile errors are beyond the simulation — the real toolchain reports them\n", "note");
         }
       }
     },
