@@ -1703,22 +1703,7 @@ fn import_funcs(
                 // packages of the build share the name (left out).
                 let unique = packages.iter().filter(|p| p.name == q.name).count() == 1;
                 let funcs = sources.filter(|_| unique).and_then(|sources| {
-                    let (mut results, mut params, mut tops) = (Vec::new(), Vec::new(), Vec::new());
-                    for src in sources {
-                        results.extend(crate::parse::parse(src, "")?.funcs);
-                        params.extend(crate::syntax::func_params(src)?);
-                        tops.extend(crate::syntax::top_level_names(src)?);
-                    }
-                    let types: Vec<String> = tops
-                        .iter()
-                        .filter(|t| t.is_type)
-                        .map(|t| t.name.clone())
-                        .collect();
-                    let names: Vec<String> = tops.into_iter().map(|t| t.name).collect();
-                    let q = Some(q.name.as_str());
-                    Some(crate::syntax::PackageFuncs::new(
-                        &results, &params, &names, &types, q,
-                    ))
+                    crate::syntax::PackageFuncs::of_sources(sources, Some(&q.name))
                 });
                 known.push((imp.path.to_string(), funcs));
                 known.len() - 1

@@ -884,7 +884,8 @@ const BUILTINS: &[&str] = &[
     "len", "cap", "append", "make", "new", "copy", "delete", "print", "println", "min", "max",
     "clear", "complex", "real", "imag", "close",
 ];
-const PREDECLARED_TYPES: &[&str] = &[
+/// The universe's type names (`comparable` is only a constraint).
+pub(crate) const PREDECLARED_TYPES: &[&str] = &[
     "bool",
     "byte",
     "rune",

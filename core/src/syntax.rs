@@ -1046,31 +1046,6 @@ fn param_types(
     Some(())
 }
 
-/// The universe's type names (`comparable` is only a constraint).
-const PREDECLARED_TYPES: &[&str] = &[
-    "any",
-    "bool",
-    "byte",
-    "complex64",
-    "complex128",
-    "error",
-    "float32",
-    "float64",
-    "int",
-    "int8",
-    "int16",
-    "int32",
-    "int64",
-    "rune",
-    "string",
-    "uint",
-    "uint8",
-    "uint16",
-    "uint32",
-    "uint64",
-    "uintptr",
-];
-
 /// A function's parameters as types2 prints them in a `want (…)` list ([`func_params`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Params {
@@ -1204,7 +1179,7 @@ impl PackageFuncs {
                 .filter(|w| !w.is_empty() && !w.starts_with(|c: char| c.is_ascii_digit()))
                 .all(|w| {
                     matches!(w, "map" | "interface")
-                        || PREDECLARED_TYPES.contains(&w)
+                        || crate::object::PREDECLARED_TYPES.contains(&w)
                         || types.iter().any(|n| n == w)
                 })
         };
@@ -1229,6 +1204,29 @@ impl PackageFuncs {
             })
             .collect();
         PackageFuncs { funcs }
+    }
+
+    /// A package's functions read from its files' sources (another package's: `qualifier`,
+    /// its name, as for [`PackageFuncs::new`]); `None` where a file is not understood.
+    pub fn of_sources<'s>(
+        sources: impl IntoIterator<Item = &'s [u8]>,
+        qualifier: Option<&str>,
+    ) -> Option<Self> {
+        let (mut results, mut params, mut tops) = (Vec::new(), Vec::new(), Vec::new());
+        for src in sources {
+            results.extend(crate::parse::parse(src, "")?.funcs);
+            params.extend(func_params(src)?);
+            tops.extend(top_level_names(src)?);
+        }
+        let types: Vec<String> = tops
+            .iter()
+            .filter(|t| t.is_type)
+            .map(|t| t.name.clone())
+            .collect();
+        let names: Vec<String> = tops.into_iter().map(|t| t.name).collect();
+        Some(PackageFuncs::new(
+            &results, &params, &names, &types, qualifier,
+        ))
     }
 
     /// The function `name`: how many results, and its parameters if their printing is known.

@@ -358,19 +358,5 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
 /// A package's functions as a build reads them ([`syntax::PackageFuncs`]; `qualifier`: its
 /// name, for its importers' calls), `None` where a file is not understood.
 fn package_funcs(p: &Package, qualifier: Option<&str>) -> Option<syntax::PackageFuncs> {
-    let (mut results, mut params, mut tops) = (Vec::new(), Vec::new(), Vec::new());
-    for (file, src) in &p.files {
-        results.extend(buildlab_core::parse::parse(src, file)?.funcs);
-        params.extend(syntax::func_params(src)?);
-        tops.extend(syntax::top_level_names(src)?);
-    }
-    let types: Vec<String> = tops
-        .iter()
-        .filter(|t| t.is_type)
-        .map(|t| t.name.clone())
-        .collect();
-    let names: Vec<String> = tops.into_iter().map(|t| t.name).collect();
-    Some(syntax::PackageFuncs::new(
-        &results, &params, &names, &types, qualifier,
-    ))
+    syntax::PackageFuncs::of_sources(p.files.iter().map(|(_, src)| src.as_slice()), qualifier)
 }
