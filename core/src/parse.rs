@@ -68,9 +68,10 @@ pub struct CallArgs {
     pub package: Option<String>,
     /// The function's name.
     pub callee: String,
-    /// Each argument's position and, for a constant literal (or one with a sign), how types2
-    /// names its type in a `have (…)` list: `number` or `string`; `None` for other arguments.
-    pub args: Vec<(Pos, Option<&'static str>)>,
+    /// Each argument's position and, where this parser knows it, how types2 names its type
+    /// in a `have (…)` list: `number` or `string` for a constant literal, `bool` for `true`,
+    /// a variable's declared type (`int` for `x := 5`, `[]string` for `parts ...string`).
+    pub args: Vec<(Pos, Option<String>)>,
 }
 
 /// `a, b := f(x)`: one call assigned to `vars` variables ([`Parsed::calls`]).
@@ -452,6 +453,44 @@ struct Field {
     typ: Option<Pos>,
 }
 
+/// The type of a variable declared by a constant literal (go's default types).
+fn default_type(lit: &str) -> &'static str {
+    let hex = lit.starts_with("0x") || lit.starts_with("0X");
+    if lit.starts_with(['"', '`']) {
+        "string"
+    } else if lit.starts_with('\'') {
+        "rune"
+    } else if lit.ends_with('i') {
+        "complex128"
+    } else if (hex && lit.contains(['p', 'P'])) || (!hex && lit.contains(['.', 'e', 'E'])) {
+        "float64"
+    } else {
+        "int"
+    }
+}
+
+/// A type's source text as types2 prints it, for the forms whose printing is their tokens
+/// without spaces (names, `*T`, `[]T`, `[N]T`, `map[K]V`, a last `interface{}`); `None` for
+/// others (a qualified name among them: types2 prints the package's name, not the import's).
+fn printed_type(text: &str) -> Option<String> {
+    let keyword = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|w| matches!(w, "func" | "chan" | "struct"));
+    let t: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let head = t.strip_suffix("interface{}").unwrap_or(&t);
+    let plain = head
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '*' | '[' | ']'))
+        && !head
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|w| w == "interface");
+    (!t.is_empty() && !keyword && plain).then_some(t)
+}
+
+/// A parameter of the signature being read ([`Parser::sig_fields`]): its name and its type's
+/// source text (`...T` for a variadic one), either absent.
+type SigField<'a> = (Option<&'a str>, Option<&'a str>);
+
 /// A simple statement, reduced to what `header` looks at.
 enum Simple<'a> {
     /// An expression; `true` for a type switch's guard (`x := y.(type)`).
@@ -499,6 +538,16 @@ struct Parser<'a> {
     funcs: Vec<(String, usize)>,
     calls: Vec<CallAssign>,
     args: Vec<CallArgs>,
+    /// Beside `scopes`, the variables each scope declares whose type types2 prints as a
+    /// source text says (`x := 5`: `int`; `s string`; `var m map[string]int`).
+    scope_types: Vec<Vec<(&'a str, String)>>,
+    /// The parameters of the signature being read (`sig_depth` 1) as they are read, and the
+    /// typed ones of its lists so far ([`Parser::sig`] beside it).
+    sig_fields: Vec<SigField<'a>>,
+    sig_types: Vec<(&'a str, String)>,
+    /// The source offsets where the current token starts and the one before it ended.
+    tok_start: usize,
+    prev_end: usize,
     /// The parameter names of the signature being read (`sig_depth` 1: not a function type
     /// inside it), for the body that follows.
     sig: Vec<&'a str>,
@@ -539,6 +588,11 @@ impl<'a> Parser<'a> {
             funcs: Vec::new(),
             calls: Vec::new(),
             args: Vec::new(),
+            scope_types: Vec::new(),
+            sig_fields: Vec::new(),
+            sig_types: Vec::new(),
+            tok_start: 0,
+            prev_end: 0,
             sig: Vec::new(),
             sig_depth: 0,
             function_block: false,
@@ -577,6 +631,7 @@ impl<'a> Parser<'a> {
         }
         let nlsemi = self.nlsemi;
         self.nlsemi = false;
+        self.prev_end = self.at;
         loop {
             while let Some(c) = self.ch() {
                 if c == b' ' || c == b'\t' || c == b'\r' || (c == b'\n' && !nlsemi) {
@@ -587,6 +642,7 @@ impl<'a> Parser<'a> {
             }
             (self.line, self.col) = self.here();
             let start = self.at;
+            self.tok_start = start;
             let Some(c) = self.ch() else {
                 if nlsemi {
                     self.set(T::Semi, "EOF");
@@ -1408,13 +1464,35 @@ impl<'a> Parser<'a> {
     /// A variable declaration: its first name and that name's position.
     fn var_decl(&mut self) -> (Pos, &'a str) {
         let first = (self.pos(), if self.tok == T::Name { self.lit } else { "_" });
+        let names_from = self.tok_start;
         let vars = self.name_list();
+        // The names as written (`_` where a comment or an error leaves them unclear).
+        let names: Vec<&'a str> = self
+            .src
+            .get(names_from..self.prev_end)
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .map(|n| {
+                let plain = !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '_');
+                if plain {
+                    n
+                } else {
+                    "_"
+                }
+            })
+            .collect();
         if self.got_assign() {
             let at = self.pos();
             let rhs = self.expr_list();
             self.note_call(vars, &rhs, at);
+            self.note_literal_types(&names, &rhs);
         } else {
+            let from = self.tok_start;
             self.type_();
+            if let Some(t) = printed_type(self.src.get(from..self.prev_end).unwrap_or("")) {
+                self.note_types(names.iter().map(|n| (*n, t.clone())));
+            }
             if self.got_assign() {
                 self.expr_list();
             }
@@ -1426,6 +1504,7 @@ impl<'a> Parser<'a> {
     fn func_decl(&mut self) -> bool {
         let mut context = "";
         self.sig.clear();
+        self.sig_types.clear();
         if self.got(T::Lparen) {
             context = "method";
             self.sig_depth += 1;
@@ -1465,9 +1544,11 @@ impl<'a> Parser<'a> {
         let errors = self.errcnt;
         let params = std::mem::take(&mut self.sig);
         self.scopes.push(params);
+        self.scope_types.push(std::mem::take(&mut self.sig_types));
         self.function_block = true;
         let (pos, body) = self.block_stmt("");
         self.scopes.pop();
+        self.scope_types.pop();
         self.fnest -= 1;
         // As cmd/compile: only a function that parsed without error.
         if errors == self.errcnt && !self.unsure {
@@ -1600,6 +1681,8 @@ impl<'a> Parser<'a> {
             T::Func => {
                 self.next();
                 self.sig.clear();
+                self.sig_types.clear();
+                self.sig_types.clear();
                 // A function type's position is its parameters' `(` (cmd/compile's funcType).
                 let params = self.pos();
                 self.func_type("function type");
@@ -2094,7 +2177,29 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// [`Self::param_decl_or_nil_in`], noting a parameter of the signature being read with
+    /// its source text ([`Parser::sig_fields`]).
     fn param_decl_or_nil(&mut self, name: Option<E<'a>>, follow: T) -> Option<Field> {
+        let noted = self.sig_depth == 1 && follow == T::Rparen && name.is_none();
+        let from = self.tok_start;
+        let f = self.param_decl_or_nil_in(name, follow)?;
+        if noted {
+            let text = self.src.get(from..self.prev_end).unwrap_or("").trim();
+            let field = if f.name.is_some() {
+                let end = text
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .unwrap_or(text.len());
+                let typ = text[end..].trim();
+                (Some(&text[..end]), (!typ.is_empty()).then_some(typ))
+            } else {
+                (None, Some(text))
+            };
+            self.sig_fields.push(field);
+        }
+        Some(f)
+    }
+
+    fn param_decl_or_nil_in(&mut self, name: Option<E<'a>>, follow: T) -> Option<Field> {
         let type_sets = follow == T::Rbrack;
         let mut pos = self.pos();
         if let Some(n) = &name {
@@ -2209,6 +2314,7 @@ impl<'a> Parser<'a> {
         }
         // The names this list records for the body: dropped below if they are types.
         let mark = self.sig.len();
+        let mark_fields = self.sig_fields.len();
         let mut list: Vec<Field> = Vec::new();
         let (mut named, mut typed) = (0, 0);
         let end = self.list("parameter list", T::Comma, close, |p| {
@@ -2233,6 +2339,23 @@ impl<'a> Parser<'a> {
         }
         if named == 0 && !require_names {
             self.sig.truncate(mark);
+        }
+        // The named parameters' types, for the body: a name alone takes the type after it.
+        let fields = self.sig_fields.split_off(mark_fields);
+        if named > 0 && close == T::Rparen && fields.len() == list.len() {
+            let mut typ: Option<&str> = None;
+            for (name, t) in fields.into_iter().rev() {
+                typ = t.or(typ);
+                if let (Some(name), Some(t)) = (name, typ) {
+                    let t = match t.strip_prefix("...") {
+                        Some(elem) => format!("[]{}", elem.trim()),
+                        None => t.to_string(),
+                    };
+                    if let Some(t) = printed_type(&t) {
+                        self.sig_types.push((name, t));
+                    }
+                }
+            }
         }
         // With no parameter both named and typed (and names not required), the names are
         // types: the first has no name then.
@@ -2332,7 +2455,30 @@ impl<'a> Parser<'a> {
                     return Simple::Expr(true);
                 }
                 if op == ":" {
+                    // The names new in this scope, typed by a constant literal each.
+                    let innermost = self.scopes.last();
+                    let fresh: Vec<&'a str> = match &lhs.k {
+                        K::Name(n) => vec![*n],
+                        K::List(xs) => xs
+                            .iter()
+                            .map(|x| match x.k {
+                                K::Name(n) => n,
+                                _ => "_",
+                            })
+                            .collect(),
+                        _ => Vec::new(),
+                    }
+                    .into_iter()
+                    .map(|n| {
+                        if innermost.is_some_and(|s| s.contains(&n)) {
+                            "_"
+                        } else {
+                            n
+                        }
+                    })
+                    .collect();
                     self.define(&lhs, pos, true);
+                    self.note_literal_types(&fresh, &rhs);
                 }
                 Simple::Assign(pos, op, lhs, Some(rhs))
             }
@@ -2551,6 +2697,7 @@ impl<'a> Parser<'a> {
             let pos = self.pos();
             // Each clause is a scope: a select case's `v := <-ch`, a type switch's `x`.
             self.scopes.push(guard.into_iter().collect());
+            self.scope_types.push(Vec::new());
             match self.tok {
                 T::Case => {
                     self.next();
@@ -2569,6 +2716,7 @@ impl<'a> Parser<'a> {
             self.want(T::Colon);
             clauses.push((pos, self.stmt_list()));
             self.scopes.pop();
+            self.scope_types.pop();
         }
         self.want(T::Rbrace);
         clauses
@@ -2812,20 +2960,73 @@ impl<'a> Parser<'a> {
         });
     }
 
+    /// Notes the types of variables just declared in the innermost scope of a function.
+    fn note_types(&mut self, typed: impl IntoIterator<Item = (&'a str, String)>) {
+        if self.fnest > 0 {
+            if let Some(types) = self.scope_types.last_mut() {
+                types.extend(typed.into_iter().filter(|(n, _)| *n != "_"));
+            }
+        }
+    }
+
+    /// Notes the default types of `names` declared by as many constant literals (`x := 5`:
+    /// `int`); `_` for a name not declared anew.
+    fn note_literal_types(&mut self, names: &[&'a str], rhs: &E<'a>) {
+        let values: Vec<&E<'a>> = match &rhs.k {
+            K::List(xs) => xs.iter().collect(),
+            _ => vec![rhs],
+        };
+        if values.len() == names.len() {
+            let typed: Vec<(&'a str, String)> = names
+                .iter()
+                .zip(values)
+                .filter_map(|(n, v)| match v.k {
+                    K::Lit(l) => Some((*n, default_type(l).to_string())),
+                    _ => None,
+                })
+                .collect();
+            self.note_types(typed);
+        }
+    }
+
+    /// How types2 names an argument's type in a `have (…)` list, where this parser knows it: a
+    /// constant literal's (`number`, `string`), `true`'s and `false`'s (`bool`), a variable's
+    /// whose declaration says it (the innermost scope declaring the name).
+    fn arg_type(&self, x: &E<'a>) -> Option<String> {
+        let constant = |l: &str| {
+            if l.starts_with(['"', '`']) {
+                "string"
+            } else {
+                "number"
+            }
+        };
+        match &x.k {
+            K::Lit(l) => Some(constant(l).to_string()),
+            K::Op("-" | "+", y, None) => match &y.k {
+                K::Lit(l) if constant(l) == "number" => Some("number".to_string()),
+                _ => None,
+            },
+            K::Name(n) => {
+                let Some(i) = self.scopes.iter().rposition(|s| s.contains(n)) else {
+                    return matches!(*n, "true" | "false").then(|| "bool".to_string());
+                };
+                let types = self.scope_types.get(i)?;
+                types
+                    .iter()
+                    .rev()
+                    .find(|(m, _)| m == n)
+                    .map(|(_, t)| t.clone())
+            }
+            _ => None,
+        }
+    }
+
     /// Notes a call ([`Parsed::args`]) of a function [`Self::callee`] names.
     fn note_args(&mut self, call: &E<'a>) {
         let (Some((package, callee)), K::Call(fun, args, _)) = (self.callee(call), &call.k) else {
             return;
         };
-        let constant = |x: &E<'a>| match &x.k {
-            K::Lit(l) if l.starts_with(['"', '`']) => Some("string"),
-            K::Lit(_) => Some("number"),
-            K::Op("-" | "+", y, None) if matches!(&y.k, K::Lit(l) if !l.starts_with(['"', '`'])) => {
-                Some("number")
-            }
-            _ => None,
-        };
-        let args = args.iter().map(|a| (a.start, constant(a))).collect();
+        let args = args.iter().map(|a| (a.start, self.arg_type(a))).collect();
         self.args.push(CallArgs {
             pos: fun.start,
             package: package.map(str::to_string),
@@ -2838,8 +3039,10 @@ impl<'a> Parser<'a> {
     /// clause's, a block's).
     fn scoped<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
         self.scopes.push(Vec::new());
+        self.scope_types.push(Vec::new());
         let r = f(self);
         self.scopes.pop();
+        self.scope_types.pop();
         r
     }
 

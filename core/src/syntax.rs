@@ -1159,6 +1159,8 @@ fn type_text(toks: &[crate::scan::Token]) -> Option<String> {
 #[derive(Clone, Debug, Default)]
 pub struct PackageFuncs {
     funcs: Vec<(String, usize, Option<Params>)>,
+    /// The package's type names.
+    types: Vec<String>,
 }
 
 impl PackageFuncs {
@@ -1174,15 +1176,7 @@ impl PackageFuncs {
         qualifier: Option<&str>,
     ) -> Self {
         let exported = qualifier.is_some();
-        let known = |t: &String| {
-            t.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .filter(|w| !w.is_empty() && !w.starts_with(|c: char| c.is_ascii_digit()))
-                .all(|w| {
-                    matches!(w, "map" | "interface")
-                        || crate::object::PREDECLARED_TYPES.contains(&w)
-                        || types.iter().any(|n| n == w)
-                })
-        };
+        let known = |t: &String| known_type(t, types);
         let funcs = results
             .iter()
             .filter(|(name, _)| !exported || name.starts_with(|c: char| c.is_uppercase()))
@@ -1203,7 +1197,10 @@ impl PackageFuncs {
                 (name.clone(), *r, p)
             })
             .collect();
-        PackageFuncs { funcs }
+        PackageFuncs {
+            funcs,
+            types: types.to_vec(),
+        }
     }
 
     /// A package's functions read from its files' sources (another package's: `qualifier`,
@@ -1236,6 +1233,18 @@ impl PackageFuncs {
     }
 }
 
+/// Whether every name in a printed type (`map[string][]Point`) is predeclared or one of
+/// `types` (`number`, a constant's type in a `have` list, too).
+fn known_type(t: &str, types: &[String]) -> bool {
+    t.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty() && !w.starts_with(|c: char| c.is_ascii_digit()))
+        .all(|w| {
+            matches!(w, "map" | "interface" | "number")
+                || crate::object::PREDECLARED_TYPES.contains(&w)
+                || types.iter().any(|n| n == w)
+        })
+}
+
 /// `t` with each of `types` in it qualified by `q` (`[]Point` → `[]geo.Point`).
 fn qualify(t: &str, q: &str, types: &[String]) -> String {
     let mut out = String::with_capacity(t.len());
@@ -1263,9 +1272,11 @@ pub type FuncsOf<'a> = dyn Fn(Option<&str>) -> Option<&'a PackageFuncs> + 'a;
 
 /// types2's `not enough arguments in call to f` / `too many arguments in call to f`, with its
 /// `have (…)` and `want (…)` lines, for the calls (`calls`, one file's) of a function `funcs`
-/// knows the parameters of, where types2's `have` list is known too: no argument, or only
-/// constant literals (`number`, `string`).
+/// knows the parameters of, where types2's `have` list is known too: each argument's type as
+/// the parser knew it ([`crate::parse::CallArgs::args`]), its type names predeclared or the
+/// calling package's (`funcs(None)`'s).
 pub fn argument_counts(calls: &[crate::parse::CallArgs], funcs: &FuncsOf) -> Vec<SyntaxError> {
+    let own_types = funcs(None).map_or(&[][..], |f| f.types.as_slice());
     let mut out = Vec::new();
     for c in calls {
         let Some((_, Some(p))) = funcs(c.package.as_deref()).and_then(|f| f.get(&c.callee)) else {
@@ -1281,7 +1292,8 @@ pub fn argument_counts(calls: &[crate::parse::CallArgs], funcs: &FuncsOf) -> Vec
         if nargs == npars {
             continue;
         }
-        let Some(have): Option<Vec<&str>> = c.args.iter().map(|a| a.1).collect() else {
+        let have: Option<Vec<&str>> = c.args.iter().map(|a| a.1.as_deref()).collect();
+        let Some(have) = have.filter(|h| h.iter().all(|t| known_type(t, own_types))) else {
             continue;
         };
         let (qualifier, at) = if nargs > npars {

@@ -1296,6 +1296,17 @@ fn argument_counts_like_go() {
     assert_eq!((r.exit_status, r.transcript.text()), (1, "# example.com/ai\n./main.go:6:7: not enough arguments in call to two\n\thave ()\n\twant (string)\n./main.go:6:7: assignment mismatch: 1 variable but two returns 2 values\n./main.go:7:19: too many arguments in call to two\n\thave (string, number)\n\twant (string)\n".to_string()));
 }
 
+/// The `have` list of a call short of or past its arguments names each argument's type where
+/// the declaration says it: `x := 5` (`int`), `2.5`, `'c'`, parameters grouped or variadic
+/// (`[]string`), named results, `var q Point`, `var m map[string][]int`, `true`; go 1.23.5 on
+/// /tmp/av prints these lines.
+#[test]
+fn argument_types_of_variables_like_go() {
+    let ws = module_ws("example.com/av", &[("main.go", "package main\n\nimport \"fmt\"\n\ntype Point struct{ X, Y int }\n\nfunc add(a, b int) int { return a + b }\n\nfunc scale(p Point, f float64, names ...string) {}\n\nfunc use(m map[string][]int, ok bool) {}\n\nfunc run(p *Point, xs []string, n int, parts ...string) (count int, err error) {\n\tx := 5\n\tf := 2.5\n\ts, r := \"a\", 'c'\n\tvar q Point\n\tvar m map[string][]int\n\tvar z complex128 = 1i\n\tfmt.Println(add(x), add(f, x, s))\n\tscale(q)\n\tuse(m)\n\tuse(true)\n\tadd(count)\n\tadd(r, z, n)\n\tadd(parts)\n\tadd(xs)\n\treturn\n}\n\nfunc main() { run(nil, nil, 1) }\n")]);
+    let r = build_into(&ws, "/tmp/av", &mut MemoryCache::new());
+    assert_eq!((r.exit_status, r.transcript.text()), (1, "# example.com/av\n./main.go:20:18: not enough arguments in call to add\n\thave (int)\n\twant (int, int)\n./main.go:20:32: too many arguments in call to add\n\thave (float64, int, string)\n\twant (int, int)\n./main.go:21:8: not enough arguments in call to scale\n\thave (Point)\n\twant (Point, float64, ...string)\n./main.go:22:6: not enough arguments in call to use\n\thave (map[string][]int)\n\twant (map[string][]int, bool)\n./main.go:23:6: not enough arguments in call to use\n\thave (bool)\n\twant (map[string][]int, bool)\n./main.go:24:6: not enough arguments in call to add\n\thave (int)\n\twant (int, int)\n./main.go:25:12: too many arguments in call to add\n\thave (rune, complex128, int)\n\twant (int, int)\n./main.go:26:6: not enough arguments in call to add\n\thave ([]string)\n\twant (int, int)\n./main.go:27:6: not enough arguments in call to add\n\thave ([]string)\n\twant (int, int)\n".to_string()));
+}
+
 /// Calls of an imported module package's functions (an alias, a type of that package printed
 /// with its name): go 1.23.5 on /tmp/ax prints these lines.
 #[test]
