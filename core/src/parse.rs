@@ -469,24 +469,6 @@ fn default_type(lit: &str) -> &'static str {
     }
 }
 
-/// A type's source text as types2 prints it, for the forms whose printing is their tokens
-/// without spaces (names, `*T`, `[]T`, `[N]T`, `map[K]V`, a last `interface{}`); `None` for
-/// others (a qualified name among them: types2 prints the package's name, not the import's).
-fn printed_type(text: &str) -> Option<String> {
-    let keyword = text
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .any(|w| matches!(w, "func" | "chan" | "struct"));
-    let t: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    let head = t.strip_suffix("interface{}").unwrap_or(&t);
-    let plain = head
-        .chars()
-        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '*' | '[' | ']'))
-        && !head
-            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .any(|w| w == "interface");
-    (!t.is_empty() && !keyword && plain).then_some(t)
-}
-
 /// A parameter of the signature being read ([`Parser::sig_fields`]): its name and its type's
 /// source text (`...T` for a variadic one), either absent.
 type SigField<'a> = (Option<&'a str>, Option<&'a str>);
@@ -1490,7 +1472,8 @@ impl<'a> Parser<'a> {
         } else {
             let from = self.tok_start;
             self.type_();
-            if let Some(t) = printed_type(self.src.get(from..self.prev_end).unwrap_or("")) {
+            let text = self.src.get(from..self.prev_end).unwrap_or("");
+            if let Some(t) = crate::syntax::printed_type(text).filter(|t| !t.starts_with("...")) {
                 self.note_types(names.iter().map(|n| (*n, t.clone())));
             }
             if self.got_assign() {
@@ -2346,14 +2329,13 @@ impl<'a> Parser<'a> {
             let mut typ: Option<&str> = None;
             for (name, t) in fields.into_iter().rev() {
                 typ = t.or(typ);
-                if let (Some(name), Some(t)) = (name, typ) {
-                    let t = match t.strip_prefix("...") {
-                        Some(elem) => format!("[]{}", elem.trim()),
-                        None => t.to_string(),
-                    };
-                    if let Some(t) = printed_type(&t) {
-                        self.sig_types.push((name, t));
-                    }
+                // A variadic parameter `xs ...T` is a `[]T`.
+                let printed = typ.and_then(crate::syntax::printed_type).map(|t| {
+                    t.strip_prefix("...")
+                        .map_or_else(|| t.clone(), |elem| format!("[]{elem}"))
+                });
+                if let (Some(name), Some(t)) = (name, printed) {
+                    self.sig_types.push((name, t));
                 }
             }
         }
