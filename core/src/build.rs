@@ -1571,9 +1571,7 @@ fn type_errors(
         )),
         _ => None,
     };
-    // The functions of each imported package, read once for all the files.
-    let mut imported_funcs = Vec::new();
-    // The top-level names of each imported package, read once for all the files.
+    // What is known of each imported package, read once for all the files.
     let mut imported = Vec::new();
     for (f, src) in sources.iter().enumerate() {
         let Some(src) = *src else {
@@ -1610,10 +1608,12 @@ fn type_errors(
             .as_deref()
             .and_then(|pkg| crate::syntax::undefined_names(src, pkg, &name_of))
             .unwrap_or_default();
-        undefined.extend(crate::syntax::undefined_selectors(
-            src,
-            &imported_names(plan, files, src, &mut imported),
-        ));
+        let locals = imports_known(plan, files, src, &mut imported);
+        let names: Vec<(String, Vec<String>)> = locals
+            .iter()
+            .filter_map(|(local, i)| Some((local.clone(), imported[*i].names.clone()?)))
+            .collect();
+        undefined.extend(crate::syntax::undefined_selectors(src, &names));
         for e in undefined {
             reported.push((key(3, f, body(&e), 0, &e), f, e));
         }
@@ -1621,19 +1621,28 @@ fn type_errors(
             reported.push((key(3, f, body(e), 0, e), f, e.clone()));
         }
         // A call's arguments are checked before its results are assigned.
-        let locals = import_funcs(plan, files, src, &mut imported_funcs);
         let funcs_of = |pkg: Option<&str>| match pkg {
             None => own.as_ref(),
             Some(local) => locals
                 .iter()
                 .find(|(n, _)| n == local)
-                .and_then(|(_, i)| imported_funcs[*i].1.as_ref()),
+                .and_then(|(_, i)| imported[*i].funcs.as_ref()),
         };
         for e in crate::syntax::argument_counts(&seen.args[f], &funcs_of) {
             reported.push((key(3, f, body(&e), 0, &e), f, e));
         }
-        for e in crate::syntax::assignment_mismatches(&seen.calls[f], &funcs_of) {
+        for e in crate::syntax::argument_types(&seen.args[f], &funcs_of) {
             reported.push((key(3, f, body(&e), 0, &e), f, e));
+        }
+        // In types2's order: after what is wrong inside the call (`too many errors` comes at
+        // the tenth it reports; the ten are then printed by position).
+        for (end, e) in crate::syntax::assignment_mismatches(&seen.calls[f], &funcs_of) {
+            let checked = SyntaxError {
+                line: end.0 as usize,
+                col: end.1 as usize,
+                msg: String::new(),
+            };
+            reported.push((key(3, f, body(&e), 0, &checked), f, e));
         }
         for e in crate::syntax::missing_returns(src).unwrap_or_default() {
             reported.push((key(3, f, body(&e), 1, &e), f, e));
@@ -1653,43 +1662,60 @@ fn type_errors(
     )
 }
 
-/// The packages a file imports by name: each local name with its index in `known` (import
-/// path, the package's exported functions, read once per package: a module package's from its
-/// sources, `None` where a file was not understood; a std package's result counts from the
-/// std graph, which has no parameters).
+/// What the compile checks know of a package a file imports, read once per package (by
+/// import path) for all the files of the package being checked: the names it declares at the
+/// top level (`undefined: util.F`) and its functions (calls' arguments and results). A module
+/// package's are read from its sources (`None` where a file is not read or not understood; its
+/// functions also where another package of the build shares its name, as types2 then prints
+/// paths); a std package's from the std graph (its exported names, and its functions' result
+/// counts without parameters; `None` where it lists no names).
 #[cfg(feature = "compile-checks")]
-fn import_funcs(
+struct Imported {
+    path: String,
+    names: Option<Vec<String>>,
+    funcs: Option<crate::syntax::PackageFuncs>,
+}
+
+/// The packages a file imports by name: each local name with its package's index in `known`,
+/// which gains the packages met for the first time ([`Imported`]).
+#[cfg(feature = "compile-checks")]
+fn imports_known(
     plan: &Plan,
     files: &dyn SourceFiles,
     src: &[u8],
-    known: &mut Vec<(String, Option<crate::syntax::PackageFuncs>)>,
+    known: &mut Vec<Imported>,
 ) -> Vec<(String, usize)> {
+    let packages = &plan.input().packages;
     let mut out = Vec::new();
     for imp in crate::scan::scan("", src).imports {
         if imp.path == "C" || matches!(imp.alias.as_deref(), Some("_" | ".")) {
             continue;
         }
-        let packages = &plan.input().packages;
         let Some(q) = packages.iter().find(|q| q.import_path == imp.path) else {
             continue;
         };
-        let at = match known.iter().position(|(path, _)| *path == imp.path) {
+        let at = match known.iter().position(|k| k.path == imp.path) {
             Some(at) => at,
             None if q.standard => {
                 let tc = plan.toolchain();
-                let funcs = StdLib::for_target(&tc.goos, &tc.goarch, tc.cgo_enabled)
+                let std = StdLib::for_target(&tc.goos, &tc.goarch, tc.cgo_enabled)
                     .and_then(|l| l.get(&q.import_path))
-                    .filter(|p| !p.exports.is_empty())
-                    .map(|p| {
-                        let results: Vec<(String, usize)> = p
-                            .funcs
-                            .iter()
-                            .map(|(f, n)| (f.to_string(), *n as usize))
-                            .collect();
-                        let names: Vec<String> = p.exports.iter().map(|n| n.to_string()).collect();
-                        crate::syntax::PackageFuncs::new(&results, &[], &names, &[], Some(&q.name))
-                    });
-                known.push((imp.path.to_string(), funcs));
+                    .filter(|p| !p.exports.is_empty());
+                let names: Option<Vec<String>> =
+                    std.map(|p| p.exports.iter().map(|n| n.to_string()).collect());
+                let funcs = std.zip(names.as_ref()).map(|(p, names)| {
+                    let results: Vec<(String, usize)> = p
+                        .funcs
+                        .iter()
+                        .map(|(f, n)| (f.to_string(), *n as usize))
+                        .collect();
+                    crate::syntax::PackageFuncs::new(&results, &[], names, &[], Some(&q.name))
+                });
+                known.push(Imported {
+                    path: imp.path.to_string(),
+                    names,
+                    funcs,
+                });
                 known.len() - 1
             }
             None => {
@@ -1699,13 +1725,27 @@ fn import_funcs(
                     .chain(q.cgo_files())
                     .map(|f| files.read(q, f))
                     .collect();
+                let tops: Option<Vec<crate::syntax::TopLevel>> = sources.as_ref().and_then(|s| {
+                    s.iter()
+                        .map(|src| crate::syntax::top_level_names(src))
+                        .collect::<Option<Vec<_>>>()
+                        .map(|t| t.into_iter().flatten().collect())
+                });
                 // types2 prints another package's types with its name, or its path when two
                 // packages of the build share the name (left out).
                 let unique = packages.iter().filter(|p| p.name == q.name).count() == 1;
-                let funcs = sources.filter(|_| unique).and_then(|sources| {
-                    crate::syntax::PackageFuncs::of_sources(sources, Some(&q.name))
+                let funcs =
+                    sources
+                        .zip(tops.as_deref())
+                        .filter(|_| unique)
+                        .and_then(|(sources, tops)| {
+                            crate::syntax::PackageFuncs::of_parts(sources, tops, Some(&q.name))
+                        });
+                known.push(Imported {
+                    path: imp.path.to_string(),
+                    names: tops.map(|t| t.into_iter().map(|t| t.name).collect()),
+                    funcs,
                 });
-                known.push((imp.path.to_string(), funcs));
                 known.len() - 1
             }
         };
@@ -1792,65 +1832,6 @@ fn with_parse_errors(
     errs.extend(directives.iter().cloned());
     crate::sort::sort_small_by(&mut errs, |a, b| (a.line, a.col).cmp(&(b.line, b.col)));
     errs
-}
-
-/// A file's imports by local name, each with the names its package declares at the top level:
-/// read from the sources the build has, or, for the standard library, the names the std graph
-/// lists as exported on the plan's target ([`StdPackage::exports`](crate::stdlib::StdPackage)).
-/// An import whose package cannot be read whole, or whose std package lists none, is left out.
-/// `known` keeps each package's names by import path between the calls for one package's files.
-#[cfg(feature = "compile-checks")]
-fn imported_names(
-    plan: &Plan,
-    files: &dyn SourceFiles,
-    src: &[u8],
-    known: &mut Vec<(String, Option<Vec<String>>)>,
-) -> Vec<(String, Vec<String>)> {
-    let mut out = Vec::new();
-    for imp in crate::scan::scan("", src).imports {
-        if imp.path == "C" || matches!(imp.alias.as_deref(), Some("_" | ".")) {
-            continue;
-        }
-        let Some(q) = plan
-            .input()
-            .packages
-            .iter()
-            .find(|q| q.import_path == imp.path)
-        else {
-            continue;
-        };
-        let at = match known.iter().position(|(path, _)| *path == imp.path) {
-            Some(at) => at,
-            None if q.standard => {
-                let tc = plan.toolchain();
-                let names = StdLib::for_target(&tc.goos, &tc.goarch, tc.cgo_enabled)
-                    .and_then(|l| l.get(&q.import_path))
-                    .filter(|p| !p.exports.is_empty())
-                    .map(|p| p.exports.iter().map(|n| n.to_string()).collect());
-                known.push((imp.path.to_string(), names));
-                known.len() - 1
-            }
-            None => {
-                let names: Option<Vec<Vec<crate::syntax::TopLevel>>> = q
-                    .go_files
-                    .iter()
-                    .chain(q.cgo_files())
-                    .map(|f| files.read(q, f).and_then(crate::syntax::top_level_names))
-                    .collect();
-                let names = names.map(|n| n.into_iter().flatten().map(|t| t.name).collect());
-                known.push((imp.path.to_string(), names));
-                known.len() - 1
-            }
-        };
-        if let Some(names) = &known[at].1 {
-            let local = imp
-                .alias
-                .as_ref()
-                .map_or_else(|| q.name.clone(), |a| a.as_str().to_string());
-            out.push((local, names.clone()));
-        }
-    }
-    out
 }
 
 /// The link step's index and what the linker prints, when the simulation is sure it fails: a

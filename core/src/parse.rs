@@ -68,10 +68,46 @@ pub struct CallArgs {
     pub package: Option<String>,
     /// The function's name.
     pub callee: String,
-    /// Each argument's position and, where this parser knows it, how types2 names its type
-    /// in a `have (…)` list: `number` or `string` for a constant literal, `bool` for `true`,
-    /// a variable's declared type (`int` for `x := 5`, `[]string` for `parts ...string`).
-    pub args: Vec<(Pos, Option<String>)>,
+    /// Each argument's position and, where this parser knows it, what it is ([`Operand`]).
+    pub args: Vec<(Pos, Option<Operand>)>,
+}
+
+/// An argument whose type this parser knows: a constant literal, `nil`, or a variable whose
+/// declaration says its type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Operand {
+    /// An untyped constant: its kind and its source text (`-1`, `` `raw` ``, `'a'`, `true`).
+    Constant(Untyped, String),
+    /// `nil`.
+    Nil,
+    /// A variable: its name and its type as its declaration spells it (`int` for `x := 5`,
+    /// `rune` for `var r rune`, `[]string` for `parts ...string`).
+    Variable(String, String),
+}
+
+/// The kind of an untyped constant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Untyped {
+    Bool,
+    Int,
+    Rune,
+    Float,
+    Complex,
+    String,
+}
+
+impl Operand {
+    /// How types2 names the operand's type in a `have (…)` list: `number` for a numeric
+    /// constant, `string` and `bool` for the others, a variable's type (`nil`'s is not known).
+    pub fn have(&self) -> Option<&str> {
+        match self {
+            Operand::Constant(Untyped::Bool, _) => Some("bool"),
+            Operand::Constant(Untyped::String, _) => Some("string"),
+            Operand::Constant(..) => Some("number"),
+            Operand::Nil => None,
+            Operand::Variable(_, t) => Some(t),
+        }
+    }
 }
 
 /// `a, b := f(x)`: one call assigned to `vars` variables ([`Parsed::calls`]).
@@ -87,6 +123,9 @@ pub struct CallAssign {
     /// The call as types2 prints it, when its arguments are names, literals, selectors and
     /// such calls (`none(1, "a")`).
     pub text: Option<String>,
+    /// Where the call ends (the next token's position): types2 checks the call, and reports
+    /// what is wrong inside it, before the assignment.
+    pub end: Pos,
 }
 
 /// [`errors`], with what else the parser saw ([`Parsed`]).
@@ -2939,6 +2978,7 @@ impl<'a> Parser<'a> {
             package: package.map(str::to_string),
             callee: callee.to_string(),
             text,
+            end: self.pos(),
         });
     }
 
@@ -2971,33 +3011,39 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// How types2 names an argument's type in a `have (…)` list, where this parser knows it: a
-    /// constant literal's (`number`, `string`), `true`'s and `false`'s (`bool`), a variable's
-    /// whose declaration says it (the innermost scope declaring the name).
-    fn arg_type(&self, x: &E<'a>) -> Option<String> {
-        let constant = |l: &str| {
-            if l.starts_with(['"', '`']) {
-                "string"
-            } else {
-                "number"
-            }
+    /// What an argument is, where this parser knows it ([`Operand`]): a constant literal
+    /// (negated or not), `true` and `false`, `nil`, or a variable whose declaration says its
+    /// type (the innermost scope declaring the name).
+    fn arg_operand(&self, x: &E<'a>) -> Option<Operand> {
+        let constant = |l: &str| match default_type(l) {
+            "string" => Untyped::String,
+            "rune" => Untyped::Rune,
+            "complex128" => Untyped::Complex,
+            "float64" => Untyped::Float,
+            _ => Untyped::Int,
         };
         match &x.k {
-            K::Lit(l) => Some(constant(l).to_string()),
-            K::Op("-" | "+", y, None) => match &y.k {
-                K::Lit(l) if constant(l) == "number" => Some("number".to_string()),
+            K::Lit(l) => Some(Operand::Constant(constant(l), l.to_string())),
+            K::Op(op @ ("-" | "+"), y, None) => match &y.k {
+                K::Lit(l) if constant(l) != Untyped::String => {
+                    Some(Operand::Constant(constant(l), format!("{op}{l}")))
+                }
                 _ => None,
             },
             K::Name(n) => {
                 let Some(i) = self.scopes.iter().rposition(|s| s.contains(n)) else {
-                    return matches!(*n, "true" | "false").then(|| "bool".to_string());
+                    return match *n {
+                        "true" | "false" => Some(Operand::Constant(Untyped::Bool, n.to_string())),
+                        "nil" => Some(Operand::Nil),
+                        _ => None,
+                    };
                 };
                 let types = self.scope_types.get(i)?;
                 types
                     .iter()
                     .rev()
                     .find(|(m, _)| m == n)
-                    .map(|(_, t)| t.clone())
+                    .map(|(_, t)| Operand::Variable(n.to_string(), t.clone()))
             }
             _ => None,
         }
@@ -3008,7 +3054,10 @@ impl<'a> Parser<'a> {
         let (Some((package, callee)), K::Call(fun, args, _)) = (self.callee(call), &call.k) else {
             return;
         };
-        let args = args.iter().map(|a| (a.start, self.arg_type(a))).collect();
+        let args = args
+            .iter()
+            .map(|a| (a.start, self.arg_operand(a)))
+            .collect();
         self.args.push(CallArgs {
             pos: fun.start,
             package: package.map(str::to_string),

@@ -14,7 +14,8 @@
 //!
 //! Also the type-check errors it is sure of ([`redeclarations`], [`duplicate_methods`],
 //! [`unused_imports`], [`unused_vars`], [`undefined_names`], [`undefined_selectors`] over another
-//! package's [`top_level_names`] or std's exported names), what
+//! package's [`top_level_names`] or std's exported names; calls' [`argument_counts`],
+//! [`argument_types`] and [`assignment_mismatches`]), what
 //! cmd/compile says about `//go:embed` directives ([`EmbedDirectives`]), and whether package
 //! main declares `func main` ([`declares_main`]: the linker's error).
 //!
@@ -1221,18 +1222,31 @@ impl PackageFuncs {
         sources: impl IntoIterator<Item = &'s [u8]>,
         qualifier: Option<&str>,
     ) -> Option<Self> {
-        let (mut results, mut params, mut tops) = (Vec::new(), Vec::new(), Vec::new());
+        let sources: Vec<&[u8]> = sources.into_iter().collect();
+        let tops: Option<Vec<Vec<TopLevel>>> =
+            sources.iter().map(|src| top_level_names(src)).collect();
+        let tops: Vec<TopLevel> = tops?.into_iter().flatten().collect();
+        Self::of_parts(sources, &tops, qualifier)
+    }
+
+    /// [`PackageFuncs::of_sources`] where the files' top-level names (`tops`, every file's
+    /// [`top_level_names`]) are read already.
+    pub fn of_parts<'s>(
+        sources: impl IntoIterator<Item = &'s [u8]>,
+        tops: &[TopLevel],
+        qualifier: Option<&str>,
+    ) -> Option<Self> {
+        let (mut results, mut params) = (Vec::new(), Vec::new());
         for src in sources {
             results.extend(crate::parse::parse(src, "")?.funcs);
             params.extend(func_params(src)?);
-            tops.extend(top_level_names(src)?);
         }
         let types: Vec<String> = tops
             .iter()
             .filter(|t| t.is_type)
             .map(|t| t.name.clone())
             .collect();
-        let names: Vec<String> = tops.into_iter().map(|t| t.name).collect();
+        let names: Vec<String> = tops.iter().map(|t| t.name.clone()).collect();
         Some(PackageFuncs::new(
             &results, &params, &names, &types, qualifier,
         ))
@@ -1304,7 +1318,7 @@ pub fn argument_counts(calls: &[crate::parse::CallArgs], funcs: &FuncsOf) -> Vec
         if nargs == npars {
             continue;
         }
-        let have: Option<Vec<&str>> = c.args.iter().map(|a| a.1.as_deref()).collect();
+        let have: Option<Vec<&str>> = c.args.iter().map(|a| a.1.as_ref()?.have()).collect();
         let Some(have) = have.filter(|h| h.iter().all(|t| known_type(t, own_types))) else {
             continue;
         };
@@ -1329,6 +1343,278 @@ pub fn argument_counts(calls: &[crate::parse::CallArgs], funcs: &FuncsOf) -> Vec
     out
 }
 
+/// types2's `cannot use "a" (untyped string constant) as int value in argument to add`, for
+/// the calls (`calls`, one file's) of a function `funcs` knows the parameters of, with as many
+/// arguments as it takes (else [`argument_counts`] speaks), where both sides are sure: an
+/// argument that is an untyped constant literal, `nil` or a variable whose declaration spells
+/// its type ([`crate::parse::Operand`]), and a parameter whose type is predeclared or built of
+/// predeclared ones only ([`plain_type`]: `int`, `*int`, `[]byte`, `map[string]int`). An
+/// interface, a named type, a channel or a function type leaves the argument alone, as does a
+/// constant whose value this does not print as go/constant does.
+pub fn argument_types(calls: &[crate::parse::CallArgs], funcs: &FuncsOf) -> Vec<SyntaxError> {
+    let own_types = funcs(None).map_or(&[][..], |f| f.types.as_slice());
+    let mut out = Vec::new();
+    for c in calls {
+        let Some((_, Some(p))) = funcs(c.package.as_deref()).and_then(|f| f.get(&c.callee)) else {
+            continue;
+        };
+        let n = p.types.len();
+        let fits = if p.variadic {
+            c.args.len() + 1 >= n
+        } else {
+            c.args.len() == n
+        };
+        if !fits {
+            continue;
+        }
+        for (i, (at, operand)) in c.args.iter().enumerate() {
+            let want = if p.variadic && i + 1 >= n {
+                p.types[n - 1].trim_start_matches("...")
+            } else {
+                &p.types[i]
+            };
+            let Some(operand) = operand else {
+                continue;
+            };
+            let Some(why) = unusable(operand, want, own_types) else {
+                continue;
+            };
+            let Some(operand) = operand_text(operand) else {
+                continue;
+            };
+            out.push(SyntaxError {
+                line: at.0 as usize,
+                col: at.1 as usize,
+                msg: format!(
+                    "cannot use {operand} as {want} value in argument to {}{why}",
+                    qualified(c.package.as_deref(), &c.callee)
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// A type built of predeclared types only (`int`, `*int`, `[]byte`, `[3]string`,
+/// `map[string][]int`; not `error` or `any`, nor a name `own_types` declares), with `byte` and
+/// `rune` spelled `uint8` and `int32`, so that two are identical when their spellings are;
+/// `None` for any other type.
+fn plain_type(t: &str, own_types: &[String]) -> Option<String> {
+    let mut out = String::with_capacity(t.len());
+    let mut rest = t;
+    while !rest.is_empty() {
+        let word_len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        if word_len == 0 {
+            let c = rest.chars().next()?;
+            if !matches!(c, '*' | '[' | ']') {
+                return None;
+            }
+            out.push(c);
+            rest = &rest[1..];
+            continue;
+        }
+        let word = &rest[..word_len];
+        let ok = word.bytes().all(|b| b.is_ascii_digit())
+            || word == "map"
+            || (!matches!(word, "error" | "any")
+                && crate::object::PREDECLARED_TYPES.contains(&word)
+                && !own_types.iter().any(|n| n == word));
+        if !ok {
+            return None;
+        }
+        out.push_str(match word {
+            "byte" => "uint8",
+            "rune" => "int32",
+            w => w,
+        });
+        rest = &rest[word_len..];
+    }
+    Some(out)
+}
+
+/// Why types2 cannot use `operand` as a value of type `want` (a suffix of its message: `""`,
+/// ` (truncated)`, ` (overflows)`), or `None` if it can or this cannot tell.
+fn unusable(
+    operand: &crate::parse::Operand,
+    want: &str,
+    own_types: &[String],
+) -> Option<&'static str> {
+    use crate::parse::{Operand, Untyped};
+    let t = plain_type(want, own_types)?;
+    let basic = !t.starts_with(['*', '[']) && !t.starts_with("map[");
+    match operand {
+        // nil is a pointer's, slice's or map's zero value (not an array's: left alone).
+        Operand::Nil => basic.then_some(""),
+        Operand::Variable(_, v) => (plain_type(v, own_types)? != t).then_some(""),
+        Operand::Constant(_, _) if !basic => Some(""),
+        Operand::Constant(Untyped::String, _) => (t != "string").then_some(""),
+        Operand::Constant(Untyped::Bool, _) => (t != "bool").then_some(""),
+        Operand::Constant(_, _) if t == "string" || t == "bool" => Some(""),
+        Operand::Constant(Untyped::Complex, _) => None,
+        Operand::Constant(_, _) if t.starts_with("float") || t.starts_with("complex") => None,
+        Operand::Constant(kind, text) => {
+            let value = match kind {
+                Untyped::Float => {
+                    let x: f64 = text.replace('_', "").parse().ok()?;
+                    if x.fract() != 0.0 {
+                        return Some(" (truncated)");
+                    }
+                    if x.abs() >= 1e15 {
+                        return None;
+                    }
+                    x as i128
+                }
+                _ => int_value(text)?,
+            };
+            let bits = match t.as_str() {
+                "int8" | "uint8" => 8,
+                "int16" | "uint16" => 16,
+                "int32" | "uint32" => 32,
+                // int, uint and uintptr are 32 bits wide on some targets.
+                _ => 64,
+            };
+            let signed = t.starts_with("int");
+            let (min, max) = if signed {
+                (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+            } else {
+                (0, (1i128 << bits) - 1)
+            };
+            let sure = bits < 64 || t.ends_with("64") || value < 0 || value > u64::MAX as i128;
+            ((value < min || value > max) && sure).then_some(" (overflows)")
+        }
+    }
+}
+
+/// An integer or rune constant's value (`0x10`: 16, `'a'`: 97, `-1_000`: -1000).
+fn int_value(text: &str) -> Option<i128> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let magnitude = if let Some(r) = digits.strip_prefix('\'') {
+        let r = r.strip_suffix('\'')?;
+        let c = match r.as_bytes() {
+            [c] if c.is_ascii_graphic() || *c == b' ' => *c,
+            [b'\\', e] => match e {
+                b'a' => 7,
+                b'b' => 8,
+                b'f' => 12,
+                b'n' => 10,
+                b'r' => 13,
+                b't' => 9,
+                b'v' => 11,
+                b'\\' | b'\'' => *e,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        i128::from(c)
+    } else {
+        let d = digits.replace('_', "");
+        let (radix, d) = match d.get(..2) {
+            Some("0x" | "0X") => (16, &d[2..]),
+            Some("0o" | "0O") => (8, &d[2..]),
+            Some("0b" | "0B") => (2, &d[2..]),
+            _ if d.len() > 1 && d.starts_with('0') => (8, &d[1..]),
+            _ => (10, &d[..]),
+        };
+        i128::from_str_radix(d, radix).ok()?
+    };
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+/// An operand as types2 prints it in `cannot use …`: `nil`, `s (variable of type string)`,
+/// `"a" (untyped string constant)`, `'a' (untyped rune constant 97)` (the value after the
+/// kind where go/constant prints it otherwise than the source); `None` for a constant whose
+/// printing this does not know.
+fn operand_text(operand: &crate::parse::Operand) -> Option<String> {
+    use crate::parse::{Operand, Untyped};
+    let (kind, text) = match operand {
+        Operand::Nil => return Some("nil".to_string()),
+        Operand::Variable(name, t) => return Some(format!("{name} (variable of type {t})")),
+        Operand::Constant(kind, text) => (kind, text),
+    };
+    let (kind, value) = match kind {
+        Untyped::Bool => ("bool", text.clone()),
+        Untyped::Int | Untyped::Rune => (
+            if *kind == Untyped::Int { "int" } else { "rune" },
+            int_value(text)?.to_string(),
+        ),
+        Untyped::Float => ("float", float_value(text)?),
+        Untyped::Complex => return None,
+        Untyped::String => {
+            let body = match text.as_bytes().first()? {
+                b'"' => text.strip_prefix('"')?.strip_suffix('"')?,
+                _ => text.strip_prefix('`')?.strip_suffix('`')?,
+            };
+            if !body
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\' || b == b' ')
+            {
+                return None;
+            }
+            // go/constant shortens a quoted string beyond 72 characters to 69 and `...`.
+            let quoted = format!("\"{body}\"");
+            let value = if quoted.len() > 72 {
+                format!("{}...", &quoted[..69])
+            } else {
+                quoted
+            };
+            ("string", value)
+        }
+    };
+    Some(if value == *text {
+        format!("{text} (untyped {kind} constant)")
+    } else {
+        format!("{text} (untyped {kind} constant {value})")
+    })
+}
+
+/// A float constant's value as go/constant prints it (`%.6g` of its float64, an integral
+/// one in full: `2.0` is `2`), where this is sure of it.
+fn float_value(text: &str) -> Option<String> {
+    let x: f64 = text.replace('_', "").parse().ok()?;
+    if !x.is_finite() || text.contains(['x', 'X']) {
+        return None;
+    }
+    if x.fract() == 0.0 {
+        return (x.abs() < 1e15).then(|| format!("{}", x as i128));
+    }
+    // %.6g: six significant digits, trailing zeros dropped, an exponent below 1e-4 or from 1e6.
+    let sci = format!("{:.5e}", x);
+    let (mantissa, exp) = sci.split_once('e')?;
+    let exp: i32 = exp.parse().ok()?;
+    let s = if !(-4..6).contains(&exp) {
+        let m = mantissa.trim_end_matches('0').trim_end_matches('.');
+        format!("{m}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
+    } else {
+        let fixed = format!("{:.*}", (5 - exp) as usize, x);
+        fixed
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
+    };
+    if s.contains('.') {
+        return Some(s);
+    }
+    // A non-integral value printed without a point: go prints it with `%g` (the shortest
+    // digits that read back as the value), exponent thresholds as above.
+    let shortest = format!("{x:e}");
+    let (mantissa, exp) = shortest.split_once('e')?;
+    let exp: i32 = exp.parse().ok()?;
+    Some(if !(-4..6).contains(&exp) {
+        format!(
+            "{mantissa}e{}{:02}",
+            if exp < 0 { '-' } else { '+' },
+            exp.abs()
+        )
+    } else {
+        format!("{x}")
+    })
+}
+
 /// A call's function as types2 prints it: `f`, `util.F`.
 fn qualified(package: Option<&str>, name: &str) -> String {
     match package {
@@ -1339,11 +1625,12 @@ fn qualified(package: Option<&str>, name: &str) -> String {
 
 /// types2's errors for one call assigned to a number of variables other than its results
 /// (`assignment mismatch: 1 variable but f returns 2 values`) or of no result
-/// (`f() (no value) used as value`), where `funcs` knows the function called.
+/// (`f() (no value) used as value`), where `funcs` knows the function called; each with where
+/// its call ends ([`crate::parse::CallAssign::end`]: types2 reports it after the call's own).
 pub fn assignment_mismatches(
     calls: &[crate::parse::CallAssign],
     funcs: &FuncsOf,
-) -> Vec<SyntaxError> {
+) -> Vec<(crate::parse::Pos, SyntaxError)> {
     let measure = |n: usize, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
     let mut out = Vec::new();
     for c in calls {
@@ -1361,11 +1648,12 @@ pub fn assignment_mismatches(
                 measure(r, "value")
             ),
         };
-        out.push(SyntaxError {
+        let e = SyntaxError {
             line: c.pos.0 as usize,
             col: c.pos.1 as usize,
             msg,
-        });
+        };
+        out.push((c.end, e));
     }
     out
 }
@@ -2622,6 +2910,54 @@ mod declaration_tests {
 #[cfg(test)]
 mod call_tests {
     use super::*;
+
+    /// Constants' values as go/constant prints them (each seen in go 1.23.5's `cannot use`
+    /// messages on /tmp/at*), and which types are compared, spelled alike when identical.
+    #[test]
+    fn constants_and_types_as_types2_sees_them() {
+        for (text, value) in [
+            ("2.0", "2"),
+            ("1e3", "1000"),
+            ("0.00001", "1e-05"),
+            ("1234567.5", "1.23457e+06"),
+            ("999999.5", "999999.5"),
+            ("1.5", "1.5"),
+            ("2.5e1", "25"),
+        ] {
+            assert_eq!(float_value(text).as_deref(), Some(value), "{text}");
+        }
+        for (text, value) in [
+            ("0x10", 16),
+            ("017", 15),
+            ("0b101", 5),
+            ("1_000", 1000),
+            ("-1", -1),
+            ("+5", 5),
+            ("'a'", 97),
+            ("-'a'", -97),
+            ("'\\n'", 10),
+        ] {
+            assert_eq!(int_value(text), Some(value), "{text}");
+        }
+        assert_eq!(int_value("'\\u00e9'"), None);
+        assert_eq!(plain_type("[]byte", &[]), plain_type("[]uint8", &[]));
+        assert_eq!(
+            plain_type("map[string][3]*rune", &[]).as_deref(),
+            Some("map[string][3]*int32")
+        );
+        for t in [
+            "any",
+            "error",
+            "Point",
+            "chan int",
+            "func()",
+            "[N]int",
+            "interface{}",
+        ] {
+            assert_eq!(plain_type(t, &[]), None, "{t}");
+        }
+        assert_eq!(plain_type("int", &["int".to_string()]), None);
+    }
 
     #[test]
     fn parameters_as_types2_prints_them() {

@@ -209,10 +209,13 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
                     .find(|(n, _)| n == local)
                     .and_then(|(_, path)| funcs_by_path[path].as_ref()),
             };
-            for e in syntax::assignment_mismatches(&parsed.calls, &funcs_of) {
+            for (_, e) in syntax::assignment_mismatches(&parsed.calls, &funcs_of) {
                 report(file, &e);
             }
             for e in syntax::argument_counts(&parsed.args, &funcs_of) {
+                report(file, &e);
+            }
+            for e in syntax::argument_types(&parsed.args, &funcs_of) {
                 report(file, &e);
             }
             // What the two checks judged: calls of functions known (with their parameters).

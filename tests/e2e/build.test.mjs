@@ -262,14 +262,15 @@ test("errors reach the terminal in go's words: syntax errors and a bad flag", as
     assert.equal(typo.lastExit, "1");
     assert.match(await lastOutput(page), /^\$ go build \.\n# example\.com\/hello\n\.\/main\.go:5:15: declared and not used: msg\n\.\/main\.go:5:32: undefined: fmt\.Prinln\n\.\/main\.go:5:39: undefined: mesage\n/);
     await page.screenshot({ path: screenshotPath("build-errors"), fullPage: true });
-    // A std function's results assigned to one variable, and a call short of an argument:
-    // go 1.23.5's two reports for this file (strconv's result count from the std graph).
+    // A std function's results assigned to one variable, a call short of an argument and one
+    // with a string for an int: go 1.23.5's three reports for this file (strconv's result
+    // count from the std graph).
     await page.click(".cm-content");
     await page.keyboard.press("Control+A");
-    await page.keyboard.type('package main\n\nimport ("fmt"; "strconv")\n\nfunc add(a, b int) int { return a + b }\n\nfunc main() { n := strconv.Atoi("12"); fmt.Println(n, add(1)) }\n');
+    await page.keyboard.type('package main\n\nimport ("fmt"; "strconv")\n\nfunc add(a, b int) int { return a + b }\n\nfunc main() { n := strconv.Atoi("12"); fmt.Println(n, add(1), add("2", 3)) }\n');
     const counts = await build(page, "go build .");
     assert.equal(counts.lastExit, "1");
-    assert.match(await lastOutput(page), /^\$ go build \.\n# example\.com\/hello\n\.\/main\.go:7:20: assignment mismatch: 1 variable but strconv\.Atoi returns 2 values\n\.\/main\.go:7:59: not enough arguments in call to add\n\thave \(number\)\n\twant \(int, int\)\n/);
+    assert.match(await lastOutput(page), /^\$ go build \.\n# example\.com\/hello\n\.\/main\.go:7:20: assignment mismatch: 1 variable but strconv\.Atoi returns 2 values\n\.\/main\.go:7:59: not enough arguments in call to add\n\thave \(number\)\n\twant \(int, int\)\n\.\/main\.go:7:67: cannot use "2" \(untyped string constant\) as int value in argument to add\n/);
     await page.screenshot({ path: screenshotPath("build-call-errors"), fullPage: true });
     // Syntax errors as cmd/compile's parser finds them: C's ?: and a statement outside any
     // function, each reported where go 1.23.5 reports it, with the scanner's own complaint.
