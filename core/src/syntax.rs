@@ -1455,18 +1455,22 @@ fn unusable(
         Operand::Constant(Untyped::Complex, _) => None,
         Operand::Constant(_, _) if t.starts_with("float") || t.starts_with("complex") => None,
         Operand::Constant(kind, text) => {
+            // A value past i128 (only a float's can be) is out of every integer type's range.
             let value = match kind {
                 Untyped::Float => {
-                    let x: f64 = text.replace('_', "").parse().ok()?;
-                    if x.fract() != 0.0 {
+                    let (negative, digits, point) = decimal(text)?;
+                    if digits.len() as i32 > point {
                         return Some(" (truncated)");
                     }
-                    if x.abs() >= 1e15 {
-                        return None;
-                    }
-                    x as i128
+                    let zeros = "0".repeat((point - digits.len() as i32).max(0) as usize);
+                    let v: Option<i128> = if point > 30 {
+                        None
+                    } else {
+                        format!("0{digits}{zeros}").parse().ok()
+                    };
+                    v.map(|v| if negative { -v } else { v })
                 }
-                _ => int_value(text)?,
+                _ => Some(int_value(text)?),
             };
             let bits = match t.as_str() {
                 "int8" | "uint8" => 8,
@@ -1481,8 +1485,18 @@ fn unusable(
             } else {
                 (0, (1i128 << bits) - 1)
             };
-            let sure = bits < 64 || t.ends_with("64") || value < 0 || value > u64::MAX as i128;
-            ((value < min || value > max) && sure).then_some(" (overflows)")
+            let outside = value.is_none_or(|v| v < min || v > max);
+            let sure = bits < 64
+                || t.ends_with("64")
+                || value.is_none_or(|v| v < 0 || v > u64::MAX as i128);
+            // types2 says a float constant that is no value of the type was truncated, whole
+            // or not (`1e20` for an int), and an integer or rune one overflows.
+            let why = if *kind == Untyped::Float {
+                " (truncated)"
+            } else {
+                " (overflows)"
+            };
+            (outside && sure).then_some(why)
         }
     }
 }
@@ -1572,47 +1586,127 @@ fn operand_text(operand: &crate::parse::Operand) -> Option<String> {
     })
 }
 
-/// A float constant's value as go/constant prints it (`%.6g` of its float64, an integral
-/// one in full: `2.0` is `2`), where this is sure of it.
+/// A float constant's value as go/constant prints it (`%.6g` of its float64: `2` for `2.0`,
+/// `1e+20`, `1.23457e+06`; `%g` where that shows no point for a value not whole), worked out
+/// on the literal's decimal digits (the page's module then carries no float formatting); `None`
+/// where this is not sure of it (a hex literal, a rounding tie, over 15 digits).
 fn float_value(text: &str) -> Option<String> {
-    let x: f64 = text.replace('_', "").parse().ok()?;
-    if !x.is_finite() || text.contains(['x', 'X']) {
+    let (negative, digits, point) = decimal(text)?;
+    let sign = if negative { "-" } else { "" };
+    if digits.is_empty() {
+        return Some("0".to_string());
+    }
+    let whole = digits.len() as i32 <= point;
+    let sixes: Vec<String> = if digits.len() <= 6 {
+        vec![g_format(&digits, point)]
+    } else {
+        // Rounded to six digits as the float64 would be: either way when the rest is a tie, or
+        // so near one that the float64's own rounding could fall the other way.
+        let rest = &digits[6..];
+        let near_tie = rest.starts_with('5') && rest[1..].bytes().all(|b| b == b'0')
+            || rest.starts_with("49999999")
+            || rest.starts_with("50000000");
+        let ups: &[bool] = if near_tie {
+            &[false, true]
+        } else if rest.as_bytes()[0] >= b'5' {
+            &[true]
+        } else {
+            &[false]
+        };
+        ups.iter()
+            .map(|up| {
+                let (six, p) = round6(&digits, point, *up);
+                g_format(&six, p)
+            })
+            .collect()
+    };
+    // %.6g stands for a whole value (`2` for `2.0`, `1e+20`), and for one it shows a point in.
+    if whole || sixes.iter().all(|s| s.contains('.')) {
+        return sixes
+            .windows(2)
+            .all(|w| w[0] == w[1])
+            .then(|| format!("{sign}{}", sixes[0]));
+    }
+    if sixes.iter().any(|s| s.contains('.')) {
         return None;
     }
-    if x.fract() == 0.0 {
-        return (x.abs() < 1e15).then(|| format!("{}", x as i128));
+    // Not whole, printed without a point: go prints `%g`, the shortest digits that read back
+    // as the float64: for a literal of at most 15 digits, its own.
+    (digits.len() <= 15).then(|| format!("{sign}{}", g_format(&digits, point)))
+}
+
+/// `digits` (over six, at `point`) rounded to six, up or down, without trailing zeros.
+fn round6(digits: &str, point: i32, up: bool) -> (String, i32) {
+    let mut six: Vec<u8> = digits.as_bytes()[..6].to_vec();
+    let mut point = point;
+    if up {
+        match six.iter().rposition(|d| *d != b'9') {
+            Some(i) => {
+                six[i] += 1;
+                six.truncate(i + 1);
+            }
+            None => {
+                six = vec![b'1'];
+                point += 1;
+            }
+        }
     }
-    // %.6g: six significant digits, trailing zeros dropped, an exponent below 1e-4 or from 1e6.
-    let sci = format!("{:.5e}", x);
-    let (mantissa, exp) = sci.split_once('e')?;
-    let exp: i32 = exp.parse().ok()?;
-    let s = if !(-4..6).contains(&exp) {
-        let m = mantissa.trim_end_matches('0').trim_end_matches('.');
-        format!("{m}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
-    } else {
-        let fixed = format!("{:.*}", (5 - exp) as usize, x);
-        fixed
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_string()
+    while six.last() == Some(&b'0') {
+        six.pop();
+    }
+    (String::from_utf8_lossy(&six).into_owned(), point)
+}
+
+/// A decimal float literal's sign, its digits without leading or trailing zeros (empty for
+/// zero) and where its point falls among them (the value is 0.DIGITS × 10^point); `None` for
+/// a hex literal or anything else.
+fn decimal(text: &str) -> Option<(bool, String, i32)> {
+    let (negative, t) = match text.strip_prefix('-') {
+        Some(t) => (true, t),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
-    if s.contains('.') {
-        return Some(s);
+    let t = t.replace('_', "");
+    if t.starts_with("0x") || t.starts_with("0X") {
+        return None;
     }
-    // A non-integral value printed without a point: go prints it with `%g` (the shortest
-    // digits that read back as the value), exponent thresholds as above.
-    let shortest = format!("{x:e}");
-    let (mantissa, exp) = shortest.split_once('e')?;
-    let exp: i32 = exp.parse().ok()?;
-    Some(if !(-4..6).contains(&exp) {
-        format!(
-            "{mantissa}e{}{:02}",
-            if exp < 0 { '-' } else { '+' },
-            exp.abs()
-        )
+    let (mantissa, exp) = match t.find(['e', 'E']) {
+        Some(i) => (&t[..i], t[i + 1..].parse::<i32>().ok()?),
+        None => (&t[..], 0),
+    };
+    let (whole, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if !(whole.bytes().chain(frac.bytes())).all(|b| b.is_ascii_digit()) || exp.abs() > 400 {
+        return None;
+    }
+    let all = format!("{whole}{frac}");
+    let lead = all.len() - all.trim_start_matches('0').len();
+    let digits = all
+        .trim_start_matches('0')
+        .trim_end_matches('0')
+        .to_string();
+    let point = whole.len() as i32 - lead as i32 + exp;
+    Some((negative, digits, point))
+}
+
+/// Digits at a point (as [`decimal`]'s) in `%g`'s form: an exponent below 1e-4 or from 1e6
+/// (`1e-05`, `1.23457e+06`), else plain (`0.25`, `1.5`).
+fn g_format(digits: &str, point: i32) -> String {
+    let exp = point - 1;
+    if !(-4..6).contains(&exp) {
+        let (first, rest) = digits.split_at(1);
+        let dot = if rest.is_empty() { "" } else { "." };
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{first}{dot}{rest}e{sign}{:02}", exp.abs())
+    } else if point <= 0 {
+        format!("0.{}{digits}", "0".repeat(-point as usize))
+    } else if point as usize >= digits.len() {
+        format!("{digits}{}", "0".repeat(point as usize - digits.len()))
     } else {
-        format!("{x}")
-    })
+        format!(
+            "{}.{}",
+            &digits[..point as usize],
+            &digits[point as usize..]
+        )
+    }
 }
 
 /// A call's function as types2 prints it: `f`, `util.F`.
@@ -2923,6 +3017,14 @@ mod call_tests {
             ("999999.5", "999999.5"),
             ("1.5", "1.5"),
             ("2.5e1", "25"),
+            ("999999.7", "999999.7"),
+            ("0.0001234", "0.0001234"),
+            ("-2.5e-1", "-0.25"),
+            ("1234567.4", "1.23457e+06"),
+            ("0.", "0"),
+            (".5", "0.5"),
+            ("1e20", "1e+20"),
+            ("1234567.0", "1.23457e+06"),
         ] {
             assert_eq!(float_value(text).as_deref(), Some(value), "{text}");
         }
@@ -2940,6 +3042,9 @@ mod call_tests {
             assert_eq!(int_value(text), Some(value), "{text}");
         }
         assert_eq!(int_value("'\\u00e9'"), None);
+        assert_eq!(float_value("1.234565"), None, "a tie");
+        assert_eq!(float_value("1.0000005").as_deref(), Some("1.0000005"));
+        assert_eq!(float_value("0x1p-2"), None);
         assert_eq!(plain_type("[]byte", &[]), plain_type("[]uint8", &[]));
         assert_eq!(
             plain_type("map[string][3]*rune", &[]).as_deref(),
