@@ -1391,6 +1391,7 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
         funcs: Some(Vec::new()),
         calls: vec![Vec::new(); names.len()],
         args: vec![Vec::new(); names.len()],
+        values: vec![Vec::new(); names.len()],
     };
     for (i, name) in names.iter().enumerate() {
         let Some(src) = files.read(p, name) else {
@@ -1404,6 +1405,7 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
                 funcs,
                 calls,
                 args,
+                values,
             }) => {
                 seen.defined[i] = Some(defined);
                 if let Some(all) = &mut seen.funcs {
@@ -1411,6 +1413,7 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
                 }
                 seen.calls[i] = calls;
                 seen.args[i] = args;
+                seen.values[i] = values;
                 for e in errors {
                     let (line, col) = (e.pos.0 as usize, e.pos.1 as usize);
                     let error = crate::syntax::SyntaxError {
@@ -1481,6 +1484,8 @@ struct FromParser {
     calls: Vec<Vec<crate::parse::CallAssign>>,
     /// Each file's [`crate::parse::Parsed::args`].
     args: Vec<Vec<crate::parse::CallArgs>>,
+    /// Each file's [`crate::parse::Parsed::values`].
+    values: Vec<Vec<crate::parse::ValueUse>>,
 }
 
 #[cfg(feature = "compile-checks")]
@@ -1633,6 +1638,13 @@ fn type_errors(
         }
         for e in crate::syntax::argument_types(&seen.args[f], &funcs_of) {
             reported.push((key(3, f, body(&e), 0, &e), f, e));
+        }
+        // The package's own type names, which may shadow predeclared ones: known when its
+        // files were understood.
+        if let Some(own) = &own {
+            for e in crate::syntax::value_types(&seen.values[f], own.types()) {
+                reported.push((key(3, f, body(&e), 0, &e), f, e));
+            }
         }
         // In types2's order: after what is wrong inside the call (`too many errors` comes at
         // the tenth it reports; the ten are then printed by position).

@@ -55,6 +55,22 @@ pub struct Parsed {
     pub calls: Vec<CallAssign>,
     /// Inside function bodies, every call without `...` of such a function.
     pub args: Vec<CallArgs>,
+    /// Inside function bodies, each value whose type this parser knows given to a variable
+    /// whose type it knows too: `var x T = v`, `x = v`.
+    pub values: Vec<ValueUse>,
+}
+
+/// A value given to a variable of a known type ([`Parsed::values`]), for types2's `cannot use
+/// "a" (untyped string constant) as int value in assignment`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValueUse {
+    /// The value's position.
+    pub pos: Pos,
+    pub value: Operand,
+    /// The variable's type as its declaration spells it.
+    pub want: String,
+    /// Where: `variable declaration` or `assignment`, in types2's words.
+    pub context: &'static str,
 }
 
 /// A call `f(x, 1)` or `pkg.F(x, 1)` in a function body, of a name no enclosing scope
@@ -164,6 +180,7 @@ pub fn parse(src: &[u8], file: &str) -> Option<Parsed> {
         funcs: p.funcs,
         calls: p.calls,
         args: p.args,
+        values: p.values,
     })
 }
 
@@ -359,6 +376,14 @@ impl<'a> E<'a> {
 
     fn is_list(&self) -> bool {
         matches!(self.k, K::List(_))
+    }
+
+    /// A list's expressions, or this one alone.
+    fn items(&self) -> &[E<'a>] {
+        match &self.k {
+            K::List(xs) => xs,
+            _ => std::slice::from_ref(self),
+        }
     }
 
     /// A (possibly parenthesized) type element: not also an ordinary expression.
@@ -559,6 +584,7 @@ struct Parser<'a> {
     funcs: Vec<(String, usize)>,
     calls: Vec<CallAssign>,
     args: Vec<CallArgs>,
+    values: Vec<ValueUse>,
     /// Beside `scopes`, the variables each scope declares whose type types2 prints as a
     /// source text says (`x := 5`: `int`; `s string`; `var m map[string]int`).
     scope_types: Vec<Vec<(&'a str, String)>>,
@@ -609,6 +635,7 @@ impl<'a> Parser<'a> {
             funcs: Vec::new(),
             calls: Vec::new(),
             args: Vec::new(),
+            values: Vec::new(),
             scope_types: Vec::new(),
             sig_fields: Vec::new(),
             sig_types: Vec::new(),
@@ -1512,11 +1539,16 @@ impl<'a> Parser<'a> {
             let from = self.tok_start;
             self.type_();
             let text = self.src.get(from..self.prev_end).unwrap_or("");
-            if let Some(t) = crate::syntax::printed_type(text).filter(|t| !t.starts_with("...")) {
+            let t = crate::syntax::printed_type(text).filter(|t| !t.starts_with("..."));
+            if let Some(t) = &t {
                 self.note_types(names.iter().map(|n| (*n, t.clone())));
             }
             if self.got_assign() {
-                self.expr_list();
+                let rhs = self.expr_list();
+                if let Some(t) = t {
+                    let wants = vec![Some(t); names.len()];
+                    self.note_values(&wants, &rhs, &names, "variable declaration");
+                }
             }
         }
         first
@@ -2469,6 +2501,17 @@ impl<'a> Parser<'a> {
                     _ => 1,
                 };
                 self.note_call(vars, &rhs, at);
+                if op.is_empty() {
+                    let wants: Vec<Option<String>> = lhs
+                        .items()
+                        .iter()
+                        .map(|x| match self.arg_operand(x) {
+                            Some(Operand::Variable(_, t)) => Some(t),
+                            _ => None,
+                        })
+                        .collect();
+                    self.note_values(&wants, &rhs, &[], "assignment");
+                }
                 if matches!(rhs.k, K::Guard) && keyword == T::Switch && op == ":" && lhs.is_name() {
                     if let K::Name(x) = lhs.k {
                         self.guard = Some(x);
@@ -3064,6 +3107,37 @@ impl<'a> Parser<'a> {
             callee: callee.to_string(),
             args,
         });
+    }
+
+    /// Notes the values of `rhs` given to variables of the types `wants` (one each, `None`
+    /// where not known; as many as the values, else nothing: a mismatch is another error) in
+    /// a function body ([`Parsed::values`]). A value naming one of `declared`, the variables a
+    /// declaration is making, is left alone: the name is not theirs yet.
+    fn note_values(
+        &mut self,
+        wants: &[Option<String>],
+        rhs: &E<'a>,
+        declared: &[&str],
+        context: &'static str,
+    ) {
+        let values = rhs.items();
+        if self.fnest == 0 || values.len() != wants.len() {
+            return;
+        }
+        for (want, x) in wants.iter().zip(values) {
+            let (Some(want), Some(value)) = (want, self.arg_operand(x)) else {
+                continue;
+            };
+            if matches!(&value, Operand::Variable(n, _) if declared.contains(&n.as_str())) {
+                continue;
+            }
+            self.values.push(ValueUse {
+                pos: x.start,
+                value,
+                want: want.clone(),
+                context,
+            });
+        }
     }
 
     /// Runs `f` in a scope of its own (an `if`, `for`, `switch` or `select` statement's, a

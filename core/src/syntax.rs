@@ -1252,6 +1252,11 @@ impl PackageFuncs {
         ))
     }
 
+    /// The package's type names.
+    pub fn types(&self) -> &[String] {
+        &self.types
+    }
+
     /// The function `name`: how many results, and its parameters if their printing is known.
     pub fn get(&self, name: &str) -> Option<(usize, Option<&Params>)> {
         let (_, results, params) = self.funcs.iter().find(|(n, _, _)| n == name)?;
@@ -1393,6 +1398,28 @@ pub fn argument_types(calls: &[crate::parse::CallArgs], funcs: &FuncsOf) -> Vec<
         }
     }
     out
+}
+
+/// types2's `cannot use "a" (untyped string constant) as int value in assignment` (or `in
+/// variable declaration`) for one file's values given to variables of known types
+/// ([`crate::parse::Parsed::values`]), where both sides are sure as for [`argument_types`].
+pub fn value_types(values: &[crate::parse::ValueUse], own_types: &[String]) -> Vec<SyntaxError> {
+    values
+        .iter()
+        .filter_map(|v| {
+            let why = unusable(&v.value, &v.want, own_types)?;
+            Some(SyntaxError {
+                line: v.pos.0 as usize,
+                col: v.pos.1 as usize,
+                msg: format!(
+                    "cannot use {} as {} value in {}{why}",
+                    operand_text(&v.value)?,
+                    v.want,
+                    v.context
+                ),
+            })
+        })
+        .collect()
 }
 
 /// A type built of predeclared types only (`int`, `*int`, `[]byte`, `[3]string`,

@@ -148,6 +148,7 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
         }
     }
     let (mut files, mut checked, mut calls, mut arg_calls, mut imported_calls) = (0, 0, 0, 0, 0);
+    let mut values = 0;
     let mut false_reports = Vec::new();
     for p in packages.iter().filter(|p| judged(&p.path)) {
         let all: Vec<(&str, &[u8])> = p
@@ -218,6 +219,12 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
             for e in syntax::argument_types(&parsed.args, &funcs_of) {
                 report(file, &e);
             }
+            if let Some(own) = &own {
+                for e in syntax::value_types(&parsed.values, own.types()) {
+                    report(file, &e);
+                }
+            }
+            values += parsed.values.len();
             // What the two checks judged: calls of functions known (with their parameters).
             let known = |pkg: &Option<String>, name: &str| {
                 funcs_of(pkg.as_deref()).and_then(|f| f.get(name))
@@ -341,7 +348,12 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
     );
     eprintln!(
         "judged: {calls} assignments of one call, {arg_calls} calls' arguments \
-         ({imported_calls} of another package's functions)"
+         ({imported_calls} of another package's functions), {values} values given to typed \
+         variables"
+    );
+    assert!(
+        values > 1000,
+        "{values} values given to variables of known types"
     );
     assert!(
         imported_calls > 1000,
