@@ -1392,6 +1392,7 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
         calls: vec![Vec::new(); names.len()],
         args: vec![Vec::new(); names.len()],
         values: vec![Vec::new(); names.len()],
+        returns: vec![Vec::new(); names.len()],
     };
     for (i, name) in names.iter().enumerate() {
         let Some(src) = files.read(p, name) else {
@@ -1406,6 +1407,7 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
                 calls,
                 args,
                 values,
+                returns,
             }) => {
                 seen.defined[i] = Some(defined);
                 if let Some(all) = &mut seen.funcs {
@@ -1414,6 +1416,7 @@ fn syntax_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(u
                 seen.calls[i] = calls;
                 seen.args[i] = args;
                 seen.values[i] = values;
+                seen.returns[i] = returns;
                 for e in errors {
                     let (line, col) = (e.pos.0 as usize, e.pos.1 as usize);
                     let error = crate::syntax::SyntaxError {
@@ -1486,6 +1489,8 @@ struct FromParser {
     args: Vec<Vec<crate::parse::CallArgs>>,
     /// Each file's [`crate::parse::Parsed::values`].
     values: Vec<Vec<crate::parse::ValueUse>>,
+    /// Each file's [`crate::parse::Parsed::returns`].
+    returns: Vec<Vec<crate::parse::ReturnCount>>,
 }
 
 #[cfg(feature = "compile-checks")]
@@ -1643,6 +1648,9 @@ fn type_errors(
         // files were understood.
         if let Some(own) = &own {
             for e in crate::syntax::value_types(&seen.values[f], own.types()) {
+                reported.push((key(3, f, body(&e), 0, &e), f, e));
+            }
+            for e in crate::syntax::return_counts(&seen.returns[f], own.types()) {
                 reported.push((key(3, f, body(&e), 0, &e), f, e));
             }
         }

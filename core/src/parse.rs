@@ -56,8 +56,22 @@ pub struct Parsed {
     /// Inside function bodies, every call without `...` of such a function.
     pub args: Vec<CallArgs>,
     /// Inside function bodies, each value whose type this parser knows given to a variable
-    /// whose type it knows too: `var x T = v`, `x = v`.
+    /// or result whose type it knows too: `var x T = v`, `x = v`, `return v`.
     pub values: Vec<ValueUse>,
+    /// The `return` statements with more or fewer values than their function's results (of
+    /// types this parser knows), but a bare `return` of named results.
+    pub returns: Vec<ReturnCount>,
+}
+
+/// A `return` statement of the wrong count ([`Parsed::returns`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReturnCount {
+    /// The `return` keyword's position.
+    pub pos: Pos,
+    /// Each value's position and, where known, what it is.
+    pub values: Vec<(Pos, Option<Operand>)>,
+    /// The function's result types.
+    pub results: Vec<String>,
 }
 
 /// A value given to a variable of a known type ([`Parsed::values`]), for types2's `cannot use
@@ -69,7 +83,7 @@ pub struct ValueUse {
     pub value: Operand,
     /// The variable's type as its declaration spells it.
     pub want: String,
-    /// Where: `variable declaration` or `assignment`, in types2's words.
+    /// Where: `variable declaration`, `assignment` or `return statement`, in types2's words.
     pub context: &'static str,
 }
 
@@ -181,6 +195,7 @@ pub fn parse(src: &[u8], file: &str) -> Option<Parsed> {
         calls: p.calls,
         args: p.args,
         values: p.values,
+        returns: p.returns,
     })
 }
 
@@ -585,6 +600,7 @@ struct Parser<'a> {
     calls: Vec<CallAssign>,
     args: Vec<CallArgs>,
     values: Vec<ValueUse>,
+    returns: Vec<ReturnCount>,
     /// Beside `scopes`, the variables each scope declares whose type types2 prints as a
     /// source text says (`x := 5`: `int`; `s string`; `var m map[string]int`).
     scope_types: Vec<Vec<(&'a str, String)>>,
@@ -592,6 +608,11 @@ struct Parser<'a> {
     /// typed ones of its lists so far ([`Parser::sig`] beside it).
     sig_fields: Vec<SigField<'a>>,
     sig_types: Vec<(&'a str, String)>,
+    /// The result types of the signature being read (`sig_depth` 1), `Some` of none for no
+    /// results, `None` where a type's printing is not known; and each enclosing function
+    /// body's, for its `return` statements.
+    sig_results: Option<(Vec<String>, bool)>,
+    results: Vec<Option<(Vec<String>, bool)>>,
     /// The source offsets where the current token starts and the one before it ended.
     tok_start: usize,
     prev_end: usize,
@@ -636,8 +657,11 @@ impl<'a> Parser<'a> {
             calls: Vec::new(),
             args: Vec::new(),
             values: Vec::new(),
+            returns: Vec::new(),
             scope_types: Vec::new(),
             sig_fields: Vec::new(),
+            sig_results: None,
+            results: Vec::new(),
             sig_types: Vec::new(),
             tok_start: 0,
             prev_end: 0,
@@ -1599,10 +1623,13 @@ impl<'a> Parser<'a> {
         let params = std::mem::take(&mut self.sig);
         self.scopes.push(params);
         self.scope_types.push(std::mem::take(&mut self.sig_types));
+        let results = self.sig_results.take();
+        self.results.push(results);
         self.function_block = true;
         let (pos, body) = self.block_stmt("");
         self.scopes.pop();
         self.scope_types.pop();
+        self.results.pop();
         self.fnest -= 1;
         // As cmd/compile: only a function that parsed without error.
         if errors == self.errcnt && !self.unsure {
@@ -1735,7 +1762,6 @@ impl<'a> Parser<'a> {
             T::Func => {
                 self.next();
                 self.sig.clear();
-                self.sig_types.clear();
                 self.sig_types.clear();
                 // A function type's position is its parameters' `(` (cmd/compile's funcType).
                 let params = self.pos();
@@ -2015,6 +2041,9 @@ impl<'a> Parser<'a> {
     }
 
     fn func_type_in(&mut self, context: &str) -> (bool, usize) {
+        if self.sig_depth == 1 {
+            self.sig_results = Some((Vec::new(), false));
+        }
         let pos = self.pos();
         let generic = self.tok == T::Lbrack;
         if self.got(T::Lbrack) {
@@ -2083,11 +2112,17 @@ impl<'a> Parser<'a> {
 
     /// How many results.
     fn func_result(&mut self) -> usize {
-        if self.got(T::Lparen) {
+        let from = self.tok_start;
+        let n = if self.got(T::Lparen) {
             self.param_list(None, false, T::Rparen, false)
         } else {
             usize::from(self.type_or_nil().is_some())
+        };
+        if self.sig_depth == 1 && n > 0 {
+            let text = self.src.get(from..self.prev_end).unwrap_or("");
+            self.sig_results = crate::syntax::result_types(text).filter(|r| r.0.len() == n);
         }
+        n
     }
 
     fn field_decl(&mut self) {
@@ -2858,9 +2893,27 @@ impl<'a> Parser<'a> {
                 St::Other
             }
             T::Return => {
+                let pos = self.pos();
                 self.next();
-                if self.tok != T::Semi && self.tok != T::Rbrace {
-                    self.expr_list();
+                let rhs = (self.tok != T::Semi && self.tok != T::Rbrace).then(|| self.expr_list());
+                if let Some(Some((results, named))) = self.results.last().cloned() {
+                    let values = rhs.as_ref().map_or(&[][..], |r| r.items());
+                    if values.len() == results.len() {
+                        let wants: Vec<Option<String>> = results.into_iter().map(Some).collect();
+                        if let Some(rhs) = &rhs {
+                            self.note_values(&wants, rhs, &[], "return statement");
+                        }
+                    } else if !(values.is_empty() && named) && self.fnest > 0 {
+                        let values = values
+                            .iter()
+                            .map(|v| (v.start, self.arg_operand(v)))
+                            .collect();
+                        self.returns.push(ReturnCount {
+                            pos,
+                            values,
+                            results,
+                        });
+                    }
                 }
                 St::Other
             }

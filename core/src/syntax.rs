@@ -1069,34 +1069,59 @@ pub fn func_params(src: &[u8]) -> Option<Vec<(String, Option<Params>)>> {
         if !is_op(&toks, name + 1, "(") {
             continue; // type parameters
         }
-        let close = closing(&toks, name + 1)?;
-        let entries = parts(&toks, name + 2, close, ",")?;
-        // Named entries (`a, b int`) when any entry is a name followed by a type; otherwise
-        // every entry is a type. A name alone takes the type of the entry after it.
-        let named = entries.iter().any(|&(from, to)| {
-            to - from > 1 && toks[from].tok == Tok::Ident && !is_op(&toks, from + 1, ".")
-        });
-        let mut types: Vec<Option<String>> = Vec::with_capacity(entries.len());
-        for &(from, to) in &entries {
-            let from = if named { from + 1 } else { from };
-            types.push((from < to).then(|| type_text(&toks[from..to])).flatten());
-        }
-        if named {
-            for i in (0..types.len()).rev() {
-                let (from, to) = entries[i];
-                if to - from == 1 && types[i].is_none() {
-                    types[i] = types.get(i + 1).cloned().flatten();
-                }
-            }
-        }
-        let types: Option<Vec<String>> = types.into_iter().collect();
-        let params = types.map(|types| Params {
+        let params = list_types(&toks, name + 1).map(|types| Params {
             variadic: types.last().is_some_and(|t| t.starts_with("...")),
             types,
         });
         out.push((toks[name].lit.clone(), params));
     }
     Some(out)
+}
+
+/// The types of the parameter list that opens at `toks[open]` (a `(`) as types2 prints them,
+/// if it knows how to print each. Named entries (`a, b int`) when any entry is a name followed
+/// by a type; otherwise every entry is a type. A name alone takes the type of the entry after it.
+fn list_types(toks: &[crate::scan::Token], open: usize) -> Option<Vec<String>> {
+    Some(list_types_named(toks, open)?.0)
+}
+
+/// [`list_types`], and whether the entries are named.
+fn list_types_named(toks: &[crate::scan::Token], open: usize) -> Option<(Vec<String>, bool)> {
+    let close = closing(toks, open)?;
+    let entries = parts(toks, open + 1, close, ",")?;
+    let named = entries.iter().any(|&(from, to)| {
+        to - from > 1 && toks[from].tok == Tok::Ident && !is_op(toks, from + 1, ".")
+    });
+    let mut types: Vec<Option<String>> = Vec::with_capacity(entries.len());
+    for &(from, to) in &entries {
+        let from = if named { from + 1 } else { from };
+        types.push((from < to).then(|| type_text(&toks[from..to])).flatten());
+    }
+    if named {
+        for i in (0..types.len()).rev() {
+            let (from, to) = entries[i];
+            if to - from == 1 && types[i].is_none() {
+                types[i] = types.get(i + 1).cloned().flatten();
+            }
+        }
+    }
+    Some((types.into_iter().collect::<Option<_>>()?, named))
+}
+
+/// A signature's results (its source text: `int`, `(n int, err error)`) as types2 prints their
+/// types, where it knows how to print each, and whether they are named.
+pub(crate) fn result_types(text: &str) -> Option<(Vec<String>, bool)> {
+    if !text.trim_start().starts_with('(') {
+        return Some((vec![printed_type(text)?], false));
+    }
+    let toks = tokens(text.as_bytes(), false)?;
+    let types = list_types_named(&toks, 0)?;
+    // The list is the whole text (but the semicolon the lexer adds after its `)`).
+    let close = closing(&toks, 0)?;
+    toks[close + 1..]
+        .iter()
+        .all(|t| t.tok == Tok::Op(";"))
+        .then_some(types)
 }
 
 /// A type's source text (`map[string] []int`, `...string`) as types2 prints it, where
@@ -1416,6 +1441,35 @@ pub fn value_types(values: &[crate::parse::ValueUse], own_types: &[String]) -> V
                     operand_text(&v.value)?,
                     v.want,
                     v.context
+                ),
+            })
+        })
+        .collect()
+}
+
+/// types2's `not enough return values` / `too many return values`, with its `have (…)` and
+/// `want (…)` lines, for one file's `return` statements of the wrong count
+/// ([`crate::parse::Parsed::returns`]) where every value's type is known.
+pub fn return_counts(
+    returns: &[crate::parse::ReturnCount],
+    own_types: &[String],
+) -> Vec<SyntaxError> {
+    returns
+        .iter()
+        .filter_map(|r| {
+            let have: Option<Vec<&str>> = r.values.iter().map(|v| v.1.as_ref()?.have()).collect();
+            let have = have.filter(|h| h.iter().all(|t| known_type(t, own_types)))?;
+            let (qualifier, at) = match r.values.len().cmp(&r.results.len()) {
+                std::cmp::Ordering::Greater => ("too many", r.values[r.results.len()].0),
+                _ => ("not enough", r.values.last().map_or(r.pos, |v| v.0)),
+            };
+            Some(SyntaxError {
+                line: at.0 as usize,
+                col: at.1 as usize,
+                msg: format!(
+                    "{qualifier} return values\n\thave ({})\n\twant ({})",
+                    have.join(", "),
+                    r.results.join(", ")
                 ),
             })
         })

@@ -1348,6 +1348,20 @@ fn value_types_like_go() {
     assert_eq!((r.exit_status, r.transcript.text()), (1, "# example.com/at\n./main.go:12:6: cannot use \"a\" (untyped string constant) as int value in assignment\n./main.go:13:10: cannot use \"b\" (untyped string constant) as []string value in assignment\n./main.go:14:10: cannot use true (untyped bool constant) as int value in assignment\n./main.go:18:7: cannot use \"inner\" (untyped string constant) as int value in assignment\n./main.go:21:6: cannot use 1 (untyped int constant) as string value in assignment\n./main.go:22:2: declared and not used: p\n./main.go:23:2: declared and not used: xs\n./main.go:25:9: cannot use z (variable of type string) as int value in assignment\n./main.go:25:12: cannot use y (variable of type int) as string value in assignment\n./main.go:26:15: cannot use 2 (untyped int constant) as string value in assignment\n./main.go:23:2: too many errors\n".to_string()));
 }
 
+/// `return` statements: a value its result's type cannot take (functions, methods, function
+/// literals, named results; `error` results left alone), and more or fewer values than results
+/// with go's `have`/`want` lines (a bare `return` of named results is none). go 1.23.5 on
+/// /tmp/av3 and /tmp/av4 prints these lines.
+#[test]
+fn returns_like_go() {
+    let ws = module_ws("example.com/at", &[("main.go", "package main\n\nimport (\n\t\"errors\"\n\t\"fmt\"\n)\n\ntype T struct{}\n\nfunc one() int { return \"r\" }\n\nfunc two() (int, string) { return \"a\", 1 }\n\nfunc named() (n int, err error) {\n\treturn 1.5, errors.New(\"x\")\n}\n\nfunc (T) m() []byte { return \"s\" }\n\nfunc ptr() *int { return 0 }\n\nfunc ok() (int, error) { return 1, nil }\n\nfunc bare() (n int) {\n\tn = 2\n\treturn\n}\n\nfunc main() {\n\tf := func() string { return 5 }\n\tg := func(x int) (s string) {\n\t\th := func() int { return x }\n\t\treturn fmt.Sprint(h())\n\t}\n\tvar x byte = 1\n\tfn := func() int { return x }\n\tfmt.Println(one(), f(), g(1), fn())\n\tfmt.Println(two())\n\tfmt.Println(named())\n\tfmt.Println(T{}.m(), ptr(), bare())\n\tfmt.Println(ok())\n}\n\nfunc short() (int, int) { return 1 }\n")]);
+    let r = build_into(&ws, "/tmp/av3", &mut MemoryCache::new());
+    assert_eq!((r.exit_status, r.transcript.text()), (1, "# example.com/at\n./main.go:10:25: cannot use \"r\" (untyped string constant) as int value in return statement\n./main.go:12:35: cannot use \"a\" (untyped string constant) as int value in return statement\n./main.go:12:40: cannot use 1 (untyped int constant) as string value in return statement\n./main.go:15:9: cannot use 1.5 (untyped float constant) as int value in return statement (truncated)\n./main.go:18:30: cannot use \"s\" (untyped string constant) as []byte value in return statement\n./main.go:20:26: cannot use 0 (untyped int constant) as *int value in return statement\n./main.go:30:30: cannot use 5 (untyped int constant) as string value in return statement\n./main.go:36:28: cannot use x (variable of type byte) as int value in return statement\n./main.go:44:34: not enough return values\n\thave (number)\n\twant (int, int)\n".to_string()));
+    let ws = module_ws("example.com/at", &[("main.go", "package main\n\nfunc short() (int, int) { return 1 }\n\nfunc long() int { return 1, \"a\", 3 }\n\nfunc vars(s string) (string, int) {\n\tx := 5\n\treturn s, x, x\n}\n\nfunc empty() int {\n\treturn\n}\n\nfunc main() {\n\tshort()\n\tlong()\n\tvars(\"\")\n\tempty()\n}\n")]);
+    let r = build_into(&ws, "/tmp/av4", &mut MemoryCache::new());
+    assert_eq!((r.exit_status, r.transcript.text()), (1, "# example.com/at\n./main.go:3:34: not enough return values\n\thave (number)\n\twant (int, int)\n./main.go:5:29: too many return values\n\thave (number, string, number)\n\twant (int)\n./main.go:9:15: too many return values\n\thave (string, int, int)\n\twant (string, int)\n./main.go:13:2: not enough return values\n\thave ()\n\twant (int)\n".to_string()));
+}
+
 /// Calls of an imported module package's functions (an alias, a type of that package printed
 /// with its name): go 1.23.5 on /tmp/ax prints these lines.
 #[test]

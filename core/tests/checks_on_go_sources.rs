@@ -223,6 +223,9 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
                 for e in syntax::value_types(&parsed.values, own.types()) {
                     report(file, &e);
                 }
+                for e in syntax::return_counts(&parsed.returns, own.types()) {
+                    report(file, &e);
+                }
             }
             values += parsed.values.len();
             // What the two checks judged: calls of functions known (with their parameters).
