@@ -33,12 +33,13 @@ import argparse
 import gzip
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 
 GO_VERSION = "go1.23.5"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 DEFAULT_GO = "/usr/lib/go-1.23/bin/go"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT_DIR = os.path.join(REPO, "core", "data")
@@ -126,7 +127,7 @@ def check_token(s, what):
     return s
 
 
-def render(go, tmp, target, pkgs, exports):
+def render(go, tmp, target, pkgs, exports, params):
     goos, goarch, cgo = target
     env = run(go, tmp, target, "env", "-json", "GOVERSION", "GOROOT", "GOAMD64", "GOARM64", "CGO_ENABLED")
     env = json.loads(env)
@@ -179,7 +180,7 @@ def render(go, tmp, target, pkgs, exports):
         names = exported(p, exports)
         if names:
             body.append("exports " + " ".join(names))
-        funcs = functions(p, exports)
+        funcs = functions(p, exports, params)
         if funcs:
             body.append("funcs " + " ".join(funcs))
         count += 1
@@ -219,16 +220,53 @@ def exported(p, exports):
     return [] if len(names) > MAX_EXPORTS else names
 
 
-def functions(p, exports):
+def functions(p, exports, params):
     """The package's exported functions that are not generic, as `funcs` lists them: the name,
-    with `:N` when it returns N results other than one; sorted. Only beside `exports`."""
+    with `:N` when it returns N results other than one, then its parameters' types in parentheses
+    (`Itoa(int)`, `Atoi:2(string)`) where each is a word of letters, digits and `_.*[]{}` (`...`
+    before a variadic one's; none for a function type, a channel: their printing has spaces);
+    sorted. Only beside `exports`."""
     if not exported(p, exports):
         return []
     out = []
+    known = params.get(p["ImportPath"], {})
     entries = {f for path in compiled_files(p) for f in exports[path][1]}
     for entry in sorted(entries, key=lambda e: e.partition(":")[0]):
         name, _, n = entry.partition(":")
-        out.append(name if n == "1" else entry)
+        entry = name if n == "1" else entry
+        types = known.get(name)
+        if types is not None and all(PARAM_TYPE.fullmatch(t) for t in types):
+            entry += "(" + ",".join(types) + ")"
+        out.append(entry)
+    return out
+
+
+# A parameter type `funcs` can carry: no spaces, commas or parentheses.
+PARAM_TYPE = re.compile(r"(\.\.\.)?[A-Za-z0-9_.*\[\]{}]+")
+
+
+def go_params(go, tmp, target, paths):
+    """{import path: {function: [parameter types]}} on the target, from scripts/stdexports
+    -params (go/types from source)."""
+    prog = os.path.join(REPO, "scripts", "stdexports", "main.go")
+    goos, goarch, cgo = target
+    env = go_env(tmp, BASE)
+    for k in ("GOOS", "GOARCH", "CGO_ENABLED"):
+        env.pop(k)
+    p = subprocess.run([go, "run", prog, "-params", f"-goos={goos}", f"-goarch={goarch}",
+                        f"-cgo={str(cgo).lower()}"], input="\n".join(sorted(paths)) + "\n",
+                       env=env, cwd=os.path.join(tmp, "empty"), capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"go run {prog} -params failed ({target}):\n{p.stderr}")
+    out = {}
+    for line in p.stdout.splitlines():
+        path, funcs = line.split("\t")
+        out[path] = {}
+        for f in funcs.split():
+            name, _, rest = f.partition("(")
+            out[path][name] = [t for t in rest[:-1].split(",") if t] if rest[:-1] else []
+    if set(out) != set(paths):
+        sys.exit("scripts/stdexports -params did not report every package")
     return out
 
 
@@ -335,7 +373,9 @@ def main():
         listed = {t: decode_stream(run(args.go, tmp, t, "list", "-deps", "-json", "std")) for t in TARGETS}
         paths = {f for t in TARGETS for p in listed[t] if importable(p["ImportPath"]) for f in compiled_files(p)}
         exports = go_exports(args.go, tmp, paths)
-        rendered = {t: render(args.go, tmp, t, listed[t], exports) for t in TARGETS}
+        params = {t: go_params(args.go, tmp, t, [p["ImportPath"] for p in listed[t]
+                                                 if exported(p, exports)]) for t in TARGETS}
+        rendered = {t: render(args.go, tmp, t, listed[t], exports, params[t]) for t in TARGETS}
         goroot = subprocess.run([args.go, "env", "GOROOT"], capture_output=True, text=True,
                                 check=True).stdout.strip()
         outputs = [(os.path.join(args.out, f"std-{GO_VERSION}-tags.txt"),

@@ -1723,13 +1723,22 @@ fn imports_known(
                     .filter(|p| !p.exports.is_empty());
                 let names: Option<Vec<String>> =
                     std.map(|p| p.exports.iter().map(|n| n.to_string()).collect());
-                let funcs = std.zip(names.as_ref()).map(|(p, names)| {
-                    let results: Vec<(String, usize)> = p
-                        .funcs
-                        .iter()
-                        .map(|(f, n)| (f.to_string(), *n as usize))
-                        .collect();
-                    crate::syntax::PackageFuncs::new(&results, &[], names, &[], Some(&q.name))
+                // types2 prints a parameter's type with its package's name, or its path where two
+                // packages of the build share that name (those functions' parameters left out).
+                let unique = |name: &str| packages.iter().filter(|p| p.name == name).count() == 1;
+                let funcs = std.map(|p| {
+                    crate::syntax::PackageFuncs::of_std(p.funcs.iter().map(|f| {
+                        let params = f.params.as_ref().filter(|types| {
+                            types
+                                .iter()
+                                .all(|t| crate::syntax::qualifiers(t).all(unique))
+                        });
+                        let params = params.map(|types| crate::syntax::Params {
+                            variadic: types.last().is_some_and(|t| t.starts_with("...")),
+                            types: types.iter().map(|t| t.to_string()).collect(),
+                        });
+                        (f.name.to_string(), f.results as usize, params)
+                    }))
                 });
                 known.push(Imported {
                     path: imp.path.to_string(),

@@ -26,7 +26,7 @@
 //! Line-oriented text; `#` starts a comment line. A header of `key value` lines comes first:
 //!
 //! ```text
-//! stdgraph 3                    format version; always the first non-comment line
+//! stdgraph 4                    format version; always the first non-comment line
 //! base linux amd64 cgo1         only in an overlay (below)
 //! go go1.23.5                   the toolchain the data came from
 //! target linux amd64 cgo1       GOOS GOARCH CGO_ENABLED
@@ -47,15 +47,19 @@
 //! cgocflags -fno-stack-protector    the #cgo CFLAGS / LDFLAGS directives, as go lists them
 //! cgoldflags -lresolv
 //! exports Errorf Formatter ...  the names the package exports on this target, sorted
-//! funcs Atoi:2 Itoa Quote ...   its exported functions that are not generic, sorted, with
-//!                               `:N` where one returns N results other than one
+//! funcs Atoi:2(string) Itoa(int) ...   its exported functions that are not generic, sorted,
+//!                               with `:N` where one returns N results other than one, and
+//!                               its parameters' types as types2 prints them to an importer
+//!                               (`io.Writer`, `...any`) where each prints as one word
 //! ```
 //!
 //! `exports` (new in version 2) is there for the packages a module may import (not internal,
 //! not vendored) that export at most 1,000 names (syscall and debug/elf export more): the
 //! simulated compiler's `undefined: fmt.Prinln` ([`StdPackage::exports`]). `funcs` (new in
 //! version 3) is beside it: the simulated compiler's `assignment mismatch: 1 variable but
-//! strconv.Atoi returns 2 values` ([`StdPackage::funcs`]).
+//! strconv.Atoi returns 2 values` ([`StdPackage::funcs`]); version 4 adds the parameters, for
+//! `not enough arguments in call to strings.Repeat` and `cannot use "12" (untyped string
+//! constant) as int value in argument to strconv.Itoa`.
 //!
 //! `imports` keeps go's order: sorted by the path written in the source, with a vendored import
 //! replaced in place by its `vendor/...` path, and with the pseudo-import `C` and `unsafe` included.
@@ -82,7 +86,7 @@ use std::sync::OnceLock;
 pub const GO_VERSION: &str = "go1.23.5";
 
 /// The newest format version this module reads.
-const FORMAT_VERSION: u32 = 3;
+const FORMAT_VERSION: u32 = 4;
 
 /// A GOOS/GOARCH/CGO_ENABLED combination with an embedded graph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -124,9 +128,46 @@ pub struct StdPackage {
     /// The names the package exports on this target, sorted; empty when the data does not
     /// list them (see the module doc), which callers take as unknown.
     pub exports: Vec<&'static str>,
-    /// Its exported functions that are not generic, sorted, each with how many results it
-    /// returns; empty where `exports` is, and without the `compile-checks` feature.
-    pub funcs: Vec<(&'static str, u8)>,
+    /// Its exported functions that are not generic, sorted; empty where `exports` is, and
+    /// without the `compile-checks` feature.
+    pub funcs: Vec<StdFunc>,
+}
+
+/// An exported function of a std package ([`StdPackage::funcs`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StdFunc {
+    pub name: &'static str,
+    /// How many results it returns.
+    pub results: u8,
+    /// Its parameters' types as types2 prints them to an importer, where the data has them.
+    pub params: Option<Vec<&'static str>>,
+}
+
+/// One entry of a `funcs` line: `Itoa(int)`, `Atoi:2(string)`, `Exit:0(int)`, `Now:1()`, or
+/// without parentheses where the parameters are not listed.
+#[cfg(feature = "compile-checks")]
+fn std_func(entry: &'static str) -> Option<StdFunc> {
+    let (head, params) = match entry.split_once('(') {
+        Some((head, rest)) => {
+            let list = rest.strip_suffix(')')?;
+            let params = if list.is_empty() {
+                Vec::new()
+            } else {
+                list.split(',').collect()
+            };
+            (head, Some(params))
+        }
+        None => (entry, None),
+    };
+    let (name, results) = match head.split_once(':') {
+        None => (head, 1),
+        Some((name, n)) => (name, n.parse().ok()?),
+    };
+    Some(StdFunc {
+        name,
+        results,
+        params,
+    })
 }
 
 /// The std packages of one target, sorted by import path.
@@ -681,13 +722,8 @@ fn parse(text: &'static str) -> Result<RawGraph, String> {
                             "funcs" => {
                                 #[cfg(feature = "compile-checks")]
                                 {
-                                    let funcs: Option<Vec<_>> = val
-                                        .split(' ')
-                                        .map(|f| match f.split_once(':') {
-                                            None => Some((f, 1)),
-                                            Some((name, n)) => Some((name, n.parse().ok()?)),
-                                        })
-                                        .collect();
+                                    let funcs: Option<Vec<_>> =
+                                        val.split(' ').map(std_func).collect();
                                     p.funcs =
                                         funcs.ok_or_else(|| at(format!("bad funcs {}", q(val))))?;
                                 }
@@ -824,24 +860,34 @@ mod tests {
         assert!(linux.get("internal/poll").unwrap().exports.is_empty());
         assert!(linux.get("syscall").unwrap().exports.is_empty());
         // Functions, with their result counts, among the names; generic ones left out.
-        let strconv = &linux.get("strconv").unwrap().funcs;
-        assert!(strconv.contains(&("Atoi", 2)) && strconv.contains(&("Itoa", 1)));
-        let os = &linux.get("os").unwrap().funcs;
-        assert!(os.contains(&("Exit", 0)) && os.contains(&("ReadFile", 2)));
-        assert!(!linux
-            .get("slices")
-            .unwrap()
-            .funcs
-            .iter()
-            .any(|f| f.0 == "Index"));
+        let func = |path: &str, name: &str| {
+            let f = linux
+                .get(path)
+                .unwrap()
+                .funcs
+                .iter()
+                .find(|f| f.name == name)?;
+            Some((f.results, f.params.as_ref().map(|p| p.join(", "))))
+        };
+        let some = |n: u8, p: &str| Some((n, Some(p.to_string())));
+        assert_eq!(func("strconv", "Atoi"), some(2, "string"));
+        assert_eq!(func("strconv", "Itoa"), some(1, "int"));
+        assert_eq!(func("os", "Exit"), some(0, "int"));
+        assert_eq!(func("os", "ReadFile"), some(2, "string"));
+        assert_eq!(func("time", "Now"), some(1, ""));
+        assert_eq!(func("fmt", "Fprintln"), some(2, "io.Writer, ...any"));
+        assert_eq!(func("time", "Sleep"), some(0, "time.Duration"));
+        // A parameter of a function type prints with spaces: not listed.
+        assert_eq!(func("sort", "Slice"), Some((0, None)));
+        assert_eq!(func("slices", "Index"), None, "generic");
         for p in linux.packages() {
             assert!(
-                p.funcs.windows(2).all(|w| w[0].0 < w[1].0),
+                p.funcs.windows(2).all(|w| w[0].name < w[1].name),
                 "{}",
                 p.import_path
             );
             assert!(
-                p.funcs.iter().all(|f| p.exports.contains(&f.0)),
+                p.funcs.iter().all(|f| p.exports.contains(&f.name)),
                 "{}",
                 p.import_path
             );
@@ -923,7 +969,7 @@ mod tests {
         let available = StdLib::data_file("windows", "amd64", false).is_none();
         let short = text.replace("packages 306", "packages 300");
         assert!(StdLib::provide(short).unwrap_err().contains("306"));
-        assert!(StdLib::provide("stdgraph 3\ngo go1.22.0\n".into()).is_err());
+        assert!(StdLib::provide("stdgraph 4\ngo go1.22.0\n".into()).is_err());
         let arm = text.replace("target windows amd64 cgo0", "target linux arm64 cgo0");
         assert_eq!(
             StdLib::provide(arm).unwrap_err(),
@@ -1273,43 +1319,47 @@ mod tests {
                 "line 1: the first line must be `stdgraph <version>`",
             ),
             (
-                "stdgraph 4\n",
-                "line 1: format version 4; this build reads version 3",
+                "stdgraph 5\n",
+                "line 1: format version 5; this build reads version 4",
             ),
             (
-                "stdgraph 3\ngo go1.22.0\ntarget linux amd64 cgo1\npackages 0\n",
+                "stdgraph 4\ngo go1.22.0\ntarget linux amd64 cgo1\npackages 0\n",
                 "go version \"go1.22.0\", want go1.23.5",
             ),
             (
-                "stdgraph 3\ngo go1.23.5\ntarget linux amd64\n",
+                "stdgraph 4\ngo go1.23.5\ntarget linux amd64\n",
                 "line 3: bad target \"linux amd64\", want `GOOS GOARCH cgo0|cgo1`",
             ),
             (
-                "stdgraph 3\nimports fmt\n",
+                "stdgraph 4\nimports fmt\n",
                 "line 2: \"imports\" outside a package",
             ),
             (
-                "stdgraph 3\npkg fmt\ngo a.go\n",
+                "stdgraph 4\npkg fmt\ngo a.go\n",
                 "line 3: file \"a.go\" has no :size",
             ),
             (
-                "stdgraph 3\npkg strconv\nfuncs Atoi:two Itoa\n",
+                "stdgraph 4\npkg strconv\nfuncs Atoi:two Itoa\n",
                 "line 3: bad funcs \"Atoi:two Itoa\"",
             ),
             (
-                "stdgraph 3\npkg fmt\nfrob x\n",
+                "stdgraph 4\npkg strconv\nfuncs Itoa(int\n",
+                "line 3: bad funcs \"Itoa(int\"",
+            ),
+            (
+                "stdgraph 4\npkg fmt\nfrob x\n",
                 "line 3: unknown line \"frob\"",
             ),
             (
-                "stdgraph 3\npkg io\npkg fmt\n",
+                "stdgraph 4\npkg io\npkg fmt\n",
                 "line 3: package fmt is out of order",
             ),
             (
-                "stdgraph 3\ngo go1.23.5\ntarget linux amd64 cgo1\npackages 2\npkg fmt\n",
+                "stdgraph 4\ngo go1.23.5\ntarget linux amd64 cgo1\npackages 2\npkg fmt\n",
                 "header says 2 packages, file has 1",
             ),
             (
-                "stdgraph 3\ngo go1.23.5\ntarget linux amd64 cgo1\npackages 0\ndrop fmt\n",
+                "stdgraph 4\ngo go1.23.5\ntarget linux amd64 cgo1\npackages 0\ndrop fmt\n",
                 "`drop` lines in a file without a `base`",
             ),
         ];

@@ -1241,6 +1241,15 @@ impl PackageFuncs {
         }
     }
 
+    /// A std package's functions, from the std graph ([`crate::stdlib::StdFunc`]): each name,
+    /// its result count and its parameters as types2 prints them to an importer, where known.
+    pub fn of_std(funcs: impl IntoIterator<Item = (String, usize, Option<Params>)>) -> Self {
+        PackageFuncs {
+            funcs: funcs.into_iter().collect(),
+            types: Vec::new(),
+        }
+    }
+
     /// A package's functions read from its files' sources (another package's: `qualifier`,
     /// its name, as for [`PackageFuncs::new`]); `None` where a file is not understood.
     pub fn of_sources<'s>(
@@ -1788,6 +1797,14 @@ fn g_format(digits: &str, point: i32) -> String {
             &digits[point as usize..]
         )
     }
+}
+
+/// The package names a printed type is qualified with (`io` and `bufio` in
+/// `map[string]io.Writer`, `...*bufio.Reader`).
+pub fn qualifiers(t: &str) -> impl Iterator<Item = &str> {
+    t.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+        .filter_map(|w| w.trim_start_matches('.').split_once('.').map(|(q, _)| q))
+        .filter(|q| !q.is_empty())
 }
 
 /// A call's function as types2 prints it: `f`, `util.F`.

@@ -1362,6 +1362,16 @@ fn returns_like_go() {
     assert_eq!((r.exit_status, r.transcript.text()), (1, "# example.com/at\n./main.go:3:34: not enough return values\n\thave (number)\n\twant (int, int)\n./main.go:5:29: too many return values\n\thave (number, string, number)\n\twant (int)\n./main.go:9:15: too many return values\n\thave (string, int, int)\n\twant (string, int)\n./main.go:13:2: not enough return values\n\thave ()\n\twant (int)\n".to_string()));
 }
 
+/// Calls of std functions with the wrong count or an argument its parameter cannot take: the
+/// parameters come from the std graph (`funcs`, go/types' printing for an importer:
+/// `io.Writer`, `...any`). go 1.23.5 on /tmp/as1 prints these lines.
+#[test]
+fn std_function_arguments_like_go() {
+    let ws = module_ws("example.com/at", &[("main.go", "package main\n\nimport (\n\t\"fmt\"\n\t\"math\"\n\t\"os\"\n\t\"strconv\"\n\t\"strings\"\n\t\"time\"\n)\n\nfunc main() {\n\ts := strconv.Itoa(\"12\")\n\tr := strings.Repeat(\"a\")\n\tfmt.Fprintln()\n\tos.Exit(\"x\")\n\tx := math.Sqrt(\"4\")\n\tn := 5\n\tfmt.Println(strings.ToUpper(n), s, r, x, strconv.FormatInt(n, 10))\n\tfmt.Println(strings.Contains(\"a\", \"b\", \"c\"), time.Now(1))\n}\n")]);
+    let r = build_into(&ws, "/tmp/as1", &mut MemoryCache::new());
+    assert_eq!((r.exit_status, r.transcript.text()), (1, "# example.com/at\n./main.go:13:20: cannot use \"12\" (untyped string constant) as int value in argument to strconv.Itoa\n./main.go:14:22: not enough arguments in call to strings.Repeat\n\thave (string)\n\twant (string, int)\n./main.go:15:2: not enough arguments in call to fmt.Fprintln\n\thave ()\n\twant (io.Writer, ...any)\n./main.go:16:10: cannot use \"x\" (untyped string constant) as int value in argument to os.Exit\n./main.go:17:17: cannot use \"4\" (untyped string constant) as float64 value in argument to math.Sqrt\n./main.go:19:30: cannot use n (variable of type int) as string value in argument to strings.ToUpper\n./main.go:19:61: cannot use n (variable of type int) as int64 value in argument to strconv.FormatInt\n./main.go:20:41: too many arguments in call to strings.Contains\n\thave (string, string, string)\n\twant (string, string)\n./main.go:20:56: too many arguments in call to time.Now\n\thave (number)\n\twant ()\n".to_string()));
+}
+
 /// Calls of an imported module package's functions (an alias, a type of that package printed
 /// with its name): go 1.23.5 on /tmp/ax prints these lines.
 #[test]

@@ -131,6 +131,7 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
         })
         .collect();
     let std = buildlab_core::stdlib::StdLib::for_target("linux", "amd64", true).unwrap();
+    let mut params_compared = 0;
     // The std graph's functions (what a build knows of std's, which has no sources here) are
     // the sources' own, with the same result counts.
     for p in packages.iter().filter(|p| judged(&p.path)) {
@@ -138,14 +139,27 @@ fn no_check_reports_anything(judged: fn(&str) -> bool) {
             continue;
         };
         let from_sources = funcs_by_path[p.path.as_str()].as_ref();
-        for &(name, n) in &data.funcs {
-            let found = from_sources.and_then(|f| f.get(name)).map(|f| f.0);
+        for f in &data.funcs {
+            let (name, n) = (f.name, f.results);
+            let found = from_sources.and_then(|f| f.get(name));
             assert!(
-                from_sources.is_none() || found == Some(n as usize),
+                from_sources.is_none() || found.map(|f| f.0) == Some(n as usize),
                 "{}.{name}: the std graph says {n} results, the sources {found:?}",
                 p.path
             );
+            // Where both print the parameters (go/types for the graph, this crate's reading of
+            // the sources for a module package), alike.
+            if let (Some(data), Some((_, Some(read)))) = (&f.params, found) {
+                assert_eq!(data, &read.types, "{}.{name}'s parameters", p.path);
+                params_compared += 1;
+            }
         }
+    }
+    if judged("strconv") {
+        assert!(
+            params_compared > 500,
+            "{params_compared} functions' parameters compared"
+        );
     }
     let (mut files, mut checked, mut calls, mut arg_calls, mut imported_calls) = (0, 0, 0, 0, 0);
     let mut values = 0;
