@@ -1688,7 +1688,7 @@ fn type_errors(
 /// package's are read from its sources (`None` where a file is not read or not understood; its
 /// functions also where another package of the build shares its name, as types2 then prints
 /// paths); a std package's from the std graph (its exported names, and its functions' result
-/// counts without parameters; `None` where it lists no names).
+/// counts and parameters; `None` where it lists no names).
 #[cfg(feature = "compile-checks")]
 struct Imported {
     path: String,

@@ -608,9 +608,9 @@ struct Parser<'a> {
     /// typed ones of its lists so far ([`Parser::sig`] beside it).
     sig_fields: Vec<SigField<'a>>,
     sig_types: Vec<(&'a str, String)>,
-    /// The result types of the signature being read (`sig_depth` 1), `Some` of none for no
-    /// results, `None` where a type's printing is not known; and each enclosing function
-    /// body's, for its `return` statements.
+    /// The result types of the signature being read (`sig_depth` 1) and whether they are
+    /// named (`Some` of none for no results, `None` where a type's printing is not known); and
+    /// each enclosing function body's, for its `return` statements.
     sig_results: Option<(Vec<String>, bool)>,
     results: Vec<Option<(Vec<String>, bool)>>,
     /// The source offsets where the current token starts and the one before it ended.

@@ -1335,6 +1335,21 @@ fn qualify(t: &str, q: &str, types: &[String]) -> String {
 /// imported one (for its local name), where known.
 pub type FuncsOf<'a> = dyn Fn(Option<&str>) -> Option<&'a PackageFuncs> + 'a;
 
+/// The parameters of the function a call names, where `funcs` knows them.
+fn params_of<'f>(c: &crate::parse::CallArgs, funcs: &FuncsOf<'f>) -> Option<&'f Params> {
+    funcs(c.package.as_deref())?.get(&c.callee)?.1
+}
+
+/// types2's `have (…)` list of these values (arguments, returned values), where each one's
+/// type is known and names only predeclared types or `own_types`.
+fn have_list<'v>(
+    values: &'v [(crate::parse::Pos, Option<crate::parse::Operand>)],
+    own_types: &[String],
+) -> Option<Vec<&'v str>> {
+    let have: Option<Vec<&str>> = values.iter().map(|v| v.1.as_ref()?.have()).collect();
+    have.filter(|h| h.iter().all(|t| known_type(t, own_types)))
+}
+
 /// types2's `not enough arguments in call to f` / `too many arguments in call to f`, with its
 /// `have (…)` and `want (…)` lines, for the calls (`calls`, one file's) of a function `funcs`
 /// knows the parameters of, where types2's `have` list is known too: each argument's type as
@@ -1344,7 +1359,7 @@ pub fn argument_counts(calls: &[crate::parse::CallArgs], funcs: &FuncsOf) -> Vec
     let own_types = funcs(None).map_or(&[][..], |f| f.types.as_slice());
     let mut out = Vec::new();
     for c in calls {
-        let Some((_, Some(p))) = funcs(c.package.as_deref()).and_then(|f| f.get(&c.callee)) else {
+        let Some(p) = params_of(c, funcs) else {
             continue;
         };
         let (nargs, mut npars) = (c.args.len(), p.types.len());
@@ -1357,8 +1372,7 @@ pub fn argument_counts(calls: &[crate::parse::CallArgs], funcs: &FuncsOf) -> Vec
         if nargs == npars {
             continue;
         }
-        let have: Option<Vec<&str>> = c.args.iter().map(|a| a.1.as_ref()?.have()).collect();
-        let Some(have) = have.filter(|h| h.iter().all(|t| known_type(t, own_types))) else {
+        let Some(have) = have_list(&c.args, own_types) else {
             continue;
         };
         let (qualifier, at) = if nargs > npars {
@@ -1394,7 +1408,7 @@ pub fn argument_types(calls: &[crate::parse::CallArgs], funcs: &FuncsOf) -> Vec<
     let own_types = funcs(None).map_or(&[][..], |f| f.types.as_slice());
     let mut out = Vec::new();
     for c in calls {
-        let Some((_, Some(p))) = funcs(c.package.as_deref()).and_then(|f| f.get(&c.callee)) else {
+        let Some(p) = params_of(c, funcs) else {
             continue;
         };
         let n = p.types.len();
@@ -1466,8 +1480,7 @@ pub fn return_counts(
     returns
         .iter()
         .filter_map(|r| {
-            let have: Option<Vec<&str>> = r.values.iter().map(|v| v.1.as_ref()?.have()).collect();
-            let have = have.filter(|h| h.iter().all(|t| known_type(t, own_types)))?;
+            let have = have_list(&r.values, own_types)?;
             let (qualifier, at) = match r.values.len().cmp(&r.results.len()) {
                 std::cmp::Ordering::Greater => ("too many", r.values[r.results.len()].0),
                 _ => ("not enough", r.values.last().map_or(r.pos, |v| v.0)),
