@@ -68,6 +68,7 @@
 use crate::hash::Digest;
 use crate::scan::{self, Lexer, Tok, Token};
 
+#[cfg(feature = "escape-analysis")]
 pub mod escape;
 
 /// The version line of a serialized object.
@@ -1061,6 +1062,7 @@ fn asm_lines(src: &[u8]) -> Vec<(usize, String)> {
 
 /// The type names a file declares, and those whose type is a predeclared scalar
 /// (`type Kind int`), for the escape analysis.
+#[cfg(feature = "escape-analysis")]
 fn type_declarations(t: &[Tk], names: &mut Names, scalars: &mut Names) {
     let mut one = |spec: &[Tk]| {
         let code: Vec<&Tk> = spec.iter().filter(|x| is_code(x)).collect();
@@ -1103,21 +1105,75 @@ fn type_declarations(t: &[Tk], names: &mut Names, scalars: &mut Names) {
     }
 }
 
+/// Whether a package's export data carries escape tags: it has an exported function or method
+/// with a body. The escape analysis runs only then (its tags reach the object through
+/// [`exported_tags`] alone).
+fn has_tagged_exports(per_file: &[(Vec<FuncDecl>, Vec<SpecDecl>)]) -> bool {
+    per_file
+        .iter()
+        .flat_map(|(funcs, _)| funcs)
+        .any(|f| f.exported && f.body.is_some())
+}
+
+/// Whether compiling a package with this Go file runs the escape analysis
+/// ([`has_tagged_exports`]): the page's first-load module, built without it (core's
+/// `escape-analysis`), hands a workspace with such a file to the full module.
+pub fn needs_escape_analysis(data: &[u8]) -> bool {
+    let (toks, comments) = lex(0, data);
+    let (mut funcs, mut specs) = (Vec::new(), Vec::new());
+    declarations(&toks, &comments, &mut funcs, &mut specs);
+    has_tagged_exports(&[(funcs, specs)])
+}
+
 /// The encoded escape tags of the exported functions and methods (what the export data
-/// carries), by key.
+/// carries), by key: none, and no analysis, in a package without such a function.
 fn exported_tags(
+    files: &[Lexed],
     per_file: &[(Vec<FuncDecl>, Vec<SpecDecl>)],
-    tags: &Keyed<escape::Tags>,
+    import_names: &Names,
 ) -> Keyed<String> {
-    let mut out = Keyed::new();
-    for f in per_file.iter().flat_map(|(funcs, _)| funcs) {
-        if f.exported && exported(f.key.rsplit('.').next().unwrap_or("")) {
-            if let Some(t) = tags.get(&f.key) {
-                out.insert(f.key.clone(), t.encode());
+    if !has_tagged_exports(per_file) {
+        return Keyed::new();
+    }
+    #[cfg(not(feature = "escape-analysis"))]
+    {
+        let _ = (files, import_names);
+        // Never reached in the page's first-load module: `session::needs_full_module` hands
+        // every workspace with such a file to the full module before it builds.
+        panic!("the escape analysis is not in this build (core's escape-analysis feature)");
+    }
+    #[cfg(feature = "escape-analysis")]
+    {
+        // The parameter tags of every function: an exported one's depend on what it calls.
+        let mut type_names = Names::new();
+        let mut scalar_types = Names::new();
+        for (toks, _) in files {
+            type_declarations(toks, &mut type_names, &mut scalar_types);
+        }
+        let mut escape_funcs = Vec::new();
+        for (fi, (funcs, _)) in per_file.iter().enumerate() {
+            let t = &files[fi].0;
+            for f in funcs {
+                if let Some((s, e)) = f.body {
+                    escape_funcs.push(escape::Func {
+                        key: f.key.clone(),
+                        sig: &t[f.sig.0..f.sig.1],
+                        body: &t[s..e],
+                    });
+                }
             }
         }
+        let tags = escape::analyze(&escape_funcs, &type_names, &scalar_types, import_names);
+        let mut out = Keyed::new();
+        for f in per_file.iter().flat_map(|(funcs, _)| funcs) {
+            if f.exported && f.body.is_some() {
+                if let Some(t) = tags.get(&f.key) {
+                    out.insert(f.key.clone(), t.encode());
+                }
+            }
+        }
+        out
     }
-    out
 }
 
 /// Adds `s` to the sorted set `v`; whether it was new (as `BTreeSet::insert`).
@@ -1240,25 +1296,6 @@ pub fn compile(src: &Source<'_>) -> Object {
         per_file.push((f, s));
     }
 
-    // Escape analysis: the parameter tags of every function.
-    let mut type_names = Names::new();
-    let mut scalar_types = Names::new();
-    for (toks, _) in &files {
-        type_declarations(toks, &mut type_names, &mut scalar_types);
-    }
-    let mut escape_funcs = Vec::new();
-    for (fi, (funcs, _)) in per_file.iter().enumerate() {
-        let t = &files[fi].0;
-        for f in funcs {
-            if let Some((s, e)) = f.body {
-                escape_funcs.push(escape::Func {
-                    key: f.key.clone(),
-                    sig: &t[f.sig.0..f.sig.1],
-                    body: &t[s..e],
-                });
-            }
-        }
-    }
     // Every import's local name (for the escape analysis: `x.F` with another `x` is a
     // variable's), and the local names of the dependencies; one scan of each file for both.
     let mut import_names = Names::new();
@@ -1282,7 +1319,7 @@ pub fn compile(src: &Source<'_>) -> Object {
             import_names.insert(name);
         }
     }
-    let tags = escape::analyze(&escape_funcs, &type_names, &scalar_types, &import_names);
+    let tags = exported_tags(&files, &per_file, &import_names);
 
     // Inline costs, to a fixpoint over same-package calls.
     struct F<'t> {
@@ -1406,7 +1443,7 @@ pub fn compile(src: &Source<'_>) -> Object {
         );
     }
 
-    let api = fingerprint(api, &exportpos, &inline, &exported_tags(&per_file, &tags));
+    let api = fingerprint(api, &exportpos, &inline, &tags);
 
     // What this package took from its dependencies: each one's export data fingerprint (the
     // object records it for the linker), and the bodies it inlined (they are in its code).
@@ -1491,6 +1528,44 @@ pub fn compile(src: &Source<'_>) -> Object {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The first-load module's precondition: a Go file needs the escape analysis exactly when
+    /// it has an exported function or method with a body, whose tags are in the export data.
+    #[test]
+    fn the_escape_analysis_is_needed_only_for_exported_functions_with_bodies() {
+        let needs = |src: &str| needs_escape_analysis(src.as_bytes());
+        assert!(!needs(
+            "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hi\") }\n"
+        ));
+        assert!(!needs("package p\n\nfunc helper(s []int) int { return len(s) }\n\ntype T struct{}\n\nfunc (t *T) get() int { return 0 }\n"));
+        // Declared in Go, defined in assembly: no body, no tags.
+        assert!(!needs("package p\n\nfunc Add(a, b int) int\n"));
+        assert!(needs(
+            "package p\n\nfunc Join(xs []string) string { return xs[0] }\n"
+        ));
+        assert!(needs(
+            "package p\n\ntype t struct{}\n\nfunc (x *t) Read(b []byte) int { return len(b) }\n"
+        ));
+        // Which the export data shows: tags only where the precondition holds.
+        let exported = |src: &str| {
+            let files = vec![lex(0, src.as_bytes())];
+            let mut per_file = Vec::new();
+            for (toks, comments) in &files {
+                let (mut f, mut s) = (Vec::new(), Vec::new());
+                declarations(toks, comments, &mut f, &mut s);
+                per_file.push((f, s));
+            }
+            exported_tags(&files, &per_file, &Names::new()).len()
+        };
+        assert_eq!(
+            exported("package p\n\nfunc helper(s []int) *int { return &s[0] }\n"),
+            0
+        );
+        assert_eq!(
+            exported("package p\n\nfunc Helper(s []int) *int { return &s[0] }\n"),
+            1
+        );
+    }
 
     #[test]
     fn real_archives_are_identified_by_their_bytes_without_the_build_id() {

@@ -7,7 +7,20 @@
 // which the next build hits.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { withHelperAndBrowser, screenshotPath, openPage, FULL_MODULE, buildLine, pageData } from "./lib.mjs";
+import fs from "node:fs";
+import path from "node:path";
+import { ROOT, withHelperAndBrowser, screenshotPath, openPage, FULL_MODULE, buildLine, pageData } from "./lib.mjs";
+
+/** A txtar archive's files as the page loads them ({ path, text }), its comment left out. */
+function readTxtar(file) {
+  const files = [];
+  for (const line of fs.readFileSync(file, "utf8").split(/(?<=\n)/)) {
+    const m = /^-- (.+) --\n$/.exec(line);
+    if (m) files.push({ path: m[1].trim(), text: "" });
+    else if (files.length) files[files.length - 1].text += line;
+  }
+  return files;
+}
 
 let helper, browser;
 withHelperAndBrowser((h, b) => ([helper, browser] = [h, b]));
@@ -101,7 +114,7 @@ test("the first module builds, the full one is prefetched when idle, and the fir
     { path: "lib/lib.go", text: "package lib\n\nfunc F() {}\n" },
   ];
   const build = ["go", "build", "."];
-  assert.equal(await buildOn("first", "gomod", gomod, build, "compiled"), "this module builds only what a sample's first build needs (the samples' Go files as they ship; no -work tree, build settings, cgo commands, //go:embed directives, go.mod beyond module and go lines, or package patterns beyond directories): the page loads the full module for the rest");
+  assert.equal(await buildOn("first", "gomod", gomod, build, "compiled"), "this module builds only what a sample's first build needs (the samples' Go files as they ship, without exported functions; no -work tree, build settings, cgo commands, //go:embed directives, go.mod beyond module and go lines, or package patterns beyond directories): the page loads the full module for the rest");
   assert.equal(await buildOn("full", "gomod", gomod, build, "compiled"), "exit 0: example.com/app example.com/lib");
   // So does a pattern other than a directory's (named files here).
   const hello = [
@@ -115,7 +128,7 @@ test("the first module builds, the full one is prefetched when idle, and the fir
     { path: "go.mod", text: "module example.com/hello\n\ngo 1.23\n" },
     { path: "main.go", text: 'package main\n\nimport "fmt"\n\nfunc main() {\n\tfmt.Println("hi")\n' },
   ];
-  assert.match(await buildOn("first", "edited", broken, build, "output"), /^this module builds only what a sample's first build needs \(the samples' Go files as they ship;/);
+  assert.match(await buildOn("first", "edited", broken, build, "output"), /^this module builds only what a sample's first build needs \(the samples' Go files as they ship,/);
   assert.equal(await buildOn("full", "edited", broken, build, "output"), "exit 1: # example.com/hello\n./main.go:7:1: syntax error: unexpected EOF, expected }\n");
   // And a `//go:embed` directive (cmd/compile's checks of them are the full module's), which
   // the full module judges as go 1.23.5 does: this file does not import "embed".
@@ -126,6 +139,11 @@ test("the first module builds, the full one is prefetched when idle, and the fir
   ];
   assert.match(await buildOn("first", "embed", embed, build, "output"), /^this module builds only what a sample's first build needs/);
   assert.equal(await buildOn("full", "embed", embed, build, "output"), 'exit 1: # example.com/embx\n./main.go:5:3: go:embed only allowed in Go files that import "embed"\n');
+  // And a sample's own files with an exported function (diamond's libraries): the escape
+  // analysis that gives their export data's escape tags is the full module's; hello has none.
+  const diamond = readTxtar(path.join(ROOT, "www/samples/diamond.txtar"));
+  assert.match(await buildOn("first", "diamond", diamond, build, "output"), /^this module builds only what a sample's first build needs/);
+  assert.match(await buildOn("full", "diamond", diamond, build, "compiled"), /^exit 0: example\.com\/diamond\b/);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -160,14 +160,15 @@ const NO_REAL_BUILD: &str =
     "this module has no real toolchain: the page loads the full module for it";
 
 /// Why the first-load module refuses a simulated build that needs what only the full module has
-/// (`-work`'s tree, the build settings, `//go:embed` directives, cgo's commands:
+/// (`-work`'s tree, the build settings, `//go:embed` directives, exported functions (the escape
+/// analysis), cgo's commands:
 /// [`session::needs_full_module`]; a
 /// `go.mod` beyond a `module` and a `go` line, a vendor directory, a pattern other than a
 /// directory's: `LoadErrors::needs_full_loader`).
 /// `www/src/engine.js` knows this text: it loads the full module and builds again.
 #[cfg(not(feature = "extras"))]
 const NEEDS_FULL_MODULE: &str =
-    "this module builds only what a sample's first build needs (the samples' Go files as they ship; no -work tree, build settings, cgo commands, //go:embed directives, go.mod beyond module and go lines, or package patterns beyond directories): the page loads the full module for the rest";
+    "this module builds only what a sample's first build needs (the samples' Go files as they ship, without exported functions; no -work tree, build settings, cgo commands, //go:embed directives, go.mod beyond module and go lines, or package patterns beyond directories): the page loads the full module for the rest";
 
 /// A Buildlab session: a workspace, its plan, and the build cache in IndexedDB (or in memory
 /// after a quota failure). Methods that touch IndexedDB return promises.

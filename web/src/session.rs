@@ -1061,7 +1061,8 @@ fn plan_request<B: Backend + Clone>(
 /// Whether this simulated build needs what only the full module has: the tree `-work` keeps,
 /// the build settings (`-trimpath`, `-tags`, `-gcflags`…: core's `build-settings`), a Go file
 /// other than a sample's as it ships (core's `compile-checks`), the checks
-/// of `//go:embed` directives (core's `embed-directives`), or cgo's commands (`-n` or `-x` over a plan with a cgo step, planned for the simulated toolchain). The first-load module is built without them (core without `cgo-commands`; no
+/// of `//go:embed` directives (core's `embed-directives`), a Go file with an exported function
+/// (core's `escape-analysis`), or cgo's commands (`-n` or `-x` over a plan with a cgo step, planned for the simulated toolchain). The first-load module is built without them (core without `cgo-commands`; no
 /// work tree): it refuses such a build before it reads or writes anything, and the page runs it
 /// again on the full module. A plan that fails is left to the build to report.
 pub fn needs_full_module<B: Backend + Clone>(cell: &RefCell<Session<B>>, req: &Request) -> bool {
@@ -1073,11 +1074,15 @@ pub fn needs_full_module<B: Backend + Clone>(cell: &RefCell<Session<B>>, req: &R
     // module builds only the samples' Go files as they ship (`crate::samples`), which compile;
     // any other Go file goes there. So do cmd/compile's checks of `//go:embed` directives
     // (core's `embed-directives`): any Go file holding one (the embed sample's builds too).
+    // And the escape analysis (core's `escape-analysis`): any Go file with an exported function
+    // or method, whose escape tags are in its package's export data (every sample's library
+    // packages; `hello`, the page's opening sample, has none).
     #[cfg(not(feature = "extras"))]
     if cell.borrow().workspace().iter().any(|(p, d)| {
         p.ends_with(".go")
             && (!crate::samples::is_sample_go_file(d)
-                || buildlab_core::syntax::has_embed_directive(d))
+                || buildlab_core::syntax::has_embed_directive(d)
+                || buildlab_core::object::needs_escape_analysis(d))
     }) {
         return true;
     }
