@@ -260,6 +260,15 @@ pub fn is_go_error(output: &str) -> bool {
         || output.starts_with("package using cgo has Go assembly file ")
 }
 
+/// Whether this build of core has cgo's commands and reads the `#cgo` lines of the workspace's
+/// own packages (its `cgo-commands` feature). Without it (the page's first-load module) such a
+/// package stops the load with [`UNSUPPORTED`], and the page builds it on the full module.
+pub const COMMANDS: bool = cfg!(feature = "cgo-commands");
+
+/// The load error of a workspace package using cgo without [`COMMANDS`].
+pub const UNSUPPORTED: &str =
+    "buildlab: this build of Buildlab does not read the #cgo lines of a package using cgo";
+
 /// Whether build action `a` of `plan` has cgo steps: it builds a package using cgo, with cgo
 /// enabled (what [`for_action`] gives commands for).
 pub fn has_steps(plan: &Plan, a: ActionIx) -> bool {

@@ -128,28 +128,55 @@ impl GoMod {
         self.go.as_ref().map(|g| g.version.as_str())
     }
 
+    // The directives below are all beyond [`parse_common`]: without [`FULL_GRAMMAR`] no
+    // `GoMod` has them, and saying so here lets the compiler drop what reads them (the module
+    // graph of `require` and `replace`, in the loader) from the page's first-load module.
+
     pub fn toolchain(&self) -> Option<&str> {
-        self.toolchain.as_ref().map(|t| t.name.as_str())
+        self.toolchain
+            .as_ref()
+            .filter(|_| FULL_GRAMMAR)
+            .map(|t| t.name.as_str())
     }
 
     pub fn requires(&self) -> &[Require] {
-        &self.require
+        if FULL_GRAMMAR {
+            &self.require
+        } else {
+            &[]
+        }
     }
 
     pub fn replacements(&self) -> &[Replace] {
-        &self.replace
+        if FULL_GRAMMAR {
+            &self.replace
+        } else {
+            &[]
+        }
     }
 
     pub fn excludes(&self) -> &[Exclude] {
-        &self.exclude
+        if FULL_GRAMMAR {
+            &self.exclude
+        } else {
+            &[]
+        }
     }
 
     pub fn retractions(&self) -> &[Retract] {
-        &self.retract
+        if FULL_GRAMMAR {
+            &self.retract
+        } else {
+            &[]
+        }
     }
 
     pub fn godebugs(&self) -> &[Godebug] {
-        &self.godebug
+        if FULL_GRAMMAR {
+            &self.godebug
+        } else {
+            &[]
+        }
     }
 }
 

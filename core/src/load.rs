@@ -214,14 +214,20 @@ impl fmt::Display for LoadErrors {
 impl LoadErrors {
     /// Whether the load stopped at what this build of core leaves out: a `go.mod` beyond
     /// [`gomod::parse_common`] or a vendor directory (without `gomod-grammar`,
-    /// [`gomod::UNSUPPORTED`]), or a pattern only [`ALL_PATTERNS`] matches
-    /// ([`PATTERNS_UNSUPPORTED`]). The page's first module hands such a build to the full one.
+    /// [`gomod::UNSUPPORTED`]), a pattern only [`ALL_PATTERNS`] matches
+    /// ([`PATTERNS_UNSUPPORTED`]), or a package of the workspace using cgo (without
+    /// `cgo-commands`, [`crate::cgo::UNSUPPORTED`]). The page's first module hands such a build to the full one.
     pub fn needs_full_loader(&self) -> bool {
         (!gomod::FULL_GRAMMAR || !ALL_PATTERNS)
             && self
                 .errors
                 .iter()
                 .any(|e| e.message == gomod::UNSUPPORTED || e.message == PATTERNS_UNSUPPORTED)
+            || !crate::cgo::COMMANDS
+                && self
+                    .errors
+                    .iter()
+                    .any(|e| e.message == crate::cgo::UNSUPPORTED)
     }
 }
 
@@ -2192,6 +2198,9 @@ impl<'a> Loader<'a> {
                 DirErr::Load(e) => self.nodes[p].error = Some(Box::new(e)),
                 DirErr::Build(msg) => self.rare(p).build_error = Some(msg),
             }
+        } else if !files.cgo_files.is_empty() && !crate::cgo::COMMANDS {
+            // The `#cgo` lines are read where cgo's commands are (the page's full module).
+            self.nodes[p].error = Some(Box::new(LoadError::plain(crate::cgo::UNSUPPORTED)));
         } else if !files.cgo_files.is_empty() {
             // go/build's saveCgo: a bad `#cgo` line is the package's error, at its import.
             let abs = self.paths.abs(dir);
@@ -3423,6 +3432,27 @@ mod tests {
         // A common go.mod loads.
         let l = load(&ws(&[("go.mod", "module m\ngo 1.23\n"), main]), &req).expect("loads");
         assert_eq!(l.input.modules[0].path, "m");
+    }
+
+    /// Without `cgo-commands` a package of the workspace using cgo goes to the full module,
+    /// which reads its `#cgo` lines; std's packages using cgo load as ever.
+    #[test]
+    #[cfg(not(feature = "cgo-commands"))]
+    fn without_cgo_commands_a_package_using_cgo_is_handed_on() {
+        let graph = include_str!("../data/std-go1.23.5-linux-amd64-cgo1.txt");
+        crate::stdlib::StdLib::provide(graph.to_string()).expect("the std graph");
+        let req = LoadRequest {
+            patterns: vec![".".into()],
+            ..LoadRequest::default()
+        };
+        let gomod = ("go.mod", "module m\ngo 1.23\n");
+        let cgo = "package main\n\n// #cgo CFLAGS: -O2\nimport \"C\"\n\nfunc main() {}\n";
+        let e = load(&ws(&[gomod, ("main.go", cgo)]), &req).unwrap_err();
+        assert!(e.needs_full_loader(), "{e}");
+        assert!(e.to_string().contains(crate::cgo::UNSUPPORTED), "{e}");
+        // net uses cgo in std: it loads.
+        let net = "package main\n\nimport \"net\"\n\nfunc main() { _ = net.IPv4len }\n";
+        load(&ws(&[gomod, ("main.go", net)]), &req).expect("loads");
     }
 
     /// Without `all-patterns` only directory patterns load; the others (named files, `std`,
