@@ -386,13 +386,28 @@ pub enum ConstraintError {
     MultipleGoBuild { line: usize },
     /// `parsing //go:build line: <msg>`
     BadGoBuild { line: usize, err: SyntaxError },
+    /// A `//go:build` or `// +build` line where this build of core reads none
+    /// ([`EXPRESSIONS`]): [`UNSUPPORTED`].
+    Unsupported { line: usize },
 }
+
+/// Whether this build of core parses and evaluates `//go:build` and `// +build` lines in the
+/// workspace's files (its `build-constraints` feature; std's files come judged in the std
+/// graph). Without it (the page's first-load module: no sample file has one) such a line makes
+/// its file invalid with [`UNSUPPORTED`], and the page builds the workspace on the full module.
+pub const EXPRESSIONS: bool = cfg!(feature = "build-constraints");
+
+/// [`ConstraintError::Unsupported`]'s text (in the load error it ends up in; the page's first
+/// module looks for it, `LoadErrors::needs_full_loader`).
+pub const UNSUPPORTED: &str =
+    "buildlab: this build of Buildlab does not evaluate //go:build and // +build lines";
 
 impl ConstraintError {
     pub fn line(&self) -> usize {
         match self {
             ConstraintError::MultipleGoBuild { line }
-            | ConstraintError::BadGoBuild { line, .. } => *line,
+            | ConstraintError::BadGoBuild { line, .. }
+            | ConstraintError::Unsupported { line } => *line,
         }
     }
 }
@@ -402,6 +417,7 @@ impl fmt::Display for ConstraintError {
         match self {
             ConstraintError::MultipleGoBuild { .. } => f.write_str("multiple //go:build comments"),
             ConstraintError::BadGoBuild { err, .. } => write!(f, "parsing //go:build line: {err}"),
+            ConstraintError::Unsupported { .. } => f.write_str(UNSUPPORTED),
         }
     }
 }
@@ -529,6 +545,9 @@ pub fn file_constraints(header: &[u8]) -> Result<FileConstraints, ConstraintErro
 
     let mut out = FileConstraints::default();
     if let Some((line, text)) = go_build {
+        if !EXPRESSIONS {
+            return Err(ConstraintError::Unsupported { line });
+        }
         let expr_text = split_go_build(&text).unwrap_or("");
         match parse_expr(expr_text) {
             Ok(expr) => out.go_build = Some(ConstraintLine { line, text, expr }),
@@ -549,6 +568,9 @@ pub fn file_constraints(header: &[u8]) -> Result<FileConstraints, ConstraintErro
         }
         let text = String::from_utf8_lossy(line).into_owned();
         if let Some(t) = split_plus_build(&text) {
+            if !EXPRESSIONS {
+                return Err(ConstraintError::Unsupported { line: i + 1 });
+            }
             if let Ok(expr) = parse_plus_build_expr(t) {
                 out.plus_build.push(ConstraintLine {
                     line: i + 1,
@@ -1320,7 +1342,9 @@ pub fn classify_dir<'a>(
         let constraints = match &header.constraints {
             Ok(c) => c,
             Err(e) => {
-                if is_go {
+                // A line this build does not read makes any file invalid: a non-Go file's
+                // constraint decides whether it is in the package too.
+                if is_go || matches!(e, ConstraintError::Unsupported { .. }) {
                     bad(
                         &mut out,
                         &mut verdicts,

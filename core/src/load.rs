@@ -215,8 +215,9 @@ impl LoadErrors {
     /// Whether the load stopped at what this build of core leaves out: a `go.mod` beyond
     /// [`gomod::parse_common`] or a vendor directory (without `gomod-grammar`,
     /// [`gomod::UNSUPPORTED`]), a pattern only [`ALL_PATTERNS`] matches
-    /// ([`PATTERNS_UNSUPPORTED`]), or a package of the workspace using cgo (without
-    /// `cgo-commands`, [`crate::cgo::UNSUPPORTED`]). The page's first module hands such a build to the full one.
+    /// ([`PATTERNS_UNSUPPORTED`]), a package of the workspace using cgo (without
+    /// `cgo-commands`, [`crate::cgo::UNSUPPORTED`]), or a file of the workspace with a build
+    /// constraint line (without `build-constraints`, [`crate::constraint::UNSUPPORTED`]). The page's first module hands such a build to the full one.
     pub fn needs_full_loader(&self) -> bool {
         (!gomod::FULL_GRAMMAR || !ALL_PATTERNS)
             && self
@@ -228,6 +229,11 @@ impl LoadErrors {
                     .errors
                     .iter()
                     .any(|e| e.message == crate::cgo::UNSUPPORTED)
+            || !crate::constraint::EXPRESSIONS
+                && self
+                    .errors
+                    .iter()
+                    .any(|e| e.message.contains(crate::constraint::UNSUPPORTED))
     }
 }
 
@@ -3453,6 +3459,30 @@ mod tests {
         // net uses cgo in std: it loads.
         let net = "package main\n\nimport \"net\"\n\nfunc main() { _ = net.IPv4len }\n";
         load(&ws(&[gomod, ("main.go", net)]), &req).expect("loads");
+    }
+
+    /// Without `build-constraints` a file of the workspace with a `//go:build` or `// +build`
+    /// line, Go or not, goes to the full module, which evaluates it; std's files are judged.
+    #[test]
+    #[cfg(not(feature = "build-constraints"))]
+    fn without_build_constraints_a_constrained_file_is_handed_on() {
+        let graph = include_str!("../data/std-go1.23.5-linux-amd64-cgo1.txt");
+        crate::stdlib::StdLib::provide(graph.to_string()).expect("the std graph");
+        let req = LoadRequest {
+            patterns: vec![".".into()],
+            ..LoadRequest::default()
+        };
+        let gomod = ("go.mod", "module m\ngo 1.23\n");
+        let main = ("main.go", "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println() }\n");
+        for extra in [
+            ("linux.go", "//go:build linux\n\npackage main\n"),
+            ("old.go", "// +build !windows\n\npackage main\n"),
+            ("add_amd64.s", "//go:build ignore\n\nTEXT ·add(SB),0,$0\n"),
+        ] {
+            let e = load(&ws(&[gomod, main, extra]), &req).unwrap_err();
+            assert!(e.needs_full_loader(), "{}: {e}", extra.0);
+        }
+        load(&ws(&[gomod, main]), &req).expect("loads");
     }
 
     /// Without `all-patterns` only directory patterns load; the others (named files, `std`,
