@@ -114,7 +114,7 @@ test("the first module builds, the full one is prefetched when idle, and the fir
     { path: "lib/lib.go", text: "package lib\n\nfunc F() {}\n" },
   ];
   const build = ["go", "build", "."];
-  assert.equal(await buildOn("first", "gomod", gomod, build, "compiled"), "this module builds only what a sample's first build needs (the samples' Go files as they ship, without exported functions; no -work tree, build settings, cgo commands, //go:embed directives, go.mod beyond module and go lines, or package patterns beyond directories): the page loads the full module for the rest");
+  assert.equal(await buildOn("first", "gomod", gomod, build, "compiled"), "this module builds only what a sample's first build needs (the samples' Go files as they ship, without exported functions; no -work tree, build settings, cgo commands, //go:embed directives, go.mod beyond module and go lines, package patterns beyond directories, or errors before the build): the page loads the full module for the rest");
   assert.equal(await buildOn("full", "gomod", gomod, build, "compiled"), "exit 0: example.com/app example.com/lib");
   // So does a pattern other than a directory's (named files here).
   const hello = [

@@ -24,12 +24,15 @@ pub fn parse_argv(argv: &[String]) -> Result<BuildFlags, FlagError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    // The crate's tests run in the browser (wasm-bindgen-test; `cargo test` on the host leaves
+    // this crate out): a plain `#[test]` here would never run.
+    use wasm_bindgen_test::wasm_bindgen_test;
 
     fn words(s: &str) -> Vec<String> {
         s.split_whitespace().map(String::from).collect()
     }
 
-    #[test]
+    #[wasm_bindgen_test]
     fn the_page_accepts_o_and_v_and_not_real() {
         let f = parse_argv(&words("go build -v -o hi .")).unwrap();
         assert!(f.v);

@@ -41,6 +41,7 @@ use std::rc::Rc;
 #[cfg(feature = "extras")]
 use buildlab_core::cache::{du_size, human_size, DirCache};
 use buildlab_core::cache::{gocache_dir, UnixNanos};
+#[cfg(feature = "extras")]
 use buildlab_core::transcript;
 use buildlab_core::workspace::Workspace;
 use wasm_bindgen::prelude::*;
@@ -164,11 +165,12 @@ const NO_REAL_BUILD: &str =
 /// analysis), cgo's commands:
 /// [`session::needs_full_module`]; a
 /// `go.mod` beyond a `module` and a `go` line, a vendor directory, a pattern other than a
-/// directory's: `LoadErrors::needs_full_loader`).
+/// directory's: `LoadErrors::needs_full_loader`; and any load or plan that fails, whose errors
+/// the full module prints in go's words).
 /// `www/src/engine.js` knows this text: it loads the full module and builds again.
 #[cfg(not(feature = "extras"))]
 const NEEDS_FULL_MODULE: &str =
-    "this module builds only what a sample's first build needs (the samples' Go files as they ship, without exported functions; no -work tree, build settings, cgo commands, //go:embed directives, go.mod beyond module and go lines, or package patterns beyond directories): the page loads the full module for the rest";
+    "this module builds only what a sample's first build needs (the samples' Go files as they ship, without exported functions; no -work tree, build settings, cgo commands, //go:embed directives, go.mod beyond module and go lines, package patterns beyond directories, or errors before the build): the page loads the full module for the rest";
 
 /// A Buildlab session: a workspace, its plan, and the build cache in IndexedDB (or in memory
 /// after a quota failure). Methods that touch IndexedDB return promises.
@@ -423,12 +425,13 @@ impl Lab {
                     s.last_report = Some(b.result.report);
                     run
                 }
+                // Before anything was read or written: the full module loads this, and says
+                // what stopped the load or the plan in go's words (the first module's first
+                // build is a sample's, which loads and plans).
+                #[cfg(not(feature = "extras"))]
+                Err(_) => return Err(JsError::new(NEEDS_FULL_MODULE)),
+                #[cfg(feature = "extras")]
                 Err(f) => {
-                    // Before anything was read or written: the full module loads this.
-                    #[cfg(not(feature = "extras"))]
-                    if matches!(&f, session::PlanFailure::Load(e) if e.needs_full_loader()) {
-                        return Err(JsError::new(NEEDS_FULL_MODULE));
-                    }
                     let plan = dto::Plan::failed(&f);
                     // go's builder printed `WORK=` before it loaded anything.
                     let work = session::work_dir(now());

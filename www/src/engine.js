@@ -49,7 +49,7 @@ import { Helper } from "./helper.js";
 const FULL_MODULE = "buildlab-web-full.js";
 
 /** The first module's refusal of a build that needs what only the full module has (web/src/lib.rs NEEDS_FULL_MODULE). */
-const NEEDS_FULL_MODULE = "this module builds only what a sample's first build needs (the samples' Go files as they ship, without exported functions; no -work tree, build settings, cgo commands, //go:embed directives, go.mod beyond module and go lines, or package patterns beyond directories): the page loads the full module for the rest";
+const NEEDS_FULL_MODULE = "this module builds only what a sample's first build needs (the samples' Go files as they ship, without exported functions; no -work tree, build settings, cgo commands, //go:embed directives, go.mod beyond module and go lines, package patterns beyond directories, or errors before the build): the page loads the full module for the rest";
 
 /**
  * What only the full module serves: the first module is the first build and nothing else. The
