@@ -51,9 +51,10 @@ test("edits survive a reload; Revert opens the sample as shipped and Undo brings
   await page.screenshot({ path: screenshotPath("drafts-reverted"), fullPage: false });
 
   // Another sample and back: the notice was about hello, and goes; hello's revert stays.
+  // (The select shows diamond at once; the page opens it once its files are fetched.)
   await page.selectOption("#sample", "diamond");
   await page.waitForFunction(() => document.querySelector("#sample").value === "diamond");
-  assert.equal(await page.isHidden("#shared-note"), true);
+  await page.waitForFunction(() => document.querySelector("#shared-note").hidden, null, { timeout: 10000 });
   await page.selectOption("#sample", "hello");
   await page.waitForFunction(() => document.querySelector("#sample").value === "hello");
   assert.doesNotMatch(await editorText(page), new RegExp(MARK));
