@@ -3485,6 +3485,30 @@ mod tests {
         load(&ws(&[gomod, main]), &req).expect("loads");
     }
 
+    /// Without `error-texts` the scanner's errors are found, not worded: a Go file whose
+    /// header go cannot read still fails the load (the page's first module then hands the
+    /// build to the full one, which words it).
+    #[test]
+    #[cfg(not(feature = "error-texts"))]
+    fn without_error_texts_a_bad_header_still_fails_the_load() {
+        let graph = include_str!("../data/std-go1.23.5-linux-amd64-cgo1.txt");
+        crate::stdlib::StdLib::provide(graph.to_string()).expect("the std graph");
+        let req = LoadRequest {
+            patterns: vec![".".into()],
+            ..LoadRequest::default()
+        };
+        let gomod = ("go.mod", "module m\ngo 1.23\n");
+        for bad in [
+            "package main\n\nimport \"fmt\n\nfunc main() {}\n",
+            "package main\n\nimport (\"fmt\", \"os\")\n",
+            "package main\n\nimport \"a b\"\n",
+        ] {
+            assert!(load(&ws(&[gomod, ("main.go", bad)]), &req).is_err(), "{bad:?}");
+        }
+        let good = "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println() }\n";
+        load(&ws(&[gomod, ("main.go", good)]), &req).expect("loads");
+    }
+
     /// Without `all-patterns` only directory patterns load; the others (named files, `std`,
     /// import paths and their wildcards, `cmd`, `...`, `all`) go to the full module.
     #[test]

@@ -146,21 +146,39 @@ pub enum HeaderError {
     InvalidImportPath { pos: Pos, path: String },
 }
 
+/// Whether this build of core words the errors its scanner and loader find as go does (its
+/// `error-texts` feature). Without it (the page's first-load module, which hands every build
+/// whose load fails to the full module, and whose compile never reports the lexer's errors)
+/// they are found, and their messages left empty: [`worded`].
+pub const TEXTS: bool = cfg!(feature = "error-texts");
+
+/// `text()`, an error's message in go's words, where this build words them ([`TEXTS`]).
+#[inline(always)]
+pub(crate) fn worded(text: impl FnOnce() -> String) -> String {
+    if TEXTS {
+        text()
+    } else {
+        String::new()
+    }
+}
+
 impl HeaderError {
     /// The message as the go command prints it for file `name` in directory `dir`.
     pub fn render(&self, dir: &str, name: &str) -> String {
-        let full = if dir.is_empty() {
-            name.to_string()
-        } else {
-            format!("{dir}/{name}")
-        };
-        match self {
-            HeaderError::Read { msg } => format!("read {full}: {msg}"),
-            HeaderError::Syntax { pos, msg } => format!("{name}:{pos}: {msg}"),
-            HeaderError::InvalidImportPath { pos, path } => {
-                format!("{full}:{pos}: invalid import path: {path}")
+        worded(|| {
+            let full = if dir.is_empty() {
+                name.to_string()
+            } else {
+                format!("{dir}/{name}")
+            };
+            match self {
+                HeaderError::Read { msg } => format!("read {full}: {msg}"),
+                HeaderError::Syntax { pos, msg } => format!("{name}:{pos}: {msg}"),
+                HeaderError::InvalidImportPath { pos, path } => {
+                    format!("{full}:{pos}: invalid import path: {path}")
+                }
             }
-        }
+        })
     }
 
     pub fn pos(&self) -> Option<Pos> {
@@ -272,7 +290,7 @@ fn scan_general_into<'a>(src: &'a [u8], imports: Vec<Import<'a>>) -> FileHeader<
             }
             None => {
                 header.error = Some(HeaderError::Read {
-                    msg: format!("parser returned invalid quoted string: <{lit}>"),
+                    msg: worded(|| format!("parser returned invalid quoted string: <{lit}>")),
                 });
                 return header;
             }
@@ -1721,29 +1739,36 @@ impl<'a> Lexer<'a> {
             if prefix == b'o' || prefix == b'b' {
                 errs.push((
                     self.offset,
-                    format!("invalid radix point in {}", litname(prefix)),
+                    worded(|| format!("invalid radix point in {}", litname(prefix))),
                 ));
             }
             self.next(errs);
             digsep |= self.digits(base, &mut invalid, errs);
         }
         if digsep & 1 == 0 {
-            errs.push((self.offset, format!("{} has no digits", litname(prefix))));
+            errs.push((
+                self.offset,
+                worded(|| format!("{} has no digits", litname(prefix))),
+            ));
         }
         let e = lower(self.ch);
         if e == b'e' as i32 || e == b'p' as i32 {
             if e == b'e' as i32 && prefix != 0 && prefix != b'0' {
                 errs.push((
                     self.offset,
-                    format!("{} exponent requires decimal mantissa", quote_rune(self.ch)),
+                    worded(|| {
+                        format!("{} exponent requires decimal mantissa", quote_rune(self.ch))
+                    }),
                 ));
             } else if e == b'p' as i32 && prefix != b'x' {
                 errs.push((
                     self.offset,
-                    format!(
-                        "{} exponent requires hexadecimal mantissa",
-                        quote_rune(self.ch)
-                    ),
+                    worded(|| {
+                        format!(
+                            "{} exponent requires hexadecimal mantissa",
+                            quote_rune(self.ch)
+                        )
+                    }),
                 ));
             }
             self.next(errs);
@@ -1773,7 +1798,7 @@ impl<'a> Lexer<'a> {
                 let d = self.src[inv] as i32;
                 errs.push((
                     inv,
-                    format!("invalid digit {} in {}", quote_rune(d), litname(prefix)),
+                    worded(|| format!("invalid digit {} in {}", quote_rune(d), litname(prefix))),
                 ));
             }
         }
@@ -1823,7 +1848,7 @@ impl<'a> Lexer<'a> {
                 let msg = if self.ch < 0 {
                     "escape sequence not terminated".to_string()
                 } else {
-                    format!("illegal character {} in escape sequence", sharp_u(self.ch))
+                    worded(|| format!("illegal character {} in escape sequence", sharp_u(self.ch)))
                 };
                 errs.push((self.offset, msg));
                 return false;
@@ -2155,10 +2180,13 @@ impl<'a> Lexer<'a> {
                             let c = char::from_u32(ch as u32).unwrap_or('"');
                             errs.push((
                                 pos,
-                                format!("curly quotation mark '{c}' (use neutral '\"')"),
+                                worded(|| format!("curly quotation mark '{c}' (use neutral '\"')")),
                             ));
                         } else {
-                            errs.push((pos, format!("illegal character {}", sharp_u(ch))));
+                            errs.push((
+                                pos,
+                                worded(|| format!("illegal character {}", sharp_u(ch))),
+                            ));
                         }
                     }
                     insert_semi = self.insert_semi;
@@ -2277,16 +2305,19 @@ impl<'a> Parser<'a> {
     }
 
     fn error_expected(&mut self, off: usize, what: &str) -> Result<(), Bailout> {
-        let mut msg = format!("expected {what}");
-        if off == self.pos {
-            if self.tok == Tok::Op(";") && self.lx.lit_text(self.lit) == "\n" {
-                msg += ", found newline";
-            } else if self.tok.is_literal() {
-                msg += &format!(", found {}", self.lx.lit_text(self.lit));
-            } else {
-                msg += &format!(", found '{}'", self.tok.name());
+        let msg = worded(|| {
+            let mut msg = format!("expected {what}");
+            if off == self.pos {
+                if self.tok == Tok::Op(";") && self.lx.lit_text(self.lit) == "\n" {
+                    msg += ", found newline";
+                } else if self.tok.is_literal() {
+                    msg += &format!(", found {}", self.lx.lit_text(self.lit));
+                } else {
+                    msg += &format!(", found '{}'", self.tok.name());
+                }
             }
-        }
+            msg
+        });
         self.error(off, msg)
     }
 
