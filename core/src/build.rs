@@ -1330,6 +1330,7 @@ impl Simulated<'static> {
 impl Toolchain for Simulated<'_> {
     fn run(&mut self, plan: &Plan, files: &dyn SourceFiles, job: &Job) -> ToolResult {
         let runs = cost::action_runs(plan, job.action, &self.sizes, self.model);
+        #[cfg(feature = "compile-checks")]
         if job.mode == Mode::Link {
             if let Some((step, stderr)) = link_errors(plan, files, job.action) {
                 // The linker loads every package before it finds out: its whole run counts.
@@ -1865,6 +1866,7 @@ fn with_parse_errors(
 
 /// The link step's index and what the linker prints, when the simulation is sure it fails: a
 /// main package that declares no `func main` ([`crate::syntax::declares_main`]).
+#[cfg(feature = "compile-checks")]
 fn link_errors(plan: &Plan, files: &dyn SourceFiles, a: ActionIx) -> Option<(usize, String)> {
     let p = plan.package(a)?;
     let step = plan

@@ -139,6 +139,13 @@ test("the first module builds, the full one is prefetched when idle, and the fir
   ];
   assert.match(await buildOn("first", "embed", embed, build, "output"), /^this module builds only what a sample's first build needs/);
   assert.equal(await buildOn("full", "embed", embed, build, "output"), 'exit 1: # example.com/embx\n./main.go:5:3: go:embed only allowed in Go files that import "embed"\n');
+  // Two copies of hello's main.go in one directory: each a sample's file as it ships, but
+  // together they declare main twice, which only the full module's checks see; it fails as go
+  // 1.23.5 does.
+  const twice = readTxtar(path.join(ROOT, "www/samples/hello.txtar"));
+  twice.push({ path: "main2.go", text: twice.find((f) => f.path === "main.go").text });
+  assert.match(await buildOn("first", "twice", twice, build, "output"), /^this module builds only what a sample's first build needs/);
+  assert.equal(await buildOn("full", "twice", twice, build, "output"), "exit 1: # example.com/hello\n./main2.go:5:6: main redeclared in this block\n\t./main.go:5:6: other declaration of main\n");
   // And a sample's own files with an exported function (diamond's libraries): the escape
   // analysis that gives their export data's escape tags is the full module's; hello has none.
   const diamond = readTxtar(path.join(ROOT, "www/samples/diamond.txtar"));

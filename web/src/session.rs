@@ -1062,7 +1062,8 @@ fn plan_request<B: Backend + Clone>(
 /// the build settings (`-trimpath`, `-tags`, `-gcflags`…: core's `build-settings`), a Go file
 /// other than a sample's as it ships (core's `compile-checks`), the checks
 /// of `//go:embed` directives (core's `embed-directives`), a Go file with an exported function
-/// (core's `escape-analysis`), or cgo's commands (`-n` or `-x` over a plan with a cgo step, planned for the simulated toolchain). The first-load module is built without them (core without `cgo-commands`; no
+/// (core's `escape-analysis`), two Go files in one directory (their declarations are checked
+/// against each other only there), or cgo's commands (`-n` or `-x` over a plan with a cgo step, planned for the simulated toolchain). The first-load module is built without them (core without `cgo-commands`; no
 /// work tree): it refuses such a build before it reads or writes anything, and the page runs it
 /// again on the full module. A plan that fails is left to the build to report.
 pub fn needs_full_module<B: Backend + Clone>(cell: &RefCell<Session<B>>, req: &Request) -> bool {
@@ -1077,14 +1078,23 @@ pub fn needs_full_module<B: Backend + Clone>(cell: &RefCell<Session<B>>, req: &R
     // And the escape analysis (core's `escape-analysis`): any Go file with an exported function
     // or method, whose escape tags are in its package's export data (every sample's library
     // packages; `hello`, the page's opening sample, has none).
+    // Each of those samples is one Go file: two in a directory (copies of one, say) could
+    // declare the same names, which only the full module's checks see (as go would fail).
     #[cfg(not(feature = "extras"))]
-    if cell.borrow().workspace().iter().any(|(p, d)| {
-        p.ends_with(".go")
-            && (!crate::samples::is_sample_go_file(d)
+    {
+        let s = cell.borrow();
+        let mut dirs: Vec<&str> = Vec::new();
+        for (p, d) in s.workspace().iter().filter(|(p, _)| p.ends_with(".go")) {
+            let dir = p.rsplit_once('/').map_or("", |(dir, _)| dir);
+            if !crate::samples::is_sample_go_file(d)
                 || buildlab_core::syntax::has_embed_directive(d)
-                || buildlab_core::object::needs_escape_analysis(d))
-    }) {
-        return true;
+                || buildlab_core::object::needs_escape_analysis(d)
+                || dirs.contains(&dir)
+            {
+                return true;
+            }
+            dirs.push(dir);
+        }
     }
     if !(f.n || f.x) {
         return false;
