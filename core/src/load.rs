@@ -42,7 +42,7 @@ use crate::constraint::{
 use crate::goflags::{BuildSettings, ModFlag, SETTINGS};
 use crate::gomod::{self, GoMod, ReplaceTarget};
 use crate::plan::{go_quote, BuildMode, ModuleInfo, PkgMore, PkgNode, PlanInput};
-use crate::scan::HeaderError;
+use crate::scan::{worded, HeaderError};
 use crate::stdlib::{is_std_path, StdLib, StdPackage};
 use crate::transcript::short_path;
 use crate::workspace::Workspace;
@@ -277,10 +277,10 @@ pub fn load(ws: &Workspace, req: &LoadRequest) -> Result<Loaded, LoadErrors> {
         // `-tags`: the module's files are judged with them (std's graph has its files for the
         // default tags, so a tag its constraints test is refused).
         if let Some(t) = pkgflags::std_changing_tag(&req.settings.tags) {
-            return Err(LoadError::plain(format!(
+            return Err(LoadError::plain(worded(|| format!(
                 "buildlab: -tags {t}: the standard library builds other files under this tag, \
                  and Buildlab's std graph (go1.23.5) has them for the default tags only"
-            ))
+            )))
             .into());
         }
         let mut tagged = req.clone();
@@ -299,10 +299,10 @@ pub fn load(ws: &Workspace, req: &LoadRequest) -> Result<Loaded, LoadErrors> {
 fn load_for(ws: &Workspace, req: &LoadRequest) -> Result<Loaded, LoadErrors> {
     let std = StdLib::for_target(&req.ctx.goos, &req.ctx.goarch, req.ctx.cgo_enabled).ok_or_else(
         || {
-            LoadError::plain(format!(
+            LoadError::plain(worded(|| format!(
                 "go: no standard library graph for {}/{} with CGO_ENABLED={}",
                 req.ctx.goos, req.ctx.goarch, req.ctx.cgo_enabled as u8
-            ))
+            )))
         },
     )?;
     let tree = Tree::new(ws);
@@ -961,10 +961,10 @@ impl Lookup {
             .get(&join(&vendor, "modules.txt"))
             .is_some_and(|d| d.iter().any(|b| !b.is_ascii_whitespace()));
         if listed {
-            return Err(LoadError::plain(format!(
+            return Err(LoadError::plain(worded(|| format!(
                 "buildlab: -mod=vendor: {}/modules.txt lists vendored modules, and Buildlab does not build from a vendor directory; build with -mod=mod or -mod=readonly",
                 paths.short(&vendor)
-            )));
+            ))));
         }
         // Before go 1.14, modules.txt did not say enough to check against (go checks only what
         // an empty one cannot contradict).
@@ -990,10 +990,10 @@ impl Lookup {
         if errs.is_empty() {
             return Ok(l);
         }
-        Err(LoadError::plain(format!(
+        Err(LoadError::plain(worded(|| format!(
             "go: inconsistent vendoring in {}:{errs}\n\n\tTo ignore the vendor directory, use -mod=readonly or -mod=mod.\n\tTo sync the vendor directory, run:\n\t\tgo mod vendor",
             paths.abs(root)
-        )))
+        ))))
     }
 }
 
@@ -1098,10 +1098,10 @@ impl Modules {
                         .go_version()
                         .filter(|v| gomod::strict_go_version(v) && gomod::newer_than_local(v))
                     {
-                        return Err(LoadError::plain(format!(
+                        return Err(LoadError::plain(worded(|| format!(
                             "go: {}",
                             gomod::too_new(&format!("module {written}"), v)
-                        )));
+                        ))));
                     }
                     for r in dep.requires() {
                         queue.push((r.path.clone(), r.version.clone()));
@@ -1596,22 +1596,22 @@ impl<'a> Loader<'a> {
     fn resolve(&self, path: &str, importer: Option<usize>) -> Result<Resolved<'a>, String> {
         // importFromModules' checks before any lookup.
         if is_local_import(path) {
-            return Err(format!(
+            return Err(worded(|| format!(
                 "{} is relative, but relative import paths are not supported in module mode",
                 go_quote(path.as_bytes())
-            ));
+            )));
         }
         if path.starts_with('/') {
-            return Err(format!(
+            return Err(worded(|| format!(
                 "{} is not a package path; see 'go help packages'",
                 go_quote(path.as_bytes())
-            ));
+            )));
         }
         if matches!(path, "std" | "cmd" | "all") {
-            return Err(format!(
+            return Err(worded(|| format!(
                 "{} is not an importable package; see 'go help packages'",
                 go_quote(path.as_bytes())
-            ));
+            )));
         }
         // std's packages have valid paths: judged only when not one of them.
         if is_std_path(path) {
@@ -1706,38 +1706,40 @@ impl<'a> Loader<'a> {
         }
         if is_std_path(path) {
             if path == "cmd" || path.starts_with("cmd/") {
-                return Err(format!("buildlab: {path}: {}", no_cmd()));
+                return Err(worded(|| format!("buildlab: {path}: {}", no_cmd())));
             }
-            return Err(format!(
+            return Err(worded(|| format!(
                 "package {path} is not in std ({}/src/{path})",
                 self.req.goroot
-            ));
+            )));
         }
         if self.mods.main().is_none() {
-            return Err(format!(
+            return Err(worded(|| format!(
                 "no required module provides package {path}: {NO_GO_MOD}"
-            ));
+            )));
         }
         let l = &self.mods.lookup;
         if !gomod::FULL_GRAMMAR || (!l.query && !l.explicit && l.reason.is_none()) {
-            return Err(format!(
+            return Err(worded(|| format!(
                 "no required module provides package {path}; to add it:\n\tgo get {path}"
-            ));
+            )));
         }
         if l.query {
             l.say(format!("go: finding module for package {path}"));
-            return Err(format!(
+            return Err(worded(|| format!(
                 "cannot find module providing package {path}: module lookup disabled by GOPROXY=off"
-            ));
+            )));
         }
-        let mut msg = format!(
-            "cannot find module providing package {path}: import lookup disabled by -mod={}",
-            l.mode
-        );
-        if let Some(r) = l.reason.as_ref().filter(|_| !l.explicit) {
-            msg.push_str(&format!("\n\t({r})"));
-        }
-        Err(msg)
+        Err(worded(|| {
+            let mut msg = format!(
+                "cannot find module providing package {path}: import lookup disabled by -mod={}",
+                l.mode
+            );
+            if let Some(r) = l.reason.as_ref().filter(|_| !l.explicit) {
+                msg.push_str(&format!("\n\t({r})"));
+            }
+            msg
+        }))
     }
 
     // -- loadImport -------------------------------------------------------------------------
@@ -1915,9 +1917,9 @@ impl<'a> Loader<'a> {
             }
             let pn = &self.nodes[p];
             if pn.main && pn.error.is_none() && self.dir_of(parent) != self.dir_of(p) {
-                let mut perr = self.error_here(format!(
+                let mut perr = self.error_here(worded(|| format!(
                     "import \"{path}\" is a program, not an importable package"
-                ));
+                )));
                 self.set_pos(&mut perr, pos);
                 return (p, Some(perr));
             }
@@ -1931,7 +1933,7 @@ impl<'a> Loader<'a> {
             if is_local_import(path) && !parent_local {
                 let mut perr = self.error_here(match path {
                     "." => ".: cannot import current directory".to_string(),
-                    _ => format!("local import \"{path}\" in non-local package"),
+                    _ => worded(|| format!("local import \"{path}\" in non-local package")),
                 });
                 self.set_pos(&mut perr, pos);
                 return (p, Some(perr));
@@ -1975,10 +1977,10 @@ impl<'a> Loader<'a> {
         if !visible {
             return Some("use of vendored package not allowed".into());
         }
-        Some(format!(
+        Some(worded(|| format!(
             "{path} must be imported as {}",
             &path[i + "vendor/".len()..]
-        ))
+        )))
     }
 
     fn dir_of(&self, p: usize) -> Option<&str> {
@@ -2057,7 +2059,7 @@ impl<'a> Loader<'a> {
         if allowed {
             return None;
         }
-        let mut e = self.error_here(format!("use of internal package {path} not allowed"));
+        let mut e = self.error_here(worded(|| format!("use of internal package {path} not allowed")));
         e.always_print_stack = true;
         Some(e)
     }
@@ -2266,7 +2268,7 @@ impl<'a> Loader<'a> {
                         Err(e) => {
                             if self.nodes[p].error.is_none() {
                                 let mut err =
-                                    self.error_here(format!("pattern {}: {}", e.pattern, e.msg));
+                                    self.error_here(worded(|| format!("pattern {}: {}", e.pattern, e.msg)));
                                 let at = find_embed(&embeds, &e.pattern).ok();
                                 self.set_pos(&mut err, at.map(|i| &embeds[i].1));
                                 self.nodes[p].error = Some(Box::new(err));
@@ -2337,11 +2339,11 @@ impl<'a> Loader<'a> {
             }
             DirError::ExcludedByConstraints { .. } => DirErr::Load(LoadError::with_stack(
                 &pushed(),
-                format!("build constraints exclude all Go files in {abs}"),
+                worded(|| format!("build constraints exclude all Go files in {abs}")),
             )),
             DirError::NoGoFiles { .. } => DirErr::Load(LoadError::with_stack(
                 &pushed(),
-                format!("no Go files in {abs}"),
+                worded(|| format!("no Go files in {abs}")),
             )),
             // Not a load error: the build action fails when it runs.
             DirError::NoNonTestGoFiles { .. } => {
@@ -2416,7 +2418,7 @@ impl<'a> Loader<'a> {
                         .to_string(),
                     _ => no_cmd(),
                 };
-                let e = LoadError::plain(format!("buildlab: {pat}: {why}"));
+                let e = LoadError::plain(worded(|| format!("buildlab: {pat}: {why}")));
                 roots.push((Root::Error(Box::new(e)), !pat.contains("...")));
             } else if wild {
                 let list = self.match_module_wild(pat);
@@ -2463,9 +2465,9 @@ impl<'a> Loader<'a> {
     /// file that has one.
     fn go_files_package(&mut self, files: &[String]) -> Result<(), LoadError> {
         if let Some(f) = files.iter().find(|f| !f.ends_with(".go")) {
-            return Err(LoadError::plain(format!(
+            return Err(LoadError::plain(worded(|| format!(
                 "named files must be .go files: {f}"
-            )));
+            ))));
         }
         // The directory as filepath.Dir spells it (which is what go compares), and the workspace's.
         let mut dir: Option<(String, String)> = None;
@@ -2486,9 +2488,9 @@ impl<'a> Loader<'a> {
             match &dir {
                 None => dir = Some((shown, ws_dir.to_string())),
                 Some((d, _)) if *d != shown => {
-                    return Err(LoadError::plain(format!(
+                    return Err(LoadError::plain(worded(|| format!(
                         "named files must all be in one directory; have {d} and {shown}"
-                    )))
+                    ))))
                 }
                 Some(_) => {}
             }
@@ -2539,7 +2541,7 @@ impl<'a> Loader<'a> {
                 index,
             };
             let p = self.new_node(COMMAND_LINE_ARGUMENTS, kind);
-            let msg = format!("case-insensitive file name collision: {pair}");
+            let msg = worded(|| format!("case-insensitive file name collision: {pair}"));
             let stack = [COMMAND_LINE_ARGUMENTS.to_string()];
             self.nodes[p].error = Some(Box::new(LoadError::with_stack(&stack, msg)));
             self.nodes[p].imports = Some(Vec::new());
@@ -2569,23 +2571,23 @@ impl<'a> Loader<'a> {
         out: &mut RootPaths,
     ) -> Result<std::ops::Range<usize>, LoadError> {
         if self.mods.main().is_none() {
-            return Err(LoadError::plain(format!("go: {NO_GO_MOD}")));
+            return Err(LoadError::plain(worded(|| format!("go: {NO_GO_MOD}"))));
         }
         // Outside the workspace's root there is nothing: the root holds every directory a
         // build can see (the CLI reads the directories its patterns name into it).
         let Some(dir) = self.local_dir(pat) else {
-            return Err(LoadError::plain(format!(
+            return Err(LoadError::plain(worded(|| format!(
                 "stat {}: directory not found",
                 self.abs_dir(pat)
-            )));
+            ))));
         };
         let tree: &'a Tree<'a> = self.tree;
         match tree.key(&dir) {
             Some((dir, entries)) => self.resolve_dir(dir, entries, out),
-            None => Err(LoadError::plain(format!(
+            None => Err(LoadError::plain(worded(|| format!(
                 "stat {}: directory not found",
                 self.paths.abs(&dir)
-            ))),
+            )))),
         }
     }
 
@@ -2604,10 +2606,10 @@ impl<'a> Loader<'a> {
             + files.more().invalid_go_files.len()
             == 0;
         if no_go && files.more().ignored_go_files.is_empty() {
-            return Err(LoadError::plain(format!(
+            return Err(LoadError::plain(worded(|| format!(
                 "no Go files in {}",
                 self.paths.abs(dir)
-            )));
+            ))));
         }
         // The module whose tree holds the directory, innermost root first.
         let mut best: Option<(usize, &str)> = None;
@@ -2625,9 +2627,9 @@ impl<'a> Loader<'a> {
             } else {
                 format!("directory {short}")
             };
-            return Err(LoadError::plain(format!(
+            return Err(LoadError::plain(worded(|| format!(
                 "{what} outside main module or its selected dependencies"
-            )));
+            ))));
         };
         let pkg = out.push_joined(&self.mods.list[m].info.path, rest);
         if !self.mods.dir_in_module(self.tree, m, dir) {
@@ -2681,15 +2683,15 @@ impl<'a> Loader<'a> {
             }
         });
         if !in_main {
-            return Err(LoadError::plain(format!(
+            return Err(LoadError::plain(worded(|| format!(
                 "pattern {pat}: directory prefix {} does not contain main module or its selected dependencies",
                 short_path(&start, &self.paths.abs_cwd())
-            )));
+            ))));
         }
         let Some(top) = self.local_dir(if prefix.is_empty() { "." } else { prefix }) else {
-            return Err(LoadError::plain(format!(
+            return Err(LoadError::plain(worded(|| format!(
                 "pattern {pat}: lstat {prefix}/: no such file or directory"
-            )));
+            ))));
         };
         // The directories' names as the pattern is matched against them (search.MatchDirs):
         // the pattern's own directory, then the path below it.
@@ -2703,10 +2705,10 @@ impl<'a> Loader<'a> {
         };
         let tree: &'a Tree<'a> = self.tree;
         let Some(top) = tree.key(&top) else {
-            return Err(LoadError::plain(format!(
+            return Err(LoadError::plain(worded(|| format!(
                 "pattern {pat}: lstat {}/: no such file or directory",
                 prefix.trim_end_matches('/')
-            )));
+            ))));
         };
         let top_dir = top.0;
         let matcher = pattern_matcher(pat);

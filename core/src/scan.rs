@@ -149,7 +149,8 @@ pub enum HeaderError {
 /// Whether this build of core words the errors its scanner and loader find as go does (its
 /// `error-texts` feature). Without it (the page's first-load module, which hands every build
 /// whose load fails to the full module, and whose compile never reports the lexer's errors)
-/// they are found, and their messages left empty: [`worded`].
+/// they are found, and their messages left empty: [`worded`]. (Warnings, and a package's
+/// build error, which a build that runs prints, are worded either way.)
 pub const TEXTS: bool = cfg!(feature = "error-texts");
 
 /// `text()`, an error's message in go's words, where this build words them ([`TEXTS`]).
