@@ -1349,7 +1349,11 @@ pub fn classify_dir<'a>(
                         &mut out,
                         &mut verdicts,
                         FileError::Constraint(e.clone()),
-                        format!("{name}: {e}"),
+                        match e {
+                            // What hands the build on (`LoadErrors::needs_full_loader`).
+                            ConstraintError::Unsupported { .. } => UNSUPPORTED.to_string(),
+                            _ => crate::scan::worded(|| format!("{name}: {e}")),
+                        },
                     );
                 }
                 // go drops non-Go files with a bad //go:build line silently.
@@ -1441,7 +1445,9 @@ pub fn classify_dir<'a>(
         if header.is_cgo {
             if is_test {
                 if first_error.is_none() {
-                    let msg = format!("use of cgo in test {} not supported", full(name));
+                    let msg = crate::scan::worded(|| {
+                        format!("use of cgo in test {} not supported", full(name))
+                    });
                     first_error = Some(DirError::BadFile {
                         file: name.to_string(),
                         msg,

@@ -2326,7 +2326,9 @@ impl<'a> Loader<'a> {
                     Some((at, msg)) => {
                         let rel = join(dir, file);
                         let mut e = LoadError::with_stack(&pushed(), msg);
-                        e.pos = format!("{}:{}:{}", self.paths.short(&rel), at.line, at.col);
+                        e.pos = worded(|| {
+                            format!("{}:{}:{}", self.paths.short(&rel), at.line, at.col)
+                        });
                         e.location = Some(Location {
                             path: rel,
                             line: at.line,
@@ -2349,10 +2351,10 @@ impl<'a> Loader<'a> {
             DirError::NoNonTestGoFiles { .. } => {
                 DirErr::Build(format!("{path}: no non-test Go files in {abs}"))
             }
-            DirError::MultiplePackages { .. } => at_import(err.to_string()),
+            DirError::MultiplePackages { .. } => at_import(worded(|| err.to_string())),
             // Found by cmd/go's `Package.load` with the package on the stack: no position.
             DirError::ForeignSources { .. } => {
-                DirErr::Load(LoadError::with_stack(&pushed(), err.to_string()))
+                DirErr::Load(LoadError::with_stack(&pushed(), worded(|| err.to_string())))
             }
         }
     }
