@@ -216,8 +216,9 @@ impl LoadErrors {
     /// [`gomod::parse_common`] or a vendor directory (without `gomod-grammar`,
     /// [`gomod::UNSUPPORTED`]), a pattern only [`ALL_PATTERNS`] matches
     /// ([`PATTERNS_UNSUPPORTED`]), a package of the workspace using cgo (without
-    /// `cgo-commands`, [`crate::cgo::UNSUPPORTED`]), or a file of the workspace with a build
-    /// constraint line (without `build-constraints`, [`crate::constraint::UNSUPPORTED`]). The page's first module hands such a build to the full one.
+    /// `cgo-commands`, [`crate::cgo::UNSUPPORTED`]), a file of the workspace with a build
+    /// constraint line (without `build-constraints`, [`crate::constraint::UNSUPPORTED`]), or a
+    /// package with `//go:embed` lines (without `embed-directives`, [`EMBEDS_UNSUPPORTED`]). The page's first module hands such a build to the full one.
     pub fn needs_full_loader(&self) -> bool {
         (!gomod::FULL_GRAMMAR || !ALL_PATTERNS)
             && self
@@ -234,6 +235,8 @@ impl LoadErrors {
                     .errors
                     .iter()
                     .any(|e| e.message.contains(crate::constraint::UNSUPPORTED))
+            || !crate::syntax::EMBED_DIRECTIVES
+                && self.errors.iter().any(|e| e.message == EMBEDS_UNSUPPORTED)
     }
 }
 
@@ -243,6 +246,11 @@ impl LoadErrors {
 /// is a sample's `.`, `./...` or a directory) such a pattern stops the load with
 /// [`PATTERNS_UNSUPPORTED`].
 pub const ALL_PATTERNS: bool = cfg!(feature = "all-patterns");
+
+/// The load error of a package with `//go:embed` lines where this build does not resolve them
+/// (without `embed-directives`: the page's first module, which hands such a workspace on).
+pub const EMBEDS_UNSUPPORTED: &str =
+    "buildlab: this build of Buildlab does not resolve //go:embed patterns";
 
 /// The load error of a pattern this build does not match ([`ALL_PATTERNS`]).
 pub const PATTERNS_UNSUPPORTED: &str =
@@ -2256,8 +2264,12 @@ impl<'a> Loader<'a> {
                     directives,
                     ..
                 } = d;
-                // Embeds (resolveEmbed), after the imports as in cmd/go.
-                if !embeds.is_empty() {
+                // Embeds (resolveEmbed), after the imports as in cmd/go. Without
+                // `embed-directives` (the page's first module, which hands every Go file with
+                // a `//go:embed` line to the full module) they are not resolved.
+                if !embeds.is_empty() && !crate::syntax::EMBED_DIRECTIVES {
+                    self.nodes[p].error = Some(Box::new(LoadError::plain(EMBEDS_UNSUPPORTED)));
+                } else if !embeds.is_empty() {
                     let patterns: Vec<String> = embeds.iter().map(|(k, _)| k.clone()).collect();
                     match embed::resolve(self.tree, dir, &patterns) {
                         Ok((all, pmap)) => {
@@ -2267,8 +2279,9 @@ impl<'a> Loader<'a> {
                         }
                         Err(e) => {
                             if self.nodes[p].error.is_none() {
-                                let mut err =
-                                    self.error_here(worded(|| format!("pattern {}: {}", e.pattern, e.msg)));
+                                let mut err = self.error_here(worded(|| {
+                                    format!("pattern {}: {}", e.pattern, e.msg)
+                                }));
                                 let at = find_embed(&embeds, &e.pattern).ok();
                                 self.set_pos(&mut err, at.map(|i| &embeds[i].1));
                                 self.nodes[p].error = Some(Box::new(err));
@@ -3511,6 +3524,27 @@ mod tests {
         }
         let good = "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println() }\n";
         load(&ws(&[gomod, ("main.go", good)]), &req).expect("loads");
+    }
+
+    /// Without `embed-directives` a package with `//go:embed` lines goes to the full module,
+    /// which resolves their patterns.
+    #[test]
+    #[cfg(not(feature = "embed-directives"))]
+    fn without_embed_directives_embeds_are_handed_on() {
+        let graph = include_str!("../data/std-go1.23.5-linux-amd64-cgo1.txt");
+        crate::stdlib::StdLib::provide(graph.to_string()).expect("the std graph");
+        let req = LoadRequest {
+            patterns: vec![".".into()],
+            ..LoadRequest::default()
+        };
+        let w = ws(&[
+            ("go.mod", "module m\ngo 1.23\n"),
+            ("hi.txt", "hi\n"),
+            ("main.go", "package main\n\nimport _ \"embed\"\n\n//go:embed hi.txt\nvar hi string\n\nfunc main() { println(hi) }\n"),
+        ]);
+        let e = load(&w, &req).unwrap_err();
+        assert!(e.needs_full_loader(), "{e}");
+        assert_eq!(e.to_string(), EMBEDS_UNSUPPORTED);
     }
 
     /// Without `all-patterns` only directory patterns load; the others (named files, `std`,

@@ -2301,6 +2301,11 @@ pub fn declares_main(src: &[u8]) -> Option<bool> {
     Some(found)
 }
 
+/// Whether this build of core has cmd/compile's checks of `//go:embed` directives and resolves
+/// their patterns (its `embed-directives` feature). Without it (the page's first module) a
+/// package with such a line stops the load with [`crate::load::EMBEDS_UNSUPPORTED`].
+pub const EMBED_DIRECTIVES: bool = cfg!(feature = "embed-directives");
+
 /// What cmd/compile says about a file's `//go:embed` directives, split by when it says it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EmbedDirectives {

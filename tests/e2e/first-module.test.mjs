@@ -139,6 +139,28 @@ test("the first module builds, the full one is prefetched when idle, and the fir
   ];
   assert.match(await buildOn("first", "embed", embed, build, "output"), /^this module builds only what a sample's first build needs/);
   assert.equal(await buildOn("full", "embed", embed, build, "output"), 'exit 1: # example.com/embx\n./main.go:5:3: go:embed only allowed in Go files that import "embed"\n');
+  // What the first module writes, the full one reads: its build of each sample it builds,
+  // into one IndexedDB database, is all hits for the full module (the same action IDs, the
+  // same objects), as the session's switch relies on.
+  for (const sample of ["hello", "webjson"]) {
+    const files = readTxtar(path.join(ROOT, `www/samples/${sample}.txtar`));
+    const compiled = await page.evaluate(async ({ files, build, db }) => {
+      const full = await import(new URL("buildlab-web-full.js", document.baseURI).href);
+      await full.default();
+      const out = [];
+      for (const m of [window.wasmBindings, full]) {
+        const lab = await m.Lab.open(db);
+        lab.loadFiles(files);
+        const r = await lab.build({ argv: build, cpus: 2 }, () => {});
+        out.push(`exit ${r.exitCode}: ${r.compiled.length} compiled`);
+        lab.free();
+      }
+      return out;
+    }, { files, build, db: `e2e-shared-${sample}` });
+    assert.equal(compiled[1], "exit 0: 0 compiled", `${sample}: ${compiled.join("; ")}`);
+    assert.match(compiled[0], /^exit 0: [1-9]\d* compiled$/, `${sample}: ${compiled.join("; ")}`);
+  }
+
   // Two copies of hello's main.go in one directory: each a sample's file as it ships, but
   // together they declare main twice, which only the full module's checks see; it fails as go
   // 1.23.5 does.
