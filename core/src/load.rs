@@ -1034,8 +1034,13 @@ impl Modules {
         };
         let gomod_rel = join(&root, "go.mod");
         let data = ws.get(&gomod_rel).unwrap_or_default();
-        let main = gomod::parse(&paths.short(&gomod_rel), data)
-            .map_err(|e| LoadError::plain(e.to_string()))?;
+        let main = gomod::parse(&paths.short(&gomod_rel), data).map_err(|e| {
+            LoadError::plain(match e {
+                // What hands the build on (`LoadErrors::needs_full_loader`).
+                gomod::ModError::Unsupported => gomod::UNSUPPORTED.to_string(),
+                e => worded(|| e.to_string()),
+            })
+        })?;
         // modload's loadModFile: every `godebug` line checked (each error its own message).
         let short = paths.short(&gomod_rel);
         let godebug_errors: Vec<String> = main
