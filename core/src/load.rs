@@ -3462,17 +3462,29 @@ mod tests {
         assert_eq!(l.input.modules[0].path, "m");
     }
 
+    /// `go build .` with linux/amd64's std graph provided (the page's wasm, built without
+    /// `linux-std`, is given it the same way).
+    #[cfg(not(all(
+        feature = "cgo-commands",
+        feature = "build-constraints",
+        feature = "error-texts",
+        feature = "embed-directives"
+    )))]
+    fn dot_with_std() -> LoadRequest {
+        let graph = include_str!("../data/std-go1.23.5-linux-amd64-cgo1.txt");
+        crate::stdlib::StdLib::provide(graph.to_string()).expect("the std graph");
+        LoadRequest {
+            patterns: vec![".".into()],
+            ..LoadRequest::default()
+        }
+    }
+
     /// Without `cgo-commands` a package of the workspace using cgo goes to the full module,
     /// which reads its `#cgo` lines; std's packages using cgo load as ever.
     #[test]
     #[cfg(not(feature = "cgo-commands"))]
     fn without_cgo_commands_a_package_using_cgo_is_handed_on() {
-        let graph = include_str!("../data/std-go1.23.5-linux-amd64-cgo1.txt");
-        crate::stdlib::StdLib::provide(graph.to_string()).expect("the std graph");
-        let req = LoadRequest {
-            patterns: vec![".".into()],
-            ..LoadRequest::default()
-        };
+        let req = dot_with_std();
         let gomod = ("go.mod", "module m\ngo 1.23\n");
         let cgo = "package main\n\n// #cgo CFLAGS: -O2\nimport \"C\"\n\nfunc main() {}\n";
         let e = load(&ws(&[gomod, ("main.go", cgo)]), &req).unwrap_err();
@@ -3488,12 +3500,7 @@ mod tests {
     #[test]
     #[cfg(not(feature = "build-constraints"))]
     fn without_build_constraints_a_constrained_file_is_handed_on() {
-        let graph = include_str!("../data/std-go1.23.5-linux-amd64-cgo1.txt");
-        crate::stdlib::StdLib::provide(graph.to_string()).expect("the std graph");
-        let req = LoadRequest {
-            patterns: vec![".".into()],
-            ..LoadRequest::default()
-        };
+        let req = dot_with_std();
         let gomod = ("go.mod", "module m\ngo 1.23\n");
         let main = ("main.go", "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println() }\n");
         for extra in [
@@ -3513,12 +3520,7 @@ mod tests {
     #[test]
     #[cfg(not(feature = "error-texts"))]
     fn without_error_texts_a_bad_header_still_fails_the_load() {
-        let graph = include_str!("../data/std-go1.23.5-linux-amd64-cgo1.txt");
-        crate::stdlib::StdLib::provide(graph.to_string()).expect("the std graph");
-        let req = LoadRequest {
-            patterns: vec![".".into()],
-            ..LoadRequest::default()
-        };
+        let req = dot_with_std();
         let gomod = ("go.mod", "module m\ngo 1.23\n");
         for bad in [
             "package main\n\nimport \"fmt\n\nfunc main() {}\n",
@@ -3536,12 +3538,7 @@ mod tests {
     #[test]
     #[cfg(not(feature = "embed-directives"))]
     fn without_embed_directives_embeds_are_handed_on() {
-        let graph = include_str!("../data/std-go1.23.5-linux-amd64-cgo1.txt");
-        crate::stdlib::StdLib::provide(graph.to_string()).expect("the std graph");
-        let req = LoadRequest {
-            patterns: vec![".".into()],
-            ..LoadRequest::default()
-        };
+        let req = dot_with_std();
         let w = ws(&[
             ("go.mod", "module m\ngo 1.23\n"),
             ("hi.txt", "hi\n"),
