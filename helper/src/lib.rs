@@ -11,6 +11,7 @@ pub mod goflags;
 pub mod guard;
 pub mod pack;
 pub mod pagerun;
+pub mod precompress;
 pub mod realbuild;
 pub mod realcgo;
 pub mod realtools;

@@ -1,6 +1,7 @@
 //! `buildlab`: Buildlab's native side. `buildlab serve` serves the built page on 127.0.0.1;
 //! `buildlab build|clean|env` act like the go command over the current directory with the
-//! simulated toolchain ([`buildlab_helper::cli`]); `buildlab summary DIR` prints a module digest.
+//! simulated toolchain ([`buildlab_helper::cli`]); `buildlab summary DIR` prints a module digest;
+//! `buildlab precompress DIR` writes the page's gzip copies ([`buildlab_helper::precompress`]).
 
 use buildlab_helper::{cli, dirsource::DirSource, serve};
 use clap::{Parser, Subcommand};
@@ -70,6 +71,16 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Write a gzip copy (NAME.gz, zopfli) beside each of the page's text and wasm files, which
+    /// `serve` sends to browsers that accept gzip. Run after `trunk build`.
+    Precompress {
+        /// The directory Trunk built.
+        #[arg(default_value = "dist")]
+        dist: PathBuf,
+        /// zopfli's iterations per file.
+        #[arg(long, default_value_t = buildlab_helper::precompress::DEFAULT_ITERATIONS)]
+        iterations: u64,
+    },
     /// Print the module path and the blake3 digest of a module directory.
     Summary {
         /// The module's root directory (holding go.mod).
@@ -114,6 +125,25 @@ fn main() -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("buildlab: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Precompress { dist, iterations } => {
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            match buildlab_helper::precompress::precompress(&dist, iterations, threads) {
+                Ok(files) => {
+                    let (mut raw, mut gz) = (0, 0);
+                    for f in &files {
+                        raw += f.raw;
+                        gz += f.gzip.unwrap_or(f.raw);
+                    }
+                    let kept = files.iter().filter(|f| f.gzip.is_some()).count();
+                    println!("buildlab: {kept} gzip copies in {}: {raw} bytes -> {gz}", dist.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("buildlab: precompress: {e}");
                     ExitCode::FAILURE
                 }
             }

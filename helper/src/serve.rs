@@ -29,12 +29,39 @@ pub struct Config {
     pub limits: Limits,
 }
 
+/// The page's files; `NAME.gz` in place of `NAME` to a browser that accepts gzip, where
+/// `buildlab precompress` made one ([`crate::precompress`]). Every answer says it varies with
+/// `Accept-Encoding`, so no cache hands the gzip bytes to a client that did not ask for them.
 pub fn router(dist: PathBuf) -> Router {
-    Router::new().fallback_service(ServeDir::new(dist).append_index_html_on_directories(true))
+    Router::new()
+        .fallback_service(
+            ServeDir::new(dist)
+                .append_index_html_on_directories(true)
+                .precompressed_gzip(),
+        )
+        .layer(axum::middleware::map_response(vary_on_encoding))
+}
+
+async fn vary_on_encoding(mut r: axum::response::Response) -> axum::response::Response {
+    r.headers_mut().append(
+        axum::http::header::VARY,
+        axum::http::HeaderValue::from_static("accept-encoding"),
+    );
+    r
 }
 
 /// Binds 127.0.0.1 (never another address), prints the tokened URL, and serves until Ctrl-C.
 pub async fn run(cfg: Config) -> std::io::Result<()> {
+    // A gzip copy older than its file would be served in its place: the page was rebuilt
+    // without `buildlab precompress`.
+    match crate::precompress::drop_stale(&cfg.dist) {
+        Ok(dropped) if !dropped.is_empty() => tracing::warn!(
+            count = dropped.len(),
+            "removed gzip copies older than their files (run `buildlab precompress` after trunk build)"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!("checking the gzip copies in {}: {e}", cfg.dist.display()),
+    }
     let listener =
         tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, cfg.port))).await?;
     let addr = listener.local_addr()?;

@@ -77,6 +77,14 @@ test("the first load fetches only the build path; the editor, the graph layout a
   });
   assert.match(first, /\/buildlab-web-lean-[0-9a-f]+_bg\.wasm/, first);
   assert.match(first, /\/ui-[0-9a-f]+\.js/, first);
+  // The first-load module came gzip-encoded (the helper serves the copy `buildlab precompress`
+  // made: helper/src/precompress.rs), within PERFORMANCE.md's 200 KB.
+  const [wasm] = await page.evaluate(() =>
+    performance.getEntriesByType("resource")
+      .filter((e) => /\/buildlab-web-lean-[0-9a-f]+_bg\.wasm$/.test(new URL(e.name).pathname))
+      .map((e) => ({ encoded: e.encodedBodySize, decoded: e.decodedBodySize })));
+  assert.ok(wasm.encoded > 0 && wasm.encoded < wasm.decoded / 2, `gzip-encoded: ${JSON.stringify(wasm)}`);
+  assert.ok(wasm.encoded <= 200000, `the first-load wasm is ${wasm.encoded} bytes on the wire`);
   assert.doesNotMatch(first, FULL_MODULE, "the full wasm module is not part of the first load");
   assert.doesNotMatch(first, /\/chunks\//, "no lazily loaded chunk is part of the first load");
   // linux/amd64's std graph is data, not wasm: preloaded by index.html, taken over by Lab.open
