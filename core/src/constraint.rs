@@ -397,8 +397,8 @@ pub enum ConstraintError {
 /// its file invalid with [`UNSUPPORTED`], and the page builds the workspace on the full module.
 pub const EXPRESSIONS: bool = cfg!(feature = "build-constraints");
 
-/// [`ConstraintError::Unsupported`]'s text (in the load error it ends up in; the page's first
-/// module looks for it, `LoadErrors::needs_full_loader`).
+/// [`ConstraintError::Unsupported`]'s text, in the load error it ends up in (worded even
+/// without `error-texts`: what a build leaves out is named).
 pub const UNSUPPORTED: &str =
     "buildlab: this build of Buildlab does not evaluate //go:build and // +build lines";
 
@@ -1350,7 +1350,7 @@ pub fn classify_dir<'a>(
                         &mut verdicts,
                         FileError::Constraint(e.clone()),
                         match e {
-                            // What hands the build on (`LoadErrors::needs_full_loader`).
+                            // Said even without `error-texts` ([`UNSUPPORTED`]).
                             ConstraintError::Unsupported { .. } => UNSUPPORTED.to_string(),
                             _ => crate::scan::worded(|| format!("{name}: {e}")),
                         },

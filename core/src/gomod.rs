@@ -418,8 +418,8 @@ pub fn parse_lax(file: &str, data: &[u8]) -> Result<GoMod, ModError> {
 /// line) hands such a workspace to the full module.
 pub const FULL_GRAMMAR: bool = cfg!(feature = "gomod-grammar");
 
-/// [`ModError::Unsupported`]'s text (the loader's error for it; the page's first module looks
-/// for it, `LoadErrors::needs_full_loader`).
+/// [`ModError::Unsupported`]'s text (the loader's error for it, worded even without
+/// `error-texts`: what a build leaves out is named).
 pub const UNSUPPORTED: &str =
     "buildlab: this go.mod needs more of go.mod's grammar than this build of Buildlab reads";
 

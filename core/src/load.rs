@@ -211,35 +211,6 @@ impl fmt::Display for LoadErrors {
     }
 }
 
-impl LoadErrors {
-    /// Whether the load stopped at what this build of core leaves out: a `go.mod` beyond
-    /// [`gomod::parse_common`] or a vendor directory (without `gomod-grammar`,
-    /// [`gomod::UNSUPPORTED`]), a pattern only [`ALL_PATTERNS`] matches
-    /// ([`PATTERNS_UNSUPPORTED`]), a package of the workspace using cgo (without
-    /// `cgo-commands`, [`crate::cgo::UNSUPPORTED`]), a file of the workspace with a build
-    /// constraint line (without `build-constraints`, [`crate::constraint::UNSUPPORTED`]), or a
-    /// package with `//go:embed` lines (without `embed-directives`, [`EMBEDS_UNSUPPORTED`]). The page's first module hands such a build to the full one.
-    pub fn needs_full_loader(&self) -> bool {
-        (!gomod::FULL_GRAMMAR || !ALL_PATTERNS)
-            && self
-                .errors
-                .iter()
-                .any(|e| e.message == gomod::UNSUPPORTED || e.message == PATTERNS_UNSUPPORTED)
-            || !crate::cgo::COMMANDS
-                && self
-                    .errors
-                    .iter()
-                    .any(|e| e.message == crate::cgo::UNSUPPORTED)
-            || !crate::constraint::EXPRESSIONS
-                && self
-                    .errors
-                    .iter()
-                    .any(|e| e.message.contains(crate::constraint::UNSUPPORTED))
-            || !crate::syntax::EMBED_DIRECTIVES
-                && self.errors.iter().any(|e| e.message == EMBEDS_UNSUPPORTED)
-    }
-}
-
 /// Whether this build of core matches every package pattern go takes (its `all-patterns`
 /// feature): named `.go` files, `std`, import-path wildcards, and the patterns it refuses in
 /// so many words (`cmd`, `...`, `all`). Without it (the page's first module, whose first build
@@ -1036,7 +1007,7 @@ impl Modules {
         let data = ws.get(&gomod_rel).unwrap_or_default();
         let main = gomod::parse(&paths.short(&gomod_rel), data).map_err(|e| {
             LoadError::plain(match e {
-                // What hands the build on (`LoadErrors::needs_full_loader`).
+                // Said even without `error-texts`: what this build leaves out is named.
                 gomod::ModError::Unsupported => gomod::UNSUPPORTED.to_string(),
                 e => worded(|| e.to_string()),
             })
@@ -3447,8 +3418,7 @@ mod tests {
             let e = load(&ws(&[("go.mod", gomod), main]), &req)
                 .err()
                 .expect(gomod);
-            assert!(e.needs_full_loader(), "{gomod:?}: {e}");
-            assert_eq!(e.to_string(), gomod::UNSUPPORTED);
+            assert_eq!(e.to_string(), gomod::UNSUPPORTED, "{gomod:?}");
         }
         // A vendor directory goes to the full module too (-mod and vendoring are its own).
         let vendored = ws(&[
@@ -3456,7 +3426,7 @@ mod tests {
             main,
             ("vendor/modules.txt", ""),
         ]);
-        assert!(load(&vendored, &req).unwrap_err().needs_full_loader());
+        assert_eq!(load(&vendored, &req).unwrap_err().to_string(), gomod::UNSUPPORTED);
         // A common go.mod loads.
         let l = load(&ws(&[("go.mod", "module m\ngo 1.23\n"), main]), &req).expect("loads");
         assert_eq!(l.input.modules[0].path, "m");
@@ -3488,7 +3458,6 @@ mod tests {
         let gomod = ("go.mod", "module m\ngo 1.23\n");
         let cgo = "package main\n\n// #cgo CFLAGS: -O2\nimport \"C\"\n\nfunc main() {}\n";
         let e = load(&ws(&[gomod, ("main.go", cgo)]), &req).unwrap_err();
-        assert!(e.needs_full_loader(), "{e}");
         assert!(e.to_string().contains(crate::cgo::UNSUPPORTED), "{e}");
         // net uses cgo in std: it loads.
         let net = "package main\n\nimport \"net\"\n\nfunc main() { _ = net.IPv4len }\n";
@@ -3509,7 +3478,7 @@ mod tests {
             ("add_amd64.s", "//go:build ignore\n\nTEXT ·add(SB),0,$0\n"),
         ] {
             let e = load(&ws(&[gomod, main, extra]), &req).unwrap_err();
-            assert!(e.needs_full_loader(), "{}: {e}", extra.0);
+            assert!(e.to_string().contains(crate::constraint::UNSUPPORTED), "{}: {e}", extra.0);
         }
         load(&ws(&[gomod, main]), &req).expect("loads");
     }
@@ -3545,7 +3514,6 @@ mod tests {
             ("main.go", "package main\n\nimport _ \"embed\"\n\n//go:embed hi.txt\nvar hi string\n\nfunc main() { println(hi) }\n"),
         ]);
         let e = load(&w, &req).unwrap_err();
-        assert!(e.needs_full_loader(), "{e}");
         assert_eq!(e.to_string(), EMBEDS_UNSUPPORTED);
     }
 
@@ -3579,8 +3547,7 @@ mod tests {
             &[".", "fmt"],
         ] {
             let e = load(&w, &req(pats)).unwrap_err();
-            assert!(e.needs_full_loader(), "{pats:?}: {e}");
-            assert_eq!(e.to_string(), PATTERNS_UNSUPPORTED);
+            assert_eq!(e.to_string(), PATTERNS_UNSUPPORTED, "{pats:?}");
         }
     }
 

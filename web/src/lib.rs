@@ -165,8 +165,9 @@ const NO_REAL_BUILD: &str =
 /// analysis), cgo's commands:
 /// [`session::needs_full_module`]; a
 /// `go.mod` beyond a `module` and a `go` line, a vendor directory, a pattern other than a
-/// directory's: `LoadErrors::needs_full_loader`; and any load or plan that fails, whose errors
-/// the full module prints in go's words).
+/// directory's, each a load error naming what this build leaves out (`gomod::UNSUPPORTED`,
+/// `load::PATTERNS_UNSUPPORTED`); and any load or plan that fails, whose errors the full
+/// module prints in go's words).
 /// `www/src/engine.js` knows this text: it loads the full module and builds again.
 #[cfg(not(feature = "extras"))]
 const NEEDS_FULL_MODULE: &str =
