@@ -1352,7 +1352,7 @@ pub fn classify_dir<'a>(
                         match e {
                             // Said even without `error-texts` ([`UNSUPPORTED`]).
                             ConstraintError::Unsupported { .. } => UNSUPPORTED.to_string(),
-                            _ => crate::scan::worded(|| format!("{name}: {e}")),
+                            _ => crate::worded(|| format!("{name}: {e}")),
                         },
                     );
                 }
@@ -1445,7 +1445,7 @@ pub fn classify_dir<'a>(
         if header.is_cgo {
             if is_test {
                 if first_error.is_none() {
-                    let msg = crate::scan::worded(|| {
+                    let msg = crate::worded(|| {
                         format!("use of cgo in test {} not supported", full(name))
                     });
                     first_error = Some(DirError::BadFile {

@@ -33,3 +33,21 @@ pub mod trace;
 pub mod transcript;
 pub mod why;
 pub mod workspace;
+
+/// Whether this build of core words the errors its scanner, go.mod parser and loader find as
+/// go does (its `error-texts` feature). Without it (the page's first-load module, which hands
+/// every build whose load fails to the full module, and whose compile never reports the
+/// lexer's errors) they are found, and their messages left empty: [`worded`]. (Warnings, a
+/// package's build error, which a build that runs prints, and what a build leaves out, are
+/// worded either way.)
+pub const ERROR_TEXTS: bool = cfg!(feature = "error-texts");
+
+/// `text()`, an error's message in go's words, where this build words them ([`ERROR_TEXTS`]).
+#[inline(always)]
+pub(crate) fn worded(text: impl FnOnce() -> String) -> String {
+    if ERROR_TEXTS {
+        text()
+    } else {
+        String::new()
+    }
+}

@@ -19,6 +19,7 @@
 //! tag letters outside ASCII are judged with Rust's Unicode tables, which differ from Go's in a
 //! few corners.
 
+use crate::worded;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -144,23 +145,6 @@ pub enum HeaderError {
     Syntax { pos: Pos, msg: String },
     /// An import path go rejects. Shown as `DIR/FILE:L:C: invalid import path: PATH`.
     InvalidImportPath { pos: Pos, path: String },
-}
-
-/// Whether this build of core words the errors its scanner and loader find as go does (its
-/// `error-texts` feature). Without it (the page's first-load module, which hands every build
-/// whose load fails to the full module, and whose compile never reports the lexer's errors)
-/// they are found, and their messages left empty: [`worded`]. (Warnings, and a package's
-/// build error, which a build that runs prints, are worded either way.)
-pub const TEXTS: bool = cfg!(feature = "error-texts");
-
-/// `text()`, an error's message in go's words, where this build words them ([`TEXTS`]).
-#[inline(always)]
-pub(crate) fn worded(text: impl FnOnce() -> String) -> String {
-    if TEXTS {
-        text()
-    } else {
-        String::new()
-    }
 }
 
 impl HeaderError {
