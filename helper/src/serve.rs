@@ -29,16 +29,14 @@ pub struct Config {
     pub limits: Limits,
 }
 
-/// The page's files; `NAME.gz` in place of `NAME` to a browser that accepts gzip, where
-/// `buildlab precompress` made one ([`crate::precompress`]). Every answer says it varies with
-/// `Accept-Encoding`, so no cache hands the gzip bytes to a client that did not ask for them.
-pub fn router(dist: PathBuf) -> Router {
+/// The page's files; with `gzip`, `NAME.gz` in place of `NAME` to a browser that accepts gzip,
+/// where `buildlab precompress` made one ([`crate::precompress`]). Every answer says it varies
+/// with `Accept-Encoding`, so no cache hands the gzip bytes to a client that did not ask for them.
+pub fn router(dist: PathBuf, gzip: bool) -> Router {
+    let files = ServeDir::new(dist).append_index_html_on_directories(true);
+    let files = if gzip { files.precompressed_gzip() } else { files };
     Router::new()
-        .fallback_service(
-            ServeDir::new(dist)
-                .append_index_html_on_directories(true)
-                .precompressed_gzip(),
-        )
+        .fallback_service(files)
         .layer(axum::middleware::map_response(vary_on_encoding))
 }
 
@@ -53,15 +51,22 @@ async fn vary_on_encoding(mut r: axum::response::Response) -> axum::response::Re
 /// Binds 127.0.0.1 (never another address), prints the tokened URL, and serves until Ctrl-C.
 pub async fn run(cfg: Config) -> std::io::Result<()> {
     // A gzip copy older than its file would be served in its place: the page was rebuilt
-    // without `buildlab precompress`.
-    match crate::precompress::drop_stale(&cfg.dist) {
-        Ok(dropped) if !dropped.is_empty() => tracing::warn!(
-            count = dropped.len(),
-            "removed gzip copies older than their files (run `buildlab precompress` after trunk build)"
-        ),
-        Ok(_) => {}
-        Err(e) => tracing::warn!("checking the gzip copies in {}: {e}", cfg.dist.display()),
-    }
+    // without `buildlab precompress`. If the copies cannot be checked, none is served.
+    let gzip = match crate::precompress::drop_stale(&cfg.dist) {
+        Ok(dropped) => {
+            if !dropped.is_empty() {
+                tracing::warn!(
+                    count = dropped.len(),
+                    "removed gzip copies older than their files (run `buildlab precompress` after trunk build)"
+                );
+            }
+            true
+        }
+        Err(e) => {
+            tracing::warn!("serving without gzip: checking the copies in {}: {e}", cfg.dist.display());
+            false
+        }
+    };
     let listener =
         tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, cfg.port))).await?;
     let addr = listener.local_addr()?;
@@ -109,7 +114,7 @@ pub async fn run(cfg: Config) -> std::io::Result<()> {
         allowed_origins: cfg.allow_origins,
     };
     let api = Arc::new(Api::new(guard, go, cache, tmp_root.clone(), cfg.limits));
-    let app = crate::api::router(api).merge(router(cfg.dist));
+    let app = crate::api::router(api).merge(router(cfg.dist, gzip));
     println!("Buildlab is running at http://{addr}/#token={token}  (Ctrl-C stops it)");
     use std::io::Write;
     let _ = std::io::stdout().flush();
