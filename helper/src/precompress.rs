@@ -34,26 +34,32 @@ pub struct Compressed {
     pub gzip: Option<u64>,
 }
 
-/// The files under `dir` (recursively, symlinks not followed) a copy is made for, largest
-/// first (so the long ones start first on a parallel run).
-pub fn candidates(dir: &Path) -> io::Result<Vec<(PathBuf, u64)>> {
+/// Every regular file under `dir`, recursively (symlinks not followed), with its metadata.
+fn files_under(dir: &Path) -> io::Result<Vec<(PathBuf, std::fs::Metadata)>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for entry in std::fs::read_dir(&d)? {
             let entry = entry?;
             let kind = entry.file_type()?;
-            let path = entry.path();
             if kind.is_dir() {
-                stack.push(path);
-            } else if kind.is_file() && compressible(&path) {
-                let len = entry.metadata()?.len();
-                if len >= MIN_BYTES {
-                    out.push((path, len));
-                }
+                stack.push(entry.path());
+            } else if kind.is_file() {
+                out.push((entry.path(), entry.metadata()?));
             }
         }
     }
+    Ok(out)
+}
+
+/// The files under `dir` a copy is made for, largest first (so the long ones start first on
+/// a parallel run).
+pub fn candidates(dir: &Path) -> io::Result<Vec<(PathBuf, u64)>> {
+    let mut out: Vec<(PathBuf, u64)> = files_under(dir)?
+        .into_iter()
+        .filter(|(path, meta)| compressible(path) && meta.len() >= MIN_BYTES)
+        .map(|(path, meta)| (path, meta.len()))
+        .collect();
     out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     Ok(out)
 }
@@ -146,29 +152,18 @@ fn compress_one(path: &Path, iterations: u64) -> io::Result<Compressed> {
 /// returns them: the server would otherwise send the old bytes for the new file.
 pub fn drop_stale(dir: &Path) -> io::Result<Vec<PathBuf>> {
     let mut dropped = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d)? {
-            let entry = entry?;
-            let kind = entry.file_type()?;
-            let path = entry.path();
-            if kind.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            if !kind.is_file() || path.extension().and_then(|e| e.to_str()) != Some("gz") {
-                continue;
-            }
-            let original = path.with_extension("");
-            let fresh = match std::fs::metadata(&original) {
-                Ok(m) => m.modified()? <= entry.metadata()?.modified()?,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => false,
-                Err(e) => return Err(e),
-            };
-            if !fresh {
-                std::fs::remove_file(&path)?;
-                dropped.push(path);
-            }
+    for (path, meta) in files_under(dir)? {
+        if path.extension().and_then(|e| e.to_str()) != Some("gz") {
+            continue;
+        }
+        let fresh = match std::fs::metadata(path.with_extension("")) {
+            Ok(original) => original.modified()? <= meta.modified()?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+            Err(e) => return Err(e),
+        };
+        if !fresh {
+            std::fs::remove_file(&path)?;
+            dropped.push(path);
         }
     }
     dropped.sort();
