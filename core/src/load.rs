@@ -43,9 +43,9 @@ use crate::goflags::{BuildSettings, ModFlag, SETTINGS};
 use crate::gomod::{self, GoMod, ReplaceTarget};
 use crate::plan::{go_quote, BuildMode, ModuleInfo, PkgMore, PkgNode, PlanInput};
 use crate::scan::HeaderError;
-use crate::worded;
 use crate::stdlib::{is_std_path, StdLib, StdPackage};
 use crate::transcript::short_path;
+use crate::worded;
 use crate::workspace::Workspace;
 
 // ---------------------------------------------------------------------------------------------
