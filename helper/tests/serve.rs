@@ -29,17 +29,7 @@ fn serves_the_page_on_loopback() {
     let dist = std::env::temp_dir().join(format!("buildlab-serve-test-{}", std::process::id()));
     std::fs::create_dir_all(&dist).unwrap();
     std::fs::write(dist.join("index.html"), "<title>Buildlab</title>").unwrap();
-    let mut child = Server(Command::new(env!("CARGO_BIN_EXE_buildlab"))
-        .args(["serve", "--port", "0", "--dist"])
-        .arg(&dist)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap());
-    let mut line = String::new();
-    BufReader::new(child.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect("a URL line").to_string();
-    // http://127.0.0.1:PORT/#token=...
-    let addr = url.trim_start_matches("http://").split('/').next().unwrap().to_string();
+    let (child, addr) = start(&dist);
     assert!(addr.starts_with("127.0.0.1:"), "binds loopback only: {addr}");
     let index = get(&addr, "/");
     let missing = get(&addr, "/nope.js");
@@ -88,6 +78,7 @@ fn get_raw(addr: &str, path: &str, headers: &str) -> (String, Vec<u8>) {
     (String::from_utf8_lossy(&out[..split]).to_lowercase(), out[split + 4..].to_vec())
 }
 
+/// Starts `buildlab serve --port 0` over `dist`; the server and the address from its URL line.
 fn start(dist: &std::path::Path) -> (Server, String) {
     let mut child = Server(
         Command::new(env!("CARGO_BIN_EXE_buildlab"))
@@ -100,6 +91,7 @@ fn start(dist: &std::path::Path) -> (Server, String) {
     );
     let mut line = String::new();
     BufReader::new(child.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    // http://127.0.0.1:PORT/#token=...
     let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect("a URL line");
     let addr = url.trim_start_matches("http://").split('/').next().unwrap().to_string();
     (child, addr)
