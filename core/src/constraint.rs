@@ -968,9 +968,19 @@ impl fmt::Display for DirError {
 /// One directory's files sorted into go/build's lists (names in directory order).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DirFiles<'a> {
-    /// The package name (from the first non-test or test file read), `""` if none.
-    pub name: String,
-    pub go_files: Vec<String>,
+    /// The package name (from the first non-test or test file read), `""` if none: this place
+    /// of [`DirImports`]' names, read through [`DirImports::name`] (kept there for the reason
+    /// `go_files` are).
+    pub name: u32,
+    /// The package name is `main` (what the loader's import walk asks of it).
+    pub main: bool,
+    /// The package's own Go files (`GoFiles`): this range of [`DirImports`]' file names,
+    /// read through [`DirImports::go_files`]. Written there back to back while the directory is
+    /// classified, not each a block of its own: the loader copies them into its result in the
+    /// result's order, so that the plan's strings are made, and later freed, one after another
+    /// in memory (made here, in directory order, and freed in the plan's order, they were
+    /// tens of thousands of frees at scattered addresses in a large module).
+    pub go_files: std::ops::Range<u32>,
     pub cgo_files: Vec<String>,
     /// The lists most directories have empty, boxed (`None` when all are: see
     /// [`DirFiles::more`]): the loader keeps a [`DirFiles`] per directory and reads it on
@@ -1045,7 +1055,7 @@ impl DirFiles<'_> {
 #[derive(Default)]
 struct Lists<'a> {
     name: String,
-    go_files: Vec<String>,
+    go_files: std::ops::Range<u32>,
     cgo_files: Vec<String>,
     test_go_files: Vec<String>,
     xtest_go_files: Vec<String>,
@@ -1062,7 +1072,7 @@ struct Lists<'a> {
 
 impl<'a> Lists<'a> {
     /// The lists as [`DirFiles`] keeps them: the rarely used ones boxed, if any is not empty.
-    fn finish(self) -> DirFiles<'a> {
+    fn finish(self, imports: &mut DirImports) -> DirFiles<'a> {
         let more = MoreFiles {
             test_go_files: self.test_go_files,
             xtest_go_files: self.xtest_go_files,
@@ -1073,7 +1083,8 @@ impl<'a> Lists<'a> {
             other_files: self.other_files,
         };
         DirFiles {
-            name: self.name,
+            name: imports.push_name(&self.name),
+            main: self.name == "main",
             go_files: self.go_files,
             cgo_files: self.cgo_files,
             more: (!more.is_empty()).then(|| Box::new(more)),
@@ -1125,6 +1136,10 @@ pub struct DirImports<'a> {
     /// The files the imports are written in, in the order they were classified (each file
     /// with imports once).
     pub files: Vec<&'a str>,
+    /// Every classified directory's Go files' names ([`DirFiles::go_files`]) and package name
+    /// ([`DirFiles::name`]), back to back, and where each ends.
+    names: String,
+    name_ends: Vec<u32>,
     /// One directory's verdicts while it is classified (kept: reused by every directory),
     /// copied into [`DirFiles::verdicts`] only if they are not all `FileRole::Go`.
     verdicts: Vec<FileVerdict<'a>>,
@@ -1135,13 +1150,16 @@ pub struct DirImports<'a> {
 }
 
 impl<'a> DirImports<'a> {
-    /// Room for `imports` imports whose paths take `bytes` bytes in all: a list grown by
-    /// doubling copies itself several times while it is made.
-    pub fn with_capacity(imports: usize, bytes: usize) -> Self {
+    /// Room for `imports` imports whose paths take `bytes` bytes in all, and `files` file
+    /// names: a list grown by doubling copies itself several times while it is made.
+    pub fn with_capacity(imports: usize, bytes: usize, files: usize) -> Self {
         DirImports {
             text: String::with_capacity(bytes),
             list: Vec::with_capacity(imports),
             files: Vec::new(),
+            // File names are a dozen bytes or so.
+            names: String::with_capacity(16 * files),
+            name_ends: Vec::with_capacity(files),
             verdicts: Vec::new(),
             pending: Vec::new(),
             spare: Vec::new(),
@@ -1161,6 +1179,32 @@ impl<'a> DirImports<'a> {
     /// The name of the file an import is written in.
     pub fn file(&self, imp: &DirImport) -> &'a str {
         self.files[imp.file as usize]
+    }
+
+    /// The names of a directory's Go files (the range [`DirFiles::go_files`]), in order.
+    pub fn go_files(
+        &self,
+        range: std::ops::Range<u32>,
+    ) -> impl ExactSizeIterator<Item = &str> + '_ {
+        range.map(move |i| self.name(i))
+    }
+
+    /// A name the names hold: a package's ([`DirFiles::name`]).
+    pub fn name(&self, i: u32) -> &str {
+        let i = i as usize;
+        let start = if i == 0 {
+            0
+        } else {
+            self.name_ends[i - 1] as usize
+        };
+        &self.names[start..self.name_ends[i] as usize]
+    }
+
+    /// Adds a name (a Go file's, a package's) to the names; the place it was given.
+    fn push_name(&mut self, name: &str) -> u32 {
+        self.names.push_str(name);
+        self.name_ends.push(offset(self.names.len()));
+        offset(self.name_ends.len() - 1)
     }
 
     /// Sorts the pending imports by path and keeps each path once, at its first position (a
@@ -1482,7 +1526,11 @@ pub fn classify_dir<'a>(
             out.test_go_files.push(name.to_string());
             FileRole::Test
         } else {
-            out.go_files.push(name.to_string());
+            let i = imports.push_name(name);
+            if out.go_files.is_empty() {
+                out.go_files = i..i;
+            }
+            out.go_files.end = i + 1;
             FileRole::Go
         };
         let role = match (&header.error, role_error) {
@@ -1600,7 +1648,7 @@ pub fn classify_dir<'a>(
         out.verdicts = verdicts.drain(..).collect();
     }
     imports.verdicts = verdicts;
-    out.finish()
+    out.finish(imports)
 }
 
 fn no_go_error(dir: &str, out: &Lists) -> DirError {
@@ -1839,14 +1887,14 @@ mod tests {
         }
     }
 
-    fn listing(dir: &DirFiles) -> String {
+    fn listing(dir: &DirFiles, imports: &DirImports) -> String {
         format!(
             "{}|{}|G{:?}|C{:?}|I{:?}|T{:?}|X{:?}|Inv{:?}|S{:?}|IO{:?}",
-            dir.name,
+            imports.name(dir.name),
             dir.error
                 .as_ref()
                 .map_or("<nil>".to_string(), |e| e.to_string()),
-            dir.go_files,
+            imports.go_files(dir.go_files.clone()).collect::<Vec<_>>(),
             dir.cgo_files,
             dir.more().ignored_go_files,
             dir.more().test_go_files,
@@ -1968,13 +2016,14 @@ mod tests {
             ),
         ];
         for (name, ctx, files, want) in cases {
+            let mut imports = DirImports::default();
             let dir = classify_dir(
                 DirName::whole("DIR"),
                 files.iter().map(|(n, d)| (*n, d.as_bytes())),
                 ctx,
-                &mut DirImports::default(),
+                &mut imports,
             );
-            assert_eq!(listing(&dir), *want, "{name}");
+            assert_eq!(listing(&dir, &imports), *want, "{name}");
         }
     }
 
@@ -1991,7 +2040,8 @@ mod tests {
             &ctx,
             &mut imports,
         );
-        assert_eq!(dir.go_files, ["a.go", "b.go"]);
+        let go_files: Vec<&str> = imports.go_files(dir.go_files.clone()).collect();
+        assert_eq!(go_files, ["a.go", "b.go"]);
         assert!(dir.verdicts.is_empty());
         assert!(dir.more.is_none());
         assert_eq!(dir.more(), &MoreFiles::default());
@@ -2018,7 +2068,8 @@ mod tests {
             ]
         );
         assert_eq!(dir.more().test_go_files, ["a_test.go"]);
-        assert_eq!(dir.go_files, ["a.go", "b.go"]);
+        let go_files: Vec<&str> = imports.go_files(dir.go_files.clone()).collect();
+        assert_eq!(go_files, ["a.go", "b.go"]);
     }
 
     #[test]
