@@ -2027,6 +2027,46 @@ mod tests {
         }
     }
 
+    /// Directories classified one after another into one `DirImports` each keep their own
+    /// package name and Go files there (the loader reads the first long after the others).
+    #[test]
+    fn names_of_several_directories_share_one_string() {
+        let ctx = BuildContext::default();
+        let mut imports = DirImports::default();
+        let dirs: [(&str, &[(&str, &[u8])]); 3] = [
+            (
+                "a",
+                &[("x.go", b"package main\n"), ("y.go", b"package main\n")],
+            ),
+            ("b", &[("b_test.go", b"package b\n"), ("README", b"")]),
+            (
+                "c",
+                &[("z.go", b"package zed\n"), ("z_test.go", b"package zed\n")],
+            ),
+        ];
+        let classified: Vec<DirFiles> = dirs
+            .iter()
+            .map(|(d, files)| {
+                classify_dir(DirName::whole(d), files.iter().copied(), &ctx, &mut imports)
+            })
+            .collect();
+        let seen: Vec<(&str, bool, Vec<&str>)> = classified
+            .iter()
+            .map(|f| {
+                let go_files = imports.go_files(f.go_files.clone()).collect();
+                (imports.name(f.name), f.main, go_files)
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("main", true, vec!["x.go", "y.go"]),
+                ("b", false, vec![]),
+                ("zed", false, vec!["z.go"]),
+            ]
+        );
+    }
+
     /// A directory of plain Go files keeps neither verdicts nor the box of other lists; one
     /// other file brings both back, whole.
     #[test]
