@@ -1083,7 +1083,7 @@ impl<'a> Lists<'a> {
             other_files: self.other_files,
         };
         DirFiles {
-            name: imports.push_name(&self.name),
+            name: imports.names.push(&self.name),
             main: self.name == "main",
             go_files: self.go_files,
             cgo_files: self.cgo_files,
@@ -1137,9 +1137,8 @@ pub struct DirImports<'a> {
     /// with imports once).
     pub files: Vec<&'a str>,
     /// Every classified directory's Go files' names ([`DirFiles::go_files`]) and package name
-    /// ([`DirFiles::name`]), back to back, and where each ends.
-    names: String,
-    name_ends: Vec<u32>,
+    /// ([`DirFiles::name`]).
+    names: crate::strings::Strings,
     /// One directory's verdicts while it is classified (kept: reused by every directory),
     /// copied into [`DirFiles::verdicts`] only if they are not all `FileRole::Go`.
     verdicts: Vec<FileVerdict<'a>>,
@@ -1158,8 +1157,7 @@ impl<'a> DirImports<'a> {
             list: Vec::with_capacity(imports),
             files: Vec::new(),
             // File names are a dozen bytes or so.
-            names: String::with_capacity(16 * files),
-            name_ends: Vec::with_capacity(files),
+            names: crate::strings::Strings::with_capacity(files, 16 * files),
             verdicts: Vec::new(),
             pending: Vec::new(),
             spare: Vec::new(),
@@ -1191,20 +1189,7 @@ impl<'a> DirImports<'a> {
 
     /// A name the names hold: a package's ([`DirFiles::name`]).
     pub fn name(&self, i: u32) -> &str {
-        let i = i as usize;
-        let start = if i == 0 {
-            0
-        } else {
-            self.name_ends[i - 1] as usize
-        };
-        &self.names[start..self.name_ends[i] as usize]
-    }
-
-    /// Adds a name (a Go file's, a package's) to the names; the place it was given.
-    fn push_name(&mut self, name: &str) -> u32 {
-        self.names.push_str(name);
-        self.name_ends.push(offset(self.names.len()));
-        offset(self.name_ends.len() - 1)
+        self.names.get(i as usize)
     }
 
     /// Sorts the pending imports by path and keeps each path once, at its first position (a
@@ -1526,7 +1511,7 @@ pub fn classify_dir<'a>(
             out.test_go_files.push(name.to_string());
             FileRole::Test
         } else {
-            let i = imports.push_name(name);
+            let i = imports.names.push(name);
             if out.go_files.is_empty() {
                 out.go_files = i..i;
             }

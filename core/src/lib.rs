@@ -28,6 +28,7 @@ pub mod schedule;
 pub mod share;
 pub mod sort;
 pub mod stdlib;
+pub mod strings;
 pub mod syntax;
 pub mod trace;
 pub mod transcript;

@@ -623,12 +623,10 @@ pub struct ActionGraph<S> {
 /// one's (docs/benchmarks.md, sessions 18 and 19).
 #[derive(Debug, Default)]
 struct PackagePaths {
-    /// Each package's import path then its `dir`, package after package: a compile ID reads
-    /// both, and finds them side by side.
-    text: String,
-    /// Where each string ends in `text` (it starts where the previous one ends): package `p`'s
-    /// path at `2p`, its `dir` at `2p + 1`.
-    ends: Vec<u32>,
+    /// Each package's import path then its `dir`, package after package (package `p`'s path
+    /// at place `2p`, its `dir` at `2p + 1`): a compile ID reads both, and finds them side by
+    /// side.
+    strings: crate::strings::Strings,
     facts: Vec<Facts>,
     /// By action node index: its package's index, [`PackagePaths::NONE`] for none. Filled as
     /// actions are added.
@@ -707,8 +705,7 @@ impl PackagePaths {
     /// Room for `n` packages (their strings grow as they come).
     fn with_capacity(n: usize) -> Self {
         PackagePaths {
-            text: String::with_capacity(n * 64),
-            ends: Vec::with_capacity(2 * n),
+            strings: crate::strings::Strings::with_capacity(2 * n, n * 64),
             facts: Vec::with_capacity(n),
             of_action: Vec::with_capacity(n + 8),
             linked: Vec::new(),
@@ -717,11 +714,8 @@ impl PackagePaths {
 
     /// Appends the next package's entries.
     fn push(&mut self, p: &PkgNode) {
-        let end = |s: &String| u32::try_from(s.len()).expect("paths under 4 GiB");
-        self.text.push_str(&p.import_path);
-        self.ends.push(end(&self.text));
-        self.text.push_str(&p.dir);
-        self.ends.push(end(&self.text));
+        self.strings.push(&p.import_path);
+        self.strings.push(&p.dir);
         self.facts.push(Facts::of(p));
     }
 
@@ -730,18 +724,12 @@ impl PackagePaths {
         (p != Self::NONE).then_some(p as usize)
     }
 
-    /// String `i` of `text`.
-    fn string(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.text[start..self.ends[i] as usize]
-    }
-
     fn path(&self, p: usize) -> &str {
-        self.string(2 * p)
+        self.strings.get(2 * p)
     }
 
     fn dir(&self, p: usize) -> &str {
-        self.string(2 * p + 1)
+        self.strings.get(2 * p + 1)
     }
 }
 
